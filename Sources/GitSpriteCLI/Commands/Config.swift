@@ -1,0 +1,47 @@
+import Foundation
+import ArgumentParser
+import GitSpriteCore
+
+struct Config: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the effective configuration and where each value comes from.",
+        discussion: """
+            Precedence: flags > environment > git config (sprite.*, any scope, including
+            git -c) > $XDG_CONFIG_HOME/git-sprite/config.toml > defaults. The token is shown
+            only as present or absent. Without a terminal, rows are tab-separated:
+            key, value, origin.
+
+            Examples:
+              git sprite config
+              git -c sprite.resources.cpu=4 sprite config
+              git sprite config --json | jq '.settings["resources.cpu"]'
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func run() throws {
+        let context = global.context()
+        let settings = try ConfigWorkflow.load(context)
+        if json {
+            context.terminal.out(settings.json.serialized())
+            return
+        }
+        let rows = settings.rows
+        if context.terminal.stdoutIsTTY {
+            let w0 = rows.map(\.0.count).max() ?? 0
+            let w1 = min(40, rows.map(\.1.count).max() ?? 0)
+            for (k, v, o) in rows {
+                let kp = k.padding(toLength: w0 + 2, withPad: " ", startingAt: 0)
+                let vp = v.count >= w1 ? v + "  " : v.padding(toLength: w1 + 2, withPad: " ", startingAt: 0)
+                context.terminal.out(kp + vp + o + "\n")
+            }
+        } else {
+            for (k, v, o) in rows { context.terminal.out("\(k)\t\(v)\t\(o)\n") }
+        }
+        for warning in settings.warnings { context.terminal.warn(warning) }
+    }
+}

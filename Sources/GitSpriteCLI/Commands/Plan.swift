@@ -1,0 +1,37 @@
+import ArgumentParser
+import GitSpriteCore
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what 'git sprite up' would do, touching nothing remote.",
+        discussion: """
+            Prints the sprite name, then for this repository and each linked repository: where
+            it goes in the sprite, branch, HEAD, remote (credentials removed), ahead/behind,
+            uncommitted changes, how the code will travel (clone, clone + tunnel, or tunnel
+            only) and its submodules, recursively.
+
+            Examples:
+              git sprite plan
+              git sprite plan --json | jq .primary.transport
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one JSON document (schema: docs/plan-json.md).")
+    var json = false
+
+    @Option(help: "Use this sprite name instead of the one derived from the branch.")
+    var name: String?
+
+    func run() throws {
+        let context = global.context()
+        let plan = try PlanWorkflow.run(context, nameFlag: name)
+        if json {
+            context.terminal.out(plan.json.serialized())
+        } else {
+            context.terminal.out(plan.text)
+            for warning in plan.warnings { context.terminal.warn(warning) }
+        }
+    }
+}

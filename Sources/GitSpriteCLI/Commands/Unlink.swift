@@ -1,0 +1,26 @@
+import ArgumentParser
+import GitSpriteCore
+
+struct Unlink: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop putting a linked repository in this repository's sprites.",
+        discussion: """
+            Removes sprite.link.<mount>.path from this repository's git config. Sprites that
+            already hold the repository keep their copy.
+
+            Example:
+              git sprite unlink tools
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The mount name, as 'git sprite link' lists it.")
+    var mount: String
+
+    func run() throws {
+        let context = global.context()
+        let link = try LinkWorkflow.remove(context, mount: mount)
+        if !context.quiet { context.terminal.note("unlinked '\(link.mount)' (\(link.path))") }
+    }
+}

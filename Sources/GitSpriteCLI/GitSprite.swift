@@ -1,0 +1,38 @@
+import Foundation
+import ArgumentParser
+import GitSpriteCore
+
+/// The root command: `git sprite <command>`.
+struct GitSprite: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "git sprite",
+        abstract: "Give every git branch its own cloud sandbox with a coding agent in it.",
+        discussion: """
+            git sprite runs as a git subcommand. Settings live in git config (sprite.*) and in
+            $XDG_CONFIG_HOME/git-sprite/config.toml; see 'git sprite config'.
+
+            Examples:
+              git sprite plan                 # what 'up' would ship, touching nothing remote
+              git sprite link ../tools        # also put ../tools in this repo's sprites
+              git -c sprite.resources.cpu=4 sprite config
+            """,
+        version: version,
+        subcommands: [Plan.self, Link.self, Unlink.self, Config.self]
+    )
+}
+
+/// Flags every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Show low-level detail (libgit2, HTTP) with errors and progress.")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "Print only essential output.")
+    var quiet = false
+
+    func context() -> Context {
+        Context.process(verbose: verbose || (ProcessInfo.processInfo.environment["GIT_SPRITE_TRACE"] ?? "") == "1",
+                        quiet: quiet)
+    }
+}

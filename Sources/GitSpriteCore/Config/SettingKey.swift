@@ -1,0 +1,114 @@
+/// A typed configuration value.
+public enum SettingValue: Equatable, Sendable {
+    case string(String)
+    case integer(Int)
+    case bool(Bool)
+    case list([String])
+}
+
+/// What values a setting accepts.
+public enum SettingKind: Sendable {
+    case string
+    case secret
+    case apiURL
+    case spriteName
+    case integer(ClosedRange<Int>, unit: String)
+    case bool
+    case choice([String])
+    case domainList
+    case nameList
+    case packageList
+
+    /// Allowed values, as error messages state them.
+    var allowed: String {
+        switch self {
+        case .string, .secret: return "any text"
+        case .apiURL: return "an http:// or https:// URL, or 'local'"
+        case .spriteName: return "1–50 of a-z, 0-9 and '-', no leading, trailing or double hyphen"
+        case .integer(let r, let unit): return "whole numbers \(r.lowerBound)–\(r.upperBound)\(unit)"
+        case .bool: return "true or false"
+        case .choice(let options): return options.joined(separator: " | ")
+        case .domainList: return "host names such as example.com, optionally with a leading '*.'"
+        case .nameList: return "names of environment variables ([A-Za-z_][A-Za-z0-9_]*)"
+        case .packageList: return "Debian package names, optionally pinned as name=version"
+        }
+    }
+}
+
+/// One configuration key with all the names it goes by (DESIGN.md §5).
+public struct SettingKey: Sendable {
+    /// The TOML name, also the key `git sprite config` shows: `resources.cpu`.
+    public let name: String
+    public let kind: SettingKind
+    public let defaultValue: SettingValue?
+    /// Whether git config may set it (tokens may not: git config files get shared and printed).
+    public let inGitConfig: Bool
+    /// Environment variables, strongest first.
+    public let environment: [String]
+    /// One line for `git sprite config` and the man page.
+    public let summary: String
+
+    init(_ name: String, _ kind: SettingKind, default value: SettingValue?, git: Bool = true,
+         env: [String]? = nil, _ summary: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = value
+        self.inGitConfig = git
+        self.environment = env ?? ["GIT_SPRITE_" + name.uppercased().replacingOccurrences(of: ".", with: "_")]
+        self.summary = summary
+    }
+
+    /// git config name in git's camelCase: `lifecycle.auto_destroy` → `sprite.lifecycle.autoDestroy`.
+    public var gitName: String {
+        var out = "sprite."
+        var upper = false
+        for c in name {
+            if c == "_" { upper = true; continue }
+            out.append(upper ? Character(c.uppercased()) : c)
+            upper = false
+        }
+        return out
+    }
+
+    /// Whether the value is a list (multi-valued in git config).
+    public var isList: Bool {
+        switch kind {
+        case .domainList, .nameList, .packageList: return true
+        default: return false
+        }
+    }
+
+    /// Every key git-sprite reads, in the order `git sprite config` lists them.
+    public static let all: [SettingKey] = [
+        SettingKey("token", .secret, default: nil, git: false, env: ["SPRITES_TOKEN", "SPRITE_TOKEN"],
+                   "Sprites API token (shown only as present or absent)"),
+        SettingKey("api", .apiURL, default: .string("https://api.sprites.dev"), env: ["SPRITES_API_URL"],
+                   "API base URL, or 'local' for a sprite-host on this machine"),
+        SettingKey("name", .spriteName, default: nil, "sprite name instead of the one derived from the branch"),
+        SettingKey("resources.cpu", .integer(1...8, unit: ""), default: .integer(2), "CPUs per sprite"),
+        SettingKey("resources.memory", .integer(1...16, unit: " (GB)"), default: .integer(4),
+                   "memory per sprite in GB"),
+        SettingKey("lifecycle.auto_destroy", .bool, default: .bool(false),
+                   "destroy the sprite on 'git sprite down'"),
+        SettingKey("lifecycle.auto_checkpoint", .bool, default: .bool(false),
+                   "checkpoint the sprite on 'git sprite down'"),
+        SettingKey("network.default_policy", .choice(["allow-all", "block-all", "allow-list"]),
+                   default: .string("allow-all"), "outbound network policy"),
+        SettingKey("network.allowed_domains", .domainList, default: .list([]),
+                   "domains reachable under allow-list"),
+        SettingKey("image.base_image", .string, default: .string("ubuntu:22.04"), "base image"),
+        SettingKey("image.install_claude", .bool, default: .bool(true),
+                   "install Claude Code when 'claude --version' fails"),
+        SettingKey("image.packages", .packageList, default: .list([]), "packages to install in the sprite"),
+        SettingKey("image.claude_installer", .string,
+                   default: .string("curl -fsSL https://claude.ai/install.sh | bash"),
+                   "command that installs Claude Code"),
+        SettingKey("agent.command", .string, default: .string("claude"), "the agent to start in tmux"),
+        SettingKey("agent.env", .nameList, default: .list([]),
+                   "environment variables forwarded to the agent (values never shown)"),
+        SettingKey("git.shallow", .bool, default: .bool(false), "clone shallowly inside the sprite"),
+    ]
+
+    /// Looks a key up by its TOML name.
+    public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
+}

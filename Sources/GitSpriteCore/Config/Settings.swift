@@ -1,0 +1,190 @@
+import Foundation
+import SpriteGit
+
+/// One effective setting: its key, value (nil when unset) and origin.
+public struct Setting: Sendable {
+    public let key: SettingKey
+    public let value: SettingValue?
+    public let origin: SettingOrigin
+}
+
+/// The effective configuration, resolved once per command.
+public struct Settings: Sendable {
+    /// Every key, in `SettingKey.all` order.
+    public let all: [Setting]
+    /// Non-fatal findings (unknown TOML keys, a token file others can read).
+    public let warnings: [String]
+
+    public subscript(_ name: String) -> Setting {
+        all.first { $0.key.name == name } ?? Setting(key: SettingKey.named(name)!, value: nil, origin: .unset)
+    }
+
+    func string(_ name: String) -> String? {
+        if case .string(let s)? = self[name].value { return s }
+        return nil
+    }
+
+    func int(_ name: String) -> Int {
+        if case .integer(let i)? = self[name].value { return i }
+        return 0
+    }
+
+    func bool(_ name: String) -> Bool {
+        if case .bool(let b)? = self[name].value { return b }
+        return false
+    }
+
+    func list(_ name: String) -> [String] {
+        if case .list(let l)? = self[name].value { return l }
+        return []
+    }
+
+    public var token: String? { string("token") }
+    public var apiURL: String { string("api") ?? "https://api.sprites.dev" }
+    public var spriteName: String? { string("name") }
+    public var cpu: Int { int("resources.cpu") }
+    public var memoryGB: Int { int("resources.memory") }
+    public var autoDestroy: Bool { bool("lifecycle.auto_destroy") }
+    public var autoCheckpoint: Bool { bool("lifecycle.auto_checkpoint") }
+    public var networkPolicy: String { string("network.default_policy") ?? "allow-all" }
+    public var allowedDomains: [String] { list("network.allowed_domains") }
+    public var baseImage: String { string("image.base_image") ?? "" }
+    public var installClaude: Bool { bool("image.install_claude") }
+    public var packages: [String] { list("image.packages") }
+    public var claudeInstaller: String { string("image.claude_installer") ?? "" }
+    public var agentCommand: String { string("agent.command") ?? "claude" }
+    public var agentEnvironment: [String] { list("agent.env") }
+    public var shallowClone: Bool { bool("git.shallow") }
+}
+
+/// A raw value before validation, with its origin.
+struct RawSetting {
+    enum Payload {
+        case text(String)
+        case texts([String])
+        case toml(TOMLValue)
+    }
+    let payload: Payload
+    let origin: SettingOrigin
+}
+
+/// Resolves settings by precedence: flags > environment > git config (with `git -c`) >
+/// `$XDG_CONFIG_HOME/git-sprite/config.toml` > defaults. Validates effective values.
+public struct SettingsLoader {
+    public var environment: [String: String]
+    /// Flag values by TOML key name, with the flag spelled as the user typed it.
+    public var flags: [String: (value: String, flag: String)]
+    public var repository: Repository?
+
+    public init(environment: [String: String], flags: [String: (value: String, flag: String)] = [:],
+                repository: Repository?) {
+        self.environment = environment
+        self.flags = flags
+        self.repository = repository
+    }
+
+    /// The settings file: `$XDG_CONFIG_HOME/git-sprite/config.toml`, else `~/.config/…`.
+    public var tomlPath: String {
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+        return base + "/git-sprite/config.toml"
+    }
+
+    public func load() throws -> Settings {
+        var warnings: [String] = []
+        let toml = try loadTOML(&warnings)
+        let git = try gitEntries()
+        var resolved: [Setting] = []
+        for key in SettingKey.all {
+            let raw = flagValue(key) ?? envValue(key) ?? gitValue(key, git) ?? toml[key.name]
+            guard let raw else {
+                resolved.append(Setting(key: key, value: key.defaultValue,
+                                        origin: key.defaultValue == nil ? .unset : .defaultValue))
+                continue
+            }
+            resolved.append(Setting(key: key, value: try SettingValidator.validate(raw, for: key), origin: raw.origin))
+        }
+        return Settings(all: resolved, warnings: warnings)
+    }
+
+    private func flagValue(_ key: SettingKey) -> RawSetting? {
+        flags[key.name].map { RawSetting(payload: .text($0.value), origin: .flag($0.flag)) }
+    }
+
+    private func envValue(_ key: SettingKey) -> RawSetting? {
+        for name in key.environment {
+            if let v = environment[name], !v.isEmpty {
+                return RawSetting(payload: .text(v), origin: .environment(name))
+            }
+        }
+        return nil
+    }
+
+    /// git config entries for `sprite.*` in reading order, command line last.
+    private func gitEntries() throws -> [(name: String, value: String?, origin: SettingOrigin)] {
+        var out: [(String, String?, SettingOrigin)] = []
+        let config: GitConfig?
+        do {
+            config = try repository?.config() ?? GitConfig.openDefault()
+        } catch {
+            throw SpriteError("cannot read git configuration", detail: "\(error)")
+        }
+        if let config {
+            for e in (try? config.entries(matching: "^sprite\\.")) ?? [] {
+                out.append((e.name.lowercased(), e.value,
+                            .gitConfig(e.scope, file: GitConfig.path(of: e.scope, repository: repository))))
+            }
+        }
+        for (name, value) in GitConfigParameters.parse(environment: environment) where name.hasPrefix("sprite.") {
+            out.append((name.lowercased(), value, .gitCommandLine))
+        }
+        return out
+    }
+
+    private func gitValue(_ key: SettingKey, _ entries: [(name: String, value: String?, origin: SettingOrigin)])
+        -> RawSetting? {
+        guard key.inGitConfig else { return nil }
+        let wanted = key.gitName.lowercased()
+        let matches = entries.filter { $0.name == wanted }
+        guard let last = matches.last else { return nil }
+        if key.isList {
+            // Multi-valued keys accumulate across files; an empty value clears what came before.
+            var values: [String] = []
+            for m in matches {
+                if (m.value ?? "").isEmpty { values = [] } else { values.append(m.value ?? "") }
+            }
+            return RawSetting(payload: .texts(values), origin: last.origin)
+        }
+        // A bare `[sprite] key` line means true, as git reads booleans.
+        return RawSetting(payload: .text(last.value ?? "true"), origin: last.origin)
+    }
+
+    private func loadTOML(_ warnings: inout [String]) throws -> [String: RawSetting] {
+        let path = tomlPath
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SpriteError("\(path) is not UTF-8 text", hints: ["save the file as UTF-8"])
+        }
+        let doc: TOMLDocument
+        do {
+            doc = try TOMLDocument(parsing: text)
+        } catch let e as TOMLError {
+            throw SpriteError("\(path):\(e.line):\(e.column): malformed TOML: \(e.message)",
+                              hints: ["fix the file, or move it aside to use defaults: mv \(path) \(path).bak"])
+        }
+        var out: [String: RawSetting] = [:]
+        for name in doc.order {
+            guard let entry = doc.values[name] else { continue }
+            guard SettingKey.named(name) != nil else {
+                warnings.append("\(path):\(entry.line): unknown key '\(name)' ignored")
+                continue
+            }
+            out[name] = RawSetting(payload: .toml(entry.value), origin: .file(path: path, line: entry.line))
+        }
+        if out["token"] != nil, let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+           let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            warnings.append("\(path) holds a token and is readable by others; run: chmod 600 \(path)")
+        }
+        return out
+    }
+}

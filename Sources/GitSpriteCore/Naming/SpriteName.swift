@@ -1,0 +1,68 @@
+/// Sprite names: one DNS label, derived from the repository and branch (DESIGN.md §5).
+public enum SpriteName {
+    /// Longest sprite name; the public URL `<name>-<org>.sprites.app` must stay one DNS label.
+    public static let maxLength = 50
+
+    /// `<repo>-<branch>` folded to `[a-z0-9-]`. When folding changed the branch name or the
+    /// result had to be shortened, the first six hex digits of SHA-256 of the exact branch
+    /// name are appended, so `feature/x` and `feature-x` never share a sprite.
+    public static func forBranch(_ branch: String, repository repo: String) -> String {
+        let repoPart = fold(repo).isEmpty ? "repo" : fold(repo)
+        let branchPart = fold(branch)
+        let base = join(repoPart, branchPart)
+        let lossless = branchPart == branch && base.count <= maxLength
+        if lossless { return base }
+        let suffix = String(SHA256.hex(Array(branch.utf8)).prefix(6))
+        return join(trim(String(base.prefix(maxLength - suffix.count - 1))), suffix)
+    }
+
+    /// `<repo>-<short sha>` for a detached HEAD.
+    public static func forDetachedHead(_ commit: String, repository repo: String) -> String {
+        let repoPart = fold(repo).isEmpty ? "repo" : fold(repo)
+        let sha = String(commit.prefix(7))
+        return join(trim(String(repoPart.prefix(maxLength - sha.count - 1))), sha)
+    }
+
+    /// Lower-cases ASCII letters, turns every other character outside `[a-z0-9]` into a
+    /// hyphen, collapses runs of hyphens and trims them from both ends.
+    public static func fold(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let c: Character
+            switch scalar.value {
+            case 0x61...0x7a, 0x30...0x39: c = Character(scalar)
+            case 0x41...0x5a: c = Character(Unicode.Scalar(scalar.value + 32)!)
+            default: c = "-"
+            }
+            if c == "-" && (out.isEmpty || out.hasSuffix("-")) { continue }
+            out.append(c)
+        }
+        return trim(out)
+    }
+
+    /// Checks a name given with `--name` or `sprite.name`; returns why it is invalid, or nil.
+    public static func problem(with name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name.count > maxLength { return "it is longer than \(maxLength) characters" }
+        if name.unicodeScalars.contains(where: { !($0.value >= 0x61 && $0.value <= 0x7a)
+            && !($0.value >= 0x30 && $0.value <= 0x39) && $0 != "-" }) {
+            return "only lowercase letters, digits and hyphens are allowed"
+        }
+        if name.hasPrefix("-") || name.hasSuffix("-") { return "it starts or ends with a hyphen" }
+        if name.contains("--") { return "it contains a double hyphen" }
+        return nil
+    }
+
+    private static func join(_ a: String, _ b: String) -> String {
+        if b.isEmpty { return a }
+        if a.isEmpty { return b }
+        return a + "-" + b
+    }
+
+    private static func trim(_ s: String) -> String {
+        var s = Substring(s)
+        while s.hasPrefix("-") { s = s.dropFirst() }
+        while s.hasSuffix("-") { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,27 @@
+/// How a git-sprite process ends (DESIGN.md §9). Chosen in one place, the CLI's entry point.
+public enum ExitStatus: Int32, Sendable {
+    case success = 0
+    case failure = 1
+    case cancelled = 2
+    case authentication = 4
+    case usage = 64
+    case notARepository = 128
+}
+
+/// The one error type use cases throw: a one-line message, `hint:` lines naming the fix, the
+/// exit status, and low-level detail that only `--verbose` shows.
+public struct SpriteError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var hints: [String]
+    public var status: ExitStatus
+    public var detail: String?
+
+    public init(_ message: String, hints: [String] = [], status: ExitStatus = .failure, detail: String? = nil) {
+        self.message = message
+        self.hints = hints
+        self.status = status
+        self.detail = detail
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import SpriteGit
+
+/// Reads the primary repository, its linked repos and all submodules into a `WorkspacePlan`.
+public struct PlanBuilder {
+    /// Where the primary repository lives inside every sprite.
+    public static let workspacePath = "/home/sprite/workspace"
+    /// Parent of linked repositories inside every sprite.
+    public static let reposPath = "/home/sprite/repos"
+
+    let context: Context
+    let repository: Repository
+    let settings: Settings
+
+    public init(context: Context, repository: Repository, settings: Settings) {
+        self.context = context
+        self.repository = repository
+        self.settings = settings
+    }
+
+    public func build() throws -> WorkspacePlan {
+        var warnings: [String] = []
+        let primary = try describe(repository, mount: nil, spritePath: Self.workspacePath, warnings: &warnings)
+        var linked: [RepoPlan] = []
+        for link in try LinkStore(repository: repository).links() {
+            let repo = try RepositoryLocator.linked(at: link.path, mount: link.mount, context)
+            linked.append(try describe(repo, mount: link.mount, spritePath: Self.reposPath + "/" + link.mount,
+                                       warnings: &warnings))
+        }
+        let (name, source) = try spriteName(primary)
+        return WorkspacePlan(spriteName: name, nameSource: source, primary: primary, linked: linked,
+                             warnings: warnings)
+    }
+
+    /// `--name`/`sprite.name`, else the recorded `branch.<b>.sprite`, else derived (DESIGN.md §5).
+    func spriteName(_ primary: RepoPlan) throws -> (String, WorkspacePlan.NameSource) {
+        let setting = settings["name"]
+        if let name = settings.spriteName {
+            if case .flag = setting.origin { return (name, .flag) }
+            return (name, .config)
+        }
+        let repoName = Self.repositoryName(repository, remoteURL: primary.remoteURL)
+        guard let branch = primary.branch else {
+            return (SpriteName.forDetachedHead(primary.head?.hex ?? "", repository: repoName), .detached)
+        }
+        let recorded = try repository.config().allValues(of: "branch.\(branch).sprite").last
+        if let recorded, SpriteName.problem(with: recorded) == nil { return (recorded, .recorded) }
+        return (SpriteName.forBranch(branch, repository: repoName), primary.head == nil ? .unborn : .branch)
+    }
+
+    /// The repository's name: its remote's last path component, else its directory's name.
+    static func repositoryName(_ repo: Repository, remoteURL: String?) -> String {
+        if let url = remoteURL {
+            var last = url.split(whereSeparator: { $0 == "/" || $0 == ":" }).last.map(String.init) ?? ""
+            if last.hasSuffix(".git") { last.removeLast(4) }
+            if !last.isEmpty { return last }
+        }
+        let common = repo.commonDir
+        if common.hasSuffix("/.git") {
+            return (String(common.dropLast(5)) as NSString).lastPathComponent
+        }
+        return ((repo.workdir ?? common) as NSString).lastPathComponent
+    }
+
+    func describe(_ repo: Repository, mount: String?, spritePath: String,
+                  warnings: inout [String]) throws -> RepoPlan {
+        let head = try repo.head()
+        let branch = head.branchName
+        let upstream = try branch.flatMap { try repo.upstream(ofBranch: $0) }
+        let remotes = try repo.remoteNames()
+        let remoteName = upstream?.remote ?? (remotes.contains("origin") ? "origin" : (remotes.count == 1 ? remotes[0] : nil))
+        let rawURL = try remoteName.flatMap { try repo.remoteURL($0) }
+
+        var ahead: Int?, behind: Int?
+        if let upstream, let commit = head.commit, let tracked = try repo.resolve(reference: upstream.trackingRef) {
+            (ahead, behind) = try repo.aheadBehind(local: commit, upstream: tracked)
+        }
+
+        var plan = RepoPlan(
+            mount: mount, localPath: repo.workdir ?? repo.gitDir, spritePath: spritePath, branch: branch,
+            detached: branch == nil, head: head.commit, remoteName: remoteName,
+            remoteURL: rawURL.map(RemoteURL.redacted), upstreamRef: upstream?.trackingRef,
+            ahead: ahead, behind: behind, changes: try repo.changeCounts(),
+            transport: .clone, localCommits: 0, transportReason: "", submodules: [])
+
+        let label = mount.map { "linked repo '\($0)'" } ?? "this repository"
+        if head.commit == nil {
+            plan.transport = .none
+            plan.localCommits = nil
+            plan.transportReason = "no commits yet"
+            warnings.append("\(label) has no commits yet; commit something before 'git sprite up'")
+        } else if remoteName == nil || rawURL == nil {
+            plan.transport = .tunnel
+            plan.localCommits = nil
+            plan.transportReason = remotes.isEmpty ? "no remote" : "several remotes and none is the upstream or origin"
+        } else if let url = rawURL, RemoteURL.isLocal(url) {
+            plan.transport = .tunnel
+            plan.localCommits = nil
+            plan.transportReason = "remote \(remoteName ?? "") is a local path"
+        } else if let commit = head.commit, let remoteName {
+            let local = try repo.countCommits(from: commit, hiding: ["refs/remotes/\(remoteName)/*"])
+            plan.localCommits = local
+            if local > 0 {
+                plan.transport = .cloneAndTunnel
+                plan.transportReason = "\(local) local commit\(local == 1 ? "" : "s") not on \(remoteName)"
+            } else {
+                plan.transportReason = "HEAD is on \(remoteName)"
+            }
+        }
+        if plan.detached, plan.transport != .none {
+            warnings.append("\(label) is on a detached HEAD (\(head.commit?.short ?? "")); the sprite gets that commit")
+        }
+        let base = rawURL ?? plan.localPath
+        plan.submodules = try submodules(of: repo, baseURL: base, spritePath: spritePath, label: label,
+                                         warnings: &warnings)
+        return plan
+    }
+
+    func submodules(of repo: Repository, baseURL: String, spritePath: String, label: String,
+                    warnings: inout [String]) throws -> [SubmodulePlan] {
+        var out: [SubmodulePlan] = []
+        for sm in try repo.submodules() {
+            let resolved = sm.url.map { RemoteURL.isRelative($0) ? RemoteURL.resolve($0, against: baseURL) : $0 }
+            var plan = SubmodulePlan(
+                name: sm.name, path: sm.path, spritePath: spritePath + "/" + sm.path,
+                url: sm.url.map(RemoteURL.redacted), resolvedURL: resolved.map(RemoteURL.redacted),
+                commit: sm.recordedCommit, initialized: sm.isInitialized, transport: .clone,
+                transportReason: "", submodules: [])
+            var subrepo: Repository?
+            if sm.isInitialized {
+                subrepo = try? repo.openSubmodule(sm)
+                if subrepo == nil { warnings.append("submodule \(sm.path) in \(label) cannot be opened") }
+            }
+            switch (resolved, subrepo) {
+            case (nil, nil):
+                plan.transport = .none
+                plan.transportReason = "no URL in .gitmodules and not initialised"
+                warnings.append("submodule \(sm.path) in \(label) has no URL and is not initialised; it will be missing")
+            case (nil, .some):
+                plan.transport = .tunnel
+                plan.transportReason = "no URL in .gitmodules"
+                warnings.append("submodule \(sm.path) in \(label) has no URL in .gitmodules")
+            case (let url?, nil) where RemoteURL.isLocal(url):
+                plan.transport = .none
+                plan.transportReason = "URL is a local path and the submodule is not initialised"
+                warnings.append("submodule \(sm.path) in \(label) is not initialised and its URL is local; "
+                                + "run: git submodule update --init \(shellQuote(sm.path))")
+            case (let url?, .some) where RemoteURL.isLocal(url):
+                plan.transport = .tunnel
+                plan.transportReason = "URL is a local path"
+            case (_, let sub?):
+                let names = try sub.remoteNames()
+                let remote = names.contains("origin") ? "origin" : names.first
+                if let commit = sm.recordedCommit, let remote {
+                    // A recorded commit missing from the submodule's repository is counted as 0:
+                    // only the remote can have it, so the clone is the only way to get it.
+                    let local = (try? sub.countCommits(from: commit, hiding: ["refs/remotes/\(remote)/*"])) ?? 0
+                    if local > 0 {
+                        plan.transport = .cloneAndTunnel
+                        plan.transportReason = "recorded commit is not on \(remote)"
+                    } else {
+                        plan.transportReason = "recorded commit is on \(remote)"
+                    }
+                }
+            case (_, nil):
+                plan.transportReason = "not initialised locally; cloned from its URL"
+            }
+            if let sub = subrepo {
+                let subBase = (try? sub.remoteURL("origin")).flatMap { $0 } ?? resolved ?? plan.spritePath
+                plan.submodules = try submodules(of: sub, baseURL: subBase, spritePath: plan.spritePath,
+                                                 label: label, warnings: &warnings)
+            }
+            out.append(plan)
+        }
+        return out
+    }
+}

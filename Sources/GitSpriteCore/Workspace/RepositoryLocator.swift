@@ -1,0 +1,76 @@
+import Foundation
+import SpriteGit
+
+/// Opens repositories the way git does and turns libgit2 failures into advice.
+public enum RepositoryLocator {
+    /// The repository git-sprite runs in: discovered from the working directory, honouring
+    /// `GIT_DIR`/`GIT_WORK_TREE` (git exports them), `-C`, linked worktrees and submodules.
+    public static func primary(_ context: Context) throws -> Repository {
+        let repo: Repository
+        do {
+            repo = try Repository.discover(from: context.currentDirectory, fromEnvironment: true,
+                                           trustedDirectories: trusted(context))
+        } catch {
+            throw translate(error, path: context.currentDirectory, linked: false)
+        }
+        if repo.isBare || repo.workdir == nil {
+            throw SpriteError("\(repo.gitDir) is a bare repository; git sprite needs a work tree",
+                              hints: ["run it in a worktree of that repository, for example: "
+                                      + "git -C \(shellQuote(repo.gitDir)) worktree add ../work <branch>"],
+                              status: .notARepository)
+        }
+        return repo
+    }
+
+    /// A linked repository: `path` must be the top of a non-bare repository.
+    public static func linked(at path: String, mount: String, _ context: Context) throws -> Repository {
+        let repo: Repository
+        do {
+            repo = try Repository.open(at: path, trustedDirectories: trusted(context))
+        } catch {
+            throw translate(error, path: path, linked: true, mount: mount)
+        }
+        if repo.isBare || repo.workdir == nil {
+            throw SpriteError("linked repo '\(mount)' at \(path) is a bare repository",
+                              hints: ["link a worktree instead: git sprite unlink \(mount) && git sprite link <worktree>"])
+        }
+        return repo
+    }
+
+    /// `safe.directory` values given with `git -c`, which libgit2 1.5 cannot see.
+    static func trusted(_ context: Context) -> [String] {
+        GitConfigParameters.parse(environment: context.environment)
+            .filter { $0.name == "safe.directory" }.compactMap(\.value)
+    }
+
+    static func translate(_ error: Error, path: String, linked: Bool, mount: String = "") -> SpriteError {
+        switch error {
+        case RepositoryOpenError.notFound:
+            if linked {
+                return SpriteError("linked repo '\(mount)' at \(path) is not a git repository",
+                                   hints: ["fix the path: git sprite unlink \(mount) && git sprite link <path>"])
+            }
+            return SpriteError("not a git repository (or any of the parent directories): \(path)",
+                               hints: ["run git sprite inside a work tree, or point git at one: git -C <path> sprite …"],
+                               status: .notARepository)
+        case RepositoryOpenError.notOwned(let owned):
+            return SpriteError("the repository at \(owned) is owned by another user",
+                               hints: ["if you trust it, mark it safe: git config --global --add safe.directory "
+                                       + shellQuote(owned)],
+                               status: linked ? .failure : .notARepository)
+        case RepositoryOpenError.failed(let git):
+            return SpriteError("cannot open the repository at \(path)", status: linked ? .failure : .notARepository,
+                               detail: git.description)
+        default:
+            return SpriteError("cannot open the repository at \(path)", detail: "\(error)")
+        }
+    }
+}
+
+/// Quotes a string for a POSIX shell when it is shown in a hint the user may paste.
+public func shellQuote(_ s: String) -> String {
+    if !s.isEmpty && s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./:@=+,".contains($0)) }) {
+        return s
+    }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,142 @@
+import Foundation
+import CGit2
+
+/// Which git config file a value came from.
+public enum ConfigScope: String, Sendable, Codable {
+    case system, xdg, global, local, worktree, app, other
+
+    init(_ level: git_config_level_t) {
+        switch level {
+        case GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_PROGRAMDATA: self = .system
+        case GIT_CONFIG_LEVEL_XDG: self = .xdg
+        case GIT_CONFIG_LEVEL_GLOBAL: self = .global
+        case GIT_CONFIG_LEVEL_LOCAL: self = .local
+        case GIT_CONFIG_LEVEL_APP: self = .app
+        default: self = .other
+        }
+    }
+
+    /// Lower scopes are overridden by higher ones, as git reads them.
+    public var precedence: Int {
+        switch self {
+        case .system: return 1
+        case .xdg: return 2
+        case .global: return 3
+        case .local: return 4
+        case .worktree: return 5
+        case .app: return 6
+        case .other: return 0
+        }
+    }
+}
+
+/// One `name = value` line of git configuration.
+public struct ConfigEntry: Sendable {
+    /// Normalised name: section and key lower-cased, subsection as written.
+    public let name: String
+    /// The raw value; nil for a bare boolean key (`[sprite] flag`).
+    public let value: String?
+    /// The file level it came from.
+    public let scope: ConfigScope
+}
+
+/// A read-only snapshot of git configuration; the only owner of its `git_config` handle.
+public final class GitConfig {
+    let pointer: OpaquePointer
+
+    private init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_config_free(pointer) }
+
+    /// System, XDG and global configuration, as seen outside any repository.
+    public static func openDefault() throws -> GitConfig {
+        GitLibrary.ensure()
+        var cfg: OpaquePointer?
+        try check(git_config_open_default(&cfg), "git_config_open_default")
+        guard let cfg else { throw GitError(code: -1, function: "git_config_open_default", message: "no config") }
+        return GitConfig(cfg)
+    }
+
+    /// Every entry whose name matches the regular expression, lowest precedence first.
+    public func entries(matching regex: String) throws -> [ConfigEntry] {
+        var iter: OpaquePointer?
+        try check(git_config_iterator_glob_new(&iter, pointer, regex), "git_config_iterator_glob_new")
+        defer { git_config_iterator_free(iter) }
+        var out: [ConfigEntry] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while true {
+            let rc = git_config_next(&entry, iter)
+            if rc == GIT_ITEROVER.rawValue { break }
+            try check(rc, "git_config_next")
+            guard let e = entry?.pointee, let name = e.name else { continue }
+            out.append(ConfigEntry(
+                name: String(cString: name),
+                value: e.value.map { String(cString: $0) },
+                scope: ConfigScope(e.level)
+            ))
+        }
+        // libgit2 iterates highest-priority files first; callers want git's reading order.
+        return out.enumerated().sorted {
+            ($0.element.scope.precedence, -$0.offset) < ($1.element.scope.precedence, -$1.offset)
+        }.map(\.element)
+    }
+
+    /// All values of a multi-valued key, in git's reading order.
+    public func allValues(of name: String) -> [String] {
+        let pattern = "^" + name.replacingOccurrences(of: ".", with: "\\.") + "$"
+        return ((try? entries(matching: pattern)) ?? []).compactMap(\.value)
+    }
+
+    /// The file behind a scope, for showing where a value came from.
+    public static func path(of scope: ConfigScope, repository: Repository?) -> String? {
+        var buf = git_buf()
+        let rc: Int32
+        switch scope {
+        case .system: rc = git_config_find_system(&buf)
+        case .xdg: rc = git_config_find_xdg(&buf)
+        case .global: rc = git_config_find_global(&buf)
+        case .local: return repository.map { $0.commonDir + "/config" }
+        case .worktree: return repository.map { $0.gitDir + "/config.worktree" }
+        case .app, .other: return nil
+        }
+        if rc < 0 { git_buf_dispose(&buf); return nil }
+        return consume(&buf)
+    }
+}
+
+extension Repository {
+    /// A snapshot of the configuration this repository sees (system, global, local, worktree).
+    public func config() throws -> GitConfig {
+        var cfg: OpaquePointer?
+        try check(git_repository_config_snapshot(&cfg, pointer), "git_repository_config_snapshot")
+        guard let cfg else { throw GitError(code: -1, function: "git_repository_config_snapshot", message: "no config") }
+        return GitConfig.wrap(cfg)
+    }
+
+    /// Sets `name` in the repository's own config file (`.git/config`).
+    public func setLocalConfig(_ name: String, to value: String) throws {
+        try withLocalConfig { try check(git_config_set_string($0, name, value), "git_config_set_string") }
+    }
+
+    /// Removes `name` from the repository's own config file; absent keys are not an error.
+    public func unsetLocalConfig(_ name: String) throws {
+        try withLocalConfig { cfg in
+            let rc = git_config_delete_entry(cfg, name)
+            if rc != GIT_ENOTFOUND.rawValue { try check(rc, "git_config_delete_entry") }
+        }
+    }
+
+    private func withLocalConfig(_ body: (OpaquePointer) throws -> Void) throws {
+        var cfg: OpaquePointer?
+        try check(git_repository_config(&cfg, pointer), "git_repository_config")
+        defer { git_config_free(cfg) }
+        var local: OpaquePointer?
+        try check(git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL), "git_config_open_level")
+        defer { git_config_free(local) }
+        guard let local else { return }
+        try body(local)
+    }
+}
+
+extension GitConfig {
+    fileprivate static func wrap(_ p: OpaquePointer) -> GitConfig { GitConfig(p) }
+}

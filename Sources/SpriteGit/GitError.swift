@@ -1,0 +1,50 @@
+import CGit2
+
+/// A failed libgit2 call: the C function, its return code and the message libgit2 recorded.
+public struct GitError: Error, CustomStringConvertible, Sendable {
+    /// The libgit2 return code (`GIT_ENOTFOUND`, `GIT_EOWNER`, ...).
+    public let code: Int32
+    /// The libgit2 function that failed.
+    public let function: String
+    /// libgit2's own message, captured right after the failing call.
+    public let message: String
+
+    public var description: String { "\(function): \(message) (\(code))" }
+
+    /// True when libgit2 reported that something does not exist.
+    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    /// True when libgit2 refused a repository owned by another user.
+    public var isOwnership: Bool { code == GIT_EOWNER.rawValue }
+
+    /// Captures `git_error_last()` at once, before another call can overwrite it.
+    static func last(_ code: Int32, _ function: String) -> GitError {
+        var message = "unknown error"
+        if let err = git_error_last(), let text = err.pointee.message {
+            message = String(cString: text)
+        }
+        return GitError(code: code, function: function, message: message)
+    }
+}
+
+/// The single place where libgit2 return codes become Swift errors.
+@inline(__always)
+func check(_ rc: Int32, _ function: String) throws {
+    if rc < 0 { throw GitError.last(rc, function) }
+}
+
+/// Initialises libgit2 once per process; every entry point of this module touches it first.
+enum GitLibrary {
+    static let initialized: Bool = {
+        git_libgit2_init()
+        return true
+    }()
+
+    static func ensure() { _ = initialized }
+}
+
+/// Copies a `git_buf` into a Swift string and releases the buffer.
+func consume(_ buf: inout git_buf) -> String {
+    defer { git_buf_dispose(&buf) }
+    guard let ptr = buf.ptr else { return "" }
+    return String(cString: ptr)
+}

@@ -1,0 +1,145 @@
+import CGit2
+
+/// Where HEAD points.
+public enum HeadState: Equatable, Sendable {
+    /// On a branch with at least one commit.
+    case branch(name: String, commit: ObjectID)
+    /// HEAD holds a commit id directly.
+    case detached(commit: ObjectID)
+    /// On a branch that has no commits yet.
+    case unborn(name: String)
+
+    /// The branch name, or nil when detached.
+    public var branchName: String? {
+        switch self {
+        case .branch(let name, _), .unborn(let name): return name
+        case .detached: return nil
+        }
+    }
+
+    /// The commit HEAD resolves to, or nil on an unborn branch.
+    public var commit: ObjectID? {
+        switch self {
+        case .branch(_, let c), .detached(let c): return c
+        case .unborn: return nil
+        }
+    }
+}
+
+/// A branch's configured upstream (`branch.<b>.remote` and `branch.<b>.merge`).
+public struct Upstream: Equatable, Sendable {
+    /// The remote's name (`origin`).
+    public let remote: String
+    /// The remote-tracking ref (`refs/remotes/origin/main`).
+    public let trackingRef: String
+}
+
+extension Repository {
+    /// Reads HEAD: branch, detached commit, or unborn branch.
+    public func head() throws -> HeadState {
+        var ref: OpaquePointer?
+        let rc = git_repository_head(&ref, pointer)
+        if rc == GIT_EUNBORNBRANCH.rawValue || rc == GIT_ENOTFOUND.rawValue {
+            return .unborn(name: try unbornBranchName())
+        }
+        try check(rc, "git_repository_head")
+        guard let ref else { throw GitError(code: -1, function: "git_repository_head", message: "no HEAD") }
+        defer { git_reference_free(ref) }
+        guard let target = git_reference_target(ref) else {
+            throw GitError(code: -1, function: "git_reference_target", message: "HEAD does not resolve")
+        }
+        let commit = ObjectID(target.pointee)
+        if git_repository_head_detached(pointer) == 1 {
+            return .detached(commit: commit)
+        }
+        let name = String(cString: git_reference_name(ref))
+        return .branch(name: name.replacingPrefix("refs/heads/"), commit: commit)
+    }
+
+    private func unbornBranchName() throws -> String {
+        var ref: OpaquePointer?
+        try check(git_reference_lookup(&ref, pointer, "HEAD"), "git_reference_lookup")
+        defer { git_reference_free(ref) }
+        guard let target = git_reference_symbolic_target(ref) else { return "HEAD" }
+        return String(cString: target).replacingPrefix("refs/heads/")
+    }
+
+    /// The upstream of a local branch, or nil when none is configured.
+    public func upstream(ofBranch branch: String) throws -> Upstream? {
+        let refname = "refs/heads/" + branch
+        var remoteBuf = git_buf()
+        let rc = git_branch_upstream_remote(&remoteBuf, pointer, refname)
+        if rc == GIT_ENOTFOUND.rawValue { return nil }
+        try check(rc, "git_branch_upstream_remote")
+        let remote = consume(&remoteBuf)
+        var nameBuf = git_buf()
+        let rc2 = git_branch_upstream_name(&nameBuf, pointer, refname)
+        if rc2 == GIT_ENOTFOUND.rawValue { return nil }
+        try check(rc2, "git_branch_upstream_name")
+        return Upstream(remote: remote, trackingRef: consume(&nameBuf))
+    }
+
+    /// The names of all configured remotes.
+    public func remoteNames() throws -> [String] {
+        var list = git_strarray()
+        try check(git_remote_list(&list, pointer), "git_remote_list")
+        defer { git_strarray_dispose(&list) }
+        return (0..<list.count).compactMap { i in list.strings[i].map { String(cString: $0) } }
+    }
+
+    /// The fetch URL of a remote after `url.<base>.insteadOf` rewriting, or nil when unset.
+    public func remoteURL(_ name: String) throws -> String? {
+        var remote: OpaquePointer?
+        let rc = git_remote_lookup(&remote, pointer, name)
+        if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue { return nil }
+        try check(rc, "git_remote_lookup")
+        defer { git_remote_free(remote) }
+        guard let url = git_remote_url(remote) else { return nil }
+        return String(cString: url)
+    }
+
+    /// Resolves a reference name to the commit it points at, or nil when it does not exist.
+    public func resolve(reference name: String) throws -> ObjectID? {
+        var oid = git_oid()
+        let rc = git_reference_name_to_id(&oid, pointer, name)
+        if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue { return nil }
+        try check(rc, "git_reference_name_to_id")
+        return ObjectID(oid)
+    }
+
+    /// Commits `local` has that `upstream` lacks, and the reverse.
+    public func aheadBehind(local: ObjectID, upstream: ObjectID) throws -> (ahead: Int, behind: Int) {
+        var ahead = 0, behind = 0
+        var l = local.raw, u = upstream.raw
+        try check(git_graph_ahead_behind(&ahead, &behind, pointer, &l, &u), "git_graph_ahead_behind")
+        return (ahead, behind)
+    }
+
+    /// Counts commits reachable from `commit` but from none of the refs matching `hiddenGlobs`.
+    public func countCommits(from commit: ObjectID, hiding hiddenGlobs: [String]) throws -> Int {
+        var walk: OpaquePointer?
+        try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
+        defer { git_revwalk_free(walk) }
+        var start = commit.raw
+        try check(git_revwalk_push(walk, &start), "git_revwalk_push")
+        for glob in hiddenGlobs {
+            let rc = git_revwalk_hide_glob(walk, glob)
+            if rc != GIT_ENOTFOUND.rawValue { try check(rc, "git_revwalk_hide_glob") }
+        }
+        var count = 0
+        var oid = git_oid()
+        while true {
+            let rc = git_revwalk_next(&oid, walk)
+            if rc == GIT_ITEROVER.rawValue { break }
+            try check(rc, "git_revwalk_next")
+            count += 1
+        }
+        return count
+    }
+}
+
+extension String {
+    func replacingPrefix(_ prefix: String) -> String {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
+    }
+}

@@ -1,0 +1,113 @@
+import CGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a repository could not be opened, in terms a caller can turn into advice.
+public enum RepositoryOpenError: Error, Sendable {
+    /// No repository at or above the path.
+    case notFound(path: String)
+    /// The repository is owned by another user and not listed in `safe.directory`.
+    case notOwned(path: String)
+    /// Any other libgit2 failure.
+    case failed(GitError)
+}
+
+/// An open libgit2 repository. The only owner of its `git_repository` handle.
+public final class Repository {
+    let pointer: OpaquePointer
+
+    private init(pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { git_repository_free(pointer) }
+
+    /// Finds the repository the way git does: from `path` upwards, honouring `GIT_DIR`,
+    /// `GIT_WORK_TREE` and `GIT_CEILING_DIRECTORIES` when `fromEnvironment` is set.
+    ///
+    /// libgit2 1.5 does not honour `safe.directory = *` or values given with `git -c`;
+    /// `trustedDirectories` carries those, and a repository listed there is opened even
+    /// when another user owns it.
+    public static func discover(
+        from path: String, fromEnvironment: Bool, trustedDirectories: [String] = []
+    ) throws -> Repository {
+        let flags = fromEnvironment ? GIT_REPOSITORY_OPEN_FROM_ENV.rawValue : 0
+        return try open(path: path, flags: flags, trusted: trustedDirectories)
+    }
+
+    /// Opens the repository whose work tree or git directory is exactly `path`.
+    public static func open(at path: String, trustedDirectories: [String] = []) throws -> Repository {
+        try open(path: path, flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, trusted: trustedDirectories)
+    }
+
+    private static func open(path: String, flags: UInt32, trusted: [String]) throws -> Repository {
+        GitLibrary.ensure()
+        var handle: OpaquePointer?
+        var rc = git_repository_open_ext(&handle, path, flags, nil)
+        if rc == GIT_EOWNER.rawValue {
+            let err = GitError.last(rc, "git_repository_open_ext")
+            let owned = ownedPath(in: err.message) ?? path
+            guard isTrusted(owned, extra: trusted) else { throw RepositoryOpenError.notOwned(path: owned) }
+            // The user trusts this path through a form libgit2 1.5 cannot read: check
+            // ownership ourselves (done above) and let libgit2 skip its own check.
+            git_sprite_set_owner_validation(0)
+            rc = git_repository_open_ext(&handle, path, flags, nil)
+            git_sprite_set_owner_validation(1)
+        }
+        if rc == GIT_ENOTFOUND.rawValue { throw RepositoryOpenError.notFound(path: path) }
+        if rc < 0 { throw RepositoryOpenError.failed(GitError.last(rc, "git_repository_open_ext")) }
+        guard let handle else { throw RepositoryOpenError.notFound(path: path) }
+        return Repository(pointer: handle)
+    }
+
+    /// libgit2 names the offending path in quotes; fall back to the caller's path otherwise.
+    private static func ownedPath(in message: String) -> String? {
+        guard let first = message.firstIndex(of: "'") else { return nil }
+        let rest = message[message.index(after: first)...]
+        guard let last = rest.firstIndex(of: "'") else { return nil }
+        return String(rest[..<last])
+    }
+
+    /// git's rule: `safe.directory` from system, global or command-line config; `*` trusts all.
+    private static func isTrusted(_ path: String, extra: [String]) -> Bool {
+        var values = extra
+        if let config = try? GitConfig.openDefault() {
+            values += config.allValues(of: "safe.directory")
+        }
+        let candidates = Set([path, trimSlash(path), trimSlash(path.replacingSuffix("/.git", with: ""))])
+        return values.contains { value in
+            value == "*" || candidates.contains(trimSlash(value))
+        }
+    }
+
+    private static func trimSlash(_ s: String) -> String {
+        var s = s
+        while s.count > 1 && s.hasSuffix("/") { s.removeLast() }
+        return s
+    }
+
+    /// True for a repository without a work tree.
+    public var isBare: Bool { git_repository_is_bare(pointer) != 0 }
+
+    /// True when this is a linked worktree (`git worktree add`).
+    public var isLinkedWorktree: Bool { git_repository_is_worktree(pointer) != 0 }
+
+    /// The work tree root without a trailing slash, or nil for a bare repository.
+    public var workdir: String? {
+        guard let p = git_repository_workdir(pointer) else { return nil }
+        return Self.trimSlash(String(cString: p))
+    }
+
+    /// The git directory (`.git`, or `.git/worktrees/<name>` for a linked worktree).
+    public var gitDir: String { Self.trimSlash(String(cString: git_repository_path(pointer))) }
+
+    /// The directory shared by all worktrees of this repository.
+    public var commonDir: String { Self.trimSlash(String(cString: git_repository_commondir(pointer))) }
+}
+
+extension String {
+    func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+    }
+}

@@ -1,0 +1,2 @@
+import GitSpriteCLI
+GitSpriteMain.run()
