@@ -30,10 +30,32 @@ public final class Repository {
     /// `trustedDirectories` carries those, and a repository listed there is opened even
     /// when another user owns it.
     public static func discover(
-        from path: String, fromEnvironment: Bool, trustedDirectories: [String] = []
+        from path: String, environment: [String: String]?, trustedDirectories: [String] = []
     ) throws -> Repository {
-        let flags = fromEnvironment ? GIT_REPOSITORY_OPEN_FROM_ENV.rawValue : 0
-        return try open(path: path, flags: flags, trusted: trustedDirectories)
+        guard let env = environment else { return try open(path: path, flags: 0, trusted: trustedDirectories) }
+        let gitDir = env["GIT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let workTree = env["GIT_WORK_TREE"].flatMap { $0.isEmpty ? nil : $0 }
+        if gitDir == nil && workTree == nil {
+            return try open(path: path, flags: GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, trusted: trustedDirectories)
+        }
+        // libgit2 1.5 answers "GIT_WORK_TREE unimplemented" to OPEN_FROM_ENV, so apply git's
+        // rules here: GIT_DIR names the repository, GIT_WORK_TREE its work tree.
+        let repo: Repository
+        if let gitDir {
+            repo = try open(path: absolute(gitDir, from: path), flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue,
+                            trusted: trustedDirectories)
+        } else {
+            repo = try open(path: path, flags: 0, trusted: trustedDirectories)
+        }
+        if let workTree {
+            try check(git_repository_set_workdir(repo.pointer, absolute(workTree, from: path), 0),
+                      "git_repository_set_workdir")
+        }
+        return repo
+    }
+
+    private static func absolute(_ p: String, from base: String) -> String {
+        p.hasPrefix("/") ? p : base + "/" + p
     }
 
     /// Opens the repository whose work tree or git directory is exactly `path`.

@@ -166,7 +166,9 @@ public struct PlanBuilder {
                 plan.transportReason = "not initialised locally; cloned from its URL"
             }
             if let sub = subrepo {
-                let subBase = (try? sub.remoteURL("origin")).flatMap { $0 } ?? resolved ?? plan.spritePath
+                // The sprite clones the submodule from its resolved URL, so nested relative URLs
+                // resolve against that, not against the local clone's remote.
+                let subBase = resolved ?? (try? sub.remoteURL("origin")).flatMap { $0 } ?? plan.spritePath
                 plan.submodules = try submodules(of: sub, baseURL: subBase, spritePath: plan.spritePath,
                                                  label: label, warnings: &warnings)
             }

@@ -8,7 +8,7 @@ public enum RepositoryLocator {
     public static func primary(_ context: Context) throws -> Repository {
         let repo: Repository
         do {
-            repo = try Repository.discover(from: context.currentDirectory, fromEnvironment: true,
+            repo = try Repository.discover(from: context.currentDirectory, environment: context.environment,
                                            trustedDirectories: trusted(context))
         } catch {
             throw translate(error, path: context.currentDirectory, linked: false)

@@ -91,7 +91,7 @@ extension RepoPlan {
     }
 
     private func line(_ out: inout String, _ label: String, _ value: String) {
-        let padded = label + String(repeating: " ", count: max(1, 11 - label.count))
+        let padded = value.isEmpty ? label : label + String(repeating: " ", count: max(1, 11 - label.count))
         out += "  " + padded + value + "\n"
     }
 }

@@ -1,0 +1,56 @@
+# git-sprite — build, test, install, demo.
+#   make test     install build/test dependencies, build, run every test (what CI runs)
+#   make demo     install dependencies, build, run the main flow on a sample repository
+#   make build    release build (static Swift stdlib: faster start-up)
+#   make install  PREFIX=/usr/local: binaries, man pages, completions
+#   make bench    run the benchmarks under bench/
+
+PREFIX ?= /usr/local
+SWIFT ?= swift
+RELEASE_FLAGS = -c release --static-swift-stdlib
+BINS = git-sprite git-remote-sprite sprite-host
+
+.PHONY: all deps build debug test demo install uninstall bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+debug: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+demo: build
+	@bash scripts/demo.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+
+install: build
+	@bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"; \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d; \
+	for b in $(BINS); do install -m 0755 "$$bin/$$b" $(DESTDIR)$(PREFIX)/bin/; done; \
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; \
+	install -m 0644 completions/git-sprite.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-sprite; \
+	install -m 0644 completions/_git-sprite $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_git-sprite; \
+	install -m 0644 completions/git-sprite.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/git-sprite.fish
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(BINS))
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/git-sprite*.1 $(DESTDIR)$(PREFIX)/share/man/man1/sprite-host.1
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-sprite
+	rm -f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_git-sprite
+	rm -f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/git-sprite.fish
+
+bench: build
+	@bash bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,22 @@
+import Testing
+@testable import GitSpriteCore
+
+@Suite("git -c parameters")
+struct GitConfigParametersTests {
+    @Test func parsesGitsQuotedFormsAndNormalisesNames() {
+        let parsed = GitConfigParameters.parse(environment: [
+            "GIT_CONFIG_PARAMETERS": "'Sprite.Resources.CPU'='3' 'sprite.name'='it'\\''s' 'old.form=x' 'bare.key'",
+        ])
+        #expect(parsed.map(\.name) == ["sprite.Resources.cpu", "sprite.name", "old.form", "bare.key"])
+        #expect(parsed.map(\.value) == ["3", "it's", "x", nil])
+    }
+
+    @Test func readsTheNumberedForm() {
+        let parsed = GitConfigParameters.parse(environment: [
+            "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "sprite.api", "GIT_CONFIG_VALUE_0": "local",
+            "GIT_CONFIG_KEY_1": "sprite.name", "GIT_CONFIG_VALUE_1": "n",
+        ])
+        #expect(parsed.map(\.name) == ["sprite.api", "sprite.name"])
+        #expect(parsed.map(\.value) == ["local", "n"])
+    }
+}

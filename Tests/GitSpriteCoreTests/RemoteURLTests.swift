@@ -1,0 +1,39 @@
+import Testing
+@testable import GitSpriteCore
+
+@Suite("remote URLs")
+struct RemoteURLTests {
+    @Test(arguments: [
+        ("https://user:token@github.com/a/b.git", "https://github.com/a/b.git"),
+        ("https://ghp_abc@github.com/a/b.git", "https://github.com/a/b.git"),
+        ("http://u:p@host:8080/x", "http://host:8080/x"),
+        ("ssh://git@host/x.git", "ssh://git@host/x.git"),
+        ("ssh://git:pw@host/x.git", "ssh://host/x.git"),
+        ("git@github.com:a/b.git", "git@github.com:a/b.git"),
+        ("https://github.com/a/b@c.git", "https://github.com/a/b@c.git"),
+    ])
+    func credentialsAreRemoved(url: String, expected: String) {
+        #expect(RemoteURL.redacted(url) == expected)
+    }
+
+    @Test(arguments: [
+        ("../lib.git", "https://host/org/app.git", "https://host/org/lib.git"),
+        ("./lib.git", "https://host/org/app.git", "https://host/org/app.git/lib.git"),
+        ("../../other/lib.git", "https://host/org/app.git", "https://host/other/lib.git"),
+        ("../lib.git", "git@host:org/app.git", "git@host:org/lib.git"),
+        ("../lib.git", "git@host:app.git", "git@host:lib.git"),
+        ("../lib.git", "/srv/git/app.git/", "/srv/git/lib.git"),
+    ])
+    func relativeSubmoduleURLsResolveLikeGit(relative: String, base: String, expected: String) {
+        #expect(RemoteURL.resolve(relative, against: base) == expected)
+    }
+
+    @Test func localPathsAreRecognised() {
+        #expect(RemoteURL.isLocal("/srv/x.git"))
+        #expect(RemoteURL.isLocal("file:///srv/x.git"))
+        #expect(RemoteURL.isLocal("../x.git"))
+        #expect(RemoteURL.isLocal("some/dir"))
+        #expect(!RemoteURL.isLocal("https://host/x.git"))
+        #expect(!RemoteURL.isLocal("git@host:x.git"))
+    }
+}

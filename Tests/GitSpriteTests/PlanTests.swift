@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+/// A workspace like a real one: app with a nested submodule added by relative URL, unpushed
+/// commits, staged/modified/untracked files, a linked worktree, and two linked repos.
+private struct Workspace {
+    let sandbox: Sandbox
+    let app: String
+    let worktree: String
+    let tools: String
+    let notes: String
+
+    init() throws {
+        let s = try Sandbox()
+        sandbox = s
+        try s.makeRemote("inner")
+        try s.makeRemote("lib")
+        let libSeed = s.path("seed/lib")
+        try s.git("submodule", "add", "-q", "../inner.git", "vendor/inner", in: libSeed)
+        try s.git("commit", "-q", "-m", "add inner", in: libSeed)
+        try s.git("push", "-q", "origin", "HEAD:main", in: libSeed)
+        try s.makeRemote("app")
+        app = s.path("app")
+        try s.git("clone", "-q", s.path("remotes/app.git"), app)
+        try s.git("submodule", "add", "-q", "../lib.git", "libs/lib", in: app)
+        try s.git("submodule", "update", "-q", "--init", "--recursive", in: app)
+        try s.git("commit", "-q", "-m", "add lib", in: app)
+        try s.git("push", "-q", "origin", "HEAD:main", in: app)
+        try s.git("remote", "set-url", "origin", "https://alice:s3cr3t-token@example.com/acme/app.git", in: app)
+        for n in 1...2 {
+            try s.write("change\(n).txt", "\(n)\n", in: app)
+            try s.git("add", "-A", in: app)
+            try s.git("commit", "-q", "-m", "unpushed \(n)", in: app)
+        }
+        try s.write("README", "hello, modified\n", in: app)
+        try s.write("staged.txt", "staged\n", in: app)
+        try s.git("add", "staged.txt", in: app)
+        try s.write("notes/untracked-a.txt", "a\n", in: app)
+        try s.write("notes/untracked-b.txt", "b\n", in: app)
+        try s.write(".gitignore", "*.log\n", in: app)
+        try s.git("add", ".gitignore", in: app)
+        try s.git("commit", "-q", "-m", "ignore logs", "--", ".gitignore", in: app)
+        try s.write("debug.log", "ignored\n", in: app)
+
+        worktree = s.path("app-wt")
+        try s.git("worktree", "add", "-q", "-b", "feature/wt", worktree, in: app)
+
+        try s.makeRemote("tools")
+        tools = s.path("tools")
+        try s.git("clone", "-q", s.path("remotes/tools.git"), tools)
+        notes = try s.makeRepo("notes-repo")
+        #expect(try s.sprite(["link", "../tools"], in: app).status == 0)
+        #expect(try s.sprite(["link", notes, "--as", "notes"], in: app).status == 0)
+    }
+}
+
+@Suite("git sprite plan")
+struct PlanTests {
+    @Test func planReportsEveryFieldOfTheWorkspace() throws {
+        let w = try Workspace()
+        let s = w.sandbox
+        let head = try s.git("rev-parse", "HEAD", in: w.app)
+        let libCommit = try s.git("rev-parse", "HEAD:libs/lib", in: w.app)
+        let innerCommit = try s.git("rev-parse", "HEAD:vendor/inner", in: w.app + "/libs/lib")
+
+        let r = try s.sprite(["plan", "--json"], in: w.app)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains("s3cr3t") && !r.stderr.contains("s3cr3t") && !r.stdout.contains("alice"))
+        let j = try r.json()
+        #expect(j[path: "version"] as? Int == 1)
+        #expect(j[path: "sprite.name"] as? String == "app-main")
+        #expect(j[path: "sprite.source"] as? String == "branch")
+        #expect(j[path: "primary.mount"] == nil)
+        #expect(j[path: "primary.localPath"] as? String == w.app)
+        #expect(j[path: "primary.spritePath"] as? String == "/home/sprite/workspace")
+        #expect(j[path: "primary.branch"] as? String == "main")
+        #expect(j[path: "primary.detached"] as? Bool == false)
+        #expect(j[path: "primary.head"] as? String == head)
+        #expect(j[path: "primary.remote.name"] as? String == "origin")
+        #expect(j[path: "primary.remote.url"] as? String == "https://example.com/acme/app.git")
+        #expect(j[path: "primary.upstream.ref"] as? String == "refs/remotes/origin/main")
+        #expect(j[path: "primary.upstream.ahead"] as? Int == 3)
+        #expect(j[path: "primary.upstream.behind"] as? Int == 0)
+        #expect(j[path: "primary.changes.modified"] as? Int == 1)
+        #expect(j[path: "primary.changes.staged"] as? Int == 1)
+        #expect(j[path: "primary.changes.untracked"] as? Int == 2)
+        #expect(j[path: "primary.changes.conflicted"] as? Int == 0)
+        #expect(j[path: "primary.transport.method"] as? String == "clone+tunnel")
+        #expect(j[path: "primary.transport.localCommits"] as? Int == 3)
+        #expect(j[path: "primary.transport.snapshot"] as? Bool == true)
+
+        #expect(j[path: "primary.submodules.0.name"] as? String == "libs/lib")
+        #expect(j[path: "primary.submodules.0.path"] as? String == "libs/lib")
+        #expect(j[path: "primary.submodules.0.spritePath"] as? String == "/home/sprite/workspace/libs/lib")
+        #expect(j[path: "primary.submodules.0.url"] as? String == "../lib.git")
+        #expect(j[path: "primary.submodules.0.resolvedUrl"] as? String == "https://example.com/acme/lib.git")
+        #expect(j[path: "primary.submodules.0.commit"] as? String == libCommit)
+        #expect(j[path: "primary.submodules.0.initialized"] as? Bool == true)
+        #expect(j[path: "primary.submodules.0.transport.method"] as? String == "clone")
+        let nested = "primary.submodules.0.submodules.0"
+        #expect(j[path: "\(nested).path"] as? String == "vendor/inner")
+        #expect(j[path: "\(nested).spritePath"] as? String == "/home/sprite/workspace/libs/lib/vendor/inner")
+        #expect(j[path: "\(nested).url"] as? String == "../inner.git")
+        #expect(j[path: "\(nested).resolvedUrl"] as? String == "https://example.com/acme/inner.git")
+        #expect(j[path: "\(nested).commit"] as? String == innerCommit)
+        #expect(j[path: "\(nested).initialized"] as? Bool == true)
+
+        let linked = try #require(j["linked"] as? [[String: Any]])
+        #expect(linked.count == 2)
+        #expect(linked[0][path: "mount"] as? String == "notes")
+        #expect(linked[0][path: "localPath"] as? String == w.notes)
+        #expect(linked[0][path: "spritePath"] as? String == "/home/sprite/repos/notes")
+        #expect(linked[0][path: "remote"] == nil)
+        #expect(linked[0][path: "transport.method"] as? String == "tunnel")
+        #expect(linked[0][path: "transport.reason"] as? String == "no remote")
+        #expect(linked[0][path: "head"] as? String == (try s.git("rev-parse", "HEAD", in: w.notes)))
+        #expect(linked[1][path: "mount"] as? String == "tools")
+        #expect(linked[1][path: "spritePath"] as? String == "/home/sprite/repos/tools")
+        #expect(linked[1][path: "branch"] as? String == "main")
+        #expect(linked[1][path: "remote.url"] as? String == s.path("remotes/tools.git"))
+        #expect(linked[1][path: "transport.method"] as? String == "tunnel")
+        #expect((linked[1][path: "transport.reason"] as? String)?.contains("local path") == true)
+    }
+
+    @Test func planFromALinkedWorktreeUsesItsBranchAndSharedLinks() throws {
+        let w = try Workspace()
+        let r = try w.sandbox.sprite(["plan", "--json"], in: w.worktree)
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try r.json()
+        #expect(j[path: "primary.localPath"] as? String == w.worktree)
+        #expect(j[path: "primary.branch"] as? String == "feature/wt")
+        #expect(j[path: "primary.upstream"] == nil)
+        #expect((j[path: "sprite.name"] as? String)?.hasPrefix("app-feature-wt-") == true)
+        #expect((j[path: "sprite.name"] as? String)?.count == "app-feature-wt-".count + 6)
+        #expect((j["linked"] as? [Any])?.count == 2)
+    }
+
+    @Test func humanPlanIsATreeOnStdoutWithWarningsOnStderr() throws {
+        let w = try Workspace()
+        let r = try w.sandbox.sprite(["plan"], in: w.app)
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("sprite app-main\n"))
+        #expect(r.stdout.contains("/home/sprite/workspace <- \(w.app)"))
+        #expect(r.stdout.contains("/home/sprite/repos/tools <- \(w.tools)"))
+        #expect(r.stdout.contains("clone from origin, then 3 local commits through the tunnel"))
+        #expect(r.stdout.contains("vendor/inner"))
+        #expect(!r.stdout.contains("s3cr3t"))
+    }
+
+    @Test func planRunsFromASubdirectoryWithDashCAndWithGitDir() throws {
+        let w = try Workspace()
+        let s = w.sandbox
+        let sub = try s.sprite(["plan", "--json"], in: w.app + "/notes")
+        #expect(try sub.json()[path: "primary.localPath"] as? String == w.app)
+        let dashC = try s.sprite(["plan", "--json"], in: s.root, gitArgs: ["-C", w.app])
+        #expect(try dashC.json()[path: "primary.localPath"] as? String == w.app)
+        let env = try s.sprite(["plan", "--json"], in: s.root,
+                               env: ["GIT_DIR": w.app + "/.git", "GIT_WORK_TREE": w.app])
+        #expect(env.status == 0, "\(env.stderr)")
+        #expect(try env.json()[path: "primary.localPath"] as? String == w.app)
+    }
+
+    @Test func insideASubmoduleTheSubmoduleIsThePrimaryRepo() throws {
+        let w = try Workspace()
+        let r = try w.sandbox.sprite(["plan", "--json"], in: w.app + "/libs/lib")
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try r.json()
+        #expect(j[path: "primary.localPath"] as? String == w.app + "/libs/lib")
+        #expect(j[path: "primary.submodules.0.path"] as? String == "vendor/inner")
+        #expect((j[path: "sprite.name"] as? String)?.hasPrefix("lib-") == true)
+    }
+
+    @Test func insteadOfRewritingAppliesToTheRemoteURL() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("r")
+        try s.git("remote", "add", "origin", "gh:acme/r.git", in: repo)
+        try s.git("config", "url.https://github.com/.insteadOf", "gh:", in: repo)
+        let j = try s.sprite(["plan", "--json"], in: repo).json()
+        #expect(j[path: "primary.remote.url"] as? String == "https://github.com/acme/r.git")
+        #expect(j[path: "primary.transport.method"] as? String == "clone+tunnel")
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+
+/// The outcome of one process: stdout, stderr and exit status, kept apart.
+struct RunResult {
+    let stdout: String
+    let stderr: String
+    let status: Int32
+
+    /// Decodes stdout as JSON.
+    func json() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+        return try #require(object as? [String: Any], "stdout is not a JSON object: \(stdout)")
+    }
+}
+
+/// A private world for one test: its own HOME, XDG dirs and git identity, with the built
+/// binaries first on PATH so `git sprite …` goes through real git dispatch.
+final class Sandbox {
+    let root: String
+    var environment: [String: String]
+
+    static let binDirectory: String = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("git-sprite").path) {
+                return dir.path
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        let cwd = FileManager.default.currentDirectoryPath
+        return cwd + "/.build/debug"
+    }()
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.path
+        let template = base + "/git-sprite-test.XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard let made = mkdtemp(&bytes) else { throw CocoaError(.fileWriteUnknown) }
+        root = String(cString: made)
+        let home = root + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let inherited = ProcessInfo.processInfo.environment
+        environment = [
+            "PATH": Sandbox.binDirectory + ":" + (inherited["PATH"] ?? "/usr/bin:/bin"),
+            "HOME": home,
+            "XDG_CONFIG_HOME": home + "/.config",
+            "XDG_STATE_HOME": home + "/.local/state",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.com",
+            "GIT_COMMITTER_NAME": "Test Committer", "GIT_COMMITTER_EMAIL": "committer@example.com",
+            "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+            "LANG": "C.UTF-8",
+            "TERM": "dumb",
+        ]
+        try write(".gitconfig", "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
+                  in: home)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    /// An absolute path inside the sandbox.
+    func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// Runs a program and waits; output goes through files so large outputs cannot deadlock.
+    @discardableResult
+    func run(_ program: String, _ args: [String], in dir: String? = nil, env extra: [String: String] = [:],
+             unset: [String] = [], stdin: String? = nil) throws -> RunResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [program] + args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir ?? root)
+        var env = environment.merging(extra) { $1 }
+        for key in unset { env.removeValue(forKey: key) }
+        p.environment = env
+        let id = UUID().uuidString
+        let outPath = root + "/.out-" + id, errPath = root + "/.err-" + id
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        p.standardOutput = out
+        p.standardError = err
+        if let stdin {
+            let pipe = Pipe()
+            p.standardInput = pipe
+            try p.run()
+            pipe.fileHandleForWriting.write(Data(stdin.utf8))
+            try pipe.fileHandleForWriting.close()
+        } else {
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+        }
+        p.waitUntilExit()
+        try out.close()
+        try err.close()
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        return RunResult(
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+            status: p.terminationStatus)
+    }
+
+    /// Runs git and requires success.
+    @discardableResult
+    func git(_ args: String..., in dir: String? = nil, env: [String: String] = [:]) throws -> String {
+        let r = try run("git", args, in: dir, env: env)
+        if r.status != 0 {
+            Issue.record("git \(args.joined(separator: " ")) failed (\(r.status)): \(r.stderr)")
+            throw CocoaError(.executableLoad)
+        }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `git [gitArgs] sprite args…` through real git dispatch.
+    func sprite(_ args: [String], in dir: String? = nil, gitArgs: [String] = [], env: [String: String] = [:],
+                unset: [String] = []) throws -> RunResult {
+        try run("git", gitArgs + ["sprite"] + args, in: dir, env: env, unset: unset)
+    }
+
+    /// Writes a file, creating parent directories.
+    func write(_ name: String, _ text: String, in dir: String? = nil) throws {
+        let full = (dir ?? root) + "/" + name
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try text.write(toFile: full, atomically: true, encoding: .utf8)
+    }
+
+    /// A bare repository with one commit on main, usable as a remote; returns its path.
+    @discardableResult
+    func makeRemote(_ name: String, files: [String: String] = ["README": "hello\n"]) throws -> String {
+        let bare = path("remotes/\(name).git")
+        try git("init", "-q", "--bare", bare)
+        let work = path("seed/\(name)")
+        try git("clone", "-q", bare, work)
+        for (file, text) in files { try write(file, text, in: work) }
+        try git("add", "-A", in: work)
+        try git("commit", "-q", "-m", "seed \(name)", in: work)
+        try git("push", "-q", "origin", "HEAD:main", in: work)
+        return bare
+    }
+
+    /// A repository with one commit and no remote; returns its path.
+    @discardableResult
+    func makeRepo(_ name: String, commit: Bool = true) throws -> String {
+        let dir = path(name)
+        try git("init", "-q", dir)
+        if commit {
+            try write("file.txt", "content\n", in: dir)
+            try git("add", "-A", in: dir)
+            try git("commit", "-q", "-m", "initial", in: dir)
+        }
+        return dir
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// Walks a dotted path through nested objects (`primary.transport.method`).
+    subscript(path path: String) -> Any? {
+        var current: Any? = self
+        for part in path.split(separator: ".") {
+            if let index = Int(part), let array = current as? [Any] {
+                current = index < array.count ? array[index] : nil
+            } else {
+                current = (current as? [String: Any])?[String(part)]
+            }
+        }
+        if current is NSNull { return nil }
+        return current
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages git-sprite builds, tests and demos with. Runs apt-get update
+# once, and only when something is missing, so repeated runs cost nothing.
+set -euo pipefail
+packages=(libgit2-dev libcurl4-openssl-dev pkg-config bubblewrap tmux git man-db ca-certificates "$@")
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
