@@ -67,9 +67,15 @@ public final class Repository {
         GitLibrary.ensure()
         var handle: OpaquePointer?
         var rc = git_repository_open_ext(&handle, path, flags, nil)
+        // libgit2 1.5.1 reports a foreign-owned repository as GIT_ENOTFOUND with the misleading
+        // "config value 'safe.directory' was not found"; find the owner ourselves.
+        var foreign: String?
         if rc == GIT_EOWNER.rawValue {
-            let err = GitError.last(rc, "git_repository_open_ext")
-            let owned = ownedPath(in: err.message) ?? path
+            foreign = ownedPath(in: GitError.last(rc, "git_repository_open_ext").message) ?? path
+        } else if rc == GIT_ENOTFOUND.rawValue {
+            foreign = foreignRepository(above: path, search: flags & GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue == 0)
+        }
+        if let owned = foreign {
             guard isTrusted(owned, extra: trusted) else { throw RepositoryOpenError.notOwned(path: owned) }
             // The user trusts this path through a form libgit2 1.5 cannot read: check
             // ownership ourselves (done above) and let libgit2 skip its own check.
@@ -81,6 +87,22 @@ public final class Repository {
         if rc < 0 { throw RepositoryOpenError.failed(GitError.last(rc, "git_repository_open_ext")) }
         guard let handle else { throw RepositoryOpenError.notFound(path: path) }
         return Repository(pointer: handle)
+    }
+
+    /// The first directory at or above `path` holding a `.git` that another user owns, or nil.
+    private static func foreignRepository(above path: String, search: Bool) -> String? {
+        var dir = trimSlash(path)
+        let me = geteuid()
+        while true {
+            var st = stat()
+            if lstat(dir + "/.git", &st) == 0 {
+                var top = stat()
+                let topOwner = stat(dir, &top) == 0 ? top.st_uid : me
+                return (st.st_uid != me || topOwner != me) ? dir : nil
+            }
+            guard search, dir != "/", let slash = dir.lastIndex(of: "/") else { return nil }
+            dir = slash == dir.startIndex ? "/" : String(dir[..<slash])
+        }
     }
 
     /// libgit2 names the offending path in quotes; fall back to the caller's path otherwise.

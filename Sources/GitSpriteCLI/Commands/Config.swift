@@ -42,6 +42,5 @@ struct Config: ParsableCommand {
         } else {
             for (k, v, o) in rows { context.terminal.out("\(k)\t\(v)\t\(o)\n") }
         }
-        for warning in settings.warnings { context.terminal.warn(warning) }
     }
 }

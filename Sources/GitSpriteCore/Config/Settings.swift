@@ -181,8 +181,8 @@ public struct SettingsLoader {
             }
             out[name] = RawSetting(payload: .toml(entry.value), origin: .file(path: path, line: entry.line))
         }
-        if out["token"] != nil, let attrs = try? FileManager.default.attributesOfItem(atPath: path),
-           let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 {
+        var st = stat()
+        if out["token"] != nil, stat(path, &st) == 0, st.st_mode & 0o077 != 0 {
             warnings.append("\(path) holds a token and is readable by others; run: chmod 600 \(path)")
         }
         return out

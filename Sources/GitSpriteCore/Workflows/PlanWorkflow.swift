@@ -48,6 +48,8 @@ public enum ConfigWorkflow {
                     && error.message.hasPrefix("not a git repository") {
             repo = nil
         }
-        return try SettingsLoader(environment: context.environment, repository: repo).load()
+        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
+        for warning in settings.warnings { context.terminal.warn(warning) }
+        return settings
     }
 }
