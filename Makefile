@@ -37,7 +37,7 @@ install: build
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d; \
 	for b in $(BINS); do install -m 0755 "$$bin/$$b" $(DESTDIR)$(PREFIX)/bin/; done; \
-	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; \
+	install -m 0644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; \
 	install -m 0644 completions/git-sprite.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-sprite; \
 	install -m 0644 completions/_git-sprite $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_git-sprite; \
 	install -m 0644 completions/git-sprite.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/git-sprite.fish

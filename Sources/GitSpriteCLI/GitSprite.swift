@@ -10,7 +10,7 @@ struct GitSprite: ParsableCommand {
         commandName: "git sprite",
         abstract: "Give every git branch its own cloud sandbox with a coding agent in it.",
         discussion: """
-            git sprite runs as a git subcommand. Settings live in git config (sprite.*) and in
+            git sprite runs as a git subcommand. Settings live in git config (sprite.*) and in \
             $XDG_CONFIG_HOME/git-sprite/config.toml; see 'git sprite config'.
 
             Examples:

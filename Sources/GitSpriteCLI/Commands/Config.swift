@@ -6,8 +6,8 @@ struct Config: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the effective configuration and where each value comes from.",
         discussion: """
-            Precedence: flags > environment > git config (sprite.*, any scope, including
-            git -c) > $XDG_CONFIG_HOME/git-sprite/config.toml > defaults. The token is shown
+            Precedence: flags > environment > git config (sprite.*, any scope, including \
+            git -c) > $XDG_CONFIG_HOME/git-sprite/config.toml > defaults. The token is shown \
             only as present or absent. Without a terminal, rows are tab-separated:
             key, value, origin.
 

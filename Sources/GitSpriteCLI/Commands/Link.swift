@@ -5,9 +5,9 @@ struct Link: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Declare another repository to put in this repository's sprites.",
         discussion: """
-            A linked repository is shipped like this one and lands at /home/sprite/repos/<mount>.
-            The link is stored in this repository's git config as sprite.link.<mount>.path,
-            relative to the work tree when the linked repository is inside it. Without PATH,
+            A linked repository is shipped like this one and lands at /home/sprite/repos/<mount>. \
+            The link is stored in this repository's git config as sprite.link.<mount>.path, \
+            relative to the work tree when the linked repository is inside it. Without PATH, \
             lists the links.
 
             Examples:

@@ -5,9 +5,9 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what 'git sprite up' would do, touching nothing remote.",
         discussion: """
-            Prints the sprite name, then for this repository and each linked repository: where
-            it goes in the sprite, branch, HEAD, remote (credentials removed), ahead/behind,
-            uncommitted changes, how the code will travel (clone, clone + tunnel, or tunnel
+            Prints the sprite name, then for this repository and each linked repository: where \
+            it goes in the sprite, branch, HEAD, remote (credentials removed), ahead/behind, \
+            uncommitted changes, how the code will travel (clone, clone + tunnel, or tunnel \
             only) and its submodules, recursively.
 
             Examples:

@@ -5,7 +5,7 @@ struct Unlink: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stop putting a linked repository in this repository's sprites.",
         discussion: """
-            Removes sprite.link.<mount>.path from this repository's git config. Sprites that
+            Removes sprite.link.<mount>.path from this repository's git config. Sprites that \
             already hold the repository keep their copy.
 
             Example:

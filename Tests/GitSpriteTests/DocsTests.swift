@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// Help, man page and completions are checked against the command definitions, so a flag
+/// cannot change without its documentation changing.
+@Suite("help, man page and completions")
+struct DocsTests {
+    static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// Subcommands and their long flags, from swift-argument-parser's own description.
+    static func commands() throws -> [String: [String]] {
+        let s = try Sandbox()
+        let r = try s.run(Sandbox.binDirectory + "/git-sprite", ["--experimental-dump-help"])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let command = try #require(root["command"] as? [String: Any])
+        var out: [String: [String]] = [:]
+        for sub in (command["subcommands"] as? [[String: Any]]) ?? [] {
+            guard let name = sub["commandName"] as? String, name != "help" else { continue }
+            var flags: [String] = []
+            for arg in (sub["arguments"] as? [[String: Any]]) ?? [] {
+                for n in (arg["names"] as? [[String: Any]]) ?? [] where n["kind"] as? String == "long" {
+                    if let flag = n["name"] as? String, flag != "version", flag != "help" { flags.append(flag) }
+                }
+            }
+            out[name] = flags
+        }
+        return out
+    }
+
+    private func read(_ relative: String) throws -> String {
+        try String(contentsOfFile: Self.repoRoot + "/" + relative, encoding: .utf8)
+    }
+
+    @Test func theManPageDocumentsEveryCommandFlagAndSetting() throws {
+        let man = try read("man/man1/git-sprite.1")
+        let commands = try Self.commands()
+        #expect(!commands.isEmpty)
+        for (command, flags) in commands {
+            #expect(man.contains(".SS \"git sprite \(command)\""), "man page lacks \(command)")
+            for flag in flags {
+                #expect(man.contains("\\-\\-" + flag.replacingOccurrences(of: "-", with: "\\-")),
+                        "man page lacks --\(flag) of \(command)")
+            }
+        }
+        for key in ["sprite.api", "sprite.name", "sprite.resources.cpu", "sprite.resources.memory",
+                    "sprite.lifecycle.autoDestroy", "sprite.lifecycle.autoCheckpoint",
+                    "sprite.network.defaultPolicy", "sprite.network.allowedDomains", "sprite.image.baseImage",
+                    "sprite.image.installClaude", "sprite.image.packages", "sprite.image.claudeInstaller",
+                    "sprite.agent.command", "sprite.agent.env", "sprite.git.shallow"] {
+            #expect(man.contains(key), "man page lacks \(key)")
+        }
+    }
+
+    @Test func everyCompletionKnowsEveryCommandAndFlag() throws {
+        let commands = try Self.commands()
+        for file in ["completions/git-sprite.bash", "completions/_git-sprite", "completions/git-sprite.fish"] {
+            let text = try read(file)
+            for (command, flags) in commands {
+                #expect(text.contains(command), "\(file) lacks \(command)")
+                for flag in flags {
+                    let spelled = file.hasSuffix(".fish") ? "-l \(flag)" : "--\(flag)"
+                    #expect(text.contains(spelled), "\(file) lacks \(spelled) (\(command))")
+                }
+            }
+        }
+    }
+
+    @Test func bashCompletionWorksThroughGitsOwnCompletion() throws {
+        let gitCompletion = "/usr/share/bash-completion/completions/git"
+        guard FileManager.default.fileExists(atPath: gitCompletion) else { return }
+        let s = try Sandbox()
+        let script = """
+            source \(gitCompletion)
+            source \(Self.repoRoot)/completions/git-sprite.bash
+            COMP_WORDS=(git sprite pl); COMP_CWORD=2; COMP_LINE="git sprite pl"; COMP_POINT=${#COMP_LINE}
+            __git_wrap__git_main; printf '%s\\n' "${COMPREPLY[@]}"
+            COMP_WORDS=(git sprite link --); COMP_CWORD=3; COMP_LINE="git sprite link --"; COMP_POINT=${#COMP_LINE}
+            __git_wrap__git_main; printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        let r = try s.run("bash", ["-c", script])
+        #expect(r.stdout.contains("plan "))
+        #expect(r.stdout.contains("--as="))
+    }
+
+    @Test func dashHReachesTheBinaryAndDashDashHelpOpensTheManPage() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let h = try s.sprite(["-h"], in: repo)
+        #expect(h.status == 0)
+        #expect(h.stdout.contains("USAGE: git sprite <subcommand>"))
+        #expect(h.stdout.contains("plan"))
+        let sub = try s.sprite(["plan", "-h"], in: repo)
+        #expect(sub.stdout.contains("--json"))
+        let version = try s.sprite(["--version"], in: repo)
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).range(
+            of: "^[0-9]+\\.[0-9]+\\.[0-9]+$", options: .regularExpression) != nil)
+        let man = try s.sprite(["--help"], in: repo,
+                               env: ["MANPATH": Self.repoRoot + "/man", "MANPAGER": "cat", "PAGER": "cat",
+                                     "MANWIDTH": "100"])
+        #expect(man.status == 0, "\(man.stderr)")
+        #expect(man.stdout.contains("give every git branch its own cloud sandbox"))
+    }
+}

@@ -1,0 +1,26 @@
+# bash completion for git sprite. git's completion calls _git_sprite for `git sprite …`;
+# installed as completions/git-sprite, bash-completion loads it on demand.
+
+_git_sprite ()
+{
+	local subcommands="plan link unlink config help"
+	local subcommand="$(__git_find_on_cmdline "$subcommands")"
+	if [ -z "$subcommand" ]; then
+		case "$cur" in
+		--*) __gitcomp "--version --help" ;;
+		*) __gitcomp "$subcommands" ;;
+		esac
+		return
+	fi
+	local common="--verbose --quiet --help"
+	case "$subcommand,$cur" in
+	plan,--*) __gitcomp "$common --json --name=" ;;
+	link,--*) __gitcomp "$common --json --as=" ;;
+	link,*) _filedir -d 2>/dev/null || __gitcomp_nl "$(compgen -d -- "$cur")" ;;
+	unlink,--*) __gitcomp "$common" ;;
+	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
+		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
+	config,--*) __gitcomp "$common --json" ;;
+	help,*) __gitcomp "plan link unlink config" ;;
+	esac
+}
