@@ -13,12 +13,25 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", exact: "2.8.1"),
     ],
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "SpriteGit", dependencies: ["CGit2"]),
-        .target(name: "GitSpriteCore", dependencies: ["SpriteGit"]),
+        .target(name: "SpriteHTTP", dependencies: ["CCurl"]),
+        .target(name: "SpritesAPI", dependencies: ["SpriteHTTP"]),
+        .target(name: "CSpriteHost"),
+        .target(
+            name: "SpriteHost",
+            dependencies: [
+                "CSpriteHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ]
+        ),
+        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI"]),
         .target(
             name: "GitSpriteCLI",
             dependencies: [
@@ -28,11 +41,14 @@ let package = Package(
         ),
         .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"]),
         .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"]),
-        .executableTarget(name: "sprite-host", dependencies: []),
-        .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit"]),
+        .executableTarget(
+            name: "sprite-host",
+            dependencies: ["SpriteHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP"]),
         .testTarget(
             name: "GitSpriteTests",
-            dependencies: ["GitSpriteCore", "git-sprite", "git-remote-sprite", "sprite-host"]
+            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host"]
         ),
     ],
     swiftLanguageModes: [.v5]

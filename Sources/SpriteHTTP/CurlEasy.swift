@@ -1,0 +1,112 @@
+import CCurl
+import Foundation
+
+/// A libcurl failure: the curl code, the function and curl's own message.
+public struct CurlError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let function: String
+    public let message: String
+
+    public var description: String { "\(function): \(message) (curl \(code))" }
+
+    /// True for failures before any byte of a response arrived (safe to retry idempotent calls).
+    public var isConnectFailure: Bool {
+        [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY]
+            .map { Int32($0.rawValue) }.contains(code)
+    }
+
+    /// True when the connection broke or timed out mid-transfer.
+    public var isTransient: Bool {
+        isConnectFailure || [CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
+                             CURLE_OPERATION_TIMEDOUT].map { Int32($0.rawValue) }.contains(code)
+    }
+}
+
+/// libcurl's global initialisation, done once before the first handle.
+enum CurlGlobal {
+    static let initialized: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        return true
+    }()
+}
+
+/// One libcurl easy handle and its error buffer; the only owner of the `CURL *`.
+final class CurlEasy {
+    let handle: UnsafeMutableRawPointer
+    /// curl writes the detail of the last failure here (CURLOPT_ERRORBUFFER); it must outlive the handle.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    init() throws {
+        _ = CurlGlobal.initialized
+        guard let h = curl_easy_init() else {
+            throw CurlError(code: -1, function: "curl_easy_init", message: "cannot create a curl handle")
+        }
+        handle = h
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Clears options between requests while keeping the connection cache.
+    func reset() throws {
+        curl_easy_reset(handle)
+        errorBuffer[0] = 0
+        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+        try set(CURLOPT_NOSIGNAL, 1)
+    }
+
+    func set(_ option: CURLoption, _ value: Int) throws {
+        try check(git_sprite_curl_setopt_long(handle, option, value), "curl_easy_setopt(\(option.rawValue))")
+    }
+
+    func set(_ option: CURLoption, _ value: String) throws {
+        try check(git_sprite_curl_setopt_string(handle, option, value), "curl_easy_setopt(\(option.rawValue))")
+    }
+
+    func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws {
+        try check(git_sprite_curl_setopt_pointer(handle, option, pointer), "curl_easy_setopt(\(option.rawValue))")
+    }
+
+    func set(_ option: CURLoption, list: OpaquePointer?) throws {
+        try check(git_sprite_curl_setopt_slist(handle, option, UnsafeMutablePointer(list)),
+                  "curl_easy_setopt(\(option.rawValue))")
+    }
+
+    func set(_ option: CURLoption, callback: git_sprite_curl_data_cb) throws {
+        try check(git_sprite_curl_setopt_data_cb(handle, option, callback), "curl_easy_setopt(\(option.rawValue))")
+    }
+
+    func perform() throws {
+        try check(curl_easy_perform(handle), "curl_easy_perform")
+    }
+
+    func infoLong(_ info: CURLINFO) -> Int {
+        var v = 0
+        _ = git_sprite_curl_getinfo_long(handle, info, &v)
+        return v
+    }
+
+    /// Turns a curl code into a `CurlError`, reading the error buffer at once.
+    func check(_ code: CURLcode, _ function: String) throws {
+        guard code != CURLE_OK else { return }
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        throw CurlError(code: Int32(code.rawValue), function: function, message: message)
+    }
+}
+
+/// A `curl_slist` of request headers, freed with its owner.
+final class CurlHeaderList {
+    private(set) var list: OpaquePointer?
+
+    init(_ headers: [(String, String)]) {
+        for (name, value) in headers {
+            list = OpaquePointer(curl_slist_append(UnsafeMutablePointer(list), "\(name): \(value)"))
+        }
+    }
+
+    deinit { curl_slist_free_all(UnsafeMutablePointer(list)) }
+}

@@ -1,0 +1,297 @@
+import CCurl
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A WebSocket message as the application sees it (fragments already joined).
+public enum WebSocketMessage: Equatable, Sendable {
+    case text(String)
+    case binary([UInt8])
+    /// The peer closed the connection with this code (1005 when it sent none).
+    case close(code: UInt16, reason: String)
+}
+
+/// Why a WebSocket failed.
+public enum WebSocketError: Error, CustomStringConvertible, Sendable {
+    /// The server answered the upgrade with an HTTP response instead of 101.
+    case handshakeRejected(status: Int, headers: [String: String], body: Data)
+    /// The server broke the protocol.
+    case protocolViolation(String)
+    /// The connection ended without a close frame.
+    case connectionLost(String)
+    /// Nothing arrived within the allowed time.
+    case timeout
+
+    public var description: String {
+        switch self {
+        case .handshakeRejected(let status, _, _): return "WebSocket upgrade rejected with HTTP \(status)"
+        case .protocolViolation(let why): return "WebSocket protocol error: \(why)"
+        case .connectionLost(let why): return "connection lost: \(why)"
+        case .timeout: return "timed out waiting for the server"
+        }
+    }
+}
+
+/// An RFC 6455 client over libcurl's `CURLOPT_CONNECT_ONLY`: libcurl resolves, connects, does
+/// TLS and proxies; this type writes the upgrade request and frames messages itself, because
+/// Debian 12's libcurl 7.88 has no WebSocket support. Client frames are masked; fragmented
+/// messages are joined; pings are answered; lengths use the 16- and 64-bit forms as needed.
+///
+/// One thread may receive while others send: libcurl calls are serialised by a lock, and a
+/// receiver waits in `poll(2)` outside it.
+public final class WebSocket: @unchecked Sendable {
+    private let easy: CurlEasy
+    private let socket: Int32
+    private let lock = NSLock()
+    private var buffer: [UInt8] = []
+    private var closed = false
+    private var sentClose = false
+    /// Headers of the 101 response (names lower-cased).
+    public let responseHeaders: [String: String]
+
+    private init(easy: CurlEasy, socket: Int32, headers: [String: String], leftover: [UInt8]) {
+        self.easy = easy
+        self.socket = socket
+        self.responseHeaders = headers
+        self.buffer = leftover
+    }
+
+    /// Connects to a `ws://` or `wss://` URL (or `http(s)://`, rewritten) and performs the upgrade.
+    public static func connect(url: String, headers: [(String, String)], userAgent: String,
+                               timeout: Double = 30, trace: TraceSink? = nil) throws -> WebSocket {
+        var httpURL = url
+        if httpURL.hasPrefix("ws://") { httpURL = "http://" + httpURL.dropFirst(5) }
+        if httpURL.hasPrefix("wss://") { httpURL = "https://" + httpURL.dropFirst(6) }
+        guard let components = URLComponents(string: httpURL), let host = components.host else {
+            throw WebSocketError.protocolViolation("invalid URL")
+        }
+        let started = Date()
+        trace?("> GET \(Redaction.url(url)) (websocket)")
+        let easy = try CurlEasy()
+        try easy.reset()
+        try easy.set(CURLOPT_URL, httpURL)
+        try easy.set(CURLOPT_CONNECT_ONLY, 1)
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(timeout * 1000))
+        try easy.perform()
+        var sock: curl_socket_t = -1
+        try easy.check(git_sprite_curl_getinfo_socket(easy.handle, CURLINFO_ACTIVESOCKET, &sock),
+                       "curl_easy_getinfo(ACTIVESOCKET)")
+
+        var keyBytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
+        let key = Data(keyBytes).base64EncodedString()
+        var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let q = components.percentEncodedQuery { path += "?" + q }
+        let defaultPort = components.scheme == "https" ? 443 : 80
+        let hostHeader = components.port.map { $0 == defaultPort ? host : "\(host):\($0)" } ?? host
+        var request = "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+            + "User-Agent: \(userAgent)\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "\r\n"
+
+        let ws = WebSocket(easy: easy, socket: sock, headers: [:], leftover: [])
+        try ws.sendRaw(Array(request.utf8))
+        let deadline = Date().addingTimeInterval(timeout)
+        var raw: [UInt8] = []
+        var headerEnd: Int?
+        while headerEnd == nil {
+            let chunk = try ws.recvSome(deadline: deadline)
+            raw += chunk
+            headerEnd = find(raw, [13, 10, 13, 10])
+            if raw.count > 64 * 1024 { throw WebSocketError.protocolViolation("response headers too large") }
+        }
+        guard let end = headerEnd else { throw WebSocketError.protocolViolation("no response") }
+        let head = String(decoding: raw[..<end], as: UTF8.self)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst()
+        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var responseHeaders: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            responseHeaders[line[..<colon].lowercased()] =
+                line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var rest = Array(raw[(end + 4)...])
+        let ms = Int(Date().timeIntervalSince(started) * 1000)
+        trace?("< \(status) GET \(Redaction.url(url)) (websocket, \(ms) ms)")
+        guard status == 101 else {
+            // read the error body: Content-Length bounded, else whatever arrives shortly
+            let length = Int(responseHeaders["content-length"] ?? "") ?? -1
+            let bodyDeadline = Date().addingTimeInterval(2)
+            while length < 0 || rest.count < length {
+                guard let more = try? ws.recvSome(deadline: bodyDeadline), !more.isEmpty else { break }
+                rest += more
+            }
+            throw WebSocketError.handshakeRejected(status: status, headers: responseHeaders, body: Data(rest))
+        }
+        let expected = Data(SHA1.digest(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
+            .base64EncodedString()
+        guard responseHeaders["sec-websocket-accept"] == expected else {
+            throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")
+        }
+        return WebSocket(easy: easy, socket: sock, headers: responseHeaders, leftover: rest)
+    }
+
+    private static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<i + needle.count]) == needle {
+            return i
+        }
+        return nil
+    }
+
+    // MARK: sending
+
+    /// Sends a text message.
+    public func send(text: String) throws { try sendFrame(opcode: 0x1, payload: Array(text.utf8)) }
+
+    /// Sends a binary message.
+    public func send(binary: [UInt8]) throws { try sendFrame(opcode: 0x2, payload: binary) }
+
+    /// Sends a ping.
+    public func ping() throws { try sendFrame(opcode: 0x9, payload: []) }
+
+    /// Starts the closing handshake (idempotent).
+    public func close(code: UInt16 = 1000, reason: String = "") throws {
+        lock.lock()
+        let already = sentClose
+        sentClose = true
+        lock.unlock()
+        if already { return }
+        try sendFrame(opcode: 0x8, payload: [UInt8(code >> 8), UInt8(code & 0xff)] + Array(reason.utf8))
+    }
+
+    private func sendFrame(opcode: UInt8, payload: [UInt8]) throws {
+        var frame: [UInt8] = [0x80 | opcode]
+        let n = payload.count
+        if n < 126 {
+            frame.append(0x80 | UInt8(n))
+        } else if n <= 0xffff {
+            frame.append(0x80 | 126)
+            frame += [UInt8(n >> 8), UInt8(n & 0xff)]
+        } else {
+            frame.append(0x80 | 127)
+            for i in (0..<8).reversed() { frame.append(UInt8(truncatingIfNeeded: UInt64(n) >> (UInt64(i) * 8))) }
+        }
+        var mask = [UInt8](repeating: 0, count: 4)
+        for i in 0..<4 { mask[i] = UInt8.random(in: 0...255) }
+        frame += mask
+        frame.reserveCapacity(frame.count + n)
+        for (i, byte) in payload.enumerated() { frame.append(byte ^ mask[i & 3]) }
+        try sendRaw(frame)
+    }
+
+    private func sendRaw(_ bytes: [UInt8]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        var offset = 0
+        while offset < bytes.count {
+            var sent = 0
+            let rc = bytes.withUnsafeBytes { raw in
+                curl_easy_send(easy.handle, raw.baseAddress! + offset, bytes.count - offset, &sent)
+            }
+            if rc == CURLE_AGAIN {
+                var pfd = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pfd, 1, 1000)
+                continue
+            }
+            if rc != CURLE_OK {
+                throw WebSocketError.connectionLost(String(cString: curl_easy_strerror(rc)))
+            }
+            offset += sent
+        }
+    }
+
+    // MARK: receiving
+
+    /// Reads whatever bytes are available, waiting until `deadline`.
+    private func recvSome(deadline: Date?) throws -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            var got = 0
+            lock.lock()
+            let rc = chunk.withUnsafeMutableBytes { raw in
+                curl_easy_recv(easy.handle, raw.baseAddress, raw.count, &got)
+            }
+            lock.unlock()
+            if rc == CURLE_OK {
+                if got == 0 { throw WebSocketError.connectionLost("the server closed the connection") }
+                return Array(chunk[..<got])
+            }
+            if rc != CURLE_AGAIN { throw WebSocketError.connectionLost(String(cString: curl_easy_strerror(rc))) }
+            var wait: Int32 = 250
+            if let deadline {
+                let left = deadline.timeIntervalSinceNow
+                if left <= 0 { throw WebSocketError.timeout }
+                wait = Int32(min(250, max(1, left * 1000)))
+            }
+            var pfd = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pfd, 1, wait)
+        }
+    }
+
+    private func need(_ count: Int, deadline: Date?) throws {
+        while buffer.count < count { buffer += try recvSome(deadline: deadline) }
+    }
+
+    /// Receives the next message; answers pings, joins fragments. `timeout` bounds the wait
+    /// for the next frame (nil: wait forever).
+    public func receive(timeout: Double? = nil) throws -> WebSocketMessage {
+        var fragments: [UInt8] = []
+        var fragmentOpcode: UInt8?
+        while true {
+            let deadline = timeout.map { Date().addingTimeInterval($0) }
+            try need(2, deadline: deadline)
+            let fin = buffer[0] & 0x80 != 0
+            let opcode = buffer[0] & 0x0f
+            if buffer[0] & 0x70 != 0 { throw WebSocketError.protocolViolation("reserved bits set") }
+            let masked = buffer[1] & 0x80 != 0
+            var length = Int(buffer[1] & 0x7f)
+            var header = 2
+            if length == 126 {
+                try need(4, deadline: deadline)
+                length = Int(buffer[2]) << 8 | Int(buffer[3])
+                header = 4
+            } else if length == 127 {
+                try need(10, deadline: deadline)
+                length = 0
+                for i in 2..<10 { length = length << 8 | Int(buffer[i]) }
+                header = 10
+            }
+            if masked { header += 4 }
+            try need(header + length, deadline: deadline)
+            var payload = Array(buffer[header..<(header + length)])
+            if masked {
+                let mask = Array(buffer[(header - 4)..<header])
+                for i in 0..<payload.count { payload[i] ^= mask[i & 3] }
+            }
+            buffer.removeFirst(header + length)
+            switch opcode {
+            case 0x9:
+                try sendFrame(opcode: 0xA, payload: payload)
+            case 0xA:
+                continue
+            case 0x8:
+                let code = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005
+                let reason = payload.count > 2 ? String(decoding: payload[2...], as: UTF8.self) : ""
+                try? close(code: code == 1005 ? 1000 : code)
+                closed = true
+                return .close(code: code, reason: reason)
+            case 0x0:
+                guard let first = fragmentOpcode else { throw WebSocketError.protocolViolation("stray continuation") }
+                fragments += payload
+                if fin {
+                    return first == 0x1 ? .text(String(decoding: fragments, as: UTF8.self)) : .binary(fragments)
+                }
+            case 0x1, 0x2:
+                if fin { return opcode == 0x1 ? .text(String(decoding: payload, as: UTF8.self)) : .binary(payload) }
+                fragmentOpcode = opcode
+                fragments = payload
+            default:
+                throw WebSocketError.protocolViolation("unknown opcode \(opcode)")
+            }
+        }
+    }
+}

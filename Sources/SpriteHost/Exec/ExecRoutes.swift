@@ -1,0 +1,260 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+
+/// Parameters of a new exec (`sprites-api.md` §3.2).
+struct ExecParameters {
+    var command: [String]
+    var path: String?
+    var environment: [String]
+    var directory: String
+    var tty: Bool
+    var rows: UInt16
+    var cols: UInt16
+    var stdin: Bool
+    var maxRunAfterDisconnect: TimeInterval?
+
+    init(_ q: Query, runtime: SpriteRuntime) throws {
+        command = q.all("cmd")
+        path = q["path"].flatMap { $0.isEmpty ? nil : $0 }
+        if command.isEmpty && path == nil { command = ["bash"] }
+        environment = q.all("env")
+        tty = q.bool("tty") ?? false
+        rows = UInt16(q["rows"] ?? "") ?? 24
+        cols = UInt16(q["cols"] ?? "") ?? 80
+        stdin = q.bool("stdin") ?? tty
+        let limit = parseDuration(q["max_run_after_disconnect"])
+        maxRunAfterDisconnect = limit.map { $0 == 0 ? nil : $0 } ?? (tty ? nil : 10)
+        directory = try Self.directory(q["dir"] ?? "/home/sprite", runtime.layout)
+    }
+
+    /// Checks the working directory exists in the sprite and does not escape it.
+    static func directory(_ dir: String, _ layout: SpriteLayout) throws -> String {
+        if let mapped = try? layout.hostPath(for: dir) {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: mapped.host, isDirectory: &isDir), isDir.boolValue else {
+                throw HostError.badRequest("working directory \(mapped.sprite) does not exist")
+            }
+            return mapped.sprite
+        }
+        let clean = URL(fileURLWithPath: dir).standardized.path
+        let top = clean.split(separator: "/").first.map(String.init) ?? ""
+        var isDir: ObjCBool = false
+        guard SandboxProfile.systemDirectories.contains(top) || clean == "/",
+              FileManager.default.fileExists(atPath: clean, isDirectory: &isDir), isDir.boolValue else {
+            throw HostError.badRequest("working directory \(dir) does not exist in the sprite")
+        }
+        return clean
+    }
+}
+
+enum ExecRoutes {
+    static func add(to router: Router<BasicRequestContext>, state: HostState) {
+        router.get("/v1/sprites/:name/exec") { request, context -> Response in
+            let (_, runtime) = try state.get(try context.param("name"))
+            if let id = Query(request)["id"], runtime.session(id) == nil {
+                throw HostError.notFound("session not found: \(id)")
+            }
+            let sessions = runtime.sessionList.map(\.json)
+            return jsonResponse(["count": sessions.count, "sessions": sessions])
+        }
+
+        router.head("/v1/sprites/:name/exec") { _, context -> Response in
+            _ = try state.get(try context.param("name"))
+            return Response(status: .ok)
+        }
+
+        router.get("/v1/sprites/:name/exec/:id") { _, context -> Response in
+            let (_, runtime) = try state.get(try context.param("name"))
+            let id = try context.param("id")
+            guard let session = runtime.session(id) else { throw HostError.notFound("session not found: \(id)") }
+            return jsonResponse(session.json)
+        }
+
+        router.post("/v1/sprites/:name/exec/:id/kill") { request, context -> Response in
+            let (_, runtime) = try state.get(try context.param("name"))
+            let id = try context.param("id")
+            guard let session = runtime.session(id), let process = session.process else {
+                throw HostError(status: .gone, code: "gone", message: "session \(id) has already exited")
+            }
+            let q = Query(request)
+            let body = (try? await bodyJSON(request)) ?? [:]
+            let name = q["signal"] ?? body["signal"] as? String ?? "SIGTERM"
+            guard let sig = SignalName.number(name) else { throw HostError.badRequest("invalid signal \(name)") }
+            let timeout = parseDuration(q["timeout"]) ?? (body["timeout"] as? NSNumber)?.doubleValue ?? 10
+            return ndjsonResponse { emit in
+                try await emit(["type": "signal", "message": "Signaling \(name) to process group \(id)",
+                                "signal": name, "pid": Int(process.pid)])
+                process.signal(sig)
+                let deadline = Date().addingTimeInterval(timeout)
+                while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+                if process.isRunning {
+                    try await emit(["type": "timeout", "message": "Process did not exit; sending SIGKILL"])
+                    process.signal(SIGKILL)
+                    while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
+                    try await emit(["type": "killed", "message": "Process killed"])
+                } else {
+                    try await emit(["type": "exited", "message": "Process exited"])
+                }
+                try await emit(["type": "complete", "exit_code": Int(process.exitCode ?? 0)])
+            }
+        }
+
+        // HTTP exec (§3.11): the body is stdin when stdin=true; the answer is 01/02 chunks, then 03 <code>.
+        router.post("/v1/sprites/:name/exec") { request, context -> Response in
+            let (_, runtime) = try state.get(try context.param("name"))
+            var p = try ExecParameters(Query(request), runtime: runtime)
+            p.tty = false
+            let input = p.stdin ? try await bodyData(request) : Data()
+            let session = try runtime.startSession(
+                command: p.command, path: p.path, environment: p.environment, directory: p.directory,
+                tty: false, rows: 24, cols: 80, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+            let (key, events) = session.subscribe(replay: true)
+            if !input.isEmpty { session.process?.write(input) }
+            session.process?.closeStdin()
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { w in
+                runtime.connect()
+                defer { runtime.disconnect(); session.unsubscribe(key) }
+                for await event in events {
+                    switch event {
+                    case .output(let stream, let data):
+                        var buf = ByteBuffer(bytes: [stream.rawValue])
+                        buf.writeBytes(data)
+                        try await w.write(buf)
+                    case .exit(let code):
+                        try await w.write(ByteBuffer(bytes: [3, UInt8(truncatingIfNeeded: code)]))
+                    }
+                }
+                try await w.finish(nil)
+            })
+        }
+    }
+
+    static func addWebSocket(to router: Router<BasicWebSocketRequestContext>, state: HostState, faults: FaultTable?) {
+        let upgradeHeaders: HTTPFields = [.spriteVersion: spriteVersion, .spriteCapabilities: "signal"]
+        router.ws("/v1/sprites/:name/exec", shouldUpgrade: { request, context in
+            let (_, runtime) = try state.get(try context.param("name"))
+            let q = Query(request)
+            if let id = q["id"] {
+                guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
+            } else {
+                _ = try ExecParameters(q, runtime: runtime)
+            }
+            return .upgrade(upgradeHeaders)
+        }, onUpgrade: { inbound, outbound, ws in
+            let name = try ws.requestContext.param("name")
+            let (_, runtime) = try state.get(name)
+            let q = Query(ws.request)
+            let drop = faults?.take(method: "WS", path: ws.request.uri.path)?.drop
+            if let id = q["id"], let session = runtime.session(id) {
+                try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
+                                stdin: q.bool("stdin") ?? true, dropAfterMs: drop)
+                return
+            }
+            let p = try ExecParameters(q, runtime: runtime)
+            let session = try runtime.startSession(
+                command: p.command, path: p.path, environment: p.environment, directory: p.directory, tty: p.tty,
+                rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+            try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
+                            stdin: p.stdin, dropAfterMs: drop)
+        })
+
+        router.ws("/v1/sprites/:name/exec/:id", shouldUpgrade: { _, context in
+            let (_, runtime) = try state.get(try context.param("name"))
+            let id = try context.param("id")
+            guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
+            return .upgrade(upgradeHeaders)
+        }, onUpgrade: { inbound, outbound, ws in
+            let (_, runtime) = try state.get(try ws.requestContext.param("name"))
+            guard let session = runtime.session(try ws.requestContext.param("id")) else { return }
+            let drop = faults?.take(method: "WS", path: ws.request.uri.path)?.drop
+            try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
+                            stdin: Query(ws.request).bool("stdin") ?? true, dropAfterMs: drop)
+        })
+    }
+
+    /// Relays one client and one session: `session_info`, scrollback when attaching, live
+    /// output, stdin, resize and signals, then the exit message and a normal close.
+    static func serve(_ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
+                      outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?) async throws {
+        runtime.connect()
+        defer { runtime.disconnect() }
+        let info: [String: Any] = [
+            "type": "session_info", "session_id": session.id, "command": session.command,
+            "created": Int(session.created.timeIntervalSince1970), "cols": 0, "rows": 0, "is_owner": owner,
+            "tty": session.tty,
+        ]
+        let infoText = String(decoding: try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes]),
+                              as: UTF8.self)
+        try await outbound.write(.text(infoText))
+        if owner && !stdin && !session.tty { session.process?.closeStdin() }
+        let (key, events) = session.subscribe(replay: !owner)
+        defer { session.unsubscribe(key) }
+        let tty = session.tty
+
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await event in events {
+                    switch event {
+                    case .output(let stream, let data):
+                        var offset = 0
+                        while offset < data.count {
+                            let end = min(offset + 32 * 1024, data.count)
+                            var buf = ByteBuffer()
+                            if !tty { buf.writeInteger(stream.rawValue) }
+                            buf.writeBytes(data[data.startIndex + offset ..< data.startIndex + end])
+                            try await outbound.write(.binary(buf))
+                            offset = end
+                        }
+                    case .exit(let code):
+                        if tty {
+                            try await outbound.write(.text("{\"exit_code\":\(code),\"type\":\"exit\"}"))
+                        } else {
+                            try await outbound.write(.binary(ByteBuffer(bytes: [3, UInt8(truncatingIfNeeded: code)])))
+                        }
+                        // give the client a moment to close first, then close normally
+                        try? await Task.sleep(nanoseconds: 200_000_000)
+                        try? await outbound.close(.normalClosure, reason: nil)
+                        return true
+                    }
+                }
+                return true
+            }
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 16 << 20) {
+                    session.touch()
+                    switch message {
+                    case .binary(let buffer):
+                        let bytes = Data(buffer: buffer)
+                        if tty {
+                            session.process?.write(bytes)
+                        } else if let kind = bytes.first {
+                            if kind == 0, stdin { session.process?.write(bytes.dropFirst()) }
+                            if kind == 4 { session.process?.closeStdin() }
+                        }
+                    case .text(let text):
+                        guard let obj = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                        else { continue }
+                        if obj["type"] as? String == "resize", let c = obj["cols"] as? Int, let r = obj["rows"] as? Int {
+                            session.process?.resize(rows: UInt16(clamping: r), cols: UInt16(clamping: c))
+                        } else if obj["type"] as? String == "signal", let name = obj["signal"] as? String,
+                                  let sig = SignalName.number(name) {
+                            session.process?.signal(sig)
+                        }
+                    }
+                }
+                return false  // the client went away
+            }
+            if let ms = dropAfterMs {
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
+                    throw HostError.internalError("injected stream drop")
+                }
+            }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+
+/// Checkpoints (§5): a copy of the sprite's home; restore puts it back and ends every process.
+enum CheckpointRoutes {
+    static func add(to router: Router<BasicRequestContext>, state: HostState) {
+        router.post("/v1/sprites/:name/checkpoint") { request, context -> Response in
+            let name = try context.param("name")
+            let (record, runtime) = try state.get(name)
+            let comment = (try? await bodyJSON(request))?["comment"] as? String ?? ""
+            let id = "v\(record.nextCheckpoint)"
+            return ndjsonResponse { emit in
+                try await emit(["type": "info", "data": "Creating checkpoint...", "time": Timestamp.format(Date())])
+                let target = runtime.layout.checkpoints + "/" + id
+                try copyTree(runtime.layout.home, to: target)
+                try state.update(name) { r in
+                    r.checkpoints.append(CheckpointRecord(id: id, createTime: Date(), comment: comment))
+                    r.nextCheckpoint += 1
+                }
+                try await emit(["type": "complete", "data": "Checkpoint \(id) created", "time": Timestamp.format(Date())])
+            }
+        }
+
+        router.get("/v1/sprites/:name/checkpoints") { _, context -> Response in
+            let (record, _) = try state.get(try context.param("name"))
+            return jsonResponse(record.checkpoints.reversed().map(json))
+        }
+
+        router.get("/v1/sprites/:name/checkpoints/:id") { _, context -> Response in
+            let (record, _) = try state.get(try context.param("name"))
+            let id = try context.param("id")
+            guard let cp = record.checkpoints.first(where: { $0.id == id }) else {
+                throw HostError.notFound("checkpoint not found: \(id)")
+            }
+            return jsonResponse(json(cp))
+        }
+
+        router.delete("/v1/sprites/:name/checkpoints/:id") { _, context -> Response in
+            let name = try context.param("name")
+            let (_, runtime) = try state.get(name)
+            let id = try context.param("id")
+            try state.update(name) { r in
+                guard r.checkpoints.contains(where: { $0.id == id }) else {
+                    throw HostError.notFound("checkpoint not found: \(id)")
+                }
+                r.checkpoints.removeAll { $0.id == id }
+            }
+            try? FileManager.default.removeItem(atPath: runtime.layout.checkpoints + "/" + id)
+            return Response(status: .noContent)
+        }
+
+        router.post("/v1/sprites/:name/checkpoints/:id/restore") { _, context -> Response in
+            let name = try context.param("name")
+            let (record, runtime) = try state.get(name)
+            let id = try context.param("id")
+            guard record.checkpoints.contains(where: { $0.id == id }) else {
+                throw HostError.notFound("checkpoint not found: \(id)")
+            }
+            return ndjsonResponse { emit in
+                try await emit(["type": "info", "data": "Restoring checkpoint \(id)...", "time": Timestamp.format(Date())])
+                runtime.goCold()
+                let home = runtime.layout.home
+                for item in (try? FileManager.default.contentsOfDirectory(atPath: home)) ?? [] {
+                    try FileManager.default.removeItem(atPath: home + "/" + item)
+                }
+                try copyTree(runtime.layout.checkpoints + "/" + id, to: home, contentsOnly: true)
+                runtime.wake()
+                try await emit(["type": "complete", "data": "Checkpoint \(id) restored", "time": Timestamp.format(Date())])
+            }
+        }
+    }
+
+    static func json(_ cp: CheckpointRecord) -> [String: Any] {
+        ["id": cp.id, "create_time": Timestamp.format(cp.createTime), "comment": cp.comment, "history": [String](),
+         "is_auto": false, "health": ""]
+    }
+
+    /// `cp -a`, which keeps modes, links and times.
+    static func copyTree(_ source: String, to target: String, contentsOnly: Bool = false) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/cp")
+        p.arguments = contentsOnly ? ["-a", source + "/.", target] : ["-a", source, target]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw HostError.internalError("copying \(source) failed") }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Test-only fault injection (`--test-hooks`): make matching requests answer a status, stall,
+/// or drop the connection, a given number of times; or add latency to every request.
+final class FaultTable: @unchecked Sendable {
+    struct Rule: Sendable {
+        var method: String?
+        /// Matches when the request path contains this text.
+        var path: String
+        var status: Int?
+        var retryAfter: Int?
+        var stallSeconds: Double?
+        /// Drop the connection after this many body bytes (HTTP) or milliseconds (exec streams).
+        var drop: Int?
+        var remaining: Int
+    }
+
+    private let lock = NSLock()
+    private var rules: [Rule] = []
+    private(set) var latency: TimeInterval = 0
+    private var counts: [String: Int] = [:]
+
+    func configure(_ body: [String: Any]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let ms = body["latency_ms"] as? Int { latency = Double(ms) / 1000 }
+        if body["clear"] as? Bool == true { rules = []; counts = [:] }
+        for r in (body["rules"] as? [[String: Any]]) ?? [] {
+            rules.append(Rule(method: r["method"] as? String, path: r["path"] as? String ?? "",
+                              status: r["status"] as? Int, retryAfter: r["retry_after"] as? Int,
+                              stallSeconds: (r["stall_seconds"] as? NSNumber)?.doubleValue,
+                              drop: r["drop"] as? Int, remaining: r["count"] as? Int ?? 1))
+        }
+    }
+
+    /// Takes one use of the first rule matching the request, if any.
+    func take(method: String, path: String) -> Rule? {
+        lock.lock()
+        defer { lock.unlock() }
+        counts["\(method) \(path)", default: 0] += 1
+        for i in rules.indices where rules[i].remaining > 0 && path.contains(rules[i].path)
+            && (rules[i].method == nil || rules[i].method == method) {
+            rules[i].remaining -= 1
+            return rules[i]
+        }
+        return nil
+    }
+
+    /// How many requests arrived per `METHOD path` (tests count round trips with it).
+    var requestCounts: [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts
+    }
+}
+
+/// Applies the fault table before a request reaches its route.
+struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
+    let faults: FaultTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response {
+        if request.uri.path.hasPrefix("/_host/") { return try await next(request, context) }
+        if faults.latency > 0 { try await Task.sleep(nanoseconds: UInt64(faults.latency * 1e9)) }
+        guard let rule = faults.take(method: request.method.rawValue, path: request.uri.path) else {
+            return try await next(request, context)
+        }
+        if let stall = rule.stallSeconds { try await Task.sleep(nanoseconds: UInt64(stall * 1e9)) }
+        if let status = rule.status {
+            var error = HostError(status: .init(code: status), code: status == 429 ? "rate_limited" : "injected_fault",
+                                  message: "injected fault \(status)")
+            if let after = rule.retryAfter { error.extraHeaders[.retryAfter] = String(after) }
+            throw error
+        }
+        if let drop = rule.drop, !isUpgrade(request) {
+            // the route runs, but its answer is cut off: the client cannot know what happened
+            let response = try await next(request, context)
+            let partial = ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: String(repeating: " ", count: max(1, drop))))
+                throw HostError.internalError("injected connection drop")
+            }
+            return Response(status: response.status, headers: response.headers, body: partial)
+        }
+        return try await next(request, context)
+    }
+
+    private func isUpgrade(_ request: Request) -> Bool {
+        request.headers[.upgrade]?.lowercased() == "websocket"
+    }
+}

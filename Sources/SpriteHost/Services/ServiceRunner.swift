@@ -1,0 +1,194 @@
+import Foundation
+
+/// A service's process supervision (§7.1): started when the sprite boots or wakes, restarted
+/// a second after a crash, stopped on request or when the sprite goes cold.
+final class ServiceRunner: @unchecked Sendable {
+    private(set) var spec: ServiceSpec
+    private let logPath: String
+    private let launch: @Sendable (ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
+                                   @escaping @Sendable (Int32) -> Void) throws -> SpawnedProcess
+    private let lock = NSLock()
+    private var process: SpawnedProcess?
+    private(set) var status = "stopped"
+    private var startedAt: Date?
+    private var restartCount = 0
+    private var wanted = false
+    private var lastError: String?
+    private var generation = 0
+    private var listeners: [UUID: AsyncStream<[String: Any]>.Continuation] = [:]
+
+    init(spec: ServiceSpec, logPath: String,
+         launch: @escaping @Sendable (ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
+                                      @escaping @Sendable (Int32) -> Void) throws -> SpawnedProcess) {
+        self.spec = spec
+        self.logPath = logPath
+        self.launch = launch
+    }
+
+    func update(_ spec: ServiceSpec) {
+        lock.lock()
+        self.spec = spec
+        lock.unlock()
+    }
+
+    /// Streams the service's events (`started`, `stdout`, `stderr`, `exit`, ...) as NDJSON objects.
+    func events() -> (UUID, AsyncStream<[String: Any]>) {
+        let key = UUID()
+        var continuation: AsyncStream<[String: Any]>.Continuation!
+        let stream = AsyncStream<[String: Any]> { continuation = $0 }
+        lock.lock()
+        listeners[key] = continuation
+        lock.unlock()
+        return (key, stream)
+    }
+
+    func stopListening(_ key: UUID) {
+        lock.lock()
+        listeners.removeValue(forKey: key)?.finish()
+        lock.unlock()
+    }
+
+    private func publish(_ type: String, _ extra: [String: Any] = [:]) {
+        var event = extra
+        event["type"] = type
+        event["timestamp"] = Int(Date().timeIntervalSince1970 * 1000)
+        lock.lock()
+        let targets = Array(listeners.values)
+        lock.unlock()
+        for t in targets { t.yield(event) }
+    }
+
+    private func log(_ data: Data) {
+        if let handle = FileHandle(forWritingAtPath: logPath) {
+            handle.seekToEndOfFile()
+            handle.write(data)
+            try? handle.close()
+        } else {
+            FileManager.default.createFile(atPath: logPath, contents: data)
+        }
+    }
+
+    /// Starts the service if it is not running.
+    func start() {
+        lock.lock()
+        wanted = true
+        if process?.isRunning == true { lock.unlock(); return }
+        generation += 1
+        let gen = generation
+        status = "starting"
+        let spec = self.spec
+        lock.unlock()
+        do {
+            let p = try launch(spec, { [weak self] stream, data in
+                self?.log(data)
+                self?.publish(stream == .stdout ? "stdout" : "stderr", ["data": String(decoding: data, as: UTF8.self)])
+            }, { [weak self] code in self?.exited(code, generation: gen) })
+            lock.lock()
+            process = p
+            status = "running"
+            startedAt = Date()
+            lastError = nil
+            lock.unlock()
+            publish("started", ["pid": Int(p.pid)])
+        } catch {
+            lock.lock()
+            status = "failed"
+            lastError = "\(error)"
+            lock.unlock()
+            publish("error", ["data": "\(error)"])
+        }
+    }
+
+    private func exited(_ code: Int32, generation gen: Int) {
+        lock.lock()
+        guard gen == generation else { lock.unlock(); return }
+        process = nil
+        let restart = wanted
+        status = restart ? "starting" : "stopped"
+        if restart { restartCount += 1 }
+        lock.unlock()
+        publish("exit", ["exit_code": Int(code)])
+        if restart {
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in
+                guard let self else { return }
+                self.lock.lock()
+                let still = self.wanted && gen == self.generation && self.process == nil
+                self.lock.unlock()
+                if still { self.start() }
+            }
+        }
+    }
+
+    /// Stops the service: SIGTERM, then SIGKILL after `timeout` seconds.
+    func stop(timeout: TimeInterval = 10, wantedAfter: Bool = false) {
+        lock.lock()
+        wanted = wantedAfter
+        generation += 1
+        let p = process
+        process = nil
+        status = "stopping"
+        lock.unlock()
+        publish("stopping")
+        if let p {
+            p.signal(SIGTERM)
+            let deadline = Date().addingTimeInterval(timeout)
+            while p.isRunning && Date() < deadline { usleep(20_000) }
+            if p.isRunning { p.signal(SIGKILL) }
+        }
+        lock.lock()
+        status = "stopped"
+        lock.unlock()
+        publish("stopped", ["exit_code": Int(p?.exitCode ?? 0)])
+    }
+
+    /// Kills at once (cold transition) but remembers to start again on wake.
+    func kill() {
+        lock.lock()
+        let shouldRun = wanted
+        generation += 1
+        let p = process
+        process = nil
+        status = "stopped"
+        wanted = shouldRun
+        lock.unlock()
+        p?.signal(SIGKILL)
+    }
+
+    var shouldRun: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return wanted
+    }
+
+    var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return process?.isRunning == true
+    }
+
+    func signal(_ sig: Int32) -> Bool {
+        lock.lock()
+        let p = process
+        lock.unlock()
+        guard let p, p.isRunning else { return false }
+        p.signal(sig)
+        return true
+    }
+
+    /// The service object with its state (§7.1).
+    var json: [String: Any] {
+        lock.lock()
+        defer { lock.unlock() }
+        var state: [String: Any] = ["name": spec.name, "status": status, "restart_count": restartCount]
+        if let pid = process?.pid { state["pid"] = Int(pid) }
+        if let startedAt { state["started_at"] = Timestamp.format(startedAt) }
+        if let lastError { state["error"] = lastError }
+        var obj: [String: Any] = ["name": spec.name, "cmd": spec.cmd, "args": spec.args, "needs": spec.needs,
+                                  "http_port": spec.httpPort.map { $0 as Any } ?? NSNull(), "state": state]
+        if let env = spec.env { obj["env"] = env }
+        if let dir = spec.dir { obj["dir"] = dir }
+        return obj
+    }
+
+    var logFile: String { logPath }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import SpriteHost
+
+@main
+struct SpriteHostCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sprite-host",
+        abstract: "A local server that speaks the Sprites API, for git sprite --local and tests.",
+        version: "0.1.0",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the Sprites API; prints the base URL as the first line of stdout.",
+        discussion: """
+            Each sprite is a directory under --root, mounted at /home/sprite inside a bubblewrap \
+            sandbox. Every request needs 'Authorization: Bearer <token>'; without --token-file a \
+            token is generated into <root>/token (mode 0600).
+
+            Examples:
+              sprite-host serve --listen 127.0.0.1:0 --root /tmp/host
+              sprite-host serve --token-file ~/.config/sprite-host/token
+            """
+    )
+
+    @Option(help: "Address to listen on (port 0 picks a free port).")
+    var listen = "127.0.0.1:7780"
+
+    @Option(help: "Directory holding the sprites (default: $XDG_STATE_HOME/git-sprite/host).")
+    var root: String?
+
+    @Option(help: "File holding the bearer token.")
+    var tokenFile: String?
+
+    @Option(help: "Seconds of inactivity before a running sprite goes warm.")
+    var idle: Double = 30
+
+    @Option(help: "Seconds a sprite stays warm before it goes cold.")
+    var coldAfter: Double = 300
+
+    @Flag(help: "Enable test-only routes under /_host (fault injection, forced cold).")
+    var testHooks = false
+
+    @Flag(help: "Allow listening on a non-loopback address.")
+    var allowRemote = false
+
+    func validate() throws {
+        guard let (host, port) = Self.split(listen) else {
+            throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:7780")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
+        if !allowRemote && !Self.isLoopback(host) {
+            throw ValidationError("refusing to listen on \(host): not a loopback address (pass --allow-remote to override)")
+        }
+    }
+
+    static func split(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let stateHome = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/state")
+        let rootDir = root ?? stateHome + "/git-sprite/host"
+        try FileManager.default.createDirectory(atPath: rootDir, withIntermediateDirectories: true)
+        let token = try loadToken(rootDir)
+        let (host, port) = Self.split(listen)!
+        let config = HostConfiguration(root: rootDir, token: token, warmAfter: idle, coldAfter: coldAfter,
+                                       testHooks: testHooks)
+        try await HostServer.run(config: config, host: host, port: port) { url in
+            print(url)
+            fflush(stdout)
+        }
+    }
+
+    private func loadToken(_ rootDir: String) throws -> String {
+        let path = tokenFile ?? rootDir + "/token"
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !token.isEmpty { return token }
+        }
+        guard tokenFile == nil else { throw ValidationError("token file \(path) is empty or unreadable") }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in 0..<bytes.count { bytes[i] = UInt8.random(in: 0...255) }
+        let token = "local/" + bytes.map { String(format: "%02x", $0) }.joined()
+        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        return token
+    }
+}
+
