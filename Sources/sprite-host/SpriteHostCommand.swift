@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SpriteHost
 
 @main
@@ -8,7 +11,7 @@ struct SpriteHostCommand: AsyncParsableCommand {
         commandName: "sprite-host",
         abstract: "A local server that speaks the Sprites API, for git sprite --local and tests.",
         version: "0.1.0",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Reap.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -100,3 +103,19 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+
+/// PID 1 of a sprite's PID namespace: reaps orphans and cannot be signalled from inside the
+/// namespace (the kernel drops signals to a namespace init that has no handler for them).
+struct Reap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Internal: the init process of a sprite's PID namespace.", shouldDisplay: false)
+
+    func run() throws {
+        Glibc.signal(SIGCHLD) { _ in }
+        while true {
+            var status: Int32 = 0
+            while waitpid(-1, &status, WNOHANG) > 0 {}
+            pause()
+        }
+    }
+}

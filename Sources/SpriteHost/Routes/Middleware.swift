@@ -48,7 +48,7 @@ struct WakeMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response {
         let parts = request.uri.path.split(separator: "/")
-        if parts.count >= 4, parts[0] == "v1", parts[1] == "sprites", let (_, runtime) = try? state.get(String(parts[2])) {
+        if parts.count >= 3, parts[0] == "v1", parts[1] == "sprites", let (_, runtime) = try? state.get(String(parts[2])) {
             runtime.wake()
         }
         return try await next(request, context)

@@ -44,7 +44,9 @@ final class HostState: @unchecked Sendable {
             id = UUID().uuidString.lowercased()
             try id!.write(toFile: idFile, atomically: true, encoding: .utf8)
         }
-        identity = HostIdentity(id: id!, bwrap: bwrap)
+        let nsenter = ["/usr/bin/nsenter", "/bin/nsenter"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        identity = HostIdentity(id: id!, bwrap: bwrap, nsenter: nsenter, initCommand: [me, "reap"])
         try load()
     }
 

@@ -6,6 +6,9 @@ struct SandboxProfile: Sendable {
     let layout: SpriteLayout
     let blockNetwork: Bool
     let bwrap: String
+    /// True when the command runs inside the sprite's namespaces (`nsenter`), whose `/proc`
+    /// already shows only the sprite's processes.
+    var inSpriteNamespace = false
 
     /// System directories shared read-only; everything else of the host stays invisible
     /// (other users' homes, `/root`, `/tmp`, `/run` sockets, the host's own state).
@@ -23,7 +26,8 @@ struct SandboxProfile: Sendable {
                 args += ["--ro-bind", path, path]
             }
         }
-        args += ["--dev-bind", "/dev", "/dev", "--proc", "/proc",
+        args += ["--dev-bind", "/dev", "/dev"] + (inSpriteNamespace ? ["--ro-bind", "/proc", "/proc"] : ["--proc", "/proc"])
+        args += [
                  "--tmpfs", "/home", "--bind", layout.home, "/home/sprite",
                  "--bind", layout.tmp, "/tmp", "--bind", layout.dot, "/.sprite",
                  "--tmpfs", "/root"]

@@ -17,6 +17,10 @@ final class SpriteRuntime: @unchecked Sendable {
     private var connections = 0
     private var tasks: [String: (started: Date, expires: Date)] = [:]
     var blockNetwork = false
+    /// Holds the sprite's PID namespace open (root only); its death ends every process in it.
+    private var holder: SpawnedProcess?
+    private var namespacePid: Int32?
+    private let namespaceLock = NSLock()
     /// Called when the status changes, so the record's timestamps follow.
     var onStatusChange: (@Sendable (String) -> Void)?
 
@@ -75,6 +79,12 @@ final class SpriteRuntime: @unchecked Sendable {
         lock.unlock()
         for s in allServices { s.kill() }
         for s in allSessions { s.process?.signal(SIGKILL) }
+        lock.lock()
+        let h = holder
+        holder = nil
+        namespacePid = nil
+        lock.unlock()
+        h?.signal(SIGKILL)
         killStragglers()
         onStatusChange?("cold")
     }
@@ -110,10 +120,55 @@ final class SpriteRuntime: @unchecked Sendable {
         return env.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
-    func sandbox() -> SandboxProfile {
+    func sandbox(joined: Bool) -> SandboxProfile {
         lock.lock()
         defer { lock.unlock() }
-        return SandboxProfile(layout: layout, blockNetwork: blockNetwork, bwrap: host.bwrap)
+        return SandboxProfile(layout: layout, blockNetwork: blockNetwork, bwrap: host.bwrap, inSpriteNamespace: joined)
+    }
+
+    /// The command prefix that runs a process inside the sprite's own PID namespace:
+    /// `nsenter -t <pid> -p --`. A holder process (`bwrap --unshare-pid … sleep infinity`)
+    /// keeps the namespace alive between commands, so daemons such as tmux outlive the exec
+    /// that started them, sprites cannot see or signal each other's processes, and killing
+    /// the holder ends everything (a cold sprite). Needs root; otherwise processes share the
+    /// host's PID namespace and are found by their environment marker.
+    func namespacePrefix() throws -> [String] {
+        guard geteuid() == 0, let nsenter = host.nsenter else { return [] }
+        namespaceLock.lock()
+        defer { namespaceLock.unlock() }
+        lock.lock()
+        if let pid = namespacePid, holder?.isRunning == true {
+            lock.unlock()
+            return [nsenter, "-t", String(pid), "-p", "-m", "--"]
+        }
+        lock.unlock()
+        let env = environment([], tty: false)
+        let h = try SpawnedProcess(
+            argv: [host.bwrap, "--unshare-pid", "--as-pid-1", "--die-with-parent", "--bind", "/", "/",
+                   "--proc", "/proc", "--dev-bind", "/dev", "/dev", "--"] + host.initCommand,
+            environment: env, directory: "/", tty: false, onOutput: { _, _ in }, onExit: { _ in })
+        // bwrap's child is PID 1 of the new namespace (our reaper); wait until it exists
+        // and has finished building its mounts, which is when it has become the reaper: joining
+        // its mount namespace any earlier would see a half-built root
+        var inner: Int32?
+        for _ in 0..<400 {
+            let children = (try? String(contentsOfFile: "/proc/\(h.pid)/task/\(h.pid)/children", encoding: .utf8)) ?? ""
+            if let first = children.split(separator: " ").first.flatMap({ Int32($0) }),
+               (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(first)/exe")) == host.initCommand[0] {
+                inner = first
+                break
+            }
+            usleep(5_000)
+        }
+        guard let inner else {
+            h.signal(SIGKILL)
+            throw HostError.internalError("cannot create the sprite's PID namespace")
+        }
+        lock.lock()
+        holder = h
+        namespacePid = inner
+        lock.unlock()
+        return [nsenter, "-t", String(inner), "-p", "-m", "--"]
     }
 
     /// Starts a command in the sandbox as a session.
@@ -126,7 +181,8 @@ final class SpriteRuntime: @unchecked Sendable {
         let session = ExecSession(command: argv.joined(separator: " "), workdir: directory, tty: tty,
                                   maxRunAfterDisconnect: maxRunAfterDisconnect)
         let env = environment(extra, tty: tty)
-        let full = sandbox().argv(command: argv, directory: directory, environment: env)
+        let prefix = try namespacePrefix()
+        let full = prefix + sandbox(joined: !prefix.isEmpty).argv(command: argv, directory: directory, environment: env)
         try session.start(argv: full, environment: env, rows: rows, cols: cols) { [weak self] s, _ in
             self?.removeSession(s.id)
         }
@@ -182,7 +238,9 @@ final class SpriteRuntime: @unchecked Sendable {
             guard let self else { throw HostError.notFound("sprite") }
             let env = self.environment((spec.env ?? [:]).map { "\($0.key)=\($0.value)" }, tty: false)
             let dir = spec.dir ?? "/home/sprite"
-            let argv = self.sandbox().argv(command: [spec.cmd] + spec.args, directory: dir, environment: env)
+            let prefix = try self.namespacePrefix()
+            let argv = prefix + self.sandbox(joined: !prefix.isEmpty)
+                .argv(command: [spec.cmd] + spec.args, directory: dir, environment: env)
             return try SpawnedProcess(argv: argv, environment: env, directory: nil, tty: false,
                                       onOutput: output, onExit: exit)
         }
@@ -241,6 +299,9 @@ struct HostIdentity: Sendable {
     static let markerName = "SPRITE_HOST_MARK"
     let id: String
     let bwrap: String
+    let nsenter: String?
+    /// PID 1 of each sprite's namespace (`sprite-host reap`).
+    let initCommand: [String]
 
     func marker(for sprite: String) -> String { "\(id):\(sprite)" }
 }

@@ -1,0 +1,65 @@
+import Foundation
+import SpriteHTTP
+
+/// A failed Sprites API call.
+public enum APIError: Error, CustomStringConvertible, Sendable {
+    /// The server answered with a non-2xx status.
+    case http(HTTPFailure)
+    /// The request never got an answer (connection refused, reset, timed out).
+    case transport(String)
+    /// An exec stream ended before the command's exit status arrived.
+    case streamLost(sessionID: String?, detail: String)
+    /// The server's answer could not be understood.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .http(let f): return f.description
+        case .transport(let d): return "cannot reach the Sprites API: \(d)"
+        case .streamLost(let id, let d):
+            return "the exec stream ended before the command finished (\(d))"
+                + (id.map { "; it may still be running as session \($0)" } ?? "")
+        case .malformed(let d): return "unexpected answer from the Sprites API: \(d)"
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    public var status: Int? {
+        if case .http(let f) = self { return f.status }
+        return nil
+    }
+}
+
+/// A non-2xx answer with the fields of the API's error body (`sprites-api.md` §1.3).
+public struct HTTPFailure: Sendable, CustomStringConvertible {
+    public let status: Int
+    public let method: String
+    public let path: String
+    /// The `error` field: a machine code, or a plain message.
+    public let code: String?
+    public let message: String
+    public let retryAfter: Double?
+    public let limit: Int?
+    public let windowSeconds: Int?
+    public let currentCount: Int?
+    public let upgradeURL: String?
+
+    public var description: String { "\(method) \(path): HTTP \(status): \(message)" }
+
+    init(response: HTTPResponse, method: String, path: String) {
+        status = response.status
+        self.method = method
+        self.path = path
+        let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
+        code = object?["error"] as? String
+        let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        message = (object?["message"] as? String) ?? code
+            ?? (text.isEmpty || text.count > 300 ? "API error (status \(response.status))" : text)
+        let headerRetry = response.headers["retry-after"].flatMap(Double.init)
+        retryAfter = (object?["retry_after_seconds"] as? NSNumber)?.doubleValue ?? headerRetry
+        limit = object?["limit"] as? Int
+        windowSeconds = object?["window_seconds"] as? Int
+        currentCount = object?["current_count"] as? Int
+        upgradeURL = object?["upgrade_url"] as? String
+    }
+}

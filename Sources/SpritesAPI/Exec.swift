@@ -1,0 +1,244 @@
+import Foundation
+import SpriteHTTP
+
+/// What to run (`sprites-api.md` §3.2).
+public struct ExecRequest: Sendable {
+    public var command: [String]
+    public var environment: [String: String]
+    public var directory: String?
+    public var tty: Bool
+    public var rows: Int
+    public var cols: Int
+    public var stdin: Bool
+    /// Go duration (`10s`, `0` for forever); nil for the server's default.
+    public var maxRunAfterDisconnect: String?
+
+    public init(command: [String], environment: [String: String] = [:], directory: String? = nil, tty: Bool = false,
+                rows: Int = 24, cols: Int = 80, stdin: Bool = false, maxRunAfterDisconnect: String? = nil) {
+        self.command = command
+        self.environment = environment
+        self.directory = directory
+        self.tty = tty
+        self.rows = rows
+        self.cols = cols
+        self.stdin = stdin
+        self.maxRunAfterDisconnect = maxRunAfterDisconnect
+    }
+
+    var query: [(String, String)] {
+        var q = command.map { ("cmd", $0) }
+        if let first = command.first { q.append(("path", first)) }
+        for (k, v) in environment.sorted(by: { $0.key < $1.key }) { q.append(("env", "\(k)=\(v)")) }
+        if let directory { q.append(("dir", directory)) }
+        if tty { q += [("tty", "true"), ("rows", String(rows)), ("cols", String(cols))] }
+        q.append(("stdin", stdin ? "true" : "false"))
+        if let m = maxRunAfterDisconnect { q.append(("max_run_after_disconnect", m)) }
+        return q
+    }
+}
+
+/// One message of an exec stream.
+public enum ExecEvent: Sendable, Equatable {
+    case stdout(Data)
+    case stderr(Data)
+    case exit(Int32)
+    /// `session_info` and other JSON messages, decoded.
+    case info(sessionID: String?, tty: Bool?)
+}
+
+/// An open exec WebSocket (non-TTY framing or raw TTY), for streaming both ways.
+public final class ExecStream: @unchecked Sendable {
+    let socket: WebSocket
+    public private(set) var sessionID: String?
+    public private(set) var tty: Bool
+    public let capabilities: Set<String>
+    private var exited = false
+
+    init(socket: WebSocket, tty: Bool) {
+        self.socket = socket
+        self.tty = tty
+        capabilities = Set((socket.responseHeaders["x-sprite-capabilities"] ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    /// Sends stdin bytes (TTY: raw keystrokes).
+    public func write(_ data: Data) throws {
+        var offset = 0
+        let bytes = [UInt8](data)
+        repeat {
+            let end = min(offset + 32 * 1024, bytes.count)
+            try socket.send(binary: tty ? Array(bytes[offset..<end]) : [0] + bytes[offset..<end])
+            offset = end
+        } while offset < bytes.count
+    }
+
+    /// Ends stdin (non-TTY only: in TTY mode Ctrl-D is just a byte).
+    public func closeStdin() throws {
+        if !tty { try socket.send(binary: [4]) }
+    }
+
+    /// Tells the server the terminal's new size.
+    public func resize(rows: Int, cols: Int) throws {
+        try socket.send(text: "{\"type\":\"resize\",\"cols\":\(cols),\"rows\":\(rows)}")
+    }
+
+    /// Sends a signal in-band (`TERM`, `INT`, ...).
+    public func signal(_ name: String) throws {
+        try socket.send(text: "{\"type\":\"signal\",\"signal\":\"\(name)\"}")
+    }
+
+    /// Sends a WebSocket ping (keepalive).
+    public func ping() throws { try socket.ping() }
+
+    /// The next event. After `.exit`, the stream is finished.
+    public func next(timeout: Double? = nil) throws -> ExecEvent {
+        while true {
+            let message: WebSocketMessage
+            do {
+                message = try socket.receive(timeout: timeout)
+            } catch let e as WebSocketError {
+                if case .timeout = e { throw e }
+                throw APIError.streamLost(sessionID: sessionID, detail: e.description)
+            }
+            switch message {
+            case .binary(let bytes):
+                if tty { return .stdout(Data(bytes)) }
+                guard let kind = bytes.first else { continue }
+                let payload = Data(bytes.dropFirst())
+                switch kind {
+                case 1: return .stdout(payload)
+                case 2: return .stderr(payload)
+                case 3:
+                    exited = true
+                    return .exit(Int32(payload.first ?? 0))
+                default: continue
+                }
+            case .text(let text):
+                guard let o = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { continue }
+                switch o["type"] as? String {
+                case "session_info":
+                    sessionID = (o["session_id"] as? String) ?? (o["session_id"] as? Int).map(String.init)
+                    if let t = o["tty"] as? Bool { tty = t }
+                    return .info(sessionID: sessionID, tty: o["tty"] as? Bool)
+                case "exit":
+                    exited = true
+                    return .exit(Int32((o["exit_code"] as? Int) ?? 0))
+                default: continue
+                }
+            case .close(let code, let reason):
+                if exited { return .exit(0) }
+                throw APIError.streamLost(sessionID: sessionID,
+                                          detail: "closed by the server (\(code)\(reason.isEmpty ? "" : ": " + reason))")
+            }
+        }
+    }
+
+    /// Closes the socket normally; a running TTY session stays alive to be re-attached.
+    public func close() {
+        try? socket.close(code: 1000)
+    }
+}
+
+extension SpritesClient {
+    private func webSocketURL(_ path: String, _ query: [(String, String)]) -> String {
+        var u = url(path, query)
+        if u.hasPrefix("https://") { u = "wss://" + u.dropFirst(8) } else if u.hasPrefix("http://") { u = "ws://" + u.dropFirst(7) }
+        return u
+    }
+
+    private func openSocket(_ path: String, _ query: [(String, String)]) throws -> WebSocket {
+        do {
+            return try WebSocket.connect(url: webSocketURL(path, query), headers: [authHeader], userAgent: userAgent,
+                                         trace: trace)
+        } catch WebSocketError.handshakeRejected(let status, let headers, let body) {
+            let response = HTTPResponse(status: status, headers: headers, body: body)
+            throw APIError.http(HTTPFailure(response: response, method: "GET", path: path))
+        } catch let e as CurlError {
+            throw APIError.transport(e.message)
+        } catch let e as WebSocketError {
+            throw APIError.transport(e.description)
+        }
+    }
+
+    /// Starts a command over the exec WebSocket.
+    public func openExec(_ sprite: String, _ request: ExecRequest) throws -> ExecStream {
+        ExecStream(socket: try openSocket(Self.path(sprite) + "/exec", request.query), tty: request.tty)
+    }
+
+    /// Attaches to a running session; the server replays its scrollback first.
+    public func attach(_ sprite: String, session: String, stdin: Bool = true) throws -> ExecStream {
+        let socket = try openSocket(Self.path(sprite) + "/exec/" + Self.encodePathSegment(session),
+                                    [("stdin", stdin ? "true" : "false")])
+        return ExecStream(socket: socket, tty: false)
+    }
+
+    /// Runs a command to completion, streaming stdin from `input` (nil: none) and output to the
+    /// callbacks; returns the remote exit status.
+    public func exec(_ sprite: String, _ request: ExecRequest, input: FileHandle? = nil, inputData: Data? = nil,
+                     stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void) throws -> Int32 {
+        var req = request
+        req.stdin = input != nil || inputData != nil
+        let stream = try openExec(sprite, req)
+        defer { stream.close() }
+        let pump = Thread {
+            if let inputData { try? stream.write(inputData) }
+            if let input {
+                while true {
+                    let chunk = input.availableData
+                    if chunk.isEmpty { break }
+                    if (try? stream.write(chunk)) == nil { return }
+                }
+            }
+            try? stream.closeStdin()
+        }
+        pump.start()
+        while true {
+            switch try stream.next() {
+            case .stdout(let d): stdout(d)
+            case .stderr(let d): stderr(d)
+            case .exit(let code): return code
+            case .info: continue
+            }
+        }
+    }
+
+    /// Runs a command and collects its output (for short commands).
+    public func run(_ sprite: String, _ command: [String], directory: String? = nil, input: Data? = nil,
+                    environment: [String: String] = [:]) throws -> (status: Int32, stdout: Data, stderr: Data) {
+        var out = Data(), err = Data()
+        let status = try exec(sprite, ExecRequest(command: command, environment: environment, directory: directory),
+                              inputData: input, stdout: { out.append($0) }, stderr: { err.append($0) })
+        return (status, out, err)
+    }
+
+    /// Sessions running in the sprite.
+    public func sessions(_ sprite: String) throws -> [[String: Any]] {
+        (try object(call("GET", Self.path(sprite) + "/exec"))["sessions"] as? [[String: Any]]) ?? []
+    }
+
+    /// Kills a session (410 Gone counts as already exited); returns the exit code when reported.
+    @discardableResult
+    public func kill(_ sprite: String, session: String, signal: String = "TERM", timeout: String = "10s") throws -> Int? {
+        var code: Int?
+        do {
+            try streamNDJSON("POST", Self.path(sprite) + "/exec/" + Self.encodePathSegment(session) + "/kill",
+                             query: [("signal", signal), ("timeout", timeout)]) { event in
+                if event["type"] as? String == "complete" { code = event["exit_code"] as? Int }
+            }
+        } catch APIError.http(let f) where f.status == 410 {
+            return nil
+        }
+        return code
+    }
+
+    /// HTTP exec (§3.11): the answer is a framed byte stream ending in `03 <code>`.
+    public func httpExec(_ sprite: String, _ command: [String], input: Data? = nil) throws -> (Int32, Data) {
+        var q = ExecRequest(command: command, stdin: input != nil).query
+        q.removeAll { $0.0 == "tty" }
+        let r = try call("POST", Self.path(sprite) + "/exec", query: q, body: input ?? Data(),
+                         contentType: "application/octet-stream", timeout: nil)
+        let bytes = [UInt8](r.body)
+        guard bytes.count >= 2, bytes[bytes.count - 2] == 3 else { throw APIError.malformed("no exit frame") }
+        return (Int32(bytes[bytes.count - 1]), Data(bytes.dropLast(2)))
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import SpriteHTTP
+
+/// The Sprites API over libcurl: JSON calls with bearer auth, bounded retries, and the
+/// WebSocket exec protocol. Tokens only travel in the `Authorization` header.
+public final class SpritesClient: @unchecked Sendable {
+    public let baseURL: String
+    private let token: String
+    let http: HTTPClient
+    let trace: TraceSink?
+    public let userAgent: String
+    /// Retry policy for 429/503 and connection failures.
+    public var maxAttempts = 4
+    public var maxBackoff: Double = 8
+    /// Upper bound on one wait, so a server asking for a long `Retry-After` cannot hang us.
+    public var maxRetryAfter: Double = 30
+
+    public init(baseURL: String, token: String, userAgent: String = "git-sprite/0.1.0", trace: TraceSink? = nil) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.token = token
+        self.userAgent = userAgent
+        self.trace = trace
+        self.http = HTTPClient(userAgent: userAgent, trace: trace)
+    }
+
+    var authHeader: (String, String) { ("Authorization", "Bearer " + token) }
+
+    /// Encodes one query value: everything but unreserved characters (so `+`, `&`, `=`, `%`,
+    /// `#`, `?` and spaces survive form decoding on the server).
+    static func encode(_ s: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
+        return s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
+    }
+
+    static func encodePathSegment(_ s: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
+    }
+
+    func url(_ path: String, _ query: [(String, String)] = []) -> String {
+        var u = baseURL + path
+        if !query.isEmpty { u += "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&") }
+        return u
+    }
+
+    /// One API call with retries: 429 and 503 wait for `retry_after_seconds`/`Retry-After`
+    /// (else jittered exponential backoff); connection failures are retried for idempotent
+    /// methods only. Non-2xx answers become `APIError.http`.
+    @discardableResult
+    public func call(_ method: String, _ path: String, query: [(String, String)] = [], json: Any? = nil,
+                     body: Data? = nil, contentType: String? = nil, timeout: Double? = 30,
+                     accept: Set<Int> = []) throws -> HTTPResponse {
+        var headers = [authHeader, ("Accept", "application/json")]
+        var payload = body
+        if let json {
+            payload = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            headers.append(("Content-Type", "application/json"))
+        } else if let contentType {
+            headers.append(("Content-Type", contentType))
+        }
+        let request = HTTPRequest(method: method, url: url(path, query), headers: headers, body: payload, timeout: timeout)
+        let idempotent = ["GET", "HEAD", "PUT", "DELETE"].contains(method)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let response: HTTPResponse
+            do {
+                response = try http.send(request)
+            } catch let e as CurlError {
+                if attempt < maxAttempts && (e.isConnectFailure || (idempotent && e.isTransient)) {
+                    sleepBackoff(attempt, hint: nil)
+                    continue
+                }
+                throw APIError.transport(e.message)
+            }
+            if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
+            let failure = HTTPFailure(response: response, method: method, path: path)
+            if (response.status == 429 || response.status == 503) && attempt < maxAttempts {
+                sleepBackoff(attempt, hint: failure.retryAfter)
+                continue
+            }
+            throw APIError.http(failure)
+        }
+    }
+
+    func sleepBackoff(_ attempt: Int, hint: Double?) {
+        let wait: Double
+        if let hint {
+            wait = min(max(hint, 0), maxRetryAfter)
+        } else {
+            let base = min(maxBackoff, 0.25 * pow(2, Double(attempt - 1)))
+            wait = base / 2 + Double.random(in: 0...(base / 2))
+        }
+        trace?("retrying in \(String(format: "%.2f", wait)) s (attempt \(attempt + 1) of \(maxAttempts))")
+        Thread.sleep(forTimeInterval: wait)
+    }
+
+    /// Decodes a JSON response body.
+    func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: response.body)
+        } catch {
+            throw APIError.malformed("\(T.self): \(error)")
+        }
+    }
+
+    func object(_ response: HTTPResponse) throws -> [String: Any] {
+        guard let o = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] else {
+            throw APIError.malformed("expected a JSON object")
+        }
+        return o
+    }
+
+    /// Reads an NDJSON stream line by line as it arrives.
+    func streamNDJSON(_ method: String, _ path: String, query: [(String, String)] = [], json: Any? = nil,
+                      onEvent: @escaping ([String: Any]) -> Void) throws {
+        var headers = [authHeader]
+        var payload: Data?
+        if let json {
+            payload = try JSONSerialization.data(withJSONObject: json)
+            headers.append(("Content-Type", "application/json"))
+        }
+        var pending = Data()
+        let request = HTTPRequest(method: method, url: url(path, query), headers: headers, body: payload, timeout: nil)
+        let response: HTTPResponse
+        do {
+            response = try http.stream(request) { chunk in
+                pending.append(chunk)
+                while let nl = pending.firstIndex(of: 0x0a) {
+                    let line = pending[pending.startIndex..<nl]
+                    pending.removeSubrange(pending.startIndex...nl)
+                    if let o = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] { onEvent(o) }
+                }
+                return true
+            }
+        } catch let e as CurlError {
+            throw APIError.transport(e.message)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw APIError.http(HTTPFailure(response: response, method: method, path: path))
+        }
+        if let o = (try? JSONSerialization.jsonObject(with: pending)) as? [String: Any] { onEvent(o) }
+    }
+}

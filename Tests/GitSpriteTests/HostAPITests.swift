@@ -1,0 +1,296 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// The libcurl client against sprite-host over real loopback HTTP and WebSocket.
+@Suite("Sprites API: client and host")
+struct HostAPITests {
+    @Test func execSeparatesStdoutStderrAndTheExitCode() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "box"))
+        let r = try api.run("box", ["sh", "-c", "printf out; printf err >&2; exit 7"])
+        #expect(r.status == 7)
+        #expect(String(decoding: r.stdout, as: UTF8.self) == "out")
+        #expect(String(decoding: r.stderr, as: UTF8.self) == "err")
+        // arguments with shell metacharacters arrive as one argv element each
+        let args = try api.run("box", ["printf", "%s|", "a b", "$(touch /home/sprite/pwned)", "x&y=z+1%", "`id`"])
+        #expect(String(decoding: args.stdout, as: UTF8.self) == "a b|$(touch /home/sprite/pwned)|x&y=z+1%|`id`|")
+        #expect(try api.run("box", ["test", "-e", "/home/sprite/pwned"]).status == 1)
+        let pwd = try api.run("box", ["pwd"])
+        #expect(String(decoding: pwd.stdout, as: UTF8.self) == "/home/sprite\n")
+    }
+
+    @Test func fiveMegabytesOfStdinComeBackByteIdentical() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "pipe"))
+        var input = Data(count: 5 * 1024 * 1024)
+        input.withUnsafeMutableBytes { raw in
+            var x: UInt32 = 2463534242
+            for i in 0..<raw.count { x ^= x << 13; x ^= x >> 17; x ^= x << 5; raw[i] = UInt8(truncatingIfNeeded: x) }
+        }
+        let r = try api.run("pipe", ["cat"], input: input)
+        #expect(r.status == 0)
+        #expect(r.stdout.count == input.count)
+        #expect(r.stdout == input)
+    }
+
+    @Test func aTTYSessionResizesDetachesAndReattachesWithScrollback() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "term"))
+        let script = "tty; read a; stty size; read b; echo done-$b"
+        let stream = try api.openExec("term", ExecRequest(command: ["sh", "-c", script], tty: true, rows: 24, cols: 80,
+                                                         stdin: true))
+        let first = try readUntil(stream) { $0.contains("/dev/pts/") }
+        #expect(first.contains("/dev/pts/"))
+        let id = try #require(stream.sessionID)
+        try stream.resize(rows: 40, cols: 100)
+        Thread.sleep(forTimeInterval: 0.2)
+        try stream.write(Data("go\n".utf8))
+        let sized = try readUntil(stream) { $0.contains("40 100") }
+        #expect(sized.contains("40 100"))
+        stream.close()
+        Thread.sleep(forTimeInterval: 0.3)
+        let listed = try api.sessions("term").compactMap { $0["id"] as? String }
+        #expect(listed.contains(id))
+        let again = try api.attach("term", session: id)
+        let replay = try readUntil(again) { $0.contains("40 100") }
+        #expect(replay.contains("/dev/pts/"))
+        try again.write(Data("zz\n".utf8))
+        var output = ""
+        var code: Int32?
+        while code == nil {
+            switch try again.next(timeout: 10) {
+            case .stdout(let d): output += String(decoding: d, as: UTF8.self)
+            case .exit(let c): code = c
+            default: continue
+            }
+        }
+        #expect(output.contains("done-zz"))
+        #expect(code == 0)
+    }
+
+    @Test func spritesAreCreatedListedLabelledAndDeleted() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        for n in ["app-a", "app-b", "other"] { _ = try api.createSprite(SpriteCreation(name: n, labels: ["git-sprite"])) }
+        let created = try #require(try api.getSprite("app-a"))
+        #expect(created.status == "cold" || created.status == "running")
+        #expect(created.labels == ["git-sprite"])
+        #expect(try api.listSprites(prefix: "app-").map(\.name) == ["app-a", "app-b"])
+        #expect(try api.listSprites().count == 3)
+        let updated = try api.updateLabels("app-a", labels: ["git-sprite", "repo:app"])
+        #expect(updated.labels == ["git-sprite", "repo:app"])
+        do {
+            _ = try api.createSprite(SpriteCreation(name: "app-a"))
+            Issue.record("a duplicate create must fail")
+        } catch let e as APIError {
+            #expect(e.status == 409)
+        }
+        try api.deleteSprite("app-a")
+        #expect(try api.getSprite("app-a") == nil)
+        // state lives on disk: a restarted host still knows the sprites
+        let again = try LocalHost(root: host.root)
+        #expect(try again.client().listSprites().map(\.name) == ["app-b", "other"])
+    }
+
+    @Test func filesystemCallsWorkAndPathsNeverEscapeTheSprite() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "files"))
+        try api.writeFile("files", path: "dir/sub/hello.txt", data: Data("hi\n".utf8))
+        #expect(try api.readFile("files", path: "/home/sprite/dir/sub/hello.txt") == Data("hi\n".utf8))
+        try api.makeDirectory("files", path: "/home/sprite/empty")
+        let entries = try api.listDirectory("files", path: "/home/sprite").map(\.name)
+        #expect(entries.contains("dir") && entries.contains("empty"))
+        let cat = try api.run("files", ["cat", "dir/sub/hello.txt"])
+        #expect(cat.stdout == Data("hi\n".utf8))
+        try api.deleteFile("files", path: "dir", recursive: true)
+        #expect(throws: APIError.self) { try api.readFile("files", path: "dir/sub/hello.txt") }
+        for escape in ["../../etc/passwd", "/etc/passwd", "/home/sprite/../../../etc/shadow", "../other/x"] {
+            do {
+                _ = try api.readFile("files", path: escape)
+                Issue.record("\(escape) escaped")
+            } catch let e as APIError {
+                #expect(e.status == 403 || e.status == 404, "\(escape): \(e)")
+            }
+        }
+        // a symlink inside the sprite that points out of it
+        #expect(try api.run("files", ["ln", "-s", "/etc", "/home/sprite/out"]).status == 0)
+        do {
+            _ = try api.readFile("files", path: "out/hostname")
+            Issue.record("symlink escaped")
+        } catch let e as APIError {
+            #expect(e.status == 403)
+        }
+        #expect(throws: APIError.self) {
+            try api.writeFile("files", path: "out/evil", data: Data("x".utf8))
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/etc/evil"))
+        // exec's working directory is checked the same way
+        #expect(throws: APIError.self) {
+            _ = try api.run("files", ["pwd"], directory: "/home/sprite/out")
+        }
+    }
+
+    @Test func checkpointsRestoreTheHomeDirectory() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "cp"))
+        try api.writeFile("cp", path: "state.txt", data: Data("one".utf8))
+        let id = try api.createCheckpoint("cp", comment: "first")
+        #expect(id == "v0")
+        try api.writeFile("cp", path: "state.txt", data: Data("two".utf8))
+        try api.writeFile("cp", path: "later.txt", data: Data("x".utf8))
+        #expect(try api.listCheckpoints("cp").map(\.id) == ["v0"])
+        try api.restoreCheckpoint("cp", id: "v0")
+        #expect(try api.readFile("cp", path: "state.txt") == Data("one".utf8))
+        #expect(throws: APIError.self) { try api.readFile("cp", path: "later.txt") }
+    }
+
+    @Test func blockAllCutsTheNetworkAndAllowAllDoesNot() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "net"))
+        #expect(try api.networkPolicy("net").isEmpty)
+        // the host itself is a server on loopback the sandbox may or may not reach
+        let probe = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", host.url + "/v1/sprites"]
+        let open = try api.run("net", probe)
+        #expect(open.status == 0)
+        #expect(String(decoding: open.stdout, as: UTF8.self) == "401")
+        try api.setNetworkPolicy("net", rules: [PolicyRule(domain: "*", action: "deny")])
+        #expect(try api.networkPolicy("net") == [PolicyRule(domain: "*", action: "deny")])
+        let blocked = try api.run("net", probe)
+        #expect(blocked.status != 0)
+        #expect(String(decoding: try api.readFile("net", path: "/.sprite/policy/network.json"), as: UTF8.self)
+            .contains("deny"))
+        try api.setNetworkPolicy("net", rules: [])
+        #expect(try api.run("net", probe).status == 0)
+        do {
+            try api.setNetworkPolicy("net", rules: [PolicyRule(domain: "x.com", action: "maybe")])
+            Issue.record("an invalid rule must be refused")
+        } catch let e as APIError {
+            #expect(e.status == 400)
+        }
+    }
+
+    @Test func aServiceComesBackAfterAForcedColdTransition() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "svc"))
+        let events = try api.putService("svc", name: "ticker", cmd: "sh",
+                                        args: ["-c", "echo started >> /home/sprite/ticks; exec sleep 1000"])
+        #expect(events.contains { $0["type"] as? String == "started" })
+        let state = { (try? api.services("svc").first?.state) ?? nil }
+        #expect(eventually { state()?.status == "running" && state()?.pid != nil }, "\(String(describing: state()))")
+        let before = try #require(state()?.pid)
+        try host.hook("POST", "/_host/sprites/svc/cold")
+        #expect(try api.getSprite("svc")?.status == "running")  // any call wakes it
+        var after: Int?
+        for _ in 0..<50 {
+            if let s = try api.services("svc").first?.state, s.status == "running", let pid = s.pid, pid != before {
+                after = pid
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(after != nil)
+        let ticks = { String(decoding: (try? api.readFile("svc", path: "ticks")) ?? Data(), as: UTF8.self) }
+        #expect(eventually { ticks() == "started\nstarted\n" }, "\(ticks())")
+        // a crash is restarted too
+        let killed = try api.run("svc", ["pkill", "-x", "sleep"])
+        #expect(killed.status == 0, "\(String(decoding: killed.stderr, as: UTF8.self))")
+        #expect(eventually(seconds: 5) { ticks() == "started\nstarted\nstarted\n" }, "\(ticks())")
+        try api.stopService("svc", name: "ticker")
+        #expect(try api.services("svc").first?.state?.status == "stopped")
+    }
+
+    @Test func sessionsAreListedAndKilled() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "k"))
+        let stream = try api.openExec("k", ExecRequest(command: ["sleep", "600"]))
+        _ = try stream.next(timeout: 5)  // session_info
+        let id = try #require(stream.sessionID)
+        #expect(try api.sessions("k").contains { $0["id"] as? String == id && ($0["command"] as? String)?.contains("sleep 600") == true })
+        let code = try api.kill("k", session: id, signal: "TERM", timeout: "5s")
+        #expect(code == 143)
+        #expect(try stream.next(timeout: 5) == .exit(143))
+        #expect(try api.sessions("k").isEmpty)
+        #expect(try api.kill("k", session: id) == nil)  // 410 Gone: already exited
+        let (status, body) = try api.httpExec("k", ["sh", "-c", "printf hi; exit 5"])
+        #expect(status == 5)
+        #expect(body == Data([1]) + Data("hi".utf8))
+    }
+}
+
+@Suite("Sprites API: faults")
+struct HostFaultTests {
+    @Test func twoServiceUnavailableAnswersAreRetriedTransparently() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        try host.faults(["rules": [["method": "POST", "path": "/v1/sprites", "status": 503, "count": 2]]])
+        let sprite = try host.client().createSprite(SpriteCreation(name: "retry"))
+        #expect(sprite.name == "retry")
+        #expect(try host.requestCount("POST /v1/sprites") == 3)
+    }
+
+    @Test func tooManyRequestsWaitsForRetryAfter() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        try host.faults(["rules": [["method": "GET", "path": "/v1/sprites", "status": 429, "retry_after": 1,
+                                    "count": 1]]])
+        let started = Date()
+        _ = try host.client().listSprites()
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+        #expect(try host.requestCount("GET /v1/sprites") == 2)
+    }
+
+    @Test func aDroppedExecStreamIsAClearErrorNotAHang() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "drop"))
+        try host.faults(["rules": [["method": "WS", "path": "/exec", "drop": 300, "count": 1]]])
+        do {
+            _ = try api.run("drop", ["sleep", "30"])
+            Issue.record("the dropped stream must fail")
+        } catch let e as APIError {
+            guard case .streamLost = e else { Issue.record("unexpected \(e)"); return }
+            #expect(e.description.contains("ended before the command finished"))
+        }
+    }
+
+    @Test func aLostCreateAnswerDoesNotDuplicateTheSprite() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        try host.faults(["rules": [["method": "POST", "path": "/v1/sprites", "drop": 1, "count": 1]]])
+        let sprite = try host.client().createSprite(SpriteCreation(name: "once", labels: ["git-sprite"]))
+        #expect(sprite.name == "once")
+        #expect(try host.client().listSprites().map(\.name) == ["once"])
+    }
+
+    @Test func aBadTokenIsRejected() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let bad = SpritesClient(baseURL: host.url, token: "wrong")
+        do {
+            _ = try bad.listSprites()
+            Issue.record("a bad token must be rejected")
+        } catch let e as APIError {
+            #expect(e.status == 401)
+        }
+        #expect(throws: APIError.self) { _ = try bad.openExec("x", ExecRequest(command: ["true"])) }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// A `sprite-host` of our own on 127.0.0.1:0 with test hooks, stopped when released.
+final class LocalHost {
+    let url: String
+    let token: String
+    let root: String
+    private let process: Process
+    let logPath: String
+
+    init(root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = []) throws {
+        self.root = root
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/sprite-host")
+        p.arguments = ["serve", "--listen", "127.0.0.1:0", "--root", root, "--test-hooks",
+                       "--idle", String(idle), "--cold-after", String(coldAfter)] + extraArgs
+        let out = Pipe()
+        p.standardOutput = out
+        logPath = root + ".log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        process = p
+        var line = Data()
+        let handle = out.fileHandleForReading
+        while !line.contains(0x0a) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        url = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        token = ((try? String(contentsOfFile: root + "/token", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard url.hasPrefix("http://127.0.0.1:") else {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            Issue.record("sprite-host did not start: \(url) \(log)")
+            throw CocoaError(.executableLoad)
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// A client of this host.
+    func client() -> SpritesClient { SpritesClient(baseURL: url, token: token) }
+
+    /// Calls a test hook (`/_host/...`).
+    @discardableResult
+    func hook(_ method: String, _ path: String, json: Any? = nil) throws -> Data {
+        try client().call(method, path, json: json).body
+    }
+
+    /// Configures faults (see FaultTable in SpriteHost).
+    func faults(_ body: [String: Any]) throws { try hook("POST", "/_host/faults", json: body) }
+
+    /// How many requests of `METHOD path` arrived.
+    func requestCount(_ key: String) throws -> Int {
+        let obj = try JSONSerialization.jsonObject(with: try hook("GET", "/_host/requests")) as? [String: Int]
+        return obj?[key] ?? 0
+    }
+}
+
+/// Reads exec events until `predicate` holds on everything received so far.
+func readUntil(_ stream: ExecStream, timeout: Double = 10, _ predicate: (String) -> Bool) throws -> String {
+    var seen = ""
+    let deadline = Date().addingTimeInterval(timeout)
+    while !predicate(seen) {
+        guard Date() < deadline else { throw CocoaError(.fileReadUnknown) }
+        switch try stream.next(timeout: deadline.timeIntervalSinceNow) {
+        case .stdout(let d), .stderr(let d): seen += String(decoding: d, as: UTF8.self)
+        case .exit: return seen
+        case .info: continue
+        }
+    }
+    return seen
+}
+
+/// Polls `condition` until it holds or `seconds` pass (for state that settles asynchronously).
+func eventually(seconds: Double = 3, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return condition()
+}
