@@ -23,9 +23,13 @@ build: deps
 debug: deps
 	$(SWIFT) build
 
+PYTHON_SDK = .build-python-sdk
+
 test: deps
+	@bash scripts/python-sdk.sh $(PYTHON_SDK)
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel
+	GIT_SPRITE_PYTHON="$$(test -x $(PYTHON_SDK)/bin/python && echo $(CURDIR)/$(PYTHON_SDK)/bin/python)" \
+		$(SWIFT) test --skip-build --parallel
 
 demo: build
 	@bash scripts/demo.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"

@@ -3,7 +3,7 @@
 
 _git_sprite ()
 {
-	local subcommands="plan link unlink config help"
+	local subcommands="plan status ls link unlink config help"
 	local subcommand="$(__git_find_on_cmdline "$subcommands")"
 	if [ -z "$subcommand" ]; then
 		case "$cur" in
@@ -15,12 +15,13 @@ _git_sprite ()
 	local common="--verbose --quiet --help"
 	case "$subcommand,$cur" in
 	plan,--*) __gitcomp "$common --json --name=" ;;
+	status,--*|ls,--*) __gitcomp "$common --all --json" ;;
 	link,--*) __gitcomp "$common --json --as=" ;;
 	link,*) _filedir -d 2>/dev/null || __gitcomp_nl "$(compgen -d -- "$cur")" ;;
 	unlink,--*) __gitcomp "$common" ;;
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;
-	help,*) __gitcomp "plan link unlink config" ;;
+	help,*) __gitcomp "plan status link unlink config" ;;
 	esac
 }

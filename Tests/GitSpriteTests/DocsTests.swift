@@ -55,6 +55,21 @@ struct DocsTests {
         }
     }
 
+    @Test func theHostManPageDocumentsEveryFlag() throws {
+        let man = try read("man/man1/sprite-host.1")
+        let s = try Sandbox()
+        let r = try s.run(Sandbox.binDirectory + "/sprite-host", ["serve", "--experimental-dump-help"])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let args = ((root["command"] as? [String: Any])?["arguments"] as? [[String: Any]]) ?? []
+        let flags = args.flatMap { ($0["names"] as? [[String: Any]]) ?? [] }
+            .filter { $0["kind"] as? String == "long" }.compactMap { $0["name"] as? String }
+            .filter { $0 != "help" && $0 != "version" }
+        #expect(flags.count >= 6)
+        for flag in flags {
+            #expect(man.contains("\\-\\-" + flag.replacingOccurrences(of: "-", with: "\\-")), "lacks --\(flag)")
+        }
+    }
+
     @Test func everyCompletionKnowsEveryCommandAndFlag() throws {
         let commands = try Self.commands()
         for file in ["completions/git-sprite.bash", "completions/_git-sprite", "completions/git-sprite.fish"] {

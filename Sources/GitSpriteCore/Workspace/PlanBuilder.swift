@@ -48,6 +48,18 @@ public struct PlanBuilder {
         return (SpriteName.forBranch(branch, repository: repoName), primary.head == nil ? .unborn : .branch)
     }
 
+    /// The repository's folded name, as sprite labels record it.
+    public func repositoryID() -> String {
+        let head = try? repository.head()
+        let remotes = (try? repository.remoteNames()) ?? []
+        let branch = head?.branchName
+        let upstream = branch.flatMap { try? repository.upstream(ofBranch: $0) }
+        let remote = upstream?.remote ?? (remotes.contains("origin") ? "origin" : remotes.first)
+        let url = remote.flatMap { (try? repository.remoteURL($0)) ?? nil }
+        let name = SpriteName.fold(Self.repositoryName(repository, remoteURL: url.map(RemoteURL.redacted)))
+        return name.isEmpty ? "repo" : name
+    }
+
     /// The repository's name: its remote's last path component, else its directory's name.
     static func repositoryName(_ repo: Repository, remoteURL: String?) -> String {
         if let url = remoteURL {
