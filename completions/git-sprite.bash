@@ -3,7 +3,7 @@
 
 _git_sprite ()
 {
-	local subcommands="plan status ls link unlink config help"
+	local subcommands="plan status ls exec link unlink config help"
 	local subcommand="$(__git_find_on_cmdline "$subcommands")"
 	if [ -z "$subcommand" ]; then
 		case "$cur" in
@@ -16,12 +16,14 @@ _git_sprite ()
 	case "$subcommand,$cur" in
 	plan,--*) __gitcomp "$common --json --name=" ;;
 	status,--*|ls,--*) __gitcomp "$common --all --json" ;;
+	exec,--*) __gitcomp "$common --dir=" ;;
+	exec,*) __git_complete_refs --mode=heads 2>/dev/null || __gitcomp_nl "$(__git_heads)" ;;
 	link,--*) __gitcomp "$common --json --as=" ;;
 	link,*) _filedir -d 2>/dev/null || __gitcomp_nl "$(compgen -d -- "$cur")" ;;
 	unlink,--*) __gitcomp "$common" ;;
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;
-	help,*) __gitcomp "plan status link unlink config" ;;
+	help,*) __gitcomp "plan status exec link unlink config" ;;
 	esac
 }

@@ -46,6 +46,9 @@ public enum HostServer {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 250_000_000)
                 state.tick()
+                for (_, runtime) in state.all where runtime.tasksServer == nil {
+                    runtime.tasksServer = Task { try? await TasksServer.run(runtime) }
+                }
             }
         }
         defer {

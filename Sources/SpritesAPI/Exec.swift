@@ -151,6 +151,14 @@ extension SpritesClient {
             return try WebSocket.connect(url: webSocketURL(path, query), headers: [authHeader], userAgent: userAgent,
                                          trace: trace)
         } catch WebSocketError.handshakeRejected(let status, let headers, let body) {
+            if status == 400 && body.isEmpty {
+                // a server that cannot explain a refused upgrade (sprite-host on Hummingbird)
+                // explains it on the same URL over plain HTTP
+                if let r = try? http.send(HTTPRequest(method: "GET", url: url(path, query), headers: [authHeader])),
+                   !(200..<300).contains(r.status) {
+                    throw APIError.http(HTTPFailure(response: r, method: "GET", path: path))
+                }
+            }
             let response = HTTPResponse(status: status, headers: headers, body: body)
             throw APIError.http(HTTPFailure(response: response, method: "GET", path: path))
         } catch let e as CurlError {

@@ -48,6 +48,17 @@ public struct PlanBuilder {
         return (SpriteName.forBranch(branch, repository: repoName), primary.head == nil ? .unborn : .branch)
     }
 
+    /// The sprite name of a branch of this repository: `sprite.name`, else the recorded
+    /// `branch.<b>.sprite`, else derived.
+    public func spriteName(forBranch branch: String) throws -> String {
+        if let name = settings.spriteName { return name }
+        if let recorded = try repository.config().allValues(of: "branch.\(branch).sprite").last,
+           SpriteName.problem(with: recorded) == nil {
+            return recorded
+        }
+        return SpriteName.forBranch(branch, repository: repositoryID())
+    }
+
     /// The repository's folded name, as sprite labels record it.
     public func repositoryID() -> String {
         let head = try? repository.head()

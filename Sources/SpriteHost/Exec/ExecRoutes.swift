@@ -54,8 +54,15 @@ enum ExecRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
         router.get("/v1/sprites/:name/exec") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            if let id = Query(request)["id"], runtime.session(id) == nil {
+            let q = Query(request)
+            if let id = q["id"], runtime.session(id) == nil {
                 throw HostError.notFound("session not found: \(id)")
+            }
+            // HummingbirdWebSocket answers every declined upgrade with an empty 400; the same URL
+            // over plain HTTP says why, so clients can ask after a failed handshake.
+            if q["cmd"] != nil || q["path"] != nil {
+                _ = try ExecParameters(q, runtime: runtime)
+                throw HostError.badRequest("a WebSocket upgrade is required to run a command")
             }
             let sessions = runtime.sessionList.map(\.json)
             return jsonResponse(["count": sessions.count, "sessions": sessions])

@@ -21,6 +21,8 @@ final class SpriteRuntime: @unchecked Sendable {
     private var holder: SpawnedProcess?
     private var namespacePid: Int32?
     private let namespaceLock = NSLock()
+    /// The `/.sprite/api.sock` server, started by the host's ticker.
+    var tasksServer: Task<Void, Never>?
     /// Called when the status changes, so the record's timestamps follow.
     var onStatusChange: (@Sendable (String) -> Void)?
 
@@ -285,6 +287,7 @@ final class SpriteRuntime: @unchecked Sendable {
 
     /// Kills everything (delete, restore).
     func shutdown() {
+        tasksServer?.cancel()
         goCold()
         lock.lock()
         let all = Array(services.values)

@@ -1,0 +1,43 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+@Suite("git sprite exec")
+struct ExecCommandTests {
+    @Test func execStreamsBothStreamsAndPassesTheExitStatusThrough() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        let repo = try s.makeRepo("app")
+        let name = "app-main"
+        _ = try api.createSprite(SpriteCreation(name: name))
+        try api.makeDirectory(name, path: "/home/sprite/workspace")
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        let r = try s.sprite(["exec", "--", "sh", "-c", "pwd; echo oops >&2; exit 42"], in: repo, env: env)
+        #expect(r.status == 42)
+        #expect(r.stdout == "/home/sprite/workspace\n")
+        #expect(r.stderr == "oops\n")
+        // a branch name resolves to its sprite; a sprite name is taken as it is
+        let byBranch = try s.sprite(["exec", "main", "--", "true"], in: repo, env: env)
+        #expect(byBranch.status == 0, "\(byBranch.stderr)")
+        let piped = try s.run("sh", ["-c", "printf 'a b\\n' | git sprite exec \(name) --dir /tmp -- cat"], in: repo, env: env)
+        #expect(piped.stdout == "a b\n")
+        let literal = try s.sprite(["exec", "--", "echo", "$(id)", "`id`", ";", "&&"], in: repo, env: env)
+        #expect(literal.stdout == "$(id) `id` ; &&\n")
+    }
+
+    @Test func execExplainsAMissingSpriteOrWorkspace() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let repo = try s.makeRepo("app")
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        let missing = try s.sprite(["exec", "--", "true"], in: repo, env: env)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("error: sprite 'app-main' does not exist\nhint: start it: git sprite up"))
+        _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
+        let noWorkspace = try s.sprite(["exec", "--", "true"], in: repo, env: env)
+        #expect(noWorkspace.stderr.hasPrefix("error: sprite 'app-main' has no /home/sprite/workspace yet"))
+        let usage = try s.sprite(["exec"], in: repo, env: env)
+        #expect(usage.status == 64)
+    }
+}

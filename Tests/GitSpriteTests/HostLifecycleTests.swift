@@ -1,0 +1,49 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// running → warm → cold on idle, services back after a wake, tasks holding a sprite awake.
+@Suite("sprite-host lifecycle")
+struct HostLifecycleTests {
+    private func status(_ api: SpritesClient, _ name: String) -> String? {
+        // listing does not wake sprites; getting one does
+        (try? api.listSprites(prefix: name))?.first { $0.name == name }?.status
+    }
+
+    @Test func idleSpritesGoWarmThenColdAndServicesComeBackOnWake() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), idle: 1, coldAfter: 1)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "life"))
+        try api.putService("life", name: "boot", cmd: "sh", args: ["-c", "echo up >> /home/sprite/boots; exec sleep 1000"])
+        #expect(status(api, "life") == "running")
+        #expect(eventually(seconds: 6) { status(api, "life") == "warm" })
+        #expect(eventually(seconds: 6) { status(api, "life") == "cold" })
+        let boots = { String(decoding: (try? api.readFile("life", path: "boots")) ?? Data(), as: UTF8.self) }
+        #expect(eventually(seconds: 5) { boots() == "up\nup\n" }, "\(boots())")
+        #expect(try api.services("life").first?.state?.status == "running")
+    }
+
+    @Test func aLiveTaskKeepsTheSpriteRunning() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), idle: 1, coldAfter: 30)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "busy"))
+        let sock = ["curl", "-s", "--unix-socket", "/.sprite/api.sock"]
+        #expect(eventually(seconds: 5) {
+            (try? api.run("busy", ["test", "-S", "/.sprite/api.sock"]).status) == 0
+        })
+        let made = try api.run("busy", sock + ["-w", "%{http_code}", "-o", "/dev/null", "-X", "POST",
+                                               "http://sprite/v1/tasks", "-d", "{\"name\":\"hold\",\"expire\":\"1h\"}"])
+        #expect(String(decoding: made.stdout, as: UTF8.self) == "201")
+        let again = try api.run("busy", sock + ["-w", "%{http_code}", "-o", "/dev/null", "-X", "POST",
+                                                "http://sprite/v1/tasks", "-d", "{\"name\":\"hold\"}"])
+        #expect(String(decoding: again.stdout, as: UTF8.self) == "409")
+        let list = try api.run("busy", sock + ["http://sprite/v1/tasks"])
+        #expect(String(decoding: list.stdout, as: UTF8.self).contains("\"name\":\"hold\""))
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(status(api, "busy") == "running")
+        #expect(try api.run("busy", sock + ["-X", "DELETE", "http://sprite/v1/tasks/hold"]).status == 0)
+        #expect(eventually(seconds: 6) { status(api, "busy") == "warm" })
+    }
+}
