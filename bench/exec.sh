@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Exec over the WebSocket against the same command run locally (issue: client and host):
+#   1. round-trip latency of `true`: local `sh -c true` vs `git sprite exec -- true` on sprite-host;
+#   2. stdin -> stdout throughput of 200 MB through `cat`, local pipe vs through the sprite.
+# Usage: bench/exec.sh BIN_DIR     (BIN_DIR holds a release build)
+set -euo pipefail
+bin="$(cd "${1:?usage: bench/exec.sh BIN_DIR}" && pwd)"
+bash "$(dirname "$0")/../scripts/deps.sh" hyperfine python3
+work="$(mktemp -d "${TMPDIR:-/tmp}/git-sprite-bench.XXXXXX")"
+"$bin/sprite-host" serve --listen 127.0.0.1:0 --root "$work/host" > "$work/url" 2> "$work/host.log" &
+host_pid=$!
+trap 'kill $host_pid 2>/dev/null; wait $host_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
+export SPRITES_API_URL="$(head -1 "$work/url")" SPRITES_TOKEN="$(cat "$work/host/token")"
+curl -fsS -X POST -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites" -d '{"name":"bench"}' >/dev/null
+export PATH="$bin:$PATH"
+git-sprite exec bench --dir /tmp -- true   # creates the sprite's PID namespace
+cd "$work"
+hyperfine -N -w 5 -r 40 --export-json "$work/latency.json" \
+    "sh -c true" "git-sprite exec bench --dir /tmp -- true" >/dev/null
+mb=200
+hyperfine -w 1 -r 5 --export-json "$work/throughput.json" \
+    "head -c ${mb}M /dev/zero | cat > /dev/null" \
+    "head -c ${mb}M /dev/zero | git-sprite exec bench --dir /tmp -- cat > /dev/null" >/dev/null
+python3 - "$work" "$mb" <<'PY'
+import json, sys
+work, mb = sys.argv[1], int(sys.argv[2])
+def load(n):
+    return [r for r in json.load(open(f"{work}/{n}.json"))["results"]]
+lat = load("latency")
+base = lat[0]["median"]
+print("exec round trip (median of 40)")
+for r in lat:
+    print(f"  {r['command']:44s} {r['median']*1000:7.2f} ms  {r['median']/base:6.1f}x local")
+thr = load("throughput")
+local, remote = thr[0]["median"], thr[1]["median"]
+print(f"stdin -> stdout through cat, {mb} MB (median of 5)")
+print(f"  local pipe                                   {mb/local:7.0f} MB/s")
+print(f"  through the sprite (WebSocket)               {mb/remote:7.0f} MB/s  {local/remote:5.2f}x of local")
+PY
