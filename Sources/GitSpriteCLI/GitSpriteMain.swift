@@ -7,21 +7,36 @@ public enum GitSpriteMain {
     public static func run() -> Never {
         let env = ProcessInfo.processInfo.environment
         let terminal = Terminal(environment: env)
+        var command: ParsableCommand
         do {
-            var command = try GitSprite.parseAsRoot()
+            command = try GitSprite.parseAsRoot()
+        } catch {
+            // help, --version and usage errors (exit 64), as swift-argument-parser renders them
+            GitSprite.exit(withError: error)
+        }
+        let args = CommandLine.arguments
+        let verbose = args.contains("-v") || args.contains("--verbose") || env["GIT_SPRITE_TRACE"] == "1"
+        do {
             try command.run()
             terminal.flush()
             exit(ExitStatus.success.rawValue)
         } catch let error as SpriteError {
             terminal.flush()
-            let args = CommandLine.arguments
-            let verbose = args.contains("-v") || args.contains("--verbose") || env["GIT_SPRITE_TRACE"] == "1"
             terminal.report(error, verbose: verbose)
             exit(error.status.rawValue)
+        } catch let code as ExitCode {
+            // a remote exit status passed through (exec)
+            terminal.flush()
+            exit(code.rawValue)
+        } catch let error as ValidationError {
+            terminal.flush()
+            GitSprite.exit(withError: error)
         } catch {
             terminal.flush()
-            // help, --version and usage errors (exit 64) as swift-argument-parser renders them
-            GitSprite.exit(withError: error)
+            terminal.report(SpriteError("unexpected failure: \(error)",
+                                        hints: ["run it again with -v; if it persists, report it with that output"]),
+                            verbose: verbose)
+            exit(ExitStatus.failure.rawValue)
         }
     }
 }

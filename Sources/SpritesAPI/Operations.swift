@@ -108,6 +108,11 @@ extension SpritesClient {
                          query: [("duration", "1s")]) { _ in }
     }
 
+    /// Removes a service (stopping it); an unknown service is not an error.
+    public func deleteService(_ sprite: String, name: String) throws {
+        try call("DELETE", Self.path(sprite) + "/services/" + Self.encodePathSegment(name), accept: [404])
+    }
+
     public func stopService(_ sprite: String, name: String) throws {
         try streamNDJSON("POST", Self.path(sprite) + "/services/" + Self.encodePathSegment(name) + "/stop") { _ in }
     }

@@ -1,5 +1,4 @@
 import Foundation
+import GitSpriteCore
 
-// The git remote helper lands with `git sprite up` (tunnel transport).
-FileHandle.standardError.write(Data("git-remote-sprite: not yet implemented\n".utf8))
-exit(1)
+exit(RemoteHelper.main(arguments: CommandLine.arguments))

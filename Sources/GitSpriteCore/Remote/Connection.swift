@@ -6,9 +6,16 @@ import SpriteHTTP
 public struct Connection {
     public let client: SpritesClient
     public let apiURL: String
+    /// Handed to `git-remote-sprite` through its environment, never its arguments.
+    let token: String
 
     /// Resolves the token and API URL; a missing token is exit 4 with the ways to provide one.
     public init(settings: Settings, context: Context) throws {
+        guard settings.apiURL != "local" else {
+            let endpoint = try LocalHostManager.ensure(context)
+            self.init(url: endpoint.url, token: endpoint.token, context: context)
+            return
+        }
         guard let token = settings.token, !token.isEmpty else {
             throw SpriteError("No Sprites authentication token found", hints: [
                 "export SPRITES_TOKEN=<token>   (create one with: sprite org auth)",
@@ -16,7 +23,13 @@ public struct Connection {
                 "or try everything locally without an account: git sprite up --local",
             ], status: .authentication)
         }
-        apiURL = settings.apiURL
+        self.init(url: settings.apiURL, token: token, context: context)
+    }
+
+    /// A connection to an explicit endpoint (the local host).
+    public init(url: String, token: String, context: Context) {
+        apiURL = url
+        self.token = token
         let terminal = context.terminal
         var trace: TraceSink?
         if context.verbose {

@@ -1,0 +1,87 @@
+import Foundation
+import SpriteHTTP
+
+/// `--local` / `sprite.api=local`: starts or reuses the user's own sprite-host, with its state
+/// under `$XDG_STATE_HOME/git-sprite/host` and its URL in a 0600 file beside it.
+public enum LocalHostManager {
+    public struct Endpoint: Sendable {
+        public let url: String
+        public let token: String
+    }
+
+    static func stateDirectory(_ env: [String: String]) -> String {
+        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        return base + "/git-sprite"
+    }
+
+    /// The running local host, started when needed.
+    public static func ensure(_ context: Context) throws -> Endpoint {
+        let dir = stateDirectory(context.environment)
+        let root = dir + "/host"
+        let urlFile = dir + "/local-host.url"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        if let endpoint = read(urlFile: urlFile, root: root), alive(endpoint) { return endpoint }
+
+        guard let binary = hostBinary(context) else {
+            throw SpriteError("sprite-host is not installed next to git-sprite or on PATH",
+                              hints: ["install it: make install", "or use the cloud: unset sprite.api and export SPRITES_TOKEN"])
+        }
+        let out = dir + "/local-host.out"
+        FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(atPath: dir + "/local-host.log", contents: nil, attributes: [.posixPermissions: 0o600])
+        let p = Process()
+        // setsid: the host outlives this command and is not hit by the terminal's Ctrl-C
+        let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        p.executableURL = URL(fileURLWithPath: setsid ?? binary)
+        p.arguments = (setsid == nil ? [] : [binary]) + ["serve", "--listen", "127.0.0.1:0", "--root", root]
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/local-host.log"))
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").first,
+               line.hasPrefix("http") {
+                try String(line).write(toFile: urlFile, atomically: true, encoding: .utf8)
+                chmod(urlFile, 0o600)
+                if let endpoint = read(urlFile: urlFile, root: root) { return endpoint }
+            }
+            if !p.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let log = (try? String(contentsOfFile: dir + "/local-host.log", encoding: .utf8)) ?? ""
+        throw SpriteError("the local sprite-host did not start", hints: ["see \(dir)/local-host.log"],
+                          detail: String(log.suffix(500)))
+    }
+
+    static func read(urlFile: String, root: String) -> Endpoint? {
+        guard let url = (try? String(contentsOfFile: urlFile, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty,
+              let token = (try? String(contentsOfFile: root + "/token", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else { return nil }
+        return Endpoint(url: url, token: token)
+    }
+
+    static func alive(_ endpoint: Endpoint) -> Bool {
+        let client = HTTPClient(userAgent: "git-sprite/\(gitSpriteVersion)")
+        let request = HTTPRequest(method: "GET", url: endpoint.url + "/v1/sprites?max_results=1",
+                                  headers: [("Authorization", "Bearer " + endpoint.token)], timeout: 3,
+                                  connectTimeout: 1)
+        return (try? client.send(request))?.status == 200
+    }
+
+    /// sprite-host beside this executable (an install or a build directory), else on PATH.
+    static func hostBinary(_ context: Context) -> String? {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let sibling = (me as NSString).deletingLastPathComponent + "/sprite-host"
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        for dir in (context.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = String(dir) + "/sprite-host"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
+

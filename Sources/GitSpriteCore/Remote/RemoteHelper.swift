@@ -1,0 +1,132 @@
+import Foundation
+import SpriteGit
+import SpritesAPI
+
+/// `git-remote-sprite`: git's remote helper for `sprite::<sprite>/<path>` (DESIGN.md §4.5).
+/// It answers `capabilities` with `connect`, and `connect <service>` by running that service
+/// (`git-upload-pack` or `git-receive-pack`) on the repository inside the sprite over the
+/// exec WebSocket, piping git's protocol both ways.
+public enum RemoteHelper {
+    public static func main(arguments: [String]) -> Int32 {
+        let context = Context.process(verbose: ProcessInfo.processInfo.environment["GIT_SPRITE_TRACE"] == "1")
+        do {
+            guard arguments.count >= 3 else {
+                throw SpriteError("git-remote-sprite is run by git for sprite::<sprite>/<path> remotes",
+                                  hints: ["for example: git fetch sprite::my-sprite/home/sprite/workspace"],
+                                  status: .usage)
+            }
+            let (sprite, path) = try parse(arguments[2])
+            return try serve(context, sprite: sprite, path: path)
+        } catch let e as SpriteError {
+            context.terminal.report(e, verbose: context.verbose)
+            return e.status.rawValue
+        } catch {
+            context.terminal.report(SpriteError("git-remote-sprite: \(error)"), verbose: true)
+            return 1
+        }
+    }
+
+    /// `box/home/sprite/workspace` → ("box", "/home/sprite/workspace"); `box` alone means the workspace.
+    static func parse(_ address: String) throws -> (String, String) {
+        var a = Substring(address)
+        if a.hasPrefix("sprite::") { a = a.dropFirst("sprite::".count) }
+        if a.hasPrefix("//") { a = a.dropFirst(2) }
+        let name = a.prefix { $0 != "/" && $0 != ":" }
+        var path = String(a.dropFirst(name.count))
+        if path.hasPrefix(":") { path.removeFirst() }
+        if path.isEmpty { path = PlanBuilder.workspacePath }
+        if !path.hasPrefix("/") { path = "/home/sprite/" + path }
+        guard SpriteName.problem(with: String(name)) == nil || !name.isEmpty else {
+            throw SpriteError("invalid sprite address '\(address)'",
+                              hints: ["use sprite::<sprite>/<absolute path>"], status: .usage)
+        }
+        return (String(name), path)
+    }
+
+    /// Reads one line from fd 0 byte by byte, so no protocol bytes after it are consumed.
+    static func readLine() -> String? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(STDIN_FILENO, &byte, 1) == 1 {
+            if byte == 0x0a { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func writeOut(_ text: String) {
+        let data = Array(text.utf8)
+        _ = data.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    static func serve(_ context: Context, sprite: String, path: String) throws -> Int32 {
+        while let line = readLine() {
+            if line == "capabilities" {
+                writeOut("connect\n\n")
+            } else if line.hasPrefix("connect ") {
+                let service = String(line.dropFirst("connect ".count))
+                guard service == "git-upload-pack" || service == "git-receive-pack" else {
+                    throw SpriteError("git-remote-sprite cannot run \(service)", status: .usage)
+                }
+                writeOut("\n")
+                return try pipe(context, sprite: sprite, service: service, path: path)
+            } else if line.isEmpty {
+                return 0
+            } else {
+                throw SpriteError("git-remote-sprite: unsupported command '\(line)'")
+            }
+        }
+        return 0
+    }
+
+    static func pipe(_ context: Context, sprite: String, service: String, path: String) throws -> Int32 {
+        let repo = try? RepositoryLocator.primary(context)
+        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
+        let connection = try Connection(settings: settings, context: context)
+        var env: [String: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sprite"]
+        if let proto = context.environment["GIT_PROTOCOL"] { env["GIT_PROTOCOL"] = proto }
+        let request = ExecRequest(command: [service, path], environment: env, directory: "/", stdin: true)
+        let stream: ExecStream
+        do {
+            stream = try connection.client.openExec(sprite, request)
+        } catch {
+            throw connection.translate(error)
+        }
+        defer { stream.close() }
+        let pump = Thread {
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let n = read(STDIN_FILENO, &buffer, buffer.count)
+                if n <= 0 { break }
+                if (try? stream.write(Data(buffer[0..<n]))) == nil { return }
+            }
+            try? stream.closeStdin()
+        }
+        pump.start()
+        while true {
+            let event: ExecEvent
+            do {
+                event = try stream.next()
+            } catch {
+                throw connection.translate(error)
+            }
+            switch event {
+            case .stdout(let d): writeAll(STDOUT_FILENO, d)
+            case .stderr(let d): writeAll(STDERR_FILENO, d)
+            case .exit(let code): return code
+            case .info: continue
+            }
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ data: Data) {
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import SpritesAPI
+
+/// The agent (DESIGN.md §6): a sprite service runs a supervisor script that owns a tmux
+/// session named after the sprite; the service brings it back after a crash or a cold wake.
+struct Agent {
+    let api: SpritesClient
+    let sprite: String
+    let settings: Settings
+    let context: Context
+
+    static let directory = "/home/sprite/.git-sprite"
+    static let socket = directory + "/tmux.sock"
+    static let supervisor = directory + "/agent.sh"
+    static let service = "agent"
+
+    /// The supervisor: starts the agent in tmux with its arguments as they are (no shell),
+    /// waits while the session lives, and records the last screen if the agent died at once.
+    static let supervisorScript = """
+        #!/bin/sh
+        # git-sprite agent supervisor, run by the sprite's "agent" service.
+        dir=/home/sprite/.git-sprite
+        sock="$dir/tmux.sock"
+        session="$1"; shift
+        rm -f "$dir/agent.failed"
+        if [ -e "$dir/agent.started" ] && [ "$1" = claude ]; then
+            set -- claude --continue
+        fi
+        touch "$dir/agent.started"
+        tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
+        cd /home/sprite/workspace 2>/dev/null || cd /home/sprite
+        tmux -S "$sock" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
+        tmux -S "$sock" set-option -t "=$session" remain-on-exit on >/dev/null
+        started=$(date +%s)
+        while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
+            if [ "$(tmux -S "$sock" display-message -p -t "=$session" '#{pane_dead}')" = 1 ]; then
+                tmux -S "$sock" capture-pane -p -t "=$session" -S -40 > "$dir/agent.last"
+                code=$(tmux -S "$sock" display-message -p -t "=$session" '#{pane_dead_status}')
+                tmux -S "$sock" kill-session -t "=$session"
+                if [ $(( $(date +%s) - started )) -lt 5 ]; then
+                    { echo "exit status ${code:-?}"; cat "$dir/agent.last"; } > "$dir/agent.failed"
+                fi
+                exit "${code:-1}"
+            fi
+            sleep 1
+        done
+        """
+
+    var hasSession: Bool {
+        (try? api.run(sprite, ["tmux", "-S", Self.socket, "has-session", "-t", "=" + sprite]).status) == 0
+    }
+
+    /// Starts the agent unless it runs; a prompt for a running agent is typed into its session.
+    func ensure(prompt: String?) throws -> String {
+        let words = try CommandWords.split(settings.agentCommand)
+        guard !words.isEmpty else {
+            throw SpriteError("sprite.agent.command is empty", hints: ["git config sprite.agent.command claude"])
+        }
+        let running = try api.services(sprite).first { $0.name == Self.service }?.state?.status == "running"
+        if running && hasSession {
+            if let prompt {
+                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite, "-l", "--", prompt], "typing the prompt")
+                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite, "Enter"], "typing the prompt")
+            }
+            return "running in tmux session \(sprite)"
+        }
+        if settings.installClaude && words[0] == "claude" {
+            let check = try api.run(sprite, ["sh", "-c", "command -v claude >/dev/null && claude --version"])
+            if check.status != 0 {
+                let install = try api.run(sprite, ["sh", "-c", settings.claudeInstaller])
+                if install.status != 0 {
+                    let last = String(decoding: install.stderr, as: UTF8.self).split(separator: "\n").last ?? ""
+                    throw SpriteError("installing Claude Code in the sprite failed: \(last)",
+                                      hints: ["set another installer: git config sprite.image.claudeInstaller '<command>'",
+                                              "or skip the agent: git sprite up --no-agent"])
+                }
+            }
+        }
+        try api.writeFile(sprite, path: Self.supervisor, data: Data(Self.supervisorScript.utf8), mode: "0755")
+        var env: [String: String] = [:]
+        for name in settings.agentEnvironment {
+            if let value = context.environment[name] {
+                env[name] = value
+            } else {
+                context.terminal.warn("\(name) is listed in sprite.agent.env but not set here; not forwarded")
+            }
+        }
+        try api.putService(sprite, name: Self.service, cmd: "/bin/sh",
+                           args: [Self.supervisor, sprite] + words + (prompt.map { [$0] } ?? []),
+                           environment: env, directory: "/home/sprite")
+        // the agent must still be there a moment later; one that died at once is reported
+        var alive = 0
+        for _ in 0..<40 {
+            let failed = try? api.readFile(sprite, path: Self.directory + "/agent.failed")
+            if let failed, !failed.isEmpty {
+                try? api.stopService(sprite, name: Self.service)
+                let text = String(decoding: failed, as: UTF8.self)
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let status = lines.first.map(String.init) ?? ""
+                let output = lines.dropFirst().filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.suffix(5)
+                throw SpriteError("the agent (\(words.joined(separator: " "))) exited at once (\(status))",
+                                  hints: ["its last output: " + output.joined(separator: " | "),
+                                          "check sprite.agent.command, or start without it: git sprite up --no-agent"])
+            }
+            alive = hasSession ? alive + 1 : 0
+            if alive >= 3 { return "running in tmux session \(sprite)" }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        throw SpriteError("the agent did not start in the sprite", hints: ["see the service log: git sprite exec -- "
+            + "cat /.sprite/logs/services/agent.log"])
+    }
+
+    private func remote(_ argv: [String], _ what: String) throws {
+        let r = try api.run(sprite, argv)
+        if r.status != 0 { throw SpriteError("\(what) failed: \(String(decoding: r.stderr, as: UTF8.self))") }
+    }
+}
+
+/// Splits a configured command into words the way a POSIX shell would, with quotes and
+/// backslashes but without any expansion, so nothing in it is ever evaluated.
+enum CommandWords {
+    static func split(_ text: String) throws -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escape = false
+        for c in text {
+            if escape { current.append(c); escape = false; inWord = true; continue }
+            if let q = quote {
+                if c == q { quote = nil } else if c == "\\" && q == "\"" { escape = true } else { current.append(c) }
+                continue
+            }
+            switch c {
+            case "\\": escape = true
+            case "'", "\"": quote = c; inWord = true
+            case " ", "\t", "\n":
+                if inWord { words.append(current); current = ""; inWord = false }
+            default: current.append(c); inWord = true
+            }
+        }
+        if quote != nil || escape {
+            throw SpriteError("sprite.agent.command has an unterminated quote: \(text)")
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}

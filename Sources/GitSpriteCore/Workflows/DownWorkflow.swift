@@ -1,0 +1,28 @@
+import Foundation
+import SpriteGit
+import SpritesAPI
+
+/// `git sprite down`: stop the agent, then park or destroy the sprite.
+public enum DownWorkflow {
+    public static func run(_ context: Context, sprite argument: String?, destroy: Bool) throws -> String {
+        let repo = try? RepositoryLocator.primary(context)
+        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
+        for warning in settings.warnings { context.terminal.warn(warning) }
+        let connection = try Connection(settings: settings, context: context)
+        let name = try SpriteResolver.resolve(argument, context, repository: repo, settings: settings)
+        return try connection.perform { api in
+            guard try api.getSprite(name) != nil else {
+                throw SpriteError("sprite '\(name)' does not exist", hints: ["list sprites: git sprite status"])
+            }
+            try api.deleteService(name, name: Agent.service)
+            if destroy || settings.autoDestroy {
+                try api.deleteSprite(name)
+                if let repo, let branch = try? repo.head().branchName {
+                    try? repo.unsetLocalConfig("branch.\(branch).sprite")
+                }
+                return "destroyed \(name)"
+            }
+            return "stopped the agent; \(name) is parked and hibernates when idle (delete it: git sprite down --destroy)"
+        }
+    }
+}

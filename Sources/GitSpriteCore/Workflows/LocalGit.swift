@@ -1,0 +1,69 @@
+import Foundation
+
+/// Runs the `git` executable for what libgit2 does not do here: transports (push and fetch
+/// through `git-remote-sprite`) and building a snapshot commit from a temporary index.
+struct LocalGit {
+    let directory: String
+    var environment: [String: String]
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    @discardableResult
+    func run(_ args: [String], extraEnvironment: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git"] + args
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        p.environment = environment.merging(extraEnvironment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        var errData = Data()
+        let reading = DispatchGroup()
+        reading.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            reading.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        reading.wait()
+        return Result(status: p.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                      stderr: String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Runs git and fails with its last stderr line.
+    @discardableResult
+    func check(_ args: [String], what: String, extraEnvironment: [String: String] = [:]) throws -> String {
+        let r = try run(args, extraEnvironment: extraEnvironment)
+        guard r.status == 0 else {
+            let last = r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
+            throw SpriteError("\(what) failed: \(last)", detail: r.stderr)
+        }
+        return r.stdout
+    }
+
+    /// A commit holding the work tree as it is (tracked changes and untracked, non-ignored
+    /// files) on top of HEAD, built in a temporary index so the user's index is never touched.
+    func snapshotCommit() throws -> (commit: String, tree: String) {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("git-sprite-index-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let env = ["GIT_INDEX_FILE": tmp]
+        try check(["read-tree", "HEAD"], what: "reading HEAD", extraEnvironment: env)
+        try check(["add", "-A", "--", "."], what: "collecting uncommitted changes", extraEnvironment: env)
+        let tree = try check(["write-tree"], what: "writing the snapshot tree", extraEnvironment: env)
+        let commit = try check(["commit-tree", tree, "-p", "HEAD", "-m", "git-sprite snapshot of uncommitted changes"],
+                               what: "writing the snapshot commit",
+                               extraEnvironment: ["GIT_AUTHOR_NAME": "git-sprite", "GIT_AUTHOR_EMAIL": "git-sprite@localhost",
+                                                  "GIT_COMMITTER_NAME": "git-sprite",
+                                                  "GIT_COMMITTER_EMAIL": "git-sprite@localhost"])
+        return (commit, tree)
+    }
+}

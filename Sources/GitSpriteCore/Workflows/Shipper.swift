@@ -1,0 +1,233 @@
+import Foundation
+import SpriteGit
+import SpritesAPI
+
+/// Puts one repository into the sprite (DESIGN.md §4): clone from the remote when the sprite
+/// can, push what the remote lacks through the tunnel (`git-remote-sprite`), land uncommitted
+/// work as uncommitted changes, and tunnel submodules. Each step looks first, so re-runs
+/// converge and ship only what is new.
+struct Shipper {
+    let context: Context
+    let connection: Connection
+    let sprite: String
+    let settings: Settings
+    let noChanges: Bool
+
+    var api: SpritesClient { connection.client }
+
+    /// What the sprite already has at a path.
+    struct Probe {
+        var exists = false
+        var head: String?
+        var branch: String?
+        /// Tree of the work tree when it has uncommitted changes.
+        var dirtyTree: String?
+        /// Tree of the last snapshot git-sprite applied there.
+        var shippedSnapshot: String?
+    }
+
+    /// The environment for local git: our helper on PATH, the API endpoint and token in the
+    /// environment (never in argv), and git's repository variables removed.
+    var gitEnvironment: [String: String] {
+        var env = context.environment
+        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { env.removeValue(forKey: key) }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        env["PATH"] = (me as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        env["SPRITES_API_URL"] = connection.apiURL
+        env["SPRITES_TOKEN"] = connection.token
+        env["GIT_TERMINAL_PROMPT"] = "0"
+        return env
+    }
+
+    func remote(_ path: String) -> String { "sprite::\(sprite)\(path)" }
+
+    /// Runs a command in the sprite and fails with its last stderr line.
+    @discardableResult
+    func remoteRun(_ argv: [String], in dir: String = "/home/sprite", what: String) throws -> String {
+        let r = try api.run(sprite, argv, directory: dir)
+        guard r.status == 0 else {
+            let err = String(decoding: r.stderr, as: UTF8.self)
+            let last = err.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
+            throw SpriteError("\(what) in the sprite failed: \(last)", detail: err)
+        }
+        return String(decoding: r.stdout, as: UTF8.self)
+    }
+
+    static let probeScript = """
+        p="$1"
+        [ -e "$p/.git" ] || { echo missing; exit 0; }
+        cd "$p" || exit 3
+        echo exists
+        git rev-parse -q --verify HEAD || echo none
+        git symbolic-ref -q --short HEAD || echo detached
+        git config --get gitsprite.snapshot || echo none
+        if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
+          t=$(mktemp) && cp .git/index "$t" 2>/dev/null
+          GIT_INDEX_FILE="$t" git add -A >/dev/null 2>&1 && GIT_INDEX_FILE="$t" git write-tree
+          rm -f "$t"
+        else
+          echo clean
+        fi
+        """
+
+    func probe(_ path: String) throws -> Probe {
+        let lines = try remoteRun(["sh", "-c", Self.probeScript, "sh", path], what: "looking at \(path)")
+            .split(separator: "\n").map(String.init)
+        var p = Probe()
+        guard lines.first == "exists", lines.count >= 5 else { return p }
+        p.exists = true
+        p.head = lines[1] == "none" ? nil : lines[1]
+        p.branch = lines[2] == "detached" ? nil : lines[2]
+        p.shippedSnapshot = lines[3] == "none" ? nil : lines[3]
+        p.dirtyTree = lines[4] == "clean" ? nil : lines[4]
+        return p
+    }
+
+    func ship(_ plan: RepoPlan, localPath: String) throws -> UpResult.Shipped {
+        var notes: [String] = []
+        let label = plan.mount.map { "linked repo '\($0)'" } ?? "this repository"
+        let git = LocalGit(directory: localPath, environment: gitEnvironment)
+        let path = plan.spritePath
+        let branch = plan.branch ?? "main"
+        guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
+        var method = plan.transport
+        var state = try probe(path)
+
+        if !state.exists {
+            if method == .clone || method == .cloneAndTunnel, let url = plan.remoteURL {
+                var clone = ["git", "clone", "-q"]
+                if settings.shallowClone { clone += ["--depth", "1"] }
+                if let b = plan.branch { clone += ["--branch", b] }
+                clone += ["--", url, path]
+                let r = try api.run(sprite, clone, directory: "/home/sprite")
+                if r.status != 0 {
+                    notes.append("\(label): cloning \(url) in the sprite failed; the whole branch goes through the tunnel")
+                    method = .tunnel
+                    _ = try? api.run(sprite, ["rm", "-rf", "--", path], directory: "/home/sprite")
+                }
+            } else if method == .tunnel {
+                notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
+            }
+            if method == .tunnel {
+                try remoteRun(["git", "init", "-q", "-b", branch, path], what: "creating \(path)")
+            }
+            try remoteRun(["git", "-C", path, "config", "receive.denyCurrentBranch", "updateInstead"],
+                          what: "configuring \(path)")
+            state = try probe(path)
+        }
+
+        if let dirty = state.dirtyTree, dirty == state.shippedSnapshot {
+            // exactly the uncommitted changes an earlier `up` brought: nothing of the sprite's
+            // own is lost by clearing them, and the new snapshot is applied below
+            try remoteRun(["sh", "-c", "git reset -q --hard HEAD && git clean -fdq && git config --unset gitsprite.snapshot"],
+                          in: path, what: "clearing the previous snapshot")
+            state.dirtyTree = nil
+            state.shippedSnapshot = nil
+        }
+
+        if state.head != head {
+            if plan.detached {
+                try git.check(["push", "-q", "-f", remote(path), "\(head):refs/git-sprite/head"], what: "the tunnel push")
+                if state.dirtyTree == nil {
+                    try remoteRun(["git", "checkout", "-q", "--detach", head], in: path, what: "checking out \(head)")
+                } else {
+                    notes.append("\(label): the sprite has uncommitted changes in \(path); HEAD was not moved")
+                }
+            } else {
+                if state.branch != branch && state.head != nil {
+                    // a clone of the default branch, or a checkout the agent made
+                    _ = try? api.run(sprite, ["git", "checkout", "-q", branch], directory: path)
+                }
+                let r = try git.run(["push", "-q", remote(path), "\(head):refs/heads/\(branch)"])
+                if r.status != 0 {
+                    if r.stderr.contains("non-fast-forward") || r.stderr.contains("fetch first")
+                        || r.stderr.contains("[rejected]") {
+                        try git.check(["fetch", "-q", remote(path), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
+                                      what: "fetching the sprite's commits")
+                        notes.append("\(label): the sprite's \(branch) has commits you do not have; they are now in "
+                                     + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then "
+                                     + "git sprite up")
+                    } else if r.stderr.contains("updateInstead") || r.stderr.contains("Working directory has")
+                                || r.stderr.contains("working tree") {
+                        notes.append("\(label): the sprite has uncommitted changes in \(path); your new commits "
+                                     + "were not applied there")
+                    } else {
+                        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
+                        throw SpriteError("pushing \(label) through the tunnel failed: \(last)", detail: r.stderr)
+                    }
+                } else if state.branch != branch {
+                    try remoteRun(["git", "checkout", "-q", branch], in: path, what: "checking out \(branch)")
+                }
+            }
+        }
+
+        if !noChanges && !plan.changes.isClean {
+            let snapshot = try git.snapshotCommit()
+            let now = try probe(path)
+            if now.dirtyTree == snapshot.tree {
+                // already there from an earlier run
+            } else if now.dirtyTree != nil {
+                notes.append("\(label): the sprite has its own uncommitted changes in \(path); your uncommitted "
+                             + "changes were not applied")
+            } else if now.head == head {
+                try git.check(["push", "-q", "-f", remote(path), "\(snapshot.commit):refs/git-sprite/snapshot"],
+                              what: "sending uncommitted changes")
+                try remoteRun(["sh", "-c", "git read-tree -m -u HEAD \"$1\" && git reset -q && git config gitsprite.snapshot \"$2\"",
+                               "sh", snapshot.commit, snapshot.tree], in: path, what: "applying uncommitted changes")
+            }
+        }
+
+        try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)
+        return UpResult.Shipped(mount: plan.mount, spritePath: path, method: method.rawValue, head: head, notes: notes)
+    }
+
+    static let submoduleScript = """
+        cd "$1" || exit 3
+        name="$2"; sub="$3"; url="$4"; want="$5"
+        [ "$(git -C "$sub" rev-parse -q --verify HEAD 2>/dev/null)" = "$want" ] && exit 0
+        git submodule init -q -- "$sub" >/dev/null 2>&1
+        [ -n "$url" ] && git config "submodule.$name.url" "$url"
+        git -c protocol.file.allow=always submodule update -q --init -- "$sub"
+        """
+
+    /// Submodules: initialised ones travel through the tunnel into a bare mirror inside the
+    /// sprite that the submodule is then cloned from, so no credentials or host paths are
+    /// needed there; uninitialised ones are cloned from their URL when the sprite can reach it.
+    func shipSubmodules(_ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
+                        notes: inout [String]) throws {
+        for sm in subs {
+            guard let commit = sm.commit?.hex else { continue }
+            var mirror = ""
+            if sm.initialized {
+                let localSub = localSuper + "/" + sm.path
+                mirror = "/home/sprite/.git-sprite/modules/" + String(SHA256.hex(Array(localSub.utf8)).prefix(16)) + ".git"
+                let already = try api.run(sprite, ["git", "-C", spriteSuper + "/" + sm.path, "rev-parse", "-q", "--verify",
+                                                   "HEAD"], directory: "/home/sprite")
+                if String(decoding: already.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == commit {
+                    try shipSubmodules(sm.submodules, localSuper: localSub, spriteSuper: spriteSuper + "/" + sm.path,
+                                       notes: &notes)
+                    continue
+                }
+                try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
+                let sub = LocalGit(directory: localSub, environment: gitEnvironment)
+                try sub.check(["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],
+                              what: "sending submodule \(sm.path)")
+            } else if sm.transport == .none {
+                notes.append("submodule \(sm.path) cannot be shipped (\(sm.transportReason))")
+                continue
+            }
+            let r = try api.run(sprite, ["sh", "-c", Self.submoduleScript, "sh", spriteSuper, sm.name, sm.path, mirror,
+                                         commit], directory: "/home/sprite")
+            if r.status != 0 {
+                let last = String(decoding: r.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+                if sm.initialized { throw SpriteError("checking out submodule \(sm.path) in the sprite failed: \(last)") }
+                notes.append("submodule \(sm.path) could not be cloned in the sprite: \(last)")
+                continue
+            }
+            if sm.initialized {
+                try shipSubmodules(sm.submodules, localSuper: localSuper + "/" + sm.path,
+                                   spriteSuper: spriteSuper + "/" + sm.path, notes: &notes)
+            }
+        }
+    }
+}

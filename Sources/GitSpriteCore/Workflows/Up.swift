@@ -1,0 +1,238 @@
+import Foundation
+import SpriteGit
+import SpritesAPI
+
+/// What `git sprite up` was asked to do.
+public struct UpOptions: Sendable {
+    public var prompt: String?
+    public var name: String?
+    public var noAgent = false
+    public var local = false
+    public var noChanges = false
+
+    public init() {}
+}
+
+/// What `git sprite up` did, for the summary and `--json`.
+public struct UpResult: Sendable {
+    public struct Step: Sendable {
+        public let name: String
+        public let seconds: Double
+        public let detail: String
+    }
+
+    public struct Shipped: Sendable {
+        public let mount: String?
+        public let spritePath: String
+        public let method: String
+        public let head: String
+        public let notes: [String]
+    }
+
+    public var spriteName = ""
+    public var url = ""
+    public var created = false
+    public var steps: [Step] = []
+    public var repos: [Shipped] = []
+    public var agent: String?
+    public var warnings: [String] = []
+
+    public var attachCommand: String { "git sprite attach \(spriteName)" }
+
+    public var json: JSON {
+        .object([
+            ("sprite", .string(spriteName)), ("url", .string(url)), ("created", .bool(created)),
+            ("workspace", .string(PlanBuilder.workspacePath)),
+            ("repos", .array(repos.map { r in
+                .object([("mount", .optional(r.mount)), ("spritePath", .string(r.spritePath)),
+                         ("method", .string(r.method)), ("head", .string(r.head)),
+                         ("notes", .array(r.notes.map(JSON.string)))])
+            })),
+            ("agent", .optional(agent)),
+            ("attach", .string(attachCommand)),
+            ("steps", .array(steps.map { s in
+                .object([("name", .string(s.name)), ("seconds", .double((s.seconds * 1000).rounded() / 1000)),
+                         ("detail", .string(s.detail))])
+            })),
+            ("warnings", .array(warnings.map(JSON.string))),
+        ])
+    }
+
+    public var text: String {
+        var out = "sprite     \(spriteName)\nurl        \(url)\n"
+        for r in repos { out += "repo       \(r.spritePath) @ \(String(r.head.prefix(12))) (\(r.method))\n" }
+        if let agent { out += "agent      \(agent)\n" }
+        out += "attach     \(attachCommand)\n"
+        return out
+    }
+}
+
+/// Reports progress on stderr: one line per finished step, only when stderr is a terminal.
+final class StepReporter: @unchecked Sendable {
+    private let terminal: Terminal
+    private let lock = NSLock()
+    private(set) var steps: [UpResult.Step] = []
+    let quiet: Bool
+
+    init(terminal: Terminal, quiet: Bool) {
+        self.terminal = terminal
+        self.quiet = quiet
+    }
+
+    func step<T>(_ name: String, _ body: () throws -> (T, String)) throws -> T {
+        let start = Date()
+        let (value, detail) = try body()
+        let seconds = Date().timeIntervalSince(start)
+        lock.lock()
+        steps.append(.init(name: name, seconds: seconds, detail: detail))
+        lock.unlock()
+        if terminal.stderrIsTTY && !quiet {
+            terminal.note(String(format: "✓ %@ %@ (%.1fs)", name, detail, seconds))
+        }
+        return value
+    }
+}
+
+/// `git sprite up`: create or resume the branch's sprite, ship exactly the local code, start
+/// the agent. Every step checks what is already there first, so a re-run converges.
+public enum UpWorkflow {
+    public static func run(_ context: Context, options: UpOptions) throws -> UpResult {
+        let repo = try RepositoryLocator.primary(context)
+        var flags: [String: (value: String, flag: String)] = [:]
+        if let name = options.name { flags["name"] = (name, "--name") }
+        if options.local { flags["api"] = ("local", "--local") }
+        let settings = try SettingsLoader(environment: context.environment, flags: flags, repository: repo).load()
+        for warning in settings.warnings { context.terminal.warn(warning) }
+        let builder = PlanBuilder(context: context, repository: repo, settings: settings)
+        let plan: WorkspacePlan
+        do {
+            plan = try builder.build()
+        } catch let e as GitError {
+            throw SpriteError("cannot read the repository", detail: e.description)
+        }
+        for repoPlan in [plan.primary] + plan.linked where repoPlan.head == nil {
+            throw SpriteError("\(repoPlan.mount.map { "linked repo '\($0)'" } ?? "this repository") has no commits yet",
+                              hints: ["commit something first: git commit --allow-empty -m 'start'"])
+        }
+        let connection = try Connection(settings: settings, context: context)
+        let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet)
+        var result = UpResult()
+        result.spriteName = plan.spriteName
+        let repoID = builder.repositoryID()
+        let api = connection.client
+        do {
+            // 1. create or resume
+            let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
+                let found = try ensureSprite(api, plan: plan, repoID: repoID, settings: settings)
+                return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
+            }
+            result.created = created
+            result.url = sprite.url ?? ""
+            // 2. network policy before any code or secret goes in
+            try reporter.step("policy") { () -> ((), String) in
+                try api.setNetworkPolicy(plan.spriteName, rules: policyRules(settings))
+                return ((), settings.networkPolicy)
+            }
+            // 3. code, every repo at once
+            let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
+                                  settings: settings, noChanges: options.noChanges)
+            let local: [(RepoPlan, Repository)] = try [(plan.primary, repo)] + plan.linked.map { linked in
+                (linked, try RepositoryLocator.linked(at: linked.localPath, mount: linked.mount ?? "", context))
+            }
+            var shipped = [UpResult.Shipped?](repeating: nil, count: local.count)
+            var failures: [Error] = []
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: local.count) { i in
+                do {
+                    let label = local[i].0.mount.map { "code (\($0))" } ?? "code"
+                    let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
+                        let s = try shipper.ship(local[i].0, localPath: local[i].1.workdir ?? local[i].0.localPath)
+                        return (s, "\(s.method) → \(s.spritePath)")
+                    }
+                    lock.lock(); shipped[i] = s; lock.unlock()
+                } catch {
+                    lock.lock(); failures.append(error); lock.unlock()
+                }
+            }
+            if let first = failures.first { throw first }
+            result.repos = shipped.compactMap { $0 }
+            for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }
+            // 4. packages
+            if !settings.packages.isEmpty {
+                try reporter.step("packages") { () -> ((), String) in
+                    try installPackages(api, plan.spriteName, settings.packages)
+                    return ((), settings.packages.joined(separator: " "))
+                }
+            }
+            // 5. the agent
+            if !options.noAgent {
+                result.agent = try reporter.step("agent") { () -> (String, String) in
+                    let state = try Agent(api: api, sprite: plan.spriteName, settings: settings, context: context)
+                        .ensure(prompt: options.prompt)
+                    return (state, state)
+                }
+            }
+        } catch {
+            throw connection.translate(error)
+        }
+        if let branch = plan.primary.branch {
+            try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
+        }
+        if options.local, settings["api"].origin == .flag("--local"),
+           (try? repo.config().allValues(of: "sprite.api").last) != "local" {
+            // later commands (exec, status, down) must find the same host
+            try? repo.setLocalConfig("sprite.api", to: "local")
+            context.terminal.note("note: this repository now uses the local sprite-host (sprite.api=local); "
+                                  + "undo with: git config --unset sprite.api")
+        }
+        result.steps = reporter.steps
+        return result
+    }
+
+    /// Finds the branch's sprite or creates it; a sprite of that name that is not this
+    /// repository's is never taken over.
+    static func ensureSprite(_ api: SpritesClient, plan: WorkspacePlan, repoID: String,
+                             settings: Settings) throws -> (Sprite, Bool) {
+        if let existing = try api.getSprite(plan.spriteName) {
+            let labels = existing.labels ?? []
+            guard labels.contains(SpriteLabels.marker), SpriteLabels.value("repo", in: labels) == repoID else {
+                throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
+                                  hints: ["choose another name: git sprite up --name <name>"])
+            }
+            return (existing, false)
+        }
+        let spec = SpriteCreation(name: plan.spriteName, labels: SpriteLabels.make(repo: repoID, branch: plan.primary.branch),
+                                  cpus: settings.cpu, ramMB: settings.memoryGB * 1024)
+        do {
+            return (try api.createSprite(spec), true)
+        } catch APIError.http(let f) where f.status == 409 || f.status == 400 {
+            // created concurrently (or by an earlier run whose answer was lost): check it is ours
+            return (try ensureSprite(api, plan: plan, repoID: repoID, settings: settings).0, false)
+        }
+    }
+
+    static func policyRules(_ settings: Settings) -> [PolicyRule] {
+        switch settings.networkPolicy {
+        case "block-all": return [PolicyRule(domain: "*", action: "deny")]
+        case "allow-list":
+            return settings.allowedDomains.map { PolicyRule(domain: $0, action: "allow") }
+                + [PolicyRule(domain: "*", action: "deny")]
+        default: return []
+        }
+    }
+
+    static func installPackages(_ api: SpritesClient, _ sprite: String, _ packages: [String]) throws {
+        let script = """
+            missing=""
+            for p in "$@"; do dpkg -s "${p%%=*}" >/dev/null 2>&1 || missing="$missing $p"; done
+            [ -z "$missing" ] && exit 0
+            if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q $missing; else sudo -n apt-get install -y -q $missing; fi
+            """
+        let r = try api.run(sprite, ["sh", "-c", script, "sh"] + packages, directory: "/home/sprite")
+        guard r.status == 0 else {
+            let last = String(decoding: r.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            throw SpriteError("installing packages in the sprite failed: \(last)",
+                              hints: ["check sprite.image.packages: git sprite config"])
+        }
+    }
+}
