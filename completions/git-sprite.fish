@@ -1,10 +1,12 @@
 # fish completion for git sprite. Fish's git completion hands `git sprite …` to the
 # completions of the `git-sprite` command, which this file defines.
 
-set -l commands plan status ls exec link unlink config help
+set -l commands plan up status ls exec down link unlink config help
 complete -c git-sprite -f
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -l version -d 'Show the version'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Show what up would do'
+complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a up -d 'Create or resume the sprite, ship the code, start the agent'
+complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a down -d 'Stop the agent; park or destroy the sprite'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a status -d 'List this repository\'s sprites'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List sprites'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a exec -d 'Run a command in the sprite'
@@ -15,7 +17,13 @@ complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a help -d
 complete -c git-sprite -n "__fish_seen_subcommand_from $commands" -s v -l verbose -d 'Show low-level detail'
 complete -c git-sprite -n "__fish_seen_subcommand_from $commands" -s q -l quiet -d 'Print only essential output'
 complete -c git-sprite -n "__fish_seen_subcommand_from $commands" -s h -l help -d 'Show help'
-complete -c git-sprite -n "__fish_seen_subcommand_from plan status ls link config" -l json -d 'Print JSON'
+complete -c git-sprite -n "__fish_seen_subcommand_from plan up status ls link config" -l json -d 'Print JSON'
+complete -c git-sprite -n "__fish_seen_subcommand_from up" -s m -l message -r -d 'Prompt for the agent'
+complete -c git-sprite -n "__fish_seen_subcommand_from up" -l name -r -d 'Sprite name'
+complete -c git-sprite -n "__fish_seen_subcommand_from up" -l no-agent -d 'Do not start the agent'
+complete -c git-sprite -n "__fish_seen_subcommand_from up" -l local -d 'Use a local sprite-host'
+complete -c git-sprite -n "__fish_seen_subcommand_from up" -l no-changes -d 'Do not ship uncommitted changes'
+complete -c git-sprite -n "__fish_seen_subcommand_from down" -l destroy -d 'Delete the sprite'
 complete -c git-sprite -n "__fish_seen_subcommand_from status ls" -l all -d 'Every git-sprite sprite'
 complete -c git-sprite -n "__fish_seen_subcommand_from plan" -l name -r -d 'Sprite name'
 complete -c git-sprite -n "__fish_seen_subcommand_from link" -l as -r -d 'Mount name'

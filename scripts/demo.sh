@@ -6,7 +6,7 @@ set -euo pipefail
 bin="$(cd "${1:?usage: demo.sh BIN_DIR}" && pwd)"
 export PATH="$bin:$PATH"
 demo="$(mktemp -d "${TMPDIR:-/tmp}/git-sprite-demo.XXXXXX")"
-export HOME="$demo/home" XDG_CONFIG_HOME="$demo/home/.config" GIT_CONFIG_NOSYSTEM=1
+export HOME="$demo/home" XDG_CONFIG_HOME="$demo/home/.config" XDG_STATE_HOME="$demo/state" GIT_CONFIG_NOSYSTEM=1
 export GIT_AUTHOR_NAME="Demo" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo" GIT_COMMITTER_EMAIL="demo@example.com"
 mkdir -p "$HOME"
@@ -42,7 +42,29 @@ git sprite link ../notes --as notes
 echo "\$ git sprite plan   (in $demo/app)"
 git sprite plan
 echo
-echo "\$ git sprite config"
-git sprite config
+# the whole flow on a sprite-host on this machine; a stand-in agent, since Claude Code needs
+# an account and the internet
+trap 'kill "$(cat "$XDG_STATE_HOME/git-sprite/local-host.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+git config sprite.image.installClaude false
+git config sprite.network.defaultPolicy block-all   # offline demo: the sprite gets no network
+git config sprite.agent.command "sh -c 'echo \"agent got: \$1\"; exec sleep 100000' agent"
+echo
+echo "\$ git sprite up --local -m 'add a CHANGELOG entry'"
+git sprite up --local -m 'add a CHANGELOG entry'
+echo
+echo "\$ git sprite exec -- git log --oneline -3"
+git sprite exec -- git log --oneline -3
+echo "\$ git sprite exec -- git status --short"
+git sprite exec -- git status --short
+echo "\$ git sprite exec -- ls /home/sprite/repos"
+git sprite exec -- ls /home/sprite/repos
+echo "\$ git sprite exec -- git -C libs/lib/vendor/inner log --oneline -1"
+git sprite exec -- git -C libs/lib/vendor/inner log --oneline -1
+echo
+echo "\$ git sprite status"
+git sprite status
+echo
+echo "\$ git sprite down --destroy"
+git sprite down --destroy
 echo
 echo "demo workspace kept at $demo"

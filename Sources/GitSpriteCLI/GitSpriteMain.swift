@@ -28,7 +28,8 @@ public enum GitSpriteMain {
             // a remote exit status passed through (exec)
             terminal.flush()
             exit(code.rawValue)
-        } catch let error as ValidationError {
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // help requested through the help subcommand, validation failures (exit 64)
             terminal.flush()
             GitSprite.exit(withError: error)
         } catch {

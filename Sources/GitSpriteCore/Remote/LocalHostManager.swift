@@ -40,6 +40,7 @@ public enum LocalHostManager {
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/local-host.log"))
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        try? String(p.processIdentifier).write(toFile: dir + "/local-host.pid", atomically: true, encoding: .utf8)
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").first,

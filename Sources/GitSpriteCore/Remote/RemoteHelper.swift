@@ -85,7 +85,9 @@ public enum RemoteHelper {
         let connection = try Connection(settings: settings, context: context)
         var env: [String: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sprite"]
         if let proto = context.environment["GIT_PROTOCOL"] { env["GIT_PROTOCOL"] = proto }
-        let request = ExecRequest(command: [service, path], environment: env, directory: "/", stdin: true)
+        // a dropped tunnel must not leave git holding locks in the sprite for long
+        let request = ExecRequest(command: [service, path], environment: env, directory: "/", stdin: true,
+                                  maxRunAfterDisconnect: "2s")
         let stream: ExecStream
         do {
             stream = try connection.client.openExec(sprite, request)

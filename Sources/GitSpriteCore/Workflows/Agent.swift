@@ -29,13 +29,15 @@ struct Agent {
         touch "$dir/agent.started"
         tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
         cd /home/sprite/workspace 2>/dev/null || cd /home/sprite
-        tmux -S "$sock" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
-        tmux -S "$sock" set-option -t "=$session" remain-on-exit on >/dev/null
+        # remain-on-exit from the server's start, so an agent that dies at once leaves its screen
+        printf 'set -g remain-on-exit on\nset -g history-limit 10000\n' > "$dir/tmux.conf"
+        tmux -S "$sock" -f "$dir/tmux.conf" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
+        tmux -S "$sock" set-option -g remain-on-exit on >/dev/null
         started=$(date +%s)
         while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
-            if [ "$(tmux -S "$sock" display-message -p -t "=$session" '#{pane_dead}')" = 1 ]; then
-                tmux -S "$sock" capture-pane -p -t "=$session" -S -40 > "$dir/agent.last"
-                code=$(tmux -S "$sock" display-message -p -t "=$session" '#{pane_dead_status}')
+            if [ "$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}')" = 1 ]; then
+                tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last"
+                code=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead_status}')
                 tmux -S "$sock" kill-session -t "=$session"
                 if [ $(( $(date +%s) - started )) -lt 5 ]; then
                     { echo "exit status ${code:-?}"; cat "$dir/agent.last"; } > "$dir/agent.failed"
@@ -46,8 +48,12 @@ struct Agent {
         done
         """
 
+    /// The session exists and its pane's process is alive (a dead pane stays on screen).
     var hasSession: Bool {
-        (try? api.run(sprite, ["tmux", "-S", Self.socket, "has-session", "-t", "=" + sprite]).status) == 0
+        let r = try? api.run(sprite, ["tmux", "-S", Self.socket, "display-message", "-p", "-t", "=" + sprite + ":",
+                                      "#{pane_dead}"])
+        // tmux prints "1" for a dead pane, and "0" or nothing for a live one
+        return r?.status == 0 && !String(decoding: r?.stdout ?? Data(), as: UTF8.self).hasPrefix("1")
     }
 
     /// Starts the agent unless it runs; a prompt for a running agent is typed into its session.
@@ -59,8 +65,8 @@ struct Agent {
         let running = try api.services(sprite).first { $0.name == Self.service }?.state?.status == "running"
         if running && hasSession {
             if let prompt {
-                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite, "-l", "--", prompt], "typing the prompt")
-                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite, "Enter"], "typing the prompt")
+                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "-l", "--", prompt], "typing the prompt")
+                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "Enter"], "typing the prompt")
             }
             return "running in tmux session \(sprite)"
         }

@@ -41,6 +41,13 @@ struct Shipper {
 
     func remote(_ path: String) -> String { "sprite::\(sprite)\(path)" }
 
+    /// The informative line of git's stderr: a rejection or a fatal error, else the last line.
+    static func reason(_ stderr: String) -> String {
+        let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        return lines.first { $0.contains("[remote rejected]") || $0.hasPrefix("fatal:") || $0.hasPrefix("error: git-remote") }
+            ?? lines.last ?? "unknown error"
+    }
+
     /// Runs a command in the sprite and fails with its last stderr line.
     @discardableResult
     func remoteRun(_ argv: [String], in dir: String = "/home/sprite", what: String) throws -> String {
@@ -57,6 +64,8 @@ struct Shipper {
         p="$1"
         [ -e "$p/.git" ] || { echo missing; exit 0; }
         cd "$p" || exit 3
+        # every run (re)asserts what the tunnel needs, so a run cut short in between converges
+        git config receive.denyCurrentBranch updateInstead
         echo exists
         git rev-parse -q --verify HEAD || echo none
         git symbolic-ref -q --short HEAD || echo detached
@@ -152,8 +161,9 @@ struct Shipper {
                         notes.append("\(label): the sprite has uncommitted changes in \(path); your new commits "
                                      + "were not applied there")
                     } else {
-                        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
-                        throw SpriteError("pushing \(label) through the tunnel failed: \(last)", detail: r.stderr)
+                        throw SpriteError("pushing \(label) through the tunnel failed: \(Self.reason(r.stderr))",
+                                          hints: ["run git sprite up again; add -v to see each request"],
+                                          detail: r.stderr)
                     }
                 } else if state.branch != branch {
                     try remoteRun(["git", "checkout", "-q", branch], in: path, what: "checking out \(branch)")

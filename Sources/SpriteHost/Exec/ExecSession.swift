@@ -112,6 +112,10 @@ final class ExecSession: @unchecked Sendable {
         let removed = subscribers.removeValue(forKey: key)
         if removed != nil { attached -= 1 }
         removed?.finish()
+        if attached == 0, exitCode == nil, !tty {
+            // nobody can send more input: let the process see end-of-file now
+            process?.closeStdin()
+        }
         if attached == 0, exitCode == nil, let limit = maxRunAfterDisconnect {
             let item = DispatchWorkItem { [weak self] in self?.process?.signal(SIGTERM) }
             detachKill = item

@@ -1,0 +1,248 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// A workspace like the acceptance criteria describe: a nested submodule added by relative
+/// URL, 2 unpushed commits, uncommitted changes, and two linked repos (one with a remote).
+private struct UpWorkspace {
+    let s: Sandbox
+    let host: LocalHost
+    let app: String
+    let tools: String
+    let notes: String
+    let env: [String: String]
+
+    static let agent = "sh -c 'printf %s \"$1\" > /home/sprite/agent-prompt; echo agent-ready; exec sleep 100000' agent"
+
+    init(remoteURL: String? = nil) throws {
+        s = try Sandbox()
+        host = try LocalHost(root: s.path("host"))
+        env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        try s.makeRemote("inner")
+        try s.makeRemote("lib")
+        let libSeed = s.path("seed/lib")
+        try s.git("submodule", "add", "-q", "../inner.git", "vendor/inner", in: libSeed)
+        try s.git("commit", "-q", "-m", "add inner", in: libSeed)
+        try s.git("push", "-q", "origin", "HEAD:main", in: libSeed)
+        try s.makeRemote("app")
+        app = s.path("app")
+        try s.git("clone", "-q", s.path("remotes/app.git"), app)
+        try s.git("submodule", "add", "-q", "../lib.git", "libs/lib", in: app)
+        try s.git("submodule", "update", "-q", "--init", "--recursive", in: app)
+        try s.git("commit", "-q", "-m", "add lib", in: app)
+        try s.git("push", "-q", "origin", "HEAD:main", in: app)
+        if let remoteURL { try s.git("remote", "set-url", "origin", remoteURL, in: app) }
+        for n in 1...2 {
+            try s.write("work\(n).txt", "\(n)\n", in: app)
+            try s.git("add", "-A", in: app)
+            try s.git("commit", "-q", "-m", "unpushed \(n)", in: app)
+        }
+        try s.write("README", "hello, changed\n", in: app)
+        try s.write("scratch/new.txt", "new\n", in: app)
+        try s.git("config", "sprite.agent.command", Self.agent, in: app)
+        try s.makeRemote("tools")
+        tools = s.path("tools")
+        try s.git("clone", "-q", s.path("remotes/tools.git"), tools)
+        notes = try s.makeRepo("notes")
+        #expect(try s.sprite(["link", tools], in: app).status == 0)
+        #expect(try s.sprite(["link", notes], in: app).status == 0)
+    }
+
+    func up(_ args: [String] = [], extra: [String: String] = [:]) throws -> RunResult {
+        try s.sprite(["up"] + args, in: app, env: env.merging(extra) { $1 })
+    }
+
+    func remote(_ command: String, sprite: String = "app-main") throws -> String {
+        let r = try host.client().run(sprite, ["sh", "-c", command], directory: "/home/sprite")
+        return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+@Suite("git sprite up")
+struct UpTests {
+    @Test func upShipsExactlyTheLocalCodeAndStartsTheAgent() throws {
+        let w = try UpWorkspace()
+        let prompt = "fix it; $(touch /home/sprite/pwned) `touch /home/sprite/pwned2` \"quoted\" 'single'"
+        let r = try w.up(["-m", prompt])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("sprite     app-main\n"))
+        #expect(r.stdout.contains("attach     git sprite attach app-main"))
+        let s = w.s
+        let exec = try s.sprite(["exec", "--", "git", "-C", "/home/sprite/workspace", "log", "-1", "--format=%H"],
+                                in: w.app, env: w.env)
+        #expect(exec.stdout == (try s.git("rev-parse", "HEAD", in: w.app)) + "\n")
+        #expect(try w.remote("cd workspace && git status --porcelain -uall") == "M README\n?? scratch/new.txt",
+                "\(r.stderr)")
+        #expect(try w.remote("cat workspace/README") == "hello, changed")
+        #expect(try w.remote("cd workspace/libs/lib && git rev-parse HEAD") == (try s.git("rev-parse", "HEAD:libs/lib", in: w.app)))
+        #expect(try w.remote("cd workspace/libs/lib/vendor/inner && git rev-parse HEAD")
+                    == (try s.git("rev-parse", "HEAD:vendor/inner", in: w.app + "/libs/lib")))
+        #expect(try w.remote("git -C repos/tools rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: w.tools)))
+        #expect(try w.remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: w.notes)))
+        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+        #expect(try w.remote("cat agent-prompt") == prompt)
+        #expect(try w.remote("ls pwned pwned2 2>&1 | wc -l") == "2")  // two "No such file" lines
+        #expect(try w.remote("test -e pwned || test -e pwned2 || echo none") == "none")
+        #expect(try s.git("config", "branch.main.sprite", in: w.app) == "app-main")
+        let status = try s.sprite(["status"], in: w.app, env: w.env)
+        #expect(status.stdout.hasPrefix("app-main\t"))
+        // a cold sprite loses its processes; the agent's service brings the session back
+        try w.host.hook("POST", "/_host/sprites/app-main/cold")
+        #expect(eventually(seconds: 10) {
+            (try? w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes")) == "yes"
+        })
+    }
+
+    @Test func aSecondUpChangesNothingAndANewCommitShipsJustThat() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        let before = try w.remote("cd workspace && git rev-parse HEAD && git status --porcelain | wc -l")
+        let again = try w.up(["--no-agent", "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try again.json()["created"] as? Bool == false)
+        #expect(try w.remote("cd workspace && git rev-parse HEAD && git status --porcelain | wc -l") == before)
+        try w.s.write("work3.txt", "3\n", in: w.app)
+        try w.s.git("add", "work3.txt", in: w.app)
+        try w.s.git("commit", "-q", "-m", "third", in: w.app)
+        let third = try w.up(["--no-agent"])
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+        #expect(try w.remote("git -C workspace log --format=%s -1") == "third")
+        #expect(try w.remote("cd workspace && git status --porcelain") .contains("README"))
+    }
+
+    @Test func anAgentCommitMeansUpFetchesInsteadOfOverwriting() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent", "--no-changes"]).status == 0)
+        _ = try w.remote("cd workspace && git -c user.name=agent -c user.email=a@b commit -q --allow-empty -m agent-work")
+        try w.s.git("commit", "-q", "--allow-empty", "-m", "mine", in: w.app)
+        let r = try w.up(["--no-agent", "--no-changes"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("refs/remotes/sprite/main"))
+        #expect(try w.s.git("log", "-1", "--format=%s", "refs/remotes/sprite/main", in: w.app) == "agent-work")
+        #expect(try w.remote("git -C workspace log -1 --format=%s") == "agent-work")
+    }
+
+    @Test func anUnreachableRemoteFallsBackToTheTunnel() throws {
+        let w = try UpWorkspace(remoteURL: "https://git.invalid/acme/app.git")
+        // block-all: the clone attempt cannot send a single packet off this machine
+        try w.s.git("config", "sprite.network.defaultPolicy", "block-all", in: w.app)
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("cloning https://git.invalid/acme/app.git in the sprite failed; the whole branch goes through the tunnel"))
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+    }
+
+    @Test func aDetachedHeadShipsThatCommit() throws {
+        let w = try UpWorkspace()
+        try w.s.git("checkout", "-q", "--detach", "HEAD~1", in: w.app)
+        let head = try w.s.git("rev-parse", "HEAD", in: w.app)
+        let r = try w.up(["--no-agent", "--no-changes", "-q"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let name = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(name == "app-" + head.prefix(7))
+        #expect(try w.remote("git -C workspace rev-parse HEAD", sprite: name) == head)
+    }
+
+    @Test func anAgentThatExitsAtOnceIsReportedWithItsLastOutput() throws {
+        let w = try UpWorkspace()
+        try w.s.git("config", "sprite.agent.command", "sh -c 'echo boom-from-agent; exit 3'", in: w.app)
+        let r = try w.up()
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("error: the agent (sh -c echo boom-from-agent; exit 3) exited at once (exit status 3)"))
+        #expect(r.stderr.contains("boom-from-agent"))
+    }
+}
+
+@Suite("git sprite up: bad input and faults")
+struct UpFaultTests {
+    @Test func noTokenIsExit4AndARepoWithoutCommitsIsRefused() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let r = try s.sprite(["up"], in: repo, unset: ["SPRITES_TOKEN"])
+        #expect(r.status == 4)
+        #expect(r.stderr.hasPrefix("error: No Sprites authentication token found"))
+        let bad = try s.sprite(["up"], in: repo, env: ["SPRITES_TOKEN": "nope", "SPRITES_API_URL": "http://127.0.0.1:9"])
+        #expect(bad.status == 1)
+        let empty = try s.makeRepo("empty", commit: false)
+        let e = try s.sprite(["up"], in: empty, env: ["SPRITES_TOKEN": "x"])
+        #expect(e.status == 1)
+        #expect(e.stderr.hasPrefix("error: this repository has no commits yet"))
+    }
+
+    @Test func aBadTokenIsExit4() throws {
+        let w = try UpWorkspace()
+        let r = try w.up(["--no-agent"], extra: ["SPRITES_TOKEN": "wrong"])
+        #expect(r.status == 4)
+        #expect(try w.host.client().listSprites().isEmpty)
+    }
+
+    @Test func aNameTakenByAnotherSpriteIsNotTakenOver() throws {
+        let w = try UpWorkspace()
+        _ = try w.host.client().createSprite(SpriteCreation(name: "app-main", labels: ["someone-else"]))
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("error: the sprite name 'app-main' is taken by a sprite that is not this repository's"))
+        #expect(r.stderr.contains("hint: choose another name: git sprite up --name <name>"))
+        let named = try w.up(["--no-agent", "--name", "app-mine"])
+        #expect(named.status == 0, "\(named.stderr)")
+    }
+
+    @Test func faultsDuringCreateAndTunnelConvergeOnARerun() throws {
+        let w = try UpWorkspace()
+        try w.host.faults(["rules": [["method": "POST", "path": "/v1/sprites", "status": 503, "count": 2],
+                                     ["method": "WS", "path": "/exec", "drop": 50, "count": 3]]])
+        // each run may hit a fault and stop with a clear error; running again converges
+        var runs: [RunResult] = []
+        repeat {
+            runs.append(try w.up(["--no-agent"]))
+            if let last = runs.last, last.status != 0 {
+                #expect(last.stderr.hasPrefix("error: "), "\(last.stderr)")
+            }
+        } while runs.last?.status != 0 && runs.count < 5
+        #expect(runs.last?.status == 0, "\(runs.map(\.stderr))")
+        #expect(try w.host.client().listSprites().map(\.name) == ["app-main"])
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+        #expect(try w.remote("cat workspace/README") == "hello, changed")
+    }
+
+    @Test func aHostRestartBetweenRunsConverges() throws {
+        var w: UpWorkspace? = try UpWorkspace()
+        #expect(try w!.up(["--no-agent"]).status == 0)
+        let root = w!.host.root
+        let s = w!.s
+        let app = w!.app
+        w = nil  // stops the host (the sandbox stays: s holds it)
+        let again = try LocalHost(root: root)
+        let r = try s.sprite(["up", "--no-agent"], in: app, env: ["SPRITES_TOKEN": again.token, "SPRITES_API_URL": again.url])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try again.client().listSprites().map(\.name) == ["app-main"])
+    }
+
+    @Test func localStartsAHostOnceAndReusesIt() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("solo")
+        let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
+        defer {
+            if let pid = (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8)).flatMap({ Int32($0) }) {
+                kill(pid, SIGTERM)
+            }
+        }
+        let first = try s.sprite(["up", "--local", "--no-agent", "-q"], in: repo)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "solo-main\n")
+        let url = try String(contentsOfFile: state + "/local-host.url", encoding: .utf8)
+        var st = stat()
+        stat(state + "/local-host.url", &st)
+        #expect(st.st_mode & 0o077 == 0)
+        #expect(try s.git("config", "sprite.api", in: repo) == "local")
+        let second = try s.sprite(["up", "--no-agent", "-q"], in: repo)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try String(contentsOfFile: state + "/local-host.url", encoding: .utf8) == url)
+        let exec = try s.sprite(["exec", "--", "git", "log", "-1", "--format=%s"], in: repo)
+        #expect(exec.stdout == "initial\n")
+        let down = try s.sprite(["down", "--destroy"], in: repo)
+        #expect(down.status == 0)
+        #expect(down.stderr.contains("destroyed solo-main"))
+    }
+}
