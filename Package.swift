@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "SpriteHTTP", dependencies: ["CCurl"]),
         .target(name: "SpritesAPI", dependencies: ["SpriteHTTP"]),
         .target(name: "CSpriteHost"),
+        .target(name: "CTerminal"),
         .target(
             name: "SpriteHost",
             dependencies: [
@@ -33,7 +34,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI"]),
+        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "CTerminal"]),
         .target(
             name: "GitSpriteCLI",
             dependencies: [

@@ -3,7 +3,7 @@
 
 _git_sprite ()
 {
-	local subcommands="plan up status ls exec down link unlink config help"
+	local subcommands="plan up attach status ls exec down link unlink config help"
 	local subcommand="$(__git_find_on_cmdline "$subcommands")"
 	if [ -z "$subcommand" ]; then
 		case "$cur" in
@@ -16,6 +16,8 @@ _git_sprite ()
 	case "$subcommand,$cur" in
 	plan,--*) __gitcomp "$common --json --name=" ;;
 	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --json" ;;
+	attach,--*) __gitcomp "$common --print" ;;
+	attach,*) __gitcomp_nl "$(__git_heads)" ;;
 	down,--*) __gitcomp "$common --destroy" ;;
 	down,*) __gitcomp_nl "$(__git_heads)" ;;
 	status,--*|ls,--*) __gitcomp "$common --all --json" ;;
@@ -27,6 +29,6 @@ _git_sprite ()
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;
-	help,*) __gitcomp "plan up status exec down link unlink config" ;;
+	help,*) __gitcomp "plan up attach status exec down link unlink config" ;;
 	esac
 }

@@ -1,11 +1,12 @@
 # fish completion for git sprite. Fish's git completion hands `git sprite …` to the
 # completions of the `git-sprite` command, which this file defines.
 
-set -l commands plan up status ls exec down link unlink config help
+set -l commands plan up attach status ls exec down link unlink config help
 complete -c git-sprite -f
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -l version -d 'Show the version'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Show what up would do'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a up -d 'Create or resume the sprite, ship the code, start the agent'
+complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a attach -d 'Join the agent\'s tmux session'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a down -d 'Stop the agent; park or destroy the sprite'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a status -d 'List this repository\'s sprites'
 complete -c git-sprite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List sprites'
@@ -24,6 +25,7 @@ complete -c git-sprite -n "__fish_seen_subcommand_from up" -l no-agent -d 'Do no
 complete -c git-sprite -n "__fish_seen_subcommand_from up" -l local -d 'Use a local sprite-host'
 complete -c git-sprite -n "__fish_seen_subcommand_from up" -l no-changes -d 'Do not ship uncommitted changes'
 complete -c git-sprite -n "__fish_seen_subcommand_from down" -l destroy -d 'Delete the sprite'
+complete -c git-sprite -n "__fish_seen_subcommand_from attach" -l print -d 'Print the equivalent sprite command'
 complete -c git-sprite -n "__fish_seen_subcommand_from status ls" -l all -d 'Every git-sprite sprite'
 complete -c git-sprite -n "__fish_seen_subcommand_from plan" -l name -r -d 'Sprite name'
 complete -c git-sprite -n "__fish_seen_subcommand_from link" -l as -r -d 'Mount name'

@@ -246,3 +246,25 @@ struct UpFaultTests {
         #expect(down.stderr.contains("destroyed solo-main"))
     }
 }
+
+@Suite("git sprite attach")
+struct AttachTests {
+    @Test func attachJoinsTheAgentSessionInATerminalAndDetaches() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["-m", "hello-attach"]).status == 0)
+        // script(1) gives git sprite a real terminal; Ctrl-b d detaches from tmux
+        let env = w.env.merging(["TERM": "xterm"]) { $1 }
+        let r = try w.s.run("sh", ["-c", "(sleep 2; printf '\\002d'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
+                            in: w.app, env: env)
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("agent-ready"))
+        #expect(r.stdout.contains("detached"))
+        // the agent keeps running
+        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+        let printed = try w.s.sprite(["attach", "--print"], in: w.app, env: w.env)
+        #expect(printed.stdout == "sprite exec -s app-main --tty -- tmux -S /home/sprite/.git-sprite/tmux.sock attach -t =app-main\n")
+        let noTerminal = try w.s.sprite(["attach"], in: w.app, env: w.env)
+        #expect(noTerminal.status == 1)
+        #expect(noTerminal.stderr.hasPrefix("error: git sprite attach needs a terminal"))
+    }
+}

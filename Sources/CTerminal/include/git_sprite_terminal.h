@@ -1,0 +1,14 @@
+#ifndef GIT_SPRITE_TERMINAL_H
+#define GIT_SPRITE_TERMINAL_H
+
+/* Terminal calls for `git sprite attach` that Swift cannot make directly (variadic ioctl). */
+
+/* The terminal's size in rows and columns; returns 0, or -1 when fd is not a terminal. */
+int git_sprite_window_size(int fd, unsigned short *rows, unsigned short *cols);
+
+/* Puts the terminal in raw mode, saving the previous mode into a static slot;
+ * git_sprite_restore_terminal puts it back (safe to call twice, and from a signal handler). */
+int git_sprite_raw_terminal(int fd);
+void git_sprite_restore_terminal(void);
+
+#endif

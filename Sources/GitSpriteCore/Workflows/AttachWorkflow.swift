@@ -1,0 +1,100 @@
+import CTerminal
+import Foundation
+import SpritesAPI
+
+/// `git sprite attach`: the agent's tmux session in this terminal over the exec WebSocket, in
+/// raw mode, window-size changes forwarded, and the terminal restored on every way out.
+public enum AttachWorkflow {
+    /// The command that does the same with the `sprite` CLI.
+    public static func printable(_ context: Context, sprite argument: String?) throws -> String {
+        let repo = try? RepositoryLocator.primary(context)
+        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
+        let name = try SpriteResolver.resolve(argument, context, repository: repo, settings: settings)
+        return "sprite exec -s \(shellQuote(name)) --tty -- tmux -S \(Agent.socket) attach -t \(shellQuote("=" + name))"
+    }
+
+    public static func run(_ context: Context, sprite argument: String?) throws -> Int32 {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw SpriteError("git sprite attach needs a terminal",
+                              hints: ["see the agent's output instead: git sprite exec -- tmux -S \(Agent.socket) capture-pane -p",
+                                      "or print the equivalent command: git sprite attach --print"])
+        }
+        let repo = try? RepositoryLocator.primary(context)
+        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
+        let connection = try Connection(settings: settings, context: context)
+        let name = try SpriteResolver.resolve(argument, context, repository: repo, settings: settings)
+        var rows: UInt16 = 24, cols: UInt16 = 80
+        _ = git_sprite_window_size(STDOUT_FILENO, &rows, &cols)
+        let request = ExecRequest(command: ["tmux", "-S", Agent.socket, "attach", "-t", "=" + name],
+                                  environment: ["TERM": context.environment["TERM"] ?? "xterm-256color",
+                                                "LANG": context.environment["LANG"] ?? "C.UTF-8",
+                                                "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sprite"],
+                                  directory: "/home/sprite", tty: true, rows: Int(rows), cols: Int(cols), stdin: true)
+        let stream: ExecStream
+        do {
+            stream = try connection.client.openExec(name, request)
+        } catch APIError.http(let f) where f.status == 404 {
+            throw SpriteError("sprite '\(name)' does not exist", hints: ["start it: git sprite up"])
+        } catch {
+            throw connection.translate(error)
+        }
+        guard git_sprite_raw_terminal(STDIN_FILENO) == 0 else {
+            stream.close()
+            throw SpriteError("cannot put the terminal in raw mode")
+        }
+        // every way out puts the terminal back: normal return, errors, and these signals
+        defer { git_sprite_restore_terminal() }
+        for sig in [SIGTERM, SIGHUP, SIGQUIT] {
+            signal(sig) { s in
+                git_sprite_restore_terminal()
+                signal(s, SIG_DFL)
+                raise(s)
+            }
+        }
+        let done = DispatchSemaphore(value: 0)
+        let input = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var lastRows = rows, lastCols = cols
+            while true {
+                var pfd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&pfd, 1, 200)
+                if done.wait(timeout: .now()) == .success { return }
+                var r: UInt16 = 0, c: UInt16 = 0
+                if git_sprite_window_size(STDOUT_FILENO, &r, &c) == 0, (r, c) != (lastRows, lastCols) {
+                    (lastRows, lastCols) = (r, c)
+                    try? stream.resize(rows: Int(r), cols: Int(c))
+                }
+                guard ready > 0 else { continue }
+                let n = read(STDIN_FILENO, &buffer, buffer.count)
+                if n <= 0 { return }
+                if (try? stream.write(Data(buffer[0..<n]))) == nil { return }
+            }
+        }
+        input.start()
+        defer { done.signal() }
+        while true {
+            let event: ExecEvent
+            do {
+                event = try stream.next()
+            } catch {
+                throw connection.translate(error)
+            }
+            switch event {
+            case .stdout(let d), .stderr(let d):
+                d.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                        if n <= 0 { break }
+                        offset += n
+                    }
+                }
+            case .exit(let code):
+                stream.close()
+                return code
+            case .info:
+                continue
+            }
+        }
+    }
+}
