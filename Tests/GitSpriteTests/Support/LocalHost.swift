@@ -43,10 +43,12 @@ final class LocalHost {
     }
 
     deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        // give the host a moment to stop its sprites, then make sure it is gone
+        for _ in 0..<100 where process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
     }
 
     /// A client of this host.

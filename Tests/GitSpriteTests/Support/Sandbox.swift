@@ -65,7 +65,7 @@ final class Sandbox {
     /// Runs a program and waits; output goes through files so large outputs cannot deadlock.
     @discardableResult
     func run(_ program: String, _ args: [String], in dir: String? = nil, env extra: [String: String] = [:],
-             unset: [String] = [], stdin: String? = nil) throws -> RunResult {
+             unset: [String] = [], stdin: String? = nil, limit: Double = 120) throws -> RunResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + args
@@ -81,6 +81,10 @@ final class Sandbox {
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         p.standardOutput = out
         p.standardError = err
+        // wait on a semaphore, not waitUntilExit (which polls its run loop on Linux), and
+        // never longer than `limit`: a hung child fails its test instead of hanging the run
+        let exited = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in exited.signal() }
         if let stdin {
             let pipe = Pipe()
             p.standardInput = pipe
@@ -91,7 +95,11 @@ final class Sandbox {
             p.standardInput = FileHandle.nullDevice
             try p.run()
         }
-        p.waitUntilExit()
+        if exited.wait(timeout: .now() + limit) == .timedOut {
+            Issue.record("\(program) \(args.joined(separator: " ")) did not finish within \(Int(limit)) s; killed")
+            kill(p.processIdentifier, SIGKILL)
+            exited.wait()
+        }
         try out.close()
         try err.close()
         defer {
