@@ -69,18 +69,31 @@ struct Shipper {
         echo exists
         git rev-parse -q --verify HEAD || echo none
         git symbolic-ref -q --short HEAD || echo detached
-        git config --get gitsprite.snapshot || echo none
+        shipped=$(git config --get gitsprite.snapshot || echo none)
+        echo "$shipped"
         if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
           t=$(mktemp) && cp .git/index "$t" 2>/dev/null
-          GIT_INDEX_FILE="$t" git add -A >/dev/null 2>&1 && GIT_INDEX_FILE="$t" git write-tree
+          GIT_INDEX_FILE="$t" git add -A >/dev/null 2>&1 && tree=$(GIT_INDEX_FILE="$t" git write-tree)
           rm -f "$t"
+          # $2: the tree of the snapshot about to be shipped, $3: the commit about to be HEAD
+          if [ "$tree" = "$shipped" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$(git rev-parse -q --verify HEAD)" != "$3" ]; }; then
+            # exactly the uncommitted changes an earlier `up` brought (the user still has them):
+            # clear them so new commits can land; the new snapshot is applied afterwards
+            git reset -q --hard HEAD && git clean -fdq && git config --unset gitsprite.snapshot
+            echo clean
+          else
+            echo "$tree"
+          fi
         else
           echo clean
         fi
         """
 
-    func probe(_ path: String) throws -> Probe {
-        let lines = try remoteRun(["sh", "-c", Self.probeScript, "sh", path], what: "looking at \(path)")
+    /// Looks at the sprite's copy. With `shipping`, uncommitted changes that are exactly the
+    /// snapshot an earlier `up` applied are cleared when a different HEAD or snapshot is coming.
+    func probe(_ path: String, shipping: (head: String, tree: String?)? = nil) throws -> Probe {
+        let args = shipping.map { [$0.tree ?? "none", $0.head] } ?? ["keep", ""]
+        let lines = try remoteRun(["sh", "-c", Self.probeScript, "sh", path] + args, what: "looking at \(path)")
             .split(separator: "\n").map(String.init)
         var p = Probe()
         guard lines.first == "exists", lines.count >= 5 else { return p }
@@ -92,7 +105,11 @@ struct Shipper {
         return p
     }
 
-    func ship(_ plan: RepoPlan, localPath: String) throws -> UpResult.Shipped {
+    /// Ships one repository in as few sequential round trips as it can: one look (skipped
+    /// for a sprite created just now), one exec to create the repository, one push carrying
+    /// both the branch and the snapshot, one exec to apply the snapshot.
+    func ship(_ plan: RepoPlan, localPath: String, spriteIsNew: Bool, policyApplied: () throws -> Void)
+        throws -> UpResult.Shipped {
         var notes: [String] = []
         let label = plan.mount.map { "linked repo '\($0)'" } ?? "this repository"
         let git = LocalGit(directory: localPath, environment: gitEnvironment)
@@ -100,10 +117,12 @@ struct Shipper {
         let branch = plan.branch ?? "main"
         guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
         var method = plan.transport
-        var state = try probe(path)
+        let snapshot = (!noChanges && !plan.changes.isClean) ? try git.snapshotCommit() : nil
+        var state = spriteIsNew ? Probe() : try probe(path, shipping: (head, snapshot?.tree))
 
         if !state.exists {
             if method == .clone || method == .cloneAndTunnel, let url = plan.remoteURL {
+                try policyApplied()
                 var clone = ["git", "clone", "-q"]
                 if settings.shallowClone { clone += ["--depth", "1"] }
                 if let b = plan.branch { clone += ["--branch", b] }
@@ -113,78 +132,71 @@ struct Shipper {
                     notes.append("\(label): cloning \(url) in the sprite failed; the whole branch goes through the tunnel")
                     method = .tunnel
                     _ = try? api.run(sprite, ["rm", "-rf", "--", path], directory: "/home/sprite")
+                } else {
+                    state = try probe(path)
                 }
             } else if method == .tunnel {
                 notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
             }
             if method == .tunnel {
-                try remoteRun(["git", "init", "-q", "-b", branch, path], what: "creating \(path)")
-            }
-            try remoteRun(["git", "-C", path, "config", "receive.denyCurrentBranch", "updateInstead"],
-                          what: "configuring \(path)")
-            state = try probe(path)
-        }
-
-        if let dirty = state.dirtyTree, dirty == state.shippedSnapshot {
-            // exactly the uncommitted changes an earlier `up` brought: nothing of the sprite's
-            // own is lost by clearing them, and the new snapshot is applied below
-            try remoteRun(["sh", "-c", "git reset -q --hard HEAD && git clean -fdq && git config --unset gitsprite.snapshot"],
-                          in: path, what: "clearing the previous snapshot")
-            state.dirtyTree = nil
-            state.shippedSnapshot = nil
-        }
-
-        if state.head != head {
-            if plan.detached {
-                try git.check(["push", "-q", "-f", remote(path), "\(head):refs/git-sprite/head"], what: "the tunnel push")
-                if state.dirtyTree == nil {
-                    try remoteRun(["git", "checkout", "-q", "--detach", head], in: path, what: "checking out \(head)")
-                } else {
-                    notes.append("\(label): the sprite has uncommitted changes in \(path); HEAD was not moved")
-                }
-            } else {
-                if state.branch != branch && state.head != nil {
-                    // a clone of the default branch, or a checkout the agent made
-                    _ = try? api.run(sprite, ["git", "checkout", "-q", branch], directory: path)
-                }
-                let r = try git.run(["push", "-q", remote(path), "\(head):refs/heads/\(branch)"])
-                if r.status != 0 {
-                    if r.stderr.contains("non-fast-forward") || r.stderr.contains("fetch first")
-                        || r.stderr.contains("[rejected]") {
-                        try git.check(["fetch", "-q", remote(path), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
-                                      what: "fetching the sprite's commits")
-                        notes.append("\(label): the sprite's \(branch) has commits you do not have; they are now in "
-                                     + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then "
-                                     + "git sprite up")
-                    } else if r.stderr.contains("updateInstead") || r.stderr.contains("Working directory has")
-                                || r.stderr.contains("working tree") {
-                        notes.append("\(label): the sprite has uncommitted changes in \(path); your new commits "
-                                     + "were not applied there")
-                    } else {
-                        throw SpriteError("pushing \(label) through the tunnel failed: \(Self.reason(r.stderr))",
-                                          hints: ["run git sprite up again; add -v to see each request"],
-                                          detail: r.stderr)
-                    }
-                } else if state.branch != branch {
-                    try remoteRun(["git", "checkout", "-q", branch], in: path, what: "checking out \(branch)")
-                }
+                try remoteRun(["sh", "-c", "git init -q -b \"$2\" \"$1\" && git -C \"$1\" config receive.denyCurrentBranch updateInstead",
+                               "sh", path, branch], what: "creating \(path)")
+                state = Probe(exists: true)
             }
         }
 
-        if !noChanges && !plan.changes.isClean {
-            let snapshot = try git.snapshotCommit()
-            let now = try probe(path)
-            if now.dirtyTree == snapshot.tree {
+        // one push: the branch (when it moved) and the snapshot (when the sprite lacks it)
+        var refspecs: [String] = []
+        let moveHead = state.head != head
+        if moveHead {
+            refspecs.append(plan.detached ? "+\(head):refs/git-sprite/head" : "\(head):refs/heads/\(branch)")
+            if !plan.detached && state.branch != branch && state.head != nil {
+                // a clone of the default branch, or a checkout the agent made
+                _ = try? api.run(sprite, ["git", "checkout", "-q", branch], directory: path)
+            }
+        }
+        var applySnapshot = false
+        if let snapshot {
+            if state.dirtyTree == snapshot.tree {
                 // already there from an earlier run
-            } else if now.dirtyTree != nil {
+            } else if state.dirtyTree != nil {
                 notes.append("\(label): the sprite has its own uncommitted changes in \(path); your uncommitted "
                              + "changes were not applied")
-            } else if now.head == head {
-                try git.check(["push", "-q", "-f", remote(path), "\(snapshot.commit):refs/git-sprite/snapshot"],
-                              what: "sending uncommitted changes")
-                try remoteRun(["sh", "-c", "git read-tree -m -u HEAD \"$1\" && git reset -q && git config gitsprite.snapshot \"$2\"",
-                               "sh", snapshot.commit, snapshot.tree], in: path, what: "applying uncommitted changes")
+            } else {
+                refspecs.append("+\(snapshot.commit):refs/git-sprite/snapshot")
+                applySnapshot = true
             }
+        }
+        var headLanded = !moveHead
+        if !refspecs.isEmpty {
+            try policyApplied()
+            let r = try git.run(["push", "-q", "--atomic", remote(path)] + refspecs)
+            if r.status == 0 {
+                headLanded = true
+            } else if r.stderr.contains("non-fast-forward") || r.stderr.contains("fetch first") || r.stderr.contains("[rejected]") {
+                try git.check(["fetch", "-q", remote(path), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
+                              what: "fetching the sprite's commits")
+                notes.append("\(label): the sprite's \(branch) has commits you do not have; they are now in "
+                             + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then "
+                             + "git sprite up")
+                applySnapshot = false
+            } else if r.stderr.contains("updateInstead") || r.stderr.contains("Working directory has")
+                        || r.stderr.contains("working tree") {
+                notes.append("\(label): the sprite has uncommitted changes in \(path); your new commits "
+                             + "were not applied there")
+                applySnapshot = false
+            } else {
+                throw SpriteError("pushing \(label) through the tunnel failed: \(Self.reason(r.stderr))",
+                                  hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
+            }
+        }
+        if headLanded && moveHead && (plan.detached || state.branch != branch) {
+            try remoteRun(plan.detached ? ["git", "checkout", "-q", "--detach", head] : ["git", "checkout", "-q", branch],
+                          in: path, what: "checking out \(plan.detached ? head : branch)")
+        }
+        if applySnapshot, headLanded, let snapshot {
+            try remoteRun(["sh", "-c", "git read-tree -m -u HEAD \"$1\" && git reset -q && git config gitsprite.snapshot \"$2\"",
+                           "sh", snapshot.commit, snapshot.tree], in: path, what: "applying uncommitted changes")
         }
 
         try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)

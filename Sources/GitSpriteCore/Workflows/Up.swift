@@ -123,15 +123,36 @@ public enum UpWorkflow {
         do {
             // 1. create or resume
             let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
-                let found = try ensureSprite(api, plan: plan, repoID: repoID, settings: settings)
+                // a sprite this repository made before is looked up first; a new one created first
+                let found = try ensureSprite(api, plan: plan, repoID: repoID, settings: settings,
+                                             createFirst: plan.nameSource != .recorded)
                 return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
             }
             result.created = created
             result.url = sprite.url ?? ""
-            // 2. network policy before any code or secret goes in
-            try reporter.step("policy") { () -> ((), String) in
-                try api.setNetworkPolicy(plan.spriteName, rules: policyRules(settings))
-                return ((), settings.networkPolicy)
+            // 2. network policy, applied before any code goes in: it runs while the repos are
+            // looked at, and every clone or push waits for it
+            let policyDone = DispatchSemaphore(value: 0)
+            var policyError: Error?
+            let policyStart = Date()
+            DispatchQueue.global().async {
+                do {
+                    try api.setNetworkPolicy(plan.spriteName, rules: policyRules(settings))
+                } catch {
+                    policyError = error
+                }
+                policyDone.signal()
+            }
+            let policyLock = NSLock()
+            var policyChecked = false
+            let policyApplied: () throws -> Void = {
+                policyLock.lock()
+                defer { policyLock.unlock() }
+                if !policyChecked {
+                    policyDone.wait()
+                    policyChecked = true
+                }
+                if let policyError { throw policyError }
             }
             // 3. code, every repo at once
             let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
@@ -146,7 +167,8 @@ public enum UpWorkflow {
                 do {
                     let label = local[i].0.mount.map { "code (\($0))" } ?? "code"
                     let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
-                        let s = try shipper.ship(local[i].0, localPath: local[i].1.workdir ?? local[i].0.localPath)
+                        let s = try shipper.ship(local[i].0, localPath: local[i].1.workdir ?? local[i].0.localPath,
+                                                 spriteIsNew: created, policyApplied: policyApplied)
                         return (s, "\(s.method) → \(s.spritePath)")
                     }
                     lock.lock(); shipped[i] = s; lock.unlock()
@@ -154,6 +176,8 @@ public enum UpWorkflow {
                     lock.lock(); failures.append(error); lock.unlock()
                 }
             }
+            try policyApplied()
+            _ = try reporter.step("policy") { ((), "\(settings.networkPolicy) (\(Int(Date().timeIntervalSince(policyStart) * 1000)) ms, alongside)") }
             if let first = failures.first { throw first }
             result.repos = shipped.compactMap { $0 }
             for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }
@@ -192,8 +216,8 @@ public enum UpWorkflow {
     /// Finds the branch's sprite or creates it; a sprite of that name that is not this
     /// repository's is never taken over.
     static func ensureSprite(_ api: SpritesClient, plan: WorkspacePlan, repoID: String,
-                             settings: Settings) throws -> (Sprite, Bool) {
-        if let existing = try api.getSprite(plan.spriteName) {
+                             settings: Settings, createFirst: Bool = true) throws -> (Sprite, Bool) {
+        if !createFirst, let existing = try api.getSprite(plan.spriteName) {
             let labels = existing.labels ?? []
             guard labels.contains(SpriteLabels.marker), SpriteLabels.value("repo", in: labels) == repoID else {
                 throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
@@ -206,8 +230,14 @@ public enum UpWorkflow {
         do {
             return (try api.createSprite(spec), true)
         } catch APIError.http(let f) where f.status == 409 || f.status == 400 {
-            // created concurrently (or by an earlier run whose answer was lost): check it is ours
-            return (try ensureSprite(api, plan: plan, repoID: repoID, settings: settings).0, false)
+            // it exists (an earlier run, or one whose answer was lost): resume it if it is ours
+            guard let existing = try api.getSprite(plan.spriteName) else { throw APIError.http(f) }
+            let labels = existing.labels ?? []
+            guard labels.contains(SpriteLabels.marker), SpriteLabels.value("repo", in: labels) == repoID else {
+                throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
+                                  hints: ["choose another name: git sprite up --name <name>"])
+            }
+            return (existing, false)
         }
     }
 
