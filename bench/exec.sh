@@ -6,12 +6,8 @@
 set -euo pipefail
 bin="$(cd "${1:?usage: bench/exec.sh BIN_DIR}" && pwd)"
 bash "$(dirname "$0")/../scripts/deps.sh" hyperfine python3
-work="$(mktemp -d "${TMPDIR:-/tmp}/git-sprite-bench.XXXXXX")"
-"$bin/sprite-host" serve --listen 127.0.0.1:0 --root "$work/host" > "$work/url" 2> "$work/host.log" &
-host_pid=$!
-trap 'kill $host_pid 2>/dev/null; wait $host_pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-export SPRITES_API_URL="$(head -1 "$work/url")" SPRITES_TOKEN="$(cat "$work/host/token")"
+source "$(dirname "$0")/lib.sh"
+start_host "$bin"
 curl -fsS -X POST -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites" -d '{"name":"bench"}' >/dev/null
 export PATH="$bin:$PATH"
 git-sprite exec bench --dir /tmp -- true   # creates the sprite's PID namespace

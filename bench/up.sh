@@ -6,12 +6,8 @@
 set -euo pipefail
 bin="$(cd "${1:?usage: bench/up.sh BIN_DIR}" && pwd)"
 bash "$(dirname "$0")/../scripts/deps.sh" python3 time
-work="$(mktemp -d "${TMPDIR:-/tmp}/git-sprite-bench.XXXXXX")"
-"$bin/sprite-host" serve --listen 127.0.0.1:0 --root "$work/host" --test-hooks > "$work/url" 2> "$work/host.log" &
-host_pid=$!
-trap 'kill $host_pid 2>/dev/null; wait $host_pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-export SPRITES_API_URL="$(head -1 "$work/url")" SPRITES_TOKEN="$(cat "$work/host/token")"
+source "$(dirname "$0")/lib.sh"
+start_host "$bin" --test-hooks
 export PATH="$bin:$PATH" HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
 export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
 mkdir -p "$HOME"

@@ -19,10 +19,8 @@ public enum AttachWorkflow {
                               hints: ["see the agent's output instead: git sprite exec -- tmux -S \(Agent.socket) capture-pane -p",
                                       "or print the equivalent command: git sprite attach --print"])
         }
-        let repo = try? RepositoryLocator.primary(context)
-        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
-        let connection = try Connection(settings: settings, context: context)
-        let name = try SpriteResolver.resolve(argument, context, repository: repo, settings: settings)
+        let target = try SpriteTarget(context, sprite: argument)
+        let (connection, name) = (target.connection, target.name)
         var rows: UInt16 = 24, cols: UInt16 = 80
         _ = git_sprite_window_size(STDOUT_FILENO, &rows, &cols)
         let request = ExecRequest(command: ["tmux", "-S", Agent.socket, "attach", "-t", "=" + name],
@@ -81,14 +79,7 @@ public enum AttachWorkflow {
             }
             switch event {
             case .stdout(let d), .stderr(let d):
-                d.withUnsafeBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                        if n <= 0 { break }
-                        offset += n
-                    }
-                }
+                writeAll(STDOUT_FILENO, d)
             case .exit(let code):
                 stream.close()
                 return code

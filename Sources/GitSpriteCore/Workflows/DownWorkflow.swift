@@ -5,12 +5,9 @@ import SpritesAPI
 /// `git sprite down`: stop the agent, then park or destroy the sprite.
 public enum DownWorkflow {
     public static func run(_ context: Context, sprite argument: String?, destroy: Bool) throws -> String {
-        let repo = try? RepositoryLocator.primary(context)
-        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
-        for warning in settings.warnings { context.terminal.warn(warning) }
-        let connection = try Connection(settings: settings, context: context)
-        let name = try SpriteResolver.resolve(argument, context, repository: repo, settings: settings)
-        return try connection.perform { api in
+        let target = try SpriteTarget(context, sprite: argument)
+        let (repo, settings, name) = (target.repository, target.settings, target.name)
+        return try target.connection.perform { api in
             guard try api.getSprite(name) != nil else {
                 throw SpriteError("sprite '\(name)' does not exist", hints: ["list sprites: git sprite status"])
             }

@@ -34,11 +34,8 @@ public enum SpriteResolver {
 public enum ExecWorkflow {
     public static func run(_ context: Context, sprite argument: String?, command: [String],
                            directory: String?) throws -> Int32 {
-        let repo = try? RepositoryLocator.primary(context)
-        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
-        for warning in settings.warnings { context.terminal.warn(warning) }
-        let connection = try Connection(settings: settings, context: context)
-        let name = try SpriteResolver.resolve(argument, context, repository: repo, settings: settings)
+        let target = try SpriteTarget(context, sprite: argument)
+        let (connection, name) = (target.connection, target.name)
         let stdinIsTerminal = isatty(STDIN_FILENO) == 1
         let request = ExecRequest(command: command, directory: directory ?? PlanBuilder.workspacePath,
                                   stdin: !stdinIsTerminal)
