@@ -14,6 +14,14 @@ public enum GitSpriteMain {
             // help, --version and usage errors (exit 64), as swift-argument-parser renders them
             GitSprite.exit(withError: error)
         }
+        // Ctrl-C: nothing of ours needs undoing (every command converges when run again), so
+        // say so and exit with the "cancelled" status; children in our process group stop too
+        signal(SIGINT) { _ in
+            restoreTerminal()
+            let message = "\ninterrupted; run the command again to finish\n"
+            _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            _exit(ExitStatus.cancelled.rawValue)
+        }
         let args = CommandLine.arguments
         let verbose = args.contains("-v") || args.contains("--verbose") || env["GIT_SPRITE_TRACE"] == "1"
         do {

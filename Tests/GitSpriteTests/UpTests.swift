@@ -268,3 +268,37 @@ struct AttachTests {
         #expect(noTerminal.stderr.hasPrefix("error: git sprite attach needs a terminal"))
     }
 }
+
+@Suite("git sprite up: interruptions and hostile names")
+struct UpInterruptionTests {
+    @Test func ctrlCStopsUpWithStatus2AndARerunConverges() throws {
+        let w = try UpWorkspace()
+        // interrupt at several points of the run; every re-run must finish the job
+        for delay in ["0.2", "0.5", "0.9"] {
+            let script = "git sprite up --no-agent & pid=$!; sleep \(delay); kill -INT $pid; wait $pid; echo \"status=$?\""
+            let r = try w.s.run("sh", ["-c", script], in: w.app, env: w.env)
+            #expect(r.stdout.contains("status=2") || r.stdout.contains("status=0"), "\(r.stdout) \(r.stderr)")
+            if r.stdout.contains("status=2") { #expect(r.stderr.contains("interrupted; run the command again to finish")) }
+        }
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try w.host.client().listSprites().map(\.name) == ["app-main"])
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+        #expect(try w.remote("cat workspace/README") == "hello, changed")
+    }
+
+    @Test func aBranchFullOfShellMetacharactersShipsAndNothingExecutes() throws {
+        let w = try UpWorkspace()
+        let branch = "feat/$(touch${IFS}/tmp/gs-pwned)`touch${IFS}x`;&|"
+        #expect(try w.s.run("git", ["checkout", "-q", "-b", branch], in: w.app).status == 0)
+        let r = try w.up(["--no-agent", "-q"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let name = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(name.range(of: "^app-feat-touch-ifs-tmp-gs-pwned-touch-ifs-x-[0-9a-f]{6}$", options: .regularExpression) != nil,
+                "\(name)")
+        #expect(try w.remote("git -C workspace symbolic-ref --short HEAD", sprite: name) == branch)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/gs-pwned"))
+        #expect(!FileManager.default.fileExists(atPath: w.app + "/x"))
+        #expect(try w.remote("ls /tmp /home/sprite | grep -c -e gs-pwned -e '^x$' || true", sprite: name) == "0")
+    }
+}

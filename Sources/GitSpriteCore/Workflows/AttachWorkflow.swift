@@ -89,3 +89,8 @@ public enum AttachWorkflow {
         }
     }
 }
+
+/// Puts the terminal back if `attach` changed it; safe to call from a signal handler.
+public func restoreTerminal() {
+    git_sprite_restore_terminal()
+}

@@ -48,10 +48,39 @@ struct Shipper {
             ?? lines.last ?? "unknown error"
     }
 
-    /// Runs a command in the sprite and fails with its last stderr line.
+    /// How long a sprite may take to answer its first command (a cold wake, a new VM).
+    static let readyTimeout: TimeInterval = 120
+
+    /// Runs a command in the sprite and fails with its last stderr line. The first command a
+    /// run sends doubles as the readiness check: while the sprite cannot take commands yet it
+    /// is retried with short backoff (no fixed sleeps), for up to two minutes.
     @discardableResult
     func remoteRun(_ argv: [String], in dir: String = "/home/sprite", what: String) throws -> String {
-        let r = try api.run(sprite, argv, directory: dir)
+        let deadline = Date().addingTimeInterval(Self.readyTimeout)
+        var delay = 0.1
+        var result: (status: Int32, stdout: Data, stderr: Data)?
+        while result == nil {
+            do {
+                result = try api.run(sprite, argv, directory: dir)
+            } catch let e as APIError {
+                let retriable: Bool
+                switch e {
+                case .transport: retriable = true
+                case .http(let f): retriable = f.status == 502 || f.status == 503 || f.status == 504
+                default: retriable = false
+                }
+                guard retriable else { throw e }
+                guard Date().addingTimeInterval(delay) < deadline else {
+                    throw SpriteError("Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
+                                      hints: ["check the sprite: git sprite status",
+                                              "run git sprite up again; it resumes where it stopped"],
+                                      detail: e.description)
+                }
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
+            }
+        }
+        let r = result!
         guard r.status == 0 else {
             let err = String(decoding: r.stderr, as: UTF8.self)
             let last = err.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
