@@ -302,3 +302,53 @@ struct UpInterruptionTests {
         #expect(try w.remote("ls /tmp /home/sprite | grep -c -e gs-pwned -e '^x$' || true", sprite: name) == "0")
     }
 }
+
+@Suite("git sprite up: agent environment and remotes")
+struct UpAgentEnvironmentTests {
+    @Test func agentEnvironmentIsForwardedWithoutEverBeingShown() throws {
+        let w = try UpWorkspace()
+        try w.s.git("config", "sprite.agent.env", "ANTHROPIC_API_KEY", in: w.app)
+        try w.s.git("config", "sprite.agent.command",
+                    "sh -c 'printf %s \"$ANTHROPIC_API_KEY\" > /home/sprite/agent-key; exec sleep 100000'", in: w.app)
+        let secret = "sk-ant-test-9f8e7d6c5b4a"
+        let r = try w.up(["--json", "-v"], extra: ["ANTHROPIC_API_KEY": secret, "GIT_SPRITE_TRACE": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(eventually { (try? w.remote("cat agent-key")) == secret })
+        #expect(!r.stdout.contains(secret) && !r.stderr.contains(secret))
+        #expect(r.stderr.contains("trace: > PUT"))  // traces were on, and still no secret
+        let ps = try w.remote("ps -eo args")
+        #expect(!ps.contains(secret))
+    }
+
+    @Test func aRemoteTheSpriteCanReachIsClonedAndOnlyLocalCommitsTunnel() throws {
+        let w = try UpWorkspace()
+        // serve the app's bare remote over HTTP on loopback, reachable from this machine and the sprite
+        let bare = w.s.path("remotes/app.git")
+        try w.s.git("update-server-info", in: bare)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", w.s.path("remotes")]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = out
+        try server.run()
+        defer { server.terminate() }
+        var banner = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !banner.contains("port "), Date() < deadline {
+            banner += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let port = try #require(banner.split(separator: " ").drop { $0 != "port" }.dropFirst().first.map(String.init))
+        try w.s.git("remote", "set-url", "origin", "http://127.0.0.1:\(port)/app.git", in: w.app)
+        try w.s.git("fetch", "-q", "origin", in: w.app)
+        let plan = try w.s.sprite(["plan", "--json"], in: w.app, env: w.env).json()
+        #expect(plan[path: "primary.transport.method"] as? String == "clone+tunnel")
+        #expect(plan[path: "primary.transport.localCommits"] as? Int == 2)
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("this repository: cloning"))  // no fallback note: the clone worked
+        #expect(try w.remote("git -C workspace remote get-url origin") == "http://127.0.0.1:\(port)/app.git")
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+        #expect(try w.remote("git -C workspace rev-parse origin/main") == (try w.s.git("rev-parse", "origin/main", in: w.app)))
+    }
+}

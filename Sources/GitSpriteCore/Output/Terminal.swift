@@ -33,6 +33,12 @@ public final class Terminal: @unchecked Sendable {
         fputs(text + "\n", stderr)
     }
 
+    /// Replaces the current stderr line (progress on a terminal); an empty text clears it.
+    public func redraw(_ text: String) {
+        fputs("\r\u{1b}[2K" + text, stderr)
+        fflush(stderr)
+    }
+
     /// `warning: …` on stderr.
     public func warn(_ text: String) {
         fputs(paint("warning:", "33") + " " + text + "\n", stderr)

@@ -67,28 +67,72 @@ public struct UpResult: Sendable {
     }
 }
 
-/// Reports progress on stderr: one line per finished step, only when stderr is a terminal.
+/// Reports progress on stderr, only when stderr is a terminal: a spinner line naming the
+/// running steps with their elapsed time, redrawn at most every 200 ms, and one line per
+/// finished step with its time.
 final class StepReporter: @unchecked Sendable {
     private let terminal: Terminal
     private let lock = NSLock()
     private(set) var steps: [UpResult.Step] = []
+    private var running: [String: Date] = [:]
+    private var spinner: Thread?
+    private var stopped = false
     let quiet: Bool
+    private var live: Bool { terminal.stderrIsTTY && !quiet }
 
     init(terminal: Terminal, quiet: Bool) {
         self.terminal = terminal
         self.quiet = quiet
+        if live {
+            let t = Thread { [weak self] in self?.spin() }
+            spinner = t
+            t.start()
+        }
+    }
+
+    private func spin() {
+        let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+        var i = 0
+        while true {
+            Thread.sleep(forTimeInterval: 0.2)
+            lock.lock()
+            if stopped { lock.unlock(); return }
+            let now = Date()
+            let text = running.sorted { $0.value < $1.value }
+                .map { String(format: "%@ %.1fs", $0.key, now.timeIntervalSince($0.value)) }.joined(separator: ", ")
+            if !text.isEmpty { terminal.redraw("\(frames[i % frames.count]) \(text)") }
+            lock.unlock()
+            i += 1
+        }
+    }
+
+    /// Stops the spinner and clears its line.
+    func finish() {
+        lock.lock()
+        stopped = true
+        if live { terminal.redraw("") }
+        lock.unlock()
     }
 
     func step<T>(_ name: String, _ body: () throws -> (T, String)) throws -> T {
         let start = Date()
+        lock.lock()
+        running[name] = start
+        lock.unlock()
+        defer {
+            lock.lock()
+            running.removeValue(forKey: name)
+            lock.unlock()
+        }
         let (value, detail) = try body()
         let seconds = Date().timeIntervalSince(start)
         lock.lock()
         steps.append(.init(name: name, seconds: seconds, detail: detail))
-        lock.unlock()
-        if terminal.stderrIsTTY && !quiet {
+        if live {
+            terminal.redraw("")
             terminal.note(String(format: "✓ %@ %@ (%.1fs)", name, detail, seconds))
         }
+        lock.unlock()
         return value
     }
 }
@@ -116,6 +160,7 @@ public enum UpWorkflow {
         }
         let connection = try Connection(settings: settings, context: context)
         let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet)
+        defer { reporter.finish() }
         var result = UpResult()
         result.spriteName = plan.spriteName
         let repoID = builder.repositoryID()
@@ -134,13 +179,15 @@ public enum UpWorkflow {
             // looked at, and every clone or push waits for it
             let policyDone = DispatchSemaphore(value: 0)
             var policyError: Error?
-            let policyStart = Date()
+            var policySeconds = 0.0
             DispatchQueue.global().async {
+                let start = Date()
                 do {
                     try api.setNetworkPolicy(plan.spriteName, rules: policyRules(settings))
                 } catch {
                     policyError = error
                 }
+                policySeconds = Date().timeIntervalSince(start)
                 policyDone.signal()
             }
             let policyLock = NSLock()
@@ -177,7 +224,9 @@ public enum UpWorkflow {
                 }
             }
             try policyApplied()
-            _ = try reporter.step("policy") { ((), "\(settings.networkPolicy) (\(Int(Date().timeIntervalSince(policyStart) * 1000)) ms, alongside)") }
+            _ = try reporter.step("policy") {
+                ((), "\(settings.networkPolicy) (applied in \(Int(policySeconds * 1000)) ms, alongside the code)")
+            }
             if let first = failures.first { throw first }
             result.repos = shipped.compactMap { $0 }
             for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }

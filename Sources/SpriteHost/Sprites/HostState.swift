@@ -39,6 +39,7 @@ final class HostState: @unchecked Sendable {
         }
         let idFile = config.root + "/host-id"
         try FileManager.default.createDirectory(atPath: config.root + "/sprites", withIntermediateDirectories: true)
+        chmod(config.root, 0o700)
         var id = (try? String(contentsOfFile: idFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         if id?.isEmpty ?? true {
             id = UUID().uuidString.lowercased()
@@ -95,7 +96,9 @@ final class HostState: @unchecked Sendable {
 
     private func persist(_ record: SpriteRecord) throws {
         let data = try Self.encoder.encode(record)
-        try data.write(to: URL(fileURLWithPath: layout(record.name).record), options: .atomic)
+        let path = layout(record.name).record
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        chmod(path, 0o600)  // service definitions may hold forwarded secrets
     }
 
     private func statusChanged(_ name: String, _ status: String) {

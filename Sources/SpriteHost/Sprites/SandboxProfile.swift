@@ -15,8 +15,8 @@ struct SandboxProfile: Sendable {
     static let systemDirectories = ["usr", "etc", "opt", "var", "srv", "sys", "bin", "sbin", "lib", "lib32",
                                     "lib64", "libx32"]
 
-    /// bwrap's arguments, then `--`, then the command.
-    func argv(command: [String], directory: String, environment: [String]) -> [String] {
+    /// bwrap's arguments, then `--`, then the command. Spawn it with the sprite's environment.
+    func argv(command: [String], directory: String) -> [String] {
         var args = [bwrap]
         for name in Self.systemDirectories {
             let path = "/" + name
@@ -32,12 +32,9 @@ struct SandboxProfile: Sendable {
                  "--bind", layout.tmp, "/tmp", "--bind", layout.dot, "/.sprite",
                  "--tmpfs", "/root"]
         if blockNetwork { args.append("--unshare-net") }
-        args += ["--die-with-parent", "--chdir", directory, "--clearenv"]
-        for entry in environment {
-            guard let eq = entry.firstIndex(of: "=") else { continue }
-            args += ["--setenv", String(entry[..<eq]), String(entry[entry.index(after: eq)...])]
-        }
-        args.append("--")
+        // the environment reaches the command through bwrap's own environment (the process
+        // is spawned with exactly `environment`), never as arguments anyone can read in ps
+        args += ["--die-with-parent", "--chdir", directory, "--"]
         return args + command
     }
 }

@@ -184,7 +184,7 @@ final class SpriteRuntime: @unchecked Sendable {
                                   maxRunAfterDisconnect: maxRunAfterDisconnect)
         let env = environment(extra, tty: tty)
         let prefix = try namespacePrefix()
-        let full = prefix + sandbox(joined: !prefix.isEmpty).argv(command: argv, directory: directory, environment: env)
+        let full = prefix + sandbox(joined: !prefix.isEmpty).argv(command: argv, directory: directory)
         try session.start(argv: full, environment: env, rows: rows, cols: cols) { [weak self] s, _ in
             self?.removeSession(s.id)
         }
@@ -242,7 +242,7 @@ final class SpriteRuntime: @unchecked Sendable {
             let dir = spec.dir ?? "/home/sprite"
             let prefix = try self.namespacePrefix()
             let argv = prefix + self.sandbox(joined: !prefix.isEmpty)
-                .argv(command: [spec.cmd] + spec.args, directory: dir, environment: env)
+                .argv(command: [spec.cmd] + spec.args, directory: dir)
             return try SpawnedProcess(argv: argv, environment: env, directory: nil, tty: false,
                                       onOutput: output, onExit: exit)
         }
