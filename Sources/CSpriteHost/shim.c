@@ -34,6 +34,9 @@ int sprite_spawn(const char *path, char *const argv[], char *const envp[], const
         posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
         posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
     }
+    /* nothing of the host (its listening and client sockets, other sprites' pipes) may leak
+     * into a sprite: a child holding a client's socket keeps that connection open forever */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     rc = posix_spawn(pid, path, &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);

@@ -22,6 +22,17 @@ struct HostAPITests {
         #expect(String(decoding: pwd.stdout, as: UTF8.self) == "/home/sprite\n")
     }
 
+    @Test func theFirstBytesACommandWritesAreNeverLost() throws {
+        // output written before the client's subscription existed used to vanish now and then
+        // (a git advertisement lost meant a push that hung); the owner now subscribes first
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "early"))
+        let outputs = try (0..<40).map { i in String(decoding: try api.run("early", ["echo", "early-\(i)"]).stdout, as: UTF8.self) }
+        #expect(outputs == (0..<40).map { "early-\($0)\n" })
+    }
+
     @Test func fiveMegabytesOfStdinComeBackByteIdentical() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))

@@ -115,10 +115,9 @@ enum ExecRoutes {
             var p = try ExecParameters(Query(request), runtime: runtime)
             p.tty = false
             let input = p.stdin ? try await bodyData(request) : Data()
-            let session = try runtime.startSession(
+            let (session, (key, events)) = try runtime.startSession(
                 command: p.command, path: p.path, environment: p.environment, directory: p.directory,
                 tty: false, rows: 24, cols: 80, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
-            let (key, events) = session.subscribe(replay: true)
             if !input.isEmpty { session.process?.write(input) }
             session.process?.closeStdin()
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { w in
@@ -161,11 +160,11 @@ enum ExecRoutes {
                 return
             }
             let p = try ExecParameters(q, runtime: runtime)
-            let session = try runtime.startSession(
+            let (session, subscription) = try runtime.startSession(
                 command: p.command, path: p.path, environment: p.environment, directory: p.directory, tty: p.tty,
                 rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
             try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
-                            stdin: p.stdin, dropAfterMs: drop)
+                            stdin: p.stdin, dropAfterMs: drop, subscription: subscription)
         })
 
         router.ws("/v1/sprites/:name/exec/:id", shouldUpgrade: { _, context in
@@ -185,9 +184,13 @@ enum ExecRoutes {
     /// Relays one client and one session: `session_info`, scrollback when attaching, live
     /// output, stdin, resize and signals, then the exit message and a normal close.
     static func serve(_ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
-                      outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?) async throws {
+                      outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?,
+                      subscription: (UUID, AsyncStream<SessionEvent>)? = nil) async throws {
         runtime.connect()
         defer { runtime.disconnect() }
+        // the owner's subscription predates the process; an attach replays the scrollback
+        let (key, events) = subscription ?? session.subscribe(replay: !owner)
+        defer { session.unsubscribe(key) }
         let info: [String: Any] = [
             "type": "session_info", "session_id": session.id, "command": session.command,
             "created": Int(session.created.timeIntervalSince1970), "cols": 0, "rows": 0, "is_owner": owner,
@@ -197,8 +200,6 @@ enum ExecRoutes {
                               as: UTF8.self)
         try await outbound.write(.text(infoText))
         if owner && !stdin && !session.tty { session.process?.closeStdin() }
-        let (key, events) = session.subscribe(replay: !owner)
-        defer { session.unsubscribe(key) }
         let tty = session.tty
 
         try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -173,9 +173,12 @@ final class SpriteRuntime: @unchecked Sendable {
         return [nsenter, "-t", String(inner), "-p", "-m", "--"]
     }
 
-    /// Starts a command in the sandbox as a session.
+    /// Starts a command in the sandbox as a session. The owner's subscription is made before
+    /// the process starts, so not one byte of early output (a git advertisement, a prompt) is
+    /// lost to the client that asked for it.
     func startSession(command: [String], path: String?, environment extra: [String], directory: String,
-                      tty: Bool, rows: UInt16, cols: UInt16, maxRunAfterDisconnect: TimeInterval?) throws -> ExecSession {
+                      tty: Bool, rows: UInt16, cols: UInt16, maxRunAfterDisconnect: TimeInterval?)
+        throws -> (ExecSession, owner: (UUID, AsyncStream<SessionEvent>)) {
         wake()
         let argv0 = path ?? command.first ?? "bash"
         var argv = command.isEmpty ? [argv0] : command
@@ -185,13 +188,14 @@ final class SpriteRuntime: @unchecked Sendable {
         let env = environment(extra, tty: tty)
         let prefix = try namespacePrefix()
         let full = prefix + sandbox(joined: !prefix.isEmpty).argv(command: argv, directory: directory)
+        let owner = session.subscribe(replay: false)
         try session.start(argv: full, environment: env, rows: rows, cols: cols) { [weak self] s, _ in
             self?.removeSession(s.id)
         }
         lock.lock()
         sessions[session.id] = session
         lock.unlock()
-        return session
+        return (session, owner)
     }
 
     private func removeSession(_ id: String) {
