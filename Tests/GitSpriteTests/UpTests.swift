@@ -206,13 +206,26 @@ struct UpFaultTests {
         #expect(try w.remote("cat workspace/README") == "hello, changed")
     }
 
-    @Test func aHostRestartBetweenRunsConverges() throws {
+    @Test func aHostRestartedMidUpConverges() throws {
         var w: UpWorkspace? = try UpWorkspace()
-        #expect(try w!.up(["--no-agent"]).status == 0)
         let root = w!.host.root
         let s = w!.s
         let app = w!.app
+        let env = w!.env
+        // start an up, then take the host away under it
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        up.arguments = ["git", "sprite", "up", "--no-agent"]
+        up.currentDirectoryURL = URL(fileURLWithPath: app)
+        up.environment = s.environment.merging(env) { $1 }
+        up.standardOutput = FileHandle.nullDevice
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        Thread.sleep(forTimeInterval: 0.4)
         w = nil  // stops the host (the sandbox stays: s holds it)
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { up.waitUntilExit(); finished.signal() }
+        #expect(finished.wait(timeout: .now() + 60) == .success)
         let again = try LocalHost(root: root)
         let r = try s.sprite(["up", "--no-agent"], in: app, env: ["SPRITES_TOKEN": again.token, "SPRITES_API_URL": again.url])
         #expect(r.status == 0, "\(r.stderr)")

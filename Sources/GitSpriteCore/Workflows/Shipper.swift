@@ -6,7 +6,26 @@ import SpritesAPI
 /// can, push what the remote lacks through the tunnel (`git-remote-sprite`), land uncommitted
 /// work as uncommitted changes, and tunnel submodules. Each step looks first, so re-runs
 /// converge and ship only what is new.
+/// Whether the sprite has answered a command in this run (shared by the concurrent shippers).
+final class Readiness: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answered = false
+
+    var confirmed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return answered
+    }
+
+    func confirm() {
+        lock.lock()
+        answered = true
+        lock.unlock()
+    }
+}
+
 struct Shipper {
+    let readiness = Readiness()
     let context: Context
     let connection: Connection
     let sprite: String
@@ -51,9 +70,9 @@ struct Shipper {
     /// How long a sprite may take to answer its first command (a cold wake, a new VM).
     static let readyTimeout: TimeInterval = 120
 
-    /// Runs a command in the sprite and fails with its last stderr line. The first command a
-    /// run sends doubles as the readiness check: while the sprite cannot take commands yet it
-    /// is retried with short backoff (no fixed sleeps), for up to two minutes.
+    /// Runs a command in the sprite and fails with its last stderr line. Until the sprite has
+    /// answered once in this run, commands double as the readiness check: while it cannot take
+    /// them yet they are retried with short backoff (no fixed sleeps), for up to two minutes.
     @discardableResult
     func remoteRun(_ argv: [String], in dir: String = "/home/sprite", what: String) throws -> String {
         let deadline = Date().addingTimeInterval(Self.readyTimeout)
@@ -65,11 +84,14 @@ struct Shipper {
             } catch let e as APIError {
                 let retriable: Bool
                 switch e {
-                case .transport: retriable = true
+                case .transport(let detail):
+                    // a refused connection means the API itself is down: say so at once
+                    retriable = !(detail.contains("Couldn't connect") || detail.contains("Connection refused"))
                 case .http(let f): retriable = f.status == 502 || f.status == 503 || f.status == 504
                 default: retriable = false
                 }
-                guard retriable else { throw e }
+                // only until the sprite first answers: later failures are real and fail fast
+                guard retriable, !readiness.confirmed else { throw e }
                 guard Date().addingTimeInterval(delay) < deadline else {
                     throw SpriteError("Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
                                       hints: ["check the sprite: git sprite status",
@@ -80,6 +102,7 @@ struct Shipper {
                 delay = min(delay * 2, 5)
             }
         }
+        readiness.confirm()
         let r = result!
         guard r.status == 0 else {
             let err = String(decoding: r.stderr, as: UTF8.self)
