@@ -133,6 +133,18 @@ public final class ExecStream: @unchecked Sendable {
         }
     }
 
+    /// Hands output to the callbacks until the command exits; returns its exit status.
+    public func relay(stdout: (Data) -> Void, stderr: (Data) -> Void) throws -> Int32 {
+        while true {
+            switch try next() {
+            case .stdout(let d): stdout(d)
+            case .stderr(let d): stderr(d)
+            case .exit(let code): return code
+            case .info: continue
+            }
+        }
+    }
+
     /// Closes the socket normally; a running TTY session stays alive to be re-attached.
     public func close() {
         try? socket.close(code: 1000)
@@ -200,14 +212,7 @@ extension SpritesClient {
             try? stream.closeStdin()
         }
         pump.start()
-        while true {
-            switch try stream.next() {
-            case .stdout(let d): stdout(d)
-            case .stderr(let d): stderr(d)
-            case .exit(let code): return code
-            case .info: continue
-            }
-        }
+        return try stream.relay(stdout: stdout, stderr: stderr)
     }
 
     /// Runs a command and collects its output (for short commands).

@@ -13,19 +13,7 @@ private struct Workspace {
     init() throws {
         let s = try Sandbox()
         sandbox = s
-        try s.makeRemote("inner")
-        try s.makeRemote("lib")
-        let libSeed = s.path("seed/lib")
-        try s.git("submodule", "add", "-q", "../inner.git", "vendor/inner", in: libSeed)
-        try s.git("commit", "-q", "-m", "add inner", in: libSeed)
-        try s.git("push", "-q", "origin", "HEAD:main", in: libSeed)
-        try s.makeRemote("app")
-        app = s.path("app")
-        try s.git("clone", "-q", s.path("remotes/app.git"), app)
-        try s.git("submodule", "add", "-q", "../lib.git", "libs/lib", in: app)
-        try s.git("submodule", "update", "-q", "--init", "--recursive", in: app)
-        try s.git("commit", "-q", "-m", "add lib", in: app)
-        try s.git("push", "-q", "origin", "HEAD:main", in: app)
+        app = try s.makeAppWithNestedSubmodules()
         try s.git("remote", "set-url", "origin", "https://alice:s3cr3t-token@example.com/acme/app.git", in: app)
         for n in 1...2 {
             try s.write("change\(n).txt", "\(n)\n", in: app)

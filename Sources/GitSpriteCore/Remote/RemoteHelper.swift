@@ -105,19 +105,10 @@ public enum RemoteHelper {
             try? stream.closeStdin()
         }
         pump.start()
-        while true {
-            let event: ExecEvent
-            do {
-                event = try stream.next()
-            } catch {
-                throw connection.translate(error)
-            }
-            switch event {
-            case .stdout(let d): writeAll(STDOUT_FILENO, d)
-            case .stderr(let d): writeAll(STDERR_FILENO, d)
-            case .exit(let code): return code
-            case .info: continue
-            }
+        do {
+            return try stream.relay(stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDERR_FILENO, $0) })
+        } catch {
+            throw connection.translate(error)
         }
     }
 }

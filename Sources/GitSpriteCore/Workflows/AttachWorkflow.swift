@@ -70,22 +70,13 @@ public enum AttachWorkflow {
         }
         input.start()
         defer { done.signal() }
-        while true {
-            let event: ExecEvent
-            do {
-                event = try stream.next()
-            } catch {
-                throw connection.translate(error)
-            }
-            switch event {
-            case .stdout(let d), .stderr(let d):
-                writeAll(STDOUT_FILENO, d)
-            case .exit(let code):
-                stream.close()
-                return code
-            case .info:
-                continue
-            }
+        do {
+            // a TTY merges both streams; the terminal gets everything
+            let code = try stream.relay(stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) })
+            stream.close()
+            return code
+        } catch {
+            throw connection.translate(error)
         }
     }
 }

@@ -151,6 +151,26 @@ final class Sandbox {
         return bare
     }
 
+    /// The acceptance workspace's core: remotes `inner`, `lib` (with `inner` as a submodule by
+    /// relative URL) and `app`, and a clone of `app` at `name` with `lib` added by relative URL
+    /// and everything initialised and pushed. Returns the clone's path.
+    func makeAppWithNestedSubmodules(_ name: String = "app") throws -> String {
+        try makeRemote("inner")
+        try makeRemote("lib")
+        let libSeed = path("seed/lib")
+        try git("submodule", "add", "-q", "../inner.git", "vendor/inner", in: libSeed)
+        try git("commit", "-q", "-m", "add inner", in: libSeed)
+        try git("push", "-q", "origin", "HEAD:main", in: libSeed)
+        try makeRemote("app")
+        let app = path(name)
+        try git("clone", "-q", path("remotes/app.git"), app)
+        try git("submodule", "add", "-q", "../lib.git", "libs/lib", in: app)
+        try git("submodule", "update", "-q", "--init", "--recursive", in: app)
+        try git("commit", "-q", "-m", "add lib", in: app)
+        try git("push", "-q", "origin", "HEAD:main", in: app)
+        return app
+    }
+
     /// A repository with one commit and no remote; returns its path.
     @discardableResult
     func makeRepo(_ name: String, commit: Bool = true) throws -> String {
