@@ -26,6 +26,22 @@ struct ExecCommandTests {
         #expect(literal.stdout == "$(id) `id` ; &&\n")
     }
 
+    @Test func execFindsTheSpritePlanNamedWhenRemotesAreAmbiguous() throws {
+        // two remotes, neither origin nor an upstream: plan, up and exec must agree on the name
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let repo = try s.makeRepo("app")
+        try s.git("remote", "add", "a", "https://example.com/o/alpha.git", in: repo)
+        try s.git("remote", "add", "b", "https://example.com/o/beta.git", in: repo)
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        let name = try s.sprite(["plan", "--json"], in: repo, env: env).json()[path: "sprite.name"] as? String
+        #expect(name == "app-main")
+        _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
+        try host.client().makeDirectory("app-main", path: "/home/sprite/workspace")
+        let r = try s.sprite(["exec", "--", "true"], in: repo, env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     @Test func execExplainsAMissingSpriteOrWorkspace() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))

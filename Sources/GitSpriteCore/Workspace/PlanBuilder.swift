@@ -34,40 +34,54 @@ public struct PlanBuilder {
 
     /// `--name`/`sprite.name`, else the recorded `branch.<b>.sprite`, else derived (DESIGN.md §5).
     func spriteName(_ primary: RepoPlan) throws -> (String, WorkspacePlan.NameSource) {
-        let setting = settings["name"]
-        if let name = settings.spriteName {
-            if case .flag = setting.origin { return (name, .flag) }
-            return (name, .config)
-        }
-        let repoName = Self.repositoryName(repository, remoteURL: primary.remoteURL)
+        let repoName = Self.repositoryID(repository, remoteURL: primary.remoteURL)
         guard let branch = primary.branch else {
+            if let name = settings.spriteName { return (name, nameSource) }
             return (SpriteName.forDetachedHead(primary.head?.hex ?? "", repository: repoName), .detached)
         }
-        let recorded = try repository.config().allValues(of: "branch.\(branch).sprite").last
-        if let recorded, SpriteName.problem(with: recorded) == nil { return (recorded, .recorded) }
-        return (SpriteName.forBranch(branch, repository: repoName), primary.head == nil ? .unborn : .branch)
+        return try spriteName(forBranch: branch, repositoryID: repoName, derived: primary.head == nil ? .unborn : .branch)
     }
 
     /// The sprite name of a branch of this repository: `sprite.name`, else the recorded
     /// `branch.<b>.sprite`, else derived.
     public func spriteName(forBranch branch: String) throws -> String {
-        if let name = settings.spriteName { return name }
-        if let recorded = try repository.config().allValues(of: "branch.\(branch).sprite").last,
-           SpriteName.problem(with: recorded) == nil {
-            return recorded
-        }
-        return SpriteName.forBranch(branch, repository: repositoryID())
+        try spriteName(forBranch: branch, repositoryID: repositoryID(), derived: .branch).0
     }
 
-    /// The repository's folded name, as sprite labels record it.
+    private var nameSource: WorkspacePlan.NameSource {
+        if case .flag = settings["name"].origin { return .flag }
+        return .config
+    }
+
+    private func spriteName(forBranch branch: String, repositoryID: String,
+                            derived: WorkspacePlan.NameSource) throws -> (String, WorkspacePlan.NameSource) {
+        if let name = settings.spriteName { return (name, nameSource) }
+        if let recorded = try repository.config().allValues(of: "branch.\(branch).sprite").last,
+           SpriteName.problem(with: recorded) == nil {
+            return (recorded, .recorded)
+        }
+        return (SpriteName.forBranch(branch, repository: repositoryID), derived)
+    }
+
+    /// The remote a repository's code comes from: the branch's upstream remote, else
+    /// `origin`, else the only remote; nil when there is none or the choice is ambiguous.
+    static func chooseRemote(_ repo: Repository, branch: String?) throws -> (name: String?, upstream: Upstream?) {
+        let upstream = try branch.flatMap { try repo.upstream(ofBranch: $0) }
+        let remotes = try repo.remoteNames()
+        let name = upstream?.remote ?? (remotes.contains("origin") ? "origin" : (remotes.count == 1 ? remotes[0] : nil))
+        return (name, upstream)
+    }
+
+    /// The repository's folded name, as sprite names and labels use it.
     public func repositoryID() -> String {
-        let head = try? repository.head()
-        let remotes = (try? repository.remoteNames()) ?? []
-        let branch = head?.branchName
-        let upstream = branch.flatMap { try? repository.upstream(ofBranch: $0) }
-        let remote = upstream?.remote ?? (remotes.contains("origin") ? "origin" : remotes.first)
+        let branch = (try? repository.head())?.branchName
+        let remote = (try? Self.chooseRemote(repository, branch: branch))?.name
         let url = remote.flatMap { (try? repository.remoteURL($0)) ?? nil }
-        let name = SpriteName.fold(Self.repositoryName(repository, remoteURL: url.map(RemoteURL.redacted)))
+        return Self.repositoryID(repository, remoteURL: url.map(RemoteURL.redacted))
+    }
+
+    static func repositoryID(_ repo: Repository, remoteURL: String?) -> String {
+        let name = SpriteName.fold(repositoryName(repo, remoteURL: remoteURL))
         return name.isEmpty ? "repo" : name
     }
 
@@ -89,9 +103,7 @@ public struct PlanBuilder {
                   warnings: inout [String]) throws -> RepoPlan {
         let head = try repo.head()
         let branch = head.branchName
-        let upstream = try branch.flatMap { try repo.upstream(ofBranch: $0) }
-        let remotes = try repo.remoteNames()
-        let remoteName = upstream?.remote ?? (remotes.contains("origin") ? "origin" : (remotes.count == 1 ? remotes[0] : nil))
+        let (remoteName, upstream) = try Self.chooseRemote(repo, branch: branch)
         let rawURL = try remoteName.flatMap { try repo.remoteURL($0) }
 
         var ahead: Int?, behind: Int?
@@ -115,7 +127,8 @@ public struct PlanBuilder {
         } else if remoteName == nil || rawURL == nil {
             plan.transport = .tunnel
             plan.localCommits = nil
-            plan.transportReason = remotes.isEmpty ? "no remote" : "several remotes and none is the upstream or origin"
+            plan.transportReason = try repo.remoteNames().isEmpty ? "no remote"
+                : "several remotes and none is the upstream or origin"
         } else if let url = rawURL, RemoteURL.isLocal(url) {
             plan.transport = .tunnel
             plan.localCommits = nil
