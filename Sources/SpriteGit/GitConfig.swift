@@ -3,7 +3,7 @@ import CGit2
 
 /// Which git config file a value came from.
 public enum ConfigScope: String, Sendable, Codable {
-    case system, xdg, global, local, worktree, app, other
+    case system, xdg, global, local, app, other
 
     init(_ level: git_config_level_t) {
         switch level {
@@ -23,7 +23,6 @@ public enum ConfigScope: String, Sendable, Codable {
         case .xdg: return 2
         case .global: return 3
         case .local: return 4
-        case .worktree: return 5
         case .app: return 6
         case .other: return 0
         }
@@ -95,7 +94,6 @@ public final class GitConfig {
         case .xdg: rc = git_config_find_xdg(&buf)
         case .global: rc = git_config_find_global(&buf)
         case .local: return repository.map { $0.commonDir + "/config" }
-        case .worktree: return repository.map { $0.gitDir + "/config.worktree" }
         case .app, .other: return nil
         }
         if rc < 0 { git_buf_dispose(&buf); return nil }

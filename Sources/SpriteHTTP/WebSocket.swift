@@ -45,7 +45,6 @@ public final class WebSocket: @unchecked Sendable {
     private let socket: Int32
     private let lock = NSLock()
     private var buffer: [UInt8] = []
-    private var closed = false
     private var sentClose = false
     /// Headers of the 101 response (names lower-cased).
     public let responseHeaders: [String: String]
@@ -277,7 +276,6 @@ public final class WebSocket: @unchecked Sendable {
                 let code = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005
                 let reason = payload.count > 2 ? String(decoding: payload[2...], as: UTF8.self) : ""
                 try? close(code: code == 1005 ? 1000 : code)
-                closed = true
                 return .close(code: code, reason: reason)
             case 0x0:
                 guard let first = fragmentOpcode else { throw WebSocketError.protocolViolation("stray continuation") }

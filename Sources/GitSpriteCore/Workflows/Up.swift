@@ -204,17 +204,16 @@ public enum UpWorkflow {
             // 3. code, every repo at once
             let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
                                   settings: settings, noChanges: options.noChanges)
-            let local: [(RepoPlan, Repository)] = try [(plan.primary, repo)] + plan.linked.map { linked in
-                (linked, try RepositoryLocator.linked(at: linked.localPath, mount: linked.mount ?? "", context))
-            }
+            // the plan already read every repository: its local path is the work tree root
+            let local = [plan.primary] + plan.linked
             var shipped = [UpResult.Shipped?](repeating: nil, count: local.count)
             var failures: [Error] = []
             let lock = NSLock()
             DispatchQueue.concurrentPerform(iterations: local.count) { i in
                 do {
-                    let label = local[i].0.mount.map { "code (\($0))" } ?? "code"
+                    let label = local[i].mount.map { "code (\($0))" } ?? "code"
                     let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
-                        let s = try shipper.ship(local[i].0, localPath: local[i].1.workdir ?? local[i].0.localPath,
+                        let s = try shipper.ship(local[i], localPath: local[i].localPath,
                                                  spriteIsNew: created, policyApplied: policyApplied)
                         return (s, "\(s.method) → \(s.spritePath)")
                     }

@@ -124,12 +124,6 @@ final class ExecSession: @unchecked Sendable {
         lock.unlock()
     }
 
-    var isAttached: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return attached > 0
-    }
-
     func touch() {
         lock.lock()
         lastActivity = Date()
