@@ -194,7 +194,11 @@ struct UpFaultTests {
         #expect(try w.remote("cat workspace/README") == "hello, changed")
     }
 
-    @Test func aHostRestartedMidUpConverges() throws {
+    /// The host goes away at different moments of a first `up` (the sprite's processes die
+    /// with it, as in a VM restart): whatever the moment, a re-run converges to the complete
+    /// workspace, because a first ship is assembled aside and moved into place only when done.
+    @Test(arguments: [0.25, 0.5, 0.8, 1.2])
+    func aHostRestartedMidUpConverges(after delay: Double) throws {
         var w: UpWorkspace? = try UpWorkspace()
         let root = w!.host.root
         let s = w!.s
@@ -209,7 +213,7 @@ struct UpFaultTests {
         up.standardOutput = FileHandle.nullDevice
         up.standardError = FileHandle.nullDevice
         try up.run()
-        Thread.sleep(forTimeInterval: 0.4)
+        Thread.sleep(forTimeInterval: delay)
         w = nil  // stops the host (the sandbox stays: s holds it)
         let finished = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { up.waitUntilExit(); finished.signal() }
@@ -218,6 +222,47 @@ struct UpFaultTests {
         let r = try s.sprite(["up", "--no-agent"], in: app, env: ["SPRITES_TOKEN": again.token, "SPRITES_API_URL": again.url])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try again.client().listSprites().map(\.name) == ["app-main"])
+        func remote(_ command: String) throws -> String {
+            let out = try again.client().run("app-main", ["sh", "-c", command], directory: "/home/sprite").stdout
+            return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try remote("git -C workspace rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: app)))
+        #expect(try remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+        // the same submodule commits at the same paths, none missing or modified
+        let pins = "git submodule status --recursive | cut -d' ' -f1-3"
+        #expect(try remote("cd workspace && \(pins)") == (try s.run("sh", ["-c", pins], in: app).stdout
+                                                            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: s.path("notes"))))
+    }
+
+    /// What a run killed at a bad moment leaves behind: a leftover staging directory and a
+    /// submodule whose clone was cut short (its git directory empty). `up` starts both over.
+    @Test func leftoversOfAKilledRunAreStartedOver() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        _ = try w.remote("""
+            cd workspace && rm -rf .git/modules/libs/lib libs/lib && mkdir -p .git/modules/libs/lib libs/lib \
+              && echo 'gitdir: ../../.git/modules/libs/lib' > libs/lib/.git \
+              && mkdir -p /home/sprite/.git-sprite/staging/0000 && echo half > /home/sprite/.git-sprite/staging/0000/x
+            """)
+        #expect(try w.remote("cd workspace && git submodule status --recursive").isEmpty)
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let pins = "git submodule status --recursive | cut -d' ' -f1-3"
+        #expect(try w.remote("cd workspace && \(pins)") == (try w.s.run("sh", ["-c", pins], in: w.app).stdout
+                                                              .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+    }
+
+    /// A path that holds something git-sprite did not make is reported, never replaced.
+    @Test func aWorkspaceThatIsNotARepositoryIsAClearErrorAndKeptAsItIs() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        _ = try w.remote("rm -rf workspace && mkdir -p workspace/.git && echo mine > workspace/notes.txt")
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("/home/sprite/workspace exists but is not a usable git repository"), "\(r.stderr)")
+        #expect(try w.remote("cat workspace/notes.txt") == "mine")
     }
 
     @Test func localStartsAHostOnceAndReusesIt() throws {

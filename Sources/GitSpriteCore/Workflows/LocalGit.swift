@@ -41,23 +41,32 @@ struct LocalGit {
 
     /// Runs git and fails with its last stderr line.
     @discardableResult
+    /// The informative line of git's stderr: a rejection, our helper's error or a fatal
+    /// error, else the last line.
+    static func reason(_ stderr: String) -> String {
+        let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        return lines.first { $0.contains("[remote rejected]") || $0.hasPrefix("error: git-remote") }
+            ?? lines.first { $0.hasPrefix("fatal:") } ?? lines.last ?? "unknown error"
+    }
+
     func check(_ args: [String], what: String, extraEnvironment: [String: String] = [:]) throws -> String {
         let r = try run(args, extraEnvironment: extraEnvironment)
         guard r.status == 0 else {
-            let last = r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
-            throw SpriteError("\(what) failed: \(last)", detail: r.stderr)
+            throw SpriteError("\(what) failed: \(Self.reason(r.stderr))", detail: r.stderr)
         }
         return r.stdout
     }
 
     /// A commit holding the work tree as it is (tracked changes and untracked, non-ignored
     /// files) on top of HEAD, built in a temporary index so the user's index is never touched.
-    func snapshotCommit() throws -> (commit: String, tree: String) {
+    /// Submodules keep the commits HEAD records (they travel on their own), which is also how
+    /// the sprite's side computes the tree it compares with.
+    func snapshotCommit(submodules: [String] = []) throws -> (commit: String, tree: String) {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("git-sprite-index-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let env = ["GIT_INDEX_FILE": tmp]
         try check(["read-tree", "HEAD"], what: "reading HEAD", extraEnvironment: env)
-        try check(["add", "-A", "--", "."], what: "collecting uncommitted changes", extraEnvironment: env)
+        try check(["add", "-A", "--", "."] + submodules.map { ":(exclude,literal)" + $0 }, what: "collecting uncommitted changes", extraEnvironment: env)
         let tree = try check(["write-tree"], what: "writing the snapshot tree", extraEnvironment: env)
         let commit = try check(["commit-tree", tree, "-p", "HEAD", "-m", "git-sprite snapshot of uncommitted changes"],
                                what: "writing the snapshot commit",

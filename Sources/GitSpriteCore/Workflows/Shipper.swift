@@ -60,13 +60,6 @@ struct Shipper {
 
     func remote(_ path: String) -> String { "sprite::\(sprite)\(path)" }
 
-    /// The informative line of git's stderr: a rejection or a fatal error, else the last line.
-    static func reason(_ stderr: String) -> String {
-        let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        return lines.first { $0.contains("[remote rejected]") || $0.hasPrefix("fatal:") || $0.hasPrefix("error: git-remote") }
-            ?? lines.last ?? "unknown error"
-    }
-
     /// How long a sprite may take to answer its first command (a cold wake, a new VM).
     static let readyTimeout: TimeInterval = 120
 
@@ -116,6 +109,7 @@ struct Shipper {
         p="$1"
         [ -e "$p/.git" ] || { echo missing; exit 0; }
         cd "$p" || exit 3
+        git rev-parse --git-dir >/dev/null 2>&1 || { echo "$p exists but is not a usable git repository" >&2; exit 3; }
         # every run (re)asserts what the tunnel needs, so a run cut short in between converges
         git config receive.denyCurrentBranch updateInstead
         echo exists
@@ -124,9 +118,13 @@ struct Shipper {
         shipped=$(git config --get gitsprite.snapshot || echo none)
         echo "$shipped"
         if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
-          t=$(mktemp) && cp .git/index "$t" 2>/dev/null
-          GIT_INDEX_FILE="$t" git add -A >/dev/null 2>&1 && tree=$(GIT_INDEX_FILE="$t" git write-tree)
+          t=$(mktemp) && { cp .git/index "$t" 2>/dev/null || :; }
+          # submodules keep their recorded commits (and a broken one cannot stop the look)
+          { echo .; git ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-3]\\t/:(exclude,literal)/p'; } \\
+            | GIT_INDEX_FILE="$t" git add -A --pathspec-from-file=- >/dev/null 2>&1 \\
+            && tree=$(GIT_INDEX_FILE="$t" git write-tree)
           rm -f "$t"
+          [ -n "$tree" ] || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
           # $2: the tree of the snapshot about to be shipped, $3: the commit about to be HEAD
           if [ "$tree" = "$shipped" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$(git rev-parse -q --verify HEAD)" != "$3" ]; }; then
             # exactly the uncommitted changes an earlier `up` brought (the user still has them):
@@ -145,8 +143,11 @@ struct Shipper {
     /// snapshot an earlier `up` applied are cleared when a different HEAD or snapshot is coming.
     func probe(_ path: String, shipping: (head: String, tree: String?)? = nil) throws -> Probe {
         let args = shipping.map { [$0.tree ?? "none", $0.head] } ?? ["keep", ""]
-        let lines = try remoteRun(["sh", "-c", Self.probeScript, "sh", path] + args, what: "looking at \(path)")
-            .split(separator: "\n").map(String.init)
+        return Self.parseProbe(try remoteRun(["sh", "-c", Self.probeScript, "sh", path] + args, what: "looking at \(path)"))
+    }
+
+    static func parseProbe(_ output: String) -> Probe {
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var p = Probe()
         guard lines.first == "exists", lines.count >= 5 else { return p }
         p.exists = true
@@ -157,9 +158,50 @@ struct Shipper {
         return p
     }
 
+    /// Where a repository's first ship is assembled before it moves into place, so a run cut
+    /// short (Ctrl-C, a host restart, a dropped connection) never leaves a half-made
+    /// repository at the path: the next run finds nothing there and starts that repository over.
+    static func stagingPath(for path: String) -> String {
+        "/home/sprite/.git-sprite/staging/" + String(SHA256.hex(Array(path.utf8)).prefix(16))
+    }
+
+    /// Clones into the staging directory, then reports what it holds (as the probe does).
+    /// Exit 1: the clone failed (the caller falls back to the tunnel).
+    static let cloneScript = """
+        stage="$1"; url="$2"; shift 2
+        rm -rf "$stage" && mkdir -p "${stage%/*}" || exit 3
+        git clone -q "$@" -- "$url" "$stage" || { rm -rf "$stage"; exit 1; }
+        set -- "$stage" keep ""
+        \(probeScript)
+        """
+
+    /// Creates an empty repository in the staging directory that the tunnel pushes into.
+    static let initScript = """
+        rm -rf "$1" && mkdir -p "${1%/*}" && git init -q -b "$2" "$1" \
+          && git -C "$1" config receive.denyCurrentBranch updateInstead
+        """
+
+    /// After the push: checks out what landed, applies the snapshot, and (for a first ship)
+    /// moves the finished repository into place as the very last step.
+    static let finishScript = """
+        dir="$1"; place="$2"; target="$3"; mode="$4"; snap="$5"; tree="$6"
+        cd "$dir" || exit 3
+        if [ -n "$target" ]; then
+          if [ "$mode" = detach ]; then git checkout -q --detach "$target" || exit 3
+          else git checkout -q "$target" || exit 3; fi
+        fi
+        if [ -n "$snap" ]; then
+          git read-tree -m -u HEAD "$snap" && git reset -q && git config gitsprite.snapshot "$tree" || exit 3
+        fi
+        if [ -n "$place" ]; then
+          cd / && mkdir -p "${place%/*}" || exit 3
+          mv -T "$dir" "$place" || { echo "$place exists in the sprite and is not a git repository" >&2; exit 3; }
+        fi
+        """
+
     /// Ships one repository in as few sequential round trips as it can: one look (skipped
-    /// for a sprite created just now), one exec to create the repository, one push carrying
-    /// both the branch and the snapshot, one exec to apply the snapshot.
+    /// for a sprite created just now), one exec to clone or create the repository, one push
+    /// carrying both the branch and the snapshot, one exec to check out and apply the snapshot.
     func ship(_ plan: RepoPlan, localPath: String, spriteIsNew: Bool, policyApplied: () throws -> Void)
         throws -> UpResult.Shipped {
         var notes: [String] = []
@@ -169,31 +211,39 @@ struct Shipper {
         let branch = plan.branch ?? "main"
         guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
         var method = plan.transport
-        let snapshot = (!noChanges && !plan.changes.isClean) ? try git.snapshotCommit() : nil
+        let snapshot = (!noChanges && !plan.changes.isClean) ? try git.snapshotCommit(submodules: plan.submodules.map(\.path)) : nil
         var state = spriteIsNew ? Probe() : try probe(path, shipping: (head, snapshot?.tree))
+        // a first ship is assembled here and moved to `path` when complete
+        var dir = path
+        var staged = false
 
         if !state.exists {
+            let stage = Self.stagingPath(for: path)
             if method == .clone || method == .cloneAndTunnel, let url = plan.remoteURL {
                 try policyApplied()
-                var clone = ["git", "clone", "-q"]
-                if settings.shallowClone { clone += ["--depth", "1"] }
-                if let b = plan.branch { clone += ["--branch", b] }
-                clone += ["--", url, path]
-                let r = try api.run(sprite, clone, directory: "/home/sprite")
-                if r.status != 0 {
+                var options: [String] = []
+                if settings.shallowClone { options += ["--depth", "1"] }
+                if let b = plan.branch { options += ["--branch", b] }
+                let r = try api.run(sprite, ["sh", "-c", Self.cloneScript, "sh", stage, url] + options,
+                                    directory: "/home/sprite")
+                if r.status == 0 {
+                    state = Self.parseProbe(String(decoding: r.stdout, as: UTF8.self))
+                    (dir, staged) = (stage, true)
+                } else if r.status == 1 {
                     notes.append("\(label): cloning \(url) in the sprite failed; the whole branch goes through the tunnel")
                     method = .tunnel
-                    _ = try? api.run(sprite, ["rm", "-rf", "--", path], directory: "/home/sprite")
                 } else {
-                    state = try probe(path)
+                    let err = String(decoding: r.stderr, as: UTF8.self)
+                    throw SpriteError("cloning \(label) in the sprite failed: "
+                                      + (err.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"), detail: err)
                 }
             } else if method == .tunnel {
                 notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
             }
             if method == .tunnel {
-                try remoteRun(["sh", "-c", "git init -q -b \"$2\" \"$1\" && git -C \"$1\" config receive.denyCurrentBranch updateInstead",
-                               "sh", path, branch], what: "creating \(path)")
-                state = Probe(exists: true)
+                try remoteRun(["sh", "-c", Self.initScript, "sh", stage, branch], what: "creating \(path)")
+                state = Probe(exists: true, branch: branch)
+                (dir, staged) = (stage, true)
             }
         }
 
@@ -204,7 +254,7 @@ struct Shipper {
             refspecs.append(plan.detached ? "+\(head):refs/git-sprite/head" : "\(head):refs/heads/\(branch)")
             if !plan.detached && state.branch != branch && state.head != nil {
                 // a clone of the default branch, or a checkout the agent made
-                _ = try? api.run(sprite, ["git", "checkout", "-q", branch], directory: path)
+                _ = try? api.run(sprite, ["git", "checkout", "-q", branch], directory: dir)
             }
         }
         var applySnapshot = false
@@ -222,9 +272,12 @@ struct Shipper {
         var headLanded = !moveHead
         if !refspecs.isEmpty {
             try policyApplied()
-            let r = try git.run(["push", "-q", "--atomic", remote(path)] + refspecs)
+            let r = try git.run(["push", "-q", "--atomic", remote(dir)] + refspecs)
             if r.status == 0 {
                 headLanded = true
+            } else if staged {
+                throw SpriteError("pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
+                                  hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
             } else if r.stderr.contains("non-fast-forward") || r.stderr.contains("fetch first") || r.stderr.contains("[rejected]") {
                 try git.check(["fetch", "-q", remote(path), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
                               what: "fetching the sprite's commits")
@@ -238,35 +291,46 @@ struct Shipper {
                              + "were not applied there")
                 applySnapshot = false
             } else {
-                throw SpriteError("pushing \(label) through the tunnel failed: \(Self.reason(r.stderr))",
+                throw SpriteError("pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
                                   hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
             }
         }
-        if headLanded && moveHead && (plan.detached || state.branch != branch) {
-            try remoteRun(plan.detached ? ["git", "checkout", "-q", "--detach", head] : ["git", "checkout", "-q", branch],
-                          in: path, what: "checking out \(plan.detached ? head : branch)")
-        }
-        if applySnapshot, headLanded, let snapshot {
-            try remoteRun(["sh", "-c", "git read-tree -m -u HEAD \"$1\" && git reset -q && git config gitsprite.snapshot \"$2\"",
-                           "sh", snapshot.commit, snapshot.tree], in: path, what: "applying uncommitted changes")
+        let checkout = headLanded && moveHead && (plan.detached || state.branch != branch)
+        if checkout || (applySnapshot && headLanded) || staged {
+            let target = checkout ? (plan.detached ? head : branch) : ""
+            let snap = applySnapshot && headLanded ? snapshot : nil
+            try remoteRun(["sh", "-c", Self.finishScript, "sh", dir, staged ? path : "", target,
+                           plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""],
+                          what: snap != nil ? "applying uncommitted changes"
+                              : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
         }
 
         try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)
         return UpResult.Shipped(mount: plan.mount, spritePath: path, method: method.rawValue, head: head, notes: notes)
     }
 
+    /// Exit 0 when the submodule at `$2` (in the superproject `$1`) is checked out at `$3`:
+    /// its own repository, HEAD at that commit, and an index (a checkout cut short has none).
+    static let submoduleReadyScript = """
+        cd "$1" 2>/dev/null && [ -e "$2/.git" ] || exit 1
+        [ "$(git -C "$2" rev-parse -q --verify HEAD 2>/dev/null)" = "$3" ] || exit 1
+        [ -e "$(git -C "$2" rev-parse --path-format=absolute --git-path index 2>/dev/null)" ]
+        """
+
     static let submoduleScript = """
         cd "$1" || exit 3
         name="$2"; sub="$3"; url="$4"; want="$5"
-        [ "$(git -C "$sub" rev-parse -q --verify HEAD 2>/dev/null)" = "$want" ] && exit 0
+        set -- "$PWD" "$sub" "$want"
+        ( \(submoduleReadyScript) ) && exit 0
+        if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+          # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
+          rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
+        fi
         git submodule init -q -- "$sub" >/dev/null 2>&1
         [ -n "$url" ] && git config "submodule.$name.url" "$url"
         git -c protocol.file.allow=always submodule update -q --init -- "$sub"
         """
 
-    /// Submodules: initialised ones travel through the tunnel into a bare mirror inside the
-    /// sprite that the submodule is then cloned from, so no credentials or host paths are
-    /// needed there; uninitialised ones are cloned from their URL when the sprite can reach it.
     func shipSubmodules(_ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
                         notes: inout [String]) throws {
         for sm in subs {
@@ -275,9 +339,9 @@ struct Shipper {
             if sm.initialized {
                 let localSub = localSuper + "/" + sm.path
                 mirror = "/home/sprite/.git-sprite/modules/" + String(SHA256.hex(Array(localSub.utf8)).prefix(16)) + ".git"
-                let already = try api.run(sprite, ["git", "-C", spriteSuper + "/" + sm.path, "rev-parse", "-q", "--verify",
-                                                   "HEAD"], directory: "/home/sprite")
-                if String(decoding: already.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == commit {
+                let ready = try api.run(sprite, ["sh", "-c", Self.submoduleReadyScript, "sh", spriteSuper, sm.path, commit],
+                                        directory: "/home/sprite")
+                if ready.status == 0 {
                     try shipSubmodules(sm.submodules, localSuper: localSub, spriteSuper: spriteSuper + "/" + sm.path,
                                        notes: &notes)
                     continue
