@@ -46,6 +46,13 @@ public final class WebSocket: @unchecked Sendable {
     private let lock = NSLock()
     private var buffer: [UInt8] = []
     private var sentClose = false
+    /// Keepalive (sprites-api §11): while the line is quiet the client pings every
+    /// `pingInterval` seconds, and gives the connection up after `deadAfter` seconds without
+    /// hearing anything (a message, a pong) from the server.
+    public var pingInterval: TimeInterval = 15
+    public var deadAfter: TimeInterval = 45
+    private var lastHeard = Date()
+    private var lastPinged = Date()
     /// Headers of the 101 response (names lower-cased).
     public let responseHeaders: [String: String]
 
@@ -217,14 +224,24 @@ public final class WebSocket: @unchecked Sendable {
             lock.unlock()
             if rc == CURLE_OK {
                 if got == 0 { throw WebSocketError.connectionLost("the server closed the connection") }
+                lastHeard = Date()
                 return Array(chunk[..<got])
             }
             if rc != CURLE_AGAIN { throw WebSocketError.connectionLost(String(cString: curl_easy_strerror(rc))) }
-            var wait: Int32 = 250
+            let now = Date()
+            let quiet = now.timeIntervalSince(lastHeard)
+            if quiet >= deadAfter {
+                throw WebSocketError.connectionLost("no answer from the server for \(Int(quiet.rounded())) seconds")
+            }
+            if quiet >= pingInterval && now.timeIntervalSince(lastPinged) >= pingInterval {
+                lastPinged = now
+                try sendFrame(opcode: 0x9, payload: [])
+            }
+            var wait = Int32(min(250, max(1, pingInterval * 1000 / 2)))
             if let deadline {
                 let left = deadline.timeIntervalSinceNow
                 if left <= 0 { throw WebSocketError.timeout }
-                wait = Int32(min(250, max(1, left * 1000)))
+                wait = Int32(min(Double(wait), max(1, left * 1000)))
             }
             var pfd = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             _ = poll(&pfd, 1, wait)

@@ -160,8 +160,10 @@ extension SpritesClient {
 
     private func openSocket(_ path: String, _ query: [(String, String)]) throws -> WebSocket {
         do {
-            return try WebSocket.connect(url: webSocketURL(path, query), headers: [authHeader], userAgent: userAgent,
-                                         trace: trace)
+            let socket = try WebSocket.connect(url: webSocketURL(path, query), headers: [authHeader],
+                                               userAgent: userAgent, trace: trace)
+            (socket.pingInterval, socket.deadAfter) = keepalive
+            return socket
         } catch WebSocketError.handshakeRejected(let status, let headers, let body) {
             if status == 400 && body.isEmpty {
                 // a server that cannot explain a refused upgrade (sprite-host on Hummingbird)

@@ -14,6 +14,9 @@ public final class SpritesClient: @unchecked Sendable {
     public var maxBackoff: Double = 8
     /// Upper bound on one wait, so a server asking for a long `Retry-After` cannot hang us.
     public var maxRetryAfter: Double = 30
+    /// WebSocket keepalive: ping a quiet exec stream this often, give it up after this much
+    /// silence (sprites-api §11: 15 s and 45 s).
+    public var keepalive: (ping: TimeInterval, dead: TimeInterval) = (15, 45)
 
     public init(baseURL: String, token: String, userAgent: String = "git-sprite/0.1.0", trace: TraceSink? = nil) {
         var base = baseURL

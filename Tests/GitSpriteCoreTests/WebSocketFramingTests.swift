@@ -150,4 +150,52 @@ struct WebSocketFramingTests {
         }
         server.wait()
     }
+
+    @Test func aQuietLineIsKeptAliveByPingsThatTheServerAnswers() throws {
+        var pings = 0
+        let server = try ScriptedServer { fd in
+            // silent for a second, but answers every ping; then speaks
+            let until = Date().addingTimeInterval(1)
+            while Date() < until {
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&pfd, 1, 50) > 0 else { continue }
+                let (opcode, payload) = Self.readClientFrame(fd)
+                if opcode == 0x9 {
+                    pings += 1
+                    Self.send(fd, Self.frame(opcode: 0xA, payload))
+                }
+            }
+            Self.send(fd, Self.frame(opcode: 0x1, Array("still here".utf8)))
+            _ = Self.readClientFrame(fd)
+        }
+        let ws = try WebSocket.connect(url: "ws://127.0.0.1:\(server.port)/x", headers: [], userAgent: "t", timeout: 5)
+        ws.pingInterval = 0.1
+        ws.deadAfter = 0.4
+        #expect(try ws.receive(timeout: 5) == .text("still here"))
+        try ws.close()
+        server.wait()
+        #expect(pings >= 4)
+    }
+
+    @Test func aServerThatStopsAnsweringIsGivenUpAfterTheSilenceLimit() throws {
+        let server = try ScriptedServer { fd in
+            // reads the pings but never answers, until the client goes away
+            while true {
+                let (opcode, _) = Self.readClientFrame(fd)
+                if opcode == 0 { break }
+            }
+        }
+        let ws = try WebSocket.connect(url: "ws://127.0.0.1:\(server.port)/x", headers: [], userAgent: "t", timeout: 5)
+        ws.pingInterval = 0.1
+        ws.deadAfter = 0.5
+        let started = Date()
+        do {
+            _ = try ws.receive()
+            Issue.record("a silent server must not hang the client")
+        } catch WebSocketError.connectionLost(let why) {
+            #expect(why.hasPrefix("no answer from the server for"))
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+        withExtendedLifetime(ws) {}
+    }
 }

@@ -22,6 +22,18 @@ struct HostAPITests {
         #expect(String(decoding: pwd.stdout, as: UTF8.self) == "/home/sprite\n")
     }
 
+    @Test func aLongSilentCommandIsKeptAliveByPingsTheHostAnswers() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        var api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "box"))
+        // the keepalive limits scaled down: a second of silence is many ping intervals
+        api.keepalive = (ping: 0.1, dead: 0.5)
+        let r = try api.run("box", ["sh", "-c", "sleep 1.5; echo done"])
+        #expect(r.status == 0)
+        #expect(String(decoding: r.stdout, as: UTF8.self) == "done\n")
+    }
+
     @Test func theFirstBytesACommandWritesAreNeverLost() throws {
         // output written before the client's subscription existed used to vanish now and then
         // (a git advertisement lost meant a push that hung); the owner now subscribes first
