@@ -15,9 +15,10 @@ public enum GitSpriteMain {
             GitSprite.exit(withError: error)
         }
         // Ctrl-C: nothing of ours needs undoing (every command converges when run again), so
-        // say so and exit with the "cancelled" status; children in our process group stop too
+        // say so and exit with the "cancelled" status; the git processes we started stop too
         signal(SIGINT) { _ in
             restoreTerminal()
+            interruptChildren(SIGINT)
             let message = "\ninterrupted; run the command again to finish\n"
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)

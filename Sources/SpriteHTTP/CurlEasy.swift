@@ -15,6 +15,12 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
             .map { Int32($0.rawValue) }.contains(code)
     }
 
+    /// True when the server's certificate (or our trust settings) stopped the TLS handshake.
+    public var isCertificateFailure: Bool {
+        [CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM, CURLE_SSL_ISSUER_ERROR]
+            .map { Int32($0.rawValue) }.contains(code)
+    }
+
     /// True when the connection broke or timed out mid-transfer.
     public var isTransient: Bool {
         isConnectFailure || [CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
@@ -56,7 +62,18 @@ final class CurlEasy {
         errorBuffer[0] = 0
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_NOSIGNAL, 1)
+        if let file = Self.trust.file { try set(CURLOPT_CAINFO, file) }
+        if let dir = Self.trust.directory { try set(CURLOPT_CAPATH, dir) }
     }
+
+    /// Certificate authorities to trust instead of the system's, by the usual conventions:
+    /// `SSL_CERT_FILE` or `CURL_CA_BUNDLE` (a PEM bundle) and `SSL_CERT_DIR` (a hashed
+    /// directory). libcurl itself reads neither when it was built with a default bundle.
+    static let trust: (file: String?, directory: String?) = {
+        let env = ProcessInfo.processInfo.environment
+        func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
+        return (value("SSL_CERT_FILE") ?? value("CURL_CA_BUNDLE"), value("SSL_CERT_DIR"))
+    }()
 
     func set(_ option: CURLoption, _ value: Int) throws {
         try check(git_sprite_curl_setopt_long(handle, option, value), "curl_easy_setopt(\(option.rawValue))")

@@ -5,8 +5,8 @@ import SpriteHTTP
 public enum APIError: Error, CustomStringConvertible, Sendable {
     /// The server answered with a non-2xx status.
     case http(HTTPFailure)
-    /// The request never got an answer (connection refused, reset, timed out).
-    case transport(String)
+    /// The request never got an answer (connection refused, reset, timed out, TLS refused).
+    case transport(TransportFailure)
     /// An exec stream ended before the command's exit status arrived.
     case streamLost(sessionID: String?, detail: String)
     /// The server's answer could not be understood.
@@ -15,7 +15,7 @@ public enum APIError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .http(let f): return f.description
-        case .transport(let d): return "cannot reach the Sprites API: \(d)"
+        case .transport(let f): return "cannot reach the Sprites API: \(f.message)"
         case .streamLost(let id, let d):
             return "the exec stream ended before the command finished (\(d))"
                 + (id.map { "; it may still be running as session \($0)" } ?? "")
@@ -61,5 +61,36 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         windowSeconds = object?["window_seconds"] as? Int
         currentCount = object?["current_count"] as? Int
         upgradeURL = object?["upgrade_url"] as? String
+    }
+}
+
+/// Why a request got no answer, as far as the caller needs to tell.
+public struct TransportFailure: Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// Nothing listens there, or the name does not resolve: the API itself is not there.
+        case unreachable
+        /// The server's TLS certificate was not trusted.
+        case certificate
+        /// Connected, then the connection broke or timed out.
+        case broken
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public var description: String { message }
+
+    public init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    init(_ e: CurlError) {
+        self.init(kind: e.isConnectFailure ? .unreachable : e.isCertificateFailure ? .certificate : .broken,
+                  message: e.message)
+    }
+
+    init(_ e: WebSocketError) {
+        self.init(kind: .broken, message: e.description)
     }
 }

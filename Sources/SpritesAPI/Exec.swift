@@ -176,9 +176,9 @@ extension SpritesClient {
             let response = HTTPResponse(status: status, headers: headers, body: body)
             throw APIError.http(HTTPFailure(response: response, method: "GET", path: path))
         } catch let e as CurlError {
-            throw APIError.transport(e.message)
+            throw APIError.transport(TransportFailure(e))
         } catch let e as WebSocketError {
-            throw APIError.transport(e.description)
+            throw APIError.transport(TransportFailure(e))
         }
     }
 

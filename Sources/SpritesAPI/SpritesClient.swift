@@ -76,7 +76,7 @@ public final class SpritesClient: @unchecked Sendable {
                     sleepBackoff(attempt, hint: nil)
                     continue
                 }
-                throw APIError.transport(e.message)
+                throw APIError.transport(TransportFailure(e))
             }
             if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
             let failure = HTTPFailure(response: response, method: method, path: path)
@@ -139,7 +139,7 @@ public final class SpritesClient: @unchecked Sendable {
                 return true
             }
         } catch let e as CurlError {
-            throw APIError.transport(e.message)
+            throw APIError.transport(TransportFailure(e))
         }
         guard (200..<300).contains(response.status) else {
             throw APIError.http(HTTPFailure(response: response, method: method, path: path))

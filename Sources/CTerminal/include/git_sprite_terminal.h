@@ -11,4 +11,12 @@ int git_sprite_window_size(int fd, unsigned short *rows, unsigned short *cols);
 int git_sprite_raw_terminal(int fd);
 void git_sprite_restore_terminal(void);
 
+/* Children that run in process groups of their own (Foundation's Process puts every child
+ * in a new group), which the terminal's Ctrl-C does not reach. They are recorded here, and
+ * git_sprite_signal_children passes a signal on to each child's whole group; it is
+ * async-signal-safe, for a SIGINT handler. Up to 256 children at once. */
+void git_sprite_child_started(int pid);
+void git_sprite_child_ended(int pid);
+void git_sprite_signal_children(int sig);
+
 #endif

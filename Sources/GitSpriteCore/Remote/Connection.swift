@@ -54,10 +54,14 @@ public struct Connection {
         case .http(let f):
             return SpriteError("the Sprites API failed: \(f.message) (HTTP \(f.status))",
                                hints: ["run the command again; add -v to see each request"], detail: f.description)
-        case .transport(let d):
+        case .transport(let f) where f.kind == .certificate:
+            return SpriteError("the Sprites API at \(apiURL) presented a certificate that is not trusted: \(f.message)",
+                               hints: ["if your network uses its own certificate authority, point SSL_CERT_FILE "
+                                       + "at a bundle that holds it"], detail: f.message)
+        case .transport(let f):
             return SpriteError("cannot reach the Sprites API at \(apiURL)", hints: [
                 "check your network, or SPRITES_API_URL / sprite.api (git sprite config)",
-            ], detail: d)
+            ], detail: f.message)
         case .streamLost, .malformed:
             return SpriteError(api.description, hints: ["run the command again; add -v to see each request"])
         }

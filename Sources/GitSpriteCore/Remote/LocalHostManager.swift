@@ -39,7 +39,7 @@ public enum LocalHostManager {
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/local-host.log"))
         p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try p.runWithSignalsUnblocked()
         try? String(p.processIdentifier).write(toFile: dir + "/local-host.pid", atomically: true, encoding: .utf8)
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {

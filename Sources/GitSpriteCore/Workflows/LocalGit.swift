@@ -23,17 +23,18 @@ struct LocalGit {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
-        try p.run()
         var errData = Data()
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            reading.leave()
+        var outData = Data()
+        try p.runAsChild {
+            let reading = DispatchGroup()
+            reading.enter()
+            DispatchQueue.global().async {
+                errData = err.fileHandleForReading.readDataToEndOfFile()
+                reading.leave()
+            }
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            reading.wait()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        reading.wait()
         return Result(status: p.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
                       stderr: String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))

@@ -77,9 +77,9 @@ struct Shipper {
             } catch let e as APIError {
                 let retriable: Bool
                 switch e {
-                case .transport(let detail):
+                case .transport(let failure):
                     // a refused connection means the API itself is down: say so at once
-                    retriable = !(detail.contains("Couldn't connect") || detail.contains("Connection refused"))
+                    retriable = failure.kind == .broken
                 case .http(let f): retriable = f.status == 502 || f.status == 503 || f.status == 504
                 default: retriable = false
                 }

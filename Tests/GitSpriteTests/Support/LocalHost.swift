@@ -1,4 +1,5 @@
 import Foundation
+import GitSpriteCore
 import SpritesAPI
 import Testing
 
@@ -23,7 +24,7 @@ final class LocalHost {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try p.runWithSignalsUnblocked()
         process = p
         var line = Data()
         let handle = out.fileHandleForReading

@@ -1,4 +1,5 @@
 import Foundation
+import GitSpriteCore
 import Testing
 
 /// The outcome of one process: stdout, stderr and exit status, kept apart.
@@ -88,12 +89,12 @@ final class Sandbox {
         if let stdin {
             let pipe = Pipe()
             p.standardInput = pipe
-            try p.run()
+            try p.runWithSignalsUnblocked()
             pipe.fileHandleForWriting.write(Data(stdin.utf8))
             try pipe.fileHandleForWriting.close()
         } else {
             p.standardInput = FileHandle.nullDevice
-            try p.run()
+            try p.runWithSignalsUnblocked()
         }
         if exited.wait(timeout: .now() + limit) == .timedOut {
             Issue.record("\(program) \(args.joined(separator: " ")) did not finish within \(Int(limit)) s; killed")

@@ -1,0 +1,41 @@
+import CTerminal
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Process {
+    /// Starts the process with no signal blocked and returns at once.
+    ///
+    /// A child inherits the signal mask of the thread that spawns it, and libdispatch's worker
+    /// threads block nearly every signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE, …). A `git push`
+    /// started from a concurrent shipper would then ignore signals and outlive the command.
+    /// Foundation's `Process` does not reset the mask, so it is cleared on the spawning thread
+    /// for the moment of the spawn.
+    public func runWithSignalsUnblocked() throws {
+        var none = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try run()
+    }
+
+    /// Runs the process as a child that stops with us: Foundation puts every child in a
+    /// process group of its own, out of reach of the terminal's Ctrl-C, so the child is
+    /// recorded for `interruptChildren` until it has exited.
+    func runAsChild(_ body: () throws -> Void) throws {
+        try runWithSignalsUnblocked()
+        let pid = processIdentifier
+        git_sprite_child_started(pid)
+        defer { git_sprite_child_ended(pid) }
+        try body()
+        waitUntilExit()
+    }
+}
+
+/// Passes a signal on to every running child started with `runAsChild` (and its process
+/// group); async-signal-safe, for a SIGINT handler.
+public func interruptChildren(_ signal: Int32) {
+    git_sprite_signal_children(signal)
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GitSpriteCore
+import SpritesAPI
+import Testing
+
+/// `https://` and `wss://`: sprite-host behind a TLS front on loopback with a certificate
+/// made for the test. libcurl does the TLS for both the HTTP calls and the exec WebSocket.
+@Suite("TLS: https and wss")
+struct TLSTests {
+    /// A TLS-terminating relay in front of a host, with its own self-signed certificate.
+    final class TLSFront {
+        let url: String
+        let certificate: String
+        private let process: Process
+
+        init(_ s: Sandbox, in front: LocalHost) throws {
+            certificate = s.path("tls/cert.pem")
+            let key = s.path("tls/key.pem")
+            try FileManager.default.createDirectory(atPath: s.path("tls"), withIntermediateDirectories: true)
+            let made = try s.run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                             "-keyout", key, "-out", certificate])
+            #expect(made.status == 0, "\(made.stderr)")
+            let upstream = String(front.url.split(separator: ":").last ?? "")
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", DocsTests.repoRoot + "/Tests/GitSpriteTests/Fixtures/tls_front.py",
+                           certificate, key, upstream]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.runWithSignalsUnblocked()
+            process = p
+            var line = Data()
+            while !line.contains(0x0a) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            url = "https://127.0.0.1:" + String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        deinit {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    @Test func httpsAndWssWorkWhenTheCertificateIsTrustedAndFailClearlyWhenNot() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let front = try TLSFront(s, in: host)
+        #expect(front.url.hasPrefix("https://127.0.0.1:"))
+        let repo = try s.makeRepo("app")
+        _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": front.url]
+
+        // not trusted: one clear line, the way to fix it, and no command ran
+        let refused = try s.sprite(["exec", "app-main", "--", "sh", "-c", "touch /home/sprite/ran"], in: repo, env: env)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.hasPrefix("error: the Sprites API at \(front.url) presented a certificate that is not trusted"),
+                "\(refused.stderr)")
+        #expect(refused.stderr.contains("hint: if your network uses its own certificate authority, point SSL_CERT_FILE"))
+        #expect(try host.client().run("app-main", ["test", "-e", "/home/sprite/ran"]).status == 1)
+
+        // trusted through SSL_CERT_FILE (or CURL_CA_BUNDLE): HTTP calls and the exec WebSocket
+        for variable in ["SSL_CERT_FILE", "CURL_CA_BUNDLE"] {
+            let trusted = env.merging([variable: front.certificate]) { $1 }
+            let status = try s.sprite(["status", "--json"], in: repo, env: trusted)
+            #expect(status.status == 0, "\(status.stderr)")
+            let exec = try s.run("sh", ["-c", "printf 'over tls\\n' | git sprite exec app-main --dir /tmp -- sh -c 'cat; exit 3'"],
+                                 in: repo, env: trusted)
+            #expect(exec.status == 3, "\(exec.stderr)")
+            #expect(exec.stdout == "over tls\n")
+        }
+    }
+}
