@@ -45,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a sprite stays warm before it goes cold.")
     var coldAfter: Double = 300
 
+    @Option(help: "Write the server's process ID to this file once it listens.")
+    var pidFile: String?
+
     @Flag(help: "Enable test-only routes under /_host (fault injection, forced cold).")
     var testHooks = false
 
@@ -81,7 +84,11 @@ struct Serve: AsyncParsableCommand {
         let (host, port) = Self.split(listen)!
         let config = HostConfiguration(root: rootDir, token: token, warmAfter: idle, coldAfter: coldAfter,
                                        testHooks: testHooks)
-        try await HostServer.run(config: config, host: host, port: port) { url in
+        try await HostServer.run(config: config, host: host, port: port) { [pidFile] url in
+            if let pidFile {
+                FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),
+                                               attributes: [.posixPermissions: 0o600])
+            }
             print(url)
             fflush(stdout)
         }

@@ -270,11 +270,11 @@ struct UpFaultTests {
         let s = try Sandbox()
         let repo = try s.makeRepo("solo")
         let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
-        defer {
-            if let pid = (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8)).flatMap({ Int32($0) }) {
-                kill(pid, SIGTERM)
-            }
+        func hostPID() -> Int32? {
+            (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
+        defer { if let pid = hostPID() { kill(pid, SIGTERM) } }
         let first = try s.sprite(["up", "--local", "--no-agent", "-q"], in: repo)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == "solo-main\n")
@@ -283,6 +283,9 @@ struct UpFaultTests {
         stat(state + "/local-host.url", &st)
         #expect(st.st_mode & 0o077 == 0)
         #expect(try s.git("config", "sprite.api", in: repo) == "local")
+        // the recorded PID is the host's own (what stops it), not a launcher's
+        let exe = hostPID().flatMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe") }
+        #expect(exe?.hasSuffix("/sprite-host") == true, "\(String(describing: exe))")
         let second = try s.sprite(["up", "--no-agent", "-q"], in: repo)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try String(contentsOfFile: state + "/local-host.url", encoding: .utf8) == url)

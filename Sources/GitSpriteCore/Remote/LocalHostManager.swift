@@ -35,12 +35,13 @@ public enum LocalHostManager {
         // setsid: the host outlives this command and is not hit by the terminal's Ctrl-C
         let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
         p.executableURL = URL(fileURLWithPath: setsid ?? binary)
-        p.arguments = (setsid == nil ? [] : [binary]) + ["serve", "--listen", "127.0.0.1:0", "--root", root]
+        // (setsid forks when its caller leads a process group, so the host writes its own PID)
+        p.arguments = (setsid == nil ? [] : [binary]) + ["serve", "--listen", "127.0.0.1:0", "--root", root,
+                                                          "--pid-file", dir + "/local-host.pid"]
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/local-host.log"))
         p.standardInput = FileHandle.nullDevice
         try p.runWithSignalsUnblocked()
-        try? String(p.processIdentifier).write(toFile: dir + "/local-host.pid", atomically: true, encoding: .utf8)
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").first,
