@@ -429,6 +429,38 @@ struct UpInterruptionTests {
 
 @Suite("git sprite up: agent environment and remotes")
 struct UpAgentEnvironmentTests {
+    /// `claude` as the agent: installed by the configured installer only when
+    /// `claude --version` fails; packages already in the image are left alone, a missing one
+    /// that cannot be installed stops `up` with a clear error.
+    @Test func claudeIsInstalledOnlyWhenMissingAndPackagesOnlyWhenAbsent() throws {
+        let w = try UpWorkspace()
+        let installer = """
+            echo run >> /home/sprite/installer-runs; mkdir -p /home/sprite/.local/bin && \
+            printf '#!/bin/sh\\n[ "$1" = --version ] && { echo 9.9.9; exit 0; }\\nprintf "%%s|" "$@" > /home/sprite/claude-args\\nexec sleep 100000\\n' \
+              > /home/sprite/.local/bin/claude && chmod +x /home/sprite/.local/bin/claude
+            """
+        try w.s.git("config", "sprite.agent.command", "claude", in: w.app)
+        try w.s.git("config", "sprite.image.claudeInstaller", installer, in: w.app)
+        try w.s.git("config", "--add", "sprite.image.packages", "git", in: w.app)
+        try w.s.git("config", "--add", "sprite.image.packages", "coreutils", in: w.app)
+        let first = try w.up(["-m", "fix the $(bug)", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let steps = (try first.json()["steps"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(steps.contains("packages"), "\(steps)")
+        #expect(try w.remote("cat installer-runs") == "run")
+        #expect(try w.remote("sleep 1; cat claude-args") == "fix the $(bug)|")
+        // a stopped agent started again: claude is there now, so the installer does not run
+        #expect(try w.s.sprite(["down"], in: w.app, env: w.env).status == 0)
+        #expect(try w.up().status == 0)
+        #expect(try w.remote("cat installer-runs") == "run")
+
+        try w.s.git("config", "--add", "sprite.image.packages", "git-sprite-no-such-package", in: w.app)
+        let missing = try w.up(["--no-agent"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("error: installing packages in the sprite failed"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("hint: check sprite.image.packages"))
+    }
+
     @Test func agentEnvironmentIsForwardedWithoutEverBeingShown() throws {
         let w = try UpWorkspace()
         try w.s.git("config", "sprite.agent.env", "ANTHROPIC_API_KEY", in: w.app)
@@ -474,5 +506,86 @@ struct UpAgentEnvironmentTests {
         #expect(try w.remote("git -C workspace remote get-url origin") == "http://127.0.0.1:\(port)/app.git")
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
         #expect(try w.remote("git -C workspace rev-parse origin/main") == (try w.s.git("rev-parse", "origin/main", in: w.app)))
+        #expect(try w.remote("git -C workspace rev-parse --is-shallow-repository") == "false")
     }
+
+    /// `sprite.git.shallow=true`: the clone has depth 1 and the local commits still arrive
+    /// through the tunnel on top of it. (`git daemon` on loopback: shallow clones need git's
+    /// smart protocol, which the dumb HTTP server above does not speak.)
+    @Test func aShallowCloneIsOptInAndLocalCommitsLandOnTop() throws {
+        let w = try UpWorkspace()
+        let daemon = try GitDaemon(serving: w.s.path("remotes"), sandbox: w.s)
+        let url = daemon.url + "/app.git"
+        try w.s.git("remote", "set-url", "origin", url, in: w.app)
+        try w.s.git("config", "sprite.git.shallow", "true", in: w.app)
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("this repository: cloning"), "\(r.stderr)")  // the clone worked
+        #expect(try w.remote("git -C workspace rev-parse --is-shallow-repository") == "true")
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+        // the remote's tip (depth 1) and the two local commits on top of it
+        #expect(try w.remote("git -C workspace rev-list --count HEAD") == "3")
+        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+    }
+
+    /// A submodule that is not initialised here is cloned from its URL in the sprite (relative
+    /// URL resolved against the remote), at the commit the superproject records.
+    @Test func anUninitialisedSubmoduleIsClonedFromItsURLInTheSprite() throws {
+        let w = try UpWorkspace()
+        let daemon = try GitDaemon(serving: w.s.path("remotes"), sandbox: w.s)
+        try w.s.git("remote", "set-url", "origin", daemon.url + "/app.git", in: w.app)
+        try w.s.git("submodule", "deinit", "-q", "-f", "libs/lib", in: w.app)
+        let plan = try w.s.sprite(["plan", "--json"], in: w.app, env: w.env).json()
+        #expect(plan[path: "primary.submodules.0.resolvedUrl"] as? String == daemon.url + "/lib.git")
+        #expect(plan[path: "primary.submodules.0.transport.method"] as? String == "clone")
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let recorded = try w.s.git("rev-parse", "HEAD:libs/lib", in: w.app)
+        #expect(try w.remote("git -C workspace/libs/lib rev-parse HEAD") == recorded)
+        #expect(try w.remote("git -C workspace/libs/lib remote get-url origin") == daemon.url + "/lib.git")
+        // and its own submodule, recursively
+        let inner = try w.s.git("rev-parse", "HEAD:vendor/inner", in: w.s.path("seed/lib"))
+        #expect(try w.remote("git -C workspace/libs/lib/vendor/inner rev-parse HEAD") == inner)
+    }
+}
+
+/// `git daemon` on loopback serving a directory of bare repositories (git's smart protocol,
+/// reachable from this machine and from sprites with network).
+final class GitDaemon {
+    let url: String
+    private let process: Process
+
+    init(serving base: String, sandbox s: Sandbox) throws {
+        let port = try freeLoopbackPort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "daemon", "--listen=127.0.0.1", "--port=\(port)", "--export-all", "--reuseaddr",
+                       "--base-path=" + base, base]
+        p.environment = s.environment
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.runWithSignalsUnblocked()
+        process = p
+        url = "git://127.0.0.1:\(port)"
+        let deadline = Date().addingTimeInterval(10)
+        while (try s.run("git", ["ls-remote", url + "/app.git"])).status != 0 && Date() < deadline { usleep(50_000) }
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+func freeLoopbackPort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return UInt16(bigEndian: addr.sin_port)
 }

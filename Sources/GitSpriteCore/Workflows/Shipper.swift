@@ -328,7 +328,13 @@ struct Shipper {
         fi
         git submodule init -q -- "$sub" >/dev/null 2>&1
         [ -n "$url" ] && git config "submodule.$name.url" "$url"
-        git -c protocol.file.allow=always submodule update -q --init -- "$sub"
+        # one cloned from its URL brings its own submodules along (git resolves their relative
+        # URLs against its URL); a tunnelled one has its submodules shipped one by one
+        if [ -n "$url" ]; then
+          git -c protocol.file.allow=always submodule update -q --init -- "$sub"
+        else
+          git submodule update -q --init --recursive -- "$sub"
+        fi
         """
 
     func shipSubmodules(_ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
