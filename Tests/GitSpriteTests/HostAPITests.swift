@@ -27,9 +27,9 @@ struct HostAPITests {
         let host = try LocalHost(root: s.path("host"))
         var api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "box"))
-        // the keepalive limits scaled down: a second of silence is many ping intervals
-        api.keepalive = (ping: 0.1, dead: 0.5)
-        let r = try api.run("box", ["sh", "-c", "sleep 1.5; echo done"])
+        // the keepalive limits scaled down: four seconds of silence is twice the limit
+        api.keepalive = (ping: 0.2, dead: 2)
+        let r = try api.run("box", ["sh", "-c", "sleep 4; echo done"])
         #expect(r.status == 0)
         #expect(String(decoding: r.stdout, as: UTF8.self) == "done\n")
     }

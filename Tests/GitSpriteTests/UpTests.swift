@@ -355,7 +355,7 @@ struct UpInterruptionTests {
     /// signal on. Slow requests keep the push waiting, so one left behind would be seen.
     @Test func ctrlCDuringAPushStopsThePushToo() throws {
         let w = try UpWorkspace()
-        try w.host.faults(["latency_ms": 1500])
+        try w.host.faults(["latency_ms": 3000])
         let up = Process()
         up.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         up.arguments = ["git", "sprite", "up", "--no-agent"]
@@ -376,7 +376,7 @@ struct UpInterruptionTests {
         #expect(exited.wait(timeout: .now() + 30) == .success)
         #expect(up.terminationReason == .uncaughtSignal || up.terminationStatus == 2)
         // the push and its helper stop with git-sprite, instead of finishing seconds later
-        let gone = Date().addingTimeInterval(1)
+        let gone = Date().addingTimeInterval(2)
         var left = Self.localProcesses(in: dirs)
         while !left.isEmpty && Date() < gone {
             usleep(20_000)

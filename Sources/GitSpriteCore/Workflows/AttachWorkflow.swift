@@ -32,7 +32,7 @@ public enum AttachWorkflow {
         do {
             stream = try connection.client.openExec(name, request)
         } catch APIError.http(let f) where f.status == 404 {
-            throw SpriteError("sprite '\(name)' does not exist", hints: ["start it: git sprite up"])
+            throw target.missing
         } catch {
             throw connection.translate(error)
         }

@@ -9,7 +9,7 @@ public enum DownWorkflow {
         let (repo, settings, name) = (target.repository, target.settings, target.name)
         return try target.connection.perform { api in
             guard try api.getSprite(name) != nil else {
-                throw SpriteError("sprite '\(name)' does not exist", hints: ["list sprites: git sprite status"])
+                throw target.missing
             }
             try api.deleteService(name, name: Agent.service)
             if destroy || settings.autoDestroy {

@@ -44,8 +44,7 @@ public enum ExecWorkflow {
             return try connection.client.exec(name, request, input: stdinIsTerminal ? nil : FileHandle.standardInput,
                                               stdout: { out.write($0) }, stderr: { err.write($0) })
         } catch APIError.http(let f) where f.status == 404 {
-            throw SpriteError("sprite '\(name)' does not exist", hints: ["start it: git sprite up",
-                                                                           "list sprites: git sprite status"])
+            throw target.missing
         } catch APIError.http(let f) where f.status == 400 && f.message.contains("working directory") {
             throw SpriteError("sprite '\(name)' has no \(request.directory ?? "workspace") yet",
                               hints: ["ship the code first: git sprite up"])

@@ -16,4 +16,9 @@ struct SpriteTarget {
         connection = try Connection(settings: settings, context: context)
         name = try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
     }
+
+    /// The error for a sprite that is not there.
+    var missing: SpriteError {
+        SpriteError("sprite '\(name)' does not exist", hints: ["start it: git sprite up", "list sprites: git sprite status"])
+    }
 }
