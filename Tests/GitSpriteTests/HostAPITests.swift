@@ -256,6 +256,39 @@ struct HostAPITests {
         #expect(status == 5)
         #expect(body == Data([1]) + Data("hi".utf8))
     }
+
+    /// A non-TTY command outlives a dropped client for `max_run_after_disconnect` (re-attach
+    /// within it gets the output), then is stopped; the control channel is not offered.
+    @Test func aDisconnectedCommandRunsForItsGraceThenStops() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "g"))
+        // 1: re-attached within the window, it finishes and its output arrives
+        let first = try api.openExec("g", ExecRequest(command: ["sh", "-c", "sleep 1; echo finished"],
+                                                      maxRunAfterDisconnect: "30s"))
+        _ = try first.next(timeout: 5)
+        let kept = try #require(first.sessionID)
+        first.close()
+        let again = try api.attach("g", session: kept, stdin: false)
+        #expect(try readUntil(again, timeout: 10) { $0.contains("finished") }.contains("finished"))
+        // 2: left alone past a 1 s window, it is stopped long before its own end
+        let second = try api.openExec("g", ExecRequest(command: ["sleep", "600"], maxRunAfterDisconnect: "1s"))
+        _ = try second.next(timeout: 5)
+        let dropped = try #require(second.sessionID)
+        second.close()
+        #expect(try api.sessions("g").contains { $0["id"] as? String == dropped })
+        let deadline = Date().addingTimeInterval(15)
+        while try api.sessions("g").contains(where: { $0["id"] as? String == dropped }) && Date() < deadline {
+            usleep(100_000)
+        }
+        #expect(try !api.sessions("g").contains { $0["id"] as? String == dropped })
+        let left = String(decoding: try api.run("g", ["sh", "-c", "ps -eo pid,ppid,pgid,stat,args"]).stdout, as: UTF8.self)
+        #expect(!left.contains("sleep 600"), "\(left)")
+        // no multiplexed control channel: clients fall back to one socket per command
+        let control = try api.call("GET", "/v1/sprites/g/control", accept: [404])
+        #expect(control.status == 404)
+    }
 }
 
 @Suite("Sprites API: faults")
