@@ -51,7 +51,8 @@ let package = Package(
         .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP"]),
         .testTarget(
             name: "GitSpriteTests",
-            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host"]
+            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -86,7 +86,7 @@ struct Serve: AsyncParsableCommand {
                                        testHooks: testHooks)
         try await HostServer.run(config: config, host: host, port: port) { [pidFile] url in
             if let pidFile {
-                FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),
+                _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),
                                                attributes: [.posixPermissions: 0o600])
             }
             print(url)
@@ -104,7 +104,7 @@ struct Serve: AsyncParsableCommand {
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in 0..<bytes.count { bytes[i] = UInt8.random(in: 0...255) }
         let token = "local/" + bytes.map { String(format: "%02x", $0) }.joined()
-        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8),
+        _ = FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8),
                                        attributes: [.posixPermissions: 0o600])
         return token
     }

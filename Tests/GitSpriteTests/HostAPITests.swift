@@ -25,7 +25,7 @@ struct HostAPITests {
     @Test func aLongSilentCommandIsKeptAliveByPingsTheHostAnswers() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))
-        var api = host.client()
+        let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "box"))
         // the keepalive limits scaled down: four seconds of silence is twice the limit
         api.keepalive = (ping: 0.2, dead: 2)

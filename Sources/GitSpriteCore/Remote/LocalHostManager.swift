@@ -29,8 +29,8 @@ public enum LocalHostManager {
                               hints: ["install it: make install", "or use the cloud: unset sprite.api and export SPRITES_TOKEN"])
         }
         let out = dir + "/local-host.out"
-        FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])
-        FileManager.default.createFile(atPath: dir + "/local-host.log", contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: dir + "/local-host.log", contents: nil, attributes: [.posixPermissions: 0o600])
         let p = Process()
         // setsid: the host outlives this command and is not hit by the terminal's Ctrl-C
         let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }

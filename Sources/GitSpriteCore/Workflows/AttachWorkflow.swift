@@ -50,9 +50,10 @@ public enum AttachWorkflow {
             }
         }
         let done = DispatchSemaphore(value: 0)
+        let (startRows, startCols) = (rows, cols)
         let input = Thread {
             var buffer = [UInt8](repeating: 0, count: 4096)
-            var lastRows = rows, lastCols = cols
+            var lastRows = startRows, lastCols = startCols
             while true {
                 var pfd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
                 let ready = poll(&pfd, 1, 200)

@@ -23,13 +23,13 @@ struct LocalGit {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
-        var errData = Data()
+        let errData = Shared(Data())
         var outData = Data()
         try p.runAsChild {
             let reading = DispatchGroup()
             reading.enter()
             DispatchQueue.global().async {
-                errData = err.fileHandleForReading.readDataToEndOfFile()
+                errData.set(err.fileHandleForReading.readDataToEndOfFile())
                 reading.leave()
             }
             outData = out.fileHandleForReading.readDataToEndOfFile()
@@ -37,7 +37,7 @@ struct LocalGit {
         }
         return Result(status: p.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                      stderr: String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                      stderr: String(decoding: errData.current, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Runs git and fails with its last stderr line.
@@ -50,6 +50,7 @@ struct LocalGit {
             ?? lines.first { $0.hasPrefix("fatal:") } ?? lines.last ?? "unknown error"
     }
 
+    @discardableResult
     func check(_ args: [String], what: String, extraEnvironment: [String: String] = [:]) throws -> String {
         let r = try run(args, extraEnvironment: extraEnvironment)
         guard r.status == 0 else {

@@ -6,26 +6,9 @@ import SpritesAPI
 /// can, push what the remote lacks through the tunnel (`git-remote-sprite`), land uncommitted
 /// work as uncommitted changes, and tunnel submodules. Each step looks first, so re-runs
 /// converge and ship only what is new.
-/// Whether the sprite has answered a command in this run (shared by the concurrent shippers).
-final class Readiness: @unchecked Sendable {
-    private let lock = NSLock()
-    private var answered = false
-
-    var confirmed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return answered
-    }
-
-    func confirm() {
-        lock.lock()
-        answered = true
-        lock.unlock()
-    }
-}
-
 struct Shipper {
-    let readiness = Readiness()
+    /// Whether the sprite has answered a command in this run (shared by the concurrent shippers).
+    let readiness = Shared(false)
     let context: Context
     let connection: Connection
     let sprite: String
@@ -84,7 +67,7 @@ struct Shipper {
                 default: retriable = false
                 }
                 // only until the sprite first answers: later failures are real and fail fast
-                guard retriable, !readiness.confirmed else { throw e }
+                guard retriable, !readiness.current else { throw e }
                 guard Date().addingTimeInterval(delay) < deadline else {
                     throw SpriteError("Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
                                       hints: ["check the sprite: git sprite status",
@@ -95,7 +78,7 @@ struct Shipper {
                 delay = min(delay * 2, 5)
             }
         }
-        readiness.confirm()
+        readiness.set(true)
         let r = result!
         guard r.status == 0 else {
             let err = String(decoding: r.stderr, as: UTF8.self)

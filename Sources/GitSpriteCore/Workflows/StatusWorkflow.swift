@@ -40,7 +40,7 @@ public enum StatusWorkflow {
         let connection = try Connection(settings: settings, context: context)
         var repoName: String?
         if let repo {
-            let plan = try PlanBuilder(context: context, repository: repo, settings: settings)
+            let plan = PlanBuilder(context: context, repository: repo, settings: settings)
             repoName = plan.repositoryID()
         }
         let sprites = try connection.perform { try $0.listSprites() }

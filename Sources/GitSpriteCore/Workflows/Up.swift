@@ -178,16 +178,16 @@ public enum UpWorkflow {
             // 2. network policy, applied before any code goes in: it runs while the repos are
             // looked at, and every clone or push waits for it
             let policyDone = DispatchSemaphore(value: 0)
-            var policyError: Error?
-            var policySeconds = 0.0
+            let policyError = Shared<Error?>(nil)
+            let policySeconds = Shared(0.0)
             DispatchQueue.global().async {
                 let start = Date()
                 do {
                     try api.setNetworkPolicy(plan.spriteName, rules: policyRules(settings))
                 } catch {
-                    policyError = error
+                    policyError.set(error)
                 }
-                policySeconds = Date().timeIntervalSince(start)
+                policySeconds.set(Date().timeIntervalSince(start))
                 policyDone.signal()
             }
             let policyLock = NSLock()
@@ -199,7 +199,7 @@ public enum UpWorkflow {
                     policyDone.wait()
                     policyChecked = true
                 }
-                if let policyError { throw policyError }
+                if let error = policyError.current { throw error }
             }
             // 3. code, every repo at once
             let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
@@ -224,7 +224,7 @@ public enum UpWorkflow {
             }
             try policyApplied()
             _ = try reporter.step("policy") {
-                ((), "\(settings.networkPolicy) (applied in \(Int(policySeconds * 1000)) ms, alongside the code)")
+                ((), "\(settings.networkPolicy) (applied in \(Int(policySeconds.current * 1000)) ms, alongside the code)")
             }
             if let first = failures.first { throw first }
             result.repos = shipped.compactMap { $0 }

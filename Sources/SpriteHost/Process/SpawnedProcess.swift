@@ -64,6 +64,7 @@ final class SpawnedProcess: @unchecked Sendable {
         Glibc.signal(SIGPIPE, SIG_IGN)
 
         let group = DispatchGroup()
+        let (stdinFD, childPID) = (parentStdin, pid)
         for (fd, stream) in readers {
             group.enter()
             let thread = Thread {
@@ -74,14 +75,14 @@ final class SpawnedProcess: @unchecked Sendable {
                     if n < 0 && errno == EINTR { continue }
                     break  // EOF, or EIO once every holder of the terminal has gone
                 }
-                if fd != parentStdin { close(fd) }
+                if fd != stdinFD { close(fd) }
                 group.leave()
             }
             thread.start()
         }
         let waiter = Thread { [weak self] in
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            while waitpid(childPID, &status, 0) < 0 && errno == EINTR {}
             let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             // a daemon that inherited the output may keep it open; give readers a moment only
             _ = group.wait(timeout: .now() + (tty ? 0.3 : 2))

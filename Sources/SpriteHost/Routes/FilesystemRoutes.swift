@@ -6,7 +6,7 @@ import NIOCore
 /// directories and refused when it would escape them.
 enum FilesystemRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
-        func resolve(_ request: Request, _ context: BasicRequestContext, key: String = "path")
+        @Sendable func resolve(_ request: Request, _ context: BasicRequestContext, key: String = "path")
             throws -> (host: String, sprite: String, layout: SpriteLayout) {
             let (_, runtime) = try state.get(try context.param("name"))
             let q = Query(request)

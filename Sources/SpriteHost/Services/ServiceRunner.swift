@@ -64,7 +64,7 @@ final class ServiceRunner: @unchecked Sendable {
             handle.write(data)
             try? handle.close()
         } else {
-            FileManager.default.createFile(atPath: logPath, contents: data)
+            _ = FileManager.default.createFile(atPath: logPath, contents: data)
         }
     }
 

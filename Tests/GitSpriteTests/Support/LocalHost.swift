@@ -21,7 +21,7 @@ final class LocalHost {
         let out = Pipe()
         p.standardOutput = out
         logPath = root + ".log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         p.standardInput = FileHandle.nullDevice
         try p.runWithSignalsUnblocked()
