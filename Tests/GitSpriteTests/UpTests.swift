@@ -100,6 +100,25 @@ struct UpTests {
         #expect(try w.remote("cd workspace && git status --porcelain") .contains("README"))
     }
 
+    /// A submodule checked out here at a commit the superproject does not record yet: the
+    /// snapshot leaves submodule pointers alone on both sides, so a re-run recognises the
+    /// changes it shipped instead of taking them for the sprite's own.
+    @Test func aMovedSubmoduleDoesNotConfuseTheSnapshotOnARerun() throws {
+        let w = try UpWorkspace()
+        let lib = w.app + "/libs/lib"
+        try w.s.write("moved.txt", "moved\n", in: lib)
+        try w.s.git("add", "moved.txt", in: lib)
+        try w.s.git("commit", "-q", "-m", "moved here only", in: lib)
+        #expect(try w.s.git("status", "--porcelain", in: w.app).contains("M libs/lib"))
+        let first = try w.up(["--no-agent"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(!again.stderr.contains("has its own uncommitted changes"), "\(again.stderr)")
+        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all --ignore-submodules=all")
+                == "M README\n?? scratch/new.txt")
+    }
+
     @Test func anAgentCommitMeansUpFetchesInsteadOfOverwriting() throws {
         let w = try UpWorkspace()
         #expect(try w.up(["--no-agent", "--no-changes"]).status == 0)

@@ -9,6 +9,8 @@ import SpritesAPI
 struct Shipper {
     /// Whether the sprite has answered a command in this run (shared by the concurrent shippers).
     let readiness = Shared(false)
+    /// Names this run's staging directories.
+    let runID = String(UUID().uuidString.prefix(8)).lowercased()
     let context: Context
     let connection: Connection
     let sprite: String
@@ -144,15 +146,21 @@ struct Shipper {
     /// Where a repository's first ship is assembled before it moves into place, so a run cut
     /// short (Ctrl-C, a host restart, a dropped connection) never leaves a half-made
     /// repository at the path: the next run finds nothing there and starts that repository over.
-    static func stagingPath(for path: String) -> String {
-        "/home/sprite/.git-sprite/staging/" + String(SHA256.hex(Array(path.utf8)).prefix(16))
+    /// Each run uses a directory of its own: a `git-receive-pack` of an interrupted run may
+    /// still be finishing in the sprite (a server keeps a disconnected command running for a
+    /// while), and must not write into the next run's repository.
+    func stagingPath(for path: String) -> String {
+        "/home/sprite/.git-sprite/staging/" + String(SHA256.hex(Array(path.utf8)).prefix(16)) + "-" + runID
     }
+
+    /// Removes what earlier runs staged for the same path (`$1` is this run's directory).
+    static let clearStaging = #"rm -rf "${1%-*}"-* && mkdir -p "${1%/*}""#
 
     /// Clones into the staging directory, then reports what it holds (as the probe does).
     /// Exit 1: the clone failed (the caller falls back to the tunnel).
     static let cloneScript = """
+        \(clearStaging) || exit 3
         stage="$1"; url="$2"; shift 2
-        rm -rf "$stage" && mkdir -p "${stage%/*}" || exit 3
         git clone -q "$@" -- "$url" "$stage" || { rm -rf "$stage"; exit 1; }
         set -- "$stage" keep ""
         \(probeScript)
@@ -160,8 +168,7 @@ struct Shipper {
 
     /// Creates an empty repository in the staging directory that the tunnel pushes into.
     static let initScript = """
-        rm -rf "$1" && mkdir -p "${1%/*}" && git init -q -b "$2" "$1" \
-          && git -C "$1" config receive.denyCurrentBranch updateInstead
+        \(clearStaging) && git init -q -b "$2" "$1" && git -C "$1" config receive.denyCurrentBranch updateInstead
         """
 
     /// After the push: checks out what landed, applies the snapshot, and (for a first ship)
@@ -201,7 +208,7 @@ struct Shipper {
         var staged = false
 
         if !state.exists {
-            let stage = Self.stagingPath(for: path)
+            let stage = stagingPath(for: path)
             if method == .clone || method == .cloneAndTunnel, let url = plan.remoteURL {
                 try policyApplied()
                 var options: [String] = []
