@@ -185,6 +185,12 @@ struct Shipper {
         fi
         if [ -n "$place" ]; then
           cd / && mkdir -p "${place%/*}" || exit 3
+          if [ -e "$place/.git" ]; then
+            # an interrupted earlier run finished its own ship meanwhile: keep that one
+            rm -rf "$dir"
+            echo "$place appeared while this run was shipping (an interrupted run finished it); run git sprite up again to bring it up to date" >&2
+            exit 3
+          fi
           mv -T "$dir" "$place" || { echo "$place exists in the sprite and is not a git repository" >&2; exit 3; }
         fi
         """
