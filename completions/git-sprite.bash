@@ -18,7 +18,7 @@ _git_sprite ()
 	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --json" ;;
 	attach,--*) __gitcomp "$common --print" ;;
 	attach,*) __gitcomp_nl "$(__git_heads)" ;;
-	down,--*) __gitcomp "$common --destroy" ;;
+	down,--*) __gitcomp "$common --destroy --force" ;;
 	down,*) __gitcomp_nl "$(__git_heads)" ;;
 	status,--*|ls,--*) __gitcomp "$common --all --json" ;;
 	exec,--*) __gitcomp "$common --dir=" ;;

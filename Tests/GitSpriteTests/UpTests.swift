@@ -316,6 +316,64 @@ struct UpFaultTests {
     }
 }
 
+@Suite("git sprite down")
+struct DownTests {
+    /// The agent's commits (in the workspace and in a linked repo) come home before anything
+    /// is destroyed; uncommitted work in the sprite stops --destroy unless --force.
+    @Test func downBringsTheAgentsWorkHomeAndDestroysOnlyWhatIsSafe() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        let commit = "git -c user.name=agent -c user.email=agent@example.com commit -q"
+        _ = try w.remote("cd workspace && git add -A && \(commit) -m 'agent work'")
+        _ = try w.remote("cd repos/notes && echo more >> file.txt && \(commit) -am 'agent notes' && git branch agent-idea")
+        let agentHead = try w.remote("git -C workspace rev-parse HEAD")
+        let notesHead = try w.remote("git -C repos/notes rev-parse HEAD")
+
+        // parking also brings the commits home, and says so
+        let park = try w.s.sprite(["down"], in: w.app, env: w.env)
+        #expect(park.status == 0, "\(park.stderr)")
+        #expect(park.stderr.contains("this repository: fetched sprite/main (\(agentHead.prefix(12)))"), "\(park.stderr)")
+        #expect(park.stderr.contains("linked repo 'notes': fetched sprite/agent-idea"), "\(park.stderr)")
+        #expect(try w.s.git("rev-parse", "sprite/main", in: w.app) == agentHead)
+        #expect(try w.s.git("rev-parse", "sprite/main", in: w.notes) == notesHead)
+
+        // uncommitted work of the agent's: refused, with the list and the ways out
+        _ = try w.remote("echo draft > workspace/draft.txt")
+        let refused = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("error: not destroying app-main: it holds work that is not on your machine"),
+                "\(refused.stderr)")
+        #expect(refused.stderr.contains("hint: this repository: uncommitted changes in /home/sprite/workspace"))
+        #expect(refused.stderr.contains("hint: or destroy it anyway: git sprite down --destroy --force"))
+        #expect(try w.host.client().getSprite("app-main") != nil)
+
+        // committed in the sprite, it comes home and the sprite can go
+        _ = try w.remote("cd workspace && git add -A && \(commit) -m draft")
+        let destroyed = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(destroyed.status == 0, "\(destroyed.stderr)")
+        #expect(destroyed.stderr.contains("destroyed app-main"))
+        #expect(try w.s.git("log", "-1", "--format=%s", "sprite/main", in: w.app) == "draft")
+        #expect(try w.host.client().getSprite("app-main") == nil)
+
+        // --force destroys whatever is there
+        #expect(try w.up(["--no-agent"]).status == 0)
+        _ = try w.remote("echo draft > workspace/draft2.txt")
+        let forced = try w.s.sprite(["down", "--destroy", "--force"], in: w.app, env: w.env)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try w.host.client().getSprite("app-main") == nil)
+    }
+
+    /// Your own uncommitted changes, shipped by `up`, are not the sprite's: they do not stop
+    /// --destroy (you still have them).
+    @Test func theSnapshotUpBroughtDoesNotBlockDestroy() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        let r = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try w.host.client().getSprite("app-main") == nil)
+    }
+}
+
 @Suite("git sprite attach")
 struct AttachTests {
     @Test func attachJoinsTheAgentSessionInATerminalAndDetaches() throws {
