@@ -363,6 +363,21 @@ struct DownTests {
         #expect(try w.host.client().getSprite("app-main") == nil)
     }
 
+    /// Commits the agent made on a detached HEAD belong to no branch: they come home too.
+    @Test func commitsOnADetachedHeadComeHomeAsSpriteDetached() throws {
+        let w = try UpWorkspace()
+        try w.s.git("checkout", "-q", "--detach", "HEAD", in: w.app)
+        let up = try w.up(["--no-agent", "--no-changes", "-q"])
+        #expect(up.status == 0, "\(up.stderr)")
+        let name = up.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try w.remote("cd workspace && echo x > x.txt && git add x.txt && "
+                         + "git -c user.name=a -c user.email=a@example.com commit -qm 'on detached'", sprite: name)
+        let agentHead = try w.remote("git -C workspace rev-parse HEAD", sprite: name)
+        let down = try w.s.sprite(["down"], in: w.app, env: w.env)
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try w.s.git("rev-parse", "sprite/detached", in: w.app) == agentHead)
+    }
+
     /// Your own uncommitted changes, shipped by `up`, are not the sprite's: they do not stop
     /// --destroy (you still have them).
     @Test func theSnapshotUpBroughtDoesNotBlockDestroy() throws {

@@ -53,7 +53,8 @@ public enum DownWorkflow {
         return SpriteLabels.value("repo", in: sprite.labels ?? []) == id
     }
 
-    /// Fetches every branch of the sprite's copy into `refs/remotes/sprite/*`, and records what
+    /// Fetches every branch of the sprite's copy (and a detached HEAD) into
+    /// `refs/remotes/sprite/*`, and records what
     /// would be lost with the sprite: uncommitted changes that are not the snapshot `up`
     /// brought, or commits that could not be fetched.
     static func bringHome(_ plan: RepoPlan, shipper: Shipper, notes: inout [String], atRisk: inout [String]) throws {
@@ -62,7 +63,10 @@ public enum DownWorkflow {
         guard state.exists else { return }
         let git = LocalGit(directory: plan.localPath, environment: shipper.gitEnvironment)
         let before = remoteRefs(git)
-        let fetch = try git.run(["fetch", "-q", shipper.remote(plan.spritePath), "+refs/heads/*:refs/remotes/sprite/*"])
+        var refspecs = ["+refs/heads/*:refs/remotes/sprite/*"]
+        // commits made on a detached HEAD are on no branch: they come home as sprite/detached
+        if state.branch == nil && state.head != nil { refspecs.append("+HEAD:refs/remotes/sprite/detached") }
+        let fetch = try git.run(["fetch", "-q", shipper.remote(plan.spritePath)] + refspecs)
         if fetch.status != 0 {
             atRisk.append("\(label): its commits could not be fetched: \(LocalGit.reason(fetch.stderr))")
         } else {
