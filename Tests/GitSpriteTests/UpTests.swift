@@ -378,6 +378,20 @@ struct DownTests {
         #expect(try w.s.git("rev-parse", "sprite/detached", in: w.app) == agentHead)
     }
 
+    /// A sprite some other repository (or someone else) made: its commits cannot be fetched
+    /// into this repository, so destroying it takes --force.
+    @Test func aSpriteOfAnotherRepositoryIsDestroyedOnlyWithForce() throws {
+        let w = try UpWorkspace()
+        _ = try w.host.client().createSprite(SpriteCreation(name: "elsewhere", labels: ["git-sprite", "repo=other"]))
+        let refused = try w.s.sprite(["down", "elsewhere", "--destroy"], in: w.app, env: w.env)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("hint: elsewhere was not made by this repository"), "\(refused.stderr)")
+        #expect(try w.host.client().getSprite("elsewhere") != nil)
+        let forced = try w.s.sprite(["down", "elsewhere", "--destroy", "--force"], in: w.app, env: w.env)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try w.host.client().getSprite("elsewhere") == nil)
+    }
+
     /// Your own uncommitted changes, shipped by `up`, are not the sprite's: they do not stop
     /// --destroy (you still have them).
     @Test func theSnapshotUpBroughtDoesNotBlockDestroy() throws {
