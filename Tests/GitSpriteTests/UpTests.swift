@@ -557,6 +557,9 @@ struct UpAgentEnvironmentTests {
         #expect(try w.remote("sleep 1; cat claude-args") == "fix the $(bug)|")
         // a stopped agent started again: claude is there now, so the installer does not run
         #expect(try w.s.sprite(["down"], in: w.app, env: w.env).status == 0)
+        #expect(try w.remote("tmux -S .git-sprite/tmux.sock has-session -t =app-main 2>&1; echo $?").hasSuffix("1"),
+                "down leaves no agent running")
+        #expect(try w.remote("pgrep -fx 'sleep 100000' || echo none") == "none")
         #expect(try w.up().status == 0)
         #expect(try w.remote("cat installer-runs") == "run")
 

@@ -34,6 +34,8 @@ struct Agent {
         tmux -S "$sock" -f "$dir/tmux.conf" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
         tmux -S "$sock" set-option -g remain-on-exit on >/dev/null
         started=$(date +%s)
+        # stopping the service ends the agent too (tmux's server would outlive this script)
+        trap 'tmux -S "$sock" kill-session -t "=$session" 2>/dev/null; exit 143' TERM INT HUP
         while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
             if [ "$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}')" = 1 ]; then
                 tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last"

@@ -12,8 +12,10 @@ public enum DownWorkflow {
         let destroying = destroy || settings.autoDestroy
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(name) else { throw target.missing }
-            // first, so the agent adds nothing between the look and the end
+            // first, so the agent adds nothing between the look and the end; the tmux server is
+            // a daemon that outlives the service's supervisor, so its session is ended too
             try api.deleteService(name, name: Agent.service)
+            _ = try? api.run(name, ["tmux", "-S", Agent.socket, "kill-session", "-t", "=" + name])
             var notes: [String] = []
             var atRisk: [String] = []
             if let repo, ownedBy(sprite, repo, context: context, settings: settings) {
