@@ -562,6 +562,8 @@ struct UpAgentEnvironmentTests {
         #expect(try w.remote("pgrep -fx 'sleep 100000' || echo none") == "none")
         #expect(try w.up().status == 0)
         #expect(try w.remote("cat installer-runs") == "run")
+        // and it continues its conversation instead of starting a new one
+        #expect(try w.remote("sleep 1; cat claude-args") == "--continue|")
 
         try w.s.git("config", "--add", "sprite.image.packages", "git-sprite-no-such-package", in: w.app)
         let missing = try w.up(["--no-agent"])
