@@ -78,6 +78,8 @@ public final class WebSocket: @unchecked Sendable {
         try easy.reset()
         try easy.set(CURLOPT_URL, httpURL)
         try easy.set(CURLOPT_CONNECT_ONLY, 1)
+        // through a proxy, only a CONNECT tunnel carries the raw upgrade and frames written here
+        try easy.set(CURLOPT_HTTPPROXYTUNNEL, 1)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(timeout * 1000))
         try easy.perform()
         var sock: curl_socket_t = -1

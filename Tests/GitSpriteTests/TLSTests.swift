@@ -5,7 +5,7 @@ import Testing
 
 /// `https://` and `wss://`: sprite-host behind a TLS front on loopback with a certificate
 /// made for the test. libcurl does the TLS for both the HTTP calls and the exec WebSocket.
-@Suite("TLS: https and wss")
+@Suite("TLS and proxies")
 struct TLSTests {
     /// A TLS-terminating relay in front of a host, with its own self-signed certificate.
     final class TLSFront {
@@ -73,5 +73,38 @@ struct TLSTests {
             #expect(exec.status == 3, "\(exec.stderr)")
             #expect(exec.stdout == "over tls\n")
         }
+    }
+
+    @Test func aProxyCarriesTheAPICallsAndTheExecStreamThroughATunnel() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let repo = try s.makeRepo("app")
+        _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
+        let log = s.path("proxy.log")
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        proxy.arguments = ["python3", DocsTests.repoRoot + "/Tests/GitSpriteTests/Fixtures/http_proxy.py", log]
+        let out = Pipe()
+        proxy.standardOutput = out
+        proxy.standardError = FileHandle.nullDevice
+        try proxy.runWithSignalsUnblocked()
+        defer { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
+        var line = Data()
+        while !line.contains(0x0a) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let port = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "http_proxy": "http://127.0.0.1:" + port]
+        let status = try s.sprite(["status", "--json"], in: repo, env: env)
+        #expect(status.status == 0, "\(status.stderr)")
+        let exec = try s.sprite(["exec", "app-main", "--dir", "/tmp", "--", "echo", "through the proxy"], in: repo, env: env)
+        #expect(exec.status == 0, "\(exec.stderr)")
+        #expect(exec.stdout == "through the proxy\n")
+        let seen = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let authority = String(host.url.dropFirst("http://".count))
+        #expect(seen.contains("GET \(host.url)/v1/sprites"), "\(seen)")           // plain calls, forwarded
+        #expect(seen.contains("CONNECT \(authority) HTTP/1.1"), "\(seen)")        // the exec WebSocket, tunnelled
     }
 }
