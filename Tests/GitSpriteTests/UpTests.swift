@@ -392,6 +392,22 @@ struct DownTests {
         #expect(try w.host.client().getSprite("elsewhere") == nil)
     }
 
+    /// A linked repo gone from this machine: down still stops the agent, but cannot fetch,
+    /// so destroying takes --force.
+    @Test func aMissingLinkedRepoStillLetsDownStopTheAgent() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        try FileManager.default.removeItem(atPath: w.notes)
+        let park = try w.s.sprite(["down"], in: w.app, env: w.env)
+        #expect(park.status == 0, "\(park.stderr)")
+        #expect(park.stderr.contains("nothing was fetched"), "\(park.stderr)")
+        let refused = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("hint: the sprite's commits could not be fetched"), "\(refused.stderr)")
+        #expect(try w.s.sprite(["down", "--destroy", "--force"], in: w.app, env: w.env).status == 0)
+        #expect(try w.host.client().getSprite("app-main") == nil)
+    }
+
     /// Your own uncommitted changes, shipped by `up`, are not the sprite's: they do not stop
     /// --destroy (you still have them).
     @Test func theSnapshotUpBroughtDoesNotBlockDestroy() throws {

@@ -19,11 +19,20 @@ public enum DownWorkflow {
             var notes: [String] = []
             var atRisk: [String] = []
             if let repo, ownedBy(sprite, repo, context: context, settings: settings) {
-                let plan = try PlanBuilder(context: context, repository: repo, settings: settings).build()
-                let shipper = Shipper(context: context, connection: target.connection, sprite: name,
-                                      settings: settings, noChanges: true)
-                for repoPlan in [plan.primary] + plan.linked {
-                    try bringHome(repoPlan, shipper: shipper, notes: &notes, atRisk: &atRisk)
+                do {
+                    let plan = try PlanBuilder(context: context, repository: repo, settings: settings).build()
+                    let shipper = Shipper(context: context, connection: target.connection, sprite: name,
+                                          settings: settings, noChanges: true)
+                    for repoPlan in [plan.primary] + plan.linked {
+                        try bringHome(repoPlan, shipper: shipper, notes: &notes, atRisk: &atRisk)
+                    }
+                } catch let error as GitError {
+                    // a linked repo gone from this machine must not keep the agent running
+                    context.terminal.warn("cannot read the workspace here, so nothing was fetched: \(error)")
+                    atRisk.append("the sprite's commits could not be fetched: \(error)")
+                } catch let error as SpriteError where error.status == .failure {
+                    context.terminal.warn("nothing was fetched: \(error.message)")
+                    atRisk.append("the sprite's commits could not be fetched: \(error.message)")
                 }
             } else if destroying {
                 atRisk.append("\(name) was not made by this repository, so its commits cannot be fetched from here")
@@ -56,9 +65,8 @@ public enum DownWorkflow {
     }
 
     /// Fetches every branch of the sprite's copy (and a detached HEAD) into
-    /// `refs/remotes/sprite/*`, and records what
-    /// would be lost with the sprite: uncommitted changes that are not the snapshot `up`
-    /// brought, or commits that could not be fetched.
+    /// `refs/remotes/sprite/*`, and records what would be lost with the sprite: uncommitted
+    /// changes that are not the snapshot `up` brought, or commits that could not be fetched.
     static func bringHome(_ plan: RepoPlan, shipper: Shipper, notes: inout [String], atRisk: inout [String]) throws {
         let label = plan.mount.map { "linked repo '\($0)'" } ?? "this repository"
         let state = try shipper.probe(plan.spritePath)
