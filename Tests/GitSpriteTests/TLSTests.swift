@@ -11,7 +11,7 @@ struct TLSTests {
     final class TLSFront {
         let url: String
         let certificate: String
-        private let process: Process
+        private let daemon: TestDaemon
 
         init(_ s: Sandbox, in front: LocalHost) throws {
             certificate = s.path("tls/cert.pem")
@@ -22,27 +22,8 @@ struct TLSTests {
                                              "-keyout", key, "-out", certificate])
             #expect(made.status == 0, "\(made.stderr)")
             let upstream = String(front.url.split(separator: ":").last ?? "")
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", DocsTests.repoRoot + "/Tests/GitSpriteTests/Fixtures/tls_front.py",
-                           certificate, key, upstream]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.runWithSignalsUnblocked()
-            process = p
-            var line = Data()
-            while !line.contains(0x0a) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            url = "https://127.0.0.1:" + String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-
-        deinit {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            daemon = try TestDaemon(["python3", TestDaemon.fixture("tls_front.py"), certificate, key, upstream])
+            url = "https://127.0.0.1:" + daemon.firstLine
         }
     }
 
@@ -81,21 +62,8 @@ struct TLSTests {
         let repo = try s.makeRepo("app")
         _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
         let log = s.path("proxy.log")
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        proxy.arguments = ["python3", DocsTests.repoRoot + "/Tests/GitSpriteTests/Fixtures/http_proxy.py", log]
-        let out = Pipe()
-        proxy.standardOutput = out
-        proxy.standardError = FileHandle.nullDevice
-        try proxy.runWithSignalsUnblocked()
-        defer { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
-        var line = Data()
-        while !line.contains(0x0a) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let port = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let proxy = try TestDaemon(["python3", TestDaemon.fixture("http_proxy.py"), log])
+        let port = proxy.firstLine
         let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "http_proxy": "http://127.0.0.1:" + port]
         let status = try s.sprite(["status", "--json"], in: repo, env: env)
         #expect(status.status == 0, "\(status.stderr)")

@@ -680,27 +680,15 @@ struct UpAgentEnvironmentTests {
 /// reachable from this machine and from sprites with network).
 final class GitDaemon {
     let url: String
-    private let process: Process
+    private let daemon: TestDaemon
 
     init(serving base: String, sandbox s: Sandbox) throws {
         let port = try freeLoopbackPort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "daemon", "--listen=127.0.0.1", "--port=\(port)", "--export-all", "--reuseaddr",
-                       "--base-path=" + base, base]
-        p.environment = s.environment
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.runWithSignalsUnblocked()
-        process = p
+        daemon = try TestDaemon(["git", "daemon", "--listen=127.0.0.1", "--port=\(port)", "--export-all", "--reuseaddr",
+                                 "--base-path=" + base, base], environment: s.environment, waitForFirstLine: false)
         url = "git://127.0.0.1:\(port)"
         let deadline = Date().addingTimeInterval(10)
         while (try s.run("git", ["ls-remote", url + "/app.git"])).status != 0 && Date() < deadline { usleep(50_000) }
-    }
-
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
     }
 }
 
