@@ -22,7 +22,7 @@ struct TLSTests {
                                              "-keyout", key, "-out", certificate])
             #expect(made.status == 0, "\(made.stderr)")
             let upstream = String(front.url.split(separator: ":").last ?? "")
-            daemon = try TestDaemon(["python3", TestDaemon.fixture("tls_front.py"), certificate, key, upstream])
+            daemon = try TestDaemon(["python3", TestDaemon.fixture("relay.py"), "tls", certificate, key, upstream])
             url = "https://127.0.0.1:" + daemon.firstLine
         }
     }
@@ -62,7 +62,7 @@ struct TLSTests {
         let repo = try s.makeRepo("app")
         _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
         let log = s.path("proxy.log")
-        let proxy = try TestDaemon(["python3", TestDaemon.fixture("http_proxy.py"), log])
+        let proxy = try TestDaemon(["python3", TestDaemon.fixture("relay.py"), "proxy", log])
         let port = proxy.firstLine
         let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "http_proxy": "http://127.0.0.1:" + port]
         let status = try s.sprite(["status", "--json"], in: repo, env: env)

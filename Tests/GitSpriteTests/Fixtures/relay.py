@@ -1,19 +1,20 @@
-"""An HTTP proxy on loopback for tests: forwards absolute-form requests and opens CONNECT
-tunnels, and logs each request line to LOG.
+"""Loopback relays for tests; each prints the port it listens on as its first line.
 
-Usage: http_proxy.py LOG     (prints the port it listens on as the first line)
+  relay.py tls CERT KEY UPSTREAM_PORT   a TLS front: terminates TLS with CERT/KEY and relays
+                                        each connection to 127.0.0.1:UPSTREAM_PORT
+  relay.py proxy LOG                    an HTTP proxy: forwards absolute-form requests and
+                                        opens CONNECT tunnels; logs each request line to LOG
 """
 import socket
+import ssl
 import sys
 import threading
 from urllib.parse import urlsplit
 
-log = open(sys.argv[1], "a")
-lock = threading.Lock()
 listener = socket.socket()
 listener.bind(("127.0.0.1", 0))
 listener.listen(32)
-print(listener.getsockname()[1], flush=True)
+lock = threading.Lock()
 
 
 def relay(source, sink):
@@ -33,7 +34,21 @@ def relay(source, sink):
                 pass
 
 
-def serve(client):
+def both_ways(client, upstream):
+    threading.Thread(target=relay, args=(upstream, client), daemon=True).start()
+    relay(client, upstream)
+
+
+def tls_front(client, context, upstream_port):
+    try:
+        secure = context.wrap_socket(client, server_side=True)
+    except (ssl.SSLError, OSError):
+        client.close()
+        return
+    both_ways(secure, socket.create_connection(("127.0.0.1", upstream_port)))
+
+
+def proxy(client, log):
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = client.recv(4096)
@@ -60,10 +75,16 @@ def serve(client):
         # one request per connection keeps the relay simple
         head = head.replace(target.encode(), path.encode(), 1) + b"\r\nConnection: close"
         upstream.sendall(head + b"\r\n\r\n" + rest)
-    threading.Thread(target=relay, args=(upstream, client), daemon=True).start()
-    relay(client, upstream)
+    both_ways(client, upstream)
 
 
+if sys.argv[1] == "tls":
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    serve, extra = tls_front, (context, int(sys.argv[4]))
+else:
+    serve, extra = proxy, (open(sys.argv[2], "a"),)
+print(listener.getsockname()[1], flush=True)
 while True:
     connection, _ = listener.accept()
-    threading.Thread(target=serve, args=(connection,), daemon=True).start()
+    threading.Thread(target=serve, args=(connection,) + extra, daemon=True).start()
