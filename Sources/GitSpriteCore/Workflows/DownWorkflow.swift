@@ -81,7 +81,11 @@ public enum DownWorkflow {
             atRisk.append("\(label): its commits could not be fetched: \(LocalGit.reason(fetch.stderr))")
         } else {
             for (ref, commit) in remoteRefs(git).sorted(by: { $0.key < $1.key }) where before[ref] != commit {
-                notes.append("\(label): fetched \(ref.dropFirst("refs/remotes/".count)) (\(commit.prefix(12)))")
+                // only what is new to you is worth a line
+                let count = Int((try? git.run(["rev-list", "--count", commit, "--not", "HEAD"]))?.stdout ?? "") ?? 0
+                guard count > 0 else { continue }
+                notes.append("\(label): fetched \(ref.dropFirst("refs/remotes/".count)), \(count) commit"
+                             + "\(count == 1 ? "" : "s") you do not have (\(commit.prefix(12)))")
             }
         }
         if let dirty = state.dirtyTree, dirty != state.shippedSnapshot {
