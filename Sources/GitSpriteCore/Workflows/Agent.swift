@@ -50,6 +50,13 @@ struct Agent {
         done
         """
 
+    /// Stops the agent: removes its service, so a wake does not start it again, and ends its
+    /// tmux session, whose server (a daemon) would outlive the service's supervisor.
+    static func stop(_ api: SpritesClient, sprite: String) throws {
+        try api.deleteService(sprite, name: service)
+        _ = try? api.run(sprite, ["tmux", "-S", socket, "kill-session", "-t", "=" + sprite])
+    }
+
     /// The session exists and its pane's process is alive (a dead pane stays on screen).
     var hasSession: Bool {
         let r = try? api.run(sprite, ["tmux", "-S", Self.socket, "display-message", "-p", "-t", "=" + sprite + ":",
@@ -77,8 +84,7 @@ struct Agent {
             if check.status != 0 {
                 let install = try api.run(sprite, ["sh", "-c", settings.claudeInstaller])
                 if install.status != 0 {
-                    let last = String(decoding: install.stderr, as: UTF8.self).split(separator: "\n").last ?? ""
-                    throw SpriteError("installing Claude Code in the sprite failed: \(last)",
+                    throw SpriteError("installing Claude Code in the sprite failed: \(lastLine(of: install.stderr) ?? "")",
                                       hints: ["set another installer: git config sprite.image.claudeInstaller '<command>'",
                                               "or skip the agent: git sprite up --no-agent"])
                 }

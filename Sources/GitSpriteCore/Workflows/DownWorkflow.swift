@@ -12,27 +12,24 @@ public enum DownWorkflow {
         let destroying = destroy || settings.autoDestroy
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(name) else { throw target.missing }
-            // first, so the agent adds nothing between the look and the end; the tmux server is
-            // a daemon that outlives the service's supervisor, so its session is ended too
-            try api.deleteService(name, name: Agent.service)
-            _ = try? api.run(name, ["tmux", "-S", Agent.socket, "kill-session", "-t", "=" + name])
+            // first, so the agent adds nothing between the look and the end
+            try Agent.stop(api, sprite: name)
             var notes: [String] = []
             var atRisk: [String] = []
-            if let repo, ownedBy(sprite, repo, context: context, settings: settings) {
+            let builder = repo.map { PlanBuilder(context: context, repository: $0, settings: settings) }
+            if let builder, SpriteLabels.belongs(sprite.labels, to: builder.repositoryID()) {
                 do {
-                    let plan = try PlanBuilder(context: context, repository: repo, settings: settings).build()
+                    let plan = try builder.build()
                     let shipper = Shipper(context: context, connection: target.connection, sprite: name,
                                           settings: settings, noChanges: true)
                     for repoPlan in [plan.primary] + plan.linked {
                         try bringHome(repoPlan, shipper: shipper, notes: &notes, atRisk: &atRisk)
                     }
-                } catch let error as GitError {
+                } catch where error is GitError || (error as? SpriteError)?.status == .failure {
                     // a linked repo gone from this machine must not keep the agent running
-                    context.terminal.warn("cannot read the workspace here, so nothing was fetched: \(error)")
-                    atRisk.append("the sprite's commits could not be fetched: \(error)")
-                } catch let error as SpriteError where error.status == .failure {
-                    context.terminal.warn("nothing was fetched: \(error.message)")
-                    atRisk.append("the sprite's commits could not be fetched: \(error.message)")
+                    let why = (error as? SpriteError)?.message ?? "\(error)"
+                    context.terminal.warn("nothing was fetched from the sprite: \(why)")
+                    atRisk.append("the sprite's commits could not be fetched: \(why)")
                 }
             } else if destroying {
                 atRisk.append("\(name) was not made by this repository, so its commits cannot be fetched from here")
@@ -55,13 +52,6 @@ public enum DownWorkflow {
             }
             return notes + ["destroyed \(name)"]
         }
-    }
-
-    /// Whether the sprite carries this repository's label (only then are its paths this
-    /// repository's and linked repos').
-    static func ownedBy(_ sprite: Sprite, _ repo: Repository, context: Context, settings: Settings) -> Bool {
-        let id = PlanBuilder(context: context, repository: repo, settings: settings).repositoryID()
-        return SpriteLabels.value("repo", in: sprite.labels ?? []) == id
     }
 
     /// Fetches every branch of the sprite's copy (and a detached HEAD) into

@@ -40,8 +40,6 @@ struct LocalGit {
                       stderr: String(decoding: errData.current, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Runs git and fails with its last stderr line.
-    @discardableResult
     /// The informative line of git's stderr: a rejection, our helper's error or a fatal
     /// error, else the last line.
     static func reason(_ stderr: String) -> String {
@@ -50,6 +48,7 @@ struct LocalGit {
             ?? lines.first { $0.hasPrefix("fatal:") } ?? lines.last ?? "unknown error"
     }
 
+    /// Runs git and fails with the informative line of its stderr.
     @discardableResult
     func check(_ args: [String], what: String, extraEnvironment: [String: String] = [:]) throws -> String {
         let r = try run(args, extraEnvironment: extraEnvironment)

@@ -83,9 +83,8 @@ struct Shipper {
         readiness.set(true)
         let r = result!
         guard r.status == 0 else {
-            let err = String(decoding: r.stderr, as: UTF8.self)
-            let last = err.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
-            throw SpriteError("\(what) in the sprite failed: \(last)", detail: err)
+            throw SpriteError("\(what) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
+                              detail: String(decoding: r.stderr, as: UTF8.self))
         }
         return String(decoding: r.stdout, as: UTF8.self)
     }
@@ -229,9 +228,8 @@ struct Shipper {
                     notes.append("\(label): cloning \(url) in the sprite failed; the whole branch goes through the tunnel")
                     method = .tunnel
                 } else {
-                    let err = String(decoding: r.stderr, as: UTF8.self)
-                    throw SpriteError("cloning \(label) in the sprite failed: "
-                                      + (err.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"), detail: err)
+                    throw SpriteError("cloning \(label) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
+                                      detail: String(decoding: r.stderr, as: UTF8.self))
                 }
             } else if method == .tunnel {
                 notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
@@ -269,20 +267,19 @@ struct Shipper {
         if !refspecs.isEmpty {
             try policyApplied()
             let r = try git.run(["push", "-q", "--atomic", remote(dir)] + refspecs)
+            // a fresh staging repository cannot refuse for these reasons: any failure there is an error
             if r.status == 0 {
                 headLanded = true
-            } else if staged {
-                throw SpriteError("pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
-                                  hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
-            } else if r.stderr.contains("non-fast-forward") || r.stderr.contains("fetch first") || r.stderr.contains("[rejected]") {
+            } else if !staged && (r.stderr.contains("non-fast-forward") || r.stderr.contains("fetch first")
+                                  || r.stderr.contains("[rejected]")) {
                 try git.check(["fetch", "-q", remote(path), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
                               what: "fetching the sprite's commits")
                 notes.append("\(label): the sprite's \(branch) has commits you do not have; they are now in "
                              + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then "
                              + "git sprite up")
                 applySnapshot = false
-            } else if r.stderr.contains("updateInstead") || r.stderr.contains("Working directory has")
-                        || r.stderr.contains("working tree") {
+            } else if !staged && (r.stderr.contains("updateInstead") || r.stderr.contains("Working directory has")
+                                  || r.stderr.contains("working tree")) {
                 notes.append("\(label): the sprite has uncommitted changes in \(path); your new commits "
                              + "were not applied there")
                 applySnapshot = false
@@ -323,10 +320,10 @@ struct Shipper {
           rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
         fi
         git submodule init -q -- "$sub" >/dev/null 2>&1
-        [ -n "$url" ] && git config "submodule.$name.url" "$url"
         # one cloned from its URL brings its own submodules along (git resolves their relative
-        # URLs against its URL); a tunnelled one has its submodules shipped one by one
+        # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
         if [ -n "$url" ]; then
+          git config "submodule.$name.url" "$url"
           git -c protocol.file.allow=always submodule update -q --init -- "$sub"
         else
           git submodule update -q --init --recursive -- "$sub"
@@ -337,37 +334,39 @@ struct Shipper {
                         notes: inout [String]) throws {
         for sm in subs {
             guard let commit = sm.commit?.hex else { continue }
-            var mirror = ""
             if sm.initialized {
                 let localSub = localSuper + "/" + sm.path
-                mirror = "/home/sprite/.git-sprite/modules/" + String(SHA256.hex(Array(localSub.utf8)).prefix(16)) + ".git"
                 let ready = try api.run(sprite, ["sh", "-c", Self.submoduleReadyScript, "sh", spriteSuper, sm.path, commit],
                                         directory: "/home/sprite")
-                if ready.status == 0 {
-                    try shipSubmodules(sm.submodules, localSuper: localSub, spriteSuper: spriteSuper + "/" + sm.path,
-                                       notes: &notes)
-                    continue
+                if ready.status != 0 {
+                    let mirror = "/home/sprite/.git-sprite/modules/" + String(SHA256.hex(Array(localSub.utf8)).prefix(16)) + ".git"
+                    try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
+                    let sub = LocalGit(directory: localSub, environment: gitEnvironment)
+                    try sub.check(["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],
+                                  what: "sending submodule \(sm.path)")
+                    let r = try checkOut(sm, in: spriteSuper, from: mirror, at: commit)
+                    if r.status != 0 {
+                        throw SpriteError("checking out submodule \(sm.path) in the sprite failed: \(lastLine(of: r.stderr) ?? "")")
+                    }
                 }
-                try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
-                let sub = LocalGit(directory: localSub, environment: gitEnvironment)
-                try sub.check(["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],
-                              what: "sending submodule \(sm.path)")
+                try shipSubmodules(sm.submodules, localSuper: localSub, spriteSuper: spriteSuper + "/" + sm.path,
+                                   notes: &notes)
             } else if sm.transport == .none {
                 notes.append("submodule \(sm.path) cannot be shipped (\(sm.transportReason))")
-                continue
-            }
-            let r = try api.run(sprite, ["sh", "-c", Self.submoduleScript, "sh", spriteSuper, sm.name, sm.path, mirror,
-                                         commit], directory: "/home/sprite")
-            if r.status != 0 {
-                let last = String(decoding: r.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-                if sm.initialized { throw SpriteError("checking out submodule \(sm.path) in the sprite failed: \(last)") }
-                notes.append("submodule \(sm.path) could not be cloned in the sprite: \(last)")
-                continue
-            }
-            if sm.initialized {
-                try shipSubmodules(sm.submodules, localSuper: localSuper + "/" + sm.path,
-                                   spriteSuper: spriteSuper + "/" + sm.path, notes: &notes)
+            } else {
+                let r = try checkOut(sm, in: spriteSuper, from: "", at: commit)
+                if r.status != 0 {
+                    notes.append("submodule \(sm.path) could not be cloned in the sprite: \(lastLine(of: r.stderr) ?? "")")
+                }
             }
         }
+    }
+
+    /// Runs `submoduleScript`: the submodule from `mirror` (tunnelled), or from its URL when
+    /// `mirror` is empty.
+    private func checkOut(_ sm: SubmodulePlan, in spriteSuper: String, from mirror: String, at commit: String)
+        throws -> (status: Int32, stdout: Data, stderr: Data) {
+        try api.run(sprite, ["sh", "-c", Self.submoduleScript, "sh", spriteSuper, sm.name, sm.path, mirror, commit],
+                    directory: "/home/sprite")
     }
 }

@@ -26,6 +26,12 @@ public enum SpriteLabels {
         return labels
     }
 
+    /// Whether the labels mark a sprite that git-sprite made for this repository.
+    static func belongs(_ labels: [String]?, to repoID: String) -> Bool {
+        let labels = labels ?? []
+        return labels.contains(marker) && value("repo", in: labels) == repoID
+    }
+
     static func value(_ key: String, in labels: [String]) -> String? {
         labels.first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
     }

@@ -265,13 +265,15 @@ public enum UpWorkflow {
     /// repository's is never taken over.
     static func ensureSprite(_ api: SpritesClient, plan: WorkspacePlan, repoID: String,
                              settings: Settings, createFirst: Bool = true) throws -> (Sprite, Bool) {
-        if !createFirst, let existing = try api.getSprite(plan.spriteName) {
-            let labels = existing.labels ?? []
-            guard labels.contains(SpriteLabels.marker), SpriteLabels.value("repo", in: labels) == repoID else {
+        func resumed(_ existing: Sprite) throws -> (Sprite, Bool) {
+            guard SpriteLabels.belongs(existing.labels, to: repoID) else {
                 throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
                                   hints: ["choose another name: git sprite up --name <name>"])
             }
             return (existing, false)
+        }
+        if !createFirst, let existing = try api.getSprite(plan.spriteName) {
+            return try resumed(existing)
         }
         let spec = SpriteCreation(name: plan.spriteName, labels: SpriteLabels.make(repo: repoID, branch: plan.primary.branch),
                                   cpus: settings.cpu, ramMB: settings.memoryGB * 1024)
@@ -280,12 +282,7 @@ public enum UpWorkflow {
         } catch APIError.http(let f) where f.status == 409 || f.status == 400 {
             // it exists (an earlier run, or one whose answer was lost): resume it if it is ours
             guard let existing = try api.getSprite(plan.spriteName) else { throw APIError.http(f) }
-            let labels = existing.labels ?? []
-            guard labels.contains(SpriteLabels.marker), SpriteLabels.value("repo", in: labels) == repoID else {
-                throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
-                                  hints: ["choose another name: git sprite up --name <name>"])
-            }
-            return (existing, false)
+            return try resumed(existing)
         }
     }
 
@@ -308,8 +305,7 @@ public enum UpWorkflow {
             """
         let r = try api.run(sprite, ["sh", "-c", script, "sh"] + packages, directory: "/home/sprite")
         guard r.status == 0 else {
-            let last = String(decoding: r.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-            throw SpriteError("installing packages in the sprite failed: \(last)",
+            throw SpriteError("installing packages in the sprite failed: \(lastLine(of: r.stderr) ?? "")",
                               hints: ["check sprite.image.packages: git sprite config"])
         }
     }
