@@ -15,19 +15,13 @@ private struct Workspace {
         sandbox = s
         app = try s.makeAppWithNestedSubmodules()
         try s.git("remote", "set-url", "origin", "https://alice:s3cr3t-token@example.com/acme/app.git", in: app)
-        for n in 1...2 {
-            try s.write("change\(n).txt", "\(n)\n", in: app)
-            try s.git("add", "-A", in: app)
-            try s.git("commit", "-q", "-m", "unpushed \(n)", in: app)
-        }
+        for n in 1...2 { try s.commit("change\(n).txt", "\(n)\n", message: "unpushed \(n)", in: app) }
         try s.write("README", "hello, modified\n", in: app)
         try s.write("staged.txt", "staged\n", in: app)
         try s.git("add", "staged.txt", in: app)
         try s.write("notes/untracked-a.txt", "a\n", in: app)
         try s.write("notes/untracked-b.txt", "b\n", in: app)
-        try s.write(".gitignore", "*.log\n", in: app)
-        try s.git("add", ".gitignore", in: app)
-        try s.git("commit", "-q", "-m", "ignore logs", "--", ".gitignore", in: app)
+        try s.commit(".gitignore", "*.log\n", message: "ignore logs", in: app)
         try s.write("debug.log", "ignored\n", in: app)
 
         worktree = s.path("app-wt")

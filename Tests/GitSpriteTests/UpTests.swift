@@ -21,11 +21,7 @@ private struct UpWorkspace {
         env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
         app = try s.makeAppWithNestedSubmodules()
         if let remoteURL { try s.git("remote", "set-url", "origin", remoteURL, in: app) }
-        for n in 1...2 {
-            try s.write("work\(n).txt", "\(n)\n", in: app)
-            try s.git("add", "-A", in: app)
-            try s.git("commit", "-q", "-m", "unpushed \(n)", in: app)
-        }
+        for n in 1...2 { try s.commit("work\(n).txt", "\(n)\n", message: "unpushed \(n)", in: app) }
         try s.write("README", "hello, changed\n", in: app)
         try s.write("scratch/new.txt", "new\n", in: app)
         try s.git("config", "sprite.agent.command", Self.agent, in: app)
@@ -42,8 +38,21 @@ private struct UpWorkspace {
     }
 
     func remote(_ command: String, sprite: String = "app-main") throws -> String {
+        try Self.remote(command, on: host, sprite: sprite)
+    }
+
+    /// A shell command's trimmed stdout in a sprite of `host`, from /home/sprite.
+    static func remote(_ command: String, on host: LocalHost, sprite: String = "app-main") throws -> String {
         let r = try host.client().run(sprite, ["sh", "-c", command], directory: "/home/sprite")
         return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Each submodule's commit and path, recursively: what must match between here and the sprite.
+    static let submodulePins = "git submodule status --recursive | cut -d' ' -f1-3"
+
+    /// `submodulePins` of the local repository at `app`.
+    static func localPins(_ s: Sandbox, _ app: String) throws -> String {
+        try s.run("sh", ["-c", submodulePins], in: app).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
@@ -90,9 +99,7 @@ struct UpTests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try again.json()["created"] as? Bool == false)
         #expect(try w.remote("cd workspace && git rev-parse HEAD && git status --porcelain | wc -l") == before)
-        try w.s.write("work3.txt", "3\n", in: w.app)
-        try w.s.git("add", "work3.txt", in: w.app)
-        try w.s.git("commit", "-q", "-m", "third", in: w.app)
+        try w.s.commit("work3.txt", "3\n", message: "third", in: w.app)
         let third = try w.up(["--no-agent"])
         #expect(third.status == 0, "\(third.stderr)")
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
@@ -106,9 +113,7 @@ struct UpTests {
     @Test func aMovedSubmoduleDoesNotConfuseTheSnapshotOnARerun() throws {
         let w = try UpWorkspace()
         let lib = w.app + "/libs/lib"
-        try w.s.write("moved.txt", "moved\n", in: lib)
-        try w.s.git("add", "moved.txt", in: lib)
-        try w.s.git("commit", "-q", "-m", "moved here only", in: lib)
+        try w.s.commit("moved.txt", "moved\n", message: "moved here only", in: lib)
         #expect(try w.s.git("status", "--porcelain", in: w.app).contains("M libs/lib"))
         let first = try w.up(["--no-agent"])
         #expect(first.status == 0, "\(first.stderr)")
@@ -225,33 +230,19 @@ struct UpFaultTests {
         let app = w!.app
         let env = w!.env
         // start an up, then take the host away under it
-        let up = Process()
-        up.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        up.arguments = ["git", "sprite", "up", "--no-agent"]
-        up.currentDirectoryURL = URL(fileURLWithPath: app)
-        up.environment = s.environment.merging(env) { $1 }
-        up.standardOutput = FileHandle.nullDevice
-        up.standardError = FileHandle.nullDevice
-        try up.runWithSignalsUnblocked()
+        let up = try s.startSprite(["up", "--no-agent"], in: app, env: env)
         Thread.sleep(forTimeInterval: delay)
         w = nil  // stops the host (the sandbox stays: s holds it)
-        let finished = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { up.waitUntilExit(); finished.signal() }
-        #expect(finished.wait(timeout: .now() + 60) == .success)
+        #expect(up.exited.wait(timeout: .now() + 60) == .success)
         let again = try LocalHost(root: root)
         let r = try s.sprite(["up", "--no-agent"], in: app, env: ["SPRITES_TOKEN": again.token, "SPRITES_API_URL": again.url])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try again.client().listSprites().map(\.name) == ["app-main"])
-        func remote(_ command: String) throws -> String {
-            let out = try again.client().run("app-main", ["sh", "-c", command], directory: "/home/sprite").stdout
-            return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        func remote(_ command: String) throws -> String { try UpWorkspace.remote(command, on: again) }
         #expect(try remote("git -C workspace rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: app)))
         #expect(try remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
         // the same submodule commits at the same paths, none missing or modified
-        let pins = "git submodule status --recursive | cut -d' ' -f1-3"
-        #expect(try remote("cd workspace && \(pins)") == (try s.run("sh", ["-c", pins], in: app).stdout
-                                                            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(s, app)))
         #expect(try remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: s.path("notes"))))
     }
 
@@ -268,9 +259,7 @@ struct UpFaultTests {
         #expect(try w.remote("cd workspace && git submodule status --recursive").isEmpty)
         let r = try w.up(["--no-agent"])
         #expect(r.status == 0, "\(r.stderr)")
-        let pins = "git submodule status --recursive | cut -d' ' -f1-3"
-        #expect(try w.remote("cd workspace && \(pins)") == (try w.s.run("sh", ["-c", pins], in: w.app).stdout
-                                                              .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try w.remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(w.s, w.app)))
         #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
     }
 
@@ -481,16 +470,7 @@ struct UpInterruptionTests {
     @Test func ctrlCDuringAPushStopsThePushToo() throws {
         let w = try UpWorkspace()
         try w.host.faults(["latency_ms": 3000])
-        let up = Process()
-        up.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        up.arguments = ["git", "sprite", "up", "--no-agent"]
-        up.currentDirectoryURL = URL(fileURLWithPath: w.app)
-        up.environment = w.s.environment.merging(w.env) { $1 }
-        up.standardOutput = FileHandle.nullDevice
-        up.standardError = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        up.terminationHandler = { _ in exited.signal() }
-        try up.runWithSignalsUnblocked()  // the leader of a new process group, as in a terminal
+        let (up, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: w.env)
         let dirs = [w.app, w.tools, w.notes]
         let deadline = Date().addingTimeInterval(60)
         while !Self.localProcesses(in: dirs).contains(where: { $0.contains(" push ") }) && Date() < deadline {

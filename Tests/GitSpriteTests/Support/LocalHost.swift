@@ -26,14 +26,7 @@ final class LocalHost {
         p.standardInput = FileHandle.nullDevice
         try p.runWithSignalsUnblocked()
         process = p
-        var line = Data()
-        let handle = out.fileHandleForReading
-        while !line.contains(0x0a) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        url = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        url = TestDaemon.firstLine(of: out)
         token = ((try? String(contentsOfFile: root + "/token", encoding: .utf8)) ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard url.hasPrefix("http://127.0.0.1:") else {

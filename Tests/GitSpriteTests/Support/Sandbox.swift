@@ -130,6 +130,30 @@ final class Sandbox {
         try run("git", gitArgs + ["sprite"] + args, in: dir, env: env, unset: unset)
     }
 
+    /// Starts `git sprite ARGS…` without waiting for it, as the leader of a process group of
+    /// its own (as a terminal runs a job); `exited` is signalled when it ends.
+    func startSprite(_ args: [String], in dir: String, env extra: [String: String])
+        throws -> (process: Process, exited: DispatchSemaphore) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "sprite"] + args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.environment = environment.merging(extra) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in exited.signal() }
+        try p.runWithSignalsUnblocked()
+        return (p, exited)
+    }
+
+    /// Writes a file and commits that file alone (whatever else is staged stays staged).
+    func commit(_ file: String, _ text: String, message: String, in dir: String) throws {
+        try write(file, text, in: dir)
+        try git("add", "--", file, in: dir)
+        try git("commit", "-q", "-m", message, "--", file, in: dir)
+    }
+
     /// Writes a file, creating parent directories.
     func write(_ name: String, _ text: String, in dir: String? = nil) throws {
         let full = (dir ?? root) + "/" + name
@@ -178,9 +202,7 @@ final class Sandbox {
         let dir = path(name)
         try git("init", "-q", dir)
         if commit {
-            try write("file.txt", "content\n", in: dir)
-            try git("add", "-A", in: dir)
-            try git("commit", "-q", "-m", "initial", in: dir)
+            try self.commit("file.txt", "content\n", message: "initial", in: dir)
         }
         return dir
     }

@@ -19,13 +19,18 @@ final class TestDaemon {
         p.standardInput = FileHandle.nullDevice
         try p.runWithSignalsUnblocked()
         process = p
+        firstLine = waitForFirstLine ? Self.firstLine(of: out) : ""
+    }
+
+    /// The first line written to `pipe` (waits for it), trimmed; "" if it closes first.
+    static func firstLine(of pipe: Pipe) -> String {
         var line = Data()
-        while waitForFirstLine && !line.contains(0x0a) {
-            let chunk = out.fileHandleForReading.availableData
+        while !line.contains(0x0a) {
+            let chunk = pipe.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        firstLine = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     deinit {
