@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "git-sprite", targets: ["git-sprite"]),
         .executable(name: "git-remote-sprite", targets: ["git-remote-sprite"]),
         .executable(name: "sprite-host", targets: ["sprite-host"]),
+        .executable(name: "sprite-enter", targets: ["sprite-enter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -44,6 +45,8 @@ let package = Package(
         ),
         .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"]),
         .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"]),
+        // C: enters sprites (setns needs a single-threaded process); installed next to sprite-host
+        .executableTarget(name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")]),
         .executableTarget(
             name: "sprite-host",
             dependencies: ["SpriteHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -51,7 +54,8 @@ let package = Package(
         .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP"]),
         .testTarget(
             name: "GitSpriteTests",
-            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host"],
+            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host",
+                           "sprite-enter"],
             exclude: ["Fixtures"]
         ),
     ],

@@ -46,22 +46,28 @@ public enum HostServer {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 250_000_000)
                 state.tick()
-                for (_, runtime) in state.all where runtime.tasksServer == nil {
-                    runtime.tasksServer = Task { try? await TasksServer.run(runtime) }
-                }
             }
         }
-        defer {
-            ticker.cancel()
-            for (_, runtime) in state.all { runtime.shutdown() }
+        defer { ticker.cancel() }
+        do {
+            try await app.runService()
+        } catch {
+            await Blocking.run { for (_, runtime) in state.all { runtime.shutdown() } }
+            throw error
         }
-        try await app.runService()
+        await Blocking.run { for (_, runtime) in state.all { runtime.shutdown() } }
     }
 
     static func addTestHooks(to router: Router<BasicRequestContext>, state: HostState, faults: FaultTable) {
         router.post("/_host/sprites/:name/cold") { _, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            runtime.goCold()
+            await Blocking.run { runtime.goCold() }
+            return Response(status: .noContent)
+        }
+        // the egress proxy resolves these names to these addresses: {"name": ["192.0.2.1"]}
+        router.post("/_host/resolve") { request, _ -> Response in
+            let body = try await bodyJSON(request)
+            state.overrideResolution(body.compactMapValues { $0 as? [String] })
             return Response(status: .noContent)
         }
         router.post("/_host/faults") { request, _ -> Response in

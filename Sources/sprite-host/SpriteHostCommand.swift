@@ -11,7 +11,7 @@ struct SpriteHostCommand: AsyncParsableCommand {
         commandName: "sprite-host",
         abstract: "A local server that speaks the Sprites API, for git sprite --local and tests.",
         version: "0.1.0",
-        subcommands: [Serve.self, Reap.self],
+        subcommands: [Serve.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -82,8 +82,8 @@ struct Serve: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: rootDir, withIntermediateDirectories: true)
         let token = try loadToken(rootDir)
         let (host, port) = Self.split(listen)!
-        let config = HostConfiguration(root: rootDir, token: token, warmAfter: idle, coldAfter: coldAfter,
-                                       testHooks: testHooks)
+        let config = HostConfiguration(root: rootDir, token: token, tokenFile: tokenFile ?? rootDir + "/token",
+                                       warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks)
         try await HostServer.run(config: config, host: host, port: port) { [pidFile] url in
             if let pidFile {
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),
@@ -107,22 +107,5 @@ struct Serve: AsyncParsableCommand {
         _ = FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8),
                                        attributes: [.posixPermissions: 0o600])
         return token
-    }
-}
-
-
-/// PID 1 of a sprite's PID namespace: reaps orphans and cannot be signalled from inside the
-/// namespace (the kernel drops signals to a namespace init that has no handler for them).
-struct Reap: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Internal: the init process of a sprite's PID namespace.", shouldDisplay: false)
-
-    func run() throws {
-        Glibc.signal(SIGCHLD) { _ in }
-        while true {
-            var status: Int32 = 0
-            while waitpid(-1, &status, WNOHANG) > 0 {}
-            pause()
-        }
     }
 }

@@ -588,12 +588,14 @@ struct UpAgentEnvironmentTests {
 
     @Test func aRemoteTheSpriteCanReachIsClonedAndOnlyLocalCommitsTunnel() throws {
         let w = try UpWorkspace()
-        // serve the app's bare remote over HTTP on loopback, reachable from this machine and the sprite
+        // serve the app's bare remote over HTTP on this machine's own address (a sprite never
+        // reaches the host's loopback), reachable from this machine and the sprite
         let bare = w.s.path("remotes/app.git")
         try w.s.git("update-server-info", in: bare)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", w.s.path("remotes")]
+        server.arguments = ["python3", "-m", "http.server", "0", "--bind", TestNetwork.hostAddress,
+                            "--directory", w.s.path("remotes")]
         let out = Pipe()
         server.standardOutput = out
         server.standardError = out
@@ -605,7 +607,7 @@ struct UpAgentEnvironmentTests {
             banner += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
         }
         let port = try #require(banner.split(separator: " ").drop { $0 != "port" }.dropFirst().first.map(String.init))
-        try w.s.git("remote", "set-url", "origin", "http://127.0.0.1:\(port)/app.git", in: w.app)
+        try w.s.git("remote", "set-url", "origin", "http://\(TestNetwork.hostAddress):\(port)/app.git", in: w.app)
         try w.s.git("fetch", "-q", "origin", in: w.app)
         let plan = try w.s.sprite(["plan", "--json"], in: w.app, env: w.env).json()
         #expect(plan[path: "primary.transport.method"] as? String == "clone+tunnel")
@@ -613,7 +615,7 @@ struct UpAgentEnvironmentTests {
         let r = try w.up(["--no-agent"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("this repository: cloning"))  // no fallback note: the clone worked
-        #expect(try w.remote("git -C workspace remote get-url origin") == "http://127.0.0.1:\(port)/app.git")
+        #expect(try w.remote("git -C workspace remote get-url origin") == "http://\(TestNetwork.hostAddress):\(port)/app.git")
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
         #expect(try w.remote("git -C workspace rev-parse origin/main") == (try w.s.git("rev-parse", "origin/main", in: w.app)))
         #expect(try w.remote("git -C workspace rev-parse --is-shallow-repository") == "false")
@@ -659,31 +661,19 @@ struct UpAgentEnvironmentTests {
     }
 }
 
-/// `git daemon` on loopback serving a directory of bare repositories (git's smart protocol,
-/// reachable from this machine and from sprites with network).
+/// `git daemon` on this machine's own address serving a directory of bare repositories (git's
+/// smart protocol, reachable from this machine and from sprites with network).
 final class GitDaemon {
     let url: String
     private let daemon: TestDaemon
 
     init(serving base: String, sandbox s: Sandbox) throws {
-        let port = try freeLoopbackPort()
-        daemon = try TestDaemon(["git", "daemon", "--listen=127.0.0.1", "--port=\(port)", "--export-all", "--reuseaddr",
+        let address = TestNetwork.hostAddress
+        let port = try TestNetwork.freePort(on: address)
+        daemon = try TestDaemon(["git", "daemon", "--listen=\(address)", "--port=\(port)", "--export-all", "--reuseaddr",
                                  "--base-path=" + base, base], environment: s.environment, waitForFirstLine: false)
-        url = "git://127.0.0.1:\(port)"
+        url = "git://\(address):\(port)"
         let deadline = Date().addingTimeInterval(10)
         while (try s.run("git", ["ls-remote", url + "/app.git"])).status != 0 && Date() < deadline { usleep(50_000) }
     }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return UInt16(bigEndian: addr.sin_port)
 }

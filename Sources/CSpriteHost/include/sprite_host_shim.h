@@ -3,22 +3,47 @@
 
 #include <sys/types.h>
 
-/* Process and terminal primitives for sprite-host that Swift cannot call directly
- * (variadic ioctl, posix_spawn flags hidden behind _GNU_SOURCE). */
+/* Process and descriptor primitives for sprite-host that Swift cannot call directly
+ * (posix_spawn flags hidden behind _GNU_SOURCE, SCM_RIGHTS, pidfds, variadic ioctl). */
 
-/* Spawns argv[0] (PATH is not searched) in a new session with the given descriptors as
- * stdin/stdout/stderr. With open_tty, the child opens tty_path as its controlling terminal
- * and uses it for all three. Returns 0 and the pid, or an errno value. */
+/* Spawns path (PATH is not searched) in a new session with in_fd/out_fd/err_fd as
+ * stdin/stdout/stderr, and keep[0..nkeep) as descriptors 3, 4, ... in that order; every
+ * other descriptor is closed. The child starts with no signal blocked and default
+ * dispositions. Returns 0 and the pid, or an errno value. */
 int sprite_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                 int in_fd, int out_fd, int err_fd, const char *tty_path, pid_t *pid);
+                 int in_fd, int out_fd, int err_fd, const int *keep, int nkeep, pid_t *pid);
 
-/* Opens a pseudo-terminal pair master; writes the slave's path. Returns the master fd or -1. */
-int sprite_open_pty(char *slave_path, size_t len, unsigned short rows, unsigned short cols);
+/* Receives one descriptor sent with SCM_RIGHTS and up to len-1 bytes of text (NUL-terminated),
+ * waiting at most timeout_ms. Returns the descriptor (close-on-exec), or -1 with errno
+ * (ETIMEDOUT, or ECONNRESET when the peer closed without sending one). */
+int sprite_recv_fd(int sock, char *text, size_t len, int timeout_ms);
+
+/* accept4(sock, NULL, NULL, SOCK_CLOEXEC). */
+int sprite_accept(int sock);
+
+/* A Unix stream socket pair, both ends close-on-exec. */
+int sprite_socketpair(int fds[2]);
 
 /* Sets a terminal's window size (TIOCSWINSZ); the foreground group gets SIGWINCH. */
 int sprite_set_winsize(int fd, unsigned short rows, unsigned short cols);
 
 /* pipe2(fds, O_CLOEXEC): both ends close on exec, so children only get what they are given. */
 int sprite_pipe(int fds[2]);
+
+/* pidfd_open(2) and pidfd_send_signal(2): signal a process without a pid-reuse race. */
+int sprite_pidfd_open(pid_t pid);
+int sprite_pidfd_signal(int pidfd, int sig);
+
+/* The parent of a user namespace (ioctl NS_GET_PARENT): a new close-on-exec descriptor, or -1. */
+int sprite_ns_parent(int fd);
+
+/* Waits until fd is readable or timeout_ms passes: 1 readable, 0 timeout, -1 error. */
+int sprite_wait_readable(int fd, int timeout_ms);
+
+/* Waits until fd is writable or timeout_ms passes: 1 writable, 0 timeout, -1 error. */
+int sprite_wait_writable(int fd, int timeout_ms);
+
+/* The inode number of an open file (namespaces are told apart by it). */
+unsigned long long sprite_inode(int fd);
 
 #endif

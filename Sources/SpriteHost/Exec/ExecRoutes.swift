@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 
-/// Parameters of a new exec (`sprites-api.md` §3.2).
+/// Parameters of a new exec (`sprites-api.md` §3.2), checked: a malformed number is a 400.
 struct ExecParameters {
     var command: [String]
     var path: String?
@@ -16,37 +16,35 @@ struct ExecParameters {
     var stdin: Bool
     var maxRunAfterDisconnect: TimeInterval?
 
-    init(_ q: Query, runtime: SpriteRuntime) throws {
+    /// Longest a detached non-TTY command may be kept (a week).
+    static let longestDetachedRun: TimeInterval = 7 * 86400
+
+    init(_ q: Query) throws {
         command = q.all("cmd")
         path = q["path"].flatMap { $0.isEmpty ? nil : $0 }
         if command.isEmpty && path == nil { command = ["bash"] }
         environment = q.all("env")
+        guard command.count <= 4096, environment.count <= 1024 else {
+            throw HostError.badRequest("too many cmd or env parameters")
+        }
         tty = q.bool("tty") ?? false
-        rows = UInt16(q["rows"] ?? "") ?? 24
-        cols = UInt16(q["cols"] ?? "") ?? 80
+        // 0 (what a client without a terminal sends) means the default
+        rows = UInt16(try q.int("rows", in: 0...1000).flatMap { $0 == 0 ? nil : $0 } ?? 24)
+        cols = UInt16(try q.int("cols", in: 0...1000).flatMap { $0 == 0 ? nil : $0 } ?? 80)
         stdin = q.bool("stdin") ?? tty
-        let limit = parseDuration(q["max_run_after_disconnect"])
+        let limit = try q.duration("max_run_after_disconnect", max: Self.longestDetachedRun)
         maxRunAfterDisconnect = limit.map { $0 == 0 ? nil : $0 } ?? (tty ? nil : 10)
-        directory = try Self.directory(q["dir"] ?? "/home/sprite", runtime.layout)
+        directory = try SpriteFiles.clean(q["dir"] ?? "/home/sprite", base: "/home/sprite")
     }
 
-    /// Checks the working directory exists in the sprite and does not escape it.
-    static func directory(_ dir: String, _ layout: SpriteLayout) throws -> String {
-        if let mapped = try? layout.hostPath(for: dir) {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: mapped.host, isDirectory: &isDir), isDir.boolValue else {
-                throw HostError.badRequest("working directory \(mapped.sprite) does not exist")
-            }
-            return mapped.sprite
+    /// Checks, inside the sprite, that the working directory exists (its home always does).
+    func checkDirectory(_ runtime: SpriteRuntime) async throws {
+        guard directory != "/home/sprite" else { return }
+        do {
+            _ = try await SpriteFiles(runtime: runtime).run(["isdir", directory], path: directory)
+        } catch let error as HostError where error.errno != nil {
+            throw HostError.badRequest("working directory \(directory) does not exist in the sprite")
         }
-        let clean = URL(fileURLWithPath: dir).standardized.path
-        let top = clean.split(separator: "/").first.map(String.init) ?? ""
-        var isDir: ObjCBool = false
-        guard SandboxProfile.systemDirectories.contains(top) || clean == "/",
-              FileManager.default.fileExists(atPath: clean, isDirectory: &isDir), isDir.boolValue else {
-            throw HostError.badRequest("working directory \(dir) does not exist in the sprite")
-        }
-        return clean
     }
 }
 
@@ -61,7 +59,7 @@ enum ExecRoutes {
             // HummingbirdWebSocket answers every declined upgrade with an empty 400; the same URL
             // over plain HTTP says why, so clients can ask after a failed handshake.
             if q["cmd"] != nil || q["path"] != nil {
-                _ = try ExecParameters(q, runtime: runtime)
+                try await ExecParameters(q).checkDirectory(runtime)
                 throw HostError.badRequest("a WebSocket upgrade is required to run a command")
             }
             let sessions = runtime.sessionList.map(\.json)
@@ -87,10 +85,11 @@ enum ExecRoutes {
                 throw HostError(status: .gone, code: "gone", message: "session \(id) has already exited")
             }
             let q = Query(request)
-            let body = (try? await bodyJSON(request)) ?? [:]
+            let body = try await bodyJSON(request)
             let name = q["signal"] ?? body["signal"] as? String ?? "SIGTERM"
-            guard let sig = SignalName.number(name) else { throw HostError.badRequest("invalid signal \(name)") }
-            let timeout = parseDuration(q["timeout"]) ?? (body["timeout"] as? NSNumber)?.doubleValue ?? 10
+            guard let sig = SignalName.number(name) else { throw HostError.badRequest("invalid signal \(name.prefix(20))") }
+            let timeout = try q.duration("timeout", max: 3600)
+                ?? Double(try checkedInt(body["timeout"], "timeout", in: 0...3600) ?? 10)
             return ndjsonResponse { emit in
                 try await emit(["type": "signal", "message": "Signaling \(name) to process group \(id)",
                                 "signal": name, "pid": Int(process.pid)])
@@ -109,21 +108,34 @@ enum ExecRoutes {
             }
         }
 
-        // HTTP exec (§3.11): the body is stdin when stdin=true; the answer is 01/02 chunks, then 03 <code>.
+        // HTTP exec (§3.11): the body is stdin when stdin=true; the answer is 01/02 chunks, then
+        // 03 <code>. stdin streams into the process while its output streams back.
         router.post("/v1/sprites/:name/exec") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            var p = try ExecParameters(Query(request), runtime: runtime)
+            var p = try ExecParameters(Query(request))
             p.tty = false
-            let input = p.stdin ? try await bodyData(request) : Data()
-            let (session, (key, events)) = try runtime.startSession(
-                command: p.command, path: p.path, environment: p.environment, directory: p.directory,
-                tty: false, rows: 24, cols: 80, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
-            if !input.isEmpty { session.process?.write(input) }
-            session.process?.closeStdin()
+            try await p.checkDirectory(runtime)
+            let params = p
+            let (session, owner) = try await Blocking.run {
+                try runtime.startSession(
+                    command: params.command, path: params.path, environment: params.environment,
+                    directory: params.directory, tty: false, rows: 24, cols: 80,
+                    maxRunAfterDisconnect: params.maxRunAfterDisconnect)
+            }
+            let feedsStdin = p.stdin
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { w in
                 runtime.connect()
-                defer { runtime.disconnect(); session.unsubscribe(key) }
-                for await event in events {
+                defer { runtime.disconnect(); session.unsubscribe(owner.key) }
+                let feeder = Task {
+                    if feedsStdin, let process = session.process {
+                        for try await chunk in request.body {
+                            guard await process.write(Data(buffer: chunk)) else { break }
+                        }
+                    }
+                    session.process?.closeStdin()
+                }
+                defer { feeder.cancel() }
+                while let event = await owner.next() {
                     switch event {
                     case .output(let stream, let data):
                         var buf = ByteBuffer(bytes: [stream.rawValue])
@@ -146,7 +158,7 @@ enum ExecRoutes {
             if let id = q["id"] {
                 guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
             } else {
-                _ = try ExecParameters(q, runtime: runtime)
+                try await ExecParameters(q).checkDirectory(runtime)
             }
             return .upgrade(upgradeHeaders)
         }, onUpgrade: { inbound, outbound, ws in
@@ -159,10 +171,12 @@ enum ExecRoutes {
                                 stdin: q.bool("stdin") ?? true, dropAfterMs: drop)
                 return
             }
-            let p = try ExecParameters(q, runtime: runtime)
-            let (session, subscription) = try runtime.startSession(
-                command: p.command, path: p.path, environment: p.environment, directory: p.directory, tty: p.tty,
-                rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+            let p = try ExecParameters(q)
+            let (session, subscription) = try await Blocking.run {
+                try runtime.startSession(
+                    command: p.command, path: p.path, environment: p.environment, directory: p.directory, tty: p.tty,
+                    rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+            }
             try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
                             stdin: p.stdin, dropAfterMs: drop, subscription: subscription)
         })
@@ -185,12 +199,12 @@ enum ExecRoutes {
     /// output, stdin, resize and signals, then the exit message and a normal close.
     static func serve(_ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
                       outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?,
-                      subscription: (UUID, AsyncStream<SessionEvent>)? = nil) async throws {
+                      subscription: SessionSubscription? = nil) async throws {
         runtime.connect()
         defer { runtime.disconnect() }
         // the owner's subscription predates the process; an attach replays the scrollback
-        let (key, events) = subscription ?? session.subscribe(replay: !owner)
-        defer { session.unsubscribe(key) }
+        let events = subscription ?? session.subscribe(replay: !owner, owner: false)
+        defer { session.unsubscribe(events.key) }
         let info: [String: Any] = [
             "type": "session_info", "session_id": session.id, "command": session.command,
             "created": Int(session.created.timeIntervalSince1970), "cols": 0, "rows": 0, "is_owner": owner,
@@ -204,7 +218,7 @@ enum ExecRoutes {
 
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for await event in events {
+                while let event = await events.next() {
                     switch event {
                     case .output(let stream, let data):
                         var offset = 0
@@ -228,7 +242,7 @@ enum ExecRoutes {
                         return true
                     }
                 }
-                return true
+                return true  // finished, or this client was dropped for falling behind
             }
             group.addTask {
                 for try await message in inbound.messages(maxSize: 16 << 20) {
@@ -237,9 +251,9 @@ enum ExecRoutes {
                     case .binary(let buffer):
                         let bytes = Data(buffer: buffer)
                         if tty {
-                            session.process?.write(bytes)
+                            await session.process?.write(bytes)
                         } else if let kind = bytes.first {
-                            if kind == 0, stdin { session.process?.write(bytes.dropFirst()) }
+                            if kind == 0, stdin { await session.process?.write(Data(bytes.dropFirst())) }
                             if kind == 4 { session.process?.closeStdin() }
                         }
                     case .text(let text):
@@ -257,7 +271,7 @@ enum ExecRoutes {
             }
             if let ms = dropAfterMs {
                 group.addTask {
-                    try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
+                    try await Task.sleep(nanoseconds: UInt64(max(0, ms)) * 1_000_000)
                     throw HostError.internalError("injected stream drop")
                 }
             }

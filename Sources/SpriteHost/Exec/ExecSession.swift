@@ -4,6 +4,28 @@ import Foundation
 enum SessionEvent: Sendable {
     case output(OutputStream, Data)
     case exit(Int32)
+
+    var weight: Int {
+        if case .output(_, let d) = self { return d.count }
+        return 0
+    }
+}
+
+/// One client's view of a session. The owner's channel applies back-pressure to the process
+/// (its output waits for the owner to read); a client that attached later and falls 8 MiB
+/// behind is disconnected instead, so it cannot hold up the owner.
+final class SessionSubscription: Sendable {
+    let key = UUID()
+    let owner: Bool
+    let channel: BoundedChannel<SessionEvent>
+
+    init(owner: Bool) {
+        self.owner = owner
+        channel = BoundedChannel(limit: owner ? 1 << 20 : 8 << 20) { $0.weight }
+    }
+
+    /// The next event, or nil when the session ended or this client was dropped.
+    func next() async -> SessionEvent? { await channel.next() }
 }
 
 /// One running command (`sprites-api.md` §3.10): its process, its scrollback, and the clients
@@ -19,8 +41,7 @@ final class ExecSession: @unchecked Sendable {
     private(set) var exitCode: Int32?
     private var scrollback: [(OutputStream, Data)] = []
     private var scrollbackBytes = 0
-    private var subscribers: [UUID: AsyncStream<SessionEvent>.Continuation] = [:]
-    private var attached = 0
+    private var subscribers: [UUID: SessionSubscription] = [:]
     private var detachKill: DispatchWorkItem?
     /// How long the process may run with no client attached; nil = forever.
     let maxRunAfterDisconnect: TimeInterval?
@@ -35,10 +56,9 @@ final class ExecSession: @unchecked Sendable {
     }
 
     /// Starts the process; `onExit` runs after the last output was delivered.
-    func start(argv: [String], environment: [String], rows: UInt16, cols: UInt16,
-               onExit: @escaping @Sendable (ExecSession, Int32) -> Void) throws {
+    func start(_ request: SpawnRequest, onExit: @escaping @Sendable (ExecSession, Int32) -> Void) throws {
         let p = try SpawnedProcess(
-            argv: argv, environment: environment, directory: nil, tty: tty, rows: rows, cols: cols,
+            request,
             onOutput: { [weak self] stream, data in self?.emit(stream, data) },
             onExit: { [weak self] code in
                 guard let self else { return }
@@ -51,6 +71,8 @@ final class ExecSession: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Called on the process's output thread: keeps the scrollback, and hands the chunk to
+    /// every client, waiting for owners that are behind.
     private func emit(_ stream: OutputStream, _ data: Data) {
         lock.lock()
         lastActivity = Date()
@@ -61,7 +83,13 @@ final class ExecSession: @unchecked Sendable {
         }
         let targets = Array(subscribers.values)
         lock.unlock()
-        for t in targets { t.yield(.output(stream, data)) }
+        for t in targets {
+            if t.owner {
+                t.channel.send(.output(stream, data))
+            } else if !t.channel.trySend(.output(stream, data)) {
+                unsubscribe(t.key)
+            }
+        }
     }
 
     private func exited(_ code: Int32) {
@@ -72,37 +100,35 @@ final class ExecSession: @unchecked Sendable {
         subscribers.removeAll()
         lock.unlock()
         for t in targets {
-            t.yield(.exit(code))
-            t.finish()
+            // an owner gets the exit even when it is behind; a dropped client gets nothing
+            if t.owner { t.channel.send(.exit(code)) } else { _ = t.channel.trySend(.exit(code)) }
+            t.channel.finish()
         }
     }
 
     /// Attaches a client: the scrollback so far (when `replay`), then live events, atomically.
-    func subscribe(replay: Bool) -> (UUID, AsyncStream<SessionEvent>) {
-        let key = UUID()
-        var continuation: AsyncStream<SessionEvent>.Continuation!
-        let stream = AsyncStream<SessionEvent>(bufferingPolicy: .unbounded) { continuation = $0 }
+    func subscribe(replay: Bool, owner: Bool) -> SessionSubscription {
+        let sub = SessionSubscription(owner: owner)
         lock.lock()
         if replay {
             if tty {
                 let joined = scrollback.reduce(into: Data()) { $0.append($1.1) }
-                if !joined.isEmpty { continuation.yield(.output(.stdout, joined)) }
+                if !joined.isEmpty { _ = sub.channel.trySend(.output(.stdout, joined)) }
             } else {
-                for (s, d) in scrollback { continuation.yield(.output(s, d)) }
+                for (s, d) in scrollback { _ = sub.channel.trySend(.output(s, d)) }
             }
         }
         if let code = exitCode {
             lock.unlock()
-            continuation.yield(.exit(code))
-            continuation.finish()
-            return (key, stream)
+            _ = sub.channel.trySend(.exit(code))
+            sub.channel.finish()
+            return sub
         }
-        subscribers[key] = continuation
-        attached += 1
+        subscribers[sub.key] = sub
         detachKill?.cancel()
         detachKill = nil
         lock.unlock()
-        return (key, stream)
+        return sub
     }
 
     /// Detaches a client; with nobody left, the process keeps running for
@@ -110,13 +136,13 @@ final class ExecSession: @unchecked Sendable {
     func unsubscribe(_ key: UUID) {
         lock.lock()
         let removed = subscribers.removeValue(forKey: key)
-        if removed != nil { attached -= 1 }
-        removed?.finish()
-        if attached == 0, exitCode == nil, !tty {
+        removed?.channel.cancel()
+        let nobody = subscribers.isEmpty
+        if nobody, exitCode == nil, !tty, removed != nil {
             // nobody can send more input: let the process see end-of-file now
             process?.closeStdin()
         }
-        if attached == 0, exitCode == nil, let limit = maxRunAfterDisconnect {
+        if nobody, exitCode == nil, removed != nil, let limit = maxRunAfterDisconnect {
             let item = DispatchWorkItem { [weak self] in self?.process?.signal(SIGTERM) }
             detachKill = item
             DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: item)
@@ -136,6 +162,6 @@ final class ExecSession: @unchecked Sendable {
         defer { lock.unlock() }
         return ["id": id, "command": command, "workdir": workdir, "created": Timestamp.format(created),
                 "last_activity": Timestamp.format(lastActivity), "bytes_per_second": 0,
-                "is_active": attached > 0, "tty": tty]
+                "is_active": !subscribers.isEmpty, "tty": tty]
     }
 }

@@ -10,142 +10,234 @@ enum OutputStream: UInt8, Sendable {
     case stderr = 2
 }
 
-/// A child process with pipes or a pseudo-terminal, read by background threads.
-/// Owns its descriptors; the process runs in its own session (process group = pid).
+/// What to start: the program, its environment, and the descriptors it inherits.
+struct SpawnRequest {
+    var argv: [String]
+    var environment: [String]
+    var directory: String? = nil
+    /// Become descriptors 3, 4, ... of the child, in this order.
+    var keep: [Int32] = []
+    /// The child is `sprite-enter run --pty`: it makes a terminal of the sprite's own and hands
+    /// its master back over one more kept descriptor (the next after `keep`).
+    var terminal: (rows: UInt16, cols: UInt16)? = nil
+}
+
+/// A child process, read by threads of its own. Owns its descriptors; the child leads its own
+/// session and process group, so signals go to the whole group.
 final class SpawnedProcess: @unchecked Sendable {
     let pid: pid_t
     let tty: Bool
-    private let stdinFD: Int32
-    private var stdinOpen = true
+    private let input: InputPump
+    /// The terminal master (TTY mode); closed once nothing reads or writes it any more.
+    private let master: Int32?
     private let lock = NSLock()
     private(set) var exitCode: Int32?
+    private var delivering = 0
+    private var lastRead = Date()
 
-    /// Spawns `argv` (argv[0] an absolute path). Output chunks go to `onOutput` (stdout only in
-    /// TTY mode); `onExit` runs once after all output has been delivered, with the exit status
-    /// (128+N for a signal).
-    init(argv: [String], environment: [String], directory: String?, tty: Bool, rows: UInt16 = 24,
-         cols: UInt16 = 80, onOutput: @escaping @Sendable (OutputStream, Data) -> Void,
+    /// Starts the child. Output chunks go to `onOutput` (a terminal's output is stdout), which
+    /// may block to apply back-pressure; `onExit` runs once after the output was delivered,
+    /// with the exit status (128+N for a signal).
+    init(_ request: SpawnRequest, onOutput: @escaping @Sendable (OutputStream, Data) -> Void,
          onExit: @escaping @Sendable (Int32) -> Void) throws {
-        self.tty = tty
-        var childIn: Int32 = -1, childOut: Int32 = -1, childErr: Int32 = -1
-        var readers: [(Int32, OutputStream)] = []
-        var ttyPath: String?
-        var parentStdin: Int32
+        tty = request.terminal != nil
+        var toClose: [Int32] = []
+        defer { for fd in toClose { close(fd) } }
+        func pipe() throws -> (read: Int32, write: Int32) {
+            var fds: [Int32] = [0, 0]
+            guard sprite_pipe(&fds) == 0 else { throw HostError.internalError("cannot create pipes: \(String(cString: strerror(errno)))") }
+            return (fds[0], fds[1])
+        }
+        let errPipe = try pipe()
+        toClose.append(errPipe.write)
+        var readers: [(Int32, OutputStream)] = [(errPipe.read, tty ? .stdout : .stderr)]
+        var keep = request.keep
+        var stdinFD: Int32
+        var childIn: Int32, childOut: Int32
+        var control: Int32 = -1
         if tty {
-            var name = [CChar](repeating: 0, count: 128)
-            let master = sprite_open_pty(&name, name.count, rows, cols)
-            guard master >= 0 else { throw HostError.internalError("cannot open a pseudo-terminal") }
-            ttyPath = String(cString: name)
-            parentStdin = master
-            readers = [(master, .stdout)]
+            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+            guard null >= 0 else { throw HostError.internalError("cannot open /dev/null") }
+            toClose.append(null)
+            childIn = null
+            childOut = null
+            var pair: [Int32] = [0, 0]
+            guard sprite_socketpair(&pair) == 0 else { throw HostError.internalError("cannot create a socket pair") }
+            control = pair[0]
+            toClose.append(pair[1])
+            keep.append(pair[1])
+            stdinFD = -1
         } else {
-            var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-            guard sprite_pipe(&inPipe) == 0, sprite_pipe(&outPipe) == 0, sprite_pipe(&errPipe) == 0
-            else { throw HostError.internalError("cannot create pipes") }
-            childIn = inPipe[0]; childOut = outPipe[1]; childErr = errPipe[1]
-            parentStdin = inPipe[1]
-            readers = [(outPipe[0], .stdout), (errPipe[0], .stderr)]
+            let inPipe = try pipe(), outPipe = try pipe()
+            toClose += [inPipe.read, outPipe.write]
+            childIn = inPipe.read
+            childOut = outPipe.write
+            stdinFD = inPipe.write
+            readers.append((outPipe.read, .stdout))
         }
         var pid: pid_t = 0
-        let rc = Self.withCStrings(argv) { argvPtr in
-            Self.withCStrings(environment) { envPtr in
-                sprite_spawn(argv[0], argvPtr, envPtr, directory, childIn, childOut, childErr, ttyPath, &pid)
+        let rc = Self.withCStrings(request.argv) { argvPtr in
+            Self.withCStrings(request.environment) { envPtr in
+                keep.withUnsafeBufferPointer { k in
+                    sprite_spawn(request.argv[0], argvPtr, envPtr, request.directory, childIn, childOut, errPipe.write,
+                                 k.baseAddress, Int32(k.count), &pid)
+                }
             }
         }
-        if !tty { close(childIn); close(childOut); close(childErr) }
         guard rc == 0 else {
-            close(parentStdin)
-            for (fd, _) in readers where fd != parentStdin { close(fd) }
-            throw HostError.internalError("cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+            for (fd, _) in readers { close(fd) }
+            if stdinFD >= 0 { close(stdinFD) }
+            if control >= 0 { close(control) }
+            throw HostError.internalError("cannot start \(request.argv[0]): \(String(cString: strerror(rc)))")
         }
         self.pid = pid
-        self.stdinFD = parentStdin
         // SIGPIPE on a closed stdin must not kill the host
         Glibc.signal(SIGPIPE, SIG_IGN)
+        if let size = request.terminal {
+            for fd in toClose { close(fd) }
+            toClose = []
+            var name = [CChar](repeating: 0, count: 128)
+            let fd = sprite_recv_fd(control, &name, name.count, 10_000)
+            close(control)
+            guard fd >= 0 else {
+                kill(-pid, SIGKILL)
+                let reason = Self.drain(errPipe.read)
+                close(errPipe.read)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                throw HostError.internalError("cannot start a terminal in the sprite: "
+                    + (reason.isEmpty ? String(cString: strerror(errno)) : reason))
+            }
+            _ = sprite_set_winsize(fd, size.rows, size.cols)
+            stdinFD = fd
+            master = fd
+            readers.append((fd, .stdout))
+        } else {
+            master = nil
+        }
+        input = InputPump(fd: stdinFD, closesDescriptor: !tty)
 
         let group = DispatchGroup()
-        let (stdinFD, childPID) = (parentStdin, pid)
+        let childPID = pid
+        let masterFD = master
         for (fd, stream) in readers {
             group.enter()
-            let thread = Thread {
+            let thread = Thread { [weak self] in
                 var buf = [UInt8](repeating: 0, count: 32 * 1024)
                 while true {
                     let n = read(fd, &buf, buf.count)
-                    if n > 0 { onOutput(stream, Data(buf[0..<n])); continue }
+                    if n > 0 {
+                        self?.delivered(start: true)
+                        onOutput(stream, Data(buf[0..<n]))
+                        self?.delivered(start: false)
+                        continue
+                    }
                     if n < 0 && errno == EINTR { continue }
+                    if n < 0 && errno == EAGAIN { _ = sprite_wait_readable(fd, 250); continue }
                     break  // EOF, or EIO once every holder of the terminal has gone
                 }
-                if fd != stdinFD { close(fd) }
+                if fd != masterFD { close(fd) }
                 group.leave()
             }
+            thread.name = "output-\(pid)"
             thread.start()
         }
+        let pump = input
         let waiter = Thread { [weak self] in
             var status: Int32 = 0
             while waitpid(childPID, &status, 0) < 0 && errno == EINTR {}
             let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            // a daemon that inherited the output may keep it open; give readers a moment only
-            _ = group.wait(timeout: .now() + (tty ? 0.3 : 2))
+            // a daemon that inherited the output may keep it open: wait for the readers while
+            // they make progress (a slow client holds them back), not for the daemon
+            let grace: TimeInterval = masterFD != nil ? 0.3 : 2
+            while group.wait(timeout: .now() + 0.05) == .timedOut {
+                guard let self, self.idle(for: grace) else { continue }
+                break
+            }
             self?.finish(code)
+            pump.abandon()
+            if let masterFD {
+                // the master stays open until its reader is done with it
+                DispatchQueue.global().async {
+                    group.wait()
+                    close(masterFD)
+                }
+            }
             onExit(code)
         }
+        waiter.name = "wait-\(pid)"
         waiter.start()
+    }
+
+    private func delivered(start: Bool) {
+        lock.lock()
+        delivering += start ? 1 : -1
+        lastRead = Date()
+        lock.unlock()
+    }
+
+    private func idle(for seconds: TimeInterval) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return delivering == 0 && Date().timeIntervalSince(lastRead) > seconds
     }
 
     private func finish(_ code: Int32) {
         lock.lock()
         exitCode = code
-        let wasOpen = stdinOpen
-        stdinOpen = false
         lock.unlock()
-        if wasOpen || tty { close(stdinFD) }
     }
 
-    /// Writes to stdin (or the terminal); returns false once stdin is closed.
-    @discardableResult
-    func write(_ data: Data) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard stdinOpen else { return false }
-        var offset = 0
-        let bytes = [UInt8](data)
-        while offset < bytes.count {
-            let n = Glibc.write(stdinFD, Array(bytes[offset...]), bytes.count - offset)
-            if n < 0 { if errno == EINTR { continue }; return false }
-            offset += n
+    /// Reads what is left in a pipe (at most 4 KiB), for an error message.
+    private static func drain(_ fd: Int32) -> String {
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while out.count < 4096, sprite_wait_readable(fd, 2000) > 0 {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            out += buf[0..<n]
         }
-        return true
+        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Closes stdin (non-TTY); the process sees EOF.
+    /// Queues input for stdin (or the terminal); suspends while 1 MiB is already waiting.
+    /// False once stdin is closed or the process stopped reading.
+    @discardableResult
+    func write(_ data: Data) async -> Bool {
+        await input.write(data)
+    }
+
+    /// Closes stdin once what is queued has been written (non-TTY); the process sees EOF.
     func closeStdin() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard stdinOpen, !tty else { return }
-        stdinOpen = false
-        close(stdinFD)
+        guard !tty else { return }
+        input.close()
     }
 
     /// Resizes the terminal.
     func resize(rows: UInt16, cols: UInt16) {
         lock.lock()
         defer { lock.unlock() }
-        guard tty, exitCode == nil else { return }
-        _ = sprite_set_winsize(stdinFD, rows, cols)
+        guard let master, exitCode == nil else { return }
+        _ = sprite_set_winsize(master, rows, cols)
     }
 
-    /// Signals the whole process group.
+    /// Signals the whole process group (the command runs in the group of `sprite-enter`).
     func signal(_ sig: Int32) {
         lock.lock()
         let running = exitCode == nil
         lock.unlock()
-        if running { _ = kill(-pid, sig); _ = kill(pid, sig) }
+        if running { _ = kill(-pid, sig) }
     }
 
     var isRunning: Bool {
         lock.lock()
         defer { lock.unlock() }
         return exitCode == nil
+    }
+
+    /// Waits (without holding a thread) until the process has exited.
+    func waitForExit(poll: UInt64 = 20_000_000) async {
+        while isRunning { try? await Task.sleep(nanoseconds: poll) }
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

@@ -33,6 +33,8 @@ func ndjsonResponse(_ produce: @escaping @Sendable (_ emit: ([String: Any]) asyn
 }
 
 /// Query parameters in order, with `+` read as a space (form encoding), repeated keys kept.
+/// Numbers are checked where they are read: a malformed or out-of-range value is a 400 that
+/// names the parameter, never a trap.
 struct Query {
     let pairs: [(String, String)]
 
@@ -51,40 +53,82 @@ struct Query {
     subscript(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
     func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
     func bool(_ key: String) -> Bool? { self[key].map { $0 == "true" || $0 == "1" } }
+
+    /// An integer parameter within `range`, or nil when absent.
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = self[key], !text.isEmpty else { return nil }
+        return try checkedInt(text, key, in: range)
+    }
+
+    /// A duration parameter (`10s`, `1m30s`, `500ms`, plain seconds) up to `max` seconds.
+    func duration(_ key: String, max: TimeInterval) throws -> TimeInterval? {
+        guard let text = self[key], !text.isEmpty else { return nil }
+        guard let value = DurationText.parse(text, max: max) else {
+            throw HostError.badRequest("\(key) must be a duration from 0 to \(Int(max))s, such as 10s or 1m")
+        }
+        return value
+    }
 }
 
-/// Reads a request body (up to 1 GiB) as bytes.
-func bodyData(_ request: Request) async throws -> Data {
-    var req = request
-    let buffer = try await req.collectBody(upTo: 1 << 30)
-    return Data(buffer: buffer)
+/// An integer from text within `range`, or a 400 naming `key`.
+func checkedInt(_ text: String, _ key: String, in range: ClosedRange<Int>) throws -> Int {
+    guard text.utf8.count <= 20, let value = Int(text), range.contains(value) else {
+        throw HostError.badRequest("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return value
 }
 
-/// Parses a JSON object body; an empty body is an empty object.
+/// An integer from a JSON value within `range` (nil when absent), or a 400 naming `key`.
+func checkedInt(_ value: Any?, _ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    guard let value, !(value is NSNull) else { return nil }
+    guard let number = value as? NSNumber else {
+        throw HostError.badRequest("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+    }
+    let double = number.doubleValue
+    guard double.isFinite, double == double.rounded(), double >= Double(range.lowerBound),
+          double <= Double(range.upperBound) else {
+        throw HostError.badRequest("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return Int(double)
+}
+
+/// JSON bodies are small: at most 1 MiB (file contents and stdin are streamed, never held).
+let jsonBodyLimit = 1 << 20
+
+/// Parses a JSON object body (at most 1 MiB; more is a 413); an empty body is an empty object.
 func bodyJSON(_ request: Request) async throws -> [String: Any] {
-    let data = try await bodyData(request)
-    if data.isEmpty { return [:] }
-    guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+    var req = request
+    let buffer = try await req.collectBody(upTo: jsonBodyLimit)
+    if buffer.readableBytes == 0 { return [:] }
+    guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
         throw HostError.badRequest("the body is not a JSON object")
     }
     return obj
 }
 
 /// Go-style durations (`10s`, `1m`, `1h30m`, `500ms`, `5.0s`, `0`) or plain seconds.
-func parseDuration(_ text: String?) -> TimeInterval? {
-    guard var t = text?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
-    if let plain = Double(t) { return plain }
-    var total = 0.0
-    let units: [(String, Double)] = [("ms", 0.001), ("h", 3600), ("m", 60), ("s", 1)]
-    while !t.isEmpty {
-        let numberEnd = t.firstIndex { !($0.isNumber || $0 == ".") } ?? t.endIndex
-        guard let n = Double(t[..<numberEnd]) else { return nil }
-        t = String(t[numberEnd...])
-        guard let unit = units.first(where: { t.hasPrefix($0.0) }) else { return nil }
-        total += n * unit.1
-        t = String(t.dropFirst(unit.0.count))
+enum DurationText {
+    /// The seconds `text` stands for, when finite and from 0 to `max`.
+    static func parse(_ text: String, max: TimeInterval) -> TimeInterval? {
+        var t = text.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, t.utf8.count <= 64 else { return nil }
+        var total = 0.0
+        if let plain = Double(t) {
+            total = plain
+        } else {
+            let units: [(String, Double)] = [("ms", 0.001), ("h", 3600), ("m", 60), ("s", 1)]
+            while !t.isEmpty {
+                let numberEnd = t.firstIndex { !($0.isNumber || $0 == ".") } ?? t.endIndex
+                guard let n = Double(t[..<numberEnd]) else { return nil }
+                t = String(t[numberEnd...])
+                guard let unit = units.first(where: { t.hasPrefix($0.0) }) else { return nil }
+                total += n * unit.1
+                t = String(t.dropFirst(unit.0.count))
+            }
+        }
+        guard total.isFinite, total >= 0, total <= max else { return nil }
+        return total
     }
-    return total
 }
 
 extension RequestContext {

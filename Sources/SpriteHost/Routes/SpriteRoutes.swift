@@ -7,11 +7,20 @@ enum SpriteRoutes {
         router.post("/v1/sprites") { request, _ -> Response in
             let body = try await bodyJSON(request)
             guard let name = body["name"] as? String else { throw HostError.badRequest("name is required") }
+            guard body["config"] == nil || body["config"] is [String: Any] else {
+                throw HostError.badRequest("config must be an object")
+            }
+            guard body["labels"] == nil || body["labels"] is [String] else {
+                throw HostError.badRequest("labels must be a list of strings")
+            }
             let config = body["config"] as? [String: Any] ?? [:]
             let labels = (body["labels"] as? [String]) ?? []
-            let record = try state.create(name: name, labels: labels, cpus: config["cpus"] as? Int ?? 8,
-                                          ramMB: config["ram_mb"] as? Int ?? 8192,
-                                          storageGB: config["storage_gb"] as? Int ?? 100)
+            // out-of-range values are a 400 from create(); nonsense (1e300, "x") is one here
+            let record = try state.create(name: name, labels: labels,
+                                          cpus: try checkedInt(config["cpus"], "config.cpus", in: -1_000_000...1_000_000) ?? 8,
+                                          ramMB: try checkedInt(config["ram_mb"], "config.ram_mb", in: -1_000_000_000...1_000_000_000) ?? 8192,
+                                          storageGB: try checkedInt(config["storage_gb"], "config.storage_gb",
+                                                                    in: -1_000_000...1_000_000) ?? 100)
             if let url = body["url_settings"] as? [String: Any], let auth = url["auth"] as? String {
                 try state.update(name) { $0.urlAuth = auth }
             }
@@ -22,7 +31,7 @@ enum SpriteRoutes {
         router.get("/v1/sprites") { request, _ -> Response in
             let q = Query(request)
             let prefix = q["prefix"] ?? ""
-            let max = min(Swift.max(Int(q["max_results"] ?? "") ?? 50, 1), 1000)
+            let max = try q.int("max_results", in: 1...1000) ?? 50
             let after = q["continuation_token"] ?? ""
             let all = state.all.filter { $0.0.name.hasPrefix(prefix) }
             let page = all.filter { after.isEmpty || $0.0.name > after }
@@ -49,7 +58,12 @@ enum SpriteRoutes {
             let body = try await bodyJSON(request)
             try state.update(name) { r in
                 if body["clear_labels"] as? Bool == true { r.labels = [] }
-                if let labels = body["labels"] as? [String] { r.labels = labels }
+                if let labels = body["labels"] as? [String] {
+                    guard labels.count <= 64, labels.allSatisfy({ $0.utf8.count <= 256 }) else {
+                        throw HostError.badRequest("labels: at most 64, each at most 256 bytes")
+                    }
+                    r.labels = labels
+                }
                 if let url = body["url_settings"] as? [String: Any], let auth = url["auth"] as? String {
                     guard ["sprite", "public"].contains(auth) else { throw HostError.badRequest("invalid url auth") }
                     r.urlAuth = auth
@@ -60,7 +74,8 @@ enum SpriteRoutes {
         }
 
         router.delete("/v1/sprites/:name") { _, context -> Response in
-            try state.delete(try context.param("name"))
+            let name = try context.param("name")
+            try await Blocking.run { try state.delete(name) }
             return Response(status: .noContent)
         }
 

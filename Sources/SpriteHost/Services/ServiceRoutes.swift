@@ -17,13 +17,20 @@ enum ServiceRoutes {
 
         router.put("/v1/sprites/:name/services/:svc") { request, context -> Response in
             let name = try context.param("name")
-            let svc = try context.param("svc")
+            let svc = try serviceName(context)
             let (_, runtime) = try state.get(name)
+            let duration = try logWatch(request)
             let body = try await bodyJSON(request)
             guard let cmd = body["cmd"] as? String, !cmd.isEmpty else { throw HostError.badRequest("cmd is required") }
+            guard body["args"] == nil || body["args"] is [String], body["needs"] == nil || body["needs"] is [String],
+                  body["env"] == nil || body["env"] is [String: String], body["dir"] == nil || body["dir"] is String else {
+                throw HostError.badRequest("args and needs are lists of strings, env a map of strings, dir a string")
+            }
+            let dir = try (body["dir"] as? String).map { try SpriteFiles.clean($0, base: "/home/sprite") }
             let spec = ServiceSpec(name: svc, cmd: cmd, args: body["args"] as? [String] ?? [],
-                                   needs: body["needs"] as? [String] ?? [], httpPort: body["http_port"] as? Int,
-                                   env: body["env"] as? [String: String], dir: body["dir"] as? String)
+                                   needs: body["needs"] as? [String] ?? [],
+                                   httpPort: try checkedInt(body["http_port"], "http_port", in: 1...65535),
+                                   env: body["env"] as? [String: String], dir: dir)
             if let port = spec.httpPort, runtime.serviceList.contains(where: { $0.spec.httpPort != nil && $0.spec.name != svc }) {
                 throw HostError.conflict("another service already has an HTTP port configured (\(port))")
             }
@@ -32,42 +39,43 @@ enum ServiceRoutes {
                 r.services.append(spec)
             }
             let runner = runtime.defineService(spec)
-            if runner.isRunning { runner.stop(timeout: 5) }
-            return startStream(runner, duration: parseDuration(Query(request)["duration"]) ?? 2)
+            if runner.isRunning { await Blocking.run { runner.stop(timeout: 5) } }
+            return startStream(runner, duration: duration)
         }
 
         router.delete("/v1/sprites/:name/services/:svc") { _, context -> Response in
             let name = try context.param("name")
-            let svc = try context.param("svc")
+            let svc = try serviceName(context)
             let (_, runtime) = try state.get(name)
             guard let runner = runtime.removeService(svc) else { throw HostError.notFound("service not found") }
-            runner.stop(timeout: 5)
+            await Blocking.run { runner.stop(timeout: 5) }
             try state.update(name) { $0.services.removeAll { $0.name == svc } }
             return Response(status: .noContent)
         }
 
         router.post("/v1/sprites/:name/services/:svc/start") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try context.param("svc")) else { throw HostError.notFound("service not found") }
-            return startStream(runner, duration: parseDuration(Query(request)["duration"]) ?? 2)
+            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            return startStream(runner, duration: try logWatch(request))
         }
 
         router.post("/v1/sprites/:name/services/:svc/restart") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try context.param("svc")) else { throw HostError.notFound("service not found") }
-            runner.stop(timeout: 5)
-            return startStream(runner, duration: parseDuration(Query(request)["duration"]) ?? 2)
+            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            let duration = try logWatch(request)
+            await Blocking.run { runner.stop(timeout: 5) }
+            return startStream(runner, duration: duration)
         }
 
         router.post("/v1/sprites/:name/services/:svc/stop") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try context.param("svc")) else { throw HostError.notFound("service not found") }
+            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
             guard runner.isRunning || runner.shouldRun else { throw HostError.conflict("service not running") }
-            let timeout = parseDuration(Query(request)["timeout"]) ?? 10
+            let timeout = try Query(request).duration("timeout", max: 3600) ?? 10
             let (key, events) = runner.events()
             return ndjsonResponse { emit in
                 defer { runner.stopListening(key) }
-                let stopper = Task.detached { runner.stop(timeout: timeout) }
+                let stopper = Task { await Blocking.run { runner.stop(timeout: timeout) } }
                 for await event in events {
                     try await emit(event)
                     if event["type"] as? String == "stopped" { break }
@@ -79,12 +87,11 @@ enum ServiceRoutes {
 
         router.get("/v1/sprites/:name/services/:svc/logs") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try context.param("svc")) else { throw HostError.notFound("service not found") }
-            let text = (try? String(contentsOfFile: runner.logFile, encoding: .utf8)) ?? ""
-            let limit = Int(Query(request)["lines"] ?? "") ?? 100
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(limit)
+            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            let limit = try Query(request).int("lines", in: 1...10000) ?? 100
+            let lines = runner.tail(lines: limit)
             return ndjsonResponse { emit in
-                for line in lines where !line.isEmpty {
+                for line in lines {
                     try await emit(["type": "stdout", "data": String(line) + "\n",
                                     "timestamp": Int(Date().timeIntervalSince1970 * 1000)])
                 }
@@ -107,15 +114,29 @@ enum ServiceRoutes {
         }
     }
 
+    /// The service named in the path, checked (it names a log file).
+    static func serviceName(_ context: BasicRequestContext) throws -> String {
+        let svc = try context.param("svc")
+        guard ServiceRunner.validName(svc) else {
+            throw HostError.badRequest("invalid service name: use up to 64 letters, digits, '.', '_' and '-'")
+        }
+        return svc
+    }
+
+    /// How long a start streams the service's events (`duration`, default 2 s, at most an hour).
+    static func logWatch(_ request: Request) throws -> TimeInterval {
+        try Query(request).duration("duration", max: 3600) ?? 2
+    }
+
     /// Starts a service and streams its events for `duration` seconds.
     static func startStream(_ runner: ServiceRunner, duration: TimeInterval) -> Response {
         let (key, events) = runner.events()
         return ndjsonResponse { emit in
             defer { runner.stopListening(key) }
-            runner.start()
+            await Blocking.run { runner.start() }
             let deadline = Date().addingTimeInterval(duration)
             let watcher = Task {
-                try? await Task.sleep(nanoseconds: UInt64(max(0, duration) * 1e9))
+                try? await Task.sleep(nanoseconds: UInt64(duration * 1e9))
                 runner.stopListening(key)
             }
             for await event in events {

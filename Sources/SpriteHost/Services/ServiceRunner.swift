@@ -1,13 +1,18 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A service's process supervision (§7.1): started when the sprite boots or wakes, restarted
 /// a second after a crash, stopped on request or when the sprite goes cold.
 final class ServiceRunner: @unchecked Sendable {
     private(set) var spec: ServiceSpec
-    private let logPath: String
+    /// `<sprite>/system/logs/services/<name>.log`, shown read-only inside the sprite.
+    let logFile: String
     private let launch: @Sendable (ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
                                    @escaping @Sendable (Int32) -> Void) throws -> SpawnedProcess
     private let lock = NSLock()
+    private let logLock = NSLock()
     private var process: SpawnedProcess?
     private(set) var status = "stopped"
     private var startedAt: Date?
@@ -17,11 +22,20 @@ final class ServiceRunner: @unchecked Sendable {
     private var generation = 0
     private var listeners: [UUID: AsyncStream<[String: Any]>.Continuation] = [:]
 
-    init(spec: ServiceSpec, logPath: String,
+    /// Services are named like files of their own: letters, digits, `.`, `_` and `-`.
+    static func validName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.first != "." && name.first != "-"
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
+    /// A log grows to this size, then starts over (the previous one is kept as `.log.1`).
+    static let logLimit = 8 << 20
+
+    init(spec: ServiceSpec, layout: SpriteLayout,
          launch: @escaping @Sendable (ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
                                       @escaping @Sendable (Int32) -> Void) throws -> SpawnedProcess) {
         self.spec = spec
-        self.logPath = logPath
+        logFile = layout.serviceLogs + "/\(spec.name).log"
         self.launch = launch
     }
 
@@ -32,10 +46,11 @@ final class ServiceRunner: @unchecked Sendable {
     }
 
     /// Streams the service's events (`started`, `stdout`, `stderr`, `exit`, ...) as NDJSON objects.
+    /// A listener that falls behind loses the oldest events, never the host's memory.
     func events() -> (UUID, AsyncStream<[String: Any]>) {
         let key = UUID()
         var continuation: AsyncStream<[String: Any]>.Continuation!
-        let stream = AsyncStream<[String: Any]> { continuation = $0 }
+        let stream = AsyncStream<[String: Any]>(bufferingPolicy: .bufferingNewest(1024)) { continuation = $0 }
         lock.lock()
         listeners[key] = continuation
         lock.unlock()
@@ -58,14 +73,48 @@ final class ServiceRunner: @unchecked Sendable {
         for t in targets { t.yield(event) }
     }
 
+    /// Appends to the log. The directory belongs to the host and the sprite cannot write in it;
+    /// O_NOFOLLOW keeps even a planted link from redirecting the write.
     private func log(_ data: Data) {
-        if let handle = FileHandle(forWritingAtPath: logPath) {
-            handle.seekToEndOfFile()
-            handle.write(data)
-            try? handle.close()
-        } else {
-            _ = FileManager.default.createFile(atPath: logPath, contents: data)
+        logLock.lock()
+        defer { logLock.unlock() }
+        var st = stat()
+        if lstat(logFile, &st) == 0, Int(st.st_size) + data.count > Self.logLimit {
+            rename(logFile, logFile + ".1")
         }
+        let fd = open(logFile, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, base + offset, raw.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+
+    /// The last `lines` lines of the log (read from its last MiB at most).
+    func tail(lines: Int) -> [Substring] {
+        let fd = open(logFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        let size = lseek(fd, 0, SEEK_END)
+        let start = max(0, size - (1 << 20))
+        lseek(fd, start, SEEK_SET)
+        var bytes = [UInt8](repeating: 0, count: Int(size - start))
+        var got = 0
+        while got < bytes.count {
+            let n = bytes[got...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            got += n
+        }
+        let text = String(decoding: bytes[0..<got], as: UTF8.self)
+        var all = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if start > 0, !all.isEmpty { all.removeFirst() }  // a line cut in the middle
+        return Array(all.filter { !$0.isEmpty }.suffix(lines))
     }
 
     /// Starts the service if it is not running.
@@ -189,6 +238,4 @@ final class ServiceRunner: @unchecked Sendable {
         if let dir = spec.dir { obj["dir"] = dir }
         return obj
     }
-
-    var logFile: String { logPath }
 }

@@ -10,11 +10,14 @@ public struct HostConfiguration: Sendable {
     public var coldAfter: TimeInterval
     public var testHooks: Bool
     public var organization: String
+    /// Where the token was read from (hidden from sprites even under a shared directory).
+    public var tokenFile: String?
 
-    public init(root: String, token: String, warmAfter: TimeInterval = 30, coldAfter: TimeInterval = 300,
-                testHooks: Bool = false, organization: String = "local") {
+    public init(root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
+                coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local") {
         self.root = root
         self.token = token
+        self.tokenFile = tokenFile
         self.warmAfter = warmAfter
         self.coldAfter = coldAfter
         self.testHooks = testHooks
@@ -25,29 +28,19 @@ public struct HostConfiguration: Sendable {
 /// All sprites of the host: records persisted on disk, runtimes in memory.
 final class HostState: @unchecked Sendable {
     let config: HostConfiguration
-    let identity: HostIdentity
+    let platform: HostPlatform
     private let lock = NSLock()
     private var records: [String: SpriteRecord] = [:]
     private var runtimes: [String: SpriteRuntime] = [:]
+    /// Test hook (`POST /_host/resolve`): addresses the egress proxy uses for a name.
+    private var resolverOverrides: [String: [String]] = [:]
     var baseURL = ""
 
     init(config: HostConfiguration) throws {
         self.config = config
-        let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let bwrap else {
-            throw HostError.internalError("bubblewrap (bwrap) is not installed; install it: apt-get install bubblewrap")
-        }
-        let idFile = config.root + "/host-id"
         try FileManager.default.createDirectory(atPath: config.root + "/sprites", withIntermediateDirectories: true)
-        chmod(config.root, 0o700)
-        var id = (try? String(contentsOfFile: idFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if id?.isEmpty ?? true {
-            id = UUID().uuidString.lowercased()
-            try id!.write(toFile: idFile, atomically: true, encoding: .utf8)
-        }
-        let nsenter = ["/usr/bin/nsenter", "/bin/nsenter"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        identity = HostIdentity(id: id!, bwrap: bwrap, nsenter: nsenter, initCommand: [me, "reap"])
+        platform = try HostPlatform.detect(root: config.root, tokenFile: config.tokenFile)
+        chmod(config.root + "/sprites", 0o700)
         try load()
     }
 
@@ -66,30 +59,51 @@ final class HostState: @unchecked Sendable {
 
     private func load() throws {
         let dir = config.root + "/sprites"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+        var loaded: [SpriteRecord] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where Self.validName(name) {
             let layout = SpriteLayout(dir: dir + "/" + name)
             guard let data = FileManager.default.contents(atPath: layout.record),
-                  let record = try? Self.decoder.decode(SpriteRecord.self, from: data) else { continue }
-            records[name] = record
-            let runtime = makeRuntime(record)
-            // whatever an earlier host process left running belongs to a sprite that is now cold
-            runtime.killStragglers()
+                  var record = try? Self.decoder.decode(SpriteRecord.self, from: data) else { continue }
+            record.name = name
+            loaded.append(record)
+        }
+        for var record in loaded.sorted(by: { $0.name < $1.name }) {
+            if record.slot == nil {
+                // a sprite made by an earlier version: it gets a host user of its own now
+                record.slot = freeSlot()
+                try? persist(record)
+            }
+            records[record.name] = record
+            _ = makeRuntime(record)
         }
     }
 
+    /// The smallest host-user slot no sprite has.
+    private func freeSlot() -> Int {
+        let used = Set(records.values.compactMap(\.slot))
+        var slot = 1
+        while used.contains(slot) { slot += 1 }
+        return slot
+    }
+
     private func makeRuntime(_ record: SpriteRecord) -> SpriteRuntime {
-        let runtime = SpriteRuntime(name: record.name, layout: layout(record.name), host: identity)
-        runtime.blockNetwork = Self.blocksNetwork(record.policy)
+        let runtime = SpriteRuntime(record: record, layout: layout(record.name), platform: platform) { [weak self] name in
+            guard let self else { return nil }
+            self.lock.lock()
+            defer { self.lock.unlock() }
+            return self.resolverOverrides[name.lowercased()]
+        }
         for spec in record.services { _ = runtime.defineService(spec) }
         runtime.onStatusChange = { [weak self] status in self?.statusChanged(record.name, status) }
         runtimes[record.name] = runtime
         return runtime
     }
 
-    /// A policy blocks the network when it denies `*` and allows nothing.
-    static func blocksNetwork(_ rules: [PolicyRule]) -> Bool {
-        rules.contains { $0.domain == "*" && $0.action == "deny" }
-            && !rules.contains { $0.action == "allow" || $0.include != nil }
+    /// Test hook: the egress proxy resolves `name` to `addresses`.
+    func overrideResolution(_ overrides: [String: [String]]) {
+        lock.lock()
+        for (name, addresses) in overrides { resolverOverrides[name.lowercased()] = addresses }
+        lock.unlock()
     }
 
     func layout(_ name: String) -> SpriteLayout { SpriteLayout(dir: config.root + "/sprites/" + name) }
@@ -118,9 +132,24 @@ final class HostState: @unchecked Sendable {
             && name.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
     }
 
+    /// Resource bounds of a sprite, in the API's units (as the seed's `[resources]`).
+    static let cpuRange = 1...8
+    static let ramRange = 1024...16384
+    static let storageRange = 1...1024
+
     func create(name: String, labels: [String], cpus: Int, ramMB: Int, storageGB: Int) throws -> SpriteRecord {
         guard Self.validName(name) else {
-            throw HostError.badRequest("invalid sprite name '\(name)': use 1-63 of a-z, 0-9 and '-'")
+            throw HostError.badRequest("invalid sprite name '\(name.prefix(80))': use 1-63 of a-z, 0-9 and '-'")
+        }
+        guard Self.cpuRange.contains(cpus) else { throw HostError.badRequest("config.cpus must be 1 to 8 (got \(cpus))") }
+        guard Self.ramRange.contains(ramMB) else {
+            throw HostError.badRequest("config.ram_mb must be 1024 to 16384, 1 to 16 GB (got \(ramMB))")
+        }
+        guard Self.storageRange.contains(storageGB) else {
+            throw HostError.badRequest("config.storage_gb must be 1 to 1024 (got \(storageGB))")
+        }
+        guard labels.count <= 64, labels.allSatisfy({ $0.utf8.count <= 256 }) else {
+            throw HostError.badRequest("labels: at most 64, each at most 256 bytes")
         }
         lock.lock()
         defer { lock.unlock() }
@@ -131,8 +160,8 @@ final class HostState: @unchecked Sendable {
         let record = SpriteRecord(
             id: "sprite-" + UUID().uuidString.lowercased(), name: name, labels: labels, urlAuth: "sprite",
             createdAt: now, updatedAt: now, lastRunningAt: nil, lastWarmingAt: nil, ramMB: ramMB, cpus: cpus,
-            storageGB: storageGB, policy: [], services: [], checkpoints: [], nextCheckpoint: 0)
-        try layout(name).create()
+            storageGB: storageGB, policy: [], services: [], checkpoints: [], nextCheckpoint: 0, slot: freeSlot())
+        try layout(name).create(name: name, owner: platform.account(slot: record.slot ?? 0))
         try persist(record)
         records[name] = record
         _ = makeRuntime(record)
@@ -143,7 +172,7 @@ final class HostState: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let r = records[name], let rt = runtimes[name] else {
-            throw HostError(status: .notFound, code: "not_found", message: "sprite not found: \(name)")
+            throw HostError(status: .notFound, code: "not_found", message: "sprite not found: \(name.prefix(80))")
         }
         return (r, rt)
     }
@@ -158,24 +187,25 @@ final class HostState: @unchecked Sendable {
     func update(_ name: String, _ change: (inout SpriteRecord) throws -> Void) throws -> SpriteRecord {
         lock.lock()
         defer { lock.unlock() }
-        guard var r = records[name] else { throw HostError.notFound("sprite not found: \(name)") }
+        guard var r = records[name] else { throw HostError.notFound("sprite not found: \(name.prefix(80))") }
         try change(&r)
         r.updatedAt = Date()
         try persist(r)
         records[name] = r
-        runtimes[name]?.blockNetwork = Self.blocksNetwork(r.policy)
         return r
     }
 
+    /// Deletes a sprite: its processes end first (blocks until they have), then its files.
     func delete(_ name: String) throws {
         lock.lock()
         guard records.removeValue(forKey: name) != nil else {
             lock.unlock()
-            throw HostError.notFound("sprite not found: \(name)")
+            throw HostError.notFound("sprite not found: \(name.prefix(80))")
         }
         let runtime = runtimes.removeValue(forKey: name)
         lock.unlock()
         runtime?.shutdown()
+        platform.cgroups?.remove(sprite: name)
         try? FileManager.default.removeItem(atPath: layout(name).dir)
     }
 
@@ -185,6 +215,9 @@ final class HostState: @unchecked Sendable {
     }
 
     func json(_ record: SpriteRecord, _ runtime: SpriteRuntime) -> [String: Any] {
-        record.json(status: runtime.status, org: config.organization, baseURL: baseURL)
+        var object = record.json(status: runtime.status, org: config.organization, baseURL: baseURL)
+        // not part of the Sprites API (SDKs ignore it): what this host enforces
+        object["local_enforcement"] = ["resources": runtime.resourceEnforcement, "network": runtime.network.enforcement]
+        return object
     }
 }

@@ -52,6 +52,8 @@ struct SpriteRecord: Codable, Sendable {
     var services: [ServiceSpec]
     var checkpoints: [CheckpointRecord]
     var nextCheckpoint: Int
+    /// Which host user the sprite is, when sprite-host runs as root (`HostPlatform.account`).
+    var slot: Int?
 }
 
 /// RFC 3339 with whole seconds and `Z`, as every SDK can parse.

@@ -3,11 +3,16 @@ import Foundation
 import Glibc
 #endif
 
-/// The live side of one sprite: its sessions, services, tasks and running/warm/cold status.
+/// The live side of one sprite: its sandbox, sessions, services, tasks, network and
+/// running/warm/cold status.
 final class SpriteRuntime: @unchecked Sendable {
     let name: String
     let layout: SpriteLayout
-    private let host: HostIdentity
+    let platform: HostPlatform
+    /// The sprite's host user (`HostPlatform.account`).
+    let account: (uid: UInt32, gid: UInt32)
+    let network: SpriteNetwork
+    private let resources: (cpus: Int, ramMB: Int)
     private let lock = NSLock()
     private(set) var status = "cold"
     private var lastActivity = Date.distantPast
@@ -16,25 +21,31 @@ final class SpriteRuntime: @unchecked Sendable {
     private var services: [String: ServiceRunner] = [:]
     private var connections = 0
     private var tasks: [String: (started: Date, expires: Date)] = [:]
-    var blockNetwork = false
-    /// Holds the sprite's PID namespace open (root only); its death ends every process in it.
-    private var holder: SpawnedProcess?
-    private var namespacePid: Int32?
-    private let namespaceLock = NSLock()
-    /// The `/.sprite/api.sock` server, started by the host's ticker.
-    var tasksServer: Task<Void, Never>?
+    /// The running sandbox (nil while cold). Started on first use, under `sandboxLock`.
+    private var instance: SandboxInstance?
+    private let sandboxLock = NSLock()
+    /// The `/.sprite/api.sock` server.
+    private var tasksServer: Task<Void, Never>?
     /// Called when the status changes, so the record's timestamps follow.
     var onStatusChange: (@Sendable (String) -> Void)?
 
-    init(name: String, layout: SpriteLayout, host: HostIdentity) {
-        self.name = name
+    init(record: SpriteRecord, layout: SpriteLayout, platform: HostPlatform, resolver: @escaping EgressProxy.Resolver) {
+        name = record.name
         self.layout = layout
-        self.host = host
+        self.platform = platform
+        account = platform.account(slot: record.slot ?? 0)
+        resources = (record.cpus, record.ramMB)
+        network = SpriteNetwork(layout: layout, platform: platform, rules: record.policy, resolver: resolver)
+        tasksServer = Task { [weak self] in
+            guard let self else { return }
+            try? await TasksServer.run(self)
+        }
     }
 
     // MARK: lifecycle
 
-    /// Any API call wakes the sprite: a cold sprite starts its services again.
+    /// Any API call wakes the sprite: a cold sprite starts its services again (in the
+    /// background: waking must not block the request that woke it).
     func wake() {
         lock.lock()
         let wasCold = status == "cold"
@@ -45,7 +56,7 @@ final class SpriteRuntime: @unchecked Sendable {
         let toStart = wasCold ? Array(services.values).filter { $0.shouldRun } : []
         lock.unlock()
         if changed { onStatusChange?("running") }
-        for s in toStart { s.start() }
+        if !toStart.isEmpty { Blocking.detach { for s in toStart { s.start() } } }
     }
 
     /// Counts a connected client; the sprite stays running while one is connected.
@@ -68,40 +79,55 @@ final class SpriteRuntime: @unchecked Sendable {
             change = "cold"
         }
         lock.unlock()
-        if change == "cold" { goCold() } else if let change { onStatusChange?(change) }
+        if change == "cold" { Blocking.detach { self.goCold() } } else if let change { onStatusChange?(change) }
     }
 
-    /// Stops the VM: every process dies, services are remembered and start again on wake.
+    /// Stops the VM: every process dies (PID 1 of the sprite takes its whole PID namespace
+    /// with it), services are remembered and start again on wake. Blocks until they are gone.
     func goCold() {
         lock.lock()
         status = "cold"
         warmSince = nil
-        let allSessions = Array(sessions.values)
         let allServices = Array(services.values)
         lock.unlock()
         for s in allServices { s.kill() }
-        for s in allSessions { s.process?.signal(SIGKILL) }
+        sandboxLock.lock()
+        let running = instance
+        instance = nil
+        sandboxLock.unlock()
+        network.detach()
+        running?.stop()
         lock.lock()
-        let h = holder
-        holder = nil
-        namespacePid = nil
+        let allSessions = Array(sessions.values)
         lock.unlock()
-        h?.signal(SIGKILL)
-        killStragglers()
+        for s in allSessions { s.process?.signal(SIGKILL) }
         onStatusChange?("cold")
     }
 
-    /// Kills processes that left their session (daemons such as a tmux server): every process
-    /// started in this sprite carries a marker in its environment.
-    func killStragglers() {
-        let marker = Array("\(HostIdentity.markerName)=\(host.marker(for: name))".utf8)
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
-        for entry in entries {
-            guard let pid = Int32(entry), pid != getpid() else { continue }
-            guard let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
-            let vars = [UInt8](environ).split(separator: 0)
-            if vars.contains(where: { Array($0) == marker }) { kill(pid, SIGKILL) }
+    /// The running sandbox, started if needed (blocks: call through `Blocking`).
+    func sandbox() throws -> SandboxInstance {
+        sandboxLock.lock()
+        defer { sandboxLock.unlock() }
+        if let running = instance, running.isRunning { return running }
+        instance = nil
+        network.detach()
+        try layout.create(name: name, owner: account)
+        var cgroups: [String] = []
+        if let tree = platform.cgroups, platform.runsAsRoot {
+            cgroups = try tree.prepare(sprite: name, cpus: resources.cpus, ramMB: resources.ramMB)
         }
+        let started = try SandboxInstance.start(SandboxProfile(name: name, layout: layout, platform: platform,
+                                                               account: account, cgroups: cgroups))
+        network.attach(started)
+        instance = started
+        return started
+    }
+
+    /// What the sprite's resource limits are, as the sprite object reports them.
+    var resourceEnforcement: String {
+        if let tree = platform.cgroups, platform.runsAsRoot { return "enforced: \(tree.summary)" }
+        if platform.cgroups != nil { return "not enforced: sprite-host does not run as root" }
+        return "not enforced: " + (platform.cgroupsUnavailable ?? "no cgroups")
     }
 
     // MARK: processes
@@ -112,84 +138,35 @@ final class SpriteRuntime: @unchecked Sendable {
             "PATH": "/home/sprite/.local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "HOME": "/home/sprite", "USER": "sprite", "LOGNAME": "sprite", "SHELL": "/bin/bash",
             "LANG": "C.UTF-8", "SPRITE_NAME": name, "TMPDIR": "/tmp",
-            HostIdentity.markerName: host.marker(for: name),
         ]
+        for entry in network.environment() {
+            if let eq = entry.firstIndex(of: "=") { env[String(entry[..<eq])] = String(entry[entry.index(after: eq)...]) }
+        }
         if tty { env["TERM"] = "xterm-256color" }
         for entry in extra {
-            guard let eq = entry.firstIndex(of: "="), entry[..<eq] != HostIdentity.markerName else { continue }
+            guard let eq = entry.firstIndex(of: "=") else { continue }
             env[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
         }
         return env.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
-    func sandbox(joined: Bool) -> SandboxProfile {
-        lock.lock()
-        defer { lock.unlock() }
-        return SandboxProfile(layout: layout, blockNetwork: blockNetwork, bwrap: host.bwrap, inSpriteNamespace: joined)
-    }
-
-    /// The command prefix that runs a process inside the sprite's own PID namespace:
-    /// `nsenter -t <pid> -p --`. A holder process (`bwrap --unshare-pid … sleep infinity`)
-    /// keeps the namespace alive between commands, so daemons such as tmux outlive the exec
-    /// that started them, sprites cannot see or signal each other's processes, and killing
-    /// the holder ends everything (a cold sprite). Needs root; otherwise processes share the
-    /// host's PID namespace and are found by their environment marker.
-    func namespacePrefix() throws -> [String] {
-        guard geteuid() == 0, let nsenter = host.nsenter else { return [] }
-        namespaceLock.lock()
-        defer { namespaceLock.unlock() }
-        lock.lock()
-        if let pid = namespacePid, holder?.isRunning == true {
-            lock.unlock()
-            return [nsenter, "-t", String(pid), "-p", "-m", "--"]
-        }
-        lock.unlock()
-        let env = environment([], tty: false)
-        let h = try SpawnedProcess(
-            argv: [host.bwrap, "--unshare-pid", "--as-pid-1", "--die-with-parent", "--bind", "/", "/",
-                   "--proc", "/proc", "--dev-bind", "/dev", "/dev", "--"] + host.initCommand,
-            environment: env, directory: "/", tty: false, onOutput: { _, _ in }, onExit: { _ in })
-        // bwrap's child is PID 1 of the new namespace (our reaper); wait until it exists
-        // and has finished building its mounts, which is when it has become the reaper: joining
-        // its mount namespace any earlier would see a half-built root
-        var inner: Int32?
-        for _ in 0..<400 {
-            let children = (try? String(contentsOfFile: "/proc/\(h.pid)/task/\(h.pid)/children", encoding: .utf8)) ?? ""
-            if let first = children.split(separator: " ").first.flatMap({ Int32($0) }),
-               (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(first)/exe")) == host.initCommand[0] {
-                inner = first
-                break
-            }
-            usleep(5_000)
-        }
-        guard let inner else {
-            h.signal(SIGKILL)
-            throw HostError.internalError("cannot create the sprite's PID namespace")
-        }
-        lock.lock()
-        holder = h
-        namespacePid = inner
-        lock.unlock()
-        return [nsenter, "-t", String(inner), "-p", "-m", "--"]
-    }
-
-    /// Starts a command in the sandbox as a session. The owner's subscription is made before
-    /// the process starts, so not one byte of early output (a git advertisement, a prompt) is
-    /// lost to the client that asked for it.
+    /// Starts a command in the sprite as a session (blocks: call through `Blocking`). The
+    /// owner's subscription is made before the process starts, so not one byte of early output
+    /// (a git advertisement, a prompt) is lost to the client that asked for it.
     func startSession(command: [String], path: String?, environment extra: [String], directory: String,
                       tty: Bool, rows: UInt16, cols: UInt16, maxRunAfterDisconnect: TimeInterval?)
-        throws -> (ExecSession, owner: (UUID, AsyncStream<SessionEvent>)) {
+        throws -> (ExecSession, owner: SessionSubscription) {
         wake()
         let argv0 = path ?? command.first ?? "bash"
         var argv = command.isEmpty ? [argv0] : command
         argv[0] = argv0
         let session = ExecSession(command: argv.joined(separator: " "), workdir: directory, tty: tty,
                                   maxRunAfterDisconnect: maxRunAfterDisconnect)
-        let env = environment(extra, tty: tty)
-        let prefix = try namespacePrefix()
-        let full = prefix + sandbox(joined: !prefix.isEmpty).argv(command: argv, directory: directory)
-        let owner = session.subscribe(replay: false)
-        try session.start(argv: full, environment: env, rows: rows, cols: cols) { [weak self] s, _ in
+        let box = try sandbox()
+        let request = box.command(argv, directory: directory, environment: environment(extra, tty: tty),
+                                  terminal: tty ? (rows, cols) : nil)
+        let owner = session.subscribe(replay: false, owner: true)
+        try session.start(request) { [weak self] s, _ in
             self?.removeSession(s.id)
         }
         lock.lock()
@@ -239,15 +216,12 @@ final class SpriteRuntime: @unchecked Sendable {
             lock.unlock()
             return existing
         }
-        let runner = ServiceRunner(spec: spec, logPath: layout.dot + "/logs/services/\(spec.name).log") {
-            [weak self] spec, output, exit in
+        let runner = ServiceRunner(spec: spec, layout: layout) { [weak self] spec, output, exit in
             guard let self else { throw HostError.notFound("sprite") }
             let env = self.environment((spec.env ?? [:]).map { "\($0.key)=\($0.value)" }, tty: false)
-            let dir = spec.dir ?? "/home/sprite"
-            let prefix = try self.namespacePrefix()
-            let argv = prefix + self.sandbox(joined: !prefix.isEmpty)
-                .argv(command: [spec.cmd] + spec.args, directory: dir)
-            return try SpawnedProcess(argv: argv, environment: env, directory: nil, tty: false,
+            let box = try self.sandbox()
+            return try SpawnedProcess(box.command([spec.cmd] + spec.args, directory: spec.dir ?? "/home/sprite",
+                                                  environment: env),
                                       onOutput: output, onExit: exit)
         }
         services[spec.name] = runner
@@ -289,26 +263,13 @@ final class SpriteRuntime: @unchecked Sendable {
         }
     }
 
-    /// Kills everything (delete, restore).
+    /// Kills everything (delete, restore, host shutdown). Blocks until the processes are gone.
     func shutdown() {
         tasksServer?.cancel()
-        goCold()
         lock.lock()
         let all = Array(services.values)
         lock.unlock()
         for s in all { s.stop(timeout: 0) }
+        goCold()
     }
-}
-
-/// Identifies this host's processes: a marker `SPRITE_HOST_MARK=<host id>:<sprite>` in the
-/// environment of everything a sprite runs.
-struct HostIdentity: Sendable {
-    static let markerName = "SPRITE_HOST_MARK"
-    let id: String
-    let bwrap: String
-    let nsenter: String?
-    /// PID 1 of each sprite's namespace (`sprite-host reap`).
-    let initCommand: [String]
-
-    func marker(for sprite: String) -> String { "\(id):\(sprite)" }
 }

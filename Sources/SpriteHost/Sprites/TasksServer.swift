@@ -8,13 +8,18 @@ import NIOCore
 /// processes inside the sprite can reach the socket.
 enum TasksServer {
     static func run(_ runtime: SpriteRuntime) async throws {
-        let path = runtime.layout.dot + "/api.sock"
+        // the socket lives in the host's own directory (the sprite cannot replace it) and is
+        // mounted read-only at /.sprite/api.sock; connecting needs write permission on it
+        let path = runtime.layout.apiSocket
+        try FileManager.default.createDirectory(atPath: runtime.layout.system, withIntermediateDirectories: true)
         unlink(path)
         let router = Router(context: BasicRequestContext.self)
         let create: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             let body = try await bodyJSON(request)
-            guard let name = body["name"] as? String, !name.isEmpty else { throw HostError.badRequest("name is required") }
-            let expires = parseDuration(body["expire"] as? String) ?? 3600
+            guard let name = body["name"] as? String, !name.isEmpty, name.utf8.count <= 256 else {
+                throw HostError.badRequest("name is required (at most 256 bytes)")
+            }
+            let expires = try duration(body["expire"], default: 3600)
             guard runtime.putTask(name, expires: expires, create: true) else {
                 throw HostError.conflict("task \(name) already exists")
             }
@@ -24,7 +29,7 @@ enum TasksServer {
         router.put("/v1/tasks/:name") { request, context -> Response in
             let name = try context.param("name")
             let body = try await bodyJSON(request)
-            _ = runtime.putTask(name, expires: parseDuration(body["expire"] as? String) ?? 3600, create: false)
+            _ = runtime.putTask(name, expires: try duration(body["expire"], default: 3600), create: false)
             return jsonResponse(runtime.taskList.first { $0["name"] as? String == name } ?? [:])
         }
         router.get("/v1/tasks") { _, _ -> Response in jsonResponse(["tasks": runtime.taskList]) }
@@ -33,7 +38,16 @@ enum TasksServer {
             return Response(status: .noContent)
         }
         let app = Application(router: router, configuration: .init(address: .unixDomainSocket(path: path)),
-                              logger: Logger(label: "sprite-tasks"))
+                              onServerRunning: { _ in chmod(path, 0o666) }, logger: Logger(label: "sprite-tasks"))
         try await app.run()
+    }
+
+    /// A task's `expire`: a duration up to an hour (longer is capped, as on Sprites).
+    private static func duration(_ value: Any?, default fallback: TimeInterval) throws -> TimeInterval {
+        guard let value else { return fallback }
+        guard let text = value as? String, let seconds = DurationText.parse(text, max: 1e9) else {
+            throw HostError.badRequest("expire must be a duration such as 10m or 1h")
+        }
+        return min(seconds, 3600)
     }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The filesystem API (`sprites-api.md` §4). Every operation runs inside the sprite
+/// (`SpriteFiles`), with the sprite user's view and rights; paths are shown cleaned.
+enum FilesystemRoutes {
+    static func add(to router: Router<BasicRequestContext>, state: HostState) {
+        @Sendable func target(_ request: Request, _ context: BasicRequestContext)
+            throws -> (files: SpriteFiles, path: String) {
+            let (_, runtime) = try state.get(try context.param("name"))
+            let q = Query(request)
+            let path = try SpriteFiles.clean(q["path"] ?? "", base: q["workingDir"])
+            return (SpriteFiles(runtime: runtime), path)
+        }
+
+        router.get("/v1/sprites/:name/fs/read") { request, context -> Response in
+            let (files, path) = try target(request, context)
+            let op = try await files.start(["read", path])
+            let size = try await op.status(path: path)
+            let first = op.leftover
+            var headers: HTTPFields = [.contentType: "application/octet-stream"]
+            if Int(size) != nil { headers[.contentLength] = size }
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                do {
+                    if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
+                    while let chunk = await op.output.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    try await writer.finish(nil)
+                } catch {
+                    op.cancel()
+                    throw error
+                }
+            })
+        }
+
+        router.put("/v1/sprites/:name/fs/write") { request, context -> Response in
+            let (files, path) = try target(request, context)
+            let q = Query(request)
+            let modeText = q["mode"] ?? "0644"
+            guard modeText.utf8.count <= 6, let mode = Int(modeText, radix: 8), (0...0o7777).contains(mode) else {
+                throw HostError.badRequest("mode must be octal permission digits such as 0644")
+            }
+            let mkdirs = q.bool("mkdirParents") == true || q.bool("mkdir") == true
+            let op = try await files.start(["write", path, String(mode, radix: 8), mkdirs ? "1" : "0"])
+            // the body streams into the sprite; nothing of it is held here
+            async let fed: Void = op.feed(request.body)
+            let size: String
+            do {
+                size = try await op.status(path: path)
+            } catch {
+                op.cancel()
+                try? await fed
+                throw error
+            }
+            try? await fed
+            return jsonResponse(["path": path, "size": Int(size) ?? 0, "mode": String(format: "%04o", mode)])
+        }
+
+        router.get("/v1/sprites/:name/fs/list") { request, context -> Response in
+            let (files, path) = try target(request, context)
+            let (kind, payload) = try await files.run(["list", path], path: path)
+            var entries: [[String: Any]] = []
+            for record in payload.split(separator: 0, omittingEmptySubsequences: true) {
+                let fields = record.split(separator: 0x20, maxSplits: 4, omittingEmptySubsequences: false)
+                guard fields.count == 5 else { continue }
+                let text = fields.map { String(decoding: $0, as: UTF8.self) }
+                let name = text[4]
+                let type = ["d": "directory", "f": "file", "l": "symlink"][text[0]] ?? "other"
+                let full = kind == "dir" ? (path == "/" ? "" : path) + "/" + name : path
+                entries.append(["name": name, "path": full, "type": type, "size": Int(text[1]) ?? 0, "mode": text[2],
+                                "modTime": Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0))),
+                                "isDir": type == "directory"])
+            }
+            entries.sort { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") }
+            return jsonResponse(["path": path, "count": entries.count, "entries": entries])
+        }
+
+        router.delete("/v1/sprites/:name/fs/delete") { request, context -> Response in
+            let (files, path) = try target(request, context)
+            guard !["/", "/home", "/home/sprite", "/tmp", "/.sprite"].contains(path) else {
+                throw HostError.fs(.badRequest, "EINVAL", "refusing to delete a root directory", path: path)
+            }
+            let recursive = Query(request).bool("recursive") == true
+            _ = try await files.run(["delete", path, recursive ? "1" : "0"], path: path)
+            return jsonResponse(["deleted": [path], "count": 1])
+        }
+
+        router.post("/v1/sprites/:name/fs/rename") { request, context -> Response in
+            let (_, runtime) = try state.get(try context.param("name"))
+            let body = try await bodyJSON(request)
+            let base = body["workingDir"] as? String
+            let source = try SpriteFiles.clean(body["source"] as? String ?? "", base: base)
+            let dest = try SpriteFiles.clean(body["dest"] as? String ?? "", base: base)
+            _ = try await SpriteFiles(runtime: runtime).run(["rename", source, dest], path: source)
+            return jsonResponse(["source": source, "dest": dest])
+        }
+
+        router.post("/v1/sprites/:name/fs/chmod") { request, context -> Response in
+            let (_, runtime) = try state.get(try context.param("name"))
+            let body = try await bodyJSON(request)
+            let path = try SpriteFiles.clean(body["path"] as? String ?? "", base: body["workingDir"] as? String)
+            let modeText = body["mode"] as? String ?? ""
+            guard modeText.utf8.count <= 6, let mode = Int(modeText, radix: 8), (0...0o7777).contains(mode) else {
+                throw HostError.badRequest("mode must be octal permission digits such as 0755")
+            }
+            let recursive = body["recursive"] as? Bool ?? false
+            let (count, _) = try await SpriteFiles(runtime: runtime)
+                .run(["chmod", path, String(mode, radix: 8), recursive ? "1" : "0"], path: path)
+            return jsonResponse(["affected": [["path": path, "mode": String(format: "%04o", mode)]],
+                                 "count": Int(count) ?? 1])
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The filesystem API's operations, each performed inside the sprite by `sprite-enter fs` as
+/// the sprite's user: the host opens no file of the sprite's itself, so no symlink the sprite
+/// plants (or swaps in a loop) can make it read or write a host file. The protocol is in
+/// Sources/sprite-enter/fs.c.
+struct SpriteFiles {
+    let runtime: SpriteRuntime
+
+    /// An absolute, lexically clean sprite path: `path` against `workingDir` (default
+    /// `/home/sprite`), `.` and `..` resolved, at most 4096 bytes.
+    static func clean(_ path: String, base: String?) throws -> String {
+        guard !path.isEmpty else { throw HostError.badRequest("path is required") }
+        guard path.utf8.count <= 4096, !path.contains("\0") else { throw HostError.badRequest("path is too long") }
+        let root = base.flatMap { $0.isEmpty ? nil : $0 } ?? "/home/sprite"
+        let joined = path.hasPrefix("/") ? path : root + "/" + path
+        var parts: [Substring] = []
+        for part in joined.split(separator: "/") {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Starts `sprite-enter fs <args>` in the sprite.
+    func start(_ args: [String]) async throws -> FileOperation {
+        let runtime = self.runtime
+        return try await Blocking.run {
+            runtime.wake()
+            let box = try runtime.sandbox()
+            return try FileOperation(box.helper(["fs"] + args))
+        }
+    }
+
+    /// Runs an operation without input and returns its status line's detail and its output.
+    func run(_ args: [String], path: String) async throws -> (detail: String, payload: Data) {
+        let op = try await start(args)
+        let detail = try await op.status(path: path)
+        var payload = op.leftover
+        while let chunk = await op.output.next() {
+            payload.append(chunk)
+            guard payload.count <= 64 << 20 else {
+                op.cancel()
+                throw HostError.fs(.internalServerError, "EIO", "the answer is too large", path: path)
+            }
+        }
+        return (detail, payload)
+    }
+}
+
+/// One running `sprite-enter fs` operation: its first line is `ok …` or `err CODE message`,
+/// then whatever the operation streams (file contents, list records).
+final class FileOperation: @unchecked Sendable {
+    let process: SpawnedProcess
+    /// Standard output after the status line, with back-pressure.
+    let output = BoundedChannel<Data>(limit: 1 << 20) { $0.count }
+    private(set) var leftover = Data()
+    private let sink = ErrorSink()
+
+    init(_ request: SpawnRequest) throws {
+        let (output, sink) = (self.output, self.sink)
+        process = try SpawnedProcess(request, onOutput: { stream, data in
+            if stream == .stdout { output.send(data) } else { sink.append(data) }
+        }, onExit: { _ in output.finish() })
+    }
+
+    /// Reads the status line; throws the API error it names.
+    func status(path: String) async throws -> String {
+        var line = Data()
+        while !line.contains(0x0a) {
+            guard let chunk = await output.next() else {
+                let detail = sink.text
+                throw HostError.fs(.internalServerError, "EIO",
+                                   detail.isEmpty ? "the operation failed in the sprite" : detail, path: path)
+            }
+            line.append(chunk)
+        }
+        guard let newline = line.firstIndex(of: 0x0a) else { throw HostError.internalError("unreachable") }
+        leftover = Data(line[line.index(after: newline)...])
+        let text = String(decoding: line[line.startIndex..<newline], as: UTF8.self)
+        if text == "ok" { return "" }
+        if text.hasPrefix("ok ") { return String(text.dropFirst(3)) }
+        let parts = text.split(separator: " ", maxSplits: 2).map(String.init)
+        let code = parts.count > 1 ? parts[1] : "EIO"
+        let message = parts.count > 2 ? parts[2] : "failed"
+        throw HostError.fs(Self.status(of: code), code, message.lowercased(), path: path)
+    }
+
+    /// Writes the request body to the operation's stdin, then closes it.
+    func feed(_ body: RequestBody) async throws {
+        for try await chunk in body {
+            guard await process.write(Data(buffer: chunk)) else { break }
+        }
+        process.closeStdin()
+    }
+
+    /// Stops the operation (the client went away).
+    func cancel() {
+        output.cancel()
+        process.signal(SIGKILL)
+    }
+
+    static func status(of code: String) -> HTTPResponse.Status {
+        switch code {
+        case "ENOENT": return .notFound
+        case "EACCES": return .forbidden
+        case "EIO": return .internalServerError
+        default: return .badRequest
+        }
+    }
+}
+
+/// What an operation wrote to stderr (sprite-enter's own failures), kept short.
+private final class ErrorSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+
+    func append(_ data: Data) {
+        lock.lock()
+        if bytes.count < 2048 { bytes.append(data.prefix(2048 - bytes.count)) }
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
