@@ -8,7 +8,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
-BINS = git-sprite git-remote-sprite sprite-host
+BINS = git-sprite git-remote-sprite sprite-host sprite-enter
 
 .PHONY: all deps build debug test demo install uninstall bench clean
 

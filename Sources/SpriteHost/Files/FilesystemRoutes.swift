@@ -17,11 +17,10 @@ enum FilesystemRoutes {
         router.get("/v1/sprites/:name/fs/read") { request, context -> Response in
             let (files, path) = try target(request, context)
             let op = try await files.start(["read", path])
-            let size = try await op.status(path: path)
+            // no Content-Length: the file may change while it streams (chunked instead)
+            _ = try await op.status(path: path)
             let first = op.leftover
-            var headers: HTTPFields = [.contentType: "application/octet-stream"]
-            if Int(size) != nil { headers[.contentLength] = size }
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { writer in
                 do {
                     if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
                     while let chunk = await op.output.next() { try await writer.write(ByteBuffer(bytes: chunk)) }

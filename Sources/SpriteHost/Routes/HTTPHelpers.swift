@@ -113,13 +113,14 @@ enum DurationText {
         var t = text.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty, t.utf8.count <= 64 else { return nil }
         var total = 0.0
-        if let plain = Double(t) {
+        let decimal = t.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && t.filter { $0 == "." }.count <= 1
+        if decimal, let plain = Double(t) {
             total = plain
         } else {
             let units: [(String, Double)] = [("ms", 0.001), ("h", 3600), ("m", 60), ("s", 1)]
             while !t.isEmpty {
-                let numberEnd = t.firstIndex { !($0.isNumber || $0 == ".") } ?? t.endIndex
-                guard let n = Double(t[..<numberEnd]) else { return nil }
+                let numberEnd = t.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? t.endIndex
+                guard numberEnd > t.startIndex, let n = Double(t[..<numberEnd]) else { return nil }
                 t = String(t[numberEnd...])
                 guard let unit = units.first(where: { t.hasPrefix($0.0) }) else { return nil }
                 total += n * unit.1

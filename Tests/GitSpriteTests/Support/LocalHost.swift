@@ -3,6 +3,17 @@ import GitSpriteCore
 import SpritesAPI
 import Testing
 
+/// Who runs a test's sprite-host: root (as the README sets it up), or an ordinary user.
+enum HostUser: String, CustomTestStringConvertible, CaseIterable, Sendable {
+    case root
+    case unprivileged
+
+    /// The uid an unprivileged host runs as (no account, no groups).
+    static let unprivilegedUID: UInt32 = 1_400_000_000
+
+    var testDescription: String { rawValue }
+}
+
 /// A `sprite-host` of our own on 127.0.0.1:0 with test hooks, stopped when released.
 final class LocalHost {
     let url: String
@@ -11,13 +22,31 @@ final class LocalHost {
     private let process: Process
     let logPath: String
 
-    init(root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = []) throws {
+    /// `user: .unprivileged` runs the host as an ordinary user; its root is then made outside
+    /// the test's sandbox (whose directory only root may enter) and removed on release.
+    init(root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = [],
+         user: HostUser = .root) throws {
+        var root = root
+        if user == .unprivileged {
+            root = FileManager.default.temporaryDirectory.path + "/git-sprite-host-" + UUID().uuidString
+            ownedRoot = root
+        }
         self.root = root
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/sprite-host")
-        p.arguments = ["serve", "--listen", "127.0.0.1:0", "--root", root, "--test-hooks",
-                       "--idle", String(idle), "--cold-after", String(coldAfter)] + extraArgs
+        let binary = Sandbox.binDirectory + "/sprite-host"
+        let args = ["serve", "--listen", "127.0.0.1:0", "--root", root, "--test-hooks",
+                    "--idle", String(idle), "--cold-after", String(coldAfter)] + extraArgs
+        if user == .unprivileged {
+            let uid = String(HostUser.unprivilegedUID)
+            chown(root, HostUser.unprivilegedUID, HostUser.unprivilegedUID)
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--", binary] + args
+            p.environment = ["PATH": "/usr/bin:/bin", "HOME": root, "LANG": "C.UTF-8"]
+        } else {
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = args
+        }
         let out = Pipe()
         p.standardOutput = out
         logPath = root + ".log"
@@ -36,14 +65,21 @@ final class LocalHost {
         }
     }
 
+    private var ownedRoot: String?
+
     deinit {
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        kill(pid, SIGTERM)
-        // give the host a moment to stop its sprites, then make sure it is gone
-        for _ in 0..<100 where process.isRunning { usleep(20_000) }
-        if process.isRunning { kill(pid, SIGKILL) }
+        if process.isRunning {
+            let pid = process.processIdentifier
+            kill(pid, SIGTERM)
+            // give the host a moment to stop its sprites, then make sure it is gone
+            for _ in 0..<100 where process.isRunning { usleep(20_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
+        if let ownedRoot { try? FileManager.default.removeItem(atPath: ownedRoot) }
     }
+
+    /// The host's process id.
+    var pid: Int32 { process.processIdentifier }
 
     /// A client of this host.
     func client() -> SpritesClient { SpritesClient(baseURL: url, token: token) }

@@ -1,0 +1,380 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// What a process in a sprite tries against the host, other sprites and the token, each with
+/// sprite-host running as root and as an ordinary user (docs/security.md lists the claims).
+@Suite("sprite-host: attacks from inside a sprite")
+struct SandboxAttackTests {
+    /// Runs a shell script in the sprite; stdout, stderr and status.
+    static func inSprite(_ api: SpritesClient, _ sprite: String, _ script: String) throws -> (status: Int32, out: String, err: String) {
+        let r = try api.run(sprite, ["sh", "-c", script])
+        return (r.status, String(decoding: r.stdout, as: UTF8.self), String(decoding: r.stderr, as: UTF8.self))
+    }
+
+    /// A file on the host that no sprite may read or change, owned by whoever runs the host
+    /// (so that a host fooled into following a link could write it).
+    static func canary(_ user: HostUser, _ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.path + "/git-sprite-canary-" + UUID().uuidString
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        if user == .unprivileged { chown(path, HostUser.unprivilegedUID, HostUser.unprivilegedUID) }
+        return path
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func nothingOfTheHostIsVisibleOrWritable(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "box"))
+        let secret = try Self.canary(user, "host-secret-\(UUID().uuidString)")
+        defer { unlink(secret) }
+        let token = host.root + "/token"
+        let script = """
+            fail() { echo "ESCAPED: $1"; }
+            cat /etc/shadow 2>/dev/null && fail shadow
+            cat \(token) 2>/dev/null && fail token
+            ls \(host.root) 2>/dev/null && fail state-root
+            cat \(secret) 2>/dev/null && fail host-tmp
+            ls /proc/1/root\(host.root) 2>/dev/null && fail proc-1-root
+            test -e /proc/\(host.pid) && fail host-process-visible
+            kill -0 \(host.pid) 2>/dev/null && fail host-process-signal
+            for d in /usr /etc /var /opt /sys /.sprite /.sprite/policy; do touch $d/x 2>/dev/null && fail write-$d; done
+            mkdir -p /home/sprite/m && mount -t tmpfs none /home/sprite/m 2>/dev/null && fail mount
+            unshare -U true 2>/dev/null && fail unshare-user
+            unshare -m true 2>/dev/null && fail unshare-mount
+            unshare -n true 2>/dev/null && fail unshare-net
+            nsenter -t 1 -m -p true 2>/dev/null && fail nsenter
+            nsenter -t 1 -U true 2>/dev/null && fail nsenter-user
+            python3 -c 'import ctypes,sys; sys.exit(0 if ctypes.CDLL(None).ptrace(16, \(host.pid), 0, 0) == 0 else 1)' 2>/dev/null && fail ptrace
+            echo "home: $(ls -A /home | tr '\\n' ' ')"
+            echo "root: $(ls -A /root | wc -l)"
+            grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status | awk '{print $2}' | sort -u
+            id -u
+            readlink /proc/1/exe
+            echo sprite > /tmp/from-sprite-\(host.pid)
+            """
+        let r = try Self.inSprite(api, "box", script)
+        #expect(!r.out.contains("ESCAPED"), "\(r.out)")
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.contains("home: sprite "), "\(r.out)")
+        #expect(lines.contains("root: 0"), "\(r.out)")
+        #expect(lines.contains("0000000000000000"), "no capability: \(r.out)")
+        #expect(!lines.contains { $0.hasPrefix("000000") && $0 != "0000000000000000" }, "\(r.out)")
+        #expect(lines.contains("1000"))
+        #expect(lines.contains("/.sprite/bin/init"))
+        // the sprite's /tmp is its own
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/from-sprite-\(host.pid)"))
+        #expect(try String(contentsOfFile: secret, encoding: .utf8).hasPrefix("host-secret-"))
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func aSpriteCannotSeeAnotherSprite(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "alice"))
+        _ = try api.createSprite(SpriteCreation(name: "mallory"))
+        let marker = "alice-only-\(UUID().uuidString.prefix(8))"
+        #expect(try Self.inSprite(api, "alice", "echo \(marker) > /home/sprite/\(marker); echo \(marker) > /tmp/\(marker)").status == 0)
+        let running = try api.openExec("alice", ExecRequest(command: ["sleep", "300", marker]))
+        defer { running.close() }
+        _ = try running.next(timeout: 5)
+        // the marker is assembled in a file, so that no command line of this script holds it
+        let half = marker.count / 2
+        let look = """
+            printf '%s%s' '\(marker.prefix(half))' '\(marker.dropFirst(half))' > /home/sprite/.pattern
+            find / -xdev -name "$(cat /home/sprite/.pattern)*" 2>/dev/null
+            cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' | grep -c -F -f /home/sprite/.pattern
+            ls -d /home/* /tmp/* 2>/dev/null
+            """
+        let r = try Self.inSprite(api, "mallory", look)
+        #expect(!r.out.contains("/\(marker)"), "\(r.out)")
+        #expect(r.out.split(separator: "\n").contains("0"), "\(r.out)")
+        #expect(!r.out.contains("alice"), "\(r.out)")
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func noAddressLeadsToTheHostsLoopback(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "net"))
+        let listener = try TestDaemon(["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+        let port = try #require(listener.firstLine.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
+        let hostPort = String(host.url.split(separator: ":").last ?? "")
+        var targets: [String] = []
+        for p in [String(port), hostPort] {
+            targets += ["127.0.0.1:\(p)", "10.0.2.2:\(p)", "localhost:\(p)", "[::1]:\(p)"]
+        }
+        // -f: an answer from the proxy (403) is not a success; --noproxy '': even loopback names
+        // go through the proxy when one is offered
+        let probe = targets.map {
+            "curl -sf -o /dev/null --noproxy '' --max-time 3 http://\($0)/ && echo REACHED \($0)"
+        }.joined(separator: "\n")
+        // open network, then through the egress proxy of a filtered policy that allows every name
+        let open = try Self.inSprite(api, "net", probe)
+        #expect(!open.out.contains("REACHED"), "\(open.out)")
+        try api.setNetworkPolicy("net", rules: [PolicyRule(domain: "*", action: "allow")])
+        let proxied = try Self.inSprite(api, "net", "env | grep -c '^http_proxy='\n" + probe)
+        #expect(proxied.out.hasPrefix("1\n"), "the proxy is offered: \(proxied.out)")
+        #expect(!proxied.out.contains("REACHED"), "\(proxied.out)")
+        // the proxy says why
+        let refused = try Self.inSprite(api, "net", "curl -s --noproxy '' --max-time 3 -o /dev/null -w '%{http_code}' http://localhost:\(port)/")
+        #expect(refused.out == "403", "\(refused.out) \(refused.err)")
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func filesTheHostWritesCannotBeRedirected(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "dot"))
+        let canary = try Self.canary(user, "canary\n")
+        defer { unlink(canary) }
+        _ = try api.putService("dot", name: "talker", cmd: "sh", args: ["-c", "echo service-line; exec sleep 300"])
+        let plant = """
+            ln -sf \(canary) /.sprite/policy/network.json 2>/dev/null && echo PLANTED policy
+            rm -f /.sprite/logs/services/talker.log 2>/dev/null && echo REMOVED log
+            ln -sf \(canary) /.sprite/logs/services/talker.log 2>/dev/null && echo PLANTED log
+            ln -sf \(canary) /.sprite/logs/services/other.log 2>/dev/null && echo PLANTED other
+            ln -sf \(canary) /.sprite/api.sock 2>/dev/null && echo PLANTED socket
+            """
+        let r = try Self.inSprite(api, "dot", plant)
+        #expect(!r.out.contains("PLANTED") && !r.out.contains("REMOVED"), "\(r.out)")
+        // the host writes the policy file and the log, and serves the log back
+        try api.setNetworkPolicy("dot", rules: [PolicyRule(domain: "example.com", action: "allow")])
+        let logs = try api.call("GET", "/v1/sprites/dot/services/talker/logs")
+        #expect(String(decoding: logs.body, as: UTF8.self).contains("service-line"))
+        #expect(!String(decoding: logs.body, as: UTF8.self).contains("canary"))
+        #expect(try String(contentsOfFile: canary, encoding: .utf8) == "canary\n")
+        #expect(String(decoding: try api.readFile("dot", path: "/.sprite/policy/network.json"), as: UTF8.self)
+            .contains("example.com"))
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func symlinkSwapsNeverTurnTheFilesystemAPIOntoAHostFile(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "race"))
+        let canary = try Self.canary(user, "host-only\n")
+        defer { unlink(canary) }
+        try api.writeFile("race", path: "plain", data: Data("plain\n".utf8))
+        // the swapper flips a name between a file of the sprite and the host file's path
+        let swapper = try api.openExec("race", ExecRequest(command: ["sh", "-c", """
+            cd /home/sprite
+            while :; do ln -sfn plain swap; ln -sfn \(canary) swap; ln -sfn \(host.root)/token swap; done
+            """]))
+        defer { swapper.close() }
+        _ = try swapper.next(timeout: 5)
+        let leaked = Shared(0), tries = Shared(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            let client = host.client()
+            for i in 0..<250 {
+                if (i + worker) % 2 == 0 {
+                    // a read may meet the file half-rewritten by a write, never a host file
+                    let text = String(decoding: (try? client.readFile("race", path: "swap")) ?? Data(), as: UTF8.self)
+                    if text.contains("host-only") || text.contains(host.token) { leaked.update { $0 += 1 } }
+                } else {
+                    try? client.writeFile("race", path: "swap", data: Data("plain\n".utf8))
+                }
+                tries.update { $0 += 1 }
+            }
+        }
+        #expect(tries.value == 1000)
+        #expect(leaked.value == 0)
+        #expect(try String(contentsOfFile: canary, encoding: .utf8) == "host-only\n")
+        #expect(try String(contentsOfFile: host.root + "/token", encoding: .utf8) == host.token + "\n")
+    }
+}
+
+/// What a client (or anyone with the token) tries against sprite-host itself.
+@Suite("sprite-host: hostile requests")
+struct HostileRequestTests {
+    /// The host's resident memory, in MiB.
+    static func residentMiB(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+    }
+
+    /// The memory bound docs/security.md states for sprite-host under these attacks.
+    static let memoryBoundMiB = 256
+
+    @Test(arguments: HostUser.allCases)
+    func malformedNumbersAreRefusedAndNeverCrashTheHost(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        api.maxAttempts = 1
+        _ = try api.createSprite(SpriteCreation(name: "n"))
+        _ = try api.putService("n", name: "svc", cmd: "sleep", args: ["300"])
+        let bad = ["1e300", "-1", "x", "NaN", "inf", "99999999999999999999999", "0x10", ""]
+        var calls: [(String, String, [(String, String)], Any?)] = []
+        for v in bad where !v.isEmpty {
+            calls += [
+                ("PUT", "/v1/sprites/n/services/svc", [("duration", v)], ["cmd": "sleep", "args": ["1"]]),
+                ("POST", "/v1/sprites/n/services/svc/start", [("duration", v)], nil),
+                ("POST", "/v1/sprites/n/services/svc/stop", [("timeout", v)], nil),
+                ("GET", "/v1/sprites/n/services/svc/logs", [("lines", v)], nil),
+                ("GET", "/v1/sprites", [("max_results", v)], nil),
+                ("POST", "/v1/sprites/n/exec", [("cmd", "true"), ("rows", v)], nil),
+                ("POST", "/v1/sprites/n/exec", [("cmd", "true"), ("cols", v)], nil),
+                ("POST", "/v1/sprites/n/exec", [("cmd", "true"), ("max_run_after_disconnect", v)], nil),
+                ("PUT", "/v1/sprites/n/fs/write", [("path", "f"), ("mode", v)], nil),
+            ]
+        }
+        for v: Any in [1e300, -1, "x", 1.5, 100_000, -1e300] {
+            calls.append(("POST", "/v1/sprites", [], ["name": "bad", "config": ["cpus": v]]))
+            calls.append(("POST", "/v1/sprites", [], ["name": "bad", "config": ["ram_mb": v]]))
+            calls.append(("POST", "/v1/sprites", [], ["name": "bad", "config": ["storage_gb": v]]))
+            calls.append(("PUT", "/v1/sprites/n/services/svc2", [], ["cmd": "true", "http_port": v]))
+        }
+        calls.append(("POST", "/v1/sprites/n/fs/chmod", [], ["path": "f", "mode": "99999"]))
+        calls.append(("POST", "/v1/sprites/n/policy/network", [], ["rules": [["domain": "a b", "action": "allow"]]]))
+        calls.append(("PUT", "/v1/sprites/n/services/..%2F..%2Fescape", [], ["cmd": "true"]))
+        calls.append(("PUT", "/v1/sprites/n/services/.hidden", [], ["cmd": "true"]))
+        for (method, path, query, json) in calls {
+            let r = try api.call(method, path, query: query, json: json, accept: [400, 404, 405, 413])
+            #expect(r.status == 400, "\(method) \(path) \(query) \(String(describing: json)): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
+        }
+        #expect(try api.listSprites().map(\.name) == ["n"])
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func hugeBodiesAndHeadersAreBounded(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        api.maxAttempts = 1
+        _ = try api.createSprite(SpriteCreation(name: "big"))
+        let hundred = Data(repeating: 0x61, count: 100 << 20)
+        // a JSON body is read up to 1 MiB, no further
+        let json = try api.call("POST", "/v1/sprites/big/policy/network", body: hundred, contentType: "application/json",
+                                accept: [400, 413])
+        #expect(json.status == 413)
+        // file contents and stdin stream through
+        try api.writeFile("big", path: "blob", data: hundred)
+        #expect(try Self.sizeInSprite(api) == "104857600")
+        let (status, out) = try api.httpExec("big", ["sh", "-c", "wc -c"], input: hundred)
+        #expect(status == 0)
+        #expect(String(decoding: out.dropFirst(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "104857600")
+        // 100 KB of headers: refused, and the host goes on
+        let header = String(repeating: "x", count: 100 * 1024)
+        let headed = try? api.call("GET", "/v1/sprites", query: [], body: nil, contentType: "text/plain; x=" + header,
+                                   accept: [400, 413, 431])
+        #expect(headed == nil || headed?.status != 200)
+        #expect(try api.listSprites().map(\.name) == ["big"])
+        #expect(Self.residentMiB(host.pid) < Self.memoryBoundMiB, "\(Self.residentMiB(host.pid)) MiB")
+    }
+
+    static func sizeInSprite(_ api: SpritesClient) throws -> String {
+        String(decoding: try api.run("big", ["stat", "-c", "%s", "/home/sprite/blob"]).stdout, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func fiftyExecsFeedingStdinToACommandThatNeverReadsDoNotStallTheHost(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "stall"))
+        let input = Data(repeating: 0x62, count: 2 << 20)
+        let group = DispatchGroup()
+        for _ in 0..<50 {
+            group.enter()
+            Thread.detachNewThread {
+                _ = try? host.client().httpExec("stall", ["sleep", "30"], input: input)
+                group.leave()
+            }
+        }
+        // wait until they all run in the sprite
+        #expect(eventually(seconds: 30) { ((try? api.sessions("stall").count) ?? 0) >= 50 })
+        for _ in 0..<5 {
+            let started = Date()
+            let listed = try api.call("GET", "/v1/sprites", timeout: 1)
+            #expect(listed.status == 200)
+            #expect(Date().timeIntervalSince(started) < 1)
+        }
+        #expect(Self.residentMiB(host.pid) < Self.memoryBoundMiB, "\(Self.residentMiB(host.pid)) MiB")
+        try api.deleteSprite("stall")
+        #expect(group.wait(timeout: .now() + 30) == .success)
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func aClientThatNeverReadsItsOutputHoldsTheCommandBackNotTheHost(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "flood"))
+        // a WebSocket exec of an endless writer, whose client reads the 101 and nothing more
+        let url = URL(string: host.url)
+        let port = UInt16(url?.port ?? 0)
+        var sockets: [Int32] = []
+        for path in ["/v1/sprites/flood/exec?cmd=yes&cmd=flood", "/v1/sprites/flood/exec?cmd=cat&cmd=/dev/zero"] {
+            let fd = try Self.connect(port: port)
+            sockets.append(fd)
+            let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "Authorization: Bearer \(host.token)\r\n\r\n"
+            _ = request.withCString { send(fd, $0, strlen($0), 0) }
+            var head = [UInt8](repeating: 0, count: 64)
+            #expect(recv(fd, &head, head.count, 0) > 12)
+            #expect(String(decoding: head[0..<12], as: UTF8.self) == "HTTP/1.1 101")
+        }
+        // and an HTTP exec whose answer is never read
+        let fd = try Self.connect(port: port)
+        sockets.append(fd)
+        let post = "POST /v1/sprites/flood/exec?cmd=yes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+            + "Authorization: Bearer \(host.token)\r\n\r\n"
+        _ = post.withCString { send(fd, $0, strlen($0), 0) }
+        defer { for fd in sockets { close(fd) } }
+        Thread.sleep(forTimeInterval: 3)
+        let before = Self.residentMiB(host.pid)
+        Thread.sleep(forTimeInterval: 3)
+        let after = Self.residentMiB(host.pid)
+        #expect(after < Self.memoryBoundMiB, "\(after) MiB")
+        #expect(after - before < 32, "still growing: \(before) → \(after) MiB")
+        let started = Date()
+        #expect(try api.call("GET", "/v1/sprites", timeout: 1).status == 200)
+        #expect(Date().timeIntervalSince(started) < 1)
+        // the writers are held back, not spinning: they sleep in write()
+        let states = try api.run("flood", ["sh", "-c", "ps -o stat=,args= -C yes,cat"]).stdout
+        #expect(String(decoding: states, as: UTF8.self).split(separator: "\n").allSatisfy { $0.hasPrefix("S") },
+                "\(String(decoding: states, as: UTF8.self))")
+    }
+
+    static func connect(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw CocoaError(.fileReadUnknown) }
+        return fd
+    }
+}
+
+/// A value shared between test threads under a lock.
+final class Shared<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+
+    func update(_ change: (inout Value) -> Void) {
+        lock.lock()
+        change(&stored)
+        lock.unlock()
+    }
+}
