@@ -1,0 +1,87 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// Network policies and resource limits as sprite-host enforces them (docs/security.md).
+@Suite("sprite-host: network policy and resources")
+struct SandboxPolicyTests {
+    static func inSprite(_ api: SpritesClient, _ sprite: String, _ script: String) throws -> String {
+        String(decoding: try api.run(sprite, ["sh", "-c", script]).stdout, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func anAllowListLetsOnlyItsNamesOutThroughTheProxy() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "list"))
+        let outside = try TestDaemon(["python3", "-u", "-m", "http.server", "0", "--bind", TestNetwork.hostAddress])
+        let port = try #require(outside.firstLine.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
+        // names the proxy resolves to this machine's own address (no DNS in tests)
+        let names = ["allowed.test", "denied.test", "a.example.test", "deep.a.example.test", "blocked.example.test"]
+        try host.hook("POST", "/_host/resolve", json: Dictionary(uniqueKeysWithValues: names.map { ($0, [TestNetwork.hostAddress]) }))
+        try api.setNetworkPolicy("list", rules: [
+            PolicyRule(domain: "allowed.test", action: "allow"), PolicyRule(domain: "*.example.test", action: "allow"),
+            PolicyRule(domain: "blocked.example.test", action: "deny"), PolicyRule(domain: "*", action: "deny"),
+        ])
+        let enforcement = try api.call("GET", "/v1/sprites/list/policy/network")
+        #expect(String(decoding: enforcement.body, as: UTF8.self).contains("filtered"))
+        func code(_ target: String, _ extra: String = "") throws -> String {
+            try Self.inSprite(api, "list", "curl -s \(extra) --max-time 5 -o /dev/null -w '%{http_code}' \(target) || true")
+        }
+        #expect(try code("http://allowed.test:\(port)/") == "200")
+        #expect(try code("http://a.example.test:\(port)/") == "200")
+        #expect(try code("http://deep.a.example.test:\(port)/") == "200")
+        #expect(try code("http://allowed.test:\(port)/", "--proxytunnel") == "200")  // CONNECT, as HTTPS does
+        #expect(try code("http://denied.test:\(port)/") == "403")
+        #expect(try code("http://blocked.example.test:\(port)/") == "403")  // the more specific rule wins
+        #expect(try code("http://\(TestNetwork.hostAddress):\(port)/") == "403")  // no rule can name an address
+        // around the proxy there is no way out
+        #expect(try code("http://\(TestNetwork.hostAddress):\(port)/", "--noproxy '*'") == "000")
+        // a new policy applies at once
+        try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "*", action: "deny"), PolicyRule(include: "defaults")])
+        #expect(try code("http://allowed.test:\(port)/") == "403")
+        // block-all: not even the proxy lets anything through
+        try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "*", action: "deny")])
+        #expect(try code("http://allowed.test:\(port)/", "--noproxy '*'") == "000")
+        let bad = try api.call("POST", "/v1/sprites/list/policy/network",
+                               json: ["rules": [["include": "everything"]]], accept: [400])
+        #expect(bad.status == 400)
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func resourcesAreValidatedAndEnforcedOrSaidNotToBe(user: HostUser) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: user)
+        let api = host.client()
+        api.maxAttempts = 1
+        for config: [String: Any] in [["cpus": 0], ["cpus": 9], ["ram_mb": 512], ["ram_mb": 16385], ["cpus": -2]] {
+            let r = try api.call("POST", "/v1/sprites", json: ["name": "bad", "config": config], accept: [400])
+            #expect(r.status == 400, "\(config)")
+        }
+        _ = try api.createSprite(SpriteCreation(name: "small", cpus: 1, ramMB: 1024))
+        let object = try #require(try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/small").body) as? [String: Any])
+        let report = try #require((object["local_enforcement"] as? [String: Any])?["resources"] as? String)
+        guard report.hasPrefix("enforced") else {
+            // said plainly, with the reason (an ordinary user's host cannot use cgroups here)
+            #expect(report.hasPrefix("not enforced: ") && report.count > 20, "\(report)")
+            return
+        }
+        #expect(user == .root)
+        let limits = try Self.inSprite(api, "small", """
+            for c in memory cpu pids; do
+                p=$(grep -E ":($c|[a-z,]*,$c|$c,[a-z,]*):" /proc/self/cgroup | cut -d: -f3)
+                d=/sys/fs/cgroup/$c$p
+                [ -d "$d" ] || d=/sys/fs/cgroup$(grep '^0::' /proc/self/cgroup | cut -d: -f3)
+                cat $d/memory.limit_in_bytes $d/memory.max $d/cpu.cfs_quota_us $d/cpu.max $d/pids.max 2>/dev/null
+            done | sort -u
+            """)
+        #expect(limits.contains("1073741824"), "\(limits)")
+        #expect(limits.contains("100000"), "\(limits)")
+        #expect(limits.contains("4096"), "\(limits)")
+        // 1.5 GB in a 1 GB sprite: the kernel ends the process, not the host
+        let hog = try api.run("small", ["python3", "-c", "b = b'x' * (1536 * 1024 * 1024); print(len(b))"])
+        #expect(hog.status == 137, "\(hog.status) \(String(decoding: hog.stdout, as: UTF8.self))")
+        #expect(try api.run("small", ["true"]).status == 0)
+    }
+}
