@@ -127,3 +127,40 @@ final class CurlHeaderList {
 
     deinit { curl_slist_free_all(UnsafeMutablePointer(list)) }
 }
+
+/// `http+unix://<percent-encoded socket path>/path…`: an HTTP server on a Unix socket (the
+/// local sprite-host). Nothing else can listen at a path in the user's own 0700 directory,
+/// and libcurl uses no proxy for it, so a token sent there reaches that server only.
+public enum UnixSocketURL {
+    public static let scheme = "http+unix://"
+
+    /// The socket path and the `http://localhost/…` URL to request through it, for a
+    /// `http+unix://` URL; nil for any other URL.
+    public static func split(_ url: String) -> (socket: String, httpURL: String)? {
+        guard url.hasPrefix(scheme) else { return nil }
+        let rest = url.dropFirst(scheme.count)
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        guard let socket = String(rest[..<end]).removingPercentEncoding, socket.hasPrefix("/") else { return nil }
+        return (socket, "http://localhost" + rest[end...])
+    }
+
+    /// The base URL of a server listening on `socket`.
+    public static func make(socket: String) -> String {
+        scheme + (socket.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socket)
+    }
+}
+
+extension CurlEasy {
+    /// Points the handle at `url` (a `http+unix://` URL goes through its socket) and returns
+    /// the URL libcurl requests.
+    @discardableResult
+    func target(_ url: String) throws -> String {
+        if let (socket, http) = UnixSocketURL.split(url) {
+            try set(CURLOPT_UNIX_SOCKET_PATH, socket)
+            try set(CURLOPT_URL, http)
+            return http
+        }
+        try set(CURLOPT_URL, url)
+        return url
+    }
+}

@@ -102,7 +102,7 @@ public final class HTTPClient: @unchecked Sendable {
         var healthy = false
         defer { if healthy { checkin(easy) } }
         try easy.reset()
-        try easy.set(CURLOPT_URL, request.url)
+        try easy.target(request.url)
         try easy.set(CURLOPT_USERAGENT, userAgent)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
         if let timeout = request.timeout { try easy.set(CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }

@@ -69,14 +69,15 @@ public final class WebSocket: @unchecked Sendable {
         var httpURL = url
         if httpURL.hasPrefix("ws://") { httpURL = "http://" + httpURL.dropFirst(5) }
         if httpURL.hasPrefix("wss://") { httpURL = "https://" + httpURL.dropFirst(6) }
-        guard let components = URLComponents(string: httpURL), let host = components.host else {
+        let requested = UnixSocketURL.split(httpURL)?.httpURL ?? httpURL
+        guard let components = URLComponents(string: requested), let host = components.host else {
             throw WebSocketError.protocolViolation("invalid URL")
         }
         let started = Date()
         trace?("> GET \(Redaction.url(url)) (websocket)")
         let easy = try CurlEasy()
         try easy.reset()
-        try easy.set(CURLOPT_URL, httpURL)
+        try easy.target(httpURL)
         try easy.set(CURLOPT_CONNECT_ONLY, 1)
         // through a proxy, only a CONNECT tunnel carries the raw upgrade and frames written here
         try easy.set(CURLOPT_HTTPPROXYTUNNEL, 1)
@@ -254,6 +255,9 @@ public final class WebSocket: @unchecked Sendable {
         while buffer.count < count { buffer += try recvSome(deadline: deadline) }
     }
 
+    /// The largest frame or message accepted (a server may not make us buffer more).
+    public static let maxMessage = 64 << 20
+
     /// Receives the next message; answers pings, joins fragments. `timeout` bounds the wait
     /// for the next frame (nil: wait forever).
     public func receive(timeout: Double? = nil) throws -> WebSocketMessage {
@@ -274,8 +278,13 @@ public final class WebSocket: @unchecked Sendable {
                 header = 4
             } else if length == 127 {
                 try need(10, deadline: deadline)
-                length = 0
-                for i in 2..<10 { length = length << 8 | Int(buffer[i]) }
+                // RFC 6455: the top bit is 0; anything past our bound is refused before we buffer it
+                var wide: UInt64 = 0
+                for i in 2..<10 { wide = wide << 8 | UInt64(buffer[i]) }
+                guard wide <= UInt64(Self.maxMessage) else {
+                    throw WebSocketError.protocolViolation("a frame of \(wide) bytes (more than \(Self.maxMessage))")
+                }
+                length = Int(wide)
                 header = 10
             }
             if masked { header += 4 }
@@ -298,6 +307,9 @@ public final class WebSocket: @unchecked Sendable {
                 return .close(code: code, reason: reason)
             case 0x0:
                 guard let first = fragmentOpcode else { throw WebSocketError.protocolViolation("stray continuation") }
+                guard fragments.count + payload.count <= Self.maxMessage else {
+                    throw WebSocketError.protocolViolation("a message of more than \(Self.maxMessage) bytes")
+                }
                 fragments += payload
                 if fin {
                     return first == 0x1 ? .text(String(decoding: fragments, as: UTF8.self)) : .binary(fragments)

@@ -3,10 +3,17 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 
+/// Where the host listens.
+public enum HostListener: Sendable {
+    case tcp(host: String, port: Int)
+    /// A Unix socket: only who can reach its directory can connect (`git sprite --local`).
+    case unix(path: String)
+}
+
 /// The local Sprites-compatible server: routes, sandboxed sprites, lifecycle ticks.
 public enum HostServer {
     /// Runs until SIGINT/SIGTERM. `ready` receives the base URL once the socket is bound.
-    public static func run(config: HostConfiguration, host: String, port: Int,
+    public static func run(config: HostConfiguration, listener: HostListener,
                            ready: @escaping @Sendable (String) -> Void) async throws {
         let state = try HostState(config: config)
         let faults = config.testHooks ? FaultTable() : nil
@@ -31,14 +38,29 @@ public enum HostServer {
         ExecRoutes.addWebSocket(to: wsRouter, state: state, faults: faults)
 
         let wsConfig = WebSocketServerConfiguration(maxFrameSize: 1 << 24, autoPing: .disabled)
+        let address: BindAddress
+        switch listener {
+        case .tcp(let host, let port): address = .hostname(host, port: port)
+        case .unix(let path):
+            // a socket an earlier host left behind (never anything else) is replaced
+            var st = stat()
+            if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
+            address = .unixDomainSocket(path: path)
+        }
         let app = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfig)),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            configuration: .init(address: address, serverName: nil),
             onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? port
-                let shownHost = host.contains(":") ? "[\(host)]" : host
-                state.baseURL = "http://\(shownHost):\(bound)"
+                switch listener {
+                case .tcp(let host, let port):
+                    let bound = channel.localAddress?.port ?? port
+                    let shownHost = host.contains(":") ? "[\(host)]" : host
+                    state.baseURL = "http://\(shownHost):\(bound)"
+                case .unix(let path):
+                    chmod(path, 0o600)
+                    state.baseURL = "http+unix://" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path)
+                }
                 ready(state.baseURL)
             }
         )

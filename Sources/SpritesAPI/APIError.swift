@@ -55,8 +55,10 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         message = (object?["message"] as? String) ?? code
             ?? (text.isEmpty || text.count > 300 ? "API error (status \(response.status))" : text)
-        let headerRetry = response.headers["retry-after"].flatMap(Double.init)
-        retryAfter = (object?["retry_after_seconds"] as? NSNumber)?.doubleValue ?? headerRetry
+        // a wait the server asks for is believed only when it is a sane number of seconds
+        func sane(_ seconds: Double?) -> Double? { seconds.flatMap { $0.isFinite && $0 >= 0 && $0 <= 86400 ? $0 : nil } }
+        let headerRetry = sane(response.headers["retry-after"].flatMap(Double.init))
+        retryAfter = sane((object?["retry_after_seconds"] as? NSNumber)?.doubleValue) ?? headerRetry
         limit = object?["limit"] as? Int
         windowSeconds = object?["window_seconds"] as? Int
         currentCount = object?["current_count"] as? Int

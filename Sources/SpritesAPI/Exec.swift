@@ -122,7 +122,9 @@ public final class ExecStream: @unchecked Sendable {
                     return .info(sessionID: sessionID, tty: o["tty"] as? Bool)
                 case "exit":
                     exited = true
-                    return .exit(Int32((o["exit_code"] as? Int) ?? 0))
+                    // an exit status is 0…255; anything else from a server is reported as a failure
+                    let code = (o["exit_code"] as? NSNumber)?.doubleValue ?? 0
+                    return .exit(code >= 0 && code <= 255 && code == code.rounded() ? Int32(code) : 255)
                 default: continue
                 }
             case .close(let code, let reason):

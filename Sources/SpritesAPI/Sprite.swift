@@ -10,11 +10,27 @@ public struct Sprite: Decodable, Sendable, Equatable {
     public var createdAt: String?
     public var updatedAt: String?
     public var organization: String?
+    /// sprite-host only: what this host enforces (resources, and what each network policy
+    /// means here). The Sprites API has no such field.
+    public var localEnforcement: LocalEnforcement?
 
     enum CodingKeys: String, CodingKey {
         case id, name, status, url, labels, organization
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case localEnforcement = "local_enforcement"
+    }
+}
+
+/// What a local sprite-host enforces for a sprite.
+public struct LocalEnforcement: Decodable, Sendable, Equatable {
+    public var resources: String?
+    public var network: String?
+    public var networkPolicies: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case resources, network
+        case networkPolicies = "network_policies"
     }
 }
 

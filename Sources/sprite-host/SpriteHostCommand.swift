@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Address to listen on (port 0 picks a free port).")
+    @Option(help: "Address to listen on: HOST:PORT (port 0 picks a free port), or unix:PATH for a Unix socket.")
     var listen = "127.0.0.1:7780"
 
     @Option(help: "Directory holding the sprites (default: $XDG_STATE_HOME/git-sprite/host).")
@@ -55,6 +55,10 @@ struct Serve: AsyncParsableCommand {
     var allowRemote = false
 
     func validate() throws {
+        if listen.hasPrefix("unix:") {
+            guard listen.dropFirst(5).hasPrefix("/") else { throw ValidationError("--listen unix:PATH needs an absolute path") }
+            return
+        }
         guard let (host, port) = Self.split(listen) else {
             throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:7780")
         }
@@ -71,8 +75,12 @@ struct Serve: AsyncParsableCommand {
         return host.isEmpty ? nil : (host, port)
     }
 
+    /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8 (a name that merely starts with
+    /// "127." is not one).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        var addr = in_addr()
+        return inet_pton(AF_INET, host, &addr) == 1 && UInt32(bigEndian: addr.s_addr) >> 24 == 127
     }
 
     func run() async throws {
@@ -81,10 +89,17 @@ struct Serve: AsyncParsableCommand {
         let rootDir = root ?? stateHome + "/git-sprite/host"
         try FileManager.default.createDirectory(atPath: rootDir, withIntermediateDirectories: true)
         let token = try loadToken(rootDir)
-        let (host, port) = Self.split(listen)!
+        let listener: HostListener
+        if listen.hasPrefix("unix:") {
+            listener = .unix(path: String(listen.dropFirst(5)))
+        } else if let (host, port) = Self.split(listen) {
+            listener = .tcp(host: host, port: port)
+        } else {
+            throw ValidationError("--listen must be HOST:PORT or unix:PATH")
+        }
         let config = HostConfiguration(root: rootDir, token: token, tokenFile: tokenFile ?? rootDir + "/token",
                                        warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks)
-        try await HostServer.run(config: config, host: host, port: port) { [pidFile] url in
+        try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),
                                                attributes: [.posixPermissions: 0o600])

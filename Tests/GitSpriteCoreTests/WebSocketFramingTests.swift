@@ -75,7 +75,8 @@ struct WebSocketFramingTests {
     static func send(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            // MSG_NOSIGNAL: a client that gave up must not kill the test process with SIGPIPE
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
             if n <= 0 { return }
             offset += n
         }
@@ -197,5 +198,39 @@ struct WebSocketFramingTests {
         }
         #expect(Date().timeIntervalSince(started) < 5)
         withExtendedLifetime(ws) {}
+    }
+
+    /// A hostile or broken server: frame lengths with the top bit set or past the bound, a
+    /// fragmented message past the bound, a frame cut short, invalid UTF-8. Each is an error
+    /// (or, for UTF-8, replacement characters), never a trap and never a huge allocation.
+    @Test(arguments: ["top-bit", "huge", "many-fragments", "truncated", "utf8"])
+    func hostileFramesAreErrorsNotTraps(kind: String) throws {
+        let server = try ScriptedServer { fd in
+            switch kind {
+            case "top-bit":
+                Self.send(fd, [0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1, 0xAA])
+            case "huge":
+                Self.send(fd, [0x82, 127, 0, 0, 0, 1, 0, 0, 0, 0])  // 4 GiB announced
+            case "many-fragments":
+                let chunk = [UInt8](repeating: 0x61, count: 1 << 20)
+                Self.send(fd, Self.frame(fin: false, opcode: 0x2, chunk))
+                for _ in 0..<80 { Self.send(fd, Self.frame(fin: false, opcode: 0x0, chunk)) }
+            case "truncated":
+                Self.send(fd, Array(Self.frame(opcode: 0x2, [UInt8](repeating: 1, count: 1000)).prefix(500)))
+            default:
+                Self.send(fd, Self.frame(opcode: 0x1, [0xff, 0xfe, 0x41, 0xc3]))
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        do {
+            let ws = try WebSocket.connect(url: "ws://127.0.0.1:\(server.port)/x", headers: [], userAgent: "t", timeout: 5)
+            let message = try ws.receive(timeout: 5)
+            #expect(kind == "utf8")
+            if case .text(let text) = message { #expect(text.contains("A")) } else { Issue.record("\(message)") }
+        } catch let error as WebSocketError {
+            #expect(kind != "utf8", "\(error)")
+        }
+        // the client is gone (its connection closed), so the server's last write ends
+        server.wait()
     }
 }

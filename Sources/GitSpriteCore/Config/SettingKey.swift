@@ -23,7 +23,7 @@ public enum SettingKind: Sendable {
     var allowed: String {
         switch self {
         case .string, .secret: return "any text"
-        case .apiURL: return "an http:// or https:// URL, or 'local'"
+        case .apiURL: return "an http://, https:// or http+unix:// URL, or 'local'"
         case .spriteName: return "1–50 of a-z, 0-9 and '-', no leading, trailing or double hyphen"
         case .integer(let r, let unit): return "whole numbers \(r.lowerBound)–\(r.upperBound)\(unit)"
         case .bool: return "true or false"

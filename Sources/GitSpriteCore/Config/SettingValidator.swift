@@ -13,7 +13,8 @@ enum SettingValidator {
         case .string, .secret, .apiURL, .spriteName:
             guard let text = scalarText(raw.payload) else { throw fail(describe(raw.payload)) }
             let shown = key.name == "token" ? "(hidden)" : "'\(text)'"
-            if case .apiURL = key.kind, !(text == "local" || text.hasPrefix("http://") || text.hasPrefix("https://")) {
+            if case .apiURL = key.kind,
+               !(text == "local" || text.hasPrefix("http://") || text.hasPrefix("https://") || text.hasPrefix("http+unix://")) {
                 throw fail(shown)
             }
             if case .spriteName = key.kind, SpriteName.problem(with: text) != nil { throw fail(shown) }

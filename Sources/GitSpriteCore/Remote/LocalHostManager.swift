@@ -1,8 +1,15 @@
 import Foundation
 import SpriteHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--local` / `sprite.api=local`: starts or reuses the user's own sprite-host, with its state
 /// under `$XDG_STATE_HOME/git-sprite/host` and its URL in a 0600 file beside it.
+///
+/// The host listens on a Unix socket in that directory (mode 0700, ours): the token is only
+/// ever sent there, where no other user can listen, and never through a proxy. A host that is
+/// started anew gets a new token, so a token that leaked from an old one is worth nothing.
 public enum LocalHostManager {
     public struct Endpoint: Sendable {
         public let url: String
@@ -20,9 +27,13 @@ public enum LocalHostManager {
         let dir = stateDirectory(context.environment)
         let root = dir + "/host"
         let urlFile = dir + "/local-host.url"
+        let socket = dir + "/host.sock"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        if let endpoint = read(urlFile: urlFile, root: root), alive(endpoint) { return endpoint }
+        try ensurePrivate(dir)
+        if let endpoint = read(urlFile: urlFile, root: root, socket: socket), alive(endpoint) { return endpoint }
+        // a new host, a new token
+        unlink(root + "/token")
 
         guard let binary = hostBinary(context) else {
             throw SpriteError("sprite-host is not installed next to git-sprite or on PATH",
@@ -36,7 +47,7 @@ public enum LocalHostManager {
         let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
         p.executableURL = URL(fileURLWithPath: setsid ?? binary)
         // (setsid forks when its caller leads a process group, so the host writes its own PID)
-        p.arguments = (setsid == nil ? [] : [binary]) + ["serve", "--listen", "127.0.0.1:0", "--root", root,
+        p.arguments = (setsid == nil ? [] : [binary]) + ["serve", "--listen", "unix:" + socket, "--root", root,
                                                           "--pid-file", dir + "/local-host.pid"]
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/local-host.log"))
@@ -45,10 +56,10 @@ public enum LocalHostManager {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").first,
-               line.hasPrefix("http") {
+               line.hasPrefix(UnixSocketURL.scheme) {
                 try String(line).write(toFile: urlFile, atomically: true, encoding: .utf8)
                 chmod(urlFile, 0o600)
-                if let endpoint = read(urlFile: urlFile, root: root) { return endpoint }
+                if let endpoint = read(urlFile: urlFile, root: root, socket: socket) { return endpoint }
             }
             if !p.isRunning { break }
             Thread.sleep(forTimeInterval: 0.05)
@@ -58,12 +69,32 @@ public enum LocalHostManager {
                           detail: String(log.suffix(500)))
     }
 
-    static func read(urlFile: String, root: String) -> Endpoint? {
+    /// The recorded host, when it is the socket in our own directory: anything else (a TCP port
+    /// an earlier version recorded, which anyone may have taken since) is not trusted with the
+    /// token.
+    static func read(urlFile: String, root: String, socket: String) -> Endpoint? {
         guard let url = (try? String(contentsOfFile: urlFile, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty,
+              UnixSocketURL.split(url)?.socket == socket, isOurSocket(socket),
               let token = (try? String(contentsOfFile: root + "/token", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else { return nil }
         return Endpoint(url: url, token: token)
+    }
+
+    /// A socket we own.
+    static func isOurSocket(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFSOCK && st.st_uid == geteuid()
+    }
+
+    /// The state directory must be ours and closed to everyone else, or the socket in it
+    /// proves nothing.
+    static func ensurePrivate(_ dir: String) throws {
+        var st = stat()
+        guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else {
+            throw SpriteError("\(dir) is not a directory of yours", hints: ["remove it, or set XDG_STATE_HOME elsewhere"])
+        }
+        if st.st_mode & 0o077 != 0 { chmod(dir, 0o700) }
     }
 
     static func alive(_ endpoint: Endpoint) -> Bool {

@@ -36,7 +36,11 @@ public enum RemoteHelper {
         if path.hasPrefix(":") { path.removeFirst() }
         if path.isEmpty { path = PlanBuilder.workspacePath }
         if !path.hasPrefix("/") { path = "/home/sprite/" + path }
-        guard SpriteName.problem(with: String(name)) == nil || !name.isEmpty else {
+        // a sprite name as the API allows it (1-63 of a-z, 0-9, '-'; no leading '-'): it becomes
+        // part of a URL path, so nothing else may pass
+        let valid = !name.isEmpty && name.count <= 63 && name.first != "-"
+            && name.unicodeScalars.allSatisfy { ($0.value >= 0x61 && $0.value <= 0x7a) || ($0.value >= 0x30 && $0.value <= 0x39) || $0 == "-" }
+        guard valid, !path.contains("\0") else {
             throw SpriteError("invalid sprite address '\(address)'",
                               hints: ["use sprite::<sprite>/<absolute path>"], status: .usage)
         }

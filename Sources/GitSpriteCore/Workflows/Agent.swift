@@ -27,6 +27,8 @@ struct Agent {
             set -- claude --continue
         fi
         touch "$dir/agent.started"
+        # tmux runs a lone argument through a shell: a one-word command is exec'd as a word
+        if [ $# -eq 1 ]; then set -- sh -c 'exec "$0"' "$1"; fi
         tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
         cd /home/sprite/workspace 2>/dev/null || cd /home/sprite
         # remain-on-exit from the server's start, so an agent that dies at once leaves its screen

@@ -59,7 +59,9 @@ public struct UpResult: Sendable {
     }
 
     public var text: String {
-        var out = "sprite     \(spriteName)\nurl        \(url)\n"
+        var out = "sprite     \(spriteName)\n"
+        // a local sprite-host has no public URL (its sprites are reached through its socket)
+        if url.hasPrefix("https://") || url.hasPrefix("http://") { out += "url        \(url)\n" }
         for r in repos { out += "repo       \(r.spritePath) @ \(String(r.head.prefix(12))) (\(r.method))\n" }
         if let agent { out += "agent      \(agent)\n" }
         out += "attach     \(attachCommand)\n"
@@ -175,6 +177,12 @@ public enum UpWorkflow {
             }
             result.created = created
             result.url = sprite.url ?? ""
+            if created, let local = sprite.localEnforcement {
+                // a local host says what it can hold a new sprite to on this machine
+                let network = local.networkPolicies?[settings.networkPolicy] ?? local.network ?? "unknown"
+                context.terminal.note("note: the local sprite-host enforces resources: \(local.resources ?? "unknown"); "
+                                      + "network: \(network)")
+            }
             // 2. network policy, applied before any code goes in: it runs while the repos are
             // looked at, and every clone or push waits for it
             let policyDone = DispatchSemaphore(value: 0)

@@ -29,6 +29,12 @@ public struct LinkStore {
         for entry in entries {
             let mount = String(entry.name.dropFirst("sprite.link.".count).dropLast(".path".count))
             guard let stored = entry.value, !stored.isEmpty else { continue }
+            // a mount name becomes a path in the sprite: the same rules as `link --as`
+            if let problem = LinkStore.mountProblem(mount) {
+                throw SpriteError("invalid mount name '\(mount)' in git config \(entry.name): \(problem)",
+                                  hints: ["remove it: git config --unset \(shellQuote(entry.name))",
+                                          "then link it again: git sprite link <path> --as <mount>"])
+            }
             byMount[mount] = Link(mount: mount, storedPath: stored, path: absolute(stored))
         }
         return byMount.values.sorted { $0.mount < $1.mount }

@@ -24,7 +24,8 @@ enum PolicyRoutes {
             let data = try JSONSerialization.data(withJSONObject: ["rules": record.policy.map(json)],
                                                   options: [.sortedKeys, .withoutEscapingSlashes])
             try runtime.layout.writeSystemFile("policy/network.json", String(decoding: data, as: UTF8.self) + "\n")
-            await Blocking.run { runtime.network.update(rules) }
+            let applied = rules
+            await Blocking.run { runtime.network.update(applied) }
             return Response(status: .noContent)
         }
         router.post("/v1/sprites/:name/policy/network", use: set)

@@ -75,8 +75,15 @@ final class SpriteNetwork: @unchecked Sendable {
     }
 
     /// Exactly what is enforced for the current policy on this host.
-    var enforcement: String {
-        switch currentPolicy.mode {
+    var enforcement: String { enforcement(of: currentPolicy.mode) }
+
+    /// What each kind of policy means on this host, as `git sprite up` names them.
+    var enforcementByPolicy: [String: String] {
+        ["allow-all": enforcement(of: .open), "block-all": enforcement(of: .blocked), "allow-list": enforcement(of: .filtered)]
+    }
+
+    func enforcement(of mode: NetworkPolicy.Mode) -> String {
+        switch mode {
         case .open:
             if let why = platform.slirpUnavailable {
                 return "allow-all requested, but this host cannot give sprites a network (\(why)): no outbound network"

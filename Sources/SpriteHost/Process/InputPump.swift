@@ -92,16 +92,8 @@ final class InputPump: @unchecked Sendable {
     @discardableResult
     func write(_ data: Data) async -> Bool {
         if data.isEmpty { return isOpen }
-        cond.lock()
-        guard !closeRequested && !broken else {
-            cond.unlock()
-            return false
-        }
-        queue.append(data)
-        queued += data.count
-        cond.signal()
-        let full = queued >= limit
-        cond.unlock()
+        let (accepted, full) = enqueue(data)
+        guard accepted else { return false }
         if full {
             let key = UUID()
             await withTaskCancellationHandler {
@@ -123,6 +115,17 @@ final class InputPump: @unchecked Sendable {
             }
         }
         return isOpen
+    }
+
+    /// Queues `data` unless the input is closed; says whether `limit` bytes are now waiting.
+    private func enqueue(_ data: Data) -> (accepted: Bool, full: Bool) {
+        cond.lock()
+        defer { cond.unlock() }
+        guard !closeRequested && !broken else { return (false, false) }
+        queue.append(data)
+        queued += data.count
+        cond.signal()
+        return (true, queued >= limit)
     }
 
     /// No more input: what is queued is written, then the descriptor closes (end-of-file).

@@ -217,7 +217,8 @@ final class HostState: @unchecked Sendable {
     func json(_ record: SpriteRecord, _ runtime: SpriteRuntime) -> [String: Any] {
         var object = record.json(status: runtime.status, org: config.organization, baseURL: baseURL)
         // not part of the Sprites API (SDKs ignore it): what this host enforces
-        object["local_enforcement"] = ["resources": runtime.resourceEnforcement, "network": runtime.network.enforcement]
+        object["local_enforcement"] = ["resources": runtime.resourceEnforcement, "network": runtime.network.enforcement,
+                                       "network_policies": runtime.network.enforcementByPolicy]
         return object
     }
 }

@@ -1,0 +1,64 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// The client against a broken or hostile server, and configuration a repository could carry
+/// to turn it against its user: an error (or a safe outcome), never a trap.
+@Suite("client hardening")
+struct HostileServerTests {
+    @Test func absurdRetryWaitsAndExitStatusesDoNotTrapTheClient() throws {
+        let s = try Sandbox()
+        let server = try TestDaemon(["python3", "-u", TestDaemon.fixture("hostile_server.py")])
+        let url = "http://127.0.0.1:" + server.firstLine
+        // 429 with Retry-After: inf and retry_after_seconds: 1e308
+        let repo = try s.makeRepo("app")
+        let r = try s.sprite(["status"], in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": url])
+        #expect(r.status == 1, "\(r.status) \(r.stderr)")
+        #expect(r.stderr.hasPrefix("error: the Sprites API is rate limiting requests"), "\(r.stderr)")
+        // an exit status far outside 0...255
+        let api = SpritesClient(baseURL: url, token: "t")
+        #expect(try api.run("x", ["true"]).status == 255)
+    }
+
+    @Test func theRemoteHelperTakesOnlySpriteNamesTheAPIAllows() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        for address in ["sprite::../etc", "sprite::Box/x", "sprite::a%2Fb/x", "sprite::-rf/x", "sprite::a?b=c/x",
+                        "sprite::" + String(repeating: "a", count: 64)] {
+            let r = try s.run("git", ["ls-remote", address], in: repo,
+                              env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+            #expect(r.status != 0)
+            #expect(r.stderr.contains("invalid sprite address"), "\(address): \(r.stderr)")
+        }
+    }
+
+    @Test func aMountNameFromGitConfigIsCheckedLikeAs() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let notes = try s.makeRepo("notes")
+        try s.git("config", "sprite.link.../../../tmp/x.path", notes, in: repo)
+        let r = try s.sprite(["plan"], in: repo)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: invalid mount name '../../../tmp/x' in git config sprite.link.../../../tmp/x.path"),
+                "\(r.stderr)")
+        #expect(r.stderr.contains("hint: remove it: git config --unset"))
+    }
+
+    /// tmux runs a lone argument through a shell; a one-word agent command (here one with a
+    /// space in it) must be run as that one word.
+    @Test func aOneWordAgentCommandIsRunAsAWordNotAsShell() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let repo = try s.makeRepo("app")
+        try s.write("fake agent", "#!/bin/sh\necho ran > /home/sprite/agent-ran\nexec sleep 100000\n", in: repo)
+        chmod(repo + "/fake agent", 0o755)
+        try s.git("add", "fake agent", in: repo)
+        try s.git("commit", "-q", "-m", "agent", in: repo)
+        try s.git("config", "sprite.agent.command", "'/home/sprite/workspace/fake agent'", in: repo)
+        let r = try s.sprite(["up"], in: repo, env: ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(eventually(seconds: 10) {
+            (try? host.client().readFile("app-main", path: "/home/sprite/agent-ran")) == Data("ran\n".utf8)
+        })
+    }
+}
