@@ -32,6 +32,8 @@ public enum LocalHostManager {
                                                 attributes: [.posixPermissions: 0o700])
         try ensurePrivate(dir)
         if let endpoint = read(urlFile: urlFile, root: root, socket: socket), alive(endpoint) { return endpoint }
+        // one host per state root: one an earlier version left listening on TCP goes first
+        stopRecordedHost(pidFile: dir + "/local-host.pid")
         // a new host, a new token
         unlink(root + "/token")
 
@@ -79,6 +81,18 @@ public enum LocalHostManager {
               let token = (try? String(contentsOfFile: root + "/token", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else { return nil }
         return Endpoint(url: url, token: token)
+    }
+
+    /// Stops the host the PID file names, when that process is our own sprite-host.
+    static func stopRecordedHost(pidFile: String) {
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+              let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
+              exe.hasSuffix("/sprite-host") else { return }
+        var st = stat()
+        guard stat("/proc/\(pid)", &st) == 0, st.st_uid == geteuid() else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(50_000) }
     }
 
     /// A socket we own.

@@ -41,7 +41,9 @@ struct SpriteLayout: Sendable {
         }
         chmod(dir, 0o700)
         for d in [home, tmp, checkpoints] {
-            chown(d, owner.uid, owner.gid)
+            var st = stat()
+            // a sprite made by an earlier version (its files the host's) becomes its user's
+            if lstat(d, &st) == 0, st.st_uid != owner.uid { Self.chownTree(d, owner) }
             chmod(d, 0o700)
         }
         for d in [system, system + "/policy", system + "/logs", serviceLogs, system + "/etc", system + "/bin"] {
@@ -58,6 +60,18 @@ struct SpriteLayout: Sendable {
         try writeSystemFile("etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t\(name)\n::1\tlocalhost ip6-localhost ip6-loopback\n")
         if !fm.fileExists(atPath: system + "/etc/resolv.conf") { try writeSystemFile("etc/resolv.conf", "") }
         if !fm.fileExists(atPath: policyFile) { try writeSystemFile("policy/network.json", "{\"rules\":[]}\n") }
+    }
+
+    /// Gives a tree to `owner` without following links (no process of the sprite runs while
+    /// its sandbox is being built, so nothing can swap a directory for a link meanwhile).
+    private static func chownTree(_ path: String, _ owner: (uid: UInt32, gid: UInt32)) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        lchown(path, owner.uid, owner.gid)
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            chownTree(path + "/" + entry, owner)
+        }
     }
 
     /// Writes a host-owned file under `system` in place (a bind mount inside the sprite keeps
