@@ -1,4 +1,5 @@
 import Foundation
+import GitSpriteCore
 import SpritesAPI
 import Testing
 
@@ -23,10 +24,8 @@ struct SandboxAttackTests {
 
     @Test(arguments: HostUser.allCases)
     func nothingOfTheHostIsVisibleOrWritable(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "box"))
+        let f = try HostFixture(sprites: ["box"], user: user)
+        let (host, api) = (f.host, f.api)
         let secret = try Self.canary(user, "host-secret-\(UUID().uuidString)")
         defer { unlink(secret) }
         let token = host.root + "/token"
@@ -70,11 +69,8 @@ struct SandboxAttackTests {
 
     @Test(arguments: HostUser.allCases)
     func aSpriteCannotSeeAnotherSprite(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "alice"))
-        _ = try api.createSprite(SpriteCreation(name: "mallory"))
+        let f = try HostFixture(sprites: ["alice", "mallory"], user: user)
+        let api = f.api
         let marker = "alice-only-\(UUID().uuidString.prefix(8))"
         #expect(try Self.inSprite(api, "alice", "echo \(marker) > /home/sprite/\(marker); echo \(marker) > /tmp/\(marker)").status == 0)
         let running = try api.openExec("alice", ExecRequest(command: ["sleep", "300", marker]))
@@ -96,10 +92,8 @@ struct SandboxAttackTests {
 
     @Test(arguments: HostUser.allCases)
     func noAddressLeadsToTheHostsLoopback(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "net"))
+        let f = try HostFixture(sprites: ["net"], user: user)
+        let (host, api) = (f.host, f.api)
         let listener = try TestDaemon(["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
         let port = try #require(listener.firstLine.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
         let hostPort = String(host.url.split(separator: ":").last ?? "")
@@ -126,10 +120,8 @@ struct SandboxAttackTests {
 
     @Test(arguments: HostUser.allCases)
     func filesTheHostWritesCannotBeRedirected(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "dot"))
+        let f = try HostFixture(sprites: ["dot"], user: user)
+        let api = f.api
         let canary = try Self.canary(user, "canary\n")
         defer { unlink(canary) }
         _ = try api.putService("dot", name: "talker", cmd: "sh", args: ["-c", "echo service-line; exec sleep 300"])
@@ -154,10 +146,8 @@ struct SandboxAttackTests {
 
     @Test(arguments: HostUser.allCases)
     func symlinkSwapsNeverTurnTheFilesystemAPIOntoAHostFile(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "race"))
+        let f = try HostFixture(sprites: ["race"], user: user)
+        let (host, api) = (f.host, f.api)
         let canary = try Self.canary(user, "host-only\n")
         defer { unlink(canary) }
         try api.writeFile("race", path: "plain", data: Data("plain\n".utf8))
@@ -182,8 +172,8 @@ struct SandboxAttackTests {
                 tries.update { $0 += 1 }
             }
         }
-        #expect(tries.value == 1000)
-        #expect(leaked.value == 0)
+        #expect(tries.current == 1000)
+        #expect(leaked.current == 0)
         #expect(try String(contentsOfFile: canary, encoding: .utf8) == "host-only\n")
         #expect(try String(contentsOfFile: host.root + "/token", encoding: .utf8) == host.token + "\n")
     }
@@ -204,11 +194,8 @@ struct HostileRequestTests {
 
     @Test(arguments: HostUser.allCases)
     func malformedNumbersAreRefusedAndNeverCrashTheHost(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        api.maxAttempts = 1
-        _ = try api.createSprite(SpriteCreation(name: "n"))
+        let f = try HostFixture(sprites: ["n"], user: user, retries: false)
+        let api = f.api
         _ = try api.putService("n", name: "svc", cmd: "sleep", args: ["300"])
         let bad = ["1e300", "-1", "x", "NaN", "inf", "99999999999999999999999", "0x10", ""]
         var calls: [(String, String, [(String, String)], Any?)] = []
@@ -244,11 +231,8 @@ struct HostileRequestTests {
 
     @Test(arguments: HostUser.allCases)
     func hugeBodiesAndHeadersAreBounded(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        api.maxAttempts = 1
-        _ = try api.createSprite(SpriteCreation(name: "big"))
+        let f = try HostFixture(sprites: ["big"], user: user, retries: false)
+        let (host, api) = (f.host, f.api)
         let hundred = Data(repeating: 0x61, count: 100 << 20)
         // a JSON body is read up to 1 MiB, no further
         let json = try api.call("POST", "/v1/sprites/big/policy/network", body: hundred, contentType: "application/json",
@@ -276,10 +260,8 @@ struct HostileRequestTests {
 
     @Test(arguments: HostUser.allCases)
     func fiftyExecsFeedingStdinToACommandThatNeverReadsDoNotStallTheHost(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "stall"))
+        let f = try HostFixture(sprites: ["stall"], user: user)
+        let (host, api) = (f.host, f.api)
         let input = Data(repeating: 0x62, count: 2 << 20)
         let group = DispatchGroup()
         for _ in 0..<50 {
@@ -304,10 +286,8 @@ struct HostileRequestTests {
 
     @Test(arguments: HostUser.allCases)
     func aClientThatNeverReadsItsOutputHoldsTheCommandBackNotTheHost(user: HostUser) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), user: user)
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "flood"))
+        let f = try HostFixture(sprites: ["flood"], user: user)
+        let (host, api) = (f.host, f.api)
         // a WebSocket exec of an endless writer, whose client reads the 101 and nothing more
         let url = URL(string: host.url)
         let port = UInt16(url?.port ?? 0)
@@ -356,25 +336,5 @@ struct HostileRequestTests {
         }
         guard rc == 0 else { throw CocoaError(.fileReadUnknown) }
         return fd
-    }
-}
-
-/// A value shared between test threads under a lock.
-final class Shared<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
-
-    func update(_ change: (inout Value) -> Void) {
-        lock.lock()
-        change(&stored)
-        lock.unlock()
     }
 }

@@ -11,10 +11,8 @@ struct SandboxPolicyTests {
     }
 
     @Test func anAllowListLetsOnlyItsNamesOutThroughTheProxy() throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"))
-        let api = host.client()
-        _ = try api.createSprite(SpriteCreation(name: "list"))
+        let f = try HostFixture(sprites: ["list"])
+        let (host, api) = (f.host, f.api)
         let outside = try TestDaemon(["python3", "-u", "-m", "http.server", "0", "--bind", TestNetwork.hostAddress])
         let port = try #require(outside.firstLine.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
         // names the proxy resolves to this machine's own address (no DNS in tests)

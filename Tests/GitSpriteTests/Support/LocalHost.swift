@@ -100,6 +100,22 @@ final class LocalHost {
     }
 }
 
+/// A host of a test's own with the named sprites made: where most host tests start.
+struct HostFixture {
+    let sandbox: Sandbox
+    let host: LocalHost
+    let api: SpritesClient
+
+    /// `retries: false`: one attempt per call, so a refused request is seen as it is.
+    init(sprites: [String], user: HostUser = .root, retries: Bool = true) throws {
+        sandbox = try Sandbox()
+        host = try LocalHost(root: sandbox.path("host"), user: user)
+        api = host.client()
+        if !retries { api.maxAttempts = 1 }
+        for name in sprites { _ = try api.createSprite(SpriteCreation(name: name)) }
+    }
+}
+
 /// Reads exec events until `predicate` holds on everything received so far.
 func readUntil(_ stream: ExecStream, timeout: Double = 10, _ predicate: (String) -> Bool) throws -> String {
     var seen = ""
