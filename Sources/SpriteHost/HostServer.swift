@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import NIOCore
 
@@ -49,8 +50,11 @@ public enum HostServer {
         }
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfig)),
-            configuration: .init(address: address, serverName: nil),
+            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter,
+                                           configuration: .init(http1: .init(idleTimeout: .seconds(120)), ws: wsConfig)),
+            // connections are bounded (file descriptors are finite) and idle HTTP ones closed
+            configuration: .init(address: address, serverName: nil,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(1024)),
             onServerRunning: { channel in
                 switch listener {
                 case .tcp(let host, let port):

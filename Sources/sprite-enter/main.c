@@ -198,8 +198,10 @@ int send_fd(int sock, int fd, const char *text) {
 
 /* Gives the process a terminal of the sprite's own devpts and hands its master to the host. */
 static void open_sprite_terminal(void) {
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0) die("/dev/ptmx");
+    /* the devpts instance's own ptmx: /dev itself belongs to the sprite, which could replace
+     * /dev/ptmx, but not a node of a devpts mount */
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) die("/dev/pts/ptmx");
     if (unlockpt(master) != 0) die("unlockpt");
     char name[128];
     if (ptsname_r(master, name, sizeof name) != 0) die("ptsname");

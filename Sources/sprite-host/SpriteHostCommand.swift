@@ -86,8 +86,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let stateHome = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/state")
-        let rootDir = root ?? stateHome + "/git-sprite/host"
-        try FileManager.default.createDirectory(atPath: rootDir, withIntermediateDirectories: true)
+        // every path the host hides from sprites or hands to bubblewrap is absolute and real: a
+        // symlinked root (/home -> /var/home) must not slip past the mask of a shared directory
+        let given = root ?? stateHome + "/git-sprite/host"
+        try FileManager.default.createDirectory(atPath: given, withIntermediateDirectories: true)
+        let rootDir = Self.realPath(given)
         let token = try loadToken(rootDir)
         let listener: HostListener
         if listen.hasPrefix("unix:") {
@@ -97,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         } else {
             throw ValidationError("--listen must be HOST:PORT or unix:PATH")
         }
-        let config = HostConfiguration(root: rootDir, token: token, tokenFile: tokenFile ?? rootDir + "/token",
+        let config = HostConfiguration(root: rootDir, token: token, tokenFile: Self.realPath(tokenFile ?? rootDir + "/token"),
                                        warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks)
         try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
@@ -107,6 +110,17 @@ struct Serve: AsyncParsableCommand {
             print(url)
             fflush(stdout)
         }
+    }
+
+    /// The absolute path with every symlink resolved (of its directory, when it does not exist).
+    static func realPath(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        if let resolved = realpath(absolute, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        let url = URL(fileURLWithPath: absolute)
+        return realPath(url.deletingLastPathComponent().path) + "/" + url.lastPathComponent
     }
 
     private func loadToken(_ rootDir: String) throws -> String {

@@ -179,6 +179,126 @@ struct SandboxAttackTests {
     }
 }
 
+/// What a sprite tries against the host's own work on its behalf and its in-sprite API.
+@Suite("sprite-host: attacks on the host's own work")
+struct SandboxMaintenanceAttackTests {
+    /// A restore empties the sprite's home on the host. A sprite that swapped a directory
+    /// for a link to a host directory while that ran used to make the host delete the host
+    /// directory's files; now nothing of the sprite runs during a restore, and the deleting
+    /// happens in a sandbox where host files do not exist.
+    @Test(arguments: HostUser.allCases)
+    func aRestoreCannotBeTurnedOntoHostFiles(user: HostUser) throws {
+        let f = try HostFixture(sprites: ["r"], user: user)
+        let api = f.api
+        let victim = FileManager.default.temporaryDirectory.path + "/git-sprite-victim-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: victim) }
+        for i in 0..<5000 { _ = FileManager.default.createFile(atPath: victim + "/f\(i)", contents: nil) }
+        if user == .unprivileged { chown(victim, HostUser.unprivilegedUID, HostUser.unprivilegedUID) }
+        _ = try api.createCheckpoint("r")
+        let fill = "mkdir -p big && cd big && for i in $(seq 0 4999); do : > f$i; done"
+        #expect(try api.run("r", ["sh", "-c", fill], directory: "/home/sprite").status == 0)
+        // waits for the restore to start emptying big, then swaps it for a link to the victim
+        let swapper = """
+            import ctypes, os, time
+            libc = ctypes.CDLL(None, use_errno=True)
+            os.chdir("/home/sprite")
+            os.symlink("\(victim)", "lnk")
+            while len(os.listdir("big")) >= 5000: time.sleep(0.001)
+            print("exchange", libc.renameat2(-100, b"big", -100, b"lnk", 2), flush=True)
+            """
+        try api.writeFile("r", path: "/tmp/swap.py", data: Data(swapper.utf8))
+        _ = try api.putService("r", name: "swapper", cmd: "python3", args: ["/tmp/swap.py"])
+        let waker = Thread {
+            for _ in 0..<40 { _ = try? f.host.client().getSprite("r"); usleep(25_000) }
+        }
+        waker.start()
+        try api.restoreCheckpoint("r", id: "v0")
+        Thread.sleep(forTimeInterval: 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: victim).count
+        #expect(left == 5000, "the host deleted \(5000 - left) of its own files")
+    }
+
+    @Test(arguments: HostUser.allCases)
+    func theInSpriteAPIBoundsConnectionsAndTasks(user: HostUser) throws {
+        let f = try HostFixture(sprites: ["t"], user: user)
+        let api = f.api
+        let fds = { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(f.host.pid)/fd").count) ?? 0 }
+        let before = fds()
+        // two thousand connections that never finish a request
+        let flood = """
+            import socket, time
+            held = []
+            for i in range(2000):
+                s = socket.socket(socket.AF_UNIX); s.setblocking(False)
+                try: s.connect("/.sprite/api.sock")
+                except (BlockingIOError, OSError): pass
+                try: s.send(b"GET /v1/tasks HTTP/1.1\\r\\nHost: x\\r\\n")
+                except OSError: pass
+                held.append(s)
+            print("open", len(held), flush=True)
+            time.sleep(6)
+            """
+        try api.writeFile("t", path: "/tmp/flood.py", data: Data(flood.utf8))
+        let stream = try api.openExec("t", ExecRequest(command: ["python3", "/tmp/flood.py"]))
+        defer { stream.close() }
+        _ = try readUntil(stream, timeout: 20) { $0.contains("open ") }
+        #expect(fds() - before < 200, "the host holds \(fds() - before) more descriptors")
+        let started = Date()
+        #expect(try api.call("GET", "/v1/sprites", timeout: 2).status == 200)
+        #expect(Date().timeIntervalSince(started) < 1)
+        stream.close()
+        // tasks: at most 256, names at most 256 bytes
+        let tasks = """
+            codes=""
+            for i in $(seq 1 260); do
+              codes="$codes $(curl -s -o /dev/null -w '%{http_code}' --unix-socket /.sprite/api.sock -X PUT http://sprite/v1/tasks/t$i -d '{"expire":"1m"}')"
+            done
+            echo $codes | tr ' ' '\\n' | sort | uniq -c | tr -s ' '
+            curl -s -o /dev/null -w '%{http_code}' --unix-socket /.sprite/api.sock -X PUT "http://sprite/v1/tasks/$(head -c 300 /dev/zero | tr '\\0' x)" -d '{}'
+            """
+        let out = String(decoding: try api.run("t", ["sh", "-c", tasks]).stdout, as: UTF8.self)
+        #expect(out.contains(" 256 200"), "\(out)")
+        #expect(out.contains(" 4 409"), "\(out)")
+        #expect(out.hasSuffix("400"), "\(out)")
+    }
+
+    /// The egress proxy is a way out: it exists only while a filtered policy needs it.
+    @Test func noListenerOfTheHostWaitsInsideAnOpenOrBlockedSprite() throws {
+        let f = try HostFixture(sprites: ["l"])
+        let api = f.api
+        let listening = "awk 'NR > 1 && $4 == \"0A\"' /proc/net/tcp /proc/net/tcp6 | wc -l"
+        #expect(try SandboxAttackTests.inSprite(api, "l", listening).out == "0\n")
+        try api.setNetworkPolicy("l", rules: [PolicyRule(domain: "*", action: "deny")])
+        #expect(try SandboxAttackTests.inSprite(api, "l", listening).out == "0\n")
+        try api.setNetworkPolicy("l", rules: [PolicyRule(domain: "example.com", action: "allow")])
+        #expect(try SandboxAttackTests.inSprite(api, "l", listening).out == "1\n")
+        try api.setNetworkPolicy("l", rules: [])
+        #expect(try SandboxAttackTests.inSprite(api, "l", listening).out == "0\n")
+    }
+
+    /// A state root reached through a symlink is masked at its real place too (a home under
+    /// /var, as on Fedora Silverblue, would otherwise be visible under the shared /var).
+    @Test func aSymlinkedStateRootIsHiddenWhereItReallyIs() throws {
+        let resolved = "/var/lib/git-sprite-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: resolved + "/root", withIntermediateDirectories: true)
+        chown(resolved, HostUser.unprivilegedUID, HostUser.unprivilegedUID)
+        chown(resolved + "/root", HostUser.unprivilegedUID, HostUser.unprivilegedUID)
+        defer { try? FileManager.default.removeItem(atPath: resolved) }
+        let link = FileManager.default.temporaryDirectory.path + "/git-sprite-link-" + UUID().uuidString
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: resolved + "/root")
+        defer { unlink(link) }
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), user: .unprivileged, unprivilegedRoot: link)
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "a"))
+        _ = try api.createSprite(SpriteCreation(name: "b"))
+        try api.writeFile("b", path: "secret", data: Data("b-private".utf8))
+        let r = try SandboxAttackTests.inSprite(api, "a", "cat \(resolved)/root/token \(resolved)/root/sprites/b/home/secret; ls \(resolved)")
+        #expect(!r.out.contains(host.token) && !r.out.contains("b-private"), "\(r.out)")
+    }
+}
+
 /// What a client (or anyone with the token) tries against sprite-host itself.
 @Suite("sprite-host: hostile requests")
 struct HostileRequestTests {

@@ -37,9 +37,10 @@ struct ExecParameters {
         directory = try SpriteFiles.clean(q["dir"] ?? "/home/sprite", base: "/home/sprite")
     }
 
-    /// Checks, inside the sprite, that the working directory exists (its home always does).
+    /// Checks, inside the sprite, that the working directory exists. The sandbox's own mount
+    /// points always do, and cost no look.
     func checkDirectory(_ runtime: SpriteRuntime) async throws {
-        guard directory != "/home/sprite" else { return }
+        guard !["/", "/home/sprite", "/tmp"].contains(directory) else { return }
         do {
             _ = try await SpriteFiles(runtime: runtime).run(["isdir", directory], path: directory)
         } catch let error as HostError where error.errno != nil {

@@ -113,8 +113,12 @@ final class SpriteNetwork: @unchecked Sendable {
             slirpExit = -1
         }
         let needSlirp = wantSlirp && slirp == nil
-        let needProxy = proxy == nil
+        // the proxy exists only while the policy is filtered: it is a way out
+        let needProxy = mode == .filtered && proxy == nil
+        let oldProxy = mode != .filtered ? proxy : nil
+        if oldProxy != nil { proxy = nil }
         lock.unlock()
+        oldProxy?.stop()
         if let (s, fd) = stopping { stopSlirp(s, fd) }
         if needProxy, let started = try? startProxy(sandbox) {
             lock.lock()

@@ -16,7 +16,9 @@ enum CheckpointRoutes {
             return ndjsonResponse { emit in
                 try await emit(["type": "info", "data": "Creating checkpoint...", "time": Timestamp.format(Date())])
                 let target = runtime.layout.checkpoints + "/" + id
-                try await Blocking.run { try copyTree(runtime, from: runtime.layout.home, to: target) }
+                try await Blocking.run {
+                    try MaintenanceSandbox(runtime: runtime).copy(from: runtime.layout.home, to: target)
+                }
                 try state.update(name) { r in
                     r.checkpoints.append(CheckpointRecord(id: id, createTime: Date(), comment: comment))
                     r.nextCheckpoint += 1
@@ -50,7 +52,7 @@ enum CheckpointRoutes {
                 r.checkpoints.removeAll { $0.id == id }
             }
             let dir = runtime.layout.checkpoints + "/" + id
-            await Blocking.run { try? FileManager.default.removeItem(atPath: dir) }
+            try await Blocking.run { try MaintenanceSandbox(runtime: runtime).remove(dir) }
             return Response(status: .noContent)
         }
 
@@ -64,13 +66,13 @@ enum CheckpointRoutes {
             return ndjsonResponse { emit in
                 try await emit(["type": "info", "data": "Restoring checkpoint \(id)...", "time": Timestamp.format(Date())])
                 try await Blocking.run {
-                    // every process of the sprite is gone before its files are touched
-                    runtime.goCold()
-                    let home = runtime.layout.home
-                    for item in (try? FileManager.default.contentsOfDirectory(atPath: home)) ?? [] {
-                        try FileManager.default.removeItem(atPath: home + "/" + item)
+                    // every process of the sprite is gone, and none can start, while its files change
+                    try runtime.underMaintenance("being restored") {
+                        let maintenance = MaintenanceSandbox(runtime: runtime)
+                        try maintenance.empty(runtime.layout.home)
+                        try maintenance.copy(from: runtime.layout.checkpoints + "/" + id, to: runtime.layout.home,
+                                             contentsOnly: true)
                     }
-                    try copyTree(runtime, from: runtime.layout.checkpoints + "/" + id, to: home, contentsOnly: true)
                 }
                 runtime.wake()
                 try await emit(["type": "complete", "data": "Checkpoint \(id) restored", "time": Timestamp.format(Date())])
@@ -81,44 +83,5 @@ enum CheckpointRoutes {
     static func json(_ cp: CheckpointRecord) -> [String: Any] {
         ["id": cp.id, "create_time": Timestamp.format(cp.createTime), "comment": cp.comment, "history": [String](),
          "is_auto": false, "health": ""]
-    }
-
-    /// `cp -a` (modes, links and times kept) run in a sandbox of its own as the sprite's host
-    /// user, with only the two directories mounted: a link in the sprite's files can only lead
-    /// to another file of those two directories, never to a host file.
-    static func copyTree(_ runtime: SpriteRuntime, from source: String, to target: String, contentsOnly: Bool = false) throws {
-        let platform = runtime.platform
-        if !contentsOnly {
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-            chown(target, runtime.account.uid, runtime.account.gid)
-            chmod(target, 0o700)
-        }
-        var argv: [String] = []
-        var (from, to) = (source, target)
-        if platform.runsAsRoot {
-            argv += [platform.helper, "become", String(runtime.account.uid), String(runtime.account.gid),
-                     "--stage", SandboxProfile.stage, "--bind", source, "from", "--bind", target, "to", "--"]
-            (from, to) = (SandboxProfile.stage + "/from", SandboxProfile.stage + "/to")
-        }
-        argv += [platform.bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"]
-        for dir in ["bin", "sbin", "lib", "lib64"] {
-            if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/" + dir) {
-                argv += ["--symlink", link, "/" + dir]
-            } else if FileManager.default.fileExists(atPath: "/" + dir) {
-                argv += ["--ro-bind", "/" + dir, "/" + dir]
-            }
-        }
-        argv += ["--bind", from, "/from", "--bind", to, "/to", "--", "/usr/bin/cp", "-a", "--", "/from/.", "/to/"]
-        let done = DispatchSemaphore(value: 0)
-        let status = Shared<Int32>(0)
-        let output = Shared(Data())
-        _ = try SpawnedProcess(SpawnRequest(argv: argv, environment: ["PATH=/usr/bin:/bin"], directory: "/"),
-                               onOutput: { _, data in output.update { if $0.count < 4096 { $0.append(data) } } },
-                               onExit: { code in status.set(code); done.signal() })
-        done.wait()
-        guard status.value == 0 else {
-            let detail = String(decoding: output.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw HostError.internalError("copying the sprite's files failed: \(detail)")
-        }
     }
 }

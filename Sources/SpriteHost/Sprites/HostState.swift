@@ -204,9 +204,8 @@ final class HostState: @unchecked Sendable {
         }
         let runtime = runtimes.removeValue(forKey: name)
         lock.unlock()
-        runtime?.shutdown()
+        runtime?.destroy()
         platform.cgroups?.remove(sprite: name)
-        try? FileManager.default.removeItem(atPath: layout(name).dir)
     }
 
     func tick() {

@@ -24,6 +24,9 @@ final class SpriteRuntime: @unchecked Sendable {
     /// The running sandbox (nil while cold). Started on first use, under `sandboxLock`.
     private var instance: SandboxInstance?
     private let sandboxLock = NSLock()
+    /// Set while the host changes the sprite's files (restore, delete): nothing of the sprite
+    /// may run then, or it could rearrange those files under the host's feet.
+    private var maintenance: String?
     /// The `/.sprite/api.sock` server.
     private var tasksServer: Task<Void, Never>?
     /// Called when the status changes, so the record's timestamps follow.
@@ -53,10 +56,29 @@ final class SpriteRuntime: @unchecked Sendable {
         let changed = status != "running"
         status = "running"
         warmSince = nil
-        let toStart = wasCold ? Array(services.values).filter { $0.shouldRun } : []
+        let toStart = wasCold && maintenance == nil ? Array(services.values).filter { $0.shouldRun } : []
         lock.unlock()
         if changed { onStatusChange?("running") }
         if !toStart.isEmpty { Blocking.detach { for s in toStart { s.start() } } }
+    }
+
+    /// Runs `body` with every process of the sprite gone and none able to start (blocks: call
+    /// through `Blocking`). Requests that would run something meanwhile get a 409.
+    func underMaintenance<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        lock.lock()
+        if let other = maintenance {
+            lock.unlock()
+            throw HostError.conflict("sprite \(name) is \(other)")
+        }
+        maintenance = what
+        lock.unlock()
+        defer {
+            lock.lock()
+            maintenance = nil
+            lock.unlock()
+        }
+        goCold()
+        return try body()
     }
 
     /// Counts a connected client; the sprite stays running while one is connected.
@@ -108,6 +130,10 @@ final class SpriteRuntime: @unchecked Sendable {
     func sandbox() throws -> SandboxInstance {
         sandboxLock.lock()
         defer { sandboxLock.unlock() }
+        lock.lock()
+        let busy = maintenance
+        lock.unlock()
+        if let busy { throw HostError.conflict("sprite \(name) is \(busy); try again in a moment") }
         if let running = instance, running.isRunning { return running }
         instance = nil
         network.detach()
@@ -237,10 +263,15 @@ final class SpriteRuntime: @unchecked Sendable {
 
     // MARK: tasks (in-sprite API)
 
+    /// Tasks a sprite may hold at once.
+    static let taskLimit = 256
+
+    /// Adds or renews a task; false when `create` finds it taken, or the sprite is at its limit.
     func putTask(_ name: String, expires: TimeInterval, create: Bool) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         if create, tasks[name] != nil { return false }
+        if tasks[name] == nil, tasks.count >= Self.taskLimit { return false }
         let now = Date()
         tasks[name] = (tasks[name]?.started ?? now, now.addingTimeInterval(min(expires, 3600)))
         lastActivity = now
@@ -263,7 +294,7 @@ final class SpriteRuntime: @unchecked Sendable {
         }
     }
 
-    /// Kills everything (delete, restore, host shutdown). Blocks until the processes are gone.
+    /// Kills everything (delete, host shutdown). Blocks until the processes are gone.
     func shutdown() {
         tasksServer?.cancel()
         lock.lock()
@@ -271,5 +302,17 @@ final class SpriteRuntime: @unchecked Sendable {
         lock.unlock()
         for s in all { s.stop(timeout: 0) }
         goCold()
+    }
+
+    /// Ends the sprite for good and removes its files: its processes first, then what it
+    /// wrote (in a maintenance sandbox), then the host's own directories.
+    func destroy() {
+        lock.lock()
+        maintenance = "being deleted"
+        lock.unlock()
+        shutdown()
+        let maintenance = MaintenanceSandbox(runtime: self)
+        for dir in [layout.home, layout.tmp, layout.checkpoints] { try? maintenance.remove(dir) }
+        try? FileManager.default.removeItem(atPath: layout.dir)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -21,15 +22,18 @@ enum TasksServer {
             }
             let expires = try duration(body["expire"], default: 3600)
             guard runtime.putTask(name, expires: expires, create: true) else {
-                throw HostError.conflict("task \(name) already exists")
+                throw HostError.conflict("task \(name) already exists, or the sprite has \(SpriteRuntime.taskLimit) tasks")
             }
             return jsonResponse(runtime.taskList.first { $0["name"] as? String == name } ?? [:], status: .created)
         }
         router.post("/v1/tasks", use: create)
         router.put("/v1/tasks/:name") { request, context -> Response in
             let name = try context.param("name")
+            guard name.utf8.count <= 256 else { throw HostError.badRequest("name: at most 256 bytes") }
             let body = try await bodyJSON(request)
-            _ = runtime.putTask(name, expires: try duration(body["expire"], default: 3600), create: false)
+            guard runtime.putTask(name, expires: try duration(body["expire"], default: 3600), create: false) else {
+                throw HostError.conflict("the sprite has \(SpriteRuntime.taskLimit) tasks")
+            }
             return jsonResponse(runtime.taskList.first { $0["name"] as? String == name } ?? [:])
         }
         router.get("/v1/tasks") { _, _ -> Response in jsonResponse(["tasks": runtime.taskList]) }
@@ -37,7 +41,10 @@ enum TasksServer {
             guard runtime.deleteTask(try context.param("name")) else { throw HostError.notFound("task not found") }
             return Response(status: .noContent)
         }
-        let app = Application(router: router, configuration: .init(address: .unixDomainSocket(path: path)),
+        // a sprite may open only so many connections to the host, and idle ones are closed
+        let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+                              configuration: .init(address: .unixDomainSocket(path: path),
+                                                   availableConnectionsDelegate: MaximumAvailableConnections(32)),
                               onServerRunning: { _ in chmod(path, 0o666) }, logger: Logger(label: "sprite-tasks"))
         try await app.run()
     }

@@ -25,10 +25,10 @@ final class LocalHost {
     /// `user: .unprivileged` runs the host as an ordinary user; its root is then made outside
     /// the test's sandbox (whose directory only root may enter) and removed on release.
     init(root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = [],
-         user: HostUser = .root) throws {
+         user: HostUser = .root, unprivilegedRoot: String? = nil) throws {
         var root = root
         if user == .unprivileged {
-            root = FileManager.default.temporaryDirectory.path + "/git-sprite-host-" + UUID().uuidString
+            root = unprivilegedRoot ?? FileManager.default.temporaryDirectory.path + "/git-sprite-host-" + UUID().uuidString
             ownedRoot = root
         }
         self.root = root
