@@ -342,11 +342,29 @@ struct HostileRequestTests {
         calls.append(("POST", "/v1/sprites/n/policy/network", [], ["rules": [["domain": "a b", "action": "allow"]]]))
         calls.append(("PUT", "/v1/sprites/n/services/..%2F..%2Fescape", [], ["cmd": "true"]))
         calls.append(("PUT", "/v1/sprites/n/services/.hidden", [], ["cmd": "true"]))
+        // a live session's kill, with bad timeouts
+        let session = try api.openExec("n", ExecRequest(command: ["sleep", "300"]))
+        defer { session.close() }
+        _ = try session.next(timeout: 5)
+        let id = try #require(session.sessionID)
+        for v in ["1e300", "-1", "x", "NaN"] {
+            calls.append(("POST", "/v1/sprites/n/exec/\(id)/kill", [("timeout", v)], nil))
+            if v != "NaN" {  // JSON has no NaN
+                calls.append(("POST", "/v1/sprites/n/exec/\(id)/kill", [], ["timeout": v == "x" ? "x" : (Double(v) ?? 0) as Any]))
+            }
+        }
         for (method, path, query, json) in calls {
             let r = try api.call(method, path, query: query, json: json, accept: [400, 404, 405, 413])
             #expect(r.status == 400, "\(method) \(path) \(query) \(String(describing: json)): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
         }
         #expect(try api.listSprites().map(\.name) == ["n"])
+        // and the in-sprite Tasks API
+        let expires = ["1e300", "-1", "x", "9999999999999999999h"].map {
+            "curl -s -o /dev/null -w '%{http_code} ' --unix-socket /.sprite/api.sock -X POST http://sprite/v1/tasks"
+                + " -d '{\"name\":\"t\",\"expire\":\"\($0)\"}'"
+        }.joined(separator: "; ")
+        let codes = String(decoding: try api.run("n", ["sh", "-c", expires]).stdout, as: UTF8.self)
+        #expect(codes == "400 400 400 400 ", "\(codes)")
     }
 
     @Test(arguments: HostUser.allCases)
