@@ -23,6 +23,21 @@ struct GitSprite: ParsableCommand {
     )
 }
 
+/// A command that takes the global flags (every one does).
+protocol GlobalCommand: ParsableCommand {
+    var global: GlobalOptions { get }
+}
+
+extension Plan: GlobalCommand {}
+extension Up: GlobalCommand {}
+extension Attach: GlobalCommand {}
+extension Status: GlobalCommand {}
+extension Exec: GlobalCommand {}
+extension Down: GlobalCommand {}
+extension Link: GlobalCommand {}
+extension Unlink: GlobalCommand {}
+extension Config: GlobalCommand {}
+
 /// Flags every command takes.
 struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Show low-level detail (libgit2, HTTP) with errors and progress.")

@@ -7,12 +7,21 @@ public enum GitSpriteMain {
     public static func run() -> Never {
         let env = ProcessInfo.processInfo.environment
         let terminal = Terminal(environment: env)
-        var command: ParsableCommand
+        var parsed: ParsableCommand
         do {
-            command = try GitSprite.parseAsRoot()
+            parsed = try GitSprite.parseAsRoot()
         } catch {
             // help, --version and usage errors (exit 64), as swift-argument-parser renders them
             GitSprite.exit(withError: error)
+        }
+        guard var command = parsed as? GlobalCommand else {
+            // a command of swift-argument-parser's own (help): it runs and exits its way
+            do {
+                try parsed.run()
+                exit(ExitStatus.success.rawValue)
+            } catch {
+                GitSprite.exit(withError: error)
+            }
         }
         // Ctrl-C: nothing of ours needs undoing (every command converges when run again), so
         // say so and exit with the "cancelled" status; the git processes we started stop too
@@ -23,8 +32,8 @@ public enum GitSpriteMain {
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)
         }
-        let args = CommandLine.arguments
-        let verbose = args.contains("-v") || args.contains("--verbose") || env["GIT_SPRITE_TRACE"] == "1"
+        // verbosity as the parser read it: `git sprite exec -- grep -v x` is not verbose
+        let verbose = command.global.verbose || env["GIT_SPRITE_TRACE"] == "1"
         do {
             try command.run()
             terminal.flush()
@@ -37,8 +46,12 @@ public enum GitSpriteMain {
             // a remote exit status passed through (exec)
             terminal.flush()
             exit(code.rawValue)
-        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
-            // help requested through the help subcommand, validation failures (exit 64)
+        } catch let error as ValidationError {
+            // a check a command makes once it runs: a usage error (exit 64)
+            terminal.flush()
+            GitSprite.exit(withError: error)
+        } catch let error as CleanExit {
+            // help requested through the help subcommand
             terminal.flush()
             GitSprite.exit(withError: error)
         } catch {

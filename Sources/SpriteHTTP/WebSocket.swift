@@ -135,7 +135,7 @@ public final class WebSocket: @unchecked Sendable {
             }
             throw WebSocketError.handshakeRejected(status: status, headers: responseHeaders, body: Data(rest))
         }
-        let expected = Data(SHA1.digest(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
+        let expected = Data(Digest.sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
             .base64EncodedString()
         guard responseHeaders["sec-websocket-accept"] == expected else {
             throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")

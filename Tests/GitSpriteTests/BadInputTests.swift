@@ -14,6 +14,18 @@ struct BadInputTests {
         #expect(lines.dropFirst().contains { $0.hasPrefix("hint: ") }, "\(r.stderr)", sourceLocation: sourceLocation)
     }
 
+    /// `-v` is the parser's: one in the remote command's arguments is the remote command's.
+    @Test func aDashVForTheRemoteCommandIsNotVerbose() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let env = ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"]
+        let quiet = try s.sprite(["exec", "box", "--", "grep", "-v", "x"], in: repo, env: env)
+        expectError(quiet, status: 1, contains: "cannot reach the Sprites API")
+        #expect(!quiet.stderr.contains("detail: "), "\(quiet.stderr)")
+        let verbose = try s.sprite(["exec", "-v", "box", "--", "grep", "x"], in: repo, env: env)
+        #expect(verbose.stderr.contains("detail: "), "\(verbose.stderr)")
+    }
+
     @Test func outsideARepositoryExits128() throws {
         let s = try Sandbox()
         try FileManager.default.createDirectory(atPath: s.path("plain"), withIntermediateDirectories: true)

@@ -1,3 +1,4 @@
+import SpriteHTTP
 /// Sprite names: one DNS label, derived from the repository and branch (DESIGN.md §5).
 public enum SpriteName {
     /// Longest sprite name; the public URL `<name>-<org>.sprites.app` must stay one DNS label.
@@ -12,7 +13,7 @@ public enum SpriteName {
         let base = join(repoPart, branchPart)
         let lossless = branchPart == branch && base.count <= maxLength
         if lossless { return base }
-        let suffix = String(SHA256.hex(Array(branch.utf8)).prefix(6))
+        let suffix = String(Digest.hex(Digest.sha256(Array(branch.utf8))).prefix(6))
         return join(trim(String(base.prefix(maxLength - suffix.count - 1))), suffix)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteHTTP
 import SpriteGit
 import SpritesAPI
 
@@ -149,7 +150,7 @@ struct Shipper {
     /// still be finishing in the sprite (a server keeps a disconnected command running for a
     /// while), and must not write into the next run's repository.
     func stagingPath(for path: String) -> String {
-        "/home/sprite/.git-sprite/staging/" + String(SHA256.hex(Array(path.utf8)).prefix(16)) + "-" + runID
+        "/home/sprite/.git-sprite/staging/" + String(Digest.hex(Digest.sha256(Array(path.utf8))).prefix(16)) + "-" + runID
     }
 
     /// Removes what earlier runs staged for the same path (`$1` is this run's directory).
@@ -339,7 +340,7 @@ struct Shipper {
                 let ready = try api.run(sprite, ["sh", "-c", Self.submoduleReadyScript, "sh", spriteSuper, sm.path, commit],
                                         directory: "/home/sprite")
                 if ready.status != 0 {
-                    let mirror = "/home/sprite/.git-sprite/modules/" + String(SHA256.hex(Array(localSub.utf8)).prefix(16)) + ".git"
+                    let mirror = "/home/sprite/.git-sprite/modules/" + String(Digest.hex(Digest.sha256(Array(localSub.utf8))).prefix(16)) + ".git"
                     try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
                     let sub = LocalGit(directory: localSub, environment: gitEnvironment)
                     try sub.check(["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],
