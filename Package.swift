@@ -23,13 +23,15 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "SpriteGit", dependencies: ["CGit2"]),
         .target(name: "SpriteHTTP", dependencies: ["CCurl"]),
-        .target(name: "SpritesAPI", dependencies: ["SpriteHTTP"]),
+        // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)
+        .target(name: "SpriteWire"),
+        .target(name: "SpritesAPI", dependencies: ["SpriteHTTP", "SpriteWire"]),
         .target(name: "CSpriteHost"),
         .target(name: "CTerminal"),
         .target(
             name: "SpriteHost",
             dependencies: [
-                "CSpriteHost",
+                "CSpriteHost", "SpriteWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -51,7 +53,7 @@ let package = Package(
             name: "sprite-host",
             dependencies: ["SpriteHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP"]),
+        .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire"]),
         .testTarget(
             name: "GitSpriteTests",
             dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host",

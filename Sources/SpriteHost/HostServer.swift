@@ -92,16 +92,15 @@ public enum HostServer {
         }
         // the egress proxy resolves these names to these addresses: {"name": ["192.0.2.1"]}
         router.post("/_host/resolve") { request, _ -> Response in
-            let body = try await bodyJSON(request)
-            state.overrideResolution(body.compactMapValues { $0 as? [String] })
+            state.overrideResolution(try await decodeBody(request, as: [String: [String]].self))
             return Response(status: .noContent)
         }
         router.post("/_host/faults") { request, _ -> Response in
-            faults.configure(try await bodyJSON(request))
+            faults.configure(try await decodeBody(request, as: FaultTable.Configuration.self))
             return Response(status: .noContent)
         }
         router.get("/_host/requests") { _, _ -> Response in
-            jsonResponse(faults.requestCounts)
+            try jsonResponse(faults.requestCounts)
         }
     }
 }

@@ -50,19 +50,19 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         status = response.status
         self.method = method
         self.path = path
-        let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
-        code = object?["error"] as? String
+        let object = try? Wire.decode(ErrorBody.self, from: response.body)
+        code = object?.error
         let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        message = (object?["message"] as? String) ?? code
+        message = object?.message ?? code
             ?? (text.isEmpty || text.count > 300 ? "API error (status \(response.status))" : text)
         // a wait the server asks for is believed only when it is a sane number of seconds
         func sane(_ seconds: Double?) -> Double? { seconds.flatMap { $0.isFinite && $0 >= 0 && $0 <= 86400 ? $0 : nil } }
         let headerRetry = sane(response.headers["retry-after"].flatMap(Double.init))
-        retryAfter = sane((object?["retry_after_seconds"] as? NSNumber)?.doubleValue) ?? headerRetry
-        limit = object?["limit"] as? Int
-        windowSeconds = object?["window_seconds"] as? Int
-        currentCount = object?["current_count"] as? Int
-        upgradeURL = object?["upgrade_url"] as? String
+        retryAfter = sane(object?.retryAfterSeconds) ?? headerRetry
+        limit = object?.limit
+        windowSeconds = object?.windowSeconds
+        currentCount = object?.currentCount
+        upgradeURL = object?.upgradeURL
     }
 }
 

@@ -79,12 +79,12 @@ public final class ExecStream: @unchecked Sendable {
 
     /// Tells the server the terminal's new size.
     public func resize(rows: Int, cols: Int) throws {
-        try socket.send(text: "{\"type\":\"resize\",\"cols\":\(cols),\"rows\":\(rows)}")
+        try socket.send(text: String(decoding: try Wire.encode(ExecMessage.resize(rows: rows, cols: cols)), as: UTF8.self))
     }
 
     /// Sends a signal in-band (`TERM`, `INT`, ...).
     public func signal(_ name: String) throws {
-        try socket.send(text: "{\"type\":\"signal\",\"signal\":\"\(name)\"}")
+        try socket.send(text: String(decoding: try Wire.encode(ExecMessage.signal(name)), as: UTF8.self))
     }
 
     /// Sends a WebSocket ping (keepalive).
@@ -114,17 +114,17 @@ public final class ExecStream: @unchecked Sendable {
                 default: continue
                 }
             case .text(let text):
-                guard let o = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { continue }
-                switch o["type"] as? String {
+                let data = Data(text.utf8)
+                guard let message = try? Wire.decode(ExecMessage.self, from: data) else { continue }
+                switch message.type {
                 case "session_info":
-                    sessionID = (o["session_id"] as? String) ?? (o["session_id"] as? Int).map(String.init)
-                    if let t = o["tty"] as? Bool { tty = t }
-                    return .info(sessionID: sessionID, tty: o["tty"] as? Bool)
+                    guard let info = try? Wire.decode(ExecSessionInfo.self, from: data) else { continue }
+                    sessionID = info.sessionID
+                    if let t = info.tty { tty = t }
+                    return .info(sessionID: sessionID, tty: info.tty)
                 case "exit":
                     exited = true
-                    // an exit status is 0…255; anything else from a server is reported as a failure
-                    let code = (o["exit_code"] as? NSNumber)?.doubleValue ?? 0
-                    return .exit(code >= 0 && code <= 255 && code == code.rounded() ? Int32(code) : 255)
+                    return .exit(message.exitStatus)
                 default: continue
                 }
             case .close(let code, let reason):
@@ -229,8 +229,8 @@ extension SpritesClient {
     }
 
     /// Sessions running in the sprite.
-    public func sessions(_ sprite: String) throws -> [[String: Any]] {
-        (try object(call("GET", Self.path(sprite) + "/exec"))["sessions"] as? [[String: Any]]) ?? []
+    public func sessions(_ sprite: String) throws -> [ExecSessionEntry] {
+        try decode(ExecSessionList.self, call("GET", Self.path(sprite) + "/exec")).sessions
     }
 
     /// Kills a session (410 Gone counts as already exited); returns the exit code when reported.
@@ -240,7 +240,7 @@ extension SpritesClient {
         do {
             try streamNDJSON("POST", Self.path(sprite) + "/exec/" + Self.encodePathSegment(session) + "/kill",
                              query: [("signal", signal), ("timeout", timeout)]) { event in
-                if event["type"] as? String == "complete" { code = event["exit_code"] as? Int }
+                if event.type == "complete" { code = event.exitCode }
             }
         } catch APIError.http(let f) where f.status == 410 {
             return nil

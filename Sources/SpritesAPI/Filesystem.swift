@@ -1,17 +1,5 @@
 import Foundation
 
-/// An entry of a directory listing (§4.2).
-public struct FileEntry: Decodable, Sendable, Equatable {
-    public var name: String
-    public var path: String
-    public var type: String
-    public var size: Int
-    public var mode: String
-    public var isDir: Bool
-}
-
-private struct Listing: Decodable { var entries: [FileEntry] }
-
 extension SpritesClient {
     private func fsQuery(_ path: String, _ extra: [(String, String)] = []) -> [(String, String)] {
         [("path", path), ("workingDir", "/home/sprite")] + extra
@@ -31,7 +19,7 @@ extension SpritesClient {
 
     /// Lists a directory (or a single file).
     public func listDirectory(_ sprite: String, path: String) throws -> [FileEntry] {
-        try decode(Listing.self, call("GET", Self.path(sprite) + "/fs/list", query: fsQuery(path))).entries
+        try decode(FileList.self, call("GET", Self.path(sprite) + "/fs/list", query: fsQuery(path))).entries
     }
 
     /// Creates a directory (and its parents): the API has no mkdir, so write and remove a marker.

@@ -52,17 +52,12 @@ public final class SpritesClient: @unchecked Sendable {
     /// (else jittered exponential backoff); connection failures are retried for idempotent
     /// methods only. Non-2xx answers become `APIError.http`.
     @discardableResult
-    public func call(_ method: String, _ path: String, query: [(String, String)] = [], json: Any? = nil,
+    public func call(_ method: String, _ path: String, query: [(String, String)] = [],
                      body: Data? = nil, contentType: String? = nil, timeout: Double? = 30,
                      accept: Set<Int> = []) throws -> HTTPResponse {
         var headers = [authHeader, ("Accept", "application/json")]
-        var payload = body
-        if let json {
-            payload = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-            headers.append(("Content-Type", "application/json"))
-        } else if let contentType {
-            headers.append(("Content-Type", contentType))
-        }
+        if let contentType { headers.append(("Content-Type", contentType)) }
+        let payload = body
         let request = HTTPRequest(method: method, url: url(path, query), headers: headers, body: payload, timeout: timeout)
         let idempotent = ["GET", "HEAD", "PUT", "DELETE"].contains(method)
         var attempt = 0
@@ -88,6 +83,14 @@ public final class SpritesClient: @unchecked Sendable {
         }
     }
 
+    /// One API call whose body is a wire type, sent as JSON.
+    @discardableResult
+    public func call<Body: Encodable>(_ method: String, _ path: String, query: [(String, String)] = [], body: Body,
+                                      timeout: Double? = 30, accept: Set<Int> = []) throws -> HTTPResponse {
+        try call(method, path, query: query, body: try Wire.encode(body), contentType: "application/json",
+                 timeout: timeout, accept: accept)
+    }
+
     func sleepBackoff(_ attempt: Int, hint: Double?) {
         let wait: Double
         if let hint {
@@ -109,20 +112,13 @@ public final class SpritesClient: @unchecked Sendable {
         }
     }
 
-    func object(_ response: HTTPResponse) throws -> [String: Any] {
-        guard let o = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] else {
-            throw APIError.malformed("expected a JSON object")
-        }
-        return o
-    }
-
-    /// Reads an NDJSON stream line by line as it arrives.
-    func streamNDJSON(_ method: String, _ path: String, query: [(String, String)] = [], json: Any? = nil,
-                      onEvent: @escaping ([String: Any]) -> Void) throws {
+    /// Reads an NDJSON stream event by event as it arrives.
+    func streamNDJSON(_ method: String, _ path: String, query: [(String, String)] = [], body: (some Encodable)? = nil as Data?,
+                      onEvent: @escaping (StreamEvent) -> Void) throws {
         var headers = [authHeader]
         var payload: Data?
-        if let json {
-            payload = try JSONSerialization.data(withJSONObject: json)
+        if let body {
+            payload = try Wire.encode(body)
             headers.append(("Content-Type", "application/json"))
         }
         var pending = Data()
@@ -134,7 +130,7 @@ public final class SpritesClient: @unchecked Sendable {
                 while let nl = pending.firstIndex(of: 0x0a) {
                     let line = pending[pending.startIndex..<nl]
                     pending.removeSubrange(pending.startIndex...nl)
-                    if let o = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] { onEvent(o) }
+                    if let event = try? Wire.decode(StreamEvent.self, from: line) { onEvent(event) }
                 }
                 return true
             }
@@ -144,6 +140,6 @@ public final class SpritesClient: @unchecked Sendable {
         guard (200..<300).contains(response.status) else {
             throw APIError.http(HTTPFailure(response: response, method: method, path: path))
         }
-        if let o = (try? JSONSerialization.jsonObject(with: pending)) as? [String: Any] { onEvent(o) }
+        if let event = try? Wire.decode(StreamEvent.self, from: pending) { onEvent(event) }
     }
 }

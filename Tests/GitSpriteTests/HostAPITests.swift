@@ -79,7 +79,7 @@ struct HostAPITests {
         #expect(sized.contains("40 100"))
         stream.close()
         Thread.sleep(forTimeInterval: 0.3)
-        let listed = try api.sessions("term").compactMap { $0["id"] as? String }
+        let listed = try api.sessions("term").map(\.id)
         #expect(listed.contains(id))
         let again = try api.attach("term", session: id)
         let replay = try readUntil(again) { $0.contains("40 100") }
@@ -104,7 +104,7 @@ struct HostAPITests {
         let api = host.client()
         for n in ["app-a", "app-b", "other"] { _ = try api.createSprite(SpriteCreation(name: n, labels: ["git-sprite"])) }
         let created = try #require(try api.getSprite("app-a"))
-        #expect(created.status == "cold" || created.status == "running")
+        #expect(created.status == .cold || created.status == .running)
         #expect(created.labels == ["git-sprite"])
         #expect(try api.listSprites(prefix: "app-").map(\.name) == ["app-a", "app-b"])
         #expect(try api.listSprites().count == 3)
@@ -225,12 +225,12 @@ struct HostAPITests {
         _ = try api.createSprite(SpriteCreation(name: "svc"))
         let events = try api.putService("svc", name: "ticker", cmd: "sh",
                                         args: ["-c", "echo started >> /home/sprite/ticks; exec sleep 1000"])
-        #expect(events.contains { $0["type"] as? String == "started" })
+        #expect(events.contains { $0.type == "started" })
         let state = { (try? api.services("svc").first?.state) ?? nil }
         #expect(eventually { state()?.status == "running" && state()?.pid != nil }, "\(String(describing: state()))")
         let before = try #require(state()?.pid)
         try host.hook("POST", "/_host/sprites/svc/cold")
-        #expect(try api.getSprite("svc")?.status == "running")  // any call wakes it
+        #expect(try api.getSprite("svc")?.status == .running)  // any call wakes it
         var after: Int?
         for _ in 0..<50 {
             if let s = try api.services("svc").first?.state, s.status == "running", let pid = s.pid, pid != before {
@@ -258,7 +258,7 @@ struct HostAPITests {
         let stream = try api.openExec("k", ExecRequest(command: ["sleep", "600"]))
         _ = try stream.next(timeout: 5)  // session_info
         let id = try #require(stream.sessionID)
-        #expect(try api.sessions("k").contains { $0["id"] as? String == id && ($0["command"] as? String)?.contains("sleep 600") == true })
+        #expect(try api.sessions("k").contains { $0.id == id && $0.command.contains("sleep 600") })
         let code = try api.kill("k", session: id, signal: "TERM", timeout: "5s")
         #expect(code == 143)
         #expect(try stream.next(timeout: 5) == .exit(143))
@@ -289,12 +289,12 @@ struct HostAPITests {
         _ = try second.next(timeout: 5)
         let dropped = try #require(second.sessionID)
         second.close()
-        #expect(try api.sessions("g").contains { $0["id"] as? String == dropped })
+        #expect(try api.sessions("g").contains { $0.id == dropped })
         let deadline = Date().addingTimeInterval(15)
-        while try api.sessions("g").contains(where: { $0["id"] as? String == dropped }) && Date() < deadline {
+        while try api.sessions("g").contains(where: { $0.id == dropped }) && Date() < deadline {
             usleep(100_000)
         }
-        #expect(try !api.sessions("g").contains { $0["id"] as? String == dropped })
+        #expect(try !api.sessions("g").contains { $0.id == dropped })
         let left = String(decoding: try api.run("g", ["sh", "-c", "ps -eo pid,ppid,pgid,stat,args"]).stdout, as: UTF8.self)
         #expect(!left.contains("sleep 600"), "\(left)")
         // no multiplexed control channel: clients fall back to one socket per command

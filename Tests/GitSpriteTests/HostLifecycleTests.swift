@@ -7,7 +7,7 @@ import Testing
 struct HostLifecycleTests {
     private func status(_ api: SpritesClient, _ name: String) -> String? {
         // listing does not wake sprites; getting one does
-        (try? api.listSprites(prefix: name))?.first { $0.name == name }?.status
+        (try? api.listSprites(prefix: name))?.first { $0.name == name }?.status?.description
     }
 
     @Test func idleSpritesGoWarmThenColdAndServicesComeBackOnWake() throws {

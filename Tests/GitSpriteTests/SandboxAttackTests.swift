@@ -360,7 +360,8 @@ struct HostileRequestTests {
             }
         }
         for (method, path, query, json) in calls {
-            let r = try api.call(method, path, query: query, json: json, accept: [400, 404, 405, 413])
+            let r = try api.call(method, path, query: query, body: try json.map { try JSONSerialization.data(withJSONObject: $0) },
+                                 contentType: "application/json", accept: [400, 404, 405, 413])
             #expect(r.status == 400, "\(method) \(path) \(query) \(String(describing: json)): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
         }
         #expect(try api.listSprites().map(\.name) == ["n"])

@@ -43,7 +43,8 @@ struct SandboxPolicyTests {
         try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "*", action: "deny")])
         #expect(try code("http://allowed.test:\(port)/", "--noproxy '*'") == "000")
         let bad = try api.call("POST", "/v1/sprites/list/policy/network",
-                               json: ["rules": [["include": "everything"]]], accept: [400])
+                               body: Data(#"{"rules":[{"include":"everything"}]}"#.utf8), contentType: "application/json",
+                               accept: [400])
         #expect(bad.status == 400)
     }
 
@@ -54,7 +55,8 @@ struct SandboxPolicyTests {
         let api = host.client()
         api.maxAttempts = 1
         for config: [String: Any] in [["cpus": 0], ["cpus": 9], ["ram_mb": 512], ["ram_mb": 16385], ["cpus": -2]] {
-            let r = try api.call("POST", "/v1/sprites", json: ["name": "bad", "config": config], accept: [400])
+            let body = try JSONSerialization.data(withJSONObject: ["name": "bad", "config": config])
+            let r = try api.call("POST", "/v1/sprites", body: body, contentType: "application/json", accept: [400])
             #expect(r.status == 400, "\(config)")
         }
         _ = try api.createSprite(SpriteCreation(name: "small", cpus: 1, ramMB: 1024))

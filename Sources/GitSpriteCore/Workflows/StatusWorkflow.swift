@@ -2,23 +2,9 @@ import Foundation
 import SpritesAPI
 import SpriteGit
 
-/// One row of `git sprite status` / `ls`.
-public struct SpriteStatus: Sendable {
-    public var name: String
-    public var state: String
-    public var repo: String?
-    public var branch: String?
-    public var createdAt: String?
-
-    public var json: JSON {
-        .object([("name", .string(name)), ("state", .string(state)), ("repo", .optional(repo)),
-                 ("branch", .optional(branch)), ("createdAt", .optional(createdAt))])
-    }
-}
-
 /// `git sprite status` (this repository's sprites) and `git sprite ls --all`.
 public enum StatusWorkflow {
-    public static func run(_ context: Context, all: Bool) throws -> [SpriteStatus] {
+    public static func run(_ context: Context, all: Bool) throws -> [StatusEntry] {
         let repo: Repository? = all ? nil : try RepositoryLocator.primary(context)
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
@@ -34,7 +20,7 @@ public enum StatusWorkflow {
             guard labels.contains(SpriteLabels.marker) else { return nil }
             let r = SpriteLabels.value("repo", in: labels)
             if let repoName, r != repoName { return nil }
-            return SpriteStatus(name: s.name, state: s.status ?? "unknown", repo: r,
+            return StatusEntry(name: s.name, state: s.status?.description ?? "unknown", repo: r,
                                 branch: SpriteLabels.value("branch", in: labels), createdAt: s.createdAt)
         }
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import SpriteWire
 
 /// Parameters of a new exec (`sprites-api.md` §3.2), checked: a malformed number is a 400.
 struct ExecParameters {
@@ -63,8 +64,7 @@ enum ExecRoutes {
                 try await ExecParameters(q).checkDirectory(runtime)
                 throw HostError.badRequest("a WebSocket upgrade is required to run a command")
             }
-            let sessions = runtime.sessionList.map(\.json)
-            return jsonResponse(["count": sessions.count, "sessions": sessions])
+            return try jsonResponse(ExecSessionList(runtime.sessionList.map(\.entry)))
         }
 
         router.head("/v1/sprites/:name/exec") { _, context -> Response in
@@ -76,7 +76,7 @@ enum ExecRoutes {
             let (_, runtime) = try state.get(try context.param("name"))
             let id = try context.param("id")
             guard let session = runtime.session(id) else { throw HostError.notFound("session not found: \(id)") }
-            return jsonResponse(session.json)
+            return try jsonResponse(session.entry)
         }
 
         router.post("/v1/sprites/:name/exec/:id/kill") { request, context -> Response in
@@ -86,26 +86,28 @@ enum ExecRoutes {
                 throw HostError(status: .gone, code: "gone", message: "session \(id) has already exited")
             }
             let q = Query(request)
-            let body = try await bodyJSON(request)
-            let name = q["signal"] ?? body["signal"] as? String ?? "SIGTERM"
+            let body = try await decodeBody(request, as: KillRequest.self, empty: KillRequest())
+            let name = q["signal"] ?? body.signal ?? "SIGTERM"
             guard let sig = SignalName.number(name) else { throw HostError.badRequest("invalid signal \(name.prefix(20))") }
-            let timeout = try q.duration("timeout", max: 3600)
-                ?? Double(try checkedInt(body["timeout"], "timeout", in: 0...3600) ?? 10)
+            if let seconds = body.timeout, !(0...3600).contains(seconds) {
+                throw HostError.badRequest("timeout must be an integer from 0 to 3600")
+            }
+            let timeout = try q.duration("timeout", max: 3600) ?? Double(body.timeout ?? 10)
             return ndjsonResponse { emit in
-                try await emit(["type": "signal", "message": "Signaling \(name) to process group \(id)",
-                                "signal": name, "pid": Int(process.pid)])
+                try await emit(StreamEvent(type: "signal", message: "Signaling \(name) to process group \(id)",
+                                           pid: Int(process.pid), signal: name))
                 process.signal(sig)
                 let deadline = Date().addingTimeInterval(timeout)
                 while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
                 if process.isRunning {
-                    try await emit(["type": "timeout", "message": "Process did not exit; sending SIGKILL"])
+                    try await emit(StreamEvent(type: "timeout", message: "Process did not exit; sending SIGKILL"))
                     process.signal(SIGKILL)
                     while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
-                    try await emit(["type": "killed", "message": "Process killed"])
+                    try await emit(StreamEvent(type: "killed", message: "Process killed"))
                 } else {
-                    try await emit(["type": "exited", "message": "Process exited"])
+                    try await emit(StreamEvent(type: "exited", message: "Process exited"))
                 }
-                try await emit(["type": "complete", "exit_code": Int(process.exitCode ?? 0)])
+                try await emit(StreamEvent(type: "complete", exitCode: Int(process.exitCode ?? 0)))
             }
         }
 
@@ -206,13 +208,9 @@ enum ExecRoutes {
         // the owner's subscription predates the process; an attach replays the scrollback
         let events = subscription ?? session.subscribe(replay: !owner, owner: false)
         defer { session.unsubscribe(events.key) }
-        let info: [String: Any] = [
-            "type": "session_info", "session_id": session.id, "command": session.command,
-            "created": Int(session.created.timeIntervalSince1970), "cols": 0, "rows": 0, "is_owner": owner,
-            "tty": session.tty,
-        ]
-        let infoText = String(decoding: try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes]),
-                              as: UTF8.self)
+        let info = ExecSessionInfo(sessionID: session.id, command: session.command,
+                                   created: Int(session.created.timeIntervalSince1970), isOwner: owner, tty: session.tty)
+        let infoText = String(decoding: try Wire.encode(info), as: UTF8.self)
         try await outbound.write(.text(infoText))
         if owner && !stdin && !session.tty { session.process?.closeStdin() }
         let tty = session.tty
@@ -233,7 +231,7 @@ enum ExecRoutes {
                         }
                     case .exit(let code):
                         if tty {
-                            try await outbound.write(.text("{\"exit_code\":\(code),\"type\":\"exit\"}"))
+                            try await outbound.write(.text(String(decoding: try Wire.encode(ExecMessage.exit(code)), as: UTF8.self)))
                         } else {
                             try await outbound.write(.binary(ByteBuffer(bytes: [3, UInt8(truncatingIfNeeded: code)])))
                         }
@@ -258,12 +256,10 @@ enum ExecRoutes {
                             if kind == 4 { session.process?.closeStdin() }
                         }
                     case .text(let text):
-                        guard let obj = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-                        else { continue }
-                        if obj["type"] as? String == "resize", let c = obj["cols"] as? Int, let r = obj["rows"] as? Int {
+                        guard let message = try? Wire.decode(ExecMessage.self, from: Data(text.utf8)) else { continue }
+                        if message.type == "resize", let c = message.cols, let r = message.rows {
                             session.process?.resize(rows: UInt16(clamping: r), cols: UInt16(clamping: c))
-                        } else if obj["type"] as? String == "signal", let name = obj["signal"] as? String,
-                                  let sig = SignalName.number(name) {
+                        } else if message.type == "signal", let name = message.signal, let sig = SignalName.number(name) {
                             session.process?.signal(sig)
                         }
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteWire
 
 /// What an attached client receives from a session.
 enum SessionEvent: Sendable {
@@ -157,11 +158,10 @@ final class ExecSession: @unchecked Sendable {
     }
 
     /// The session list entry of §3.10.
-    var json: [String: Any] {
+    var entry: ExecSessionEntry {
         lock.lock()
         defer { lock.unlock() }
-        return ["id": id, "command": command, "workdir": workdir, "created": Timestamp.format(created),
-                "last_activity": Timestamp.format(lastActivity), "bytes_per_second": 0,
-                "is_active": !subscribers.isEmpty, "tty": tty]
+        return ExecSessionEntry(id: id, command: command, workdir: workdir, created: Timestamp.format(created),
+                                lastActivity: Timestamp.format(lastActivity), isActive: !subscribers.isEmpty, tty: tty)
     }
 }

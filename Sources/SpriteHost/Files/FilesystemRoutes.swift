@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SpriteWire
 
 /// The filesystem API (`sprites-api.md` §4). Every operation runs inside the sprite
 /// (`SpriteFiles`), with the sprite user's view and rights; paths are shown cleaned.
@@ -52,13 +53,13 @@ enum FilesystemRoutes {
                 throw error
             }
             try? await fed
-            return jsonResponse(["path": path, "size": Int(size) ?? 0, "mode": String(format: "%04o", mode)])
+            return try jsonResponse(FileWritten(path: path, size: Int(size) ?? 0, mode: String(format: "%04o", mode)))
         }
 
         router.get("/v1/sprites/:name/fs/list") { request, context -> Response in
             let (files, path) = try target(request, context)
             let (kind, payload) = try await files.run(["list", path], path: path)
-            var entries: [[String: Any]] = []
+            var entries: [FileEntry] = []
             for record in payload.split(separator: 0, omittingEmptySubsequences: true) {
                 let fields = record.split(separator: 0x20, maxSplits: 4, omittingEmptySubsequences: false)
                 guard fields.count == 5 else { continue }
@@ -66,12 +67,11 @@ enum FilesystemRoutes {
                 let name = text[4]
                 let type = ["d": "directory", "f": "file", "l": "symlink"][text[0]] ?? "other"
                 let full = kind == "dir" ? (path == "/" ? "" : path) + "/" + name : path
-                entries.append(["name": name, "path": full, "type": type, "size": Int(text[1]) ?? 0, "mode": text[2],
-                                "modTime": Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0))),
-                                "isDir": type == "directory"])
+                entries.append(FileEntry(name: name, path: full, type: type, size: Int(text[1]) ?? 0, mode: text[2],
+                                         modTime: Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0)))))
             }
-            entries.sort { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") }
-            return jsonResponse(["path": path, "count": entries.count, "entries": entries])
+            entries.sort { $0.name < $1.name }
+            return try jsonResponse(FileList(path: path, entries: entries))
         }
 
         router.delete("/v1/sprites/:name/fs/delete") { request, context -> Response in
@@ -81,32 +81,28 @@ enum FilesystemRoutes {
             }
             let recursive = Query(request).bool("recursive") == true
             _ = try await files.run(["delete", path, recursive ? "1" : "0"], path: path)
-            return jsonResponse(["deleted": [path], "count": 1])
+            return try jsonResponse(FileDeleted(path))
         }
 
         router.post("/v1/sprites/:name/fs/rename") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            let body = try await bodyJSON(request)
-            let base = body["workingDir"] as? String
-            let source = try SpriteFiles.clean(body["source"] as? String ?? "", base: base)
-            let dest = try SpriteFiles.clean(body["dest"] as? String ?? "", base: base)
+            let body = try await decodeBody(request, as: FileRename.self)
+            let source = try SpriteFiles.clean(body.source, base: body.workingDir)
+            let dest = try SpriteFiles.clean(body.dest, base: body.workingDir)
             _ = try await SpriteFiles(runtime: runtime).run(["rename", source, dest], path: source)
-            return jsonResponse(["source": source, "dest": dest])
+            return try jsonResponse(FileRename(source: source, dest: dest))
         }
 
         router.post("/v1/sprites/:name/fs/chmod") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            let body = try await bodyJSON(request)
-            let path = try SpriteFiles.clean(body["path"] as? String ?? "", base: body["workingDir"] as? String)
-            let modeText = body["mode"] as? String ?? ""
-            guard modeText.utf8.count <= 6, let mode = Int(modeText, radix: 8), (0...0o7777).contains(mode) else {
+            let body = try await decodeBody(request, as: FileChmodRequest.self)
+            let path = try SpriteFiles.clean(body.path, base: body.workingDir)
+            guard body.mode.utf8.count <= 6, let mode = Int(body.mode, radix: 8), (0...0o7777).contains(mode) else {
                 throw HostError.badRequest("mode must be octal permission digits such as 0755")
             }
-            let recursive = body["recursive"] as? Bool ?? false
             let (count, _) = try await SpriteFiles(runtime: runtime)
-                .run(["chmod", path, String(mode, radix: 8), recursive ? "1" : "0"], path: path)
-            return jsonResponse(["affected": [["path": path, "mode": String(format: "%04o", mode)]],
-                                 "count": Int(count) ?? 1])
+                .run(["chmod", path, String(mode, radix: 8), body.recursive == true ? "1" : "0"], path: path)
+            return try jsonResponse(FileChmodResult(path: path, mode: String(format: "%04o", mode), count: Int(count) ?? 1))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteWire
 
 /// A sprite's network policy (`sprites-api.md` §6) and what the host makes of it.
 ///

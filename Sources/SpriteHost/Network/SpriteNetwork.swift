@@ -1,5 +1,6 @@
 import CSpriteHost
 import Foundation
+import SpriteWire
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Hummingbird
+import SpriteWire
 
 /// Checkpoints (§5): a copy of the sprite's home; restore puts it back and ends every process.
 enum CheckpointRoutes {
@@ -10,11 +11,12 @@ enum CheckpointRoutes {
         router.post("/v1/sprites/:name/checkpoint") { request, context -> Response in
             let name = try context.param("name")
             let (record, runtime) = try state.get(name)
-            let comment = try await bodyJSON(request)["comment"] as? String ?? ""
+            let comment = try await decodeBody(request, as: CheckpointRequest.self, empty: CheckpointRequest(comment: nil))
+                .comment ?? ""
             guard comment.utf8.count <= 4096 else { throw HostError.badRequest("comment: at most 4096 bytes") }
             let id = "v\(record.nextCheckpoint)"
             return ndjsonResponse { emit in
-                try await emit(["type": "info", "data": "Creating checkpoint...", "time": Timestamp.format(Date())])
+                try await emit(StreamEvent(type: "info", data: "Creating checkpoint...", time: Timestamp.format(Date())))
                 let target = runtime.layout.checkpoints + "/" + id
                 try await Blocking.run {
                     try MaintenanceSandbox(runtime: runtime).copy(from: runtime.layout.home, to: target)
@@ -23,13 +25,13 @@ enum CheckpointRoutes {
                     r.checkpoints.append(CheckpointRecord(id: id, createTime: Date(), comment: comment))
                     r.nextCheckpoint += 1
                 }
-                try await emit(["type": "complete", "data": "Checkpoint \(id) created", "time": Timestamp.format(Date())])
+                try await emit(StreamEvent(type: "complete", data: "Checkpoint \(id) created", time: Timestamp.format(Date())))
             }
         }
 
         router.get("/v1/sprites/:name/checkpoints") { _, context -> Response in
             let (record, _) = try state.get(try context.param("name"))
-            return jsonResponse(record.checkpoints.reversed().map(json))
+            return try jsonResponse(record.checkpoints.reversed().map(\.wire))
         }
 
         router.get("/v1/sprites/:name/checkpoints/:id") { _, context -> Response in
@@ -38,7 +40,7 @@ enum CheckpointRoutes {
             guard let cp = record.checkpoints.first(where: { $0.id == id }) else {
                 throw HostError.notFound("checkpoint not found: \(id)")
             }
-            return jsonResponse(json(cp))
+            return try jsonResponse(cp.wire)
         }
 
         router.delete("/v1/sprites/:name/checkpoints/:id") { _, context -> Response in
@@ -64,7 +66,7 @@ enum CheckpointRoutes {
                 throw HostError.notFound("checkpoint not found: \(id)")
             }
             return ndjsonResponse { emit in
-                try await emit(["type": "info", "data": "Restoring checkpoint \(id)...", "time": Timestamp.format(Date())])
+                try await emit(StreamEvent(type: "info", data: "Restoring checkpoint \(id)...", time: Timestamp.format(Date())))
                 try await Blocking.run {
                     // every process of the sprite is gone, and none can start, while its files change
                     try runtime.underMaintenance("being restored") {
@@ -75,13 +77,9 @@ enum CheckpointRoutes {
                     }
                 }
                 runtime.wake()
-                try await emit(["type": "complete", "data": "Checkpoint \(id) restored", "time": Timestamp.format(Date())])
+                try await emit(StreamEvent(type: "complete", data: "Checkpoint \(id) restored", time: Timestamp.format(Date())))
             }
         }
     }
 
-    static func json(_ cp: CheckpointRecord) -> [String: Any] {
-        ["id": cp.id, "create_time": Timestamp.format(cp.createTime), "comment": cp.comment, "history": [String](),
-         "is_auto": false, "health": ""]
-    }
 }

@@ -23,16 +23,43 @@ final class FaultTable: @unchecked Sendable {
     private(set) var latency: TimeInterval = 0
     private var counts: [String: Int] = [:]
 
-    func configure(_ body: [String: Any]) {
+    /// `POST /_host/faults`.
+    struct Configuration: Decodable {
+        struct RuleSpec: Decodable {
+            var method: String?
+            var path: String?
+            var status: Int?
+            var retryAfter: Int?
+            var stallSeconds: Double?
+            var drop: Int?
+            var count: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case method, path, status, drop, count
+                case retryAfter = "retry_after"
+                case stallSeconds = "stall_seconds"
+            }
+        }
+
+        var latencyMs: Int?
+        var clear: Bool?
+        var rules: [RuleSpec]?
+
+        enum CodingKeys: String, CodingKey {
+            case clear, rules
+            case latencyMs = "latency_ms"
+        }
+    }
+
+    func configure(_ body: Configuration) {
         lock.lock()
         defer { lock.unlock() }
-        if let ms = body["latency_ms"] as? Int { latency = Double(ms) / 1000 }
-        if body["clear"] as? Bool == true { rules = []; counts = [:] }
-        for r in (body["rules"] as? [[String: Any]]) ?? [] {
-            rules.append(Rule(method: r["method"] as? String, path: r["path"] as? String ?? "",
-                              status: r["status"] as? Int, retryAfter: r["retry_after"] as? Int,
-                              stallSeconds: (r["stall_seconds"] as? NSNumber)?.doubleValue,
-                              drop: r["drop"] as? Int, remaining: r["count"] as? Int ?? 1))
+        if let ms = body.latencyMs { latency = Double(max(0, min(ms, 60_000))) / 1000 }
+        if body.clear == true { rules = []; counts = [:] }
+        for r in body.rules ?? [] {
+            rules.append(Rule(method: r.method, path: r.path ?? "", status: r.status, retryAfter: r.retryAfter,
+                              stallSeconds: r.stallSeconds.map { max(0, min($0, 3600)) }, drop: r.drop,
+                              remaining: r.count ?? 1))
         }
     }
 

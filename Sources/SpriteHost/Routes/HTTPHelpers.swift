@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SpriteWire
 
 /// The server version every response advertises (Go picks attach URLs by it).
-let spriteVersion = "v0.1.0"
+let spriteVersion = Product.apiVersion
 
 extension HTTPField.Name {
     static let spriteVersion = Self("Sprite-Version")!
@@ -12,25 +13,27 @@ extension HTTPField.Name {
     static let retryAfter = Self("Retry-After")!
 }
 
-/// A JSON response.
-func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+/// A JSON response of one of the wire types.
+func jsonResponse<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    Response(status: status, headers: [.contentType: "application/json"],
+             body: .init(byteBuffer: ByteBuffer(bytes: try Wire.encode(value))))
 }
 
-/// A streamed NDJSON response: one JSON object per line, written as they come.
-func ndjsonResponse(_ produce: @escaping @Sendable (_ emit: ([String: Any]) async throws -> Void) async throws -> Void)
+/// A streamed NDJSON response: one event per line, written as they come.
+func ndjsonResponse(_ produce: @escaping @Sendable (_ emit: (StreamEvent) async throws -> Void) async throws -> Void)
     -> Response {
     Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody { writer in
-        try await produce { object in
-            var data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        try await produce { event in
+            var data = try Wire.encode(event)
             data.append(0x0a)
             try await writer.write(ByteBuffer(bytes: data))
         }
         try await writer.finish(nil)
     })
 }
+
+/// Milliseconds since 1970, as service events carry them.
+func nowMilliseconds() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
 
 /// Query parameters in order, with `+` read as a space (form encoding), repeated keys kept.
 /// Numbers are checked where they are read: a malformed or out-of-range value is a 400 that
@@ -78,32 +81,20 @@ func checkedInt(_ text: String, _ key: String, in range: ClosedRange<Int>) throw
     return value
 }
 
-/// An integer from a JSON value within `range` (nil when absent), or a 400 naming `key`.
-func checkedInt(_ value: Any?, _ key: String, in range: ClosedRange<Int>) throws -> Int? {
-    guard let value, !(value is NSNull) else { return nil }
-    guard let number = value as? NSNumber else {
-        throw HostError.badRequest("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
-    }
-    let double = number.doubleValue
-    guard double.isFinite, double == double.rounded(), double >= Double(range.lowerBound),
-          double <= Double(range.upperBound) else {
-        throw HostError.badRequest("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
-    }
-    return Int(double)
-}
-
 /// JSON bodies are small: at most 1 MiB (file contents and stdin are streamed, never held).
 let jsonBodyLimit = 1 << 20
 
-/// Parses a JSON object body (at most 1 MiB; more is a 413); an empty body is an empty object.
-func bodyJSON(_ request: Request) async throws -> [String: Any] {
+/// Decodes a JSON body (at most 1 MiB; more is a 413) into a wire type; an empty body is
+/// `empty` when one is given. A body of the wrong shape is a 400 naming the field.
+func decodeBody<T: Decodable>(_ request: Request, as type: T.Type, empty: T? = nil) async throws -> T {
     var req = request
     let buffer = try await req.collectBody(upTo: jsonBodyLimit)
-    if buffer.readableBytes == 0 { return [:] }
-    guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
-        throw HostError.badRequest("the body is not a JSON object")
+    if buffer.readableBytes == 0, let empty { return empty }
+    do {
+        return try Wire.decode(type, from: Data(buffer: buffer))
+    } catch {
+        throw HostError.badRequest("invalid body: " + Wire.describe(error))
     }
-    return obj
 }
 
 /// Go-style durations (`10s`, `1m`, `1h30m`, `500ms`, `5.0s`, `0`) or plain seconds.

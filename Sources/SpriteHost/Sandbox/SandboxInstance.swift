@@ -66,10 +66,10 @@ final class SandboxInstance: @unchecked Sendable {
         }
         let infoText = readAll(info[0], timeoutMs: 10_000)
         guard readAll(ready[0], timeoutMs: 10_000).hasPrefix("ready") else { throw fail("PID 1 did not start") }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(infoText.utf8)) as? [String: Any],
-              let pid = (object["child-pid"] as? NSNumber)?.int32Value, pid > 1 else {
+        guard let info = try? JSONDecoder().decode(BubblewrapInfo.self, from: Data(infoText.utf8)), info.childPID > 1 else {
             throw fail("bubblewrap reported no PID")
         }
+        let pid = info.childPID
         let pidfd = sprite_pidfd_open(pid)
         guard pidfd >= 0 else { throw fail("PID 1 is gone") }
         var fds: [Int32] = []
@@ -85,11 +85,10 @@ final class SandboxInstance: @unchecked Sendable {
         }
         // the PID still names our PID 1 (the pidfd pins it; the namespaces must match what
         // bubblewrap made)
-        let expected = ["mnt": "mnt-namespace", "pid": "pid-namespace", "ipc": "ipc-namespace",
-                        "uts": "uts-namespace", "net": "net-namespace"]
+        let expected = ["mnt": info.mnt, "pid": info.pid, "ipc": info.ipc, "uts": info.uts, "net": info.net]
         for (i, kind) in kinds.enumerated() {
-            guard let key = expected[kind] else { continue }
-            guard let want = (object[key] as? NSNumber)?.uint64Value, want == sprite_inode(fds[i]) else {
+            guard let want = expected[kind] else { continue }
+            guard want == sprite_inode(fds[i]) else {
                 for f in fds { close(f) }
                 close(pidfd)
                 throw fail("the sprite's PID 1 changed while it started")
@@ -140,6 +139,26 @@ final class SandboxInstance: @unchecked Sendable {
             out += buf[0..<n]
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// What bubblewrap writes to `--info-fd`: the host PID of the sandbox's PID 1 and the inode
+/// numbers of the namespaces it made.
+private struct BubblewrapInfo: Decodable {
+    var childPID: Int32
+    var mnt: UInt64
+    var pid: UInt64
+    var ipc: UInt64
+    var uts: UInt64
+    var net: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case childPID = "child-pid"
+        case mnt = "mnt-namespace"
+        case pid = "pid-namespace"
+        case ipc = "ipc-namespace"
+        case uts = "uts-namespace"
+        case net = "net-namespace"
     }
 }
 

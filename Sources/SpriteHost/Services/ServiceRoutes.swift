@@ -1,18 +1,19 @@
 import Foundation
 import Hummingbird
+import SpriteWire
 
 /// Services (§7.1) and the test hooks of the host.
 enum ServiceRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
         router.get("/v1/sprites/:name/services") { _, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            return jsonResponse(runtime.serviceList.map(\.json))
+            return try jsonResponse(runtime.serviceList.map(\.wire))
         }
 
         router.get("/v1/sprites/:name/services/:svc") { _, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let s = runtime.service(try context.param("svc")) else { throw HostError.notFound("service not found") }
-            return jsonResponse(s.json)
+            guard let s = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            return try jsonResponse(s.wire)
         }
 
         router.put("/v1/sprites/:name/services/:svc") { request, context -> Response in
@@ -20,17 +21,13 @@ enum ServiceRoutes {
             let svc = try serviceName(context)
             let (_, runtime) = try state.get(name)
             let duration = try logWatch(request)
-            let body = try await bodyJSON(request)
-            guard let cmd = body["cmd"] as? String, !cmd.isEmpty else { throw HostError.badRequest("cmd is required") }
-            guard body["args"] == nil || body["args"] is [String], body["needs"] == nil || body["needs"] is [String],
-                  body["env"] == nil || body["env"] is [String: String], body["dir"] == nil || body["dir"] is String else {
-                throw HostError.badRequest("args and needs are lists of strings, env a map of strings, dir a string")
+            var definition = try await decodeBody(request, as: ServiceDefinition.self)
+            guard !definition.cmd.isEmpty else { throw HostError.badRequest("cmd is required") }
+            if let port = definition.httpPort, !(1...65535).contains(port) {
+                throw HostError.badRequest("http_port must be an integer from 1 to 65535")
             }
-            let dir = try (body["dir"] as? String).map { try SpriteFiles.clean($0, base: "/home/sprite") }
-            let spec = ServiceSpec(name: svc, cmd: cmd, args: body["args"] as? [String] ?? [],
-                                   needs: body["needs"] as? [String] ?? [],
-                                   httpPort: try checkedInt(body["http_port"], "http_port", in: 1...65535),
-                                   env: body["env"] as? [String: String], dir: dir)
+            definition.dir = try definition.dir.map { try SpriteFiles.clean($0, base: "/home/sprite") }
+            let spec = ServiceSpec(name: svc, definition)
             if let port = spec.httpPort, runtime.serviceList.contains(where: { $0.spec.httpPort != nil && $0.spec.name != svc }) {
                 throw HostError.conflict("another service already has an HTTP port configured (\(port))")
             }
@@ -78,10 +75,10 @@ enum ServiceRoutes {
                 let stopper = Task { await Blocking.run { runner.stop(timeout: timeout) } }
                 for await event in events {
                     try await emit(event)
-                    if event["type"] as? String == "stopped" { break }
+                    if event.type == "stopped" { break }
                 }
                 await stopper.value
-                try await emit(["type": "complete", "timestamp": Int(Date().timeIntervalSince1970 * 1000)])
+                try await emit(StreamEvent(type: "complete", timestamp: nowMilliseconds()))
             }
         }
 
@@ -92,21 +89,19 @@ enum ServiceRoutes {
             let lines = runner.tail(lines: limit)
             return ndjsonResponse { emit in
                 for line in lines {
-                    try await emit(["type": "stdout", "data": String(line) + "\n",
-                                    "timestamp": Int(Date().timeIntervalSince1970 * 1000)])
+                    try await emit(StreamEvent(type: "stdout", data: String(line) + "\n", timestamp: nowMilliseconds()))
                 }
-                try await emit(["type": "complete", "log_files": ["combined": runner.logFile],
-                                "timestamp": Int(Date().timeIntervalSince1970 * 1000)])
+                try await emit(StreamEvent(type: "complete", timestamp: nowMilliseconds(), logFiles: ["combined": runner.logFile]))
             }
         }
 
         router.post("/v1/sprites/:name/services/signal") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            let body = try await bodyJSON(request)
-            guard let runner = runtime.service(body["name"] as? String ?? "") else {
+            let body = try await decodeBody(request, as: ServiceSignalRequest.self)
+            guard let runner = runtime.service(body.name) else {
                 throw HostError.notFound("service not found")
             }
-            guard let sig = SignalName.number(body["signal"] as? String ?? "") else {
+            guard let sig = SignalName.number(body.signal) else {
                 throw HostError.badRequest("invalid signal")
             }
             guard runner.signal(sig) else { throw HostError.conflict("service not running") }
@@ -144,8 +139,7 @@ enum ServiceRoutes {
                 if Date() > deadline { break }
             }
             watcher.cancel()
-            try await emit(["type": "complete", "log_files": ["combined": runner.logFile],
-                            "timestamp": Int(Date().timeIntervalSince1970 * 1000)])
+            try await emit(StreamEvent(type: "complete", timestamp: nowMilliseconds(), logFiles: ["combined": runner.logFile]))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +21,7 @@ final class ServiceRunner: @unchecked Sendable {
     private var wanted = false
     private var lastError: String?
     private var generation = 0
-    private var listeners: [UUID: AsyncStream<[String: Any]>.Continuation] = [:]
+    private var listeners: [UUID: AsyncStream<StreamEvent>.Continuation] = [:]
 
     /// Services are named like files of their own: letters, digits, `.`, `_` and `-`.
     static func validName(_ name: String) -> Bool {
@@ -47,10 +48,10 @@ final class ServiceRunner: @unchecked Sendable {
 
     /// Streams the service's events (`started`, `stdout`, `stderr`, `exit`, ...) as NDJSON objects.
     /// A listener that falls behind loses the oldest events, never the host's memory.
-    func events() -> (UUID, AsyncStream<[String: Any]>) {
+    func events() -> (UUID, AsyncStream<StreamEvent>) {
         let key = UUID()
-        var continuation: AsyncStream<[String: Any]>.Continuation!
-        let stream = AsyncStream<[String: Any]>(bufferingPolicy: .bufferingNewest(1024)) { continuation = $0 }
+        var continuation: AsyncStream<StreamEvent>.Continuation!
+        let stream = AsyncStream<StreamEvent>(bufferingPolicy: .bufferingNewest(1024)) { continuation = $0 }
         lock.lock()
         listeners[key] = continuation
         lock.unlock()
@@ -63,10 +64,9 @@ final class ServiceRunner: @unchecked Sendable {
         lock.unlock()
     }
 
-    private func publish(_ type: String, _ extra: [String: Any] = [:]) {
-        var event = extra
-        event["type"] = type
-        event["timestamp"] = Int(Date().timeIntervalSince1970 * 1000)
+    private func publish(_ event: StreamEvent) {
+        var event = event
+        event.timestamp = nowMilliseconds()
         lock.lock()
         let targets = Array(listeners.values)
         lock.unlock()
@@ -130,7 +130,7 @@ final class ServiceRunner: @unchecked Sendable {
         do {
             let p = try launch(spec, { [weak self] stream, data in
                 self?.log(data)
-                self?.publish(stream == .stdout ? "stdout" : "stderr", ["data": String(decoding: data, as: UTF8.self)])
+                self?.publish(StreamEvent(type: stream == .stdout ? "stdout" : "stderr", data: String(decoding: data, as: UTF8.self)))
             }, { [weak self] code in self?.exited(code, generation: gen) })
             lock.lock()
             process = p
@@ -138,13 +138,13 @@ final class ServiceRunner: @unchecked Sendable {
             startedAt = Date()
             lastError = nil
             lock.unlock()
-            publish("started", ["pid": Int(p.pid)])
+            publish(StreamEvent(type: "started", pid: Int(p.pid)))
         } catch {
             lock.lock()
             status = "failed"
             lastError = "\(error)"
             lock.unlock()
-            publish("error", ["data": "\(error)"])
+            publish(StreamEvent(type: "error", data: "\(error)"))
         }
     }
 
@@ -156,7 +156,7 @@ final class ServiceRunner: @unchecked Sendable {
         status = restart ? "starting" : "stopped"
         if restart { restartCount += 1 }
         lock.unlock()
-        publish("exit", ["exit_code": Int(code)])
+        publish(StreamEvent(type: "exit", exitCode: Int(code)))
         if restart {
             DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in
                 guard let self else { return }
@@ -177,7 +177,7 @@ final class ServiceRunner: @unchecked Sendable {
         process = nil
         status = "stopping"
         lock.unlock()
-        publish("stopping")
+        publish(StreamEvent(type: "stopping"))
         if let p {
             p.signal(SIGTERM)
             let deadline = Date().addingTimeInterval(timeout)
@@ -187,7 +187,7 @@ final class ServiceRunner: @unchecked Sendable {
         lock.lock()
         status = "stopped"
         lock.unlock()
-        publish("stopped", ["exit_code": Int(p?.exitCode ?? 0)])
+        publish(StreamEvent(type: "stopped", exitCode: Int(p?.exitCode ?? 0)))
     }
 
     /// Kills at once (cold transition) but remembers to start again on wake.
@@ -225,17 +225,11 @@ final class ServiceRunner: @unchecked Sendable {
     }
 
     /// The service object with its state (§7.1).
-    var json: [String: Any] {
+    var wire: Service {
         lock.lock()
         defer { lock.unlock() }
-        var state: [String: Any] = ["name": spec.name, "status": status, "restart_count": restartCount]
-        if let pid = process?.pid { state["pid"] = Int(pid) }
-        if let startedAt { state["started_at"] = Timestamp.format(startedAt) }
-        if let lastError { state["error"] = lastError }
-        var obj: [String: Any] = ["name": spec.name, "cmd": spec.cmd, "args": spec.args, "needs": spec.needs,
-                                  "http_port": spec.httpPort.map { $0 as Any } ?? NSNull(), "state": state]
-        if let env = spec.env { obj["env"] = env }
-        if let dir = spec.dir { obj["dir"] = dir }
-        return obj
+        let state = ServiceState(name: spec.name, status: status, pid: process.map { Int($0.pid) },
+                                 startedAt: startedAt.map(Timestamp.format), error: lastError, restartCount: restartCount)
+        return Service(name: spec.name, definition: spec.definition, state: state)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SpriteWire
 
 /// An API error as the Sprites API shapes it: `{"error": code, "message": text}`, or the
 /// filesystem shape `{"error", "code", "path"}`.
@@ -30,10 +31,8 @@ struct HostError: Error, HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var object: [String: Any] = ["error": errno == nil ? code : message, "message": message]
-        if let errno { object["code"] = errno }
-        if let path { object["path"] = path }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let body = ErrorBody(error: errno == nil ? code : message, message: message, code: errno, path: path)
+        let data = (try? Wire.encode(body)) ?? Data()
         var headers = extraHeaders
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteWire
 
 /// Settings of a running host.
 public struct HostConfiguration: Sendable {
@@ -213,11 +214,12 @@ final class HostState: @unchecked Sendable {
         for (_, rt) in all { rt.tick(now: now, warmAfter: config.warmAfter, coldAfter: config.coldAfter) }
     }
 
-    func json(_ record: SpriteRecord, _ runtime: SpriteRuntime) -> [String: Any] {
-        var object = record.json(status: runtime.status, org: config.organization, baseURL: baseURL)
+    func wire(_ record: SpriteRecord, _ runtime: SpriteRuntime) -> Sprite {
+        var sprite = record.wire(status: runtime.status, org: config.organization, baseURL: baseURL)
         // not part of the Sprites API (SDKs ignore it): what this host enforces
-        object["local_enforcement"] = ["resources": runtime.resourceEnforcement, "network": runtime.network.enforcement,
-                                       "network_policies": runtime.network.enforcementByPolicy]
-        return object
+        sprite.localEnforcement = LocalEnforcement(resources: runtime.resourceEnforcement,
+                                                   network: runtime.network.enforcement,
+                                                   networkPolicies: runtime.network.enforcementByPolicy)
+        return sprite
     }
 }

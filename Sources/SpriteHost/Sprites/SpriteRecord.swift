@@ -1,13 +1,7 @@
 import Foundation
+import SpriteWire
 
-/// A network policy rule (`sprites-api.md` §6): exactly one of `domain` and `include`.
-struct PolicyRule: Codable, Equatable, Sendable {
-    var domain: String?
-    var action: String?
-    var include: String?
-}
-
-/// A service definition (§7.1).
+/// A service as the host keeps it in the sprite's record (the wire's `ServiceDefinition`, named).
 struct ServiceSpec: Codable, Equatable, Sendable {
     var name: String
     var cmd: String
@@ -21,6 +15,14 @@ struct ServiceSpec: Codable, Equatable, Sendable {
         case name, cmd, args, needs, env, dir
         case httpPort = "http_port"
     }
+
+    init(name: String, _ d: ServiceDefinition) {
+        (self.name, cmd, args, needs, httpPort, env, dir) = (name, d.cmd, d.args ?? [], d.needs ?? [], d.httpPort, d.env, d.dir)
+    }
+
+    var definition: ServiceDefinition {
+        ServiceDefinition(cmd: cmd, args: args, needs: needs, httpPort: httpPort, env: env, dir: dir)
+    }
 }
 
 /// A checkpoint (§5.3).
@@ -33,6 +35,8 @@ struct CheckpointRecord: Codable, Equatable, Sendable {
         case id, comment
         case createTime = "create_time"
     }
+
+    var wire: Checkpoint { Checkpoint(id: id, createTime: Timestamp.format(createTime), comment: comment) }
 }
 
 /// Everything the host persists about one sprite, in `<root>/sprites/<name>/sprite.json`.
@@ -68,20 +72,23 @@ enum Timestamp {
 
 extension SpriteRecord {
     /// The sprite object of §2.3, with every field any SDK reads.
-    func json(status: String, org: String, baseURL: String) -> [String: Any] {
-        let nullable: (Date?) -> Any = { $0.map(Timestamp.format) ?? NSNull() }
-        return [
-            "id": id, "name": name, "organization": org, "org_slug": org, "status": status,
-            "config": ["ram_mb": ramMB, "cpus": cpus, "storage_gb": storageGB, "region": "local"],
-            "environment": [String: String](),
-            "created_at": Timestamp.format(createdAt), "updated_at": Timestamp.format(updatedAt),
-            "bucket_name": "local-\(name)", "primary_region": "local",
-            "url": "\(baseURL)/v1/sprites/\(name)/http",
-            "url_settings": ["auth": urlAuth],
-            "labels": labels,
-            "last_running_at": nullable(lastRunningAt), "last_warming_at": nullable(lastWarmingAt),
-            "last_started_at": nullable(lastRunningAt), "last_active_at": nullable(lastRunningAt),
-            "version": "v0.1.0", "environment_version": "local",
-        ]
+    func wire(status: String, org: String, baseURL: String) -> Sprite {
+        var sprite = Sprite(name: name)
+        sprite.id = id
+        (sprite.organization, sprite.orgSlug) = (org, org)
+        sprite.status = SpriteStatus(status)
+        sprite.config = SpriteConfig(ramMB: ramMB, cpus: cpus, storageGB: storageGB, region: "local")
+        sprite.environment = [:]
+        (sprite.createdAt, sprite.updatedAt) = (Timestamp.format(createdAt), Timestamp.format(updatedAt))
+        (sprite.bucketName, sprite.primaryRegion) = ("local-\(name)", "local")
+        sprite.url = "\(baseURL)/v1/sprites/\(name)/http"
+        sprite.urlSettings = URLSettings(auth: urlAuth)
+        sprite.labels = labels
+        sprite.lastRunningAt = lastRunningAt.map(Timestamp.format)
+        sprite.lastWarmingAt = lastWarmingAt.map(Timestamp.format)
+        sprite.lastStartedAt = sprite.lastRunningAt
+        sprite.lastActiveAt = sprite.lastRunningAt
+        (sprite.version, sprite.environmentVersion) = (Product.apiVersion, "local")
+        return sprite
     }
 }

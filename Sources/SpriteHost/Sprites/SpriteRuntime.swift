@@ -1,4 +1,5 @@
 import Foundation
+import SpriteWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -285,12 +286,11 @@ final class SpriteRuntime: @unchecked Sendable {
         return tasks.removeValue(forKey: name) != nil
     }
 
-    var taskList: [[String: Any]] {
+    var taskList: [TaskInfo] {
         lock.lock()
         defer { lock.unlock() }
         return tasks.sorted { $0.key < $1.key }.map {
-            ["name": $0.key, "started_at": Timestamp.format($0.value.started),
-             "expires_at": Timestamp.format($0.value.expires)]
+            TaskInfo(name: $0.key, startedAt: Timestamp.format($0.value.started), expiresAt: Timestamp.format($0.value.expires))
         }
     }
 

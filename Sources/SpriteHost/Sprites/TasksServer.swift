@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import SpriteWire
 
 /// The in-sprite management socket `/.sprite/api.sock` with the Tasks API (`sprites-api.md`
 /// §9.1): a live task keeps the sprite running. Served without authentication, as only
@@ -16,27 +17,27 @@ enum TasksServer {
         unlink(path)
         let router = Router(context: BasicRequestContext.self)
         let create: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
-            let body = try await bodyJSON(request)
-            guard let name = body["name"] as? String, !name.isEmpty, name.utf8.count <= 256 else {
+            let body = try await decodeBody(request, as: TaskRequest.self)
+            guard let name = body.name, !name.isEmpty, name.utf8.count <= 256 else {
                 throw HostError.badRequest("name is required (at most 256 bytes)")
             }
-            let expires = try duration(body["expire"], default: 3600)
+            let expires = try duration(body.expire, default: 3600)
             guard runtime.putTask(name, expires: expires, create: true) else {
                 throw HostError.conflict("task \(name) already exists, or the sprite has \(SpriteRuntime.taskLimit) tasks")
             }
-            return jsonResponse(runtime.taskList.first { $0["name"] as? String == name } ?? [:], status: .created)
+            return try jsonResponse(runtime.taskList.first { $0.name == name }, status: .created)
         }
         router.post("/v1/tasks", use: create)
         router.put("/v1/tasks/:name") { request, context -> Response in
             let name = try context.param("name")
             guard name.utf8.count <= 256 else { throw HostError.badRequest("name: at most 256 bytes") }
-            let body = try await bodyJSON(request)
-            guard runtime.putTask(name, expires: try duration(body["expire"], default: 3600), create: false) else {
+            let body = try await decodeBody(request, as: TaskRequest.self, empty: TaskRequest())
+            guard runtime.putTask(name, expires: try duration(body.expire, default: 3600), create: false) else {
                 throw HostError.conflict("the sprite has \(SpriteRuntime.taskLimit) tasks")
             }
-            return jsonResponse(runtime.taskList.first { $0["name"] as? String == name } ?? [:])
+            return try jsonResponse(runtime.taskList.first { $0.name == name })
         }
-        router.get("/v1/tasks") { _, _ -> Response in jsonResponse(["tasks": runtime.taskList]) }
+        router.get("/v1/tasks") { _, _ -> Response in try jsonResponse(TaskList(runtime.taskList)) }
         router.delete("/v1/tasks/:name") { _, context -> Response in
             guard runtime.deleteTask(try context.param("name")) else { throw HostError.notFound("task not found") }
             return Response(status: .noContent)
@@ -50,9 +51,9 @@ enum TasksServer {
     }
 
     /// A task's `expire`: a duration up to an hour (longer is capped, as on Sprites).
-    private static func duration(_ value: Any?, default fallback: TimeInterval) throws -> TimeInterval {
-        guard let value else { return fallback }
-        guard let text = value as? String, let seconds = DurationText.parse(text, max: 1e9) else {
+    private static func duration(_ text: String?, default fallback: TimeInterval) throws -> TimeInterval {
+        guard let text else { return fallback }
+        guard let seconds = DurationText.parse(text, max: 1e9) else {
             throw HostError.badRequest("expire must be a duration such as 10m or 1h")
         }
         return min(seconds, 3600)

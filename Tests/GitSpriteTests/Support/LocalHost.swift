@@ -87,7 +87,8 @@ final class LocalHost {
     /// Calls a test hook (`/_host/...`).
     @discardableResult
     func hook(_ method: String, _ path: String, json: Any? = nil) throws -> Data {
-        try client().call(method, path, json: json).body
+        try client().call(method, path, body: json.map { try JSONSerialization.data(withJSONObject: $0) },
+                          contentType: json == nil ? nil : "application/json").body
     }
 
     /// Configures faults (see FaultTable in SpriteHost).

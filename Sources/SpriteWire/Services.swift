@@ -1,0 +1,82 @@
+/// A service's definition (§7.1): the body of `PUT /services/{name}`.
+public struct ServiceDefinition: Codable, Sendable, Equatable {
+    public var cmd: String
+    public var args: [String]?
+    public var needs: [String]?
+    public var httpPort: Int?
+    public var env: [String: String]?
+    public var dir: String?
+
+    public init(cmd: String, args: [String]? = nil, needs: [String]? = nil, httpPort: Int? = nil,
+                env: [String: String]? = nil, dir: String? = nil) {
+        (self.cmd, self.args, self.needs, self.httpPort, self.env, self.dir) = (cmd, args, needs, httpPort, env, dir)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cmd, args, needs, env, dir
+        case httpPort = "http_port"
+    }
+}
+
+/// A service's state (§7.1).
+public struct ServiceState: Codable, Sendable, Equatable {
+    public var name: String?
+    public var status: String
+    public var pid: Int?
+    public var startedAt: String?
+    public var error: String?
+    public var restartCount: Int?
+
+    public init(name: String, status: String, pid: Int?, startedAt: String?, error: String?, restartCount: Int) {
+        (self.name, self.status, self.pid, self.startedAt, self.error, self.restartCount)
+            = (name, status, pid, startedAt, error, restartCount)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, status, pid, error
+        case startedAt = "started_at"
+        case restartCount = "restart_count"
+    }
+}
+
+/// A service with its state (`GET /services`).
+public struct Service: Codable, Sendable, Equatable {
+    public var name: String
+    public var cmd: String
+    public var args: [String]
+    public var needs: [String]?
+    public var httpPort: Int?
+    public var env: [String: String]?
+    public var dir: String?
+    public var state: ServiceState?
+
+    public init(name: String, definition d: ServiceDefinition, state: ServiceState?) {
+        (self.name, cmd, args, needs, httpPort, env, dir) = (name, d.cmd, d.args ?? [], d.needs ?? [], d.httpPort, d.env, d.dir)
+        self.state = state
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, cmd, args, needs, env, dir, state
+        case httpPort = "http_port"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(cmd, forKey: .cmd)
+        try c.encode(args, forKey: .args)
+        try c.encodeIfPresent(needs, forKey: .needs)
+        try c.encode(httpPort, forKey: .httpPort)  // int or null
+        try c.encodeIfPresent(env, forKey: .env)
+        try c.encodeIfPresent(dir, forKey: .dir)
+        try c.encodeIfPresent(state, forKey: .state)
+    }
+}
+
+/// `POST /services/signal`.
+public struct ServiceSignalRequest: Codable, Sendable {
+    public var name: String
+    public var signal: String
+
+    public init(name: String, signal: String) { (self.name, self.signal) = (name, signal) }
+}

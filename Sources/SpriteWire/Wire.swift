@@ -1,0 +1,30 @@
+import Foundation
+
+/// The one JSON dialect of the wire: snake_case keys as the types name them, sorted keys, and
+/// slashes left alone (paths and URLs read as they are).
+public enum Wire {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try JSONDecoder().decode(type, from: data)
+    }
+
+    /// What went wrong decoding, for a 400: the field and the problem.
+    public static func describe(_ error: Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return keys.isEmpty ? "the body" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(path(c)) has the wrong type"
+        case .keyNotFound(let key, let c): return "\(path(c)).\(key.stringValue) is missing".replacingOccurrences(of: "the body.", with: "")
+        case .dataCorrupted(let c): return "\(path(c)) is not valid: \(c.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

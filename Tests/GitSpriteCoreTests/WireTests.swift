@@ -1,0 +1,94 @@
+import Foundation
+import SpriteWire
+import Testing
+
+/// The wire types against the shapes sprites-api.md documents (the official SDKs' view), and
+/// through a round trip: what sprite-host writes is what the client reads.
+@Suite("wire model")
+struct WireTests {
+    static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
+        try Wire.decode(type, from: Data(json.utf8))
+    }
+
+    static func roundTrip<T: Codable & Equatable>(_ value: T) throws {
+        #expect(try Wire.decode(T.self, from: Wire.encode(value)) == value)
+    }
+
+    @Test func theDocumentedSpriteObjectDecodesAndUnknownStatusesSurvive() throws {
+        let sprite = try Self.decode(Sprite.self, """
+            {"id":"01234567-89ab-cdef-0123-456789abcdef","name":"my-sprite","organization":"my-org",
+             "url":"https://my-sprite-abc12.sprites.app","url_settings":{"auth":"sprite"},
+             "status":"cold","created_at":"2026-01-13T10:30:00Z","updated_at":"2026-01-13T10:30:00Z",
+             "config":{"ram_mb":8192,"cpus":8,"storage_gb":100},"some_future_field":1}
+            """)
+        #expect(sprite.name == "my-sprite" && sprite.status == .cold && sprite.config?.ramMB == 8192)
+        #expect(try Self.decode(Sprite.self, #"{"name":"x","status":"hibernated"}"#).status == .other("hibernated"))
+        try Self.roundTrip(sprite)
+    }
+
+    @Test func unknownTimesAreSentAsNullAndAListEndsWithANullToken() throws {
+        let text = String(decoding: try Wire.encode(Sprite(name: "x")), as: UTF8.self)
+        for key in ["last_running_at", "last_warming_at", "last_started_at", "last_active_at"] {
+            #expect(text.contains("\"\(key)\":null"), "\(text)")
+        }
+        let list = SpriteList(sprites: [], hasMore: false, nextContinuationToken: nil,
+                              org: OrganizationCounts(name: "o", running: 1, warm: 2, cold: 3, runningLimit: nil, warmLimit: nil))
+        let listed = String(decoding: try Wire.encode(list), as: UTF8.self)
+        #expect(listed.contains("\"next_continuation_token\":null") && listed.contains("\"running\":1"))
+    }
+
+    @Test func execMessagesReadAsTheSDKsSendThem() throws {
+        let info = try Self.decode(ExecSessionInfo.self, """
+            {"type":"session_info","session_id":"20","command":"bash","created":1785904678,"cols":0,"rows":0,"is_owner":true,"tty":true}
+            """)
+        #expect(info.sessionID == "20" && info.tty == true && info.isOwner == true)
+        // older servers: a numeric id
+        #expect(try Self.decode(ExecSessionInfo.self, #"{"type":"session_info","session_id":20}"#).sessionID == "20")
+        #expect(try Self.decode(ExecMessage.self, #"{"type":"exit","exit_code":0}"#).exitStatus == 0)
+        #expect(try Self.decode(ExecMessage.self, #"{"type":"exit","exit_code":99999999999}"#).exitStatus == 255)
+        #expect(try Self.decode(ExecMessage.self, #"{"type":"resize","cols":120,"rows":40}"#) == .resize(rows: 40, cols: 120))
+        #expect(try Self.decode(ExecMessage.self, #"{"type":"signal","signal":"TERM"}"#) == .signal("TERM"))
+        let quoted = String(decoding: try Wire.encode(ExecMessage.signal("A\"B")), as: UTF8.self)
+        #expect(try Self.decode(ExecMessage.self, quoted).signal == "A\"B")
+        try Self.roundTrip(info)
+    }
+
+    @Test func sessionsPoliciesServicesCheckpointsFilesAndErrors() throws {
+        let sessions = try Self.decode(ExecSessionList.self, """
+            {"count":1,"sessions":[{"id":"1847","command":"/usr/bin/sleep 654","workdir":"/home/sprite",
+              "created":"2026-08-05T10:00:00Z","last_activity":"2026-08-05T10:05:00Z",
+              "bytes_per_second":0,"is_active":false,"tty":false}]}
+            """)
+        #expect(sessions.sessions.first?.id == "1847")
+        let policy = try Self.decode(PolicyDocument.self, """
+            {"rules":[{"include":"defaults"},{"domain":"*.example.com","action":"allow"},{"domain":"blocked.com","action":"deny"}]}
+            """)
+        #expect(policy.rules.count == 3 && policy.rules[0].include == "defaults")
+        try Self.roundTrip(policy)
+        let service = Service(name: "web", definition: ServiceDefinition(cmd: "python3", args: ["-m", "http.server"]),
+                              state: ServiceState(name: "web", status: "running", pid: 7, startedAt: nil, error: nil,
+                                                  restartCount: 0))
+        #expect(String(decoding: try Wire.encode(service), as: UTF8.self).contains("\"http_port\":null"))
+        try Self.roundTrip(service)
+        try Self.roundTrip(Checkpoint(id: "v0", createTime: "2026-01-05T10:30:00Z", comment: "first"))
+        let entry = FileEntry(name: "src", path: "/home/sprite/proj/src", type: "directory", size: 4096, mode: "0755",
+                              modTime: "2026-01-05T10:30:00Z")
+        #expect(entry.isDir)
+        try Self.roundTrip(entry)
+        let limited = try Self.decode(ErrorBody.self, """
+            {"error":"sprite_creation_rate_limited","message":"Rate limit exceeded","limit":10,"window_seconds":60,"retry_after_seconds":30,"upgrade_available":true,"upgrade_url":"https://..."}
+            """)
+        #expect(limited.retryAfterSeconds == 30 && limited.windowSeconds == 60)
+        let fs = try Self.decode(ErrorBody.self, #"{"error":"no such file","code":"ENOENT","path":"/x"}"#)
+        #expect(fs.code == "ENOENT")
+    }
+
+    @Test func aBodyOfTheWrongShapeIsDescribedByItsField() {
+        do {
+            _ = try Self.decode(SpriteCreateRequest.self, #"{"name":"x","config":{"cpus":"eight"}}"#)
+            Issue.record("a string is not an integer")
+        } catch {
+            #expect(Wire.describe(error).hasPrefix("config.cpus"), "\(Wire.describe(error))")
+        }
+    }
+}
