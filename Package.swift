@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "GitSpriteCLI",
             dependencies: [
-                "GitSpriteCore",
+                "GitSpriteCore", "SpriteWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")]),
         .executableTarget(
             name: "sprite-host",
-            dependencies: ["SpriteHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire"]),
         .testTarget(

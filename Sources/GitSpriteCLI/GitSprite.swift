@@ -1,10 +1,11 @@
 import Foundation
 import ArgumentParser
 import GitSpriteCore
+import SpriteWire
 
 /// The root command: `git sprite <command>`.
 struct GitSprite: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = Product.version
 
     static let configuration = CommandConfiguration(
         commandName: "git sprite",

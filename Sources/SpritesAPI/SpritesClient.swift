@@ -1,4 +1,5 @@
 import Foundation
+import SpriteWire
 import SpriteHTTP
 
 /// The Sprites API over libcurl: JSON calls with bearer auth, bounded retries, and the
@@ -18,7 +19,7 @@ public final class SpritesClient: @unchecked Sendable {
     /// silence (sprites-api §11: 15 s and 45 s).
     public var keepalive: (ping: TimeInterval, dead: TimeInterval) = (15, 45)
 
-    public init(baseURL: String, token: String, userAgent: String = "git-sprite/0.1.0", trace: TraceSink? = nil) {
+    public init(baseURL: String, token: String, userAgent: String = "git-sprite/" + Product.version, trace: TraceSink? = nil) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base

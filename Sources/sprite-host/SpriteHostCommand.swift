@@ -4,13 +4,14 @@ import Foundation
 import Glibc
 #endif
 import SpriteHost
+import SpriteWire
 
 @main
 struct SpriteHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sprite-host",
         abstract: "A local server that speaks the Sprites API, for git sprite --local and tests.",
-        version: "0.1.0",
+        version: Product.version,
         subcommands: [Serve.self],
         defaultSubcommand: Serve.self
     )

@@ -78,4 +78,4 @@ public struct Connection {
 }
 
 /// The version every binary reports.
-public let gitSpriteVersion = "0.1.0"
+public let gitSpriteVersion = Product.version

@@ -34,8 +34,8 @@ public enum RemoteHelper {
         let name = a.prefix { $0 != "/" && $0 != ":" }
         var path = String(a.dropFirst(name.count))
         if path.hasPrefix(":") { path.removeFirst() }
-        if path.isEmpty { path = PlanBuilder.workspacePath }
-        if !path.hasPrefix("/") { path = "/home/sprite/" + path }
+        if path.isEmpty { path = SpritePaths.workspace }
+        if !path.hasPrefix("/") { path = SpritePaths.home + "/" + path }
         // a sprite name as the API allows it (1-63 of a-z, 0-9, '-'; no leading '-'): it becomes
         // part of a URL path, so nothing else may pass
         let valid = !name.isEmpty && name.count <= 63 && name.first != "-"
@@ -87,7 +87,7 @@ public enum RemoteHelper {
         let repo = try? RepositoryLocator.primary(context)
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
         let connection = try Connection(settings: settings, context: context)
-        var env: [String: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sprite"]
+        var env: [String: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home]
         if let proto = context.environment["GIT_PROTOCOL"] { env["GIT_PROTOCOL"] = proto }
         // a dropped tunnel must not leave git holding locks in the sprite for long
         let request = ExecRequest(command: [service, path], environment: env, directory: "/", stdin: true,

@@ -9,7 +9,7 @@ struct Agent {
     let settings: Settings
     let context: Context
 
-    static let directory = "/home/sprite/.git-sprite"
+    static let directory = SpritePaths.state
     static let socket = directory + "/tmux.sock"
     static let supervisor = directory + "/agent.sh"
     static let service = "agent"
@@ -19,7 +19,7 @@ struct Agent {
     static let supervisorScript = """
         #!/bin/sh
         # git-sprite agent supervisor, run by the sprite's "agent" service.
-        dir=/home/sprite/.git-sprite
+        dir=\(SpritePaths.state)
         sock="$dir/tmux.sock"
         session="$1"; shift
         rm -f "$dir/agent.failed"
@@ -30,7 +30,7 @@ struct Agent {
         # tmux runs a lone argument through a shell: a one-word command is exec'd as a word
         if [ $# -eq 1 ]; then set -- sh -c 'exec "$0"' "$1"; fi
         tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
-        cd /home/sprite/workspace 2>/dev/null || cd /home/sprite
+        cd \(SpritePaths.workspace) 2>/dev/null || cd \(SpritePaths.home)
         # remain-on-exit from the server's start, so an agent that dies at once leaves its screen
         printf 'set -g remain-on-exit on\nset -g history-limit 10000\n' > "$dir/tmux.conf"
         tmux -S "$sock" -f "$dir/tmux.conf" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
@@ -103,7 +103,7 @@ struct Agent {
         }
         try api.putService(sprite, name: Self.service, cmd: "/bin/sh",
                            args: [Self.supervisor, sprite] + words + (prompt.map { [$0] } ?? []),
-                           environment: env, directory: "/home/sprite")
+                           environment: env, directory: SpritePaths.home)
         // the agent must still be there a moment later; one that died at once is reported
         var alive = 0
         for _ in 0..<40 {

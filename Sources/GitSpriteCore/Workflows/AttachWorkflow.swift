@@ -26,8 +26,8 @@ public enum AttachWorkflow {
         let request = ExecRequest(command: ["tmux", "-S", Agent.socket, "attach", "-t", "=" + name],
                                   environment: ["TERM": context.environment["TERM"] ?? "xterm-256color",
                                                 "LANG": context.environment["LANG"] ?? "C.UTF-8",
-                                                "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sprite"],
-                                  directory: "/home/sprite", tty: true, rows: Int(rows), cols: Int(cols), stdin: true)
+                                                "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home],
+                                  directory: SpritePaths.home, tty: true, rows: Int(rows), cols: Int(cols), stdin: true)
         let stream: ExecStream
         do {
             stream = try connection.client.openExec(name, request)

@@ -9,7 +9,7 @@ public enum ExecWorkflow {
         let target = try SpriteTarget(context, sprite: argument)
         let (connection, name) = (target.connection, target.name)
         let stdinIsTerminal = isatty(STDIN_FILENO) == 1
-        let request = ExecRequest(command: command, directory: directory ?? PlanBuilder.workspacePath,
+        let request = ExecRequest(command: command, directory: directory ?? SpritePaths.workspace,
                                   stdin: !stdinIsTerminal)
         let out = FileHandle.standardOutput, err = FileHandle.standardError
         do {

@@ -17,7 +17,7 @@ public enum LinkWorkflow {
     public static func json(_ links: [Link]) -> JSON {
         .array(links.map {
             .object([("mount", .string($0.mount)), ("path", .string($0.path)), ("stored", .string($0.storedPath)),
-                     ("spritePath", .string(PlanBuilder.reposPath + "/" + $0.mount))])
+                     ("spritePath", .string(SpritePaths.repos + "/" + $0.mount))])
         })
     }
 }

@@ -53,7 +53,7 @@ struct Shipper {
     /// answered once in this run, commands double as the readiness check: while it cannot take
     /// them yet they are retried with short backoff (no fixed sleeps), for up to two minutes.
     @discardableResult
-    func remoteRun(_ argv: [String], in dir: String = "/home/sprite", what: String) throws -> String {
+    func remoteRun(_ argv: [String], in dir: String = SpritePaths.home, what: String) throws -> String {
         let deadline = Date().addingTimeInterval(Self.readyTimeout)
         var delay = 0.1
         var result: (status: Int32, stdout: Data, stderr: Data)?
@@ -150,7 +150,7 @@ struct Shipper {
     /// still be finishing in the sprite (a server keeps a disconnected command running for a
     /// while), and must not write into the next run's repository.
     func stagingPath(for path: String) -> String {
-        "/home/sprite/.git-sprite/staging/" + String(Digest.hex(Digest.sha256(Array(path.utf8))).prefix(16)) + "-" + runID
+        SpritePaths.staging + "/" + String(Digest.hex(Digest.sha256(Array(path.utf8))).prefix(16)) + "-" + runID
     }
 
     /// Removes what earlier runs staged for the same path (`$1` is this run's directory).
@@ -221,7 +221,7 @@ struct Shipper {
                 if settings.shallowClone { options += ["--depth", "1"] }
                 if let b = plan.branch { options += ["--branch", b] }
                 let r = try api.run(sprite, ["sh", "-c", Self.cloneScript, "sh", stage, url] + options,
-                                    directory: "/home/sprite")
+                                    directory: SpritePaths.home)
                 if r.status == 0 {
                     state = Self.parseProbe(String(decoding: r.stdout, as: UTF8.self))
                     (dir, staged) = (stage, true)
@@ -338,9 +338,9 @@ struct Shipper {
             if sm.initialized {
                 let localSub = localSuper + "/" + sm.path
                 let ready = try api.run(sprite, ["sh", "-c", Self.submoduleReadyScript, "sh", spriteSuper, sm.path, commit],
-                                        directory: "/home/sprite")
+                                        directory: SpritePaths.home)
                 if ready.status != 0 {
-                    let mirror = "/home/sprite/.git-sprite/modules/" + String(Digest.hex(Digest.sha256(Array(localSub.utf8))).prefix(16)) + ".git"
+                    let mirror = SpritePaths.modules + "/" + String(Digest.hex(Digest.sha256(Array(localSub.utf8))).prefix(16)) + ".git"
                     try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
                     let sub = LocalGit(directory: localSub, environment: gitEnvironment)
                     try sub.check(["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],
@@ -368,6 +368,6 @@ struct Shipper {
     private func checkOut(_ sm: SubmodulePlan, in spriteSuper: String, from mirror: String, at commit: String)
         throws -> (status: Int32, stdout: Data, stderr: Data) {
         try api.run(sprite, ["sh", "-c", Self.submoduleScript, "sh", spriteSuper, sm.name, sm.path, mirror, commit],
-                    directory: "/home/sprite")
+                    directory: SpritePaths.home)
     }
 }

@@ -42,7 +42,7 @@ public struct UpResult: Sendable {
     public var json: JSON {
         .object([
             ("sprite", .string(spriteName)), ("url", .string(url)), ("created", .bool(created)),
-            ("workspace", .string(PlanBuilder.workspacePath)),
+            ("workspace", .string(SpritePaths.workspace)),
             ("repos", .array(repos.map { r in
                 .object([("mount", .optional(r.mount)), ("spritePath", .string(r.spritePath)),
                          ("method", .string(r.method)), ("head", .string(r.head)),
@@ -311,7 +311,7 @@ public enum UpWorkflow {
             [ -z "$missing" ] && exit 0
             if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q $missing; else sudo -n apt-get install -y -q $missing; fi
             """
-        let r = try api.run(sprite, ["sh", "-c", script, "sh"] + packages, directory: "/home/sprite")
+        let r = try api.run(sprite, ["sh", "-c", script, "sh"] + packages, directory: SpritePaths.home)
         guard r.status == 0 else {
             throw SpriteError("installing packages in the sprite failed: \(lastLine(of: r.stderr) ?? "")",
                               hints: ["check sprite.image.packages: git sprite config"])

@@ -3,11 +3,6 @@ import SpriteGit
 
 /// Reads the primary repository, its linked repos and all submodules into a `WorkspacePlan`.
 public struct PlanBuilder {
-    /// Where the primary repository lives inside every sprite.
-    public static let workspacePath = "/home/sprite/workspace"
-    /// Parent of linked repositories inside every sprite.
-    public static let reposPath = "/home/sprite/repos"
-
     let context: Context
     let repository: Repository
     let settings: Settings
@@ -20,11 +15,11 @@ public struct PlanBuilder {
 
     public func build() throws -> WorkspacePlan {
         var warnings: [String] = []
-        let primary = try describe(repository, mount: nil, spritePath: Self.workspacePath, warnings: &warnings)
+        let primary = try describe(repository, mount: nil, spritePath: SpritePaths.workspace, warnings: &warnings)
         var linked: [RepoPlan] = []
         for link in try LinkStore(repository: repository).links() {
             let repo = try RepositoryLocator.linked(at: link.path, mount: link.mount, context)
-            linked.append(try describe(repo, mount: link.mount, spritePath: Self.reposPath + "/" + link.mount,
+            linked.append(try describe(repo, mount: link.mount, spritePath: SpritePaths.repos + "/" + link.mount,
                                        warnings: &warnings))
         }
         let (name, source) = try spriteName(primary)
