@@ -14,43 +14,6 @@ struct Agent {
     static let supervisor = directory + "/agent.sh"
     static let service = "agent"
 
-    /// The supervisor: starts the agent in tmux with its arguments as they are (no shell),
-    /// waits while the session lives, and records the last screen if the agent died at once.
-    static let supervisorScript = """
-        #!/bin/sh
-        # git-sprite agent supervisor, run by the sprite's "agent" service.
-        dir=\(SpritePaths.state)
-        sock="$dir/tmux.sock"
-        session="$1"; shift
-        rm -f "$dir/agent.failed"
-        if [ -e "$dir/agent.started" ] && [ "$1" = claude ]; then
-            set -- claude --continue
-        fi
-        touch "$dir/agent.started"
-        # tmux runs a lone argument through a shell: a one-word command is exec'd as a word
-        if [ $# -eq 1 ]; then set -- sh -c 'exec "$0"' "$1"; fi
-        tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
-        cd \(SpritePaths.workspace) 2>/dev/null || cd \(SpritePaths.home)
-        # remain-on-exit from the server's start, so an agent that dies at once leaves its screen
-        printf 'set -g remain-on-exit on\nset -g history-limit 10000\n' > "$dir/tmux.conf"
-        tmux -S "$sock" -f "$dir/tmux.conf" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
-        tmux -S "$sock" set-option -g remain-on-exit on >/dev/null
-        started=$(date +%s)
-        # stopping the service ends the agent too (tmux's server would outlive this script)
-        trap 'tmux -S "$sock" kill-session -t "=$session" 2>/dev/null; exit 143' TERM INT HUP
-        while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
-            if [ "$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}')" = 1 ]; then
-                tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last"
-                code=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead_status}')
-                tmux -S "$sock" kill-session -t "=$session"
-                if [ $(( $(date +%s) - started )) -lt 5 ]; then
-                    { echo "exit status ${code:-?}"; cat "$dir/agent.last"; } > "$dir/agent.failed"
-                fi
-                exit "${code:-1}"
-            fi
-            sleep 1
-        done
-        """
 
     /// Stops the agent: removes its service, so a wake does not start it again, and ends its
     /// tmux session, whose server (a daemon) would outlive the service's supervisor.
@@ -92,7 +55,7 @@ struct Agent {
                 }
             }
         }
-        try api.writeFile(sprite, path: Self.supervisor, data: Data(Self.supervisorScript.utf8), mode: "0755")
+        try api.writeFile(sprite, path: Self.supervisor, data: Data(InSpriteScript.agentSupervisor.text.utf8), mode: "0755")
         var env: [String: String] = [:]
         for name in settings.agentEnvironment {
             if let value = context.environment[name] {

@@ -77,3 +77,22 @@ struct LocalGit {
         return (commit, tree)
     }
 }
+
+/// Why the sprite refused a push, read from `git push --porcelain` (a stable format) rather
+/// than from git's English: `!` lines whose summary is `[rejected]` were refused here (the
+/// sprite has commits this side lacks: non-fast-forward, fetch first), `[remote rejected]`
+/// ones by the sprite (with `updateInstead`: its work tree has uncommitted changes).
+enum PushRefusal: Equatable {
+    case none
+    case rejected
+    case remoteRejected
+
+    init(porcelain: String) {
+        var found = PushRefusal.none
+        for line in porcelain.split(separator: "\n") where line.hasPrefix("!") {
+            let summary = line.split(separator: "\t").dropFirst(2).first ?? ""
+            if summary.hasPrefix("[remote rejected]") { found = .remoteRejected } else if found == .none { found = .rejected }
+        }
+        self = found
+    }
+}

@@ -90,57 +90,19 @@ struct Shipper {
         return String(decoding: r.stdout, as: UTF8.self)
     }
 
-    static let probeScript = """
-        p="$1"
-        [ -e "$p/.git" ] || { echo missing; exit 0; }
-        cd "$p" || exit 3
-        git rev-parse --git-dir >/dev/null 2>&1 || { echo "$p exists but is not a usable git repository" >&2; exit 3; }
-        # every run (re)asserts what the tunnel needs, so a run cut short in between converges
-        git config receive.denyCurrentBranch updateInstead
-        echo exists
-        git rev-parse -q --verify HEAD || echo none
-        git symbolic-ref -q --short HEAD || echo detached
-        shipped=$(git config --get gitsprite.snapshot || echo none)
-        echo "$shipped"
-        if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
-          t=$(mktemp) && { cp .git/index "$t" 2>/dev/null || :; }
-          # submodules keep their recorded commits (and a broken one cannot stop the look)
-          { echo .; git ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-3]\\t/:(exclude,literal)/p'; } \\
-            | GIT_INDEX_FILE="$t" git add -A --pathspec-from-file=- >/dev/null 2>&1 \\
-            && tree=$(GIT_INDEX_FILE="$t" git write-tree)
-          rm -f "$t"
-          [ -n "$tree" ] || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
-          # $2: the tree of the snapshot about to be shipped, $3: the commit about to be HEAD
-          if [ "$tree" = "$shipped" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$(git rev-parse -q --verify HEAD)" != "$3" ]; }; then
-            # exactly the uncommitted changes an earlier `up` brought (the user still has them):
-            # clear them so new commits can land; the new snapshot is applied afterwards
-            git reset -q --hard HEAD && git clean -fdq && git config --unset gitsprite.snapshot
-            echo clean
-          else
-            echo "$tree"
-          fi
-        else
-          echo clean
-        fi
-        """
-
     /// Looks at the sprite's copy. With `shipping`, uncommitted changes that are exactly the
     /// snapshot an earlier `up` applied are cleared when a different HEAD or snapshot is coming.
     func probe(_ path: String, shipping: (head: String, tree: String?)? = nil) throws -> Probe {
         let args = shipping.map { [$0.tree ?? "none", $0.head] } ?? ["keep", ""]
-        return Self.parseProbe(try remoteRun(["sh", "-c", Self.probeScript, "sh", path] + args, what: "looking at \(path)"))
+        return Self.parseProbe(try remoteRun(InSpriteScript.probe.argv([path] + args), what: "looking at \(path)"))
     }
 
+    /// Reads `InSpriteScript.probe`'s `key=value` lines.
     static func parseProbe(_ output: String) -> Probe {
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var p = Probe()
-        guard lines.first == "exists", lines.count >= 5 else { return p }
-        p.exists = true
-        p.head = lines[1] == "none" ? nil : lines[1]
-        p.branch = lines[2] == "detached" ? nil : lines[2]
-        p.shippedSnapshot = lines[3] == "none" ? nil : lines[3]
-        p.dirtyTree = lines[4] == "clean" ? nil : lines[4]
-        return p
+        let values = ScriptOutput(output)
+        guard values["state"] == "exists" else { return Probe() }
+        return Probe(exists: true, head: values["head"], branch: values["branch"], dirtyTree: values["dirty"],
+                     shippedSnapshot: values["snapshot"])
     }
 
     /// Where a repository's first ship is assembled before it moves into place, so a run cut
@@ -152,48 +114,6 @@ struct Shipper {
     func stagingPath(for path: String) -> String {
         SpritePaths.staging + "/" + String(Digest.hex(Digest.sha256(Array(path.utf8))).prefix(16)) + "-" + runID
     }
-
-    /// Removes what earlier runs staged for the same path (`$1` is this run's directory).
-    static let clearStaging = #"rm -rf "${1%-*}"-* && mkdir -p "${1%/*}""#
-
-    /// Clones into the staging directory, then reports what it holds (as the probe does).
-    /// Exit 1: the clone failed (the caller falls back to the tunnel).
-    static let cloneScript = """
-        \(clearStaging) || exit 3
-        stage="$1"; url="$2"; shift 2
-        git clone -q "$@" -- "$url" "$stage" || { rm -rf "$stage"; exit 1; }
-        set -- "$stage" keep ""
-        \(probeScript)
-        """
-
-    /// Creates an empty repository in the staging directory that the tunnel pushes into.
-    static let initScript = """
-        \(clearStaging) && git init -q -b "$2" "$1" && git -C "$1" config receive.denyCurrentBranch updateInstead
-        """
-
-    /// After the push: checks out what landed, applies the snapshot, and (for a first ship)
-    /// moves the finished repository into place as the very last step.
-    static let finishScript = """
-        dir="$1"; place="$2"; target="$3"; mode="$4"; snap="$5"; tree="$6"
-        cd "$dir" || exit 3
-        if [ -n "$target" ]; then
-          if [ "$mode" = detach ]; then git checkout -q --detach "$target" || exit 3
-          else git checkout -q "$target" || exit 3; fi
-        fi
-        if [ -n "$snap" ]; then
-          git read-tree -m -u HEAD "$snap" && git reset -q && git config gitsprite.snapshot "$tree" || exit 3
-        fi
-        if [ -n "$place" ]; then
-          cd / && mkdir -p "${place%/*}" || exit 3
-          if [ -e "$place/.git" ]; then
-            # an interrupted earlier run finished its own ship meanwhile: keep that one
-            rm -rf "$dir"
-            echo "$place appeared while this run was shipping (an interrupted run finished it); run git sprite up again to bring it up to date" >&2
-            exit 3
-          fi
-          mv -T "$dir" "$place" || { echo "$place exists in the sprite and is not a git repository" >&2; exit 3; }
-        fi
-        """
 
     /// Ships one repository in as few sequential round trips as it can: one look (skipped
     /// for a sprite created just now), one exec to clone or create the repository, one push
@@ -220,8 +140,7 @@ struct Shipper {
                 var options: [String] = []
                 if settings.shallowClone { options += ["--depth", "1"] }
                 if let b = plan.branch { options += ["--branch", b] }
-                let r = try api.run(sprite, ["sh", "-c", Self.cloneScript, "sh", stage, url] + options,
-                                    directory: SpritePaths.home)
+                let r = try api.run(sprite, InSpriteScript.clone.argv([stage, url] + options), directory: SpritePaths.home)
                 if r.status == 0 {
                     state = Self.parseProbe(String(decoding: r.stdout, as: UTF8.self))
                     (dir, staged) = (stage, true)
@@ -236,7 +155,7 @@ struct Shipper {
                 notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
             }
             if method == .tunnel {
-                try remoteRun(["sh", "-c", Self.initScript, "sh", stage, branch], what: "creating \(path)")
+                try remoteRun(InSpriteScript.initialise.argv([stage, branch]), what: "creating \(path)")
                 state = Probe(exists: true, branch: branch)
                 (dir, staged) = (stage, true)
             }
@@ -249,7 +168,7 @@ struct Shipper {
             refspecs.append(plan.detached ? "+\(head):refs/git-sprite/head" : "\(head):refs/heads/\(branch)")
             if !plan.detached && state.branch != branch && state.head != nil {
                 // a clone of the default branch, or a checkout the agent made
-                _ = try? api.run(sprite, ["git", "checkout", "-q", branch], directory: dir)
+                _ = try? api.run(sprite, ["git", "checkout", "-q", branch, "--"], directory: dir)
             }
         }
         var applySnapshot = false
@@ -267,20 +186,19 @@ struct Shipper {
         var headLanded = !moveHead
         if !refspecs.isEmpty {
             try policyApplied()
-            let r = try git.run(["push", "-q", "--atomic", remote(dir)] + refspecs)
+            let r = try git.run(["push", "-q", "--porcelain", "--atomic", remote(dir)] + refspecs)
+            let refusal = PushRefusal(porcelain: r.stdout)
             // a fresh staging repository cannot refuse for these reasons: any failure there is an error
             if r.status == 0 {
                 headLanded = true
-            } else if !staged && (r.stderr.contains("non-fast-forward") || r.stderr.contains("fetch first")
-                                  || r.stderr.contains("[rejected]")) {
+            } else if !staged && refusal == .rejected {
                 try git.check(["fetch", "-q", remote(path), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
                               what: "fetching the sprite's commits")
                 notes.append("\(label): the sprite's \(branch) has commits you do not have; they are now in "
                              + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then "
                              + "git sprite up")
                 applySnapshot = false
-            } else if !staged && (r.stderr.contains("updateInstead") || r.stderr.contains("Working directory has")
-                                  || r.stderr.contains("working tree")) {
+            } else if !staged && refusal == .remoteRejected {
                 notes.append("\(label): the sprite has uncommitted changes in \(path); your new commits "
                              + "were not applied there")
                 applySnapshot = false
@@ -293,8 +211,8 @@ struct Shipper {
         if checkout || (applySnapshot && headLanded) || staged {
             let target = checkout ? (plan.detached ? head : branch) : ""
             let snap = applySnapshot && headLanded ? snapshot : nil
-            try remoteRun(["sh", "-c", Self.finishScript, "sh", dir, staged ? path : "", target,
-                           plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""],
+            try remoteRun(InSpriteScript.finish.argv([dir, staged ? path : "", target, plan.detached ? "detach" : "branch",
+                                                      snap?.commit ?? "", snap?.tree ?? ""]),
                           what: snap != nil ? "applying uncommitted changes"
                               : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
         }
@@ -303,41 +221,13 @@ struct Shipper {
         return UpResult.Shipped(mount: plan.mount, spritePath: path, method: method.rawValue, head: head, notes: notes)
     }
 
-    /// Exit 0 when the submodule at `$2` (in the superproject `$1`) is checked out at `$3`:
-    /// its own repository, HEAD at that commit, and an index (a checkout cut short has none).
-    static let submoduleReadyScript = """
-        cd "$1" 2>/dev/null && [ -e "$2/.git" ] || exit 1
-        [ "$(git -C "$2" rev-parse -q --verify HEAD 2>/dev/null)" = "$3" ] || exit 1
-        [ -e "$(git -C "$2" rev-parse --path-format=absolute --git-path index 2>/dev/null)" ]
-        """
-
-    static let submoduleScript = """
-        cd "$1" || exit 3
-        name="$2"; sub="$3"; url="$4"; want="$5"
-        set -- "$PWD" "$sub" "$want"
-        ( \(submoduleReadyScript) ) && exit 0
-        if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
-          # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
-          rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
-        fi
-        git submodule init -q -- "$sub" >/dev/null 2>&1
-        # one cloned from its URL brings its own submodules along (git resolves their relative
-        # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
-        if [ -n "$url" ]; then
-          git config "submodule.$name.url" "$url"
-          git -c protocol.file.allow=always submodule update -q --init -- "$sub"
-        else
-          git submodule update -q --init --recursive -- "$sub"
-        fi
-        """
-
     func shipSubmodules(_ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
                         notes: inout [String]) throws {
         for sm in subs {
             guard let commit = sm.commit?.hex else { continue }
             if sm.initialized {
                 let localSub = localSuper + "/" + sm.path
-                let ready = try api.run(sprite, ["sh", "-c", Self.submoduleReadyScript, "sh", spriteSuper, sm.path, commit],
+                let ready = try api.run(sprite, InSpriteScript.submoduleReady.argv([spriteSuper, sm.path, commit]),
                                         directory: SpritePaths.home)
                 if ready.status != 0 {
                     let mirror = SpritePaths.modules + "/" + String(Digest.hex(Digest.sha256(Array(localSub.utf8))).prefix(16)) + ".git"
@@ -363,11 +253,11 @@ struct Shipper {
         }
     }
 
-    /// Runs `submoduleScript`: the submodule from `mirror` (tunnelled), or from its URL when
-    /// `mirror` is empty.
+    /// Runs `InSpriteScript.submodule`: the submodule from `mirror` (tunnelled), or from its URL
+    /// when `mirror` is empty.
     private func checkOut(_ sm: SubmodulePlan, in spriteSuper: String, from mirror: String, at commit: String)
         throws -> (status: Int32, stdout: Data, stderr: Data) {
-        try api.run(sprite, ["sh", "-c", Self.submoduleScript, "sh", spriteSuper, sm.name, sm.path, mirror, commit],
+        try api.run(sprite, InSpriteScript.submodule.argv([spriteSuper, sm.name, sm.path, mirror, commit]),
                     directory: SpritePaths.home)
     }
 }

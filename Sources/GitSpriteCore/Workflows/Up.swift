@@ -305,13 +305,7 @@ public enum UpWorkflow {
     }
 
     static func installPackages(_ api: SpritesClient, _ sprite: String, _ packages: [String]) throws {
-        let script = """
-            missing=""
-            for p in "$@"; do dpkg -s "${p%%=*}" >/dev/null 2>&1 || missing="$missing $p"; done
-            [ -z "$missing" ] && exit 0
-            if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q $missing; else sudo -n apt-get install -y -q $missing; fi
-            """
-        let r = try api.run(sprite, ["sh", "-c", script, "sh"] + packages, directory: SpritePaths.home)
+        let r = try api.run(sprite, InSpriteScript.installPackages.argv(packages), directory: SpritePaths.home)
         guard r.status == 0 else {
             throw SpriteError("installing packages in the sprite failed: \(lastLine(of: r.stderr) ?? "")",
                               hints: ["check sprite.image.packages: git sprite config"])

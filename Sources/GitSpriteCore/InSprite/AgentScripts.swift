@@ -1,0 +1,48 @@
+extension InSpriteScript {
+    /// The agent's supervisor, run by the sprite's `agent` service (written to
+    /// `Agent.supervisor`): starts the agent in a tmux session with its arguments as they are
+    /// (never through a shell), waits while the session lives, and ends it when stopped.
+    ///
+    /// - `$1` the tmux session (the sprite's name); `$2…` the agent's command and arguments
+    ///   (`claude` becomes `claude --continue` after the first start).
+    /// - Writes `agent.failed` (its exit status, then its last screen) in git-sprite's
+    ///   directory when the agent ends within five seconds of its start.
+    /// - Exit: the agent's status; 143 when stopped; 1 when tmux could not start it.
+    public static let agentSupervisor = InSpriteScript(name: "git-sprite-agent", text: """
+        #!/bin/sh
+        # git-sprite agent supervisor, run by the sprite's "agent" service.
+        dir=\(SpritePaths.state)
+        sock="$dir/tmux.sock"
+        session="$1"; shift
+        rm -f "$dir/agent.failed"
+        if [ -e "$dir/agent.started" ] && [ "$1" = claude ]; then
+            set -- claude --continue
+        fi
+        touch "$dir/agent.started"
+        # tmux runs a lone argument through a shell: a one-word command is exec'd as a word
+        # (the single quotes are the point: $0 expands in that shell, not here)
+        # shellcheck disable=SC2016
+        if [ $# -eq 1 ]; then set -- sh -c 'exec "$0"' "$1"; fi
+        tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
+        cd \(SpritePaths.workspace) 2>/dev/null || cd \(SpritePaths.home) || exit 1
+        # remain-on-exit from the server's start, so an agent that dies at once leaves its screen
+        printf 'set -g remain-on-exit on\nset -g history-limit 10000\n' > "$dir/tmux.conf"
+        tmux -S "$sock" -f "$dir/tmux.conf" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
+        tmux -S "$sock" set-option -g remain-on-exit on >/dev/null
+        started=$(date +%s)
+        # stopping the service ends the agent too (tmux's server would outlive this script)
+        trap 'tmux -S "$sock" kill-session -t "=$session" 2>/dev/null; exit 143' TERM INT HUP
+        while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
+            if [ "$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}')" = 1 ]; then
+                tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last"
+                code=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead_status}')
+                tmux -S "$sock" kill-session -t "=$session"
+                if [ $(( $(date +%s) - started )) -lt 5 ]; then
+                    { echo "exit status ${code:-?}"; cat "$dir/agent.last"; } > "$dir/agent.failed"
+                fi
+                exit "${code:-1}"
+            fi
+            sleep 1
+        done
+        """)
+}

@@ -1,0 +1,151 @@
+extension InSpriteScript {
+    /// Looks at a repository in the sprite and says what it holds.
+    ///
+    /// - `$1` the repository's path; `$2` the tree of the snapshot about to be shipped, `none`
+    ///   for no snapshot, or `keep` to change nothing; `$3` the commit about to become HEAD.
+    /// - Prints `state=missing`, or `state=exists` followed by `head=` (absent while unborn),
+    ///   `branch=` (absent when detached), `snapshot=` (the tree of the last snapshot git-sprite
+    ///   applied, absent if none) and `dirty=` (the tree of the work tree, absent when clean).
+    ///   Uncommitted changes that are exactly the snapshot an earlier `up` applied are cleared
+    ///   (`dirty=` then absent) when a different HEAD or snapshot is coming.
+    /// - Exit 0; 3 when the path exists but is not a usable repository, or its changes cannot
+    ///   be read (a message on stderr).
+    /// - Every run (re)sets `receive.denyCurrentBranch=updateInstead`, which the tunnel needs.
+    public static let probe = InSpriteScript(name: "git-sprite-probe", text: probeBody)
+
+    static let probeBody = #"""
+        p="$1"
+        [ -e "$p/.git" ] || { echo state=missing; exit 0; }
+        cd "$p" || exit 3
+        git rev-parse --git-dir >/dev/null 2>&1 || { echo "$p exists but is not a usable git repository" >&2; exit 3; }
+        git config receive.denyCurrentBranch updateInstead
+        echo state=exists
+        head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
+        branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
+        shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
+        if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
+          tree=""
+          t=$(mktemp) && { cp .git/index "$t" 2>/dev/null || :; }
+          # submodules keep their recorded commits (and a broken one cannot stop the look)
+          { echo .; git ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
+            | GIT_INDEX_FILE="$t" git add -A --pathspec-from-file=- >/dev/null 2>&1 \
+            && tree=$(GIT_INDEX_FILE="$t" git write-tree)
+          rm -f "$t"
+          [ -n "$tree" ] || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
+          if [ "$tree" = "$shipped" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; }; then
+            # exactly the uncommitted changes an earlier `up` brought (the user still has them):
+            # clear them so new commits can land; the new snapshot is applied afterwards
+            git reset -q --hard HEAD && git clean -fdq && git config --unset gitsprite.snapshot
+          else
+            echo "dirty=$tree"
+          fi
+        fi
+        """#
+
+    /// Removes what earlier runs staged for the same path (`$1` is this run's directory:
+    /// `<staging>/<path hash>-<run>`), and makes the staging directory.
+    static let clearStaging = #"rm -rf "${1%-*}"-* && mkdir -p "${1%/*}""#
+
+    /// Clones a repository into this run's staging directory, then reports as `probe` does.
+    ///
+    /// - `$1` the staging directory; `$2` the URL; `$3…` options for `git clone`.
+    /// - Exit 0 and the `probe` lines; 1 when the clone failed (the caller sends the branch
+    ///   through the tunnel instead); 3 on any other failure.
+    public static let clone = InSpriteScript(name: "git-sprite-clone", text: """
+        \(clearStaging) || exit 3
+        stage="$1"; url="$2"; shift 2
+        git clone -q "$@" -- "$url" "$stage" || { rm -rf "$stage"; exit 1; }
+        set -- "$stage" keep ""
+        \(probeBody)
+        """)
+
+    /// Creates an empty repository in this run's staging directory for the tunnel to push into.
+    ///
+    /// - `$1` the staging directory; `$2` the branch.  Exit 0, or non-zero with git's message.
+    public static let initialise = InSpriteScript(name: "git-sprite-init", text: """
+        \(clearStaging) && git init -q -b "$2" -- "$1" && git -C "$1" config receive.denyCurrentBranch updateInstead
+        """)
+
+    /// After the push: checks out what landed, applies the snapshot, and (for a first ship)
+    /// moves the finished repository into place as the very last step.
+    ///
+    /// - `$1` the repository; `$2` where to move it (empty: it is in place); `$3` what to check
+    ///   out (empty: nothing); `$4` `detach` or `branch`; `$5` the snapshot commit to apply
+    ///   (empty: none) and `$6` its tree.
+    /// - Exit 0; 3 on failure, with a message on stderr.
+    public static let finish = InSpriteScript(name: "git-sprite-finish", text: #"""
+        dir="$1"; place="$2"; target="$3"; mode="$4"; snap="$5"; tree="$6"
+        cd "$dir" || exit 3
+        if [ -n "$target" ]; then
+          # `--` after the branch: a file of the same name is never what is meant
+          if [ "$mode" = detach ]; then git checkout -q --detach "$target" -- || exit 3
+          else git checkout -q "$target" -- || exit 3; fi
+        fi
+        if [ -n "$snap" ]; then
+          git read-tree -m -u HEAD "$snap" && git reset -q && git config gitsprite.snapshot "$tree" || exit 3
+        fi
+        if [ -n "$place" ]; then
+          cd / && mkdir -p "${place%/*}" || exit 3
+          if [ -e "$place/.git" ]; then
+            # an interrupted earlier run finished its own ship meanwhile: keep that one
+            rm -rf "$dir"
+            echo "$place appeared while this run was shipping (an interrupted run finished it); run git sprite up again to bring it up to date" >&2
+            exit 3
+          fi
+          mv -T "$dir" "$place" || { echo "$place exists in the sprite and is not a git repository" >&2; exit 3; }
+        fi
+        """#)
+
+    /// Whether a submodule is checked out at a commit.
+    ///
+    /// - `$1` the superproject; `$2` the submodule's path; `$3` the commit.
+    /// - Exit 0 when the submodule is its own repository, at that commit, with an index (a
+    ///   checkout cut short has none); 1 otherwise.
+    public static let submoduleReady = InSpriteScript(name: "git-sprite-submodule-ready", text: submoduleReadyBody)
+
+    static let submoduleReadyBody = #"""
+        cd "$1" 2>/dev/null && [ -e "$2/.git" ] || exit 1
+        [ "$(git -C "$2" rev-parse -q --verify HEAD 2>/dev/null)" = "$3" ] || exit 1
+        [ -e "$(git -C "$2" rev-parse --path-format=absolute --git-path index 2>/dev/null)" ]
+        """#
+
+    /// Checks a submodule out at a commit, from its URL or from a mirror the tunnel filled.
+    ///
+    /// - `$1` the superproject; `$2` the submodule's name; `$3` its path; `$4` the mirror
+    ///   (empty: clone from the URL the superproject records, bringing its own submodules);
+    ///   `$5` the commit.
+    /// - Exit 0 when it is checked out; non-zero with git's message otherwise. A clone or
+    ///   checkout cut short earlier is started over.
+    public static let submodule = InSpriteScript(name: "git-sprite-submodule", text: """
+        cd "$1" || exit 3
+        name="$2"; sub="$3"; url="$4"; want="$5"
+        set -- "$PWD" "$sub" "$want"
+        ( \(submoduleReadyBody) ) && exit 0
+        if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+          # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
+          rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
+        fi
+        git submodule init -q -- "$sub" >/dev/null 2>&1
+        # one cloned from its URL brings its own submodules along (git resolves their relative
+        # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
+        if [ -n "$url" ]; then
+          git config "submodule.$name.url" "$url"
+          git -c protocol.file.allow=always submodule update -q --init -- "$sub"
+        else
+          git submodule update -q --init --recursive -- "$sub"
+        fi
+        """)
+
+    /// Installs the Debian packages that are missing.
+    ///
+    /// - `$1…` package names (`name` or `name=version`).
+    /// - Exit 0 when all are installed (nothing is done when none is missing); apt's status otherwise.
+    public static let installPackages = InSpriteScript(name: "git-sprite-packages", text: #"""
+        missing=""
+        for p in "$@"; do dpkg -s "${p%%=*}" >/dev/null 2>&1 || missing="$missing $p"; done
+        [ -z "$missing" ] && exit 0
+        # word splitting of $missing is wanted: one argument per package
+        # shellcheck disable=SC2086
+        if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q $missing; else sudo -n apt-get install -y -q $missing; fi
+        """#)
+}

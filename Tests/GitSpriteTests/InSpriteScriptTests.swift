@@ -1,0 +1,101 @@
+import Foundation
+import GitSpriteCore
+import Testing
+
+/// The scripts git-sprite runs in a sprite (Sources/GitSpriteCore/InSprite), checked by
+/// `sh -n` and `shellcheck`, and run with `sh` on temporary repositories against their
+/// contracts: arguments, `key=value` output, exit codes.
+@Suite("in-sprite scripts")
+struct InSpriteScriptTests {
+    /// Runs a script as the sprite would: `sh -c TEXT NAME ARG…`.
+    static func run(_ script: InSpriteScript, _ args: [String], in s: Sandbox) throws -> RunResult {
+        let argv = script.argv(args)
+        return try s.run(argv[0], Array(argv.dropFirst()), in: s.root)
+    }
+
+    @Test(arguments: InSpriteScript.all.map(\.name))
+    func everyScriptPassesShNAndShellcheck(name: String) throws {
+        let s = try Sandbox()
+        let script = try #require(InSpriteScript.all.first { $0.name == name })
+        try s.write("script.sh", script.text)
+        let syntax = try s.run("sh", ["-n", s.path("script.sh")])
+        #expect(syntax.status == 0, "\(syntax.stderr)")
+        let lint = try s.run("shellcheck", ["--shell=sh", "--severity=style", s.path("script.sh")])
+        #expect(lint.status == 0, "\(lint.stdout)\(lint.stderr)")
+    }
+
+    @Test func probeReportsByKey() throws {
+        let s = try Sandbox()
+        let missing = try Self.run(.probe, [s.path("nothing"), "keep", ""], in: s)
+        #expect(missing.status == 0 && ScriptOutput(missing.stdout)["state"] == "missing")
+        let repo = try s.makeRepo("repo")
+        let head = try s.git("rev-parse", "HEAD", in: repo)
+        let clean = ScriptOutput(try Self.run(.probe, [repo, "keep", ""], in: s).stdout)
+        #expect(clean.values == ["state": "exists", "head": head, "branch": "main"])
+        #expect(try s.git("config", "receive.denyCurrentBranch", in: repo) == "updateInstead")
+        // uncommitted work: its tree, without touching the index
+        try s.write("new.txt", "new\n", in: repo)
+        let dirty = ScriptOutput(try Self.run(.probe, [repo, "keep", ""], in: s).stdout)
+        #expect(dirty["dirty"]?.count == 40)
+        #expect(try s.git("status", "--porcelain", in: repo) == "?? new.txt")
+        // detached, and a snapshot an earlier run applied: cleared when something else is coming
+        try s.git("checkout", "-q", "--detach", in: repo)
+        try s.git("config", "gitsprite.snapshot", dirty["dirty"] ?? "", in: repo)
+        let cleared = ScriptOutput(try Self.run(.probe, [repo, "none", head], in: s).stdout)
+        #expect(cleared["branch"] == nil && cleared["dirty"] == nil && cleared["head"] == head)
+        #expect(!FileManager.default.fileExists(atPath: repo + "/new.txt"))
+        // not a repository
+        try FileManager.default.createDirectory(atPath: s.path("junk/.git"), withIntermediateDirectories: true)
+        let junk = try Self.run(.probe, [s.path("junk"), "keep", ""], in: s)
+        #expect(junk.status == 3 && junk.stderr.contains("is not a usable git repository"))
+    }
+
+    @Test func cloneStagesAndSaysWhenItCannot() throws {
+        let s = try Sandbox()
+        let remote = try s.makeRemote("app")
+        let stage = s.path("staging/abc-run1")
+        try FileManager.default.createDirectory(atPath: s.path("staging/abc-run0"), withIntermediateDirectories: true)
+        let r = try Self.run(.clone, [stage, remote, "--branch", "main"], in: s)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(ScriptOutput(r.stdout)["state"] == "exists" && ScriptOutput(r.stdout)["branch"] == "main")
+        #expect(!FileManager.default.fileExists(atPath: s.path("staging/abc-run0")))  // an earlier run's, cleared
+        let failed = try Self.run(.clone, [s.path("staging/def-run1"), s.path("nowhere.git")], in: s)
+        #expect(failed.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: s.path("staging/def-run1")))
+        let made = try Self.run(.initialise, [s.path("staging/ghi-run1"), "feature/x"], in: s)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try s.git("symbolic-ref", "--short", "HEAD", in: s.path("staging/ghi-run1")) == "feature/x")
+    }
+
+    /// A name that is a path as well as (or rather than) a branch is only ever a branch: `git
+    /// checkout docs` without `--` would restore the file docs and throw the agent's edit away.
+    @Test func finishTakesTheTargetAsABranchNeverAsAPath() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("repo")
+        try s.commit("docs", "the docs file\n", message: "a file named docs", in: repo)
+        try s.write("docs", "AGENT-WORK\n", in: repo)
+        let noBranch = try Self.run(.finish, [repo, "", "docs", "branch", "", ""], in: s)
+        #expect(noBranch.status == 3)
+        #expect(try String(contentsOfFile: repo + "/docs", encoding: .utf8) == "AGENT-WORK\n")
+        try s.git("branch", "docs", in: repo)
+        let r = try Self.run(.finish, [repo, "", "docs", "branch", "", ""], in: s)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try s.git("symbolic-ref", "--short", "HEAD", in: repo) == "docs")
+        #expect(try String(contentsOfFile: repo + "/docs", encoding: .utf8) == "AGENT-WORK\n")
+        // moving a finished repository into place, and refusing a place that is taken
+        let moved = try Self.run(.finish, [repo, s.path("place/repo"), "", "branch", "", ""], in: s)
+        #expect(moved.status == 0 && FileManager.default.fileExists(atPath: s.path("place/repo/.git")))
+        let other = try s.makeRepo("other")
+        let taken = try Self.run(.finish, [other, s.path("place/repo"), "", "branch", "", ""], in: s)
+        #expect(taken.status == 3 && taken.stderr.contains("appeared while this run was shipping"))
+    }
+
+    @Test func submoduleReadyTellsACompleteCheckoutFromAnyOther() throws {
+        let s = try Sandbox()
+        let app = try s.makeAppWithNestedSubmodules()
+        let pinned = try s.git("rev-parse", "HEAD:libs/lib", in: app)
+        #expect(try Self.run(.submoduleReady, [app, "libs/lib", pinned], in: s).status == 0)
+        #expect(try Self.run(.submoduleReady, [app, "libs/lib", String(repeating: "0", count: 40)], in: s).status == 1)
+        #expect(try Self.run(.submoduleReady, [app, "libs/none", pinned], in: s).status == 1)
+    }
+}
