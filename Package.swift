@@ -53,7 +53,8 @@ let package = Package(
             name: "sprite-host",
             dependencies: ["SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "GitSpriteCoreTests", dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire"]),
+        .testTarget(name: "GitSpriteCoreTests",
+                    dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire", "SpritesAPI"]),
         .testTarget(
             name: "GitSpriteTests",
             dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host",

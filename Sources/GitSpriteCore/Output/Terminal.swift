@@ -1,6 +1,35 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Where a stream's bytes go: the process's own stdout or stderr, or a test's buffer.
+public struct OutputSink: Sendable {
+    public let write: @Sendable (Data) -> Void
+    public let flush: @Sendable () -> Void
+
+    public init(write: @escaping @Sendable (Data) -> Void, flush: @escaping @Sendable () -> Void = {}) {
+        self.write = write
+        self.flush = flush
+    }
+
+    /// One of the process's C streams (`stdout`, `stderr`): text and data share its buffer,
+    /// so they stay in order.
+    static func file(_ stream: UnsafeMutablePointer<FILE>?) -> OutputSink {
+        let handle = UnsafeSendable(stream)
+        return OutputSink(write: { data in
+            data.withUnsafeBytes { raw in
+                if let base = raw.baseAddress { _ = fwrite(base, 1, raw.count, handle.value) }
+            }
+        }, flush: { fflush(handle.value) })
+    }
+}
+
+/// A C pointer handed to a `@Sendable` closure (the C streams are thread-safe).
+private struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
 
 /// The process's standard streams and what they are connected to. stdout carries data only;
 /// progress, warnings and errors go to stderr (STYLE.md habit 5).
@@ -9,10 +38,22 @@ public final class Terminal: @unchecked Sendable {
     public let stderrIsTTY: Bool
     /// Whether stderr may carry ANSI colour (honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE, TERM=dumb).
     public let colorOnStderr: Bool
+    private let stdoutSink: OutputSink
+    private let stderrSink: OutputSink
 
-    public init(environment env: [String: String]) {
-        stdoutIsTTY = isatty(STDOUT_FILENO) == 1
-        stderrIsTTY = isatty(STDERR_FILENO) == 1
+    /// The process's own streams.
+    public convenience init(environment env: [String: String]) {
+        self.init(environment: env, stdout: .file(stdout), stderr: .file(stderr),
+                  stdoutIsTTY: isatty(STDOUT_FILENO) == 1, stderrIsTTY: isatty(STDERR_FILENO) == 1)
+    }
+
+    /// Streams of a caller's choosing (tests: buffers that are not terminals).
+    public init(environment env: [String: String], stdout: OutputSink, stderr: OutputSink,
+                stdoutIsTTY: Bool = false, stderrIsTTY: Bool = false) {
+        stdoutSink = stdout
+        stderrSink = stderr
+        self.stdoutIsTTY = stdoutIsTTY
+        self.stderrIsTTY = stderrIsTTY
         colorOnStderr = Terminal.colorAllowed(env, tty: stderrIsTTY)
     }
 
@@ -25,23 +66,35 @@ public final class Terminal: @unchecked Sendable {
 
     /// Writes data to stdout.
     public func out(_ text: String) {
-        fputs(text, stdout)
+        stdoutSink.write(Data(text.utf8))
+    }
+
+    /// Writes bytes to stdout as they come (a remote command's output: not held in a buffer).
+    public func out(_ data: Data) {
+        stdoutSink.write(data)
+        stdoutSink.flush()
+    }
+
+    /// Writes bytes to stderr as they come (a remote command's errors).
+    public func err(_ data: Data) {
+        stderrSink.write(data)
+        stderrSink.flush()
     }
 
     /// Writes a line of non-data text to stderr.
     public func note(_ text: String) {
-        fputs(text + "\n", stderr)
+        stderrSink.write(Data((text + "\n").utf8))
     }
 
     /// Replaces the current stderr line (progress on a terminal); an empty text clears it.
     public func redraw(_ text: String) {
-        fputs("\r\u{1b}[2K" + text, stderr)
-        fflush(stderr)
+        stderrSink.write(Data(("\r\u{1b}[2K" + text).utf8))
+        stderrSink.flush()
     }
 
     /// `warning: …` on stderr.
     public func warn(_ text: String) {
-        fputs(paint("warning:", "33") + " " + text + "\n", stderr)
+        note(paint("warning:", "33") + " " + text)
     }
 
     /// The one rendering of errors: `error: message`, then `hint:` lines, then detail with -v.
@@ -49,7 +102,7 @@ public final class Terminal: @unchecked Sendable {
         var text = paint("error:", "31") + " " + error.message + "\n"
         for hint in error.hints { text += paint("hint:", "2") + " " + hint + "\n" }
         if verbose, let detail = error.detail { text += "detail: " + detail + "\n" }
-        fputs(text, stderr)
+        stderrSink.write(Data(text.utf8))
     }
 
     private func paint(_ text: String, _ code: String) -> String {
@@ -58,7 +111,7 @@ public final class Terminal: @unchecked Sendable {
 
     /// Flushes both streams; call before exiting.
     public func flush() {
-        fflush(stdout)
-        fflush(stderr)
+        stdoutSink.flush()
+        stderrSink.flush()
     }
 }

@@ -4,10 +4,37 @@ import SpriteHTTP
 
 /// Builds the API client from the settings and turns API failures into advice.
 public struct Connection {
-    public let client: SpritesClient
+    /// The API as the use cases see it (`SpritesClient`, or a test's in-memory one).
+    public let client: any SpritesService
+    /// The real client, for what only it can do (exec streams: attach, the remote helper).
+    public let streaming: SpritesClient?
     public let apiURL: String
     /// Handed to `git-remote-sprite` through its environment, never its arguments.
     let token: String
+    /// The git URL of a repository in a sprite: `sprite::<sprite><path>` (pushed and fetched
+    /// through `git-remote-sprite`), or what a test's in-memory API serves instead.
+    public let gitURL: @Sendable (_ sprite: String, _ path: String) -> String
+
+    /// A connection to any implementation of the API (tests).
+    public init(service: any SpritesService, apiURL: String, token: String,
+                gitURL: @escaping @Sendable (String, String) -> String) {
+        client = service
+        streaming = service as? SpritesClient
+        self.apiURL = apiURL
+        self.token = token
+        self.gitURL = gitURL
+    }
+
+    /// The real client, or an error for a connection that has none.
+    func liveClient() throws -> SpritesClient {
+        guard let streaming else { throw SpriteError("this command needs a live connection to the Sprites API") }
+        return streaming
+    }
+
+    /// Connects as the settings say (through `context.connect`, which tests replace).
+    public static func make(settings: Settings, context: Context) throws -> Connection {
+        try context.connect(settings, context)
+    }
 
     /// Resolves the token and API URL; a missing token is exit 4 with the ways to provide one.
     public init(settings: Settings, context: Context) throws {
@@ -35,7 +62,10 @@ public struct Connection {
         if context.verbose {
             trace = { @Sendable line in terminal.note("trace: " + line) }
         }
-        client = SpritesClient(baseURL: apiURL, token: token, userAgent: "git-sprite/\(gitSpriteVersion)", trace: trace)
+        let live = SpritesClient(baseURL: apiURL, token: token, userAgent: "git-sprite/\(gitSpriteVersion)", trace: trace)
+        client = live
+        streaming = live
+        gitURL = { sprite, path in "sprite::\(sprite)\(path)" }
     }
 
     /// The one mapping of API failures to what the user sees.
@@ -68,7 +98,7 @@ public struct Connection {
     }
 
     /// Runs `body`, translating API failures.
-    public func perform<T>(_ body: (SpritesClient) throws -> T) throws -> T {
+    public func perform<T>(_ body: (any SpritesService) throws -> T) throws -> T {
         do {
             return try body(client)
         } catch {

@@ -86,7 +86,7 @@ public enum RemoteHelper {
     static func pipe(_ context: Context, sprite: String, service: String, path: String) throws -> Int32 {
         let repo = try? RepositoryLocator.primary(context)
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
-        let connection = try Connection(settings: settings, context: context)
+        let connection = try Connection.make(settings: settings, context: context)
         var env: [String: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home]
         if let proto = context.environment["GIT_PROTOCOL"] { env["GIT_PROTOCOL"] = proto }
         // a dropped tunnel must not leave git holding locks in the sprite for long
@@ -94,7 +94,7 @@ public enum RemoteHelper {
                                   maxRunAfterDisconnect: "2s")
         let stream: ExecStream
         do {
-            stream = try connection.client.openExec(sprite, request)
+            stream = try connection.liveClient().openExec(sprite, request)
         } catch {
             throw connection.translate(error)
         }

@@ -1,20 +1,30 @@
 import Foundation
 
-/// Everything a use case needs from the outside world, built once by a command's `run()`.
+/// Everything a use case needs from the outside world, built once by a command's `run()`:
+/// the environment and working directory, the standard streams (`terminal`), the Sprites API
+/// (`connect`) and the clock. Tests build one with their own streams, an in-memory API and a
+/// clock that does not wait, and run a use case in-process.
 public struct Context {
     public var environment: [String: String]
     public var currentDirectory: String
     public let terminal: Terminal
     public var verbose: Bool
     public var quiet: Bool
+    /// Opens the Sprites API the settings name (the real one: `Connection.init(settings:context:)`).
+    public var connect: (Settings, Context) throws -> Connection
+    public var clock: Clock
 
     public init(environment: [String: String], currentDirectory: String, terminal: Terminal,
-                verbose: Bool = false, quiet: Bool = false) {
+                verbose: Bool = false, quiet: Bool = false,
+                connect: @escaping (Settings, Context) throws -> Connection = { try Connection(settings: $0, context: $1) },
+                clock: Clock = .system) {
         self.environment = environment
         self.currentDirectory = currentDirectory
         self.terminal = terminal
         self.verbose = verbose
         self.quiet = quiet
+        self.connect = connect
+        self.clock = clock
     }
 
     /// The real process environment.
@@ -23,4 +33,17 @@ public struct Context {
         return Context(environment: env, currentDirectory: FileManager.default.currentDirectoryPath,
                        terminal: Terminal(environment: env), verbose: verbose, quiet: quiet)
     }
+}
+
+/// Time as the use cases see it: the real clock, or a test's that does not wait.
+public struct Clock: Sendable {
+    public var now: @Sendable () -> Date
+    public var sleep: @Sendable (TimeInterval) -> Void
+
+    public init(now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (TimeInterval) -> Void) {
+        self.now = now
+        self.sleep = sleep
+    }
+
+    public static let system = Clock(now: { Date() }, sleep: { Thread.sleep(forTimeInterval: $0) })
 }

@@ -4,7 +4,7 @@ import SpritesAPI
 /// The agent (DESIGN.md §6): a sprite service runs a supervisor script that owns a tmux
 /// session named after the sprite; the service brings it back after a crash or a cold wake.
 struct Agent {
-    let api: SpritesClient
+    let api: any SpritesService
     let sprite: String
     let settings: Settings
     let context: Context
@@ -17,7 +17,7 @@ struct Agent {
 
     /// Stops the agent: removes its service, so a wake does not start it again, and ends its
     /// tmux session, whose server (a daemon) would outlive the service's supervisor.
-    static func stop(_ api: SpritesClient, sprite: String) throws {
+    static func stop(_ api: any SpritesService, sprite: String) throws {
         try api.deleteService(sprite, name: service)
         _ = try? api.run(sprite, ["tmux", "-S", socket, "kill-session", "-t", "=" + sprite])
     }
@@ -83,7 +83,7 @@ struct Agent {
             }
             alive = hasSession ? alive + 1 : 0
             if alive >= 3 { return "running in tmux session \(sprite)" }
-            Thread.sleep(forTimeInterval: 0.25)
+            context.clock.sleep(0.25)
         }
         throw SpriteError("the agent did not start in the sprite", hints: ["see the service log: git sprite exec -- "
             + "cat /.sprite/logs/services/agent.log"])

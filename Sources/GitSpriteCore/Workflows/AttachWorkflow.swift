@@ -30,7 +30,7 @@ public enum AttachWorkflow {
                                   directory: SpritePaths.home, tty: true, rows: Int(rows), cols: Int(cols), stdin: true)
         let stream: ExecStream
         do {
-            stream = try connection.client.openExec(name, request)
+            stream = try connection.liveClient().openExec(name, request)
         } catch APIError.http(let f) where f.status == 404 {
             throw target.missing
         } catch {

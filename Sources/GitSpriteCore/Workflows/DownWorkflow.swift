@@ -12,12 +12,19 @@ public enum DownWorkflow {
         let destroying = destroy || settings.autoDestroy
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(name) else { throw target.missing }
-            // first, so the agent adds nothing between the look and the end
+            let builder = repo.map { PlanBuilder(context: context, repository: $0, settings: settings) }
+            let ours = builder.map { SpriteLabels.belongs(sprite.labels, to: $0.repositoryID()) } ?? false
+            // whose sprite it is is known before anything of it is touched
+            if destroying && !ours && !force {
+                throw SpriteError("not destroying \(name): it holds work that is not on your machine",
+                                  hints: ["\(name) was not made by this repository, so its commits cannot be fetched from here",
+                                          "or destroy it anyway: git sprite down --destroy --force"])
+            }
+            // then the agent stops, so it adds nothing between the look and the end
             try Agent.stop(api, sprite: name)
             var notes: [String] = []
             var atRisk: [String] = []
-            let builder = repo.map { PlanBuilder(context: context, repository: $0, settings: settings) }
-            if let builder, SpriteLabels.belongs(sprite.labels, to: builder.repositoryID()) {
+            if let builder, ours {
                 do {
                     let plan = try builder.build()
                     let shipper = Shipper(context: context, connection: target.connection, sprite: name,

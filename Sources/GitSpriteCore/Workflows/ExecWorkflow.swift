@@ -11,10 +11,10 @@ public enum ExecWorkflow {
         let stdinIsTerminal = isatty(STDIN_FILENO) == 1
         let request = ExecRequest(command: command, directory: directory ?? SpritePaths.workspace,
                                   stdin: !stdinIsTerminal)
-        let out = FileHandle.standardOutput, err = FileHandle.standardError
+        let terminal = context.terminal
         do {
             return try connection.client.exec(name, request, input: stdinIsTerminal ? nil : FileHandle.standardInput,
-                                              stdout: { out.write($0) }, stderr: { err.write($0) })
+                                              inputData: nil, stdout: { terminal.out($0) }, stderr: { terminal.err($0) })
         } catch APIError.http(let f) where f.status == 404 {
             throw target.missing
         } catch APIError.http(let f) where f.status == 400 && f.message.contains("working directory") {

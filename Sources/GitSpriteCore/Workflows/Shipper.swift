@@ -18,7 +18,7 @@ struct Shipper {
     let settings: Settings
     let noChanges: Bool
 
-    var api: SpritesClient { connection.client }
+    var api: any SpritesService { connection.client }
 
     /// What the sprite already has at a path.
     struct Probe {
@@ -44,7 +44,7 @@ struct Shipper {
         return env
     }
 
-    func remote(_ path: String) -> String { "sprite::\(sprite)\(path)" }
+    func remote(_ path: String) -> String { connection.gitURL(sprite, path) }
 
     /// How long a sprite may take to answer its first command (a cold wake, a new VM).
     static let readyTimeout: TimeInterval = 120
@@ -54,7 +54,8 @@ struct Shipper {
     /// them yet they are retried with short backoff (no fixed sleeps), for up to two minutes.
     @discardableResult
     func remoteRun(_ argv: [String], in dir: String = SpritePaths.home, what: String) throws -> String {
-        let deadline = Date().addingTimeInterval(Self.readyTimeout)
+        let clock = context.clock
+        let deadline = clock.now().addingTimeInterval(Self.readyTimeout)
         var delay = 0.1
         var result: (status: Int32, stdout: Data, stderr: Data)?
         while result == nil {
@@ -71,13 +72,13 @@ struct Shipper {
                 }
                 // only until the sprite first answers: later failures are real and fail fast
                 guard retriable, !readiness.current else { throw e }
-                guard Date().addingTimeInterval(delay) < deadline else {
+                guard clock.now().addingTimeInterval(delay) < deadline else {
                     throw SpriteError("Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
                                       hints: ["check the sprite: git sprite status",
                                               "run git sprite up again; it resumes where it stopped"],
                                       detail: e.description)
                 }
-                Thread.sleep(forTimeInterval: delay)
+                clock.sleep(delay)
                 delay = min(delay * 2, 5)
             }
         }

@@ -13,7 +13,7 @@ struct SpriteTarget {
         repository = try? RepositoryLocator.primary(context)
         settings = try SettingsLoader(environment: context.environment, repository: repository).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
-        connection = try Connection(settings: settings, context: context)
+        connection = try Connection.make(settings: settings, context: context)
         name = try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
     }
 

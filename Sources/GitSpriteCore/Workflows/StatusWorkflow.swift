@@ -8,7 +8,7 @@ public enum StatusWorkflow {
         let repo: Repository? = all ? nil : try RepositoryLocator.primary(context)
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
-        let connection = try Connection(settings: settings, context: context)
+        let connection = try Connection.make(settings: settings, context: context)
         var repoName: String?
         if let repo {
             let plan = PlanBuilder(context: context, repository: repo, settings: settings)

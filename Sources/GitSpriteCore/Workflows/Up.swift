@@ -160,7 +160,7 @@ public enum UpWorkflow {
             throw SpriteError("\(repoPlan.mount.map { "linked repo '\($0)'" } ?? "this repository") has no commits yet",
                               hints: ["commit something first: git commit --allow-empty -m 'start'"])
         }
-        let connection = try Connection(settings: settings, context: context)
+        let connection = try Connection.make(settings: settings, context: context)
         let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet)
         defer { reporter.finish() }
         var result = UpResult()
@@ -271,7 +271,7 @@ public enum UpWorkflow {
 
     /// Finds the branch's sprite or creates it; a sprite of that name that is not this
     /// repository's is never taken over.
-    static func ensureSprite(_ api: SpritesClient, plan: WorkspacePlan, repoID: String,
+    static func ensureSprite(_ api: any SpritesService, plan: WorkspacePlan, repoID: String,
                              settings: Settings, createFirst: Bool = true) throws -> (Sprite, Bool) {
         func resumed(_ existing: Sprite) throws -> (Sprite, Bool) {
             guard SpriteLabels.belongs(existing.labels, to: repoID) else {
@@ -304,7 +304,7 @@ public enum UpWorkflow {
         }
     }
 
-    static func installPackages(_ api: SpritesClient, _ sprite: String, _ packages: [String]) throws {
+    static func installPackages(_ api: any SpritesService, _ sprite: String, _ packages: [String]) throws {
         let r = try api.run(sprite, InSpriteScript.installPackages.argv(packages), directory: SpritePaths.home)
         guard r.status == 0 else {
             throw SpriteError("installing packages in the sprite failed: \(lastLine(of: r.stderr) ?? "")",

@@ -1,0 +1,43 @@
+import Foundation
+
+/// What git-sprite's use cases ask of the Sprites API. `SpritesClient` (libcurl, the real
+/// service) is one implementation; tests hold an in-memory one, so the decisions of `up`,
+/// `down` and `status` are tested without a server. Streams (attach, the remote helper) need
+/// the real client and are not part of it.
+public protocol SpritesService: AnyObject, Sendable {
+    func createSprite(_ spec: SpriteCreation) throws -> Sprite
+    func getSprite(_ name: String) throws -> Sprite?
+    func listSprites(prefix: String?) throws -> [Sprite]
+    func deleteSprite(_ name: String) throws
+    func setNetworkPolicy(_ sprite: String, rules: [PolicyRule]) throws
+    /// Runs a command to completion and collects its output (for short commands).
+    func run(_ sprite: String, _ command: [String], directory: String?, input: Data?,
+             environment: [String: String]) throws -> (status: Int32, stdout: Data, stderr: Data)
+    /// Runs a command, streaming stdin from `input` or `inputData` and output to the callbacks.
+    func exec(_ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+              stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void) throws -> Int32
+    func readFile(_ sprite: String, path: String) throws -> Data
+    func writeFile(_ sprite: String, path: String, data: Data, mode: String) throws
+    func services(_ sprite: String) throws -> [Service]
+    @discardableResult
+    func putService(_ sprite: String, name: String, cmd: String, args: [String], environment: [String: String],
+                    directory: String?) throws -> [StreamEvent]
+    func deleteService(_ sprite: String, name: String) throws
+    func stopService(_ sprite: String, name: String) throws
+}
+
+extension SpritesService {
+    /// Runs a command with no input, in `directory` (default: the sprite's home).
+    public func run(_ sprite: String, _ command: [String], directory: String? = nil) throws
+        -> (status: Int32, stdout: Data, stderr: Data) {
+        try run(sprite, command, directory: directory, input: nil, environment: [:])
+    }
+
+    public func listSprites() throws -> [Sprite] { try listSprites(prefix: nil) }
+
+    public func writeFile(_ sprite: String, path: String, data: Data) throws {
+        try writeFile(sprite, path: path, data: data, mode: "0644")
+    }
+}
+
+extension SpritesClient: SpritesService {}

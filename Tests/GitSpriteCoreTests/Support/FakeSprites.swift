@@ -1,0 +1,191 @@
+import Foundation
+import GitSpriteCore
+import SpritesAPI
+
+/// An in-memory Sprites API whose sprites are directories of this machine: `/home/sprite` of
+/// sprite `box` is `<root>/box/home`. Commands run with `sh` and `git` there, with every
+/// argument that is a sprite path translated, so the in-sprite scripts and the pushes of `up`
+/// run for real against a fake that starts no server and none of our binaries. Failures are
+/// scripted: `onRun` may answer any command instead of running it.
+final class FakeSprites: SpritesService, @unchecked Sendable {
+    let root: String
+    private let lock = NSLock()
+    private var sprites: [String: Sprite] = [:]
+    private(set) var policies: [String: [PolicyRule]] = [:]
+    private var definedServices: [String: [String: Service]] = [:]
+    /// What was asked, in order: `create box`, `run box git-sprite-probe`, `policy box`, …
+    private(set) var calls: [String] = []
+    /// Answers a command (sprite, argv) instead of running it; nil lets it run.
+    var onRun: ((String, [String]) -> (status: Int32, stdout: Data, stderr: Data)?)?
+    /// Makes setting a network policy fail.
+    var policyFailure: Error?
+    /// What the agent's supervisor would record when the agent ends at once.
+    var agentFailure: String?
+
+    init(root: String) {
+        self.root = root
+    }
+
+    /// Where a sprite path lives on this machine.
+    func local(_ sprite: String, _ path: String) -> String {
+        let home = root + "/" + sprite + "/home"
+        if path == SpritePaths.home { return home }
+        if path.hasPrefix(SpritePaths.home + "/") { return home + path.dropFirst(SpritePaths.home.count) }
+        return path
+    }
+
+    /// A connection to this fake, with pushes and fetches going to the sprite's directories.
+    func connection() -> Connection {
+        Connection(service: self, apiURL: "fake://sprites", token: "fake-token") { [root] sprite, path in
+            FakeSprites(root: root).local(sprite, path)
+        }
+    }
+
+    private func record(_ call: String) {
+        lock.lock()
+        calls.append(call)
+        lock.unlock()
+    }
+
+    /// Adds a sprite as if another tool (or another repository) had made it.
+    func add(_ sprite: Sprite) {
+        lock.lock()
+        sprites[sprite.name] = sprite
+        lock.unlock()
+        try? FileManager.default.createDirectory(atPath: local(sprite.name, SpritePaths.home), withIntermediateDirectories: true)
+    }
+
+    // MARK: SpritesService
+
+    func createSprite(_ spec: SpriteCreation) throws -> Sprite {
+        record("create \(spec.name)")
+        lock.lock()
+        defer { lock.unlock() }
+        if sprites[spec.name] != nil {
+            throw APIError.malformed("exists")
+        }
+        var sprite = Sprite(name: spec.name)
+        sprite.labels = spec.labels
+        sprite.status = .cold
+        sprites[spec.name] = sprite
+        try FileManager.default.createDirectory(atPath: local(spec.name, SpritePaths.home), withIntermediateDirectories: true)
+        return sprite
+    }
+
+    func getSprite(_ name: String) throws -> Sprite? {
+        record("get \(name)")
+        lock.lock()
+        defer { lock.unlock() }
+        return sprites[name]
+    }
+
+    func listSprites(prefix: String?) throws -> [Sprite] {
+        record("list")
+        lock.lock()
+        defer { lock.unlock() }
+        return sprites.values.filter { $0.name.hasPrefix(prefix ?? "") }.sorted { $0.name < $1.name }
+    }
+
+    func deleteSprite(_ name: String) throws {
+        record("delete \(name)")
+        lock.lock()
+        sprites.removeValue(forKey: name)
+        lock.unlock()
+        try? FileManager.default.removeItem(atPath: root + "/" + name)
+    }
+
+    func setNetworkPolicy(_ sprite: String, rules: [PolicyRule]) throws {
+        record("policy \(sprite)")
+        if let policyFailure { throw policyFailure }
+        lock.lock()
+        policies[sprite] = rules
+        lock.unlock()
+    }
+
+    func run(_ sprite: String, _ command: [String], directory: String?, input: Data?,
+             environment: [String: String]) throws -> (status: Int32, stdout: Data, stderr: Data) {
+        // a script is named by its $0, a command by itself
+        let shown = command.count > 3 && command[0] == "sh" && command[1] == "-c" ? command[3] : command.first ?? ""
+        record("run \(sprite) \(shown)")
+        if let answer = onRun?(sprite, command) { return answer }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = command.map { local(sprite, $0) }
+        let dir = local(sprite, directory ?? SpritePaths.home)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.environment = ["PATH": "/usr/bin:/bin", "HOME": local(sprite, SpritePaths.home), "GIT_CONFIG_NOSYSTEM": "1",
+                         "LANG": "C.UTF-8"].merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        (p.standardOutput, p.standardError) = (out, err)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let errData = Shared(Data())
+        let reading = DispatchGroup()
+        reading.enter()
+        DispatchQueue.global().async {
+            errData.set(err.fileHandleForReading.readDataToEndOfFile())
+            reading.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        reading.wait()
+        p.waitUntilExit()
+        return (p.terminationStatus, outData, errData.current)
+    }
+
+    func exec(_ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+              stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void) throws -> Int32 {
+        let r = try run(sprite, request.command, directory: request.directory, input: inputData,
+                        environment: request.environment)
+        stdout(r.stdout)
+        stderr(r.stderr)
+        return r.status
+    }
+
+    func readFile(_ sprite: String, path: String) throws -> Data {
+        record("read \(sprite) \(path)")
+        guard let data = FileManager.default.contents(atPath: local(sprite, path)) else {
+            throw APIError.malformed("no such file: \(path)")
+        }
+        return data
+    }
+
+    func writeFile(_ sprite: String, path: String, data: Data, mode: String) throws {
+        record("write \(sprite) \(path)")
+        let target = local(sprite, path)
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: target))
+    }
+
+    func services(_ sprite: String) throws -> [Service] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array((definedServices[sprite] ?? [:]).values)
+    }
+
+    func putService(_ sprite: String, name: String, cmd: String, args: [String], environment: [String: String],
+                    directory: String?) throws -> [StreamEvent] {
+        record("service \(sprite) \(name)")
+        let state = ServiceState(name: name, status: "running", pid: 42, startedAt: nil, error: nil, restartCount: 0)
+        lock.lock()
+        definedServices[sprite, default: [:]][name] = Service(name: name, definition: ServiceDefinition(cmd: cmd, args: args),
+                                                              state: state)
+        lock.unlock()
+        if let agentFailure {
+            try writeFile(sprite, path: SpritePaths.state + "/agent.failed", data: Data(agentFailure.utf8), mode: "0644")
+        }
+        return [StreamEvent(type: "started", pid: 42)]
+    }
+
+    func deleteService(_ sprite: String, name: String) throws {
+        record("unservice \(sprite) \(name)")
+        lock.lock()
+        definedServices[sprite]?.removeValue(forKey: name)
+        lock.unlock()
+    }
+
+    func stopService(_ sprite: String, name: String) throws {
+        record("stop \(sprite) \(name)")
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import GitSpriteCore
+import SpritesAPI
+import Testing
+
+/// The decisions of `up` and `down`, in-process: real repositories and real git, an in-memory
+/// Sprites API whose sprites are local directories (`FakeSprites`), no server and none of our
+/// binaries. The end-to-end tests prove the real thing; these say what each use case decides.
+@Suite("use cases in-process")
+struct UseCaseTests {
+    static func up(_ bench: Workbench, in dir: String, agent: Bool = false) throws -> UpResult {
+        var options = UpOptions()
+        options.noAgent = !agent
+        return try UpWorkflow.run(bench.context(in: dir), options: options)
+    }
+
+    static func down(_ bench: Workbench, in dir: String, destroy: Bool = false, force: Bool = false) throws -> [String] {
+        try DownWorkflow.run(bench.context(in: dir), sprite: nil, destroy: destroy, force: force)
+    }
+
+    static let head = "git -C workspace rev-parse HEAD"
+
+    @Test func aFreshSpriteGetsExactlyTheLocalCode() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        try b.write("README", "hello, changed\n", in: app)
+        let result = try Self.up(b, in: app)
+        #expect(result.created && result.spriteName == "app-main")
+        #expect(result.repos.first?.method == "tunnel")
+        #expect(result.repos.first?.notes.contains { $0.contains("goes through the tunnel (no remote)") } == true)
+        #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
+        #expect(try b.inSprite("app-main", "git -C workspace status --porcelain") == "M README")
+        #expect(b.fake.policies["app-main"] == [])
+    }
+
+    @Test func aRerunWithNothingNewShipsNothing() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        let before = b.fake.calls.count
+        let again = try Self.up(b, in: app)
+        let calls = b.fake.calls.dropFirst(before)
+        #expect(!again.created)
+        #expect(calls.filter { $0.hasPrefix("run ") } == ["run app-main git-sprite-probe"], "\(calls)")
+        #expect(again.repos.first?.notes.isEmpty == true)
+    }
+
+    @Test func newCommitsArePushedOnTheNextRun() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        try b.commit("new.txt", "new\n", in: app)
+        _ = try Self.up(b, in: app)
+        #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
+    }
+
+    @Test func aSpriteBranchThatMovedOnComesHomeForYouToReconcile() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        _ = try b.inSprite("app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
+        try b.commit("mine.txt", "mine\n", in: app)
+        let result = try Self.up(b, in: app)
+        let notes = result.repos.first?.notes ?? []
+        #expect(notes.contains { $0.contains("the sprite's main has commits you do not have") }, "\(notes)")
+        #expect(try b.git("rev-parse", "refs/remotes/sprite/main", in: app) == (try b.inSprite("app-main", Self.head)))
+    }
+
+    @Test func aCloneTheSpriteCannotDoFallsBackToTheTunnel() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        // a remote the plan would clone from (a local path would go through the tunnel anyway)
+        try b.git("remote", "add", "origin", "https://example.invalid/acme/app.git", in: app)
+        try b.git("update-ref", "refs/remotes/origin/main", "HEAD", in: app)
+        b.fake.onRun = { _, argv in
+            argv.count > 3 && argv[3] == InSpriteScript.clone.name ? (1, Data(), Data("fatal: unreachable".utf8)) : nil
+        }
+        let result = try Self.up(b, in: app)
+        #expect(result.repos.first?.method == "tunnel")
+        #expect(result.repos.first?.notes.contains { $0.contains("in the sprite failed; the whole branch goes through the tunnel") } == true)
+        #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
+    }
+
+    @Test func aPolicyTheAPIRefusesStopsUp() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        b.fake.policyFailure = APIError.malformed("the policy was refused")
+        #expect(throws: SpriteError.self) { try Self.up(b, in: app) }
+    }
+
+    @Test func anAgentThatExitsAtOnceIsReportedWithItsLastOutput() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        try b.git("config", "sprite.agent.command", "my-agent", in: app)
+        try b.git("config", "sprite.image.installClaude", "false", in: app)
+        b.fake.agentFailure = "exit status 3\nboom from the agent\n"
+        b.fake.onRun = { _, argv in argv.first == "tmux" ? (1, Data(), Data()) : nil }
+        do {
+            _ = try Self.up(b, in: app, agent: true)
+            Issue.record("an agent that exits at once must fail up")
+        } catch let error as SpriteError {
+            #expect(error.message.contains("exited at once (exit status 3)"), "\(error.message)")
+            #expect(error.hints.contains { $0.contains("boom from the agent") })
+        }
+        #expect(b.fake.calls.contains("stop app-main agent"))
+    }
+
+    @Test func aCleanDownParksTheSprite() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        b.fake.onRun = { _, argv in argv.first == "tmux" ? (0, Data(), Data()) : nil }
+        let notes = try Self.down(b, in: app)
+        #expect(notes.last?.contains("app-main is parked") == true, "\(notes)")
+        #expect(b.fake.calls.contains("unservice app-main agent"))
+        #expect(try b.fake.getSprite("app-main") != nil)
+    }
+
+    @Test func theSpritesCommitsComeHomeBeforeItIsDestroyed() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        _ = try b.inSprite("app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
+        let agentHead = try b.inSprite("app-main", Self.head)
+        b.fake.onRun = { _, argv in argv.first == "tmux" ? (0, Data(), Data()) : nil }
+        let notes = try Self.down(b, in: app, destroy: true)
+        #expect(notes.contains { $0.contains("fetched sprite/main, 1 commit you do not have") }, "\(notes)")
+        #expect(try b.git("rev-parse", "refs/remotes/sprite/main", in: app) == agentHead)
+        #expect(try b.fake.getSprite("app-main") == nil)
+    }
+
+    @Test func uncommittedWorkInTheSpriteStopsADestroy() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        _ = try b.inSprite("app-main", "echo unsaved >> workspace/README")
+        b.fake.onRun = { _, argv in argv.first == "tmux" ? (0, Data(), Data()) : nil }
+        do {
+            _ = try Self.down(b, in: app, destroy: true)
+            Issue.record("uncommitted work must stop --destroy")
+        } catch let error as SpriteError {
+            #expect(error.hints.contains { $0.contains("uncommitted changes in /home/sprite/workspace") }, "\(error.hints)")
+        }
+        #expect(try b.fake.getSprite("app-main") != nil)
+        #expect(try Self.down(b, in: app, destroy: true, force: true).last == "destroyed app-main")
+    }
+
+    /// Whose sprite it is is settled before anything of it is touched: a sprite another
+    /// repository made keeps its agent running when destroying it is refused.
+    @Test func aSpriteOfAnotherRepositoryIsNotTouchedWhenDestroyingItIsRefused() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        var other = Sprite(name: "app-main")
+        other.labels = ["git-sprite", "repo=other"]
+        b.fake.add(other)
+        #expect(throws: SpriteError.self) { try Self.down(b, in: app, destroy: true) }
+        #expect(!b.fake.calls.contains { $0.hasPrefix("unservice") || $0.hasPrefix("run") }, "\(b.fake.calls)")
+        #expect(try b.fake.getSprite("app-main") != nil)
+    }
+}
