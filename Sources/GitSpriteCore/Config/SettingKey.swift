@@ -78,35 +78,43 @@ public struct SettingKey: Sendable {
         }
     }
 
+    // Every key git-sprite reads, by name: a misspelled key does not compile.
+    public static let token = SettingKey("token", .secret, default: nil, git: false, env: ["SPRITES_TOKEN", "SPRITE_TOKEN"],
+                                         "Sprites API token (shown only as present or absent)")
+    public static let api = SettingKey("api", .apiURL, default: .string("https://api.sprites.dev"), env: ["SPRITES_API_URL"],
+                                       "API base URL, or 'local' for a sprite-host on this machine")
+    public static let name = SettingKey("name", .spriteName, default: nil,
+                                        "sprite name instead of the one derived from the branch")
+    public static let cpu = SettingKey("resources.cpu", .integer(1...8, unit: ""), default: .integer(2), "CPUs per sprite")
+    public static let memory = SettingKey("resources.memory", .integer(1...16, unit: " (GB)"), default: .integer(4),
+                                          "memory per sprite in GB")
+    public static let autoDestroy = SettingKey("lifecycle.auto_destroy", .bool, default: .bool(false),
+                                               "destroy the sprite on 'git sprite down'")
+    public static let autoCheckpoint = SettingKey("lifecycle.auto_checkpoint", .bool, default: .bool(false),
+                                                  "checkpoint the sprite on 'git sprite down'")
+    public static let networkPolicy = SettingKey("network.default_policy", .choice(["allow-all", "block-all", "allow-list"]),
+                                                 default: .string("allow-all"), "outbound network policy")
+    public static let allowedDomains = SettingKey("network.allowed_domains", .domainList, default: .list([]),
+                                                  "domains reachable under allow-list")
+    public static let baseImage = SettingKey("image.base_image", .string, default: .string("ubuntu:22.04"), "base image")
+    public static let installClaude = SettingKey("image.install_claude", .bool, default: .bool(true),
+                                                 "install Claude Code when 'claude --version' fails")
+    public static let packages = SettingKey("image.packages", .packageList, default: .list([]),
+                                            "packages to install in the sprite")
+    public static let claudeInstaller = SettingKey("image.claude_installer", .string,
+                                                   default: .string("curl -fsSL https://claude.ai/install.sh | bash"),
+                                                   "command that installs Claude Code")
+    public static let agentCommand = SettingKey("agent.command", .string, default: .string("claude"),
+                                                "the agent to start in tmux")
+    public static let agentEnvironment = SettingKey("agent.env", .nameList, default: .list([]),
+                                                    "environment variables forwarded to the agent (values never shown)")
+    public static let shallowClone = SettingKey("git.shallow", .bool, default: .bool(false),
+                                                "clone shallowly inside the sprite")
+
     /// Every key git-sprite reads, in the order `git sprite config` lists them.
     public static let all: [SettingKey] = [
-        SettingKey("token", .secret, default: nil, git: false, env: ["SPRITES_TOKEN", "SPRITE_TOKEN"],
-                   "Sprites API token (shown only as present or absent)"),
-        SettingKey("api", .apiURL, default: .string("https://api.sprites.dev"), env: ["SPRITES_API_URL"],
-                   "API base URL, or 'local' for a sprite-host on this machine"),
-        SettingKey("name", .spriteName, default: nil, "sprite name instead of the one derived from the branch"),
-        SettingKey("resources.cpu", .integer(1...8, unit: ""), default: .integer(2), "CPUs per sprite"),
-        SettingKey("resources.memory", .integer(1...16, unit: " (GB)"), default: .integer(4),
-                   "memory per sprite in GB"),
-        SettingKey("lifecycle.auto_destroy", .bool, default: .bool(false),
-                   "destroy the sprite on 'git sprite down'"),
-        SettingKey("lifecycle.auto_checkpoint", .bool, default: .bool(false),
-                   "checkpoint the sprite on 'git sprite down'"),
-        SettingKey("network.default_policy", .choice(["allow-all", "block-all", "allow-list"]),
-                   default: .string("allow-all"), "outbound network policy"),
-        SettingKey("network.allowed_domains", .domainList, default: .list([]),
-                   "domains reachable under allow-list"),
-        SettingKey("image.base_image", .string, default: .string("ubuntu:22.04"), "base image"),
-        SettingKey("image.install_claude", .bool, default: .bool(true),
-                   "install Claude Code when 'claude --version' fails"),
-        SettingKey("image.packages", .packageList, default: .list([]), "packages to install in the sprite"),
-        SettingKey("image.claude_installer", .string,
-                   default: .string("curl -fsSL https://claude.ai/install.sh | bash"),
-                   "command that installs Claude Code"),
-        SettingKey("agent.command", .string, default: .string("claude"), "the agent to start in tmux"),
-        SettingKey("agent.env", .nameList, default: .list([]),
-                   "environment variables forwarded to the agent (values never shown)"),
-        SettingKey("git.shallow", .bool, default: .bool(false), "clone shallowly inside the sprite"),
+        token, api, name, cpu, memory, autoDestroy, autoCheckpoint, networkPolicy, allowedDomains, baseImage,
+        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone,
     ]
 
     /// Looks a key up by its TOML name.

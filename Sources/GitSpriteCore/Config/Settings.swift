@@ -15,46 +15,46 @@ public struct Settings: Sendable {
     /// Non-fatal findings (unknown TOML keys, a token file others can read).
     public let warnings: [String]
 
-    public subscript(_ name: String) -> Setting {
-        all.first { $0.key.name == name } ?? Setting(key: SettingKey.named(name)!, value: nil, origin: .unset)
+    public subscript(_ key: SettingKey) -> Setting {
+        all.first { $0.key.name == key.name } ?? Setting(key: key, value: nil, origin: .unset)
     }
 
-    func string(_ name: String) -> String? {
-        if case .string(let s)? = self[name].value { return s }
+    func string(_ key: SettingKey) -> String? {
+        if case .string(let s)? = self[key].value { return s }
         return nil
     }
 
-    func int(_ name: String) -> Int {
-        if case .integer(let i)? = self[name].value { return i }
-        return 0
+    func int(_ key: SettingKey) -> Int? {
+        if case .integer(let i)? = self[key].value { return i }
+        return nil
     }
 
-    func bool(_ name: String) -> Bool {
-        if case .bool(let b)? = self[name].value { return b }
-        return false
+    func bool(_ key: SettingKey) -> Bool? {
+        if case .bool(let b)? = self[key].value { return b }
+        return nil
     }
 
-    func list(_ name: String) -> [String] {
-        if case .list(let l)? = self[name].value { return l }
+    func list(_ key: SettingKey) -> [String] {
+        if case .list(let l)? = self[key].value { return l }
         return []
     }
 
-    public var token: String? { string("token") }
-    public var apiURL: String { string("api") ?? "https://api.sprites.dev" }
-    public var spriteName: String? { string("name") }
-    public var cpu: Int { int("resources.cpu") }
-    public var memoryGB: Int { int("resources.memory") }
-    public var autoDestroy: Bool { bool("lifecycle.auto_destroy") }
-    public var autoCheckpoint: Bool { bool("lifecycle.auto_checkpoint") }
-    public var networkPolicy: String { string("network.default_policy") ?? "allow-all" }
-    public var allowedDomains: [String] { list("network.allowed_domains") }
-    public var baseImage: String { string("image.base_image") ?? "" }
-    public var installClaude: Bool { bool("image.install_claude") }
-    public var packages: [String] { list("image.packages") }
-    public var claudeInstaller: String { string("image.claude_installer") ?? "" }
-    public var agentCommand: String { string("agent.command") ?? "claude" }
-    public var agentEnvironment: [String] { list("agent.env") }
-    public var shallowClone: Bool { bool("git.shallow") }
+    public var token: String? { string(.token) }
+    public var apiURL: String { string(.api) ?? "https://api.sprites.dev" }
+    public var spriteName: String? { string(.name) }
+    public var cpu: Int { int(.cpu) ?? 2 }
+    public var memoryGB: Int { int(.memory) ?? 4 }
+    public var autoDestroy: Bool { bool(.autoDestroy) ?? false }
+    public var autoCheckpoint: Bool { bool(.autoCheckpoint) ?? false }
+    public var networkPolicy: String { string(.networkPolicy) ?? "allow-all" }
+    public var allowedDomains: [String] { list(.allowedDomains) }
+    public var baseImage: String { string(.baseImage) ?? "" }
+    public var installClaude: Bool { bool(.installClaude) ?? true }
+    public var packages: [String] { list(.packages) }
+    public var claudeInstaller: String { string(.claudeInstaller) ?? "" }
+    public var agentCommand: String { string(.agentCommand) ?? "claude" }
+    public var agentEnvironment: [String] { list(.agentEnvironment) }
+    public var shallowClone: Bool { bool(.shallowClone) ?? false }
 }
 
 /// A raw value before validation, with its origin.

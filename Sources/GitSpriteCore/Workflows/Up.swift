@@ -258,7 +258,7 @@ public enum UpWorkflow {
         if let branch = plan.primary.branch {
             try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
         }
-        if options.local, settings["api"].origin == .flag("--local"),
+        if options.local, settings[.api].origin == .flag("--local"),
            (try? repo.config().allValues(of: "sprite.api").last) != "local" {
             // later commands (exec, status, down) must find the same host
             try? repo.setLocalConfig("sprite.api", to: "local")

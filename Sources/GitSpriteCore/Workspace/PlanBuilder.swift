@@ -44,7 +44,7 @@ public struct PlanBuilder {
     }
 
     private var nameSource: WorkspacePlan.NameSource {
-        if case .flag = settings["name"].origin { return .flag }
+        if case .flag = settings[.name].origin { return .flag }
         return .config
     }
 
