@@ -53,6 +53,8 @@ let package = Package(
             name: "sprite-host",
             dependencies: ["SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
+        .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"]),
         .testTarget(name: "GitSpriteCoreTests",
                     dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire", "SpritesAPI"]),
         .testTarget(

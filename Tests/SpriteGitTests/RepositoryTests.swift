@@ -1,0 +1,96 @@
+import Foundation
+import SpriteGit
+import Testing
+
+/// libgit2 through SpriteGit, against repositories made with `git`: discovery from a
+/// subdirectory and through GIT_DIR, HEAD in each of its states, change counts and submodules.
+@Suite("SpriteGit")
+struct RepositoryTests {
+    final class Scratch {
+        let root: String
+
+        init() throws {
+            var template = Array((FileManager.default.temporaryDirectory.path + "/sprite-git.XXXXXX").utf8CString)
+            guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+            root = String(cString: made)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: root) }
+
+        @discardableResult
+        func git(_ args: String..., in dir: String) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["git", "-c", "init.defaultBranch=main", "-c", "user.name=T", "-c", "user.email=t@example.com",
+                           "-c", "protocol.file.allow=always"] + args
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            p.environment = ["PATH": "/usr/bin:/bin", "HOME": root, "GIT_CONFIG_NOSYSTEM": "1"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "git \(args)")
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        func repo(_ name: String, commit: Bool = true) throws -> String {
+            let dir = root + "/" + name
+            try FileManager.default.createDirectory(atPath: dir + "/sub/dir", withIntermediateDirectories: true)
+            try git("init", "-q", in: dir)
+            if commit {
+                try "x\n".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
+                try git("add", ".", in: dir)
+                try git("commit", "-qm", "one", in: dir)
+            }
+            return dir
+        }
+    }
+
+    @Test func discoveryWalksUpAndHonoursGitDir() throws {
+        let s = try Scratch()
+        let repo = try s.repo("app")
+        let found = try Repository.discover(from: repo + "/sub/dir", environment: [:])
+        #expect(found.workdir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            == URL(fileURLWithPath: repo).standardizedFileURL.path)
+        let viaEnv = try Repository.discover(from: s.root, environment: ["GIT_DIR": repo + "/.git", "GIT_WORK_TREE": repo])
+        #expect(viaEnv.workdir != nil && !viaEnv.isBare)
+        #expect(throws: RepositoryOpenError.self) { try Repository.discover(from: s.root, environment: [:]) }
+    }
+
+    @Test func headIsABranchDetachedOrUnborn() throws {
+        let s = try Scratch()
+        let repo = try s.repo("app")
+        let head = try s.git("rev-parse", "HEAD", in: repo)
+        #expect(try Repository.open(at: repo).head() == .branch(name: "main", commit: ObjectID(hex: head)))
+        try s.git("checkout", "-q", "--detach", in: repo)
+        #expect(try Repository.open(at: repo).head().branchName == nil)
+        let empty = try s.repo("empty", commit: false)
+        #expect(try Repository.open(at: empty).head() == .unborn(name: "main"))
+    }
+
+    @Test func changesAreCountedAsGitStatusGroupsThem() throws {
+        let s = try Scratch()
+        let repo = try s.repo("app")
+        try "changed\n".write(toFile: repo + "/file", atomically: true, encoding: .utf8)
+        try "a\n".write(toFile: repo + "/sub/dir/new1", atomically: true, encoding: .utf8)
+        try "b\n".write(toFile: repo + "/sub/new2", atomically: true, encoding: .utf8)
+        try "c\n".write(toFile: repo + "/staged", atomically: true, encoding: .utf8)
+        try s.git("add", "staged", in: repo)
+        let counts = try Repository.open(at: repo).changeCounts()
+        #expect(counts.modified == 1 && counts.untracked == 2 && counts.staged == 1 && !counts.isClean)
+    }
+
+    @Test func submodulesAreListedWithTheirRecordedCommits() throws {
+        let s = try Scratch()
+        let lib = try s.repo("lib")
+        let app = try s.repo("app")
+        try s.git("submodule", "add", "-q", lib, "libs/lib", in: app)
+        try s.git("commit", "-qm", "add lib", in: app)
+        let subs = try Repository.open(at: app).submodules()
+        #expect(subs.map(\.path) == ["libs/lib"])
+        #expect(subs.first?.recordedCommit?.hex == (try s.git("rev-parse", "HEAD:libs/lib", in: app)))
+        #expect(subs.first?.isInitialized == true)
+    }
+}
