@@ -127,50 +127,19 @@ struct Shipper {
         let path = plan.spritePath
         let branch = plan.branch ?? "main"
         guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
-        var method = plan.transport
         let snapshot = (!noChanges && !plan.changes.isClean) ? try git.snapshotCommit(submodules: plan.submodules.map(\.path)) : nil
         var state = spriteIsNew ? Probe() : try probe(path, shipping: (head, snapshot?.tree))
-        // a first ship is assembled here and moved to `path` when complete
-        var dir = path
-        var staged = false
-
+        // a first ship is assembled in staging and moved to `path` when complete
+        var target = Target(dir: path, staged: false, method: plan.transport)
         if !state.exists {
-            let stage = stagingPath(for: path)
-            if method == .clone || method == .cloneAndTunnel, let url = plan.remoteURL {
-                try policyApplied()
-                var options: [String] = []
-                if settings.shallowClone { options += ["--depth", "1"] }
-                if let b = plan.branch { options += ["--branch", b] }
-                let r = try api.run(sprite, InSpriteScript.clone.argv([stage, url] + options), directory: SpritePaths.home)
-                if r.status == 0 {
-                    state = Self.parseProbe(String(decoding: r.stdout, as: UTF8.self))
-                    (dir, staged) = (stage, true)
-                } else if r.status == 1 {
-                    notes.append("\(label): cloning \(url) in the sprite failed; the whole branch goes through the tunnel")
-                    method = .tunnel
-                } else {
-                    throw SpriteError("cloning \(label) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
-                                      detail: String(decoding: r.stderr, as: UTF8.self))
-                }
-            } else if method == .tunnel {
-                notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
-            }
-            if method == .tunnel {
-                try remoteRun(InSpriteScript.initialise.argv([stage, branch]), what: "creating \(path)")
-                state = Probe(exists: true, branch: branch)
-                (dir, staged) = (stage, true)
-            }
+            (state, target) = try createInStaging(plan, label: label, branch: branch, notes: &notes,
+                                                  policyApplied: policyApplied)
         }
-
-        // one push: the branch (when it moved) and the snapshot (when the sprite lacks it)
-        var refspecs: [String] = []
         let moveHead = state.head != head
-        if moveHead {
-            refspecs.append(plan.detached ? "+\(head):refs/git-sprite/head" : "\(head):refs/heads/\(branch)")
-            if !plan.detached && state.branch != branch && state.head != nil {
-                // a clone of the default branch, or a checkout the agent made
-                _ = try? api.run(sprite, ["git", "checkout", "-q", branch, "--"], directory: dir)
-            }
+        if moveHead && !plan.detached && state.branch != branch && state.head != nil {
+            // a clone of the default branch, or a checkout the agent made; `--`: the name is a
+            // branch, never a path whose file would be restored over the agent's work
+            _ = try? api.run(sprite, ["git", "checkout", "-q", branch, "--"], directory: target.dir)
         }
         var applySnapshot = false
         if let snapshot {
@@ -180,46 +149,100 @@ struct Shipper {
                 notes.append("\(label): the sprite has its own uncommitted changes in \(path); your uncommitted "
                              + "changes were not applied")
             } else {
-                refspecs.append("+\(snapshot.commit):refs/git-sprite/snapshot")
                 applySnapshot = true
             }
         }
+        // one push: the branch (when it moved) and the snapshot (when the sprite lacks it)
+        var refspecs: [String] = []
+        if moveHead { refspecs.append(plan.detached ? "+\(head):refs/git-sprite/head" : "\(head):refs/heads/\(branch)") }
+        if applySnapshot, let snapshot { refspecs.append("+\(snapshot.commit):refs/git-sprite/snapshot") }
         var headLanded = !moveHead
         if !refspecs.isEmpty {
             try policyApplied()
-            let r = try git.run(["push", "-q", "--porcelain", "--atomic", remote(dir)] + refspecs)
-            let refusal = PushRefusal(porcelain: r.stdout)
-            // a fresh staging repository cannot refuse for these reasons: any failure there is an error
-            if r.status == 0 {
-                headLanded = true
-            } else if !staged && refusal == .rejected {
-                try git.check(["fetch", "-q", remote(path), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
-                              what: "fetching the sprite's commits")
-                notes.append("\(label): the sprite's \(branch) has commits you do not have; they are now in "
-                             + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then "
-                             + "git sprite up")
+            switch try push(git, refspecs, to: target, branch: branch, label: label) {
+            case .landed: headLanded = true
+            case .refused(let note):
+                notes.append(note)
                 applySnapshot = false
-            } else if !staged && refusal == .remoteRejected {
-                notes.append("\(label): the sprite has uncommitted changes in \(path); your new commits "
-                             + "were not applied there")
-                applySnapshot = false
-            } else {
-                throw SpriteError("pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
-                                  hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
             }
         }
         let checkout = headLanded && moveHead && (plan.detached || state.branch != branch)
-        if checkout || (applySnapshot && headLanded) || staged {
-            let target = checkout ? (plan.detached ? head : branch) : ""
+        if checkout || (applySnapshot && headLanded) || target.staged {
+            let checkoutTarget = checkout ? (plan.detached ? head : branch) : ""
             let snap = applySnapshot && headLanded ? snapshot : nil
-            try remoteRun(InSpriteScript.finish.argv([dir, staged ? path : "", target, plan.detached ? "detach" : "branch",
-                                                      snap?.commit ?? "", snap?.tree ?? ""]),
+            try remoteRun(InSpriteScript.finish.argv([target.dir, target.staged ? path : "", checkoutTarget,
+                                                      plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""]),
                           what: snap != nil ? "applying uncommitted changes"
                               : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
         }
 
         try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)
-        return UpResult.Shipped(mount: plan.mount, spritePath: path, method: method.rawValue, head: head, notes: notes)
+        return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes)
+    }
+
+    /// Where the code goes and how: `dir` is the path itself, or (for a first ship) this run's
+    /// staging directory.
+    struct Target {
+        var dir: String
+        var staged: Bool
+        var method: TransportMethod
+    }
+
+    /// A first ship: clones into staging when the sprite can reach the remote, else creates an
+    /// empty repository there for the tunnel (with a note saying why).
+    func createInStaging(_ plan: RepoPlan, label: String, branch: String, notes: inout [String],
+                         policyApplied: () throws -> Void) throws -> (Probe, Target) {
+        let stage = stagingPath(for: plan.spritePath)
+        var method = plan.transport
+        if method == .clone || method == .cloneAndTunnel, let url = plan.remoteURL {
+            try policyApplied()
+            var options: [String] = []
+            if settings.shallowClone { options += ["--depth", "1"] }
+            if let b = plan.branch { options += ["--branch", b] }
+            let r = try api.run(sprite, InSpriteScript.clone.argv([stage, url] + options), directory: SpritePaths.home)
+            if r.status == 0 {
+                return (Self.parseProbe(String(decoding: r.stdout, as: UTF8.self)), Target(dir: stage, staged: true, method: method))
+            } else if r.status == 1 {
+                notes.append("\(label): cloning \(url) in the sprite failed; the whole branch goes through the tunnel")
+                method = .tunnel
+            } else {
+                throw SpriteError("cloning \(label) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
+                                  detail: String(decoding: r.stderr, as: UTF8.self))
+            }
+        } else if method == .tunnel {
+            notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
+        }
+        guard method == .tunnel else { return (Probe(), Target(dir: plan.spritePath, staged: false, method: method)) }
+        try remoteRun(InSpriteScript.initialise.argv([stage, branch]), what: "creating \(plan.spritePath)")
+        return (Probe(exists: true, branch: branch), Target(dir: stage, staged: true, method: method))
+    }
+
+    enum PushOutcome {
+        case landed
+        /// The sprite refused, for a reason that is the user's to settle (the note says how).
+        case refused(note: String)
+    }
+
+    /// Pushes through the tunnel. A refusal from the sprite (`git push --porcelain`) becomes
+    /// a note: its branch has commits this side lacks (fetched into `sprite/<branch>` for the
+    /// user to merge), or its work tree has uncommitted changes. A fresh staging repository
+    /// cannot refuse: any failure there, and any other failure, is an error.
+    func push(_ git: LocalGit, _ refspecs: [String], to target: Target, branch: String, label: String) throws -> PushOutcome {
+        let r = try git.run(["push", "-q", "--porcelain", "--atomic", remote(target.dir)] + refspecs)
+        if r.status == 0 { return .landed }
+        let refusal = PushRefusal(porcelain: r.stdout)
+        if !target.staged && refusal == .rejected {
+            try git.check(["fetch", "-q", remote(target.dir), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
+                          what: "fetching the sprite's commits")
+            return .refused(note: "\(label): the sprite's \(branch) has commits you do not have; they are now in "
+                            + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then git sprite up")
+        }
+        if !target.staged && refusal == .remoteRejected {
+            return .refused(note: "\(label): the sprite has uncommitted changes in \(target.dir); your new commits "
+                            + "were not applied there")
+        }
+        throw SpriteError("pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
+                          hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
     }
 
     func shipSubmodules(_ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,

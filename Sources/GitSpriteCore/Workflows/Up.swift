@@ -143,10 +143,63 @@ final class StepReporter: @unchecked Sendable {
 /// the agent. Every step checks what is already there first, so a re-run converges.
 public enum UpWorkflow {
     public static func run(_ context: Context, options: UpOptions) throws -> UpResult {
+        let (repo, settings, builder, plan) = try read(context, options: options)
+        let connection = try Connection.make(settings: settings, context: context)
+        let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet)
+        defer { reporter.finish() }
+        var result = UpResult()
+        result.spriteName = plan.spriteName
+        let api = connection.client
+        do {
+            let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
+                // a sprite this repository made before is looked up first; a new one created first
+                let found = try ensureSprite(api, plan: plan, repoID: builder.repositoryID(), settings: settings,
+                                             createFirst: plan.nameSource != .recorded)
+                return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
+            }
+            (result.created, result.url) = (created, sprite.url ?? "")
+            if created { noteLocalEnforcement(sprite, settings: settings, context) }
+            // the network policy goes on while the repositories are looked at; every clone or
+            // push waits for it
+            let policy = PolicyInBackground(api, sprite: plan.spriteName, rules: policyRules(settings))
+            let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
+                                  settings: settings, noChanges: options.noChanges)
+            let shipping = shipAll(plan, shipper: shipper, spriteIsNew: created, policy: policy, reporter: reporter)
+            try policy.applied()
+            _ = try reporter.step("policy") {
+                ((), "\(settings.networkPolicy) (applied in \(Int(policy.seconds * 1000)) ms, alongside the code)")
+            }
+            result.repos = try shipping.get()
+            for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }
+            if !settings.packages.isEmpty {
+                try reporter.step("packages") { () -> ((), String) in
+                    try installPackages(api, plan.spriteName, settings.packages)
+                    return ((), settings.packages.joined(separator: " "))
+                }
+            }
+            if !options.noAgent {
+                result.agent = try reporter.step("agent") { () -> (String, String) in
+                    let state = try Agent(api: api, sprite: plan.spriteName, settings: settings, context: context)
+                        .ensure(prompt: options.prompt)
+                    return (state, state)
+                }
+            }
+        } catch {
+            throw connection.translate(error)
+        }
+        remember(plan, repo: repo, settings: settings, options: options, context)
+        result.steps = reporter.steps
+        return result
+    }
+
+    /// The repository, the settings (flags included), and the plan of what to ship; every
+    /// repository must have a commit.
+    static func read(_ context: Context, options: UpOptions)
+        throws -> (Repository, Settings, PlanBuilder, WorkspacePlan) {
         let repo = try RepositoryLocator.primary(context)
         var flags: [String: (value: String, flag: String)] = [:]
-        if let name = options.name { flags["name"] = (name, "--name") }
-        if options.local { flags["api"] = ("local", "--local") }
+        if let name = options.name { flags[SettingKey.name.name] = (name, "--name") }
+        if options.local { flags[SettingKey.api.name] = ("local", "--local") }
         let settings = try SettingsLoader(environment: context.environment, flags: flags, repository: repo).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
         let builder = PlanBuilder(context: context, repository: repo, settings: settings)
@@ -160,113 +213,53 @@ public enum UpWorkflow {
             throw SpriteError("\(repoPlan.mount.map { "linked repo '\($0)'" } ?? "this repository") has no commits yet",
                               hints: ["commit something first: git commit --allow-empty -m 'start'"])
         }
-        let connection = try Connection.make(settings: settings, context: context)
-        let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet)
-        defer { reporter.finish() }
-        var result = UpResult()
-        result.spriteName = plan.spriteName
-        let repoID = builder.repositoryID()
-        let api = connection.client
-        do {
-            // 1. create or resume
-            let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
-                // a sprite this repository made before is looked up first; a new one created first
-                let found = try ensureSprite(api, plan: plan, repoID: repoID, settings: settings,
-                                             createFirst: plan.nameSource != .recorded)
-                return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
-            }
-            result.created = created
-            result.url = sprite.url ?? ""
-            if created, let local = sprite.localEnforcement {
-                // a local host says what it can hold a new sprite to on this machine
-                let network = local.networkPolicies?[settings.networkPolicy] ?? local.network ?? "unknown"
-                context.terminal.note("note: the local sprite-host enforces resources: \(local.resources ?? "unknown"); "
-                                      + "network: \(network)")
-            }
-            // 2. network policy, applied before any code goes in: it runs while the repos are
-            // looked at, and every clone or push waits for it
-            let policyDone = DispatchSemaphore(value: 0)
-            let policyError = Shared<Error?>(nil)
-            let policySeconds = Shared(0.0)
-            DispatchQueue.global().async {
-                let start = Date()
-                do {
-                    try api.setNetworkPolicy(plan.spriteName, rules: policyRules(settings))
-                } catch {
-                    policyError.set(error)
+        return (repo, settings, builder, plan)
+    }
+
+    /// A local host says what it can hold a new sprite to on this machine.
+    static func noteLocalEnforcement(_ sprite: Sprite, settings: Settings, _ context: Context) {
+        guard let local = sprite.localEnforcement else { return }
+        let network = local.networkPolicies?[settings.networkPolicy] ?? local.network ?? "unknown"
+        context.terminal.note("note: the local sprite-host enforces resources: \(local.resources ?? "unknown"); "
+                              + "network: \(network)")
+    }
+
+    /// Ships every repository at once; the first failure, once all have finished.
+    static func shipAll(_ plan: WorkspacePlan, shipper: Shipper, spriteIsNew: Bool, policy: PolicyInBackground,
+                        reporter: StepReporter) -> Result<[UpResult.Shipped], Error> {
+        // the plan already read every repository: its local path is the work tree root
+        let local = [plan.primary] + plan.linked
+        let shipped = Shared([UpResult.Shipped?](repeating: nil, count: local.count))
+        let failures = Shared<[Error]>([])
+        DispatchQueue.concurrentPerform(iterations: local.count) { i in
+            do {
+                let label = local[i].mount.map { "code (\($0))" } ?? "code"
+                let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
+                    let s = try shipper.ship(local[i], localPath: local[i].localPath, spriteIsNew: spriteIsNew,
+                                             policyApplied: policy.applied)
+                    return (s, "\(s.method) → \(s.spritePath)")
                 }
-                policySeconds.set(Date().timeIntervalSince(start))
-                policyDone.signal()
+                shipped.update { $0[i] = s }
+            } catch {
+                failures.update { $0.append(error) }
             }
-            let policyLock = NSLock()
-            var policyChecked = false
-            let policyApplied: () throws -> Void = {
-                policyLock.lock()
-                defer { policyLock.unlock() }
-                if !policyChecked {
-                    policyDone.wait()
-                    policyChecked = true
-                }
-                if let error = policyError.current { throw error }
-            }
-            // 3. code, every repo at once
-            let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
-                                  settings: settings, noChanges: options.noChanges)
-            // the plan already read every repository: its local path is the work tree root
-            let local = [plan.primary] + plan.linked
-            var shipped = [UpResult.Shipped?](repeating: nil, count: local.count)
-            var failures: [Error] = []
-            let lock = NSLock()
-            DispatchQueue.concurrentPerform(iterations: local.count) { i in
-                do {
-                    let label = local[i].mount.map { "code (\($0))" } ?? "code"
-                    let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
-                        let s = try shipper.ship(local[i], localPath: local[i].localPath,
-                                                 spriteIsNew: created, policyApplied: policyApplied)
-                        return (s, "\(s.method) → \(s.spritePath)")
-                    }
-                    lock.lock(); shipped[i] = s; lock.unlock()
-                } catch {
-                    lock.lock(); failures.append(error); lock.unlock()
-                }
-            }
-            try policyApplied()
-            _ = try reporter.step("policy") {
-                ((), "\(settings.networkPolicy) (applied in \(Int(policySeconds.current * 1000)) ms, alongside the code)")
-            }
-            if let first = failures.first { throw first }
-            result.repos = shipped.compactMap { $0 }
-            for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }
-            // 4. packages
-            if !settings.packages.isEmpty {
-                try reporter.step("packages") { () -> ((), String) in
-                    try installPackages(api, plan.spriteName, settings.packages)
-                    return ((), settings.packages.joined(separator: " "))
-                }
-            }
-            // 5. the agent
-            if !options.noAgent {
-                result.agent = try reporter.step("agent") { () -> (String, String) in
-                    let state = try Agent(api: api, sprite: plan.spriteName, settings: settings, context: context)
-                        .ensure(prompt: options.prompt)
-                    return (state, state)
-                }
-            }
-        } catch {
-            throw connection.translate(error)
         }
+        if let first = failures.current.first { return .failure(first) }
+        return .success(shipped.current.compactMap { $0 })
+    }
+
+    /// What later commands need to find: the branch's sprite, and (after `--local`) the local host.
+    static func remember(_ plan: WorkspacePlan, repo: Repository, settings: Settings, options: UpOptions,
+                         _ context: Context) {
         if let branch = plan.primary.branch {
             try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
         }
         if options.local, settings[.api].origin == .flag("--local"),
            (try? repo.config().allValues(of: "sprite.api").last) != "local" {
-            // later commands (exec, status, down) must find the same host
             try? repo.setLocalConfig("sprite.api", to: "local")
             context.terminal.note("note: this repository now uses the local sprite-host (sprite.api=local); "
                                   + "undo with: git config --unset sprite.api")
         }
-        result.steps = reporter.steps
-        return result
     }
 
     /// Finds the branch's sprite or creates it; a sprite of that name that is not this
@@ -311,4 +304,42 @@ public enum UpWorkflow {
                               hints: ["check sprite.image.packages: git sprite config"])
         }
     }
+}
+
+/// The network policy, set on a thread of its own while the repositories are looked at:
+/// `applied()` waits for it (once) and throws what setting it threw.
+final class PolicyInBackground: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let error = Shared<Error?>(nil)
+    private let elapsed = Shared(0.0)
+    private let lock = NSLock()
+    private var waited = false
+
+    init(_ api: any SpritesService, sprite: String, rules: [PolicyRule]) {
+        let (done, error, elapsed) = (done, error, elapsed)
+        DispatchQueue.global().async {
+            let start = Date()
+            do {
+                try api.setNetworkPolicy(sprite, rules: rules)
+            } catch let failure {
+                error.set(failure)
+            }
+            elapsed.set(Date().timeIntervalSince(start))
+            done.signal()
+        }
+    }
+
+    /// Waits until the policy is set; throws when setting it failed.
+    func applied() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if !waited {
+            done.wait()
+            waited = true
+        }
+        if let failure = error.current { throw failure }
+    }
+
+    /// How long setting it took.
+    var seconds: Double { elapsed.current }
 }
