@@ -717,7 +717,6 @@ final class GitDaemon {
         daemon = try TestDaemon(["git", "daemon", "--listen=\(address)", "--port=\(port)", "--export-all", "--reuseaddr",
                                  "--base-path=" + base, base], environment: s.environment, waitForFirstLine: false)
         url = "git://\(address):\(port)"
-        let deadline = Date().addingTimeInterval(10)
-        while (try s.run("git", ["ls-remote", url + "/app.git"])).status != 0 && Date() < deadline { usleep(50_000) }
+        _ = eventually(seconds: 10) { (try? s.run("git", ["ls-remote", url + "/app.git"]))?.status == 0 }
     }
 }
