@@ -275,14 +275,20 @@ struct UpFaultTests {
         #expect(try w.remote("cat workspace/notes.txt") == "mine")
     }
 
+    /// Where `--local` keeps its host's state in a sandbox.
+    static func localState(_ s: Sandbox) -> String { (s.environment["XDG_STATE_HOME"] ?? "") + "/git-sprite" }
+
+    /// The PID the local host recorded.
+    static func localHostPID(_ s: Sandbox) -> Int32? {
+        (try? String(contentsOfFile: localState(s) + "/local-host.pid", encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     @Test func localStartsAHostOnceAndReusesIt() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("solo")
-        let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
-        func hostPID() -> Int32? {
-            (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8))
-                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        let state = Self.localState(s)
+        func hostPID() -> Int32? { Self.localHostPID(s) }
         defer { if let pid = hostPID() { kill(pid, SIGTERM) } }
         let first = try s.sprite(["up", "--local", "--no-agent", "-q"], in: repo)
         #expect(first.status == 0, "\(first.stderr)")
@@ -311,11 +317,8 @@ struct UpFaultTests {
     @Test func theLocalTokenGoesOnlyToTheHostsOwnSocket() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("solo")
-        let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
-        func hostPID() -> Int32? {
-            (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8))
-                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        let state = Self.localState(s)
+        func hostPID() -> Int32? { Self.localHostPID(s) }
         defer { if let pid = hostPID() { kill(pid, SIGTERM) } }
         let first = try s.sprite(["up", "--local", "--no-agent"], in: repo)
         #expect(first.status == 0, "\(first.stderr)")
