@@ -98,4 +98,90 @@ struct InSpriteScriptTests {
         #expect(try Self.run(.submoduleReady, [app, "libs/lib", String(repeating: "0", count: 40)], in: s).status == 1)
         #expect(try Self.run(.submoduleReady, [app, "libs/none", pinned], in: s).status == 1)
     }
+    @Test func submoduleChecksOutFromAMirrorAndStartsACutShortCloneOver() throws {
+        let s = try Sandbox()
+        let app = try s.makeAppWithNestedSubmodules()
+        let pinned = try s.git("rev-parse", "HEAD:libs/lib", in: app)
+        let clone = s.path("clone")
+        try s.git("clone", "-q", s.path("remotes/app.git"), clone)
+        // a tunnelled submodule: from its mirror, without its own submodules (shipped one by one)
+        let r = try Self.run(.submodule, [clone, "libs/lib", "libs/lib", s.path("remotes/lib.git"), pinned], in: s)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try s.git("rev-parse", "HEAD", in: clone + "/libs/lib") == pinned)
+        #expect(try Self.run(.submoduleReady, [clone, "libs/lib", pinned], in: s).status == 0)
+        // a clone cut short (its git directory empty) is started over
+        let modules = clone + "/.git/modules/libs/lib"
+        try FileManager.default.removeItem(atPath: modules)
+        try FileManager.default.createDirectory(atPath: modules, withIntermediateDirectories: true)
+        #expect(try Self.run(.submoduleReady, [clone, "libs/lib", pinned], in: s).status == 1)
+        let again = try Self.run(.submodule, [clone, "libs/lib", "libs/lib", s.path("remotes/lib.git"), pinned], in: s)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try s.git("rev-parse", "HEAD", in: clone + "/libs/lib") == pinned)
+        // from the URL the superproject records: its own submodules come along
+        let fresh = s.path("fresh")
+        try s.git("clone", "-q", s.path("remotes/app.git"), fresh)
+        let fileAllowed = ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow", "GIT_CONFIG_VALUE_0": "always"]
+        let argv = InSpriteScript.submodule.argv([fresh, "libs/lib", "libs/lib", "", pinned])
+        let recorded = try s.run(argv[0], Array(argv.dropFirst()), env: fileAllowed)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(try s.git("rev-parse", "HEAD", in: fresh + "/libs/lib/vendor/inner")
+                    == (try s.git("rev-parse", "HEAD:vendor/inner", in: app + "/libs/lib")))
+        // a mirror that is not there fails with git's message, and leaves nothing checked out
+        let other = s.path("other")
+        try s.git("clone", "-q", s.path("remotes/app.git"), other)
+        let missing = try Self.run(.submodule, [other, "libs/lib", "libs/lib", s.path("remotes/none.git"), pinned], in: s)
+        #expect(missing.status != 0 && !missing.stderr.isEmpty)
+        #expect(try Self.run(.submoduleReady, [other, "libs/lib", pinned], in: s).status == 1)
+    }
+
+    @Test func packagesDoNothingWhenAllAreInstalledAndFailOnOneThatIsNot() throws {
+        let s = try Sandbox()
+        let present = try Self.run(.installPackages, ["dpkg", "coreutils=0.0-any"], in: s)
+        #expect(present.status == 0 && present.stdout.isEmpty && present.stderr.isEmpty, "\(present.stderr)")
+        let absent = try Self.run(.installPackages, ["dpkg", "git-sprite-no-such-package"], in: s)
+        #expect(absent.status != 0)
+    }
+
+    /// The supervisor with its paths moved from /home/sprite into a sandbox.
+    static func supervisor(in s: Sandbox) throws -> (argv: [String], state: String) {
+        let home = s.path("home")
+        try FileManager.default.createDirectory(atPath: home + "/.git-sprite", withIntermediateDirectories: true)
+        let text = InSpriteScript.agentSupervisor.text.replacingOccurrences(of: SpritePaths.home, with: home)
+        return (["sh", "-c", text, InSpriteScript.agentSupervisor.name], home + "/.git-sprite")
+    }
+
+    @Test func theSupervisorReportsAnAgentThatDiesAtOnceWithItsStatusAndScreen() throws {
+        let s = try Sandbox()
+        let (argv, state) = try Self.supervisor(in: s)
+        let r = try s.run(argv[0], Array(argv.dropFirst()) + ["sess", "sh", "-c", "echo last-words; exit 7"])
+        #expect(r.status == 7, "\(r.stderr)")
+        let failed = try String(contentsOfFile: state + "/agent.failed", encoding: .utf8)
+        #expect(failed.hasPrefix("exit status 7\n"), "\(failed)")
+        #expect(failed.contains("last-words"))
+        #expect(!FileManager.default.fileExists(atPath: state + "/agent.failed.new"))
+    }
+
+    @Test func theSupervisorKeepsTheAgentInTmuxAndEndsItWhenStopped() throws {
+        let s = try Sandbox()
+        let (argv, state) = try Self.supervisor(in: s)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // a one-word command is exec'd as a word, never split: this one has a space in its name
+        let agent = s.path("bin/my agent")
+        try s.write("bin/my agent", "#!/bin/sh\nexec sleep 100000\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
+        p.arguments = argv + ["sess", agent]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let tmux = ["tmux", "-S", state + "/tmux.sock"]
+        func alive() -> Bool { (try? s.run(tmux[0], Array(tmux.dropFirst()) + ["has-session", "-t", "=sess"]).status) == 0 }
+        #expect(eventually(seconds: 10) { alive() })
+        #expect(FileManager.default.fileExists(atPath: state + "/agent.started"))
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143)
+        #expect(!alive())
+        #expect(!FileManager.default.fileExists(atPath: state + "/agent.failed"))
+    }
 }

@@ -3,8 +3,7 @@ import GitSpriteCore
 import SpritesAPI
 import Testing
 
-/// A workspace like the acceptance criteria describe: a nested submodule added by relative
-/// URL, 2 unpushed commits, uncommitted changes, and two linked repos (one with a remote).
+/// The shared `Workspace` with a host of its own and an agent that records its prompt.
 private struct UpWorkspace {
     let s: Sandbox
     let host: LocalHost
@@ -16,21 +15,11 @@ private struct UpWorkspace {
     static let agent = "sh -c 'printf %s \"$1\" > /home/sprite/agent-prompt; echo agent-ready; exec sleep 100000' agent"
 
     init(remoteURL: String? = nil) throws {
-        s = try Sandbox()
+        let w = try Workspace(remoteURL: remoteURL)
+        (s, app, tools, notes) = (w.sandbox, w.app, w.tools, w.notes)
         host = try LocalHost(root: s.path("host"))
         env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
-        app = try s.makeAppWithNestedSubmodules()
-        if let remoteURL { try s.git("remote", "set-url", "origin", remoteURL, in: app) }
-        for n in 1...2 { try s.commit("work\(n).txt", "\(n)\n", message: "unpushed \(n)", in: app) }
-        try s.write("README", "hello, changed\n", in: app)
-        try s.write("scratch/new.txt", "new\n", in: app)
         try s.git("config", "sprite.agent.command", Self.agent, in: app)
-        try s.makeRemote("tools")
-        tools = s.path("tools")
-        try s.git("clone", "-q", s.path("remotes/tools.git"), tools)
-        notes = try s.makeRepo("notes")
-        #expect(try s.sprite(["link", tools], in: app).status == 0)
-        #expect(try s.sprite(["link", notes], in: app).status == 0)
     }
 
     func up(_ args: [String] = [], extra: [String: String] = [:]) throws -> RunResult {
@@ -230,6 +219,7 @@ struct UpFaultTests {
         let s = w!.s
         let app = w!.app
         let env = w!.env
+        let notes = w!.notes
         // start an up, then take the host away under it
         let up = try s.startSprite(["up", "--no-agent"], in: app, env: env)
         Thread.sleep(forTimeInterval: delay)
@@ -244,7 +234,7 @@ struct UpFaultTests {
         #expect(try remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
         // the same submodule commits at the same paths, none missing or modified
         #expect(try remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(s, app)))
-        #expect(try remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: s.path("notes"))))
+        #expect(try remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: notes)))
     }
 
     /// What a run killed at a bad moment leaves behind: a leftover staging directory and a

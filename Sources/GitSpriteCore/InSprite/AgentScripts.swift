@@ -35,10 +35,20 @@ extension InSpriteScript {
         while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
             if [ "$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}')" = 1 ]; then
                 tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last"
-                code=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead_status}')
+                # the pane reads as dead when its output closes, a moment before tmux has
+                # reaped the process and knows its status
+                tries=0
+                code=
+                while [ -z "$code" ] && [ $tries -lt 20 ]; do
+                    code=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead_status}')
+                    [ -n "$code" ] || sleep 0.1
+                    tries=$((tries + 1))
+                done
                 tmux -S "$sock" kill-session -t "=$session"
                 if [ $(( $(date +%s) - started )) -lt 5 ]; then
-                    { echo "exit status ${code:-?}"; cat "$dir/agent.last"; } > "$dir/agent.failed"
+                    # whole or not at all: up reads it while this runs
+                    { echo "exit status ${code:-?}"; cat "$dir/agent.last"; } > "$dir/agent.failed.new"
+                    mv -f "$dir/agent.failed.new" "$dir/agent.failed"
                 fi
                 exit "${code:-1}"
             fi

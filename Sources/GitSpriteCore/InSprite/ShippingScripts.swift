@@ -113,7 +113,8 @@ extension InSpriteScript {
     ///
     /// - `$1` the superproject; `$2` the submodule's name; `$3` its path; `$4` the mirror
     ///   (empty: clone from the URL the superproject records, bringing its own submodules);
-    ///   `$5` the commit.
+    ///   `$5` the commit the superproject pins, which `git submodule update` checks out
+    ///   (nothing is done when the submodule is already complete at it).
     /// - Exit 0 when it is checked out; non-zero with git's message otherwise. A clone or
     ///   checkout cut short earlier is started over.
     public static let submodule = InSpriteScript(name: "git-sprite-submodule", text: """
