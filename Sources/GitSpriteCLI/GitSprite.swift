@@ -24,20 +24,21 @@ struct GitSprite: ParsableCommand {
     )
 }
 
-/// A command that takes the global flags (every one does).
+/// A command that takes the global flags (every one does) and runs with the `Context` they make.
 protocol GlobalCommand: ParsableCommand {
     var global: GlobalOptions { get }
+    func run(_ context: Context) throws
 }
 
-extension Plan: GlobalCommand {}
-extension Up: GlobalCommand {}
-extension Attach: GlobalCommand {}
-extension Status: GlobalCommand {}
-extension Exec: GlobalCommand {}
-extension Down: GlobalCommand {}
-extension Link: GlobalCommand {}
-extension Unlink: GlobalCommand {}
-extension Config: GlobalCommand {}
+extension GlobalCommand {
+    func run() throws { try run(global.context()) }
+}
+
+/// The sprite a command acts on, by branch or by name.
+struct SpriteArgument: ParsableArguments {
+    @Argument(help: "A branch of this repository or a sprite name (default: the current branch's sprite).")
+    var sprite: String?
+}
 
 /// Flags every command takes.
 struct GlobalOptions: ParsableArguments {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Attach: ParsableCommand {
+struct Attach: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join the agent's tmux session in this terminal.",
         discussion: """
@@ -18,19 +18,17 @@ struct Attach: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "A branch of this repository or a sprite name (default: the current branch's sprite).")
-    var sprite: String?
+    @OptionGroup var target: SpriteArgument
 
     @Flag(help: "Print the equivalent 'sprite' CLI command instead of attaching.")
     var print = false
 
-    func run() throws {
-        let context = global.context()
+    func run(_ context: Context) throws {
         if print {
-            context.terminal.out(try AttachWorkflow.printable(context, sprite: sprite) + "\n")
+            context.terminal.out(try AttachWorkflow.printable(context, sprite: target.sprite) + "\n")
             return
         }
-        let status = try AttachWorkflow.run(context, sprite: sprite)
+        let status = try AttachWorkflow.run(context, sprite: target.sprite)
         if status != 0 { throw ExitCode(status) }
     }
 }

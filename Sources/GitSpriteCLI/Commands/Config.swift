@@ -2,7 +2,7 @@ import Foundation
 import ArgumentParser
 import GitSpriteCore
 
-struct Config: ParsableCommand {
+struct Config: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the effective configuration and where each value comes from.",
         discussion: """
@@ -23,8 +23,7 @@ struct Config: ParsableCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
-    func run() throws {
-        let context = global.context()
+    func run(_ context: Context) throws {
         let settings = try ConfigWorkflow.load(context)
         if json {
             context.terminal.out(settings.json.serialized())

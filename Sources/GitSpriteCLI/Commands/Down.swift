@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Down: ParsableCommand {
+struct Down: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stop the agent, bring its commits home; park the sprite or destroy it.",
         discussion: """
@@ -21,8 +21,7 @@ struct Down: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "A branch of this repository or a sprite name (default: the current branch's sprite).")
-    var sprite: String?
+    @OptionGroup var target: SpriteArgument
 
     @Flag(help: "Delete the sprite and everything in it.")
     var destroy = false
@@ -30,9 +29,8 @@ struct Down: ParsableCommand {
     @Flag(help: "Destroy even when the sprite holds work that is not on this machine.")
     var force = false
 
-    func run() throws {
-        let context = global.context()
-        let messages = try DownWorkflow.run(context, sprite: sprite, destroy: destroy, force: force)
+    func run(_ context: Context) throws {
+        let messages = try DownWorkflow.run(context, sprite: target.sprite, destroy: destroy, force: force)
         if !context.quiet { messages.forEach(context.terminal.note) }
     }
 }

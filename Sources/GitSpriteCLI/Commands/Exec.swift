@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Exec: ParsableCommand {
+struct Exec: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command in the sprite's workspace; its exit status becomes ours.",
         discussion: """
@@ -21,8 +21,7 @@ struct Exec: ParsableCommand {
     @Option(name: .customLong("dir"), help: "Working directory in the sprite (default: the workspace).")
     var directory: String?
 
-    @Argument(help: "A branch of this repository or a sprite name (default: the current branch's sprite).")
-    var sprite: String?
+    @OptionGroup var target: SpriteArgument
 
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
@@ -31,9 +30,8 @@ struct Exec: ParsableCommand {
         if command.isEmpty { throw ValidationError("missing the command: git sprite exec [SPRITE] -- CMD…") }
     }
 
-    func run() throws {
-        let context = global.context()
-        let status = try ExecWorkflow.run(context, sprite: sprite, command: command, directory: directory)
+    func run(_ context: Context) throws {
+        let status = try ExecWorkflow.run(context, sprite: target.sprite, command: command, directory: directory)
         context.terminal.flush()
         if status != 0 { throw ExitCode(status) }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Link: ParsableCommand {
+struct Link: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Declare another repository to put in this repository's sprites.",
         discussion: """
@@ -32,8 +32,7 @@ struct Link: ParsableCommand {
         if path == nil && mount != nil { throw ValidationError("--as needs a PATH to link") }
     }
 
-    func run() throws {
-        let context = global.context()
+    func run(_ context: Context) throws {
         guard let path else {
             let links = try LinkWorkflow.list(context)
             if json {

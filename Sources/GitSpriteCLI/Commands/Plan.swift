@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Plan: ParsableCommand {
+struct Plan: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what 'git sprite up' would do, touching nothing remote.",
         discussion: """
@@ -24,8 +24,7 @@ struct Plan: ParsableCommand {
     @Option(help: "Use this sprite name instead of the one derived from the branch.")
     var name: String?
 
-    func run() throws {
-        let context = global.context()
+    func run(_ context: Context) throws {
         let plan = try PlanWorkflow.run(context, nameFlag: name)
         if json {
             context.terminal.out(plan.json.serialized())

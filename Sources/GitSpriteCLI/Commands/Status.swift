@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Status: ParsableCommand {
+struct Status: GlobalCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "List this repository's sprites and their states.",
@@ -25,8 +25,7 @@ struct Status: ParsableCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
-    func run() throws {
-        let context = global.context()
+    func run(_ context: Context) throws {
         let rows = try StatusWorkflow.run(context, all: all)
         if json {
             context.terminal.out(JSON.object([("sprites", .array(rows.map(\.json)))]).serialized())

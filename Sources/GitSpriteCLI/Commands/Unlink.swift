@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Unlink: ParsableCommand {
+struct Unlink: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stop putting a linked repository in this repository's sprites.",
         discussion: """
@@ -18,8 +18,7 @@ struct Unlink: ParsableCommand {
     @Argument(help: "The mount name, as 'git sprite link' lists it.")
     var mount: String
 
-    func run() throws {
-        let context = global.context()
+    func run(_ context: Context) throws {
         let link = try LinkWorkflow.remove(context, mount: mount)
         if !context.quiet { context.terminal.note("unlinked '\(link.mount)' (\(link.path))") }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import GitSpriteCore
 
-struct Up: ParsableCommand {
+struct Up: GlobalCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create or resume this branch's sprite, ship the exact code, start the agent.",
         discussion: """
@@ -38,8 +38,7 @@ struct Up: ParsableCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
-    func run() throws {
-        let context = global.context()
+    func run(_ context: Context) throws {
         var options = UpOptions()
         options.prompt = message
         options.name = name
