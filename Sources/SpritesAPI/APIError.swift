@@ -46,6 +46,20 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
 
     public var description: String { "\(method) \(path): HTTP \(status): \(message)" }
 
+    /// A failure as another implementation of the API reports it (a fake, a proxy).
+    public init(status: Int, method: String, path: String, code: String? = nil, message: String) {
+        self.status = status
+        self.method = method
+        self.path = path
+        self.code = code
+        self.message = message
+        retryAfter = nil
+        limit = nil
+        windowSeconds = nil
+        currentCount = nil
+        upgradeURL = nil
+    }
+
     init(response: HTTPResponse, method: String, path: String) {
         status = response.status
         self.method = method

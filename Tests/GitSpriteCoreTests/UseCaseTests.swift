@@ -66,6 +66,27 @@ struct UseCaseTests {
         #expect(try b.git("rev-parse", "refs/remotes/sprite/main", in: app) == (try b.inSprite("app-main", Self.head)))
     }
 
+    /// The agent edited a file and the user switched to a branch named like a file: the
+    /// re-run must neither restore that file nor move the sprite's HEAD under its changes.
+    @Test func theSpritesUncommittedWorkIsNeverOverwrittenByUp() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        try b.commit("docs", "the docs\n", in: app)
+        var options = UpOptions()
+        options.noAgent = true
+        options.name = "box"
+        _ = try UpWorkflow.run(b.context(in: app), options: options)
+        _ = try b.inSprite("box", "echo AGENT-WORK >> workspace/docs")
+        try b.git("checkout", "-q", "-b", "docs", in: app)
+        try b.git("commit", "-q", "--allow-empty", "-m", "x", in: app)
+        let result = try UpWorkflow.run(b.context(in: app), options: options)
+        #expect(try b.inSprite("box", "cat workspace/docs") == "the docs\nAGENT-WORK")
+        #expect(try b.inSprite("box", "git -C workspace symbolic-ref --short HEAD") == "main")
+        let notes = result.repos.first?.notes ?? []
+        #expect(notes.contains { $0.contains("left as it is: the sprite has uncommitted changes in /home/sprite/workspace") },
+                "\(notes)")
+    }
+
     @Test func aCloneTheSpriteCannotDoFallsBackToTheTunnel() throws {
         let b = try Workbench()
         let app = try b.repo()

@@ -342,6 +342,29 @@ struct UpFaultTests {
     }
 }
 
+extension UpFaultTests {
+    /// Through the binaries, as the issue reproduced it: the agent appended to docs/guide.md,
+    /// the user switched to a branch named docs. The re-run keeps the agent's line and says so.
+    @Test func aRerunKeepsTheAgentsEditToAPathNamedLikeTheBranch() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        let repo = try s.makeRepo("app2")
+        try s.commit("docs/guide.md", "guide\n", message: "guide", in: repo)
+        let first = try s.sprite(["up", "--no-agent", "--name", "box"], in: repo, env: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        let edit = try s.sprite(["exec", "box", "--", "sh", "-c", "echo AGENT-WORK >> docs/guide.md"], in: repo, env: env)
+        #expect(edit.status == 0, "\(edit.stderr)")
+        try s.git("checkout", "-q", "-b", "docs", in: repo)
+        try s.git("commit", "-q", "--allow-empty", "-m", "x", in: repo)
+        let again = try s.sprite(["up", "--no-agent", "--name", "box"], in: repo, env: env)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("this repository: left as it is: the sprite has uncommitted changes"), "\(again.stderr)")
+        let guide = try s.sprite(["exec", "box", "--", "cat", "docs/guide.md"], in: repo, env: env)
+        #expect(guide.stdout == "guide\nAGENT-WORK\n")
+    }
+}
+
 @Suite("git sprite down")
 struct DownTests {
     /// The agent's commits (in the workspace and in a linked repo) come home before anything

@@ -136,10 +136,14 @@ struct Shipper {
                                                   policyApplied: policyApplied)
         }
         let moveHead = state.head != head
-        if moveHead && !plan.detached && state.branch != branch && state.head != nil {
-            // a clone of the default branch, or a checkout the agent made; `--`: the name is a
-            // branch, never a path whose file would be restored over the agent's work
-            _ = try? api.run(sprite, ["git", "checkout", "-q", branch, "--"], directory: target.dir)
+        if moveHead, !target.staged, state.dirtyTree != nil {
+            // uncommitted changes the sprite made (the probe clears the ones an earlier `up`
+            // brought when something new comes): moving its HEAD could rewrite the files it
+            // changed, so this repository is left exactly as it is
+            notes.append(Self.keptTheSpritesChanges(label: label, path: path,
+                                                    moving: plan.detached ? "HEAD \(head.prefix(12))" : branch))
+            return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue,
+                                    head: state.head ?? head, notes: notes)
         }
         var applySnapshot = false
         if let snapshot {
@@ -238,11 +242,18 @@ struct Shipper {
                             + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then git sprite up")
         }
         if !target.staged && refusal == .remoteRejected {
-            return .refused(note: "\(label): the sprite has uncommitted changes in \(target.dir); your new commits "
-                            + "were not applied there")
+            // changes made in the sprite between the look and the push
+            return .refused(note: Self.keptTheSpritesChanges(label: label, path: target.dir, moving: branch))
         }
         throw SpriteError("pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
                           hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
+    }
+
+    /// What `up` says when it leaves a repository alone because the sprite changed files in it.
+    static func keptTheSpritesChanges(label: String, path: String, moving: String) -> String {
+        "\(label): left as it is: the sprite has uncommitted changes in \(path) that you do not have, and "
+            + "shipping your \(moving) could overwrite them. Bring them home first (git sprite down), or commit "
+            + "them there (git sprite exec -- git -C \(path) commit -am wip), then run git sprite up again"
     }
 
     func shipSubmodules(_ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,

@@ -62,7 +62,8 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if sprites[spec.name] != nil {
-            throw APIError.malformed("exists")
+            throw APIError.http(HTTPFailure(status: 409, method: "POST", path: "/v1/sprites", code: "conflict",
+                                            message: "sprite \(spec.name) already exists"))
         }
         var sprite = Sprite(name: spec.name)
         sprite.labels = spec.labels
