@@ -115,8 +115,33 @@ extension Repository {
         return (ahead, behind)
     }
 
-    /// Counts commits reachable from `commit` but from none of the refs matching `hiddenGlobs`.
-    public func countCommits(from commit: ObjectID, hiding hiddenGlobs: [String]) throws -> Int {
+    /// The references whose names match `glob` (`refs/remotes/sprite/box/*`), each with the
+    /// object it finally points at, sorted by name.
+    public func references(matching glob: String) throws -> [(name: String, target: ObjectID)] {
+        var iterator: OpaquePointer?
+        try check(git_reference_iterator_glob_new(&iterator, pointer, glob), "git_reference_iterator_glob_new")
+        defer { git_reference_iterator_free(iterator) }
+        var found: [(name: String, target: ObjectID)] = []
+        var ref: OpaquePointer?
+        while true {
+            let rc = git_reference_next(&ref, iterator)
+            if rc == GIT_ITEROVER.rawValue { break }
+            try check(rc, "git_reference_next")
+            defer { git_reference_free(ref) }
+            var resolved: OpaquePointer?
+            guard git_reference_resolve(&resolved, ref) == 0 else { continue }  // a dangling symbolic ref
+            defer { git_reference_free(resolved) }
+            if let oid = git_reference_target(resolved), let name = git_reference_name(ref) {
+                found.append((String(cString: name), ObjectID(oid.pointee)))
+            }
+        }
+        return found.sorted { $0.name < $1.name }
+    }
+
+    /// Counts commits reachable from `commit` but from none of the refs matching `hiddenGlobs`
+    /// and none of `hiddenCommits`.
+    public func countCommits(from commit: ObjectID, hiding hiddenGlobs: [String],
+                             hidingCommits hiddenCommits: [ObjectID] = []) throws -> Int {
         var walk: OpaquePointer?
         try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
         defer { git_revwalk_free(walk) }
@@ -125,6 +150,10 @@ extension Repository {
         for glob in hiddenGlobs {
             let rc = git_revwalk_hide_glob(walk, glob)
             if rc != GIT_ENOTFOUND.rawValue { try check(rc, "git_revwalk_hide_glob") }
+        }
+        for hidden in hiddenCommits {
+            var raw = hidden.raw
+            try check(git_revwalk_hide(walk, &raw), "git_revwalk_hide")
         }
         var count = 0
         var oid = git_oid()

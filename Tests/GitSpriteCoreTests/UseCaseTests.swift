@@ -63,7 +63,7 @@ struct UseCaseTests {
         let result = try Self.up(b, in: app)
         let notes = result.repos.first?.notes ?? []
         #expect(notes.contains { $0.contains("the sprite's main has commits you do not have") }, "\(notes)")
-        #expect(try b.git("rev-parse", "refs/remotes/sprite/main", in: app) == (try b.inSprite("app-main", Self.head)))
+        #expect(try b.git("rev-parse", "refs/remotes/sprite/app-main/main", in: app) == (try b.inSprite("app-main", Self.head)))
     }
 
     /// The agent edited a file and the user switched to a branch named like a file: the
@@ -145,8 +145,8 @@ struct UseCaseTests {
         let agentHead = try b.inSprite("app-main", Self.head)
         b.fake.onRun = { _, argv in argv.first == "tmux" ? (0, Data(), Data()) : nil }
         let notes = try Self.down(b, in: app, destroy: true)
-        #expect(notes.contains { $0.contains("fetched sprite/main, 1 commit you do not have") }, "\(notes)")
-        #expect(try b.git("rev-parse", "refs/remotes/sprite/main", in: app) == agentHead)
+        #expect(notes.contains { $0.contains("fetched sprite/app-main/main, 1 commit you do not have") }, "\(notes)")
+        #expect(try b.git("rev-parse", "refs/remotes/sprite/app-main/main", in: app) == agentHead)
         #expect(try b.fake.getSprite("app-main") == nil)
     }
 

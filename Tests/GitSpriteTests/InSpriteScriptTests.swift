@@ -134,6 +134,50 @@ struct InSpriteScriptTests {
         #expect(try Self.run(.submoduleReady, [other, "libs/lib", pinned], in: s).status == 1)
     }
 
+    @Test func inventoryCountsEveryKindOfWorkAtAnyDepthWithoutTouchingTheIndex() throws {
+        let s = try Sandbox()
+        let app = try s.makeAppWithNestedSubmodules()
+        #expect(ScriptOutput(try Self.run(.inventory, [s.path("none")], in: s).stdout)["state"] == "missing")
+        // the top: a tag, two stash entries, an untracked file; the nested submodule: a commit its remote lacks
+        try s.git("tag", "v1", in: app)
+        for n in 1...2 {
+            try s.write("README", "stash \(n)\n", in: app)
+            try s.git("stash", "-q", in: app)
+        }
+        try s.write("untracked.txt", "new\n", in: app)
+        let inner = app + "/libs/lib/vendor/inner"
+        try s.commit("inner.txt", "inner\n", message: "inner work", in: inner)
+        let indexBefore = try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index"))
+        let r = try Self.run(.inventory, [app], in: s)
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = ScriptOutput(r.stdout)
+        #expect(out["state"] == "exists")
+        let sections = out.sections(startingAt: "repo")
+        #expect(sections.map { $0["repo"] } == [".", "libs/lib", "libs/lib/vendor/inner"])
+        let top = sections[0]
+        let head = try s.git("rev-parse", "HEAD", in: app)
+        #expect(top["branch"] == "main" && top["head"] == head)
+        let v1 = try s.git("rev-parse", "v1", in: app)
+        #expect(top.all("tag") == ["v1 " + v1])
+        #expect(top["stashes"] == "2")
+        #expect(try s.git("rev-parse", "refs/git-sprite/stash/0", in: app) == (try s.git("rev-parse", "stash@{0}", in: app)))
+        #expect(try s.git("rev-parse", "refs/git-sprite/stash/1", in: app) == (try s.git("rev-parse", "stash@{1}", in: app)))
+        let uncommitted = try #require(top["uncommitted"])
+        #expect(try s.git("rev-parse", "refs/git-sprite/uncommitted", in: app) == uncommitted)
+        #expect(try s.git("show", "\(uncommitted):untracked.txt", in: app) == "new")
+        #expect(try s.git("rev-parse", "\(uncommitted)^", in: app) == (try s.git("rev-parse", "HEAD", in: app)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index")) == indexBefore)
+        #expect(try s.git("status", "--porcelain", "--ignore-submodules=all", in: app) == "?? untracked.txt")
+        #expect(sections[1]["unpushed"] == "0" && sections[1]["uncommitted"] == nil)
+        #expect(sections[2]["unpushed"] == "1" && sections[2]["branch"] == nil)
+        // exactly the snapshot an earlier up applied is the user's, not the sprite's
+        let tree = try s.git("rev-parse", "\(uncommitted)^{tree}", in: app)
+        try s.git("config", "gitsprite.snapshot", tree, in: app)
+        let again = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(again[0]["uncommitted"] == "shipped")
+        #expect(try s.git("for-each-ref", "refs/git-sprite/uncommitted", in: app).isEmpty)
+    }
+
     @Test func packagesDoNothingWhenAllAreInstalledAndFailOnOneThatIsNot() throws {
         let s = try Sandbox()
         let present = try Self.run(.installPackages, ["dpkg", "coreutils=0.0-any"], in: s)

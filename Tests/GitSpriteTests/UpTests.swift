@@ -120,8 +120,8 @@ struct UpTests {
         try w.s.git("commit", "-q", "--allow-empty", "-m", "mine", in: w.app)
         let r = try w.up(["--no-agent", "--no-changes"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("refs/remotes/sprite/main"))
-        #expect(try w.s.git("log", "-1", "--format=%s", "refs/remotes/sprite/main", in: w.app) == "agent-work")
+        #expect(r.stderr.contains("refs/remotes/sprite/app-main/main"))
+        #expect(try w.s.git("log", "-1", "--format=%s", "refs/remotes/sprite/app-main/main", in: w.app) == "agent-work")
         #expect(try w.remote("git -C workspace log -1 --format=%s") == "agent-work")
     }
 
@@ -381,13 +381,13 @@ struct DownTests {
         // parking also brings the commits home, and says so
         let park = try w.s.sprite(["down"], in: w.app, env: w.env)
         #expect(park.status == 0, "\(park.stderr)")
-        #expect(park.stderr.contains("this repository: fetched sprite/main, 1 commit you do not have (\(agentHead.prefix(12)))"),
+        #expect(park.stderr.contains("this repository: fetched sprite/app-main/main, 1 commit you do not have (\(agentHead.prefix(12)))"),
                 "\(park.stderr)")
-        #expect(park.stderr.contains("linked repo 'notes': fetched sprite/agent-idea, 1 commit you do not have"),
+        #expect(park.stderr.contains("linked repo 'notes': fetched sprite/app-main/agent-idea, 1 commit you do not have"),
                 "\(park.stderr)")
         #expect(!park.stderr.contains("linked repo 'tools'"), "nothing new there: \(park.stderr)")
-        #expect(try w.s.git("rev-parse", "sprite/main", in: w.app) == agentHead)
-        #expect(try w.s.git("rev-parse", "sprite/main", in: w.notes) == notesHead)
+        #expect(try w.s.git("rev-parse", "sprite/app-main/main", in: w.app) == agentHead)
+        #expect(try w.s.git("rev-parse", "sprite/app-main/main", in: w.notes) == notesHead)
 
         // uncommitted work of the agent's: refused, with the list and the ways out
         _ = try w.remote("echo draft > workspace/draft.txt")
@@ -396,7 +396,7 @@ struct DownTests {
         #expect(refused.stderr.hasPrefix("error: not destroying app-main: it holds work that is not on your machine"),
                 "\(refused.stderr)")
         #expect(refused.stderr.contains("hint: this repository: uncommitted changes in /home/sprite/workspace"))
-        #expect(refused.stderr.contains("hint: or destroy it anyway: git sprite down --destroy --force"))
+        #expect(refused.stderr.contains("hint: or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force"))
         #expect(try w.host.client().getSprite("app-main") != nil)
 
         // committed in the sprite, it comes home and the sprite can go
@@ -404,7 +404,7 @@ struct DownTests {
         let destroyed = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
         #expect(destroyed.status == 0, "\(destroyed.stderr)")
         #expect(destroyed.stderr.contains("destroyed app-main"))
-        #expect(try w.s.git("log", "-1", "--format=%s", "sprite/main", in: w.app) == "draft")
+        #expect(try w.s.git("log", "-1", "--format=%s", "sprite/app-main/main", in: w.app) == "draft")
         #expect(try w.host.client().getSprite("app-main") == nil)
 
         // --force destroys whatever is there
@@ -413,6 +413,41 @@ struct DownTests {
         let forced = try w.s.sprite(["down", "--destroy", "--force"], in: w.app, env: w.env)
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(try w.host.client().getSprite("app-main") == nil)
+    }
+
+    /// The issue's reproduction: a commit and an uncommitted edit inside a submodule, and a
+    /// stash in the superproject. The commit and the stash come home; the edit stops
+    /// --destroy before the agent is stopped; --force saves it in a bundle it can be fetched from.
+    @Test func submoduleWorkAndStashesComeHomeOrStopADestroy() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up().status == 0)
+        let commit = "git -c user.name=agent -c user.email=agent@example.com"
+        _ = try w.remote("cd workspace/libs/lib && echo sub > sub.txt && git add sub.txt && \(commit) commit -qm 'in the submodule'")
+        let subHead = try w.remote("git -C workspace/libs/lib rev-parse HEAD")
+        _ = try w.remote("cd workspace && echo stashed >> README && \(commit) stash -q")
+        let stash = try w.remote("git -C workspace rev-parse stash@{0}")
+        _ = try w.remote("echo EDIT >> workspace/libs/lib/README")
+
+        let refused = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("hint: this repository, submodule libs/lib: uncommitted changes in /home/sprite/workspace/libs/lib"),
+                "\(refused.stderr)")
+        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes",
+                "a refusal leaves the agent running")
+        // what could come home did
+        #expect(try w.s.git("rev-parse", "refs/remotes/sprite/app-main/HEAD", in: w.app + "/libs/lib") == subHead)
+        #expect(try w.s.git("rev-parse", "refs/sprite/app-main/stash/0", in: w.app) == stash)
+
+        let forced = try w.s.sprite(["down", "--destroy", "--force"], in: w.app, env: w.env)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try w.host.client().getSprite("app-main") == nil)
+        let salvage = try w.s.git("rev-parse", "--git-common-dir", in: w.app)
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: w.app + "/" + salvage + "/sprite-salvage")
+        let bundle = try #require(dirs.first.map { w.app + "/\(salvage)/sprite-salvage/\($0)/workspace-libs-lib.bundle" })
+        #expect(forced.stderr.contains("saved \(bundle); restore with: git fetch"), "\(forced.stderr)")
+        try w.s.git("fetch", "-q", bundle, "+refs/*:refs/salvage/app-main/*", in: w.app + "/libs/lib")
+        #expect(try w.s.git("show", "refs/salvage/app-main/git-sprite/uncommitted:README", in: w.app + "/libs/lib")
+                    .hasSuffix("EDIT"))
     }
 
     /// Commits the agent made on a detached HEAD belong to no branch: they come home too.
@@ -427,7 +462,7 @@ struct DownTests {
         let agentHead = try w.remote("git -C workspace rev-parse HEAD", sprite: name)
         let down = try w.s.sprite(["down"], in: w.app, env: w.env)
         #expect(down.status == 0, "\(down.stderr)")
-        #expect(try w.s.git("rev-parse", "sprite/detached", in: w.app) == agentHead)
+        #expect(try w.s.git("rev-parse", "refs/remotes/sprite/\(name)/HEAD", in: w.app) == agentHead)
     }
 
     /// A sprite some other repository (or someone else) made: its commits cannot be fetched

@@ -14,21 +14,47 @@ public struct InSpriteScript: Sendable {
     /// Every script, for the lint and contract tests.
     public static let all: [InSpriteScript] = [
         .probe, .clone, .initialise, .finish, .submoduleReady, .submodule, .installPackages, .agentSupervisor,
+        .inventory,
     ]
 }
 
 /// The `key=value` lines a script prints, read by key.
 public struct ScriptOutput: Sendable, Equatable {
+    /// Every line in order, as (key, value).
+    public let lines: [Line]
+    /// The last value of each key.
     public let values: [String: String]
 
+    public struct Line: Sendable, Equatable {
+        public let key: String
+        public let value: String
+    }
+
     public init(_ text: String) {
+        self.init(lines: text.split(separator: "\n").compactMap { line in
+            guard let eq = line.firstIndex(of: "=") else { return nil }
+            return Line(key: String(line[..<eq]), value: String(line[line.index(after: eq)...]))
+        })
+    }
+
+    init(lines: [Line]) {
+        self.lines = lines
         var values: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            values[String(line[..<eq])] = String(line[line.index(after: eq)...])
-        }
+        for line in lines { values[line.key] = line.value }
         self.values = values
     }
 
     public subscript(_ key: String) -> String? { values[key] }
+
+    /// Every value of a key that may repeat, in order.
+    public func all(_ key: String) -> [String] { lines.filter { $0.key == key }.map(\.value) }
+
+    /// The sections that each start with a line of `key` (lines before the first are dropped).
+    public func sections(startingAt key: String) -> [ScriptOutput] {
+        var sections: [[Line]] = []
+        for line in lines {
+            if line.key == key { sections.append([line]) } else if !sections.isEmpty { sections[sections.count - 1].append(line) }
+        }
+        return sections.map { ScriptOutput(lines: $0) }
+    }
 }

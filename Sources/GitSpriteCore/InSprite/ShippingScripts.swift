@@ -13,7 +13,7 @@ extension InSpriteScript {
     /// - Every run (re)sets `receive.denyCurrentBranch=updateInstead`, which the tunnel needs.
     public static let probe = InSpriteScript(name: "git-sprite-probe", text: probeBody)
 
-    static let probeBody = #"""
+    static let probeBody = uncommittedTreeFunction + #"""
         p="$1"
         [ -e "$p/.git" ] || { echo state=missing; exit 0; }
         cd "$p" || exit 3
@@ -24,14 +24,8 @@ extension InSpriteScript {
         branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
         shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
         if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
-          tree=""
-          t=$(mktemp) && { cp .git/index "$t" 2>/dev/null || :; }
-          # submodules keep their recorded commits (and a broken one cannot stop the look)
-          { echo .; git ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
-            | GIT_INDEX_FILE="$t" git add -A --pathspec-from-file=- >/dev/null 2>&1 \
-            && tree=$(GIT_INDEX_FILE="$t" git write-tree)
-          rm -f "$t"
-          [ -n "$tree" ] || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
+          tree=$(uncommitted_tree) \
+            || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
           if [ "$tree" = "$shipped" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; }; then
             # exactly the uncommitted changes an earlier `up` brought (the user still has them):
             # clear them so new commits can land; the new snapshot is applied afterwards
@@ -40,6 +34,24 @@ extension InSpriteScript {
             echo "dirty=$tree"
           fi
         fi
+        """#
+
+    /// `uncommitted_tree`: prints the tree of the work tree as `git add -A` would record it
+    /// (untracked files that are not ignored included), built in a temporary index so the
+    /// repository's own index is never touched; fails when it cannot be read. Submodules keep
+    /// their recorded commits (and a broken one cannot stop the look).
+    static let uncommittedTreeFunction = #"""
+        uncommitted_tree() {
+          index=$(mktemp) || return 1
+          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || :
+          tree=""
+          { echo .; git ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
+            | GIT_INDEX_FILE="$index" git add -A --pathspec-from-file=- >/dev/null 2>&1 \
+            && tree=$(GIT_INDEX_FILE="$index" git write-tree)
+          rm -f "$index"
+          [ -n "$tree" ] && echo "$tree"
+        }
+
         """#
 
     /// Removes what earlier runs staged for the same path (`$1` is this run's directory:

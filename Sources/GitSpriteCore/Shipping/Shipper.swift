@@ -236,10 +236,11 @@ struct Shipper {
         if r.status == 0 { return .landed }
         let refusal = PushRefusal(porcelain: r.stdout)
         if !target.staged && refusal == .rejected {
-            try git.check(["fetch", "-q", remote(target.dir), "+refs/heads/\(branch):refs/remotes/sprite/\(branch)"],
+            let home = "sprite/\(sprite)/\(branch)"
+            try git.check(["fetch", "-q", "--no-tags", remote(target.dir), "+refs/heads/\(branch):refs/remotes/\(home)"],
                           what: "fetching the sprite's commits")
             return .refused(note: "\(label): the sprite's \(branch) has commits you do not have; they are now in "
-                            + "refs/remotes/sprite/\(branch). Reconcile with: git merge sprite/\(branch), then git sprite up")
+                            + "refs/remotes/\(home). Reconcile with: git merge \(home), then git sprite up")
         }
         if !target.staged && refusal == .remoteRejected {
             // changes made in the sprite between the look and the push

@@ -2,9 +2,11 @@ import Foundation
 import SpriteGit
 import SpritesAPI
 
-/// `git sprite down`: stop the agent, bring the sprite's commits home, then park the sprite
-/// or destroy it. Destroying never loses work silently: it is refused while the sprite holds
-/// uncommitted changes, or commits that could not be fetched, unless `--force`.
+/// `git sprite down`: bring the sprite's work home, stop the agent, then park the sprite or
+/// destroy it. Destroying never loses work silently: while anything the sprite holds is not
+/// at home (uncommitted changes, work in a submodule that is not checked out here, commits
+/// that could not be fetched) it is refused before the agent is stopped or anything changed,
+/// unless `--force`, which first saves all of it in a salvage bundle under `.git/`.
 public enum DownWorkflow {
     public static func run(_ context: Context, sprite argument: String?, destroy: Bool, force: Bool) throws -> [String] {
         let target = try SpriteTarget(context, sprite: argument)
@@ -14,44 +16,42 @@ public enum DownWorkflow {
             guard let sprite = try api.getSprite(name) else { throw target.missing }
             let builder = repo.map { PlanBuilder(context: context, repository: $0, settings: settings) }
             let ours = builder.map { SpriteLabels.belongs(sprite.labels, to: $0.repositoryID()) } ?? false
+            let notMine = "\(name) was not made by this repository, so its work cannot be fetched from here"
             // whose sprite it is is known before anything of it is touched
-            if destroying && !ours && !force {
-                throw SpriteError("not destroying \(name): it holds work that is not on your machine",
-                                  hints: ["\(name) was not made by this repository, so its commits cannot be fetched from here",
-                                          "or destroy it anyway: git sprite down --destroy --force"])
-            }
-            // then the agent stops, so it adds nothing between the look and the end
-            try Agent.stop(api, sprite: name)
-            var notes: [String] = []
-            var atRisk: [String] = []
-            if let builder, ours {
+            if destroying && !ours && !force { throw refusal(name, [notMine], agentStopped: false) }
+            let shipper = Shipper(context: context, connection: target.connection, sprite: name,
+                                  settings: settings, noChanges: true)
+            let homecoming = Homecoming(context: context, shipper: shipper)
+            var plan: WorkspacePlan?
+            if ours, let builder {
                 do {
-                    let plan = try builder.build()
-                    let shipper = Shipper(context: context, connection: target.connection, sprite: name,
-                                          settings: settings, noChanges: true)
-                    for repoPlan in [plan.primary] + plan.linked {
-                        try bringHome(repoPlan, shipper: shipper, notes: &notes, atRisk: &atRisk)
-                    }
+                    plan = try builder.build()
                 } catch where error is GitError || (error as? SpriteError)?.status == .failure {
                     // a linked repo gone from this machine must not keep the agent running
                     let why = (error as? SpriteError)?.message ?? "\(error)"
                     context.terminal.warn("nothing was fetched from the sprite: \(why)")
-                    atRisk.append("the sprite's commits could not be fetched: \(why)")
                 }
-            } else if destroying {
-                atRisk.append("\(name) was not made by this repository, so its commits cannot be fetched from here")
             }
+            var report = Homecoming.Report()
+            if plan == nil {
+                report.atRisk.append(ours ? "the sprite's commits could not be fetched: this repository's plan failed" : notMine)
+            }
+            // destroying: the first look runs while the agent works, so a refusal changes nothing
+            if destroying, let plan {
+                report = homecoming.bringHome(plan)
+                if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: false) }
+            }
+            try Agent.stop(api, sprite: name)
+            // then everything the agent did up to its last moment
+            if let plan { report.merge(homecoming.bringHome(plan)) }
             guard destroying else {
-                return notes + ["stopped the agent; \(name) is parked and hibernates when idle "
-                                + "(delete it: git sprite down --destroy)"]
+                return report.notes + ["stopped the agent; \(name) is parked and hibernates when idle "
+                                       + "(delete it: git sprite down --destroy)"]
             }
-            if !atRisk.isEmpty && !force {
-                throw SpriteError("not destroying \(name): it holds work that is not on your machine",
-                                  hints: atRisk + [
-                                    "commit it in the sprite (git sprite exec -- git commit -am wip) and run this "
-                                        + "again: commits are fetched home first",
-                                    "or destroy it anyway: git sprite down --destroy --force",
-                                  ])
+            if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: true) }
+            var notes = report.notes
+            if !report.atRisk.isEmpty {
+                notes += try salvage(homecoming, report: report, plan: plan, repo: repo, context: context)
             }
             try api.deleteSprite(name)
             if let repo, let branch = try? repo.head().branchName {
@@ -61,42 +61,29 @@ public enum DownWorkflow {
         }
     }
 
-    /// Fetches every branch of the sprite's copy (and a detached HEAD) into
-    /// `refs/remotes/sprite/*`, and records what would be lost with the sprite: uncommitted
-    /// changes that are not the snapshot `up` brought, or commits that could not be fetched.
-    static func bringHome(_ plan: RepoPlan, shipper: Shipper, notes: inout [String], atRisk: inout [String]) throws {
-        let label = plan.mount.map { "linked repo '\($0)'" } ?? "this repository"
-        let state = try shipper.probe(plan.spritePath)
-        guard state.exists else { return }
-        let git = LocalGit(directory: plan.localPath, environment: shipper.gitEnvironment)
-        let before = remoteRefs(git)
-        var refspecs = ["+refs/heads/*:refs/remotes/sprite/*"]
-        // commits made on a detached HEAD are on no branch: they come home as sprite/detached
-        if state.branch == nil && state.head != nil { refspecs.append("+HEAD:refs/remotes/sprite/detached") }
-        let fetch = try git.run(["fetch", "-q", shipper.remote(plan.spritePath)] + refspecs)
-        if fetch.status != 0 {
-            atRisk.append("\(label): its commits could not be fetched: \(LocalGit.reason(fetch.stderr))")
-        } else {
-            for (ref, commit) in remoteRefs(git).sorted(by: { $0.key < $1.key }) where before[ref] != commit {
-                // only what is new to you is worth a line
-                let count = Int((try? git.run(["rev-list", "--count", commit, "--not", "HEAD"]))?.stdout ?? "") ?? 0
-                guard count > 0 else { continue }
-                notes.append("\(label): fetched \(ref.dropFirst("refs/remotes/".count)), \(count) commit"
-                             + "\(count == 1 ? "" : "s") you do not have (\(commit.prefix(12)))")
-            }
-        }
-        if let dirty = state.dirtyTree, dirty != state.shippedSnapshot {
-            atRisk.append("\(label): uncommitted changes in \(plan.spritePath)")
-        }
+    static func refusal(_ name: String, _ atRisk: [String], agentStopped: Bool) -> SpriteError {
+        SpriteError("not destroying \(name): it holds work that is not on your machine"
+                    + (agentStopped ? " (the agent is stopped)" : ""),
+                    hints: atRisk + [
+                        "commit it in the sprite (git sprite exec -- git commit -am wip) and run this again: "
+                            + "commits are fetched home first",
+                        "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force",
+                    ])
     }
 
-    static func remoteRefs(_ git: LocalGit) -> [String: String] {
-        let out = (try? git.run(["for-each-ref", "--format=%(refname) %(objectname)", "refs/remotes/sprite/"]))?.stdout ?? ""
-        var refs: [String: String] = [:]
-        for line in out.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2 { refs[String(parts[0])] = String(parts[1]) }
-        }
-        return refs
+    /// `--force` over work that is not home: every repository that holds some goes into a
+    /// bundle first (all of them when the plan could not be made), and the user is told how
+    /// to get it back.
+    static func salvage(_ homecoming: Homecoming, report: Homecoming.Report, plan: WorkspacePlan?,
+                        repo: Repository?, context: Context) throws -> [String] {
+        let paths = plan == nil || report.unsafe.isEmpty ? try homecoming.repositoriesInSprite() : report.unsafe
+        guard !paths.isEmpty else { return [] }
+        let stamp = ISO8601DateFormatter.string(from: context.clock.now(), timeZone: TimeZone(identifier: "UTC")!,
+                                                formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let base = repo.map { $0.commonDir } ?? LocalHostManager.stateDirectory(context.environment)
+        let directory = base + "/sprite-salvage/\(homecoming.sprite)-\(stamp)"
+        let bundles = try homecoming.salvage(paths, into: directory)
+        return report.atRisk.map { "not home, saved in the salvage bundle: " + $0 }
+            + bundles.map { "saved \($0); restore with: git fetch \(shellQuote($0)) '+refs/*:refs/salvage/\(homecoming.sprite)/*'" }
     }
 }
