@@ -115,6 +115,26 @@ extension Repository {
         return (ahead, behind)
     }
 
+    /// The commit where the first-parent chain from `commit` begins: the same in every clone
+    /// of a history, and never shared by two unrelated ones.
+    public func firstParentRoot(of commit: ObjectID) throws -> ObjectID {
+        var walk: OpaquePointer?
+        try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
+        defer { git_revwalk_free(walk) }
+        try check(git_revwalk_simplify_first_parent(walk), "git_revwalk_simplify_first_parent")
+        var start = commit.raw
+        try check(git_revwalk_push(walk, &start), "git_revwalk_push")
+        var last = commit.raw
+        var oid = git_oid()
+        while true {
+            let rc = git_revwalk_next(&oid, walk)
+            if rc == GIT_ITEROVER.rawValue { break }
+            try check(rc, "git_revwalk_next")
+            last = oid
+        }
+        return ObjectID(last)
+    }
+
     /// The references whose names match `glob` (`refs/remotes/sprite/box/*`), each with the
     /// object it finally points at, sorted by name.
     public func references(matching glob: String) throws -> [(name: String, target: ObjectID)] {

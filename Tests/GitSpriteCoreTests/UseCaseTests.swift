@@ -178,4 +178,28 @@ struct UseCaseTests {
         #expect(!b.fake.calls.contains { $0.hasPrefix("unservice") || $0.hasPrefix("run") }, "\(b.fake.calls)")
         #expect(try b.fake.getSprite("app-main") != nil)
     }
+
+    /// Two unrelated repositories called app: the same folded name, different histories. The
+    /// second neither resumes nor destroys the first one's sprite.
+    @Test func anUnrelatedRepositoryOfTheSameNameCannotTakeOverOrDestroyTheSprite() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        let twin = try b.repo("elsewhere/app")
+        try b.git("commit", "-q", "--amend", "-m", "another project", in: twin)
+        #expect(try b.git("rev-list", "--max-parents=0", "HEAD", in: twin) != (try b.git("rev-list", "--max-parents=0", "HEAD", in: app)))
+        do {
+            _ = try Self.up(b, in: twin)
+            Issue.record("up must not resume another repository's sprite")
+        } catch let error as SpriteError {
+            #expect(error.message.contains("is taken by a sprite that is not this repository's"), "\(error.message)")
+        }
+        #expect(throws: SpriteError.self) { try Self.down(b, in: twin, destroy: true) }
+        #expect(try b.fake.getSprite("app-main") != nil)
+        // a clone of the first shares its history, and so its sprites
+        let clone = b.path("clone/app")
+        _ = try b.git("clone", "-q", app, clone, in: b.root)
+        b.fake.onRun = { _, argv in argv.first == "tmux" ? (0, Data(), Data()) : nil }
+        #expect(try Self.down(b, in: clone, destroy: true).last == "destroyed app-main")
+    }
 }

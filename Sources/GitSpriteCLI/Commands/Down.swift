@@ -3,14 +3,17 @@ import GitSpriteCore
 
 struct Down: GlobalCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stop the agent, bring its commits home; park the sprite or destroy it.",
+        abstract: "Bring the sprite's work home, stop the agent; park the sprite or destroy it.",
         discussion: """
-            Stops the agent's service, then fetches every branch of the sprite's repositories \
-            (the workspace and each linked repo) into refs/remotes/sprite/*. With --destroy (or \
-            sprite.lifecycle.autoDestroy) the sprite and everything in it are deleted, but only \
-            when nothing would be lost: uncommitted changes in the sprite (other than the ones \
-            up brought) or commits that could not be fetched stop it, unless --force. \
-            Otherwise the sprite is left to hibernate, and the command says how to delete it.
+            Fetches all committed work of the sprite's repositories (the workspace, each linked \
+            repo, their submodules at any depth): branches into refs/remotes/sprite/<sprite>/*, \
+            stash entries and new tags into refs/sprite/<sprite>/*; then stops the agent. With \
+            --destroy (or sprite.lifecycle.autoDestroy) the sprite and everything in it are \
+            deleted, but only when nothing would be lost: uncommitted changes in the sprite \
+            (other than the ones up brought), work in a submodule not checked out here, or \
+            commits that could not be fetched stop it before anything changes. --force destroys \
+            anyway, after saving that work in a bundle under .git/sprite-salvage/. Otherwise the \
+            sprite is left to hibernate, and the command says how to delete it.
 
             Examples:
               git sprite down

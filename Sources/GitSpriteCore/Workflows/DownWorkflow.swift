@@ -15,7 +15,7 @@ public enum DownWorkflow {
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(name) else { throw target.missing }
             let builder = repo.map { PlanBuilder(context: context, repository: $0, settings: settings) }
-            let ours = builder.map { SpriteLabels.belongs(sprite.labels, to: $0.repositoryID()) } ?? false
+            let ours = builder.map { SpriteLabels.belongs(sprite.labels, to: $0.identity()) } ?? false
             let notMine = "\(name) was not made by this repository, so its work cannot be fetched from here"
             // whose sprite it is is known before anything of it is touched
             if destroying && !ours && !force { throw refusal(name, [notMine], agentStopped: false) }

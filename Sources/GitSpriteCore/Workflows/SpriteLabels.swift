@@ -2,20 +2,33 @@ import Foundation
 import SpritesAPI
 import SpriteGit
 
-/// Labels git-sprite puts on its sprites so `status` can find them (DESIGN.md §5).
+/// A repository as git-sprite tells it from others: `name` (folded, shared by every
+/// repository called the same) and `root`, the start of its history's first-parent chain
+/// (shared by the clones of one history only). Nil for a repository without commits.
+public struct RepositoryIdentity: Sendable, Equatable {
+    public let name: String
+    public let root: String?
+}
+
+/// Labels git-sprite puts on its sprites (DESIGN.md §5): `git-sprite`, `repo=<name>` (what
+/// `status` lists by), `root=<root>` (what ownership is decided by) and `branch=<branch>`.
 public enum SpriteLabels {
     public static let marker = "git-sprite"
 
-    public static func make(repo: String, branch: String?) -> [String] {
-        var labels = [marker, "repo=" + repo]
+    public static func make(_ identity: RepositoryIdentity, branch: String?) -> [String] {
+        var labels = [marker, "repo=" + identity.name]
+        if let root = identity.root { labels.append("root=" + root) }
         if let branch { labels.append("branch=" + branch) }
         return labels
     }
 
-    /// Whether the labels mark a sprite that git-sprite made for this repository.
-    static func belongs(_ labels: [String]?, to repoID: String) -> Bool {
+    /// Whether the labels mark a sprite that git-sprite made for this repository: the same
+    /// name and the same root. A sprite made before roots were recorded is judged by its name.
+    static func belongs(_ labels: [String]?, to identity: RepositoryIdentity) -> Bool {
         let labels = labels ?? []
-        return labels.contains(marker) && value("repo", in: labels) == repoID
+        guard labels.contains(marker), value("repo", in: labels) == identity.name else { return false }
+        guard let recorded = value("root", in: labels) else { return true }
+        return recorded == identity.root
     }
 
     static func value(_ key: String, in labels: [String]) -> String? {

@@ -153,7 +153,7 @@ public enum UpWorkflow {
         do {
             let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
                 // a sprite this repository made before is looked up first; a new one created first
-                let found = try ensureSprite(api, plan: plan, repoID: builder.repositoryID(), settings: settings,
+                let found = try ensureSprite(api, plan: plan, identity: builder.identity(), settings: settings,
                                              createFirst: plan.nameSource != .recorded)
                 return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
             }
@@ -264,10 +264,10 @@ public enum UpWorkflow {
 
     /// Finds the branch's sprite or creates it; a sprite of that name that is not this
     /// repository's is never taken over.
-    static func ensureSprite(_ api: any SpritesService, plan: WorkspacePlan, repoID: String,
+    static func ensureSprite(_ api: any SpritesService, plan: WorkspacePlan, identity: RepositoryIdentity,
                              settings: Settings, createFirst: Bool = true) throws -> (Sprite, Bool) {
         func resumed(_ existing: Sprite) throws -> (Sprite, Bool) {
-            guard SpriteLabels.belongs(existing.labels, to: repoID) else {
+            guard SpriteLabels.belongs(existing.labels, to: identity) else {
                 throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
                                   hints: ["choose another name: git sprite up --name <name>"])
             }
@@ -276,7 +276,7 @@ public enum UpWorkflow {
         if !createFirst, let existing = try api.getSprite(plan.spriteName) {
             return try resumed(existing)
         }
-        let spec = SpriteCreation(name: plan.spriteName, labels: SpriteLabels.make(repo: repoID, branch: plan.primary.branch),
+        let spec = SpriteCreation(name: plan.spriteName, labels: SpriteLabels.make(identity, branch: plan.primary.branch),
                                   cpus: settings.cpu, ramMB: settings.memoryGB * 1024)
         do {
             return (try api.createSprite(spec), true)

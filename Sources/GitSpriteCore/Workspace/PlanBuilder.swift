@@ -75,6 +75,13 @@ public struct PlanBuilder {
         return Self.repositoryID(repository, remoteURL: url.map(RemoteURL.redacted))
     }
 
+    /// This repository as its sprites' labels record it: its folded name, and the root of its
+    /// history (`SpriteLabels`), which two unrelated repositories of the same name never share.
+    public func identity() -> RepositoryIdentity {
+        let root = (try? repository.head().commit).flatMap { try? repository.firstParentRoot(of: $0) }
+        return RepositoryIdentity(name: repositoryID(), root: root.map { String($0.hex.prefix(16)) })
+    }
+
     static func repositoryID(_ repo: Repository, remoteURL: String?) -> String {
         let name = SpriteName.fold(repositoryName(repo, remoteURL: remoteURL))
         return name.isEmpty ? "repo" : name
