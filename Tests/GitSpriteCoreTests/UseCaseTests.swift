@@ -41,7 +41,8 @@ struct UseCaseTests {
         let again = try Self.up(b, in: app)
         let calls = b.fake.calls.dropFirst(before)
         #expect(!again.created)
-        #expect(calls.filter { $0.hasPrefix("run ") } == ["run app-main git-sprite-probe"], "\(calls)")
+        #expect(calls.filter { $0.hasPrefix("run ") } == ["run app-main git-sprite-lock", "run app-main git-sprite-probe"],
+                "\(calls)")
         #expect(again.repos.first?.notes.isEmpty == true)
     }
 

@@ -178,6 +178,30 @@ struct InSpriteScriptTests {
         #expect(try s.git("for-each-ref", "refs/git-sprite/uncommitted", in: app).isEmpty)
     }
 
+    @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
+        let s = try Sandbox()
+        let path = s.path("state/up.lock")
+        func holder() throws -> (Process, Pipe, Pipe) {
+            let p = Process(), input = Pipe(), output = Pipe()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = InSpriteScript.lock.argv([path, "1"])
+            (p.standardInput, p.standardOutput, p.standardError) = (input, output, FileHandle.nullDevice)
+            try p.run()
+            return (p, input, output)
+        }
+        let (first, firstInput, firstOutput) = try holder()
+        #expect(String(decoding: firstOutput.fileHandleForReading.availableData, as: UTF8.self) == "locked\n")
+        // a second waits, and gives up when the wait runs out
+        let second = try Self.run(.lock, [path, "1"], in: s)
+        #expect(second.status == 75 && second.stdout == "waiting\n", "\(second.stdout)")
+        // the first ends with its input, and the lock is free again
+        try firstInput.fileHandleForWriting.close()
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let third = try s.run("sh", ["-c", "exec 0</dev/null; exec \"$@\"", "sh"] + InSpriteScript.lock.argv([path, "1"]))
+        #expect(third.status == 0 && third.stdout == "locked\n", "\(third.stdout)\(third.stderr)")
+    }
+
     @Test func packagesDoNothingWhenAllAreInstalledAndFailOnOneThatIsNot() throws {
         let s = try Sandbox()
         let present = try Self.run(.installPackages, ["dpkg", "coreutils=0.0-any"], in: s)

@@ -506,6 +506,43 @@ struct DownTests {
     }
 }
 
+/// Runs that overlap: a lock in the sprite decides, and a run that dies leaves none behind.
+@Suite("git sprite up: concurrent runs")
+struct UpConcurrencyTests {
+    @Test func twoUpsOfOneBranchAtOnceEndWithOneCorrectSprite() throws {
+        let w = try UpWorkspace()
+        let runs = Shared([RunResult?](repeating: nil, count: 2))
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let r = try? w.up(["--no-agent"])
+            runs.update { $0[i] = r }
+        }
+        for r in runs.current {
+            #expect(r?.status == 0, "\(r?.stderr ?? "did not run")")
+        }
+        #expect(try w.host.client().listSprites().map(\.name) == ["app-main"])
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+        #expect(try w.remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(w.s, w.app)))
+        #expect(try w.remote("git -C repos/notes rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.notes)))
+    }
+
+    @Test func aRunKilledWhileHoldingTheLockLeavesNoLockBehind() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        try w.s.commit("later.txt", "later\n", message: "later", in: w.app)
+        let held = "flock -n /home/sprite/.git-sprite/up.lock true && echo free || echo held"
+        let up = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: w.env)
+        let caught = eventually(seconds: 20) { (try? w.remote(held)) == "held" }
+        kill(-up.process.processIdentifier, SIGKILL)
+        _ = up.exited.wait(timeout: .now() + 10)
+        #expect(caught, "the run never held the lock")
+        #expect(eventually(seconds: 10) { (try? w.remote(held)) == "free" })
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
+    }
+}
+
 @Suite("git sprite attach")
 struct AttachTests {
     @Test func attachJoinsTheAgentSessionInATerminalAndDetaches() throws {

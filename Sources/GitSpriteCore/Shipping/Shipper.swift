@@ -49,18 +49,29 @@ struct Shipper {
     /// How long a sprite may take to answer its first command (a cold wake, a new VM).
     static let readyTimeout: TimeInterval = 120
 
-    /// Runs a command in the sprite and fails with its last stderr line. Until the sprite has
-    /// answered once in this run, commands double as the readiness check: while it cannot take
-    /// them yet they are retried with short backoff (no fixed sleeps), for up to two minutes.
+    /// Runs a command in the sprite and fails with its last stderr line (see `untilReady`).
     @discardableResult
     func remoteRun(_ argv: [String], in dir: String = SpritePaths.home, what: String) throws -> String {
+        let r = try untilReady { try api.run(sprite, argv, directory: dir) }
+        guard r.status == 0 else {
+            throw SpriteError("\(what) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
+                              detail: String(decoding: r.stderr, as: UTF8.self))
+        }
+        return String(decoding: r.stdout, as: UTF8.self)
+    }
+
+    /// Until the sprite has answered once in this run, a request doubles as the readiness
+    /// check: while the sprite cannot take it yet it is retried with short backoff (no fixed
+    /// sleeps), for up to two minutes. Later failures are real and fail fast.
+    func untilReady<T>(_ request: () throws -> T) throws -> T {
         let clock = context.clock
         let deadline = clock.now().addingTimeInterval(Self.readyTimeout)
         var delay = 0.1
-        var result: (status: Int32, stdout: Data, stderr: Data)?
-        while result == nil {
+        while true {
             do {
-                result = try api.run(sprite, argv, directory: dir)
+                let result = try request()
+                readiness.set(true)
+                return result
             } catch let e as APIError {
                 let retriable: Bool
                 switch e {
@@ -70,7 +81,6 @@ struct Shipper {
                 case .http(let f): retriable = f.status == 502 || f.status == 503 || f.status == 504
                 default: retriable = false
                 }
-                // only until the sprite first answers: later failures are real and fail fast
                 guard retriable, !readiness.current else { throw e }
                 guard clock.now().addingTimeInterval(delay) < deadline else {
                     throw SpriteError("Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
@@ -82,13 +92,6 @@ struct Shipper {
                 delay = min(delay * 2, 5)
             }
         }
-        readiness.set(true)
-        let r = result!
-        guard r.status == 0 else {
-            throw SpriteError("\(what) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
-                              detail: String(decoding: r.stderr, as: UTF8.self))
-        }
-        return String(decoding: r.stdout, as: UTF8.self)
     }
 
     /// Looks at the sprite's copy. With `shipping`, uncommitted changes that are exactly the

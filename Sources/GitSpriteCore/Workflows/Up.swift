@@ -164,6 +164,9 @@ public enum UpWorkflow {
             let policy = PolicyInBackground(api, sprite: plan.spriteName, rules: policyRules(settings))
             let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
                                   settings: settings, noChanges: options.noChanges)
+            // one run at a time ships to a sprite; a second waits here
+            let lock = try SpriteLock.acquire(shipper, terminal: context.terminal)
+            defer { lock.release() }
             let shipping = shipAll(plan, shipper: shipper, spriteIsNew: created, policy: policy, reporter: reporter)
             try policy.applied()
             _ = try reporter.step("policy") {
