@@ -160,7 +160,21 @@ extension SpritesClient {
         return u
     }
 
+    /// Opens a WebSocket; a refused upgrade with 429 or 503 is retried as `call` retries (the
+    /// command never started, so this is safe for any command).
     private func openSocket(_ path: String, _ query: [(String, String)]) throws -> WebSocket {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try openSocketOnce(path, query)
+            } catch APIError.http(let failure) where (failure.status == 429 || failure.status == 503) && attempt < maxAttempts {
+                sleepBackoff(attempt, hint: failure.retryAfter)
+            }
+        }
+    }
+
+    private func openSocketOnce(_ path: String, _ query: [(String, String)]) throws -> WebSocket {
         do {
             let socket = try WebSocket.connect(url: webSocketURL(path, query), headers: [authHeader],
                                                userAgent: userAgent, trace: trace)

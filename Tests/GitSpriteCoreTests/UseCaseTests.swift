@@ -88,6 +88,26 @@ struct UseCaseTests {
                 "\(notes)")
     }
 
+    /// Two runs at once: this one created the sprite, but the other (which found it) took the
+    /// lock first and shipped. This run must look at what is there, not assume an empty sprite.
+    @Test func aSpriteThisRunCreatedButAnotherShippedFirstIsLookedAt() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        try b.write("README", "hello, changed\n", in: app)
+        let other = Shared(false)
+        b.fake.onRun = { _, argv in
+            guard argv.count > 3, argv[3] == InSpriteScript.lock.name, !other.current else { return nil }
+            other.set(true)
+            // the other run, while this one waits for the lock
+            _ = try? Self.up(b, in: app)
+            return nil
+        }
+        let result = try Self.up(b, in: app)
+        #expect(other.current && result.created)
+        #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
+        #expect(try b.inSprite("app-main", "git -C workspace status --porcelain") == "M README")
+    }
+
     @Test func aCloneTheSpriteCannotDoFallsBackToTheTunnel() throws {
         let b = try Workbench()
         let app = try b.repo()

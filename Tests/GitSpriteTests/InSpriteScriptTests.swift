@@ -190,7 +190,8 @@ struct InSpriteScriptTests {
             return (p, input, output)
         }
         let (first, firstInput, firstOutput) = try holder()
-        #expect(String(decoding: firstOutput.fileHandleForReading.availableData, as: UTF8.self) == "locked\n")
+        // the first holder ever is told so: nothing can have been shipped before it
+        #expect(String(decoding: firstOutput.fileHandleForReading.availableData, as: UTF8.self) == "locked first\n")
         // a second waits, and gives up when the wait runs out
         let second = try Self.run(.lock, [path, "1"], in: s)
         #expect(second.status == 75 && second.stdout == "waiting\n", "\(second.stdout)")
@@ -199,6 +200,7 @@ struct InSpriteScriptTests {
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
         let third = try s.run("sh", ["-c", "exec 0</dev/null; exec \"$@\"", "sh"] + InSpriteScript.lock.argv([path, "1"]))
+        // the next holder is not the first: a run held it (and may have shipped) before
         #expect(third.status == 0 && third.stdout == "locked\n", "\(third.stdout)\(third.stderr)")
     }
 

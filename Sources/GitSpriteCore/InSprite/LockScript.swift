@@ -2,13 +2,15 @@ extension InSpriteScript {
     /// Holds a lock in the sprite for as long as its stdin stays open (`SpriteLock`).
     ///
     /// - `$1` the lock file; `$2` seconds to wait for it.
-    /// - Prints `waiting` when another holder has it, then `locked` once it is held; holds it
+    /// - Prints `waiting` when another holder has it, then `locked` once it is held (`locked
+    ///   first` when no run ever held it before: nothing can have been shipped); holds it
     ///   until stdin ends (the caller closes it, or the server ends a disconnected command).
     /// - Exit 0 once released; 75 when the wait ran out; 1 when the lock file cannot be opened.
     public static let lock = InSpriteScript(name: "git-sprite-lock", text: #"""
         { mkdir -p "${1%/*}" && exec 9>>"$1"; } || exit 1
         if ! flock -n 9; then echo waiting; flock -w "$2" 9 || exit 75; fi
-        echo locked
+        if [ -s "$1" ]; then echo locked; else echo locked first; fi
+        echo held >>"$1"
         exec cat >/dev/null
         """#)
 }

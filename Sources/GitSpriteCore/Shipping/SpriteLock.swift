@@ -11,6 +11,8 @@ final class SpriteLock: @unchecked Sendable {
     /// How long a run waits for another to finish before it gives up.
     static let wait = 300
 
+    /// No run held this lock before: nothing can have been shipped to the sprite yet.
+    private(set) var first = false
     private let feed = Pipe()
     private let ended = DispatchSemaphore(value: 0)
 
@@ -19,7 +21,7 @@ final class SpriteLock: @unchecked Sendable {
     /// Takes the lock of `shipper`'s sprite, waiting while another run holds it.
     static func acquire(_ shipper: Shipper, terminal: Terminal) throws -> SpriteLock {
         let lock = SpriteLock()
-        let state = Shared((locked: false, waiting: false, status: Int32?.none, error: Error?.none))
+        let state = Shared((locked: false, first: false, waiting: false, status: Int32?.none, error: Error?.none))
         let changed = DispatchSemaphore(value: 0)
         let request = ExecRequest(command: InSpriteScript.lock.argv([path, String(wait)]),
                                   directory: SpritePaths.home, stdin: true, maxRunAfterDisconnect: "1s")
@@ -32,7 +34,7 @@ final class SpriteLock: @unchecked Sendable {
                         let text = String(decoding: data, as: UTF8.self)
                         state.update {
                             if text.contains("waiting") { $0.waiting = true }
-                            if text.contains("locked") { $0.locked = true }
+                            if text.contains("locked") { $0.locked = true; $0.first = text.contains("locked first") }
                         }
                         shipper.readiness.set(true)
                         changed.signal()
@@ -50,7 +52,10 @@ final class SpriteLock: @unchecked Sendable {
         while true {
             changed.wait()
             let now = state.current
-            if now.locked { return lock }
+            if now.locked {
+                lock.first = now.first
+                return lock
+            }
             if now.waiting && !said {
                 terminal.note("note: another git sprite up is shipping to \(sprite); waiting for it (at most \(wait / 60) minutes)")
                 said = true

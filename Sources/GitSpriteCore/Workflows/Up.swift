@@ -164,10 +164,11 @@ public enum UpWorkflow {
             let policy = PolicyInBackground(api, sprite: plan.spriteName, rules: policyRules(settings))
             let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
                                   settings: settings, noChanges: options.noChanges)
-            // one run at a time ships to a sprite; a second waits here
+            // one run at a time ships to a sprite; a second waits here. A sprite this run created
+            // may still have been shipped to first by a run that resumed it in the meantime.
             let lock = try SpriteLock.acquire(shipper, terminal: context.terminal)
             defer { lock.release() }
-            let shipping = shipAll(plan, shipper: shipper, spriteIsNew: created, policy: policy, reporter: reporter)
+            let shipping = shipAll(plan, shipper: shipper, spriteIsNew: created && lock.first, policy: policy, reporter: reporter)
             try policy.applied()
             _ = try reporter.step("policy") {
                 ((), "\(settings.networkPolicy) (applied in \(Int(policy.seconds * 1000)) ms, alongside the code)")

@@ -168,10 +168,11 @@ enum ExecRoutes {
             let name = try ws.requestContext.param("name")
             let (_, runtime) = try state.get(name)
             let q = Query(ws.request)
-            let drop = faults?.take(method: "WS", path: ws.request.uri.path)?.drop
+            let fault = faults?.take(method: "WS", path: ws.request.uri.path)
             if let id = q["id"], let session = runtime.session(id) {
                 try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
-                                stdin: q.bool("stdin") ?? true, dropAfterMs: drop)
+                                stdin: q.bool("stdin") ?? true, dropAfterMs: fault?.drop,
+                                dropBeforeExit: fault?.dropBeforeExit ?? false)
                 return
             }
             let p = try ExecParameters(q)
@@ -181,7 +182,8 @@ enum ExecRoutes {
                     rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
             }
             try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
-                            stdin: p.stdin, dropAfterMs: drop, subscription: subscription)
+                            stdin: p.stdin, dropAfterMs: fault?.drop, dropBeforeExit: fault?.dropBeforeExit ?? false,
+                            subscription: subscription)
         })
 
         router.ws("/v1/sprites/:name/exec/:id", shouldUpgrade: { _, context in
@@ -192,9 +194,10 @@ enum ExecRoutes {
         }, onUpgrade: { inbound, outbound, ws in
             let (_, runtime) = try state.get(try ws.requestContext.param("name"))
             guard let session = runtime.session(try ws.requestContext.param("id")) else { return }
-            let drop = faults?.take(method: "WS", path: ws.request.uri.path)?.drop
+            let fault = faults?.take(method: "WS", path: ws.request.uri.path)
             try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
-                            stdin: Query(ws.request).bool("stdin") ?? true, dropAfterMs: drop)
+                            stdin: Query(ws.request).bool("stdin") ?? true, dropAfterMs: fault?.drop,
+                            dropBeforeExit: fault?.dropBeforeExit ?? false)
         })
     }
 
@@ -202,7 +205,7 @@ enum ExecRoutes {
     /// output, stdin, resize and signals, then the exit message and a normal close.
     static func serve(_ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
                       outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?,
-                      subscription: SessionSubscription? = nil) async throws {
+                      dropBeforeExit: Bool = false, subscription: SessionSubscription? = nil) async throws {
         runtime.connect()
         defer { runtime.disconnect() }
         // the owner's subscription predates the process; an attach replays the scrollback
@@ -230,6 +233,7 @@ enum ExecRoutes {
                             offset = end
                         }
                     case .exit(let code):
+                        if dropBeforeExit { throw HostError.internalError("injected drop before the exit frame") }
                         if tty {
                             try await outbound.write(.text(String(decoding: try Wire.encode(ExecMessage.exit(code)), as: UTF8.self)))
                         } else {

@@ -4,7 +4,8 @@ import Hummingbird
 import NIOCore
 
 /// Test-only fault injection (`--test-hooks`): make matching requests answer a status, stall,
-/// or drop the connection, a given number of times; or add latency to every request.
+/// or drop the connection (an exec stream: after some milliseconds, or just before its exit
+/// frame), a given number of times after letting some through; or add latency to every request.
 final class FaultTable: @unchecked Sendable {
     struct Rule: Sendable {
         var method: String?
@@ -15,6 +16,11 @@ final class FaultTable: @unchecked Sendable {
         var stallSeconds: Double?
         /// Drop the connection after this many body bytes (HTTP) or milliseconds (exec streams).
         var drop: Int?
+        /// An exec stream: the command runs to its end, then the connection drops instead of
+        /// the exit frame (the client cannot know how it ended).
+        var dropBeforeExit: Bool
+        /// Matching requests still let through before the rule applies.
+        var skip: Int
         var remaining: Int
     }
 
@@ -32,12 +38,15 @@ final class FaultTable: @unchecked Sendable {
             var retryAfter: Int?
             var stallSeconds: Double?
             var drop: Int?
+            var dropBeforeExit: Bool?
+            var skip: Int?
             var count: Int?
 
             enum CodingKeys: String, CodingKey {
-                case method, path, status, drop, count
+                case method, path, status, drop, count, skip
                 case retryAfter = "retry_after"
                 case stallSeconds = "stall_seconds"
+                case dropBeforeExit = "drop_before_exit"
             }
         }
 
@@ -59,6 +68,7 @@ final class FaultTable: @unchecked Sendable {
         for r in body.rules ?? [] {
             rules.append(Rule(method: r.method, path: r.path ?? "", status: r.status, retryAfter: r.retryAfter,
                               stallSeconds: r.stallSeconds.map { max(0, min($0, 3600)) }, drop: r.drop,
+                              dropBeforeExit: r.dropBeforeExit ?? false, skip: max(0, r.skip ?? 0),
                               remaining: r.count ?? 1))
         }
     }
@@ -70,6 +80,10 @@ final class FaultTable: @unchecked Sendable {
         counts["\(method) \(path)", default: 0] += 1
         for i in rules.indices where rules[i].remaining > 0 && path.contains(rules[i].path)
             && (rules[i].method == nil || rules[i].method == method) {
+            if rules[i].skip > 0 {
+                rules[i].skip -= 1
+                continue
+            }
             rules[i].remaining -= 1
             return rules[i]
         }

@@ -1,0 +1,235 @@
+import Foundation
+import SpritesAPI
+import Testing
+
+/// The fault matrix (docs/reliability.md): for each command, each API call it makes and each
+/// fault, the command either succeeds or fails with a clear one-line error; a re-run without
+/// the fault converges; and nothing is lost or duplicated: one sprite, the local refs and work
+/// tree as they were (but for the refs the command's contract adds), the sprite's work at home
+/// or still in the sprite.
+///
+/// Which calls: a clean run of the command records its requests (`/_host/requests`); the
+/// faults then go on those calls. A connection cut (an HTTP answer cut off, or an exec stream
+/// closed just before its exit frame, after the command ran) goes on every call in turn; 503
+/// twice, 429 with Retry-After and a 5 s stall on the first call of each endpoint, and on the
+/// first, middle and last exec.
+@Suite("fault matrix")
+struct FaultMatrixTests {
+    enum Command: String, CaseIterable, Sendable {
+        /// A first `up`: the sprite is deleted before each case.
+        case up
+        /// `up` again with a new local commit.
+        case rerun
+        /// `exec` of a command with output on both streams and exit status 3.
+        case exec
+        /// `down` (park) with a new commit of the agent's to fetch.
+        case down
+        /// `down --destroy` with a new commit of the agent's to fetch.
+        case destroy
+    }
+
+    enum Fault: String, CaseIterable, Sendable {
+        case unavailableTwice, rateLimited, connectionCut, stall
+    }
+
+    struct Call: Hashable {
+        let method: String
+        let path: String
+        let index: Int
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let command: Command
+        let fault: Fault
+        var testDescription: String { "\(command.rawValue) × \(fault.rawValue)" }
+    }
+
+    static let cases = Command.allCases.flatMap { c in Fault.allCases.map { Case(command: c, fault: $0) } }
+
+    /// A workspace with a host, and what each command needs before it runs.
+    final class Bench {
+        let w: Workspace
+        let host: LocalHost
+        let env: [String: String]
+        let command: Command
+        var agentCommits = 0
+
+        init(_ command: Command) throws {
+            w = try Workspace()
+            host = try LocalHost(root: w.sandbox.path("host"))
+            env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+            self.command = command
+            if command != .up && command != .destroy { try expectOK(up()) }
+        }
+
+        var s: Sandbox { w.sandbox }
+        func up() throws -> RunResult { try s.sprite(["up", "--no-agent"], in: w.app, env: env) }
+        func expectOK(_ r: RunResult) throws {
+            if r.status != 0 { throw SpriteTestFailure("setup failed: \(r.stderr)") }
+        }
+        func remote(_ command: String) throws -> String {
+            let r = try host.client().run("app-main", ["sh", "-c", command], directory: "/home/sprite")
+            return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// Puts things as the command expects them before one run.
+        func prepare() throws {
+            switch command {
+            case .up:
+                if try host.client().getSprite("app-main") != nil { try host.client().deleteSprite("app-main") }
+            case .rerun:
+                try s.commit("rerun-\(UUID().uuidString.prefix(8)).txt", "x\n", message: "more", in: w.app)
+            case .exec:
+                break
+            case .down, .destroy:
+                if try host.client().getSprite("app-main") == nil { try expectOK(up()) }
+                agentCommits += 1
+                _ = try remote("cd workspace && echo \(agentCommits) > agent-\(agentCommits).txt && git add -A && "
+                               + "git -c user.name=a -c user.email=a@example.com commit -qm 'agent \(agentCommits)'")
+            }
+        }
+
+        func run() throws -> RunResult {
+            switch command {
+            case .up, .rerun: return try up()
+            case .exec:
+                return try s.sprite(["exec", "--", "sh", "-c", "echo out; echo err >&2; exit 3"], in: w.app, env: env)
+            case .down: return try s.sprite(["down"], in: w.app, env: env)
+            case .destroy: return try s.sprite(["down", "--destroy"], in: w.app, env: env)
+            }
+        }
+
+        /// The exit status of a run that went well.
+        var success: Int32 { command == .exec ? 3 : 0 }
+
+        /// The calls a clean run makes, in the order of first use.
+        func discover() throws -> [Call] {
+            try prepare()
+            let before = try counts()
+            let clean = try run()
+            if clean.status != success { throw SpriteTestFailure("a clean \(command.rawValue) failed: \(clean.stderr)") }
+            let after = try counts()
+            var calls: [Call] = []
+            for (key, n) in after.sorted(by: { $0.key < $1.key }) where !key.contains("/_host/") {
+                let made = n - (before[key] ?? 0)
+                let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+                guard made > 0, parts.count == 2 else { continue }
+                for i in 0..<made { calls.append(Call(method: parts[0], path: parts[1], index: i)) }
+            }
+            return calls
+        }
+
+        func counts() throws -> [String: Int] {
+            try JSONSerialization.jsonObject(with: try host.hook("GET", "/_host/requests")) as? [String: Int] ?? [:]
+        }
+
+        /// What the user has that no command may change: the work tree and the refs other than
+        /// the ones a sprite's work is fetched into.
+        func localState() throws -> String {
+            let status = try s.git("status", "--porcelain", "--untracked-files=all", in: w.app)
+            let refs = try s.git("for-each-ref", "--format=%(refname) %(objectname)", in: w.app)
+                .split(separator: "\n").filter { !$0.hasPrefix("refs/remotes/sprite/") && !$0.hasPrefix("refs/sprite/") }
+            return status + "\n" + refs.joined(separator: "\n")
+        }
+
+        /// After the re-run: the command's promise holds.
+        func converged(_ r: RunResult) throws -> [String] {
+            var problems: [String] = []
+            if r.status != success { problems.append("re-run exit \(r.status): \(r.stderr)") }
+            let sprites = try host.client().listSprites().map(\.name)
+            switch command {
+            case .up, .rerun:
+                if sprites != ["app-main"] { problems.append("sprites \(sprites)") }
+                let head = try s.git("rev-parse", "HEAD", in: w.app)
+                if try remote("git -C workspace rev-parse HEAD") != head { problems.append("workspace HEAD differs") }
+                if try remote("git -C workspace status --porcelain --untracked-files=all") != "M README\n?? scratch/new.txt" {
+                    problems.append("workspace changes differ")
+                }
+                if try remote("git -C repos/notes rev-parse HEAD") != (try s.git("rev-parse", "HEAD", in: w.notes)) {
+                    problems.append("linked repo differs")
+                }
+            case .exec:
+                if r.stdout != "out\n" || !r.stderr.contains("err") { problems.append("output \(r.stdout) \(r.stderr)") }
+            case .down, .destroy:
+                let home = try? s.git("log", "-1", "--format=%s", "refs/remotes/sprite/app-main/main", in: w.app)
+                if home != "agent \(agentCommits)" { problems.append("the agent's commit is not home: \(home ?? "none")") }
+                if command == .destroy && !sprites.isEmpty { problems.append("sprites \(sprites)") }
+            }
+            return problems
+        }
+    }
+
+    /// Where each fault goes, and the rule that makes it.
+    static func injections(_ calls: [Call], _ fault: Fault) -> [(Call, [String: Any])] {
+        var chosen: [Call] = []
+        let byKey = Dictionary(grouping: calls) { "\($0.method) \($0.path)" }
+        switch fault {
+        case .connectionCut:
+            chosen = calls
+        case .unavailableTwice, .rateLimited, .stall:
+            for (_, group) in byKey.sorted(by: { $0.key < $1.key }) {
+                let picks = group.count > 2 && fault != .stall ? [0, group.count / 2, group.count - 1] : [0]
+                chosen += picks.map { group[$0] }
+            }
+        }
+        return chosen.compactMap { call in
+            let ws = call.method == "WS"
+            var rule: [String: Any] = ["method": call.method, "path": call.path, "skip": call.index, "count": 1]
+            switch fault {
+            case .unavailableTwice:
+                guard !ws else { return nil }  // the upgrade request (GET) answers statuses
+                rule["status"] = 503
+                rule["count"] = 2
+            case .rateLimited:
+                guard !ws else { return nil }
+                rule["status"] = 429
+                rule["retry_after"] = 1
+            case .stall:
+                guard !ws else { return nil }
+                rule["stall_seconds"] = 5
+            case .connectionCut:
+                if ws { rule["drop_before_exit"] = true } else if call.method == "GET" && call.path.hasSuffix("/exec") {
+                    return nil  // the upgrade itself: covered by the stream's cut
+                } else { rule["drop"] = 1 }
+            }
+            return (call, rule)
+        }
+    }
+
+    @Test(arguments: cases)
+    func everyCallUnderEveryFaultFailsClearlyOrSucceedsAndConverges(_ c: Case) throws {
+        let bench = try Bench(c.command)
+        let calls = try bench.discover()
+        #expect(!calls.isEmpty)
+        var ran = 0, succeeded = 0, failedClearly = 0
+        for (call, rule) in Self.injections(calls, c.fault) {
+            try bench.prepare()
+            let before = try bench.localState()
+            try bench.host.faults(["clear": true, "rules": [rule]])
+            let r = try bench.run()
+            try bench.host.faults(["clear": true])
+            let what = "\(call.method) \(call.path) #\(call.index)"
+            if r.status != bench.success {
+                let first = r.stderr.split(separator: "\n").first { $0.hasPrefix("error: ") }
+                #expect(first != nil && r.status < 128 && !r.stderr.contains("Fatal error"),
+                        "\(what): not a clear failure (exit \(r.status)): \(r.stderr)")
+            }
+            if r.status == bench.success { succeeded += 1 } else { failedClearly += 1 }
+            // a destroy that went through leaves nothing to run again
+            let exists = try bench.host.client().getSprite("app-main") != nil
+            let gone = c.command == .destroy && !exists
+            let again = gone ? r : try bench.run()
+            let problems = try bench.converged(again)
+            #expect(problems.isEmpty, "\(what): \(problems)")
+            #expect(try bench.localState() == before, "\(what): the local refs or work tree changed")
+            ran += 1
+        }
+        print("fault matrix \(c.testDescription): \(ran) cases over \(calls.count) calls: "
+              + "\(succeeded) succeeded, \(failedClearly) failed clearly, all converged")
+    }
+}
+
+struct SpriteTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
