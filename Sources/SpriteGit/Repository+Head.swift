@@ -192,3 +192,60 @@ extension String {
         hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
     }
 }
+
+/// A git operation stopped half-way (`git status` says "You are in the middle of …").
+public enum OperationInProgress: String, Sendable {
+    case merge, revert, cherryPick = "cherry-pick", bisect, rebase, am
+
+    /// The commands that finish it and that abandon it.
+    public var finish: String {
+        switch self {
+        case .merge: return "git commit"
+        case .revert: return "git revert --continue"
+        case .cherryPick: return "git cherry-pick --continue"
+        case .bisect: return "git bisect reset"
+        case .rebase: return "git rebase --continue"
+        case .am: return "git am --continue"
+        }
+    }
+
+    public var abort: String {
+        switch self {
+        case .merge: return "git merge --abort"
+        case .revert: return "git revert --abort"
+        case .cherryPick: return "git cherry-pick --abort"
+        case .bisect: return "git bisect reset"
+        case .rebase: return "git rebase --abort"
+        case .am: return "git am --abort"
+        }
+    }
+}
+
+extension Repository {
+    /// The operation this repository is in the middle of, if any.
+    public var operationInProgress: OperationInProgress? {
+        switch git_repository_state(pointer) {
+        case Int32(GIT_REPOSITORY_STATE_MERGE.rawValue): return .merge
+        case Int32(GIT_REPOSITORY_STATE_REVERT.rawValue), Int32(GIT_REPOSITORY_STATE_REVERT_SEQUENCE.rawValue): return .revert
+        case Int32(GIT_REPOSITORY_STATE_CHERRYPICK.rawValue), Int32(GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE.rawValue):
+            return .cherryPick
+        case Int32(GIT_REPOSITORY_STATE_BISECT.rawValue): return .bisect
+        case Int32(GIT_REPOSITORY_STATE_REBASE.rawValue), Int32(GIT_REPOSITORY_STATE_REBASE_INTERACTIVE.rawValue),
+             Int32(GIT_REPOSITORY_STATE_REBASE_MERGE.rawValue), Int32(GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE.rawValue):
+            return .rebase
+        case Int32(GIT_REPOSITORY_STATE_APPLY_MAILBOX.rawValue): return .am
+        default: return nil
+        }
+    }
+}
+
+extension Repository {
+    /// True when the object database holds `id` (a recorded submodule commit may be missing).
+    public func hasObject(_ id: ObjectID) -> Bool {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, pointer) == 0 else { return false }
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        return git_odb_exists(odb, &oid) != 0
+    }
+}

@@ -29,8 +29,18 @@ extension Repository {
         var list: OpaquePointer?
         try check(git_status_list_new(&list, pointer, &opts), "git_status_list_new")
         defer { git_status_list_free(list) }
+        // libgit2 1.5 knows no sparse checkout: a file outside the cone (skip-worktree in the
+        // index) is absent on purpose, not deleted
+        var index: OpaquePointer?
+        try check(git_repository_index(&index, pointer), "git_repository_index")
+        defer { git_index_free(index) }
+        func sparse(_ entry: UnsafePointer<git_status_entry>) -> Bool {
+            guard let path = entry.pointee.index_to_workdir?.pointee.old_file.path,
+                  let indexed = git_index_get_bypath(index, path, 0) else { return false }
+            return UInt32(indexed.pointee.flags_extended) & GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue != 0
+        }
         var counts = ChangeCounts()
-        let index: UInt32 = GIT_STATUS_INDEX_NEW.rawValue | GIT_STATUS_INDEX_MODIFIED.rawValue
+        let staged: UInt32 = GIT_STATUS_INDEX_NEW.rawValue | GIT_STATUS_INDEX_MODIFIED.rawValue
             | GIT_STATUS_INDEX_DELETED.rawValue | GIT_STATUS_INDEX_RENAMED.rawValue
             | GIT_STATUS_INDEX_TYPECHANGE.rawValue
         let worktree: UInt32 = GIT_STATUS_WT_MODIFIED.rawValue | GIT_STATUS_WT_DELETED.rawValue
@@ -39,8 +49,8 @@ extension Repository {
             guard let entry = git_status_byindex(list, i) else { continue }
             let s = entry.pointee.status.rawValue
             if s & GIT_STATUS_CONFLICTED.rawValue != 0 { counts.conflicted += 1; continue }
-            if s & index != 0 { counts.staged += 1 }
-            if s & worktree != 0 { counts.modified += 1 }
+            if s & staged != 0 { counts.staged += 1 }
+            if s & worktree != 0, !(s & GIT_STATUS_WT_DELETED.rawValue != 0 && sparse(entry)) { counts.modified += 1 }
             if s & GIT_STATUS_WT_NEW.rawValue != 0 { counts.untracked += 1 }
         }
         return counts

@@ -47,6 +47,8 @@ private final class TransferState {
     var sawHead = false
     var onHead: ((Int, [String: String]) -> Void)?
     var aborted = false
+    /// The buffered body outgrew `HTTPClient.maxBufferedBody`.
+    var tooLarge = false
 }
 
 /// A small libcurl HTTP client: JSON and byte bodies, streaming responses, connect and total
@@ -76,10 +78,19 @@ public final class HTTPClient: @unchecked Sendable {
         if pool.count < 8 { pool.append(easy) }
     }
 
+    /// The most of one reply that is buffered: API replies are small, a server that sends more
+    /// is broken or hostile, and must not make the client take the machine's memory.
+    public static let maxBufferedBody = 32 << 20
+
     /// Sends a request and buffers the whole response.
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
         let state = TransferState()
-        try perform(request, state: state)
+        do {
+            try perform(request, state: state)
+        } catch let e as CurlError where state.tooLarge && e.code == Int32(CURLE_WRITE_ERROR.rawValue) {
+            throw CurlError(code: Int32(CURLE_FILESIZE_EXCEEDED.rawValue), function: e.function,
+                            message: "the reply to \(request.method) is larger than \(Self.maxBufferedBody >> 20) MiB")
+        }
         return HTTPResponse(status: state.status, headers: state.headers, body: state.body)
     }
 
@@ -151,6 +162,9 @@ public final class HTTPClient: @unchecked Sendable {
             let data = Data(bytes: ptr, count: n)
             if let onData = state.onData, (200..<300).contains(state.status) {
                 if !onData(data) { state.aborted = true; return 0 }
+            } else if state.body.count + n > HTTPClient.maxBufferedBody {
+                state.tooLarge = true
+                return 0
             } else {
                 state.body.append(data)
             }

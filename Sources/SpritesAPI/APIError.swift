@@ -60,15 +60,31 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         upgradeURL = nil
     }
 
+    /// What a body that is not the API's JSON says, in one short line: a page's title (a proxy's
+    /// HTML error page), the first line of text, or the status alone.
+    static func plainMessage(_ response: HTTPResponse) -> String {
+        let text = String(decoding: response.body.prefix(64 << 10), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        if text.hasPrefix("<") {
+            let lower = text.lowercased()
+            if let open = lower.range(of: "<title>"), let close = lower.range(of: "</title>", range: open.upperBound..<lower.endIndex) {
+                line = String(text[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
+            } else {
+                line = ""
+            }
+        }
+        line = String(line.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.prefix(200))
+        return line.isEmpty ? "API error (status \(response.status))" : line
+    }
+
     init(response: HTTPResponse, method: String, path: String) {
         status = response.status
         self.method = method
         self.path = path
         let object = try? Wire.decode(ErrorBody.self, from: response.body)
         code = object?.error
-        let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        message = object?.message ?? code
-            ?? (text.isEmpty || text.count > 300 ? "API error (status \(response.status))" : text)
+        message = object?.message ?? code ?? Self.plainMessage(response)
         // a wait the server asks for is believed only when it is a sane number of seconds
         func sane(_ seconds: Double?) -> Double? { seconds.flatMap { $0.isFinite && $0 >= 0 && $0 <= 86400 ? $0 : nil } }
         let headerRetry = sane(response.headers["retry-after"].flatMap(Double.init))

@@ -76,7 +76,11 @@ public final class SpritesClient: @unchecked Sendable {
             }
             if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
             let failure = HTTPFailure(response: response, method: method, path: path)
-            if (response.status == 429 || response.status == 503) && attempt < maxAttempts {
+            // 429 and 503 say "later"; a gateway's 502 or 504 is worth another try when the
+            // call can safely be repeated
+            let later = response.status == 429 || response.status == 503
+                || (idempotent && (response.status == 502 || response.status == 504))
+            if later && attempt < maxAttempts {
                 sleepBackoff(attempt, hint: failure.retryAfter)
                 continue
             }
@@ -109,7 +113,25 @@ public final class SpritesClient: @unchecked Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: response.body)
         } catch {
-            throw APIError.malformed("\(T.self): \(error)")
+            throw APIError.malformed("\(Self.problem(error, body: response.body)) (reading \(T.self))")
+        }
+    }
+
+    /// What was wrong with a reply, in a few words: no JSON, or which field.
+    static func problem(_ error: Error, body: Data) -> String {
+        func field(_ path: [CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return "an empty reply" }
+        switch error as? DecodingError {
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?:
+            return c.codingPath.isEmpty ? "a reply of the wrong shape" : "field '\(field(c.codingPath))' has the wrong type"
+        case .keyNotFound(let key, let c)?:
+            return "field '\(field(c.codingPath + [key]))' is missing"
+        case .dataCorrupted(let c)? where !c.codingPath.isEmpty:
+            return "field '\(field(c.codingPath))' has an invalid value"
+        default:
+            return "a reply that is not JSON"
         }
     }
 

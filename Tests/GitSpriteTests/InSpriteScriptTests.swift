@@ -58,7 +58,8 @@ struct InSpriteScriptTests {
         let r = try Self.run(.clone, [stage, remote, "--branch", "main"], in: s)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(ScriptOutput(r.stdout)["state"] == "exists" && ScriptOutput(r.stdout)["branch"] == "main")
-        #expect(!FileManager.default.fileExists(atPath: s.path("staging/abc-run0")))  // an earlier run's, cleared
+        // an earlier run's is left alone: it may still be working there; the lock's holder clears it
+        #expect(FileManager.default.fileExists(atPath: s.path("staging/abc-run0")))
         let failed = try Self.run(.clone, [s.path("staging/def-run1"), s.path("nowhere.git")], in: s)
         #expect(failed.status == 1)
         #expect(!FileManager.default.fileExists(atPath: s.path("staging/def-run1")))
@@ -180,11 +181,12 @@ struct InSpriteScriptTests {
 
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
         let s = try Sandbox()
-        let path = s.path("state/up.lock")
+        let path = s.path("state/up.lock"), staging = s.path("state/staging")
+        try s.write("leftover-1/x", "of a killed run", in: staging)
         func holder() throws -> (Process, Pipe, Pipe) {
             let p = Process(), input = Pipe(), output = Pipe()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = InSpriteScript.lock.argv([path, "1"])
+            p.arguments = InSpriteScript.lock.argv([path, "1", staging])
             (p.standardInput, p.standardOutput, p.standardError) = (input, output, FileHandle.nullDevice)
             try p.run()
             return (p, input, output)
@@ -192,14 +194,19 @@ struct InSpriteScriptTests {
         let (first, firstInput, firstOutput) = try holder()
         // the first holder ever is told so: nothing can have been shipped before it
         #expect(String(decoding: firstOutput.fileHandleForReading.availableData, as: UTF8.self) == "locked first\n")
+        // the holder empties the staging directory (what is there, earlier runs left)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty)
+        try s.write("mine-1/x", "this run's", in: staging)
         // a second waits, and gives up when the wait runs out
-        let second = try Self.run(.lock, [path, "1"], in: s)
+        let second = try Self.run(.lock, [path, "1", staging], in: s)
         #expect(second.status == 75 && second.stdout == "waiting\n", "\(second.stdout)")
+        // a run that waits never touches the holder's staging
+        #expect(FileManager.default.fileExists(atPath: staging + "/mine-1/x"))
         // the first ends with its input, and the lock is free again
         try firstInput.fileHandleForWriting.close()
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
-        let third = try s.run("sh", ["-c", "exec 0</dev/null; exec \"$@\"", "sh"] + InSpriteScript.lock.argv([path, "1"]))
+        let third = try s.run("sh", ["-c", "exec 0</dev/null; exec \"$@\"", "sh"] + InSpriteScript.lock.argv([path, "1", staging]))
         // the next holder is not the first: a run held it (and may have shipped) before
         #expect(third.status == 0 && third.stdout == "locked\n", "\(third.stdout)\(third.stderr)")
     }

@@ -159,9 +159,25 @@ public struct SettingsLoader {
         return RawSetting(payload: .text(last.value ?? "true"), origin: last.origin)
     }
 
+    /// A settings file is a few lines; anything near this size is not one.
+    static let maxFileSize = 1 << 20
+
     private func loadTOML(_ warnings: inout [String]) throws -> [String: RawSetting] {
         let path = tomlPath
-        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        var info = stat()
+        guard stat(path, &info) == 0 || errno != ENOENT else { return [:] }
+        let aside = "move it aside to use defaults: mv \(shellQuote(path)) \(shellQuote(path + ".bak"))"
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw SpriteError("\(path) is a directory, not a settings file", hints: [aside])
+        }
+        if info.st_size > Self.maxFileSize {
+            throw SpriteError("\(path) is too large for a settings file (\(info.st_size) bytes; at most 1 MiB)",
+                              hints: [aside])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpriteError("cannot read \(path): \(String(cString: strerror(errno)))",
+                              hints: ["make it readable: chmod 600 \(shellQuote(path)); or " + aside])
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpriteError("\(path) is not UTF-8 text", hints: ["save the file as UTF-8"])
         }

@@ -88,11 +88,19 @@ public struct Connection {
             return SpriteError("the Sprites API at \(apiURL) presented a certificate that is not trusted: \(f.message)",
                                hints: ["if your network uses its own certificate authority, point SSL_CERT_FILE "
                                        + "at a bundle that holds it"], detail: f.message)
+        case .transport(let f) where f.kind == .broken:
+            return SpriteError("the connection to the Sprites API at \(apiURL) broke: \(f.message)", hints: [
+                "run the command again (it picks up where this one stopped); add -v to see each request",
+            ], detail: f.message)
         case .transport(let f):
             return SpriteError("cannot reach the Sprites API at \(apiURL)", hints: [
                 "check your network, or SPRITES_API_URL / sprite.api (git sprite config)",
             ], detail: f.message)
-        case .streamLost, .malformed:
+        case .malformed(let what):
+            return SpriteError("unexpected answer from the Sprites API: \(what)",
+                               hints: ["is SPRITES_API_URL (or sprite.api) the Sprites API? run the command again; "
+                                       + "add -v to see each request"])
+        case .streamLost:
             return SpriteError(api.description, hints: ["run the command again; add -v to see each request"])
         }
     }

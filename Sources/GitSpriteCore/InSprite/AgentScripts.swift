@@ -19,10 +19,13 @@ extension InSpriteScript {
             set -- claude --continue
         fi
         touch "$dir/agent.started"
-        # tmux runs a lone argument through a shell: a one-word command is exec'd as a word
-        # (the single quotes are the point: $0 expands in that shell, not here)
+        # the pane runs the agent under a small shell that records how it ended: under load
+        # tmux can leave its child a zombie for seconds and not know the status. The words
+        # are passed as words (a one-word command is run as a word, never through a shell);
+        # the single quotes are the point: $0 and $@ expand in that shell, not here.
+        rm -f "$dir/agent.status"
         # shellcheck disable=SC2016
-        if [ $# -eq 1 ]; then set -- sh -c 'exec "$0"' "$1"; fi
+        set -- sh -c '"$@"; code=$?; echo "$code" > "$0.new" && mv -f "$0.new" "$0"; exit "$code"' "$dir/agent.status" "$@"
         tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
         cd \(SpritePaths.workspace) 2>/dev/null || cd \(SpritePaths.home) || exit 1
         # remain-on-exit from the server's start, so an agent that dies at once leaves its screen
@@ -34,14 +37,22 @@ extension InSpriteScript {
         trap 'tmux -S "$sock" kill-session -t "=$session" 2>/dev/null; exit 143' TERM INT HUP
         while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
             if [ "$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}')" = 1 ]; then
-                tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last"
-                # the pane reads as dead when its output closes, a moment before tmux has
-                # reaped the process and knows its status
+                # the pane reads as dead when its output closes, a moment before the status
+                # is written
                 tries=0
                 code=
-                while [ -z "$code" ] && [ $tries -lt 20 ]; do
-                    code=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead_status}')
+                while [ -z "$code" ] && [ $tries -lt 50 ]; do
+                    code=$(cat "$dir/agent.status" 2>/dev/null) \
+                        || code=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead_status}')
                     [ -n "$code" ] || sleep 0.1
+                    tries=$((tries + 1))
+                done
+                # and under load the process may be reaped before tmux has drawn its last
+                # output: a blank screen is looked at again for a moment
+                tries=0
+                while tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last" \
+                    && ! grep -q '[^[:space:]]' "$dir/agent.last" && [ $tries -lt 10 ]; do
+                    sleep 0.1
                     tries=$((tries + 1))
                 done
                 tmux -S "$sock" kill-session -t "=$session"

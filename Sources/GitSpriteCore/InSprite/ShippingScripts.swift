@@ -10,7 +10,8 @@ extension InSpriteScript {
     ///   (`dirty=` then absent) when a different HEAD or snapshot is coming.
     /// - Exit 0; 3 when the path exists but is not a usable repository, or its changes cannot
     ///   be read (a message on stderr).
-    /// - Every run (re)sets `receive.denyCurrentBranch=updateInstead`, which the tunnel needs.
+    /// - Every run (re)sets `receive.denyCurrentBranch=updateInstead` and
+    ///   `receive.shallowUpdate=true`, which the tunnel needs (the second for a shallow clone).
     public static let probe = InSpriteScript(name: "git-sprite-probe", text: probeBody)
 
     static let probeBody = uncommittedTreeFunction + #"""
@@ -18,7 +19,7 @@ extension InSpriteScript {
         [ -e "$p/.git" ] || { echo state=missing; exit 0; }
         cd "$p" || exit 3
         git rev-parse --git-dir >/dev/null 2>&1 || { echo "$p exists but is not a usable git repository" >&2; exit 3; }
-        git config receive.denyCurrentBranch updateInstead
+        git config receive.denyCurrentBranch updateInstead && git config receive.shallowUpdate true
         echo state=exists
         head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
         branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
@@ -54,9 +55,10 @@ extension InSpriteScript {
 
         """#
 
-    /// Removes what earlier runs staged for the same path (`$1` is this run's directory:
-    /// `<staging>/<path hash>-<run>`), and makes the staging directory.
-    static let clearStaging = #"rm -rf "${1%-*}"-* && mkdir -p "${1%/*}""#
+    /// Makes the staging directory (`$1` is this run's: `<staging>/<path hash>-<run>`). What
+    /// earlier runs left there is removed by the lock's holder (`lock`), never here: a killed
+    /// run's command may still be running, and must not remove a later run's directory.
+    static let clearStaging = #"rm -rf "$1" && mkdir -p "${1%/*}""#
 
     /// Clones a repository into this run's staging directory, then reports as `probe` does.
     ///
@@ -75,7 +77,8 @@ extension InSpriteScript {
     ///
     /// - `$1` the staging directory; `$2` the branch.  Exit 0, or non-zero with git's message.
     public static let initialise = InSpriteScript(name: "git-sprite-init", text: """
-        \(clearStaging) && git init -q -b "$2" -- "$1" && git -C "$1" config receive.denyCurrentBranch updateInstead
+        \(clearStaging) && git init -q -b "$2" -- "$1" && git -C "$1" config receive.denyCurrentBranch updateInstead \
+          && git -C "$1" config receive.shallowUpdate true
         """)
 
     /// After the push: checks out what landed, applies the snapshot, and (for a first ship)

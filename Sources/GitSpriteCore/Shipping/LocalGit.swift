@@ -66,7 +66,15 @@ struct LocalGit {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("git-sprite-index-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let env = ["GIT_INDEX_FILE": tmp]
-        try check(["read-tree", "HEAD"], what: "reading HEAD", extraEnvironment: env)
+        // a copy of the index, not HEAD read afresh: it keeps the skip-worktree bits of a sparse
+        // checkout, so files outside the cone are not taken for deleted
+        let index = try check(["rev-parse", "--path-format=absolute", "--git-path", "index"], what: "finding the index")
+        if (try? FileManager.default.copyItem(atPath: index, toPath: tmp)) == nil {
+            try check(["read-tree", "HEAD"], what: "reading HEAD", extraEnvironment: env)
+        } else if !submodules.isEmpty {
+            try check(["reset", "-q", "HEAD", "--"] + submodules.map { ":(literal)" + $0 }, what: "reading HEAD",
+                      extraEnvironment: env)
+        }
         try check(["add", "-A", "--", "."] + submodules.map { ":(exclude,literal)" + $0 }, what: "collecting uncommitted changes", extraEnvironment: env)
         let tree = try check(["write-tree"], what: "writing the snapshot tree", extraEnvironment: env)
         let commit = try check(["commit-tree", tree, "-p", "HEAD", "-m", "git-sprite snapshot of uncommitted changes"],

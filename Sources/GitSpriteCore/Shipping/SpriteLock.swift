@@ -23,7 +23,7 @@ final class SpriteLock: @unchecked Sendable {
         let lock = SpriteLock()
         let state = Shared((locked: false, first: false, waiting: false, status: Int32?.none, error: Error?.none))
         let changed = DispatchSemaphore(value: 0)
-        let request = ExecRequest(command: InSpriteScript.lock.argv([path, String(wait)]),
+        let request = ExecRequest(command: InSpriteScript.lock.argv([path, String(wait), SpritePaths.staging]),
                                   directory: SpritePaths.home, stdin: true, maxRunAfterDisconnect: "1s")
         let api = shipper.api, sprite = shipper.sprite
         let input = lock.feed.fileHandleForReading

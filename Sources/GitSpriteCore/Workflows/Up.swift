@@ -211,11 +211,34 @@ public enum UpWorkflow {
         do {
             plan = try builder.build()
         } catch let e as GitError {
-            throw SpriteError("cannot read the repository", detail: e.description)
+            throw PlanWorkflow.unreadable(e)
         }
         for repoPlan in [plan.primary] + plan.linked where repoPlan.head == nil {
             throw SpriteError("\(repoPlan.mount.map { "linked repo '\($0)'" } ?? "this repository") has no commits yet",
                               hints: ["commit something first: git commit --allow-empty -m 'start'"])
+        }
+        for repoPlan in [plan.primary] + plan.linked {
+            guard let op = repoPlan.operation else { continue }
+            // HEAD is a passing state (a rebase's detached commit, a merge's conflict markers):
+            // shipping it would name a sprite after it and hand the agent half an operation
+            throw SpriteError("\(repoPlan.mount.map { "linked repo '\($0)'" } ?? "this repository") is in the middle "
+                              + "of a \(op.rawValue)",
+                              hints: ["finish it (\(op.finish)) or abort it (\(op.abort)), then run git sprite up again"])
+        }
+        // a recorded submodule commit that only this machine could send, and it does not have
+        func unsendable(_ subs: [SubmodulePlan]) -> SubmodulePlan? {
+            for sub in subs {
+                if sub.commitMissing && sub.transport == .tunnel { return sub }
+                if let nested = unsendable(sub.submodules) { return nested }
+            }
+            return nil
+        }
+        for repoPlan in [plan.primary] + plan.linked {
+            guard let sub = unsendable(repoPlan.submodules) else { continue }
+            throw SpriteError("submodule \(sub.path) records commit \(sub.commit?.short ?? ""), which its local clone does "
+                              + "not have, and its URL is local",
+                              hints: ["fetch it: git -C \(shellQuote(sub.path)) fetch, or commit the submodule at a "
+                                      + "commit it has, then run git sprite up again"])
         }
         return (repo, settings, builder, plan)
     }

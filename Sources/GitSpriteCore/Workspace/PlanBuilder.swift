@@ -117,7 +117,7 @@ public struct PlanBuilder {
             mount: mount, localPath: repo.workdir ?? repo.gitDir, spritePath: spritePath, branch: branch,
             detached: branch == nil, head: head.commit, remoteName: remoteName,
             remoteURL: rawURL.map(RemoteURL.redacted), upstreamRef: upstream?.trackingRef,
-            ahead: ahead, behind: behind, changes: try repo.changeCounts(),
+            ahead: ahead, behind: behind, changes: try repo.changeCounts(), operation: repo.operationInProgress,
             transport: .clone, localCommits: 0, transportReason: "", submodules: [])
 
         let label = mount.map { "linked repo '\($0)'" } ?? "this repository"
@@ -145,7 +145,10 @@ public struct PlanBuilder {
                 plan.transportReason = "HEAD is on \(remoteName)"
             }
         }
-        if plan.detached, plan.transport != .none {
+        if let op = plan.operation {
+            warnings.append("\(label) is in the middle of a \(op.rawValue); 'git sprite up' ships it once you finish "
+                            + "(\(op.finish)) or abort (\(op.abort))")
+        } else if plan.detached, plan.transport != .none {
             warnings.append("\(label) is on a detached HEAD (\(head.commit?.short ?? "")); the sprite gets that commit")
         }
         let base = rawURL ?? plan.localPath
@@ -162,7 +165,7 @@ public struct PlanBuilder {
             var plan = SubmodulePlan(
                 name: sm.name, path: sm.path, spritePath: spritePath + "/" + sm.path,
                 url: sm.url.map(RemoteURL.redacted), resolvedURL: resolved.map(RemoteURL.redacted),
-                commit: sm.recordedCommit, initialized: sm.isInitialized, transport: .clone,
+                commit: sm.recordedCommit, commitMissing: false, initialized: sm.isInitialized, transport: .clone,
                 transportReason: "", submodules: [])
             var subrepo: Repository?
             if sm.isInitialized {
@@ -202,6 +205,11 @@ public struct PlanBuilder {
                 }
             case (_, nil):
                 plan.transportReason = "not initialised locally; cloned from its URL"
+            }
+            if let sub = subrepo, let commit = sm.recordedCommit, !sub.hasObject(commit) {
+                plan.commitMissing = true
+                warnings.append("submodule \(sm.path) in \(label) records commit \(commit.short), which its local clone "
+                                + "does not have; fetch it: git -C \(shellQuote(sm.path)) fetch")
             }
             if let sub = subrepo {
                 // The sprite clones the submodule from its resolved URL, so nested relative URLs

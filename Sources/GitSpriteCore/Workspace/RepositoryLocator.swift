@@ -50,6 +50,12 @@ public enum RepositoryLocator {
                 return SpriteError("linked repo '\(mount)' at \(path) is not a git repository",
                                    hints: ["fix the path: git sprite unlink \(mount) && git sprite link <path>"])
             }
+            if let (file, target) = brokenGitFile(above: path) {
+                return SpriteError("\(file) points to \(target), which is not a git directory",
+                                   hints: ["a moved or deleted worktree or submodule? repair it with: git worktree repair, "
+                                           + "or fix the gitdir: line in \(file)"],
+                                   status: .notARepository)
+            }
             return SpriteError("not a git repository (or any of the parent directories): \(path)",
                                hints: ["run git sprite inside a work tree, or point git at one: git -C <path> sprite …"],
                                status: .notARepository)
@@ -59,10 +65,32 @@ public enum RepositoryLocator {
                                        + shellQuote(owned)],
                                status: linked ? .failure : .notARepository)
         case RepositoryOpenError.failed(let git):
-            return SpriteError("cannot open the repository at \(path)", status: linked ? .failure : .notARepository,
-                               detail: git.description)
+            return SpriteError("cannot open the repository at \(path): \(git.message)",
+                               hints: ["see what git makes of it: git -C \(shellQuote(path)) status"],
+                               status: linked ? .failure : .notARepository, detail: git.description)
         default:
-            return SpriteError("cannot open the repository at \(path)", detail: "\(error)")
+            return SpriteError("cannot open the repository at \(path)",
+                               hints: ["see what git makes of it: git -C \(shellQuote(path)) status"], detail: "\(error)")
+        }
+    }
+
+    /// The first `.git` file at or above `path` whose `gitdir:` names no directory: what git
+    /// finds first, and why it found no repository.
+    static func brokenGitFile(above path: String) -> (file: String, target: String)? {
+        var dir = path
+        while true {
+            let file = (dir == "/" ? "" : dir) + "/.git"
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isDir) {
+                guard !isDir.boolValue, let text = try? String(contentsOfFile: file, encoding: .utf8),
+                      text.hasPrefix("gitdir: ") else { return nil }
+                var target = text.dropFirst("gitdir: ".count).trimmingCharacters(in: .newlines)
+                if !target.hasPrefix("/") { target = dir + "/" + target }
+                return FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue
+                    ? nil : (file, target)
+            }
+            if dir == "/" || dir.isEmpty { return nil }
+            dir = (dir as NSString).deletingLastPathComponent
         }
     }
 }

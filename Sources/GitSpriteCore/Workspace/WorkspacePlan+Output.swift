@@ -28,6 +28,7 @@ extension RepoPlan {
             ("spritePath", .string(spritePath)),
             ("branch", .optional(branch)),
             ("detached", .bool(detached)),
+            ("operation", operation.map { .string($0.rawValue) } ?? .null),
             ("head", .optional(head?.hex)),
             ("remote", remoteName.map { .object([("name", .string($0)), ("url", .optional(remoteURL))]) } ?? .null),
             ("upstream", upstreamRef.map {

@@ -41,6 +41,8 @@ public struct RepoPlan: Sendable {
     public var ahead: Int?
     public var behind: Int?
     public var changes: ChangeCounts
+    /// A merge, rebase, … stopped half-way: `up` does not ship a repository in that state.
+    public var operation: OperationInProgress?
     public var transport: TransportMethod
     /// Commits the sprite cannot get from the remote (nil when the whole branch tunnels).
     public var localCommits: Int?
@@ -58,6 +60,8 @@ public struct SubmodulePlan: Sendable {
     /// The URL after resolving relative forms against the superproject's remote.
     public var resolvedURL: String?
     public var commit: ObjectID?
+    /// The local clone lacks the recorded commit: only the submodule's remote may have it.
+    public var commitMissing: Bool
     public var initialized: Bool
     public var transport: TransportMethod
     public var transportReason: String
