@@ -56,7 +56,8 @@ let package = Package(
         .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
         .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"]),
         .testTarget(name: "GitSpriteCoreTests",
-                    dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire", "SpritesAPI"]),
+                    dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire", "SpritesAPI"],
+                    exclude: ["Fuzz/Corpus"]),
         .testTarget(
             name: "GitSpriteTests",
             dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host",

@@ -173,23 +173,8 @@ public final class WebSocket: @unchecked Sendable {
     }
 
     private func sendFrame(opcode: UInt8, payload: [UInt8]) throws {
-        var frame: [UInt8] = [0x80 | opcode]
-        let n = payload.count
-        if n < 126 {
-            frame.append(0x80 | UInt8(n))
-        } else if n <= 0xffff {
-            frame.append(0x80 | 126)
-            frame += [UInt8(n >> 8), UInt8(n & 0xff)]
-        } else {
-            frame.append(0x80 | 127)
-            for i in (0..<8).reversed() { frame.append(UInt8(truncatingIfNeeded: UInt64(n) >> (UInt64(i) * 8))) }
-        }
-        var mask = [UInt8](repeating: 0, count: 4)
-        for i in 0..<4 { mask[i] = UInt8.random(in: 0...255) }
-        frame += mask
-        frame.reserveCapacity(frame.count + n)
-        for (i, byte) in payload.enumerated() { frame.append(byte ^ mask[i & 3]) }
-        try sendRaw(frame)
+        let mask = (0..<4).map { _ in UInt8.random(in: 0...255) }
+        try sendRaw(WebSocketFrame(opcode: opcode, payload: payload).encoded(mask: mask))
     }
 
     private func sendRaw(_ bytes: [UInt8]) throws {
@@ -251,75 +236,32 @@ public final class WebSocket: @unchecked Sendable {
         }
     }
 
-    private func need(_ count: Int, deadline: Date?) throws {
-        while buffer.count < count { buffer += try recvSome(deadline: deadline) }
-    }
-
     /// The largest frame or message accepted (a server may not make us buffer more).
     public static let maxMessage = 64 << 20
 
     /// Receives the next message; answers pings, joins fragments. `timeout` bounds the wait
     /// for the next frame (nil: wait forever).
     public func receive(timeout: Double? = nil) throws -> WebSocketMessage {
-        var fragments: [UInt8] = []
-        var fragmentOpcode: UInt8?
+        var assembler = WebSocketAssembler(limit: Self.maxMessage)
         while true {
             let deadline = timeout.map { Date().addingTimeInterval($0) }
-            try need(2, deadline: deadline)
-            let fin = buffer[0] & 0x80 != 0
-            let opcode = buffer[0] & 0x0f
-            if buffer[0] & 0x70 != 0 { throw WebSocketError.protocolViolation("reserved bits set") }
-            let masked = buffer[1] & 0x80 != 0
-            var length = Int(buffer[1] & 0x7f)
-            var header = 2
-            if length == 126 {
-                try need(4, deadline: deadline)
-                length = Int(buffer[2]) << 8 | Int(buffer[3])
-                header = 4
-            } else if length == 127 {
-                try need(10, deadline: deadline)
-                // RFC 6455: the top bit is 0; anything past our bound is refused before we buffer it
-                var wide: UInt64 = 0
-                for i in 2..<10 { wide = wide << 8 | UInt64(buffer[i]) }
-                guard wide <= UInt64(Self.maxMessage) else {
-                    throw WebSocketError.protocolViolation("a frame of \(wide) bytes (more than \(Self.maxMessage))")
-                }
-                length = Int(wide)
-                header = 10
+            var decoded = try WebSocketFrame.decode(buffer, limit: Self.maxMessage)
+            while decoded == nil {
+                buffer += try recvSome(deadline: deadline)
+                decoded = try WebSocketFrame.decode(buffer, limit: Self.maxMessage)
             }
-            if masked { header += 4 }
-            try need(header + length, deadline: deadline)
-            var payload = Array(buffer[header..<(header + length)])
-            if masked {
-                let mask = Array(buffer[(header - 4)..<header])
-                for i in 0..<payload.count { payload[i] ^= mask[i & 3] }
-            }
-            buffer.removeFirst(header + length)
-            switch opcode {
-            case 0x9:
+            guard let (frame, used) = decoded else { continue }
+            buffer.removeFirst(used)
+            switch try assembler.add(frame) {
+            case .ping(let payload)?:
                 try sendFrame(opcode: 0xA, payload: payload)
-            case 0xA:
+            case .pong?, nil:
                 continue
-            case 0x8:
-                let code = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005
-                let reason = payload.count > 2 ? String(decoding: payload[2...], as: UTF8.self) : ""
+            case .message(.close(let code, let reason))?:
                 try? close(code: code == 1005 ? 1000 : code)
                 return .close(code: code, reason: reason)
-            case 0x0:
-                guard let first = fragmentOpcode else { throw WebSocketError.protocolViolation("stray continuation") }
-                guard fragments.count + payload.count <= Self.maxMessage else {
-                    throw WebSocketError.protocolViolation("a message of more than \(Self.maxMessage) bytes")
-                }
-                fragments += payload
-                if fin {
-                    return first == 0x1 ? .text(String(decoding: fragments, as: UTF8.self)) : .binary(fragments)
-                }
-            case 0x1, 0x2:
-                if fin { return opcode == 0x1 ? .text(String(decoding: payload, as: UTF8.self)) : .binary(payload) }
-                fragmentOpcode = opcode
-                fragments = payload
-            default:
-                throw WebSocketError.protocolViolation("unknown opcode \(opcode)")
+            case .message(let message)?:
+                return message
             }
         }
     }

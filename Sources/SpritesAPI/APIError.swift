@@ -74,9 +74,10 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
                 line = ""
             }
         }
-        line = String(line.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.prefix(200))
+        line = ServerText.oneLine(line)
         return line.isEmpty ? "API error (status \(response.status))" : line
     }
+
 
     init(response: HTTPResponse, method: String, path: String) {
         status = response.status
@@ -84,7 +85,10 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         self.path = path
         let object = try? Wire.decode(ErrorBody.self, from: response.body)
         code = object?.error
-        message = object?.message ?? code ?? Self.plainMessage(response)
+        // the server's words reach the user's terminal: one line, no control characters (a
+        // hostile server could otherwise move the cursor or forge lines), a bounded length
+        message = (object?.message ?? code).map(ServerText.oneLine).flatMap { $0.isEmpty ? nil : $0 }
+            ?? Self.plainMessage(response)
         // a wait the server asks for is believed only when it is a sane number of seconds
         func sane(_ seconds: Double?) -> Double? { seconds.flatMap { $0.isFinite && $0 >= 0 && $0 <= 86400 ? $0 : nil } }
         let headerRetry = sane(response.headers["retry-after"].flatMap(Double.init))
@@ -124,5 +128,23 @@ public struct TransportFailure: Sendable, CustomStringConvertible {
 
     init(_ e: WebSocketError) {
         self.init(kind: .broken, message: e.description)
+    }
+}
+
+/// Text a server chose, made safe for the user's terminal.
+public enum ServerText {
+    /// `text` as one printable line of at most 300 characters: line breaks and tabs become
+    /// spaces, other control characters (escape sequences included) are dropped.
+    public static func oneLine(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x09, 0x0a, 0x0d, 0x85, 0x2028, 0x2029: out.append(" ")
+            case 0x00...0x1f, 0x7f...0x9f: continue
+            default: out.append(scalar)
+            }
+            if out.count >= 300 { break }
+        }
+        return String(out).trimmingCharacters(in: .whitespaces)
     }
 }

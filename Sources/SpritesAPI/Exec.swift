@@ -46,6 +46,42 @@ public enum ExecEvent: Sendable, Equatable {
     case info(sessionID: String?, tty: Bool?)
 }
 
+extension ExecEvent {
+    /// What one WebSocket message of an exec stream says (§3.5): in non-TTY mode a binary
+    /// message is a stream byte (1 stdout, 2 stderr, 3 exit) and its data; in TTY mode it is
+    /// all output; text messages are JSON (`session_info`, `exit`). nil for what carries
+    /// nothing (an unknown stream or message type, an empty frame, a close: the stream
+    /// judges a close by whether the exit came first).
+    public static func decode(_ message: WebSocketMessage, tty: Bool) -> ExecEvent? {
+        switch message {
+        case .binary(let bytes):
+            if tty { return .stdout(Data(bytes)) }
+            guard let kind = bytes.first else { return nil }
+            let payload = Data(bytes.dropFirst())
+            switch kind {
+            case 1: return .stdout(payload)
+            case 2: return .stderr(payload)
+            case 3: return .exit(Int32(payload.first ?? 0))
+            default: return nil
+            }
+        case .text(let text):
+            let data = Data(text.utf8)
+            guard let message = try? Wire.decode(ExecMessage.self, from: data) else { return nil }
+            switch message.type {
+            case "session_info":
+                guard let info = try? Wire.decode(ExecSessionInfo.self, from: data) else { return nil }
+                return .info(sessionID: info.sessionID, tty: info.tty)
+            case "exit":
+                return .exit(message.exitStatus)
+            default:
+                return nil
+            }
+        case .close:
+            return nil
+        }
+    }
+}
+
 /// An open exec WebSocket (non-TTY framing or raw TTY), for streaming both ways.
 public final class ExecStream: @unchecked Sendable {
     let socket: WebSocket
@@ -100,37 +136,23 @@ public final class ExecStream: @unchecked Sendable {
                 if case .timeout = e { throw e }
                 throw APIError.streamLost(sessionID: sessionID, detail: e.description)
             }
-            switch message {
-            case .binary(let bytes):
-                if tty { return .stdout(Data(bytes)) }
-                guard let kind = bytes.first else { continue }
-                let payload = Data(bytes.dropFirst())
-                switch kind {
-                case 1: return .stdout(payload)
-                case 2: return .stderr(payload)
-                case 3:
-                    exited = true
-                    return .exit(Int32(payload.first ?? 0))
-                default: continue
-                }
-            case .text(let text):
-                let data = Data(text.utf8)
-                guard let message = try? Wire.decode(ExecMessage.self, from: data) else { continue }
-                switch message.type {
-                case "session_info":
-                    guard let info = try? Wire.decode(ExecSessionInfo.self, from: data) else { continue }
-                    sessionID = info.sessionID
-                    if let t = info.tty { tty = t }
-                    return .info(sessionID: sessionID, tty: info.tty)
-                case "exit":
-                    exited = true
-                    return .exit(message.exitStatus)
-                default: continue
-                }
-            case .close(let code, let reason):
+            if case .close(let code, let reason) = message {
                 if exited { return .exit(0) }
                 throw APIError.streamLost(sessionID: sessionID,
                                           detail: "closed by the server (\(code)\(reason.isEmpty ? "" : ": " + reason))")
+            }
+            switch ExecEvent.decode(message, tty: tty) {
+            case nil:
+                continue
+            case .info(let id, let t)?:
+                sessionID = id
+                if let t { tty = t }
+                return .info(sessionID: id, tty: t)
+            case .exit(let code)?:
+                exited = true
+                return .exit(code)
+            case let event?:
+                return event
             }
         }
     }

@@ -15,8 +15,8 @@ struct SpriteNameTests {
         #expect(dash == "app-feature-x")
         #expect(slash.hasPrefix("app-feature-x-"))
         #expect(slash != dash)
-        // the suffix is the first six hex digits of SHA-256 of the exact branch name
-        #expect(slash == "app-feature-x-" + String(Digest.hex(Digest.sha256(Array("feature/x".utf8))).prefix(6)))
+        // the suffix is the first eight hex digits of SHA-256 of the exact branch name
+        #expect(slash == "app-feature-x-" + String(Digest.hex(Digest.sha256(Array("feature/x".utf8))).prefix(8)))
     }
 
     @Test(arguments: [
@@ -33,7 +33,7 @@ struct SpriteNameTests {
         let branch = String(repeating: "b", count: 200)
         let name = SpriteName.forBranch(branch, repository: "repo")
         #expect(name.count == 50)
-        #expect(name.hasSuffix("-" + String(Digest.hex(Digest.sha256(Array(branch.utf8))).prefix(6))))
+        #expect(name.hasSuffix("-" + String(Digest.hex(Digest.sha256(Array(branch.utf8))).prefix(8))))
     }
 
     @Test func detachedHeadUsesTheShortSha() {

@@ -4,17 +4,33 @@ public enum SpriteName {
     /// Longest sprite name; the public URL `<name>-<org>.sprites.app` must stay one DNS label.
     public static let maxLength = 50
 
-    /// `<repo>-<branch>` folded to `[a-z0-9-]`. When folding changed the branch name or the
-    /// result had to be shortened, the first six hex digits of SHA-256 of the exact branch
+    /// `<repo>-<branch>` folded to `[a-z0-9-]`. When folding changed the branch name, the
+    /// result had to be shortened, or it ends like the other forms (seven or eight hex digits),
+    /// the first eight hex digits of SHA-256 of the exact branch
     /// name are appended, so `feature/x` and `feature-x` never share a sprite.
     public static func forBranch(_ branch: String, repository repo: String) -> String {
         let repoPart = fold(repo).isEmpty ? "repo" : fold(repo)
         let branchPart = fold(branch)
         let base = join(repoPart, branchPart)
-        let lossless = branchPart == branch && base.count <= maxLength
+        // a name kept as it is must not look like one of the other two forms (ending in eight hex
+        // digits, a hashed name; in seven, a detached HEAD's): `fix-<hash of fix/x>` or a
+        // branch named like a short commit could otherwise take another's sprite
+        let lossless = branchPart == branch && base.count <= maxLength && !endsLikeAHash(base)
         if lossless { return base }
-        let suffix = String(Digest.hex(Digest.sha256(Array(branch.utf8))).prefix(6))
+        let suffix = String(Digest.hex(Digest.sha256(Array(branch.utf8))).prefix(hashDigits))
         return join(trim(String(base.prefix(maxLength - suffix.count - 1))), suffix)
+    }
+
+    /// Hex digits of the hash a folded name ends with: 32 bits, so even a thousand branches
+    /// whose names fold alike (non-Latin names fold to nothing) share a sprite with odds of
+    /// about one in ten thousand (six digits made that about one in thirty).
+    static let hashDigits = 8
+
+    /// True when the last hyphen-separated part is seven or eight lower-case hex digits.
+    static func endsLikeAHash(_ name: String) -> Bool {
+        guard let dash = name.lastIndex(of: "-") else { return false }
+        let last = name[name.index(after: dash)...]
+        return [7, hashDigits].contains(last.count) && last.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
     }
 
     /// `<repo>-<short sha>` for a detached HEAD.

@@ -20,8 +20,10 @@ public enum StatusWorkflow {
             guard labels.contains(SpriteLabels.marker) else { return nil }
             let r = SpriteLabels.value("repo", in: labels)
             if let repoName, r != repoName { return nil }
-            return StatusEntry(name: s.name, state: s.status?.description ?? "unknown", repo: r,
-                                branch: SpriteLabels.value("branch", in: labels), createdAt: s.createdAt)
+            // what the server says is shown as printable text only
+            let clean = ServerText.oneLine
+            return StatusEntry(name: clean(s.name), state: clean(s.status?.description ?? "unknown"), repo: r.map(clean),
+                               branch: SpriteLabels.value("branch", in: labels).map(clean), createdAt: s.createdAt.map(clean))
         }
     }
 }
