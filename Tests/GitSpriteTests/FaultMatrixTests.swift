@@ -22,6 +22,8 @@ struct FaultMatrixTests {
         case rerun
         /// `exec` of a command with output on both streams and exit status 3.
         case exec
+        /// `attach` in a terminal, detaching with Ctrl-b d.
+        case attach
         /// `down` (park) with a new commit of the agent's to fetch.
         case down
         /// `down --destroy` with a new commit of the agent's to fetch.
@@ -44,7 +46,12 @@ struct FaultMatrixTests {
         var testDescription: String { "\(command.rawValue) × \(fault.rawValue)" }
     }
 
-    static let cases = Command.allCases.flatMap { c in Fault.allCases.map { Case(command: c, fault: $0) } }
+    /// All of them; `GIT_SPRITE_FAULT_MATRIX=attach,exec` runs only those commands.
+    static let cases: [Case] = {
+        let only = ProcessInfo.processInfo.environment["GIT_SPRITE_FAULT_MATRIX"]?.split(separator: ",").map(String.init)
+        return Command.allCases.filter { only?.contains($0.rawValue) ?? true }
+            .flatMap { c in Fault.allCases.map { Case(command: c, fault: $0) } }
+    }()
 
     /// A workspace with a host, and what each command needs before it runs.
     final class Bench {
@@ -59,11 +66,21 @@ struct FaultMatrixTests {
             host = try LocalHost(root: w.sandbox.path("host"))
             env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
             self.command = command
+            if command == .attach { try s.git("config", "sprite.agent.command", Self.agent, in: w.app) }
             if command != .up && command != .destroy { try expectOK(up()) }
         }
 
+        /// An agent that prints a line and waits.
+        static let agent = "sh -c 'echo agent-ready; exec sleep 100000' agent"
+
+        var agentRuns: Bool {
+            (try? remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes")) == "yes"
+        }
+
         var s: Sandbox { w.sandbox }
-        func up() throws -> RunResult { try s.sprite(["up", "--no-agent"], in: w.app, env: env) }
+        func up() throws -> RunResult {
+            try s.sprite(["up"] + (command == .attach ? [] : ["--no-agent"]), in: w.app, env: env)
+        }
         func expectOK(_ r: RunResult) throws {
             if r.status != 0 { throw SpriteTestFailure("setup failed: \(r.stderr)") }
         }
@@ -81,6 +98,8 @@ struct FaultMatrixTests {
                 try s.commit("rerun-\(UUID().uuidString.prefix(8)).txt", "x\n", message: "more", in: w.app)
             case .exec:
                 break
+            case .attach:
+                if !agentRuns { try expectOK(up()) }
             case .down, .destroy:
                 if try host.client().getSprite("app-main") == nil { try expectOK(up()) }
                 agentCommits += 1
@@ -94,6 +113,12 @@ struct FaultMatrixTests {
             case .up, .rerun: return try up()
             case .exec:
                 return try s.sprite(["exec", "--", "sh", "-c", "echo out; echo err >&2; exit 3"], in: w.app, env: env)
+            case .attach:
+                // script(1) gives it a terminal; Ctrl-b d detaches from tmux once it is there (keys
+                // typed before the terminal went raw are discarded, so they are typed until then)
+                let keys = "for i in $(seq 1 15); do sleep 1; printf '\\002d'; done"
+                return try s.run("sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
+                                 in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
             case .down: return try s.sprite(["down"], in: w.app, env: env)
             case .destroy: return try s.sprite(["down", "--destroy"], in: w.app, env: env)
             }
@@ -150,6 +175,9 @@ struct FaultMatrixTests {
                 }
             case .exec:
                 if r.stdout != "out\n" || !r.stderr.contains("err") { problems.append("output \(r.stdout) \(r.stderr)") }
+            case .attach:
+                if !r.stdout.contains("agent-ready") { problems.append("the agent's screen was not shown: \(r.stdout)") }
+                if !agentRuns { problems.append("the agent no longer runs") }
             case .down, .destroy:
                 let home = try? s.git("log", "-1", "--format=%s", "refs/remotes/sprite/app-main/main", in: w.app)
                 if home != "agent \(agentCommits)" { problems.append("the agent's commit is not home: \(home ?? "none")") }
@@ -210,9 +238,14 @@ struct FaultMatrixTests {
             try bench.host.faults(["clear": true])
             let what = "\(call.method) \(call.path) #\(call.index)"
             if r.status != bench.success {
-                let first = r.stderr.split(separator: "\n").first { $0.hasPrefix("error: ") }
+                // attach runs in a terminal (script(1)): its stderr is on that terminal, in stdout
+                let said = c.command == .attach
+                    ? r.stdout.replacingOccurrences(of: #"\x{1B}(\[[0-9;?>=]*[A-Za-z]|[()][A-Z0-9]|[=>])|\r"#, with: "",
+                                                    options: .regularExpression) + r.stderr
+                    : r.stderr
+                let first = said.split(separator: "\n").first { $0.hasPrefix("error: ") }
                 #expect(first != nil && r.status < 128 && !r.stderr.contains("Fatal error"),
-                        "\(what): not a clear failure (exit \(r.status)): \(r.stderr)")
+                        "\(what): not a clear failure (exit \(r.status)): \(said)")
             }
             if r.status == bench.success { succeeded += 1 } else { failedClearly += 1 }
             // a destroy that went through leaves nothing to run again

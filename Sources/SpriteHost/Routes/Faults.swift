@@ -64,13 +64,30 @@ final class FaultTable: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let ms = body.latencyMs { latency = Double(max(0, min(ms, 60_000))) / 1000 }
-        if body.clear == true { rules = []; counts = [:] }
+        if body.clear == true { rules = []; counts = [:]; explanations = [:] }
         for r in body.rules ?? [] {
             rules.append(Rule(method: r.method, path: r.path ?? "", status: r.status, retryAfter: r.retryAfter,
                               stallSeconds: r.stallSeconds.map { max(0, min($0, 3600)) }, drop: r.drop,
                               dropBeforeExit: r.dropBeforeExit ?? false, skip: max(0, r.skip ?? 0),
                               remaining: r.count ?? 1))
         }
+    }
+
+    private var explanations: [String: Rule] = [:]
+
+    /// Remembers the answer of an upgrade refused on `path`, for the plain request that asks why.
+    func explain(path: String, with rule: Rule) {
+        lock.lock()
+        defer { lock.unlock() }
+        var answer = rule
+        answer.stallSeconds = nil
+        explanations[path] = answer
+    }
+
+    func takeExplanation(path: String) -> Rule? {
+        lock.lock()
+        defer { lock.unlock() }
+        return explanations.removeValue(forKey: path)
     }
 
     /// Takes one use of the first rule matching the request, if any.
@@ -106,9 +123,14 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response {
         if request.uri.path.hasPrefix("/_host/") { return try await next(request, context) }
         if faults.latency > 0 { try await Task.sleep(nanoseconds: UInt64(faults.latency * 1e9)) }
-        guard let rule = faults.take(method: request.method.rawValue, path: request.uri.path) else {
+        // an upgrade refused here reaches the client as a bare 400 (the WebSocket upgrade path
+        // cannot send our answer); the client then asks again over plain HTTP for the reason,
+        // and that request gets the fault's answer
+        let explaining = !isUpgrade(request) ? faults.takeExplanation(path: request.uri.path) : nil
+        guard let rule = explaining ?? faults.take(method: request.method.rawValue, path: request.uri.path) else {
             return try await next(request, context)
         }
+        if isUpgrade(request), rule.status != nil { faults.explain(path: request.uri.path, with: rule) }
         if let stall = rule.stallSeconds { try await Task.sleep(nanoseconds: UInt64(stall * 1e9)) }
         if let status = rule.status {
             var error = HostError(status: .init(code: status), code: status == 429 ? "rate_limited" : "injected_fault",
