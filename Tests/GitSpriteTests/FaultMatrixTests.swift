@@ -187,6 +187,10 @@ struct FaultMatrixTests {
         }
     }
 
+    /// `GIT_SPRITE_FAULT_MATRIX_EVERY_CALL=1`: every fault on every call, not only the first
+    /// of each endpoint and the first, middle and last exec (about four times as long).
+    static let everyCall = ProcessInfo.processInfo.environment["GIT_SPRITE_FAULT_MATRIX_EVERY_CALL"] == "1"
+
     /// Where each fault goes, and the rule that makes it.
     static func injections(_ calls: [Call], _ fault: Fault) -> [(Call, [String: Any])] {
         var chosen: [Call] = []
@@ -195,6 +199,7 @@ struct FaultMatrixTests {
         case .connectionCut:
             chosen = calls
         case .unavailableTwice, .rateLimited, .stall:
+            if everyCall { chosen = calls; break }
             for (_, group) in byKey.sorted(by: { $0.key < $1.key }) {
                 let picks = group.count > 2 && fault != .stall ? [0, group.count / 2, group.count - 1] : [0]
                 chosen += picks.map { group[$0] }

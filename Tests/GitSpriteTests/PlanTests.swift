@@ -103,7 +103,7 @@ struct PlanTests {
         #expect(j[path: "primary.branch"] as? String == "feature/wt")
         #expect(j[path: "primary.upstream"] == nil)
         #expect((j[path: "sprite.name"] as? String)?.hasPrefix("app-feature-wt-") == true)
-        #expect((j[path: "sprite.name"] as? String)?.count == "app-feature-wt-".count + 6)
+        #expect((j[path: "sprite.name"] as? String)?.count == "app-feature-wt-".count + 8)
         #expect((j["linked"] as? [Any])?.count == 2)
     }
 

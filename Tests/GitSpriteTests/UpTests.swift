@@ -655,7 +655,7 @@ struct UpInterruptionTests {
         let r = try w.up(["--no-agent", "-q"])
         #expect(r.status == 0, "\(r.stderr)")
         let name = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(name.range(of: "^app-feat-touch-ifs-tmp-gs-pwned-touch-ifs-x-[0-9a-f]{6}$", options: .regularExpression) != nil,
+        #expect(name.range(of: "^app-feat-touch-ifs-tmp-gs-pwned-touch-ifs-[0-9a-f]{8}$", options: .regularExpression) != nil,
                 "\(name)")
         #expect(try w.remote("git -C workspace symbolic-ref --short HEAD", sprite: name) == branch)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/gs-pwned"))
