@@ -1,4 +1,5 @@
 import Foundation
+import GitSpriteCore
 import SpritesAPI
 import Testing
 
@@ -32,6 +33,8 @@ struct FaultMatrixTests {
 
     enum Fault: String, CaseIterable, Sendable {
         case unavailableTwice, rateLimited, connectionCut, stall
+        /// The host stopped while it holds the call, and started again on the same port.
+        case hostRestart
     }
 
     struct Call: Hashable {
@@ -56,15 +59,17 @@ struct FaultMatrixTests {
     /// A workspace with a host, and what each command needs before it runs.
     final class Bench {
         let w: Workspace
-        let host: LocalHost
+        private var current: LocalHost?
+        var host: LocalHost { current! }
         let env: [String: String]
         let command: Command
         var agentCommits = 0
 
         init(_ command: Command) throws {
             w = try Workspace()
-            host = try LocalHost(root: w.sandbox.path("host"))
-            env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+            let first = try LocalHost(root: w.sandbox.path("host"))
+            current = first
+            env = ["SPRITES_TOKEN": first.token, "SPRITES_API_URL": first.url]
             self.command = command
             if command == .attach { try s.git("config", "sprite.agent.command", Self.agent, in: w.app) }
             if command != .up && command != .destroy { try expectOK(up()) }
@@ -78,6 +83,17 @@ struct FaultMatrixTests {
         }
 
         var s: Sandbox { w.sandbox }
+
+        /// Stops the host and starts it again on its port, with its state.
+        func restartHost() throws {
+            let (root, listen) = (host.root, String(host.url.dropFirst("http://".count)))
+            current = nil  // stops it
+            for _ in 0..<50 where current == nil {
+                current = try? LocalHost(root: root, listen: listen)
+                if current == nil { usleep(100_000) }
+            }
+            if current == nil { current = try LocalHost(root: root, listen: listen) }
+        }
         func up() throws -> RunResult {
             try s.sprite(["up"] + (command == .attach ? [] : ["--no-agent"]), in: w.app, env: env)
         }
@@ -198,6 +214,8 @@ struct FaultMatrixTests {
         switch fault {
         case .connectionCut:
             chosen = calls
+        case .hostRestart:
+            chosen = everyCall ? calls : byKey.sorted(by: { $0.key < $1.key }).map { $0.value[0] }
         case .unavailableTwice, .rateLimited, .stall:
             if everyCall { chosen = calls; break }
             for (_, group) in byKey.sorted(by: { $0.key < $1.key }) {
@@ -220,6 +238,9 @@ struct FaultMatrixTests {
             case .stall:
                 guard !ws else { return nil }
                 rule["stall_seconds"] = 5
+            case .hostRestart:
+                guard !ws else { return nil }  // held at its upgrade request
+                rule["stall_seconds"] = 30
             case .connectionCut:
                 if ws { rule["drop_before_exit"] = true } else if call.method == "GET" && call.path.hasSuffix("/exec") {
                     return nil  // the upgrade itself: covered by the stream's cut
@@ -239,13 +260,32 @@ struct FaultMatrixTests {
             try bench.prepare()
             let before = try bench.localState()
             try bench.host.faults(["clear": true, "rules": [rule]])
-            let r = try bench.run()
+            let r: RunResult
+            if c.fault == .hostRestart {
+                // the command runs while the host holds the call; the host goes away under it
+                // and comes back on the same port
+                let key = "\(call.method) \(call.path)"
+                let seen = try bench.counts()[key] ?? 0
+                let result = Shared<Result<RunResult, Error>?>(nil)
+                let done = DispatchSemaphore(value: 0)
+                Thread {
+                    result.set(Result { try bench.run() })
+                    done.signal()
+                }.start()
+                let held = eventually(seconds: 60) { ((try? bench.counts()[key]) ?? 0) > seen + call.index }
+                try bench.restartHost()
+                #expect(held, "\(call.method) \(call.path) #\(call.index) never reached the host")
+                #expect(done.wait(timeout: .now() + 180) == .success, "the command did not end after the restart")
+                r = try #require(result.current).get()
+            } else {
+                r = try bench.run()
+            }
             try bench.host.faults(["clear": true])
             let what = "\(call.method) \(call.path) #\(call.index)"
             if r.status != bench.success {
                 // attach runs in a terminal (script(1)): its stderr is on that terminal, in stdout
                 let said = c.command == .attach
-                    ? r.stdout.replacingOccurrences(of: #"\x{1B}(\[[0-9;?>=]*[A-Za-z]|[()][A-Z0-9]|[=>])|\r"#, with: "",
+                    ? r.stdout.replacingOccurrences(of: #"\x{1B}(\[[0-9;?>=]*[A-Za-z]|[()][A-Z0-9]|[=>])|\r|\^Bd"#, with: "",
                                                     options: .regularExpression) + r.stderr
                     : r.stderr
                 let first = said.split(separator: "\n").first { $0.hasPrefix("error: ") }

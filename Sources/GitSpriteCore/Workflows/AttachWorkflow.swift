@@ -30,6 +30,13 @@ public enum AttachWorkflow {
                                   directory: SpritePaths.home, tty: true, rows: Int(rows), cols: Int(cols), stdin: true)
         let stream: ExecStream
         do {
+            // a sprite that restarted, or an agent that ended, leaves no session to join: the
+            // agent comes back first (what `up` would do), and says so
+            let agent = Agent(api: connection.client, sprite: name, settings: target.settings, context: context)
+            if !agent.hasSession {
+                context.terminal.note("note: the agent is not running in \(name); starting it again")
+                _ = try agent.ensure(prompt: nil)
+            }
             stream = try connection.liveClient().openExec(name, request)
         } catch APIError.http(let f) where f.status == 404 {
             throw target.missing

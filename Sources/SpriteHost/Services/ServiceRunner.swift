@@ -203,6 +203,14 @@ final class ServiceRunner: @unchecked Sendable {
         p?.signal(SIGKILL)
     }
 
+    /// A sprite that boots (the host started again) starts every service it defines, as a
+    /// wake does: the first request that wakes it starts them.
+    func startOnBoot() {
+        lock.lock()
+        wanted = true
+        lock.unlock()
+    }
+
     var shouldRun: Bool {
         lock.lock()
         defer { lock.unlock() }

@@ -75,7 +75,8 @@ final class HostState: @unchecked Sendable {
                 try? persist(record)
             }
             records[record.name] = record
-            _ = makeRuntime(record)
+            // the host (re)starting is the sprites' boot: their services come back on wake
+            for service in makeRuntime(record).serviceList { service.startOnBoot() }
         }
     }
 

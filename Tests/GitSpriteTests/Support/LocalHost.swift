@@ -24,8 +24,9 @@ final class LocalHost {
 
     /// `user: .unprivileged` runs the host as an ordinary user; its root is then made outside
     /// the test's sandbox (whose directory only root may enter) and removed on release.
+    /// `listen` another address: a host restarted on the port its clients know.
     init(root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = [],
-         user: HostUser = .root, unprivilegedRoot: String? = nil) throws {
+         user: HostUser = .root, unprivilegedRoot: String? = nil, listen: String = "127.0.0.1:0") throws {
         var root = root
         if user == .unprivileged {
             root = unprivilegedRoot ?? FileManager.default.temporaryDirectory.path + "/git-sprite-host-" + UUID().uuidString
@@ -35,7 +36,7 @@ final class LocalHost {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let p = Process()
         let binary = Sandbox.binDirectory + "/sprite-host"
-        let args = ["serve", "--listen", "127.0.0.1:0", "--root", root, "--test-hooks",
+        let args = ["serve", "--listen", listen, "--root", root, "--test-hooks",
                     "--idle", String(idle), "--cold-after", String(coldAfter)] + extraArgs
         if user == .unprivileged {
             let uid = String(HostUser.unprivilegedUID)
