@@ -248,6 +248,24 @@ struct BadInputCorpusTests {
             try b.s.git("gc", "-q", "--prune=now", in: b.app + "/libs/lib")
             return try b.up()
         },
+        Case(.repository, "nested submodule commit missing locally", .fails(1, "submodule libs/lib/core records commit")) { b in
+            let core = try b.s.makeRepo("core")
+            let lib = try b.s.makeRepo("lib")
+            try b.s.git("submodule", "add", "-q", core, "core", in: lib)
+            try b.s.git("commit", "-q", "-m", "core", in: lib)
+            try b.s.git("submodule", "add", "-q", lib, "libs/lib", in: b.app)
+            try b.s.git("submodule", "update", "-q", "--init", "--recursive", in: b.app)
+            let nested = b.app + "/libs/lib/core"
+            try b.s.commit("more.txt", "more\n", message: "core more", in: nested)
+            try b.s.git("commit", "-q", "-am", "bump core", in: b.app + "/libs/lib")
+            try b.s.git("commit", "-q", "-am", "lib and bump", in: b.app)
+            try b.s.git("reset", "-q", "--hard", "HEAD~1", in: nested)
+            try b.s.git("reflog", "expire", "--expire=now", "--all", in: nested)
+            try b.s.git("gc", "-q", "--prune=now", in: nested)
+            let r = try b.up()
+            try b.require(r.stderr.contains("git -C libs/lib/core fetch"), "the hint names the path: \(r.stderr)")
+            return r
+        },
         Case(.repository, "submodules three deep, shipped", .works) { b in
             let app = try b.s.makeAppWithNestedSubmodules("deep")
             let inner = app + "/libs/lib/vendor/inner"

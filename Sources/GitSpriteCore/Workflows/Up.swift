@@ -226,18 +226,19 @@ public enum UpWorkflow {
                               hints: ["finish it (\(op.finish)) or abort it (\(op.abort)), then run git sprite up again"])
         }
         // a recorded submodule commit that only this machine could send, and it does not have
-        func unsendable(_ subs: [SubmodulePlan]) -> SubmodulePlan? {
+        // (the path from the repository's top: nested submodules' paths are their parent's own)
+        func unsendable(_ subs: [SubmodulePlan], under prefix: String) -> (SubmodulePlan, String)? {
             for sub in subs {
-                if sub.commitMissing && sub.transport == .tunnel { return sub }
-                if let nested = unsendable(sub.submodules) { return nested }
+                if sub.commitMissing && sub.transport == .tunnel { return (sub, prefix + sub.path) }
+                if let nested = unsendable(sub.submodules, under: prefix + sub.path + "/") { return nested }
             }
             return nil
         }
         for repoPlan in [plan.primary] + plan.linked {
-            guard let sub = unsendable(repoPlan.submodules) else { continue }
-            throw SpriteError("submodule \(sub.path) records commit \(sub.commit?.short ?? ""), which its local clone does "
+            guard let (sub, path) = unsendable(repoPlan.submodules, under: "") else { continue }
+            throw SpriteError("submodule \(path) records commit \(sub.commit?.short ?? ""), which its local clone does "
                               + "not have, and its URL is local",
-                              hints: ["fetch it: git -C \(shellQuote(sub.path)) fetch, or commit the submodule at a "
+                              hints: ["fetch it: git -C \(shellQuote(path)) fetch, or commit the submodule at a "
                                       + "commit it has, then run git sprite up again"])
         }
         return (repo, settings, builder, plan)
