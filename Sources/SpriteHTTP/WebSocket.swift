@@ -243,15 +243,14 @@ public final class WebSocket: @unchecked Sendable {
     /// for the next frame (nil: wait forever).
     public func receive(timeout: Double? = nil) throws -> WebSocketMessage {
         var assembler = WebSocketAssembler(limit: Self.maxMessage)
+        var deadline = timeout.map { Date().addingTimeInterval($0) }
         while true {
-            let deadline = timeout.map { Date().addingTimeInterval($0) }
-            var decoded = try WebSocketFrame.decode(buffer, limit: Self.maxMessage)
-            while decoded == nil {
+            guard let (frame, used) = try WebSocketFrame.decode(buffer, limit: Self.maxMessage) else {
                 buffer += try recvSome(deadline: deadline)
-                decoded = try WebSocketFrame.decode(buffer, limit: Self.maxMessage)
+                continue
             }
-            guard let (frame, used) = decoded else { continue }
             buffer.removeFirst(used)
+            deadline = timeout.map { Date().addingTimeInterval($0) }
             switch try assembler.add(frame) {
             case .ping(let payload)?:
                 try sendFrame(opcode: 0xA, payload: payload)

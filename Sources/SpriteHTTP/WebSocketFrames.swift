@@ -30,13 +30,13 @@ public struct WebSocketFrame: Equatable, Sendable {
         return out
     }
 
-    /// The first frame in `bytes[start...]` and how many bytes it took; nil while the frame
-    /// is incomplete. Throws on what RFC 6455 forbids and on frames larger than `limit`,
-    /// before any of their payload is needed.
-    public static func decode(_ bytes: [UInt8], from start: Int = 0, limit: Int) throws -> (WebSocketFrame, Int)? {
-        let available = bytes.count - start
+    /// The first frame in `bytes` and how many bytes it took; nil while the frame is
+    /// incomplete. Throws on what RFC 6455 forbids and on frames larger than `limit`, before
+    /// any of their payload is needed.
+    public static func decode(_ bytes: [UInt8], limit: Int) throws -> (WebSocketFrame, Int)? {
+        let available = bytes.count
         guard available >= 2 else { return nil }
-        let b0 = bytes[start], b1 = bytes[start + 1]
+        let b0 = bytes[0], b1 = bytes[1]
         if b0 & 0x70 != 0 { throw WebSocketError.protocolViolation("reserved bits set") }
         let opcode = b0 & 0x0f
         let masked = b1 & 0x80 != 0
@@ -44,12 +44,12 @@ public struct WebSocketFrame: Equatable, Sendable {
         var header = 2
         if length == 126 {
             guard available >= 4 else { return nil }
-            length = Int(bytes[start + 2]) << 8 | Int(bytes[start + 3])
+            length = Int(bytes[2]) << 8 | Int(bytes[3])
             header = 4
         } else if length == 127 {
             guard available >= 10 else { return nil }
             var wide: UInt64 = 0
-            for i in 2..<10 { wide = wide << 8 | UInt64(bytes[start + i]) }
+            for i in 2..<10 { wide = wide << 8 | UInt64(bytes[i]) }
             guard wide <= UInt64(limit) else {
                 throw WebSocketError.protocolViolation("a frame of \(wide) bytes (more than \(limit))")
             }
@@ -64,9 +64,9 @@ public struct WebSocketFrame: Equatable, Sendable {
         }
         if masked { header += 4 }
         guard available >= header + length else { return nil }
-        var payload = Array(bytes[(start + header)..<(start + header + length)])
+        var payload = Array(bytes[header..<(header + length)])
         if masked {
-            let mask = bytes[(start + header - 4)..<(start + header)].map { $0 }
+            let mask = Array(bytes[(header - 4)..<header])
             for i in 0..<payload.count { payload[i] ^= mask[i & 3] }
         }
         return (WebSocketFrame(fin: b0 & 0x80 != 0, opcode: opcode, payload: payload), header + length)

@@ -13,12 +13,16 @@ public enum Wire {
         try JSONDecoder().decode(type, from: data)
     }
 
+    /// A field's place in a document as the messages name it: `sprites.[0].status`.
+    public static func keyPath(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
     /// What went wrong decoding, for a 400: the field and the problem.
     public static func describe(_ error: Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return keys.isEmpty ? "the body" : keys.joined(separator: ".")
+            context.codingPath.isEmpty ? "the body" : keyPath(context.codingPath)
         }
         switch error {
         case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(path(c)) has the wrong type"

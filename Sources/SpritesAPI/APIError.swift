@@ -78,7 +78,6 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         return line.isEmpty ? "API error (status \(response.status))" : line
     }
 
-
     init(response: HTTPResponse, method: String, path: String) {
         status = response.status
         self.method = method

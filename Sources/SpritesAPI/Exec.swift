@@ -190,7 +190,8 @@ extension SpritesClient {
             attempt += 1
             do {
                 return try openSocketOnce(path, query)
-            } catch APIError.http(let failure) where (failure.status == 429 || failure.status == 503) && attempt < maxAttempts {
+            } catch APIError.http(let failure)
+                where Self.worthRetrying(failure.status, idempotent: false) && attempt < maxAttempts {
                 sleepBackoff(attempt, hint: failure.retryAfter)
             }
         }

@@ -76,11 +76,7 @@ public final class SpritesClient: @unchecked Sendable {
             }
             if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
             let failure = HTTPFailure(response: response, method: method, path: path)
-            // 429 and 503 say "later"; a gateway's 502 or 504 is worth another try when the
-            // call can safely be repeated
-            let later = response.status == 429 || response.status == 503
-                || (idempotent && (response.status == 502 || response.status == 504))
-            if later && attempt < maxAttempts {
+            if Self.worthRetrying(response.status, idempotent: idempotent) && attempt < maxAttempts {
                 sleepBackoff(attempt, hint: failure.retryAfter)
                 continue
             }
@@ -108,6 +104,12 @@ public final class SpritesClient: @unchecked Sendable {
         Thread.sleep(forTimeInterval: wait)
     }
 
+    /// 429 and 503 say "later"; a gateway's 502 or 504 is worth another try when the call can
+    /// safely be repeated.
+    static func worthRetrying(_ status: Int, idempotent: Bool) -> Bool {
+        status == 429 || status == 503 || (idempotent && (status == 502 || status == 504))
+    }
+
     /// Decodes a JSON response body.
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {
         do {
@@ -119,9 +121,7 @@ public final class SpritesClient: @unchecked Sendable {
 
     /// What was wrong with a reply, in a few words: no JSON, or which field.
     static func problem(_ error: Error, body: Data) -> String {
-        func field(_ path: [CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
+        let field = Wire.keyPath
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return "an empty reply" }
         switch error as? DecodingError {
         case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?:

@@ -62,10 +62,7 @@ struct BadInputCorpusTests {
         }
 
         /// A command in the sprite; stdout trimmed.
-        func remote(_ sprite: String, _ command: String) throws -> String {
-            let r = try host.client().run(sprite, ["sh", "-c", command], directory: "/home/sprite")
-            return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        func remote(_ sprite: String, _ command: String) throws -> String { try host.remote(command, sprite: sprite) }
 
         /// The URL of a hostile server answering in `mode` (Fixtures/hostile_server.py).
         func hostile(_ mode: String) throws -> [String: String] {
@@ -86,6 +83,13 @@ struct BadInputCorpusTests {
         /// Checks a post-condition of a case that works.
         func require(_ condition: Bool, _ what: @autoclosure () -> String) throws {
             if !condition { throw SpriteTestFailure(what()) }
+        }
+
+        /// Drops the last commit of the repository at `dir` from its history and its objects.
+        func forgetLastCommit(in dir: String) throws {
+            try s.git("reset", "-q", "--hard", "HEAD~1", in: dir)
+            try s.git("reflog", "expire", "--expire=now", "--all", in: dir)
+            try s.git("gc", "-q", "--prune=now", in: dir)
         }
 
         /// A branch checked out by writing HEAD and the ref directly (git refuses to make some).
@@ -243,9 +247,7 @@ struct BadInputCorpusTests {
             try b.s.git("submodule", "add", "-q", lib, "libs/lib", in: b.app)
             try b.s.commit("libs/lib/more.txt", "more\n", message: "lib more", in: b.app + "/libs/lib")
             try b.s.git("commit", "-q", "-am", "lib and bump", in: b.app)
-            try b.s.git("reset", "-q", "--hard", "HEAD~1", in: b.app + "/libs/lib")
-            try b.s.git("reflog", "expire", "--expire=now", "--all", in: b.app + "/libs/lib")
-            try b.s.git("gc", "-q", "--prune=now", in: b.app + "/libs/lib")
+            try b.forgetLastCommit(in: b.app + "/libs/lib")
             return try b.up()
         },
         Case(.repository, "nested submodule commit missing locally", .fails(1, "submodule libs/lib/core records commit")) { b in
@@ -259,9 +261,7 @@ struct BadInputCorpusTests {
             try b.s.commit("more.txt", "more\n", message: "core more", in: nested)
             try b.s.git("commit", "-q", "-am", "bump core", in: b.app + "/libs/lib")
             try b.s.git("commit", "-q", "-am", "lib and bump", in: b.app)
-            try b.s.git("reset", "-q", "--hard", "HEAD~1", in: nested)
-            try b.s.git("reflog", "expire", "--expire=now", "--all", in: nested)
-            try b.s.git("gc", "-q", "--prune=now", in: nested)
+            try b.forgetLastCommit(in: nested)
             let r = try b.up()
             try b.require(r.stderr.contains("git -C libs/lib/core fetch"), "the hint names the path: \(r.stderr)")
             return r

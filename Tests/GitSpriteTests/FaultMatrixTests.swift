@@ -100,10 +100,7 @@ struct FaultMatrixTests {
         func expectOK(_ r: RunResult) throws {
             if r.status != 0 { throw SpriteTestFailure("setup failed: \(r.stderr)") }
         }
-        func remote(_ command: String) throws -> String {
-            let r = try host.client().run("app-main", ["sh", "-c", command], directory: "/home/sprite")
-            return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        func remote(_ command: String) throws -> String { try host.remote(command) }
 
         /// Puts things as the command expects them before one run.
         func prepare() throws {

@@ -27,13 +27,7 @@ private struct UpWorkspace {
     }
 
     func remote(_ command: String, sprite: String = "app-main") throws -> String {
-        try Self.remote(command, on: host, sprite: sprite)
-    }
-
-    /// A shell command's trimmed stdout in a sprite of `host`, from /home/sprite.
-    static func remote(_ command: String, on host: LocalHost, sprite: String = "app-main") throws -> String {
-        let r = try host.client().run(sprite, ["sh", "-c", command], directory: "/home/sprite")
-        return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try host.remote(command, sprite: sprite)
     }
 
     /// Each submodule's commit and path, recursively: what must match between here and the sprite.
@@ -229,7 +223,7 @@ struct UpFaultTests {
         let r = try s.sprite(["up", "--no-agent"], in: app, env: ["SPRITES_TOKEN": again.token, "SPRITES_API_URL": again.url])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try again.client().listSprites().map(\.name) == ["app-main"])
-        func remote(_ command: String) throws -> String { try UpWorkspace.remote(command, on: again) }
+        func remote(_ command: String) throws -> String { try again.remote(command) }
         #expect(try remote("git -C workspace rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: app)))
         #expect(try remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
         // the same submodule commits at the same paths, none missing or modified

@@ -125,7 +125,7 @@ struct Shipper {
     func ship(_ plan: RepoPlan, localPath: String, spriteIsNew: Bool, policyApplied: () throws -> Void)
         throws -> UpResult.Shipped {
         var notes: [String] = []
-        let label = plan.mount.map { "linked repo '\($0)'" } ?? "this repository"
+        let label = plan.label
         let git = LocalGit(directory: localPath, environment: gitEnvironment)
         let path = plan.spritePath
         let branch = plan.branch ?? "main"

@@ -42,7 +42,7 @@ struct Homecoming {
     func bringHome(_ plan: WorkspacePlan) -> Report {
         var report = Report()
         for repo in [plan.primary] + plan.linked {
-            let label = repo.mount.map { "linked repo '\($0)'" } ?? "this repository"
+            let label = repo.label
             do {
                 try bringHome(repo, label: label, into: &report)
             } catch {

@@ -214,28 +214,28 @@ public enum UpWorkflow {
             throw PlanWorkflow.unreadable(e)
         }
         for repoPlan in [plan.primary] + plan.linked where repoPlan.head == nil {
-            throw SpriteError("\(repoPlan.mount.map { "linked repo '\($0)'" } ?? "this repository") has no commits yet",
+            throw SpriteError("\(repoPlan.label) has no commits yet",
                               hints: ["commit something first: git commit --allow-empty -m 'start'"])
         }
         for repoPlan in [plan.primary] + plan.linked {
             guard let op = repoPlan.operation else { continue }
             // HEAD is a passing state (a rebase's detached commit, a merge's conflict markers):
             // shipping it would name a sprite after it and hand the agent half an operation
-            throw SpriteError("\(repoPlan.mount.map { "linked repo '\($0)'" } ?? "this repository") is in the middle "
-                              + "of a \(op.rawValue)",
+            throw SpriteError("\(repoPlan.label) is in the middle of a \(op.rawValue)",
                               hints: ["finish it (\(op.finish)) or abort it (\(op.abort)), then run git sprite up again"])
         }
         // a recorded submodule commit that only this machine could send, and it does not have
-        // (the path from the repository's top: nested submodules' paths are their parent's own)
-        func unsendable(_ subs: [SubmodulePlan], under prefix: String) -> (SubmodulePlan, String)? {
+        func unsendable(_ subs: [SubmodulePlan]) -> SubmodulePlan? {
             for sub in subs {
-                if sub.commitMissing && sub.transport == .tunnel { return (sub, prefix + sub.path) }
-                if let nested = unsendable(sub.submodules, under: prefix + sub.path + "/") { return nested }
+                if sub.commitMissing && sub.transport == .tunnel { return sub }
+                if let nested = unsendable(sub.submodules) { return nested }
             }
             return nil
         }
         for repoPlan in [plan.primary] + plan.linked {
-            guard let (sub, path) = unsendable(repoPlan.submodules, under: "") else { continue }
+            guard let sub = unsendable(repoPlan.submodules) else { continue }
+            // named by its path from the repository's top (a nested one's `path` is its parent's own)
+            let path = String(sub.spritePath.dropFirst(repoPlan.spritePath.count + 1))
             throw SpriteError("submodule \(path) records commit \(sub.commit?.short ?? ""), which its local clone does "
                               + "not have, and its URL is local",
                               hints: ["fetch it: git -C \(shellQuote(path)) fetch, or commit the submodule at a "

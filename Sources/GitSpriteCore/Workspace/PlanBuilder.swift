@@ -120,7 +120,7 @@ public struct PlanBuilder {
             ahead: ahead, behind: behind, changes: try repo.changeCounts(), operation: repo.operationInProgress,
             transport: .clone, localCommits: 0, transportReason: "", submodules: [])
 
-        let label = mount.map { "linked repo '\($0)'" } ?? "this repository"
+        let label = plan.label
         if head.commit == nil {
             plan.transport = .none
             plan.localCommits = nil

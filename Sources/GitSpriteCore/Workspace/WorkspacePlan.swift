@@ -48,6 +48,9 @@ public struct RepoPlan: Sendable {
     public var localCommits: Int?
     public var transportReason: String
     public var submodules: [SubmodulePlan]
+
+    /// How messages name it: `this repository` or `linked repo '<mount>'`.
+    public var label: String { mount.map { "linked repo '\($0)'" } ?? "this repository" }
 }
 
 /// A submodule as it will be initialised in the sprite.

@@ -85,6 +85,12 @@ final class LocalHost {
     /// A client of this host.
     func client() -> SpritesClient { SpritesClient(baseURL: url, token: token) }
 
+    /// A shell command's trimmed stdout in a sprite of this host, run from /home/sprite.
+    func remote(_ command: String, sprite: String = "app-main") throws -> String {
+        let r = try client().run(sprite, ["sh", "-c", command], directory: "/home/sprite")
+        return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Calls a test hook (`/_host/...`).
     @discardableResult
     func hook(_ method: String, _ path: String, json: Any? = nil) throws -> Data {
