@@ -10,9 +10,12 @@ extension InSpriteScript {
     ///   starts with `repo=<path from $1>` (`.` for `$1` itself), followed by:
     ///   `head=<commit>` (absent when unborn), `branch=<name>` (absent when detached),
     ///   `unpushed=<n>` (commits of its branches, tags and HEAD on no remote-tracking branch),
-    ///   one `tag=<name> <object>` per tag, `stashes=<n>`, and when there are uncommitted
-    ///   changes `uncommitted=<commit>`, `uncommitted=shipped` (exactly the snapshot `up`
-    ///   brought, which the user still has) or `uncommitted=unreadable`.
+    ///   one `tag=<name> <object>` per tag, `stashes=<n>`, `changed=<n>` (files with uncommitted
+    ///   changes), `worktree=<commit>` (the work tree as it is: HEAD, or a commit of its
+    ///   uncommitted changes on top; also at `refs/git-sprite/worktree`), and when there are
+    ///   uncommitted changes `uncommitted=<commit>`, `uncommitted=shipped` (exactly the snapshot
+    ///   `up` brought, which the user still has), `uncommitted=home` (exactly what `apply` took
+    ///   home, `gitsprite.applied`) or `uncommitted=unreadable`.
     /// - Exit 0; 3 when `$1` is not a usable repository.
     public static let inventory = InSpriteScript(name: "git-sprite-inventory", text: uncommittedTreeFunction + #"""
         [ -e "$1/.git" ] || { echo state=missing; exit 0; }
@@ -34,21 +37,32 @@ extension InSpriteScript {
           done
           echo "stashes=$n"
           git update-ref -d refs/git-sprite/uncommitted 2>/dev/null
-          [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ] || return 0
-          if ! tree=$(uncommitted_tree); then
+          git update-ref -d refs/git-sprite/worktree 2>/dev/null
+          changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
+          if [ -z "$changes" ]; then
+            echo changed=0
+            [ -z "$head" ] || { git update-ref refs/git-sprite/worktree "$head" && echo "worktree=$head"; }
+            return 0
+          fi
+          echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"
+          if [ -n "$head" ]; then set -- -p "$head"; else set --; fi
+          if ! tree=$(uncommitted_tree) \
+             || ! commit=$(GIT_AUTHOR_NAME=git-sprite GIT_AUTHOR_EMAIL=git-sprite@sprite.invalid \
+                           GIT_COMMITTER_NAME=git-sprite GIT_COMMITTER_EMAIL=git-sprite@sprite.invalid \
+                           git commit-tree "$@" -m "uncommitted changes in the sprite" "$tree") \
+             || ! git update-ref refs/git-sprite/worktree "$commit"; then
             echo uncommitted=unreadable
-          elif [ "$tree" = "$(git config --get gitsprite.snapshot)" ]; then
+            return 0
+          fi
+          echo "worktree=$commit"
+          if [ "$tree" = "$(git config --get gitsprite.snapshot)" ]; then
             echo uncommitted=shipped
+          elif [ "$tree" = "$(git config --get gitsprite.applied)" ]; then
+            echo uncommitted=home
+          elif git update-ref refs/git-sprite/uncommitted "$commit"; then
+            echo "uncommitted=$commit"
           else
-            if [ -n "$head" ]; then set -- -p "$head"; else set --; fi
-            if commit=$(GIT_AUTHOR_NAME=git-sprite GIT_AUTHOR_EMAIL=git-sprite@sprite.invalid \
-                        GIT_COMMITTER_NAME=git-sprite GIT_COMMITTER_EMAIL=git-sprite@sprite.invalid \
-                        git commit-tree "$@" -m "uncommitted changes in the sprite" "$tree") \
-               && git update-ref refs/git-sprite/uncommitted "$commit"; then
-              echo "uncommitted=$commit"
-            else
-              echo uncommitted=unreadable
-            fi
+            echo uncommitted=unreadable
           fi
         }
         look .

@@ -6,8 +6,9 @@ extension InSpriteScript {
     /// - Prints `state=missing`, or `state=exists` followed by `head=` (absent while unborn),
     ///   `branch=` (absent when detached), `snapshot=` (the tree of the last snapshot git-sprite
     ///   applied, absent if none) and `dirty=` (the tree of the work tree, absent when clean).
-    ///   Uncommitted changes that are exactly the snapshot an earlier `up` applied are cleared
-    ///   (`dirty=` then absent) when a different HEAD or snapshot is coming.
+    ///   Uncommitted changes that are exactly the snapshot an earlier `up` applied, or exactly
+    ///   what `apply` took home (`gitsprite.applied`), are cleared (`dirty=` then absent) when a
+    ///   different HEAD or snapshot is coming.
     /// - Exit 0; 3 when the path exists but is not a usable repository, or its changes cannot
     ///   be read (a message on stderr).
     /// - Every run (re)sets `receive.denyCurrentBranch=updateInstead` and
@@ -27,10 +28,14 @@ extension InSpriteScript {
         if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
           tree=$(uncommitted_tree) \
             || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
-          if [ "$tree" = "$shipped" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; }; then
-            # exactly the uncommitted changes an earlier `up` brought (the user still has them):
-            # clear them so new commits can land; the new snapshot is applied afterwards
-            git reset -q --hard HEAD && git clean -fdq && git config --unset gitsprite.snapshot
+          applied=$(git config --get gitsprite.applied)
+          if { [ "$tree" = "$shipped" ] || [ "$tree" = "$applied" ]; } && [ "$2" != keep ] \
+             && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; }; then
+            # exactly the uncommitted changes an earlier `up` brought, or that `apply` took home
+            # (the user has them): clear them so new commits can land; the new snapshot is
+            # applied afterwards
+            git reset -q --hard HEAD && git clean -fdq
+            git config --unset gitsprite.snapshot; git config --unset gitsprite.applied; :
           else
             echo "dirty=$tree"
           fi

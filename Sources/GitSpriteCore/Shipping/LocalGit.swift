@@ -13,7 +13,7 @@ struct LocalGit {
     }
 
     @discardableResult
-    func run(_ args: [String], extraEnvironment: [String: String] = [:]) throws -> Result {
+    func run(_ args: [String], extraEnvironment: [String: String] = [:], trimming: Bool = true) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["git"] + args
@@ -35,8 +35,9 @@ struct LocalGit {
             outData = out.fileHandleForReading.readDataToEndOfFile()
             reading.wait()
         }
+        let stdout = String(decoding: outData, as: UTF8.self)
         return Result(status: p.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                      stdout: trimming ? stdout.trimmingCharacters(in: .whitespacesAndNewlines) : stdout,
                       stderr: String(decoding: errData.current, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

@@ -183,6 +183,12 @@ struct Shipper {
                               : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
         }
 
+        if headLanded {
+            // what the sprite now starts from, for `git sprite diff` and `log`
+            let landed = snapshot.flatMap { applySnapshot || state.dirtyTree == $0.tree ? $0.commit : nil } ?? head
+            try git.check(["update-ref", "-m", "git sprite up", Homecoming.shippedRef(sprite), landed],
+                          what: "recording what was shipped")
+        }
         try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)
         return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes)
     }

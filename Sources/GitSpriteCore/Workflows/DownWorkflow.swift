@@ -45,11 +45,11 @@ public enum DownWorkflow {
             // then everything the agent did up to its last moment
             if let plan { report.merge(homecoming.bringHome(plan)) }
             guard destroying else {
-                return report.notes + ["stopped the agent; \(name) is parked and hibernates when idle "
+                return report.fetched + report.notes + ["stopped the agent; \(name) is parked and hibernates when idle "
                                        + "(delete it: git sprite down --destroy)"]
             }
             if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: true) }
-            var notes = report.notes
+            var notes = report.fetched + report.notes
             if !report.atRisk.isEmpty {
                 notes += try salvage(homecoming, report: report, plan: plan, repo: repo, context: context)
             }

@@ -10,10 +10,14 @@ import SpritesAPI
 /// - `refs/remotes/sprite/<sprite>/<branch>`: the sprite's branches (`git branch -r`,
 ///   `git log sprite/<sprite>/main`); `…/HEAD` for a detached HEAD;
 /// - `refs/sprite/<sprite>/stash/<n>`: its stash entries, 0 the newest;
-/// - `refs/sprite/<sprite>/tags/<tag>`: tags it made that you do not have.
+/// - `refs/sprite/<sprite>/tags/<tag>`: tags it made that you do not have;
+/// - `refs/sprite/<sprite>/head`: its HEAD; `refs/sprite/<sprite>/worktree`: its work tree as it
+///   was (HEAD, or a commit of its uncommitted changes on top), what `diff` and `apply` read;
+/// - `refs/sprite/<sprite>/shipped`: what `up` last shipped (written by `up`).
 ///
-/// Uncommitted changes are not fetched: they are what `down --destroy` refuses over, and
-/// what a forced destroy saves in a salvage bundle.
+/// Uncommitted changes travel only as that `worktree` commit: they stay what `down --destroy`
+/// refuses over (until `apply` took them into your work tree), and what a forced destroy saves
+/// in a salvage bundle.
 struct Homecoming {
     let context: Context
     let shipper: Shipper
@@ -23,13 +27,22 @@ struct Homecoming {
     /// What one pass found.
     struct Report {
         var notes: [String] = []
+        /// The refs that moved, as `git fetch` prints them (`   a1b2c3d..d4e5f6a  sprite/s/main`).
+        var moved: [String] = []
         /// What would be lost with the sprite, one line each.
         var atRisk: [String] = []
         /// Repositories in the sprite that hold something not at home.
         var unsafe: [String] = []
+        /// Repositories that could not be looked at or fetched from.
+        var failures = 0
+        /// One line per branch that brought commits you did not have.
+        var fetched: [String] = []
 
         mutating func merge(_ other: Report) {
             for note in other.notes where !notes.contains(note) { notes.append(note) }
+            fetched += other.fetched
+            moved += other.moved
+            failures = other.failures
             atRisk = other.atRisk
             unsafe = other.unsafe
         }
@@ -37,6 +50,9 @@ struct Homecoming {
 
     static func branchRefs(_ sprite: String) -> String { "refs/remotes/sprite/\(sprite)/" }
     static func spriteRefs(_ sprite: String) -> String { "refs/sprite/\(sprite)/" }
+    static func shippedRef(_ sprite: String) -> String { spriteRefs(sprite) + "shipped" }
+    static func headRef(_ sprite: String) -> String { spriteRefs(sprite) + "head" }
+    static func worktreeRef(_ sprite: String) -> String { spriteRefs(sprite) + "worktree" }
 
     /// One pass over every repository of the plan.
     func bringHome(_ plan: WorkspacePlan) -> Report {
@@ -48,6 +64,7 @@ struct Homecoming {
             } catch {
                 let why = (error as? SpriteError)?.message ?? "\(error)"
                 report.atRisk.append("\(label): the sprite's work could not be looked at: \(why)")
+                report.failures += 1
                 report.unsafe.append(repo.spritePath)
             }
         }
@@ -67,7 +84,7 @@ struct Homecoming {
             let risks = report.atRisk.count
             defer { if report.atRisk.count > risks { report.unsafe.append(spriteDir) } }
             switch section["uncommitted"] {
-            case nil, "shipped": break
+            case nil, "shipped", "home": break
             case "unreadable":
                 report.atRisk.append("\(where_): the uncommitted changes in \(spriteDir) could not be read "
                                      + "(is a git command still running there?)")
@@ -85,21 +102,28 @@ struct Homecoming {
                 continue
             }
             do {
-                report.notes += try fetch(section, from: spriteDir, into: localDir, label: where_)
+                try fetch(section, from: spriteDir, into: localDir, label: where_, into: &report)
             } catch {
                 let why = (error as? SpriteError)?.message ?? "\(error)"
                 report.atRisk.append("\(where_): its commits could not be fetched: \(why)")
+                report.failures += 1
             }
         }
     }
 
-    /// Fetches one repository's committed work; returns what is new to say.
-    private func fetch(_ section: ScriptOutput, from spriteDir: String, into localDir: String, label: String) throws -> [String] {
+    /// Fetches one repository's committed work; says what moved and what is new in `report`.
+    private func fetch(_ section: ScriptOutput, from spriteDir: String, into localDir: String, label: String,
+                       into report: inout Report) throws {
         let local = try Repository.open(at: localDir)
         let branches = Self.branchRefs(sprite), own = Self.spriteRefs(sprite)
-        let before = Dictionary(try local.references(matching: branches + "*").map { ($0.name, $0.target) },
-                                uniquingKeysWith: { a, _ in a })
+        func sprites() throws -> [String: ObjectID] {
+            Dictionary(try (local.references(matching: branches + "*") + local.references(matching: own + "tags/*"))
+                .map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
+        }
+        let before = try sprites()
         var refspecs = ["+refs/heads/*:\(branches)*"]
+        if section["head"] != nil { refspecs.append("+HEAD:\(Self.headRef(sprite))") }
+        if section["worktree"] != nil { refspecs.append("+refs/git-sprite/worktree:\(Self.worktreeRef(sprite))") }
         // commits made on a detached HEAD are on no branch: they come home as sprite/<sprite>/HEAD
         if section["branch"] == nil && section["head"] != nil { refspecs.append("+HEAD:\(branches)HEAD") }
         let stashes = Int(section["stashes"] ?? "") ?? 0
@@ -116,13 +140,20 @@ struct Homecoming {
         guard r.status == 0 else { throw SpriteError(LocalGit.reason(r.stderr)) }
 
         var notes: [String] = []
+        let after = try sprites()
+        let prefix = label == RepoPlan.primaryLabel ? "" : " (\(label))"
+        for (ref, commit) in after.sorted(by: { $0.key < $1.key }) where before[ref] != commit {
+            let short = ref.hasPrefix("refs/remotes/") ? String(ref.dropFirst("refs/remotes/".count)) : ref
+            let range = before[ref].map { "\($0.short)..\(commit.short)" } ?? "* [new]"
+            report.moved.append("   " + range.padding(toLength: max(range.count, 17), withPad: " ", startingAt: 0) + "  " + short + prefix)
+        }
         let home = try local.references(matching: "refs/heads/*").map(\.target)
             + local.references(matching: "refs/tags/*").map(\.target)
         for (ref, commit) in try local.references(matching: branches + "*") where before[ref] != commit {
             // only what is new to you is worth a line
             let count = try local.countCommits(from: commit, hiding: [], hidingCommits: home)
             guard count > 0 else { continue }
-            notes.append("\(label): fetched \(ref.dropFirst("refs/remotes/".count)), \(Self.count(count, "commit")) "
+            report.fetched.append("\(label): fetched \(ref.dropFirst("refs/remotes/".count)), \(Self.count(count, "commit")) "
                          + "you do not have (\(commit.hex.prefix(12)))")
         }
         if stashes > 0 {
@@ -130,7 +161,7 @@ struct Homecoming {
                          + (stashes > 1 ? "…\(stashes - 1)" : "") + " (apply one: git stash apply \(own)stash/0)")
         }
         for tag in newTags { notes.append("\(label): tag \(tag) came home as \(own)tags/\(tag)") }
-        return notes
+        for note in notes where !report.notes.contains(note) { report.notes.append(note) }
     }
 
     /// Writes everything the repositories at `paths` in the sprite hold (all refs, the stash

@@ -1,5 +1,6 @@
 import Foundation
 import SpriteGit
+import SpritesAPI
 
 /// What commands that act on one sprite share: the repository (when in one), the settings,
 /// the API connection and the sprite's name resolved from an argument or the branch.
@@ -8,6 +9,8 @@ struct SpriteTarget {
     let settings: Settings
     let connection: Connection
     let name: String
+    /// The argument, when it named a branch whose sprite is called otherwise.
+    let branchArgument: String?
 
     init(_ context: Context, sprite argument: String?) throws {
         repository = try? RepositoryLocator.primary(context)
@@ -15,10 +18,20 @@ struct SpriteTarget {
         for warning in settings.warnings { context.terminal.warn(warning) }
         connection = try Connection.make(settings: settings, context: context)
         name = try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
+        let repository = self.repository
+        let isBranch = argument.map { (try? repository?.resolve(reference: "refs/heads/" + $0)) != nil } ?? false
+        branchArgument = isBranch && argument != name ? argument : nil
+    }
+
+    /// An argument that is both a branch and another sprite's name means the branch; says so.
+    func noteIfBranchWins(_ api: any SpritesService, context: Context) {
+        guard let argument = branchArgument, (try? api.getSprite(argument)) != nil else { return }
+        context.terminal.note("note: '\(argument)' is a branch and also a sprite's name: using the branch's sprite "
+                              + "\(name) (for the other, run this outside the repository)")
     }
 
     /// The error for a sprite that is not there.
     var missing: SpriteError {
-        SpriteError("sprite '\(name)' does not exist", hints: ["start it: git sprite up", "list sprites: git sprite status"])
+        SpriteError("sprite '\(name)' does not exist", hints: ["start it: git sprite up", "list sprites: git sprite ls"])
     }
 }

@@ -50,7 +50,8 @@ public struct RepoPlan: Sendable {
     public var submodules: [SubmodulePlan]
 
     /// How messages name it: `this repository` or `linked repo '<mount>'`.
-    public var label: String { mount.map { "linked repo '\($0)'" } ?? "this repository" }
+    public var label: String { mount.map { "linked repo '\($0)'" } ?? Self.primaryLabel }
+    public static let primaryLabel = "this repository"
 }
 
 /// A submodule as it will be initialised in the sprite.

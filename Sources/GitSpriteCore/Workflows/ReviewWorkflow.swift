@@ -1,0 +1,145 @@
+import Foundation
+import SpriteGit
+
+/// `git sprite diff` and `git sprite log`: what the agent did since `up` last shipped, as git
+/// shows it. Both fetch first (the sprite's commits and a commit of its uncommitted changes,
+/// `Homecoming`), then compare, in each repository of the plan, what `up` shipped
+/// (`refs/sprite/<sprite>/shipped`) with the sprite's work tree (`…/worktree`) or list the
+/// commits on its HEAD (`…/head`) that were not shipped. With linked repos, one section each.
+public enum ReviewWorkflow {
+    public enum Kind: Sendable {
+        case diff(stat: Bool, paths: [String])
+        case log(patch: Bool, stat: Bool, oneline: Bool)
+    }
+
+    public static func run(_ context: Context, sprite argument: String?, kind: Kind) throws {
+        let work = try SpriteWork(context, sprite: argument, command: kindName(kind))
+        let report = try work.fetch()
+        for risk in report.atRisk where report.failures > 0 { context.terminal.warn(risk) }
+        let color = context.terminal.stdoutIsTTY && !(context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false)
+        var text = ""
+        var missing: [String] = []
+        let several = work.repositories.count > 1
+        for repo in work.repositories {
+            let name = work.name
+            let shipped = Homecoming.shippedRef(name)
+            let end = {
+                if case .diff = kind { return Homecoming.worktreeRef(name) } else { return Homecoming.headRef(name) }
+            }()
+            guard SpriteWork.resolve(shipped, in: repo.localPath) != nil else {
+                missing.append(repo.label)
+                continue
+            }
+            guard SpriteWork.resolve(end, in: repo.localPath) != nil else {
+                context.terminal.note("note: \(repo.label) is not in the sprite yet")
+                continue
+            }
+            var args = ["-c", "color.ui=" + (color ? "always" : "never")]
+            switch kind {
+            case .diff(let stat, let paths):
+                args += ["diff", "--no-ext-diff"] + (stat ? ["--stat"] : []) + [shipped, end, "--"]
+                    + (repo.mount == nil ? paths : [])
+            case .log(let patch, let stat, let oneline):
+                args += ["log"] + (patch ? ["-p"] : []) + (stat ? ["--stat"] : []) + (oneline ? ["--oneline"] : [])
+                    + [end, "--not", shipped, "--"]
+            }
+            // the primary repository runs where the user is, so paths read as they typed them
+            let directory = repo.mount == nil ? context.currentDirectory : repo.localPath
+            let r = try LocalGit(directory: directory, environment: context.environment).run(args, trimming: false)
+            guard r.status == 0 else {
+                throw SpriteError("git \(kindName(kind)) in \(repo.label) failed: \(LocalGit.reason(r.stderr))")
+            }
+            let output = r.stdout.hasSuffix("\n") ? String(r.stdout.dropLast()) : r.stdout
+            if several && !output.isEmpty {
+                text += (text.isEmpty ? "" : "\n") + "# \(repo.label) (\(repo.spritePath))\n"
+            }
+            if !output.isEmpty { text += output + "\n" }
+        }
+        if missing.count == work.repositories.count {
+            throw SpriteError("nothing is recorded as shipped to \(work.name) from here",
+                              hints: ["git sprite up records what it ships; run it once, then git sprite \(kindName(kind))"])
+        }
+        for label in missing { context.terminal.note("note: nothing is recorded as shipped from \(label); run git sprite up") }
+        Pager.show(text, context: context, repository: work.repository.workdir ?? context.currentDirectory)
+    }
+
+    static func kindName(_ kind: Kind) -> String {
+        if case .diff = kind { return "diff" } else { return "log" }
+    }
+}
+
+/// `git sprite apply`: brings the sprite's uncommitted changes into the local work tree, in
+/// each repository of the plan. Refuses, changing nothing anywhere, when a file they touch
+/// has local changes or they do not apply to the files here (the sprite's commits not merged
+/// yet). Afterwards the sprite knows those changes are home: `down --destroy` no longer
+/// refuses over them, and the next `up` may replace them.
+public enum ApplyWorkflow {
+    public static func run(_ context: Context, sprite argument: String?) throws -> [String] {
+        let work = try SpriteWork(context, sprite: argument, command: "apply")
+        let report = try work.fetch()
+        if report.failures > 0 { throw SpriteError("the sprite's work could not be fetched", hints: report.atRisk) }
+        let name = work.name
+        struct Patch { let repo: RepoPlan; let file: String; let tree: String; let files: [String]; let done: Bool }
+        var patches: [Patch] = []
+        defer { for p in patches { try? FileManager.default.removeItem(atPath: p.file) } }
+        var problems: [String] = []
+        for repo in work.repositories {
+            let git = LocalGit(directory: repo.localPath, environment: context.environment)
+            let (head, worktree) = (Homecoming.headRef(name), Homecoming.worktreeRef(name))
+            guard SpriteWork.resolve(worktree, in: repo.localPath) != nil,
+                  SpriteWork.resolve(head, in: repo.localPath) != nil else { continue }
+            let files = try git.check(["diff", "--no-ext-diff", "--name-only", "-z", head, worktree, "--"],
+                                      what: "listing the sprite's changes")
+                .split(separator: "\0").map(String.init)
+            guard !files.isEmpty else { continue }
+            let file = FileManager.default.temporaryDirectory.path + "/git-sprite-apply-\(UUID().uuidString).patch"
+            let diff = try git.run(["diff", "--no-ext-diff", "--no-color", "--binary", head, worktree, "--"], trimming: false)
+            guard diff.status == 0, FileManager.default.createFile(atPath: file, contents: Data(diff.stdout.utf8),
+                                                                    attributes: [.posixPermissions: 0o600]) else {
+                throw SpriteError("could not write the sprite's changes to a patch: \(LocalGit.reason(diff.stderr))")
+            }
+            let tree = try git.check(["rev-parse", worktree + "^{tree}"], what: "reading the sprite's work tree")
+            // exactly these changes are here already (an earlier apply): nothing to do but say so
+            let done = try git.run(["apply", "-R", "--check", file]).status == 0
+            patches.append(Patch(repo: repo, file: file, tree: tree, files: files, done: done))
+            if done { continue }
+            let pathspecs = files.map { ":(literal)" + $0 }
+            let changed = try git.check(["diff", "HEAD", "--name-only", "-z", "--"] + pathspecs, what: "looking at your changes")
+                + "\0" + git.check(["ls-files", "--others", "--exclude-standard", "-z", "--"] + pathspecs,
+                                   what: "looking at your changes")
+            let touched = changed.split(separator: "\0").map(String.init)
+            if !touched.isEmpty {
+                problems.append("\(repo.label): you have local changes in \(touched.joined(separator: ", ")), which the "
+                                + "sprite's changes also touch")
+                continue
+            }
+            let check = try git.run(["apply", "--check", file])
+            if check.status != 0 {
+                problems.append("\(repo.label): the sprite's changes do not apply to your files (\(LocalGit.reason(check.stderr))); "
+                                + "bring its commits first: git merge sprite/\(name)/<branch>")
+            }
+        }
+        guard problems.isEmpty else {
+            throw SpriteError("not applying the sprite's uncommitted changes: nothing was changed",
+                              hints: problems + ["see them: git sprite diff \(name)"])
+        }
+        guard !patches.isEmpty else { return ["the sprite has no uncommitted changes"] }
+        var notes: [String] = []
+        for p in patches {
+            if p.done {
+                notes.append("\(p.repo.label): the sprite's uncommitted changes are already in your work tree")
+            } else {
+                try LocalGit(directory: p.repo.localPath, environment: context.environment)
+                    .check(["apply", p.file], what: "applying the sprite's changes in \(p.repo.label)")
+                notes.append("\(p.repo.label): applied the sprite's changes to \(Homecoming.count(p.files.count, "file")): "
+                             + p.files.joined(separator: ", "))
+            }
+            // the sprite learns that exactly this state of its work tree is home now
+            _ = try work.target.connection.perform { _ in
+                try work.homecoming.shipper.remoteRun(["git", "-C", p.repo.spritePath, "config", "gitsprite.applied", p.tree],
+                                                      what: "recording what came home")
+            }
+        }
+        return notes
+    }
+}
