@@ -7,8 +7,13 @@ struct Status: GlobalCommand {
         abstract: "List this repository's sprites and their states.",
         discussion: """
             Sprites carry labels (git-sprite, repo=…, branch=…); status lists those of this \
-            repository, 'ls --all' every git-sprite sprite. Without a terminal the rows are \
-            tab-separated: name, state, branch.
+            repository, 'ls --all' every git-sprite sprite. For each awake sprite it shows the \
+            agent's state (working, waiting for input, finished, exited with N, none) and for \
+            how long, the commits in its workspace that are not home (git sprite fetch brings \
+            them) and the files with uncommitted changes (git sprite diff shows them). A cold \
+            sprite is not woken to be listed: its agent reads as unknown unless --deep. \
+            Without a terminal the rows are tab-separated: name, state, branch, agent, \
+            unfetched commits, uncommitted files.
 
             Examples:
               git sprite status
@@ -25,14 +30,27 @@ struct Status: GlobalCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
+    @Flag(help: "Look into cold sprites too (wakes them).")
+    var deep = false
+
     func run(_ context: Context) throws {
-        let rows = try StatusWorkflow.run(context, all: all)
+        let rows = try StatusWorkflow.run(context, all: all, deep: deep)
         if json {
             context.terminal.out(JSON.object([("sprites", .array(rows.map(\.json)))]).serialized())
             return
         }
-        for row in rows {
-            context.terminal.out("\(row.name)\t\(row.state)\t\(row.branch ?? "-")\n")
+        if context.terminal.stdoutIsTTY && !rows.isEmpty {
+            let table = [["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED"]] + rows.map { $0.columns() }
+            let widths = (0..<6).map { c in table.map { $0[c].count }.max() ?? 0 }
+            for line in table {
+                let cells = line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                context.terminal.out(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n")
+            }
+            for row in rows {
+                if let url = row.url, url.hasPrefix("http") { context.terminal.out("\(row.name): \(url)\n") }
+            }
+        } else {
+            for row in rows { context.terminal.out(row.columns().joined(separator: "\t") + "\n") }
         }
         if rows.isEmpty && !context.quiet {
             context.terminal.note(all ? "no git-sprite sprites" : "no sprites for this repository; start one: git sprite up")

@@ -110,11 +110,13 @@ public struct SettingKey: Sendable {
                                                     "environment variables forwarded to the agent (values never shown)")
     public static let shallowClone = SettingKey("git.shallow", .bool, default: .bool(false),
                                                 "clone shallowly inside the sprite")
+    public static let notifyCommand = SettingKey("notify.command", .string, default: nil,
+                                                 "program run with the sprite and the agent's new state (never through a shell)")
 
     /// Every key git-sprite reads, in the order `git sprite config` lists them.
     public static let all: [SettingKey] = [
         token, api, name, cpu, memory, autoDestroy, autoCheckpoint, networkPolicy, allowedDomains, baseImage,
-        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone,
+        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, notifyCommand,
     ]
 
     /// Looks a key up by its TOML name.

@@ -53,6 +53,7 @@ public struct Settings: Sendable {
     public var packages: [String] { list(.packages) }
     public var claudeInstaller: String { string(.claudeInstaller) ?? "" }
     public var agentCommand: String { string(.agentCommand) ?? "claude" }
+    public var notifyCommand: String? { string(.notifyCommand).flatMap { $0.isEmpty ? nil : $0 } }
     public var agentEnvironment: [String] { list(.agentEnvironment) }
     public var shallowClone: Bool { bool(.shallowClone) ?? false }
 }

@@ -6,7 +6,9 @@ extension InSpriteScript {
     /// - `$1` the tmux session (the sprite's name); `$2…` the agent's command and arguments
     ///   (`claude` becomes `claude --continue` after the first start).
     /// - Writes `agent.failed` (its exit status, then its last screen) in git-sprite's
-    ///   directory when the agent ends within five seconds of its start.
+    ///   directory when the agent ends within five seconds of its start; writes the state hook
+    ///   (`agentHook`) to `agent-hook` and, for `claude`, installs the hooks that run it
+    ///   (`installClaudeHooks`).
     /// - Exit: the agent's status; 143 when stopped; 1 when tmux could not start it.
     public static let agentSupervisor = InSpriteScript(name: "git-sprite-agent", text: """
         #!/bin/sh
@@ -19,11 +21,22 @@ extension InSpriteScript {
             set -- claude --continue
         fi
         touch "$dir/agent.started"
+        # the state hook, and (for Claude Code) the hooks that run it
+        cat > "$dir/agent-hook.new" <<'GIT_SPRITE_AGENT_HOOK'
+        \(agentHook.text)
+        GIT_SPRITE_AGENT_HOOK
+        chmod 0755 "$dir/agent-hook.new" && mv -f "$dir/agent-hook.new" "$dir/agent-hook"
+        if [ "$1" = claude ]; then
+            cat > "$dir/claude-hooks" <<'GIT_SPRITE_CLAUDE_HOOKS'
+        \(installClaudeHooks.text)
+        GIT_SPRITE_CLAUDE_HOOKS
+            sh "$dir/claude-hooks" "$dir/agent-hook" >/dev/null
+        fi
         # the pane runs the agent under a small shell that records how it ended: under load
         # tmux can leave its child a zombie for seconds and not know the status. The words
         # are passed as words (a one-word command is run as a word, never through a shell);
         # the single quotes are the point: $0 and $@ expand in that shell, not here.
-        rm -f "$dir/agent.status"
+        rm -f "$dir/agent.status" "$dir/agent.state"
         # shellcheck disable=SC2016
         set -- sh -c '"$@"; code=$?; echo "$code" > "$0.new" && mv -f "$0.new" "$0"; exit "$code"' "$dir/agent.status" "$@"
         tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
@@ -66,4 +79,106 @@ extension InSpriteScript {
             sleep 1
         done
         """)
+}
+
+extension InSpriteScript {
+    /// Records the agent's state, for `status` and `wait`: Claude Code's hooks run it
+    /// (`UserPromptSubmit` and `PreToolUse`: working; `Notification`: waiting; `Stop`: finished),
+    /// and any other agent may run it too. Written to `Agent.hook`.
+    ///
+    /// - `$1` `working`, `waiting` or `finished` (anything else is ignored).
+    /// - Writes `<state> <epoch seconds>` to `agent.state` in git-sprite's directory, whole.
+    /// - Exit 0 always: a hook must never stop the agent.
+    public static let agentHook = InSpriteScript(name: "git-sprite-agent-hook", text: """
+        #!/bin/sh
+        # git-sprite: records the agent's state (run by Claude Code's hooks).
+        dir=\(SpritePaths.state)
+        # the hook's JSON arrives on stdin; it is not needed
+        [ -t 0 ] || cat >/dev/null 2>&1
+        case "$1" in
+          working|waiting|finished)
+            printf '%s %s\\n' "$1" "$(date +%s)" > "$dir/agent.state.new" && mv -f "$dir/agent.state.new" "$dir/agent.state" ;;
+        esac
+        exit 0
+        """)
+
+    /// Installs the hooks that run `agentHook` in Claude Code's user settings
+    /// (`~/.claude/settings.json`), unless that file is someone else's: a file git-sprite did
+    /// not write is left as it is.
+    ///
+    /// - `$1` the hook script's path.
+    /// - Prints `hooks=installed` or `hooks=kept` (a settings file of the user's own).
+    /// - Exit 0; 1 when the settings could not be written.
+    public static let installClaudeHooks = InSpriteScript(name: "git-sprite-claude-hooks", text: #"""
+        settings="$HOME/.claude/settings.json"
+        if [ -s "$settings" ] && ! grep -q 'git-sprite/agent-hook' "$settings"; then
+          echo hooks=kept
+          exit 0
+        fi
+        mkdir -p "$HOME/.claude" || exit 1
+        hook() { printf '[{"matcher": "*", "hooks": [{"type": "command", "command": "sh %s %s"}]}]' "$1" "$2"; }
+        {
+          printf '{\n  "hooks": {\n'
+          printf '    "UserPromptSubmit": %s,\n' "$(hook "$1" working)"
+          printf '    "PreToolUse": %s,\n' "$(hook "$1" working)"
+          printf '    "Notification": %s,\n' "$(hook "$1" waiting)"
+          printf '    "Stop": %s\n' "$(hook "$1" finished)"
+          printf '  }\n}\n'
+        } > "$settings.new" && mv -f "$settings.new" "$settings" || exit 1
+        echo hooks=installed
+        """#)
+
+    /// Looks at the agent and the workspace without changing anything, for `status --deep`
+    /// and `wait`.
+    ///
+    /// - `$1` the tmux session (the sprite's name); `$2` the repository; `$3…` commits that
+    ///   are home (what `up` shipped, what was fetched), hexadecimal.
+    /// - Prints `now=<epoch>`; `agent=running` with `activity=<epoch of the pane's last
+    ///   output>` and, when the agent reported one, `state=<working|waiting|finished>` and
+    ///   `since=<epoch>`; or `agent=exited` with `exit=<status>` and `since=`; or `agent=none`.
+    ///   Then `repo=missing`, or `head=`, `unfetched=<commits on HEAD and branches that are not
+    ///   home>` and `changed=<files with uncommitted changes, 0 when they are exactly what up
+    ///   shipped or apply took home>`.
+    /// - Exit 0.
+    public static let agentLook = InSpriteScript(name: "git-sprite-look", text: uncommittedTreeFunction + #"""
+        dir=\#(SpritePaths.state)
+        sock="$dir/tmux.sock"
+        session="$1"; repo="$2"; shift 2
+        echo "now=$(date +%s)"
+        dead=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}' 2>/dev/null) || dead=gone
+        if [ "$dead" != gone ] && [ "$dead" != 1 ]; then
+          echo agent=running
+          echo "activity=$(tmux -S "$sock" display-message -p -t "=$session:" '#{window_activity}')"
+          if [ -f "$dir/agent.state" ] && read -r state since < "$dir/agent.state"; then
+            echo "state=$state"
+            echo "since=$since"
+          fi
+        elif [ -f "$dir/agent.status" ]; then
+          echo agent=exited
+          echo "exit=$(cat "$dir/agent.status")"
+          echo "since=$(stat -c %Y "$dir/agent.status")"
+        else
+          echo agent=none
+        fi
+        { cd "$repo" 2>/dev/null && head=$(git rev-parse -q --verify HEAD); } || { echo repo=missing; exit 0; }
+        echo "head=$head"
+        for commit do
+          shift
+          git cat-file -e "$commit^{commit}" 2>/dev/null && set -- "$@" "$commit"
+        done
+        echo "unfetched=$(git rev-list --count HEAD --branches --not "$@" -- 2>/dev/null || echo 0)"
+        changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
+        if [ -z "$changes" ]; then
+          echo changed=0
+          exit 0
+        fi
+        shipped=$(git config --get gitsprite.snapshot)
+        applied=$(git config --get gitsprite.applied)
+        if { [ -n "$shipped" ] || [ -n "$applied" ]; } && tree=$(uncommitted_tree) \
+           && { [ "$tree" = "$shipped" ] || [ "$tree" = "$applied" ]; }; then
+          echo changed=0
+        else
+          echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"
+        fi
+        """#)
 }

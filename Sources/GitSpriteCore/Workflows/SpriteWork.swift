@@ -76,7 +76,7 @@ public enum FetchWorkflow {
                 throw SpriteError("--all fetches every sprite of this repository: name none, or leave out --all",
                                   status: .usage)
             }
-            names = try StatusWorkflow.run(context, all: false).map(\.name)
+            names = try StatusWorkflow.run(context, all: false, look: false).map(\.name)
             if names.isEmpty { return Result(notes: ["no sprites for this repository; start one: git sprite up"]) }
         } else {
             names = [argument]

@@ -7,9 +7,35 @@ public struct StatusEntry: Sendable {
     public var repo: String?
     public var branch: String?
     public var createdAt: String?
+    public var url: String?
+    /// What the agent does and what the workspace holds; nil when not looked at (a cold sprite
+    /// without `--deep`).
+    public var agent: AgentReport?
+    /// Why the agent was not looked at, or what went wrong looking.
+    public var agentUnknown: String?
 
     public var json: JSON {
-        .object([("name", .string(name)), ("state", .string(state)), ("repo", .optional(repo)),
-                 ("branch", .optional(branch)), ("createdAt", .optional(createdAt))])
+        var fields: [(String, JSON)] = [
+            ("name", .string(name)), ("state", .string(state)), ("repo", .optional(repo)),
+            ("branch", .optional(branch)), ("createdAt", .optional(createdAt)), ("url", .optional(url)),
+        ]
+        if let agent {
+            var a: [(String, JSON)] = [("state", .string(agent.state.text)), ("guessed", .bool(agent.guessed))]
+            if case .exited(let code) = agent.state { a.append(("exitStatus", .int(code))) }
+            a.append(("since", .optional(agent.since.map { ISO8601DateFormatter().string(from: $0) })))
+            fields.append(("agent", .object(a)))
+            fields.append(("unfetchedCommits", agent.unfetched.map(JSON.int) ?? .null))
+            fields.append(("uncommittedFiles", agent.changed.map(JSON.int) ?? .null))
+        } else {
+            fields.append(("agent", .null))
+            fields.append(("agentUnknown", .optional(agentUnknown)))
+        }
+        return .object(fields)
+    }
+
+    /// The columns of a row: name, state, branch, agent, unfetched commits, uncommitted files.
+    public func columns(now: Date = Date()) -> [String] {
+        [name, state, branch ?? "-", agent?.describe(now: now) ?? "unknown",
+         agent?.unfetched.map(String.init) ?? "-", agent?.changed.map(String.init) ?? "-"]
     }
 }

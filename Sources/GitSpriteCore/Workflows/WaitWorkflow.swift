@@ -1,0 +1,140 @@
+import Foundation
+import SpritesAPI
+
+/// `git sprite wait`: blocks until the agent of each sprite named is finished, waiting for
+/// input, or gone, and says which. The exit status tells them apart (`WaitWorkflow.Outcome`).
+/// While it waits, `sprite.notify.command` runs once per change of state.
+public enum WaitWorkflow {
+    /// What `wait` ended with; the raw value is the exit status (documented in the man page).
+    public enum Outcome: Int32, Sendable {
+        /// Every agent finished its turn.
+        case finished = 0
+        /// An agent waits for input (a question, a permission).
+        case waiting = 10
+        /// An agent is gone: it exited, or none runs.
+        case gone = 11
+        /// `--timeout` passed first.
+        case timedOut = 12
+    }
+
+    public struct Result: Sendable {
+        public var lines: [String] = []
+        public var outcome: Outcome = .finished
+    }
+
+    /// How often the agent is looked at, and how many failed looks in a row end the wait.
+    static let interval: TimeInterval = 2
+    static let attempts = 5
+
+    public static func run(_ context: Context, sprites arguments: [String], timeout: TimeInterval?) throws -> Result {
+        let targets = try (arguments.isEmpty ? [nil] : arguments.map { Optional($0) }).map {
+            try SpriteTarget(context, sprite: $0)
+        }
+        let deadline = timeout.map { context.clock.now().addingTimeInterval($0) }
+        var pending = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, $0) })
+        let notifier = Notifier(command: targets.first?.settings.notifyCommand, context: context)
+        var result = Result()
+        var failures: [String: Int] = [:]
+        var woken: Set<String> = []
+        while !pending.isEmpty {
+            for (name, target) in pending.sorted(by: { $0.key < $1.key }) {
+                do {
+                    let report = try target.connection.perform { api -> AgentReport in
+                        if !woken.contains(name) {
+                            guard let sprite = try api.getSprite(name) else { throw target.missing }
+                            target.noteIfBranchWins(api, context: context)
+                            if sprite.status?.description == "cold" && context.terminal.stderrIsTTY {
+                                context.terminal.note("note: \(name) is cold; waking it to look at its agent")
+                            }
+                            woken.insert(name)
+                        }
+                        return try AgentReport.look(api, sprite: name, home: [])
+                    }
+                    failures[name] = 0
+                    notifier.observe(name, report.state)
+                    guard report.state.needsYou else { continue }
+                    result.lines.append("\(name): \(report.describe())")
+                    let outcome: Outcome = switch report.state {
+                    case .waitingForInput: .waiting
+                    case .exited, .none: .gone
+                    default: .finished
+                    }
+                    result.outcome = rank(outcome) > rank(result.outcome) ? outcome : result.outcome
+                    pending.removeValue(forKey: name)
+                } catch let e as SpriteError where e.message.hasSuffix("does not exist") {
+                    throw e
+                } catch {
+                    // a dropped connection or a sprite that cannot answer yet: try again a few times
+                    let n = (failures[name] ?? 0) + 1
+                    failures[name] = n
+                    if n >= attempts {
+                        let why = (error as? SpriteError)?.message ?? "\(target.connection.translate(error))"
+                        throw SpriteError("stopped waiting for \(name): \(attempts) looks in a row failed: \(why)",
+                                          hints: ["check the sprite: git sprite status \(name)", "run git sprite wait again"])
+                    }
+                }
+            }
+            if pending.isEmpty { break }
+            if let deadline, context.clock.now() >= deadline {
+                for name in pending.keys.sorted() { result.lines.append("\(name): still working (timed out)") }
+                result.outcome = .timedOut
+                break
+            }
+            context.clock.sleep(interval)
+        }
+        notifier.finish()
+        return result
+    }
+
+    static func rank(_ outcome: Outcome) -> Int {
+        switch outcome {
+        case .finished: return 0
+        case .gone: return 1
+        case .waiting: return 2
+        case .timedOut: return 3
+        }
+    }
+}
+
+/// Runs `sprite.notify.command` once per change of an agent's state: the program and its
+/// words as configured (split like a shell would, never run by one), then the sprite's name
+/// and the new state as arguments, also in `GIT_SPRITE_SPRITE` and `GIT_SPRITE_STATE`.
+final class Notifier: @unchecked Sendable {
+    private let words: [String]
+    private let context: Context
+    private var last: [String: AgentReport.State] = [:]
+    private let running = DispatchGroup()
+
+    init(command: String?, context: Context) {
+        self.context = context
+        words = command.flatMap { try? CommandWords.split($0) } ?? []
+        if let command, words.isEmpty, !command.isEmpty {
+            context.terminal.warn("sprite.notify.command could not be read (an unterminated quote?); no notifications")
+        }
+    }
+
+    func observe(_ sprite: String, _ state: AgentReport.State) {
+        guard last[sprite] != state else { return }
+        last[sprite] = state
+        guard let program = words.first else { return }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["--", program] + words.dropFirst() + [sprite, state.text]
+        var env = context.environment
+        env["GIT_SPRITE_SPRITE"] = sprite
+        env["GIT_SPRITE_STATE"] = state.text
+        p.environment = env
+        p.standardInput = FileHandle.nullDevice
+        running.enter()
+        p.terminationHandler = { [running] _ in running.leave() }
+        do {
+            try p.runWithSignalsUnblocked()
+        } catch {
+            running.leave()
+            context.terminal.warn("sprite.notify.command (\(program)) could not be run: \(error.localizedDescription)")
+        }
+    }
+
+    /// Waits (a little) for notifications still running.
+    func finish() { _ = running.wait(timeout: .now() + 10) }
+}
