@@ -57,3 +57,9 @@ void git_sprite_signal_children(int sig) {
         }
     }
 }
+
+static volatile sig_atomic_t interrupt_ends = 0;
+
+void git_sprite_set_interrupt_ends(int yes) { interrupt_ends = yes ? 1 : 0; }
+
+int git_sprite_interrupt_ends(void) { return interrupt_ends; }

@@ -28,6 +28,7 @@ public enum GitSpriteMain {
         signal(SIGINT) { _ in
             restoreTerminal()
             interruptChildren(SIGINT)
+            if interruptIsTheEnd() { _exit(ExitStatus.success.rawValue) }
             let message = "\ninterrupted; run the command again to finish\n"
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)

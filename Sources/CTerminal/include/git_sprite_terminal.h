@@ -19,4 +19,9 @@ void git_sprite_child_started(int pid);
 void git_sprite_child_ended(int pid);
 void git_sprite_signal_children(int sig);
 
+/* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler
+ * then exits 0 without saying it was interrupted. Async-signal-safe to read. */
+void git_sprite_set_interrupt_ends(int yes);
+int git_sprite_interrupt_ends(void);
+
 #endif

@@ -182,3 +182,45 @@ extension InSpriteScript {
         fi
         """#)
 }
+
+extension InSpriteScript {
+    /// Reads the agent's screen and history, for `git sprite logs`: wrapped lines joined as
+    /// tmux joins them (`capture-pane -J`), escape sequences kept only for `raw`.
+    ///
+    /// - `$1` the tmux session; `$2` `tail` (the last `$3` rows of history, all of them when 0,
+    ///   and the screen) or `from` (rows from absolute row `$3` up to the line before the
+    ///   cursor: what `-f` has not printed yet); `$4` `raw` or `plain`.
+    /// - Prints header lines, `--`, then the text. Headers: `agent=running` with
+    ///   `next=<absolute row of the cursor line>`; or `agent=exited` with `exit=<status>`, or
+    ///   `agent=none`, the text then being the last screen the supervisor kept.
+    /// - Exit 0.
+    public static let agentScreen = InSpriteScript(name: "git-sprite-screen", text: #"""
+        dir=\#(SpritePaths.state)
+        sock="$dir/tmux.sock"
+        session="$1"; mode="$2"; count="$3"
+        if [ "$4" = raw ]; then escapes=-e; else escapes=; fi
+        info=$(tmux -S "$sock" display-message -p -t "=$session:" '#{history_size} #{cursor_y} #{pane_dead}' 2>/dev/null)
+        # shellcheck disable=SC2086
+        [ -n "$info" ] && set -- $info
+        if [ -z "$info" ] || [ "$3" = 1 ]; then
+          if [ -f "$dir/agent.status" ]; then echo agent=exited; echo "exit=$(cat "$dir/agent.status")"; else echo agent=none; fi
+          echo --
+          [ -f "$dir/agent.last" ] && cat "$dir/agent.last"
+          exit 0
+        fi
+        history=$1; cursor=$2
+        echo agent=running
+        echo "next=$((history + cursor))"
+        echo --
+        if [ "$mode" = tail ]; then
+          if [ "$count" -gt 0 ] 2>/dev/null; then start=-$count; else start=-; fi
+          tmux -S "$sock" capture-pane -p -J ${escapes:+"$escapes"} -t "=$session:" -S "$start" -E "$cursor"
+        else
+          start=$((count - history))
+          [ "$start" -ge "-$history" ] || start=-$history
+          end=$((cursor - 1))
+          [ "$end" -ge "$start" ] && tmux -S "$sock" capture-pane -p -J ${escapes:+"$escapes"} -t "=$session:" -S "$start" -E "$end"
+        fi
+        exit 0
+        """#)
+}

@@ -39,3 +39,9 @@ extension Process {
 public func interruptChildren(_ signal: Int32) {
     git_sprite_signal_children(signal)
 }
+
+/// Makes Ctrl-C the normal end of the command (`logs -f`): exit 0, nothing said.
+public func interruptEndsTheCommand(_ yes: Bool) { git_sprite_set_interrupt_ends(yes ? 1 : 0) }
+
+/// Whether Ctrl-C is the normal end of the command; async-signal-safe.
+public func interruptIsTheEnd() -> Bool { git_sprite_interrupt_ends() != 0 }

@@ -1,0 +1,115 @@
+import Foundation
+import SpritesAPI
+
+/// `git sprite logs`: the agent's recent output without attaching, from its tmux pane
+/// (`InSpriteScript.agentScreen`). Plain text by default (tmux drops the escape sequences;
+/// any other control character is removed here), `raw` keeps them. `follow` prints rows as
+/// they scroll into the pane's history until Ctrl-C or the agent ends. A full-screen agent
+/// that redraws in place adds no rows: follow shows what scrolls, not every redraw.
+public enum LogsWorkflow {
+    public struct Options: Sendable {
+        public var follow = false
+        public var lines: Int?
+        public var raw = false
+        public init() {}
+    }
+
+    static let pollInterval: TimeInterval = 0.5
+
+    public static func run(_ context: Context, sprite argument: String?, options: Options) throws {
+        let target = try SpriteTarget(context, sprite: argument)
+        let name = target.name
+        try target.connection.perform { api in
+            guard let sprite = try api.getSprite(name) else { throw target.missing }
+            target.noteIfBranchWins(api, context: context)
+            var screen: Screen
+            if sprite.status?.description == "cold" {
+                context.terminal.note("note: \(name) was cold; waking it, and its agent starts again first")
+                // a wake starts the sprite's services: give the agent a moment to come back
+                let deadline = context.clock.now().addingTimeInterval(15)
+                repeat {
+                    screen = try Screen.read(api, sprite: name, tail: options.lines ?? 0, raw: options.raw)
+                    if screen.running || context.clock.now() >= deadline { break }
+                    context.clock.sleep(0.5)
+                } while true
+            } else {
+                screen = try Screen.read(api, sprite: name, tail: options.lines ?? 0, raw: options.raw)
+            }
+            if !screen.running {
+                context.terminal.note("note: no agent runs in \(name) (\(screen.ended)); its last output:")
+            }
+            var text = trimTrailingBlankLines(screen.text)
+            if let n = options.lines, n >= 0 {
+                text = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(n).joined(separator: "\n")
+            }
+            if !text.isEmpty { context.terminal.out(text + "\n") }
+            context.terminal.flush()
+            guard options.follow, screen.running, var next = screen.next else { return }
+            interruptEndsTheCommand(true)
+            defer { interruptEndsTheCommand(false) }
+            while true {
+                context.clock.sleep(pollInterval)
+                let more = try Screen.read(api, sprite: name, from: next, raw: options.raw)
+                // once the agent is gone the text is its whole last screen, already printed
+                if more.running && !more.text.isEmpty { context.terminal.out(more.text.hasSuffix("\n") ? more.text : more.text + "\n") }
+                context.terminal.flush()
+                guard more.running, let n = more.next else {
+                    context.terminal.note("note: the agent ended (\(more.ended))")
+                    return
+                }
+                next = max(next, n)
+            }
+        }
+    }
+
+    /// One read of the pane.
+    struct Screen {
+        var running: Bool
+        var next: Int?
+        var ended: String
+        var text: String
+
+        static func read(_ api: any SpritesService, sprite: String, tail: Int, raw: Bool) throws -> Screen {
+            try run(api, sprite, ["tail", String(max(0, tail)), raw ? "raw" : "plain"], raw: raw)
+        }
+
+        static func read(_ api: any SpritesService, sprite: String, from row: Int, raw: Bool) throws -> Screen {
+            try run(api, sprite, ["from", String(row), raw ? "raw" : "plain"], raw: raw)
+        }
+
+        private static func run(_ api: any SpritesService, _ sprite: String, _ args: [String], raw: Bool) throws -> Screen {
+            let r = try api.run(sprite, InSpriteScript.agentScreen.argv([sprite] + args), directory: SpritePaths.home)
+            guard r.status == 0 else {
+                throw SpriteError("reading the agent's output in \(sprite) failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")")
+            }
+            let all = String(decoding: r.stdout, as: UTF8.self)
+            let parts = all.components(separatedBy: "\n--\n")
+            let header = ScriptOutput(parts[0])
+            let body = parts.count > 1 ? parts.dropFirst().joined(separator: "\n--\n") : ""
+            let ended = header["agent"] == "exited" ? "it exited with \(header["exit"] ?? "?")" : "none was started"
+            var text = raw ? body : plain(body)
+            if header["agent"] != "running" {
+                // what tmux wrote under a dead pane is not the agent's
+                var lines = trimTrailingBlankLines(text).split(separator: "\n", omittingEmptySubsequences: false)
+                if lines.last?.hasPrefix("Pane is dead") == true { lines.removeLast() }
+                text = lines.joined(separator: "\n")
+            }
+            return Screen(running: header["agent"] == "running", next: header["next"].flatMap(Int.init), ended: ended,
+                          text: text)
+        }
+    }
+
+    /// Removes control characters other than newline and tab (a pane's plain text has none,
+    /// but what the supervisor kept, or a hostile program, may).
+    static func plain(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { s in
+            s == "\n" || s == "\t" || !(s.value < 0x20 || (0x7f...0x9f).contains(s.value))
+        }))
+    }
+
+    static func trimTrailingBlankLines(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        while let last = lines.last, last.allSatisfy({ $0 == " " || $0 == "\t" }) { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}
