@@ -24,6 +24,12 @@ public protocol SpritesService: AnyObject, Sendable {
                     directory: String?) throws -> [StreamEvent]
     func deleteService(_ sprite: String, name: String) throws
     func stopService(_ sprite: String, name: String) throws
+    /// Creates a checkpoint of the sprite's disk; returns its id.
+    func createCheckpoint(_ sprite: String, comment: String) throws -> String
+    /// Checkpoints, newest first.
+    func listCheckpoints(_ sprite: String) throws -> [Checkpoint]
+    /// Puts the sprite's disk back as the checkpoint had it; every session in the sprite ends.
+    func restoreCheckpoint(_ sprite: String, id: String) throws
 }
 
 extension SpritesService {

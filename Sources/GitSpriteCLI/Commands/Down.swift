@@ -13,12 +13,16 @@ struct Down: GlobalCommand {
             (other than the ones up brought), work in a submodule not checked out here, or \
             commits that could not be fetched stop it before anything changes. --force destroys \
             anyway, after saving that work in a bundle under .git/sprite-salvage/. Otherwise the \
-            sprite is left to hibernate, and the command says how to delete it.
+            sprite is left to hibernate, and the command says how to delete it; --checkpoint \
+            (or sprite.lifecycle.autoCheckpoint) takes a checkpoint first, recorded against the \
+            commit the sprite has checked out (see git sprite checkpoint). --keep parks it even \
+            when sprite.lifecycle.autoDestroy is on.
 
             Examples:
               git sprite down
               git sprite down feature/x --destroy
               git sprite down --destroy --force
+              git sprite down --checkpoint
             """
     )
 
@@ -32,8 +36,15 @@ struct Down: GlobalCommand {
     @Flag(help: "Destroy even when the sprite holds work that is not on this machine.")
     var force = false
 
+    @Flag(help: "Park the sprite even when sprite.lifecycle.autoDestroy is on.")
+    var keep = false
+
+    @Flag(help: "Take a checkpoint before the sprite is left to hibernate.")
+    var checkpoint = false
+
     func run(_ context: Context) throws {
-        let messages = try DownWorkflow.run(context, sprite: target.sprite, destroy: destroy, force: force)
+        let messages = try DownWorkflow.run(context, sprite: target.sprite, destroy: destroy, force: force,
+                                            keep: keep, checkpoint: checkpoint)
         if !context.quiet { messages.forEach(context.terminal.note) }
     }
 }

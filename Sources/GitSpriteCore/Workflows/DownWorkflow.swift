@@ -8,10 +8,20 @@ import SpritesAPI
 /// that could not be fetched) it is refused before the agent is stopped or anything changed,
 /// unless `--force`, which first saves all of it in a salvage bundle under `.git/`.
 public enum DownWorkflow {
-    public static func run(_ context: Context, sprite argument: String?, destroy: Bool, force: Bool) throws -> [String] {
+    public static func run(_ context: Context, sprite argument: String?, destroy: Bool, force: Bool,
+                           keep: Bool = false, checkpoint: Bool = false) throws -> [String] {
+        if destroy && keep { throw SpriteError("--destroy and --keep contradict each other", status: .usage) }
         let target = try SpriteTarget(context, sprite: argument)
         let (repo, settings, name) = (target.repository, target.settings, target.name)
-        let destroying = destroy || settings.autoDestroy
+        let destroying = (destroy || settings.autoDestroy) && !keep
+        if destroying && checkpoint {
+            throw SpriteError("a checkpoint is deleted with its sprite, so --checkpoint cannot go with destroying it",
+                              hints: [destroy ? "leave out --destroy to park it with a checkpoint"
+                                             : "sprite.lifecycle.autoDestroy is on: add --keep to park it with a checkpoint"],
+                              status: .usage)
+        }
+        // the seed's auto_checkpoint: before the sprite is left to hibernate
+        let checkpointing = checkpoint || (settings.autoCheckpoint && !destroying)
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(name) else { throw target.missing }
             let builder = repo.map { PlanBuilder(context: context, repository: $0, settings: settings) }
@@ -45,8 +55,15 @@ public enum DownWorkflow {
             // then everything the agent did up to its last moment
             if let plan { report.merge(homecoming.bringHome(plan)) }
             guard destroying else {
-                return report.fetched + report.notes + ["stopped the agent; \(name) is parked and hibernates when idle "
-                                       + "(delete it: git sprite down --destroy)"]
+                var notes = report.fetched + report.notes
+                if checkpointing {
+                    let (id, commit) = try CheckpointWorkflow.take(name, homecoming: homecoming, plan: plan, context: context,
+                                                                  api: api, comment: "git sprite down")
+                    notes.append("checkpoint \(id)" + (commit.map { " at \($0.short)" } ?? "")
+                                 + (checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)") + "; restore it: git sprite restore \(id)")
+                }
+                return notes + ["stopped the agent; \(name) is parked and hibernates when idle "
+                                + "(delete it: git sprite down --destroy)"]
             }
             if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: true) }
             var notes = report.fetched + report.notes

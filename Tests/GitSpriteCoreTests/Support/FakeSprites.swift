@@ -57,6 +57,46 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
 
     // MARK: SpritesService
 
+    private var checkpoints: [String: [Checkpoint]] = [:]
+
+    /// A checkpoint is a copy of the sprite's home.
+    func createCheckpoint(_ sprite: String, comment: String) throws -> String {
+        record("checkpoint \(sprite)")
+        lock.lock()
+        let id = "v\(checkpoints[sprite]?.count ?? 0)"
+        checkpoints[sprite, default: []].insert(Checkpoint(id: id, createTime: "2026-01-01T00:00:0\(checkpoints[sprite]?.count ?? 0)Z",
+                                                           comment: comment), at: 0)
+        lock.unlock()
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments = ["-a", local(sprite, SpritePaths.home), root + "/" + sprite + "/checkpoint-" + id]
+        try copy.run()
+        copy.waitUntilExit()
+        return id
+    }
+
+    func listCheckpoints(_ sprite: String) throws -> [Checkpoint] {
+        record("checkpoints \(sprite)")
+        lock.lock()
+        defer { lock.unlock() }
+        return checkpoints[sprite] ?? []
+    }
+
+    func restoreCheckpoint(_ sprite: String, id: String) throws {
+        record("restore \(sprite) \(id)")
+        let saved = root + "/" + sprite + "/checkpoint-" + id
+        guard FileManager.default.fileExists(atPath: saved) else {
+            throw APIError.http(HTTPFailure(status: 404, method: "POST", path: "/checkpoints/\(id)/restore", code: "not_found",
+                                            message: "checkpoint not found"))
+        }
+        try FileManager.default.removeItem(atPath: local(sprite, SpritePaths.home))
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments = ["-a", saved, local(sprite, SpritePaths.home)]
+        try copy.run()
+        copy.waitUntilExit()
+    }
+
     func createSprite(_ spec: SpriteCreation) throws -> Sprite {
         record("create \(spec.name)")
         lock.lock()

@@ -1,0 +1,119 @@
+import Foundation
+import SpriteGit
+import SpritesAPI
+
+/// `git sprite checkpoint` and `git sprite restore`: checkpoints of the sprite's disk through
+/// the API, each recorded here against what the sprite had checked out. Before a checkpoint
+/// the sprite's work is fetched (`Homecoming`), and the checkpoint's ref,
+/// `refs/sprite-checkpoints/<sprite>/<id>`, points at the sprite's work tree as it was (its
+/// HEAD, or a commit of its uncommitted changes on top), so `--list` shows checkpoints next
+/// to commits and `git log refs/sprite-checkpoints/<sprite>/<id>` shows what one holds.
+public enum CheckpointWorkflow {
+    public struct Row: Sendable {
+        public var id: String
+        public var created: String
+        public var comment: String
+        /// The commit recorded for it here (nil: taken elsewhere, or before this was recorded).
+        public var commit: String?
+        public var subject: String?
+
+        public var text: String {
+            [id, created, commit.map { String($0.prefix(12)) } ?? "-", subject ?? "-", comment.isEmpty ? "" : "(\(comment))"]
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+
+        public var json: JSON {
+            .object([("id", .string(id)), ("created", .string(created)), ("comment", .string(comment)),
+                     ("commit", .optional(commit)), ("subject", .optional(subject))])
+        }
+    }
+
+    static func ref(_ sprite: String, _ id: String) -> String { "refs/sprite-checkpoints/\(sprite)/\(id)" }
+
+    /// Takes a checkpoint; returns what to say.
+    public static func create(_ context: Context, sprite argument: String?, comment: String?) throws -> [String] {
+        let work = try SpriteWork(context, sprite: argument, command: "checkpoint")
+        return try work.target.connection.perform { api in
+            let (id, commit) = try take(work, api: api, comment: comment ?? "")
+            return ["checkpoint \(id) of \(work.name)" + (commit.map { " at \($0.short)" } ?? "")
+                    + " (restore it: git sprite restore \(id))"]
+        }
+    }
+
+    /// Fetches the sprite's work, takes a checkpoint, records it against the work tree.
+    static func take(_ work: SpriteWork, api: any SpritesService, comment: String) throws -> (String, ObjectID?) {
+        try take(work.name, homecoming: work.homecoming, plan: work.plan, context: work.context, api: api, comment: comment)
+    }
+
+    /// The same for a caller that has its own homecoming (`down`); without a plan (a sprite
+    /// of another repository) the checkpoint is taken but recorded against no commit.
+    static func take(_ name: String, homecoming: Homecoming, plan: WorkspacePlan?, context: Context,
+                     api: any SpritesService, comment: String) throws -> (String, ObjectID?) {
+        let report = plan.map { homecoming.bringHome($0) }
+        if let report, report.failures > 0 {
+            context.terminal.warn("the sprite's work could not all be fetched; the checkpoint is not recorded against a commit")
+        }
+        let id = try api.createCheckpoint(name, comment: comment)
+        guard let plan, report?.failures == 0,
+              let commit = SpriteWork.resolve(Homecoming.worktreeRef(name), in: plan.primary.localPath) else { return (id, nil) }
+        try LocalGit(directory: plan.primary.localPath, environment: context.environment)
+            .check(["update-ref", "-m", "git sprite checkpoint " + id, ref(name, id), commit.hex],
+                   what: "recording the checkpoint")
+        return (id, commit)
+    }
+
+    /// The sprite's checkpoints, newest first, with the commits recorded here.
+    public static func list(_ context: Context, sprite argument: String?) throws -> [Row] {
+        let target = try SpriteTarget(context, sprite: argument)
+        let checkpoints = try target.connection.perform { api -> [Checkpoint] in
+            guard try api.getSprite(target.name) != nil else { throw target.missing }
+            return try api.listCheckpoints(target.name)
+        }
+        let repo = target.repository
+        return checkpoints.map { c in
+            let commit = repo.flatMap { try? $0.resolve(reference: ref(target.name, c.id)) }
+            let subject = commit.flatMap { c in
+                repo?.workdir.flatMap { try? LocalGit(directory: $0, environment: context.environment)
+                    .check(["log", "-1", "--format=%s", c.hex, "--"], what: "reading the commit") }
+            }
+            return Row(id: ServerText.oneLine(c.id), created: ServerText.oneLine(c.createTime),
+                       comment: ServerText.oneLine(c.comment ?? ""), commit: commit?.hex, subject: subject)
+        }
+    }
+
+    /// Restores a checkpoint (the newest when `id` is nil). Refuses while the sprite holds work
+    /// that is not home, unless `force`; first takes a checkpoint of the present state, so the
+    /// restore can itself be undone.
+    public static func restore(_ context: Context, sprite argument: String?, id wanted: String?, force: Bool) throws -> [String] {
+        let work = try SpriteWork(context, sprite: argument, command: "restore")
+        return try work.target.connection.perform { api in
+            let checkpoints = try api.listCheckpoints(work.name)
+            guard let id = wanted ?? checkpoints.first?.id else {
+                throw SpriteError("\(work.name) has no checkpoints", hints: ["take one: git sprite checkpoint"])
+            }
+            guard checkpoints.contains(where: { $0.id == id }) else {
+                throw SpriteError("\(work.name) has no checkpoint '\(ServerText.oneLine(id))'",
+                                  hints: ["list them: git sprite checkpoint --list"])
+            }
+            let report = work.homecoming.bringHome(work.plan)
+            if !report.atRisk.isEmpty && !force {
+                throw SpriteError("not restoring \(id): \(work.name) holds work that is not on your machine, and the "
+                                  + "restore would put it out of reach",
+                                  hints: report.atRisk + ["take it home first (git sprite apply, or commit it in the sprite "
+                                                          + "and git sprite fetch), or restore anyway: git sprite restore \(id) --force "
+                                                          + "(a checkpoint of the present state is taken first)"])
+            }
+            let (undo, _) = try take(work, api: api, comment: "before restoring \(id)")
+            try api.restoreCheckpoint(work.name, id: id)
+            // what the sprite has now, for diff, log and status
+            let after = work.homecoming.bringHome(work.plan)
+            var notes = ["restored \(work.name) to checkpoint \(id)"]
+            if let commit = SpriteWork.resolve(ref(work.name, id), in: work.plan.primary.localPath) {
+                notes[0] += " (\(commit.short))"
+            }
+            notes.append("the state before is checkpoint \(undo); undo with: git sprite restore \(undo)")
+            if after.failures > 0 { notes += after.atRisk.map { "note: " + $0 } }
+            return notes
+        }
+    }
+}
