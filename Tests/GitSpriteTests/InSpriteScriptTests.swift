@@ -261,4 +261,72 @@ struct InSpriteScriptTests {
         #expect(!alive())
         #expect(!FileManager.default.fileExists(atPath: state + "/agent.failed"))
     }
+
+    @Test func claudeHooksAreValidJSONThatRunTheStateHookAndAUsersOwnSettingsAreKept() throws {
+        let s = try Sandbox()
+        let home = s.path("home")
+        let hook = "/home/sprite/.git-sprite/agent-hook"
+        let argv = InSpriteScript.installClaudeHooks.argv([hook])
+        let r = try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home])
+        #expect(ScriptOutput(r.stdout)["hooks"] == "installed", "\(r.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: home + "/.claude/settings.json"))
+        let settings = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        for (event, state) in [("UserPromptSubmit", "working"), ("PreToolUse", "working"), ("Notification", "waiting"),
+                               ("Stop", "finished")] {
+            #expect(settings[path: "hooks.\(event).0.hooks.0.command"] as? String == "sh \(hook) \(state)", "\(event)")
+            #expect(settings[path: "hooks.\(event).0.hooks.0.type"] as? String == "command")
+        }
+        // written again over our own file; a file of the user's own is left alone
+        #expect(ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "installed")
+        try s.write(".claude/settings.json", "{\"model\": \"mine\"}\n", in: home)
+        #expect(ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "kept")
+        #expect(try String(contentsOfFile: home + "/.claude/settings.json", encoding: .utf8) == "{\"model\": \"mine\"}\n")
+    }
+
+    /// The state hook and the look read by `status` and `wait`, on a real tmux session.
+    @Test func theLookReadsTheHookStateTheWorkspaceAndAnExitedAgent() throws {
+        let s = try Sandbox()
+        let home = s.path("home")
+        let state = home + "/.git-sprite"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        // the scripts with the sprite's home moved to the sandbox's
+        func local(_ script: InSpriteScript, _ args: [String]) throws -> RunResult {
+            try s.run("sh", ["-c", script.text.replacingOccurrences(of: SpritePaths.home, with: home), script.name] + args,
+                      in: s.root)
+        }
+        let repo = try s.makeRepo("repo")
+        let shipped = try s.git("rev-parse", "HEAD", in: repo)
+        func look() throws -> ScriptOutput {
+            ScriptOutput(try local(.agentLook, ["sess", repo, shipped, "not-a-commit"]).stdout)
+        }
+        #expect(try look()["agent"] == "none")
+        // the agent in tmux, started by its supervisor as the sprite's service does
+        let (argv, _) = try Self.supervisor(in: s)
+        let supervisor = Process()
+        supervisor.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        supervisor.arguments = argv + ["sess", "sleep", "100000"]
+        supervisor.standardOutput = FileHandle.nullDevice
+        supervisor.standardError = FileHandle.nullDevice
+        try supervisor.run()
+        defer { if supervisor.isRunning { supervisor.terminate() } }
+        #expect(eventually(seconds: 10) { (try? look())?["agent"] == "running" })
+        var out = try look()
+        #expect(out["agent"] == "running" && out["state"] == nil && out["activity"] != nil, "\(out.values)")
+        #expect(out["unfetched"] == "0" && out["changed"] == "0")
+        // the hook, as Claude Code runs it: JSON on stdin, the state as its argument
+        _ = try local(.agentHook, ["waiting"])
+        try s.commit("new.txt", "new\n", message: "agent's", in: repo)
+        try s.write("file.txt", "edited\n", in: repo)
+        out = try look()
+        #expect(out["state"] == "waiting" && out["since"] != nil, "\(out.values)")
+        #expect(out["unfetched"] == "1" && out["changed"] == "1", "\(out.values)")
+        // an unknown state is ignored
+        _ = try local(.agentHook, ["root-me"])
+        #expect(try look()["state"] == "waiting")
+        supervisor.terminate()
+        supervisor.waitUntilExit()
+        try s.write("agent.status", "3\n", in: state)
+        out = try look()
+        #expect(out["agent"] == "exited" && out["exit"] == "3", "\(out.values)")
+    }
 }

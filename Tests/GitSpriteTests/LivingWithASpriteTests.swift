@@ -1,0 +1,332 @@
+import Foundation
+import GitSpriteCore
+import Testing
+
+/// A repository with a sprite on a sprite-host of its own, whose stand-in agent does what an
+/// agent does: commits, edits a file, then says (through the state hook Claude Code's hooks
+/// run) that it waits for input.
+private struct LivingSprite {
+    let s: Sandbox
+    let host: LocalHost
+    let app: String
+    let env: [String: String]
+
+    /// Commits `agent.txt`, changes `file.txt` without committing, then waits for input.
+    static let workingAgent = "sh -c 'cd /home/sprite/workspace && echo agent > agent.txt && git add agent.txt "
+        + "&& git -c user.name=agent -c user.email=agent@sprite.invalid commit -qm \"agent: add agent.txt\" "
+        + "&& echo changed-by-agent >> file.txt && echo agent-is-waiting "
+        + "&& sh /home/sprite/.git-sprite/agent-hook waiting </dev/null; exec sleep 100000'"
+
+    init(agent: String = LivingSprite.workingAgent, up: Bool = true) throws {
+        s = try Sandbox()
+        app = try s.makeRepo("app")
+        host = try LocalHost(root: s.path("host"))
+        env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        try s.git("config", "sprite.agent.command", agent, in: app)
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        if up {
+            let r = try sprite(["up"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+    }
+
+    func sprite(_ args: [String], extra: [String: String] = [:]) throws -> RunResult {
+        try s.sprite(args, in: app, env: env.merging(extra) { $1 })
+    }
+
+    func remote(_ command: String) throws -> String { try host.remote(command) }
+
+    /// Waits until the agent has said it waits for input.
+    func agentWaits() throws {
+        #expect(eventually(seconds: 20) {
+            ((try? remote("cat /home/sprite/.git-sprite/agent.state")) ?? "").hasPrefix("waiting")
+        }, "the stand-in agent never reported waiting")
+    }
+}
+
+@Suite("living with a sprite")
+struct LivingWithASpriteTests {
+    /// The issue's acceptance walk: status, diff --stat, wait, fetch, apply, then a down that
+    /// needs no --force.
+    @Test func statusDiffWaitFetchApplyThenDownWithoutForce() throws {
+        let w = try LivingSprite()
+        try w.agentWaits()
+        let shipped = try w.s.git("rev-parse", "HEAD", in: w.app)
+        #expect(try w.s.git("rev-parse", "refs/sprite/app-main/shipped", in: w.app) == shipped)
+
+        let status = try w.sprite(["status"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let columns = status.stdout.trimmingCharacters(in: .newlines).components(separatedBy: "\t")
+        #expect(columns.count == 6, "\(status.stdout)")
+        #expect(columns.first == "app-main")
+        #expect(columns[3].hasPrefix("waiting for input"), "\(status.stdout)")
+        #expect(columns[4] == "1" && columns[5] == "1", "one unfetched commit, one uncommitted file: \(status.stdout)")
+        let json = try w.sprite(["status", "--json"]).json()
+        #expect(json[path: "sprites.0.agent.state"] as? String == "waiting for input")
+        #expect(json[path: "sprites.0.unfetchedCommits"] as? Int == 1)
+        #expect(json[path: "sprites.0.uncommittedFiles"] as? Int == 1)
+
+        let diff = try w.sprite(["diff", "--stat"])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout.contains("agent.txt") && diff.stdout.contains("file.txt"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("2 files changed"), "\(diff.stdout)")
+        let log = try w.sprite(["log", "--oneline"])
+        #expect(log.stdout.contains("agent: add agent.txt"), "\(log.stdout)")
+        #expect(!log.stdout.contains("initial"), "only the agent's commits: \(log.stdout)")
+
+        let wait = try w.sprite(["wait", "--timeout", "30s"])
+        #expect(wait.status == 10, "waiting for input: \(wait.status) \(wait.stderr)")
+        #expect(wait.stdout.hasPrefix("app-main: waiting for input"), "\(wait.stdout)")
+
+        // diff fetched already: this fetch finds nothing new, and says nothing moved
+        let fetch = try w.sprite(["fetch"])
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(!fetch.stderr.contains("From sprite"), "\(fetch.stderr)")
+        let fetched = try w.s.git("log", "-1", "--format=%s", "sprite/app-main/main", in: w.app)
+        #expect(fetched == "agent: add agent.txt")
+        // nothing local moved
+        #expect(try w.s.git("rev-parse", "HEAD", in: w.app) == shipped)
+        #expect(try w.s.git("status", "--porcelain", in: w.app).isEmpty)
+
+        // the sprite's change applies to the file as it is here (its commit touched another file)
+        let apply = try w.sprite(["apply"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(try String(contentsOfFile: w.app + "/file.txt", encoding: .utf8) == "content\nchanged-by-agent\n")
+        #expect(try w.s.git("status", "--porcelain", in: w.app) == "M file.txt")
+
+        let down = try w.sprite(["down", "--destroy"])
+        #expect(down.status == 0, "nothing is lost, so no --force is needed: \(down.stderr)")
+        #expect(down.stderr.contains("destroyed app-main"), "\(down.stderr)")
+    }
+
+    @Test func applyRefusesOverLocalEditsAndChangesNothing() throws {
+        let w = try LivingSprite()
+        try w.agentWaits()
+        let fetch = try w.sprite(["fetch"])
+        #expect(fetch.stderr.contains("From sprite app-main\n   * [new]            sprite/app-main/main\n"), "\(fetch.stderr)")
+        #expect(fetch.stderr.contains("still only in the sprite: this repository: uncommitted changes"), "\(fetch.stderr)")
+        try w.s.write("file.txt", "my own edit\n", in: w.app)
+        let r = try w.sprite(["apply"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("error: not applying the sprite's uncommitted changes: nothing was changed"), "\(r.stderr)")
+        #expect(r.stderr.contains("hint: this repository: you have local changes in file.txt"), "\(r.stderr)")
+        #expect(try String(contentsOfFile: w.app + "/file.txt", encoding: .utf8) == "my own edit\n")
+        #expect(!FileManager.default.fileExists(atPath: w.app + "/agent.txt"))
+        // and the sprite still counts the change as not home
+        let destroy = try w.sprite(["down", "--destroy"])
+        #expect(destroy.status == 1 && destroy.stderr.contains("uncommitted changes"), "\(destroy.stderr)")
+    }
+
+    @Test func diffNeedsWhatUpShippedAndSaysSo() throws {
+        let w = try LivingSprite()
+        try w.s.git("update-ref", "-d", "refs/sprite/app-main/shipped", in: w.app)
+        let r = try w.sprite(["diff"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("error: nothing is recorded as shipped to app-main from here"), "\(r.stderr)")
+        #expect(r.stderr.contains("hint: "))
+    }
+
+    @Test func anUnknownSpriteIsAnErrorWithAHint() throws {
+        let w = try LivingSprite(up: false)
+        for command in [["fetch", "nope"], ["diff", "nope"], ["logs", "nope"], ["wait", "nope"], ["checkpoint", "nope"]] {
+            let r = try w.sprite(command)
+            #expect(r.status == 1, "\(command) \(r.stderr)")
+            #expect(r.stderr.contains("error: sprite 'nope' does not exist"), "\(command) \(r.stderr)")
+            #expect(r.stderr.contains("hint: list sprites: git sprite ls"), "\(command) \(r.stderr)")
+        }
+    }
+
+    /// A branch named like another sprite: the branch wins, and a note says so.
+    @Test func aBranchThatIsAlsoASpriteNameMeansTheBranch() throws {
+        let w = try LivingSprite(agent: "sleep 100000")
+        // a sprite called "topic" that is not the branch topic's
+        _ = try w.host.client().createSprite(.init(name: "topic", labels: ["other"], cpus: nil, ramMB: nil))
+        try w.s.git("branch", "topic", in: w.app)
+        try w.s.git("config", "branch.topic.sprite", "app-main", in: w.app)
+        let r = try w.sprite(["logs", "topic"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("note: 'topic' is a branch and also a sprite's name: using the branch's sprite app-main"),
+                "\(r.stderr)")
+    }
+
+    @Test func logsFollowShowsWhatComesLaterAndCtrlCEndsItCleanly() throws {
+        let agent = "sh -c 'echo first-line; while [ ! -e /home/sprite/go ]; do sleep 0.2; done; echo after-follow-line; "
+            + "exec sleep 100000'"
+        let w = try LivingSprite(agent: agent)
+        #expect(eventually(seconds: 20) { (try? w.sprite(["logs"]).stdout.contains("first-line")) == true })
+        let plain = try w.sprite(["logs", "-n", "1"])
+        #expect(plain.stdout == "first-line\n", "\(plain.stdout)")
+
+        // git-sprite itself, as the leader of its own group, as a terminal runs a job
+        let out = w.s.path("follow.out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+        p.arguments = ["logs", "-f"]
+        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        p.environment = w.s.environment.merging(w.env) { $1 }
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        let err = Pipe()
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.runWithSignalsUnblocked()
+        func followed() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        #expect(eventually(seconds: 20) { followed().contains("first-line") })
+        _ = try w.remote("touch /home/sprite/go")
+        #expect(eventually(seconds: 20) { followed().contains("after-follow-line") }, "\(followed())")
+        kill(-p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0, "Ctrl-C is how -f ends")
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!stderr.contains("interrupted"), "\(stderr)")
+        #expect(followed().components(separatedBy: "after-follow-line").count == 2, "printed once: \(followed())")
+    }
+
+    @Test func logsOfAnAgentThatEndedSaySoAndShowItsLastOutput() throws {
+        let w = try LivingSprite(agent: "sh -c 'sleep 6; printf \"\\033[31mlast words\\033[0m\\n\"; exit 4'")
+        #expect(eventually(seconds: 30) { (try? w.remote("cat /home/sprite/.git-sprite/agent.status")) == "4" })
+        #expect(eventually(seconds: 10) {
+            (try? w.remote("test -f /home/sprite/.git-sprite/agent.last && echo yes")) == "yes"
+        })
+        let r = try w.sprite(["logs"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("note: no agent runs in app-main (it exited with 4); its last output:"), "\(r.stderr)")
+        #expect(r.stdout.contains("last words") && !r.stdout.contains("\u{1b}"), "\(r.stdout.debugDescription)")
+        #expect(!r.stdout.contains("Pane is dead"), "\(r.stdout)")
+        let status = try w.sprite(["status"])
+        #expect(status.stdout.contains("\texited with 4"), "\(status.stdout)")
+        let wait = try w.sprite(["wait"])
+        #expect(wait.status == 11, "gone: \(wait.status) \(wait.stdout)")
+    }
+
+    @Test func aColdSpriteIsListedWithoutWakingItAndWokenByLogsWithANote() throws {
+        let w = try LivingSprite(agent: "sh -c 'echo agent-output; exec sleep 100000'")
+        _ = try w.host.hook("POST", "/_host/sprites/app-main/cold")
+        let status = try w.sprite(["status", "--json"]).json()
+        #expect(status[path: "sprites.0.state"] as? String == "cold")
+        #expect(status[path: "sprites.0.agent"] == nil)
+        #expect((status[path: "sprites.0.agentUnknown"] as? String)?.contains("--deep") == true)
+        #expect(try w.sprite(["status", "--json"]).json()[path: "sprites.0.state"] as? String == "cold", "status woke it")
+        let logs = try w.sprite(["logs"])
+        #expect(logs.status == 0, "\(logs.stderr)")
+        #expect(logs.stderr.contains("note: app-main was cold; waking it, and its agent starts again first"), "\(logs.stderr)")
+        #expect(logs.stdout.contains("agent-output"), "\(logs.stdout) \(logs.stderr)")
+        let deep = try w.sprite(["status", "--deep", "--json"]).json()
+        #expect(deep[path: "sprites.0.agent.state"] != nil)
+    }
+
+    @Test func waitRetriesADroppedConnectionThenFailsClearly() throws {
+        let w = try LivingSprite()
+        try w.agentWaits()
+        // two dropped exec streams: retried, and the wait still ends with the agent's state
+        try w.host.faults(["rules": [["method": "WS", "path": "/v1/sprites/app-main/exec", "drop_before_exit": true, "count": 2]]])
+        let retried = try w.sprite(["wait"])
+        #expect(retried.status == 10, "\(retried.status) \(retried.stderr)")
+        // every one dropped: a clear error, and not one of wait's own statuses
+        try w.host.faults(["clear": true, "rules": [["method": "WS", "path": "/v1/sprites/app-main/exec",
+                                                     "drop_before_exit": true, "count": 1000]]])
+        let failed = try w.sprite(["wait"])
+        #expect(failed.status == 1, "\(failed.status) \(failed.stderr)")
+        #expect(failed.stderr.contains("error: stopped waiting for app-main: 5 looks in a row failed"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("hint: "))
+    }
+
+    /// `sprite.notify.command` runs once per change, with the sprite and the state as arguments
+    /// and in the environment, never through a shell.
+    @Test func notifyRunsOncePerChangeWithoutAShell() throws {
+        let agent = "sh -c 'sleep 3; sh /home/sprite/.git-sprite/agent-hook working </dev/null; sleep 3; "
+            + "sh /home/sprite/.git-sprite/agent-hook finished </dev/null; exec sleep 100000'"
+        let w = try LivingSprite(agent: agent)
+        let log = w.s.path("notified.log")
+        try w.s.write("bin/notify me", "#!/bin/sh\necho \"$1|$2|$3|$GIT_SPRITE_SPRITE|$GIT_SPRITE_STATE\" >> '\(log)'\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: w.s.path("bin/notify me"))
+        try w.s.git("config", "sprite.notify.command", "'\(w.s.path("bin/notify me"))' --tag;touch\\ pwned", in: w.app)
+        let r = try w.sprite(["wait", "--timeout", "60s"])
+        #expect(r.status == 0, "finished: \(r.status) \(r.stdout) \(r.stderr)")
+        #expect(r.stdout.hasPrefix("app-main: finished"), "\(r.stdout)")
+        let lines = (try String(contentsOfFile: log, encoding: .utf8)).split(separator: "\n")
+        #expect(lines.last == "--tag;touch pwned|app-main|finished|app-main|finished", "\(lines)")
+        #expect(lines.contains("--tag;touch pwned|app-main|working|app-main|working"), "\(lines)")
+        #expect(Set(lines).count == lines.count, "once per change: \(lines)")
+        #expect(!FileManager.default.fileExists(atPath: w.app + "/pwned"))
+    }
+
+    @Test func waitTimesOutWithItsOwnStatus() throws {
+        let w = try LivingSprite(agent: "sh -c 'sh /home/sprite/.git-sprite/agent-hook working </dev/null; exec sleep 100000'")
+        #expect(eventually(seconds: 20) {
+            ((try? w.remote("cat /home/sprite/.git-sprite/agent.state")) ?? "").hasPrefix("working")
+        })
+        let r = try w.sprite(["wait", "--timeout", "3s"])
+        #expect(r.status == 12, "\(r.status) \(r.stderr)")
+        #expect(r.stdout.contains("app-main: still working (timed out)"), "\(r.stdout)")
+        for bad in ["3x", "-1d", "0", "1h30", "h"] {
+            let b = try w.sprite(["wait", "--timeout=" + bad])
+            #expect(b.status == 64, "\(bad): \(b.status) \(b.stderr)")
+            #expect(b.stderr.contains("is not a duration") && b.stderr.contains("hint: "), "\(bad): \(b.stderr)")
+        }
+    }
+
+    /// A checkpoint at A, a commit B, a restore: the sprite is at A again, and the state at B
+    /// is a new checkpoint, listed next to its commit.
+    @Test func checkpointAndRestoreAreRecordedAgainstCommits() throws {
+        let w = try LivingSprite(agent: "sleep 100000")
+        let a = try w.s.git("rev-parse", "HEAD", in: w.app)
+        let first = try w.sprite(["checkpoint", "-m", "at A"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try w.s.git("rev-parse", "refs/sprite-checkpoints/app-main/v0", in: w.app) == a)
+        _ = try w.remote("cd /home/sprite/workspace && echo b > b.txt && git add b.txt "
+                         + "&& git -c user.name=a -c user.email=a@b commit -qm B")
+        let b = try w.remote("git -C /home/sprite/workspace rev-parse HEAD").trimmingCharacters(in: .newlines)
+
+        let unknown = try w.sprite(["restore", "v42"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("error: app-main has no checkpoint 'v42'"), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("hint: list them: git sprite checkpoint --list"))
+
+        // uncommitted work in the sprite that is not home: refused, nothing restored
+        _ = try w.remote("echo wip > /home/sprite/workspace/wip.txt")
+        let refused = try w.sprite(["restore", "v0"])
+        #expect(refused.status == 1 && refused.stderr.contains("error: not restoring v0"), "\(refused.stderr)")
+        #expect(try w.remote("cat /home/sprite/workspace/wip.txt") == "wip")
+        _ = try w.remote("rm /home/sprite/workspace/wip.txt")
+
+        let restore = try w.sprite(["restore", "v0"])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(restore.stderr.contains("undo with: git sprite restore v1"), "\(restore.stderr)")
+        #expect(try w.remote("git -C /home/sprite/workspace rev-parse HEAD").trimmingCharacters(in: .newlines) == a)
+        // B came home before the restore, as the state at B: checkpoint v1
+        #expect(try w.s.git("rev-parse", "refs/sprite-checkpoints/app-main/v1", in: w.app) == b)
+        #expect(try w.s.git("rev-parse", "sprite/app-main/main", in: w.app) == a, "the sprite's branch as it is now")
+        let list = try w.sprite(["checkpoint", "--list", "--json"]).json()
+        let rows = try #require(list["checkpoints"] as? [[String: Any]])
+        #expect(rows.map { $0["id"] as? String } == ["v1", "v0"])
+        #expect(rows.first?["commit"] as? String == b && rows.first?["subject"] as? String == "B")
+        #expect(rows.last?["commit"] as? String == a && rows.last?["comment"] as? String == "at A")
+        let text = try w.sprite(["checkpoint", "--list"])
+        #expect(text.stdout.contains("v0  ") && text.stdout.contains("\(a.prefix(12))  initial  (at A)"), "\(text.stdout)")
+    }
+
+    @Test func downHonoursAutoCheckpointAndAutoDestroy() throws {
+        let w = try LivingSprite(agent: "sleep 100000")
+        try w.s.git("config", "sprite.lifecycle.autoCheckpoint", "true", in: w.app)
+        let parked = try w.sprite(["down"])
+        #expect(parked.status == 0, "\(parked.stderr)")
+        #expect(parked.stderr.contains("checkpoint v0 at"), "\(parked.stderr)")
+        #expect(try w.host.client().listCheckpoints("app-main").map(\.id) == ["v0"])
+
+        let both = try w.sprite(["down", "--destroy", "--checkpoint"])
+        #expect(both.status == 64 && both.stderr.contains("hint: "), "\(both.stderr)")
+
+        try w.s.git("config", "sprite.lifecycle.autoDestroy", "true", in: w.app)
+        // work that is not home: auto-destroy refuses like --destroy
+        _ = try w.remote("echo wip > /home/sprite/workspace/wip.txt")
+        let refused = try w.sprite(["down"])
+        #expect(refused.status == 1 && refused.stderr.contains("error: not destroying app-main"), "\(refused.stderr)")
+        // --keep parks it whatever the setting
+        let kept = try w.sprite(["down", "--keep"])
+        #expect(kept.status == 0 && kept.stderr.contains("is parked"), "\(kept.stderr)")
+        _ = try w.remote("rm /home/sprite/workspace/wip.txt")
+        let destroyed = try w.sprite(["down"])
+        #expect(destroyed.status == 0 && destroyed.stderr.contains("destroyed app-main"), "\(destroyed.stderr)")
+        #expect(try w.host.client().getSprite("app-main") == nil)
+    }
+}
