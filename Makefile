@@ -39,19 +39,20 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d; \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/fish/vendor_conf.d; \
 	for b in $(BINS); do install -m 0755 "$$bin/$$b" $(DESTDIR)$(PREFIX)/bin/; done; \
 	install -m 0644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; \
 	install -m 0644 completions/git-sprite.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-sprite; \
 	install -m 0644 completions/_git-sprite $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_git-sprite; \
 	install -m 0644 completions/git-sprite.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/git-sprite.fish
+	install -m 0644 completions/git-sprite.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_conf.d/git-sprite.fish
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(BINS))
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/git-sprite*.1 $(DESTDIR)$(PREFIX)/share/man/man1/sprite-host.1
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-sprite
 	rm -f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_git-sprite
-	rm -f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/git-sprite.fish
+	rm -f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/git-sprite.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_conf.d/git-sprite.fish
 
 bench: build
 	@bash bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"

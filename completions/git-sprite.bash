@@ -1,9 +1,15 @@
 # bash completion for git sprite. git's completion calls _git_sprite for `git sprite …`;
 # installed as completions/git-sprite, bash-completion loads it on demand.
 
+# Branches that have a sprite, from the mapping `up` records (offline: no API call).
+__git_sprite_branches ()
+{
+	git config --get-regexp '^branch\..*\.sprite$' 2>/dev/null | sed -e 's/^branch\.//' -e 's/\.sprite .*$//'
+}
+
 _git_sprite ()
 {
-	local subcommands="plan up attach status ls exec down link unlink config help"
+	local subcommands="plan up attach status ls logs wait fetch diff log apply checkpoint restore exec down link unlink config help"
 	local subcommand="$(__git_find_on_cmdline "$subcommands")"
 	if [ -z "$subcommand" ]; then
 		case "$cur" in
@@ -17,18 +23,26 @@ _git_sprite ()
 	plan,--*) __gitcomp "$common --json --name=" ;;
 	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --json" ;;
 	attach,--*) __gitcomp "$common --print" ;;
-	attach,*) __gitcomp_nl "$(__git_heads)" ;;
-	down,--*) __gitcomp "$common --destroy --force" ;;
-	down,*) __gitcomp_nl "$(__git_heads)" ;;
-	status,--*|ls,--*) __gitcomp "$common --all --json" ;;
+	down,--*) __gitcomp "$common --destroy --force --keep --checkpoint" ;;
+	status,--*|ls,--*) __gitcomp "$common --all --deep --json" ;;
+	logs,--*) __gitcomp "$common --follow --lines= --raw" ;;
+	wait,--*) __gitcomp "$common --timeout=" ;;
+	fetch,--*) __gitcomp "$common --all" ;;
+	diff,--*) __gitcomp "$common --stat" ;;
+	log,--*) __gitcomp "$common --oneline --stat --patch" ;;
+	apply,--*) __gitcomp "$common" ;;
+	checkpoint,--*) __gitcomp "$common --message= --list --json" ;;
+	restore,--*) __gitcomp "$common --force" ;;
+	attach,*|down,*|logs,*|wait,*|fetch,*|diff,*|log,*|apply,*|checkpoint,*|restore,*)
+		__gitcomp_nl "$(__git_sprite_branches)" ;;
 	exec,--*) __gitcomp "$common --dir=" ;;
-	exec,*) __git_complete_refs --mode=heads 2>/dev/null || __gitcomp_nl "$(__git_heads)" ;;
+	exec,*) __gitcomp_nl "$(__git_sprite_branches)" ;;
 	link,--*) __gitcomp "$common --json --as=" ;;
 	link,*) _filedir -d 2>/dev/null || __gitcomp_nl "$(compgen -d -- "$cur")" ;;
 	unlink,--*) __gitcomp "$common" ;;
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;
-	help,*) __gitcomp "plan up attach status exec down link unlink config" ;;
+	help,*) __gitcomp "plan up attach status logs wait fetch diff log apply checkpoint restore exec down link unlink config" ;;
 	esac
 }
