@@ -26,6 +26,21 @@ struct ConfigTests {
         #expect(try setting(r, "token").value as? [String: Bool] == ["present": false])
     }
 
+    /// A setting that would do nothing says so: Sprites have one base image.
+    @Test func aBaseImageOtherThanTheOneSpritesHaveIsWarnedAbout() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let quiet = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=ubuntu:22.04"])
+        #expect(!quiet.stderr.contains("base_image"), "\(quiet.stderr)")
+        let r = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=debian:12"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("warning: image.base_image = debian:12 (git -c (command line)) has no effect"), "\(r.stderr)")
+        #expect(r.stderr.contains("sprite.image.packages"), "\(r.stderr)")
+        try s.write(".config/git-sprite/config.toml", "[image]\nbase_image = \"alpine\"\n", in: s.path("home"))
+        let plan = try s.sprite(["plan"], in: repo)
+        #expect(plan.stderr.contains("image.base_image = alpine"), "\(plan.stderr)")
+    }
+
     @Test func gitDashCIsHonouredAndShownAsCommandLine() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")

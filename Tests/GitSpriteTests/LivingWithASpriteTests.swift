@@ -329,4 +329,42 @@ struct LivingWithASpriteTests {
         #expect(destroyed.status == 0 && destroyed.stderr.contains("destroyed app-main"), "\(destroyed.stderr)")
         #expect(try w.host.client().getSprite("app-main") == nil)
     }
+
+    /// Ignored files travel only when named, by name only, and do not count as the sprite's work.
+    @Test func ignoredFilesNamedInSpriteincludeShipAndNothingElseIgnoredDoes() throws {
+        let w = try LivingSprite(agent: "sleep 100000", up: false)
+        try w.s.commit(".gitignore", ".env\n*.log\nlocal/\n", message: "ignore", in: w.app)
+        try w.s.commit(".spriteinclude", "# what the agent needs\n.env\nlocal/settings.yml\nmissing.cfg\n",
+                       message: "include", in: w.app)
+        try w.s.write(".env", "API_KEY=do-not-print-me\n", in: w.app)
+        try w.s.write("local/settings.yml", "debug: true\n", in: w.app)
+        try w.s.write("local/other.yml", "not named\n", in: w.app)
+        try w.s.write("build.log", "not named\n", in: w.app)
+        try w.s.git("config", "--add", "sprite.include", "*.nothing", in: w.app)
+
+        let plan = try w.sprite(["plan"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("included   .env (looks like a secret), local/settings.yml"), "\(plan.stdout)")
+        #expect(plan.stderr.contains("warning: this repository: the .spriteinclude pattern 'missing.cfg' matches no ignored file"),
+                "\(plan.stderr)")
+        #expect(plan.stderr.contains("pattern '*.nothing' matches no ignored file"), "\(plan.stderr)")
+        #expect(!(plan.stdout + plan.stderr).contains("do-not-print-me"))
+        let json = try w.sprite(["plan", "--json"]).json()
+        let included = try #require(json[path: "primary.included"] as? [[String: Any]])
+        #expect(included.map { $0["path"] as? String } == [".env", "local/settings.yml"])
+        #expect(included.first?["looksSecret"] as? Bool == true)
+
+        let up = try w.sprite(["up", "-v"])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(!(up.stdout + up.stderr).contains("do-not-print-me"), "contents never printed, even with -v")
+        #expect(try w.remote("cat /home/sprite/workspace/.env") == "API_KEY=do-not-print-me")
+        #expect(try w.remote("cat /home/sprite/workspace/local/settings.yml") == "debug: true")
+        #expect(try w.remote("ls /home/sprite/workspace/local/other.yml /home/sprite/workspace/build.log 2>&1; true")
+            .contains("No such file"))
+        // a clean work tree in the sprite (the files are ignored there too): nothing to lose
+        let status = try w.sprite(["status"])
+        #expect(status.stdout.hasSuffix("\t0\t0\n"), "\(status.stdout)")
+        let down = try w.sprite(["down", "--destroy"])
+        #expect(down.status == 0, "\(down.stderr)")
+    }
 }

@@ -18,6 +18,7 @@ public enum SettingKind: Sendable {
     case domainList
     case nameList
     case packageList
+    case patternList
 
     /// Allowed values, as error messages state them.
     var allowed: String {
@@ -31,6 +32,7 @@ public enum SettingKind: Sendable {
         case .domainList: return "host names such as example.com, optionally with a leading '*.'"
         case .nameList: return "names of environment variables ([A-Za-z_][A-Za-z0-9_]*)"
         case .packageList: return "Debian package names, optionally pinned as name=version"
+        case .patternList: return "gitignore-style patterns, one per value"
         }
     }
 }
@@ -73,7 +75,7 @@ public struct SettingKey: Sendable {
     /// Whether the value is a list (multi-valued in git config).
     public var isList: Bool {
         switch kind {
-        case .domainList, .nameList, .packageList: return true
+        case .domainList, .nameList, .packageList, .patternList: return true
         default: return false
         }
     }
@@ -110,13 +112,15 @@ public struct SettingKey: Sendable {
                                                     "environment variables forwarded to the agent (values never shown)")
     public static let shallowClone = SettingKey("git.shallow", .bool, default: .bool(false),
                                                 "clone shallowly inside the sprite")
+    public static let include = SettingKey("include", .patternList, default: .list([]),
+                                           "ignored files up ships with the snapshot (gitignore patterns; also .spriteinclude)")
     public static let notifyCommand = SettingKey("notify.command", .string, default: nil,
                                                  "program run with the sprite and the agent's new state (never through a shell)")
 
     /// Every key git-sprite reads, in the order `git sprite config` lists them.
     public static let all: [SettingKey] = [
         token, api, name, cpu, memory, autoDestroy, autoCheckpoint, networkPolicy, allowedDomains, baseImage,
-        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, notifyCommand,
+        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, include, notifyCommand,
     ]
 
     /// Looks a key up by its TOML name.

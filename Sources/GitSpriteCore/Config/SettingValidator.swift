@@ -43,11 +43,14 @@ enum SettingValidator {
         case .choice(let options):
             guard let text = scalarText(raw.payload), options.contains(text) else { throw fail(describe(raw.payload)) }
             return .string(text)
-        case .domainList, .nameList, .packageList:
+        case .domainList, .nameList, .packageList, .patternList:
             guard let items = listItems(raw.payload) else { throw fail(describe(raw.payload)) }
             var out: [String] = []
             for item in items {
-                if case .domainList = key.kind {
+                if case .patternList = key.kind {
+                    guard !item.contains(where: \.isNewline) else { throw fail("'\(item)'") }
+                    out.append(item)
+                } else if case .domainList = key.kind {
                     guard let domain = normalizedDomain(item) else { throw fail("'\(item)'") }
                     out.append(domain)
                 } else {

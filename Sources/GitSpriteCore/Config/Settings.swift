@@ -51,6 +51,7 @@ public struct Settings: Sendable {
     public var baseImage: String { string(.baseImage) ?? "" }
     public var installClaude: Bool { bool(.installClaude) ?? true }
     public var packages: [String] { list(.packages) }
+    public var include: [String] { list(.include) }
     public var claudeInstaller: String { string(.claudeInstaller) ?? "" }
     public var agentCommand: String { string(.agentCommand) ?? "claude" }
     public var notifyCommand: String? { string(.notifyCommand).flatMap { $0.isEmpty ? nil : $0 } }
@@ -104,6 +105,13 @@ public struct SettingsLoader {
                 continue
             }
             resolved.append(Setting(key: key, value: try SettingValidator.validate(raw, for: key), origin: raw.origin))
+        }
+        // a setting that does nothing says so (the seed's inert keys were its own failure)
+        if let image = resolved.first(where: { $0.key.name == SettingKey.baseImage.name }),
+           image.origin != .defaultValue, image.value != SettingKey.baseImage.defaultValue,
+           case .string(let value)? = image.value {
+            warnings.append("image.base_image = \(value) (\(image.origin.description)) has no effect: Sprites have one base "
+                            + "image (Ubuntu); install what the agent needs with sprite.image.packages")
         }
         return Settings(all: resolved, warnings: warnings)
     }

@@ -63,7 +63,11 @@ struct LocalGit {
     /// files) on top of HEAD, built in a temporary index so the user's index is never touched.
     /// Submodules keep the commits HEAD records (they travel on their own), which is also how
     /// the sprite's side computes the tree it compares with.
-    func snapshotCommit(submodules: [String] = []) throws -> (commit: String, tree: String) {
+    ///
+    /// `included` ignored files (named in `.spriteinclude`) are added to the commit, but `tree`
+    /// is the tree without them: what the sprite's side computes for its uncommitted changes
+    /// (git leaves ignored files out), so a sprite holding exactly this snapshot reads as such.
+    func snapshotCommit(submodules: [String] = [], included: [String] = []) throws -> (commit: String, tree: String) {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("git-sprite-index-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let env = ["GIT_INDEX_FILE": tmp]
@@ -78,7 +82,13 @@ struct LocalGit {
         }
         try check(["add", "-A", "--", "."] + submodules.map { ":(exclude,literal)" + $0 }, what: "collecting uncommitted changes", extraEnvironment: env)
         let tree = try check(["write-tree"], what: "writing the snapshot tree", extraEnvironment: env)
-        let commit = try check(["commit-tree", tree, "-p", "HEAD", "-m", "git-sprite snapshot of uncommitted changes"],
+        var full = tree
+        if !included.isEmpty {
+            try check(["add", "-f", "--"] + included.map { ":(literal)" + $0 }, what: "adding the files named in .spriteinclude",
+                      extraEnvironment: env)
+            full = try check(["write-tree"], what: "writing the snapshot tree", extraEnvironment: env)
+        }
+        let commit = try check(["commit-tree", full, "-p", "HEAD", "-m", "git-sprite snapshot of uncommitted changes"],
                                what: "writing the snapshot commit",
                                extraEnvironment: ["GIT_AUTHOR_NAME": "git-sprite", "GIT_AUTHOR_EMAIL": "git-sprite@localhost",
                                                   "GIT_COMMITTER_NAME": "git-sprite",

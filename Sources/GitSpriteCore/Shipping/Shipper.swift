@@ -130,7 +130,8 @@ struct Shipper {
         let path = plan.spritePath
         let branch = plan.branch ?? "main"
         guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
-        let snapshot = (!noChanges && !plan.changes.isClean) ? try git.snapshotCommit(submodules: plan.submodules.map(\.path)) : nil
+        let snapshot = (!noChanges && plan.hasSnapshot)
+            ? try git.snapshotCommit(submodules: plan.submodules.map(\.path), included: plan.included.files.map(\.path)) : nil
         var state = spriteIsNew ? Probe() : try probe(path, shipping: (head, snapshot?.tree))
         // a first ship is assembled in staging and moved to `path` when complete
         var target = Target(dir: path, staged: false, method: plan.transport)

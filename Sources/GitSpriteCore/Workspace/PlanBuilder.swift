@@ -121,6 +121,13 @@ public struct PlanBuilder {
             transport: .clone, localCommits: 0, transportReason: "", submodules: [])
 
         let label = plan.label
+        if let root = repo.workdir {
+            let patterns = IncludedFiles.patterns(root: root, configured: mount == nil ? settings.include : [])
+            plan.included = try IncludedFiles.find(root: root, patterns: patterns, environment: context.environment)
+            for pattern in plan.included.unmatched {
+                warnings.append("\(label): the \(IncludedFiles.fileName) pattern '\(pattern)' matches no ignored file")
+            }
+        }
         if head.commit == nil {
             plan.transport = .none
             plan.localCommits = nil

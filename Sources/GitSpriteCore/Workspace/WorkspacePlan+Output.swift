@@ -42,8 +42,11 @@ extension RepoPlan {
                 ("method", .string(transport.rawValue)),
                 ("localCommits", .optional(localCommits)),
                 ("reason", .string(transportReason)),
-                ("snapshot", .bool(!changes.isClean)),
+                ("snapshot", .bool(hasSnapshot)),
             ])),
+            ("included", .array(included.files.map { f in
+                .object([("path", .string(f.path)), ("looksSecret", .bool(f.looksSecret))])
+            })),
             ("submodules", .array(submodules.map(\.json))),
         ])
     }
@@ -71,6 +74,11 @@ extension RepoPlan {
         if changes.conflicted > 0 { changeParts.append("\(changes.conflicted) conflicted") }
         line(&out, "changes", changeParts.isEmpty ? "clean" : changeParts.joined(separator: ", "))
         line(&out, "transport", transportText)
+        if !included.files.isEmpty {
+            // names only: a file's contents are never printed
+            line(&out, "included", included.files.map { $0.path + ($0.looksSecret ? " (looks like a secret)" : "") }
+                .joined(separator: ", "))
+        }
         if !submodules.isEmpty {
             line(&out, "submodules", "")
             for sm in submodules { sm.render(into: &out, depth: 2) }
@@ -87,7 +95,10 @@ extension RepoPlan {
         case .tunnel: t = "whole branch through the tunnel (\(transportReason))"
         case .none: t = "nothing to ship (\(transportReason))"
         }
-        if !changes.isClean && transport != .none { t += "; uncommitted changes as a snapshot" }
+        if hasSnapshot && transport != .none {
+            t += changes.isClean ? "; ignored files named in \(IncludedFiles.fileName) as a snapshot"
+                : "; uncommitted changes as a snapshot"
+        }
         return t
     }
 

@@ -48,6 +48,11 @@ public struct RepoPlan: Sendable {
     public var localCommits: Int?
     public var transportReason: String
     public var submodules: [SubmodulePlan]
+    /// Ignored files named to travel with the snapshot (`.spriteinclude`, `sprite.include`).
+    public var included = IncludedFiles()
+
+    /// Whether `up` builds a snapshot: uncommitted changes, or ignored files named to travel.
+    public var hasSnapshot: Bool { !changes.isClean || !included.files.isEmpty }
 
     /// How messages name it: `this repository` or `linked repo '<mount>'`.
     public var label: String { mount.map { "linked repo '\($0)'" } ?? Self.primaryLabel }
