@@ -9,7 +9,7 @@ __git_sprite_branches ()
 
 _git_sprite ()
 {
-	local subcommands="plan up attach status ls logs wait fetch diff log apply checkpoint restore exec down link unlink config help"
+	local subcommands="plan up attach status ls logs wait fetch diff log apply checkpoint restore host exec down link unlink config help"
 	local subcommand="$(__git_find_on_cmdline "$subcommands")"
 	if [ -z "$subcommand" ]; then
 		case "$cur" in
@@ -33,6 +33,8 @@ _git_sprite ()
 	apply,--*) __gitcomp "$common" ;;
 	checkpoint,--*) __gitcomp "$common --message= --list --json" ;;
 	restore,--*) __gitcomp "$common --force" ;;
+	host,--*) __gitcomp "$common --json" ;;
+	host,*) __gitcomp "status stop" ;;
 	attach,*|down,*|logs,*|wait,*|fetch,*|diff,*|log,*|apply,*|checkpoint,*|restore,*)
 		__gitcomp_nl "$(__git_sprite_branches)" ;;
 	exec,--*) __gitcomp "$common --dir=" ;;
@@ -43,6 +45,6 @@ _git_sprite ()
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;
-	help,*) __gitcomp "plan up attach status logs wait fetch diff log apply checkpoint restore exec down link unlink config" ;;
+	help,*) __gitcomp "plan up attach status logs wait fetch diff log apply checkpoint restore host exec down link unlink config" ;;
 	esac
 }

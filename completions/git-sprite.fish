@@ -77,6 +77,7 @@ for cmd in git-sprite git
     complete -c $cmd -n __git_sprite_needs_command -a apply -d 'Bring the sprite\'s uncommitted changes here'
     complete -c $cmd -n __git_sprite_needs_command -a checkpoint -d 'Checkpoint the sprite'
     complete -c $cmd -n __git_sprite_needs_command -a restore -d 'Restore a checkpoint'
+    complete -c $cmd -n __git_sprite_needs_command -a host -d 'See or stop the local sprite-host'
     complete -c $cmd -n __git_sprite_needs_command -a exec -d 'Run a command in the sprite'
     complete -c $cmd -n __git_sprite_needs_command -a link -d 'Declare a linked repository'
     complete -c $cmd -n __git_sprite_needs_command -a unlink -d 'Remove a linked repository'
@@ -109,6 +110,8 @@ for cmd in git-sprite git
     complete -c $cmd -n '__git_sprite_using checkpoint' -s m -l message -r -d 'Comment'
     complete -c $cmd -n '__git_sprite_using checkpoint' -l list -d 'List checkpoints'
     complete -c $cmd -n '__git_sprite_using link' -l as -r -d 'Mount name'
+    complete -c $cmd -n '__git_sprite_using host' -a 'status stop' -d 'Local sprite-host'
+    complete -c $cmd -n '__git_sprite_using host' -l json -d 'Print JSON'
     complete -c $cmd -n '__git_sprite_using exec' -l dir -r -d 'Working directory in the sprite'
     complete -c $cmd -n '__git_sprite_using attach down logs wait fetch diff log apply checkpoint restore exec' \
         -a '(__git_sprite_branches)' -d 'Branch with a sprite'

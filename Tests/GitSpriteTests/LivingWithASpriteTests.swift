@@ -367,4 +367,47 @@ struct LivingWithASpriteTests {
         let down = try w.sprite(["down", "--destroy"])
         #expect(down.status == 0, "\(down.stderr)")
     }
+
+    /// The host `--local` starts has a lifecycle the user can see: status, and a clean stop that
+    /// ends the sprites' processes and keeps their files.
+    @Test func theLocalHostCanBeSeenAndStoppedAndItsSpritesComeBack() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("solo")
+        try s.git("config", "sprite.agent.command", "sleep 100000", in: repo)
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: repo)
+        let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
+        func hostPID() -> Int32? {
+            (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        defer { if let pid = hostPID() { kill(pid, SIGTERM) } }
+        let before = try s.sprite(["host", "status", "--json"], in: repo).json()
+        #expect(before["running"] as? Bool == false)
+
+        let up = try s.sprite(["up", "--local"], in: repo)
+        #expect(up.status == 0, "\(up.stderr)")
+        _ = try s.sprite(["exec", "--", "sh", "-c", "echo kept > /home/sprite/kept.txt"], in: repo)
+        let status = try s.sprite(["host", "status"], in: repo)
+        #expect(status.stdout.hasPrefix("local sprite-host: running (pid \(hostPID() ?? -1))"), "\(status.stdout)")
+        #expect(status.stdout.contains("(1 sprite)"), "\(status.stdout)")
+        let listed = try s.sprite(["status", "--json"], in: repo).json()
+        #expect(listed[path: "sprites.0.host"] as? String == "local sprite-host")
+
+        let pid = try #require(hostPID())
+        let stop = try s.sprite(["host", "stop"], in: repo)
+        #expect(stop.status == 0, "\(stop.stderr)")
+        #expect(stop.stderr.contains("stopped the local sprite-host (pid \(pid))"), "\(stop.stderr)")
+        #expect(kill(pid, 0) != 0, "the host is gone")
+        // no process of its sprites is left (they run under the host's state directory)
+        let left = try s.run("sh", ["-c", "ps -eo args | grep -F -- '\(state)/host' | grep -v grep; true"]).stdout
+        #expect(left.isEmpty, "left running: \(left)")
+        #expect(try s.sprite(["host", "status", "--json"], in: repo).json()["running"] as? Bool == false)
+        #expect(try s.sprite(["host", "stop"], in: repo).stderr.contains("is not running"))
+
+        // the next up brings the host and the sprite back, files and all
+        let again = try s.sprite(["up", "--json"], in: repo)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try again.json()["created"] as? Bool == false)
+        #expect(try s.sprite(["exec", "--", "cat", "/home/sprite/kept.txt"], in: repo).stdout == "kept\n")
+    }
 }

@@ -40,6 +40,8 @@ struct Status: GlobalCommand {
             return
         }
         if context.terminal.stdoutIsTTY && !rows.isEmpty {
+            let host = rows[0].host
+            context.terminal.out("on " + (host == "local sprite-host" ? "the local sprite-host (git sprite host status)" : host) + "\n")
             let table = [["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED"]] + rows.map { $0.columns() }
             let widths = (0..<6).map { c in table.map { $0[c].count }.max() ?? 0 }
             for line in table {

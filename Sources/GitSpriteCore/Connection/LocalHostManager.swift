@@ -1,5 +1,6 @@
 import Foundation
 import SpriteHTTP
+import SpritesAPI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,7 @@ public enum LocalHostManager {
         try ensurePrivate(dir)
         if let endpoint = read(urlFile: urlFile, root: root, socket: socket), alive(endpoint) { return endpoint }
         // one host per state root: one an earlier version left listening on TCP goes first
-        stopRecordedHost(pidFile: dir + "/local-host.pid")
+        stopRecordedHost(dir)
         // a new host, a new token
         unlink(root + "/token")
 
@@ -84,13 +85,8 @@ public enum LocalHostManager {
     }
 
     /// Stops the host the PID file names, when that process is our own sprite-host.
-    static func stopRecordedHost(pidFile: String) {
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
-              let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
-              exe.hasSuffix("/sprite-host") else { return }
-        var st = stat()
-        guard stat("/proc/\(pid)", &st) == 0, st.st_uid == geteuid() else { return }
+    static func stopRecordedHost(_ dir: String) {
+        guard let pid = recordedHost(dir) else { return }
         kill(pid, SIGTERM)
         for _ in 0..<100 where kill(pid, 0) == 0 { usleep(50_000) }
     }
@@ -132,3 +128,67 @@ public enum LocalHostManager {
     }
 }
 
+
+/// `git sprite host status` and `git sprite host stop`: the local sprite-host's lifecycle.
+extension LocalHostManager {
+    public struct Status: Sendable {
+        public var pid: Int32?
+        public var socket: String
+        public var root: String
+        public var log: String
+        /// Sprites on it (nil when it does not answer).
+        public var sprites: Int?
+
+        public var running: Bool { pid != nil && sprites != nil }
+
+        public var text: String {
+            var out = running ? "local sprite-host: running (pid \(pid ?? 0))\n"
+                : "local sprite-host: not running (git sprite up --local starts it)\n"
+            out += "socket     \(socket)\n"
+            out += "state      \(root)" + (sprites.map { " (\($0) sprite\($0 == 1 ? "" : "s"))" } ?? "") + "\n"
+            out += "log        \(log)\n"
+            return out
+        }
+
+        public var json: JSON {
+            .object([("running", .bool(running)), ("pid", pid.map { .int(Int($0)) } ?? .null), ("socket", .string(socket)),
+                     ("state", .string(root)), ("log", .string(log)), ("sprites", .optional(sprites))])
+        }
+    }
+
+    /// The process the PID file names, when it is our own sprite-host.
+    static func recordedHost(_ dir: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: dir + "/local-host.pid", encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+              let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
+              exe.hasSuffix("/sprite-host") else { return nil }
+        var st = stat()
+        guard stat("/proc/\(pid)", &st) == 0, st.st_uid == geteuid() else { return nil }
+        return pid
+    }
+
+    public static func status(_ context: Context) -> Status {
+        let dir = stateDirectory(context.environment)
+        var status = Status(pid: recordedHost(dir), socket: dir + "/host.sock", root: dir + "/host", log: dir + "/local-host.log")
+        if status.pid != nil, let endpoint = read(urlFile: dir + "/local-host.url", root: status.root, socket: status.socket) {
+            let client = SpritesClient(baseURL: endpoint.url, token: endpoint.token)
+            status.sprites = (try? client.listSprites())?.count
+        }
+        return status
+    }
+
+    /// Stops the local host: its sprites' processes end, their state stays for the next start.
+    public static func stop(_ context: Context) throws -> String {
+        let dir = stateDirectory(context.environment)
+        guard let pid = recordedHost(dir) else { return "the local sprite-host is not running" }
+        kill(pid, SIGTERM)
+        for _ in 0..<300 where kill(pid, 0) == 0 { usleep(50_000) }
+        guard kill(pid, 0) != 0 else {
+            throw SpriteError("the local sprite-host (pid \(pid)) did not stop within 15 seconds",
+                              hints: ["see \(dir)/local-host.log", "stop it by force: kill -9 \(pid)"])
+        }
+        unlink(dir + "/local-host.url")
+        return "stopped the local sprite-host (pid \(pid)); its sprites are kept in \(dir)/host and come back with "
+            + "git sprite up --local"
+    }
+}

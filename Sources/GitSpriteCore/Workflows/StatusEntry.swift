@@ -8,6 +8,8 @@ public struct StatusEntry: Sendable {
     public var branch: String?
     public var createdAt: String?
     public var url: String?
+    /// Where it lives: `local sprite-host`, or the API's URL.
+    public var host = ""
     /// What the agent does and what the workspace holds; nil when not looked at (a cold sprite
     /// without `--deep`).
     public var agent: AgentReport?
@@ -18,6 +20,7 @@ public struct StatusEntry: Sendable {
         var fields: [(String, JSON)] = [
             ("name", .string(name)), ("state", .string(state)), ("repo", .optional(repo)),
             ("branch", .optional(branch)), ("createdAt", .optional(createdAt)), ("url", .optional(url)),
+            ("host", .string(host)),
         ]
         if let agent {
             var a: [(String, JSON)] = [("state", .string(agent.state.text)), ("guessed", .bool(agent.guessed))]

@@ -17,6 +17,7 @@ public enum StatusWorkflow {
             let plan = PlanBuilder(context: context, repository: repo, settings: settings)
             repoName = plan.repositoryID()
         }
+        let host = settings.apiURL == "local" ? "local sprite-host" : settings.apiURL
         return try connection.perform { api in
             let sprites = try api.listSprites()
             var rows: [StatusEntry] = sprites.compactMap { s in
@@ -28,7 +29,7 @@ public enum StatusWorkflow {
                 let clean = ServerText.oneLine
                 return StatusEntry(name: clean(s.name), state: clean(s.status?.description ?? "unknown"), repo: r.map(clean),
                                    branch: SpriteLabels.value("branch", in: labels).map(clean),
-                                   createdAt: s.createdAt.map(clean), url: s.url.map(clean))
+                                   createdAt: s.createdAt.map(clean), url: s.url.map(clean), host: host)
             }
             guard look else { return rows }
             let looked = Shared(rows)

@@ -1,0 +1,46 @@
+import ArgumentParser
+import GitSpriteCore
+
+struct Host: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "See or stop the local sprite-host that --local starts.",
+        discussion: """
+            git sprite up --local (or sprite.api=local) starts a sprite-host of your own, \
+            listening on a socket under $XDG_STATE_HOME/git-sprite, and leaves it running. \
+            'host status' says whether it runs, where its socket, state and log are, and how \
+            many sprites it holds; 'host stop' stops it cleanly: every process of its sprites \
+            ends, their files stay, and the next git sprite up --local brings them back.
+
+            Examples:
+              git sprite host status
+              git sprite host stop
+            """,
+        subcommands: [HostStatus.self, HostStop.self]
+    )
+}
+
+struct HostStatus: GlobalCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Say whether the local sprite-host runs.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func run(_ context: Context) throws {
+        let status = LocalHostManager.status(context)
+        context.terminal.out(json ? status.json.serialized() : status.text)
+    }
+}
+
+struct HostStop: GlobalCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop the local sprite-host; its sprites' files are kept.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run(_ context: Context) throws {
+        let message = try LocalHostManager.stop(context)
+        if !context.quiet { context.terminal.note(message) }
+    }
+}
