@@ -13,18 +13,23 @@ public enum CheckpointWorkflow {
         public var id: String
         public var created: String
         public var comment: String
-        /// The commit recorded for it here (nil: taken elsewhere, or before this was recorded).
+        /// The commit the sprite had checked out (nil: taken elsewhere, or before this was recorded).
         public var commit: String?
         public var subject: String?
+        /// The sprite also had uncommitted changes, kept in `worktree` (a commit on top of `commit`).
+        public var uncommitted = false
+        public var worktree: String?
 
         public var text: String {
-            [id, created, commit.map { String($0.prefix(12)) } ?? "-", subject ?? "-", comment.isEmpty ? "" : "(\(comment))"]
+            [id, created, commit.map { String($0.prefix(12)) } ?? "-",
+             (subject ?? "-") + (uncommitted ? " (+ uncommitted changes)" : ""), comment.isEmpty ? "" : "(\(comment))"]
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
 
         public var json: JSON {
             .object([("id", .string(id)), ("created", .string(created)), ("comment", .string(comment)),
-                     ("commit", .optional(commit)), ("subject", .optional(subject))])
+                     ("commit", .optional(commit)), ("subject", .optional(subject)), ("uncommitted", .bool(uncommitted)),
+                     ("worktree", .optional(worktree))])
         }
     }
 
@@ -35,7 +40,7 @@ public enum CheckpointWorkflow {
         let work = try SpriteWork(context, sprite: argument, command: "checkpoint")
         return try work.target.connection.perform { api in
             let (id, commit) = try take(work, api: api, comment: comment ?? "")
-            return ["checkpoint \(id) of \(work.name)" + (commit.map { " at \($0.short)" } ?? "")
+            return ["checkpoint \(id) of \(work.name)" + (commit == nil ? "" : describe(work.name, id, work.plan, work.context))
                     + " (restore it: git sprite restore \(id))"]
         }
     }
@@ -69,16 +74,39 @@ public enum CheckpointWorkflow {
             guard try api.getSprite(target.name) != nil else { throw target.missing }
             return try api.listCheckpoints(target.name)
         }
-        let repo = target.repository
+        let directory = target.repository?.workdir
         return checkpoints.map { c in
-            let commit = repo.flatMap { try? $0.resolve(reference: ref(target.name, c.id)) }
-            let subject = commit.flatMap { c in
-                repo?.workdir.flatMap { try? LocalGit(directory: $0, environment: context.environment)
-                    .check(["log", "-1", "--format=%s", c.hex, "--"], what: "reading the commit") }
+            var row = Row(id: ServerText.oneLine(c.id), created: ServerText.oneLine(c.createTime),
+                          comment: ServerText.oneLine(c.comment ?? ""))
+            if let directory, let recorded = recorded(ref(target.name, c.id), in: directory, context: context) {
+                (row.commit, row.subject, row.uncommitted) = (recorded.commit, recorded.subject, recorded.uncommitted)
+                row.worktree = recorded.uncommitted ? recorded.worktree : nil
             }
-            return Row(id: ServerText.oneLine(c.id), created: ServerText.oneLine(c.createTime),
-                       comment: ServerText.oneLine(c.comment ?? ""), commit: commit?.hex, subject: subject)
+            return row
         }
+    }
+
+    /// " at a1b2c3d" (" with uncommitted changes"), for messages.
+    static func describe(_ sprite: String, _ id: String, _ plan: WorkspacePlan?, _ context: Context) -> String {
+        guard let plan, let r = recorded(ref(sprite, id), in: plan.primary.localPath, context: context) else { return "" }
+        return " at \(r.commit.prefix(7))" + (r.uncommitted ? " with uncommitted changes" : "")
+    }
+
+    /// What a checkpoint ref records: the sprite's HEAD and, when the ref is a commit of its
+    /// uncommitted changes (`InSpriteScript.inventory`), that it had some.
+    static func recorded(_ ref: String, in directory: String, context: Context)
+        -> (commit: String, subject: String, uncommitted: Bool, worktree: String)? {
+        let git = LocalGit(directory: directory, environment: context.environment)
+        func show(_ rev: String) -> [String]? {
+            (try? git.check(["show", "-s", "--format=%H%x00%P%x00%ae%x00%s", rev, "--"], what: "reading the checkpoint"))
+                .map { $0.components(separatedBy: "\0") }
+        }
+        guard let top = show(ref), top.count == 4 else { return nil }
+        if top[2] == "git-sprite@sprite.invalid", top[3] == "uncommitted changes in the sprite",
+           let parent = top[1].split(separator: " ").first, let head = show(String(parent)), head.count == 4 {
+            return (head[0], head[3], true, top[0])
+        }
+        return (top[0], top[3], false, top[0])
     }
 
     /// Restores a checkpoint (the newest when `id` is nil). Refuses while the sprite holds work
@@ -108,9 +136,7 @@ public enum CheckpointWorkflow {
             // what the sprite has now, for diff, log and status
             let after = work.homecoming.bringHome(work.plan)
             var notes = ["restored \(work.name) to checkpoint \(id)"]
-            if let commit = SpriteWork.resolve(ref(work.name, id), in: work.plan.primary.localPath) {
-                notes[0] += " (\(commit.short))"
-            }
+            notes[0] += describe(work.name, id, work.plan, work.context)
             notes.append("the state before is checkpoint \(undo); undo with: git sprite restore \(undo)")
             if after.failures > 0 { notes += after.atRisk.map { "note: " + $0 } }
             return notes

@@ -59,7 +59,7 @@ public enum DownWorkflow {
                 if checkpointing {
                     let (id, commit) = try CheckpointWorkflow.take(name, homecoming: homecoming, plan: plan, context: context,
                                                                   api: api, comment: "git sprite down")
-                    notes.append("checkpoint \(id)" + (commit.map { " at \($0.short)" } ?? "")
+                    notes.append("checkpoint \(id)" + (commit == nil ? "" : CheckpointWorkflow.describe(name, id, plan, context))
                                  + (checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)") + "; restore it: git sprite restore \(id)")
                 }
                 return notes + ["stopped the agent; \(name) is parked and hibernates when idle "
