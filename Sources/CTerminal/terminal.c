@@ -3,6 +3,8 @@
 #include <termios.h>
 #include <signal.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 
 static struct termios saved;
 static int saved_fd = -1;
@@ -48,6 +50,50 @@ void git_sprite_child_ended(int pid) {
     }
 }
 
+/* The process group of pid when its parent is us and it is in our session (a daemon that
+ * left it with setsid is not ours to stop), else 0: parsed from /proc/<pid>/stat
+ * ("pid (comm) state ppid pgrp ...", comm may hold spaces and parentheses, so the fields
+ * are read after its last ')') with open/read/close only. */
+static int child_group(const char *pid_text, int self, int session) {
+    char path[64] = "/proc/";
+    size_t n = 6;
+    for (const char *p = pid_text; *p && n < sizeof(path) - 6; p++) path[n++] = *p;
+    const char *tail = "/stat";
+    for (const char *p = tail; *p; p++) path[n++] = *p;
+    path[n] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[512];
+    ssize_t got = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (got <= 0) return 0;
+    buf[got] = 0;
+    char *close_paren = 0;
+    for (char *p = buf; *p; p++) if (*p == ')') close_paren = p;
+    if (!close_paren) return 0;
+    /* ") S ppid pgrp session" */
+    char *p = close_paren + 1;
+    int field = 0, ppid = 0, pgrp = 0, sid = 0;
+    while (*p && field < 4) {
+        while (*p == ' ') p++;
+        field++;
+        int value = 0;
+        while (*p && *p != ' ') { if (*p >= '0' && *p <= '9') value = value * 10 + (*p - '0'); p++; }
+        if (field == 2) ppid = value;
+        if (field == 3) pgrp = value;
+        if (field == 4) sid = value;
+    }
+    return ppid == self && sid == session ? pgrp : 0;
+}
+
+struct linux_dirent64_min {
+    unsigned long long d_ino;
+    long long d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
 void git_sprite_signal_children(int sig) {
     for (int i = 0; i < GIT_SPRITE_MAX_CHILDREN; i++) {
         int pid = __atomic_load_n(&children[i], __ATOMIC_SEQ_CST);
@@ -56,6 +102,24 @@ void git_sprite_signal_children(int sig) {
             kill(pid, sig);
         }
     }
+    /* a child started a moment ago may not be recorded yet: every direct child in a group of
+     * its own gets the signal too (found in /proc with async-signal-safe calls only) */
+    int self = getpid();
+    int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return;
+    char entries[4096];
+    for (;;) {
+        long n = syscall(SYS_getdents64, dir, entries, sizeof(entries));
+        if (n <= 0) break;
+        for (long off = 0; off < n;) {
+            struct linux_dirent64_min *d = (struct linux_dirent64_min *)(entries + off);
+            off += d->d_reclen;
+            if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
+            int group = child_group(d->d_name, self, getsid(0));
+            if (group > 1 && group != getpgrp()) kill(-group, sig);
+        }
+    }
+    close(dir);
 }
 
 static volatile sig_atomic_t interrupt_ends = 0;

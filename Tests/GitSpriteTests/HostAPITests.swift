@@ -229,7 +229,10 @@ struct HostAPITests {
         #expect(eventually { state()?.status == "running" && state()?.pid != nil }, "\(String(describing: state()))")
         let before = try #require(state()?.pid)
         try host.hook("POST", "/_host/sprites/svc/cold")
-        #expect(try api.getSprite("svc")?.status == .running)  // any call wakes it
+        // reading the sprite's record does not wake it (listing must not); a call to it does
+        #expect(try api.getSprite("svc")?.status == .cold)
+        _ = try api.services("svc")
+        #expect(try api.getSprite("svc")?.status == .running)
         #expect(eventually(seconds: 5) {
             guard let s = (try? api.services("svc"))?.first?.state, s.status == "running", let pid = s.pid else { return false }
             return pid != before

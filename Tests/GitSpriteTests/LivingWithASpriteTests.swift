@@ -251,6 +251,26 @@ struct LivingWithASpriteTests {
         #expect(!FileManager.default.fileExists(atPath: w.app + "/pwned"))
     }
 
+    /// While attached, too, `sprite.notify.command` hears of each change.
+    @Test func notifyRunsWhileAttached() throws {
+        let agent = "sh -c 'sleep 2; sh /home/sprite/.git-sprite/agent-hook working </dev/null; sleep 2; "
+            + "sh /home/sprite/.git-sprite/agent-hook waiting </dev/null; exec sleep 100000'"
+        let w = try LivingSprite(agent: agent)
+        let log = w.s.path("notified.log")
+        try w.s.write("bin/notify", "#!/bin/sh\necho \"$1 $2\" >> '\(log)'\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: w.s.path("bin/notify"))
+        try w.s.git("config", "sprite.notify.command", w.s.path("bin/notify"), in: w.app)
+        // script(1) gives it a terminal; Ctrl-b d detaches once the agent waits (keys typed
+        // before the terminal went raw are discarded, so they are typed until then)
+        let keys = "sleep 8; for i in $(seq 1 15); do sleep 1; printf '\\002d'; done"
+        let r = try w.s.run("sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
+                            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(lines.contains("app-main waiting for input"), "\(lines)")
+        #expect(Set(lines).count == lines.count, "once per change: \(lines)")
+    }
+
     @Test func waitTimesOutWithItsOwnStatus() throws {
         let w = try LivingSprite(agent: "sh -c 'sh /home/sprite/.git-sprite/agent-hook working </dev/null; exec sleep 100000'")
         #expect(eventually(seconds: 20) {

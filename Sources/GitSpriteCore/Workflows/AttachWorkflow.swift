@@ -78,6 +78,11 @@ public enum AttachWorkflow {
         }
         input.start()
         defer { done.signal() }
+        // sprite.notify.command hears of each change of the agent's state while attached
+        let watcher = target.settings.notifyCommand.map { command in
+            StateWatcher(api: connection.client, sprite: name, notifier: Notifier(command: command, context: context))
+        }
+        defer { watcher?.stop() }
         do {
             // a TTY merges both streams; the terminal gets everything
             let code = try stream.relay(stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) })

@@ -138,3 +138,26 @@ final class Notifier: @unchecked Sendable {
     /// Waits (a little) for notifications still running.
     func finish() { _ = running.wait(timeout: .now() + 10) }
 }
+
+/// Looks at an agent in the background while `attach` runs and tells `sprite.notify.command`
+/// about each change, so a user attached in one window hears when the agent needs them.
+final class StateWatcher: @unchecked Sendable {
+    private let stopped = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(api: any SpritesService, sprite: String, notifier: Notifier, interval: TimeInterval = WaitWorkflow.interval) {
+        let (stopped, finished) = (stopped, finished)
+        Thread {
+            repeat {
+                if let report = try? AgentReport.look(api, sprite: sprite, home: []) { notifier.observe(sprite, report.state) }
+            } while stopped.wait(timeout: .now() + interval) == .timedOut
+            notifier.finish()
+            finished.signal()
+        }.start()
+    }
+
+    func stop() {
+        stopped.signal()
+        _ = finished.wait(timeout: .now() + 5)
+    }
+}
