@@ -99,6 +99,38 @@ struct LivingWithASpriteTests {
         #expect(down.stderr.contains("destroyed app-main"), "\(down.stderr)")
     }
 
+    /// With linked repos, diff and log have one section per repository, and fetch and apply
+    /// reach each of them.
+    @Test func diffLogFetchAndApplyCoverLinkedRepos() throws {
+        let agent = "sh -c 'cd /home/sprite/repos/notes && echo more >> file.txt "
+            + "&& git -c user.name=a -c user.email=a@b commit -qam \"agent: notes\" && echo again >> file.txt && echo draft > draft.md "
+            + "&& cd /home/sprite/workspace && echo top > top.txt; exec sleep 100000'"
+        let w = try LivingSprite(agent: agent, up: false)
+        let notes = try w.s.makeRepo("notes")
+        let link = try w.sprite(["link", notes, "--as", "notes"])
+        #expect(link.status == 0, "\(link.stderr)")
+        let up = try w.sprite(["up"])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(eventually(seconds: 20) { (try? w.remote("cat /home/sprite/workspace/top.txt")) == "top" })
+        let diff = try w.sprite(["diff", "--stat"])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout.contains("# this repository (/home/sprite/workspace)\n top.txt | 1 +"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("# linked repo 'notes' (/home/sprite/repos/notes)\n draft.md | 1 +\n file.txt | 2 ++"),
+                "\(diff.stdout)")
+        let log = try w.sprite(["log", "--oneline"])
+        #expect(log.stdout.contains("# linked repo 'notes'") && log.stdout.contains("agent: notes"), "\(log.stdout)")
+        #expect(try w.s.git("log", "-1", "--format=%s", "sprite/app-main/main", in: notes) == "agent: notes")
+        // the linked repo's change sits on the agent's commit: merge first, then apply
+        let refused = try w.sprite(["apply"])
+        #expect(refused.status == 1 && refused.stderr.contains("git merge sprite/app-main/"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: w.app + "/top.txt"), "nothing changed anywhere")
+        try w.s.git("merge", "-q", "--ff-only", "sprite/app-main/main", in: notes)
+        let apply = try w.sprite(["apply"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(FileManager.default.fileExists(atPath: w.app + "/top.txt"))
+        #expect(FileManager.default.fileExists(atPath: notes + "/draft.md"))
+    }
+
     @Test func applyRefusesOverLocalEditsAndChangesNothing() throws {
         let w = try LivingSprite()
         try w.agentWaits()
