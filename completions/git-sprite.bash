@@ -9,7 +9,7 @@ __git_sprite_branches ()
 
 _git_sprite ()
 {
-	local subcommands="plan up attach status ls logs wait fetch diff log apply checkpoint restore host exec down link unlink config help"
+	local subcommands="plan up attach status ls logs wait fetch diff log apply checkpoint restore host cost prune exec down link unlink config help"
 	local subcommand="$(__git_find_on_cmdline "$subcommands")"
 	if [ -z "$subcommand" ]; then
 		case "$cur" in
@@ -21,7 +21,7 @@ _git_sprite ()
 	local common="--verbose --quiet --help"
 	case "$subcommand,$cur" in
 	plan,--*) __gitcomp "$common --json --name=" ;;
-	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --json" ;;
+	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --ttl= --json" ;;
 	attach,--*) __gitcomp "$common --print" ;;
 	down,--*) __gitcomp "$common --destroy --force --keep --checkpoint" ;;
 	status,--*|ls,--*) __gitcomp "$common --all --deep --json" ;;
@@ -34,6 +34,9 @@ _git_sprite ()
 	checkpoint,--*) __gitcomp "$common --message= --list --json" ;;
 	restore,--*) __gitcomp "$common --force" ;;
 	host,--*) __gitcomp "$common --json" ;;
+	cost,--*) __gitcomp "$common --hours= --cpu= --memory= --storage= --idle-week --json" ;;
+	prune,--*) __gitcomp "$common --merged --gone --expired --older-than= --idle= --dry-run --yes --force --json" ;;
+	prune,*) __gitcomp_nl "$(__git_heads)" ;;
 	host,*) __gitcomp "status stop" ;;
 	attach,*|down,*|logs,*|wait,*|fetch,*|diff,*|log,*|apply,*|checkpoint,*|restore,*)
 		__gitcomp_nl "$(__git_sprite_branches)" ;;
@@ -45,6 +48,6 @@ _git_sprite ()
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;
-	help,*) __gitcomp "plan up attach status logs wait fetch diff log apply checkpoint restore host exec down link unlink config" ;;
+	help,*) __gitcomp "plan up attach status logs wait fetch diff log apply checkpoint restore host cost prune exec down link unlink config" ;;
 	esac
 }

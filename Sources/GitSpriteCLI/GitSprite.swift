@@ -21,7 +21,7 @@ struct GitSprite: ParsableCommand {
             """,
         version: version,
         subcommands: [Plan.self, Up.self, Attach.self, Status.self, Exec.self, Fetch.self, Diff.self, Log.self, Apply.self, Wait.self, Logs.self,
-                      CheckpointCommand.self, Restore.self, Host.self,
+                      CheckpointCommand.self, Restore.self, Host.self, Cost.self, Prune.self,
                       Down.self, Link.self, Unlink.self, Config.self]
     )
 }

@@ -300,6 +300,10 @@ struct InSpriteScriptTests {
             ScriptOutput(try local(.agentLook, ["sess", repo, shipped, "not-a-commit"]).stdout)
         }
         #expect(try look()["agent"] == "none")
+        #expect(try look()["running"] == nil, "no heartbeats yet")
+        // heartbeats a minute apart while the sprite ran; a gap over 90 s is a sleep, not counted
+        try s.write("activity", "1000\n1060\n1120\n5000\n5060\n", in: state)
+        #expect(try look()["running"] == "180")
         // the agent in tmux, started by its supervisor as the sprite's service does
         let (argv, _) = try Self.supervisor(in: s)
         let supervisor = Process()

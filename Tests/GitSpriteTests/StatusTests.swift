@@ -38,7 +38,7 @@ struct StatusTests {
         let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
         let r = try s.sprite(["status"], in: repo, env: env)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout == "app-main\tcold\tmain\tunknown\t-\t-\n", "a cold sprite is not woken to be listed")
+        #expect(r.stdout == "app-main\tcold\tmain\tunknown\t-\t-\t≥ $0.00\n", "a cold sprite is not woken to be listed")
         let all = try s.sprite(["ls", "--all", "--json"], in: repo, env: env)
         let names = ((try all.json()["sprites"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
         #expect(names == ["app-main", "other-main"])

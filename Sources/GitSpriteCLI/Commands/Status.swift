@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GitSpriteCore
 
 struct Status: GlobalCommand {
@@ -13,7 +14,9 @@ struct Status: GlobalCommand {
             them) and the files with uncommitted changes (git sprite diff shows them). A cold \
             sprite is not woken to be listed: its agent reads as unknown unless --deep. \
             Without a terminal the rows are tab-separated: name, state, branch, agent, \
-            unfetched commits, uncommitted files.
+            unfetched commits, uncommitted files, estimated cost so far (storage for its whole \
+            life, compute for the time it ran, from the agent supervisor's heartbeats; each \
+            estimate says what it assumed). Expired sprites (up --ttl) are warned about.
 
             Examples:
               git sprite status
@@ -36,14 +39,17 @@ struct Status: GlobalCommand {
     func run(_ context: Context) throws {
         let rows = try StatusWorkflow.run(context, all: all, deep: deep)
         if json {
-            context.terminal.out(JSON.object([("sprites", .array(rows.map(\.json)))]).serialized())
+            let total = rows.compactMap(\.cost).reduce(Decimal(0)) { $0 + $1.total }
+            context.terminal.out(JSON.object([("sprites", .array(rows.map(\.json))),
+                                              ("totalCost", .string(Money.cents(total)))])
+                .serialized())
             return
         }
         if context.terminal.stdoutIsTTY && !rows.isEmpty {
             let host = rows[0].host
             context.terminal.out("on " + (host == "local sprite-host" ? "the local sprite-host (git sprite host status)" : host) + "\n")
-            let table = [["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED"]] + rows.map { $0.columns() }
-            let widths = (0..<6).map { c in table.map { $0[c].count }.max() ?? 0 }
+            let table = [["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED", "COST"]] + rows.map { $0.columns() }
+            let widths = (0..<7).map { c in table.map { $0[c].count }.max() ?? 0 }
             for line in table {
                 let cells = line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
                 context.terminal.out(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n")
@@ -51,6 +57,10 @@ struct Status: GlobalCommand {
             for row in rows {
                 if let url = row.url, url.hasPrefix("http") { context.terminal.out("\(row.name): \(url)\n") }
             }
+            let total = rows.compactMap(\.cost).reduce(Decimal(0)) { $0 + $1.total }
+            let complete = rows.allSatisfy { $0.cost?.compute != nil }
+            context.terminal.out("cost so far: \(complete ? "" : "≥ ")\(Money.dollars(total)), estimated\n")
+            for row in rows { if let cost = row.cost { context.terminal.out("  \(row.name): \(cost.assumption)\n") } }
         } else {
             for row in rows { context.terminal.out(row.columns().joined(separator: "\t") + "\n") }
         }

@@ -15,6 +15,7 @@ struct Up: GlobalCommand {
               git sprite up -m "fix the flaky test in tests/api"
               git sprite up --local --no-agent
               git sprite up --json | jq .sprite
+              git sprite up --ttl 3d
             """
     )
 
@@ -35,17 +36,22 @@ struct Up: GlobalCommand {
     @Flag(help: "Do not ship uncommitted changes.")
     var noChanges = false
 
+    @Option(help: "How long the sprite lives (3d, 1w): status warns after, prune --expired removes it.")
+    var ttl: String?
+
     @Flag(help: "Print one JSON document.")
     var json = false
 
     func run(_ context: Context) throws {
         var options = UpOptions()
+        options.ttl = ttl
         options.prompt = message
         options.name = name
         options.noAgent = noAgent
         options.local = local
         options.noChanges = noChanges
         let result = try UpWorkflow.run(context, options: options)
+        if context.terminal.stderrIsTTY && !context.quiet { context.terminal.note("cost: " + result.rate) }
         if json {
             context.terminal.out(result.json.serialized())
         } else if context.quiet {

@@ -19,6 +19,10 @@ public enum SettingKind: Sendable {
     case nameList
     case packageList
     case patternList
+    /// A non-negative decimal amount of dollars, kept exact.
+    case money
+    /// A duration such as 3d or 1h30m.
+    case duration
 
     /// Allowed values, as error messages state them.
     var allowed: String {
@@ -33,6 +37,8 @@ public enum SettingKind: Sendable {
         case .nameList: return "names of environment variables ([A-Za-z_][A-Za-z0-9_]*)"
         case .packageList: return "Debian package names, optionally pinned as name=version"
         case .patternList: return "gitignore-style patterns, one per value"
+        case .money: return "a non-negative decimal number of dollars, such as 0.07"
+        case .duration: return "a duration such as 90m, 3d or 1w"
         }
     }
 }
@@ -50,8 +56,13 @@ public struct SettingKey: Sendable {
     /// One line for `git sprite config` and the man page.
     public let summary: String
 
+    /// The git config name when git's camelCase of `name` is not how it is spelled
+    /// (`memoryGBHour`); git compares these names without case anyway.
+    private let gitSpelling: String?
+
     init(_ name: String, _ kind: SettingKind, default value: SettingValue?, git: Bool = true,
-         env: [String]? = nil, _ summary: String) {
+         env: [String]? = nil, gitName: String? = nil, _ summary: String) {
+        self.gitSpelling = gitName
         self.name = name
         self.kind = kind
         self.defaultValue = value
@@ -62,6 +73,7 @@ public struct SettingKey: Sendable {
 
     /// git config name in git's camelCase: `lifecycle.auto_destroy` → `sprite.lifecycle.autoDestroy`.
     public var gitName: String {
+        if let gitSpelling { return gitSpelling }
         var out = "sprite."
         var upper = false
         for c in name {
@@ -94,6 +106,8 @@ public struct SettingKey: Sendable {
                                                "destroy the sprite on 'git sprite down'")
     public static let autoCheckpoint = SettingKey("lifecycle.auto_checkpoint", .bool, default: .bool(false),
                                                   "checkpoint the sprite on 'git sprite down'")
+    public static let ttl = SettingKey("lifecycle.ttl", .duration, default: nil,
+                                       "how long a sprite 'up' starts lives: status warns after, prune --expired removes it")
     public static let networkPolicy = SettingKey("network.default_policy", .choice(["allow-all", "block-all", "allow-list"]),
                                                  default: .string("allow-all"), "outbound network policy")
     public static let allowedDomains = SettingKey("network.allowed_domains", .domainList, default: .list([]),
@@ -112,6 +126,14 @@ public struct SettingKey: Sendable {
                                                     "environment variables forwarded to the agent (values never shown)")
     public static let shallowClone = SettingKey("git.shallow", .bool, default: .bool(false),
                                                 "clone shallowly inside the sprite")
+    public static let storage = SettingKey("resources.storage", .integer(1...1000, unit: " (GB)"), default: .integer(10),
+                                           "storage in GB that cost estimates assume (Sprites grow storage as it is used)")
+    public static let cpuHourPrice = SettingKey("pricing.cpu_hour", .money, default: .string("0.07"),
+                                                "dollars per CPU-hour, for cost estimates")
+    public static let memoryGBHourPrice = SettingKey("pricing.memory_gb_hour", .money, default: .string("0.04375"),
+                                                     gitName: "sprite.pricing.memoryGBHour", "dollars per GB-hour of memory")
+    public static let storageGBHourPrice = SettingKey("pricing.storage_gb_hour", .money, default: .string("0.00068"),
+                                                      gitName: "sprite.pricing.storageGBHour", "dollars per GB-hour of storage")
     public static let include = SettingKey("include", .patternList, default: .list([]),
                                            "ignored files up ships with the snapshot (gitignore patterns; also .spriteinclude)")
     public static let notifyCommand = SettingKey("notify.command", .string, default: nil,
@@ -119,8 +141,8 @@ public struct SettingKey: Sendable {
 
     /// Every key git-sprite reads, in the order `git sprite config` lists them.
     public static let all: [SettingKey] = [
-        token, api, name, cpu, memory, autoDestroy, autoCheckpoint, networkPolicy, allowedDomains, baseImage,
-        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, include, notifyCommand,
+        token, api, name, cpu, memory, storage, autoDestroy, autoCheckpoint, ttl, networkPolicy, allowedDomains, baseImage,
+        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, include, notifyCommand, cpuHourPrice, memoryGBHourPrice, storageGBHourPrice,
     ]
 
     /// Looks a key up by its TOML name.

@@ -43,6 +43,21 @@ enum SettingValidator {
         case .choice(let options):
             guard let text = scalarText(raw.payload), options.contains(text) else { throw fail(describe(raw.payload)) }
             return .string(text)
+        case .duration:
+            guard let text = scalarText(raw.payload), (try? DurationText.parse(text, flag: key.name)) != nil else {
+                throw fail(describe(raw.payload))
+            }
+            return .string(text)
+        case .money:
+            let text: String?
+            switch raw.payload {
+            case .toml(.integer(let i)): text = String(i)
+            case .toml(.float(let d)): text = "\(d)"
+            case .toml(.string(let s)), .text(let s): text = s
+            default: text = nil
+            }
+            guard let text, let value = Money.parse(text) else { throw fail(describe(raw.payload)) }
+            return .string(Money.plain(value, places: 0))
         case .domainList, .nameList, .packageList, .patternList:
             guard let items = listItems(raw.payload) else { throw fail(describe(raw.payload)) }
             var out: [String] = []

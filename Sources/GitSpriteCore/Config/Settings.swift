@@ -52,6 +52,12 @@ public struct Settings: Sendable {
     public var installClaude: Bool { bool(.installClaude) ?? true }
     public var packages: [String] { list(.packages) }
     public var include: [String] { list(.include) }
+    public var storageGB: Int { int(.storage) ?? 10 }
+    /// `lifecycle.ttl` in seconds (validated when loaded).
+    public var ttl: TimeInterval? { string(.ttl).flatMap { try? DurationText.parse($0, flag: "lifecycle.ttl") } }
+
+    /// A `.money` setting as an exact decimal.
+    func decimal(_ key: SettingKey) -> Decimal? { string(key).flatMap(Money.parse) }
     public var claudeInstaller: String { string(.claudeInstaller) ?? "" }
     public var agentCommand: String { string(.agentCommand) ?? "claude" }
     public var notifyCommand: String? { string(.notifyCommand).flatMap { $0.isEmpty ? nil : $0 } }

@@ -8,7 +8,8 @@ extension InSpriteScript {
     /// - Writes `agent.failed` (its exit status, then its last screen) in git-sprite's
     ///   directory when the agent ends within five seconds of its start; writes the state hook
     ///   (`agentHook`) to `agent-hook` and, for `claude`, installs the hooks that run it
-    ///   (`installClaudeHooks`).
+    ///   (`installClaudeHooks`); appends a heartbeat (epoch seconds) to `activity` at the start
+    ///   and every minute while the agent's session lives.
     /// - Exit: the agent's status; 143 when stopped; 1 when tmux could not start it.
     public static let agentSupervisor = InSpriteScript(name: "git-sprite-agent", text: """
         #!/bin/sh
@@ -46,9 +47,18 @@ extension InSpriteScript {
         tmux -S "$sock" -f "$dir/tmux.conf" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
         tmux -S "$sock" set-option -g remain-on-exit on >/dev/null
         started=$(date +%s)
+        # a heartbeat a minute while the sprite runs (a sleeping sprite's processes are frozen):
+        # what `status` estimates the compute cost from
+        echo "$started" >> "$dir/activity"
+        beat=0
         # stopping the service ends the agent too (tmux's server would outlive this script)
         trap 'tmux -S "$sock" kill-session -t "=$session" 2>/dev/null; exit 143' TERM INT HUP
         while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
+            beat=$((beat + 1))
+            if [ "$beat" -ge 60 ]; then
+                date +%s >> "$dir/activity"
+                beat=0
+            fi
             if [ "$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}')" = 1 ]; then
                 # the pane reads as dead when its output closes, a moment before the status
                 # is written
@@ -133,7 +143,8 @@ extension InSpriteScript {
     ///
     /// - `$1` the tmux session (the sprite's name); `$2` the repository; `$3…` commits that
     ///   are home (what `up` shipped, what was fetched), hexadecimal.
-    /// - Prints `now=<epoch>`; `agent=running` with `activity=<epoch of the pane's last
+    /// - Prints `now=<epoch>`; `running=<seconds the sprite ran, from the supervisor's
+    ///   heartbeats>` when it has any; `agent=running` with `activity=<epoch of the pane's last
     ///   output>` and, when the agent reported one, `state=<working|waiting|finished>` and
     ///   `since=<epoch>`; or `agent=exited` with `exit=<status>` and `since=`; or `agent=none`.
     ///   Then `repo=missing`, or `head=`, `unfetched=<commits on HEAD and branches that are not
@@ -145,6 +156,8 @@ extension InSpriteScript {
         sock="$dir/tmux.sock"
         session="$1"; repo="$2"; shift 2
         echo "now=$(date +%s)"
+        # seconds the sprite ran, from the supervisor's heartbeats (gaps over 90 s: it slept)
+        [ -f "$dir/activity" ] && echo "running=$(awk 'NR > 1 && $1 - p <= 90 { s += $1 - p } { p = $1 } END { print s + 0 }' "$dir/activity")"
         dead=$(tmux -S "$sock" display-message -p -t "=$session:" '#{pane_dead}' 2>/dev/null) || dead=gone
         if [ "$dead" != gone ] && [ "$dead" != 1 ]; then
           echo agent=running

@@ -36,6 +36,8 @@ public struct AgentReport: Sendable, Equatable {
     public var unfetched: Int?
     /// Files with uncommitted changes in the workspace.
     public var changed: Int?
+    /// Seconds the sprite ran, from the supervisor's heartbeats.
+    public var runningSeconds: Int?
 
     /// Silence after which an agent without hooks reads as waiting for input.
     static let quietAfter: TimeInterval = 30
@@ -70,6 +72,7 @@ public struct AgentReport: Sendable, Equatable {
         if let now, let s = since { since = Date().addingTimeInterval(s.timeIntervalSince(now)) }
         unfetched = out["unfetched"].flatMap(Int.init)
         changed = out["changed"].flatMap(Int.init)
+        runningSeconds = out["running"].flatMap(Int.init)
     }
 
     /// Looks at the agent of `sprite` and its workspace; `home` are commits that are home.

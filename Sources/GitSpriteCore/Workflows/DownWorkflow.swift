@@ -9,9 +9,9 @@ import SpritesAPI
 /// unless `--force`, which first saves all of it in a salvage bundle under `.git/`.
 public enum DownWorkflow {
     public static func run(_ context: Context, sprite argument: String?, destroy: Bool, force: Bool,
-                           keep: Bool = false, checkpoint: Bool = false) throws -> [String] {
+                           keep: Bool = false, checkpoint: Bool = false, exactName: Bool = false) throws -> [String] {
         if destroy && keep { throw SpriteError("--destroy and --keep contradict each other", status: .usage) }
-        let target = try SpriteTarget(context, sprite: argument)
+        let target = try SpriteTarget(context, sprite: argument, exact: exactName)
         let (repo, settings, name) = (target.repository, target.settings, target.name)
         let destroying = (destroy || settings.autoDestroy) && !keep
         if destroying && checkpoint {
@@ -71,8 +71,11 @@ public enum DownWorkflow {
                 notes += try salvage(homecoming, report: report, plan: plan, repo: repo, context: context)
             }
             try api.deleteSprite(name)
-            if let repo, let branch = try? repo.head().branchName {
-                try? repo.unsetLocalConfig("branch.\(branch).sprite")
+            // the branches whose sprite this was forget it (and its expiry)
+            for entry in (try? repo?.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? [] where entry.value == name {
+                let branch = entry.name.dropFirst("branch.".count).dropLast(".sprite".count)
+                try? repo?.unsetLocalConfig(entry.name)
+                try? repo?.unsetLocalConfig("branch.\(branch).spriteExpires")
             }
             return notes + ["destroyed \(name)"]
         }

@@ -15,11 +15,21 @@ public struct RepositoryIdentity: Sendable, Equatable {
 public enum SpriteLabels {
     public static let marker = "git-sprite"
 
-    public static func make(_ identity: RepositoryIdentity, branch: String?) -> [String] {
+    public static func make(_ identity: RepositoryIdentity, branch: String?, expires: Date? = nil) -> [String] {
         var labels = [marker, "repo=" + identity.name]
         if let root = identity.root { labels.append("root=" + root) }
         if let branch { labels.append("branch=" + branch) }
+        if let expires { labels.append("expires=" + String(Int(expires.timeIntervalSince1970))) }
         return labels
+    }
+
+    /// When a sprite expires (`up --ttl`): the later of its `expires=` label and the branch's
+    /// `branch.<b>.spriteExpires` (a re-run with a new --ttl can only record it here).
+    static func expiry(_ labels: [String], branch: String?, repo: Repository?) -> Date? {
+        let label = value("expires", in: labels).flatMap(Double.init)
+        let config = branch.flatMap { b in try? repo?.config().allValues(of: "branch.\(b).spriteExpires").last }
+            .flatMap(Double.init)
+        return [label, config].compactMap { $0 }.max().map(Date.init(timeIntervalSince1970:))
     }
 
     /// Whether the labels mark a sprite that git-sprite made for this repository: the same

@@ -12,14 +12,15 @@ struct SpriteTarget {
     /// The argument, when it named a branch whose sprite is called otherwise.
     let branchArgument: String?
 
-    init(_ context: Context, sprite argument: String?) throws {
+    /// - Parameter exact: the argument is a sprite's name, never a branch (prune).
+    init(_ context: Context, sprite argument: String?, exact: Bool = false) throws {
         repository = try? RepositoryLocator.primary(context)
         settings = try SettingsLoader(environment: context.environment, repository: repository).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
         connection = try Connection.make(settings: settings, context: context)
-        name = try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
+        name = exact ? argument ?? "" : try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
         let repository = self.repository
-        let isBranch = argument.map { (try? repository?.resolve(reference: "refs/heads/" + $0)) != nil } ?? false
+        let isBranch = !exact && argument.map { (try? repository?.resolve(reference: "refs/heads/" + $0)) != nil } ?? false
         branchArgument = isBranch && argument != name ? argument : nil
     }
 

@@ -15,6 +15,10 @@ public struct StatusEntry: Sendable {
     public var agent: AgentReport?
     /// Why the agent was not looked at, or what went wrong looking.
     public var agentUnknown: String?
+    /// Estimated cost so far.
+    public var cost: CostSoFar?
+    /// When it expires (`up --ttl`).
+    public var expires: Date?
 
     public var json: JSON {
         var fields: [(String, JSON)] = [
@@ -22,6 +26,8 @@ public struct StatusEntry: Sendable {
             ("branch", .optional(branch)), ("createdAt", .optional(createdAt)), ("url", .optional(url)),
             ("host", .string(host)),
         ]
+        fields.append(("cost", cost?.json ?? .null))
+        fields.append(("expires", .optional(expires.map { ISO8601DateFormatter().string(from: $0) })))
         if let agent {
             var a: [(String, JSON)] = [("state", .string(agent.state.text)), ("guessed", .bool(agent.guessed))]
             if case .exited(let code) = agent.state { a.append(("exitStatus", .int(code))) }
@@ -36,9 +42,10 @@ public struct StatusEntry: Sendable {
         return .object(fields)
     }
 
-    /// The columns of a row: name, state, branch, agent, unfetched commits, uncommitted files.
+    /// The columns of a row: name, state, branch, agent, unfetched commits, uncommitted files,
+    /// cost so far.
     public func columns(now: Date = Date()) -> [String] {
         [name, state, branch ?? "-", agent?.describe(now: now) ?? "unknown",
-         agent?.unfetched.map(String.init) ?? "-", agent?.changed.map(String.init) ?? "-"]
+         agent?.unfetched.map(String.init) ?? "-", agent?.changed.map(String.init) ?? "-", cost?.text ?? "-"]
     }
 }

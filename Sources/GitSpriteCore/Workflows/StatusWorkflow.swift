@@ -18,6 +18,8 @@ public enum StatusWorkflow {
             repoName = plan.repositoryID()
         }
         let host = settings.apiURL == "local" ? "local sprite-host" : settings.apiURL
+        let pricing = Pricing(settings: settings)
+        let now = context.clock.now()
         return try connection.perform { api in
             let sprites = try api.listSprites()
             var rows: [StatusEntry] = sprites.compactMap { s in
@@ -27,10 +29,14 @@ public enum StatusWorkflow {
                 if let repoName, r != repoName { return nil }
                 // what the server says is shown as printable text only
                 let clean = ServerText.oneLine
-                return StatusEntry(name: clean(s.name), state: clean(s.status?.description ?? "unknown"), repo: r.map(clean),
-                                   branch: SpriteLabels.value("branch", in: labels).map(clean),
-                                   createdAt: s.createdAt.map(clean), url: s.url.map(clean), host: host)
+                let branch = SpriteLabels.value("branch", in: labels)
+                var entry = StatusEntry(name: clean(s.name), state: clean(s.status?.description ?? "unknown"), repo: r.map(clean),
+                                        branch: branch.map(clean), createdAt: s.createdAt.map(clean), url: s.url.map(clean),
+                                        host: host)
+                entry.expires = SpriteLabels.expiry(labels, branch: branch, repo: repo)
+                return entry
             }
+            let sizes = Dictionary(sprites.map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
             guard look else { return rows }
             let looked = Shared(rows)
             DispatchQueue.concurrentPerform(iterations: rows.count) { i in
@@ -45,9 +51,20 @@ public enum StatusWorkflow {
                         entry.agentUnknown = (error as? SpriteError)?.message ?? "\(connection.translate(error))"
                     }
                 }
+                let config = sizes[row.name] ?? nil
+                entry.cost = CostSoFar.estimate(createdAt: row.createdAt.flatMap(Timestamps.parse), now: now,
+                                                runningSeconds: entry.agent?.runningSeconds, looked: entry.agent != nil,
+                                                cpus: config?.cpus ?? settings.cpu,
+                                                memoryGB: config?.ramMB.map { max(1, $0 / 1024) } ?? settings.memoryGB,
+                                                storageGB: config?.storageGB ?? settings.storageGB, pricing: pricing)
                 looked.update { $0[i] = entry }
             }
             rows = looked.current
+            for row in rows {
+                guard let expires = row.expires, expires <= now else { continue }
+                context.terminal.warn("\(row.name) expired \(AgentReport.duration(now.timeIntervalSince(expires))) ago "
+                                      + "(remove it, its work brought home first: git sprite prune --expired)")
+            }
             return rows
         }
     }

@@ -9,6 +9,8 @@ public struct UpOptions: Sendable {
     public var noAgent = false
     public var local = false
     public var noChanges = false
+    /// `--ttl`: how long the sprite lives (as text: validated with the settings).
+    public var ttl: String?
 
     public init() {}
 }
@@ -36,6 +38,8 @@ public struct UpResult: Sendable {
     public var repos: [Shipped] = []
     public var agent: String?
     public var warnings: [String] = []
+    /// What the sprite costs an hour, for a note on a terminal.
+    public var rate = ""
 
     public var attachCommand: String { "git sprite attach \(spriteName)" }
 
@@ -154,7 +158,8 @@ public enum UpWorkflow {
             let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
                 // a sprite this repository made before is looked up first; a new one created first
                 let found = try ensureSprite(api, plan: plan, identity: builder.identity(), settings: settings,
-                                             createFirst: plan.nameSource != .recorded)
+                                             createFirst: plan.nameSource != .recorded,
+                                             expires: settings.ttl.map { context.clock.now().addingTimeInterval($0) })
                 return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
             }
             (result.created, result.url) = (created, sprite.url ?? "")
@@ -193,6 +198,11 @@ public enum UpWorkflow {
         }
         remember(plan, repo: repo, settings: settings, options: options, context)
         result.steps = reporter.steps
+        let pricing = Pricing(settings: settings)
+        let running = pricing.computeHour(cpus: settings.cpu, memoryGB: settings.memoryGB)
+        let storage = Decimal(settings.storageGB) * pricing.storageGBHour
+        result.rate = "\(Money.dollars(running + storage)) an hour while it runs (\(settings.cpu) CPU, \(settings.memoryGB) GB), "
+            + "\(Money.dollars(storage * 168)) a week asleep (\(settings.storageGB) GB); estimate: git sprite cost"
         return result
     }
 
@@ -204,6 +214,7 @@ public enum UpWorkflow {
         var flags: [String: (value: String, flag: String)] = [:]
         if let name = options.name { flags[SettingKey.name.name] = (name, "--name") }
         if options.local { flags[SettingKey.api.name] = ("local", "--local") }
+        if let ttl = options.ttl { flags[SettingKey.ttl.name] = (ttl, "--ttl") }
         let settings = try SettingsLoader(environment: context.environment, flags: flags, repository: repo).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
         let builder = PlanBuilder(context: context, repository: repo, settings: settings)
@@ -281,6 +292,10 @@ public enum UpWorkflow {
                          _ context: Context) {
         if let branch = plan.primary.branch {
             try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
+            if let ttl = settings.ttl {
+                let expires = Int(context.clock.now().addingTimeInterval(ttl).timeIntervalSince1970)
+                try? repo.setLocalConfig("branch.\(branch).spriteExpires", to: String(expires))
+            }
         }
         if options.local, settings[.api].origin == .flag("--local"),
            (try? repo.config().allValues(of: "sprite.api").last) != "local" {
@@ -293,7 +308,7 @@ public enum UpWorkflow {
     /// Finds the branch's sprite or creates it; a sprite of that name that is not this
     /// repository's is never taken over.
     static func ensureSprite(_ api: any SpritesService, plan: WorkspacePlan, identity: RepositoryIdentity,
-                             settings: Settings, createFirst: Bool = true) throws -> (Sprite, Bool) {
+                             settings: Settings, createFirst: Bool = true, expires: Date? = nil) throws -> (Sprite, Bool) {
         func resumed(_ existing: Sprite) throws -> (Sprite, Bool) {
             guard SpriteLabels.belongs(existing.labels, to: identity) else {
                 throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
@@ -304,7 +319,8 @@ public enum UpWorkflow {
         if !createFirst, let existing = try api.getSprite(plan.spriteName) {
             return try resumed(existing)
         }
-        let spec = SpriteCreation(name: plan.spriteName, labels: SpriteLabels.make(identity, branch: plan.primary.branch),
+        let spec = SpriteCreation(name: plan.spriteName, labels: SpriteLabels.make(identity, branch: plan.primary.branch,
+                                                                                    expires: expires),
                                   cpus: settings.cpu, ramMB: settings.memoryGB * 1024)
         do {
             return (try api.createSprite(spec), true)

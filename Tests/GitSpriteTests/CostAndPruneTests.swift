@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+
+@Suite("cost and prune")
+struct CostAndPruneTests {
+    /// The seed's three published examples, to the cent, in text and JSON.
+    @Test(arguments: [
+        (["--hours", "4", "--cpu", "2", "--memory", "4", "--storage", "10"], "$1.29", ["$0.56", "$0.70", "$0.03"],
+         ["1.29", "0.56", "0.70", "0.03"]),
+        (["--hours", "8", "--cpu", "4", "--memory", "8", "--storage", "20"], "$5.15", ["$2.24", "$2.80", "$0.11"],
+         ["5.15", "2.24", "2.80", "0.11"]),
+    ])
+    func theSeedsExamplesComeOutToTheCent(args: [String], total: String, parts: [String], json: [String]) throws {
+        let s = try Sandbox()
+        let r = try s.sprite(["cost"] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("  total    \(total)\n"), "\(r.stdout)")
+        for (label, part) in zip(["CPU", "memory", "storage"], parts) {
+            #expect(r.stdout.contains(label.padding(toLength: 9, withPad: " ", startingAt: 0) + part), "\(label) \(part): \(r.stdout)")
+        }
+        #expect(r.stdout.contains("assumes: "), "\(r.stdout)")
+        let j = try s.sprite(["cost", "--json"] + args).json()
+        #expect(j[path: "cost.total.dollars"] as? String == json[0])
+        #expect(j[path: "cost.cpu.dollars"] as? String == json[1])
+        #expect(j[path: "cost.memory.dollars"] as? String == json[2])
+        #expect(j[path: "cost.storage.dollars"] as? String == json[3])
+        #expect((j["assumption"] as? String)?.isEmpty == false)
+    }
+
+    @Test func anIdleWeekIsStorageAlone() throws {
+        let s = try Sandbox()
+        let r = try s.sprite(["cost", "--idle-week", "--storage", "10"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("  total    $1.14 per week"), "\(r.stdout)")
+        let j = try s.sprite(["cost", "--idle-week", "--storage", "10", "--json"]).json()
+        #expect(j[path: "cost.total.dollars"] as? String == "1.14")
+        // exact: 168 h × 10 GB × $0.00068 = $1.1424, never a binary fraction
+        #expect(j[path: "cost.total.microdollars"] as? Int == 1_142_400)
+        #expect(j[path: "cost.cpu.microdollars"] as? Int == 0)
+    }
+
+    /// Money is exact: a sum of many small amounts is not off by a float's error.
+    @Test func ratesComeFromTheSettingsAndStayExact() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        try s.git("config", "sprite.pricing.cpuHour", "0.1", in: repo)
+        try s.git("config", "sprite.pricing.memoryGBHour", "0.2", in: repo)
+        try s.write(".config/git-sprite/config.toml", "[pricing]\nstorage_gb_hour = 0.3\n", in: s.path("home"))
+        let j = try s.sprite(["cost", "--json", "--hours", "3", "--cpu", "1", "--memory", "1", "--storage", "1"], in: repo).json()
+        // 0.1 + 0.2 + 0.3 per hour for 3 hours: 1.8 exactly (binary floating point gives 1.7999999999999998)
+        #expect(j[path: "cost.total.microdollars"] as? Int == 1_800_000)
+        #expect(j[path: "rates.memoryGBHour"] as? String == "0.20")
+        let config = try s.sprite(["config"], in: repo)
+        #expect(config.stdout.contains("pricing.memory_gb_hour"), "\(config.stdout)")
+        let bad = try s.sprite(["cost"], in: repo, gitArgs: ["-c", "sprite.pricing.cpuHour=-1"])
+        #expect(bad.status != 0 && bad.stderr.contains("hint: "), "\(bad.stderr)")
+    }
+
+    @Test(arguments: [
+        (["--hours", "0"], "--hours must be more than 0"),
+        (["--hours=-2"], "--hours '-2' is not a number"),
+        (["--hours", "four"], "--hours 'four' is not a number"),
+        (["--cpu", "9"], "--cpu 9 is outside 1–8 CPUs"),
+        (["--cpu", "0"], "--cpu 0 is outside 1–8 CPUs"),
+        (["--memory", "17"], "--memory 17 is outside 1–16 GB"),
+        (["--memory", "2.5"], "--memory '2.5' is not a whole number"),
+        (["--storage", "0"], "--storage must be more than 0"),
+        (["--idle-week", "--hours", "3"], "--idle-week prices a week of storage alone"),
+    ])
+    func badNumbersAreUsageErrorsWithTheRange(args: [String], message: String) throws {
+        let s = try Sandbox()
+        let r = try s.sprite(["cost"] + args)
+        #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
+        #expect(r.stderr.contains("error: " + message), "\(args): \(r.stderr)")
+        #expect(args.first == "--idle-week" || r.stderr.contains("hint: "), "\(r.stderr)")
+    }
+
+    /// Four sprites: merged normally, squash-merged, branch deleted, live. prune deletes the
+    /// first three after bringing their work home, leaves the live one, and finds nothing the
+    /// second time; a squash-merged sprite holding uncommitted work is skipped with the reason.
+    @Test func pruneDeletesWhatGitSaysIsDoneAndNothingThatWouldLoseWork() throws {
+        let s = try Sandbox()
+        let remote = try s.makeRemote("app")
+        let app = s.path("app")
+        try s.git("clone", "-q", remote, app)
+        let host = try LocalHost(root: s.path("host"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        func sprite(_ args: [String]) throws -> RunResult { try s.sprite(args, in: app, env: env) }
+        /// A branch with one commit and a sprite; returns the sprite's name.
+        func branchWithSprite(_ branch: String) throws -> String {
+            try s.git("checkout", "-q", "-b", branch, "main", in: app)
+            try s.commit("\(branch).txt", "\(branch)\n", message: "work on \(branch)", in: app)
+            let up = try sprite(["up", "--no-agent", "-q"])
+            #expect(up.status == 0, "\(up.stderr)")
+            try s.git("checkout", "-q", "main", in: app)
+            return up.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let merged = try branchWithSprite("merged")
+        let squashed = try branchWithSprite("squashed")
+        let deleted = try branchWithSprite("deleted")
+        let live = try branchWithSprite("live")
+        try s.git("merge", "-q", "--no-ff", "-m", "merge merged", "merged", in: app)
+        try s.git("merge", "-q", "--squash", "squashed", in: app)
+        try s.git("commit", "-q", "-m", "squashed work", in: app)
+        try s.git("push", "-q", "origin", "main", in: app)
+        try s.git("branch", "-q", "-D", "deleted", in: app)
+
+        let dry = try sprite(["prune", "--merged", "--gone", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("merged into origin/main") && dry.stdout.contains("branch deleted was deleted"), "\(dry.stdout)")
+        #expect(dry.stderr.contains("dry run: nothing was deleted"), "\(dry.stderr)")
+        #expect(dry.stdout.contains("saves $"), "\(dry.stdout)")
+        #expect(try host.client().listSprites().count == 4)
+        // no terminal and no --yes: it only prints
+        let asked = try sprite(["prune", "--merged", "--gone"])
+        #expect(asked.stderr.contains("nothing deleted: pass --yes"), "\(asked.stderr)")
+        #expect(try host.client().listSprites().count == 4)
+
+        let prune = try sprite(["prune", "--merged", "--gone", "--yes"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(Set(try host.client().listSprites().map(\.name)) == [live], "\(prune.stdout) \(prune.stderr)")
+        for (name, branch) in [(merged, "merged"), (squashed, "squashed"), (deleted, "deleted")] {
+            #expect(prune.stderr.contains("\(name): destroyed \(name)"), "\(prune.stderr)")
+            // the work came home before the sprite went
+            #expect(try s.git("log", "-1", "--format=%s", "sprite/\(name)/\(branch)", in: app) == "work on \(branch)")
+        }
+        let again = try sprite(["prune", "--merged", "--gone", "--yes"])
+        #expect(again.status == 0 && again.stderr.contains("nothing to prune"), "\(again.stderr)")
+
+        // a squash-merged sprite that still holds uncommitted work is skipped, with the reason
+        let held = try branchWithSprite("held")
+        try s.git("merge", "-q", "--squash", "held", in: app)
+        try s.git("commit", "-q", "-m", "held work", in: app)
+        _ = try host.remote("echo unsaved > /home/sprite/workspace/unsaved.txt", sprite: held)
+        let skipped = try sprite(["prune", "--merged", "main", "--yes"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        #expect(skipped.stderr.contains("\(held): skipped: not destroying \(held)"), "\(skipped.stderr)")
+        #expect(skipped.stderr.contains("uncommitted changes in /home/sprite/workspace"), "\(skipped.stderr)")
+        #expect(Set(try host.client().listSprites().map(\.name)) == [live, held])
+        #expect(try host.remote("cat /home/sprite/workspace/unsaved.txt", sprite: held) == "unsaved")
+
+        let noBranch = try sprite(["prune", "--merged", "no-such-branch"])
+        #expect(noBranch.status == 64 && noBranch.stderr.contains("error: --merged: there is no branch 'no-such-branch'"),
+                "\(noBranch.stderr)")
+        let nothing = try sprite(["prune"])
+        #expect(nothing.status == 64 && nothing.stderr.contains("hint: "), "\(nothing.stderr)")
+        let badDuration = try sprite(["prune", "--older-than", "3x"])
+        #expect(badDuration.status == 64 && badDuration.stderr.contains("'3x' is not a duration"), "\(badDuration.stderr)")
+    }
+
+    /// `up --ttl` records an expiry; status warns once it passed; prune --expired removes it.
+    @Test func aTimeToLiveExpiresAndPruneRemovesIt() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        let host = try LocalHost(root: s.path("host"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        let bad = try s.sprite(["up", "--no-agent", "--ttl", "3x"], in: app, env: env)
+        #expect(bad.status != 0 && bad.stderr.contains("hint: "), "\(bad.stderr)")
+        let up = try s.sprite(["up", "--no-agent", "--ttl", "1s"], in: app, env: env)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(try host.client().getSprite("app-main")?.labels?.contains { $0.hasPrefix("expires=") } == true)
+        #expect(!(try s.git("config", "branch.main.spriteExpires", in: app)).isEmpty)
+        Thread.sleep(forTimeInterval: 2)
+        let status = try s.sprite(["status"], in: app, env: env)
+        #expect(status.stderr.contains("warning: app-main expired"), "\(status.stderr)")
+        #expect(status.stderr.contains("git sprite prune --expired"), "\(status.stderr)")
+        let prune = try s.sprite(["prune", "--expired", "--yes"], in: app, env: env)
+        #expect(prune.status == 0 && prune.stderr.contains("destroyed app-main"), "\(prune.stderr)")
+        #expect(try s.run("git", ["config", "branch.main.spriteExpires"], in: app).status != 0, "forgotten with the sprite")
+    }
+
+    /// status estimates each sprite's cost so far and says what it assumed; up gives the rate.
+    @Test func statusEstimatesTheCostSoFarAndUpSaysTheRate() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        let host = try LocalHost(root: s.path("host"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "TERM": "xterm"]
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        try s.git("config", "sprite.agent.command", "sleep 100000", in: app)
+        // on a terminal, up says what the sprite costs
+        let up = try s.run("script", ["-qefc", "git sprite up", "/dev/null"], in: app, env: env)
+        #expect(up.status == 0, "\(up.stdout)")
+        #expect(up.stdout.contains("cost: $0.32 an hour while it runs (2 CPU, 4 GB), $1.14 a week asleep (10 GB)"), "\(up.stdout)")
+        let awake = try s.sprite(["status", "--json"], in: app, env: env).json()
+        #expect(awake[path: "sprites.0.cost.complete"] as? Bool == true, "\(awake)")
+        #expect((awake[path: "sprites.0.cost.assumption"] as? String)?.contains("heartbeats") == true)
+        #expect(awake["totalCost"] as? String != nil)
+        try host.hook("POST", "/_host/sprites/app-main/cold")
+        let cold = try s.sprite(["status"], in: app, env: env)
+        #expect(cold.stdout.hasSuffix("\t≥ $0.00\n"), "storage alone, compute unknown: \(cold.stdout)")
+        let deep = try s.sprite(["status", "--deep", "--json"], in: app, env: env).json()
+        #expect(deep[path: "sprites.0.cost.complete"] as? Bool == true)
+    }
+}
