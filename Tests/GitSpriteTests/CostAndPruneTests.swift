@@ -166,6 +166,14 @@ struct CostAndPruneTests {
         let status = try s.sprite(["status"], in: app, env: env)
         #expect(status.stderr.contains("warning: app-main expired"), "\(status.stderr)")
         #expect(status.stderr.contains("git sprite prune --expired"), "\(status.stderr)")
+        // idle: a running sprite is not; a sleeping one is, once long enough
+        let running = try s.sprite(["prune", "--idle", "1s", "--dry-run"], in: app, env: env)
+        #expect(running.stderr.contains("nothing to prune"), "\(running.stdout) \(running.stderr)")
+        try host.hook("POST", "/_host/sprites/app-main/cold")
+        let idle = try s.sprite(["prune", "--idle", "1s", "--older-than", "1s", "--dry-run", "--json"], in: app, env: env).json()
+        let reasons = (idle[path: "sprites.0.reasons"] as? [String]) ?? []
+        #expect(reasons.contains { $0.hasPrefix("idle for") } && reasons.contains { $0.hasPrefix("created") }, "\(idle)")
+        #expect(idle["deleted"] as? Int == 0)
         let prune = try s.sprite(["prune", "--expired", "--yes"], in: app, env: env)
         #expect(prune.status == 0 && prune.stderr.contains("destroyed app-main"), "\(prune.stderr)")
         #expect(try s.run("git", ["config", "branch.main.spriteExpires"], in: app).status != 0, "forgotten with the sprite")

@@ -85,7 +85,9 @@ public enum PruneWorkflow {
                now.timeIntervalSince(created) > limit {
                 reasons.append("created \(AgentReport.duration(now.timeIntervalSince(created))) ago")
             }
-            if let limit = options.idle, let active = (sprite.lastActiveAt ?? sprite.lastRunningAt).flatMap(Timestamps.parse),
+            // a running sprite is active now; a sleeping one has been idle since it was last active
+            if let limit = options.idle, sprite.status != .running,
+               let active = (sprite.lastActiveAt ?? sprite.lastRunningAt).flatMap(Timestamps.parse),
                now.timeIntervalSince(active) > limit {
                 reasons.append("idle for \(AgentReport.duration(now.timeIntervalSince(active)))")
             }
