@@ -149,6 +149,38 @@ struct CostAndPruneTests {
         #expect(badDuration.status == 64 && badDuration.stderr.contains("'3x' is not a duration"), "\(badDuration.stderr)")
     }
 
+    /// A rebase-merge (the commits replayed on the target) counts as merged, and a branch whose
+    /// upstream was deleted on the remote as gone.
+    @Test func rebaseMergesAndDeletedUpstreamsAreSeen() throws {
+        let s = try Sandbox()
+        let remote = try s.makeRemote("app")
+        let app = s.path("app")
+        try s.git("clone", "-q", remote, app)
+        let host = try LocalHost(root: s.path("host"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        for branch in ["rebased", "pushed"] {
+            try s.git("checkout", "-q", "-b", branch, "main", in: app)
+            try s.commit("\(branch).txt", "\(branch)\n", message: "work on \(branch)", in: app)
+            let up = try s.sprite(["up", "--no-agent", "-q"], in: app, env: env)
+            #expect(up.status == 0, "\(up.stderr)")
+        }
+        try s.git("push", "-q", "-u", "origin", "pushed", in: app)
+        try s.git("checkout", "-q", "main", in: app)
+        // main moves on, then the branch's commit is replayed on it (a new commit, same change)
+        try s.commit("other.txt", "other\n", message: "meanwhile on main", in: app)
+        try s.git("cherry-pick", "rebased", in: app)
+        try s.git("push", "-q", "origin", "main", in: app)
+        try s.git("push", "-q", "origin", "--delete", "pushed", in: app)
+        let r = try s.sprite(["prune", "--merged", "--gone", "--dry-run", "--json"], in: app, env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try r.json()["sprites"] as? [[String: Any]])
+        let reasons = Dictionary(uniqueKeysWithValues: rows.map { ($0["branch"] as? String ?? "", ($0["reasons"] as? [String]) ?? []) })
+        #expect(reasons["rebased"] == ["merged into origin/main"], "\(reasons)")
+        #expect(reasons["pushed"] == ["the upstream of pushed is gone (origin/pushed)"], "\(reasons)")
+        #expect(try host.client().listSprites().count == 2, "a dry run deletes nothing")
+    }
+
     /// `up --ttl` records an expiry; status warns once it passed; prune --expired removes it.
     @Test func aTimeToLiveExpiresAndPruneRemovesIt() throws {
         let s = try Sandbox()
