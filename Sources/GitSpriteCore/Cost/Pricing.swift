@@ -31,13 +31,14 @@ public struct Pricing: Sendable, Equatable {
 /// Dollars as text and micro-dollars, rounded half up only when shown.
 public enum Money {
     /// A decimal written in base 10, exactly (`Decimal(string:)`); for constants.
-    static func exact(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))! }
+    static func exact(_ text: String) -> Decimal { Decimal(string: text)! }
 
     /// Reads a non-negative decimal number written as people do (`4`, `1.5`, `0.04375`), or nil.
     public static func parse(_ text: String) -> Decimal? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty, t.range(of: #"^[0-9]+(\.[0-9]+)?$|^\.[0-9]+$"#, options: .regularExpression) != nil else { return nil }
-        return Decimal(string: t, locale: Locale(identifier: "en_US_POSIX"))
+        // no locale: loading one maps ICU's data (several MB of resident memory for `up`)
+        return Decimal(string: t)
     }
 
     static func rounded(_ value: Decimal, places: Int) -> Decimal {
@@ -62,7 +63,7 @@ public enum Money {
 
     /// A decimal written out with at least `places` decimals, no exponent, no grouping.
     static func plain(_ value: Decimal, places: Int) -> String {
-        var text = NSDecimalNumber(decimal: value).description(withLocale: Locale(identifier: "en_US_POSIX"))
+        var text = value.description
         if places > 0 {
             if !text.contains(".") { text += "." }
             let decimals = text.count - 1 - (text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? 0)
