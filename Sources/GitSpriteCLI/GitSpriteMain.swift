@@ -4,12 +4,27 @@ import GitSpriteCore
 
 /// The entry point of `git-sprite`, and the one place where errors become exit codes.
 public enum GitSpriteMain {
+    /// The arguments as the parser takes them: `prune --merged=BRANCH` (an option whose value
+    /// may be left out, which swift-argument-parser cannot declare) becomes `--merged BRANCH`.
+    static func arguments(_ args: [String]) -> [String] {
+        guard let command = args.firstIndex(where: { !$0.hasPrefix("-") }), args[command] == "prune" else { return args }
+        var out: [String] = []
+        for (i, arg) in args.enumerated() {
+            if i > command, arg.hasPrefix("--merged="), !args[command..<i].contains("--") {
+                out += ["--merged", String(arg.dropFirst("--merged=".count))]
+            } else {
+                out.append(arg)
+            }
+        }
+        return out
+    }
+
     public static func run() -> Never {
         let env = ProcessInfo.processInfo.environment
         let terminal = Terminal(environment: env)
         var parsed: ParsableCommand
         do {
-            parsed = try GitSprite.parseAsRoot()
+            parsed = try GitSprite.parseAsRoot(Self.arguments(Array(CommandLine.arguments.dropFirst())))
         } catch {
             // help, --version and usage errors (exit 64), as swift-argument-parser renders them
             GitSprite.exit(withError: error)

@@ -139,7 +139,17 @@ struct CostAndPruneTests {
         #expect(skipped.stderr.contains("uncommitted changes in /home/sprite/workspace"), "\(skipped.stderr)")
         #expect(Set(try host.client().listSprites().map(\.name)) == [live, held])
         #expect(try host.remote("cat /home/sprite/workspace/unsaved.txt", sprite: held) == "unsaved")
+        #expect(!skipped.stderr.contains("\(live):"), "the live sprite is not touched")
 
+        // --merged=BRANCH is the same as --merged BRANCH
+        let spelled = try sprite(["prune", "--merged=main", "--dry-run"])
+        #expect(spelled.status == 0 && spelled.stdout.contains("merged into main"), "\(spelled.stdout) \(spelled.stderr)")
+        // on a terminal it asks, and a yes deletes
+        _ = try host.remote("rm /home/sprite/workspace/unsaved.txt", sprite: held)
+        let confirmed = try s.run("sh", ["-c", "printf 'y\\n' | script -qefc 'git sprite prune --merged main' /dev/null"],
+                              in: app, env: env.merging(["TERM": "xterm"]) { $1 })
+        #expect(confirmed.stdout.contains("delete this sprite? [y/N]"), "\(confirmed.stdout)")
+        #expect(Set(try host.client().listSprites().map(\.name)) == [live], "\(confirmed.stdout)")
         let noBranch = try sprite(["prune", "--merged", "no-such-branch"])
         #expect(noBranch.status == 64 && noBranch.stderr.contains("error: --merged: there is no branch 'no-such-branch'"),
                 "\(noBranch.stderr)")
