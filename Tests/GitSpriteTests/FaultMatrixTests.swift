@@ -29,6 +29,8 @@ struct FaultMatrixTests {
         case down
         /// `down --destroy` with a new commit of the agent's to fetch.
         case destroy
+        /// `fetch` with a new commit of the agent's to bring home.
+        case fetch
     }
 
     enum Fault: String, CaseIterable, Sendable {
@@ -113,7 +115,7 @@ struct FaultMatrixTests {
                 break
             case .attach:
                 if !agentRuns { try expectOK(up()) }
-            case .down, .destroy:
+            case .down, .destroy, .fetch:
                 if try host.client().getSprite("app-main") == nil { try expectOK(up()) }
                 agentCommits += 1
                 _ = try remote("cd workspace && echo \(agentCommits) > agent-\(agentCommits).txt && git add -A && "
@@ -134,6 +136,7 @@ struct FaultMatrixTests {
                                  in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
             case .down: return try s.sprite(["down"], in: w.app, env: env)
             case .destroy: return try s.sprite(["down", "--destroy"], in: w.app, env: env)
+            case .fetch: return try s.sprite(["fetch"], in: w.app, env: env)
             }
         }
 
@@ -191,10 +194,11 @@ struct FaultMatrixTests {
             case .attach:
                 if !r.stdout.contains("agent-ready") { problems.append("the agent's screen was not shown: \(r.stdout)") }
                 if !agentRuns { problems.append("the agent no longer runs") }
-            case .down, .destroy:
+            case .down, .destroy, .fetch:
                 let home = try? s.git("log", "-1", "--format=%s", "refs/remotes/sprite/app-main/main", in: w.app)
                 if home != "agent \(agentCommits)" { problems.append("the agent's commit is not home: \(home ?? "none")") }
                 if command == .destroy && !sprites.isEmpty { problems.append("sprites \(sprites)") }
+                if command == .fetch && sprites != ["app-main"] { problems.append("sprites \(sprites)") }
             }
             return problems
         }
