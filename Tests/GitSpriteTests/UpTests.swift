@@ -571,7 +571,10 @@ struct UpInterruptionTests {
             #expect([0, 2, SIGINT].contains(r.status), "\(r.status) \(r.stderr)")  // 99: not a group leader
             if r.status != 0 {
                 interrupted += 1
-                #expect(r.stderr.contains("interrupted; run the command again to finish"), "\(r.stderr)")
+                // under load the signal can land before git-sprite has started or set its
+                // handler: it then ends silently, having done nothing (the re-run below still
+                // has to converge); once it runs, it says so
+                #expect(r.stderr.isEmpty || r.stderr.contains("interrupted; run the command again to finish"), "\(r.stderr)")
             }
             // nothing the run started locally lives on
             let deadline = Date().addingTimeInterval(5)
