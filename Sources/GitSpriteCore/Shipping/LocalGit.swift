@@ -4,7 +4,19 @@ import Foundation
 /// through `git-remote-sprite`) and building a snapshot commit from a temporary index.
 struct LocalGit {
     let directory: String
-    var environment: [String: String]
+    let environment: [String: String]
+
+    /// git's repository variables: when git runs us (`git --git-dir=… sprite`) they name the
+    /// repository git started in, and would point a command meant for `directory` (a linked
+    /// repo, a submodule, the sprite's side of a push) at that one instead.
+    static let repositoryVariables: Set<String> = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"]
+
+    /// Runs git in `directory`, which alone says which repository: `repositoryVariables` are
+    /// removed from `environment`.
+    init(directory: String, environment: [String: String]) {
+        self.directory = directory
+        self.environment = environment.filter { !Self.repositoryVariables.contains($0.key) }
+    }
 
     struct Result {
         let status: Int32

@@ -32,10 +32,9 @@ struct Shipper {
     }
 
     /// The environment for local git: our helper on PATH, the API endpoint and token in the
-    /// environment (never in argv), and git's repository variables removed.
+    /// environment (never in argv). (`LocalGit` removes git's repository variables.)
     var gitEnvironment: [String: String] {
         var env = context.environment
-        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { env.removeValue(forKey: key) }
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         env["PATH"] = (me as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/bin:/bin")
         env["SPRITES_API_URL"] = connection.apiURL

@@ -29,9 +29,7 @@ public struct IncludedFiles: Sendable, Equatable {
     /// Finds the ignored files the patterns name, with git's own matching.
     static func find(root: String, patterns: [String], environment: [String: String]) throws -> IncludedFiles {
         guard !patterns.isEmpty else { return IncludedFiles() }
-        var env = environment
-        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { env.removeValue(forKey: key) }
-        let git = LocalGit(directory: root, environment: env)
+        let git = LocalGit(directory: root, environment: environment)
         func named(by patterns: [String]) throws -> [String] {
             let file = FileManager.default.temporaryDirectory.path + "/git-sprite-include-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: file) }
