@@ -71,7 +71,7 @@ public enum CheckpointWorkflow {
     public static func list(_ context: Context, sprite argument: String?) throws -> [Row] {
         let target = try SpriteTarget(context, sprite: argument)
         let checkpoints = try target.connection.perform { api -> [Checkpoint] in
-            guard try api.getSprite(target.name) != nil else { throw target.missing }
+            _ = try target.existing(api, context: context)
             return try api.listCheckpoints(target.name)
         }
         let directory = target.repository?.workdir

@@ -20,8 +20,7 @@ public enum LogsWorkflow {
         let target = try SpriteTarget(context, sprite: argument)
         let name = target.name
         try target.connection.perform { api in
-            guard let sprite = try api.getSprite(name) else { throw target.missing }
-            target.noteIfBranchWins(api, context: context)
+            let sprite = try target.existing(api, context: context)
             var screen: Screen
             if sprite.status?.description == "cold" {
                 context.terminal.note("note: \(name) was cold; waking it, and its agent starts again first")

@@ -24,8 +24,21 @@ struct SpriteTarget {
         branchArgument = isBranch && argument != name ? argument : nil
     }
 
-    /// An argument that is both a branch and another sprite's name means the branch; says so.
-    func noteIfBranchWins(_ api: any SpritesService, context: Context) {
+    /// The sprite, or nil when there is none; an argument that is both a branch and another
+    /// sprite's name means the branch, and a note says so.
+    func lookUp(_ api: any SpritesService, context: Context) throws -> Sprite? {
+        guard let sprite = try api.getSprite(name) else { return nil }
+        noteIfBranchWins(api, context: context)
+        return sprite
+    }
+
+    /// The sprite (`lookUp`), or the error that it does not exist.
+    func existing(_ api: any SpritesService, context: Context) throws -> Sprite {
+        guard let sprite = try lookUp(api, context: context) else { throw missing }
+        return sprite
+    }
+
+    private func noteIfBranchWins(_ api: any SpritesService, context: Context) {
         guard let argument = branchArgument, (try? api.getSprite(argument)) != nil else { return }
         context.terminal.note("note: '\(argument)' is a branch and also a sprite's name: using the branch's sprite "
                               + "\(name) (for the other, run this outside the repository)")

@@ -25,12 +25,11 @@ struct SpriteWork {
         let builder = PlanBuilder(context: context, repository: repository, settings: target.settings)
         let (target, name) = (target, target.name)
         try target.connection.perform { api in
-            guard let sprite = try api.getSprite(name) else { throw target.missing }
+            let sprite = try target.existing(api, context: context)
             guard SpriteLabels.belongs(sprite.labels, to: builder.identity()) else {
                 throw SpriteError("\(name) was not made by this repository, so its work cannot be brought here",
                                   hints: ["list this repository's sprites: git sprite ls"])
             }
-            target.noteIfBranchWins(api, context: context)
         }
         do {
             plan = try builder.build()

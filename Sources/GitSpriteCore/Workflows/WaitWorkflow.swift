@@ -38,18 +38,21 @@ public enum WaitWorkflow {
         var woken: Set<String> = []
         while !pending.isEmpty {
             for (name, target) in pending.sorted(by: { $0.key < $1.key }) {
-                do {
-                    let report = try target.connection.perform { api -> AgentReport in
-                        if !woken.contains(name) {
-                            guard let sprite = try api.getSprite(name) else { throw target.missing }
-                            target.noteIfBranchWins(api, context: context)
-                            if sprite.status?.description == "cold" && context.terminal.stderrIsTTY {
-                                context.terminal.note("note: \(name) is cold; waking it to look at its agent")
-                            }
-                            woken.insert(name)
+                // nil: the sprite does not exist (an error at once; anything else is retried)
+                let attempt = Swift.Result { try target.connection.perform { api -> AgentReport? in
+                    if !woken.contains(name) {
+                        guard let sprite = try target.lookUp(api, context: context) else { return nil }
+                        if sprite.status?.description == "cold" && context.terminal.stderrIsTTY {
+                            context.terminal.note("note: \(name) is cold; waking it to look at its agent")
                         }
-                        return try AgentReport.look(api, sprite: name, home: [])
+                        woken.insert(name)
                     }
+                    return try AgentReport.look(api, sprite: name, home: [])
+                } }
+                switch attempt {
+                case .success(nil):
+                    throw target.missing
+                case .success(let report?):
                     failures[name] = 0
                     notifier.observe(name, report.state)
                     guard report.state.needsYou else { continue }
@@ -61,9 +64,7 @@ public enum WaitWorkflow {
                     }
                     result.outcome = rank(outcome) > rank(result.outcome) ? outcome : result.outcome
                     pending.removeValue(forKey: name)
-                } catch let e as SpriteError where e.message.hasSuffix("does not exist") {
-                    throw e
-                } catch {
+                case .failure(let error):
                     // a dropped connection or a sprite that cannot answer yet: try again a few times
                     let n = (failures[name] ?? 0) + 1
                     failures[name] = n
