@@ -97,13 +97,9 @@ struct Prune: GlobalCommand {
     }
 
     static func table(_ candidates: [PruneWorkflow.Candidate]) -> String {
-        let rows = [["SPRITE", "BRANCH", "WHY", "SAVES/WEEK"]]
-            + candidates.map { [$0.sprite, $0.branch ?? "-", $0.reasons.joined(separator: "; "), Money.dollars($0.weeklyStorage)] }
-        let widths = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        var out = rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }.joined(separator: "\n") + "\n"
+        var out = TextTable.render([["SPRITE", "BRANCH", "WHY", "SAVES/WEEK"]] + candidates.map {
+            [$0.sprite, $0.branch ?? "-", $0.reasons.joined(separator: "; "), Money.dollars($0.weeklyStorage)]
+        })
         let total = candidates.reduce(Decimal(0)) { $0 + $1.weeklyStorage }
         out += "deleting \(candidates.count == 1 ? "it" : "them") saves \(Money.dollars(total)) of storage per week\n"
         return out

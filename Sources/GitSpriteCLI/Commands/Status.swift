@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import GitSpriteCore
 
 struct Status: GlobalCommand {
@@ -39,27 +38,20 @@ struct Status: GlobalCommand {
     func run(_ context: Context) throws {
         let rows = try StatusWorkflow.run(context, all: all, deep: deep)
         if json {
-            let total = rows.compactMap(\.cost).reduce(Decimal(0)) { $0 + $1.total }
             context.terminal.out(JSON.object([("sprites", .array(rows.map(\.json))),
-                                              ("totalCost", .string(Money.cents(total)))])
+                                              ("totalCost", .string(Money.cents(StatusEntry.totalCost(rows).total)))])
                 .serialized())
             return
         }
         if context.terminal.stdoutIsTTY && !rows.isEmpty {
             let host = rows[0].host
             context.terminal.out("on " + (host == "local sprite-host" ? "the local sprite-host (git sprite host status)" : host) + "\n")
-            let table = [["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED", "COST"]] + rows.map { $0.columns() }
-            let widths = (0..<7).map { c in table.map { $0[c].count }.max() ?? 0 }
-            for line in table {
-                let cells = line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                context.terminal.out(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n")
-            }
+            context.terminal.out(TextTable.render([["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED", "COST"]]
+                                                  + rows.map { $0.columns() }))
             for row in rows {
                 if let url = row.url, url.hasPrefix("http") { context.terminal.out("\(row.name): \(url)\n") }
             }
-            let total = rows.compactMap(\.cost).reduce(Decimal(0)) { $0 + $1.total }
-            let complete = rows.allSatisfy { $0.cost?.compute != nil }
-            context.terminal.out("cost so far: \(complete ? "" : "≥ ")\(Money.dollars(total)), estimated\n")
+            context.terminal.out("cost so far: \(StatusEntry.totalCost(rows).text), estimated\n")
             for row in rows { if let cost = row.cost { context.terminal.out("  \(row.name): \(cost.assumption)\n") } }
         } else {
             for row in rows { context.terminal.out(row.columns().joined(separator: "\t") + "\n") }

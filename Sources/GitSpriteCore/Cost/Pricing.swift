@@ -48,10 +48,7 @@ public enum Money {
     }
 
     /// `$1.29`: rounded to the cent, half up.
-    public static func dollars(_ value: Decimal) -> String {
-        let cents = rounded(value, places: 2)
-        return "$" + plain(cents, places: 2)
-    }
+    public static func dollars(_ value: Decimal) -> String { "$" + cents(value) }
 
     /// `1.29`: rounded to the cent, half up, without the sign.
     public static func cents(_ value: Decimal) -> String { plain(rounded(value, places: 2), places: 2) }
@@ -125,7 +122,7 @@ public struct CostEstimate: Sendable {
     }
 
     public var json: JSON {
-        func amount(_ d: Decimal) -> JSON { .object([("dollars", .string(Money.plain(Money.rounded(d, places: 2), places: 2))),
+        func amount(_ d: Decimal) -> JSON { .object([("dollars", .string(Money.cents(d))),
                                                      ("microdollars", .int(Money.micros(d)))]) }
         return .object([
             ("hours", .string(Money.plain(hours, places: 0))), ("computeHours", .string(Money.plain(computeHours, places: 0))),
@@ -172,10 +169,10 @@ public struct CostSoFar: Sendable {
     }
 
     var json: JSON {
-        .object([("total", .string(Money.plain(Money.rounded(total, places: 2), places: 2))),
+        .object([("total", .string(Money.cents(total))),
                  ("totalMicrodollars", .int(Money.micros(total))),
-                 ("storage", .string(Money.plain(Money.rounded(storage, places: 2), places: 2))),
-                 ("compute", compute.map { .string(Money.plain(Money.rounded($0, places: 2), places: 2)) } ?? .null),
+                 ("storage", .string(Money.cents(storage))),
+                 ("compute", compute.map { .string(Money.cents($0)) } ?? .null),
                  ("complete", .bool(compute != nil)), ("assumption", .string(assumption))])
     }
 }

@@ -121,7 +121,10 @@ public enum PruneWorkflow {
             throw SpriteError("--merged: there is no branch '\(named)'",
                               hints: ["name a local branch or a remote-tracking one (origin/main)"], status: .usage)
         }
-        for remote in ["origin"] + ((try? git.check(["remote"], what: "listing remotes"))?.split(separator: "\n").map(String.init) ?? []) {
+        // origin first, then the others
+        let remotes = ((try? git.check(["remote"], what: "listing remotes"))?.split(separator: "\n").map(String.init) ?? [])
+            .sorted { $0 == "origin" && $1 != "origin" }
+        for remote in remotes {
             if let head = try? git.check(["symbolic-ref", "-q", "refs/remotes/\(remote)/HEAD"], what: ""), !head.isEmpty { return head }
         }
         for branch in ["main", "master"] where (try? git.check(["rev-parse", "-q", "--verify", "refs/heads/\(branch)"], what: "")) != nil {

@@ -16,7 +16,8 @@ public enum ReviewWorkflow {
         let work = try SpriteWork(context, sprite: argument, command: kindName(kind))
         let report = try work.fetch()
         for risk in report.atRisk where report.failures > 0 { context.terminal.warn(risk) }
-        let color = context.terminal.stdoutIsTTY && !(context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false)
+        // colours as git would give them on this terminal (NO_COLOR, CLICOLOR, TERM=dumb honoured)
+        let color = Terminal.colorAllowed(context.environment, tty: context.terminal.stdoutIsTTY)
         var text = ""
         var missing: [String] = []
         let several = work.repositories.count > 1

@@ -42,6 +42,13 @@ public struct StatusEntry: Sendable {
         return .object(fields)
     }
 
+    /// The estimated cost so far of all the rows; `text` says `≥` when compute is unknown for one.
+    public static func totalCost(_ rows: [StatusEntry]) -> (total: Decimal, text: String) {
+        let total = rows.compactMap(\.cost).reduce(Decimal(0)) { $0 + $1.total }
+        let complete = rows.allSatisfy { $0.cost?.compute != nil }
+        return (total, (complete ? "" : "≥ ") + Money.dollars(total))
+    }
+
     /// The columns of a row: name, state, branch, agent, unfetched commits, uncommitted files,
     /// cost so far.
     public func columns(now: Date = Date()) -> [String] {
