@@ -3,6 +3,17 @@ import Testing
 
 @Suite("cost and prune")
 struct CostAndPruneTests {
+    /// A clone of a remote (so the remote has a default branch) with a sprite-host of its own.
+    static func cloneWithHost() throws -> (Sandbox, String, LocalHost, [String: String]) {
+        let s = try Sandbox()
+        let remote = try s.makeRemote("app")
+        let app = s.path("app")
+        try s.git("clone", "-q", remote, app)
+        let host = try LocalHost(root: s.path("host"))
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        return (s, app, host, ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url])
+    }
+
     /// The seed's three published examples, to the cent, in text and JSON.
     @Test(arguments: [
         (["--hours", "4", "--cpu", "2", "--memory", "4", "--storage", "10"], "$1.29", ["$0.56", "$0.70", "$0.03"],
@@ -79,13 +90,7 @@ struct CostAndPruneTests {
     /// first three after bringing their work home, leaves the live one, and finds nothing the
     /// second time; a squash-merged sprite holding uncommitted work is skipped with the reason.
     @Test func pruneDeletesWhatGitSaysIsDoneAndNothingThatWouldLoseWork() throws {
-        let s = try Sandbox()
-        let remote = try s.makeRemote("app")
-        let app = s.path("app")
-        try s.git("clone", "-q", remote, app)
-        let host = try LocalHost(root: s.path("host"))
-        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
-        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        let (s, app, host, env) = try Self.cloneWithHost()
         func sprite(_ args: [String]) throws -> RunResult { try s.sprite(args, in: app, env: env) }
         /// A branch with one commit and a sprite; returns the sprite's name.
         func branchWithSprite(_ branch: String) throws -> String {
@@ -162,13 +167,7 @@ struct CostAndPruneTests {
     /// A rebase-merge (the commits replayed on the target) counts as merged, and a branch whose
     /// upstream was deleted on the remote as gone.
     @Test func rebaseMergesAndDeletedUpstreamsAreSeen() throws {
-        let s = try Sandbox()
-        let remote = try s.makeRemote("app")
-        let app = s.path("app")
-        try s.git("clone", "-q", remote, app)
-        let host = try LocalHost(root: s.path("host"))
-        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
-        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        let (s, app, host, env) = try Self.cloneWithHost()
         for branch in ["rebased", "pushed"] {
             try s.git("checkout", "-q", "-b", branch, "main", in: app)
             try s.commit("\(branch).txt", "\(branch)\n", message: "work on \(branch)", in: app)

@@ -244,9 +244,7 @@ struct InSpriteScriptTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // a one-word command is exec'd as a word, never split: this one has a space in its name
-        let agent = s.path("bin/my agent")
-        try s.write("bin/my agent", "#!/bin/sh\nexec sleep 100000\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
+        let agent = try s.writeExecutable("bin/my agent", "#!/bin/sh\nexec sleep 100000\n")
         p.arguments = argv + ["sess", agent]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice

@@ -270,9 +270,9 @@ struct LivingWithASpriteTests {
             + "sh /home/sprite/.git-sprite/agent-hook finished </dev/null; exec sleep 100000'"
         let w = try LivingSprite(agent: agent)
         let log = w.s.path("notified.log")
-        try w.s.write("bin/notify me", "#!/bin/sh\necho \"$1|$2|$3|$GIT_SPRITE_SPRITE|$GIT_SPRITE_STATE\" >> '\(log)'\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: w.s.path("bin/notify me"))
-        try w.s.git("config", "sprite.notify.command", "'\(w.s.path("bin/notify me"))' --tag;touch\\ pwned", in: w.app)
+        let notify = try w.s.writeExecutable("bin/notify me",
+                                             "#!/bin/sh\necho \"$1|$2|$3|$GIT_SPRITE_SPRITE|$GIT_SPRITE_STATE\" >> '\(log)'\n")
+        try w.s.git("config", "sprite.notify.command", "'\(notify)' --tag;touch\\ pwned", in: w.app)
         let r = try w.sprite(["wait", "--timeout", "60s"])
         #expect(r.status == 0, "finished: \(r.status) \(r.stdout) \(r.stderr)")
         #expect(r.stdout.hasPrefix("app-main: finished"), "\(r.stdout)")
@@ -289,9 +289,8 @@ struct LivingWithASpriteTests {
             + "sh /home/sprite/.git-sprite/agent-hook waiting </dev/null; exec sleep 100000'"
         let w = try LivingSprite(agent: agent)
         let log = w.s.path("notified.log")
-        try w.s.write("bin/notify", "#!/bin/sh\necho \"$1 $2\" >> '\(log)'\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: w.s.path("bin/notify"))
-        try w.s.git("config", "sprite.notify.command", w.s.path("bin/notify"), in: w.app)
+        let notify = try w.s.writeExecutable("bin/notify", "#!/bin/sh\necho \"$1 $2\" >> '\(log)'\n")
+        try w.s.git("config", "sprite.notify.command", notify, in: w.app)
         // script(1) gives it a terminal; Ctrl-b d detaches once the agent waits (keys typed
         // before the terminal went raw are discarded, so they are typed until then)
         let keys = "sleep 8; for i in $(seq 1 15); do sleep 1; printf '\\002d'; done"

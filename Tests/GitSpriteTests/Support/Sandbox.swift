@@ -154,6 +154,14 @@ final class Sandbox {
         try git("commit", "-q", "-m", message, "--", file, in: dir)
     }
 
+    /// Writes an executable script in the sandbox; returns its path.
+    @discardableResult
+    func writeExecutable(_ name: String, _ text: String) throws -> String {
+        try write(name, text)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path(name))
+        return path(name)
+    }
+
     /// Writes a file, creating parent directories.
     func write(_ name: String, _ text: String, in dir: String? = nil) throws {
         let full = (dir ?? root) + "/" + name
