@@ -79,13 +79,25 @@ public final class WebSocket: @unchecked Sendable {
         try easy.reset()
         try easy.target(httpURL)
         try easy.set(CURLOPT_CONNECT_ONLY, 1)
+        // The upgrade is an HTTP/1.1 request we write ourselves. Left to its default, libcurl
+        // offers h2 by ALPN; an edge that picks it leaves a connection on which libcurl 7.88's
+        // curl_easy_recv feeds our bytes to nghttp2 with no stream set up, and crashes inside
+        // libcurl. Offering http/1.1 alone means an edge either speaks it or refuses the TLS.
+        try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
         // through a proxy, only a CONNECT tunnel carries the raw upgrade and frames written here
         try easy.set(CURLOPT_HTTPPROXYTUNNEL, 1)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(timeout * 1000))
         try easy.perform()
+        // Whatever was offered, never hand libcurl raw bytes on a connection it thinks is HTTP/2
+        // or later (a libcurl that ignored the option, a proxy that negotiated for us).
+        if easy.infoLong(CURLINFO_HTTP_VERSION) >= CURL_HTTP_VERSION_2_0 {
+            throw WebSocketError.protocolViolation("the server chose HTTP/2 for the upgrade connection; "
+                + "a WebSocket needs HTTP/1.1")
+        }
         var sock: curl_socket_t = -1
         try easy.check(git_sprite_curl_getinfo_socket(easy.handle, CURLINFO_ACTIVESOCKET, &sock),
                        "curl_easy_getinfo(ACTIVESOCKET)")
+        guard sock >= 0 else { throw WebSocketError.connectionLost("libcurl has no socket for the connection") }
 
         var keyBytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
@@ -115,7 +127,11 @@ public final class WebSocket: @unchecked Sendable {
         let head = String(decoding: raw[..<end], as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst()
-        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let statusFields = statusLine.split(separator: " ", omittingEmptySubsequences: false)
+        guard statusFields.count >= 2, statusFields[0].hasPrefix("HTTP/1."),
+              let status = Int(statusFields[1]), (100...599).contains(status) else {
+            throw WebSocketError.protocolViolation("the server did not answer the upgrade in HTTP/1.1 (it sent '\(Self.printable(statusLine))')")
+        }
         var responseHeaders: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -141,6 +157,12 @@ public final class WebSocket: @unchecked Sendable {
             throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")
         }
         return WebSocket(easy: easy, socket: sock, headers: responseHeaders, leftover: rest)
+    }
+
+    /// At most 60 characters of `text` with everything but printable ASCII shown as `?`, for
+    /// an error message about bytes a server sent.
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.prefix(60).map { (0x20..<0x7f).contains($0.value) ? Character($0) : "?" })
     }
 
     private static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
