@@ -88,12 +88,6 @@ public final class WebSocket: @unchecked Sendable {
         try easy.set(CURLOPT_HTTPPROXYTUNNEL, 1)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(timeout * 1000))
         try easy.perform()
-        // Whatever was offered, never hand libcurl raw bytes on a connection it thinks is HTTP/2
-        // or later (a libcurl that ignored the option, a proxy that negotiated for us).
-        if easy.infoLong(CURLINFO_HTTP_VERSION) >= CURL_HTTP_VERSION_2_0 {
-            throw WebSocketError.protocolViolation("the server chose HTTP/2 for the upgrade connection; "
-                + "a WebSocket needs HTTP/1.1")
-        }
         var sock: curl_socket_t = -1
         try easy.check(git_sprite_curl_getinfo_socket(easy.handle, CURLINFO_ACTIVESOCKET, &sock),
                        "curl_easy_getinfo(ACTIVESOCKET)")
@@ -116,61 +110,30 @@ public final class WebSocket: @unchecked Sendable {
         try ws.sendRaw(Array(request.utf8))
         let deadline = Date().addingTimeInterval(timeout)
         var raw: [UInt8] = []
-        var headerEnd: Int?
-        while headerEnd == nil {
-            let chunk = try ws.recvSome(deadline: deadline)
-            raw += chunk
-            headerEnd = find(raw, [13, 10, 13, 10])
-            if raw.count > 64 * 1024 { throw WebSocketError.protocolViolation("response headers too large") }
+        var reply: UpgradeReply?
+        while reply == nil {
+            raw += try ws.recvSome(deadline: deadline)
+            reply = try UpgradeReply.parse(raw)
         }
-        guard let end = headerEnd else { throw WebSocketError.protocolViolation("no response") }
-        let head = String(decoding: raw[..<end], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst()
-        let statusFields = statusLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard statusFields.count >= 2, statusFields[0].hasPrefix("HTTP/1."),
-              let status = Int(statusFields[1]), (100...599).contains(status) else {
-            throw WebSocketError.protocolViolation("the server did not answer the upgrade in HTTP/1.1 (it sent '\(Self.printable(statusLine))')")
-        }
-        var responseHeaders: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            responseHeaders[line[..<colon].lowercased()] =
-                line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        var rest = Array(raw[(end + 4)...])
+        guard let reply else { throw WebSocketError.protocolViolation("no response") }
         let ms = Int(Date().timeIntervalSince(started) * 1000)
-        trace?("< \(status) GET \(Redaction.url(url)) (websocket, \(ms) ms)")
-        guard status == 101 else {
-            // read the error body: Content-Length bounded, else whatever arrives shortly
-            let length = Int(responseHeaders["content-length"] ?? "") ?? -1
+        trace?("< \(reply.status) GET \(Redaction.url(url)) (websocket, \(ms) ms)")
+        guard reply.status == 101 else {
+            // read the error body: up to its Content-Length (bounded), else whatever arrives shortly
+            var body = reply.rest
+            let length = reply.expectedBodyLength
             let bodyDeadline = Date().addingTimeInterval(2)
-            while length < 0 || rest.count < length {
+            while body.count < (length ?? UpgradeReply.maxBody) {
                 guard let more = try? ws.recvSome(deadline: bodyDeadline), !more.isEmpty else { break }
-                rest += more
+                body += more
             }
-            throw WebSocketError.handshakeRejected(status: status, headers: responseHeaders, body: Data(rest))
+            throw WebSocketError.handshakeRejected(status: reply.status, headers: reply.headers,
+                                                   body: Data(body.prefix(UpgradeReply.maxBody)))
         }
-        let expected = Data(Digest.sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
-            .base64EncodedString()
-        guard responseHeaders["sec-websocket-accept"] == expected else {
+        guard reply.headers["sec-websocket-accept"] == UpgradeReply.accept(for: key) else {
             throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")
         }
-        return WebSocket(easy: easy, socket: sock, headers: responseHeaders, leftover: rest)
-    }
-
-    /// At most 60 characters of `text` with everything but printable ASCII shown as `?`, for
-    /// an error message about bytes a server sent.
-    static func printable(_ text: String) -> String {
-        String(text.unicodeScalars.prefix(60).map { (0x20..<0x7f).contains($0.value) ? Character($0) : "?" })
-    }
-
-    private static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<i + needle.count]) == needle {
-            return i
-        }
-        return nil
+        return WebSocket(easy: easy, socket: sock, headers: reply.headers, leftover: reply.rest)
     }
 
     // MARK: sending

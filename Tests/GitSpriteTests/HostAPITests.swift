@@ -197,7 +197,7 @@ struct HostAPITests {
         #expect(open.status == 0, "\(String(decoding: open.stderr, as: UTF8.self))")
         #expect(String(decoding: open.stdout, as: UTF8.self) == "200")
         // sprite-host itself listens on the host's loopback: out of reach, by any address
-        let hostPort = String(host.url.split(separator: ":").last ?? "")
+        let hostPort = String(host.directURL.split(separator: ":").last ?? "")
         for target in ["127.0.0.1", "10.0.2.2"] {
             let probe = try api.run("net", ["curl", "-s", "--max-time", "3", "http://\(target):\(hostPort)/v1/sprites"])
             #expect(probe.status != 0, "\(target) reached sprite-host")

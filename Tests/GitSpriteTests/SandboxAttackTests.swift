@@ -96,7 +96,7 @@ struct SandboxAttackTests {
         let (host, api) = (f.host, f.api)
         let listener = try TestDaemon(["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
         let port = try #require(listener.firstLine.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
-        let hostPort = String(host.url.split(separator: ":").last ?? "")
+        let hostPort = String(host.directURL.split(separator: ":").last ?? "")
         var targets: [String] = []
         for p in [String(port), hostPort] {
             targets += ["127.0.0.1:\(p)", "10.0.2.2:\(p)", "localhost:\(p)", "[::1]:\(p)"]

@@ -1,5 +1,5 @@
 import Foundation
-import SpriteHTTP
+@testable import SpriteHTTP
 import SpriteWire
 import Testing
 @testable import GitSpriteCore
@@ -65,6 +65,59 @@ struct FuzzTests {
             #expect(decoded?.0 == frame && decoded?.1 == bytes.count, "frame \(i)")
         }
         print("fuzz websocket: \(runs) executions")
+    }
+
+    // MARK: WebSocket handshake reply
+
+    /// Whatever bytes answer an upgrade (an HTTP/2 edge's frames, a proxy's page, garbage), the
+    /// reader either waits for more, refuses them with an error, or returns a reply whose parts
+    /// are the input's own bytes; and it says the same whether the bytes arrive at once or
+    /// one by one.
+    @Test func upgradeRepliesParseOrFailCleanlyHoweverTheyArrive() {
+        var f = Fuzzer(target: "handshake", dictionary: ["HTTP/1.1 ", "\r\n", "\r\n\r\n", "101", "Content-Length: ",
+                                                         "Sec-WebSocket-Accept: ", "PRI * HTTP/2.0"])
+        var outcomes: [String: Int] = [:]
+        let runs = f.run { input, n in
+            let whole: String
+            do {
+                if let reply = try UpgradeReply.parse(input) {
+                    whole = "reply \(reply.status)"
+                    #expect(reply.rest.count < input.count, "input #\(n)")
+                    #expect(input.suffix(reply.rest.count).elementsEqual(reply.rest), "input #\(n): rest is not the tail")
+                    #expect((reply.expectedBodyLength ?? 0) <= UpgradeReply.maxBody)
+                } else {
+                    whole = "more"
+                }
+            } catch {
+                whole = "error"
+                #expect("\(error)".count < 200, "input #\(n): an error message that long")
+            }
+            outcomes[whole.hasPrefix("reply") ? "reply" : whole, default: 0] += 1
+            // fed byte by byte: waits until the same answer (an error may come earlier)
+            var story = "more"
+            for end in 0...input.count {
+                do {
+                    if let reply = try UpgradeReply.parse(Array(input[..<end])) { story = "reply \(reply.status)"; break }
+                } catch {
+                    story = "error"
+                    break
+                }
+            }
+            if story != whole { Issue.record("input #\(n) \(input.prefix(64)): \(whole) at once, \(story) in pieces") }
+        }
+        #expect(outcomes["reply", default: 0] > 0 && outcomes["error", default: 0] > 0)
+        print("fuzz handshake: \(runs) executions \(outcomes.sorted { $0.key < $1.key })")
+    }
+
+    @Test func anHTTP2AnswerToTheUpgradeIsAClearErrorNamingTheProtocol() throws {
+        for seed in [Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8), [0, 0, 0x12, 4, 0, 0, 0, 0, 0]] {
+            #expect(throws: WebSocketError.self) { try UpgradeReply.parse(seed) }
+            do { _ = try UpgradeReply.parse(seed) } catch { #expect("\(error)".contains("did not answer the upgrade in HTTP/1.1")) }
+        }
+        #expect(try UpgradeReply.parse(Array("HTT".utf8)) == nil)
+        let reply = try #require(try UpgradeReply.parse(Array("HTTP/1.1 101 OK\r\nA: b\r\n\r\nxy".utf8)))
+        #expect(reply.status == 101 && reply.headers == ["a": "b"] && reply.rest == Array("xy".utf8))
+        #expect(UpgradeReply.accept(for: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 
     // MARK: exec stream

@@ -15,8 +15,21 @@ enum HostUser: String, CustomTestStringConvertible, CaseIterable, Sendable {
 }
 
 /// A `sprite-host` of our own on 127.0.0.1:0 with test hooks, stopped when released.
+///
+/// Two test tiers change every host a test starts (`make test` runs each over the suites that
+/// matter; docs/compatibility.md): `GIT_SPRITE_TEST_EDGE=1` puts an HTTP/2-capable TLS edge
+/// (nginx) in front of it, so `url` is the edge's `https://` URL, as the real service's is;
+/// `GIT_SPRITE_TEST_SPARSE=1` makes it answer in the sparest documented shapes
+/// (`--sparse-replies`).
 final class LocalHost {
+    /// Where clients reach the host: the edge when there is one, else the host itself.
     let url: String
+    /// The host itself (`http://127.0.0.1:PORT`), even behind an edge.
+    let directURL: String
+    /// The TLS edge in front of the host, when the test or the tier asked for one.
+    let edge: TLSEdge?
+    static let edgeTier = ProcessInfo.processInfo.environment["GIT_SPRITE_TEST_EDGE"] == "1"
+    static let sparseTier = ProcessInfo.processInfo.environment["GIT_SPRITE_TEST_SPARSE"] == "1"
     let token: String
     let root: String
     private let process: Process
@@ -26,7 +39,8 @@ final class LocalHost {
     /// the test's sandbox (whose directory only root may enter) and removed on release.
     /// `listen` another address: a host restarted on the port its clients know.
     init(root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = [],
-         user: HostUser = .root, unprivilegedRoot: String? = nil, listen: String = "127.0.0.1:0") throws {
+         user: HostUser = .root, unprivilegedRoot: String? = nil, listen: String = "127.0.0.1:0",
+         edge: Bool = LocalHost.edgeTier, sparse: Bool = LocalHost.sparseTier) throws {
         var root = root
         if user == .unprivileged {
             root = unprivilegedRoot ?? FileManager.default.temporaryDirectory.path + "/git-sprite-host-" + UUID().uuidString
@@ -37,7 +51,8 @@ final class LocalHost {
         let p = Process()
         let binary = Sandbox.binDirectory + "/sprite-host"
         let args = ["serve", "--listen", listen, "--root", root, "--test-hooks",
-                    "--idle", String(idle), "--cold-after", String(coldAfter)] + extraArgs
+                    "--idle", String(idle), "--cold-after", String(coldAfter)] + (sparse ? ["--sparse-replies"] : [])
+            + extraArgs
         if user == .unprivileged {
             let uid = String(HostUser.unprivilegedUID)
             chown(root, HostUser.unprivilegedUID, HostUser.unprivilegedUID)
@@ -56,14 +71,16 @@ final class LocalHost {
         p.standardInput = FileHandle.nullDevice
         try p.runWithSignalsUnblocked()
         process = p
-        url = TestDaemon.firstLine(of: out)
+        directURL = TestDaemon.firstLine(of: out)
         token = ((try? String(contentsOfFile: root + "/token", encoding: .utf8)) ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard url.hasPrefix("http://127.0.0.1:") else {
+        guard directURL.hasPrefix("http://127.0.0.1:") else {
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            Issue.record("sprite-host did not start: \(url) \(log)")
+            Issue.record("sprite-host did not start: \(directURL) \(log)")
             throw CocoaError(.executableLoad)
         }
+        self.edge = edge ? try TLSEdge(upstream: directURL, directory: root + ".edge") : nil
+        url = self.edge?.url ?? directURL
     }
 
     private var ownedRoot: String?
@@ -82,8 +99,9 @@ final class LocalHost {
     /// The host's process id.
     var pid: Int32 { process.processIdentifier }
 
-    /// A client of this host.
-    func client() -> SpritesClient { SpritesClient(baseURL: url, token: token) }
+    /// A client of this host for the test's own calls: through the edge in the edge tier (the
+    /// test process trusts its CA there), straight to the host otherwise.
+    func client() -> SpritesClient { SpritesClient(baseURL: Self.edgeTier ? url : directURL, token: token) }
 
     /// A shell command's trimmed stdout in a sprite of this host, run from /home/sprite.
     func remote(_ command: String, sprite: String = "app-main") throws -> String {

@@ -54,6 +54,8 @@ final class Sandbox {
             "LANG": "C.UTF-8",
             "TERM": "dumb",
         ]
+        // the edge tier's CA: what every git-sprite a test runs trusts, as the test process does
+        if let ca = inherited["SSL_CERT_FILE"], !ca.isEmpty { environment["SSL_CERT_FILE"] = ca }
         try write(".gitconfig", "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
                   in: home)
     }
