@@ -22,6 +22,7 @@ public enum HostServer {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(VersionMiddleware())
         router.middlewares.add(AuthMiddleware(token: config.token))
+        if config.sparseReplies { router.middlewares.add(SparseErrorsMiddleware()) }
         if let faults { router.middlewares.add(FaultMiddleware(faults: faults)) }
         router.middlewares.add(WakeMiddleware(state: state))
         SpriteRoutes.add(to: router, state: state)

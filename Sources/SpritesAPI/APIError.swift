@@ -86,7 +86,7 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         code = object?.error
         // the server's words reach the user's terminal: one line, no control characters (a
         // hostile server could otherwise move the cursor or forge lines), a bounded length
-        message = (object?.message ?? code).map(ServerText.oneLine).flatMap { $0.isEmpty ? nil : $0 }
+        message = object?.text.map(ServerText.oneLine).flatMap { $0.isEmpty ? nil : $0 }
             ?? Self.plainMessage(response)
         // a wait the server asks for is believed only when it is a sane number of seconds
         func sane(_ seconds: Double?) -> Double? { seconds.flatMap { $0.isFinite && $0 >= 0 && $0 <= 86400 ? $0 : nil } }

@@ -17,9 +17,24 @@ extension SpritesClient {
         return newest.id
     }
 
-    /// Checkpoints, newest first.
+    /// Checkpoints, newest first, whatever order the service sends them in (the API documents
+    /// none): by `create_time`, then, within one second, by the number in the id (`v10` after
+    /// `v9`, `auto-<ms>` by its milliseconds).
     public func listCheckpoints(_ sprite: String) throws -> [Checkpoint] {
-        try decode([Checkpoint].self, call("GET", Self.path(sprite) + "/checkpoints"))
+        Self.newestFirst(try decode([Checkpoint].self, call("GET", Self.path(sprite) + "/checkpoints")))
+    }
+
+    /// `checkpoints` ordered newest first (see `listCheckpoints`); an unreadable time sorts last.
+    public static func newestFirst(_ checkpoints: [Checkpoint]) -> [Checkpoint] {
+        func number(_ id: String) -> Int { Int(String(id.reversed().prefix { $0.isNumber }.reversed()).prefix(18)) ?? -1 }
+        let keyed = checkpoints.enumerated().map { (i, c) in
+            (c, Timestamps.parse(c.createTime)?.timeIntervalSince1970 ?? -.infinity, number(c.id), i)
+        }
+        return keyed.sorted { a, b in
+            if a.1 != b.1 { return a.1 > b.1 }
+            if a.2 != b.2 { return a.2 > b.2 }
+            return a.3 < b.3
+        }.map(\.0)
     }
 
     /// Restores a checkpoint; every session in the sprite ends.

@@ -13,8 +13,9 @@ public final class SpritesClient: @unchecked Sendable {
     /// Retry policy for 429/503 and connection failures.
     public var maxAttempts = 4
     public var maxBackoff: Double = 8
-    /// Upper bound on one wait, so a server asking for a long `Retry-After` cannot hang us.
-    public var maxRetryAfter: Double = 30
+    /// Upper bound on one wait, so a server asking for a long `Retry-After` cannot hang us:
+    /// the documented rate-limit window (60 s), so a wait the service asks for is honoured.
+    public var maxRetryAfter: Double = 60
     /// WebSocket keepalive: ping a quiet exec stream this often, give it up after this much
     /// silence (sprites-api §11: 15 s and 45 s).
     public var keepalive: (ping: TimeInterval, dead: TimeInterval) = (15, 45)

@@ -55,6 +55,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow listening on a non-loopback address.")
     var allowRemote = false
 
+    @Flag(help: ArgumentHelp("Answer in the sparest shapes the Sprites API documents (for testing clients).",
+                             discussion: "List entries carry only name, org_slug and updated_at; checkpoints are listed "
+                                 + "oldest first; a service's env and dir and a new sprite's config are ignored; a "
+                                 + "duplicate name is a 400; validation errors come as {\"errors\": [...]}."))
+    var sparseReplies = false
+
     func validate() throws {
         if listen.hasPrefix("unix:") {
             guard listen.dropFirst(5).hasPrefix("/") else { throw ValidationError("--listen unix:PATH needs an absolute path") }
@@ -102,7 +108,8 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--listen must be HOST:PORT or unix:PATH")
         }
         let config = HostConfiguration(root: rootDir, token: token, tokenFile: Self.realPath(tokenFile ?? rootDir + "/token"),
-                                       warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks)
+                                       warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks,
+                                       sparseReplies: sparseReplies)
         try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),

@@ -123,6 +123,28 @@ struct UseCaseTests {
         #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
     }
 
+    /// A 400 on create is not "it exists": what exists is looked up. A service that refuses the
+    /// resources (they are "not configurable yet") gets a sprite of its own size; any other
+    /// refusal stops `up` with the service's words.
+    @Test func aRefusedCreateIsNeverTakenForAnExistingSprite() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        b.fake.refusesResources = true
+        let result = try Self.up(b, in: app)
+        #expect(result.created && result.spriteName == "app-main")
+        #expect(b.fake.calls.filter { $0 == "create app-main" }.count == 2, "\(b.fake.calls)")
+        #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
+
+        let other = try Workbench()
+        let repo = try other.repo()
+        other.fake.createRefusal = HTTPFailure(status: 400, method: "POST", path: "/v1/sprites",
+                                               message: "invalid wait_for_capacity parameter")
+        #expect { try Self.up(other, in: repo) } throws: { error in
+            "\(error)".contains("invalid wait_for_capacity parameter")
+        }
+        #expect(try other.fake.getSprite("app-main") == nil)
+    }
+
     @Test func aPolicyTheAPIRefusesStopsUp() throws {
         let b = try Workbench()
         let app = try b.repo()

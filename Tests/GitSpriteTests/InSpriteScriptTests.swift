@@ -274,11 +274,75 @@ struct InSpriteScriptTests {
             #expect(settings[path: "hooks.\(event).0.hooks.0.command"] as? String == "sh \(hook) \(state)", "\(event)")
             #expect(settings[path: "hooks.\(event).0.hooks.0.type"] as? String == "command")
         }
+        // a notification waits only for a permission prompt or a question, never the idle reminder
+        #expect(settings[path: "hooks.Notification.0.matcher"] as? String == "permission_prompt|elicitation_dialog")
         // written again over our own file; a file of the user's own is left alone
         #expect(ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "installed")
         try s.write(".claude/settings.json", "{\"model\": \"mine\"}\n", in: home)
         #expect(ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "kept")
         #expect(try String(contentsOfFile: home + "/.claude/settings.json", encoding: .utf8) == "{\"model\": \"mine\"}\n")
+    }
+
+    /// Claude Code's hooks as documented, fed as Claude feeds them (its matchers, the JSON on
+    /// stdin, through `sh -c`): the state follows the turn, and the idle reminder that comes a
+    /// minute after `Stop` leaves it finished, whatever settings file the sprite holds.
+    @Test func claudesDocumentedHookPayloadsDriveTheStateAndTheIdleReminderLeavesFinished() throws {
+        let s = try Sandbox()
+        let home = s.path("home")
+        let state = home + "/.git-sprite"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let hook = state + "/agent-hook"
+        try s.write(".git-sprite/agent-hook", InSpriteScript.agentHook.text.replacingOccurrences(of: SpritePaths.home, with: home),
+                    in: home)
+        let install = InSpriteScript.installClaudeHooks.argv([hook])
+        #expect(ScriptOutput(try s.run(install[0], Array(install.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "installed")
+        let settings = home + "/.claude/settings.json"
+        func common(_ event: String) -> [String: Any] {
+            ["session_id": "0a1b2c3d", "transcript_path": home + "/.claude/projects/x/0a1b2c3d.jsonl", "cwd": home,
+             "permission_mode": "default", "hook_event_name": event]
+        }
+        func notification(_ type: String, _ message: String) -> [String: Any] {
+            common("Notification").merging(["notification_type": type, "message": message, "title": "Claude Code"]) { $1 }
+        }
+        let prompt = common("UserPromptSubmit").merging(["prompt": "fix the build"]) { $1 }
+        let tool = common("PreToolUse").merging(["tool_name": "Bash", "tool_input": ["command": "make"],
+                                                 "tool_use_id": "toolu_01"]) { $1 }
+        let stop = common("Stop").merging(["stop_hook_active": false, "last_assistant_message": "Done."]) { $1 }
+        let idle = notification("idle_prompt", "Claude is waiting for your input")
+        func current() -> String {
+            ((try? String(contentsOfFile: state + "/agent.state", encoding: .utf8)) ?? "").split(separator: " ").first.map(String.init) ?? "none"
+        }
+        func feed(_ payload: [String: Any]) throws -> String {
+            let events = String(decoding: try JSONSerialization.data(withJSONObject: [payload]), as: UTF8.self)
+            let r = try s.run("python3", [TestDaemon.fixture("claude_hooks.py"), "dispatch", settings, events], env: ["HOME": home])
+            #expect(r.status == 0, "\(r.stderr)")
+            return current()
+        }
+        #expect(try feed(prompt) == "working")
+        #expect(try feed(tool) == "working")
+        #expect(try feed(notification("permission_prompt", "Claude needs your permission to use Bash")) == "waiting")
+        #expect(try feed(tool) == "working")
+        #expect(try feed(notification("elicitation_dialog", "Claude Code needs your input")) == "waiting")
+        #expect(try feed(prompt) == "working")
+        #expect(try feed(stop) == "finished")
+        #expect(try feed(idle) == "finished")
+        #expect(try feed(notification("auth_success", "Signed in")) == "finished")
+
+        // the hook itself holds too, under a settings file that sends every notification
+        // (an older git-sprite wrote "*"), and for a Claude without notification_type
+        func direct(_ argument: String, _ payload: [String: Any]?) throws -> String {
+            let input = try payload.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+            _ = try s.run("sh", [hook, argument], env: ["HOME": home], stdin: input ?? "")
+            return current()
+        }
+        #expect(try direct("waiting", idle) == "finished")
+        #expect(try direct("waiting", common("Notification").merging(["message": "Claude is waiting for your input"]) { $1 })
+                == "finished")
+        #expect(try direct("waiting", notification("permission_prompt", "Claude needs your permission")) == "waiting")
+        // a stand-in agent that says so without a payload is believed
+        #expect(try direct("finished", nil) == "finished")
+        #expect(try direct("waiting", nil) == "waiting")
+        #expect(try direct("root-me", nil) == "waiting")
     }
 
     /// The state hook and the look read by `status` and `wait`, on a real tmux session.

@@ -99,6 +99,25 @@ struct LivingWithASpriteTests {
         #expect(down.stderr.contains("destroyed app-main"), "\(down.stderr)")
     }
 
+    /// Claude Code's real sequence of hook events (a stand-in `claude` dispatches them through
+    /// the settings git-sprite wrote, as Claude does): a finished turn stays finished after the
+    /// idle reminder that follows `Stop`, and `wait` answers 0.
+    @Test func aFinishedClaudeTurnStaysFinishedAfterTheIdleReminderAndWaitAnswersZero() throws {
+        let w = try LivingSprite(agent: "claude", up: false)
+        let parked = try w.sprite(["up", "--no-agent"])
+        #expect(parked.status == 0, "\(parked.stderr)")
+        let script = try String(contentsOfFile: TestDaemon.fixture("claude_hooks.py"), encoding: .utf8)
+        try w.host.client().writeFile("app-main", path: "/home/sprite/.local/bin/claude",
+                                      data: Data(("#!/usr/bin/env python3\n" + script).utf8), mode: "0755")
+        let up = try w.sprite(["up"])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(eventually(seconds: 30) { (try? w.remote("test -e /home/sprite/idle-reminder-sent && echo sent")) == "sent" },
+                "the stand-in claude never sent the idle reminder")
+        let wait = try w.sprite(["wait", "--timeout", "30s"])
+        #expect(wait.status == 0, "finished: \(wait.status) \(wait.stdout) \(wait.stderr)")
+        #expect(wait.stdout.hasPrefix("app-main: finished"), "\(wait.stdout)")
+    }
+
     /// With linked repos, diff and log have one section per repository, and fetch and apply
     /// reach each of them.
     @Test func diffLogFetchAndApplyCoverLinkedRepos() throws {

@@ -14,10 +14,10 @@ private struct UpWorkspace {
 
     static let agent = "sh -c 'printf %s \"$1\" > /home/sprite/agent-prompt; echo agent-ready; exec sleep 100000' agent"
 
-    init(remoteURL: String? = nil) throws {
+    init(remoteURL: String? = nil, sparse: Bool = LocalHost.sparseTier) throws {
         let w = try Workspace(remoteURL: remoteURL)
         (s, app, tools, notes) = (w.sandbox, w.app, w.tools, w.notes)
-        host = try LocalHost(root: s.path("host"))
+        host = try LocalHost(root: s.path("host"), sparse: sparse)
         env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
         try s.git("config", "sprite.agent.command", Self.agent, in: app)
     }
@@ -557,6 +557,30 @@ struct AttachTests {
         #expect(noTerminal.status == 1)
         #expect(noTerminal.stderr.hasPrefix("error: git sprite attach needs a terminal"))
     }
+
+    /// A connection that drops under attach (the laptop sleeps, the network goes) must not
+    /// leave its `tmux attach` running in the sprite forever: the TTY session is opened with
+    /// a bounded `max_run_after_disconnect`.
+    @Test func aDroppedAttachLeavesNoTmuxClientBehindInTheSprite() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up().status == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sh", "-c", "sleep 120 | script -qefc 'git sprite attach' /dev/null"]
+        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        p.environment = w.s.environment.merging(w.env) { $1 }.merging(["TERM": "xterm"]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.runWithSignalsUnblocked()
+        let api = w.host.client()
+        func attaches() -> Int { (try? api.sessions("app-main").filter { $0.command.contains("attach") }.count) ?? -1 }
+        #expect(eventually(seconds: 30) { attaches() == 1 }, "attach never joined")
+        // the whole terminal job dies at once: no close frame, no goodbye
+        kill(-p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(eventually(seconds: 40) { attaches() == 0 }, "a tmux attach outlived its connection")
+        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+    }
 }
 
 @Suite("git sprite up: interruptions and hostile names")
@@ -700,19 +724,36 @@ struct UpAgentEnvironmentTests {
         #expect(missing.stderr.contains("hint: check sprite.image.packages"))
     }
 
-    @Test func agentEnvironmentIsForwardedWithoutEverBeingShown() throws {
-        let w = try UpWorkspace()
+    /// The variables named by `sprite.agent.env` reach the agent whether or not the service
+    /// honours a service's `env` (the sparse host ignores it, as the Go SDK's service request
+    /// has none), never through argv, traces or the service's definition, and leave with it.
+    @Test(arguments: [false, true])
+    func agentEnvironmentIsForwardedWithoutEverBeingShown(sparse: Bool) throws {
+        let w = try UpWorkspace(sparse: sparse)
         try w.s.git("config", "sprite.agent.env", "ANTHROPIC_API_KEY", in: w.app)
+        try w.s.git("config", "--add", "sprite.agent.env", "OTHER_TOKEN", in: w.app)
         try w.s.git("config", "sprite.agent.command",
-                    "sh -c 'printf %s \"$ANTHROPIC_API_KEY\" > /home/sprite/agent-key; exec sleep 100000'", in: w.app)
+                    "sh -c 'printf %s \"$ANTHROPIC_API_KEY\" > /home/sprite/agent-key; printf %s \"$OTHER_TOKEN\" > /home/sprite/other; "
+                    + "exec sleep 100000'", in: w.app)
         let secret = "sk-ant-test-9f8e7d6c5b4a"
-        let r = try w.up(["--json", "-v"], extra: ["ANTHROPIC_API_KEY": secret, "GIT_SPRITE_TRACE": "1"])
+        let awkward = "it's $(touch /home/sprite/pwned) `x` \\ \"q\"\nline two"
+        let r = try w.up(["--json", "-v"], extra: ["ANTHROPIC_API_KEY": secret, "OTHER_TOKEN": awkward, "GIT_SPRITE_TRACE": "1"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(eventually { (try? w.remote("cat agent-key")) == secret })
+        #expect(try w.host.client().readFile("app-main", path: "/home/sprite/other") == Data(awkward.utf8))
+        #expect(try w.remote("test -e pwned && echo pwned || echo clean") == "clean")
         #expect(!r.stdout.contains(secret) && !r.stderr.contains(secret))
         #expect(r.stderr.contains("trace: > PUT"))  // traces were on, and still no secret
         let ps = try w.remote("ps -eo args")
         #expect(!ps.contains(secret))
+        // not in the service's definition; in a file only its owner reads
+        let services = String(decoding: try w.host.client().call("GET", "/v1/sprites/app-main/services").body, as: UTF8.self)
+        #expect(services.contains("git-sprite") || services.contains("agent"), "\(services)")
+        #expect(!services.contains(secret), "\(services)")
+        #expect(try w.remote("stat -c %a .git-sprite/agent.env") == "600")
+        // down takes it away with the agent
+        #expect(try w.s.sprite(["down"], in: w.app, env: w.env).status == 0)
+        #expect(try w.remote("test -e .git-sprite/agent.env && echo kept || echo gone") == "gone")
     }
 
     @Test func aRemoteTheSpriteCanReachIsClonedAndOnlyLocalCommitsTunnel() throws {

@@ -67,7 +67,7 @@ public enum PruneWorkflow {
         let identity = builder.identity()
         let weekly = Decimal(settings.storageGB) * 168 * Pricing(settings: settings).storageGBHour
         let now = context.clock.now()
-        let sprites = try connection.perform { try $0.listSprites() }
+        let sprites = try connection.perform { try SpriteListing.all($0) }
             .filter { SpriteLabels.belongs($0.labels, to: identity) }
         // the sprites' commits first: whether a branch is merged is judged on all of its work
         for sprite in sprites {
@@ -158,16 +158,5 @@ public enum PruneWorkflow {
         guard let upstream = try repo.upstream(ofBranch: branch) else { return nil }
         return try repo.resolve(reference: upstream.trackingRef) == nil
             ? "the upstream of \(branch) is gone (\(upstream.trackingRef.replacingOccurrences(of: "refs/remotes/", with: "")))" : nil
-    }
-}
-
-/// The API's timestamps (RFC 3339, with or without fractions of a second).
-enum Timestamps {
-    static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let d = plain.date(from: text) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
     }
 }

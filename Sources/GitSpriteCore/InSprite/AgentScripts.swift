@@ -40,7 +40,10 @@ extension InSpriteScript {
         rm -f "$dir/agent.status" "$dir/agent.state"
         # shellcheck disable=SC2016
         set -- sh -c '"$@"; code=$?; echo "$code" > "$0.new" && mv -f "$0.new" "$0"; exit "$code"' "$dir/agent.status" "$@"
-        tmux -S "$sock" kill-session -t "=$session" 2>/dev/null
+        # the agent's environment (sprite.agent.env), written by git-sprite 0600; a fresh tmux
+        # server, so the session gets this environment and not one an older server kept
+        if [ -f "$dir/agent.env" ]; then . "$dir/agent.env" || exit 1; fi
+        tmux -S "$sock" kill-server 2>/dev/null
         cd \(SpritePaths.workspace) 2>/dev/null || cd \(SpritePaths.home) || exit 1
         # remain-on-exit from the server's start, so an agent that dies at once leaves its screen
         printf 'set -g remain-on-exit on\nset -g history-limit 10000\n' > "$dir/tmux.conf"
@@ -93,22 +96,37 @@ extension InSpriteScript {
 
 extension InSpriteScript {
     /// Records the agent's state, for `status` and `wait`: Claude Code's hooks run it
-    /// (`UserPromptSubmit` and `PreToolUse`: working; `Notification`: waiting; `Stop`: finished),
-    /// and any other agent may run it too. Written to `Agent.hook`.
+    /// (`UserPromptSubmit` and `PreToolUse`: working; `Notification` for a permission prompt or
+    /// a question: waiting; `Stop`: finished), and any other agent may run it too. Written to
+    /// `Agent.hook`.
     ///
-    /// - `$1` `working`, `waiting` or `finished` (anything else is ignored).
+    /// - `$1` `working`, `waiting` or `finished` (anything else is ignored); stdin: the hook's
+    ///   JSON as Claude Code sends it (read, at most 64 KiB kept; may be empty).
+    /// - A `waiting` whose payload is a notification other than `permission_prompt` or
+    ///   `elicitation_dialog` changes nothing: Claude's idle reminder (`idle_prompt`, sent a
+    ///   minute after `Stop`, or its message "waiting for your input" from versions without
+    ///   `notification_type`) must not turn a finished turn into "waiting".
     /// - Writes `<state> <epoch seconds>` to `agent.state` in git-sprite's directory, whole.
     /// - Exit 0 always: a hook must never stop the agent.
     public static let agentHook = InSpriteScript(name: "git-sprite-agent-hook", text: """
         #!/bin/sh
         # git-sprite: records the agent's state (run by Claude Code's hooks).
         dir=\(SpritePaths.state)
-        # the hook's JSON arrives on stdin; it is not needed
-        [ -t 0 ] || cat >/dev/null 2>&1
+        payload=""
+        [ -t 0 ] || payload=$(head -c 65536 2>/dev/null; cat >/dev/null 2>&1)
         case "$1" in
-          working|waiting|finished)
-            printf '%s %s\\n' "$1" "$(date +%s)" > "$dir/agent.state.new" && mv -f "$dir/agent.state.new" "$dir/agent.state" ;;
+          working|finished) ;;
+          waiting)
+            flat=$(printf '%s' "$payload" | tr '\\n' ' ')
+            kind=$(printf '%s' "$flat" | sed -n 's/.*"notification_type"[[:space:]]*:[[:space:]]*"\\([A-Za-z_]*\\)".*/\\1/p')
+            case "$kind" in
+              permission_prompt|elicitation_dialog) ;;
+              "") case "$flat" in *'"hook_event_name"'*'waiting for your input'*) exit 0 ;; esac ;;
+              *) exit 0 ;;
+            esac ;;
+          *) exit 0 ;;
         esac
+        printf '%s %s\\n' "$1" "$(date +%s)" > "$dir/agent.state.new" && mv -f "$dir/agent.state.new" "$dir/agent.state"
         exit 0
         """)
 
@@ -126,13 +144,15 @@ extension InSpriteScript {
           exit 0
         fi
         mkdir -p "$HOME/.claude" || exit 1
-        hook() { printf '[{"matcher": "*", "hooks": [{"type": "command", "command": "sh %s %s"}]}]' "$1" "$2"; }
+        # the Notification matcher is matched against notification_type: a permission prompt
+        # or a question waits for the user; the idle reminder after Stop does not
+        hook() { printf '[{"matcher": "%s", "hooks": [{"type": "command", "command": "sh %s %s"}]}]' "$3" "$1" "$2"; }
         {
           printf '{\n  "hooks": {\n'
-          printf '    "UserPromptSubmit": %s,\n' "$(hook "$1" working)"
-          printf '    "PreToolUse": %s,\n' "$(hook "$1" working)"
-          printf '    "Notification": %s,\n' "$(hook "$1" waiting)"
-          printf '    "Stop": %s\n' "$(hook "$1" finished)"
+          printf '    "UserPromptSubmit": %s,\n' "$(hook "$1" working "")"
+          printf '    "PreToolUse": %s,\n' "$(hook "$1" working "*")"
+          printf '    "Notification": %s,\n' "$(hook "$1" waiting "permission_prompt|elicitation_dialog")"
+          printf '    "Stop": %s\n' "$(hook "$1" finished "")"
           printf '  }\n}\n'
         } > "$settings.new" && mv -f "$settings.new" "$settings" || exit 1
         echo hooks=installed

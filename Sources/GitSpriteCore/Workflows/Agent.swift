@@ -12,14 +12,26 @@ struct Agent {
     static let directory = SpritePaths.state
     static let socket = directory + "/tmux.sock"
     static let supervisor = directory + "/agent.sh"
+    /// The variables named by `sprite.agent.env`, as `export NAME='value'` lines (0600): the
+    /// supervisor sources it. Not the service's `env`, which only one SDK documents (a service
+    /// that ignored it would start the agent without its API key) and which would keep the
+    /// values in the service's definition. Removed when the agent is stopped.
+    static let environmentFile = directory + "/agent.env"
     static let service = "agent"
 
+    /// `environment` as the lines of `environmentFile`, each value in single quotes.
+    static func environmentScript(_ environment: [String: String]) -> String {
+        environment.sorted { $0.key < $1.key }.map { name, value in
+            "export \(name)='" + value.replacingOccurrences(of: "'", with: "'\\''") + "'\n"
+        }.joined()
+    }
 
     /// Stops the agent: removes its service, so a wake does not start it again, and ends its
     /// tmux session, whose server (a daemon) would outlive the service's supervisor.
     static func stop(_ api: any SpritesService, sprite: String) throws {
         try api.deleteService(sprite, name: service)
-        _ = try? api.run(sprite, ["tmux", "-S", socket, "kill-session", "-t", "=" + sprite])
+        _ = try? api.run(sprite, ["sh", "-c", "tmux -S \"$1\" kill-session -t \"=$2\" 2>/dev/null; rm -f \"$3\"", "sh",
+                                  socket, sprite, environmentFile])
     }
 
     /// The session exists and its pane's process is alive (a dead pane stays on screen).
@@ -55,7 +67,6 @@ struct Agent {
                 }
             }
         }
-        try api.writeFile(sprite, path: Self.supervisor, data: Data(InSpriteScript.agentSupervisor.text.utf8), mode: "0755")
         var env: [String: String] = [:]
         for name in settings.agentEnvironment {
             if let value = context.environment[name] {
@@ -64,9 +75,20 @@ struct Agent {
                 context.terminal.warn("\(name) is listed in sprite.agent.env but not set here; not forwarded")
             }
         }
+        // the supervisor and the agent's environment (written even when empty: no stale
+        // value stays), at once: one round trip
+        let files = [(Self.supervisor, Data(InSpriteScript.agentSupervisor.text.utf8), "0755"),
+                     (Self.environmentFile, Data(Self.environmentScript(env).utf8), "0600")]
+        let failure = Shared<Error?>(nil)
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            do { try api.writeFile(sprite, path: files[i].0, data: files[i].1, mode: files[i].2) } catch {
+                failure.update { $0 = $0 ?? error }
+            }
+        }
+        if let error = failure.current { throw error }
         try api.putService(sprite, name: Self.service, cmd: "/bin/sh",
                            args: [Self.supervisor, sprite] + words + (prompt.map { [$0] } ?? []),
-                           environment: env, directory: SpritePaths.home)
+                           environment: [:], directory: SpritePaths.home)
         // the agent must still be there a moment later; one that died at once is reported
         var alive = 0
         for _ in 0..<40 {

@@ -5,6 +5,9 @@ import SpritesAPI
 /// `git sprite attach`: the agent's tmux session in this terminal over the exec WebSocket, in
 /// raw mode, window-size changes forwarded, and the terminal restored on every way out.
 public enum AttachWorkflow {
+    /// How long the sprite keeps the attaching `tmux attach` after the connection drops (the
+    /// agent's own session is not touched): `max_run_after_disconnect` of the TTY exec.
+    static let orphanGrace = "10s"
     /// The command that does the same with the `sprite` CLI.
     public static func printable(_ context: Context, sprite argument: String?) throws -> String {
         let repo = try? RepositoryLocator.primary(context)
@@ -27,7 +30,10 @@ public enum AttachWorkflow {
                                   environment: ["TERM": context.environment["TERM"] ?? "xterm-256color",
                                                 "LANG": context.environment["LANG"] ?? "C.UTF-8",
                                                 "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home],
-                                  directory: SpritePaths.home, tty: true, rows: Int(rows), cols: Int(cols), stdin: true)
+                                  directory: SpritePaths.home, tty: true, rows: Int(rows), cols: Int(cols), stdin: true,
+                                  // a TTY session outlives a dropped connection forever by default: a
+                                  // `tmux attach` nobody sees would be left behind for every drop
+                                  maxRunAfterDisconnect: Self.orphanGrace)
         let stream: ExecStream
         do {
             // a sprite that restarted, or an agent that ended, leaves no session to join: the

@@ -21,7 +21,7 @@ public enum StatusWorkflow {
         let pricing = Pricing(settings: settings)
         let now = context.clock.now()
         return try connection.perform { api in
-            let sprites = try api.listSprites()
+            let sprites = try SpriteListing.all(api)
             var rows: [StatusEntry] = sprites.compactMap { s in
                 let labels = s.labels ?? []
                 guard labels.contains(SpriteLabels.marker) else { return nil }

@@ -325,9 +325,15 @@ public enum UpWorkflow {
         do {
             return (try api.createSprite(spec), true)
         } catch APIError.http(let f) where f.status == 409 || f.status == 400 {
-            // it exists (an earlier run, or one whose answer was lost): resume it if it is ours
-            guard let existing = try api.getSprite(plan.spriteName) else { throw APIError.http(f) }
-            return try resumed(existing)
+            // a name that is taken is a 409 or a 400 (the docs say both), but a 400 may also
+            // refuse the request itself: what exists is looked up, never assumed
+            if let existing = try api.getSprite(plan.spriteName) { return try resumed(existing) }
+            guard f.status == 400, spec.cpus != nil || spec.ramMB != nil else { throw APIError.http(f) }
+            // resources are "not configurable yet" (the docs): a service that refuses them gets
+            // a sprite of its own size
+            var plain = spec
+            (plain.cpus, plain.ramMB) = (nil, nil)
+            return (try api.createSprite(plain), true)
         }
     }
 

@@ -31,7 +31,9 @@ enum CheckpointRoutes {
 
         router.get("/v1/sprites/:name/checkpoints") { _, context -> Response in
             let (record, _) = try state.get(try context.param("name"))
-            return try jsonResponse(record.checkpoints.reversed().map(\.wire))
+            // newest first; sparse: oldest first (the API documents no order)
+            let listed = state.config.sparseReplies ? record.checkpoints : record.checkpoints.reversed()
+            return try jsonResponse(listed.map(\.wire))
         }
 
         router.get("/v1/sprites/:name/checkpoints/:id") { _, context -> Response in

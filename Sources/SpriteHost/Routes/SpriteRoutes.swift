@@ -9,7 +9,8 @@ enum SpriteRoutes {
             // a number that is not an integer (1e300, "x", 1.5) is a 400 from decoding; one out
             // of range is a 400 from create()
             let body = try await decodeBody(request, as: SpriteCreateRequest.self)
-            let config = body.config ?? SpriteConfig()
+            // sparse: resources are "not configurable yet"
+            let config = (state.config.sparseReplies ? nil : body.config) ?? SpriteConfig()
             let auth = body.urlSettings?.auth
             if let auth, !["sprite", "public"].contains(auth) { throw HostError.badRequest("invalid url auth") }
             let record = try state.create(name: body.name, labels: body.labels ?? [], cpus: config.cpus ?? 8,
@@ -32,8 +33,9 @@ enum SpriteRoutes {
             let org = OrganizationCounts(name: state.config.organization, running: counts["running"] ?? 0,
                                          warm: counts["warm"] ?? 0, cold: counts["cold"] ?? 0,
                                          runningLimit: 100, warmLimit: 100)
-            return try jsonResponse(SpriteList(sprites: items.map { state.wire($0.0, $0.1) }, hasMore: more,
-                                               nextContinuationToken: more ? items.last?.0.name : nil, org: org))
+            let list = SpriteList(sprites: items.map { state.wire($0.0, $0.1) }, hasMore: more,
+                                  nextContinuationToken: more ? items.last?.0.name : nil, org: org)
+            return try state.config.sparseReplies ? jsonResponse(SparseReplies.page(list)) : jsonResponse(list)
         }
 
         router.get("/v1/sprites/:name") { _, context -> Response in

@@ -23,6 +23,8 @@ enum ServiceRoutes {
             let duration = try logWatch(request)
             var definition = try await decodeBody(request, as: ServiceDefinition.self)
             guard !definition.cmd.isEmpty else { throw HostError.badRequest("cmd is required") }
+            // sparse: the Go SDK's service request has no env or dir
+            if state.config.sparseReplies { (definition.env, definition.dir) = (nil, nil) }
             if let port = definition.httpPort, !(1...65535).contains(port) {
                 throw HostError.badRequest("http_port must be an integer from 1 to 65535")
             }

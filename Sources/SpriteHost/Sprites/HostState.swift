@@ -13,9 +13,14 @@ public struct HostConfiguration: Sendable {
     public var organization: String
     /// Where the token was read from (hidden from sprites even under a shared directory).
     public var tokenFile: String?
+    /// Answer in the sparest documented shapes (`SparseReplies`), so clients are tested
+    /// against what the API promises rather than what this host happens to send.
+    public var sparseReplies: Bool
 
     public init(root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
-                coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local") {
+                coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
+                sparseReplies: Bool = false) {
+        self.sparseReplies = sparseReplies
         self.root = root
         self.token = token
         self.tokenFile = tokenFile

@@ -21,6 +21,11 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     var policyFailure: Error?
     /// What the agent's supervisor would record when the agent ends at once.
     var agentFailure: String?
+    /// A create that asks for resources is refused with a 400, as a service where they are
+    /// "not configurable yet" may answer.
+    var refusesResources = false
+    /// Every create is refused with this (a 400 that is not about the name, say).
+    var createRefusal: HTTPFailure?
 
     init(root: String) {
         self.root = root
@@ -101,6 +106,11 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         record("create \(spec.name)")
         lock.lock()
         defer { lock.unlock() }
+        if let createRefusal { throw APIError.http(createRefusal) }
+        if refusesResources && (spec.cpus != nil || spec.ramMB != nil) {
+            throw APIError.http(HTTPFailure(status: 400, method: "POST", path: "/v1/sprites",
+                                            message: "config is not configurable yet"))
+        }
         if sprites[spec.name] != nil {
             throw APIError.http(HTTPFailure(status: 409, method: "POST", path: "/v1/sprites", code: "conflict",
                                             message: "sprite \(spec.name) already exists"))

@@ -1,0 +1,42 @@
+import Foundation
+import SpritesAPI
+
+/// The account's sprites with what git-sprite needs of each (labels, status, times, config).
+///
+/// The API documents list entries with only `name`, `org_slug` and `updated_at`, and the Go
+/// SDK drops `labels` from them: a client that selected this repository's sprites by the
+/// labels of list entries would find none against such a service. An entry without labels or
+/// status is looked up whole (`GET /v1/sprites/{name}`, a few at a time); our host, and the
+/// service as it answers today, send whole entries, so this costs nothing there.
+enum SpriteListing {
+    /// How many lookups run at once.
+    static let parallelLookups = 8
+
+    static func all(_ api: any SpritesService, prefix: String? = nil) throws -> [Sprite] {
+        let listed = try api.listSprites(prefix: prefix)
+        let sparse = listed.indices.filter { listed[$0].labels == nil || listed[$0].status == nil }
+        guard !sparse.isEmpty else { return listed }
+        let found = Shared([Int: Sprite?]())
+        let failure = Shared<Error?>(nil)
+        let next = Shared(0)
+        DispatchQueue.concurrentPerform(iterations: min(parallelLookups, sparse.count)) { _ in
+            while true {
+                var i = 0
+                next.update { i = $0; $0 += 1 }
+                guard i < sparse.count, failure.current == nil else { return }
+                let index = sparse[i]
+                do {
+                    let whole = try api.getSprite(listed[index].name)
+                    found.update { $0[index] = whole }
+                } catch {
+                    failure.update { $0 = $0 ?? error }
+                }
+            }
+        }
+        if let error = failure.current { throw error }
+        let looked = found.current
+        // a sprite deleted between the list and the lookup is gone
+        let lookedUp = Set(sparse)
+        return listed.indices.compactMap { i in lookedUp.contains(i) ? (looked[i] ?? nil) : listed[i] }
+    }
+}

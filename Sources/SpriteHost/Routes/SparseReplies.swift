@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SpriteWire
+
+/// `sprite-host serve --sparse-replies`: the host answers in the sparest shapes the Sprites
+/// API documents, so a client is tested against the contract rather than against what this
+/// host happens to add (docs/compatibility.md):
+///
+/// - list entries of `GET /v1/sprites` carry only `name`, `org_slug` and `updated_at` (the
+///   docs' example; the Go SDK drops `labels` from list results);
+/// - `GET …/checkpoints` lists oldest first (the API documents no order);
+/// - a service's `env` and `dir` (documented by one SDK only) and a new sprite's `config`
+///   ("not configurable yet") are ignored;
+/// - a duplicate sprite name is a 400 (the manual API page) and every 400 has the validation
+///   shape `{"errors": ["…"]}`.
+enum SparseReplies {
+    /// A list entry as the docs' example shows it.
+    struct ListEntry: Codable {
+        let name: String
+        let orgSlug: String?
+        let updatedAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case orgSlug = "org_slug"
+            case updatedAt = "updated_at"
+        }
+    }
+
+    /// A page of `GET /v1/sprites` with sparse entries and the counts.
+    struct ListPage: Codable {
+        let sprites: [ListEntry]
+        let hasMore: Bool
+        let nextContinuationToken: String?
+        let org: OrganizationCounts
+
+        enum CodingKeys: String, CodingKey {
+            case sprites, org
+            case hasMore = "has_more"
+            case nextContinuationToken = "next_continuation_token"
+        }
+    }
+
+    static func page(_ list: SpriteList) -> ListPage {
+        ListPage(sprites: list.sprites.map { ListEntry(name: $0.name, orgSlug: $0.orgSlug ?? $0.organization,
+                                                       updatedAt: $0.updatedAt) },
+                 hasMore: list.hasMore ?? false, nextContinuationToken: list.nextContinuationToken,
+                 org: list.org ?? OrganizationCounts(name: nil, running: 0, warm: 0, cold: 0, runningLimit: nil,
+                                                     warmLimit: nil))
+    }
+}
+
+/// Turns every 400 (and a duplicate create's 409) into the validation shape when the host
+/// answers sparsely; filesystem errors keep their own documented shape.
+struct SparseErrorsMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HostError where error.errno == nil
+            && (error.status == .badRequest || (error.status == .conflict && error.code == "sprite_exists")) {
+            let data = (try? Wire.encode(ErrorBody(errors: [error.message]))) ?? Data()
+            var headers = error.extraHeaders
+            headers[.contentType] = "application/json"
+            return Response(status: .badRequest, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+}
