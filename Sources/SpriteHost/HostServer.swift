@@ -49,10 +49,17 @@ public enum HostServer {
             if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
             address = .unixDomainSocket(path: path)
         }
+        // upgrades on any request of a connection, not only its first (KeepAliveUpgradeChannel)
+        let wsResponder = wsRouter.buildResponder()
+        let channelConfig = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(additionalChannelHandlers: [ResponseCounter()], idleTimeout: .seconds(120)), ws: wsConfig)
+        let server = HTTPServerBuilder { responder in
+            KeepAliveUpgradeChannel(inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder,
+                                                                        configuration: channelConfig))
+        }
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter,
-                                           configuration: .init(http1: .init(idleTimeout: .seconds(120)), ws: wsConfig)),
+            server: server,
             // connections are bounded (file descriptors are finite) and idle HTTP ones closed
             configuration: .init(address: address, serverName: nil,
                                  availableConnectionsDelegate: MaximumAvailableConnections(1024)),

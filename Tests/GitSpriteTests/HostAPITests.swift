@@ -122,6 +122,53 @@ struct HostAPITests {
         #expect(try again.client().listSprites().map(\.name) == ["app-b", "other"])
     }
 
+    /// The real service upgrades a WebSocket on any request of a keep-alive connection; so
+    /// does sprite-host: after a GET, after a chunked PUT, and pipelined behind a GET.
+    @Test(arguments: ["plain", "chunked", "pipelined"])
+    func aWebSocketUpgradesOnAConnectionThatAlreadyServedARequest(mode: String) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), edge: false)
+        _ = try host.client().createSprite(SpriteCreation(name: "pooled"))
+        let port = String(host.directURL.split(separator: ":").last ?? "")
+        let r = try s.run("python3", [TestDaemon.fixture("keepalive.py"), port, host.token, "pooled", mode])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout == "http 200\nws 101\nhello-from-the-same-connection\nexit 0\n", "\(r.stdout) \(r.stderr)")
+        if mode == "chunked" { #expect(try host.client().getSprite("pooled")?.labels == ["keepalive"]) }
+        // the host still serves ordinary connections, and the exec count is one per upgrade
+        #expect(try host.client().listSprites().map(\.name) == ["pooled"])
+    }
+
+    /// `--sparse-replies` answers in the sparest documented shapes.
+    @Test func theSparseHostAnswersInTheSparestDocumentedShapes() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), sparse: true)
+        let api = host.client()
+        api.maxAttempts = 1
+        _ = try api.createSprite(SpriteCreation(name: "thin", labels: ["git-sprite", "repo=x"], cpus: 2, ramMB: 2048))
+        let listed = try JSONSerialization.jsonObject(with: try api.call("GET", "/v1/sprites").body) as? [String: Any]
+        let entry = try #require((listed?["sprites"] as? [[String: Any]])?.first)
+        #expect(Set(entry.keys) == ["name", "org_slug", "updated_at"], "\(entry)")
+        #expect(try api.getSprite("thin")?.labels == ["git-sprite", "repo=x"], "a lookup is whole")
+        #expect(try api.getSprite("thin")?.config?.cpus != 2, "the create's config is ignored")
+        do {
+            _ = try api.createSprite(SpriteCreation(name: "thin"))
+            Issue.record("a duplicate create must fail")
+        } catch let APIError.http(f) {
+            #expect(f.status == 400 && f.message == "sprite 'thin' already exists", "\(f)")
+        }
+        let bad = try api.call("GET", "/v1/sprites", query: [("max_results", "nine")], accept: [400])
+        #expect(String(decoding: bad.body, as: UTF8.self).hasPrefix("{\"errors\":["), "\(String(decoding: bad.body, as: UTF8.self))")
+        _ = try api.createCheckpoint("thin", comment: "first")
+        _ = try api.createCheckpoint("thin", comment: "second")
+        let raw = try JSONSerialization.jsonObject(with: try api.call("GET", "/v1/sprites/thin/checkpoints").body) as? [[String: Any]]
+        #expect(raw?.compactMap { $0["id"] as? String } == ["v0", "v1"], "oldest first")
+        #expect(try api.listCheckpoints("thin").map(\.id) == ["v1", "v0"], "the client orders them")
+        try api.putService("thin", name: "svc", cmd: "/bin/sh", args: ["-c", "pwd > /home/sprite/where; echo \"$X\" > /home/sprite/x; sleep 100"],
+                           environment: ["X": "set"], directory: "/tmp")
+        #expect(eventually(seconds: 10) { (try? host.remote("cat where", sprite: "thin")) == "/home/sprite" })
+        #expect(try host.remote("cat x", sprite: "thin") == "", "env ignored")
+    }
+
     @Test func filesystemCallsWorkAndPathsNeverEscapeTheSprite() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))

@@ -17,10 +17,10 @@ private struct LivingSprite {
         + "&& echo changed-by-agent >> file.txt && echo agent-is-waiting "
         + "&& sh /home/sprite/.git-sprite/agent-hook waiting </dev/null; exec sleep 100000'"
 
-    init(agent: String = LivingSprite.workingAgent, up: Bool = true) throws {
+    init(agent: String = LivingSprite.workingAgent, up: Bool = true, sparse: Bool = LocalHost.sparseTier) throws {
         s = try Sandbox()
         app = try s.makeRepo("app")
-        host = try LocalHost(root: s.path("host"))
+        host = try LocalHost(root: s.path("host"), sparse: sparse)
         env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
         try s.git("config", "sprite.agent.command", agent, in: app)
         try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
@@ -373,6 +373,32 @@ struct LivingWithASpriteTests {
         #expect(rows.last?["commit"] as? String == a && rows.last?["comment"] as? String == "at A")
         let text = try w.sprite(["checkpoint", "--list"])
         #expect(text.stdout.contains("v0  ") && text.stdout.contains("\(a.prefix(12))  initial  (at A)"), "\(text.stdout)")
+    }
+
+    /// The API documents no order for its checkpoint list; a host that lists the oldest first
+    /// (the sparse host) must not make `restore` without an id go back to the oldest.
+    @Test(arguments: [false, true])
+    func restoreWithoutAnIdTakesTheNewestCheckpointWhateverTheListOrder(sparse: Bool) throws {
+        let w = try LivingSprite(agent: "sleep 100000", sparse: sparse)
+        func commit(_ name: String) throws -> String {
+            _ = try w.remote("cd /home/sprite/workspace && echo \(name) > \(name).txt && git add \(name).txt "
+                             + "&& git -c user.name=a -c user.email=a@b commit -qm \(name)")
+            return try w.remote("git -C /home/sprite/workspace rev-parse HEAD")
+        }
+        #expect(try w.sprite(["checkpoint", "-m", "at A"]).status == 0)
+        let b = try commit("B")
+        #expect(try w.sprite(["checkpoint", "-m", "at B"]).status == 0)
+        _ = try commit("C")
+        let listed = try w.host.client().call("GET", "/v1/sprites/app-main/checkpoints").body
+        let order = (try JSONSerialization.jsonObject(with: listed) as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        #expect(order == (sparse ? ["v0", "v1"] : ["v1", "v0"]), "the host's own order")
+        let restore = try w.sprite(["restore"])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(restore.stderr.contains("restored app-main to checkpoint v1"), "\(restore.stderr)")
+        #expect(try w.remote("git -C /home/sprite/workspace rev-parse HEAD") == b)
+        let list = try w.sprite(["checkpoint", "--list", "--json"]).json()
+        let ids = (list["checkpoints"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        #expect(ids == ["v2", "v1", "v0"], "newest first")
     }
 
     @Test func downHonoursAutoCheckpointAndAutoDestroy() throws {

@@ -1,0 +1,435 @@
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import NIOPosix
+
+/// WebSocket upgrades on any request of a keep-alive connection, as the Sprites API takes
+/// them (`sprites-api.md` §3.3).
+///
+/// NIO's upgrade handler, and so Hummingbird, upgrades only a connection's first request; a
+/// later one gets `307` to its own URL with `Connection: close`. Clients that pool connections
+/// and do not follow redirects on an upgrade (Node's built-in WebSocket, which the official
+/// JavaScript SDK uses, after a `fetch` on the same connection) fail. So each connection
+/// starts with `LateUpgradeSplitter`, which reads the bytes ahead of the HTTP decoder to find
+/// where each request starts: a WebSocket upgrade after the first request is not given to
+/// the HTTP pipeline; once the responses before it are written, it goes to a new connection
+/// of this same server (whose first request it then is), and the two connections are
+/// relayed byte for byte until either ends.
+struct KeepAliveUpgradeChannel: ServerChildChannel {
+    typealias Value = HTTP1WebSocketUpgradeChannel.Value
+    let inner: HTTP1WebSocketUpgradeChannel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(LateUpgradeSplitter(), position: .first)
+        }.flatMap {
+            inner.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+/// Counts the responses the HTTP pipeline has finished, for `LateUpgradeSplitter`: a late
+/// upgrade moves to its own connection only after every response before it is written.
+final class ResponseCounter: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+    private var splitter: LateUpgradeSplitter?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        splitter = try? context.pipeline.syncOperations.handler(type: LateUpgradeSplitter.self)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let ended: Bool
+        if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
+        context.write(data, promise: promise)
+        // after the write: its bytes have passed the splitter, so a relay starts after them
+        if ended { splitter?.responseEnded() }
+    }
+}
+
+/// See `KeepAliveUpgradeChannel`. Confined to its channel's event loop, like every handler.
+final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// A head larger than this is left to the HTTP decoder (which refuses it) and nothing more
+    /// of the connection is read here.
+    static let maxHead = 96 << 10
+
+    private enum Phase {
+        /// Bytes of a request head, held until the head is whole.
+        case head(ByteBuffer)
+        /// A body of known length: this many bytes still belong to it.
+        case body(Int)
+        /// A chunked body, scanned as it passes.
+        case chunked(ChunkedBodyScanner)
+        /// Nothing more to look at: the first request upgraded, or the stream is not readable.
+        case passthrough
+        /// A late upgrade, held until the responses before it are written.
+        case waiting(ByteBuffer)
+        /// A late upgrade, while its connection to this server opens.
+        case connecting(ByteBuffer)
+        /// Bytes go to and come from the connection the upgrade went to.
+        case relaying(Channel)
+        case closed
+    }
+
+    private var phase = Phase.head(ByteBuffer())
+    private var context: ChannelHandlerContext?
+    /// Heads given to the HTTP pipeline, and responses it has finished.
+    private var requests = 0
+    private var responses = 0
+    /// A read asked for while the relay's other side could take no more.
+    private var readPending = false
+    private var relayBack: RelayBackHandler?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        switch phase {
+        case .passthrough:
+            context.fireChannelRead(data)
+        case .relaying(let peer):
+            peer.writeAndFlush(bytes, promise: nil)
+        case .waiting(var held):
+            held.writeBuffer(&bytes)
+            phase = .waiting(held)
+        case .connecting(var held):
+            held.writeBuffer(&bytes)
+            phase = .connecting(held)
+        case .closed:
+            break
+        case .head, .body, .chunked:
+            scan(context, &bytes)
+        }
+    }
+
+    /// Passes `bytes` on, request by request, until a late upgrade (held) or the end.
+    private func scan(_ context: ChannelHandlerContext, _ bytes: inout ByteBuffer) {
+        while bytes.readableBytes > 0 {
+            switch phase {
+            case .head(var held):
+                held.writeBuffer(&bytes)
+                guard let end = Self.headEnd(held) else {
+                    if held.readableBytes > Self.maxHead {
+                        phase = .passthrough
+                        context.fireChannelRead(wrapInboundOut(held))
+                    } else {
+                        phase = .head(held)
+                    }
+                    return
+                }
+                let head = held.readSlice(length: end) ?? ByteBuffer()
+                bytes = held  // the rest, after the head
+                guard let request = RequestHead(head) else {
+                    phase = .passthrough
+                    context.fireChannelRead(wrapInboundOut(head))
+                    if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
+                    return
+                }
+                if request.isWebSocketUpgrade {
+                    if requests == 0 {
+                        // NIO's upgrader takes a first request; what follows is WebSocket frames
+                        phase = .passthrough
+                        var all = head
+                        all.writeBuffer(&bytes)
+                        context.fireChannelRead(wrapInboundOut(all))
+                    } else {
+                        var all = head
+                        all.writeBuffer(&bytes)
+                        phase = .waiting(all)
+                        divertWhenIdle()
+                    }
+                    return
+                }
+                requests += 1
+                context.fireChannelRead(wrapInboundOut(head))
+                switch request.body {
+                case .none: phase = .head(ByteBuffer())
+                case .length(let n): phase = n > 0 ? .body(n) : .head(ByteBuffer())
+                case .chunked: phase = .chunked(ChunkedBodyScanner())
+                case .unknown:
+                    phase = .passthrough
+                    context.fireChannelRead(wrapInboundOut(bytes))
+                    return
+                }
+            case .body(let remaining):
+                let n = min(remaining, bytes.readableBytes)
+                if let slice = bytes.readSlice(length: n) { context.fireChannelRead(wrapInboundOut(slice)) }
+                phase = remaining - n > 0 ? .body(remaining - n) : .head(ByteBuffer())
+            case .chunked(var scanner):
+                let view = bytes.readableBytesView
+                let result = scanner.consume(view)
+                let n = result.used
+                if let slice = bytes.readSlice(length: n) { context.fireChannelRead(wrapInboundOut(slice)) }
+                switch result.state {
+                case .more: phase = .chunked(scanner)
+                case .done: phase = .head(ByteBuffer())
+                case .invalid:
+                    phase = .passthrough
+                    if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
+                    return
+                }
+            default:
+                return
+            }
+        }
+    }
+
+    /// Called by `ResponseCounter` when the HTTP pipeline finished a response.
+    func responseEnded() {
+        responses += 1
+        divertWhenIdle()
+    }
+
+    /// Opens the held upgrade's own connection once every earlier response is written.
+    private func divertWhenIdle() {
+        guard case .waiting(let held) = phase, responses >= requests, let context else { return }
+        guard let address = context.channel.localAddress else {
+            phase = .closed
+            context.close(promise: nil)
+            return
+        }
+        phase = .connecting(held)
+        let back = RelayBackHandler(splitter: self)
+        relayBack = back
+        ClientBootstrap(group: context.eventLoop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(back) }
+            }
+            .connect(to: address)
+            .hop(to: context.eventLoop)
+            .whenComplete { [self] result in
+                guard let context = self.context else {
+                    if case .success(let peer) = result { peer.close(promise: nil) }
+                    return
+                }
+                switch (result, phase) {
+                case (.success(let peer), .connecting(let held)):
+                    phase = .relaying(peer)
+                    peer.writeAndFlush(held, promise: nil)
+                    // the HTTP side sees no more requests: its idle timer must not close the relay
+                    if let idle = try? context.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self) {
+                        context.pipeline.syncOperations.removeHandler(idle, promise: nil)
+                    }
+                case (.success(let peer), _):
+                    peer.close(promise: nil)
+                case (.failure, _):
+                    phase = .closed
+                    context.close(promise: nil)
+                }
+            }
+    }
+
+    // MARK: the relay
+
+    /// Bytes from the upgrade's connection, written straight to this socket.
+    fileprivate func relayed(_ bytes: ByteBuffer) {
+        guard let context, case .relaying = phase else { return }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    fileprivate func peerClosed() {
+        guard let context else { return }
+        if case .closed = phase { return }
+        phase = .closed
+        context.close(promise: nil)
+    }
+
+    fileprivate func peerWritable() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func read(context: ChannelHandlerContext) {
+        if case .relaying(let peer) = phase, !peer.isWritable {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { relayBack?.splitterWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch phase {
+        case .relaying(let peer): peer.close(promise: nil)
+        default: break
+        }
+        phase = .closed
+        context.fireChannelInactive()
+    }
+
+    // MARK: reading heads
+
+    /// Where the blank line that ends a head ends (the head's length with it).
+    static func headEnd(_ buffer: ByteBuffer) -> Int? {
+        let view = buffer.readableBytesView
+        guard view.count >= 4 else { return nil }
+        var i = view.startIndex
+        let last = view.endIndex - 4
+        while i <= last {
+            if view[i] == 13 && view[i + 1] == 10 && view[i + 2] == 13 && view[i + 3] == 10 {
+                return i - view.startIndex + 4
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// What the splitter needs of a request head: whether it asks for a WebSocket, and how its
+/// body is framed.
+struct RequestHead {
+    enum Body { case none, length(Int), chunked, unknown }
+    let isWebSocketUpgrade: Bool
+    let body: Body
+
+    /// Nil when the bytes are not a request head this reader understands.
+    init?(_ buffer: ByteBuffer) {
+        let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
+        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)
+        guard !lines.isEmpty else { return nil }
+        let requestLine = lines.removeFirst()
+        guard requestLine.split(separator: " ").count == 3 else { return nil }
+        var upgrade = false, connectionUpgrade = false, chunked = false
+        var lengths: [Int] = []
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces).lowercased()
+            switch name {
+            case "upgrade": upgrade = upgrade || value.contains("websocket")
+            case "connection": connectionUpgrade = connectionUpgrade || value.contains("upgrade")
+            case "transfer-encoding": chunked = chunked || value.contains("chunked")
+            case "content-length":
+                guard let n = Int(value), n >= 0 else { return nil }
+                lengths.append(n)
+            default: break
+            }
+        }
+        isWebSocketUpgrade = upgrade && connectionUpgrade
+        if chunked {
+            body = lengths.isEmpty ? .chunked : .unknown
+        } else if let first = lengths.first {
+            body = lengths.allSatisfy({ $0 == first }) ? .length(first) : .unknown
+        } else {
+            body = .none
+        }
+    }
+}
+
+/// Follows a chunked body (RFC 9112 §7.1) as its bytes pass: sizes, data, the last chunk and
+/// the trailer section, so the splitter knows where the next request starts.
+struct ChunkedBodyScanner {
+    enum State { case more, done, invalid }
+    private enum Step { case size, data(Int), dataEnd, trailer }
+    private var step = Step.size
+    private var line: [UInt8] = []
+    /// Lines (sizes, trailers) longer than this are refused.
+    static let maxLine = 8 << 10
+
+    /// Consumes what belongs to the body from `bytes`; returns how much and whether the body
+    /// ended.
+    mutating func consume(_ bytes: ByteBufferView) -> (used: Int, state: State) {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            switch step {
+            case .data(let left):
+                let n = min(left, bytes.endIndex - i)
+                i += n
+                step = left - n > 0 ? .data(left - n) : .dataEnd
+                line = []
+            case .size, .dataEnd, .trailer:
+                let byte = bytes[i]
+                i += 1
+                line.append(byte)
+                if line.count > Self.maxLine { return (i - bytes.startIndex, .invalid) }
+                guard line.count >= 2, line[line.count - 2] == 13, byte == 10 else { continue }
+                let content = line.dropLast(2)
+                line = []
+                switch step {
+                case .size:
+                    let hex = content.prefix { $0 != UInt8(ascii: ";") }
+                    guard !hex.isEmpty, hex.count <= 15,
+                          let size = Int(String(decoding: hex, as: UTF8.self).trimmingCharacters(in: .whitespaces), radix: 16)
+                    else { return (i - bytes.startIndex, .invalid) }
+                    step = size == 0 ? .trailer : .data(size)
+                case .dataEnd:
+                    guard content.isEmpty else { return (i - bytes.startIndex, .invalid) }
+                    step = .size
+                case .trailer:
+                    if content.isEmpty { return (i - bytes.startIndex, .done) }
+                case .data:
+                    break
+                }
+            }
+        }
+        return (i - bytes.startIndex, .more)
+    }
+}
+
+/// The upgrade's own connection's side of the relay: what arrives there goes back out of the
+/// original connection.
+final class RelayBackHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private let splitter: LateUpgradeSplitter
+    private var context: ChannelHandlerContext?
+    private var readPending = false
+
+    init(splitter: LateUpgradeSplitter) { self.splitter = splitter }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        splitter.relayed(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        splitter.peerClosed()
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { splitter.peerWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if !splitter.isWritable {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func splitterWritable() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
