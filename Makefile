@@ -24,11 +24,27 @@ debug: deps
 	$(SWIFT) build
 
 PYTHON_SDK = .build-python-sdk
+NODE = .build-node
+JS_SDK = .build-js-sdk
+TEST_CA = .build-test-ca
+# The tiers run these suites again the way the real service answers (docs/compatibility.md):
+# behind an HTTP/2-capable TLS edge (nginx), and with the sparest documented replies.
+EDGE_SUITES = GitSpriteTests\.(UpTests|DownTests|AttachTests|ExecCommandTests|UpAgentEnvironmentTests|FaultMatrixTests|EdgeTests)
+SPARSE_SUITES = GitSpriteTests\.(LivingWithASpriteTests|StatusTests|CostAndPruneTests|DocsWalkthroughTests)
 
 test: deps
 	@bash scripts/python-sdk.sh $(PYTHON_SDK)
 	$(SWIFT) build --build-tests
+	@echo "== tier: every host behind an HTTP/2 TLS edge" >&2
+	rm -rf $(TEST_CA)
+	GIT_SPRITE_TEST_EDGE=1 GIT_SPRITE_TEST_CA=$(CURDIR)/$(TEST_CA) SSL_CERT_FILE=$(CURDIR)/$(TEST_CA)/ca.pem \
+		$(SWIFT) test --skip-build --parallel --filter '$(EDGE_SUITES)'
+	@echo "== tier: every host answering in the sparest documented shapes" >&2
+	GIT_SPRITE_TEST_SPARSE=1 $(SWIFT) test --skip-build --parallel --filter '$(SPARSE_SUITES)'
+	@echo "== the whole suite" >&2
 	GIT_SPRITE_PYTHON="$$(test -x $(PYTHON_SDK)/bin/python && echo $(CURDIR)/$(PYTHON_SDK)/bin/python)" \
+	GIT_SPRITE_NODE="$$(bash scripts/node.sh $(CURDIR)/$(NODE))" \
+	GIT_SPRITE_JS_SDK="$$(bash scripts/js-sdk.sh $(CURDIR)/$(JS_SDK))" \
 		$(SWIFT) test --skip-build --parallel
 
 demo: build

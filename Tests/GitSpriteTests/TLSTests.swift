@@ -21,7 +21,7 @@ struct TLSTests {
                                              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                                              "-keyout", key, "-out", certificate])
             #expect(made.status == 0, "\(made.stderr)")
-            let upstream = String(front.url.split(separator: ":").last ?? "")
+            let upstream = String(front.directURL.split(separator: ":").last ?? "")
             daemon = try TestDaemon(["python3", TestDaemon.fixture("relay.py"), "tls", certificate, key, upstream])
             url = "https://127.0.0.1:" + daemon.firstLine
         }
@@ -64,15 +64,15 @@ struct TLSTests {
         let log = s.path("proxy.log")
         let proxy = try TestDaemon(["python3", TestDaemon.fixture("relay.py"), "proxy", log])
         let port = proxy.firstLine
-        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "http_proxy": "http://127.0.0.1:" + port]
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.directURL, "http_proxy": "http://127.0.0.1:" + port]
         let status = try s.sprite(["status", "--json"], in: repo, env: env)
         #expect(status.status == 0, "\(status.stderr)")
         let exec = try s.sprite(["exec", "app-main", "--dir", "/tmp", "--", "echo", "through the proxy"], in: repo, env: env)
         #expect(exec.status == 0, "\(exec.stderr)")
         #expect(exec.stdout == "through the proxy\n")
         let seen = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        let authority = String(host.url.dropFirst("http://".count))
-        #expect(seen.contains("GET \(host.url)/v1/sprites"), "\(seen)")           // plain calls, forwarded
+        let authority = String(host.directURL.dropFirst("http://".count))
+        #expect(seen.contains("GET \(host.directURL)/v1/sprites"), "\(seen)")           // plain calls, forwarded
         #expect(seen.contains("CONNECT \(authority) HTTP/1.1"), "\(seen)")        // the exec WebSocket, tunnelled
     }
 }
