@@ -55,6 +55,47 @@ struct DocsTests {
         }
     }
 
+    /// docs/compatibility.md lists exactly the calls the client makes: each `call`,
+    /// `streamNDJSON` and `openSocket` of Sources/SpritesAPI, read out of the code, with its
+    /// path pieces joined (`Self.path(x)` is `/v1/sprites/{sprite}`, a path segment
+    /// `encodePathSegment(x)` is `{x}`, a service's `{name}`).
+    @Test func theCompatibilityTableListsEveryCallTheClientMakes() throws {
+        var inCode = Set<String>()
+        let dir = Self.repoRoot + "/Sources/SpritesAPI"
+        let call = try NSRegularExpression(pattern: #"(call|streamNDJSON|openSocket)\(("([A-Z]+)", )?((Self\.path\(\w+\)|"[^"]*")( \+ ("[^"]*"|Self\.encodePathSegment\(\w+\)))*)"#)
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir) where file.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+            for m in call.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let piece = { (i: Int) in Range(m.range(at: i), in: text).map { String(text[$0]) } }
+                guard let kind = piece(1), let path = piece(4) else { continue }
+                let method = kind == "openSocket" ? "WSS" : (piece(3) ?? "")
+                guard !method.isEmpty else { continue }
+                var joined = ""
+                var previous = ""
+                for part in path.components(separatedBy: " + ") {
+                    if part.hasPrefix("Self.path(") {
+                        joined += "/v1/sprites/{sprite}"
+                    } else if part.hasPrefix("Self.encodePathSegment(") {
+                        let name = part.dropFirst("Self.encodePathSegment(".count).dropLast()
+                        joined += previous.hasSuffix("/services/") ? "{name}" : "{\(name)}"
+                    } else {
+                        joined += part.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    }
+                    previous = joined
+                }
+                inCode.insert("\(method) \(joined)")
+            }
+        }
+        #expect(inCode.count >= 20, "\(inCode.sorted())")
+        let doc = try read("docs/compatibility.md")
+        let row = try NSRegularExpression(pattern: #"(?m)^\| `((?:GET|POST|PUT|DELETE|WSS) /v1/[^`]*)` \|"#)
+        let inDoc = Set(row.matches(in: doc, range: NSRange(doc.startIndex..., in: doc)).compactMap {
+            Range($0.range(at: 1), in: doc).map { String(doc[$0]) }
+        })
+        #expect(inCode.subtracting(inDoc).isEmpty, "calls the client makes that docs/compatibility.md does not list: \(inCode.subtracting(inDoc).sorted())")
+        #expect(inDoc.subtracting(inCode).isEmpty, "calls docs/compatibility.md lists that the client does not make: \(inDoc.subtracting(inCode).sorted())")
+    }
+
     @Test func theHostManPageDocumentsEveryFlag() throws {
         let man = try read("man/man1/sprite-host.1")
         let s = try Sandbox()
