@@ -94,15 +94,17 @@ public final class SpritesClient: @unchecked Sendable {
     }
 
     func sleepBackoff(_ attempt: Int, hint: Double?) {
-        let wait: Double
-        if let hint {
-            wait = min(max(hint, 0), maxRetryAfter)
-        } else {
-            let base = min(maxBackoff, 0.25 * pow(2, Double(attempt - 1)))
-            wait = base / 2 + Double.random(in: 0...(base / 2))
-        }
+        let wait = retryWait(attempt, hint: hint)
         trace?("retrying in \(String(format: "%.2f", wait)) s (attempt \(attempt + 1) of \(maxAttempts))")
         Thread.sleep(forTimeInterval: wait)
+    }
+
+    /// How long to wait before attempt `attempt + 1`: the wait the server asked for (at most
+    /// `maxRetryAfter`), else a jittered exponential backoff up to `maxBackoff`.
+    func retryWait(_ attempt: Int, hint: Double?) -> Double {
+        if let hint { return min(max(hint, 0), maxRetryAfter) }
+        let base = min(maxBackoff, 0.25 * pow(2, Double(attempt - 1)))
+        return base / 2 + Double.random(in: 0...(base / 2))
     }
 
     /// 429 and 503 say "later"; a gateway's 502 or 504 is worth another try when the call can

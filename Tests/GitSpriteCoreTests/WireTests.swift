@@ -1,5 +1,7 @@
 import Foundation
 import SpriteWire
+@testable import SpritesAPI
+import SpriteHTTP
 import Testing
 
 /// The wire types against the shapes sprites-api.md documents (the official SDKs' view), and
@@ -90,5 +92,43 @@ struct WireTests {
         } catch {
             #expect(Wire.describe(error).hasPrefix("config.cpus"), "\(Wire.describe(error))")
         }
+    }
+}
+
+/// How the client reads what a service answers when it answers differently from our host.
+@Suite("client: the service's other shapes")
+struct ClientShapeTests {
+    static func failure(_ status: Int, _ body: String, headers: [String: String] = [:]) -> HTTPFailure {
+        HTTPFailure(response: HTTPResponse(status: status, headers: headers, body: Data(body.utf8)), method: "POST",
+                    path: "/v1/sprites")
+    }
+
+    @Test func aValidationErrorListIsShownAsItsWordsNotAsJSON() {
+        #expect(Self.failure(400, #"{"errors": ["invalid wait_for_capacity parameter", "name is taken"]}"#).message
+                == "invalid wait_for_capacity parameter; name is taken")
+        #expect(Self.failure(400, #"{"errors": [{"message": "bad name"}, 7]}"#).message == "bad name")
+        #expect(Self.failure(400, #"{"error": "bad_request", "message": "name is required"}"#).message == "name is required")
+        #expect(Self.failure(400, #"{"error": "sprite not found"}"#).message == "sprite not found")
+        #expect(Self.failure(400, "plain words\nmore").message == "plain words")
+    }
+
+    @Test func aRetryAfterIsHonouredUpToTheDocumentedSixtySecondWindow() {
+        let client = SpritesClient(baseURL: "http://127.0.0.1:9", token: "t")
+        #expect(client.retryWait(1, hint: 45) == 45)
+        #expect(client.retryWait(1, hint: 60) == 60)
+        #expect(client.retryWait(1, hint: 600) == 60)
+        #expect(client.retryWait(1, hint: -3) == 0)
+        #expect(Self.failure(429, "{}", headers: ["retry-after": "45"]).retryAfter == 45)
+        #expect(Self.failure(429, #"{"retry_after_seconds": 50}"#, headers: ["retry-after": "5"]).retryAfter == 50)
+    }
+
+    @Test func checkpointsAreOrderedNewestFirstWhateverOrderTheyCome() {
+        let listed = [Checkpoint(id: "v0", createTime: "2026-01-01T00:00:00Z", comment: ""),
+                      Checkpoint(id: "v9", createTime: "2026-01-01T00:00:05Z", comment: ""),
+                      Checkpoint(id: "v10", createTime: "2026-01-01T00:00:05Z", comment: ""),
+                      Checkpoint(id: "auto-1767225602000", createTime: "2026-01-01T00:00:02.5Z", comment: ""),
+                      Checkpoint(id: "broken", createTime: "yesterday", comment: "")]
+        #expect(SpritesClient.newestFirst(listed).map(\.id) == ["v10", "v9", "auto-1767225602000", "v0", "broken"])
+        #expect(SpritesClient.newestFirst(listed.reversed()).map(\.id) == ["v10", "v9", "auto-1767225602000", "v0", "broken"])
     }
 }
