@@ -42,6 +42,7 @@ extension InSpriteScript {
         set -- sh -c '"$@"; code=$?; echo "$code" > "$0.new" && mv -f "$0.new" "$0"; exit "$code"' "$dir/agent.status" "$@"
         # the agent's environment (sprite.agent.env), written by git-sprite 0600; a fresh tmux
         # server, so the session gets this environment and not one an older server kept
+        # shellcheck source=/dev/null
         if [ -f "$dir/agent.env" ]; then . "$dir/agent.env" || exit 1; fi
         tmux -S "$sock" kill-server 2>/dev/null
         cd \(SpritePaths.workspace) 2>/dev/null || cd \(SpritePaths.home) || exit 1
@@ -121,7 +122,7 @@ extension InSpriteScript {
             kind=$(printf '%s' "$flat" | sed -n 's/.*"notification_type"[[:space:]]*:[[:space:]]*"\\([A-Za-z_]*\\)".*/\\1/p')
             case "$kind" in
               permission_prompt|elicitation_dialog) ;;
-              "") case "$flat" in *'"hook_event_name"'*'waiting for your input'*) exit 0 ;; esac ;;
+              "") case "$flat" in *'waiting for your input'*) exit 0 ;; esac ;;
               *) exit 0 ;;
             esac ;;
           *) exit 0 ;;

@@ -55,7 +55,8 @@ final class Sandbox {
             "TERM": "dumb",
         ]
         // the edge tier's CA: what every git-sprite a test runs trusts, as the test process does
-        if let ca = inherited["SSL_CERT_FILE"], !ca.isEmpty { environment["SSL_CERT_FILE"] = ca }
+        // (outside that tier nothing of the caller's trust settings reaches a test)
+        if LocalHost.edgeTier, let ca = inherited["SSL_CERT_FILE"], !ca.isEmpty { environment["SSL_CERT_FILE"] = ca }
         try write(".gitconfig", "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
                   in: home)
     }
