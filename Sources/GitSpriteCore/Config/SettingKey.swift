@@ -126,6 +126,12 @@ public struct SettingKey: Sendable {
                                                     "environment variables forwarded to the agent (values never shown)")
     public static let shallowClone = SettingKey("git.shallow", .bool, default: .bool(false),
                                                 "clone shallowly inside the sprite")
+    public static let gitUserName = SettingKey("git.user_name", .string, default: nil,
+                                               "name on the agent's commits (default: your git identity for the repository)")
+    public static let gitUserEmail = SettingKey("git.user_email", .string, default: nil,
+                                                "email on the agent's commits (default: your git identity for the repository)")
+    public static let salvageMaxSize = SettingKey("salvage.max_size", .integer(0...10_000, unit: " (MB)"), default: .integer(10),
+                                                  "largest total of ignored and stray files 'down --destroy --force' saves")
     public static let storage = SettingKey("resources.storage", .integer(1...1000, unit: " (GB)"), default: .integer(10),
                                            "storage in GB that cost estimates assume (Sprites grow storage as it is used)")
     public static let cpuHourPrice = SettingKey("pricing.cpu_hour", .money, default: .string("0.07"),
@@ -142,7 +148,7 @@ public struct SettingKey: Sendable {
     /// Every key git-sprite reads, in the order `git sprite config` lists them.
     public static let all: [SettingKey] = [
         token, api, name, cpu, memory, storage, autoDestroy, autoCheckpoint, ttl, networkPolicy, allowedDomains, baseImage,
-        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, include, notifyCommand, cpuHourPrice, memoryGBHourPrice, storageGBHourPrice,
+        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, gitUserName, gitUserEmail, salvageMaxSize, include, notifyCommand, cpuHourPrice, memoryGBHourPrice, storageGBHourPrice,
     ]
 
     /// Looks a key up by its TOML name.

@@ -63,6 +63,10 @@ public struct Settings: Sendable {
     public var notifyCommand: String? { string(.notifyCommand).flatMap { $0.isEmpty ? nil : $0 } }
     public var agentEnvironment: [String] { list(.agentEnvironment) }
     public var shallowClone: Bool { bool(.shallowClone) ?? false }
+    public var gitUserName: String? { string(.gitUserName) }
+    /// Bytes `down --destroy --force` packs of what cannot come home.
+    public var salvageMaxBytes: Int { (int(.salvageMaxSize) ?? 10) << 20 }
+    public var gitUserEmail: String? { string(.gitUserEmail) }
 }
 
 /// A raw value before validation, with its origin.

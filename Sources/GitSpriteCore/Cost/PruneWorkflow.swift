@@ -69,11 +69,23 @@ public enum PruneWorkflow {
         let now = context.clock.now()
         let sprites = try connection.perform { try SpriteListing.all($0) }
             .filter { SpriteLabels.belongs($0.labels, to: identity) }
-        // the sprites' commits first: whether a branch is merged is judged on all of its work
+        // whether a branch is merged is judged on all of the sprite's work, fetched now: a copy
+        // fetched earlier may lack what the agent did since
+        let plan = options.merged ? try? builder.build() : nil
         for sprite in sprites {
             let branch = SpriteLabels.value("branch", in: sprite.labels ?? [])
             var reasons: [String] = []
-            if options.merged, let target = result.target, let branch,
+            var fetched = true
+            if options.merged, branch != nil {
+                let shipper = Shipper(context: context, connection: connection, sprite: sprite.name, settings: settings,
+                                      noChanges: true)
+                fetched = try plan.map { Homecoming(context: context, shipper: shipper).bringHome($0).failures == 0 } ?? false
+                if !fetched {
+                    context.terminal.warn("\(ServerText.oneLine(sprite.name)): its work could not be fetched, so it is not "
+                                          + "judged merged (run git sprite fetch \(ServerText.oneLine(sprite.name)))")
+                }
+            }
+            if options.merged, fetched, let target = result.target, let branch,
                try isMerged(branch, sprite: sprite.name, into: target, git: git) {
                 reasons.append("merged into \(target.replacingOccurrences(of: "refs/heads/", with: "").replacingOccurrences(of: "refs/remotes/", with: ""))")
             }

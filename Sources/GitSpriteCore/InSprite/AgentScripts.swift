@@ -169,10 +169,11 @@ extension InSpriteScript {
     ///   output>` and, when the agent reported one, `state=<working|waiting|finished>` and
     ///   `since=<epoch>`; or `agent=exited` with `exit=<status>` and `since=`; or `agent=none`.
     ///   Then `repo=missing`, or `head=`, `unfetched=<commits on HEAD and branches that are not
-    ///   home>` and `changed=<files with uncommitted changes, 0 when they are exactly what up
-    ///   shipped or apply took home>`.
+    ///   home>` and `changed=<paths with uncommitted changes that are the sprite's own work, not
+    ///   what up shipped or apply took home (unexplained_changes)>`.
     /// - Exit 0.
-    public static let agentLook = InSpriteScript(name: "git-sprite-look", text: uncommittedTreeFunction + #"""
+    public static let agentLook = InSpriteScript(name: "git-sprite-look", text: uncommittedTreeFunction
+                                                     + unexplainedChangesFunction + #"""
         dir=\#(SpritePaths.state)
         sock="$dir/tmux.sock"
         session="$1"; repo="$2"; shift 2
@@ -206,11 +207,9 @@ extension InSpriteScript {
           echo changed=0
           exit 0
         fi
-        shipped=$(git config --get gitsprite.snapshot)
-        applied=$(git config --get gitsprite.applied)
-        if { [ -n "$shipped" ] || [ -n "$applied" ]; } && tree=$(uncommitted_tree) \
-           && { [ "$tree" = "$shipped" ] || [ "$tree" = "$applied" ]; }; then
-          echo changed=0
+        # the paths that are the sprite's own work (not what up shipped or apply took home)
+        if tree=$(uncommitted_tree) && theirs=$(unexplained_changes "$tree" "$head"); then
+          if [ -z "$theirs" ]; then echo changed=0; else echo "changed=$(( $(printf '%s\n' "$theirs" | wc -l) ))"; fi
         else
           echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"
         fi

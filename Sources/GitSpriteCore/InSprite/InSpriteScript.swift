@@ -14,7 +14,7 @@ public struct InSpriteScript: Sendable {
     /// Every script, for the lint and contract tests.
     public static let all: [InSpriteScript] = [
         .probe, .clone, .initialise, .finish, .submoduleReady, .submodule, .installPackages, .agentSupervisor,
-        .inventory, .lock, .agentHook, .installClaudeHooks, .agentLook, .agentScreen,
+        .inventory, .leftovers, .lock, .agentHook, .installClaudeHooks, .agentLook, .agentScreen,
     ]
 }
 

@@ -1,9 +1,11 @@
 extension InSpriteScript {
-    /// Holds a lock in the sprite for as long as its stdin stays open (`SpriteLock`).
+    /// Holds a lock in the sprite for as long as its stdin stays open (`SpriteLock`), and
+    /// once it is held gives the sprite the git identity the agent commits with.
     ///
     /// - `$1` the lock file; `$2` seconds to wait for it; `$3` the staging directory, emptied
     ///   once the lock is held (only the holder ships, so what is there was left by earlier
-    ///   runs).
+    ///   runs); `$4` and `$5` the name and email for `user.name`/`user.email` in the sprite's
+    ///   `~/.gitconfig` (an empty one is left as it is).
     /// - Prints `waiting` when another holder has it, then `locked` once it is held (`locked
     ///   first` when no run ever held it before: nothing can have been shipped); holds it
     ///   until stdin ends (the caller closes it, or the server ends a disconnected command).
@@ -12,6 +14,8 @@ extension InSpriteScript {
         { mkdir -p "${1%/*}" && exec 9>>"$1"; } || exit 1
         if ! flock -n 9; then echo waiting; flock -w "$2" 9 || exit 75; fi
         [ -z "$3" ] || rm -rf "${3:?}"/* || exit 1
+        [ -z "$4" ] || git config --global user.name "$4" || exit 1
+        [ -z "$5" ] || git config --global user.email "$5" || exit 1
         if [ -s "$1" ]; then echo locked; else echo locked first; fi
         echo held >>"$1"
         exec cat >/dev/null

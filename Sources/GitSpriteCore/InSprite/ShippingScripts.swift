@@ -6,16 +6,18 @@ extension InSpriteScript {
     /// - Prints `state=missing`, or `state=exists` followed by `head=` (absent while unborn),
     ///   `branch=` (absent when detached), `snapshot=` (the tree of the last snapshot git-sprite
     ///   applied, absent if none) and `dirty=` (the tree of the work tree, absent when clean).
-    ///   Uncommitted changes that are exactly the snapshot an earlier `up` applied, or exactly
-    ///   what `apply` took home (`gitsprite.applied`), are cleared (`dirty=` then absent) when a
-    ///   different HEAD or snapshot is coming.
+    ///   Uncommitted changes whose every path is one the user has (`unexplained_changes`: the
+    ///   snapshot an earlier `up` applied, or what `apply` took home) are cleared (`dirty=` then
+    ///   absent) when a different HEAD or snapshot is coming. Files named by `.spriteinclude`
+    ///   that the sprite changed (`included_tree`) make the repository `dirty=` too: a new
+    ///   snapshot would overwrite them.
     /// - Exit 0; 3 when the path exists but is not a usable repository, or its changes cannot
     ///   be read (a message on stderr).
     /// - Every run (re)sets `receive.denyCurrentBranch=updateInstead` and
     ///   `receive.shallowUpdate=true`, which the tunnel needs (the second for a shallow clone).
     public static let probe = InSpriteScript(name: "git-sprite-probe", text: probeBody)
 
-    static let probeBody = uncommittedTreeFunction + #"""
+    static let probeBody = uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + #"""
         p="$1"
         [ -e "$p/.git" ] || { echo state=missing; exit 0; }
         cd "$p" || exit 3
@@ -25,17 +27,20 @@ extension InSpriteScript {
         head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
         branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
         shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
-        if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
+        # files named by .spriteinclude that the sprite changed: a new snapshot would overwrite
+        # them (they are ignored), so they count as the sprite's own changes
+        included=$(included_tree)
+        if [ -n "$included" ] || [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
           tree=$(uncommitted_tree) \
             || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
-          applied=$(git config --get gitsprite.applied)
-          if { [ "$tree" = "$shipped" ] || [ "$tree" = "$applied" ]; } && [ "$2" != keep ] \
-             && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; }; then
-            # exactly the uncommitted changes an earlier `up` brought, or that `apply` took home
-            # (the user has them): clear them so new commits can land; the new snapshot is
+          if [ -z "$included" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; } \
+             && theirs=$(unexplained_changes "$tree" "$head") && [ -z "$theirs" ]; then
+            # every changed path is one the user has (what an earlier `up` brought, or what
+            # `apply` took home): clear them so new commits can land; the new snapshot is
             # applied afterwards
             git reset -q --hard HEAD && git clean -fdq
-            git config --unset gitsprite.snapshot; git config --unset gitsprite.applied; :
+            git config --unset gitsprite.snapshot; git config --unset gitsprite.applied
+            git config --unset gitsprite.snapshotcommit; :
           else
             echo "dirty=$tree"
           fi
@@ -102,7 +107,8 @@ extension InSpriteScript {
           else git checkout -q "$target" -- || exit 3; fi
         fi
         if [ -n "$snap" ]; then
-          git read-tree -m -u HEAD "$snap" && git reset -q && git config gitsprite.snapshot "$tree" || exit 3
+          git read-tree -m -u HEAD "$snap" && git reset -q && git config gitsprite.snapshot "$tree" \
+            && git config gitsprite.snapshotcommit "$snap" || exit 3
         fi
         if [ -n "$place" ]; then
           cd / && mkdir -p "${place%/*}" || exit 3

@@ -19,11 +19,12 @@ final class SpriteLock: @unchecked Sendable {
     private init() {}
 
     /// Takes the lock of `shipper`'s sprite, waiting while another run holds it.
-    static func acquire(_ shipper: Shipper, terminal: Terminal) throws -> SpriteLock {
+    static func acquire(_ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity()) throws -> SpriteLock {
         let lock = SpriteLock()
         let state = Shared((locked: false, first: false, waiting: false, status: Int32?.none, error: Error?.none))
         let changed = DispatchSemaphore(value: 0)
-        let request = ExecRequest(command: InSpriteScript.lock.argv([path, String(wait), SpritePaths.staging]),
+        let request = ExecRequest(command: InSpriteScript.lock.argv([path, String(wait), SpritePaths.staging,
+                                                                     identity.name ?? "", identity.email ?? ""]),
                                   directory: SpritePaths.home, stdin: true, maxRunAfterDisconnect: "1s")
         let api = shipper.api, sprite = shipper.sprite
         let input = lock.feed.fileHandleForReading

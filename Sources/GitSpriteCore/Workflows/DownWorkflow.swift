@@ -67,9 +67,12 @@ public enum DownWorkflow {
             }
             if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: true) }
             var notes = report.fetched + report.notes
+            let directory = salvageDirectory(homecoming, repo: repo, context: context)
             if !report.atRisk.isEmpty {
-                notes += try salvage(homecoming, report: report, plan: plan, repo: repo, context: context)
+                notes += try salvage(homecoming, report: report, plan: plan, into: directory)
             }
+            // what cannot come home by design is said before it goes (and packed, when forced and small)
+            notes += leftovers(homecoming, plan: plan, save: force ? directory : nil, limit: settings.salvageMaxBytes)
             try api.deleteSprite(name)
             // the branches whose sprite this was forget it (and its expiry)
             for entry in (try? repo?.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? [] where entry.value == name {
@@ -95,15 +98,69 @@ public enum DownWorkflow {
     /// bundle first (all of them when the plan could not be made), and the user is told how
     /// to get it back.
     static func salvage(_ homecoming: Homecoming, report: Homecoming.Report, plan: WorkspacePlan?,
-                        repo: Repository?, context: Context) throws -> [String] {
+                        into directory: String) throws -> [String] {
         let paths = plan == nil || report.unsafe.isEmpty ? try homecoming.repositoriesInSprite() : report.unsafe
         guard !paths.isEmpty else { return [] }
-        let stamp = ISO8601DateFormatter.string(from: context.clock.now(), timeZone: TimeZone(identifier: "UTC")!,
-                                                formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-        let base = repo.map { $0.commonDir } ?? LocalHostManager.stateDirectory(context.environment)
-        let directory = base + "/sprite-salvage/\(homecoming.sprite)-\(stamp)"
         let bundles = try homecoming.salvage(paths, into: directory)
         return report.atRisk.map { "not home, saved in the salvage bundle: " + $0 }
             + bundles.map { "saved \($0); restore with: git fetch \(shellQuote($0)) '+refs/*:refs/salvage/\(homecoming.sprite)/*'" }
+    }
+    /// Where a forced destroy saves what is not home: `.git/sprite-salvage/<sprite>-<time>`.
+    static func salvageDirectory(_ homecoming: Homecoming, repo: Repository?, context: Context) -> String {
+        let stamp = ISO8601DateFormatter.string(from: context.clock.now(), timeZone: TimeZone(secondsFromGMT: 0) ?? .current,
+                                                formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let base = repo.map { $0.commonDir } ?? LocalHostManager.stateDirectory(context.environment)
+        return base + "/sprite-salvage/\(homecoming.sprite)-\(stamp)"
+    }
+
+    /// Says what no fetch brings home (ignored files, files outside the repositories, empty
+    /// directories: `InSpriteScript.leftovers`), and with `save` packs them there when their
+    /// total is at most `limit` bytes. A failure to look is a note, never a reason to keep
+    /// the sprite: nothing of this was ever promised to come home.
+    static func leftovers(_ homecoming: Homecoming, plan: WorkspacePlan?, save directory: String?, limit: Int) -> [String] {
+        let archive = SpritePaths.state + "/leftovers.tar.gz"
+        let repos = plan.map { ([$0.primary] + $0.linked).map(\.spritePath) } ?? (try? homecoming.repositoriesInSprite()) ?? []
+        let out: ScriptOutput
+        do {
+            out = ScriptOutput(try homecoming.shipper.remoteRun(
+                InSpriteScript.leftovers.argv([SpritePaths.home, directory == nil ? "" : archive, String(limit)] + repos),
+                what: "listing what stays in the sprite"))
+        } catch {
+            return ["note: could not list what stays in the sprite: \((error as? SpriteError)?.message ?? "\(error)")"]
+        }
+        func counted(_ key: String) -> (files: Int, bytes: Int) {
+            let parts = (out[key] ?? "").split(separator: " ").compactMap { Int($0) }
+            return (parts.first ?? 0, parts.count > 1 ? parts[1] : 0)
+        }
+        func described(_ what: String, _ kind: String, bytes: Int?) -> String {
+            let e = out.all("example." + kind).map(ServerText.oneLine)
+            let details = (bytes.map { [ByteCount.text($0)] } ?? []) + (e.isEmpty ? [] : ["e.g. " + e.joined(separator: ", ")])
+            return what + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
+        }
+        var parts: [String] = []
+        let (ignored, outside, empty) = (counted("ignored"), counted("outside"), counted("empty").files)
+        if ignored.files > 0 { parts.append(described(Homecoming.count(ignored.files, "ignored file"), "ignored", bytes: ignored.bytes)) }
+        if outside.files > 0 {
+            parts.append(described(Homecoming.count(outside.files, "file") + " outside the repositories", "outside",
+                                   bytes: outside.bytes))
+        }
+        if empty > 0 {
+            parts.append(described(Homecoming.count(empty, "empty directory", "empty directories"), "empty", bytes: nil))
+        }
+        guard !parts.isEmpty else { return [] }
+        var notes = ["not coming home with the sprite (no fetch brings these): " + parts.joined(separator: "; ")]
+        guard let directory else { return notes }
+        if out["saved"] != nil, let data = try? homecoming.api.readFile(homecoming.sprite, path: archive),
+           (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])) != nil,
+           FileManager.default.createFile(atPath: directory + "/leftovers.tar.gz", contents: data,
+                                          attributes: [.posixPermissions: 0o600]) {
+            notes.append("saved them in \(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)")
+        } else if out["unsaved"] == "too large" {
+            notes.append("not saved: more than \(ByteCount.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)")
+        } else if let why = out["unsaved"], why != "nothing" {
+            notes.append("not saved: \(why)")
+        }
+        return notes
     }
 }

@@ -83,12 +83,17 @@ struct Homecoming {
             let localDir = top ? repo.localPath : repo.localPath + "/" + sub
             let risks = report.atRisk.count
             defer { if report.atRisk.count > risks { report.unsafe.append(spriteDir) } }
+            // what a fetch cannot bring: it blocks a destroy, and a forced one saves it
+            for risk in section.all("risk") { report.atRisk.append("\(where_): \(risk)") }
+            for nested in section.all("nested") { report.unsafe.append(spriteDir + "/" + nested) }
             switch section["uncommitted"] {
             case nil, "shipped", "home": break
             case "unreadable":
                 report.atRisk.append("\(where_): the uncommitted changes in \(spriteDir) could not be read "
                                      + "(is a git command still running there?)")
-            default: report.atRisk.append("\(where_): uncommitted changes in \(spriteDir)")
+            default:
+                let files = Int(section["theirs"] ?? "").map { " (\(Self.count($0, "file")) of its own)" } ?? ""
+                report.atRisk.append("\(where_): uncommitted changes in \(spriteDir)\(files)")
             }
             guard top || FileManager.default.fileExists(atPath: localDir + "/.git") else {
                 // nowhere here to fetch into
@@ -112,47 +117,113 @@ struct Homecoming {
     }
 
     /// Fetches one repository's committed work; says what moved and what is new in `report`.
+    ///
+    /// Home refs only move forward: a fetch never leaves an object unreachable at home. A ref
+    /// that would move to a value that does not contain its old one, or that is in the way of
+    /// a new one (`foo` at home, `foo/bar` in the sprite), keeps its old value under
+    /// `refs/sprite/<sprite>/superseded/<time>/…` whenever no other ref reaches it; every
+    /// update is also in a reflog (docs/sprite-refs.md).
     private func fetch(_ section: ScriptOutput, from spriteDir: String, into localDir: String, label: String,
                        into report: inout Report) throws {
         let local = try Repository.open(at: localDir)
         let branches = Self.branchRefs(sprite), own = Self.spriteRefs(sprite)
-        func sprites() throws -> [String: ObjectID] {
-            Dictionary(try (local.references(matching: branches + "*") + local.references(matching: own + "tags/*"))
-                .map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
-        }
-        let before = try sprites()
-        var refspecs = ["+refs/heads/*:\(branches)*"]
-        if section["head"] != nil { refspecs.append("+HEAD:\(Self.headRef(sprite))") }
-        if section["worktree"] != nil { refspecs.append("+refs/git-sprite/worktree:\(Self.worktreeRef(sprite))") }
+        let git = LocalGit(directory: localDir, environment: shipper.gitEnvironment)
+        // where each thing of the sprite's goes: (ref in the sprite, ref here)
+        var wanted: [(source: String, destination: String)] = section.all("heads").map { ("refs/heads/" + $0, branches + $0) }
+        if section["head"] != nil { wanted.append(("HEAD", Self.headRef(sprite))) }
+        if section["worktree"] != nil { wanted.append(("refs/git-sprite/worktree", Self.worktreeRef(sprite))) }
         // commits made on a detached HEAD are on no branch: they come home as sprite/<sprite>/HEAD
-        if section["branch"] == nil && section["head"] != nil { refspecs.append("+HEAD:\(branches)HEAD") }
+        if section["branch"] == nil && section["head"] != nil { wanted.append(("HEAD", branches + "HEAD")) }
         let stashes = Int(section["stashes"] ?? "") ?? 0
-        if stashes > 0 { refspecs.append("+refs/git-sprite/stash/*:\(own)stash/*") }
+        for i in 0..<max(0, stashes) { wanted.append(("refs/git-sprite/stash/\(i)", own + "stash/\(i)")) }
         var newTags: [String] = []
         for line in section.all("tag") {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2, try local.resolve(reference: "refs/tags/" + parts[0])?.hex != parts[1] else { continue }
             newTags.append(parts[0])
-            refspecs.append("+refs/tags/\(parts[0]):\(own)tags/\(parts[0])")
+            wanted.append(("refs/tags/" + parts[0], own + "tags/" + parts[0]))
         }
-        let git = LocalGit(directory: localDir, environment: shipper.gitEnvironment)
-        let r = try git.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", shipper.remote(spriteDir)] + refspecs)
-        guard r.status == 0 else { throw SpriteError(LocalGit.reason(r.stderr)) }
+        for line in section.all("fetch") {
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2, Self.safeRefPart(parts[1]) else { continue }
+            wanted.append((parts[0], own + parts[1]))
+        }
+        let destinations = Set(wanted.map(\.destination))
+
+        // the refs of this sprite here, as they are now
+        let kept = own + "superseded/"
+        let before = Dictionary(try (local.references(matching: branches + "*") + local.references(matching: own + "*"))
+            .filter { !$0.name.hasPrefix(kept) && $0.name != Self.shippedRef(sprite) }
+            .map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
+        let stamp = Self.stamp(context.clock.now())
+        // where an old value is kept: a name no kept ref has yet (two fetches may share a second)
+        func keep(_ ref: String, _ old: ObjectID, why: String) throws -> String {
+            let rel = ref.hasPrefix(branches) ? "branches/" + ref.dropFirst(branches.count) : String(ref.dropFirst(own.count))
+            var name = kept + stamp + "/" + rel
+            var n = 1
+            while let there = try local.resolve(reference: name), there != old {
+                n += 1
+                name = kept + stamp + "-\(n)/" + rel
+            }
+            try git.check(["-c", "core.logAllRefUpdates=always", "update-ref", "-m", "git sprite: " + why, name, old.hex],
+                          what: "keeping the old \(ref)")
+            return name
+        }
+        var superseded: [(ref: String, old: ObjectID)] = []
+        // a ref in the way of a new one (a directory of refs against a ref) moves aside first
+        for (ref, old) in before.sorted(by: { $0.key < $1.key })
+        where !destinations.contains(ref) && destinations.contains(where: { $0.hasPrefix(ref + "/") || ref.hasPrefix($0 + "/") }) {
+            let name = try keep(ref, old, why: "moved aside for the sprite's new refs")
+            try git.check(["update-ref", "-d", ref, old.hex], what: "moving \(ref) aside")
+            report.notes.append("\(label): \(Self.shortName(ref)) was in the way of the sprite's new refs; its "
+                                + "\(old.short) is kept as \(name)")
+        }
+
+        let refspecs = wanted.map { "+\($0.source):\($0.destination)" }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let r = try git.run(["-c", "core.logAllRefUpdates=always", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
+                                 shipper.remote(spriteDir)] + refspecs)
+            if r.status == 0 { break }
+            // one more try: a dropped connection, a sprite that was still waking
+            if attempt < 2 { context.clock.sleep(1); continue }
+            throw SpriteError("fetching from \(spriteDir) failed twice (git said: \(LocalGit.reason(r.stderr))); run "
+                              + "git sprite fetch again, or save everything in a bundle: git sprite down --destroy --force",
+                              detail: r.stderr)
+        }
+
+        // what moved to a value that does not contain the old one, and that nothing else here reaches
+        let after = Dictionary(try (local.references(matching: branches + "*") + local.references(matching: own + "*"))
+            .filter { !$0.name.hasPrefix(kept) }.map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
+        for (ref, old) in before.sorted(by: { $0.key < $1.key }) where destinations.contains(ref) && after[ref] != old {
+            // views of the sprite's state as last fetched (its HEAD, its uncommitted changes)
+            // simply follow it; what they showed before was never work of its own
+            if Self.isView(ref, own: own) { continue }
+            if try Self.reachable(old, in: git) { continue }
+            superseded.append((ref, old))
+        }
+        for (ref, old) in superseded {
+            let name = try keep(ref, old, why: "superseded by the sprite")
+            report.notes.append("\(label): \(Self.shortName(ref)) moved to a value that does not contain its old "
+                                + "\(old.short), which is kept as \(name)")
+        }
 
         var notes: [String] = []
-        let after = try sprites()
         let prefix = label == RepoPlan.primaryLabel ? "" : " (\(label))"
-        for (ref, commit) in after.sorted(by: { $0.key < $1.key }) where before[ref] != commit {
-            let short = ref.hasPrefix("refs/remotes/") ? String(ref.dropFirst("refs/remotes/".count)) : ref
+        let moving = (try local.references(matching: branches + "*") + local.references(matching: own + "tags/*"))
+            .map { ($0.name, $0.target) }
+        for (ref, commit) in moving.sorted(by: { $0.0 < $1.0 }) where before[ref] != commit {
             let range = before[ref].map { "\($0.short)..\(commit.short)" } ?? "* [new]"
-            report.moved.append("   " + range.padding(toLength: max(range.count, 17), withPad: " ", startingAt: 0) + "  " + short + prefix)
+            report.moved.append("   " + range.padding(toLength: max(range.count, 17), withPad: " ", startingAt: 0) + "  "
+                                + Self.shortName(ref) + prefix)
         }
         let home = try local.references(matching: "refs/heads/*").map(\.target)
             + local.references(matching: "refs/tags/*").map(\.target)
         for (ref, commit) in try local.references(matching: branches + "*") where before[ref] != commit {
             // only what is new to you is worth a line
-            let count = try local.countCommits(from: commit, hiding: [], hidingCommits: home)
-            guard count > 0 else { continue }
+            // (a history that ends where a shallow clone began cannot be counted: no line then)
+            guard let count = try? local.countCommits(from: commit, hiding: [], hidingCommits: home), count > 0 else { continue }
             report.fetched.append("\(label): fetched \(ref.dropFirst("refs/remotes/".count)), \(Self.count(count, "commit")) "
                          + "you do not have (\(commit.hex.prefix(12)))")
         }
@@ -161,7 +232,49 @@ struct Homecoming {
                          + (stashes > 1 ? "…\(stashes - 1)" : "") + " (apply one: git stash apply \(own)stash/0)")
         }
         for tag in newTags { notes.append("\(label): tag \(tag) came home as \(own)tags/\(tag)") }
+        if let included = section["included"] {
+            notes.append("\(label): the sprite changed \(Self.count(Int(included) ?? 0, "file")) named by .spriteinclude; "
+                         + "they came home as \(own)included (see them: git diff --stat \(Self.shippedRef(sprite)) "
+                         + "\(own)included; take one: git show \(own)included:PATH > PATH)")
+        }
         for note in notes where !report.notes.contains(note) { report.notes.append(note) }
+    }
+
+    /// The refs that show the sprite's state rather than hold its work: `head`, `worktree`,
+    /// `included` and each linked worktree's `uncommitted`.
+    static func isView(_ ref: String, own: String) -> Bool {
+        guard ref.hasPrefix(own) else { return false }
+        let rel = ref.dropFirst(own.count)
+        return rel == "head" || rel == "worktree" || rel == "included"
+            || (rel.hasPrefix("worktrees/") && rel.hasSuffix("/uncommitted"))
+    }
+
+    /// Whether `object` is a ref's value here or a commit some ref reaches.
+    static func reachable(_ object: ObjectID, in git: LocalGit) throws -> Bool {
+        let pointing = try git.run(["for-each-ref", "--count=1", "--points-at", object.hex, "--format=%(refname)"])
+        if pointing.status == 0 && !pointing.stdout.isEmpty { return true }
+        let type = try git.run(["cat-file", "-t", object.hex])
+        // a tag object no ref points at is unreachable, whatever its commit
+        guard type.status == 0, type.stdout == "commit" else { return type.status != 0 }
+        let unreached = try git.run(["rev-list", "-n", "1", object.hex, "--not", "--all"])
+        return unreached.status == 0 && unreached.stdout.isEmpty
+    }
+
+    /// A ref name part the inventory offered that is safe under `refs/sprite/<sprite>/`.
+    static func safeRefPart(_ part: String) -> Bool {
+        !part.isEmpty && !part.hasPrefix("/") && !part.hasPrefix("superseded/") && !part.contains("..")
+            && !part.contains(where: { $0.isWhitespace || $0.isNewline || "~^:?*[\\".contains($0) })
+    }
+
+    /// `refs/remotes/sprite/s/main` as `sprite/s/main`; other refs whole.
+    static func shortName(_ ref: String) -> String {
+        ref.hasPrefix("refs/remotes/") ? String(ref.dropFirst("refs/remotes/".count)) : ref
+    }
+
+    /// A moment as a ref name part (`20261203T140501Z`).
+    static func stamp(_ date: Date) -> String {
+        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(secondsFromGMT: 0) ?? .current,
+                                    formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
     }
 
     /// Writes everything the repositories at `paths` in the sprite hold (all refs, the stash

@@ -101,7 +101,7 @@ public enum ApplyWorkflow {
             }
             let tree = try git.check(["rev-parse", worktree + "^{tree}"], what: "reading the sprite's work tree")
             // exactly these changes are here already (an earlier apply): nothing to do but say so
-            let done = try git.run(["apply", "-R", "--check", file]).status == 0
+            let done = try Self.alreadyHere(files, as: worktree, git: git)
             patches.append(Patch(repo: repo, file: file, tree: tree, files: files, done: done))
             if done { continue }
             let pathspecs = files.map { ":(literal)" + $0 }
@@ -142,5 +142,20 @@ public enum ApplyWorkflow {
             }
         }
         return notes
+    }
+    /// Whether every path of `files` is here exactly as `commit` has it: content, mode and
+    /// symlink-ness, whether staged or not. Read through a temporary index (a copy of yours,
+    /// with the work tree added), so your own index is never touched; `git apply -R --check`
+    /// would take a file whose mode differs for one that is the same.
+    static func alreadyHere(_ files: [String], as commit: String, git: LocalGit) throws -> Bool {
+        let index = FileManager.default.temporaryDirectory.path + "/git-sprite-index-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: index) }
+        let own = try git.check(["rev-parse", "--path-format=absolute", "--git-path", "index"], what: "finding your index")
+        if FileManager.default.fileExists(atPath: own) { try FileManager.default.copyItem(atPath: own, toPath: index) }
+        let env = ["GIT_INDEX_FILE": index]
+        try git.check(["add", "-A", "--", "."], what: "reading your work tree", extraEnvironment: env)
+        let same = try git.run(["diff-index", "--cached", "--quiet", commit, "--"] + files.map { ":(literal)" + $0 },
+                               extraEnvironment: env)
+        return same.status == 0
     }
 }

@@ -19,6 +19,8 @@ public struct StatusEntry: Sendable {
     public var cost: CostSoFar?
     /// When it expires (`up --ttl`).
     public var expires: Date?
+    /// How many old values of its refs a fetch kept under `refs/sprite/<sprite>/superseded/`.
+    public var superseded = 0
 
     public var json: JSON {
         var fields: [(String, JSON)] = [
@@ -28,6 +30,7 @@ public struct StatusEntry: Sendable {
         ]
         fields.append(("cost", cost?.json ?? .null))
         fields.append(("expires", .optional(expires.map { ISO8601DateFormatter().string(from: $0) })))
+        fields.append(("superseded", .int(superseded)))
         if let agent {
             var a: [(String, JSON)] = [("state", .string(agent.state.text)), ("guessed", .bool(agent.guessed))]
             if case .exited(let code) = agent.state { a.append(("exitStatus", .int(code))) }

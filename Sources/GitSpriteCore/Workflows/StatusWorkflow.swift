@@ -34,6 +34,7 @@ public enum StatusWorkflow {
                                         branch: branch.map(clean), createdAt: s.createdAt.map(clean), url: s.url.map(clean),
                                         host: host)
                 entry.expires = SpriteLabels.expiry(labels, branch: branch, repo: repo)
+                entry.superseded = (try? repo?.references(matching: Homecoming.spriteRefs(s.name) + "superseded/*"))?.count ?? 0
                 return entry
             }
             let sizes = Dictionary(sprites.map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
@@ -60,6 +61,10 @@ public enum StatusWorkflow {
                 looked.update { $0[i] = entry }
             }
             rows = looked.current
+            for row in rows where row.superseded > 0 {
+                context.terminal.note("note: \(row.name): \(Homecoming.count(row.superseded, "old value")) of its refs "
+                                      + "kept after a fetch moved past them (git for-each-ref refs/sprite/\(row.name)/superseded/)")
+            }
             for row in rows {
                 guard let expires = row.expires, expires <= now else { continue }
                 context.terminal.warn("\(row.name) expired \(AgentReport.duration(now.timeIntervalSince(expires))) ago "

@@ -171,7 +171,7 @@ public enum UpWorkflow {
                                   settings: settings, noChanges: options.noChanges)
             // one run at a time ships to a sprite; a second waits here. A sprite this run created
             // may still have been shipped to first by a run that resumed it in the meantime.
-            let lock = try SpriteLock.acquire(shipper, terminal: context.terminal)
+            let lock = try SpriteLock.acquire(shipper, terminal: context.terminal, identity: plan.identity)
             defer { lock.release() }
             let shipping = shipAll(plan, shipper: shipper, spriteIsNew: created && lock.first, policy: policy, reporter: reporter)
             try policy.applied()
@@ -224,6 +224,7 @@ public enum UpWorkflow {
         } catch let e as GitError {
             throw PlanWorkflow.unreadable(e)
         }
+        if let warning = plan.identity.warning { context.terminal.warn(warning) }
         for repoPlan in [plan.primary] + plan.linked where repoPlan.head == nil {
             throw SpriteError("\(repoPlan.label) has no commits yet",
                               hints: ["commit something first: git commit --allow-empty -m 'start'"])

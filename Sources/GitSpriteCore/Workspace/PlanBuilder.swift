@@ -23,8 +23,12 @@ public struct PlanBuilder {
                                        warnings: &warnings))
         }
         let (name, source) = try spriteName(primary)
-        return WorkspacePlan(spriteName: name, nameSource: source, primary: primary, linked: linked,
-                             warnings: warnings)
+        let identity = GitIdentity.resolve(settings: settings, repository: repository, environment: context.environment)
+        if let warning = identity.warning { warnings.append(warning) }
+        var plan = WorkspacePlan(spriteName: name, nameSource: source, primary: primary, linked: linked,
+                                 warnings: warnings)
+        plan.identity = identity
+        return plan
     }
 
     /// `--name`/`sprite.name`, else the recorded `branch.<b>.sprite`, else derived (DESIGN.md §5).

@@ -6,6 +6,9 @@ extension WorkspacePlan {
         .object([
             ("version", .int(1)),
             ("sprite", .object([("name", .string(spriteName)), ("source", .string(nameSource.rawValue))])),
+            ("identity", .object([("name", .optional(identity.name)), ("email", .optional(identity.email)),
+                                  ("nameFrom", .optional(identity.nameSource)),
+                                  ("emailFrom", .optional(identity.emailSource))])),
             ("primary", primary.json),
             ("linked", .array(linked.map(\.json))),
             ("warnings", .array(warnings.map(JSON.string))),
@@ -15,6 +18,8 @@ extension WorkspacePlan {
     /// The human tree printed by `git sprite plan`.
     public var text: String {
         var out = "sprite \(spriteName)\n"
+        let from = Set([identity.nameSource, identity.emailSource].compactMap { $0 }).sorted().joined(separator: ", ")
+        out += "commits as \(identity.text)" + (from.isEmpty ? "" : " (\(from))") + "\n"
         for repo in [primary] + linked { repo.render(into: &out) }
         return out
     }

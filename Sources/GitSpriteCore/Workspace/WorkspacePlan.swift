@@ -12,6 +12,8 @@ public struct WorkspacePlan: Sendable {
     public var primary: RepoPlan
     public var linked: [RepoPlan]
     public var warnings: [String]
+    /// Who the agent's commits say made them.
+    public var identity = GitIdentity()
 }
 
 /// How a repository's code reaches the sprite (DESIGN.md §4).

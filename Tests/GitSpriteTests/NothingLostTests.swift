@@ -1,0 +1,295 @@
+import Foundation
+import GitSpriteCore
+import SpritesAPI
+import Testing
+
+/// A repository with a sprite of its own, the agent played by commands run in the sprite.
+private struct Bench {
+    let s: Sandbox
+    let host: LocalHost
+    let app: String
+    let env: [String: String]
+
+    init(files: [String: String] = [:], up: Bool = true) throws {
+        s = try Sandbox()
+        app = try s.makeRepo("app")
+        for (file, text) in files { try s.commit(file, text, message: "add \(file)", in: app) }
+        host = try LocalHost(root: s.path("host"))
+        env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        try s.git("config", "sprite.agent.command", "sleep 100000", in: app)
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+        if up { try self.up() }
+    }
+
+    func up(_ args: [String] = []) throws {
+        let r = try sprite(["up"] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    func sprite(_ args: [String], extra: [String: String] = [:]) throws -> RunResult {
+        try s.sprite(args, in: app, env: env.merging(extra) { $1 })
+    }
+
+    /// Runs a shell command in the sprite's workspace, as the agent would, and requires success.
+    @discardableResult
+    func agent(_ command: String) throws -> String {
+        let r = try host.client().run("app-main", ["sh", "-c", command], directory: SpritePaths.workspace)
+        let out = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(r.status == 0, "\(command): \(out) \(String(decoding: r.stderr, as: UTF8.self))")
+        return out
+    }
+
+    func git(_ args: String...) throws -> String { try s.run("git", args, in: app).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// Whether a ref here points at `object` or reaches it.
+    func reachable(_ object: String) throws -> Bool {
+        try s.run("git", ["for-each-ref", "--contains", object, "--format=%(refname)"], in: app).stdout.isEmpty == false
+            || !(try git("for-each-ref", "--points-at", object, "--format=%(refname)")).isEmpty
+    }
+
+    /// Objects git fsck calls unreachable from refs alone (reflogs not counted).
+    func unreachable() throws -> String {
+        try s.run("git", ["fsck", "--unreachable", "--no-reflogs", "--no-progress"], in: app).stdout
+    }
+}
+
+@Suite("nothing the agent makes slips away")
+struct NothingLostTests {
+    @Test func theAgentCommitsWithYourIdentityAndPlanSaysWhichOneItIs() throws {
+        let b = try Bench(up: false)
+        let plan = try b.sprite(["plan"])
+        #expect(plan.stdout.contains("commits as Test Author <author@example.com> (GIT_AUTHOR_EMAIL, GIT_AUTHOR_NAME)"),
+                "\(plan.stdout)")
+        try b.up()
+        try b.agent("echo work > agent.txt && git add agent.txt && git commit -qm 'agent work'")
+        #expect(try b.agent("git log -1 --format='%an <%ae>|%cn <%ce>'")
+                == "Test Author <author@example.com>|Test Author <author@example.com>")
+        // the hint down prints works as written
+        try b.agent("echo more >> agent.txt")
+        #expect(try b.sprite(["exec", "--", "git", "commit", "-am", "wip"]).status == 0)
+
+        // a setting of its own wins, and plan says so
+        try b.s.git("config", "sprite.git.userName", "Agent of Test", in: b.app)
+        try b.s.git("config", "sprite.git.userEmail", "agent@example.com", in: b.app)
+        #expect(try b.sprite(["plan", "--json"]).json()[path: "identity.name"] as? String == "Agent of Test")
+        try b.up()
+        try b.agent("git commit -q --allow-empty -m again")
+        #expect(try b.agent("git log -1 --format='%an <%ae>'") == "Agent of Test <agent@example.com>")
+
+        // nobody to be: up says so, and how to fix it
+        let nobody = try Bench(up: false)
+        let r = try nobody.s.sprite(["up", "--no-agent"], in: nobody.app, env: nobody.env,
+                                    unset: ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "EMAIL"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: no git identity for the agent's commits"), "\(r.stderr)")
+        #expect(r.stderr.contains("git config --global user.name"), "\(r.stderr)")
+    }
+
+    /// Monday's sprite made a stash; Tuesday's sprite of the same branch makes another. The
+    /// home ref moves to Tuesday's, and Monday's stays reachable from a ref of its own.
+    @Test func aNewSpritesStashNeverTakesAnOldOnesPlace() throws {
+        let b = try Bench()
+        try b.agent("echo monday > file.txt && git stash -q")
+        #expect(try b.sprite(["fetch"]).status == 0)
+        let monday = try b.git("rev-parse", "refs/sprite/app-main/stash/0")
+        let destroyed = try b.sprite(["down", "--destroy"])
+        #expect(destroyed.status == 0, "\(destroyed.stderr)")
+
+        try b.up()
+        try b.agent("echo tuesday > file.txt && git stash -q")
+        let fetch = try b.sprite(["fetch"])
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        let tuesday = try b.git("rev-parse", "refs/sprite/app-main/stash/0")
+        #expect(tuesday != monday)
+        #expect(fetch.stderr.contains("refs/sprite/app-main/stash/0 moved to a value that does not contain its old"),
+                "\(fetch.stderr)")
+        let kept = try b.git("for-each-ref", "--points-at", monday, "--format=%(refname)", "refs/sprite/app-main/superseded/")
+        #expect(kept.hasSuffix("/stash/0"), "\(kept)")
+        #expect(try b.git("stash", "list").isEmpty, "your own stash is untouched")
+        #expect(try b.sprite(["down", "--destroy"]).status == 0)
+        let loose = try b.unreachable()
+        #expect(!loose.contains(monday) && !loose.contains(tuesday), "\(loose)")
+        // every update left a reflog too
+        #expect(try b.s.run("git", ["log", "-g", "--format=%H", "refs/sprite/app-main/stash/0"], in: b.app).stdout.contains(monday))
+    }
+
+    /// After a restore to an older checkpoint the sprite's refs go back; the home refs keep
+    /// what came after, and nothing of it is unreachable after the sprite is gone.
+    @Test func aRestoreDoesNotMakeHomeRefsForgetWhatCameAfterTheCheckpoint() throws {
+        let b = try Bench()
+        #expect(try b.sprite(["checkpoint", "-m", "before"]).status == 0)
+        try b.agent("echo b > b.txt && git add b.txt && git commit -qm B && git tag -a vB -m 'tag B' "
+                    + "&& echo s > file.txt && git stash -q")
+        #expect(try b.sprite(["fetch"]).status == 0)
+        let commitB = try b.git("rev-parse", "sprite/app-main/main")
+        let tag = try b.git("rev-parse", "refs/sprite/app-main/tags/vB")
+        let stash = try b.git("rev-parse", "refs/sprite/app-main/stash/0")
+        let restore = try b.sprite(["restore", "v0"])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(try b.sprite(["fetch"]).status == 0)
+        #expect(try b.git("rev-parse", "sprite/app-main/main") != commitB, "the branch follows the sprite")
+        #expect(try b.sprite(["down", "--destroy"]).status == 0)
+        let loose = try b.unreachable()
+        for object in [commitB, tag, stash] {
+            #expect(try b.reachable(object), "\(object) is in no ref")
+            #expect(!loose.contains(object), "\(object) is unreachable: \(loose)")
+        }
+    }
+
+    /// Refs git's branch view does not show: a detached linked worktree's commit, notes, a
+    /// namespace of the agent's own. They come home under refs/sprite/<sprite>/.
+    @Test func worktreesNotesAndRefsOfAnyNamespaceComeHome() throws {
+        let b = try Bench()
+        try b.agent("git worktree add -q --detach /home/sprite/wt && cd /home/sprite/wt && echo w > w.txt && git add w.txt "
+                    + "&& git commit -qm 'on the worktree'")
+        try b.agent("git notes add -m 'a note' HEAD")
+        let custom = try b.agent("git update-ref refs/custom/keep $(echo kept | git commit-tree HEAD^{tree} -p HEAD) "
+                                 + "&& git rev-parse refs/custom/keep")
+        let fetch = try b.sprite(["fetch"])
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(try b.git("log", "-1", "--format=%s", "refs/sprite/app-main/worktrees/wt/head") == "on the worktree")
+        let head = try b.git("rev-parse", "HEAD")
+        #expect(try b.git("show", "refs/sprite/app-main/notes/commits:" + head) == "a note")
+        #expect(try b.git("rev-parse", "refs/sprite/app-main/refs/custom/keep") == custom)
+        // uncommitted changes in a linked worktree block a destroy, by name
+        try b.agent("echo dirty >> /home/sprite/wt/w.txt")
+        let refused = try b.sprite(["down", "--destroy"])
+        #expect(refused.status == 1 && refused.stderr.contains("uncommitted changes in the linked worktree /home/sprite/wt"),
+                "\(refused.stderr)")
+        try b.agent("git -C /home/sprite/wt checkout -q -- w.txt")
+        #expect(try b.sprite(["down", "--destroy"]).status == 0)
+        #expect(try b.reachable(custom))
+        #expect(!(try b.unreachable()).contains(custom))
+    }
+
+    /// A repository the agent made inside the workspace is not a submodule: nothing fetches
+    /// it. Destroy refuses naming it, even once the workspace committed it as a gitlink, and
+    /// a forced destroy saves it in a bundle of its own.
+    @Test func aNestedRepositoryBlocksADestroyByNameAndIsSavedByForce() throws {
+        let b = try Bench()
+        let inner = try b.agent("git init -q lib && cd lib && echo l > l.txt && git add l.txt && git commit -qm 'nested work' "
+                                + "&& git rev-parse HEAD")
+        let refused = try b.sprite(["down", "--destroy"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("lib is a repository of its own inside the work tree"), "\(refused.stderr)")
+        // following the hint (add and commit) records a gitlink to a commit that exists nowhere else
+        try b.agent("git add -A 2>/dev/null; git commit -qm 'add lib'")
+        let still = try b.sprite(["down", "--destroy"])
+        #expect(still.status == 1 && still.stderr.contains("lib is a repository of its own"), "\(still.stderr)")
+        let forced = try b.sprite(["down", "--destroy", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let common = try b.git("rev-parse", "--git-common-dir")
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: b.app + "/" + common + "/sprite-salvage")
+        let bundle = try #require(dirs.first.map { b.app + "/\(common)/sprite-salvage/\($0)/workspace-lib.bundle" })
+        let heads = try b.s.run("git", ["bundle", "list-heads", bundle], in: b.app).stdout
+        #expect(heads.contains(inner), "\(heads)")
+    }
+
+    /// The user's `.env`, shipped because `.spriteinclude` names it, is the user's: when the
+    /// agent changes it the change comes home, and the next `up` does not overwrite it.
+    @Test func aChangedIncludedFileComesHomeAndIsNotOverwritten() throws {
+        let b = try Bench(files: [".gitignore": ".env\n", ".spriteinclude": ".env\n"], up: false)
+        try b.s.write(".env", "TOKEN=mine\n", in: b.app)
+        try b.up()
+        #expect(try b.agent("cat .env") == "TOKEN=mine")
+        try b.agent("echo 'TOKEN=the-agents' > .env")
+        let fetch = try b.sprite(["fetch"])
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(fetch.stderr.contains("came home as refs/sprite/app-main/included"), "\(fetch.stderr)")
+        #expect(try b.git("show", "refs/sprite/app-main/included:.env") == "TOKEN=the-agents")
+        #expect(try String(contentsOfFile: b.app + "/.env", encoding: .utf8) == "TOKEN=mine\n", "yours is untouched")
+        // a new local commit and up again: the sprite keeps its .env
+        try b.s.commit("more.txt", "more\n", message: "more", in: b.app)
+        try b.up()
+        #expect(try b.agent("cat .env") == "TOKEN=the-agents")
+        #expect(try b.sprite(["down", "--destroy"]).status == 0, "it is home, so nothing blocks")
+    }
+
+    /// A mode change is a change: `apply` applies it, and does not call it "already here".
+    @Test func aModeOnlyChangeIsAppliedNotCalledAlreadyHere() throws {
+        let b = try Bench(files: ["run.sh": "#!/bin/sh\necho run\n"])
+        try b.agent("chmod +x run.sh")
+        let apply = try b.sprite(["apply"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stderr.contains("applied the sprite's changes to 1 file: run.sh"), "\(apply.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: b.app + "/run.sh"))
+        let again = try b.sprite(["apply"])
+        #expect(again.stderr.contains("already in your work tree"), "\(again.stderr)")
+        #expect(try b.sprite(["down", "--destroy"]).status == 0)
+    }
+
+    /// After `up` ships an untracked file and the agent commits something else, the only
+    /// uncommitted file is yours, unchanged: destroy needs no --force, and loses nothing.
+    @Test func aFileYouShippedIsNeverTheSpritesWork() throws {
+        let b = try Bench(up: false)
+        try b.s.write("notes/mine.txt", "mine\n", in: b.app)
+        try b.up()
+        try b.agent("echo x > x.txt && git add x.txt && git commit -qm 'agent: x'")
+        let status = try b.sprite(["status", "--json"]).json()
+        #expect(status[path: "sprites.0.uncommittedFiles"] as? Int == 0, "\(status)")
+        let down = try b.sprite(["down", "--destroy"])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try b.git("log", "-1", "--format=%s", "sprite/app-main/main") == "agent: x")
+        // but the agent's own change to a shipped file is its work
+        let c = try Bench(up: false)
+        try c.s.write("notes/mine.txt", "mine\n", in: c.app)
+        try c.up()
+        try c.agent("echo changed >> notes/mine.txt")
+        let refused = try c.sprite(["down", "--destroy"])
+        #expect(refused.status == 1 && refused.stderr.contains("1 file of its own"), "\(refused.stderr)")
+    }
+
+    /// A branch `foo` fetched earlier and replaced in the sprite by `foo/bar`: the fetch moves
+    /// the old ref aside (kept) instead of failing forever.
+    @Test func aBranchReplacedByADirectoryOfBranchesStillFetches() throws {
+        let b = try Bench()
+        try b.agent("git checkout -q -b foo && git commit -q --allow-empty -m on-foo && git checkout -q main")
+        #expect(try b.sprite(["fetch"]).status == 0)
+        let foo = try b.git("rev-parse", "sprite/app-main/foo")
+        try b.agent("git branch -D foo && git branch foo/bar")
+        let fetch = try b.sprite(["fetch"])
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(fetch.stderr.contains("was in the way of the sprite's new refs"), "\(fetch.stderr)")
+        #expect(!(try b.git("rev-parse", "sprite/app-main/foo/bar")).isEmpty)
+        #expect(try b.reachable(foo))
+        #expect(try b.sprite(["fetch"]).status == 0, "and again")
+    }
+
+    /// What cannot come home by design is said before the sprite goes, and a forced destroy
+    /// saves it when it is small.
+    @Test func aDestroyListsWhatStaysBehindAndForceSavesItWhenSmall() throws {
+        let b = try Bench(files: [".gitignore": "build/\n"])
+        try b.agent("mkdir -p build empty && echo out > build/out.bin && echo n > /home/sprite/notes.txt")
+        let down = try b.sprite(["down", "--destroy", "--force"])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stderr.contains("not coming home with the sprite"), "\(down.stderr)")
+        #expect(down.stderr.contains("1 ignored file"), "\(down.stderr)")
+        #expect(down.stderr.contains("notes.txt"), "\(down.stderr)")
+        #expect(down.stderr.contains("1 empty directory"), "\(down.stderr)")
+        let common = try b.git("rev-parse", "--git-common-dir")
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: b.app + "/" + common + "/sprite-salvage")
+        let archive = try #require(dirs.first.map { b.app + "/\(common)/sprite-salvage/\($0)/leftovers.tar.gz" })
+        let listed = try b.s.run("tar", ["-tzf", archive]).stdout
+        #expect(listed.contains("home/sprite/workspace/build/out.bin") && listed.contains("home/sprite/notes.txt"), "\(listed)")
+    }
+
+    /// prune --merged judges a sprite on a fresh fetch: work the agent did after the last
+    /// fetch keeps a merged-looking branch from being pruned.
+    @Test func pruneMergedFetchesBeforeItJudges() throws {
+        let b = try Bench(up: false)
+        try b.s.git("checkout", "-q", "-b", "feature", in: b.app)
+        try b.s.commit("f.txt", "f\n", message: "feature", in: b.app)
+        let name = "app-feature"
+        let up = try b.sprite(["up", "--name", name])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(try b.sprite(["fetch", name]).status == 0)
+        try b.s.git("checkout", "-q", "main", in: b.app)
+        try b.s.git("merge", "-q", "--no-edit", "feature", in: b.app)
+        // the agent goes on after that fetch
+        _ = try b.host.client().run(name, ["sh", "-c", "echo more > more.txt && git add more.txt && git commit -qm more"],
+                                    directory: SpritePaths.workspace)
+        let prune = try b.sprite(["prune", "--merged", "main", "--yes"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(try b.host.client().getSprite(name) != nil, "not merged: \(prune.stdout) \(prune.stderr)")
+    }
+}
