@@ -38,6 +38,7 @@ public enum HostServer {
         if let faults { wsRouter.middlewares.add(FaultMiddleware(faults: faults)) }
         wsRouter.middlewares.add(WakeMiddleware(state: state))
         ExecRoutes.addWebSocket(to: wsRouter, state: state, faults: faults)
+        ProxyRoutes.addWebSocket(to: wsRouter, state: state)
 
         let wsConfig = WebSocketServerConfiguration(maxFrameSize: 1 << 24, autoPing: .disabled)
         let address: BindAddress

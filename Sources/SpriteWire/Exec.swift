@@ -47,7 +47,9 @@ public struct ExecMessage: Codable, Sendable, Equatable {
     public var cols: Int?
     public var rows: Int?
     public var signal: String?
+    /// `port_opened`/`port_closed`: the port, and the address it listens on.
     public var port: Int?
+    public var address: String?
 
     public init(type: String, exitCode: Double? = nil, cols: Int? = nil, rows: Int? = nil, signal: String? = nil) {
         (self.type, self.exitCode, self.cols, self.rows, self.signal) = (type, exitCode, cols, rows, signal)
@@ -56,6 +58,11 @@ public struct ExecMessage: Codable, Sendable, Equatable {
     public static func exit(_ code: Int32) -> ExecMessage { ExecMessage(type: "exit", exitCode: Double(code)) }
     public static func resize(rows: Int, cols: Int) -> ExecMessage { ExecMessage(type: "resize", cols: cols, rows: rows) }
     public static func signal(_ name: String) -> ExecMessage { ExecMessage(type: "signal", signal: name) }
+    public static func port(opened: Bool, _ port: Int, address: String) -> ExecMessage {
+        var m = ExecMessage(type: opened ? "port_opened" : "port_closed")
+        (m.port, m.address) = (port, address)
+        return m
+    }
 
     /// The exit status of an `exit` message: 0…255, anything else from a server is 255.
     public var exitStatus: Int32 {
@@ -64,7 +71,7 @@ public struct ExecMessage: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, cols, rows, signal, port
+        case type, cols, rows, signal, port, address
         case exitCode = "exit_code"
     }
 }
@@ -108,4 +115,25 @@ public struct KillRequest: Codable, Sendable {
     public var timeout: Int?
 
     public init(signal: String? = nil, timeout: Int? = nil) { (self.signal, self.timeout) = (signal, timeout) }
+}
+
+/// The first message on `WSS /v1/sprites/{name}/proxy` (§7.2): where to connect inside the
+/// sprite.
+public struct ProxyRequest: Codable, Sendable, Equatable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) { (self.host, self.port) = (host, port) }
+}
+
+/// The server's answer to a `ProxyRequest`: `connected` (then raw bytes both ways), or any
+/// other status with the reason.
+public struct ProxyStatus: Codable, Sendable, Equatable {
+    public var status: String
+    public var target: String?
+    public var error: String?
+
+    public init(status: String, target: String? = nil, error: String? = nil) {
+        (self.status, self.target, self.error) = (status, target, error)
+    }
 }

@@ -44,6 +44,8 @@ public enum ExecEvent: Sendable, Equatable {
     case exit(Int32)
     /// `session_info` and other JSON messages, decoded.
     case info(sessionID: String?, tty: Bool?)
+    /// Something in the sprite started (`opened`) or stopped listening on a TCP port.
+    case port(opened: Bool, port: Int, address: String?)
 }
 
 extension ExecEvent {
@@ -73,6 +75,9 @@ extension ExecEvent {
                 return .info(sessionID: info.sessionID, tty: info.tty)
             case "exit":
                 return .exit(message.exitStatus)
+            case "port_opened", "port_closed":
+                guard let port = message.port, (1...65535).contains(port) else { return nil }
+                return .port(opened: message.type == "port_opened", port: port, address: message.address)
             default:
                 return nil
             }
@@ -158,13 +163,16 @@ public final class ExecStream: @unchecked Sendable {
     }
 
     /// Hands output to the callbacks until the command exits; returns its exit status.
-    public func relay(stdout: (Data) -> Void, stderr: (Data) -> Void) throws -> Int32 {
+    /// `onPort` hears of ports opened and closed in the sprite meanwhile.
+    public func relay(stdout: (Data) -> Void, stderr: (Data) -> Void,
+                      onPort: ((Bool, Int, String?) -> Void)? = nil) throws -> Int32 {
         while true {
             switch try next() {
             case .stdout(let d): stdout(d)
             case .stderr(let d): stderr(d)
             case .exit(let code): return code
             case .info: continue
+            case .port(let opened, let port, let address): onPort?(opened, port, address)
             }
         }
     }
@@ -184,7 +192,7 @@ extension SpritesClient {
 
     /// Opens a WebSocket; a refused upgrade with 429 or 503 is retried as `call` retries (the
     /// command never started, so this is safe for any command).
-    private func openSocket(_ path: String, _ query: [(String, String)]) throws -> WebSocket {
+    func openSocket(_ path: String, _ query: [(String, String)]) throws -> WebSocket {
         var attempt = 0
         while true {
             attempt += 1

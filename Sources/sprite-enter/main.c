@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <sched.h>
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
 #include <unistd.h>
 
 /*
@@ -42,6 +44,11 @@
  *   sprite-enter listen PORT
  *       Open a TCP listener on 127.0.0.1:PORT (0: any) in the sprite's network namespace
  *       and hand it to the host over descriptor 9, with the port as text.
+ *   sprite-enter connect HOST PORT
+ *       Connect to HOST:PORT from inside the sprite's network namespace, as the sprite's
+ *       user (its loopback and interfaces: never the host's), within 10 seconds, and hand the
+ *       connected socket to the host over descriptor 9 with the text "connected"; on failure
+ *       send only the text "error: WHY". HOST is an IPv4 or IPv6 literal or "localhost".
  */
 
 #define SPRITE_UID 1000
@@ -55,7 +62,8 @@ void die(const char *what) {
 
 static void usage(void) {
     fprintf(stderr, "usage: sprite-enter init [FD] | become UID GID [--cgroup F]... -- PROG... | "
-                    "run [--cgroup F]... [--dir D] [--pty] -- PROG... | fs OP ARG... | listen PORT\n");
+                    "run [--cgroup F]... [--dir D] [--pty] -- PROG... | fs OP ARG... | listen PORT | "
+                    "connect HOST PORT\n");
     _exit(125);
 }
 
@@ -282,12 +290,58 @@ static int listen_main(int argc, char **argv) {
     return 0;
 }
 
+/* Sends `why` alone (no descriptor) to the host and exits 1. */
+_Noreturn static void connect_failed(const char *why) {
+    char text[256];
+    snprintf(text, sizeof text, "error: %s", why);
+    ssize_t ignored = write(FD_CONTROL, text, strlen(text) + 1);
+    (void)ignored;
+    _exit(1);
+}
+
+static int connect_main(int argc, char **argv) {
+    if (argc != 4) usage();
+    char *end;
+    unsigned long port = strtoul(argv[3], &end, 10);
+    if (*end || port < 1 || port > 65535) usage();
+    enter_sprite(SPRITE_UID, SPRITE_GID, NULL, 0);
+    for (int fd = 3; fd < 10; fd++)
+        if (fd != FD_CONTROL) close(fd);
+    /* literals only: a name would be looked up with the sprite's resolver, which a client
+     * has no business steering */
+    const char *host = strcmp(argv[2], "localhost") == 0 ? "127.0.0.1" : argv[2];
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    if (getaddrinfo(host, argv[3], &hints, &res) != 0 || !res) connect_failed("the host must be an IP address or localhost");
+    int s = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0) connect_failed(strerror(errno));
+    if (connect(s, res->ai_addr, res->ai_addrlen) != 0) {
+        if (errno != EINPROGRESS) connect_failed(strerror(errno));
+        struct pollfd pfd = {.fd = s, .events = POLLOUT};
+        int ready;
+        do { ready = poll(&pfd, 1, 10000); } while (ready < 0 && errno == EINTR);
+        if (ready == 0) connect_failed("timed out");
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (ready < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0) connect_failed(strerror(errno));
+        if (err != 0) connect_failed(strerror(err));
+    }
+    freeaddrinfo(res);
+    int flags = fcntl(s, F_GETFL);
+    if (flags >= 0) fcntl(s, F_SETFL, flags & ~O_NONBLOCK);
+    if (send_fd(FD_CONTROL, s, "connected") != 0) die("sending the connection");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) usage();
     if (strcmp(argv[1], "init") == 0) init_main(argc, argv);
     if (strcmp(argv[1], "become") == 0) return become_main(argc, argv);
     if (strcmp(argv[1], "run") == 0) return run_main(argc, argv);
     if (strcmp(argv[1], "listen") == 0) return listen_main(argc, argv);
+    if (strcmp(argv[1], "connect") == 0) return connect_main(argc, argv);
     if (strcmp(argv[1], "fs") == 0) {
         enter_sprite(SPRITE_UID, SPRITE_GID, NULL, 0);
         for (int fd = 3; fd < 10; fd++) close(fd);

@@ -7,12 +7,16 @@ struct Exec: GlobalCommand {
         discussion: """
             Runs in /home/sprite/workspace of the current branch's sprite, or of the sprite of \
             BRANCH or named SPRITE. stdout and stderr stream separately; stdin is forwarded when \
-            it is not a terminal. Arguments reach the command as they are, never through a shell.
+            it is not a terminal (with -i, always). With -t the command runs on a terminal in \
+            the sprite, in raw mode here, as 'git sprite shell' does. Arguments reach the \
+            command as they are, never through a shell.
 
             Examples:
               git sprite exec -- git -C /home/sprite/workspace log -1
               git sprite exec feature/x -- make test
               tar c src | git sprite exec -- tar x -C /tmp
+              git sprite exec -i -- python3 -c 'print(input())'
+              git sprite exec -it -- htop
             """
     )
 
@@ -20,6 +24,12 @@ struct Exec: GlobalCommand {
 
     @Option(name: .customLong("dir"), help: "Working directory in the sprite (default: the workspace).")
     var directory: String?
+
+    @Flag(name: [.customShort("t"), .customLong("tty")], help: "Run the command on a terminal in the sprite.")
+    var tty = false
+
+    @Flag(name: [.customShort("i"), .customLong("interactive")], help: "Forward stdin even when it is a terminal.")
+    var interactive = false
 
     @OptionGroup var target: SpriteArgument
 
@@ -31,7 +41,8 @@ struct Exec: GlobalCommand {
     }
 
     func run(_ context: Context) throws {
-        let status = try ExecWorkflow.run(context, sprite: target.sprite, command: command, directory: directory)
+        let status = try ExecWorkflow.run(context, sprite: target.sprite, command: command, directory: directory,
+                                          tty: tty, interactive: interactive)
         context.terminal.flush()
         if status != 0 { throw ExitCode(status) }
     }

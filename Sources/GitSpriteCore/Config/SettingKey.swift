@@ -130,6 +130,8 @@ public struct SettingKey: Sendable {
                                                "name on the agent's commits (default: your git identity for the repository)")
     public static let gitUserEmail = SettingKey("git.user_email", .string, default: nil,
                                                 "email on the agent's commits (default: your git identity for the repository)")
+    public static let autoForward = SettingKey("forward.auto", .bool, default: .bool(true),
+                                               "forward ports the sprite opens while attach or shell runs")
     public static let salvageMaxSize = SettingKey("salvage.max_size", .integer(0...10_000, unit: " (MB)"), default: .integer(10),
                                                   "largest total of ignored and stray files 'down --destroy --force' saves")
     public static let storage = SettingKey("resources.storage", .integer(1...1000, unit: " (GB)"), default: .integer(10),
@@ -148,7 +150,7 @@ public struct SettingKey: Sendable {
     /// Every key git-sprite reads, in the order `git sprite config` lists them.
     public static let all: [SettingKey] = [
         token, api, name, cpu, memory, storage, autoDestroy, autoCheckpoint, ttl, networkPolicy, allowedDomains, baseImage,
-        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, gitUserName, gitUserEmail, salvageMaxSize, include, notifyCommand, cpuHourPrice, memoryGBHourPrice, storageGBHourPrice,
+        installClaude, packages, claudeInstaller, agentCommand, agentEnvironment, shallowClone, gitUserName, gitUserEmail, salvageMaxSize, autoForward, include, notifyCommand, cpuHourPrice, memoryGBHourPrice, storageGBHourPrice,
     ]
 
     /// Looks a key up by its TOML name.

@@ -64,6 +64,7 @@ public struct Settings: Sendable {
     public var agentEnvironment: [String] { list(.agentEnvironment) }
     public var shallowClone: Bool { bool(.shallowClone) ?? false }
     public var gitUserName: String? { string(.gitUserName) }
+    public var autoForward: Bool { bool(.autoForward) ?? true }
     /// Bytes `down --destroy --force` packs of what cannot come home.
     public var salvageMaxBytes: Int { (int(.salvageMaxSize) ?? 10) << 20 }
     public var gitUserEmail: String? { string(.gitUserEmail) }

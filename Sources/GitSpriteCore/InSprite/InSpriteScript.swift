@@ -1,3 +1,5 @@
+import Foundation
+
 /// A POSIX shell script git-sprite runs inside a sprite, as `sh -c TEXT NAME ARG…`. Every
 /// script lives in this folder with its contract beside its text: its arguments, what it
 /// prints (`key=value` lines, read by key, never by position), and its exit codes. Each one
@@ -8,8 +10,21 @@ public struct InSpriteScript: Sendable {
     public let name: String
     public let text: String
 
-    /// The argv that runs the script with `args` as `$1`, `$2`, …
+    /// The argv that runs the script with `args` as `$1`, `$2`, …, the text inline: only for a
+    /// script that reads its own stdin (`lock`), which must then stay short.
     public func argv(_ args: [String]) -> [String] { ["sh", "-c", text, name] + args }
+
+    /// Scripts longer than this travel on stdin instead of in the request's URL: an edge in
+    /// front of the API limits request lines (nginx's default is 8 KiB, and a script grows
+    /// by half once percent-encoded).
+    static let inlineLimit = 1024
+
+    /// How to run the script with `args`: a short one inline (`argv`); a longer one as a small
+    /// loader that reads the script from stdin and runs it with the same `$0` and arguments.
+    public func invocation(_ args: [String]) -> (argv: [String], input: Data?) {
+        guard text.utf8.count > Self.inlineLimit else { return (argv(args), nil) }
+        return (["sh", "-c", #"script=$(cat) && eval "$script""#, name] + args, Data(text.utf8))
+    }
 
     /// Every script, for the lint and contract tests.
     public static let all: [InSpriteScript] = [

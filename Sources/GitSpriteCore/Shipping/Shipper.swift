@@ -50,8 +50,8 @@ struct Shipper {
 
     /// Runs a command in the sprite and fails with its last stderr line (see `untilReady`).
     @discardableResult
-    func remoteRun(_ argv: [String], in dir: String = SpritePaths.home, what: String) throws -> String {
-        let r = try untilReady { try api.run(sprite, argv, directory: dir) }
+    func remoteRun(_ argv: [String], in dir: String = SpritePaths.home, input: Data? = nil, what: String) throws -> String {
+        let r = try untilReady { try api.run(sprite, argv, directory: dir, input: input, environment: [:]) }
         guard r.status == 0 else {
             throw SpriteError("\(what) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
                               detail: String(decoding: r.stderr, as: UTF8.self))
@@ -97,7 +97,7 @@ struct Shipper {
     /// snapshot an earlier `up` applied are cleared when a different HEAD or snapshot is coming.
     func probe(_ path: String, shipping: (head: String, tree: String?)? = nil) throws -> Probe {
         let args = shipping.map { [$0.tree ?? "none", $0.head] } ?? ["keep", ""]
-        return Self.parseProbe(try remoteRun(InSpriteScript.probe.argv([path] + args), what: "looking at \(path)"))
+        return Self.parseProbe(try remoteRun(InSpriteScript.probe, [path] + args, what: "looking at \(path)"))
     }
 
     /// Reads `InSpriteScript.probe`'s `key=value` lines.
@@ -177,8 +177,8 @@ struct Shipper {
         if checkout || (applySnapshot && headLanded) || target.staged {
             let checkoutTarget = checkout ? (plan.detached ? head : branch) : ""
             let snap = applySnapshot && headLanded ? snapshot : nil
-            try remoteRun(InSpriteScript.finish.argv([target.dir, target.staged ? path : "", checkoutTarget,
-                                                      plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""]),
+            try remoteRun(InSpriteScript.finish, [target.dir, target.staged ? path : "", checkoutTarget,
+                                                      plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""],
                           what: snap != nil ? "applying uncommitted changes"
                               : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
         }
@@ -212,7 +212,7 @@ struct Shipper {
             var options: [String] = []
             if settings.shallowClone { options += ["--depth", "1"] }
             if let b = plan.branch { options += ["--branch", b] }
-            let r = try api.run(sprite, InSpriteScript.clone.argv([stage, url] + options), directory: SpritePaths.home)
+            let r = try api.run(sprite, InSpriteScript.clone, [stage, url] + options, directory: SpritePaths.home)
             if r.status == 0 {
                 return (Self.parseProbe(String(decoding: r.stdout, as: UTF8.self)), Target(dir: stage, staged: true, method: method))
             } else if r.status == 1 {
@@ -226,7 +226,7 @@ struct Shipper {
             notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
         }
         guard method == .tunnel else { return (Probe(), Target(dir: plan.spritePath, staged: false, method: method)) }
-        try remoteRun(InSpriteScript.initialise.argv([stage, branch]), what: "creating \(plan.spritePath)")
+        try remoteRun(InSpriteScript.initialise, [stage, branch], what: "creating \(plan.spritePath)")
         return (Probe(exists: true, branch: branch), Target(dir: stage, staged: true, method: method))
     }
 
@@ -272,7 +272,7 @@ struct Shipper {
             guard let commit = sm.commit?.hex else { continue }
             if sm.initialized {
                 let localSub = localSuper + "/" + sm.path
-                let ready = try api.run(sprite, InSpriteScript.submoduleReady.argv([spriteSuper, sm.path, commit]),
+                let ready = try api.run(sprite, InSpriteScript.submoduleReady, [spriteSuper, sm.path, commit],
                                         directory: SpritePaths.home)
                 if ready.status != 0 {
                     let mirror = SpritePaths.modules + "/" + String(Digest.hex(Digest.sha256(Array(localSub.utf8))).prefix(16)) + ".git"
@@ -302,7 +302,24 @@ struct Shipper {
     /// when `mirror` is empty.
     private func checkOut(_ sm: SubmodulePlan, in spriteSuper: String, from mirror: String, at commit: String)
         throws -> (status: Int32, stdout: Data, stderr: Data) {
-        try api.run(sprite, InSpriteScript.submodule.argv([spriteSuper, sm.name, sm.path, mirror, commit]),
+        try api.run(sprite, InSpriteScript.submodule, [spriteSuper, sm.name, sm.path, mirror, commit],
                     directory: SpritePaths.home)
+    }
+}
+
+extension Shipper {
+    /// Runs an in-sprite script (inline or on stdin, as its length asks) and returns its stdout.
+    func remoteRun(_ script: InSpriteScript, _ args: [String], in dir: String = SpritePaths.home, what: String) throws -> String {
+        let (argv, input) = script.invocation(args)
+        return try remoteRun(argv, in: dir, input: input, what: what)
+    }
+}
+
+extension SpritesService {
+    /// Runs an in-sprite script (inline or on stdin, as its length asks).
+    func run(_ sprite: String, _ script: InSpriteScript, _ args: [String], directory: String? = nil) throws
+        -> (status: Int32, stdout: Data, stderr: Data) {
+        let (argv, input) = script.invocation(args)
+        return try run(sprite, argv, directory: directory, input: input, environment: [:])
     }
 }

@@ -19,7 +19,7 @@ public enum AttachWorkflow {
     public static func run(_ context: Context, sprite argument: String?) throws -> Int32 {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw SpriteError("git sprite attach needs a terminal",
-                              hints: ["see the agent's output instead: git sprite exec -- tmux -S \(Agent.socket) capture-pane -p",
+                              hints: ["see the agent's output instead: git sprite logs" + (argument.map { " " + shellQuote($0) } ?? ""),
                                       "or print the equivalent command: git sprite attach --print"])
         }
         let target = try SpriteTarget(context, sprite: argument)
@@ -49,51 +49,17 @@ public enum AttachWorkflow {
         } catch {
             throw connection.translate(error)
         }
-        guard git_sprite_raw_terminal(STDIN_FILENO) == 0 else {
-            stream.close()
-            throw SpriteError("cannot put the terminal in raw mode")
-        }
-        // every way out puts the terminal back: normal return, errors, and these signals
-        defer { git_sprite_restore_terminal() }
-        for sig in [SIGTERM, SIGHUP, SIGQUIT] {
-            signal(sig) { s in
-                git_sprite_restore_terminal()
-                signal(s, SIG_DFL)
-                raise(s)
-            }
-        }
-        let done = DispatchSemaphore(value: 0)
-        let (startRows, startCols) = (rows, cols)
-        let input = Thread {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            var lastRows = startRows, lastCols = startCols
-            while true {
-                var pfd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&pfd, 1, 200)
-                if done.wait(timeout: .now()) == .success { return }
-                var r: UInt16 = 0, c: UInt16 = 0
-                if git_sprite_window_size(STDOUT_FILENO, &r, &c) == 0, (r, c) != (lastRows, lastCols) {
-                    (lastRows, lastCols) = (r, c)
-                    try? stream.resize(rows: Int(r), cols: Int(c))
-                }
-                guard ready > 0 else { continue }
-                let n = read(STDIN_FILENO, &buffer, buffer.count)
-                if n <= 0 { return }
-                if (try? stream.write(Data(buffer[0..<n]))) == nil { return }
-            }
-        }
-        input.start()
-        defer { done.signal() }
         // sprite.notify.command hears of each change of the agent's state while attached
         let watcher = target.settings.notifyCommand.map { command in
             StateWatcher(api: connection.client, sprite: name, notifier: Notifier(command: command, context: context))
         }
         defer { watcher?.stop() }
+        let forwarder = target.settings.autoForward
+            ? PortForwarder(connection: connection, sprite: name, context: context, announce: PortForwarder.rawTerminalLine)
+            : nil
+        defer { forwarder?.stop() }
         do {
-            // a TTY merges both streams; the terminal gets everything
-            let code = try stream.relay(stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) })
-            stream.close()
-            return code
+            return try TerminalSession.run(stream, rows: rows, cols: cols, onPort: forwarder?.handle)
         } catch {
             throw connection.translate(error)
         }

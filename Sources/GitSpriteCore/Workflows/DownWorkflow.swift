@@ -123,7 +123,7 @@ public enum DownWorkflow {
         let out: ScriptOutput
         do {
             out = ScriptOutput(try homecoming.shipper.remoteRun(
-                InSpriteScript.leftovers.argv([SpritePaths.home, directory == nil ? "" : archive, String(limit)] + repos),
+                InSpriteScript.leftovers, [SpritePaths.home, directory == nil ? "" : archive, String(limit)] + repos,
                 what: "listing what stays in the sprite"))
         } catch {
             return ["note: could not list what stays in the sprite: \((error as? SpriteError)?.message ?? "\(error)")"]

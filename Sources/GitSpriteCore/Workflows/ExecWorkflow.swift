@@ -4,11 +4,17 @@ import SpritesAPI
 
 /// `git sprite exec`: runs a command in the sprite's workspace; the remote exit status is ours.
 public enum ExecWorkflow {
+    /// `tty` (`-t`): on a terminal in the sprite (`ShellWorkflow`); `interactive` (`-i`):
+    /// stdin is forwarded even when it is a terminal (without it, only when it is not).
     public static func run(_ context: Context, sprite argument: String?, command: [String],
-                           directory: String?) throws -> Int32 {
+                           directory: String?, tty: Bool = false, interactive: Bool = false) throws -> Int32 {
+        if tty {
+            return try ShellWorkflow.run(context, sprite: argument, command: command, directory: directory,
+                                         input: interactive || isatty(STDIN_FILENO) != 1)
+        }
         let target = try SpriteTarget(context, sprite: argument)
         let (connection, name) = (target.connection, target.name)
-        let stdinIsTerminal = isatty(STDIN_FILENO) == 1
+        let stdinIsTerminal = isatty(STDIN_FILENO) == 1 && !interactive
         let request = ExecRequest(command: command, directory: directory ?? SpritePaths.workspace,
                                   stdin: !stdinIsTerminal)
         let terminal = context.terminal

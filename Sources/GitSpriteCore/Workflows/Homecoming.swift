@@ -72,7 +72,7 @@ struct Homecoming {
     }
 
     private func bringHome(_ repo: RepoPlan, label: String, into report: inout Report) throws {
-        let out = ScriptOutput(try shipper.remoteRun(InSpriteScript.inventory.argv([repo.spritePath]),
+        let out = ScriptOutput(try shipper.remoteRun(InSpriteScript.inventory, [repo.spritePath],
                                                      what: "looking at the work in \(repo.spritePath)"))
         guard out["state"] == "exists" else { return }
         for section in out.sections(startingAt: "repo") {
@@ -286,7 +286,7 @@ struct Homecoming {
         var saved: [String] = []
         for path in paths {
             // gives stash entries and uncommitted changes their refs (again, if a pass did)
-            _ = try shipper.remoteRun(InSpriteScript.inventory.argv([path]), what: "looking at the work in \(path)")
+            _ = try shipper.remoteRun(InSpriteScript.inventory, [path], what: "looking at the work in \(path)")
             let bundle = SpritePaths.state + "/salvage.bundle"
             _ = try shipper.remoteRun(["sh", "-c", #"cd "$1" && git bundle create -q "$2" --all"#, "bundle", path, bundle],
                                       what: "bundling \(path)")

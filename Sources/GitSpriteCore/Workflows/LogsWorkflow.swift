@@ -77,7 +77,7 @@ public enum LogsWorkflow {
         }
 
         private static func run(_ api: any SpritesService, _ sprite: String, _ args: [String], raw: Bool) throws -> Screen {
-            let r = try api.run(sprite, InSpriteScript.agentScreen.argv([sprite] + args), directory: SpritePaths.home)
+            let r = try api.run(sprite, InSpriteScript.agentScreen, [sprite] + args, directory: SpritePaths.home)
             guard r.status == 0 else {
                 throw SpriteError("reading the agent's output in \(sprite) failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")")
             }

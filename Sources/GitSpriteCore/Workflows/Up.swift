@@ -349,7 +349,7 @@ public enum UpWorkflow {
     }
 
     static func installPackages(_ api: any SpritesService, _ sprite: String, _ packages: [String]) throws {
-        let r = try api.run(sprite, InSpriteScript.installPackages.argv(packages), directory: SpritePaths.home)
+        let r = try api.run(sprite, InSpriteScript.installPackages, packages, directory: SpritePaths.home)
         guard r.status == 0 else {
             throw SpriteError("installing packages in the sprite failed: \(lastLine(of: r.stderr) ?? "")",
                               hints: ["check sprite.image.packages: git sprite config"])

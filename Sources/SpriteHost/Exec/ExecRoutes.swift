@@ -270,6 +270,26 @@ enum ExecRoutes {
                 }
                 return false  // the client went away
             }
+            // ports something in the sprite listens on: those already open, then each change
+            // (a client that went away is noticed by the other tasks; this one waits to be cancelled)
+            group.addTask {
+                var known: [Int: String] = [:]
+                while true {
+                    let now = await Blocking.run { runtime.listeningPorts() }
+                    for (port, address) in now.sorted(by: { $0.key < $1.key }) where known[port] == nil {
+                        let text = String(decoding: try Wire.encode(ExecMessage.port(opened: true, port, address: address)),
+                                          as: UTF8.self)
+                        try? await outbound.write(.text(text))
+                    }
+                    for (port, address) in known.sorted(by: { $0.key < $1.key }) where now[port] == nil {
+                        let text = String(decoding: try Wire.encode(ExecMessage.port(opened: false, port, address: address)),
+                                          as: UTF8.self)
+                        try? await outbound.write(.text(text))
+                    }
+                    known = now
+                    try await Task.sleep(nanoseconds: 1_000_000_000)
+                }
+            }
             if let ms = dropAfterMs {
                 group.addTask {
                     try await Task.sleep(nanoseconds: UInt64(max(0, ms)) * 1_000_000)

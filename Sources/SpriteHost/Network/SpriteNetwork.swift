@@ -49,6 +49,14 @@ final class SpriteNetwork: @unchecked Sendable {
         p?.stop()
     }
 
+    /// The port of the egress proxy's listener inside the sprite, when it has one: the host's
+    /// own, never reported as the sprite's.
+    var proxyPort: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return proxy?.port
+    }
+
     /// A new policy, applied now.
     func update(_ rules: [PolicyRule]) {
         lock.lock()

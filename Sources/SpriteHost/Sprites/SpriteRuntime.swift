@@ -127,6 +127,14 @@ final class SpriteRuntime: @unchecked Sendable {
         onStatusChange?("cold")
     }
 
+    /// The host's PID of the sprite's init while it runs (its namespaces are /proc/PID/ns).
+    var runningInitPID: pid_t? {
+        sandboxLock.lock()
+        defer { sandboxLock.unlock() }
+        guard let running = instance, running.isRunning else { return nil }
+        return running.initPID
+    }
+
     /// The running sandbox, started if needed (blocks: call through `Blocking`).
     func sandbox() throws -> SandboxInstance {
         sandboxLock.lock()

@@ -151,7 +151,7 @@ func readUntil(_ stream: ExecStream, timeout: Double = 10, _ predicate: (String)
         switch try stream.next(timeout: deadline.timeIntervalSinceNow) {
         case .stdout(let d), .stderr(let d): seen += String(decoding: d, as: UTF8.self)
         case .exit: return seen
-        case .info: continue
+        case .info, .port: continue
         }
     }
     return seen

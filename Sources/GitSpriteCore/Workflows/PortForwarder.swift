@@ -1,0 +1,199 @@
+import Foundation
+import SpritesAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Local TCP ports carried to a sprite's own ports: a listener on 127.0.0.1 per forwarded
+/// port; each connection to it gets a connection inside the sprite over the Sprites TCP proxy
+/// (`WSS …/proxy`), and bytes are relayed both ways, each direction on a thread of its own,
+/// until either side closes. Listeners and connections end with `stop()`.
+final class PortForwarder: @unchecked Sendable {
+    private let connection: Connection
+    private let sprite: String
+    private let context: Context
+    /// Where each forward is said (`forwarding localhost:3000 -> sprite:3000`).
+    private let announce: (String) -> Void
+    private let lock = NSLock()
+    private var listeners: [Int: Listener] = [:]
+    private var stopped = false
+
+    /// One local listener and the remote port it forwards to.
+    final class Listener: @unchecked Sendable {
+        let fd: Int32
+        let local: Int
+        let remote: Int
+        var open = true
+
+        init(fd: Int32, local: Int, remote: Int) { (self.fd, self.local, self.remote) = (fd, local, remote) }
+    }
+
+    /// `announce`: where to say what is forwarded (default: a note on stderr).
+    init(connection: Connection, sprite: String, context: Context, announce: ((String) -> Void)? = nil) {
+        (self.connection, self.sprite, self.context) = (connection, sprite, context)
+        self.announce = announce ?? { context.terminal.note($0) }
+    }
+
+    /// Says a line on a terminal in raw mode (`attach`, `shell`), where a line ends in CR LF.
+    static func rawTerminalLine(_ line: String) {
+        writeAll(STDERR_FILENO, Data(("\r" + line + "\r\n").utf8))
+    }
+
+    /// Listens on 127.0.0.1:`local` (0: a free port) and forwards to `remote` in the sprite;
+    /// returns the local port. Throws when the port cannot be had.
+    @discardableResult
+    func forward(local: Int, remote: Int) throws -> Int {
+        let (fd, bound) = try Self.listen(local)
+        let listener = Listener(fd: fd, local: bound, remote: remote)
+        lock.lock()
+        if stopped {
+            lock.unlock()
+            close(fd)
+            return bound
+        }
+        listeners[remote] = listener
+        lock.unlock()
+        let thread = Thread { [weak self] in self?.accept(listener) }
+        thread.start()
+        return bound
+    }
+
+    /// A port opened or closed in the sprite (`port_opened`/`port_closed`): forwarded from the
+    /// same local port when it is free, else from a free one, and said so; a closed one stops.
+    func handle(_ opened: Bool, _ port: Int, _ address: String?) {
+        lock.lock()
+        let existing = listeners[port]
+        lock.unlock()
+        if opened {
+            guard existing == nil else { return }
+            let local = (try? forward(local: port, remote: port)) ?? (try? forward(local: 0, remote: port))
+            if let local { say("forwarding localhost:\(local) -> sprite:\(port)") }
+        } else if let existing {
+            lock.lock()
+            listeners.removeValue(forKey: port)
+            lock.unlock()
+            shutdownListener(existing)
+            say("stopped forwarding localhost:\(existing.local) (sprite:\(port) closed)")
+        }
+    }
+
+    /// Closes every listener; connections already relaying end as their sides close.
+    func stop() {
+        lock.lock()
+        stopped = true
+        let all = Array(listeners.values)
+        listeners = [:]
+        lock.unlock()
+        for l in all { shutdownListener(l) }
+    }
+
+    /// The listeners now: local port for each remote port.
+    var forwarded: [Int: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return listeners.mapValues(\.local)
+    }
+
+    private func shutdownListener(_ l: Listener) {
+        lock.lock()
+        let wasOpen = l.open
+        l.open = false
+        lock.unlock()
+        if wasOpen { Glibc.shutdown(l.fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func say(_ line: String) { announce(line) }
+
+    private func accept(_ listener: Listener) {
+        defer { close(listener.fd) }
+        while true {
+            var pfd = pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, 500)
+            lock.lock()
+            let open = listener.open
+            lock.unlock()
+            guard open else { return }
+            guard ready > 0 else { continue }
+            let client = Glibc.accept(listener.fd, nil, nil)
+            if client < 0 {
+                if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { continue }
+                return
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            Thread { [weak self] in self?.carry(client, to: listener.remote) }.start()
+        }
+    }
+
+    /// One connection: the proxy first (a refusal closes the local side at once), then both
+    /// directions until one ends.
+    private func carry(_ client: Int32, to port: Int) {
+        let proxy: ProxyConnection
+        do {
+            proxy = try connection.liveClient().openProxy(sprite, host: "localhost", port: port)
+        } catch {
+            let why = (connection.translate(error) as? SpriteError)?.message ?? "\(error)"
+            say("sprite:\(port): \(why)")
+            close(client)
+            return
+        }
+        let done = DispatchGroup()
+        done.enter()
+        // sprite -> here
+        Thread {
+            while let bytes = try? proxy.receive() {
+                if !Self.sendAll(client, bytes) { break }
+            }
+            Glibc.shutdown(client, Int32(SHUT_WR))
+            done.leave()
+        }.start()
+        // here -> sprite
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = read(client, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            if (try? proxy.send(Array(buffer[0..<n]))) == nil { break }
+        }
+        proxy.close()
+        done.wait()
+        close(client)
+    }
+
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// A listening socket on 127.0.0.1:`port` and the port it got.
+    static func listen(_ port: Int) throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SpriteError("cannot open a socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Bool in
+                bind(fd, p, length) == 0 && Glibc.listen(fd, 128) == 0 && getsockname(fd, p, &length) == 0
+            }
+        }
+        guard ok else {
+            let why = errno == EADDRINUSE ? "it is in use" : String(cString: strerror(errno))
+            close(fd)
+            throw SpriteError("cannot listen on localhost:\(port): \(why)",
+                              hints: ["choose another local port: git sprite forward OTHER:\(port)",
+                                      "or let the system choose one: git sprite forward 0:\(port)"],
+                              status: .failure)
+        }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+}

@@ -1,0 +1,70 @@
+import CTerminal
+import Foundation
+import SpritesAPI
+
+/// A TTY exec stream in this terminal (`attach`, `shell`, `exec -t`): raw mode, keystrokes
+/// sent as they come, window-size changes forwarded, output written as it arrives, and the
+/// terminal put back on every way out (return, error, SIGTERM/SIGHUP/SIGQUIT).
+enum TerminalSession {
+    /// Relays until the remote command exits; returns its status. `rows`/`cols`: the size the
+    /// stream was opened with. `onPort` hears the sprite's `port_opened`/`port_closed`.
+    static func run(_ stream: ExecStream, rows: UInt16, cols: UInt16, input forwardInput: Bool = true,
+                    onPort: ((Bool, Int, String?) -> Void)? = nil) throws -> Int32 {
+        let interactive = forwardInput && isatty(STDIN_FILENO) == 1
+        if interactive {
+            guard git_sprite_raw_terminal(STDIN_FILENO) == 0 else {
+                stream.close()
+                throw SpriteError("cannot put the terminal in raw mode")
+            }
+        }
+        // every way out puts the terminal back: normal return, errors, and these signals
+        defer { if interactive { git_sprite_restore_terminal() } }
+        if interactive {
+            for sig in [SIGTERM, SIGHUP, SIGQUIT] {
+                signal(sig) { s in
+                    git_sprite_restore_terminal()
+                    signal(s, SIG_DFL)
+                    raise(s)
+                }
+            }
+        }
+        let done = DispatchSemaphore(value: 0)
+        let (startRows, startCols) = (rows, cols)
+        let input = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var lastRows = startRows, lastCols = startCols
+            while true {
+                var pfd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&pfd, 1, 200)
+                if done.wait(timeout: .now()) == .success { return }
+                var r: UInt16 = 0, c: UInt16 = 0
+                if git_sprite_window_size(STDOUT_FILENO, &r, &c) == 0, (r, c) != (lastRows, lastCols) {
+                    (lastRows, lastCols) = (r, c)
+                    try? stream.resize(rows: Int(r), cols: Int(c))
+                }
+                guard ready > 0 else { continue }
+                let n = read(STDIN_FILENO, &buffer, buffer.count)
+                // end of input (a pipe, not a terminal): the remote side gets ^D, as a terminal's
+                if n <= 0 {
+                    if !interactive { try? stream.write(Data([4])) }
+                    return
+                }
+                if (try? stream.write(Data(buffer[0..<n]))) == nil { return }
+            }
+        }
+        if forwardInput { input.start() }
+        defer { done.signal() }
+        // a TTY merges both streams; the terminal gets everything
+        let code = try stream.relay(stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) },
+                                    onPort: onPort)
+        stream.close()
+        return code
+    }
+
+    /// The terminal's size now (24×80 when it has none).
+    static func size() -> (rows: UInt16, cols: UInt16) {
+        var rows: UInt16 = 24, cols: UInt16 = 80
+        _ = git_sprite_window_size(STDOUT_FILENO, &rows, &cols)
+        return (rows, cols)
+    }
+}

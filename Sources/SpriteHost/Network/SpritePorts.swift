@@ -1,0 +1,72 @@
+import CSpriteHost
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reaching what a sprite serves: TCP connections made from inside its network namespace
+/// (`/proxy` and the sprite's URL), and the ports something listens on there (the exec
+/// streams' `port_opened`/`port_closed`).
+extension SpriteRuntime {
+    /// A connection to `host:port` from inside the sprite (`sprite-enter connect`): its
+    /// loopback and interfaces, with its network policy, never the host's. Blocks; throws the
+    /// reason when it cannot connect.
+    func connectInside(host: String, port: Int) throws -> Int32 {
+        let box = try sandbox()
+        var pair: [Int32] = [0, 0]
+        guard sprite_socketpair(&pair) == 0 else { throw HostError.internalError("cannot create a socket pair") }
+        defer { close(pair[0]) }
+        let helper: SpawnedProcess
+        do {
+            helper = try SpawnedProcess(box.helper(["connect", host, String(port)], keep: [pair[1]]),
+                                        onOutput: { _, _ in }, onExit: { _ in })
+        } catch {
+            close(pair[1])
+            throw error
+        }
+        close(pair[1])
+        var text = [CChar](repeating: 0, count: 256)
+        let fd = sprite_recv_fd(pair[0], &text, text.count, 15_000)
+        guard fd >= 0 else {
+            helper.signal(SIGKILL)
+            let said = String(cString: text)
+            throw HostError(status: .badGateway, code: "connect_failed",
+                            message: said.hasPrefix("error: ") ? "cannot connect to \(host):\(port): " + said.dropFirst(7)
+                                : "cannot connect to \(host):\(port)")
+        }
+        return fd
+    }
+
+    /// The TCP ports something in the sprite listens on, with the address it listens on; the
+    /// host's own listener there (the egress proxy) left out. Empty while it is cold.
+    func listeningPorts() -> [Int: String] {
+        guard let pid = runningInitPID else { return [:] }
+        var ports: [Int: String] = [:]
+        for (file, v6) in [("tcp", false), ("tcp6", true)] {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count > 3, fields[3] == "0A" else { continue }  // LISTEN
+                let local = fields[1].split(separator: ":")
+                guard local.count == 2, let port = Int(local[1], radix: 16) else { continue }
+                if ports[port] == nil || ports[port] == "::1" || ports[port] == "127.0.0.1" {
+                    ports[port] = Self.address(String(local[0]), v6: v6)
+                }
+            }
+        }
+        if let own = network.proxyPort { ports.removeValue(forKey: own) }
+        return ports
+    }
+
+    /// An address of /proc/net/tcp{,6} as text (its words are in host byte order).
+    static func address(_ hex: String, v6: Bool) -> String {
+        guard !v6 else {
+            if hex.allSatisfy({ $0 == "0" }) { return "::" }
+            if hex == "00000000000000000000000001000000" { return "::1" }
+            return "ipv6"
+        }
+        guard hex.count == 8, let value = UInt32(hex, radix: 16) else { return "?" }
+        let bytes = withUnsafeBytes(of: value.littleEndian) { Array($0) }
+        return bytes.map(String.init).joined(separator: ".")
+    }
+}

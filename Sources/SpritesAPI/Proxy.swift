@@ -1,0 +1,54 @@
+import Foundation
+import SpriteHTTP
+
+/// A TCP connection inside a sprite, over `WSS /v1/sprites/{name}/proxy` (§7.2): after the
+/// server said `connected`, binary messages carry the bytes both ways.
+public final class ProxyConnection: @unchecked Sendable {
+    let socket: WebSocket
+
+    init(socket: WebSocket) { self.socket = socket }
+
+    /// Sends bytes to the connection in the sprite.
+    public func send(_ bytes: [UInt8]) throws { try socket.send(binary: bytes) }
+
+    /// The next bytes from the sprite; nil when the connection there ended.
+    public func receive() throws -> [UInt8]? {
+        while true {
+            switch try socket.receive() {
+            case .binary(let bytes): return bytes
+            case .text: continue
+            case .close: return nil
+            }
+        }
+    }
+
+    /// Closes the connection normally.
+    public func close() { try? socket.close(code: 1000) }
+}
+
+extension SpritesClient {
+    /// Connects to `host:port` inside the sprite (its loopback for `localhost`). Throws the
+    /// server's reason when it could not connect.
+    public func openProxy(_ sprite: String, host: String, port: Int) throws -> ProxyConnection {
+        let path = Self.path(sprite) + "/proxy"
+        let socket = try openSocket(path, [])
+        do {
+            try socket.send(text: String(decoding: try Wire.encode(ProxyRequest(host: host, port: port)), as: UTF8.self))
+            guard case .text(let text) = try socket.receive(timeout: 30),
+                  let status = try? Wire.decode(ProxyStatus.self, from: Data(text.utf8)) else {
+                throw APIError.malformed("the proxy did not say whether it connected")
+            }
+            guard status.status == "connected" else {
+                throw APIError.http(HTTPFailure(status: 502, method: "WS", path: path, code: status.status,
+                                                message: ServerText.oneLine(status.error ?? "cannot connect to \(host):\(port)")))
+            }
+        } catch let e as WebSocketError {
+            try? socket.close()
+            throw APIError.transport(TransportFailure(e))
+        } catch {
+            try? socket.close()
+            throw error
+        }
+        return ProxyConnection(socket: socket)
+    }
+}
