@@ -1,0 +1,198 @@
+import Foundation
+import GitSpriteCore
+import SpritesAPI
+import Testing
+
+/// A repository with a sprite whose agent is `agent`.
+private struct ReachBench {
+    let s: Sandbox
+    let host: LocalHost
+    let app: String
+    let env: [String: String]
+
+    init(agent: String = "sleep 100000", files: [String: String] = [:]) throws {
+        s = try Sandbox()
+        app = try s.makeRepo("app")
+        for (file, text) in files { try s.commit(file, text, message: "add \(file)", in: app) }
+        host = try LocalHost(root: s.path("host"))
+        env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "TERM": "xterm"]
+        try s.git("config", "sprite.agent.command", agent, in: app)
+        let up = try s.sprite(["up"], in: app, env: env)
+        #expect(up.status == 0, "\(up.stderr)")
+    }
+
+    func sprite(_ args: [String]) throws -> RunResult { try s.sprite(args, in: app, env: env) }
+
+    /// `git sprite ARGS…` in a real terminal (script(1)), typing `keys` after `delay` seconds.
+    func inTerminal(_ args: String, keys: String, delay: Double = 2, after: Double = 2) throws -> RunResult {
+        let typed = "sleep \(delay); printf '\(keys)'; sleep \(after)"
+        return try s.run("sh", ["-c", "(\(typed)) | script -qefc \(shellQuote("git sprite " + args)) /dev/null"], in: app, env: env)
+    }
+
+    /// Starts `git-sprite ARGS…` in the background, as the leader of a group of its own (as a
+    /// terminal runs a job; git itself is left out: how git passes Ctrl-C on is git's), with its
+    /// stdout in a file; returns the process and a function reading what it printed so far.
+    func background(_ args: [String]) throws -> (Process, () -> String) {
+        let out = s.path("bg-\(UUID().uuidString).out")
+        FileManager.default.createFile(atPath: out, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: app)
+        p.environment = s.environment.merging(env) { $1 }
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        FileManager.default.createFile(atPath: out + ".err", contents: nil)
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: out + ".err"))
+        p.standardInput = FileHandle.nullDevice
+        try p.runWithSignalsUnblocked()
+        return (p, { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" })
+    }
+
+    /// The local port of the first `forwarding localhost:P -> sprite:REMOTE` line.
+    static func forwardedPort(_ text: String, remote: Int) -> Int? {
+        for line in text.split(separator: "\n") where line.hasSuffix("-> sprite:\(remote)") {
+            if let p = line.split(separator: " ").dropFirst().first?.split(separator: ":").last { return Int(p) }
+        }
+        return nil
+    }
+}
+
+@Suite("reach what the agent runs")
+struct ReachTests {
+    @Test func shellRunsALoginShellInARealTerminalAndReturnsItsStatus() throws {
+        let b = try ReachBench()
+        let r = try b.inTerminal("shell", keys: "echo in-$(pwd)-$((40+2)); exit 7\\r")
+        #expect(r.status == 7, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("in-/home/sprite/workspace-42"), "\(r.stdout)")
+        // the agent's tmux session is not where it ran
+        #expect(try b.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock list-windows -t =app-main | wc -l") == "1")
+        let none = try b.sprite(["shell"])
+        #expect(none.status == 1 && none.stderr.hasPrefix("error: git sprite shell needs a terminal"), "\(none.stderr)")
+        #expect(none.stderr.contains("hint: run one command instead: git sprite exec -- CMD"))
+    }
+
+    @Test func execDashIKeepsATerminalsStdinOpenAndDashTGivesTheCommandATerminal() throws {
+        let b = try ReachBench()
+        let typed = try b.inTerminal("exec -i -- python3 -c 'print(input()[::-1])'", keys: "stressed\\n")
+        #expect(typed.status == 0, "\(typed.stdout) \(typed.stderr)")
+        #expect(typed.stdout.contains("desserts"), "\(typed.stdout)")
+        let tty = try b.sprite(["exec", "-t", "--", "sh", "-c", "tty; exit 4"])
+        #expect(tty.status == 4, "\(tty.stderr)")
+        #expect(tty.stdout.contains("/dev/pts/"), "\(tty.stdout)")
+        let plain = try b.sprite(["exec", "--", "sh", "-c", "tty; exit 0"])
+        #expect(plain.stdout.contains("not a tty"), "without -t as before: \(plain.stdout)")
+    }
+
+    /// The agent serves files on 8080; `forward` carries several connections at once, and a
+    /// large response whole, then Ctrl-C ends it with nothing left listening.
+    @Test func forwardCarriesConcurrentConnectionsToAServerInTheSprite() throws {
+        let b = try ReachBench(agent: "python3 -m http.server 8080 --bind 127.0.0.1 --directory /home/sprite/workspace")
+        _ = try b.host.remote("head -c 6000000 /dev/urandom > /home/sprite/workspace/big.bin")
+        let expected = try b.host.remote("sha256sum < /home/sprite/workspace/big.bin | cut -d' ' -f1")
+        let (forward, output) = try b.background(["forward", "0:8080"])
+        defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
+        #expect(eventually(seconds: 15) { ReachBench.forwardedPort(output(), remote: 8080) != nil }, "\(output())")
+        let port = try #require(ReachBench.forwardedPort(output(), remote: 8080))
+        // the server may need a moment to start with the agent
+        #expect(eventually(seconds: 15) {
+            (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout) == "200"
+        })
+        let many = try b.s.run("sh", ["-c", "seq 1 8 | xargs -P 8 -I{} sh -c 'curl -s http://127.0.0.1:\(port)/big.bin | sha256sum | cut -d\" \" -f1'"])
+        let sums = many.stdout.split(separator: "\n").map(String.init)
+        #expect(sums.count == 8 && sums.allSatisfy { $0 == expected }, "\(many.stdout) \(many.stderr)")
+        // Ctrl-C, as a terminal sends it: to the whole job
+        kill(-forward.processIdentifier, SIGINT)
+        forward.waitUntilExit()
+        #expect(forward.terminationReason == .exit && forward.terminationStatus == 0,
+                "\(forward.terminationReason.rawValue) \(forward.terminationStatus)")
+        let after = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
+        #expect(after.stdout == "000", "nothing listens after Ctrl-C")
+    }
+
+    @Test func forwardAutoPicksUpAPortTheSpriteOpensAndDropsItWhenItCloses() throws {
+        let b = try ReachBench()
+        let (forward, output) = try b.background(["forward", "--auto"])
+        defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 1)
+        let (server, _) = try b.background(["exec", "--", "python3", "-m", "http.server", "9123", "--bind", "127.0.0.1",
+                                            "--directory", "/home/sprite"])
+        defer { if server.isRunning { kill(-server.processIdentifier, SIGKILL) } }
+        #expect(eventually(seconds: 20) { ReachBench.forwardedPort(output(), remote: 9123) != nil }, "\(output())")
+        let port = try #require(ReachBench.forwardedPort(output(), remote: 9123))
+        #expect(try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout == "200")
+        kill(-server.processIdentifier, SIGKILL)
+        _ = try b.host.remote("pkill -f 'http.server 9123' || true")
+        #expect(eventually(seconds: 20) {
+            (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout) == "000"
+        }, "the forward stops when the port closes")
+    }
+
+    @Test func attachForwardsAPortTheAgentOpensMeanwhile() throws {
+        let agent = "sh -c 'echo agent-ready; sleep 3; exec python3 -m http.server 9234 --bind 127.0.0.1 --directory /home/sprite'"
+        let b = try ReachBench(agent: agent)
+        _ = try b.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock kill-server; true")
+        let r = try b.inTerminal("attach", keys: "\\002d", delay: 12, after: 1)
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("forwarding localhost:9234 -> sprite:9234"), "\(r.stdout)")
+    }
+
+    @Test func badForwardsFailClearlyAndLeaveNothingListening() throws {
+        let b = try ReachBench()
+        for (args, said) in [(["forward", "70000"], "port 70000 is outside 1-65535"), (["forward", "3000:x"], "is not a port"),
+                             (["forward"], "name a port to forward")] {
+            let r = try b.sprite(args)
+            #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains(said) && r.stderr.contains("hint:") || r.stderr.contains("Usage"), "\(args): \(r.stderr)")
+        }
+        // a local port in use
+        let blocker = try TestDaemon(["python3", "-c", "import socket,time\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen();"
+                                      + "print(s.getsockname()[1],flush=True);time.sleep(600)"])
+        let busy = try b.sprite(["forward", "\(blocker.firstLine):8080"])
+        #expect(busy.status == 1 && busy.stderr.contains("cannot listen on localhost:\(blocker.firstLine): it is in use"),
+                "\(busy.stderr)")
+        // a sprite that is gone
+        let gone = try b.sprite(["forward", "no-such-sprite", "8080"])
+        #expect(gone.status == 1 && gone.stderr.contains("does not exist"), "\(gone.stderr)")
+    }
+}
+
+/// The TCP proxy from the outside: what a client may name, and what it can never reach.
+@Suite("sprite-host: the TCP proxy")
+struct ProxyAttackTests {
+    @Test func theProxyReachesTheSpritesLoopbackNeverTheHosts() throws {
+        let f = try HostFixture(sprites: ["a", "b"])
+        // a listener on the host's loopback that records whoever connects
+        let log = f.sandbox.path("host-listener.log")
+        let listener = try TestDaemon(["python3", "-c", """
+            import socket, sys
+            s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); print(s.getsockname()[1], flush=True)
+            while True:
+                c, a = s.accept(); open(sys.argv[1], 'a').write('connected\\n'); c.sendall(b'HOST'); c.close()
+            """, log])
+        let port = Int(listener.firstLine) ?? 0
+        // nothing listens on that port inside sprite a: refused, and the host's listener saw nothing
+        for host in ["127.0.0.1", "localhost", "::1", "10.0.2.2", "0.0.0.0"] {
+            #expect(throws: APIError.self, "\(host)") { _ = try f.api.openProxy("a", host: host, port: port) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: log), "the host's loopback was reached")
+        // a server in sprite b on the same port number is b's alone
+        let server = try f.api.openExec("b", ExecRequest(command: ["python3", "-c", """
+            import socket
+            s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); print('up', flush=True)
+            while True:
+                c, a = s.accept(); c.sendall(b'SPRITE-B'); c.close()
+            """], directory: "/home/sprite"))
+        defer { server.close() }
+        _ = try readUntil(server) { $0.contains("up") }
+        let inB = try f.api.openProxy("b", host: "127.0.0.1", port: port)
+        #expect(try inB.receive() == Array("SPRITE-B".utf8))
+        inB.close()
+        #expect(throws: APIError.self) { _ = try f.api.openProxy("a", host: "127.0.0.1", port: port) }
+        // names are not looked up; ports and sprites are checked
+        for (host, p) in [("example.com", 80), ("b", port), ("127.0.0.1", 0), ("127.0.0.1", 70000)] {
+            #expect(throws: (any Error).self, "\(host):\(p)") { _ = try f.api.openProxy("a", host: host, port: p) }
+        }
+        #expect(throws: APIError.self) { _ = try f.api.openProxy("no-such", host: "127.0.0.1", port: port) }
+        #expect(!FileManager.default.fileExists(atPath: log))
+    }
+}
