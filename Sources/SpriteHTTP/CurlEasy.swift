@@ -79,6 +79,10 @@ final class CurlEasy {
         try check(git_sprite_curl_setopt_long(handle, option, value), "curl_easy_setopt(\(option.rawValue))")
     }
 
+    func set(_ option: CURLoption, offset value: Int64) throws {
+        try check(git_sprite_curl_setopt_offset(handle, option, curl_off_t(value)), "curl_easy_setopt(\(option.rawValue))")
+    }
+
     func set(_ option: CURLoption, _ value: String) throws {
         try check(git_sprite_curl_setopt_string(handle, option, value), "curl_easy_setopt(\(option.rawValue))")
     }

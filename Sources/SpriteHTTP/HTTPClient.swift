@@ -7,16 +7,20 @@ public struct HTTPRequest: Sendable {
     public var url: String
     public var headers: [(String, String)]
     public var body: Data?
+    /// A file whose bytes are the body, read as they are sent (never whole in memory);
+    /// opened anew for each attempt. Used instead of `body`.
+    public var bodyFile: String?
     /// Whole-transfer timeout in seconds; nil for streams that may run long.
     public var timeout: Double?
     public var connectTimeout: Double
 
     public init(method: String, url: String, headers: [(String, String)] = [], body: Data? = nil,
-                timeout: Double? = 30, connectTimeout: Double = 10) {
+                bodyFile: String? = nil, timeout: Double? = 30, connectTimeout: Double = 10) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.bodyFile = bodyFile
         self.timeout = timeout
         self.connectTimeout = connectTimeout
     }
@@ -49,6 +53,8 @@ private final class TransferState {
     var aborted = false
     /// The buffered body outgrew `HTTPClient.maxBufferedBody`.
     var tooLarge = false
+    /// The file a streamed request body is read from (`HTTPRequest.bodyFile`).
+    var upload: FileHandle?
 }
 
 /// A small libcurl HTTP client: JSON and byte bodies, streaming responses, connect and total
@@ -126,7 +132,7 @@ public final class HTTPClient: @unchecked Sendable {
         case "POST": try easy.set(CURLOPT_POST, 1)
         default: try easy.set(CURLOPT_CUSTOMREQUEST, request.method)
         }
-        if request.body != nil || request.method == "POST" || request.method == "PUT" {
+        if request.body != nil || request.bodyFile != nil || request.method == "POST" || request.method == "PUT" {
             // no "Expect: 100-continue" round trip
             headers.append(("Expect", ""))
         }
@@ -173,7 +179,31 @@ public final class HTTPClient: @unchecked Sendable {
 
         let started = Date()
         trace?("> \(request.method) \(Redaction.url(request.url))")
-        if let body = request.body {
+        if let path = request.bodyFile {
+            // the body straight from the file, a chunk at a time as libcurl asks for it
+            guard let file = FileHandle(forReadingAtPath: path) else {
+                throw CurlError(code: Int32(CURLE_READ_ERROR.rawValue), function: "open", message: "cannot read \(path)")
+            }
+            defer { try? file.close() }
+            state.upload = file
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? -1
+            try easy.set(CURLOPT_UPLOAD, 1)
+            if request.method != "PUT" { try easy.set(CURLOPT_CUSTOMREQUEST, request.method) }
+            if size >= 0 { try easy.set(CURLOPT_INFILESIZE_LARGE, offset: size) }
+            try easy.set(CURLOPT_READDATA, pointer: box.toOpaque())
+            try easy.set(CURLOPT_READFUNCTION, callback: { ptr, size, count, userdata in
+                guard let ptr, let userdata else { return 0 }
+                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+                guard let file = state.upload else { return 0 }
+                let chunk = (try? file.read(upToCount: size * count)) ?? nil
+                guard let chunk, !chunk.isEmpty else { return 0 }
+                chunk.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { ptr.update(from: base.assumingMemoryBound(to: CChar.self), count: raw.count) }
+                }
+                return chunk.count
+            })
+            try performTraced(easy, request, started)
+        } else if let body = request.body {
             try body.withUnsafeBytes { raw in
                 try easy.set(CURLOPT_POSTFIELDSIZE_LARGE, raw.count)
                 try easy.set(CURLOPT_POSTFIELDS, pointer: UnsafeMutableRawPointer(mutating: raw.baseAddress))

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteHTTP
 
 extension SpritesClient {
     private func fsQuery(_ path: String, _ extra: [(String, String)] = []) -> [(String, String)] {
@@ -15,6 +16,41 @@ extension SpritesClient {
         try call("PUT", Self.path(sprite) + "/fs/write",
                  query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), body: data,
                  contentType: "application/octet-stream", timeout: nil)
+    }
+
+    /// Writes a whole file from a local one, streamed (never whole in memory), creating
+    /// parent directories.
+    public func writeFile(_ sprite: String, path: String, contentsOf local: String, mode: String) throws {
+        try call("PUT", Self.path(sprite) + "/fs/write",
+                 query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), bodyFile: local,
+                 contentType: "application/octet-stream", timeout: nil)
+    }
+
+    /// Reads a file into a local one as it arrives (never whole in memory). A failure leaves
+    /// what was written so far; the caller writes to a temporary name.
+    public func readFile(_ sprite: String, path: String, into local: FileHandle) throws {
+        let request = HTTPRequest(method: "GET", url: url(Self.path(sprite) + "/fs/read", fsQuery(path)),
+                                  headers: [authHeader], timeout: nil)
+        var failure: Error?
+        let response: HTTPResponse
+        do {
+            response = try http.stream(request) { chunk in
+                do { try local.write(contentsOf: chunk) } catch { failure = error; return false }
+                return true
+            }
+        } catch let e as CurlError {
+            throw failure ?? APIError.transport(TransportFailure(e))
+        }
+        if let failure { throw failure }
+        guard (200..<300).contains(response.status) else {
+            throw APIError.http(HTTPFailure(response: response, method: "GET", path: Self.path(sprite) + "/fs/read"))
+        }
+    }
+
+    /// Lists a directory, or describes a file: then `entries` is that file alone, with the
+    /// list's own `path`.
+    public func list(_ sprite: String, path: String) throws -> FileList {
+        try decode(FileList.self, call("GET", Self.path(sprite) + "/fs/list", query: fsQuery(path)))
     }
 
     /// Lists a directory (or a single file).

@@ -55,12 +55,13 @@ public final class SpritesClient: @unchecked Sendable {
     /// methods only. Non-2xx answers become `APIError.http`.
     @discardableResult
     public func call(_ method: String, _ path: String, query: [(String, String)] = [],
-                     body: Data? = nil, contentType: String? = nil, timeout: Double? = 30,
+                     body: Data? = nil, bodyFile: String? = nil, contentType: String? = nil, timeout: Double? = 30,
                      accept: Set<Int> = []) throws -> HTTPResponse {
         var headers = [authHeader, ("Accept", "application/json")]
         if let contentType { headers.append(("Content-Type", contentType)) }
         let payload = body
-        let request = HTTPRequest(method: method, url: url(path, query), headers: headers, body: payload, timeout: timeout)
+        let request = HTTPRequest(method: method, url: url(path, query), headers: headers, body: payload,
+                                  bodyFile: bodyFile, timeout: timeout)
         let idempotent = ["GET", "HEAD", "PUT", "DELETE"].contains(method)
         var attempt = 0
         while true {

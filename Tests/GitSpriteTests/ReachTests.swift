@@ -196,3 +196,59 @@ struct ProxyAttackTests {
         #expect(!FileManager.default.fileExists(atPath: log))
     }
 }
+
+@Suite("git sprite cp")
+struct CopyTests {
+    /// A binary larger than the client ever holds in memory (32 MiB) goes there and back
+    /// byte for byte with its mode, and a tree with -r.
+    @Test func filesAndTreesRoundTripWithTheirBytesAndModes() throws {
+        let b = try ReachBench()
+        let s = b.s
+        _ = try s.run("sh", ["-c", "head -c 40000000 /dev/urandom > big.bin && chmod 0751 big.bin"])
+        let up = try b.sprite(["cp", s.path("big.bin"), ":data/"])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stderr.contains("copied 1 file (38.1 MB)"), "\(up.stderr)")
+        #expect(try b.host.remote("stat -c %a workspace/data/big.bin") == "751")
+        let local = try s.run("sh", ["-c", "sha256sum < big.bin | cut -d' ' -f1"]).stdout
+        #expect(try b.host.remote("sha256sum < workspace/data/big.bin | cut -d' ' -f1") + "\n" == local)
+        let down = try b.sprite(["cp", ":data/big.bin", s.path("back.bin")])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try s.run("sh", ["-c", "sha256sum < back.bin | cut -d' ' -f1"]).stdout == local)
+        #expect(try s.run("stat", ["-c", "%a", s.path("back.bin")]).stdout == "751\n")
+
+        // a tree, both ways
+        try s.write("tree/a.txt", "a\n")
+        try s.write("tree/sub/b.sh", "#!/bin/sh\n")
+        chmod(s.path("tree/sub/b.sh"), 0o755)
+        try FileManager.default.createDirectory(atPath: s.path("tree/empty"), withIntermediateDirectories: true)
+        #expect(try b.sprite(["cp", "-r", s.path("tree"), ":"]).status == 0)
+        #expect(try b.host.remote("cd workspace/tree && find . | sort | tr '\\n' ' '; stat -c %a sub/b.sh")
+                == ". ./a.txt ./empty ./sub ./sub/b.sh 755")
+        let again = try b.sprite(["cp", "-r", ":tree", s.path("copy")])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try String(contentsOfFile: s.path("copy/sub/b.sh"), encoding: .utf8) == "#!/bin/sh\n")
+        #expect(FileManager.default.isExecutableFile(atPath: s.path("copy/sub/b.sh")))
+        #expect(FileManager.default.fileExists(atPath: s.path("copy/empty")))
+    }
+
+    @Test func badCopiesSayWhatIsWrongAndChangeNothing() throws {
+        let b = try ReachBench()
+        let s = b.s
+        try s.write("dir/x.txt", "x\n")
+        let cases: [([String], Int32, String)] = [
+            (["cp", ":no/such/file", s.path("out")], 1, "app-main:/home/sprite/workspace/no/such/file does not exist"),
+            (["cp", s.path("dir"), ":"], 64, "is a directory"),
+            (["cp", s.path("dir/x.txt"), s.path("y.txt")], 64, "neither side of the copy is in a sprite"),
+            (["cp", ":file.txt", "other-sprite:/tmp/x"], 64, "copying between two sprites is not supported"),
+            (["cp", s.path("missing.txt"), ":"], 1, "cannot copy"),
+            (["cp", ":file.txt"], 64, "give at least one source and a destination"),
+        ]
+        for (args, status, said) in cases {
+            let r = try b.sprite(args)
+            #expect(r.status == status, "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains(said), "\(args): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: s.path("out")))
+        #expect(try b.host.remote("ls workspace") == "file.txt")
+    }
+}

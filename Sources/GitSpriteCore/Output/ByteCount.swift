@@ -1,6 +1,6 @@
 /// Sizes as a person reads them: `512 bytes`, `12 KB`, `56.2 MB`, `1.3 GB` (powers of 1024).
-enum ByteCount {
-    static func text(_ bytes: Int) -> String {
+public enum ByteCountText {
+    public static func text(_ bytes: Int) -> String {
         let b = Double(bytes)
         switch bytes {
         case ..<1024: return bytes == 1 ? "1 byte" : "\(bytes) bytes"

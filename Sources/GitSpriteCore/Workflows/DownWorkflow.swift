@@ -134,7 +134,7 @@ public enum DownWorkflow {
         }
         func described(_ what: String, _ kind: String, bytes: Int?) -> String {
             let e = out.all("example." + kind).map(ServerText.oneLine)
-            let details = (bytes.map { [ByteCount.text($0)] } ?? []) + (e.isEmpty ? [] : ["e.g. " + e.joined(separator: ", ")])
+            let details = (bytes.map { [ByteCountText.text($0)] } ?? []) + (e.isEmpty ? [] : ["e.g. " + e.joined(separator: ", ")])
             return what + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
         }
         var parts: [String] = []
@@ -157,7 +157,7 @@ public enum DownWorkflow {
                                           attributes: [.posixPermissions: 0o600]) {
             notes.append("saved them in \(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)")
         } else if out["unsaved"] == "too large" {
-            notes.append("not saved: more than \(ByteCount.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)")
+            notes.append("not saved: more than \(ByteCountText.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)")
         } else if let why = out["unsaved"], why != "nothing" {
             notes.append("not saved: \(why)")
         }

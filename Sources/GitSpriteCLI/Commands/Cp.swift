@@ -1,0 +1,43 @@
+import ArgumentParser
+import GitSpriteCore
+
+struct Cp: GlobalCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cp",
+        abstract: "Copy files between this machine and a sprite.",
+        discussion: """
+            :PATH is in the current branch's sprite and SPRITE:PATH in a named one; a relative \
+            sprite path is relative to /home/sprite/workspace. Anything else is a path here \
+            (./name:with:colons too). Files keep their bytes and mode, and are streamed both \
+            ways. A directory needs -r. Copying to an existing directory puts each source \
+            inside it under its own name; several sources need a directory. Symbolic links are \
+            skipped, with a note.
+
+            Examples:
+              git sprite cp ./fixtures/big.json :test/fixtures/
+              git sprite cp -r :build/reports ./reports
+              git sprite cp app-feature-x:/home/sprite/notes.txt .
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .shortAndLong, help: "Copy directories and what they hold.")
+    var recursive = false
+
+    @Argument(help: ArgumentHelp("SRC… DST", discussion: "Sources, then the destination."))
+    var paths: [String] = []
+
+    func validate() throws {
+        if paths.count < 2 { throw ValidationError("give at least one source and a destination: git sprite cp SRC… DST") }
+    }
+
+    func run(_ context: Context) throws {
+        let summary = try CopyWorkflow.run(context, sources: Array(paths.dropLast()), destination: paths[paths.count - 1],
+                                           recursive: recursive)
+        for skipped in summary.skipped { context.terminal.warn("skipped \(skipped): not a regular file or directory") }
+        if !context.quiet {
+            context.terminal.note("copied \(summary.files) file\(summary.files == 1 ? "" : "s") (\(ByteCountText.text(summary.bytes)))")
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import SpritesAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `git sprite cp SRC… DST`: files and (with `-r`) directories between this machine and a
+/// sprite through the filesystem API, bytes and mode kept, each file streamed both ways
+/// (never whole in memory). `:PATH` is the current branch's sprite, `SPRITE:PATH` a named
+/// one; a relative sprite path is relative to the workspace. As `cp` and `docker cp`: to an
+/// existing directory a source goes inside it under its own name; several sources need a
+/// directory. Symbolic links are skipped, and said so (the API has no way to make one).
+public enum CopyWorkflow {
+    /// One side of a copy.
+    public enum Location: Equatable, Sendable {
+        case local(String)
+        /// The sprite (nil: the current branch's) and an absolute path in it.
+        case sprite(String?, String)
+    }
+
+    /// `:PATH` and `SPRITE:PATH` are in a sprite (a colon before any slash, as scp reads
+    /// it); anything else is here (`./a:b` for a local name with a colon).
+    public static func location(_ text: String) -> Location {
+        guard let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/") else { return .local(text) }
+        let name = String(text[..<colon])
+        var path = String(text[text.index(after: colon)...])
+        if !path.hasPrefix("/") { path = SpritePaths.workspace + (path.isEmpty || path == "." ? "" : "/" + path) }
+        return .sprite(name.isEmpty ? nil : name, path)
+    }
+
+    public struct Summary: Sendable {
+        public var files = 0
+        public var bytes = 0
+        public var skipped: [String] = []
+    }
+
+    public static func run(_ context: Context, sources: [String], destination: String, recursive: Bool) throws -> Summary {
+        let from = sources.map(location), to = location(destination)
+        let spriteNames = Set((from + [to]).compactMap { if case .sprite(let n, _) = $0 { return n ?? "" } else { return nil } })
+        guard spriteNames.count == 1 else {
+            throw SpriteError(spriteNames.isEmpty ? "neither side of the copy is in a sprite"
+                                                  : "copying between two sprites is not supported",
+                              hints: ["name a sprite path as :PATH (the current branch's sprite) or SPRITE:PATH, on one side",
+                                      "for example: git sprite cp ./notes.txt :docs/ or git sprite cp :build/app.log ."],
+                              status: .usage)
+        }
+        let name = spriteNames.first.flatMap { $0.isEmpty ? nil : $0 }
+        if case .sprite = to {
+            guard from.allSatisfy({ if case .local = $0 { return true } else { return false } }) else {
+                throw SpriteError("copying between two sprites is not supported", status: .usage)
+            }
+        } else {
+            guard from.allSatisfy({ if case .sprite = $0 { return true } else { return false } }) else {
+                throw SpriteError("neither side of the copy is in a sprite", status: .usage)
+            }
+        }
+        let target = try SpriteTarget(context, sprite: name)
+        return try target.connection.perform { _ in
+            let client = try target.connection.liveClient()
+            _ = try target.existing(client, context: context)
+            let copier = Copier(client: client, sprite: target.name, recursive: recursive, context: context)
+            switch to {
+            case .sprite(_, let path):
+                try copier.upload(from.map { if case .local(let p) = $0 { return p } else { return "" } }, to: path)
+            case .local(let path):
+                try copier.download(from.map { if case .sprite(_, let p) = $0 { return p } else { return "" } }, to: path)
+            }
+            return copier.summary
+        }
+    }
+}
+
+/// Does one `cp`; says what it copied in `summary`.
+private final class Copier {
+    let client: SpritesClient
+    let sprite: String
+    let recursive: Bool
+    let context: Context
+    var summary = CopyWorkflow.Summary()
+
+    init(client: SpritesClient, sprite: String, recursive: Bool, context: Context) {
+        (self.client, self.sprite, self.recursive, self.context) = (client, sprite, recursive, context)
+    }
+
+    // MARK: here -> sprite
+
+    func upload(_ sources: [String], to destination: String) throws {
+        let intoDirectory = try sources.count > 1 || destination.hasSuffix("/") || remoteKind(destination) == .directory
+        for source in sources {
+            var st = stat()
+            guard lstat(source, &st) == 0 else {
+                throw SpriteError("cannot copy \(source): \(String(cString: strerror(errno)))", status: .failure)
+            }
+            let name = (source as NSString).lastPathComponent
+            let target = intoDirectory ? Self.join(destination, name) : destination
+            try upload(source, st, to: target)
+        }
+    }
+
+    private func upload(_ source: String, _ st: stat, to target: String) throws {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            try client.writeFile(sprite, path: target, contentsOf: source, mode: String(format: "%04o", st.st_mode & 0o7777))
+            summary.files += 1
+            summary.bytes += Int(st.st_size)
+        case S_IFDIR:
+            guard recursive else {
+                throw SpriteError("\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
+            }
+            try client.makeDirectory(sprite, path: target)
+            let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
+            for child in names {
+                var cst = stat()
+                let path = Self.join(source, child)
+                guard lstat(path, &cst) == 0 else { continue }
+                try upload(path, cst, to: Self.join(target, child))
+            }
+        default:
+            summary.skipped.append(source)
+        }
+    }
+
+    // MARK: sprite -> here
+
+    func download(_ sources: [String], to destination: String) throws {
+        var isDir: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: destination, isDirectory: &isDir)
+        if sources.count > 1, !(exists && isDir.boolValue) {
+            throw SpriteError("copying several paths needs a directory to copy them into: \(destination) is not one",
+                              hints: ["make it first: mkdir -p \(shellQuote(destination))"], status: .usage)
+        }
+        for source in sources {
+            let list = try describe(source)
+            let name = (source as NSString).lastPathComponent
+            let target = exists && isDir.boolValue ? Self.join(destination, name) : destination
+            try download(source, list, to: target)
+        }
+    }
+
+    private func download(_ source: String, _ list: FileList, to target: String) throws {
+        if let file = Self.file(list) {
+            guard file.type == "file" else {
+                summary.skipped.append("\(sprite):\(source)")
+                return
+            }
+            try fetchFile(source, mode: file.mode, size: file.size, to: target)
+            return
+        }
+        guard recursive else {
+            throw SpriteError("\(sprite):\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
+        }
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for entry in list.entries {
+            let local = Self.join(target, entry.name)
+            switch entry.type {
+            case "directory": try download(entry.path, try describe(entry.path), to: local)
+            case "file": try fetchFile(entry.path, mode: entry.mode, size: entry.size, to: local)
+            default: summary.skipped.append("\(sprite):\(entry.path)")
+            }
+        }
+    }
+
+    /// Streams one file to a temporary name beside `target`, then renames it into place with
+    /// the sprite's mode: a failure leaves no half file under the real name.
+    private func fetchFile(_ path: String, mode: String, size: Int, to target: String) throws {
+        let temporary = target + ".git-sprite-\(UUID().uuidString.prefix(8))"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))")
+        }
+        do {
+            try client.readFile(sprite, path: path, into: handle)
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        chmod(temporary, mode_t(Int(mode, radix: 8) ?? 0o644) & 0o7777)
+        guard rename(temporary, target) == 0 else {
+            let why = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw SpriteError("cannot write \(target): \(why)")
+        }
+        summary.files += 1
+        summary.bytes += size
+    }
+
+    // MARK: looking at the sprite
+
+    enum Kind { case file, directory, missing }
+
+    private func remoteKind(_ path: String) throws -> Kind {
+        do {
+            return Self.file(try client.list(sprite, path: path)) == nil ? .directory : .file
+        } catch APIError.http(let f) where f.status == 404 {
+            return .missing
+        }
+    }
+
+    private func describe(_ path: String) throws -> FileList {
+        do {
+            return try client.list(sprite, path: path)
+        } catch APIError.http(let f) where f.status == 404 {
+            throw SpriteError("\(sprite):\(path) does not exist", hints: ["see what is there: git sprite exec -- ls -la "
+                                                                            + shellQuote((path as NSString).deletingLastPathComponent)])
+        }
+    }
+
+    /// The file a list describes, when it describes a file rather than a directory.
+    static func file(_ list: FileList) -> FileEntry? {
+        guard list.entries.count == 1, let only = list.entries.first, only.path == list.path, !only.isDir else { return nil }
+        return only
+    }
+
+    static func join(_ base: String, _ name: String) -> String {
+        base.hasSuffix("/") ? base + name : base + "/" + name
+    }
+}
