@@ -20,7 +20,7 @@ struct GitSprite: ParsableCommand {
               git -c sprite.resources.cpu=4 sprite config
             """,
         version: version,
-        subcommands: [Plan.self, Up.self, Attach.self, Shell.self, Status.self, Exec.self, Forward.self, Cp.self, Fetch.self, Diff.self, Log.self, Apply.self, Wait.self, Logs.self,
+        subcommands: [Plan.self, Up.self, Attach.self, Shell.self, Status.self, Exec.self, Forward.self, URLCommand.self, Cp.self, Fetch.self, Diff.self, Log.self, Apply.self, Wait.self, Logs.self,
                       CheckpointCommand.self, Restore.self, Host.self, Cost.self, Prune.self,
                       Down.self, Link.self, Unlink.self, Config.self]
     )

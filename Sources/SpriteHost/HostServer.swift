@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import NIOCore
+import ServiceLifecycle
 
 /// Where the host listens.
 public enum HostListener: Sendable {
@@ -18,6 +19,8 @@ public enum HostServer {
                            ready: @escaping @Sendable (String) -> Void) async throws {
         let state = try HostState(config: config)
         let faults = config.testHooks ? FaultTable() : nil
+        let urls = SpriteURLs(state: state)
+        state.urls = urls
 
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(VersionMiddleware())
@@ -31,6 +34,14 @@ public enum HostServer {
         CheckpointRoutes.add(to: router, state: state)
         PolicyRoutes.add(to: router, state: state)
         ServiceRoutes.add(to: router, state: state)
+        // a sprite-host extension: a one-time link that logs a browser in to a private sprite's URL
+        router.post("/v1/sprites/:name/url/login") { _, context -> Response in
+            let (record, _) = try state.get(try context.param("name"))
+            guard let link = urls.loginLink(for: record.name) else {
+                throw HostError.notFound("this host serves no sprite URLs (sprite-host serve --url-listen)")
+            }
+            return try jsonResponse(["url": link])
+        }
         if let faults { addTestHooks(to: router, state: state, faults: faults) }
 
         let wsRouter = Router(context: BasicWebSocketRequestContext.self)
@@ -77,6 +88,18 @@ public enum HostServer {
                 ready(state.baseURL)
             }
         )
+        // each sprite's own URL, on a loopback listener of its own (SpriteURLs)
+        var services: [any Service] = [app]
+        if let (urlHost, urlPort) = config.urlListen {
+            let urlRouter = Router(context: BasicRequestContext.self)
+            urls.addRoutes(to: urlRouter)
+            services.append(Application(router: urlRouter,
+                                        configuration: .init(address: .hostname(urlHost, port: urlPort), serverName: nil,
+                                                             availableConnectionsDelegate: MaximumAvailableConnections(512)),
+                                        onServerRunning: { channel in urls.listening(on: channel.localAddress?.port ?? urlPort) }))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: app.logger))
         let ticker = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 250_000_000)
@@ -85,7 +108,7 @@ public enum HostServer {
         }
         defer { ticker.cancel() }
         do {
-            try await app.runService()
+            try await group.run()
         } catch {
             await Blocking.run { for (_, runtime) in state.all { runtime.shutdown() } }
             throw error

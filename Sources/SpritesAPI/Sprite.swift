@@ -64,6 +64,20 @@ extension SpritesClient {
         return try decode(Sprite.self, call("PUT", Self.path(name), body: body))
     }
 
+    /// Who may open the sprite's URL: `sprite` (the organisation) or `public` (anyone).
+    @discardableResult
+    public func setURLAuth(_ name: String, auth: String) throws -> Sprite {
+        try decode(Sprite.self, call("PUT", Self.path(name), body: SpriteUpdateRequest(urlSettings: URLSettings(auth: auth))))
+    }
+
+    /// A sprite-host extension: a one-time link that logs a browser in to a private sprite's
+    /// URL; nil from a service without it.
+    public func urlLoginLink(_ name: String) throws -> String? {
+        let r = try call("POST", Self.path(name) + "/url/login", accept: [404, 405])
+        guard (200..<300).contains(r.status) else { return nil }
+        return (try? JSONDecoder().decode([String: String].self, from: r.body))?["url"]
+    }
+
     /// Deletes the sprite; a sprite that is already gone is not an error.
     public func deleteSprite(_ name: String) throws {
         try call("DELETE", Self.path(name), accept: [404])

@@ -55,6 +55,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow listening on a non-loopback address.")
     var allowRemote = false
 
+    @Option(help: ArgumentHelp("Where each sprite's own URL is served: HOST:PORT on loopback, or 'off'.",
+                               discussion: "A sprite's URL is http://<sprite>.localhost:PORT/ (its port 8080, or the "
+                                   + "service with http_port)."))
+    var urlListen = "127.0.0.1:0"
+
     @Flag(help: ArgumentHelp("Answer in the sparest shapes the Sprites API documents (for testing clients).",
                              discussion: "List entries carry only name, org_slug and updated_at; checkpoints are listed "
                                  + "oldest first; a service's env and dir and a new sprite's config are ignored; a "
@@ -62,6 +67,11 @@ struct Serve: AsyncParsableCommand {
     var sparseReplies = false
 
     func validate() throws {
+        if urlListen != "off" {
+            guard let (urlHost, urlPort) = Self.split(urlListen), (0...65535).contains(urlPort), Self.isLoopback(urlHost) else {
+                throw ValidationError("--url-listen must be a loopback HOST:PORT (for example 127.0.0.1:0) or off")
+            }
+        }
         if listen.hasPrefix("unix:") {
             guard listen.dropFirst(5).hasPrefix("/") else { throw ValidationError("--listen unix:PATH needs an absolute path") }
             return
@@ -70,6 +80,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:7780")
         }
         guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
+
         if !allowRemote && !Self.isLoopback(host) {
             throw ValidationError("refusing to listen on \(host): not a loopback address (pass --allow-remote to override)")
         }
@@ -109,7 +120,8 @@ struct Serve: AsyncParsableCommand {
         }
         let config = HostConfiguration(root: rootDir, token: token, tokenFile: Self.realPath(tokenFile ?? rootDir + "/token"),
                                        warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks,
-                                       sparseReplies: sparseReplies)
+                                       sparseReplies: sparseReplies,
+                                       urlListen: urlListen == "off" ? nil : Self.split(urlListen))
         try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),

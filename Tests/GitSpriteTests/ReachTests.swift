@@ -252,3 +252,50 @@ struct CopyTests {
         #expect(try b.host.remote("ls workspace") == "file.txt")
     }
 }
+
+@Suite("the sprite's own URL")
+struct SpriteURLTests {
+    @Test func theURLServesPort8080OnlyWithALoginUntilItIsPublic() throws {
+        let b = try ReachBench(agent: "python3 -m http.server 8080 --bind 127.0.0.1 --directory /home/sprite/workspace")
+        let s = b.s
+        let printed = try b.sprite(["url"])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        let url = printed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(url.hasPrefix("http://app-main.localhost:") && url.hasSuffix("/"), "\(url)")
+        #expect(try b.sprite(["status", "--json"]).json()[path: "sprites.0.url"] as? String == url)
+        let port = String(url.dropFirst("http://app-main.localhost:".count).dropLast())
+        func get(_ path: String, _ extra: [String] = []) throws -> (code: String, body: String) {
+            let r = try s.run("curl", ["-s", "-o", s.path("body"), "-w", "%{http_code}",
+                                       "--resolve", "app-main.localhost:\(port):127.0.0.1"] + extra
+                                       + ["http://app-main.localhost:\(port)\(path)"])
+            return (r.stdout, (try? String(contentsOfFile: s.path("body"), encoding: .utf8)) ?? "")
+        }
+        // private: refused without a credential, the API token works, a login link works once
+        #expect(eventually(seconds: 15) { (try? get("/file.txt").code) == "401" })
+        #expect(try get("/file.txt").body.contains("git sprite url --open"))
+        #expect(try get("/file.txt", ["-H", "Authorization: Bearer \(b.host.token)"]) == ("200", "content\n"))
+        let opened = s.path("opened")
+        let browser = try s.writeExecutable("browser", "#!/bin/sh\nprintf '%s' \"$1\" > \(opened)\n")
+        let open = try s.sprite(["url", "--open"], in: b.app, env: b.env.merging(["BROWSER": browser]) { $1 })
+        #expect(open.status == 0, "\(open.stderr)")
+        let link = try String(contentsOfFile: opened, encoding: .utf8)
+        #expect(link.hasPrefix(url + "_sprite/login?code="), "\(link)")
+        #expect(!link.contains(b.host.token) && !printed.stdout.contains(b.host.token))
+        let path = String(link.dropFirst(url.count - 1))
+        let login = try get(path, ["-c", s.path("jar")])
+        #expect(login.code == "303", "\(login)")
+        #expect(try get("/file.txt", ["-b", s.path("jar")]) == ("200", "content\n"))
+        #expect(try get(path).code == "403", "a login link works once")
+        // public: anyone; private again: refused
+        #expect(try b.sprite(["url", "--public"]).status == 0)
+        #expect(try get("/file.txt") == ("200", "content\n"))
+        #expect(try b.sprite(["url", "--private"]).status == 0)
+        #expect(try get("/file.txt").code == "401")
+        // another sprite's cookie is not this one's
+        let other = try b.host.client().createSprite(SpriteCreation(name: "other"))
+        #expect(other.url?.hasPrefix("http://other.localhost:") == true)
+        let elsewhere = try s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", s.path("jar"),
+                                           "--resolve", "other.localhost:\(port):127.0.0.1", "http://other.localhost:\(port)/"])
+        #expect(elsewhere.stdout == "401")
+    }
+}

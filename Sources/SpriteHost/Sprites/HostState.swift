@@ -13,14 +13,17 @@ public struct HostConfiguration: Sendable {
     public var organization: String
     /// Where the token was read from (hidden from sprites even under a shared directory).
     public var tokenFile: String?
+    /// Where each sprite's own URL is served (`SpriteURLs`): a loopback address; nil: nowhere.
+    public var urlListen: (String, Int)?
     /// Answer in the sparest documented shapes (`SparseReplies`), so clients are tested
     /// against what the API promises rather than what this host happens to send.
     public var sparseReplies: Bool
 
     public init(root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
                 coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
-                sparseReplies: Bool = false) {
+                sparseReplies: Bool = false, urlListen: (String, Int)? = nil) {
         self.sparseReplies = sparseReplies
+        self.urlListen = urlListen
         self.root = root
         self.token = token
         self.tokenFile = tokenFile
@@ -41,6 +44,8 @@ final class HostState: @unchecked Sendable {
     /// Test hook (`POST /_host/resolve`): addresses the egress proxy uses for a name.
     private var resolverOverrides: [String: [String]] = [:]
     var baseURL = ""
+    /// Each sprite's own URL, when the host serves them.
+    var urls: SpriteURLs?
 
     init(config: HostConfiguration) throws {
         self.config = config
@@ -222,6 +227,7 @@ final class HostState: @unchecked Sendable {
 
     func wire(_ record: SpriteRecord, _ runtime: SpriteRuntime) -> Sprite {
         var sprite = record.wire(status: runtime.status, org: config.organization, baseURL: baseURL)
+        sprite.url = urls?.url(of: record.name)
         // not part of the Sprites API (SDKs ignore it): what this host enforces
         sprite.localEnforcement = LocalEnforcement(resources: runtime.resourceEnforcement,
                                                    network: runtime.network.enforcement,

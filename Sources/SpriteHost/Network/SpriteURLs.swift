@@ -1,0 +1,259 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SpriteWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Each sprite's own URL, as the cloud gives one (`https://<sprite>-<org>.sprites.app`): here
+/// `http://<sprite>.localhost:<port>/` on a loopback listener of its own, which a browser
+/// reaches (every `*.localhost` name is this machine). A request is carried to the sprite's
+/// port 8080, or to the port of the service that has `http_port`, from inside the sprite,
+/// waking it as the cloud does.
+///
+/// `url_settings.auth`: `public` serves anyone; `sprite` (the default) wants a credential: the
+/// API token as `Authorization: Bearer`, or the cookie a one-time login link sets
+/// (`POST /v1/sprites/{name}/url/login`, a sprite-host extension: the link carries a code that
+/// works once for a minute, never the token).
+final class SpriteURLs: @unchecked Sendable {
+    let state: HostState
+    private let lock = NSLock()
+    /// The listener's port once it runs.
+    private(set) var port: Int?
+    private var codes: [String: (sprite: String, until: Date)] = [:]
+    private var sessions: [String: (sprite: String, until: Date)] = [:]
+    static let cookie = "sprite_session"
+    static let codeLife: TimeInterval = 60
+    static let sessionLife: TimeInterval = 12 * 3600
+
+    init(state: HostState) { self.state = state }
+
+    func listening(on port: Int) {
+        lock.lock()
+        self.port = port
+        lock.unlock()
+    }
+
+    /// The sprite's URL, when the listener runs.
+    func url(of sprite: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return port.map { "http://\(sprite).localhost:\($0)/" }
+    }
+
+    /// A link that logs a browser in to the sprite's URL once.
+    func loginLink(for sprite: String) -> String? {
+        guard let base = url(of: sprite) else { return nil }
+        let code = Self.secret()
+        lock.lock()
+        let now = Date()
+        codes = codes.filter { $0.value.until > now }
+        codes[code] = (sprite, now.addingTimeInterval(Self.codeLife))
+        lock.unlock()
+        return base + "_sprite/login?code=" + code
+    }
+
+    private func redeem(_ code: String, for sprite: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = codes.removeValue(forKey: code), entry.sprite == sprite, entry.until > Date() else { return nil }
+        let session = Self.secret()
+        sessions = sessions.filter { $0.value.until > Date() }
+        sessions[session] = (sprite, Date().addingTimeInterval(Self.sessionLife))
+        return session
+    }
+
+    private func validSession(_ value: String, for sprite: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = sessions[value] else { return false }
+        return entry.sprite == sprite && entry.until > Date()
+    }
+
+    static func secret() -> String {
+        var bytes = [UInt8](repeating: 0, count: 24)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        return bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: the listener's routes
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        for method: HTTPRequest.Method in [.get, .head, .post, .put, .delete, .patch, .options] {
+            router.on("/", method: method) { [self] request, _ in try await self.serve(request) }
+            router.on("**", method: method) { [self] request, _ in try await self.serve(request) }
+        }
+    }
+
+    /// `<sprite>.localhost[:port]` → the sprite's name.
+    static func sprite(fromHost host: String) -> String? {
+        let name = host.split(separator: ":").first.map(String.init)?.lowercased() ?? ""
+        guard name.hasSuffix(".localhost") else { return nil }
+        let sprite = String(name.dropLast(".localhost".count))
+        guard !sprite.isEmpty, sprite.count <= 63, sprite.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
+              sprite.allSatisfy(\.isASCII) else { return nil }
+        return sprite
+    }
+
+    private func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+
+    private func serve(_ request: Request) async throws -> Response {
+        guard let name = request.head.authority.flatMap(Self.sprite(fromHost:)),
+              let (record, runtime) = try? state.get(name) else {
+            return text(.notFound, "no such sprite here: open http://<sprite>.localhost:\(port ?? 0)/")
+        }
+        // the login link: a code that works once, for a cookie of this sprite's host alone
+        if request.uri.path == "/_sprite/login" {
+            guard let code = request.uri.queryParameters["code"].map(String.init), let session = redeem(code, for: name) else {
+                return text(.forbidden, "this login link was used already or has expired: get a new one with git sprite url --open")
+            }
+            return Response(status: .seeOther, headers: [
+                .location: "/",
+                .setCookie: "\(Self.cookie)=\(session); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(Int(Self.sessionLife))",
+                .cacheControl: "no-store",
+            ])
+        }
+        if record.urlAuth != "public" && !authorized(request, sprite: name) {
+            return text(.unauthorized, "\(name)'s URL is private: open it with git sprite url --open \(name), "
+                        + "or make it public with git sprite url --public \(name)")
+        }
+        let port = runtime.serviceList.first { $0.spec.httpPort != nil }?.spec.httpPort ?? 8080
+        let body = try await request.body.collect(upTo: 64 << 20)
+        runtime.connect()
+        let fd: Int32
+        do {
+            fd = try await Blocking.run { try runtime.connectInside(host: "127.0.0.1", port: port) }
+        } catch {
+            runtime.disconnect()
+            return text(.badGateway, "nothing answers on port \(port) in \(name)")
+        }
+        let head = Self.requestHead(request, bodyLength: body.readableBytes)
+        guard await Blocking.run({ ProxyRoutes.writeAll(fd, head) && ProxyRoutes.writeAll(fd, Data(buffer: body)) }) else {
+            close(fd)
+            runtime.disconnect()
+            return text(.badGateway, "\(name) closed the connection")
+        }
+        let reply = await Blocking.run { UpstreamReply.read(fd) }
+        guard let reply else {
+            close(fd)
+            runtime.disconnect()
+            return text(.badGateway, "\(name) did not answer in HTTP on port \(port)")
+        }
+        return Response(status: .init(code: reply.status), headers: reply.headers, body: ResponseBody { writer in
+            defer { close(fd); runtime.disconnect() }
+            if !reply.rest.isEmpty { try await writer.write(ByteBuffer(bytes: reply.rest)) }
+            while true {
+                let chunk = await Blocking.run { () -> [UInt8] in
+                    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+                    let n = read(fd, &buffer, buffer.count)
+                    return n > 0 ? Array(buffer[0..<n]) : []
+                }
+                if chunk.isEmpty { break }
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// The credential for a private sprite's URL: the host's token, or a session cookie of it.
+    private func authorized(_ request: Request, sprite: String) -> Bool {
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+           Self.same(String(header.dropFirst(7)), state.config.token) {
+            return true
+        }
+        for cookies in request.headers[values: .cookie] {
+            for pair in cookies.split(separator: ";") {
+                let kv = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
+                if kv.count == 2, kv[0] == Self.cookie, validSession(kv[1], for: sprite) { return true }
+            }
+        }
+        return false
+    }
+
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    /// The request as HTTP/1.0 to the sprite: the answer is then a head and a body that ends
+    /// with the connection (no chunks to decode). The host's credentials never go along.
+    static func requestHead(_ request: Request, bodyLength: Int) -> Data {
+        var path = request.uri.path.isEmpty ? "/" : request.uri.path
+        if let q = request.uri.query { path += "?" + q }
+        var head = "\(request.method.rawValue) \(path) HTTP/1.0\r\n"
+        if let authority = request.head.authority { head += "Host: \(authority)\r\n" }
+        let dropped: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
+                                    "transfer-encoding", "upgrade", "content-length", "authorization", "cookie"]
+        for field in request.headers where !dropped.contains(field.name.canonicalName) {
+            head += "\(field.name.rawName): \(field.value)\r\n"
+        }
+        // the browser's other cookies go along; this host's session does not
+        let cookies = request.headers[values: .cookie].flatMap { $0.split(separator: ";") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix(cookie + "=") }
+        if !cookies.isEmpty { head += "Cookie: \(cookies.joined(separator: "; "))\r\n" }
+        head += "Content-Length: \(bodyLength)\r\nConnection: close\r\nX-Forwarded-Proto: http\r\n\r\n"
+        return Data(head.utf8)
+    }
+}
+
+/// The head of what a sprite's server answered, read from its socket.
+struct UpstreamReply {
+    let status: Int
+    let headers: HTTPFields
+    /// Body bytes that came with the head.
+    let rest: [UInt8]
+
+    /// Reads until the blank line (at most 64 KiB, 30 s); nil when what came is not HTTP.
+    static func read(_ fd: Int32) -> UpstreamReply? {
+        var raw: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        let deadline = Date().addingTimeInterval(30)
+        while raw.count < 64 << 10 {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+            guard left > 0, poll(&pfd, 1, left) > 0 else { return nil }
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            raw += buffer[0..<n]
+            if let end = headEnd(raw) { return parse(Array(raw[..<end]), rest: Array(raw[(end + 4)...])) }
+        }
+        return nil
+    }
+
+    static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+
+    static func parse(_ head: [UInt8], rest: [UInt8]) -> UpstreamReply? {
+        var lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n")
+        guard !lines.isEmpty else { return nil }
+        let status = lines.removeFirst().split(separator: " ")
+        guard status.count >= 2, status[0].hasPrefix("HTTP/1."), let code = Int(status[1]), (100...599).contains(code) else {
+            return nil
+        }
+        var fields = HTTPFields()
+        let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te",
+                                     "trailer"]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard !hopByHop.contains(name.lowercased()), let field = HTTPField.Name(name) else { continue }
+            fields.append(HTTPField(name: field, value: value))
+        }
+        return UpstreamReply(status: code, headers: fields, rest: rest)
+    }
+}
