@@ -9,7 +9,7 @@ __git_sprite_branches ()
 
 _git_sprite ()
 {
-	local subcommands="plan up attach status ls logs wait fetch diff log apply checkpoint restore host cost prune exec down link unlink config help"
+	local subcommands="plan up attach shell status ls logs wait fetch diff log apply checkpoint restore host cost prune exec forward url cp down link unlink config help"
 	local subcommand="$(__git_find_on_cmdline "$subcommands")"
 	if [ -z "$subcommand" ]; then
 		case "$cur" in
@@ -38,9 +38,14 @@ _git_sprite ()
 	prune,--*) __gitcomp "$common --merged --gone --expired --older-than= --idle= --dry-run --yes --force --json" ;;
 	prune,*) __gitcomp_nl "$(__git_heads)" ;;
 	host,*) __gitcomp "status stop" ;;
-	attach,*|down,*|logs,*|wait,*|fetch,*|diff,*|log,*|apply,*|checkpoint,*|restore,*)
+	attach,*|shell,*|forward,*|url,*|down,*|logs,*|wait,*|fetch,*|diff,*|log,*|apply,*|checkpoint,*|restore,*)
 		__gitcomp_nl "$(__git_sprite_branches)" ;;
-	exec,--*) __gitcomp "$common --dir=" ;;
+	exec,--*) __gitcomp "$common --dir= --tty --interactive" ;;
+	shell,--*) __gitcomp "$common" ;;
+	forward,--*) __gitcomp "$common --auto" ;;
+	url,--*) __gitcomp "$common --public --private --open" ;;
+	cp,--*) __gitcomp "$common --recursive" ;;
+	cp,*) _filedir 2>/dev/null || __gitcomp_nl "$(compgen -f -- "$cur")" ;;
 	exec,*) __gitcomp_nl "$(__git_sprite_branches)" ;;
 	link,--*) __gitcomp "$common --json --as=" ;;
 	link,*) _filedir -d 2>/dev/null || __gitcomp_nl "$(compgen -d -- "$cur")" ;;
@@ -48,6 +53,6 @@ _git_sprite ()
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;
-	help,*) __gitcomp "plan up attach status logs wait fetch diff log apply checkpoint restore host cost prune exec down link unlink config" ;;
+	help,*) __gitcomp "plan up attach shell status logs wait fetch diff log apply checkpoint restore host cost prune exec forward url cp down link unlink config" ;;
 	esac
 }

@@ -81,6 +81,10 @@ for cmd in git-sprite git
     complete -c $cmd -n __git_sprite_needs_command -a cost -d 'Estimate what a sprite costs'
     complete -c $cmd -n __git_sprite_needs_command -a prune -d 'Delete the sprites git says are done with'
     complete -c $cmd -n __git_sprite_needs_command -a exec -d 'Run a command in the sprite'
+    complete -c $cmd -n __git_sprite_needs_command -a shell -d 'Open a login shell in the sprite'
+    complete -c $cmd -n __git_sprite_needs_command -a forward -d 'Forward local ports to the sprite'
+    complete -c $cmd -n __git_sprite_needs_command -a url -d 'Print or open the sprite\'s own URL'
+    complete -c $cmd -n __git_sprite_needs_command -a cp -d 'Copy files between here and a sprite'
     complete -c $cmd -n __git_sprite_needs_command -a link -d 'Declare a linked repository'
     complete -c $cmd -n __git_sprite_needs_command -a unlink -d 'Remove a linked repository'
     complete -c $cmd -n __git_sprite_needs_command -a config -d 'Show the effective configuration'
@@ -130,7 +134,15 @@ for cmd in git-sprite git
     complete -c $cmd -n '__git_sprite_using host' -a 'status stop' -d 'Local sprite-host'
     complete -c $cmd -n '__git_sprite_using host' -l json -d 'Print JSON'
     complete -c $cmd -n '__git_sprite_using exec' -l dir -r -d 'Working directory in the sprite'
-    complete -c $cmd -n '__git_sprite_using attach down logs wait fetch diff log apply checkpoint restore exec' \
+    complete -c $cmd -n '__git_sprite_using exec' -s t -l tty -d 'Run on a terminal in the sprite'
+    complete -c $cmd -n '__git_sprite_using exec' -s i -l interactive -d 'Forward stdin even from a terminal'
+    complete -c $cmd -n '__git_sprite_using forward' -l auto -d 'Forward every port the sprite opens'
+    complete -c $cmd -n '__git_sprite_using url' -l public -d 'Anyone may open it'
+    complete -c $cmd -n '__git_sprite_using url' -l private -d 'Ask for a login'
+    complete -c $cmd -n '__git_sprite_using url' -l open -d 'Open it in a browser'
+    complete -c $cmd -n '__git_sprite_using cp' -s r -l recursive -d 'Copy directories'
+    complete -c $cmd -n '__git_sprite_using cp' -F
+    complete -c $cmd -n '__git_sprite_using attach shell forward url down logs wait fetch diff log apply checkpoint restore exec' \
         -a '(__git_sprite_branches)' -d 'Branch with a sprite'
     complete -c $cmd -n '__git_sprite_using link' -a '(__fish_complete_directories)'
     complete -c $cmd -n '__git_sprite_using unlink' -a '(git config --get-regexp "^sprite\.link\..*\.path\$" 2>/dev/null | string replace -r "^sprite\.link\.(.*)\.path .*" "\$1")'

@@ -30,8 +30,8 @@ extension SpritesClient {
     /// Connects to `host:port` inside the sprite (its loopback for `localhost`). Throws the
     /// server's reason when it could not connect.
     public func openProxy(_ sprite: String, host: String, port: Int) throws -> ProxyConnection {
+        let socket = try openSocket(Self.path(sprite) + "/proxy", [])
         let path = Self.path(sprite) + "/proxy"
-        let socket = try openSocket(path, [])
         do {
             try socket.send(text: String(decoding: try Wire.encode(ProxyRequest(host: host, port: port)), as: UTF8.self))
             guard case .text(let text) = try socket.receive(timeout: 30),
