@@ -42,6 +42,11 @@ struct DocsWalkthroughTests {
         #expect(r.stdout.contains("agent: say hello"), "\(r.stdout)")
         #expect(r.stdout.contains("?? NOTES.md"), "apply brought the new file: \(r.stdout)")
         #expect(r.stdout.contains("agent: say hello (+ uncommitted changes)  (hello merged)"), "\(r.stdout)")
+        // reach what it runs: the forward, the URL made public, the copy back, a terminal
+        #expect(r.stdout.components(separatedBy: "notes from the agent").count >= 4, "\(r.stdout)")
+        #expect(r.stdout.contains("forwarding localhost:") && r.stdout.contains("-> sprite:8080"), "\(r.stdout)")
+        #expect(r.stdout.contains("http://app-main.localhost:"), "\(r.stdout)")
+        #expect(r.stdout.contains("on a terminal in the sprite"), "\(r.stdout)")
         #expect(r.stderr.contains("destroyed app-main"), "\(r.stderr)")
         #expect(r.stderr.contains("stopped the local sprite-host"), "\(r.stderr)")
         let app = s.path("app")

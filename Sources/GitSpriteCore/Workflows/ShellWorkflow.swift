@@ -43,7 +43,8 @@ public enum ShellWorkflow {
             throw connection.translate(error)
         }
         let raw = input && isatty(STDIN_FILENO) == 1
-        let forwarder = target.settings.autoForward
+        // a shell is where one runs servers; one command on a terminal (exec -t) forwards nothing
+        let forwarder = command == nil && target.settings.autoForward
             ? PortForwarder(connection: connection, sprite: name, context: context,
                             announce: raw ? PortForwarder.rawTerminalLine : nil) : nil
         defer { forwarder?.stop() }
