@@ -33,9 +33,9 @@ private struct ReachBench {
     /// terminal runs a job; git itself is left out: how git passes Ctrl-C on is git's), with its
     /// stdout in a file; returns the process and a function reading what it printed so far.
     func background(_ args: [String]) throws -> (Process, () -> String) {
+        let p = Process()
         let out = s.path("bg-\(UUID().uuidString).out")
         FileManager.default.createFile(atPath: out, contents: nil)
-        let p = Process()
         p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: app)
@@ -45,7 +45,20 @@ private struct ReachBench {
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: out + ".err"))
         p.standardInput = FileHandle.nullDevice
         try p.runWithSignalsUnblocked()
+        // found again by the process id (backgroundOutput, backgroundErrors)
+        try? FileManager.default.createSymbolicLink(atPath: s.path("bg-\(p.processIdentifier).out"), withDestinationPath: out)
+        try? FileManager.default.createSymbolicLink(atPath: s.path("bg-\(p.processIdentifier).out.err"),
+                                                    withDestinationPath: out + ".err")
         return (p, { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" })
+    }
+
+    /// What a background process printed on stdout and stderr so far.
+    func backgroundOutput(of p: Process) throws -> String {
+        (try? String(contentsOfFile: s.path("bg-\(p.processIdentifier).out"), encoding: .utf8)) ?? ""
+    }
+
+    func backgroundErrors(of p: Process) -> String {
+        (try? String(contentsOfFile: s.path("bg-\(p.processIdentifier).out.err"), encoding: .utf8)) ?? ""
     }
 
     /// The local port of the first `forwarding localhost:P -> sprite:REMOTE` line.
@@ -150,6 +163,15 @@ struct ReachTests {
         let busy = try b.sprite(["forward", "\(blocker.firstLine):8080"])
         #expect(busy.status == 1 && busy.stderr.contains("cannot listen on localhost:\(blocker.firstLine): it is in use"),
                 "\(busy.stderr)")
+        // nothing listens there in the sprite: each connection is closed at once, and said why
+        let (forward, _) = try b.background(["forward", "0:9"])
+        defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 2)
+        let port = try #require(ReachBench.forwardedPort(try b.backgroundOutput(of: forward), remote: 9))
+        let refused = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
+        #expect(refused.stdout == "000")
+        #expect(eventually(seconds: 10) { b.backgroundErrors(of: forward).contains("sprite:9: cannot connect to localhost:9") },
+                "\(b.backgroundErrors(of: forward))")
         // a sprite that is gone
         let gone = try b.sprite(["forward", "no-such-sprite", "8080"])
         #expect(gone.status == 1 && gone.stderr.contains("does not exist"), "\(gone.stderr)")

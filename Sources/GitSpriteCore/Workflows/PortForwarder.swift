@@ -131,7 +131,11 @@ final class PortForwarder: @unchecked Sendable {
         do {
             proxy = try connection.liveClient().openProxy(sprite, host: "localhost", port: port)
         } catch {
-            let why = (connection.translate(error) as? SpriteError)?.message ?? "\(error)"
+            // the proxy's own refusal says it best (nothing listens, the policy); others translated
+            let why: String
+            if case APIError.http(let f) = error, f.method == "WS" { why = f.message } else {
+                why = (connection.translate(error) as? SpriteError)?.message ?? "\(error)"
+            }
             say("sprite:\(port): \(why)")
             close(client)
             return
