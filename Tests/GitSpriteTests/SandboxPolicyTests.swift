@@ -36,6 +36,37 @@ struct SandboxPolicyTests {
         #expect(try code("http://\(TestNetwork.hostAddress):\(port)/") == "403")  // no rule can name an address
         // around the proxy there is no way out
         #expect(try code("http://\(TestNetwork.hostAddress):\(port)/", "--noproxy '*'") == "000")
+        // an allow-list without a catch-all still means only what it lists, and says which rule
+        try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "allowed.test", action: "allow")])
+        #expect(try code("http://allowed.test:\(port)/") == "200")
+        #expect(try code("http://denied.test:\(port)/") == "403")
+        #expect(try Self.inSprite(api, "list", "curl -s --max-time 5 http://denied.test:\(port)/ || true")
+                .contains("no rule of the sprite's network policy allows denied.test"))
+        // addresses in every spelling the C library reads, plain and through CONNECT, sent to the
+        // proxy as written (curl would rewrite them to dotted quads first)
+        func raw(_ line: String) throws -> String {
+            try Self.inSprite(api, "list", """
+                python3 -c '
+                import os, socket, sys, urllib.parse as u
+                p = u.urlsplit(os.environ.get("http_proxy") or os.environ["HTTP_PROXY"])
+                s = socket.create_connection((p.hostname, p.port), timeout=5)
+                s.sendall(sys.argv[1].encode() + b"\\r\\nHost: x\\r\\n\\r\\n")
+                print(s.recv(200).split(b" ")[1].decode())
+                ' '\(line)'
+                """)
+        }
+        // this machine's own address (a server answers there) spelt in hex and as one number
+        let octets = TestNetwork.hostAddress.split(separator: ".").compactMap { UInt32($0) }
+        let hex = octets.map { "0x" + String($0, radix: 16) }.joined(separator: ".")
+        let number = String(octets.reduce(0) { $0 << 8 | $1 })
+        for spelling in ["0x7f.0.0.1", "0300.0250.0.1", "2130706433", "127.1", "[::1]", "0x7f000001", "0177.0.0.01", hex, number] {
+            #expect(try raw("CONNECT \(spelling):\(port) HTTP/1.1") == "403", "CONNECT \(spelling)")
+            #expect(try raw("GET http://\(spelling):\(port)/ HTTP/1.1") == "403", "GET \(spelling)")
+        }
+        #expect(try raw("CONNECT allowed.test:\(port) HTTP/1.1") == "200", "the probe itself works")
+        // a policy that only denies lets the rest out
+        try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "denied.test", action: "deny")])
+        // (open: no proxy, the sprite's own route; a name the proxy would allow is not looked up here)
         // a new policy applies at once
         try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "*", action: "deny"), PolicyRule(include: "defaults")])
         #expect(try code("http://allowed.test:\(port)/") == "403")

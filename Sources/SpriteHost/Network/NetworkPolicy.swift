@@ -1,5 +1,8 @@
 import Foundation
 import SpriteWire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A sprite's network policy (`sprites-api.md` §6) and what the host makes of it.
 ///
@@ -8,9 +11,12 @@ import SpriteWire
 /// - Anything else: `filtered`. The sprite still has no route out; an HTTP proxy on its own
 ///   loopback, offered through the standard proxy variables, lets through the names the rules
 ///   allow (the most specific rule wins: exact name, then the longest `*.suffix`, then `*`;
-///   a name no rule matches is allowed, as on Sprites). IP literals are refused, since no
-///   rule can name them, and so is any name that resolves to a loopback, link-local,
-///   multicast or unspecified address. What does not use the proxy cannot leave.
+///   at equal rank a deny wins). A name no rule matches is refused when the policy allows
+///   anything by name (an allow-list means only what it lists) and let through when it only
+///   denies. IP literals, in every spelling `inet_aton` and `inet_pton` take (`0x7f.1`,
+///   `0300.0250.0.1`, `2130706433`, `[::1]`), are refused, since no rule can name them, and so
+///   is any name that resolves to a loopback, link-local, multicast or unspecified address.
+///   What does not use the proxy cannot leave.
 struct NetworkPolicy: Sendable, Equatable {
     enum Mode: String, Sendable { case open, blocked, filtered }
 
@@ -68,7 +74,7 @@ struct NetworkPolicy: Sendable, Equatable {
     /// Whether the proxy lets a connection to `host` through, and why not.
     func allows(host rawHost: String) -> (Bool, String) {
         let host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        if host.isEmpty || host.allSatisfy({ $0.isNumber || $0 == "." }) || host.contains(":") {
+        if host.isEmpty || Self.isAddress(host) {
             return (false, "IP addresses cannot be allowed by name")
         }
         var expanded: [(pattern: String, allow: Bool)] = []
@@ -95,7 +101,22 @@ struct NetworkPolicy: Sendable, Equatable {
             }
             best = (rank, allow)
         }
-        guard let best else { return (true, "no rule matches") }
+        guard let best else {
+            // an allow-list means only what it lists; a policy that only denies lets the rest out
+            if expanded.contains(where: \.allow) {
+                return (false, "no rule of the sprite's network policy allows \(host) (it allows only the names it lists)")
+            }
+            return (true, "no rule matches")
+        }
         return best.allow ? (true, "allowed") : (false, "\(host) is denied by the sprite's network policy")
+    }
+
+    /// Whether `host` is an address in any spelling the C library takes for one: dotted,
+    /// octal, hexadecimal or a single number (`inet_aton`), or IPv6 (with or without brackets).
+    static func isAddress(_ host: String) -> Bool {
+        if host.contains(":") { return true }
+        var v4 = in_addr()
+        if inet_aton(host, &v4) != 0 { return true }
+        return host.allSatisfy { $0.isNumber || $0 == "." }
     }
 }

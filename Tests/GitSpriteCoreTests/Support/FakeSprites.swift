@@ -169,8 +169,16 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
                          "LANG": "C.UTF-8"].merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         (p.standardOutput, p.standardError) = (out, err)
-        p.standardInput = FileHandle.nullDevice
+        // stdin as the API delivers it (a long in-sprite script travels there)
+        let feed = input.map { _ in Pipe() }
+        p.standardInput = feed ?? FileHandle.nullDevice
         try p.run()
+        if let feed, let input {
+            DispatchQueue.global().async {
+                try? feed.fileHandleForWriting.write(contentsOf: input)
+                try? feed.fileHandleForWriting.close()
+            }
+        }
         let errData = Shared(Data())
         let reading = DispatchGroup()
         reading.enter()
