@@ -48,7 +48,8 @@ let package = Package(
         .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"]),
         .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"]),
         // C: enters sprites (setns needs a single-threaded process); installed next to sprite-host
-        .executableTarget(name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")]),
+        .executableTarget(name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")],
+                          linkerSettings: [.linkedLibrary("seccomp")]),
         .executableTarget(
             name: "sprite-host",
             dependencies: ["SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]

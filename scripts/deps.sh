@@ -2,7 +2,7 @@
 # Installs the Debian packages git-sprite builds, tests and demos with. Runs apt-get update
 # once, and only when something is missing, so repeated runs cost nothing.
 set -euo pipefail
-packages=(libgit2-dev libcurl4-openssl-dev pkg-config bubblewrap slirp4netns tmux git man-db ca-certificates curl procps util-linux bsdutils iproute2 openssl python3 shellcheck bash-completion zsh fish nginx-light "$@")
+packages=(libgit2-dev libcurl4-openssl-dev pkg-config bubblewrap slirp4netns tmux git man-db ca-certificates curl procps util-linux bsdutils iproute2 openssl python3 shellcheck bash-completion zsh fish nginx-light libseccomp-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -60,6 +60,13 @@ void enter_sprite(unsigned uid, unsigned gid, char **cgroups, int ncgroups) {
     join(FD_UTS, CLONE_NEWUTS, "joining the sprite's UTS namespace");
     join(FD_NET, CLONE_NEWNET, "joining the sprite's network namespace");
     join(FD_PID, CLONE_NEWPID, "joining the sprite's PID namespace");
+    /* its cgroup namespace, from its PID 1 as the sprite's own /proc shows it (the cgroups were
+     * joined above; it belongs to the outer user namespace, so before the inner one): cgroup paths read inside then name no other sprite */
+    int cgroupns = open("/proc/1/ns/cgroup", O_RDONLY | O_CLOEXEC);
+    if (cgroupns >= 0) {
+        join(cgroupns, CLONE_NEWCGROUP, "joining the sprite's cgroup namespace");
+        close(cgroupns);
+    }
     if (inode_of(FD_USER) != own) join(FD_USER, CLONE_NEWUSER, "joining the sprite's inner user namespace");
 
     /* no capability can come back: not from the bounding set, not through exec */
@@ -76,4 +83,7 @@ void enter_sprite(unsigned uid, unsigned gid, char **cgroups, int ncgroups) {
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) die("ambient capabilities");
     umask(022);
     if (chdir("/") != 0) die("chdir /");
+    /* this process still holds descriptors the host gave it: nothing in the sprite may trace it */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("dumpable");
+    apply_syscall_filter();
 }

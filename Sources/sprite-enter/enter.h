@@ -37,4 +37,7 @@ int send_fd(int sock, int fd, const char *text);
 /* The filesystem operations of the Sprites API, run inside the sprite as its user. */
 int fs_main(int argc, char **argv);
 
+/* filter.c: the system calls no sprite process may make (seccomp) */
+void apply_syscall_filter(void);
+
 #endif

@@ -71,6 +71,9 @@ static void empty_handler(int sig) { (void)sig; }
 
 _Noreturn static void init_main(int argc, char **argv) {
     int ready = argc > 2 ? atoi(argv[2]) : -1;
+    /* PID 1 may not be traced, its memory and environment read, by anything in the sprite */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("dumpable");
+    apply_syscall_filter();
     if (ready > 2 && fcntl(ready, F_GETFD) >= 0) {
         ssize_t ignored = write(ready, "ready\n", 6);
         (void)ignored;

@@ -22,6 +22,62 @@ struct SandboxAttackTests {
         return path
     }
 
+    /// Another sprite's name appears nowhere a sprite can read: no cgroup file system of the
+    /// host's (it lists every sprite of every host, with live memory use), cgroup paths
+    /// relative to the sprite's own cgroup namespace, no other sprite's mounts.
+    @Test(arguments: HostUser.allCases)
+    func noOtherSpriteCanBeSeenUnderSysOrProc(user: HostUser) throws {
+        let f = try HostFixture(sprites: ["alpha-one", "beta-two"], user: user)
+        _ = try f.api.run("beta-two", ["true"])  // running, with cgroups of its own on a root host
+        let r = try Self.inSprite(f.api, "alpha-one", """
+            { ls -R /sys/fs/cgroup; cat /proc/self/cgroup /proc/1/cgroup; } 2>/dev/null | grep -e beta-two -e sprite-host- ; \
+            cat /proc/self/mountinfo /proc/mounts | grep -e beta-two ; true
+            """)
+        #expect(r.out.isEmpty, "\(r.out) \(r.err)")
+        #expect(try Self.inSprite(f.api, "alpha-one", "ls -A /sys/fs/cgroup | wc -l").out.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        // a search of all of /sys and /proc/self for the other sprite's name finds nothing
+        let wide = try Self.inSprite(f.api, "alpha-one", "timeout 60 grep -rlsF beta-two /sys /proc/self 2>/dev/null | head -3; true")
+        #expect(wide.out.isEmpty, "\(wide.out)")
+    }
+
+    /// PID 1 cannot be traced or read (it is not dumpable), and the kernel's rarely needed
+    /// system calls are refused to every sprite process by a seccomp filter.
+    @Test(arguments: HostUser.allCases)
+    func pidOneCannotBeTracedAndRarelyNeededSyscallsAreRefused(user: HostUser) throws {
+        let f = try HostFixture(sprites: ["box"], user: user)
+        let probe = """
+            import ctypes, errno, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            def call(nr, *args):
+                r = libc.syscall(nr, *[ctypes.c_long(a) for a in args])
+                return "ok" if r >= 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+            params = ctypes.create_string_buffer(120)
+            print("ptrace-attach-1", call(101, 16, 1, 0, 0))
+            print("io_uring_setup", call(425, 1, ctypes.addressof(params)))
+            print("add_key", call(248, ctypes.addressof(ctypes.create_string_buffer(b"user")), ctypes.addressof(ctypes.create_string_buffer(b"k")), 0, 0, -2))
+            print("keyctl", call(250, 0, -2))
+            print("bpf", call(321, 0, 0, 0))
+            print("perf_event_open", call(298, 0, 0, -1, -1, 0))
+            print("userfaultfd", call(323, 0))
+            print("unshare-ok", call(39))  # getpid: allowed calls still work
+            """
+        let r = try f.api.run("box", ["python3", "-c", probe])
+        let out = String(decoding: r.stdout, as: UTF8.self)
+        #expect(r.status == 0, "\(out) \(String(decoding: r.stderr, as: UTF8.self))")
+        let results = Dictionary(uniqueKeysWithValues: out.split(separator: "\n").compactMap { line -> (String, String)? in
+            let p = line.split(separator: " ").map(String.init)
+            return p.count == 2 ? (p[0], p[1]) : nil
+        })
+        #expect(results["ptrace-attach-1"] == "EPERM", "\(out)")
+        for call in ["io_uring_setup", "add_key", "keyctl", "bpf", "perf_event_open", "userfaultfd"] {
+            #expect(results[call] == "EPERM", "\(call): \(out)")
+        }
+        #expect(results["unshare-ok"] == "ok", "\(out)")
+        // PID 1's memory and environment are not readable
+        let environ = try Self.inSprite(f.api, "box", "cat /proc/1/environ >/dev/null 2>&1 && echo readable || echo denied")
+        #expect(environ.out.trimmingCharacters(in: .whitespacesAndNewlines) == "denied")
+    }
+
     @Test(arguments: HostUser.allCases)
     func nothingOfTheHostIsVisibleOrWritable(user: HostUser) throws {
         let f = try HostFixture(sprites: ["box"], user: user)
@@ -50,7 +106,7 @@ struct SandboxAttackTests {
             echo "root: $(ls -A /root | wc -l)"
             grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status | awk '{print $2}' | sort -u
             id -u
-            readlink /proc/1/exe
+            readlink /proc/1/exe 2>/dev/null || echo "exe hidden: $(cat /proc/1/comm)"
             echo sprite > /tmp/from-sprite-\(host.pid)
             """
         let r = try Self.inSprite(api, "box", script)
@@ -61,7 +117,7 @@ struct SandboxAttackTests {
         #expect(lines.contains("0000000000000000"), "no capability: \(r.out)")
         #expect(!lines.contains { $0.hasPrefix("000000") && $0 != "0000000000000000" }, "\(r.out)")
         #expect(lines.contains("1000"))
-        #expect(lines.contains("/.sprite/bin/init"))
+        #expect(lines.contains("exe hidden: init"), "PID 1 is the sprite's init and not dumpable: \(r.out)")
         // the sprite's /tmp is its own
         #expect(!FileManager.default.fileExists(atPath: "/tmp/from-sprite-\(host.pid)"))
         #expect(try String(contentsOfFile: secret, encoding: .utf8).hasPrefix("host-secret-"))

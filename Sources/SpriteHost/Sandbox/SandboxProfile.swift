@@ -22,8 +22,9 @@ struct SandboxProfile: Sendable {
     /// homes, `/root`, `/tmp`, `/run`, `/mnt`, the host's own state).
     static let systemDirectories = ["usr", "etc", "opt", "var", "srv", "sys", "bin", "sbin", "lib", "lib32",
                                     "lib64", "libx32"]
-    /// Host temporary directories under the shared ones, masked with an empty one.
-    static let maskedDirectories = ["/var/tmp", "/var/run", "/var/lock"]
+    /// Host temporary directories under the shared ones, and the host's cgroup file system
+    /// (which names every sprite of every host), masked with an empty one.
+    static let maskedDirectories = ["/var/tmp", "/var/run", "/var/lock", "/sys/fs/cgroup"]
 
     /// The descriptors the holder is given: 3 receives bubblewrap's JSON (the PID of the
     /// sprite's PID 1), 4 receives "ready" from PID 1 once the sandbox is complete.
@@ -48,7 +49,10 @@ struct SandboxProfile: Sendable {
             args += ["--stage", Self.stage, "--bind", layout.home, "home", "--bind", layout.tmp, "tmp",
                      "--bind", layout.system, "system", "--bind", platform.initBinary, "init", "--"]
         }
+        // a cgroup namespace of its own: its cgroup paths name no other sprite (and the host's
+        // cgroup file system is masked below)
         args += [platform.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
+                 "--unshare-cgroup-try",
                  "--disable-userns", "--uid", String(Self.uid), "--gid", String(Self.gid), "--hostname", name]
         let fm = FileManager.default
         for dir in Self.systemDirectories {
