@@ -110,10 +110,10 @@ public enum HostServer {
         do {
             try await group.run()
         } catch {
-            await Blocking.run { for (_, runtime) in state.all { runtime.shutdown() } }
+            await Blocking.run { state.shutdown() }
             throw error
         }
-        await Blocking.run { for (_, runtime) in state.all { runtime.shutdown() } }
+        await Blocking.run { state.shutdown() }
     }
 
     static func addTestHooks(to router: Router<BasicRequestContext>, state: HostState, faults: FaultTable) {

@@ -21,7 +21,7 @@
  *
  *   fs read PATH                        ok SIZE\n  then the bytes (regular files only)
  *   fs write PATH MODE MKDIR(0|1)       stdin is the content; ok SIZE\n once written
- *   fs list PATH                        ok dir|file\n  then one record per entry:
+ *   fs list PATH                        ok dir|file\n  then one record per entry, by name:
  *                                       TYPE SIZE MODE MTIME NAME\0 (TYPE d, f, l or o)
  *   fs delete PATH RECURSIVE(0|1)       ok COUNT\n
  *   fs rename SOURCE DEST               ok\n
@@ -144,6 +144,13 @@ static void print_entry(const char *name, const struct stat *st) {
     putchar(0);
 }
 
+static int by_bytes(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+static int skip_dots(const struct dirent *e) { return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0; }
+
+/* Entries come sorted by name (byte order). The sorting happens here, in the sprite's own
+ * process and cgroup: a directory of a million names costs the sprite memory, not the host,
+ * which only relays the records as they come. */
 static int fs_list(const char *path) {
     struct stat st;
     if (lstat(path, &st) != 0) return fail(errno, NULL);
@@ -153,18 +160,23 @@ static int fs_list(const char *path) {
         print_entry(base ? base + 1 : path, &st);
         return 0;
     }
-    DIR *d = opendir(path);
-    if (!d) return fail(errno, NULL);
-    printf("ok dir\n");
-    int dfd = dirfd(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        struct stat es;
-        if (fstatat(dfd, e->d_name, &es, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        print_entry(e->d_name, &es);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return fail(errno, NULL);
+    struct dirent **names;
+    int n = scandirat(dfd, ".", &names, skip_dots, by_bytes);
+    if (n < 0) {
+        int e = errno;
+        close(dfd);
+        return fail(e, NULL);
     }
-    closedir(d);
+    printf("ok dir\n");
+    for (int i = 0; i < n; i++) {
+        struct stat es;
+        if (fstatat(dfd, names[i]->d_name, &es, AT_SYMLINK_NOFOLLOW) == 0) print_entry(names[i]->d_name, &es);
+        free(names[i]);
+    }
+    free(names);
+    close(dfd);
     return 0;
 }
 

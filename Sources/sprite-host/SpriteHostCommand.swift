@@ -66,7 +66,16 @@ struct Serve: AsyncParsableCommand {
                                  + "duplicate name is a 400; validation errors come as {\"errors\": [...]}."))
     var sparseReplies = false
 
+    @Option(help: "The most exec sessions one sprite may have running at once.")
+    var maxSessionsPerSprite = SessionLimits().perSprite
+
+    @Option(help: "The most exec sessions all sprites together may have running at once.")
+    var maxSessions = SessionLimits().perHost
+
     func validate() throws {
+        guard maxSessionsPerSprite >= 1, maxSessions >= 1 else {
+            throw ValidationError("--max-sessions and --max-sessions-per-sprite must be at least 1")
+        }
         if urlListen != "off" {
             guard let (urlHost, urlPort) = Self.split(urlListen), (0...65535).contains(urlPort), Self.isLoopback(urlHost) else {
                 throw ValidationError("--url-listen must be a loopback HOST:PORT (for example 127.0.0.1:0) or off")
@@ -121,7 +130,8 @@ struct Serve: AsyncParsableCommand {
         let config = HostConfiguration(root: rootDir, token: token, tokenFile: Self.realPath(tokenFile ?? rootDir + "/token"),
                                        warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks,
                                        sparseReplies: sparseReplies,
-                                       urlListen: urlListen == "off" ? nil : Self.split(urlListen))
+                                       urlListen: urlListen == "off" ? nil : Self.split(urlListen),
+                                       sessionLimits: SessionLimits(perSprite: maxSessionsPerSprite, perHost: maxSessions))
         try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),

@@ -371,6 +371,13 @@ struct HostileRequestTests {
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
 
+    /// The most the host's resident memory has ever been (VmHWM), in MiB.
+    static func peakMiB(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+    }
+
     /// The memory bound docs/security.md states for sprite-host under these attacks.
     static let memoryBoundMiB = 256
 
@@ -452,6 +459,102 @@ struct HostileRequestTests {
         #expect(headed == nil || headed?.status != 200)
         #expect(try api.listSprites().map(\.name) == ["big"])
         #expect(Self.residentMiB(host.pid) < Self.memoryBoundMiB, "\(Self.residentMiB(host.pid)) MiB")
+    }
+
+    /// A sprite plants 300,000 names (hard links, no space) in one directory and lists it:
+    /// the listing streams, sorted in the sprite, and the host's peak memory stays bounded.
+    @Test(arguments: HostUser.allCases)
+    func listingADirectoryOfThreeHundredThousandNamesStaysWithinTheBound(user: HostUser) throws {
+        let f = try HostFixture(sprites: ["many"], user: user, retries: false)
+        let (host, api) = (f.host, f.api)
+        let plant = """
+            import os
+            os.makedirs("d", exist_ok=True)
+            open("d/0", "w").close()
+            for i in range(1, 300000):  # hard links, a new file every 60,000 (ext4 allows 65,000 per file)
+                if i % 60000 == 0: open("d/%06d-" % i + "x" * 180, "w").close()
+                else: os.link("d/%06d-" % (i - i % 60000 or 0) + "x" * 180 if i >= 60000 else "d/0", "d/%06d-" % i + "x" * 180)
+            """
+        let planted = try api.run("many", ["python3", "-c", plant], directory: "/home/sprite")
+        #expect(planted.status == 0, "\(String(decoding: planted.stderr, as: UTF8.self))")
+        // ~100 MB of JSON, more than git-sprite's client accepts: read it with curl, the token in a file
+        let headers = f.sandbox.path("auth")
+        try "Authorization: Bearer \(host.token)\n".write(toFile: headers, atomically: true, encoding: .utf8)
+        let reply = f.sandbox.path("list.json")
+        let got = try f.sandbox.run("curl", ["-sS", "-o", reply, "-w", "%{http_code}", "-H", "@" + headers,
+                                             host.directURL + "/v1/sprites/many/fs/list?path=/home/sprite/d"])
+        #expect(got.stdout == "200", "\(got.stdout) \(got.stderr)")
+        let list = try JSONDecoder().decode(FileList.self, from: Data(contentsOf: URL(fileURLWithPath: reply)))
+        #expect(list.count == 300_000)
+        #expect(list.entries.count == 300_000)
+        #expect(list.entries.first?.name == "0" && list.entries.last?.name == "299999-" + String(repeating: "x", count: 180))
+        #expect(list.entries.dropFirst(1000).first?.path == "/home/sprite/d/001000-" + String(repeating: "x", count: 180))
+        #expect(zip(list.entries, list.entries.dropFirst()).allSatisfy { $0.name < $1.name }, "sorted by name")
+        #expect(Self.peakMiB(host.pid) < Self.memoryBoundMiB, "peak \(Self.peakMiB(host.pid)) MiB")
+        // one file's listing is that file
+        let one = try api.list("many", path: "/home/sprite/d/0")
+        #expect(one.count == 1 && one.entries.first?.path == "/home/sprite/d/0" && one.entries.first?.type == "file")
+    }
+
+    /// The host's thread count.
+    static func threads(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Threads:") } ?? ""
+        return Int(line.split(separator: "\t").last ?? "") ?? 0
+    }
+
+    /// 400 detached TTY sessions opened and left: the sprite keeps the first 64 (the default
+    /// cap), the rest are refused with a reason, the host's peak memory stays bounded, and
+    /// once the sessions end their processes and threads are gone from the host.
+    @Test(arguments: HostUser.allCases)
+    func fourHundredDetachedSessionsAreCappedAndReclaimed(user: HostUser) throws {
+        let f = try HostFixture(sprites: ["tty"], user: user, retries: false)
+        let (host, api) = (f.host, f.api)
+        let idle = Self.threads(host.pid)
+        var refusals: [String] = []
+        for _ in 0..<400 {
+            do {
+                let stream = try api.openExec("tty", ExecRequest(command: ["sleep", "600"], tty: true, rows: 24, cols: 80, stdin: true))
+                _ = try stream.next(timeout: 10)  // the session is started (its id arrives first)
+                stream.close()
+            } catch {
+                refusals.append("\(error)")
+            }
+        }
+        #expect(refusals.count == 336, "\(refusals.count) refused: \(refusals.first ?? "")")
+        #expect(refusals.allSatisfy { $0.contains("already runs 64 sessions") }, "\(refusals.first ?? "")")
+        #expect(eventually { (try? api.sessions("tty").count) == 64 })
+        #expect(Self.peakMiB(host.pid) < Self.memoryBoundMiB, "peak \(Self.peakMiB(host.pid)) MiB")
+        for session in try api.sessions("tty") { _ = try api.kill("tty", session: session.id, signal: "KILL") }
+        #expect(eventually(seconds: 30) { (try? api.sessions("tty").isEmpty) == true })
+        #expect(eventually(seconds: 30) { Self.threads(host.pid) <= idle + 8 }, "\(Self.threads(host.pid)) threads, \(idle) idle")
+        // the budget came back: a new session starts
+        #expect(try api.run("tty", ["true"]).status == 0)
+    }
+
+    /// The host-wide cap holds across sprites, and says which limit was met.
+    @Test func theHostWideSessionCapHoldsAcrossSprites() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), extraArgs: ["--max-sessions", "6", "--max-sessions-per-sprite", "4"])
+        let api = host.client()
+        api.maxAttempts = 1
+        for name in ["a", "b"] { _ = try api.createSprite(SpriteCreation(name: name)) }
+        var opened: [ExecStream] = []
+        defer { opened.forEach { $0.close() } }
+        for name in ["a", "a", "a", "a", "b", "b"] {
+            opened.append(try api.openExec(name, ExecRequest(command: ["sleep", "600"], stdin: true)))
+        }
+        #expect(eventually { (try? api.sessions("a").count) == 4 && (try? api.sessions("b").count) == 2 })
+        #expect(throws: (any Error).self) { _ = try api.run("a", ["true"]) }
+        do {
+            _ = try api.run("b", ["true"])
+            Issue.record("a seventh session started")
+        } catch {
+            #expect("\(error)".contains("this host already runs 6 sessions"), "\(error)")
+            #expect("\(error)".contains("--max-sessions"), "\(error)")
+        }
+        opened.removeLast().close()  // a non-TTY session ends with its client: room again
+        #expect(eventually(seconds: 15) { (try? api.run("b", ["true"]).status) == 0 })
     }
 
     static func sizeInSprite(_ api: SpritesClient) throws -> String {

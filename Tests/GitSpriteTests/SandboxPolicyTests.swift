@@ -79,6 +79,54 @@ struct SandboxPolicyTests {
         #expect(bad.status == 400)
     }
 
+    /// The cgroup directories of the host whose state root is `root` (every controller), or of
+    /// one of its sprites.
+    static func cgroups(ofHostAt root: String, named sprite: String? = nil) -> [String] {
+        guard let id = try? String(contentsOfFile: root + "/host-id", encoding: .utf8) else { return [] }
+        let name = "sprite-host-" + id.trimmingCharacters(in: .whitespacesAndNewlines).prefix(8)
+        let pattern = sprite.map { "*/\(name)/\($0)" } ?? "*/\(name)"
+        let find = Process()
+        find.executableURL = URL(fileURLWithPath: "/usr/bin/find")
+        find.arguments = ["/sys/fs/cgroup", "-maxdepth", "8", "-type", "d", "-path", pattern]
+        let out = Pipe()
+        find.standardOutput = out
+        find.standardError = FileHandle.nullDevice
+        guard (try? find.run()) != nil else { return [] }
+        let found = out.fileHandleForReading.readDataToEndOfFile()
+        find.waitUntilExit()
+        return String(decoding: found, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// A host's cgroups go when it stops; those of a host that was killed go when the next one
+    /// starts; a running host's are never touched.
+    @Test func aHostRemovesItsCgroupsOnExitAndSweepsThoseOfDeadHosts() throws {
+        let s = try Sandbox()
+        var killed: LocalHost? = try LocalHost(root: s.path("killed"))
+        let killedRoot = killed!.root
+        _ = try killed!.client().createSprite(SpriteCreation(name: "k"))
+        _ = try killed!.client().run("k", ["true"])
+        try #require(!Self.cgroups(ofHostAt: killedRoot, named: "k").isEmpty, "cgroups in use on this machine")
+        kill(killed!.pid, SIGKILL)
+        killed = nil
+        // killed: nothing removed its groups
+        #expect(!Self.cgroups(ofHostAt: killedRoot).isEmpty)
+
+        var clean: LocalHost? = try LocalHost(root: s.path("clean"))
+        let cleanRoot = clean!.root
+        _ = try clean!.client().createSprite(SpriteCreation(name: "c"))
+        _ = try clean!.client().run("c", ["true"])
+        // the new host swept the killed one's groups, and its own are there
+        #expect(Self.cgroups(ofHostAt: killedRoot).isEmpty, "\(Self.cgroups(ofHostAt: killedRoot))")
+        #expect(!Self.cgroups(ofHostAt: cleanRoot, named: "c").isEmpty)
+        // a third host leaves the running one's groups alone
+        let third = try LocalHost(root: s.path("third"))
+        _ = try third.client().listSprites()
+        #expect(!Self.cgroups(ofHostAt: cleanRoot, named: "c").isEmpty)
+        #expect(try clean!.client().run("c", ["true"]).status == 0)
+        clean = nil  // SIGTERM: the host stops its sprites and removes its groups
+        #expect(Self.cgroups(ofHostAt: cleanRoot).isEmpty, "\(Self.cgroups(ofHostAt: cleanRoot))")
+    }
+
     @Test(arguments: HostUser.allCases)
     func resourcesAreValidatedAndEnforcedOrSaidNotToBe(user: HostUser) throws {
         let s = try Sandbox()
@@ -99,14 +147,15 @@ struct SandboxPolicyTests {
             return
         }
         #expect(user == .root)
-        let limits = try Self.inSprite(api, "small", """
-            for c in memory cpu pids; do
-                p=$(grep -E ":($c|[a-z,]*,$c|$c,[a-z,]*):" /proc/self/cgroup | cut -d: -f3)
-                d=/sys/fs/cgroup/$c$p
-                [ -d "$d" ] || d=/sys/fs/cgroup$(grep '^0::' /proc/self/cgroup | cut -d: -f3)
-                cat $d/memory.limit_in_bytes $d/memory.max $d/cpu.cfs_quota_us $d/cpu.max $d/pids.max 2>/dev/null
-            done | sort -u
-            """)
+        // read where the host set them: a sprite sees no cgroup file system at all
+        _ = try api.run("small", ["true"])
+        let groups = Self.cgroups(ofHostAt: host.root, named: "small")
+        #expect(!groups.isEmpty)
+        let limits = groups.flatMap { dir in
+            ["memory.limit_in_bytes", "memory.max", "cpu.cfs_quota_us", "cpu.max", "pids.max"].compactMap {
+                try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8)
+            }
+        }.joined()
         #expect(limits.contains("1073741824"), "\(limits)")
         #expect(limits.contains("100000"), "\(limits)")
         #expect(limits.contains("4096"), "\(limits)")

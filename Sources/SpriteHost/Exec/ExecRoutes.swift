@@ -62,6 +62,7 @@ enum ExecRoutes {
             // over plain HTTP says why, so clients can ask after a failed handshake.
             if q["cmd"] != nil || q["path"] != nil {
                 try await ExecParameters(q).checkDirectory(runtime)
+                try runtime.checkRoomForSession()
                 throw HostError.badRequest("a WebSocket upgrade is required to run a command")
             }
             return try jsonResponse(ExecSessionList(runtime.sessionList.map(\.entry)))
@@ -162,6 +163,7 @@ enum ExecRoutes {
                 guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
             } else {
                 try await ExecParameters(q).checkDirectory(runtime)
+                try runtime.checkRoomForSession()  // refused as HTTP, with the reason, while it still can be
             }
             return .upgrade(upgradeHeaders)
         }, onUpgrade: { inbound, outbound, ws in
@@ -176,11 +178,19 @@ enum ExecRoutes {
                 return
             }
             let p = try ExecParameters(q)
-            let (session, subscription) = try await Blocking.run {
-                try runtime.startSession(
-                    command: p.command, path: p.path, environment: p.environment, directory: p.directory, tty: p.tty,
-                    rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+            let started: (ExecSession, SessionSubscription)
+            do {
+                started = try await Blocking.run {
+                    try runtime.startSession(
+                        command: p.command, path: p.path, environment: p.environment, directory: p.directory, tty: p.tty,
+                        rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+                }
+            } catch let error as HostError {
+                // the limit was met between the upgrade and now: say so in the close frame
+                try? await outbound.close(.policyViolation, reason: String(error.message.utf8.prefix(120)) ?? "refused")
+                return
             }
+            let (session, subscription) = started
             try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
                             stdin: p.stdin, dropAfterMs: fault?.drop, dropBeforeExit: fault?.dropBeforeExit ?? false,
                             subscription: subscription)

@@ -58,20 +58,28 @@ enum FilesystemRoutes {
 
         router.get("/v1/sprites/:name/fs/list") { request, context -> Response in
             let (files, path) = try target(request, context)
-            let (kind, payload) = try await files.run(["list", path], path: path)
-            var entries: [FileEntry] = []
-            for record in payload.split(separator: 0, omittingEmptySubsequences: true) {
-                let fields = record.split(separator: 0x20, maxSplits: 4, omittingEmptySubsequences: false)
-                guard fields.count == 5 else { continue }
-                let text = fields.map { String(decoding: $0, as: UTF8.self) }
-                let name = text[4]
-                let type = ["d": "directory", "f": "file", "l": "symlink"][text[0]] ?? "other"
-                let full = kind == "dir" ? (path == "/" ? "" : path) + "/" + name : path
-                entries.append(FileEntry(name: name, path: full, type: type, size: Int(text[1]) ?? 0, mode: text[2],
-                                         modTime: Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0)))))
-            }
-            entries.sort { $0.name < $1.name }
-            return try jsonResponse(FileList(path: path, entries: entries))
+            let op = try await files.start(["list", path])
+            let kind = try await op.status(path: path)
+            let listing = ListingWriter(path: path, isDirectory: kind == "dir")
+            // streamed as the sprite reads the directory (sorted there, in the sprite's own memory):
+            // the host holds one batch of entries, however many the directory has
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                do {
+                    try await writer.write(listing.opening())
+                    var records = op.leftover
+                    while true {
+                        let batch = listing.entries(from: &records)
+                        if batch.readableBytes > 0 { try await writer.write(batch) }
+                        guard let chunk = await op.output.next() else { break }
+                        records.append(chunk)
+                    }
+                    try await writer.write(listing.closing())
+                    try await writer.finish(nil)
+                } catch {
+                    op.cancel()
+                    throw error
+                }
+            })
         }
 
         router.delete("/v1/sprites/:name/fs/delete") { request, context -> Response in
@@ -104,5 +112,52 @@ enum FilesystemRoutes {
                 .run(["chmod", path, String(mode, radix: 8), body.recursive == true ? "1" : "0"], path: path)
             return try jsonResponse(FileChmodResult(path: path, mode: String(format: "%04o", mode), count: Int(count) ?? 1))
         }
+    }
+}
+
+/// Writes `{"path":…,"entries":[…],"count":N}` a batch at a time from the records of
+/// `sprite-enter fs list` (TYPE SIZE MODE MTIME NAME, each ended by a NUL).
+final class ListingWriter: @unchecked Sendable {
+    private let path: String
+    private let isDirectory: Bool
+    private let encoder = JSONEncoder()
+    private var count = 0
+
+    init(path: String, isDirectory: Bool) {
+        (self.path, self.isDirectory) = (path, isDirectory)
+        encoder.outputFormatting = .withoutEscapingSlashes
+    }
+
+    func opening() throws -> ByteBuffer {
+        ByteBuffer(string: #"{"path":"# + String(decoding: try encoder.encode(path), as: UTF8.self) + #","entries":["#)
+    }
+
+    func closing() -> ByteBuffer { ByteBuffer(string: #"],"count":\#(count)}"#) }
+
+    /// Encodes every whole record in `records` and removes them from it.
+    func entries(from records: inout Data) -> ByteBuffer {
+        var out = ByteBuffer()
+        var start = records.startIndex
+        while let end = records[start...].firstIndex(of: 0) {
+            if let entry = entry(records[start..<end]), let json = try? encoder.encode(entry) {
+                if count > 0 { out.writeString(",") }
+                out.writeBytes(json)
+                count += 1
+            }
+            start = records.index(after: end)
+        }
+        records = Data(records[start...])
+        return out
+    }
+
+    private func entry(_ record: Data) -> FileEntry? {
+        let fields = record.split(separator: 0x20, maxSplits: 4, omittingEmptySubsequences: false)
+        guard fields.count == 5 else { return nil }
+        let text = fields.map { String(decoding: $0, as: UTF8.self) }
+        let name = text[4]
+        let type = ["d": "directory", "f": "file", "l": "symlink"][text[0]] ?? "other"
+        let full = isDirectory ? (path == "/" ? "" : path) + "/" + name : path
+        return FileEntry(name: name, path: full, type: type, size: Int(text[1]) ?? 0, mode: text[2],
+                         modTime: Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0))))
     }
 }

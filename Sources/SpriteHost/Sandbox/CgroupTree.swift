@@ -24,10 +24,14 @@ final class CgroupTree: Sendable {
     private let layout: Layout
     /// For the sprite object and `git sprite up --local`: what is enforced, and how.
     let summary: String
+    /// Where the host moves itself on exit so that its own groups can go: the group it started
+    /// in (v1), or the hierarchy's root (v2, whose inner groups may not hold processes).
+    private let exitGroups: [String]
 
-    private init(layout: Layout, summary: String) {
+    private init(layout: Layout, summary: String, exitGroups: [String]) {
         self.layout = layout
         self.summary = summary
+        self.exitGroups = exitGroups
     }
 
     static func make(hostID: String) -> Result<CgroupTree, CgroupUnavailable> {
@@ -64,8 +68,10 @@ final class CgroupTree: Sendable {
             if let pids = v1Mounts["pids"], let pidsPath = v1Paths["pids"] { dirs["pids"] = pids + pidsPath }
             var made: [String: String] = [:]
             for (controller, dir) in dirs {
+                sweep(parent: clean(dir), keeping: name)
                 let base = clean(dir) + "/" + name
-                if mkdir(base, 0o755) != 0 && errno != EEXIST {
+                // the host lives in a leaf of its own group: while it runs, the group is visibly taken
+                guard claim(base) else {
                     if controller == "pids" { continue }
                     return .failure(CgroupUnavailable(message: "cannot create a \(controller) cgroup under \(clean(dir)): "
                                                       + String(cString: strerror(errno))))
@@ -73,31 +79,31 @@ final class CgroupTree: Sendable {
                 made[controller] = base
             }
             let list = made.keys.sorted().joined(separator: ", ")
-            return .success(CgroupTree(layout: .v1(made), summary: "cgroup v1 (\(list))"))
+            let back = made.keys.compactMap { dirs[$0].map { clean($0) + "/cgroup.procs" } }
+            return .success(CgroupTree(layout: .v1(made), summary: "cgroup v1 (\(list))", exitGroups: back))
         }
         if let mount = v2Mount, let path = v2Path {
-            return makeV2(own: clean(mount + path), name: name)
+            return makeV2(own: clean(mount + path), name: name, root: clean(mount))
         }
         return .failure(CgroupUnavailable(message: "no cgroup hierarchy with the cpu and memory controllers"))
     }
 
     /// cgroup v2 allows controllers only in groups without processes of their own: the host
     /// moves itself into a leaf (`<own>/<name>/host`) and puts sprites beside it.
-    private static func makeV2(own: String, name: String) -> Result<CgroupTree, CgroupUnavailable> {
+    private static func makeV2(own: String, name: String, root: String) -> Result<CgroupTree, CgroupUnavailable> {
+        sweep(parent: own, keeping: name)
         let base = own + "/" + name
-        let leaf = base + "/host"
-        for dir in [base, leaf] where mkdir(dir, 0o755) != 0 && errno != EEXIST {
-            return .failure(CgroupUnavailable(message: "cannot create a cgroup under \(own): " + String(cString: strerror(errno))))
-        }
-        guard write("\(getpid())\n", to: leaf + "/cgroup.procs") else {
-            return .failure(CgroupUnavailable(message: "cannot move sprite-host into \(leaf)"))
+        guard claim(base) else {
+            return .failure(CgroupUnavailable(message: "cannot create a cgroup under \(own) and move sprite-host into it: "
+                                              + String(cString: strerror(errno))))
         }
         for dir in [own, base] {
             guard write("+cpu +memory +pids\n", to: dir + "/cgroup.subtree_control") else {
                 return .failure(CgroupUnavailable(message: "cannot delegate cpu, memory and pids below \(dir)"))
             }
         }
-        return .success(CgroupTree(layout: .v2(base), summary: "cgroup v2 (cpu, memory, pids)"))
+        return .success(CgroupTree(layout: .v2(base), summary: "cgroup v2 (cpu, memory, pids)",
+                                   exitGroups: [root + "/cgroup.procs"]))
     }
 
     private static func clean(_ path: String) -> String {
@@ -139,6 +145,58 @@ final class CgroupTree: Sendable {
                                            ("pids.max", String(Self.pidsLimit))])
         }
         return procs
+    }
+
+    /// Makes `base` and its `host` leaf and moves the host there. Another host's sweep may take
+    /// a group that has no process yet, so a vanished directory is made again.
+    private static func claim(_ base: String) -> Bool {
+        for _ in 0..<5 {
+            guard mkdir(base, 0o755) == 0 || errno == EEXIST else { return false }
+            guard mkdir(base + "/host", 0o755) == 0 || errno == EEXIST else {
+                if errno == ENOENT { continue }
+                return false
+            }
+            if write("\(getpid())\n", to: base + "/host/cgroup.procs") { return true }
+            if errno != ENOENT { return false }
+        }
+        return false
+    }
+
+    /// Removes the groups of hosts that are gone: a `sprite-host-*` group beside ours whose
+    /// `host` leaf holds no process (or that has no leaf, as groups of older hosts) loses every
+    /// group inside it that holds no process. The kernel refuses to remove a group with a
+    /// process in it, so nothing that runs is touched.
+    private static func sweep(parent: String, keeping own: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix("sprite-host-") && name != own {
+            let dir = parent + "/" + name
+            let leaf = (try? String(contentsOfFile: dir + "/host/cgroup.procs", encoding: .utf8)) ?? ""
+            guard leaf.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+            removeTree(dir)
+        }
+    }
+
+    /// Removes `dir` and the groups inside it, deepest first, as far as the kernel lets it.
+    private static func removeTree(_ dir: String) {
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: dir) {
+            for name in names {
+                var st = stat()
+                let path = dir + "/" + name
+                if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { removeTree(path) }
+            }
+        }
+        rmdir(dir)
+    }
+
+    /// On the host's way out, once every sprite has stopped: the host leaves its leaf and
+    /// removes all its groups. What cannot go (a process that would not die) stays for the
+    /// next host's sweep.
+    func removeAll() {
+        for procs in exitGroups { Self.write("\(getpid())\n", to: procs) }
+        switch layout {
+        case .v1(let all): all.values.forEach(Self.removeTree)
+        case .v2(let base): Self.removeTree(base)
+        }
     }
 
     /// Removes the sprite's groups (once its processes are gone).

@@ -18,10 +18,14 @@ public struct HostConfiguration: Sendable {
     /// Answer in the sparest documented shapes (`SparseReplies`), so clients are tested
     /// against what the API promises rather than what this host happens to send.
     public var sparseReplies: Bool
+    /// The most running exec sessions one sprite, and the whole host, may have: each holds a
+    /// process and its reader threads on the host until it ends.
+    public var sessionLimits: SessionLimits
 
     public init(root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
                 coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
-                sparseReplies: Bool = false, urlListen: (String, Int)? = nil) {
+                sparseReplies: Bool = false, urlListen: (String, Int)? = nil, sessionLimits: SessionLimits = .init()) {
+        self.sessionLimits = sessionLimits
         self.sparseReplies = sparseReplies
         self.urlListen = urlListen
         self.root = root
@@ -46,9 +50,12 @@ final class HostState: @unchecked Sendable {
     var baseURL = ""
     /// Each sprite's own URL, when the host serves them.
     var urls: SpriteURLs?
+    /// Running sessions across every sprite (`HostConfiguration.sessionLimits`).
+    let sessionBudget: SessionBudget
 
     init(config: HostConfiguration) throws {
         self.config = config
+        sessionBudget = SessionBudget(config.sessionLimits)
         try FileManager.default.createDirectory(atPath: config.root + "/sprites", withIntermediateDirectories: true)
         platform = try HostPlatform.detect(root: config.root, tokenFile: config.tokenFile)
         chmod(config.root + "/sprites", 0o700)
@@ -99,7 +106,8 @@ final class HostState: @unchecked Sendable {
     }
 
     private func makeRuntime(_ record: SpriteRecord) -> SpriteRuntime {
-        let runtime = SpriteRuntime(record: record, layout: layout(record.name), platform: platform) { [weak self] name in
+        let runtime = SpriteRuntime(record: record, layout: layout(record.name), platform: platform,
+                                    sessions: sessionBudget) { [weak self] name in
             guard let self else { return nil }
             self.lock.lock()
             defer { self.lock.unlock() }
@@ -109,6 +117,12 @@ final class HostState: @unchecked Sendable {
         runtime.onStatusChange = { [weak self] status in self?.statusChanged(record.name, status) }
         runtimes[record.name] = runtime
         return runtime
+    }
+
+    /// The host's way out: every sprite stops, then the host's cgroups go.
+    func shutdown() {
+        for (_, runtime) in all { runtime.shutdown() }
+        platform.cgroups?.removeAll()
     }
 
     /// Test hook: the egress proxy resolves `name` to `addresses`.

@@ -19,6 +19,8 @@ final class SpriteRuntime: @unchecked Sendable {
     private var lastActivity = Date.distantPast
     private var warmSince: Date?
     private var sessions: [String: ExecSession] = [:]
+    /// Sessions counted against the limits but not yet in `sessions`.
+    private var startingSessions = 0
     private var services: [String: ServiceRunner] = [:]
     private var connections = 0
     private var tasks: [String: (started: Date, expires: Date)] = [:]
@@ -33,8 +35,13 @@ final class SpriteRuntime: @unchecked Sendable {
     /// Called when the status changes, so the record's timestamps follow.
     var onStatusChange: (@Sendable (String) -> Void)?
 
-    init(record: SpriteRecord, layout: SpriteLayout, platform: HostPlatform, resolver: @escaping EgressProxy.Resolver) {
+    /// The host's count of running sessions.
+    private let sessionBudget: SessionBudget
+
+    init(record: SpriteRecord, layout: SpriteLayout, platform: HostPlatform, sessions: SessionBudget,
+         resolver: @escaping EgressProxy.Resolver) {
         name = record.name
+        sessionBudget = sessions
         self.layout = layout
         self.platform = platform
         account = platform.account(slot: record.slot ?? 0)
@@ -200,14 +207,45 @@ final class SpriteRuntime: @unchecked Sendable {
         let box = try sandbox()
         let request = box.command(argv, directory: directory, environment: environment(extra, tty: tty),
                                   terminal: tty ? (rows, cols) : nil)
+        lock.lock()
+        let running = sessions.count + startingSessions
+        do {
+            try sessionBudget.take(sprite: name, running: running)
+        } catch {
+            lock.unlock()
+            throw error
+        }
+        startingSessions += 1
+        lock.unlock()
         let owner = session.subscribe(replay: false, owner: true)
-        try session.start(request) { [weak self] s, _ in
-            self?.removeSession(s.id)
+        let budget = sessionBudget
+        do {
+            try session.start(request) { [weak self] s, _ in
+                budget.give()
+                self?.removeSession(s.id)
+            }
+        } catch {
+            lock.lock()
+            startingSessions -= 1
+            lock.unlock()
+            budget.give()
+            throw error
         }
         lock.lock()
-        sessions[session.id] = session
+        startingSessions -= 1
+        // a command that already ended was removed before it could be added
+        if session.exitCode == nil { sessions[session.id] = session }
         lock.unlock()
         return (session, owner)
+    }
+
+    /// Throws the refusal `startSession` would give now for want of room (the limits of
+    /// `SessionBudget`), so a WebSocket request can get it as an HTTP answer.
+    func checkRoomForSession() throws {
+        lock.lock()
+        let running = sessions.count + startingSessions
+        lock.unlock()
+        try sessionBudget.check(sprite: name, running: running)
     }
 
     private func removeSession(_ id: String) {
