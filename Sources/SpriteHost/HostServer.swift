@@ -67,7 +67,8 @@ public enum HostServer {
             http1: .init(additionalChannelHandlers: [ResponseCounter()], idleTimeout: .seconds(120)), ws: wsConfig)
         let server = HTTPServerBuilder { responder in
             KeepAliveUpgradeChannel(inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder,
-                                                                        configuration: channelConfig))
+                                                                        configuration: channelConfig),
+                                    headTimeout: .milliseconds(Int64(config.requestHeadTimeout * 1000)))
         }
         let app = Application(
             router: router,

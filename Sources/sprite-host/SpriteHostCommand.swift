@@ -72,7 +72,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The most exec sessions all sprites together may have running at once.")
     var maxSessions = SessionLimits().perHost
 
+    @Option(help: "Seconds a request head may take to arrive whole (then 408 and the connection closes).")
+    var requestHeadTimeout: Double = 30
+
     func validate() throws {
+        guard requestHeadTimeout > 0, requestHeadTimeout <= 3600 else {
+            throw ValidationError("--request-head-timeout must be more than 0 and at most 3600 seconds")
+        }
         guard maxSessionsPerSprite >= 1, maxSessions >= 1 else {
             throw ValidationError("--max-sessions and --max-sessions-per-sprite must be at least 1")
         }
@@ -131,7 +137,8 @@ struct Serve: AsyncParsableCommand {
                                        warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks,
                                        sparseReplies: sparseReplies,
                                        urlListen: urlListen == "off" ? nil : Self.split(urlListen),
-                                       sessionLimits: SessionLimits(perSprite: maxSessionsPerSprite, perHost: maxSessions))
+                                       sessionLimits: SessionLimits(perSprite: maxSessionsPerSprite, perHost: maxSessions),
+                                       requestHeadTimeout: requestHeadTimeout)
         try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),

@@ -557,6 +557,26 @@ struct HostileRequestTests {
         #expect(eventually(seconds: 15) { (try? api.run("b", ["true"]).status) == 0 })
     }
 
+    /// Heads the host will not read are answered and closed: a 100 KB request line (414),
+    /// 100 KB of headers (431), a head that stops or trickles past the deadline (408), and
+    /// the host answers the next client at once.
+    @Test func requestHeadsAreBoundedInSizeAndTime() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), extraArgs: ["--request-head-timeout", "2"])
+        let port = String(host.directURL.split(separator: ":").last ?? "")
+        let r = try s.run("python3", [TestDaemon.fixture("raw_heads.py"), port])
+        let cases = Dictionary(uniqueKeysWithValues: r.stdout.split(separator: "\n").map { line in
+            let f = line.split(separator: " ").map(String.init)
+            return (f[0], (status: f[1], seconds: Double(f[2]) ?? 99, closed: f[3] == "closed"))
+        })
+        #expect(cases["long-line"]?.status == "414" && cases["long-line"]?.closed == true, "\(r.stdout) \(r.stderr)")
+        #expect(cases["big-head"]?.status == "431" && cases["big-head"]?.closed == true, "\(r.stdout)")
+        #expect(cases["stalled"]?.status == "408" && cases["stalled"]?.closed == true, "\(r.stdout)")
+        #expect((cases["stalled"]?.seconds ?? 99) < 10, "\(r.stdout)")
+        #expect(cases["slow"]?.status == "408" && cases["slow"]?.closed == true, "\(r.stdout)")
+        #expect(try host.client().listSprites().isEmpty)
+    }
+
     static func sizeInSprite(_ api: SpritesClient) throws -> String {
         String(decoding: try api.run("big", ["stat", "-c", "%s", "/home/sprite/blob"]).stdout, as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)

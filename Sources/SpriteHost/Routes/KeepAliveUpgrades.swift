@@ -20,10 +20,12 @@ import NIOPosix
 struct KeepAliveUpgradeChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
     let inner: HTTP1WebSocketUpgradeChannel
+    /// How long a request head may take to arrive (`LateUpgradeSplitter.headTimeout`).
+    let headTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(LateUpgradeSplitter(), position: .first)
+            try channel.pipeline.syncOperations.addHandler(LateUpgradeSplitter(headTimeout: headTimeout), position: .first)
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
         }
@@ -61,9 +63,14 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// A head larger than this is left to the HTTP decoder (which refuses it) and nothing more
-    /// of the connection is read here.
+    /// The longest request line (414 beyond it) and head (431 beyond it) the host reads.
+    static let maxRequestLine = 64 << 10
     static let maxHead = 96 << 10
+    /// How long a request head may take from its first byte to its blank line (408 after).
+    let headTimeout: TimeAmount
+    private var headDeadline: Scheduled<Void>?
+
+    init(headTimeout: TimeAmount) { self.headTimeout = headTimeout }
 
     private enum Phase {
         /// Bytes of a request head, held until the head is whole.
@@ -120,16 +127,22 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
         while bytes.readableBytes > 0 {
             switch phase {
             case .head(var held):
+                if held.readableBytes == 0 { startHeadDeadline(context) }
                 held.writeBuffer(&bytes)
                 guard let end = Self.headEnd(held) else {
-                    if held.readableBytes > Self.maxHead {
-                        phase = .passthrough
-                        context.fireChannelRead(wrapInboundOut(held))
+                    if held.readableBytes > Self.maxRequestLine, held.readableBytesView.firstIndex(of: 10) == nil {
+                        refuse(context, 414, "URI Too Long", "uri_too_long",
+                               "the request line is longer than \(Self.maxRequestLine >> 10) KiB")
+                    } else if held.readableBytes > Self.maxHead {
+                        refuse(context, 431, "Request Header Fields Too Large", "headers_too_large",
+                               "the request head is larger than \(Self.maxHead >> 10) KiB")
                     } else {
                         phase = .head(held)
                     }
                     return
                 }
+                headDeadline?.cancel()
+                headDeadline = nil
                 let head = held.readSlice(length: end) ?? ByteBuffer()
                 bytes = held  // the rest, after the head
                 guard let request = RequestHead(head) else {
@@ -185,6 +198,33 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
         }
+    }
+
+    /// Gives the head that starts now `headTimeout` to arrive whole.
+    private func startHeadDeadline(_ context: ChannelHandlerContext) {
+        headDeadline?.cancel()
+        headDeadline = context.eventLoop.scheduleTask(in: headTimeout) { [self] in
+            headDeadline = nil
+            guard case .head(let held) = phase, held.readableBytes > 0, let context = self.context else { return }
+            refuse(context, 408, "Request Timeout", "request_timeout",
+                   "the request head did not arrive within \(headTimeout.nanoseconds / 1_000_000_000) s")
+        }
+    }
+
+    /// Answers a head the host will not read with `status` and closes the connection (only
+    /// closes it while an earlier response is still being written: the answer would cut into it).
+    private func refuse(_ context: ChannelHandlerContext, _ status: Int, _ reason: String, _ code: String, _ message: String) {
+        headDeadline?.cancel()
+        headDeadline = nil
+        phase = .closed
+        guard responses >= requests else {
+            context.close(promise: nil)
+            return
+        }
+        let body = #"{"error":"\#(code)","message":"\#(message)"}"#
+        let text = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "Connection: close\r\n\r\n" + body
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text))).whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Called by `ResponseCounter` when the HTTP pipeline finished a response.
@@ -269,6 +309,8 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        headDeadline?.cancel()
+        headDeadline = nil
         switch phase {
         case .relaying(let peer): peer.close(promise: nil)
         default: break

@@ -21,11 +21,15 @@ public struct HostConfiguration: Sendable {
     /// The most running exec sessions one sprite, and the whole host, may have: each holds a
     /// process and its reader threads on the host until it ends.
     public var sessionLimits: SessionLimits
+    /// Seconds a request head may take from its first byte to its end (then 408).
+    public var requestHeadTimeout: TimeInterval
 
     public init(root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
                 coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
-                sparseReplies: Bool = false, urlListen: (String, Int)? = nil, sessionLimits: SessionLimits = .init()) {
+                sparseReplies: Bool = false, urlListen: (String, Int)? = nil, sessionLimits: SessionLimits = .init(),
+                requestHeadTimeout: TimeInterval = 30) {
         self.sessionLimits = sessionLimits
+        self.requestHeadTimeout = requestHeadTimeout
         self.sparseReplies = sparseReplies
         self.urlListen = urlListen
         self.root = root
