@@ -59,16 +59,18 @@ public struct URLSettings: Codable, Sendable, Equatable {
 /// sprite-host only: what a local host enforces for a sprite. The Sprites API has no such field.
 public struct LocalEnforcement: Codable, Sendable, Equatable {
     public var resources: String?
+    /// Whether `storage_gb` bounds what the sprite can write.
+    public var storage: String?
     public var network: String?
     /// What each network policy `git sprite up` can ask for means on this host.
     public var networkPolicies: [String: String]?
 
-    public init(resources: String?, network: String?, networkPolicies: [String: String]?) {
-        (self.resources, self.network, self.networkPolicies) = (resources, network, networkPolicies)
+    public init(resources: String?, storage: String? = nil, network: String?, networkPolicies: [String: String]?) {
+        (self.resources, self.storage, self.network, self.networkPolicies) = (resources, storage, network, networkPolicies)
     }
 
     enum CodingKeys: String, CodingKey {
-        case resources, network
+        case resources, storage, network
         case networkPolicies = "network_policies"
     }
 }

@@ -7,12 +7,14 @@ public struct SpriteCreation: Sendable {
     public var labels: [String]
     public var cpus: Int?
     public var ramMB: Int?
+    public var storageGB: Int?
 
-    public init(name: String, labels: [String] = [], cpus: Int? = nil, ramMB: Int? = nil) {
+    public init(name: String, labels: [String] = [], cpus: Int? = nil, ramMB: Int? = nil, storageGB: Int? = nil) {
         self.name = name
         self.labels = labels
         self.cpus = cpus
         self.ramMB = ramMB
+        self.storageGB = storageGB
     }
 }
 
@@ -22,7 +24,8 @@ extension SpritesClient {
     /// Creates a sprite. A create whose answer was lost is not repeated blindly: the sprite
     /// is looked up first, and returned when it carries the same labels.
     public func createSprite(_ spec: SpriteCreation) throws -> Sprite {
-        let config = spec.cpus == nil && spec.ramMB == nil ? nil : SpriteConfig(ramMB: spec.ramMB, cpus: spec.cpus)
+        let config = spec.cpus == nil && spec.ramMB == nil && spec.storageGB == nil
+            ? nil : SpriteConfig(ramMB: spec.ramMB, cpus: spec.cpus, storageGB: spec.storageGB)
         let body = SpriteCreateRequest(name: spec.name, labels: spec.labels, config: config)
         do {
             return try decode(Sprite.self, call("POST", "/v1/sprites", body: body, timeout: 120))

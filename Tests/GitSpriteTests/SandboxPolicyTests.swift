@@ -108,6 +108,8 @@ struct SandboxPolicyTests {
         try #require(!Self.cgroups(ofHostAt: killedRoot, named: "k").isEmpty, "cgroups in use on this machine")
         kill(killed!.pid, SIGKILL)
         killed = nil
+        // what a killed host cannot do: unmount its sprite's disk
+        _ = try? s.run("umount", ["-l", killedRoot + "/sprites/k/disk"])
         // killed: nothing removed its groups
         #expect(!Self.cgroups(ofHostAt: killedRoot).isEmpty)
 
@@ -125,6 +127,52 @@ struct SandboxPolicyTests {
         #expect(try clean!.client().run("c", ["true"]).status == 0)
         clean = nil  // SIGTERM: the host stops its sprites and removes its groups
         #expect(Self.cgroups(ofHostAt: cleanRoot).isEmpty, "\(Self.cgroups(ofHostAt: cleanRoot))")
+    }
+
+    /// On a root host a sprite's storage_gb is a file system of its own: writing past it fails
+    /// with ENOSPC inside the sprite (the host's disk is untouched), the files survive the host's
+    /// restart, and deleting the sprite takes the file system with it. An ordinary user's host
+    /// says it cannot limit storage, and why.
+    @Test(arguments: HostUser.allCases)
+    func aSpriteCannotWritePastItsStorage(user: HostUser) throws {
+        let s = try Sandbox()
+        var host: LocalHost? = try LocalHost(root: s.path("host"), user: user)
+        let root = host!.root
+        var api = host!.client()
+        api.maxAttempts = 1
+        _ = try api.createSprite(SpriteCreation(name: "small", storageGB: 1))
+        let object = try #require(try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/small").body) as? [String: Any])
+        let report = try #require((object["local_enforcement"] as? [String: Any])?["storage"] as? String)
+        guard user == .root else {
+            #expect(report == "not enforced: sprite-host does not run as root", "\(report)")
+            return
+        }
+        try #require(access("/dev/loop-control", R_OK | W_OK) == 0, "loop devices on this machine")
+        #expect(report.hasPrefix("enforced: a file system of its own, 1 GB"), "\(report)")
+        let fill = try Self.inSprite(api, "small", """
+            dd if=/dev/zero of=/home/sprite/big bs=1M count=1200 2>&1 | grep -o 'No space left on device' | head -1
+            echo tmp-too: $(dd if=/dev/zero of=/tmp/more bs=1M count=10 2>&1 | grep -c 'No space left')
+            rm -f /home/sprite/big /tmp/more; sync
+            echo after: $(dd if=/dev/zero of=/home/sprite/fits bs=1M count=100 2>&1 | grep -c 'No space left')
+            """)
+        #expect(fill.contains("No space left on device"), "\(fill)")
+        #expect(fill.contains("tmp-too: 1"), "/tmp shares the limit: \(fill)")
+        #expect(fill.contains("after: 0"), "room again once deleted: \(fill)")
+        // the image holds what the sprite wrote, no more than its size
+        var st = stat()
+        #expect(stat(root + "/sprites/small/disk.img", &st) == 0)
+        #expect(Int(st.st_blocks) * 512 < 1_200 << 20, "\(st.st_blocks) blocks")
+        // a restarted host finds the sprite's files where they were
+        host = nil
+        #expect(!(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(root + "/sprites/small/disk"),
+                "the host unmounted the disk on its way out")
+        host = try LocalHost(root: root, user: user)
+        api = host!.client()
+        #expect(try api.run("small", ["stat", "-c", "%s", "/home/sprite/fits"]).stdout == Data("104857600\n".utf8))
+        // deleting the sprite takes its file system: unmounted, the image gone
+        try api.deleteSprite("small")
+        #expect(!FileManager.default.fileExists(atPath: root + "/sprites/small"))
+        #expect(!(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(root + "/sprites/small/disk"))
     }
 
     @Test(arguments: HostUser.allCases)

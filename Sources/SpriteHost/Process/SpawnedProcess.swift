@@ -261,3 +261,18 @@ enum SignalName {
         return nil
     }
 }
+
+extension SpawnedProcess {
+    /// Runs `request` to its end (blocks: call through `Blocking`); its exit status and the
+    /// first 4 KiB of what it wrote, for the error that names what failed.
+    static func runToEnd(_ request: SpawnRequest) throws -> (status: Int32, output: String) {
+        let done = DispatchSemaphore(value: 0)
+        let status = Shared<Int32>(0)
+        let output = Shared(Data())
+        _ = try SpawnedProcess(request,
+                               onOutput: { _, data in output.update { if $0.count < 4096 { $0.append(data) } } },
+                               onExit: { code in status.set(code); done.signal() })
+        done.wait()
+        return (status.value, String(decoding: output.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

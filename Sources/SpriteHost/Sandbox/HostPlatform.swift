@@ -26,6 +26,8 @@ struct HostPlatform: Sendable {
     /// cgroups, when sprite-host may use them.
     let cgroups: CgroupTree?
     let cgroupsUnavailable: String?
+    /// Why sprites get no disk of their own here (`SpriteDisk`), when they get none.
+    let disksUnavailable: String?
 
     /// Host users of sprites when the host runs as root: `uidBase + slot`, one per sprite.
     static let uidBase: UInt32 = 1_500_000_000
@@ -71,7 +73,8 @@ struct HostPlatform: Sendable {
             id: id, bwrap: bwrap, helper: helper, initBinary: initBinary, runsAsRoot: runsAsRoot, stateRoot: root,
             hidden: [root] + (tokenFile.map { [$0] } ?? []),
             slirp: slirpUnavailable == nil ? slirpPath : nil, slirpUnavailable: slirpUnavailable,
-            cgroups: cgroups, cgroupsUnavailable: cgroupsUnavailable)
+            cgroups: cgroups, cgroupsUnavailable: cgroupsUnavailable,
+            disksUnavailable: SpriteDisk.unavailable(runsAsRoot: runsAsRoot))
     }
 
     /// Copies `source` to `target` (mode 0755) unless an identical copy is already there.

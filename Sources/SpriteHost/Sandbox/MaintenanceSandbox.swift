@@ -58,15 +58,9 @@ struct MaintenanceSandbox {
         }
         for (source, target) in mounts { argv += ["--bind", source, target] }
         argv += ["--"] + command
-        let done = DispatchSemaphore(value: 0)
-        let status = Shared<Int32>(0)
-        let output = Shared(Data())
-        _ = try SpawnedProcess(SpawnRequest(argv: argv, environment: ["PATH=/usr/bin:/bin"], directory: "/"),
-                               onOutput: { _, data in output.update { if $0.count < 4096 { $0.append(data) } } },
-                               onExit: { code in status.set(code); done.signal() })
-        done.wait()
-        guard status.value == 0 else {
-            let detail = String(decoding: output.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (status, detail) = try SpawnedProcess.runToEnd(SpawnRequest(argv: argv, environment: ["PATH=/usr/bin:/bin"],
+                                                                         directory: "/"))
+        guard status == 0 else {
             throw HostError.internalError("\(what) failed: \(detail)")
         }
     }

@@ -7,6 +7,8 @@ import Glibc
 ///
 ///     <root>/sprites/<name>/home         /home/sprite      the sprite's, writable
 ///                          /tmp          /tmp              the sprite's, writable
+///                          /disk.img                       its own ext4 file system (`SpriteDisk`),
+///                          /disk/home, /disk/tmp           mounted at disk/, then home and tmp are there
 ///                          /system       /.sprite          the host's, read-only inside:
 ///                             policy/network.json, logs/services/*.log, api.sock, etc/*
 ///                          /checkpoints                    never visible inside
@@ -16,9 +18,18 @@ import Glibc
 /// everything it does in `home` and `tmp` happens inside the sprite (`SpriteFiles`).
 struct SpriteLayout: Sendable {
     let dir: String
+    /// The sprite's own file system, when it has one (`SpriteDisk`): `home` and `tmp` are then
+    /// on it, at `disk/home` and `disk/tmp`.
+    let disk: SpriteDisk?
 
-    var home: String { dir + "/home" }
-    var tmp: String { dir + "/tmp" }
+    init(dir: String) {
+        self.dir = dir
+        let disk = SpriteDisk(spriteDirectory: dir)
+        self.disk = disk.exists ? disk : nil
+    }
+
+    var home: String { (disk.map { $0.mountPoint } ?? dir) + "/home" }
+    var tmp: String { (disk.map { $0.mountPoint } ?? dir) + "/tmp" }
     var system: String { dir + "/system" }
     var checkpoints: String { dir + "/checkpoints" }
     var record: String { dir + "/sprite.json" }
@@ -36,6 +47,8 @@ struct SpriteLayout: Sendable {
     /// sprite's host user; `system` and the sprite directory itself to the host.
     func create(name: String, owner: (uid: UInt32, gid: UInt32)) throws {
         let fm = FileManager.default
+        // never the host's disk in place of the sprite's own: no disk mounted, no sprite
+        try disk?.mount()
         for d in [dir, home, tmp, checkpoints, system + "/policy", serviceLogs, system + "/etc", system + "/bin"] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }

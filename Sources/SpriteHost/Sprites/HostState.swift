@@ -117,6 +117,7 @@ final class HostState: @unchecked Sendable {
             defer { self.lock.unlock() }
             return self.resolverOverrides[name.lowercased()]
         }
+        try? runtime.layout.disk?.mount()  // a host's start: its sprites' disks come back
         for spec in record.services { _ = runtime.defineService(spec) }
         runtime.onStatusChange = { [weak self] status in self?.statusChanged(record.name, status) }
         runtimes[record.name] = runtime
@@ -125,7 +126,10 @@ final class HostState: @unchecked Sendable {
 
     /// The host's way out: every sprite stops, then the host's cgroups go.
     func shutdown() {
-        for (_, runtime) in all { runtime.shutdown() }
+        for (_, runtime) in all {
+            runtime.shutdown()
+            runtime.layout.disk?.unmount()
+        }
         platform.cgroups?.removeAll()
     }
 
@@ -191,7 +195,21 @@ final class HostState: @unchecked Sendable {
             id: "sprite-" + UUID().uuidString.lowercased(), name: name, labels: labels, urlAuth: "sprite",
             createdAt: now, updatedAt: now, lastRunningAt: nil, lastWarmingAt: nil, ramMB: ramMB, cpus: cpus,
             storageGB: storageGB, policy: [], services: [], checkpoints: [], nextCheckpoint: 0, slot: freeSlot())
-        try layout(name).create(name: name, owner: platform.account(slot: record.slot ?? 0))
+        let owner = platform.account(slot: record.slot ?? 0)
+        if platform.disksUnavailable == nil {
+            // storage_gb is the sprite's own file system (SpriteDisk), made before anything is written
+            let dir = layout(name).dir
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            chmod(dir, 0o700)
+            try SpriteDisk(spriteDirectory: dir).create(gigabytes: storageGB, owner: owner)
+        }
+        do {
+            try layout(name).create(name: name, owner: owner)
+        } catch {
+            SpriteDisk(spriteDirectory: layout(name).dir).destroy()
+            try? FileManager.default.removeItem(atPath: layout(name).dir)
+            throw error
+        }
         try persist(record)
         records[name] = record
         _ = makeRuntime(record)
@@ -248,6 +266,7 @@ final class HostState: @unchecked Sendable {
         sprite.url = urls?.url(of: record.name)
         // not part of the Sprites API (SDKs ignore it): what this host enforces
         sprite.localEnforcement = LocalEnforcement(resources: runtime.resourceEnforcement,
+                                                   storage: runtime.storageEnforcement(gigabytes: record.storageGB),
                                                    network: runtime.network.enforcement,
                                                    networkPolicies: runtime.network.enforcementByPolicy)
         return sprite

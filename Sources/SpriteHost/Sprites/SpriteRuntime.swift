@@ -165,6 +165,13 @@ final class SpriteRuntime: @unchecked Sendable {
         return started
     }
 
+    /// Whether its storage is limited, as the sprite object reports it.
+    func storageEnforcement(gigabytes: Int) -> String {
+        if layout.disk != nil { return "enforced: a file system of its own, \(gigabytes) GB (ext4 on a loop device)" }
+        if let why = platform.disksUnavailable { return "not enforced: " + why }
+        return "not enforced: the sprite was made before sprite-host limited storage (make it again to limit it)"
+    }
+
     /// What the sprite's resource limits are, as the sprite object reports them.
     var resourceEnforcement: String {
         if let tree = platform.cgroups, platform.runsAsRoot { return "enforced: \(tree.summary)" }
@@ -358,7 +365,12 @@ final class SpriteRuntime: @unchecked Sendable {
         lock.unlock()
         shutdown()
         let maintenance = MaintenanceSandbox(runtime: self)
-        for dir in [layout.home, layout.tmp, layout.checkpoints] { try? maintenance.remove(dir) }
+        if let disk = layout.disk {
+            disk.destroy()  // everything the sprite wrote goes with its file system
+        } else {
+            for dir in [layout.home, layout.tmp] { try? maintenance.remove(dir) }
+        }
+        try? maintenance.remove(layout.checkpoints)
         try? FileManager.default.removeItem(atPath: layout.dir)
     }
 }

@@ -89,8 +89,8 @@ final class LocalHost {
         if process.isRunning {
             let pid = process.processIdentifier
             kill(pid, SIGTERM)
-            // give the host a moment to stop its sprites, then make sure it is gone
-            for _ in 0..<100 where process.isRunning { usleep(20_000) }
+            // give the host time to stop its sprites and unmount their disks, then make sure it is gone
+            for _ in 0..<500 where process.isRunning { usleep(20_000) }
             if process.isRunning { kill(pid, SIGKILL) }
         }
         if let ownedRoot { try? FileManager.default.removeItem(atPath: ownedRoot) }
