@@ -75,7 +75,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a request head may take to arrive whole (then 408 and the connection closes).")
     var requestHeadTimeout: Double = 30
 
+    @Option(help: ArgumentHelp("Percent of the host's memory the running sprites' memory limits may add up to.",
+                               discussion: "A sprite that would go past it does not start (409). Limits are ceilings, "
+                                   + "not reservations, hence 200 by default. Only where limits are enforced (root)."))
+    var memoryShare = 200
+
     func validate() throws {
+        guard (1...10000).contains(memoryShare) else { throw ValidationError("--memory-share must be 1 to 10000 (percent)") }
         guard requestHeadTimeout > 0, requestHeadTimeout <= 3600 else {
             throw ValidationError("--request-head-timeout must be more than 0 and at most 3600 seconds")
         }
@@ -138,7 +144,7 @@ struct Serve: AsyncParsableCommand {
                                        sparseReplies: sparseReplies,
                                        urlListen: urlListen == "off" ? nil : Self.split(urlListen),
                                        sessionLimits: SessionLimits(perSprite: maxSessionsPerSprite, perHost: maxSessions),
-                                       requestHeadTimeout: requestHeadTimeout)
+                                       requestHeadTimeout: requestHeadTimeout, memorySharePercent: memoryShare)
         try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),

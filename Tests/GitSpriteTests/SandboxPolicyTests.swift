@@ -175,6 +175,36 @@ struct SandboxPolicyTests {
         #expect(!(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(root + "/sprites/small/disk"))
     }
 
+    /// Memory admission on a root host: with room for two 1 GB sprites' limits, a third does
+    /// not start (409, with the figures and the way out) until one goes cold.
+    @Test func aSpriteThatWouldOvercommitTheHostsMemoryDoesNotStart() throws {
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let hostMB = (Int(meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
+            .split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+        // the smallest share that holds 2,048 MB: less than 3,072 on any machine under 100 GB
+        let share = (2048 * 100 + hostMB - 1) / hostMB
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), extraArgs: ["--memory-share", String(share)])
+        let api = host.client()
+        api.maxAttempts = 1
+        for name in ["one", "two", "three"] { _ = try api.createSprite(SpriteCreation(name: name, ramMB: 1024)) }
+        let object = try #require(try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/one").body) as? [String: Any])
+        try #require(((object["local_enforcement"] as? [String: Any])?["resources"] as? String)?.hasPrefix("enforced") == true,
+                     "cgroups on this machine")
+        #expect(try api.run("one", ["true"]).status == 0)
+        #expect(try api.run("two", ["true"]).status == 0)
+        do {
+            _ = try api.run("three", ["true"])
+            Issue.record("a third sprite started past the memory share")
+        } catch {
+            #expect("\(error)".contains("sprite three cannot start: it asks for 1024 MB"), "\(error)")
+            #expect("\(error)".contains("already add up to 2048 MB"), "\(error)")
+            #expect("\(error)".contains("--memory-share"), "\(error)")
+        }
+        _ = try api.call("POST", "/_host/sprites/one/cold")
+        #expect(try api.run("three", ["true"]).status == 0)
+    }
+
     @Test(arguments: HostUser.allCases)
     func resourcesAreValidatedAndEnforcedOrSaidNotToBe(user: HostUser) throws {
         let s = try Sandbox()

@@ -62,7 +62,7 @@ enum ExecRoutes {
             // over plain HTTP says why, so clients can ask after a failed handshake.
             if q["cmd"] != nil || q["path"] != nil {
                 try await ExecParameters(q).checkDirectory(runtime)
-                try runtime.checkRoomForSession()
+                try await Blocking.run { try runtime.checkRoomForSession() }
                 throw HostError.badRequest("a WebSocket upgrade is required to run a command")
             }
             return try jsonResponse(ExecSessionList(runtime.sessionList.map(\.entry)))
@@ -163,7 +163,8 @@ enum ExecRoutes {
                 guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
             } else {
                 try await ExecParameters(q).checkDirectory(runtime)
-                try runtime.checkRoomForSession()  // refused as HTTP, with the reason, while it still can be
+                // refused as HTTP, with the reason, while it still can be
+                try await Blocking.run { try runtime.checkRoomForSession() }
             }
             return .upgrade(upgradeHeaders)
         }, onUpgrade: { inbound, outbound, ws in

@@ -23,11 +23,14 @@ public struct HostConfiguration: Sendable {
     public var sessionLimits: SessionLimits
     /// Seconds a request head may take from its first byte to its end (then 408).
     public var requestHeadTimeout: TimeInterval
+    /// Percent of the host's memory the running sprites' memory limits may add up to.
+    public var memorySharePercent: Int
 
     public init(root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
                 coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
                 sparseReplies: Bool = false, urlListen: (String, Int)? = nil, sessionLimits: SessionLimits = .init(),
-                requestHeadTimeout: TimeInterval = 30) {
+                requestHeadTimeout: TimeInterval = 30, memorySharePercent: Int = 200) {
+        self.memorySharePercent = memorySharePercent
         self.sessionLimits = sessionLimits
         self.requestHeadTimeout = requestHeadTimeout
         self.sparseReplies = sparseReplies
@@ -56,10 +59,13 @@ final class HostState: @unchecked Sendable {
     var urls: SpriteURLs?
     /// Running sessions across every sprite (`HostConfiguration.sessionLimits`).
     let sessionBudget: SessionBudget
+    /// The running sprites' memory limits (`MemoryBudget`), where limits are enforced.
+    let memoryBudget: MemoryBudget
 
     init(config: HostConfiguration) throws {
         self.config = config
         sessionBudget = SessionBudget(config.sessionLimits)
+        memoryBudget = MemoryBudget(sharePercent: config.memorySharePercent)
         try FileManager.default.createDirectory(atPath: config.root + "/sprites", withIntermediateDirectories: true)
         platform = try HostPlatform.detect(root: config.root, tokenFile: config.tokenFile)
         chmod(config.root + "/sprites", 0o700)
@@ -111,7 +117,7 @@ final class HostState: @unchecked Sendable {
 
     private func makeRuntime(_ record: SpriteRecord) -> SpriteRuntime {
         let runtime = SpriteRuntime(record: record, layout: layout(record.name), platform: platform,
-                                    sessions: sessionBudget) { [weak self] name in
+                                    sessions: sessionBudget, memory: memoryBudget) { [weak self] name in
             guard let self else { return nil }
             self.lock.lock()
             defer { self.lock.unlock() }

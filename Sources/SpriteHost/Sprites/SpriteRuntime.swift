@@ -38,10 +38,14 @@ final class SpriteRuntime: @unchecked Sendable {
     /// The host's count of running sessions.
     private let sessionBudget: SessionBudget
 
+    /// The host's memory admission.
+    private let memoryBudget: MemoryBudget
+
     init(record: SpriteRecord, layout: SpriteLayout, platform: HostPlatform, sessions: SessionBudget,
-         resolver: @escaping EgressProxy.Resolver) {
+         memory: MemoryBudget, resolver: @escaping EgressProxy.Resolver) {
         name = record.name
         sessionBudget = sessions
+        memoryBudget = memory
         self.layout = layout
         self.platform = platform
         account = platform.account(slot: record.slot ?? 0)
@@ -127,6 +131,7 @@ final class SpriteRuntime: @unchecked Sendable {
         sandboxLock.unlock()
         network.detach()
         running?.stop()
+        memoryBudget.release(name)
         lock.lock()
         let allSessions = Array(sessions.values)
         lock.unlock()
@@ -156,10 +161,17 @@ final class SpriteRuntime: @unchecked Sendable {
         try layout.create(name: name, owner: account)
         var cgroups: [String] = []
         if let tree = platform.cgroups, platform.runsAsRoot {
+            try memoryBudget.admit(name, ramMB: resources.ramMB)
             cgroups = try tree.prepare(sprite: name, cpus: resources.cpus, ramMB: resources.ramMB)
         }
-        let started = try SandboxInstance.start(SandboxProfile(name: name, layout: layout, platform: platform,
+        let started: SandboxInstance
+        do {
+            started = try SandboxInstance.start(SandboxProfile(name: name, layout: layout, platform: platform,
                                                                account: account, cgroups: cgroups))
+        } catch {
+            memoryBudget.release(name)
+            throw error
+        }
         network.attach(started)
         instance = started
         return started
@@ -247,8 +259,11 @@ final class SpriteRuntime: @unchecked Sendable {
     }
 
     /// Throws the refusal `startSession` would give now for want of room (the limits of
-    /// `SessionBudget`), so a WebSocket request can get it as an HTTP answer.
+    /// `SessionBudget`, the host's memory for a sprite that must start), so a WebSocket request
+    /// can get it as an HTTP answer (blocks: call through `Blocking`).
     func checkRoomForSession() throws {
+        wake()
+        _ = try sandbox()
         lock.lock()
         let running = sessions.count + startingSessions
         lock.unlock()
