@@ -22,7 +22,7 @@ _git_sprite ()
 	case "$subcommand,$cur" in
 	plan,--*) __gitcomp "$common --json --name=" ;;
 	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --ttl= --json" ;;
-	attach,--*) __gitcomp "$common --print" ;;
+	attach,--*) __gitcomp "$common --print --detach-key=" ;;
 	down,--*) __gitcomp "$common --destroy --force --keep --checkpoint" ;;
 	status,--*|ls,--*) __gitcomp "$common --all --deep --json" ;;
 	logs,--*) __gitcomp "$common --follow --lines= --raw" ;;
@@ -37,7 +37,7 @@ _git_sprite ()
 	cost,--*) __gitcomp "$common --hours= --cpu= --memory= --storage= --idle-week --json" ;;
 	prune,--*) __gitcomp "$common --merged --gone --expired --older-than= --idle= --dry-run --yes --force --json" ;;
 	prune,*) __gitcomp_nl "$(__git_heads)" ;;
-	host,*) __gitcomp "status stop" ;;
+	host,*) __gitcomp "start status stop" ;;
 	attach,*|shell,*|forward,*|url,*|down,*|logs,*|wait,*|fetch,*|diff,*|log,*|apply,*|checkpoint,*|restore,*)
 		__gitcomp_nl "$(__git_sprite_branches)" ;;
 	exec,--*) __gitcomp "$common --dir= --tty --interactive" ;;

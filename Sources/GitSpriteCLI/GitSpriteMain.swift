@@ -23,11 +23,13 @@ public enum GitSpriteMain {
         let env = ProcessInfo.processInfo.environment
         let terminal = Terminal(environment: env)
         var parsed: ParsableCommand
+        let arguments = Self.arguments(Array(CommandLine.arguments.dropFirst()))
         do {
-            parsed = try GitSprite.parseAsRoot(Self.arguments(Array(CommandLine.arguments.dropFirst())))
+            parsed = try GitSprite.parseAsRoot(arguments)
         } catch {
-            // help, --version and usage errors (exit 64), as swift-argument-parser renders them
-            GitSprite.exit(withError: error)
+            // help and --version as swift-argument-parser renders them; usage errors (exit 64)
+            // in git's words, with a near name for a mistyped command
+            UsageErrors.exit(error, arguments: arguments)
         }
         guard var command = parsed as? GlobalCommand else {
             // a command of swift-argument-parser's own (help): it runs and exits its way
@@ -39,11 +41,14 @@ public enum GitSpriteMain {
             }
         }
         // Ctrl-C: nothing of ours needs undoing (every command converges when run again), so
-        // say so and exit with the "cancelled" status; the git processes we started stop too
+        // say so and exit with the "cancelled" status, 130 always: through `git sprite`, git
+        // is interrupted too and the shell sees 130 whatever we exit with, so run directly it
+        // is the same; the git processes we started stop too
         signal(SIGINT) { _ in
             restoreTerminal()
             interruptChildren(SIGINT)
-            if interruptIsTheEnd() { _exit(ExitStatus.success.rawValue) }
+            // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying)
+            if interruptIsTheEnd() { _exit(ExitStatus.cancelled.rawValue) }
             let message = "\ninterrupted; run the command again to finish\n"
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)
@@ -65,7 +70,7 @@ public enum GitSpriteMain {
         } catch let error as ValidationError {
             // a check a command makes once it runs: a usage error (exit 64)
             terminal.flush()
-            GitSprite.exit(withError: error)
+            UsageErrors.exit(error, in: type(of: command))
         } catch let error as CleanExit {
             // help requested through the help subcommand
             terminal.flush()

@@ -34,7 +34,7 @@ struct ConfigTests {
         #expect(!quiet.stderr.contains("base_image"), "\(quiet.stderr)")
         let r = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=debian:12"])
         #expect(r.status == 0)
-        #expect(r.stderr.contains("warning: image.base_image = debian:12 (git -c (command line)) has no effect"), "\(r.stderr)")
+        #expect(r.stderr.contains("warning: sprite.image.baseImage = debian:12 (git -c (command line)) has no effect"), "\(r.stderr)")
         #expect(r.stderr.contains("sprite.image.packages"), "\(r.stderr)")
         try s.write(".config/git-sprite/config.toml", "[image]\nbase_image = \"alpine\"\n", in: s.path("home"))
         let plan = try s.sprite(["plan"], in: repo)
@@ -47,8 +47,8 @@ struct ConfigTests {
         try s.git("config", "sprite.resources.cpu", "5", in: repo)
         let r = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.resources.cpu=3"])
         #expect(r.status == 0, "\(r.stderr)")
-        let row = r.stdout.split(separator: "\n").first { $0.hasPrefix("resources.cpu\t") }
-        #expect(row == "resources.cpu\t3\tgit -c (command line)")
+        let row = r.stdout.split(separator: "\n").first { $0.hasPrefix("sprite.resources.cpu\t") }
+        #expect(row == "sprite.resources.cpu\t3\tgit -c (command line)")
         let local = try s.sprite(["config", "--json"], in: repo)
         let cpu = try setting(local, "resources.cpu")
         #expect(cpu.value as? Int == 5)

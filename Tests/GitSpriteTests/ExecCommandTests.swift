@@ -48,7 +48,7 @@ struct ExecCommandTests {
         let repo = try s.makeRepo("app")
         let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
         let missing = try s.sprite(["exec", "--", "true"], in: repo, env: env)
-        #expect(missing.status == 1)
+        #expect(missing.status == 3)
         #expect(missing.stderr.hasPrefix("error: sprite 'app-main' does not exist\nhint: start it: git sprite up"))
         _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
         let noWorkspace = try s.sprite(["exec", "--", "true"], in: repo, env: env)

@@ -116,7 +116,7 @@ struct ReachTests {
         // Ctrl-C, as a terminal sends it: to the whole job
         kill(-forward.processIdentifier, SIGINT)
         forward.waitUntilExit()
-        #expect(forward.terminationReason == .exit && forward.terminationStatus == 0,
+        #expect(forward.terminationReason == .exit && forward.terminationStatus == 130,
                 "\(forward.terminationReason.rawValue) \(forward.terminationStatus)")
         let after = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
         #expect(after.stdout == "000", "nothing listens after Ctrl-C")
@@ -174,7 +174,7 @@ struct ReachTests {
                 "\(b.backgroundErrors(of: forward))")
         // a sprite that is gone
         let gone = try b.sprite(["forward", "no-such-sprite", "8080"])
-        #expect(gone.status == 1 && gone.stderr.contains("does not exist"), "\(gone.stderr)")
+        #expect(gone.status == 3 && gone.stderr.contains("does not exist"), "\(gone.stderr)")
     }
 }
 
@@ -258,7 +258,7 @@ struct CopyTests {
         let s = b.s
         try s.write("dir/x.txt", "x\n")
         let cases: [([String], Int32, String)] = [
-            (["cp", ":no/such/file", s.path("out")], 1, "app-main:/home/sprite/workspace/no/such/file does not exist"),
+            (["cp", ":no/such/file", s.path("out")], 3, "app-main:/home/sprite/workspace/no/such/file does not exist"),
             (["cp", s.path("dir"), ":"], 64, "is a directory"),
             (["cp", s.path("dir/x.txt"), s.path("y.txt")], 64, "neither side of the copy is in a sprite"),
             (["cp", ":file.txt", "other-sprite:/tmp/x"], 64, "copying between two sprites is not supported"),

@@ -8,27 +8,53 @@ struct Diff: GlobalCommand {
             Fetches the sprite's work (see git sprite fetch), then runs git diff between what \
             git sprite up last shipped (refs/sprite/<sprite>/shipped) and the sprite's work \
             tree as it is now, uncommitted changes included (refs/sprite/<sprite>/worktree), \
-            in your pager and colours. With linked repos, one section per repository.
+            in your pager and colours. With linked repos, one section per repository. After \
+            the sprite (when named, it comes first), git diff's own options pass through: \
+            --name-only, --word-diff, -U1, --stat, …
 
             Examples:
               git sprite diff
               git sprite diff --stat
-              git sprite diff feature/x -- src/
+              git sprite diff feature/x --word-diff -- src/
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @OptionGroup var target: SpriteArgument
-
     @Flag(help: "Show a diffstat instead of the patch.")
     var stat = false
 
-    @Argument(parsing: .postTerminator, help: "Limit the diff to these paths, after --.")
-    var paths: [String] = []
+    @Argument(parsing: .captureForPassthrough,
+              help: ArgumentHelp("[BRANCH|SPRITE] (first), then git diff's options, then -- and paths.",
+                                 valueName: "sprite-and-git-diff-args"))
+    var arguments: [String] = []
 
     func run(_ context: Context) throws {
-        try ReviewWorkflow.run(context, sprite: target.sprite, kind: .diff(stat: stat, paths: paths))
+        let passed = GitPassThrough(arguments)
+        try ReviewWorkflow.run(context, sprite: passed.sprite,
+                               kind: .diff(options: (stat ? ["--stat"] : []) + passed.options, paths: passed.paths))
+    }
+}
+
+/// `[BRANCH|SPRITE] [git options…] [-- paths…]` as `diff` and `log` take them: a first word
+/// that is not an option names the sprite; what follows, up to `--`, is git's.
+struct GitPassThrough {
+    var sprite: String?
+    var options: [String] = []
+    var paths: [String] = []
+
+    init(_ arguments: [String]) {
+        var rest = arguments[...]
+        if let first = rest.first, !first.hasPrefix("-") {
+            sprite = first
+            rest = rest.dropFirst()
+        }
+        if let end = rest.firstIndex(of: "--") {
+            options = Array(rest[..<end])
+            paths = Array(rest[(end + 1)...])
+        } else {
+            options = Array(rest)
+        }
     }
 }
 
@@ -38,17 +64,17 @@ struct Log: GlobalCommand {
         discussion: """
             Fetches the sprite's work, then runs git log on the sprite's HEAD \
             (refs/sprite/<sprite>/head) without what git sprite up last shipped. With linked \
-            repos, one section per repository.
+            repos, one section per repository. After the sprite (when named, it comes first), \
+            git log's own options pass through: -n 3, --format=…, --author=…, …
 
             Examples:
               git sprite log
-              git sprite log --oneline feature/x
+              git sprite log feature/x --oneline -n 3
+              git sprite log --format='%h %s' -- src/
             """
     )
 
     @OptionGroup var global: GlobalOptions
-
-    @OptionGroup var target: SpriteArgument
 
     @Flag(name: .shortAndLong, help: "Show each commit's patch.")
     var patch = false
@@ -59,8 +85,15 @@ struct Log: GlobalCommand {
     @Flag(help: "One line per commit.")
     var oneline = false
 
+    @Argument(parsing: .captureForPassthrough,
+              help: ArgumentHelp("[BRANCH|SPRITE] (first), then git log's options, then -- and paths.",
+                                 valueName: "sprite-and-git-log-args"))
+    var arguments: [String] = []
+
     func run(_ context: Context) throws {
-        try ReviewWorkflow.run(context, sprite: target.sprite, kind: .log(patch: patch, stat: stat, oneline: oneline))
+        let passed = GitPassThrough(arguments)
+        let flags = (patch ? ["-p"] : []) + (stat ? ["--stat"] : []) + (oneline ? ["--oneline"] : [])
+        try ReviewWorkflow.run(context, sprite: passed.sprite, kind: .log(options: flags + passed.options, paths: passed.paths))
     }
 }
 

@@ -3,19 +3,22 @@ import GitSpriteCore
 
 struct Host: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "See or stop the local sprite-host that --local starts.",
+        abstract: "Start, see or stop the local sprite-host that --local uses.",
         discussion: """
             git sprite up --local (or sprite.api=local) starts a sprite-host of your own, \
             listening on a socket under $XDG_STATE_HOME/git-sprite, and leaves it running. \
+            'host start' starts it now (and says where it is when it already runs); \
             'host status' says whether it runs, where its socket, state and log are, and how \
-            many sprites it holds; 'host stop' stops it cleanly: every process of its sprites \
-            ends, their files stay, and the next git sprite up --local brings them back.
+            many sprites it holds, and exits 3 when it does not run; 'host stop' stops it \
+            cleanly: every process of its sprites ends, their files stay, and the next \
+            git sprite up --local brings them back.
 
             Examples:
-              git sprite host status
+              git sprite host start
+              git sprite host status || echo "not running"
               git sprite host stop
             """,
-        subcommands: [HostStatus.self, HostStop.self]
+        subcommands: [HostStart.self, HostStatus.self, HostStop.self]
     )
 }
 
@@ -30,6 +33,28 @@ struct HostStatus: GlobalCommand {
     func run(_ context: Context) throws {
         let status = LocalHostManager.status(context)
         context.terminal.out(json ? status.json.serialized() : status.text)
+        // scripts ask `git sprite host status || git sprite host start`
+        if !status.running { throw ExitCode(ExitStatus.notFound.rawValue) }
+    }
+}
+
+struct HostStart: GlobalCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start", abstract: "Start the local sprite-host (nothing to do when it runs).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func run(_ context: Context) throws {
+        _ = try LocalHostManager.ensure(context)
+        let status = LocalHostManager.status(context)
+        if json {
+            context.terminal.out(status.json.serialized())
+        } else if !context.quiet {
+            context.terminal.out(status.text)
+        }
     }
 }
 

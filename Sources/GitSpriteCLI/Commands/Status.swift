@@ -43,16 +43,23 @@ struct Status: GlobalCommand {
                 .serialized())
             return
         }
+        if context.quiet {
+            // -q: the names, one a line, for scripts (`git sprite ls -q | xargs -n1 git sprite down`)
+            for row in rows { context.terminal.out(row.name + "\n") }
+            return
+        }
         if context.terminal.stdoutIsTTY && !rows.isEmpty {
             let host = rows[0].host
             context.terminal.out("on " + (host == "local sprite-host" ? "the local sprite-host (git sprite host status)" : host) + "\n")
             context.terminal.out(TextTable.render([["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED", "COST"]]
                                                   + rows.map { $0.columns() }))
             for row in rows {
-                if let url = row.url, url.hasPrefix("http") { context.terminal.out("\(row.name): \(url)\n") }
+                if let url = row.url { context.terminal.out("\(row.name): \(url)\n") }
             }
-            context.terminal.out("cost so far: \(StatusEntry.totalCost(rows).text), estimated\n")
-            for row in rows { if let cost = row.cost { context.terminal.out("  \(row.name): \(cost.assumption)\n") } }
+            if rows.contains(where: { $0.cost != nil }) {
+                context.terminal.out("cost so far: \(StatusEntry.totalCost(rows).text), estimated\n")
+                for row in rows { if let cost = row.cost { context.terminal.out("  \(row.name): \(cost.assumption)\n") } }
+            }
         } else {
             for row in rows { context.terminal.out(row.columns().joined(separator: "\t") + "\n") }
         }

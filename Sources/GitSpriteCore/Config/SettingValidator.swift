@@ -6,8 +6,11 @@ enum SettingValidator {
         func fail(_ shown: String) -> SpriteError {
             var hints = ["allowed: \(key.kind.allowed)"]
             if let fix = raw.origin.fixHint(for: key, example: example(key)) { hints.append(fix) }
+            // a flag's bad value is a usage error, as the parser's own are (exit 64)
+            var status = ExitStatus.failure
+            if case .flag = raw.origin { status = .usage }
             return SpriteError("invalid value \(shown) for \(key.name) (from \(raw.origin.description))",
-                               hints: hints)
+                               hints: hints, status: status)
         }
         switch key.kind {
         case .string, .secret, .apiURL, .spriteName:

@@ -1,4 +1,13 @@
 extension Setting {
+    /// The key as it is written where this value came from: git's `sprite.lifecycle.autoDestroy`
+    /// for git config, the TOML file's `lifecycle.auto_destroy` there.
+    public var spelledAsSet: String {
+        switch origin {
+        case .file: return key.name
+        default: return key.inGitConfig ? key.gitName : key.name
+        }
+    }
+
     /// The value as `git sprite config` shows it; tokens only as present/absent.
     public var displayValue: String {
         if key.name == "token" { return value == nil ? "(absent)" : "(present)" }
@@ -51,8 +60,9 @@ extension Settings {
         ])
     }
 
-    /// Rows of key, value, origin for the human table.
+    /// Rows of key, value, origin for the human table; keys as `git config` takes them
+    /// (`sprite.lifecycle.autoDestroy`), since that is where a user changes one.
     public var rows: [(String, String, String)] {
-        all.map { ($0.key.name, $0.displayValue, $0.origin.description) }
+        all.map { ($0.key.inGitConfig ? $0.key.gitName : $0.key.name, $0.displayValue, $0.origin.description) }
     }
 }

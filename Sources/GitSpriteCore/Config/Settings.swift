@@ -121,7 +121,7 @@ public struct SettingsLoader {
         if let image = resolved.first(where: { $0.key.name == SettingKey.baseImage.name }),
            image.origin != .defaultValue, image.value != SettingKey.baseImage.defaultValue,
            case .string(let value)? = image.value {
-            warnings.append("image.base_image = \(value) (\(image.origin.description)) has no effect: Sprites have one base "
+            warnings.append("\(image.spelledAsSet) = \(value) (\(image.origin.description)) has no effect: Sprites have one base "
                             + "image (Ubuntu); install what the agent needs with sprite.image.packages")
         }
         return Settings(all: resolved, warnings: warnings)

@@ -143,7 +143,7 @@ extension LocalHostManager {
 
         public var text: String {
             var out = running ? "local sprite-host: running (pid \(pid ?? 0))\n"
-                : "local sprite-host: not running (git sprite up --local starts it)\n"
+                : "local sprite-host: not running (git sprite host start, or any command with --local, starts it)\n"
             out += "socket     \(socket)\n"
             out += "state      \(root)" + (sprites.map { " (\($0) sprite\($0 == 1 ? "" : "s"))" } ?? "") + "\n"
             out += "log        \(log)\n"

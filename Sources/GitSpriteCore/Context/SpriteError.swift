@@ -2,7 +2,10 @@
 public enum ExitStatus: Int32, Sendable {
     case success = 0
     case failure = 1
-    case cancelled = 2
+    /// Ctrl-C: 128 + SIGINT, what the shell reports for git (interrupted with its child) too.
+    case cancelled = 130
+    /// The sprite, file or host named is not there.
+    case notFound = 3
     case authentication = 4
     case usage = 64
     case notARepository = 128

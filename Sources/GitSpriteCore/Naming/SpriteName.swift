@@ -21,6 +21,14 @@ public enum SpriteName {
         return join(trim(String(base.prefix(maxLength - suffix.count - 1))), suffix)
     }
 
+    /// A derived name made this repository's own when another repository's sprite has it
+    /// (`~/a/app` and `~/b/app`, both on `main`): the hash of the repository's root appended,
+    /// `app-main-3f9c0a1b`, so each gets its own sprite without anyone choosing a name.
+    public static func disambiguated(_ name: String, root: String) -> String {
+        let suffix = String(Digest.hex(Digest.sha256(Array(root.utf8))).prefix(hashDigits))
+        return join(trim(String(name.prefix(maxLength - suffix.count - 1))), suffix)
+    }
+
     /// Hex digits of the hash a folded name ends with: 32 bits, so even a thousand branches
     /// whose names fold alike (non-Latin names fold to nothing) share a sprite with odds of
     /// about one in ten thousand (six digits made that about one in thirty).

@@ -16,7 +16,11 @@ public enum AttachWorkflow {
         return "sprite exec -s \(shellQuote(name)) --tty -- tmux -S \(Agent.socket) attach -t \(shellQuote("=" + name))"
     }
 
-    public static func run(_ context: Context, sprite argument: String?) throws -> Int32 {
+    /// `detachKey`: `ctrl-]`, …, or `none`; nil: Ctrl-] when this terminal is inside tmux
+    /// (`$TMUX`), whose own Ctrl-b would detach the user's session instead of the sprite's.
+    public static func run(_ context: Context, sprite argument: String?, detachKey: String? = nil) throws -> Int32 {
+        let insideTmux = !(context.environment["TMUX"] ?? "").isEmpty
+        let key = try detachKey.map(TerminalSession.detachKey) ?? (insideTmux ? 0x1d : nil)
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw SpriteError("git sprite attach needs a terminal",
                               hints: ["see the agent's output instead: git sprite logs" + (argument.map { " " + shellQuote($0) } ?? ""),
@@ -38,6 +42,8 @@ public enum AttachWorkflow {
         do {
             // a sprite that restarted, or an agent that ended, leaves no session to join: the
             // agent comes back first (what `up` would do), and says so
+            // (a sprite that is not there is said first, not after a promise to start its agent)
+            guard try connection.client.getSprite(name) != nil else { throw target.missing }
             let agent = Agent(api: connection.client, sprite: name, settings: target.settings, context: context)
             if !agent.hasSession {
                 context.terminal.note("note: the agent is not running in \(name); starting it again")
@@ -54,12 +60,17 @@ public enum AttachWorkflow {
             StateWatcher(api: connection.client, sprite: name, notifier: Notifier(command: command, context: context))
         }
         defer { watcher?.stop() }
+        if !context.quiet {
+            let how = key.map { "Ctrl-" + String(UnicodeScalar($0 + 0x40)) + (insideTmux ? " (or Ctrl-b Ctrl-b d)" : " or Ctrl-b d") }
+                ?? "Ctrl-b d"
+            context.terminal.note("note: attached to \(name)'s agent; detach with \(how), and it keeps running")
+        }
         let forwarder = target.settings.autoForward
             ? PortForwarder(connection: connection, sprite: name, context: context, announce: PortForwarder.rawTerminalLine)
             : nil
         defer { forwarder?.stop() }
         do {
-            return try TerminalSession.run(stream, rows: rows, cols: cols, onPort: forwarder?.handle)
+            return try TerminalSession.run(stream, rows: rows, cols: cols, detachKey: key, onPort: forwarder?.handle)
         } catch {
             throw connection.translate(error)
         }

@@ -203,7 +203,8 @@ private final class Copier {
             return try client.list(sprite, path: path)
         } catch APIError.http(let f) where f.status == 404 {
             throw SpriteError("\(sprite):\(path) does not exist", hints: ["see what is there: git sprite exec -- ls -la "
-                                                                            + shellQuote((path as NSString).deletingLastPathComponent)])
+                                                                            + shellQuote((path as NSString).deletingLastPathComponent)],
+                              status: .notFound)
         }
     }
 

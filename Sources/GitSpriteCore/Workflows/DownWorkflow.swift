@@ -14,6 +14,8 @@ public enum DownWorkflow {
         let target = try SpriteTarget(context, sprite: argument, exact: exactName)
         let (repo, settings, name) = (target.repository, target.settings, target.name)
         let destroying = (destroy || settings.autoDestroy) && !keep
+        // hints name the sprite as it was named here, so copying one acts on this sprite
+        let named = argument.map { " " + shellQuote($0) } ?? ""
         if destroying && checkpoint {
             throw SpriteError("a checkpoint is deleted with its sprite, so --checkpoint cannot go with destroying it",
                               hints: [destroy ? "leave out --destroy to park it with a checkpoint"
@@ -28,7 +30,7 @@ public enum DownWorkflow {
             let ours = builder.map { SpriteLabels.belongs(sprite.labels, to: $0.identity()) } ?? false
             let notMine = "\(name) was not made by this repository, so its work cannot be fetched from here"
             // whose sprite it is is known before anything of it is touched
-            if destroying && !ours && !force { throw refusal(name, [notMine], agentStopped: false) }
+            if destroying && !ours && !force { throw refusal(name, [notMine], agentStopped: false, named: named) }
             let shipper = Shipper(context: context, connection: target.connection, sprite: name,
                                   settings: settings, noChanges: true)
             let homecoming = Homecoming(context: context, shipper: shipper)
@@ -49,7 +51,7 @@ public enum DownWorkflow {
             // destroying: the first look runs while the agent works, so a refusal changes nothing
             if destroying, let plan {
                 report = homecoming.bringHome(plan)
-                if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: false) }
+                if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: false, named: named) }
             }
             try Agent.stop(api, sprite: name)
             // then everything the agent did up to its last moment
@@ -60,12 +62,12 @@ public enum DownWorkflow {
                     let (id, commit) = try CheckpointWorkflow.take(name, homecoming: homecoming, plan: plan, context: context,
                                                                   api: api, comment: "git sprite down")
                     notes.append("checkpoint \(id)" + (commit == nil ? "" : CheckpointWorkflow.describe(name, id, plan, context))
-                                 + (checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)") + "; restore it: git sprite restore \(id)")
+                                 + (checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)") + "; restore it: git sprite restore\(named) \(id)")
                 }
                 return notes + ["stopped the agent; \(name) is parked and hibernates when idle "
-                                + "(delete it: git sprite down --destroy)"]
+                                + "(delete it: git sprite down --destroy\(named))"]
             }
-            if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: true) }
+            if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: true, named: named) }
             var notes = report.fetched + report.notes
             let directory = salvageDirectory(homecoming, repo: repo, context: context)
             if !report.atRisk.isEmpty {
@@ -84,13 +86,13 @@ public enum DownWorkflow {
         }
     }
 
-    static func refusal(_ name: String, _ atRisk: [String], agentStopped: Bool) -> SpriteError {
+    static func refusal(_ name: String, _ atRisk: [String], agentStopped: Bool, named: String = "") -> SpriteError {
         SpriteError("not destroying \(name): it holds work that is not on your machine"
                     + (agentStopped ? " (the agent is stopped)" : ""),
                     hints: atRisk + [
-                        "commit it in the sprite (git sprite exec -- git commit -am wip) and run this again: "
+                        "commit it in the sprite (git sprite exec\(named) -- git commit -am wip) and run this again: "
                             + "commits are fetched home first",
-                        "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force",
+                        "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force\(named)",
                     ])
     }
 

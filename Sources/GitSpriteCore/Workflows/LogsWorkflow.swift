@@ -23,7 +23,7 @@ public enum LogsWorkflow {
             let sprite = try target.existing(api, context: context)
             var screen: Screen
             if sprite.status?.description == "cold" {
-                context.terminal.note("note: \(name) was cold; waking it, and its agent starts again first")
+                context.terminal.note("note: \(name) was cold; waking it")
                 // a wake starts the sprite's services: give the agent a moment to come back
                 let deadline = context.clock.now().addingTimeInterval(15)
                 repeat {
@@ -85,7 +85,8 @@ public enum LogsWorkflow {
             let parts = all.components(separatedBy: "\n--\n")
             let header = ScriptOutput(parts[0])
             let body = parts.count > 1 ? parts.dropFirst().joined(separator: "\n--\n") : ""
-            let ended = header["agent"] == "exited" ? "it exited with \(header["exit"] ?? "?")" : "none was started"
+            let ended = header["agent"] == "exited" ? "it exited with \(header["exit"] ?? "?")"
+                : "it was stopped, or never started; start it: git sprite attach"
             var text = raw ? body : plain(body)
             if header["agent"] != "running" {
                 // what tmux wrote under a dead pane is not the agent's

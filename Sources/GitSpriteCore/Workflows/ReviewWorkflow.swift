@@ -7,9 +7,11 @@ import SpriteGit
 /// (`refs/sprite/<sprite>/shipped`) with the sprite's work tree (`…/worktree`) or list the
 /// commits on its HEAD (`…/head`) that were not shipped. With linked repos, one section each.
 public enum ReviewWorkflow {
+    /// What to show; `options` are git's own (`--word-diff`, `-n 3`, `--format=%s`), given by
+    /// the user and passed on before the revisions, `paths` after `--`.
     public enum Kind: Sendable {
-        case diff(stat: Bool, paths: [String])
-        case log(patch: Bool, stat: Bool, oneline: Bool)
+        case diff(options: [String], paths: [String])
+        case log(options: [String], paths: [String])
     }
 
     public static func run(_ context: Context, sprite argument: String?, kind: Kind) throws {
@@ -37,12 +39,11 @@ public enum ReviewWorkflow {
             }
             var args = ["-c", "color.ui=" + (color ? "always" : "never")]
             switch kind {
-            case .diff(let stat, let paths):
-                args += ["diff", "--no-ext-diff"] + (stat ? ["--stat"] : []) + [shipped, end, "--"]
-                    + (repo.mount == nil ? paths : [])
-            case .log(let patch, let stat, let oneline):
-                args += ["log"] + (patch ? ["-p"] : []) + (stat ? ["--stat"] : []) + (oneline ? ["--oneline"] : [])
-                    + [end, "--not", shipped, "--"]
+            // (full ref names, so nothing the user passes can change what the revisions mean)
+            case .diff(let options, let paths):
+                args += ["diff", "--no-ext-diff"] + options + [shipped, end, "--"] + (repo.mount == nil ? paths : [])
+            case .log(let options, let paths):
+                args += ["log"] + options + [end, "--not", shipped, "--"] + (repo.mount == nil ? paths : [])
             }
             // the primary repository runs where the user is, so paths read as they typed them
             let directory = repo.mount == nil ? context.currentDirectory : repo.localPath

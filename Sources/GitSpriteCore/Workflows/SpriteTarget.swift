@@ -46,6 +46,7 @@ struct SpriteTarget {
 
     /// The error for a sprite that is not there.
     var missing: SpriteError {
-        SpriteError("sprite '\(name)' does not exist", hints: ["start it: git sprite up", "list sprites: git sprite ls"])
+        let start = branchArgument.map { "start it: git switch \(shellQuote($0)) && git sprite up" } ?? "start it: git sprite up"
+        return SpriteError("sprite '\(name)' does not exist", hints: [start, "list sprites: git sprite ls"], status: .notFound)
     }
 }

@@ -9,13 +9,20 @@ import SpriteGit
 public enum StatusWorkflow {
     public static func run(_ context: Context, all: Bool, deep: Bool = false, look: Bool = true) throws -> [StatusEntry] {
         let repo: Repository? = all ? nil : try RepositoryLocator.primary(context)
-        let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
+        // `ls --all` lists every repository's sprites, but on the host this one's settings name
+        // (sprite.api=local in its git config), when run in one
+        let settingsRepository = all ? (try? RepositoryLocator.primary(context)) : repo
+        let settings = try SettingsLoader(environment: context.environment, repository: settingsRepository).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
         let connection = try Connection.make(settings: settings, context: context)
         var repoName: String?
+        var identity: RepositoryIdentity?
+        var recorded: Set<String> = []
         if let repo {
             let plan = PlanBuilder(context: context, repository: repo, settings: settings)
             repoName = plan.repositoryID()
+            identity = plan.identity()
+            recorded = Set(((try? repo.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? []).compactMap(\.value))
         }
         let host = settings.apiURL == "local" ? "local sprite-host" : settings.apiURL
         let pricing = Pricing(settings: settings)
@@ -27,11 +34,17 @@ public enum StatusWorkflow {
                 guard labels.contains(SpriteLabels.marker) else { return nil }
                 let r = SpriteLabels.value("repo", in: labels)
                 if let repoName, r != repoName { return nil }
+                // another repository of the same folder name (its root commit differs) is not
+                // this one, unless a branch here records the sprite as its own
+                if let mine = identity?.root, let root = SpriteLabels.value("root", in: labels), root != mine,
+                   !recorded.contains(s.name) { return nil }
                 // what the server says is shown as printable text only
                 let clean = ServerText.oneLine
                 let branch = SpriteLabels.value("branch", in: labels)
                 var entry = StatusEntry(name: clean(s.name), state: clean(s.status?.description ?? "unknown"), repo: r.map(clean),
-                                        branch: branch.map(clean), createdAt: s.createdAt.map(clean), url: s.url.map(clean),
+                                        branch: branch.map(clean), createdAt: s.createdAt.map(clean),
+                                        // a URL a browser opens, never a transport's (http+unix://)
+                                        url: s.url.map(clean).flatMap { $0.hasPrefix("https://") || $0.hasPrefix("http://") ? $0 : nil },
                                         host: host)
                 entry.expires = SpriteLabels.expiry(labels, branch: branch, repo: repo)
                 entry.superseded = (try? repo?.references(matching: Homecoming.spriteRefs(s.name) + "superseded/*"))?.count ?? 0
@@ -53,6 +66,11 @@ public enum StatusWorkflow {
                     }
                 }
                 let config = sizes[row.name] ?? nil
+                // sprites of the user's own sprite-host cost nothing: nothing is priced
+                if settings.apiURL == "local" {
+                    looked.update { $0[i] = entry }
+                    return
+                }
                 entry.cost = CostSoFar.estimate(createdAt: row.createdAt.flatMap(Timestamps.parse), now: now,
                                                 runningSeconds: entry.agent?.runningSeconds, looked: entry.agent != nil,
                                                 cpus: config?.cpus ?? settings.cpu,

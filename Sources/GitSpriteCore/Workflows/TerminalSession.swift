@@ -8,8 +8,10 @@ import SpritesAPI
 enum TerminalSession {
     /// Relays until the remote command exits; returns its status. `rows`/`cols`: the size the
     /// stream was opened with. `onPort` hears the sprite's `port_opened`/`port_closed`.
+    /// `detachKey`: a byte that becomes tmux's own Ctrl-b d on the way (`attach` inside the
+    /// user's tmux, whose Ctrl-b never reaches the sprite).
     static func run(_ stream: ExecStream, rows: UInt16, cols: UInt16, input forwardInput: Bool = true,
-                    onPort: ((Bool, Int, String?) -> Void)? = nil) throws -> Int32 {
+                    detachKey: UInt8? = nil, onPort: ((Bool, Int, String?) -> Void)? = nil) throws -> Int32 {
         let interactive = forwardInput && isatty(STDIN_FILENO) == 1
         if interactive {
             guard git_sprite_raw_terminal(STDIN_FILENO) == 0 else {
@@ -49,7 +51,7 @@ enum TerminalSession {
                     if !interactive { try? stream.write(Data([4])) }
                     return
                 }
-                if (try? stream.write(Data(buffer[0..<n]))) == nil { return }
+                if (try? stream.write(Data(translate(buffer[0..<n], detachKey: detachKey)))) == nil { return }
             }
         }
         if forwardInput { input.start() }
@@ -59,6 +61,29 @@ enum TerminalSession {
                                     onPort: onPort)
         stream.close()
         return code
+    }
+
+    /// Keystrokes as the sprite gets them: the detach key as tmux's Ctrl-b d.
+    static func translate(_ bytes: ArraySlice<UInt8>, detachKey: UInt8?) -> [UInt8] {
+        guard let detachKey, bytes.contains(detachKey) else { return Array(bytes) }
+        return bytes.flatMap { $0 == detachKey ? [0x02, UInt8(ascii: "d")] : [$0] }
+    }
+
+    /// `ctrl-]`, `ctrl-x`, … as the byte a terminal sends for it; nil for `none`.
+    public static func detachKey(_ text: String) throws -> UInt8? {
+        let t = text.lowercased()
+        if t == "none" { return nil }
+        let names: [String: UInt8] = ["]": 0x1d, "\\": 0x1c, "^": 0x1e, "_": 0x1f, "@": 0x00]
+        if t.hasPrefix("ctrl-"), t.count == 6, let c = t.last {
+            if let byte = names[String(c)], byte != 0 { return byte }
+            if let a = c.asciiValue, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(a), c != "b", c != "m", c != "i", c != "j" {
+                return a - UInt8(ascii: "a") + 1
+            }
+        }
+        throw SpriteError("--detach-key '\(text)' is not a key git sprite can watch for",
+                          hints: ["name a control key: ctrl-] (the default inside tmux), ctrl-x, ctrl-\\, … or none "
+                                  + "(ctrl-b is tmux's own prefix; ctrl-i, ctrl-j and ctrl-m are Tab and Enter)"],
+                          status: .usage)
     }
 
     /// The terminal's size now (24×80 when it has none).

@@ -147,7 +147,8 @@ final class StepReporter: @unchecked Sendable {
 /// the agent. Every step checks what is already there first, so a re-run converges.
 public enum UpWorkflow {
     public static func run(_ context: Context, options: UpOptions) throws -> UpResult {
-        let (repo, settings, builder, plan) = try read(context, options: options)
+        let (repo, settings, builder, readPlan) = try read(context, options: options)
+        var plan = readPlan
         let connection = try Connection.make(settings: settings, context: context)
         let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet)
         defer { reporter.finish() }
@@ -160,8 +161,11 @@ public enum UpWorkflow {
                 let found = try ensureSprite(api, plan: plan, identity: builder.identity(), settings: settings,
                                              createFirst: plan.nameSource != .recorded,
                                              expires: settings.ttl.map { context.clock.now().addingTimeInterval($0) })
+                // (a derived name another repository's sprite had is this repository's own now)
+                plan.spriteName = found.0.name
                 return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
             }
+            result.spriteName = plan.spriteName
             (result.created, result.url) = (created, sprite.url ?? "")
             if created { noteLocalEnforcement(sprite, settings: settings, context) }
             // the network policy goes on while the repositories are looked at; every clone or
@@ -310,30 +314,56 @@ public enum UpWorkflow {
     /// repository's is never taken over.
     static func ensureSprite(_ api: any SpritesService, plan: WorkspacePlan, identity: RepositoryIdentity,
                              settings: Settings, createFirst: Bool = true, expires: Date? = nil) throws -> (Sprite, Bool) {
+        do {
+            return try ensureSprite(api, named: plan.spriteName, plan: plan, identity: identity, settings: settings,
+                                    createFirst: createFirst, expires: expires)
+        } catch let taken as NameTaken {
+            // a name derived from the branch is made this repository's own; one the user chose is not
+            guard [.branch, .unborn, .detached].contains(plan.nameSource), let root = identity.root else {
+                throw taken.error
+            }
+            let own = SpriteName.disambiguated(plan.spriteName, root: root)
+            do {
+                return try ensureSprite(api, named: own, plan: plan, identity: identity, settings: settings,
+                                        createFirst: false, expires: expires)
+            } catch let again as NameTaken {
+                throw again.error
+            }
+        }
+    }
+
+    /// The name is another repository's sprite's.
+    struct NameTaken: Error {
+        let error: SpriteError
+    }
+
+    private static func ensureSprite(_ api: any SpritesService, named name: String, plan: WorkspacePlan,
+                                     identity: RepositoryIdentity, settings: Settings, createFirst: Bool,
+                                     expires: Date?) throws -> (Sprite, Bool) {
         func resumed(_ existing: Sprite) throws -> (Sprite, Bool) {
             guard SpriteLabels.belongs(existing.labels, to: identity) else {
-                throw SpriteError("the sprite name '\(plan.spriteName)' is taken by a sprite that is not this repository's",
-                                  hints: ["choose another name: git sprite up --name <name>"])
+                throw NameTaken(error: SpriteError("the sprite name '\(name)' is taken by a sprite that is not this repository's",
+                                                   hints: ["choose another name: git sprite up --name <name>"]))
             }
             return (existing, false)
         }
-        if !createFirst, let existing = try api.getSprite(plan.spriteName) {
+        if !createFirst, let existing = try api.getSprite(name) {
             return try resumed(existing)
         }
-        let spec = SpriteCreation(name: plan.spriteName, labels: SpriteLabels.make(identity, branch: plan.primary.branch,
+        let spec = SpriteCreation(name: name, labels: SpriteLabels.make(identity, branch: plan.primary.branch,
                                                                                     expires: expires),
-                                  cpus: settings.cpu, ramMB: settings.memoryGB * 1024)
+                                  cpus: settings.cpu, ramMB: settings.memoryGB * 1024, storageGB: settings.storageGB)
         do {
             return (try api.createSprite(spec), true)
         } catch APIError.http(let f) where f.status == 409 || f.status == 400 {
             // a name that is taken is a 409 or a 400 (the docs say both), but a 400 may also
             // refuse the request itself: what exists is looked up, never assumed
-            if let existing = try api.getSprite(plan.spriteName) { return try resumed(existing) }
-            guard f.status == 400, spec.cpus != nil || spec.ramMB != nil else { throw APIError.http(f) }
+            if let existing = try api.getSprite(name) { return try resumed(existing) }
+            guard f.status == 400, spec.cpus != nil || spec.ramMB != nil || spec.storageGB != nil else { throw APIError.http(f) }
             // resources are "not configurable yet" (the docs): a service that refuses them gets
             // a sprite of its own size
             var plain = spec
-            (plain.cpus, plain.ramMB) = (nil, nil)
+            (plain.cpus, plain.ramMB, plain.storageGB) = (nil, nil, nil)
             return (try api.createSprite(plain), true)
         }
     }

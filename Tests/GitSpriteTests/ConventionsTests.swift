@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+
+/// The conventions of docs/conventions.md, command by command, end to end through `git sprite`.
+@Suite("conventions every command follows")
+struct ConventionsTests {
+    /// A repository with a stand-in agent that commits `agent.txt`, changes `file.txt` and
+    /// waits, on a host of its own.
+    struct Living {
+        let s: Sandbox
+        let host: LocalHost
+        let app: String
+        let env: [String: String]
+
+        init(agent: String = "sh -c 'cd /home/sprite/workspace && echo agent > agent.txt && git add agent.txt "
+                + "&& git commit -qm \"agent: add agent.txt\" && echo changed-by-agent >> file.txt "
+                + "&& echo agent-ready; exec sleep 100000'", branch: String? = nil) throws {
+            s = try Sandbox()
+            app = try s.makeRepo("app")
+            host = try LocalHost(root: s.path("host"))
+            env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+            try s.git("config", "sprite.agent.command", agent, in: app)
+            try s.git("config", "sprite.network.defaultPolicy", "block-all", in: app)
+            if let branch { try s.git("checkout", "-q", "-b", branch, in: app) }
+            let up = try sprite(["up"])
+            #expect(up.status == 0, "\(up.stderr)")
+        }
+
+        func sprite(_ args: [String], extra: [String: String] = [:]) throws -> RunResult {
+            try s.sprite(args, in: app, env: env.merging(extra) { $1 })
+        }
+    }
+
+    @Test func aMistypedCommandGetsTheNearestOneInGitsWords() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let r = try s.sprite(["stauts"], in: repo)
+        #expect(r.status == 64)
+        #expect(r.stderr == "error: 'stauts' is not a git sprite command\nhint: did you mean 'git sprite status'?\n"
+                + "hint: see 'git sprite --help' for the commands\n", "\(r.stderr)")
+        let nested = try s.sprite(["host", "stat"], in: repo)
+        #expect(nested.status == 64)
+        #expect(nested.stderr.hasPrefix("error: 'stat' is not a git sprite host command\nhint: did you mean "), "\(nested.stderr)")
+        #expect(nested.stderr.contains("'git sprite host status'"), "\(nested.stderr)")
+        // nothing near: no guess, still the way to the list
+        let far = try s.sprite(["xyzzy-frobnicate"], in: repo)
+        #expect(far.status == 64 && !far.stderr.contains("did you mean"), "\(far.stderr)")
+        #expect(far.stderr.contains("hint: see 'git sprite --help'"), "\(far.stderr)")
+        // a terminal cannot be painted through the echoed word
+        let escape = try s.sprite(["st\u{1b}[31mx"], in: repo)
+        #expect(!escape.stderr.contains("\u{1b}"), "\(escape.stderr)")
+    }
+
+    /// Every command: a usage error is `error:` and `hint:` lines (never the parser's
+    /// `Error:`) with exit 64.
+    @Test func everyCommandReportsUsageErrorsTheSameWay() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let commands = try DocsTests.commands().keys.sorted()
+        #expect(commands.count > 20)
+        // (diff and log pass options they do not know to git: git's refusal is tested with them)
+        for command in commands where command != "diff" && command != "log" {
+            let r = try s.sprite([command, "--no-such-flag"], in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+            #expect(r.status == 64, "\(command): \(r.status) \(r.stderr)")
+            #expect(r.stderr.hasPrefix("error: "), "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("\nhint: "), "\(command): \(r.stderr)")
+            #expect(!r.stderr.contains("Error:") && r.stdout.isEmpty, "\(command): \(r.stderr)")
+        }
+        // a value the parser takes but the command refuses, and a bad flag value, are usage errors too
+        for args in [["up", "--ttl", "3days"], ["logs", "-n", "-1"], ["wait", "--timeout", "soon"],
+                     ["attach", "--detach-key", "ctrl-b"]] {
+            let r = try s.sprite(args, in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+            #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains("\nhint: "), "\(args): \(r.stderr)")
+        }
+        // docs/conventions.md states the table the code follows
+        let conventions = try String(contentsOfFile: DocsTests.repoRoot + "/docs/conventions.md", encoding: .utf8)
+        for row in ["| 0 |", "| 1 |", "| 3 |", "| 4 |", "| 64 |", "| 128 |", "| 130 |"] {
+            #expect(conventions.contains(row), "conventions.md lacks \(row)")
+        }
+    }
+
+    @Test func aSpriteThatIsNotThereIsExit3AndHintsNameTheSpriteMeant() throws {
+        let w = try Living(branch: "feature/login")
+        try w.s.git("checkout", "-q", "-b", "other", in: w.app)
+        // parked from another branch: every hint names feature/login, not the current branch
+        let down = try w.sprite(["down", "feature/login"])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stderr.contains("(delete it: git sprite down --destroy feature/login)"), "\(down.stderr)")
+        let refused = try w.sprite(["down", "--destroy", "feature/login"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("git sprite exec feature/login -- git commit -am wip"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("git sprite down --destroy --force feature/login"), "\(refused.stderr)")
+        // a parked, cold sprite: logs does not promise an agent that will not come
+        let name = try w.s.git("config", "branch.feature/login.sprite", in: w.app)
+        try w.host.hook("POST", "/_host/sprites/\(name)/cold")
+        let logs = try w.sprite(["logs", "feature/login"])
+        #expect(logs.status == 0, "\(logs.stderr)")
+        #expect(!logs.stderr.contains("starts again"), "\(logs.stderr)")
+        #expect(logs.stderr.contains("it was stopped, or never started"), "\(logs.stderr)")
+        // not there: exit 3, and attach says so before promising anything
+        let env = w.env.merging(["TERM": "xterm"]) { $1 }
+        let attach = try w.s.run("script", ["-qefc", "git sprite attach nosuch", "/dev/null"], in: w.app, env: env)
+        #expect(attach.status == 3, "\(attach.stdout)")
+        #expect(attach.stdout.contains("sprite 'nosuch' does not exist"), "\(attach.stdout)")
+        #expect(!attach.stdout.contains("starting it"), "\(attach.stdout)")
+        // a branch with no sprite: the hint starts that branch's
+        try w.s.git("branch", "topic", in: w.app)
+        let missing = try w.sprite(["exec", "topic", "--", "true"])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("hint: start it: git switch topic && git sprite up"), "\(missing.stderr)")
+    }
+
+    @Test func diffAndLogPassGitsOwnOptionsThrough() throws {
+        let w = try Living()
+        #expect(eventually(seconds: 30) { (try? w.host.remote("cat /home/sprite/workspace/agent.txt")) == "agent" })
+        #expect(eventually(seconds: 30) {
+            (try? w.host.remote("grep -c changed-by-agent /home/sprite/workspace/file.txt")) == "1"
+        })
+        let log = try w.sprite(["log", "-n", "1", "--format=%s"])
+        #expect(log.status == 0, "\(log.stderr)")
+        #expect(log.stdout == "agent: add agent.txt\n", "\(log.stdout)")
+        let named = try w.sprite(["log", "main", "--format=%an|%s"])
+        #expect(named.stdout.hasSuffix("|agent: add agent.txt\n"), "\(named.stdout) \(named.stderr)")
+        let names = try w.sprite(["diff", "--name-only"])
+        #expect(names.status == 0, "\(names.stderr)")
+        #expect(Set(names.stdout.split(separator: "\n")) == ["agent.txt", "file.txt"], "\(names.stdout)")
+        let limited = try w.sprite(["diff", "main", "--name-only", "--", "agent.txt"])
+        #expect(limited.stdout == "agent.txt\n", "\(limited.stdout) \(limited.stderr)")
+        let words = try w.sprite(["diff", "--word-diff", "--", "file.txt"])
+        #expect(words.stdout.contains("{+changed-by-agent+}"), "\(words.stdout)")
+        // git's own refusal is reported as git's
+        let bad = try w.sprite(["log", "--no-such-git-option"])
+        #expect(bad.status == 1 && bad.stderr.hasPrefix("error: git log in "), "\(bad.stderr)")
+    }
+
+    @Test func configShowsKeysAsGitConfigTakesThem() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let before = try s.sprite(["config"], in: repo)
+        let keys = before.stdout.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
+        #expect(keys.contains("sprite.lifecycle.autoDestroy"), "\(keys)")
+        #expect(!keys.contains("lifecycle.auto_destroy"), "\(keys)")
+        // each key shown is one git config takes, and it takes effect
+        for key in keys where key.hasPrefix("sprite.") && key.contains("autoDestroy") {
+            try s.git("config", key, "true", in: repo)
+        }
+        let after = try s.sprite(["config"], in: repo)
+        #expect(after.stdout.contains("sprite.lifecycle.autoDestroy\ttrue\tgit config --local"), "\(after.stdout)")
+    }
+
+    /// `~/a/app` and `~/b/app`, both on main: each gets a sprite of its own, by itself.
+    @Test func twoRepositoriesOfTheSameNameGetSpritesOfTheirOwn() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        var names: [String] = []
+        for (i, parent) in ["a", "b"].enumerated() {
+            let repo = s.path(parent + "/app")
+            try s.git("init", "-q", "-b", "main", repo)
+            try s.commit("file.txt", "repository \(i)\n", message: "initial \(parent)", in: repo)
+            let up = try s.sprite(["up", "--no-agent", "-q"], in: repo, env: env)
+            #expect(up.status == 0, "\(parent): \(up.stderr)")
+            names.append(up.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        #expect(names[0] == "app-main", "\(names)")
+        #expect(names[1].range(of: "^app-main-[0-9a-f]{8}$", options: .regularExpression) != nil, "\(names)")
+        // each repository finds its own, and only its own
+        for (i, parent) in ["a", "b"].enumerated() {
+            let repo = s.path(parent + "/app")
+            let status = try s.sprite(["status", "-q"], in: repo, env: env)
+            #expect(status.stdout == names[i] + "\n", "\(parent): \(status.stdout) \(status.stderr)")
+            let file = try s.sprite(["exec", "--", "cat", "file.txt"], in: repo, env: env)
+            #expect(file.stdout == "repository \(i)\n", "\(parent): \(file.stdout) \(file.stderr)")
+        }
+        let all = try s.sprite(["ls", "--all", "-q"], in: s.path("a/app"), env: env)
+        #expect(Set(all.stdout.split(separator: "\n").map(String.init)) == Set(names), "\(all.stdout)")
+    }
+
+    /// The local host: started on its own, its status a script can test, its sprites listed
+    /// from any repository that uses it, with a URL a browser opens and no price.
+    @Test func theLocalHostStartsOnItsOwnAndItsStatusCanBeTested() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("solo")
+        try s.git("config", "sprite.agent.command", "sleep 100000", in: repo)
+        try s.git("config", "sprite.network.defaultPolicy", "block-all", in: repo)
+        let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
+        defer {
+            if let text = try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8),
+               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGTERM) }
+        }
+        let down = try s.sprite(["host", "status"], in: repo)
+        #expect(down.status == 3 && down.stdout.contains("not running"), "\(down.status) \(down.stdout)")
+        let start = try s.sprite(["host", "start"], in: repo)
+        #expect(start.status == 0 && start.stdout.hasPrefix("local sprite-host: running"), "\(start.stdout) \(start.stderr)")
+        #expect(try s.sprite(["host", "status"], in: repo).status == 0)
+        #expect(try s.sprite(["host", "start"], in: repo).status == 0, "starting a running host is nothing to do")
+
+        try s.git("config", "sprite.api", "local", in: repo)
+        #expect(try s.sprite(["up", "--no-agent"], in: repo).status == 0)
+        let status = try s.sprite(["status", "--json"], in: repo).json()
+        let url = status[path: "sprites.0.url"] as? String
+        #expect(url == nil || url!.hasPrefix("http://") || url!.hasPrefix("https://"), "\(String(describing: url))")
+        let cost = status[path: "sprites.0.cost"]
+        #expect(cost == nil || cost is NSNull, "a local sprite is not priced: \(status)")
+        let text = try s.run("script", ["-qefc", "git sprite status", "/dev/null"], in: repo, env: ["TERM": "xterm"])
+        #expect(text.status == 0 && text.stdout.contains("solo-main"), "\(text.stdout)")
+        #expect(!text.stdout.contains("http+unix") && !text.stdout.contains("heartbeat") && !text.stdout.contains("cost so far"),
+                "\(text.stdout)")
+        // ls --all from the repository: its sprite.api=local is honoured
+        let all = try s.sprite(["ls", "--all", "-q"], in: repo)
+        #expect(all.status == 0 && all.stdout == "solo-main\n", "\(all.status) \(all.stdout) \(all.stderr)")
+
+        #expect(try s.sprite(["host", "stop"], in: repo).status == 0)
+        #expect(try s.sprite(["host", "status"], in: repo).status == 3)
+    }
+
+    /// Inside the user's own tmux, Ctrl-b is theirs: Ctrl-] detaches from the sprite's.
+    @Test func insideTmuxADetachKeyOfItsOwnDetaches() throws {
+        let w = try Living(agent: "sh -c 'echo agent-ready; exec sleep 100000'")
+        let env = w.env.merging(["TERM": "xterm", "TMUX": "/tmp/tmux-0/default,1,0"]) { $1 }
+        let r = try w.s.run("sh", ["-c", "(sleep 2; printf '\\035'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
+                            in: w.app, env: env)
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("detach with Ctrl-]"), "\(r.stdout)")
+        #expect(r.stdout.contains("detached"), "\(r.stdout)")
+        // anywhere, a key of the user's choosing
+        let x = try w.s.run("sh", ["-c", "(sleep 2; printf '\\030'; sleep 1) | script -qefc 'git sprite attach --detach-key ctrl-x' /dev/null"],
+                            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
+        #expect(x.status == 0 && x.stdout.contains("detached"), "\(x.stdout)")
+        #expect(try w.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+    }
+}
