@@ -11,15 +11,24 @@ public final class ProxyConnection: @unchecked Sendable {
     /// Sends bytes to the connection in the sprite.
     public func send(_ bytes: [UInt8]) throws { try socket.send(binary: bytes) }
 
-    /// The next bytes from the sprite; nil when the connection there ended.
+    /// The next bytes from the sprite; nil when the connection there ended normally. A close
+    /// with any other code than 1000 (or none) throws: what was sent may not all have come.
     public func receive() throws -> [UInt8]? {
         while true {
             switch try socket.receive() {
             case .binary(let bytes): return bytes
             case .text: continue
-            case .close: return nil
+            case .close(let code, _) where code == 1000 || code == 1005: return nil
+            case .close(let code, let reason): throw ProxyBroke(code: code, reason: reason)
             }
         }
+    }
+
+    /// The proxy ended its side abnormally.
+    public struct ProxyBroke: Error, CustomStringConvertible {
+        public let code: UInt16
+        public let reason: String
+        public var description: String { "closed with \(code)" + (reason.isEmpty ? "" : ": \(reason)") }
     }
 
     /// Closes the connection normally.

@@ -162,10 +162,10 @@ struct BadInputCorpusTests {
             try b.forceBranch("--help")
             return try planNames(b, branch: "--help")
         },
-        Case(.branch, "--name with a control character", .fails(1, "invalid value")) { b in
+        Case(.branch, "--name with a control character", .fails(64, "invalid value")) { b in
             try b.s.sprite(["plan", "--name", "box\u{7}x"], in: b.app)
         },
-        Case(.branch, "--name of 64 characters", .fails(1, "invalid value")) { b in
+        Case(.branch, "--name of 64 characters", .fails(64, "invalid value")) { b in
             try b.s.sprite(["plan", "--name", String(repeating: "a", count: 64)], in: b.app)
         },
     ]

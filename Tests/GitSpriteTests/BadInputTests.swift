@@ -176,7 +176,7 @@ struct BadInputTests {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
         let r = try s.sprite(["plan", "--name", "Bad Name"], in: repo)
-        expectError(r, status: 1, contains: "invalid value 'Bad Name' for name (from flag --name)")
+        expectError(r, status: 64, contains: "invalid value 'Bad Name' for name (from flag --name)")
         let ok = try s.sprite(["plan", "--json", "--name", "my-box"], in: repo).json()
         #expect(ok[path: "sprite.name"] as? String == "my-box")
         #expect(ok[path: "sprite.source"] as? String == "flag")

@@ -117,6 +117,11 @@ struct ConventionsTests {
         #expect(eventually(seconds: 30) {
             (try? w.host.remote("grep -c changed-by-agent /home/sprite/workspace/file.txt")) == "1"
         })
+        // one count of what is not home, whichever way the sprite is listed
+        let status = try w.sprite(["status", "--json"]).json()
+        let listed = try w.sprite(["ls", "--all", "--json"]).json()
+        #expect(status[path: "sprites.0.unfetchedCommits"] as? Int == 1, "\(status)")
+        #expect(listed[path: "sprites.0.unfetchedCommits"] as? Int == 1, "\(listed)")
         let log = try w.sprite(["log", "-n", "1", "--format=%s"])
         #expect(log.status == 0, "\(log.stderr)")
         #expect(log.stdout == "agent: add agent.txt\n", "\(log.stdout)")

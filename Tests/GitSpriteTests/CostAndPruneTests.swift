@@ -62,7 +62,7 @@ struct CostAndPruneTests {
         #expect(j[path: "cost.total.microdollars"] as? Int == 1_800_000)
         #expect(j[path: "rates.memoryGBHour"] as? String == "0.20")
         let config = try s.sprite(["config"], in: repo)
-        #expect(config.stdout.contains("pricing.memory_gb_hour"), "\(config.stdout)")
+        #expect(config.stdout.contains("sprite.pricing.memoryGBHour"), "\(config.stdout)")
         let bad = try s.sprite(["cost"], in: repo, gitArgs: ["-c", "sprite.pricing.cpuHour=-1"])
         #expect(bad.status != 0 && bad.stderr.contains("hint: "), "\(bad.stderr)")
     }

@@ -173,13 +173,21 @@ struct UpFaultTests {
         #expect(try w.host.client().listSprites().isEmpty)
     }
 
+    /// Another's sprite is never taken over: a derived name becomes this repository's own,
+    /// a name the user chose is refused.
     @Test func aNameTakenByAnotherSpriteIsNotTakenOver() throws {
         let w = try UpWorkspace()
         _ = try w.host.client().createSprite(SpriteCreation(name: "app-main", labels: ["someone-else"]))
-        let r = try w.up(["--no-agent"])
-        #expect(r.status == 1)
-        #expect(r.stderr.contains("error: the sprite name 'app-main' is taken by a sprite that is not this repository's"))
-        #expect(r.stderr.contains("hint: choose another name: git sprite up --name <name>"))
+        let chosen = try w.up(["--no-agent", "--name", "app-main"])
+        #expect(chosen.status == 1)
+        #expect(chosen.stderr.contains("error: the sprite name 'app-main' is taken by a sprite that is not this repository's"))
+        #expect(chosen.stderr.contains("hint: choose another name: git sprite up --name <name>"))
+        let derived = try w.up(["--no-agent", "-q"])
+        #expect(derived.status == 0, "\(derived.stderr)")
+        let own = derived.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(own.range(of: "^app-main-[0-9a-f]{8}$", options: .regularExpression) != nil, "\(own)")
+        #expect(try w.host.client().getSprite("app-main")?.labels == ["someone-else"], "the other sprite is untouched")
+        #expect(try w.s.git("config", "branch.main.sprite", in: w.app) == own)
         let named = try w.up(["--no-agent", "--name", "app-mine"])
         #expect(named.status == 0, "\(named.stderr)")
     }

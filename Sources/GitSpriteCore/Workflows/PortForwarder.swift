@@ -143,11 +143,21 @@ final class PortForwarder: @unchecked Sendable {
         let done = DispatchGroup()
         done.enter()
         // sprite -> here
-        Thread {
-            while let bytes = try? proxy.receive() {
-                if !Self.sendAll(client, bytes) { break }
+        Thread { [weak self] in
+            do {
+                while let bytes = try proxy.receive() {
+                    if !Self.sendAll(client, bytes) { break }
+                }
+                Glibc.shutdown(client, Int32(SHUT_WR))
+            } catch {
+                // a broken relay is never passed on as a clean end: the local side is reset, so
+                // the program reading it sees the response was cut, not a short one
+                self?.say("sprite:\(port): the connection broke (\(error))")
+                var reset = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(client, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+                // (wakes the reader below without a FIN; its close then sends the reset)
+                Glibc.shutdown(client, Int32(SHUT_RD))
             }
-            Glibc.shutdown(client, Int32(SHUT_WR))
             done.leave()
         }.start()
         // here -> sprite

@@ -18,7 +18,7 @@ public enum StatusWorkflow {
         var repoName: String?
         var identity: RepositoryIdentity?
         var recorded: Set<String> = []
-        if let repo {
+        if let repo = settingsRepository {
             let plan = PlanBuilder(context: context, repository: repo, settings: settings)
             repoName = plan.repositoryID()
             identity = plan.identity()
@@ -29,15 +29,18 @@ public enum StatusWorkflow {
         let now = context.clock.now()
         return try connection.perform { api in
             let sprites = try SpriteListing.all(api)
+            // the sprites of the repository this runs in: what is home is known for them alone
+            var ours: Set<String> = []
             var rows: [StatusEntry] = sprites.compactMap { s in
                 let labels = s.labels ?? []
                 guard labels.contains(SpriteLabels.marker) else { return nil }
                 let r = SpriteLabels.value("repo", in: labels)
-                if let repoName, r != repoName { return nil }
                 // another repository of the same folder name (its root commit differs) is not
                 // this one, unless a branch here records the sprite as its own
-                if let mine = identity?.root, let root = SpriteLabels.value("root", in: labels), root != mine,
-                   !recorded.contains(s.name) { return nil }
+                let sameRoot = identity?.root == nil || SpriteLabels.value("root", in: labels).map { $0 == identity?.root } ?? true
+                let isOurs = repoName != nil && r == repoName && (sameRoot || recorded.contains(s.name))
+                if isOurs { ours.insert(s.name) }
+                if !all && !isOurs { return nil }
                 // what the server says is shown as printable text only
                 let clean = ServerText.oneLine
                 let branch = SpriteLabels.value("branch", in: labels)
@@ -52,6 +55,7 @@ public enum StatusWorkflow {
             }
             let sizes = Dictionary(sprites.map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
             guard look else { return rows }
+            let ownSprites = ours
             let looked = Shared(rows)
             DispatchQueue.concurrentPerform(iterations: rows.count) { i in
                 let row = rows[i]
@@ -60,7 +64,10 @@ public enum StatusWorkflow {
                     entry.agentUnknown = "cold: not woken to look (git sprite status --deep)"
                 } else {
                     do {
-                        entry.agent = try AgentReport.look(api, sprite: row.name, home: home(of: row.name, in: repo))
+                        entry.agent = try AgentReport.look(api, sprite: row.name,
+                                                           home: home(of: row.name, in: ownSprites.contains(row.name) ? settingsRepository : nil))
+                        // what another repository has at home is not known here: not counted
+                        if !ownSprites.contains(row.name) { entry.agent?.unfetched = nil }
                     } catch {
                         entry.agentUnknown = (error as? SpriteError)?.message ?? "\(connection.translate(error))"
                     }

@@ -62,13 +62,19 @@ enum ProxyRoutes {
             chunks.finish()
         }
         reader.start()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        enum Side { case sprite, client }
+        try await withThrowingTaskGroup(of: Side.self) { group in
             group.addTask {
-                while let chunk = await chunks.next() {
-                    try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
+                do {
+                    while let chunk = await chunks.next() {
+                        try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
+                    }
+                    // the connection in the sprite ended: a normal close, queued behind the data
+                    try? await outbound.close(.normalClosure, reason: nil)
+                } catch {
+                    // the client went away: nothing more can reach it
                 }
-                // the connection in the sprite ended: a normal close
-                try? await outbound.close(.normalClosure, reason: nil)
+                return .sprite
             }
             group.addTask {
                 var iterator = messages
@@ -77,10 +83,19 @@ enum ProxyRoutes {
                     let bytes = Data(buffer: buffer)
                     if !(await Blocking.run { Self.writeAll(fd, bytes) }) { break }
                 }
-                // the client is done sending: the sprite's side reads end of file, and what it
-                // still sends goes on reaching the client until it closes too
+                // the client is done: the sprite's side reads end of file
                 shutdown(fd, Int32(SHUT_WR))
-                try await Task.sleep(nanoseconds: UInt64.max / 2)
+                return .client
+            }
+            if try await group.next() == .sprite {
+                // Everything the sprite sent is queued, maybe not yet written: the connection
+                // stays open until the client answers the close (it comes after all the data),
+                // or 15 s. Returning sooner would close the socket under unwritten data, and
+                // cancelling the reader would end the stream the close handshake waits on.
+                group.addTask {
+                    try await Task.sleep(nanoseconds: 15_000_000_000)
+                    return .client
+                }
             }
             _ = try await group.next()
             group.cancelAll()
