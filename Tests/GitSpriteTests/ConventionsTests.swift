@@ -220,6 +220,28 @@ struct ConventionsTests {
         #expect(try s.sprite(["host", "status"], in: repo).status == 3)
     }
 
+    /// Any agent can say its state with the command on its PATH; `wait` hears it.
+    @Test func anyAgentSaysItsStateWithTheCommandOnItsPath() throws {
+        let w = try Living(agent: "sh -c 'git-sprite-agent-state working; sleep 3; git-sprite-agent-state waiting; "
+                                  + "git-sprite-agent-state bogus; exec sleep 100000'")
+        let waited = try w.sprite(["wait", "--timeout", "60s"])
+        #expect(waited.status == 10, "\(waited.stdout) \(waited.stderr)")
+        #expect(try w.host.remote("cut -d' ' -f1 /home/sprite/.git-sprite/agent.state") == "waiting")
+    }
+
+    /// `up` says what it shipped in one line, first, and in `--json`.
+    @Test func upSaysWhatItShippedInOneLine() throws {
+        let w = try UpWorkspace()
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let head = String(try w.s.git("rev-parse", "HEAD", in: w.app).prefix(12))
+        let first = r.stdout.split(separator: "\n").first.map(String.init)
+        #expect(first == "shipped main @ \(head), 2 uncommitted files, 1 submodule and 2 linked repos to app-main",
+                "\(r.stdout)")
+        let json = try w.up(["--no-agent", "--no-changes", "--json"]).json()
+        #expect(json["summary"] as? String == "shipped main @ \(head), 1 submodule and 2 linked repos to app-main", "\(json)")
+    }
+
     /// Inside the user's own tmux, Ctrl-b is theirs: Ctrl-] detaches from the sprite's.
     @Test func insideTmuxADetachKeyOfItsOwnDetaches() throws {
         let w = try Living(agent: "sh -c 'echo agent-ready; exec sleep 100000'")

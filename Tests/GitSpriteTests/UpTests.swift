@@ -4,7 +4,7 @@ import SpritesAPI
 import Testing
 
 /// The shared `Workspace` with a host of its own and an agent that records its prompt.
-private struct UpWorkspace {
+struct UpWorkspace {
     let s: Sandbox
     let host: LocalHost
     let app: String

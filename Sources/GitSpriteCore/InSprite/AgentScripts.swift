@@ -27,6 +27,13 @@ extension InSpriteScript {
         \(agentHook.text)
         GIT_SPRITE_AGENT_HOOK
         chmod 0755 "$dir/agent-hook.new" && mv -f "$dir/agent-hook.new" "$dir/agent-hook"
+        # the same, on the agent's PATH, for any agent: git-sprite-agent-state working|waiting|finished
+        mkdir -p "$dir/bin"
+        # shellcheck disable=SC2016
+        printf '#!/bin/sh\nexec sh %s/agent-hook "$@" </dev/null\n' "$dir" > "$dir/bin/git-sprite-agent-state.new"
+        chmod 0755 "$dir/bin/git-sprite-agent-state.new" && mv -f "$dir/bin/git-sprite-agent-state.new" "$dir/bin/git-sprite-agent-state"
+        PATH="$dir/bin:$PATH"
+        export PATH
         if [ "$1" = claude ]; then
             cat > "$dir/claude-hooks" <<'GIT_SPRITE_CLAUDE_HOOKS'
         \(installClaudeHooks.text)

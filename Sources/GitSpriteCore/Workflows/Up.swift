@@ -37,6 +37,9 @@ public struct UpResult: Sendable {
     public var steps: [Step] = []
     public var repos: [Shipped] = []
     public var agent: String?
+    /// What went, in one line: `shipped main @ 1a2b3c4d5e6f, 2 uncommitted files and 2 linked
+    /// repos to app-main`.
+    public var summary = ""
     public var warnings: [String] = []
     /// What the sprite costs an hour, for a note on a terminal.
     public var rate = ""
@@ -45,7 +48,7 @@ public struct UpResult: Sendable {
 
     public var json: JSON {
         .object([
-            ("sprite", .string(spriteName)), ("url", .string(url)), ("created", .bool(created)),
+            ("sprite", .string(spriteName)), ("summary", .string(summary)), ("url", .string(url)), ("created", .bool(created)),
             ("workspace", .string(SpritePaths.workspace)),
             ("repos", .array(repos.map { r in
                 .object([("mount", .optional(r.mount)), ("spritePath", .string(r.spritePath)),
@@ -63,7 +66,8 @@ public struct UpResult: Sendable {
     }
 
     public var text: String {
-        var out = "sprite     \(spriteName)\n"
+        var out = summary.isEmpty ? "" : summary + "\n"
+        out += "sprite     \(spriteName)\n"
         // a local sprite-host has no public URL (its sprites are reached through its socket)
         if url.hasPrefix("https://") || url.hasPrefix("http://") { out += "url        \(url)\n" }
         for r in repos { out += "repo       \(r.spritePath) @ \(String(r.head.prefix(12))) (\(r.method))\n" }
@@ -183,6 +187,7 @@ public enum UpWorkflow {
                 ((), "\(settings.networkPolicy) (applied in \(Int(policy.seconds * 1000)) ms, alongside the code)")
             }
             result.repos = try shipping.get()
+            result.summary = Self.summary(plan, sprite: plan.spriteName, changes: !options.noChanges)
             for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }
             if !settings.packages.isEmpty {
                 try reporter.step("packages") { () -> ((), String) in
@@ -366,6 +371,23 @@ public enum UpWorkflow {
             (plain.cpus, plain.ramMB, plain.storageGB) = (nil, nil, nil)
             return (try api.createSprite(plain), true)
         }
+    }
+
+    /// `shipped main @ 1a2b3c4d5e6f, 3 uncommitted files, 2 submodules and 1 linked repo to
+    /// app-main`: what `up` put in the sprite, in one line.
+    static func summary(_ plan: WorkspacePlan, sprite: String, changes: Bool) -> String {
+        let primary = plan.primary
+        func count(_ n: Int, _ one: String) -> String { "\(n) \(one)\(n == 1 ? "" : "s")" }
+        let what = primary.branch ?? "HEAD"
+        var parts = ["\(what) @ \(primary.head.map { String($0.hex.prefix(12)) } ?? "(no commits)")"]
+        let c = primary.changes
+        let uncommitted = c.modified + c.staged + c.untracked
+        if changes && uncommitted > 0 { parts.append(count(uncommitted, "uncommitted file")) }
+        if changes && !primary.included.files.isEmpty { parts.append(count(primary.included.files.count, "included file")) }
+        if !primary.submodules.isEmpty { parts.append(count(primary.submodules.count, "submodule")) }
+        if !plan.linked.isEmpty { parts.append(count(plan.linked.count, "linked repo")) }
+        let list = parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + parts.last!
+        return "shipped \(list) to \(sprite)"
     }
 
     static func policyRules(_ settings: Settings) -> [PolicyRule] {
