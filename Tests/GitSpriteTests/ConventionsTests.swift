@@ -232,14 +232,20 @@ struct ConventionsTests {
     /// `up` says what it shipped in one line, first, and in `--json`.
     @Test func upSaysWhatItShippedInOneLine() throws {
         let w = try UpWorkspace()
-        let r = try w.up(["--no-agent"])
+        let r = try w.up(["--no-agent", "-v"])
         #expect(r.status == 0, "\(r.stderr)")
+        // -v: each step's time, and for the code the phases (what a slow up spends its time on)
+        let timing = r.stderr.split(separator: "\n").first { $0.hasPrefix("note: timing: code ") || $0.hasPrefix("timing: code ") }
+        #expect(timing?.contains("push ") == true && timing?.contains("checkout ") == true, "\(r.stderr)")
         let head = String(try w.s.git("rev-parse", "HEAD", in: w.app).prefix(12))
         let first = r.stdout.split(separator: "\n").first.map(String.init)
         #expect(first == "shipped main @ \(head), 2 uncommitted files, 1 submodule and 2 linked repos to app-main",
                 "\(r.stdout)")
         let json = try w.up(["--no-agent", "--no-changes", "--json"]).json()
         #expect(json["summary"] as? String == "shipped main @ \(head), 1 submodule and 2 linked repos to app-main", "\(json)")
+        // a resumed sprite that has the commit: looked at, nothing pushed
+        let phases = try #require((json["repos"] as? [[String: Any]])?.first?["phases"] as? [String: Any], "\(json)")
+        #expect(phases["probe"] != nil && phases["push"] == nil, "\(phases)")
     }
 
     /// Inside the user's own tmux, Ctrl-b is theirs: Ctrl-] detaches from the sprite's.

@@ -123,6 +123,13 @@ struct Shipper {
     /// carrying both the branch and the snapshot, one exec to check out and apply the snapshot.
     func ship(_ plan: RepoPlan, localPath: String, spriteIsNew: Bool, policyApplied: () throws -> Void)
         throws -> UpResult.Shipped {
+        // each phase's wall time, for `up --json` and `-v` (what a slow `up` spends its time on)
+        var phases: [(String, Double)] = []
+        func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            defer { phases.append((name, Date().timeIntervalSince(start))) }
+            return try body()
+        }
         var notes: [String] = []
         let label = plan.label
         let git = LocalGit(directory: localPath, environment: gitEnvironment)
@@ -130,13 +137,16 @@ struct Shipper {
         let branch = plan.branch ?? "main"
         guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
         let snapshot = (!noChanges && plan.hasSnapshot)
-            ? try git.snapshotCommit(submodules: plan.submodules.map(\.path), included: plan.included.files.map(\.path)) : nil
-        var state = spriteIsNew ? Probe() : try probe(path, shipping: (head, snapshot?.tree))
+            ? try timed("snapshot") {
+                try git.snapshotCommit(submodules: plan.submodules.map(\.path), included: plan.included.files.map(\.path))
+            } : nil
+        var state = spriteIsNew ? Probe() : try timed("probe") { try probe(path, shipping: (head, snapshot?.tree)) }
         // a first ship is assembled in staging and moved to `path` when complete
         var target = Target(dir: path, staged: false, method: plan.transport)
         if !state.exists {
-            (state, target) = try createInStaging(plan, label: label, branch: branch, notes: &notes,
-                                                  policyApplied: policyApplied)
+            (state, target) = try timed("create") {
+                try createInStaging(plan, label: label, branch: branch, notes: &notes, policyApplied: policyApplied)
+            }
         }
         let moveHead = state.head != head
         if moveHead, !target.staged, state.dirtyTree != nil {
@@ -146,7 +156,7 @@ struct Shipper {
             notes.append(Self.keptTheSpritesChanges(label: label, path: path,
                                                     moving: plan.detached ? "HEAD \(head.prefix(12))" : branch))
             return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue,
-                                    head: state.head ?? head, notes: notes)
+                                    head: state.head ?? head, notes: notes, phases: phases)
         }
         var applySnapshot = false
         if let snapshot {
@@ -165,8 +175,9 @@ struct Shipper {
         if applySnapshot, let snapshot { refspecs.append("+\(snapshot.commit):refs/git-sprite/snapshot") }
         var headLanded = !moveHead
         if !refspecs.isEmpty {
-            try policyApplied()
-            switch try push(git, refspecs, to: target, branch: branch, label: label) {
+            try timed("policy wait") { try policyApplied() }
+            // pack generation, transfer and index-pack in the sprite, in one `git push`
+            switch try timed("push", { try push(git, refspecs, to: target, branch: branch, label: label) }) {
             case .landed: headLanded = true
             case .refused(let note):
                 notes.append(note)
@@ -177,10 +188,12 @@ struct Shipper {
         if checkout || (applySnapshot && headLanded) || target.staged {
             let checkoutTarget = checkout ? (plan.detached ? head : branch) : ""
             let snap = applySnapshot && headLanded ? snapshot : nil
-            try remoteRun(InSpriteScript.finish, [target.dir, target.staged ? path : "", checkoutTarget,
-                                                      plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""],
-                          what: snap != nil ? "applying uncommitted changes"
-                              : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
+            try timed("checkout") {
+                try remoteRun(InSpriteScript.finish, [target.dir, target.staged ? path : "", checkoutTarget,
+                                                          plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""],
+                              what: snap != nil ? "applying uncommitted changes"
+                                  : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
+            }
         }
 
         if headLanded {
@@ -189,8 +202,11 @@ struct Shipper {
             try git.check(["update-ref", "-m", "git sprite up", Homecoming.shippedRef(sprite), landed],
                           what: "recording what was shipped")
         }
-        try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)
-        return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes)
+        if !plan.submodules.isEmpty {
+            try timed("submodules") { try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes) }
+        }
+        return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes,
+                                phases: phases)
     }
 
     /// Where the code goes and how: `dir` is the path itself, or (for a first ship) this run's

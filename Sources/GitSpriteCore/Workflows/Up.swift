@@ -29,6 +29,14 @@ public struct UpResult: Sendable {
         public let method: String
         public let head: String
         public let notes: [String]
+        /// Each phase's wall time in seconds, in order: snapshot, probe, create, policy wait,
+        /// push (pack, transfer, index-pack), checkout, submodules (those that ran).
+        public var phases: [(String, Double)] = []
+
+        /// `probe 41 ms, push 312 ms, checkout 58 ms`.
+        public var breakdown: String {
+            phases.map { "\($0.0) \(Int(($0.1 * 1000).rounded())) ms" }.joined(separator: ", ")
+        }
     }
 
     public var spriteName = ""
@@ -53,7 +61,8 @@ public struct UpResult: Sendable {
             ("repos", .array(repos.map { r in
                 .object([("mount", .optional(r.mount)), ("spritePath", .string(r.spritePath)),
                          ("method", .string(r.method)), ("head", .string(r.head)),
-                         ("notes", .array(r.notes.map(JSON.string)))])
+                         ("notes", .array(r.notes.map(JSON.string))),
+                         ("phases", .object(r.phases.map { ($0.0, .double(($0.1 * 1000).rounded() / 1000)) }))])
             })),
             ("agent", .optional(agent)),
             ("attach", .string(attachCommand)),
@@ -88,11 +97,14 @@ final class StepReporter: @unchecked Sendable {
     private var spinner: Thread?
     private var stopped = false
     let quiet: Bool
+    /// `-v`: each finished step with its time even when stderr is not a terminal.
+    let verbose: Bool
     private var live: Bool { terminal.stderrIsTTY && !quiet }
 
-    init(terminal: Terminal, quiet: Bool) {
+    init(terminal: Terminal, quiet: Bool, verbose: Bool = false) {
         self.terminal = terminal
         self.quiet = quiet
+        self.verbose = verbose
         if live {
             let t = Thread { [weak self] in self?.spin() }
             spinner = t
@@ -141,6 +153,8 @@ final class StepReporter: @unchecked Sendable {
         if live {
             terminal.redraw("")
             terminal.note(String(format: "✓ %@ %@ (%.1fs)", name, detail, seconds))
+        } else if verbose {
+            terminal.note(String(format: "timing: %@ %.3fs: %@", name, seconds, detail))
         }
         lock.unlock()
         return value
@@ -154,7 +168,7 @@ public enum UpWorkflow {
         let (repo, settings, builder, readPlan) = try read(context, options: options)
         var plan = readPlan
         let connection = try Connection.make(settings: settings, context: context)
-        let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet)
+        let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet, verbose: context.verbose)
         defer { reporter.finish() }
         var result = UpResult()
         result.spriteName = plan.spriteName
@@ -286,7 +300,7 @@ public enum UpWorkflow {
                 let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
                     let s = try shipper.ship(local[i], localPath: local[i].localPath, spriteIsNew: spriteIsNew,
                                              policyApplied: policy.applied)
-                    return (s, "\(s.method) → \(s.spritePath)")
+                    return (s, "\(s.method) → \(s.spritePath)" + (s.phases.isEmpty ? "" : " (\(s.breakdown))"))
                 }
                 shipped.update { $0[i] = s }
             } catch {

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The first `up` of a real-sized repository against `git push` of the same branch to a local
+# bare repository, side by side, with `up`'s per-phase breakdown (from `up --json`).
+# The repository is generated deterministically: 10,000 commits over 400 files, each commit
+# changing three of them with about 1 KB of fresh pseudo-random text (a pack of about 34 MB),
+# no remote, so everything goes through the tunnel.
+# Usage: bench/large-repo.sh BIN_DIR [RUNS]   (BIN_DIR holds a release build; RUNS default 3)
+set -euo pipefail
+bin="$(cd "${1:?usage: bench/large-repo.sh BIN_DIR [RUNS]}" && pwd)"
+runs="${2:-3}"
+bash "$(dirname "$0")/../scripts/deps.sh" python3 time
+source "$(dirname "$0")/lib.sh"
+start_host "$bin"
+export PATH="$bin:$PATH" HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
+mkdir -p "$HOME"
+git config --global user.name bench && git config --global user.email bench@example.invalid
+
+repo="$work/large"
+git init -q -b main "$repo"
+python3 - <<'PY' | git -C "$repo" fast-import --quiet
+import sys
+out = sys.stdout.buffer
+state = 12345
+def rand():
+    global state
+    state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+    return state >> 11
+files = {}
+for c in range(10000):
+    changed = sorted({rand() % 400 for _ in range(3)})
+    out.write(b"commit refs/heads/main\n")
+    out.write(b"committer bench <bench@example.invalid> %d +0000\n" % (1700000000 + c * 60))
+    msg = b"commit %d\n" % c
+    out.write(b"data %d\n%s" % (len(msg), msg))
+    for f in changed:
+        lines = files.get(f, [])
+        fresh = ["%016x%016x%016x" % (rand(), rand(), rand()) for _ in range(8)]
+        lines = (lines + fresh)[-40:]
+        files[f] = lines
+        data = ("\n".join(lines) + "\n").encode()
+        out.write(b"M 100644 inline dir%02d/file%03d.txt\n" % (f % 20, f))
+        out.write(b"data %d\n%s" % (len(data), data))
+    out.write(b"\n")
+PY
+git -C "$repo" reset -q --hard main
+git -C "$repo" repack -adq
+git -C "$repo" config sprite.network.defaultPolicy allow-all
+pack_kb=$(du -k "$repo"/.git/objects/pack/*.pack | awk '{s+=$1} END {print s}')
+echo "repository: $(git -C "$repo" rev-list --count main) commits, $(git -C "$repo" count-objects -v | awk '/in-pack/ {print $2}') objects, ${pack_kb} KB pack"
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+: > "$work/push.times"
+: > "$work/up.times"
+for run in $(seq 1 "$runs"); do
+    rm -rf "$work/bare.git" && git init -q --bare "$work/bare.git"
+    t0=$(date +%s.%N)
+    git -C "$repo" push -q "$work/bare.git" main
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l >> "$work/push.times"
+
+    t0=$(date +%s.%N)
+    ( cd "$repo" && /usr/bin/time -f "%M" -o "$work/rss.$run" git sprite up --no-agent --json > "$work/up.$run.json" )
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l >> "$work/up.times"
+    curl -fsS -X DELETE -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites/large-main" >/dev/null
+done
+push=$(median < "$work/push.times")
+up=$(median < "$work/up.times")
+printf 'git push to a local bare repository  %7.0f ms  1.00x\n' "$(echo "$push * 1000" | bc -l)"
+printf 'git sprite up (first, new sprite)    %7.0f ms  %5.2fx\n' "$(echo "$up * 1000" | bc -l)" "$(echo "$up / $push" | bc -l)"
+echo "peak RSS of the largest process of up (git pack-objects included): $(sort -n "$work"/rss.* | tail -1) KB (largest of $runs runs)"
+echo "phases of the last run (up --json):"
+python3 - "$work/up.$runs.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for step in doc["steps"]:
+    print(f"  {step['name']:<10} {step['seconds'] * 1000:8.0f} ms")
+for repo in doc["repos"]:
+    for name, seconds in repo["phases"].items():
+        print(f"    {repo['spritePath']} {name:<12} {seconds * 1000:8.0f} ms")
+PY
