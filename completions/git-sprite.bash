@@ -24,9 +24,9 @@ _git_sprite ()
 	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --ttl= --json" ;;
 	attach,--*) __gitcomp "$common --print --detach-key=" ;;
 	down,--*) __gitcomp "$common --destroy --force --keep --checkpoint" ;;
-	status,--*|ls,--*) __gitcomp "$common --all --deep --json" ;;
+	status,--*|ls,--*) __gitcomp "$common --all --deep --json --format=" ;;
 	logs,--*) __gitcomp "$common --follow --lines= --raw" ;;
-	wait,--*) __gitcomp "$common --timeout=" ;;
+	wait,--*) __gitcomp "$common --timeout= --json" ;;
 	fetch,--*) __gitcomp "$common --all" ;;
 	diff,--*) __gitcomp "$common --stat" ;;
 	log,--*) __gitcomp "$common --oneline --stat --patch" ;;
@@ -43,7 +43,7 @@ _git_sprite ()
 	exec,--*) __gitcomp "$common --dir= --tty --interactive" ;;
 	shell,--*) __gitcomp "$common" ;;
 	forward,--*) __gitcomp "$common --auto" ;;
-	url,--*) __gitcomp "$common --public --private --open" ;;
+	url,--*) __gitcomp "$common --public --private --open --json" ;;
 	cp,--*) __gitcomp "$common --recursive" ;;
 	cp,*) _filedir 2>/dev/null || __gitcomp_nl "$(compgen -f -- "$cur")" ;;
 	exec,*) __gitcomp_nl "$(__git_sprite_branches)" ;;

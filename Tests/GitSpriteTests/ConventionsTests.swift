@@ -227,6 +227,24 @@ struct ConventionsTests {
         let waited = try w.sprite(["wait", "--timeout", "60s"])
         #expect(waited.status == 10, "\(waited.stdout) \(waited.stderr)")
         #expect(try w.host.remote("cut -d' ' -f1 /home/sprite/.git-sprite/agent.state") == "waiting")
+        // the same, as one typed document, with the same exit status
+        let json = try w.sprite(["wait", "--json"])
+        #expect(json.status == 10, "\(json.stderr)")
+        let doc = try json.json()
+        #expect(doc["outcome"] as? String == "waiting" && doc["exitStatus"] as? Int == 10, "\(doc)")
+        #expect(doc[path: "agents.0.sprite"] as? String == "app-main", "\(doc)")
+        #expect((doc[path: "agents.0.state"] as? String)?.hasPrefix("waiting") == true, "\(doc)")
+        // status in a format of the user's own; a field that does not exist is a usage error
+        let formatted = try w.sprite(["status", "--format", "{{name}}\\t{{agent.state}}|{{unfetchedCommits}}"])
+        #expect(formatted.status == 0, "\(formatted.stderr)")
+        #expect(formatted.stdout.hasPrefix("app-main\twaiting") && formatted.stdout.hasSuffix("|0\n"), "\(formatted.stdout)")
+        let bogus = try w.sprite(["status", "--format", "{{name}} {{bogus}}"])
+        #expect(bogus.status == 64 && bogus.stderr.hasPrefix("error: --format names fields a sprite does not have: bogus"),
+                "\(bogus.stderr)")
+        // url --json: the URL and who may open it
+        let url = try w.sprite(["url", "--json"]).json()
+        #expect((url["url"] as? String)?.hasPrefix("http://app-main.localhost:") == true, "\(url)")
+        #expect(url["auth"] as? String == "sprite", "\(url)")
     }
 
     /// `up` says what it shipped in one line, first, and in `--json`.

@@ -35,8 +35,21 @@ struct Status: GlobalCommand {
     @Flag(help: "Look into cold sprites too (wakes them).")
     var deep = false
 
+    @Option(help: ArgumentHelp("A line per sprite from {{field}} placeholders over the --json fields, e.g. '{{name}}\\t{{agent.state}}'.",
+                               valueName: "template"))
+    var format: String?
+
     func run(_ context: Context) throws {
+        let template = try format.map(Template.init)
+        if let unknown = template?.unknownFields(known: StatusEntry.fields), !unknown.isEmpty {
+            throw SpriteError("--format names fields a sprite does not have: \(unknown.joined(separator: ", "))",
+                              hints: ["fields: " + StatusEntry.fields.joined(separator: ", ")], status: .usage)
+        }
         let rows = try StatusWorkflow.run(context, all: all, deep: deep)
+        if let template {
+            for row in rows { context.terminal.out(template.render(row.json)) }
+            return
+        }
         if json {
             context.terminal.out(JSON.object([("sprites", .array(rows.map(\.json))),
                                               ("totalCost", .string(Money.cents(StatusEntry.totalCost(rows).total)))])

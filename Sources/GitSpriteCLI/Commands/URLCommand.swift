@@ -32,6 +32,9 @@ struct URLCommand: GlobalCommand {
     @Flag(help: "Open the URL in your browser.")
     var open = false
 
+    @Flag(help: "Print one JSON document: the URL and who may open it.")
+    var json = false
+
     func validate() throws {
         if `public` && `private` { throw ValidationError("--public and --private contradict each other") }
     }
@@ -39,6 +42,6 @@ struct URLCommand: GlobalCommand {
     func run(_ context: Context) throws {
         let access: URLWorkflow.Access? = `public` ? .public : `private` ? .private : nil
         let result = try URLWorkflow.run(context, sprite: target.sprite, access: access, open: open)
-        context.terminal.out(result.url + "\n")
+        context.terminal.out(json ? try JSONOutput.encode(result) : result.url + "\n")
     }
 }

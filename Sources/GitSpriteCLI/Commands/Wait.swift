@@ -30,10 +30,17 @@ struct Wait: GlobalCommand {
     @Option(help: "Give up after this long (90s, 15m, 2h).")
     var timeout: String?
 
+    @Flag(help: "Print one JSON document (the exit status is the same).")
+    var json = false
+
     func run(_ context: Context) throws {
         let limit = try timeout.map { try DurationText.parse($0, flag: "--timeout") }
         let result = try WaitWorkflow.run(context, sprites: sprites, timeout: limit)
-        for line in result.lines { context.terminal.out(line + "\n") }
+        if json {
+            context.terminal.out(try JSONOutput.encode(result.output))
+        } else {
+            for line in result.lines { context.terminal.out(line + "\n") }
+        }
         context.terminal.flush()
         if result.outcome != .finished { throw ExitCode(result.outcome.rawValue) }
     }

@@ -76,3 +76,13 @@ public indirect enum JSON: Equatable, Sendable {
         out += "\""
     }
 }
+
+/// `--json` for commands whose output is a typed model: one pretty-printed document and a
+/// newline, slashes unescaped, keys in a stable (sorted) order.
+public enum JSONOutput {
+    public static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}

@@ -22,6 +22,10 @@ public struct StatusEntry: Sendable {
     /// How many old values of its refs a fetch kept under `refs/sprite/<sprite>/superseded/`.
     public var superseded = 0
 
+    /// Every field `json` can have, for `--format`.
+    public static let fields = ["name", "state", "repo", "branch", "createdAt", "url", "host", "cost", "expires",
+                                "superseded", "agent", "unfetchedCommits", "uncommittedFiles", "agentUnknown"]
+
     public var json: JSON {
         var fields: [(String, JSON)] = [
             ("name", .string(name)), ("state", .string(state)), ("repo", .optional(repo)),

@@ -8,8 +8,10 @@ import SpritesAPI
 public enum URLWorkflow {
     public enum Access: String, Sendable { case `public`, `private` }
 
-    public struct Result: Sendable {
+    /// What `url` reports; `--json` prints it as it is.
+    public struct Result: Sendable, Codable {
         public let url: String
+        /// Who may open it: `public`, or `sprite` (the token or a login link).
         public let auth: String
     }
 

@@ -20,6 +20,39 @@ public enum WaitWorkflow {
     public struct Result: Sendable {
         public var lines: [String] = []
         public var outcome: Outcome = .finished
+        /// Each agent as the wait ended for it.
+        public var agents: [AgentState] = []
+
+        /// The `--json` document.
+        public var output: Output {
+            Output(outcome: Output.name(of: outcome), exitStatus: outcome.rawValue, agents: agents)
+        }
+    }
+
+    /// One agent as `wait` left it.
+    public struct AgentState: Sendable, Codable {
+        public let sprite: String
+        /// `finished`, `waiting for input`, `exited with N`, `none`, or `working` (timed out).
+        public let state: String
+        /// The line `wait` prints for it.
+        public let description: String
+    }
+
+    /// What `wait --json` prints.
+    public struct Output: Sendable, Codable {
+        /// `finished`, `waiting`, `gone` or `timedOut`.
+        public let outcome: String
+        public let exitStatus: Int32
+        public let agents: [AgentState]
+
+        static func name(of outcome: Outcome) -> String {
+            switch outcome {
+            case .finished: "finished"
+            case .waiting: "waiting"
+            case .gone: "gone"
+            case .timedOut: "timedOut"
+            }
+        }
     }
 
     /// How often the agent is looked at, and how many failed looks in a row end the wait.
@@ -57,6 +90,7 @@ public enum WaitWorkflow {
                     notifier.observe(name, report.state)
                     guard report.state.needsYou else { continue }
                     result.lines.append("\(name): \(report.describe())")
+                    result.agents.append(AgentState(sprite: name, state: report.state.text, description: report.describe()))
                     let outcome: Outcome = switch report.state {
                     case .waitingForInput: .waiting
                     case .exited, .none: .gone
@@ -77,7 +111,10 @@ public enum WaitWorkflow {
             }
             if pending.isEmpty { break }
             if let deadline, context.clock.now() >= deadline {
-                for name in pending.keys.sorted() { result.lines.append("\(name): still working (timed out)") }
+                for name in pending.keys.sorted() {
+                    result.lines.append("\(name): still working (timed out)")
+                    result.agents.append(AgentState(sprite: name, state: "working", description: "still working (timed out)"))
+                }
                 result.outcome = .timedOut
                 break
             }

@@ -1,0 +1,76 @@
+import Foundation
+import SpritesAPI
+
+/// `--format`: a line per item from a template of `{{field}}` placeholders over the item's
+/// `--json` fields (`{{name}}\t{{agent.state}}`); `\t` and `\n` are a tab and a newline. A
+/// null or missing-in-this-item field is empty; a field no item has is a usage error.
+public struct Template: Sendable {
+    enum Piece: Sendable {
+        case text(String)
+        case field([String])
+    }
+
+    let pieces: [Piece]
+
+    public init(_ text: String) throws {
+        var pieces: [Piece] = []
+        var rest = Substring(text.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n"))
+        while let open = rest.range(of: "{{") {
+            if open.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<open.lowerBound]))) }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw SpriteError("--format '\(text)' has a {{ without its }}",
+                                  hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
+            }
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }) else {
+                throw SpriteError("--format '\(text)' has a field that is not a name: {{\(name)}}",
+                                  hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
+            }
+            pieces.append(.field(name.split(separator: ".").map(String.init)))
+            rest = rest[close.upperBound...]
+        }
+        if !rest.isEmpty { pieces.append(.text(String(rest))) }
+        self.pieces = pieces
+    }
+
+    /// The fields the template names that are not among `known` (top-level names), for the
+    /// error, before anything is asked of the API.
+    public func unknownFields(known: [String]) -> [String] {
+        pieces.compactMap { piece -> String? in
+            guard case .field(let path) = piece else { return nil }
+            return known.contains(path[0]) ? nil : path.joined(separator: ".")
+        }
+    }
+
+    /// The template filled in from one item, with a newline unless it ends with one.
+    public func render(_ item: JSON) -> String {
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let t): out += t
+            case .field(let path): out += Self.lookUp(path, in: item).map(Self.text) ?? ""
+            }
+        }
+        return out.hasSuffix("\n") ? out : out + "\n"
+    }
+
+    static func lookUp(_ path: [String], in value: JSON) -> JSON? {
+        var current = value
+        for key in path {
+            guard case .object(let fields) = current, let next = fields.first(where: { $0.0 == key })?.1 else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    static func text(_ value: JSON) -> String {
+        switch value {
+        case .null: return ""
+        case .bool(let b): return String(b)
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .string(let s): return ServerText.oneLine(s)
+        case .array, .object: return value.serialized(pretty: false)
+        }
+    }
+}
