@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "CTerminal"]),
+        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "SpriteHTTP", "CTerminal"]),
         .target(
             name: "GitSpriteCLI",
             dependencies: [

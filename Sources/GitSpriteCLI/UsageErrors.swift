@@ -78,7 +78,8 @@ enum UsageErrors {
     /// in git's words: `error: …`, `usage: …`, `hint: see '…' for more information`.
     static func render(_ message: String) -> String {
         var out: [String] = []
-        for line in message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        // the parser echoes what was typed: shown printable, as the unknown-command path does
+        for line in message.split(separator: "\n", omittingEmptySubsequences: false).map({ printable(String($0), limit: 400) }) {
             if line.hasPrefix("Error: ") {
                 out.append("error: " + lowercasedFirst(String(line.dropFirst("Error: ".count))))
             } else if line.hasPrefix("Usage: ") {
@@ -102,8 +103,8 @@ enum UsageErrors {
     }
 
     /// Control characters shown as `?`, so a typo cannot paint the terminal.
-    static func printable(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.prefix(80).map { $0.properties.generalCategory == .control ? "?" : $0 }))
+    static func printable(_ s: String, limit: Int = 80) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit).map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 
     /// Names within two edits (or that the word starts), closest first, as git's help does.

@@ -49,6 +49,12 @@ public enum Digest {
     }
 
     /// Lowercase hex of `bytes`.
+    /// The first `digits` hex digits of the SHA-256 of `text`'s UTF-8: the short, stable names
+    /// (staging directories, submodule mirrors, sprite-name suffixes) made from paths and names.
+    public static func sha256Prefix(_ text: String, digits: Int) -> String {
+        String(hex(sha256(Array(text.utf8))).prefix(digits))
+    }
+
     public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xf)]] })

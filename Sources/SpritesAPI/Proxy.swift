@@ -19,7 +19,7 @@ public final class ProxyConnection: @unchecked Sendable {
             case .binary(let bytes): return bytes
             case .text: continue
             case .close(let code, _) where code == 1000 || code == 1005: return nil
-            case .close(let code, let reason): throw ProxyBroke(code: code, reason: reason)
+            case .close(let code, let reason): throw ProxyBroke(code: code, reason: ServerText.oneLine(reason))
             }
         }
     }

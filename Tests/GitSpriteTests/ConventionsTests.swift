@@ -49,6 +49,8 @@ struct ConventionsTests {
         // a terminal cannot be painted through the echoed word
         let escape = try s.sprite(["st\u{1b}[31mx"], in: repo)
         #expect(!escape.stderr.contains("\u{1b}"), "\(escape.stderr)")
+        let option = try s.sprite(["up", "--x\u{1b}[2J"], in: repo)
+        #expect(option.status == 64 && !option.stderr.contains("\u{1b}"), "\(option.stderr)")
     }
 
     /// Every command: a usage error is `error:` and `hint:` lines (never the parser's
@@ -238,6 +240,11 @@ struct ConventionsTests {
         let formatted = try w.sprite(["status", "--format", "{{name}}\\t{{agent.state}}|{{unfetchedCommits}}"])
         #expect(formatted.status == 0, "\(formatted.stderr)")
         #expect(formatted.stdout.hasPrefix("app-main\twaiting") && formatted.stdout.hasSuffix("|0\n"), "\(formatted.stdout)")
+        for broken in ["{{.}}", "{{name..state}}", "{{name", "{{}}"] {
+            let r = try w.sprite(["status", "--format", broken])
+            #expect(r.status == 64 && r.stderr.hasPrefix("error: --format '"), "\(broken): \(r.status) \(r.stderr)")
+        }
+        #expect(try w.sprite(["status", "--format", "{{name}}", "--json"]).status == 64)
         let bogus = try w.sprite(["status", "--format", "{{name}} {{bogus}}"])
         #expect(bogus.status == 64 && bogus.stderr.hasPrefix("error: --format names fields a sprite does not have: bogus"),
                 "\(bogus.stderr)")

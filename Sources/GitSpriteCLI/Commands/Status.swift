@@ -39,6 +39,11 @@ struct Status: GlobalCommand {
                                valueName: "template"))
     var format: String?
 
+    func validate() throws {
+        if format != nil && json { throw ValidationError("--format and --json contradict each other: pick one") }
+        if format != nil && global.quiet { throw ValidationError("--format and -q contradict each other: pick one") }
+    }
+
     func run(_ context: Context) throws {
         let template = try format.map(Template.init)
         if let unknown = template?.unknownFields(known: StatusEntry.fields), !unknown.isEmpty {

@@ -63,6 +63,6 @@ extension Settings {
     /// Rows of key, value, origin for the human table; keys as `git config` takes them
     /// (`sprite.lifecycle.autoDestroy`), since that is where a user changes one.
     public var rows: [(String, String, String)] {
-        all.map { ($0.key.inGitConfig ? $0.key.gitName : $0.key.name, $0.displayValue, $0.origin.description) }
+        all.map { ($0.spelledAsSet, $0.displayValue, $0.origin.description) }
     }
 }

@@ -17,7 +17,7 @@ public enum SpriteName {
         // branch named like a short commit could otherwise take another's sprite
         let lossless = branchPart == branch && base.count <= maxLength && !endsLikeAHash(base)
         if lossless { return base }
-        let suffix = String(Digest.hex(Digest.sha256(Array(branch.utf8))).prefix(hashDigits))
+        let suffix = Digest.sha256Prefix(branch, digits: hashDigits)
         return join(trim(String(base.prefix(maxLength - suffix.count - 1))), suffix)
     }
 
@@ -25,7 +25,7 @@ public enum SpriteName {
     /// (`~/a/app` and `~/b/app`, both on `main`): the hash of the repository's root appended,
     /// `app-main-3f9c0a1b`, so each gets its own sprite without anyone choosing a name.
     public static func disambiguated(_ name: String, root: String) -> String {
-        let suffix = String(Digest.hex(Digest.sha256(Array(root.utf8))).prefix(hashDigits))
+        let suffix = Digest.sha256Prefix(root, digits: hashDigits)
         return join(trim(String(name.prefix(maxLength - suffix.count - 1))), suffix)
     }
 

@@ -3,7 +3,8 @@ import SpritesAPI
 
 /// `--format`: a line per item from a template of `{{field}}` placeholders over the item's
 /// `--json` fields (`{{name}}\t{{agent.state}}`); `\t` and `\n` are a tab and a newline. A
-/// null or missing-in-this-item field is empty; a field no item has is a usage error.
+/// null or missing-in-this-item field is empty; a top-level name that no item can have is a
+/// usage error (checked against the command's field list).
 public struct Template: Sendable {
     enum Piece: Sendable {
         case text(String)
@@ -22,11 +23,12 @@ public struct Template: Sendable {
                                   hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
             }
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }) else {
+            let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) else {
                 throw SpriteError("--format '\(text)' has a field that is not a name: {{\(name)}}",
                                   hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
             }
-            pieces.append(.field(name.split(separator: ".").map(String.init)))
+            pieces.append(.field(parts.map(String.init)))
             rest = rest[close.upperBound...]
         }
         if !rest.isEmpty { pieces.append(.text(String(rest))) }

@@ -115,7 +115,7 @@ struct Shipper {
     /// still be finishing in the sprite (a server keeps a disconnected command running for a
     /// while), and must not write into the next run's repository.
     func stagingPath(for path: String) -> String {
-        SpritePaths.staging + "/" + String(Digest.hex(Digest.sha256(Array(path.utf8))).prefix(16)) + "-" + runID
+        SpritePaths.staging + "/" + Digest.sha256Prefix(path, digits: 16) + "-" + runID
     }
 
     /// Ships one repository in as few sequential round trips as it can: one look (skipped
@@ -291,7 +291,7 @@ struct Shipper {
                 let ready = try api.run(sprite, InSpriteScript.submoduleReady, [spriteSuper, sm.path, commit],
                                         directory: SpritePaths.home)
                 if ready.status != 0 {
-                    let mirror = SpritePaths.modules + "/" + String(Digest.hex(Digest.sha256(Array(localSub.utf8))).prefix(16)) + ".git"
+                    let mirror = SpritePaths.modules + "/" + Digest.sha256Prefix(localSub, digits: 16) + ".git"
                     try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
                     let sub = LocalGit(directory: localSub, environment: gitEnvironment)
                     try sub.check(["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],

@@ -184,6 +184,11 @@ public enum UpWorkflow {
                 return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
             }
             result.spriteName = plan.spriteName
+            if plan.spriteName != readPlan.spriteName, let branch = plan.primary.branch {
+                // recorded at once, so that every later command finds this repository's own
+                // sprite even when the rest of this run fails
+                try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
+            }
             (result.created, result.url) = (created, sprite.url ?? "")
             if created { noteLocalEnforcement(sprite, settings: settings, context) }
             // the network policy goes on while the repositories are looked at; every clone or

@@ -256,7 +256,10 @@ enum ExecRoutes {
                         return true
                     }
                 }
-                return true  // finished, or this client was dropped for falling behind
+                // this client was dropped for falling behind: it is told so, and the close is
+                // queued like a finished one's
+                try? await outbound.close(.policyViolation, reason: "fell behind the output")
+                return true
             }
             group.addTask {
                 for try await message in inbound.messages(maxSize: 16 << 20) {

@@ -64,6 +64,12 @@ enum ProxyRoutes {
         reader.start()
         enum Side { case sprite, client }
         try await withThrowingTaskGroup(of: Side.self) { group in
+            // however the relay ends (an error included), the reader thread is let go and the
+            // socket shut, so neither outlives the connection
+            defer {
+                chunks.cancel()
+                shutdown(fd, Int32(SHUT_RDWR))
+            }
             group.addTask {
                 do {
                     while let chunk = await chunks.next() {
@@ -96,11 +102,10 @@ enum ProxyRoutes {
                     try await Task.sleep(nanoseconds: 15_000_000_000)
                     return .client
                 }
+                _ = try await group.next()
             }
-            _ = try await group.next()
+            // (the client closed first: its close was answered and nothing more can reach it)
             group.cancelAll()
-            chunks.cancel()
-            shutdown(fd, Int32(SHUT_RDWR))
         }
     }
 
