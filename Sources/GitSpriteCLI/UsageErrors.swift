@@ -10,7 +10,11 @@ enum UsageErrors {
     static func exit(_ error: Error, arguments: [String]) -> Never {
         let code = GitSprite.exitCode(for: error)
         guard code != .success else { GitSprite.exit(withError: error) }
-        let text = unknownCommand(in: arguments).map(render) ?? render(GitSprite.fullMessage(for: error))
+        fail(unknownCommand(in: arguments).map(render) ?? render(GitSprite.fullMessage(for: error)))
+    }
+
+    /// Writes `text` to standard error and exits with the usage status.
+    private static func fail(_ text: String) -> Never {
         FileHandle.standardError.write(Data(text.utf8))
         Foundation.exit(ExitStatus.usage.rawValue)
     }
@@ -18,9 +22,7 @@ enum UsageErrors {
     /// A usage error a command finds once it runs (`ValidationError`), named with its command.
     static func exit(_ error: ValidationError, in command: ParsableCommand.Type) -> Never {
         let path = self.path(to: command) ?? "git sprite"
-        let text = "error: \(lowercasedFirst(error.message))\nhint: see '\(path) --help'\n"
-        FileHandle.standardError.write(Data(text.utf8))
-        Foundation.exit(ExitStatus.usage.rawValue)
+        fail("error: \(lowercasedFirst(error.message))\nhint: see '\(path) --help'\n")
     }
 
     /// `git sprite host status` for `HostStatus`.

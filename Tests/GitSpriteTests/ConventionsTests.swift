@@ -191,11 +191,7 @@ struct ConventionsTests {
         let repo = try s.makeRepo("solo")
         try s.git("config", "sprite.agent.command", "sleep 100000", in: repo)
         try s.git("config", "sprite.network.defaultPolicy", "block-all", in: repo)
-        let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
-        defer {
-            if let text = try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8),
-               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGTERM) }
-        }
+        defer { if let pid = s.localHostPID { kill(pid, SIGTERM) } }
         let down = try s.sprite(["host", "status"], in: repo)
         #expect(down.status == 3 && down.stdout.contains("not running"), "\(down.status) \(down.stdout)")
         let start = try s.sprite(["host", "start"], in: repo)

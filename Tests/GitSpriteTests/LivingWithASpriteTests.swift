@@ -472,10 +472,7 @@ struct LivingWithASpriteTests {
         try s.git("config", "sprite.agent.command", "sleep 100000", in: repo)
         try s.git("config", "sprite.network.defaultPolicy", "block-all", in: repo)
         let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
-        func hostPID() -> Int32? {
-            (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8))
-                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        func hostPID() -> Int32? { s.localHostPID }
         defer { if let pid = hostPID() { kill(pid, SIGTERM) } }
         let before = try s.sprite(["host", "status", "--json"], in: repo).json()
         #expect(before["running"] as? Bool == false)

@@ -74,15 +74,13 @@ public enum StatusWorkflow {
                 }
                 let config = sizes[row.name] ?? nil
                 // sprites of the user's own sprite-host cost nothing: nothing is priced
-                if settings.apiURL == "local" {
-                    looked.update { $0[i] = entry }
-                    return
+                if settings.apiURL != "local" {
+                    entry.cost = CostSoFar.estimate(createdAt: row.createdAt.flatMap(Timestamps.parse), now: now,
+                                                    runningSeconds: entry.agent?.runningSeconds, looked: entry.agent != nil,
+                                                    cpus: config?.cpus ?? settings.cpu,
+                                                    memoryGB: config?.ramMB.map { max(1, $0 / 1024) } ?? settings.memoryGB,
+                                                    storageGB: config?.storageGB ?? settings.storageGB, pricing: pricing)
                 }
-                entry.cost = CostSoFar.estimate(createdAt: row.createdAt.flatMap(Timestamps.parse), now: now,
-                                                runningSeconds: entry.agent?.runningSeconds, looked: entry.agent != nil,
-                                                cpus: config?.cpus ?? settings.cpu,
-                                                memoryGB: config?.ramMB.map { max(1, $0 / 1024) } ?? settings.memoryGB,
-                                                storageGB: config?.storageGB ?? settings.storageGB, pricing: pricing)
                 looked.update { $0[i] = entry }
             }
             rows = looked.current

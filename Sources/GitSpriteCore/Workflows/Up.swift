@@ -184,10 +184,10 @@ public enum UpWorkflow {
                 return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
             }
             result.spriteName = plan.spriteName
-            if plan.spriteName != readPlan.spriteName, let branch = plan.primary.branch {
+            if plan.spriteName != readPlan.spriteName {
                 // recorded at once, so that every later command finds this repository's own
                 // sprite even when the rest of this run fails
-                try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
+                recordName(plan, in: repo)
             }
             (result.created, result.url) = (created, sprite.url ?? "")
             if created { noteLocalEnforcement(sprite, settings: settings, context) }
@@ -319,8 +319,8 @@ public enum UpWorkflow {
     /// What later commands need to find: the branch's sprite, and (after `--local`) the local host.
     static func remember(_ plan: WorkspacePlan, repo: Repository, settings: Settings, options: UpOptions,
                          _ context: Context) {
+        recordName(plan, in: repo)
         if let branch = plan.primary.branch {
-            try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
             if let ttl = settings.ttl {
                 let expires = Int(context.clock.now().addingTimeInterval(ttl).timeIntervalSince1970)
                 try? repo.setLocalConfig("branch.\(branch).spriteExpires", to: String(expires))
@@ -332,6 +332,12 @@ public enum UpWorkflow {
             context.terminal.note("note: this repository now uses the local sprite-host (sprite.api=local); "
                                   + "undo with: git config --unset sprite.api")
         }
+    }
+
+    /// `branch.<branch>.sprite`: the name later commands resolve the branch to.
+    static func recordName(_ plan: WorkspacePlan, in repo: Repository) {
+        guard let branch = plan.primary.branch else { return }
+        try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
     }
 
     /// Finds the branch's sprite or creates it; a sprite of that name that is not this
@@ -396,15 +402,14 @@ public enum UpWorkflow {
     /// app-main`: what `up` put in the sprite, in one line.
     static func summary(_ plan: WorkspacePlan, sprite: String, changes: Bool) -> String {
         let primary = plan.primary
-        func count(_ n: Int, _ one: String) -> String { "\(n) \(one)\(n == 1 ? "" : "s")" }
         let what = primary.branch ?? "HEAD"
         var parts = ["\(what) @ \(primary.head.map { String($0.hex.prefix(12)) } ?? "(no commits)")"]
         let c = primary.changes
         let uncommitted = c.modified + c.staged + c.untracked
-        if changes && uncommitted > 0 { parts.append(count(uncommitted, "uncommitted file")) }
-        if changes && !primary.included.files.isEmpty { parts.append(count(primary.included.files.count, "included file")) }
-        if !primary.submodules.isEmpty { parts.append(count(primary.submodules.count, "submodule")) }
-        if !plan.linked.isEmpty { parts.append(count(plan.linked.count, "linked repo")) }
+        if changes && uncommitted > 0 { parts.append(Homecoming.count(uncommitted, "uncommitted file")) }
+        if changes && !primary.included.files.isEmpty { parts.append(Homecoming.count(primary.included.files.count, "included file")) }
+        if !primary.submodules.isEmpty { parts.append(Homecoming.count(primary.submodules.count, "submodule")) }
+        if !plan.linked.isEmpty { parts.append(Homecoming.count(plan.linked.count, "linked repo")) }
         let list = parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + parts.last!
         return "shipped \(list) to \(sprite)"
     }

@@ -311,15 +311,8 @@ enum ExecRoutes {
                 }
             }
             if try await group.next() == true {
-                // The exit and the close are queued behind the output, maybe not yet written:
-                // the connection stays open until the client answers the close (after reading
-                // everything), or 15 s. Cancelling the reader now would end the stream the
-                // close handshake waits on, and the socket would close under unwritten output.
-                group.addTask {
-                    try await Task.sleep(nanoseconds: 15_000_000_000)
-                    return false
-                }
-                _ = try await group.next()
+                // the exit and the close are queued behind the output, maybe not yet written
+                try await CloseHandshake.awaitReply(in: &group, timedOut: false)
             }
             group.cancelAll()
         }

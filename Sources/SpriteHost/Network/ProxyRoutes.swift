@@ -94,15 +94,8 @@ enum ProxyRoutes {
                 return .client
             }
             if try await group.next() == .sprite {
-                // Everything the sprite sent is queued, maybe not yet written: the connection
-                // stays open until the client answers the close (it comes after all the data),
-                // or 15 s. Returning sooner would close the socket under unwritten data, and
-                // cancelling the reader would end the stream the close handshake waits on.
-                group.addTask {
-                    try await Task.sleep(nanoseconds: 15_000_000_000)
-                    return .client
-                }
-                _ = try await group.next()
+                // everything the sprite sent, and the close, are queued, maybe not yet written
+                try await CloseHandshake.awaitReply(in: &group, timedOut: .client)
             }
             // (the client closed first: its close was answered and nothing more can reach it)
             group.cancelAll()

@@ -129,3 +129,22 @@ extension RequestContext {
         return v
     }
 }
+
+/// The end of a WebSocket relay that has queued its close behind what it sent (`exec`,
+/// `/proxy`): the connection stays open until the client answers the close, which comes after
+/// it has read everything, or `replyTimeout`. Returning sooner would close the socket under
+/// data that is queued but not yet written, and cancelling the task that reads the client's
+/// frames would end the stream the close handshake waits on.
+enum CloseHandshake {
+    static let replyTimeout: UInt64 = 15_000_000_000
+
+    /// Waits for the next task of `group` (the one reading the client, when its close comes)
+    /// or the timeout, whichever ends first; `timedOut` is what the timer's task returns.
+    static func awaitReply<T: Sendable>(in group: inout ThrowingTaskGroup<T, any Error>, timedOut: T) async throws {
+        group.addTask {
+            try await Task.sleep(nanoseconds: replyTimeout)
+            return timedOut
+        }
+        _ = try await group.next()
+    }
+}

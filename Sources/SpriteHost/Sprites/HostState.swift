@@ -202,18 +202,20 @@ final class HostState: @unchecked Sendable {
             createdAt: now, updatedAt: now, lastRunningAt: nil, lastWarmingAt: nil, ramMB: ramMB, cpus: cpus,
             storageGB: storageGB, policy: [], services: [], checkpoints: [], nextCheckpoint: 0, slot: freeSlot())
         let owner = platform.account(slot: record.slot ?? 0)
+        let dir = layout(name).dir
         if platform.disksUnavailable == nil {
             // storage_gb is the sprite's own file system (SpriteDisk), made before anything is written
-            let dir = layout(name).dir
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             chmod(dir, 0o700)
             try SpriteDisk(spriteDirectory: dir).create(gigabytes: storageGB, owner: owner)
         }
+        // (the layout, read now, has the disk just made)
+        let layout = self.layout(name)
         do {
-            try layout(name).create(name: name, owner: owner)
+            try layout.create(name: name, owner: owner)
         } catch {
-            SpriteDisk(spriteDirectory: layout(name).dir).destroy()
-            try? FileManager.default.removeItem(atPath: layout(name).dir)
+            layout.disk?.destroy()
+            try? FileManager.default.removeItem(atPath: dir)
             throw error
         }
         try persist(record)

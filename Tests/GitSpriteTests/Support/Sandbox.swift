@@ -207,6 +207,12 @@ final class Sandbox {
         return app
     }
 
+    /// The pid the local sprite-host (`--local`, `host start`) of this sandbox recorded.
+    var localHostPID: Int32? {
+        let file = (environment["XDG_STATE_HOME"] ?? "") + "/git-sprite/local-host.pid"
+        return (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     /// A repository with one commit and no remote; returns its path.
     @discardableResult
     func makeRepo(_ name: String, commit: Bool = true) throws -> String {
