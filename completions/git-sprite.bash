@@ -23,16 +23,16 @@ _git_sprite ()
 	plan,--*) __gitcomp "$common --json --name=" ;;
 	up,--*) __gitcomp "$common --message= --name= --no-agent --local --no-changes --ttl= --json" ;;
 	attach,--*) __gitcomp "$common --print --detach-key=" ;;
-	down,--*) __gitcomp "$common --destroy --force --keep --checkpoint" ;;
+	down,--*) __gitcomp "$common --destroy --force --keep --checkpoint --json" ;;
 	status,--*|ls,--*) __gitcomp "$common --all --deep --json --format=" ;;
-	logs,--*) __gitcomp "$common --follow --lines= --raw" ;;
+	logs,--*) __gitcomp "$common --follow --lines= --raw --json" ;;
 	wait,--*) __gitcomp "$common --timeout= --json" ;;
-	fetch,--*) __gitcomp "$common --all" ;;
+	fetch,--*) __gitcomp "$common --all --json" ;;
 	diff,--*) __gitcomp "$common --stat" ;;
 	log,--*) __gitcomp "$common --oneline --stat --patch" ;;
-	apply,--*) __gitcomp "$common" ;;
+	apply,--*) __gitcomp "$common --json" ;;
 	checkpoint,--*) __gitcomp "$common --message= --list --json" ;;
-	restore,--*) __gitcomp "$common --force" ;;
+	restore,--*) __gitcomp "$common --force --json" ;;
 	host,--*) __gitcomp "$common --json" ;;
 	cost,--*) __gitcomp "$common --hours= --cpu= --memory= --storage= --idle-week --json" ;;
 	prune,--*) __gitcomp "$common --merged --gone --expired --older-than= --idle= --dry-run --yes --force --json" ;;
@@ -44,12 +44,12 @@ _git_sprite ()
 	shell,--*) __gitcomp "$common" ;;
 	forward,--*) __gitcomp "$common --auto" ;;
 	url,--*) __gitcomp "$common --public --private --open --json" ;;
-	cp,--*) __gitcomp "$common --recursive" ;;
+	cp,--*) __gitcomp "$common --recursive --json" ;;
 	cp,*) _filedir 2>/dev/null || __gitcomp_nl "$(compgen -f -- "$cur")" ;;
 	exec,*) __gitcomp_nl "$(__git_sprite_branches)" ;;
 	link,--*) __gitcomp "$common --json --as=" ;;
 	link,*) _filedir -d 2>/dev/null || __gitcomp_nl "$(compgen -d -- "$cur")" ;;
-	unlink,--*) __gitcomp "$common" ;;
+	unlink,--*) __gitcomp "$common --json" ;;
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
 		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
 	config,--*) __gitcomp "$common --json" ;;

@@ -92,7 +92,7 @@ for cmd in git-sprite git
     complete -c $cmd -n __git_sprite_using -s v -l verbose -d 'Show low-level detail'
     complete -c $cmd -n __git_sprite_using -s q -l quiet -d 'Print only essential output'
     complete -c $cmd -n __git_sprite_using -s h -l help -d 'Show help'
-    complete -c $cmd -n '__git_sprite_using plan up status ls link config checkpoint wait url' -l json -d 'Print JSON'
+    complete -c $cmd -n '__git_sprite_using plan up status ls link unlink config checkpoint restore wait url logs fetch apply cp down' -l json -d 'Print JSON'
     complete -c $cmd -n '__git_sprite_using up' -s m -l message -r -d 'Prompt for the agent'
     complete -c $cmd -n '__git_sprite_using up plan' -l name -r -d 'Sprite name'
     complete -c $cmd -n '__git_sprite_using up' -l no-agent -d 'Do not start the agent'

@@ -34,6 +34,16 @@ protocol GlobalCommand: ParsableCommand {
 
 extension GlobalCommand {
     func run() throws { try run(global.context()) }
+
+    /// A command that acts reports its document on stdout with `--json`, else its notes on
+    /// stderr (none with `-q`).
+    func report(_ outcome: some ActionOutput, json: Bool, _ context: Context) throws {
+        if json {
+            context.terminal.out(try JSONOutput.encode(outcome))
+        } else if !context.quiet {
+            outcome.notes.forEach(context.terminal.note)
+        }
+    }
 }
 
 /// The sprite a command acts on, by branch or by name.

@@ -15,7 +15,7 @@ struct UseCaseTests {
     }
 
     static func down(_ bench: Workbench, in dir: String, destroy: Bool = false, force: Bool = false) throws -> [String] {
-        try DownWorkflow.run(bench.context(in: dir), sprite: nil, destroy: destroy, force: force)
+        try DownWorkflow.run(bench.context(in: dir), sprite: nil, options: .init(destroy: destroy, force: force)).notes
     }
 
     static let head = "git -C workspace rev-parse HEAD"

@@ -284,4 +284,87 @@ struct ConventionsTests {
         #expect(x.status == 0 && x.stdout.contains("detached"), "\(x.stdout)")
         #expect(try w.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
     }
+
+    /// Every command that acts says what it did as one typed document with `--json`, and
+    /// every field of it is there (null when it does not apply), so a script can rely on it.
+    @Test func everyCommandThatActsReportsItInJSON() throws {
+        let w = try Living()
+        // logs --json: the agent's state and its lines, once it is ready
+        var logs: [String: Any] = [:]
+        #expect(eventually(seconds: 30) {
+            logs = (try? w.sprite(["logs", "--json"]).json()) ?? [:]
+            return (logs["lines"] as? [String])?.contains("agent-ready") == true
+        }, "\(logs)")
+        #expect(logs["sprite"] as? String == "app-main" && logs["agent"] as? String == "running", "\(logs)")
+        #expect(logs.keys.contains("exitStatus") && logs["exitStatus"] is NSNull, "\(logs)")
+        #expect(try w.sprite(["logs", "--json", "-f"]).status == 64)
+
+        // fetch: each ref that moved, old and new
+        let fetched = try w.sprite(["fetch", "--json"])
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        let fetch = try fetched.json()
+        let updates = try #require(fetch[path: "sprites.0.updates"] as? [[String: Any]], "\(fetch)")
+        let main = try #require(updates.first { $0["ref"] as? String == "refs/remotes/sprite/app-main/main" }, "\(updates)")
+        let agentCommit = try w.s.git("rev-parse", "refs/remotes/sprite/app-main/main", in: w.app)
+        #expect(main["new"] as? String == agentCommit && main["old"] is NSNull, "\(main)")
+        #expect(main["repository"] as? String == w.app, "\(main)")
+        #expect(fetch["failed"] as? Bool == false && (fetch[path: "sprites.0.atRisk"] as? [String])?.isEmpty == false,
+                "the agent's uncommitted change stays in the sprite: \(fetch)")
+
+        // cp: what went where
+        try "notes\n".write(toFile: w.s.path("notes.txt"), atomically: true, encoding: .utf8)
+        let cp = try w.sprite(["cp", "--json", w.s.path("notes.txt"), ":notes.txt"]).json()
+        #expect(cp["sprite"] as? String == "app-main" && cp["direction"] as? String == "upload", "\(cp)")
+        #expect(cp["files"] as? Int == 1 && cp["bytes"] as? Int == 6 && (cp["skipped"] as? [String]) == [], "\(cp)")
+
+        // apply: the files now in the work tree
+        let applied = try w.sprite(["apply", "--json"])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        let apply = try applied.json()
+        #expect(apply[path: "applied.0.repository"] as? String == w.app, "\(apply)")
+        #expect((apply[path: "applied.0.files"] as? [String])?.contains("file.txt") == true, "\(apply)")
+        #expect(apply[path: "applied.0.alreadyHere"] as? Bool == false && apply["updates"] is [Any], "\(apply)")
+
+        // checkpoint, then restore it: the id, the commit it was taken at, and the undo
+        let taken = try w.sprite(["checkpoint", "--json", "-m", "before"])
+        #expect(taken.status == 0, "\(taken.stderr)")
+        let checkpoint = try taken.json()
+        let id = try #require(checkpoint["checkpoint"] as? String, "\(checkpoint)")
+        #expect(checkpoint["commit"] as? String == agentCommit && checkpoint["undo"] is NSNull, "\(checkpoint)")
+        #expect(checkpoint["uncommitted"] as? Bool == true, "the agent's change to file.txt: \(checkpoint)")
+        let restored = try w.sprite(["restore", "--json", id])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        let restore = try restored.json()
+        #expect(restore["checkpoint"] as? String == id && (restore["undo"] as? String)?.isEmpty == false, "\(restore)")
+        #expect(restored.stderr.isEmpty, "--json says it all on stdout: \(restored.stderr)")
+
+        // down: parked, with no checkpoint; then destroyed
+        let parked = try w.sprite(["down", "--json"]).json()
+        #expect(parked["sprite"] as? String == "app-main" && parked["action"] as? String == "parked", "\(parked)")
+        #expect(parked["checkpoint"] is NSNull && (parked["saved"] as? [String]) == [], "\(parked)")
+        let destroyed = try w.sprite(["down", "--destroy", "--json"])
+        #expect(destroyed.status == 0, "\(destroyed.stderr)")
+        #expect(try destroyed.json()["action"] as? String == "destroyed", "\(destroyed.stdout)")
+    }
+
+    /// docs/conventions.md names exactly the commands that take `--json`, and says why the
+    /// others do not.
+    @Test func theConventionsNameEveryCommandWithJSON() throws {
+        let conventions = try String(contentsOfFile: DocsTests.repoRoot + "/docs/conventions.md", encoding: .utf8)
+        func named(after marker: String) throws -> Set<String> {
+            let start = try #require(conventions.range(of: marker), "conventions.md lacks \(marker)")
+            let rest = conventions[start.upperBound...]
+            let end = [rest.range(of: "\n- ")?.lowerBound, rest.range(of: "\n\n")?.lowerBound].compactMap { $0 }.min()
+            let paragraph = rest[..<(end ?? rest.endIndex)]
+            return Set(paragraph.split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) })
+        }
+        let with = try named(after: "- `--json`:"), without = try named(after: "Without `--json`:")
+        for (command, flags) in try DocsTests.commands() where command != "host" {
+            if flags.contains("json") {
+                #expect(with.contains(command), "\(command) takes --json, but conventions.md does not list it")
+            } else {
+                #expect(without.contains(command), "\(command) has no --json, and conventions.md does not say why")
+            }
+        }
+    }
 }

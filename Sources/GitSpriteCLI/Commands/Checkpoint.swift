@@ -27,27 +27,26 @@ struct CheckpointCommand: GlobalCommand {
     @Flag(help: "List the sprite's checkpoints with the commits they were taken at.")
     var list = false
 
-    @Flag(help: "With --list: one JSON document.")
+    @Flag(help: "Print one JSON document: the checkpoints with --list, else the one taken.")
     var json = false
 
     func validate() throws {
         if list && comment != nil { throw ValidationError("--list takes no -m") }
-        if json && !list { throw ValidationError("--json goes with --list") }
     }
 
     func run(_ context: Context) throws {
         if list {
             let rows = try CheckpointWorkflow.list(context, sprite: target.sprite)
             if json {
-                context.terminal.out(JSON.object([("checkpoints", .array(rows.map(\.json)))]).serialized())
+                context.terminal.out(try JSONOutput.encode(CheckpointWorkflow.ListOutput(rows)))
             } else {
                 for row in rows { context.terminal.out(row.text + "\n") }
                 if rows.isEmpty && !context.quiet { context.terminal.note("no checkpoints; take one: git sprite checkpoint") }
             }
             return
         }
-        let notes = try CheckpointWorkflow.create(context, sprite: target.sprite, comment: comment)
-        if !context.quiet { notes.forEach(context.terminal.note) }
+        let outcome = try CheckpointWorkflow.create(context, sprite: target.sprite, comment: comment)
+        try report(outcome, json: json, context)
     }
 }
 
@@ -76,6 +75,9 @@ struct Restore: GlobalCommand {
     @Flag(help: "Restore even when the sprite holds work that is not on this machine.")
     var force = false
 
+    @Flag(help: "Print one JSON document: the checkpoint restored and the one that undoes it.")
+    var json = false
+
     func validate() throws {
         if words.count > 2 { throw ValidationError("too many arguments: git sprite restore [BRANCH|SPRITE] [ID]") }
     }
@@ -83,7 +85,7 @@ struct Restore: GlobalCommand {
     func run(_ context: Context) throws {
         // one word is the checkpoint; two are the sprite and the checkpoint
         let (sprite, id): (String?, String?) = words.count == 2 ? (words[0], words[1]) : (nil, words.first)
-        let notes = try CheckpointWorkflow.restore(context, sprite: sprite, id: id, force: force)
-        if !context.quiet { notes.forEach(context.terminal.note) }
+        let outcome = try CheckpointWorkflow.restore(context, sprite: sprite, id: id, force: force)
+        try report(outcome, json: json, context)
     }
 }

@@ -26,7 +26,7 @@ struct Config: GlobalCommand {
     func run(_ context: Context) throws {
         let settings = try ConfigWorkflow.load(context)
         if json {
-            context.terminal.out(settings.json.serialized())
+            context.terminal.out(try JSONOutput.encode(settings.output))
             return
         }
         let rows = settings.rows

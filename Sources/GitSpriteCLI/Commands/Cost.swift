@@ -44,6 +44,6 @@ struct Cost: GlobalCommand {
         var options = CostWorkflow.Options()
         (options.hours, options.cpu, options.memory, options.storage, options.idleWeek) = (hours, cpu, memory, storage, idleWeek)
         let estimate = try CostWorkflow.estimate(context, options: options)
-        context.terminal.out(json ? estimate.json.serialized() : estimate.text)
+        context.terminal.out(json ? try JSONOutput.encode(estimate.output) : estimate.text)
     }
 }

@@ -28,6 +28,9 @@ struct Cp: GlobalCommand {
     @Argument(help: ArgumentHelp("SRC… DST", discussion: "Sources, then the destination."))
     var paths: [String] = []
 
+    @Flag(help: "Print one JSON document: the files and bytes copied, and what was skipped.")
+    var json = false
+
     func validate() throws {
         if paths.count < 2 { throw ValidationError("give at least one source and a destination: git sprite cp SRC… DST") }
     }
@@ -35,6 +38,7 @@ struct Cp: GlobalCommand {
     func run(_ context: Context) throws {
         let summary = try CopyWorkflow.run(context, sources: Array(paths.dropLast()), destination: paths[paths.count - 1],
                                            recursive: recursive)
+        if json { return context.terminal.out(try JSONOutput.encode(summary)) }
         for skipped in summary.skipped { context.terminal.warn("skipped \(skipped): not a regular file or directory") }
         if !context.quiet {
             context.terminal.note("copied \(summary.files) file\(summary.files == 1 ? "" : "s") (\(ByteCountText.text(summary.bytes)))")

@@ -116,8 +116,10 @@ struct Apply: GlobalCommand {
 
     @OptionGroup var target: SpriteArgument
 
+    @Flag(help: "Print one JSON document: the files applied in each repository.")
+    var json = false
+
     func run(_ context: Context) throws {
-        let notes = try ApplyWorkflow.run(context, sprite: target.sprite)
-        if !context.quiet { notes.forEach(context.terminal.note) }
+        try report(try ApplyWorkflow.run(context, sprite: target.sprite), json: json, context)
     }
 }

@@ -42,9 +42,12 @@ struct Down: GlobalCommand {
     @Flag(help: "Take a checkpoint before the sprite is left to hibernate.")
     var checkpoint = false
 
+    @Flag(help: "Print one JSON document: what was fetched, parked or destroyed, and saved.")
+    var json = false
+
     func run(_ context: Context) throws {
-        let messages = try DownWorkflow.run(context, sprite: target.sprite, destroy: destroy, force: force,
-                                            keep: keep, checkpoint: checkpoint)
-        if !context.quiet { messages.forEach(context.terminal.note) }
+        let outcome = try DownWorkflow.run(context, sprite: target.sprite,
+                                           options: .init(destroy: destroy, force: force, keep: keep, checkpoint: checkpoint))
+        try report(outcome, json: json, context)
     }
 }

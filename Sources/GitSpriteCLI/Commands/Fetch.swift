@@ -26,10 +26,13 @@ struct Fetch: GlobalCommand {
     @Flag(help: "Fetch from every sprite of this repository.")
     var all = false
 
+    @Flag(help: "Print one JSON document: each sprite's refs that moved, and what stays in it.")
+    var json = false
+
     func run(_ context: Context) throws {
         let result = try FetchWorkflow.run(context, sprite: target.sprite, all: all)
-        for line in result.lines { context.terminal.note(line) }
-        if !context.quiet { result.notes.forEach(context.terminal.note) }
+        if !json { for line in result.lines { context.terminal.note(line) } }
+        try report(result, json: json, context)
         if result.failed { throw SpriteError("some of the sprite's work could not be fetched (see above)",
                                              hints: ["run it again; add -v to see each request"]) }
     }

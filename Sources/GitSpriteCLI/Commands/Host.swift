@@ -32,7 +32,7 @@ struct HostStatus: GlobalCommand {
 
     func run(_ context: Context) throws {
         let status = LocalHostManager.status(context)
-        context.terminal.out(json ? status.json.serialized() : status.text)
+        context.terminal.out(json ? try JSONOutput.encode(status) : status.text)
         // scripts ask `git sprite host status || git sprite host start`
         if !status.running { throw ExitCode(ExitStatus.notFound.rawValue) }
     }
@@ -51,7 +51,7 @@ struct HostStart: GlobalCommand {
         _ = try LocalHostManager.ensure(context)
         let status = LocalHostManager.status(context)
         if json {
-            context.terminal.out(status.json.serialized())
+            context.terminal.out(try JSONOutput.encode(status))
         } else if !context.quiet {
             context.terminal.out(status.text)
         }

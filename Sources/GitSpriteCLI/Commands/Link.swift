@@ -36,7 +36,7 @@ struct Link: GlobalCommand {
         guard let path else {
             let links = try LinkWorkflow.list(context)
             if json {
-                context.terminal.out(LinkWorkflow.json(links).serialized())
+                context.terminal.out(try JSONOutput.encode(links.map(LinkWorkflow.Output.init)))
             } else {
                 for link in links { context.terminal.out("\(link.mount)\t\(link.path)\n") }
             }
@@ -44,7 +44,7 @@ struct Link: GlobalCommand {
         }
         let link = try LinkWorkflow.add(context, path: path, mount: mount)
         if json {
-            context.terminal.out(LinkWorkflow.json([link]).serialized())
+            context.terminal.out(try JSONOutput.encode([LinkWorkflow.Output(link)]))
         } else if !context.quiet {
             context.terminal.note("linked \(link.path) as '\(link.mount)' (sprite path /home/sprite/repos/\(link.mount))")
         }

@@ -30,13 +30,17 @@ struct Logs: GlobalCommand {
     @Flag(help: "Keep escape sequences (colours, cursor movement).")
     var raw = false
 
+    @Flag(help: "Print one JSON document: whether the agent runs, and its lines.")
+    var json = false
+
     func validate() throws {
+        if json && follow { throw ValidationError("--json and -f contradict each other: pick one") }
         if let lines, lines < 0 { throw ValidationError("-n takes a number of lines, 0 or more") }
     }
 
     func run(_ context: Context) throws {
         var options = LogsWorkflow.Options()
-        (options.follow, options.lines, options.raw) = (follow, lines, raw)
+        (options.follow, options.lines, options.raw, options.json) = (follow, lines, raw, json)
         try LogsWorkflow.run(context, sprite: target.sprite, options: options)
     }
 }

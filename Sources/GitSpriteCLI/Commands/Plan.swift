@@ -27,7 +27,7 @@ struct Plan: GlobalCommand {
     func run(_ context: Context) throws {
         let plan = try PlanWorkflow.run(context, nameFlag: name)
         if json {
-            context.terminal.out(plan.json.serialized())
+            context.terminal.out(try JSONOutput.encode(plan.output))
         } else {
             context.terminal.out(plan.text)
             for warning in plan.warnings { context.terminal.warn(warning) }

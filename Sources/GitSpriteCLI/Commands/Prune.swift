@@ -80,7 +80,7 @@ struct Prune: GlobalCommand {
             return answer == "y" || answer == "yes"
         }
         if json {
-            terminal.out(result.json.serialized())
+            terminal.out(try JSONOutput.encode(result.output))
         } else if result.candidates.isEmpty {
             terminal.note("nothing to prune")
         } else if dryRun {

@@ -52,13 +52,11 @@ struct Status: GlobalCommand {
         }
         let rows = try StatusWorkflow.run(context, all: all, deep: deep)
         if let template {
-            for row in rows { context.terminal.out(template.render(row.json)) }
+            for row in rows { context.terminal.out(try template.render(row.output)) }
             return
         }
         if json {
-            context.terminal.out(JSON.object([("sprites", .array(rows.map(\.json))),
-                                              ("totalCost", .string(Money.cents(StatusEntry.totalCost(rows).total)))])
-                .serialized())
+            context.terminal.out(try JSONOutput.encode(StatusEntry.ListOutput(rows)))
             return
         }
         if context.quiet {

@@ -18,8 +18,13 @@ struct Unlink: GlobalCommand {
     @Argument(help: "The mount name, as 'git sprite link' lists it.")
     var mount: String
 
+    @Flag(help: "Print the link removed as JSON (as link --json shows one).")
+    var json = false
+
     func run(_ context: Context) throws {
         let link = try LinkWorkflow.remove(context, mount: mount)
-        if !context.quiet { context.terminal.note("unlinked '\(link.mount)' (\(link.path))") }
+        if json {
+            context.terminal.out(try JSONOutput.encode([LinkWorkflow.Output(link)]))
+        } else if !context.quiet { context.terminal.note("unlinked '\(link.mount)' (\(link.path))") }
     }
 }

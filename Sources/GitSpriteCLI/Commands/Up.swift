@@ -53,7 +53,7 @@ struct Up: GlobalCommand {
         let result = try UpWorkflow.run(context, options: options)
         if context.terminal.stderrIsTTY && !context.quiet { context.terminal.note("cost: " + result.rate) }
         if json {
-            context.terminal.out(result.json.serialized())
+            context.terminal.out(try JSONOutput.encode(result.output))
         } else if context.quiet {
             context.terminal.out(result.spriteName + "\n")
         } else {

@@ -20,44 +20,57 @@ extension Setting {
         }
     }
 
-    var jsonValue: JSON {
-        if key.name == "token" { return .object([("present", .bool(value != nil))]) }
-        switch value {
-        case nil: return .null
-        case .string(let s)?: return .string(s)
-        case .integer(let i)?: return .int(i)
-        case .bool(let b)?: return .bool(b)
-        case .list(let l)?: return .array(l.map(JSON.string))
+    /// How `config --json` shows one setting.
+    public struct Output: Sendable, Codable {
+        /// Where the value came from; the fields that do not apply to its kind are null.
+        public struct Origin: Sendable, Codable {
+            public var kind, description: String
+            public var flag, variable, scope, file: String?
+            public var line: Int?
         }
+
+        /// A string, number, boolean or list; a token only as `{"present": true}`.
+        public let value: JSONValue
+        public let origin: Origin
+        /// The key as `git config` takes it (null: the TOML file only).
+        public let git: String?
     }
 
-    var originJSON: JSON {
-        var fields: [(String, JSON)] = [("kind", .string(origin.kind)), ("description", .string(origin.description))]
+    var output: Output {
+        let shown: JSONValue
+        if key.name == "token" {
+            shown = .object(["present": .bool(value != nil)])
+        } else {
+            switch value {
+            case nil: shown = .null
+            case .string(let s)?: shown = .string(s)
+            case .integer(let i)?: shown = .number(Double(i))
+            case .bool(let b)?: shown = .bool(b)
+            case .list(let l)?: shown = .array(l.map(JSONValue.string))
+            }
+        }
+        var from = Output.Origin(kind: origin.kind, description: origin.description)
         switch origin {
-        case .flag(let f): fields.append(("flag", .string(f)))
-        case .environment(let v): fields.append(("variable", .string(v)))
-        case .gitConfig(let scope, let file):
-            fields.append(("scope", .string(scope.rawValue)))
-            fields.append(("file", .optional(file)))
-        case .file(let path, let line):
-            fields.append(("file", .string(path)))
-            fields.append(("line", .int(line)))
+        case .flag(let f): from.flag = f
+        case .environment(let v): from.variable = v
+        case .gitConfig(let scope, let file): (from.scope, from.file) = (scope.rawValue, file)
+        case .file(let path, let line): (from.file, from.line) = (path, line)
         default: break
         }
-        return .object(fields)
+        return Output(value: shown, origin: from, git: key.inGitConfig ? key.gitName : nil)
     }
 }
 
 extension Settings {
     /// The `git sprite config --json` document.
-    public var json: JSON {
-        .object([
-            ("settings", .object(all.map { s in
-                (s.key.name, .object([("value", s.jsonValue), ("origin", s.originJSON), ("git", s.key.inGitConfig
-                    ? .string(s.key.gitName) : .null)]))
-            })),
-            ("warnings", .array(warnings.map(JSON.string))),
-        ])
+    public struct Output: Sendable, Codable {
+        /// By the key's TOML name (`lifecycle.auto_destroy`).
+        public let settings: [String: Setting.Output]
+        public let warnings: [String]
+    }
+
+    public var output: Output {
+        Output(settings: Dictionary(all.map { ($0.key.name, $0.output) }, uniquingKeysWith: { a, _ in a }), warnings: warnings)
     }
 
     /// Rows of key, value, origin for the human table; keys as `git config` takes them

@@ -131,7 +131,8 @@ public enum LocalHostManager {
 
 /// `git sprite host status` and `git sprite host stop`: the local sprite-host's lifecycle.
 extension LocalHostManager {
-    public struct Status: Sendable {
+    /// What `host status` says; its `--json` prints it (with `running`).
+    public struct Status: Sendable, Codable {
         public var pid: Int32?
         public var socket: String
         public var root: String
@@ -150,9 +151,29 @@ extension LocalHostManager {
             return out
         }
 
-        public var json: JSON {
-            .object([("running", .bool(running)), ("pid", pid.map { .int(Int($0)) } ?? .null), ("socket", .string(socket)),
-                     ("state", .string(root)), ("log", .string(log)), ("sprites", .optional(sprites))])
+        enum CodingKeys: String, CodingKey {
+            case running, pid, socket, root = "state", log, sprites
+        }
+
+        public init(pid: Int32? = nil, socket: String, root: String, log: String, sprites: Int? = nil) {
+            (self.pid, self.socket, self.root, self.log, self.sprites) = (pid, socket, root, log, sprites)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(pid: try c.decodeIfPresent(Int32.self, forKey: .pid), socket: try c.decode(String.self, forKey: .socket),
+                      root: try c.decode(String.self, forKey: .root), log: try c.decode(String.self, forKey: .log),
+                      sprites: try c.decodeIfPresent(Int.self, forKey: .sprites))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(running, forKey: .running)
+            try c.encodeIfPresent(pid, forKey: .pid)
+            try c.encode(socket, forKey: .socket)
+            try c.encode(root, forKey: .root)
+            try c.encode(log, forKey: .log)
+            try c.encodeIfPresent(sprites, forKey: .sprites)
         }
     }
 

@@ -121,19 +121,35 @@ public struct CostEstimate: Sendable {
         return out + "assumes: \(assumption)\n"
     }
 
-    public var json: JSON {
-        func amount(_ d: Decimal) -> JSON { .object([("dollars", .string(Money.cents(d))),
-                                                     ("microdollars", .int(Money.micros(d)))]) }
-        return .object([
-            ("hours", .string(Money.plain(hours, places: 0))), ("computeHours", .string(Money.plain(computeHours, places: 0))),
-            ("cpu", .int(cpus)), ("memoryGB", .int(memoryGB)), ("storageGB", .string(Money.plain(storageGB, places: 0))),
-            ("rates", .object([("cpuHour", .string(Money.plain(pricing.cpuHour, places: 2))),
-                               ("memoryGBHour", .string(Money.plain(pricing.memoryGBHour, places: 2))),
-                               ("storageGBHour", .string(Money.plain(pricing.storageGBHour, places: 2)))])),
-            ("cost", .object([("cpu", amount(cpu)), ("memory", amount(memory)), ("storage", amount(storage)),
-                              ("total", amount(total))])),
-            ("assumption", .string(assumption)),
-        ])
+    /// What `cost --json` prints.
+    public struct Output: Codable, Sendable {
+        public struct Amount: Codable, Sendable {
+            public let dollars: String
+            public let microdollars: Int
+        }
+        public struct Rates: Codable, Sendable {
+            public let cpuHour, memoryGBHour, storageGBHour: String
+        }
+        public struct Costs: Codable, Sendable {
+            public let cpu, memory, storage, total: Amount
+        }
+        public let hours, computeHours: String
+        public let cpu, memoryGB: Int
+        public let storageGB: String
+        public let rates: Rates
+        public let cost: Costs
+        public let assumption: String
+    }
+
+    public var output: Output {
+        func amount(_ d: Decimal) -> Output.Amount { .init(dollars: Money.cents(d), microdollars: Money.micros(d)) }
+        return Output(hours: Money.plain(hours, places: 0), computeHours: Money.plain(computeHours, places: 0),
+                      cpu: cpus, memoryGB: memoryGB, storageGB: Money.plain(storageGB, places: 0),
+                      rates: .init(cpuHour: Money.plain(pricing.cpuHour, places: 2),
+                                   memoryGBHour: Money.plain(pricing.memoryGBHour, places: 2),
+                                   storageGBHour: Money.plain(pricing.storageGBHour, places: 2)),
+                      cost: .init(cpu: amount(cpu), memory: amount(memory), storage: amount(storage), total: amount(total)),
+                      assumption: assumption)
     }
 }
 
@@ -168,11 +184,18 @@ public struct CostSoFar: Sendable {
         return CostSoFar(storage: storage, compute: compute, assumption: assumption)
     }
 
-    var json: JSON {
-        .object([("total", .string(Money.cents(total))),
-                 ("totalMicrodollars", .int(Money.micros(total))),
-                 ("storage", .string(Money.cents(storage))),
-                 ("compute", compute.map { .string(Money.cents($0)) } ?? .null),
-                 ("complete", .bool(compute != nil)), ("assumption", .string(assumption))])
+    /// How `status --json` shows it.
+    public struct Output: Codable, Sendable {
+        public let total: String
+        public let totalMicrodollars: Int
+        public let storage: String
+        public let compute: String?
+        public let complete: Bool
+        public let assumption: String
+    }
+
+    var output: Output {
+        Output(total: Money.cents(total), totalMicrodollars: Money.micros(total), storage: Money.cents(storage),
+               compute: compute.map(Money.cents), complete: compute != nil, assumption: assumption)
     }
 }

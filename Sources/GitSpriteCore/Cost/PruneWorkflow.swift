@@ -33,19 +33,34 @@ public enum PruneWorkflow {
         public var outcome: String?
         public var deleted = false
 
-        var json: JSON {
-            .object([("sprite", .string(sprite)), ("branch", .optional(branch)), ("reasons", .array(reasons.map(JSON.string))),
-                     ("savesPerWeek", .string(Money.dollars(weeklyStorage))), ("outcome", .optional(outcome)),
-                     ("deleted", .bool(deleted))])
+        /// How `prune --json` shows it.
+        public struct Output: Sendable, Codable {
+            public let sprite: String
+            public let branch: String?
+            public let reasons: [String]
+            public let savesPerWeek: String
+            public let outcome: String?
+            public let deleted: Bool
+        }
+
+        var output: Output {
+            Output(sprite: sprite, branch: branch, reasons: reasons, savesPerWeek: Money.dollars(weeklyStorage),
+                   outcome: outcome, deleted: deleted)
         }
     }
 
     public struct Result: Sendable {
         public var candidates: [Candidate] = []
         public var target: String?
-        public var json: JSON {
-            .object([("mergedInto", .optional(target)), ("sprites", .array(candidates.map(\.json))),
-                     ("deleted", .int(candidates.filter(\.deleted).count))])
+        /// What `prune --json` prints.
+        public struct Output: Sendable, Codable {
+            public let mergedInto: String?
+            public let sprites: [Candidate.Output]
+            public let deleted: Int
+        }
+
+        public var output: Output {
+            Output(mergedInto: target, sprites: candidates.map(\.output), deleted: candidates.filter(\.deleted).count)
         }
     }
 
@@ -112,11 +127,11 @@ public enum PruneWorkflow {
             let name = result.candidates[i].sprite
             do {
                 // exactly the loss-proof down: the work comes home first, or nothing happens
-                let notes = try DownWorkflow.run(context, sprite: name, destroy: true, force: options.force, keep: false,
-                                                 checkpoint: false, exactName: true)
+                let down = try DownWorkflow.run(context, sprite: name,
+                                                options: .init(destroy: true, force: options.force, exactName: true))
                 result.candidates[i].deleted = true
-                result.candidates[i].outcome = notes.last ?? "destroyed \(name)"
-                for note in notes.dropLast() where !context.quiet { context.terminal.note(note) }
+                result.candidates[i].outcome = down.notes.last ?? "destroyed \(name)"
+                for note in down.notes.dropLast() where !context.quiet { context.terminal.note(note) }
             } catch let e as SpriteError {
                 result.candidates[i].outcome = "skipped: " + ([e.message] + e.hints.dropLast(2)).joined(separator: "; ")
             }

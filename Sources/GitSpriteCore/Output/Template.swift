@@ -44,35 +44,27 @@ public struct Template: Sendable {
         }
     }
 
-    /// The template filled in from one item, with a newline unless it ends with one.
-    public func render(_ item: JSON) -> String {
+    /// The template filled in from one item (its `--json` document), with a newline unless
+    /// it ends with one.
+    public func render(_ item: some Encodable) throws -> String {
+        let value = try JSONValue(document: item)
         var out = ""
         for piece in pieces {
             switch piece {
             case .text(let t): out += t
-            case .field(let path): out += Self.lookUp(path, in: item).map(Self.text) ?? ""
+            case .field(let path): out += try value[path].map(Self.text) ?? ""
             }
         }
         return out.hasSuffix("\n") ? out : out + "\n"
     }
 
-    static func lookUp(_ path: [String], in value: JSON) -> JSON? {
-        var current = value
-        for key in path {
-            guard case .object(let fields) = current, let next = fields.first(where: { $0.0 == key })?.1 else { return nil }
-            current = next
-        }
-        return current
-    }
-
-    static func text(_ value: JSON) -> String {
+    static func text(_ value: JSONValue) throws -> String {
         switch value {
         case .null: return ""
         case .bool(let b): return String(b)
-        case .int(let i): return String(i)
-        case .double(let d): return String(d)
+        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
         case .string(let s): return ServerText.oneLine(s)
-        case .array, .object: return value.serialized(pretty: false)
+        case .array, .object: return String(decoding: try JSONOutput.data(value, pretty: false), as: UTF8.self)
         }
     }
 }

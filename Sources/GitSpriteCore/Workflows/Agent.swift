@@ -43,7 +43,7 @@ struct Agent {
     }
 
     /// Starts the agent unless it runs; a prompt for a running agent is typed into its session.
-    func ensure(prompt: String?) throws -> String {
+    func ensure(prompt: String?) throws -> RunningAgent {
         let words = try CommandWords.split(settings.agentCommand)
         guard !words.isEmpty else {
             throw SpriteError("sprite.agent.command is empty", hints: ["git config sprite.agent.command claude"])
@@ -54,7 +54,7 @@ struct Agent {
                 try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "-l", "--", prompt], "typing the prompt")
                 try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "Enter"], "typing the prompt")
             }
-            return "running in tmux session \(sprite)"
+            return RunningAgent(command: words, session: sprite, started: false, prompted: prompt != nil)
         }
         if settings.installClaude && words[0] == "claude" {
             let check = try api.run(sprite, ["sh", "-c", "command -v claude >/dev/null && claude --version"])
@@ -104,7 +104,7 @@ struct Agent {
                                           "check sprite.agent.command, or start without it: git sprite up --no-agent"])
             }
             alive = hasSession ? alive + 1 : 0
-            if alive >= 3 { return "running in tmux session \(sprite)" }
+            if alive >= 3 { return RunningAgent(command: words, session: sprite, started: true, prompted: prompt != nil) }
             context.clock.sleep(0.25)
         }
         throw SpriteError("the agent did not start in the sprite", hints: ["see the service log: git sprite exec -- "
@@ -146,4 +146,18 @@ enum CommandWords {
         if inWord { words.append(current) }
         return words
     }
+}
+
+/// The agent as `up` left it (`up --json`: `agent`).
+public struct RunningAgent: Sendable, Codable {
+    /// The command, in words (`sprite.agent.command`).
+    public let command: [String]
+    /// Its tmux session in the sprite (what `attach` joins).
+    public let session: String
+    /// Started now (false: it was running already).
+    public let started: Bool
+    /// The prompt was given to it: as its argument, or typed into the running session.
+    public let prompted: Bool
+
+    public var text: String { "\(started ? "started" : "running") in tmux session \(session)" }
 }

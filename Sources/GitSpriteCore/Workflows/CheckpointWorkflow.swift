@@ -9,7 +9,8 @@ import SpritesAPI
 /// HEAD, or a commit of its uncommitted changes on top), so `--list` shows checkpoints next
 /// to commits and `git log refs/sprite-checkpoints/<sprite>/<id>` shows what one holds.
 public enum CheckpointWorkflow {
-    public struct Row: Sendable {
+    /// One checkpoint of `checkpoint --list` (`--json`: each in `checkpoints`).
+    public struct Row: Sendable, Codable {
         public var id: String
         public var created: String
         public var comment: String
@@ -25,23 +26,41 @@ public enum CheckpointWorkflow {
              (subject ?? "-") + (uncommitted ? " (+ uncommitted changes)" : ""), comment.isEmpty ? "" : "(\(comment))"]
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
+    }
 
-        public var json: JSON {
-            .object([("id", .string(id)), ("created", .string(created)), ("comment", .string(comment)),
-                     ("commit", .optional(commit)), ("subject", .optional(subject)), ("uncommitted", .bool(uncommitted)),
-                     ("worktree", .optional(worktree))])
-        }
+    /// What `checkpoint --list --json` prints.
+    public struct ListOutput: Sendable, Codable {
+        public let checkpoints: [Row]
+        public init(_ checkpoints: [Row]) { self.checkpoints = checkpoints }
+    }
+
+    /// What `checkpoint` and `restore` did (their `--json`).
+    public struct Outcome: ActionOutput, Codable {
+        public let sprite: String
+        /// The checkpoint taken, or restored.
+        public let checkpoint: String
+        /// The commit the sprite had checked out, as recorded here (null: not recorded).
+        public var commit: String?
+        /// It also had uncommitted changes (kept in the checkpoint's ref, on top of `commit`).
+        public var uncommitted = false
+        /// `restore`: the checkpoint of the state before, which undoes it.
+        public var undo: String?
+        /// What the command says on stderr.
+        public var notes: [String]
     }
 
     static func ref(_ sprite: String, _ id: String) -> String { "refs/sprite-checkpoints/\(sprite)/\(id)" }
 
-    /// Takes a checkpoint; returns what to say.
-    public static func create(_ context: Context, sprite argument: String?, comment: String?) throws -> [String] {
+    /// Takes a checkpoint.
+    public static func create(_ context: Context, sprite argument: String?, comment: String?) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "checkpoint")
         return try work.target.connection.perform { api in
             let (id, commit) = try take(work, api: api, comment: comment ?? "")
-            return ["checkpoint \(id) of \(work.name)" + (commit == nil ? "" : describe(work.name, id, work.plan, work.context))
-                    + " (restore it: git sprite restore \(id))"]
+            let recorded = commit == nil ? nil : recorded(ref(work.name, id), in: work.plan.primary.localPath, context: context)
+            return Outcome(sprite: work.name, checkpoint: id, commit: recorded?.commit, uncommitted: recorded?.uncommitted ?? false,
+                           notes: [
+                "checkpoint \(id) of \(work.name)" + (commit == nil ? "" : describe(work.name, id, work.plan, work.context))
+                    + " (restore it: git sprite restore \(id))"])
         }
     }
 
@@ -112,7 +131,7 @@ public enum CheckpointWorkflow {
     /// Restores a checkpoint (the newest when `id` is nil). Refuses while the sprite holds work
     /// that is not home, unless `force`; first takes a checkpoint of the present state, so the
     /// restore can itself be undone.
-    public static func restore(_ context: Context, sprite argument: String?, id wanted: String?, force: Bool) throws -> [String] {
+    public static func restore(_ context: Context, sprite argument: String?, id wanted: String?, force: Bool) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "restore")
         return try work.target.connection.perform { api in
             let checkpoints = try api.listCheckpoints(work.name)
@@ -139,7 +158,9 @@ public enum CheckpointWorkflow {
             notes[0] += describe(work.name, id, work.plan, work.context)
             notes.append("the state before is checkpoint \(undo); undo with: git sprite restore \(undo)")
             if after.failures > 0 { notes += after.atRisk.map { "note: " + $0 } }
-            return notes
+            let recorded = recorded(ref(work.name, id), in: work.plan.primary.localPath, context: work.context)
+            return Outcome(sprite: work.name, checkpoint: id, commit: recorded?.commit, uncommitted: recorded?.uncommitted ?? false,
+                           undo: undo, notes: notes)
         }
     }
 }

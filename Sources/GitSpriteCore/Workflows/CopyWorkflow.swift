@@ -28,9 +28,14 @@ public enum CopyWorkflow {
         return .sprite(name.isEmpty ? nil : name, path)
     }
 
-    public struct Summary: Sendable {
+    /// What `cp` copied; `cp --json` prints it.
+    public struct Summary: Sendable, Codable {
+        public var sprite = ""
+        /// `upload` (here to the sprite) or `download`.
+        public var direction = ""
         public var files = 0
         public var bytes = 0
+        /// What was not copied (symbolic links, devices), as named on its side.
         public var skipped: [String] = []
     }
 
@@ -65,7 +70,10 @@ public enum CopyWorkflow {
             case .local(let path):
                 try copier.download(from.map { if case .sprite(_, let p) = $0 { return p } else { return "" } }, to: path)
             }
-            return copier.summary
+            var summary = copier.summary
+            summary.sprite = target.name
+            if case .sprite = to { summary.direction = "upload" } else { summary.direction = "download" }
+            return summary
         }
     }
 }

@@ -8,42 +8,78 @@ import SpritesAPI
 /// that could not be fetched) it is refused before the agent is stopped or anything changed,
 /// unless `--force`, which first saves all of it in a salvage bundle under `.git/`.
 public enum DownWorkflow {
-    public static func run(_ context: Context, sprite argument: String?, destroy: Bool, force: Bool,
-                           keep: Bool = false, checkpoint: Bool = false, exactName: Bool = false) throws -> [String] {
-        if destroy && keep { throw SpriteError("--destroy and --keep contradict each other", status: .usage) }
-        let target = try SpriteTarget(context, sprite: argument, exact: exactName)
-        let (repo, settings, name) = (target.repository, target.settings, target.name)
-        let destroying = (destroy || settings.autoDestroy) && !keep
+    /// What `down` was asked to do.
+    public struct Options: Sendable {
+        /// Delete the sprite (`--destroy`, or sprite.lifecycle.autoDestroy unless `keep`).
+        public var destroy = false
+        /// Destroy over work that is not home, saving it first.
+        public var force = false
+        /// Park even when sprite.lifecycle.autoDestroy is on.
+        public var keep = false
+        /// Take a checkpoint before parking.
+        public var checkpoint = false
+        /// The argument is a sprite's name, never a branch (`prune`).
+        public var exactName = false
+
+        public init(destroy: Bool = false, force: Bool = false, keep: Bool = false, checkpoint: Bool = false,
+                    exactName: Bool = false) {
+            (self.destroy, self.force, self.keep, self.checkpoint, self.exactName) = (destroy, force, keep, checkpoint, exactName)
+        }
+    }
+
+    /// What `down` did; `down --json` prints it.
+    public struct Outcome: ActionOutput, Codable {
+        public let sprite: String
+        /// `parked` or `destroyed`.
+        public var action = "parked"
+        /// The refs here that the last fetch moved.
+        public var updates: [RefUpdate] = []
+        /// The checkpoint taken before parking (null: none).
+        public var checkpoint: String?
+        /// Files a forced destroy saved here first (salvage bundles, the leftovers archive).
+        public var saved: [String] = []
+        public var notes: [String] = []
+    }
+
+    public static func run(_ context: Context, sprite argument: String?, options: Options) throws -> Outcome {
+        if options.destroy && options.keep { throw SpriteError("--destroy and --keep contradict each other", status: .usage) }
+        let target = try SpriteTarget(context, sprite: argument, exact: options.exactName)
+        let destroying = (options.destroy || target.settings.autoDestroy) && !options.keep
         // hints name the sprite as it was named here, so copying one acts on this sprite
         let named = argument.map { " " + shellQuote($0) } ?? ""
-        if destroying && checkpoint {
+        if destroying && options.checkpoint {
             throw SpriteError("a checkpoint is deleted with its sprite, so --checkpoint cannot go with destroying it",
-                              hints: [destroy ? "leave out --destroy to park it with a checkpoint"
-                                             : "sprite.lifecycle.autoDestroy is on: add --keep to park it with a checkpoint"],
+                              hints: [options.destroy ? "leave out --destroy to park it with a checkpoint"
+                                                      : "sprite.lifecycle.autoDestroy is on: add --keep to park it with a checkpoint"],
                               status: .usage)
         }
-        // the seed's auto_checkpoint: before the sprite is left to hibernate
-        let checkpointing = checkpoint || (settings.autoCheckpoint && !destroying)
         return try target.connection.perform { api in
-            guard let sprite = try api.getSprite(name) else { throw target.missing }
-            let builder = repo.map { PlanBuilder(context: context, repository: $0, settings: settings) }
+            guard let sprite = try api.getSprite(target.name) else { throw target.missing }
+            let down = Down(context: context, target: target, api: api, options: options, destroying: destroying, named: named)
+            return try down.run(sprite)
+        }
+    }
+
+    /// One `down`, once the sprite is known to exist.
+    private struct Down {
+        let context: Context
+        let target: SpriteTarget
+        let api: any SpritesService
+        let options: Options
+        let destroying: Bool
+        let named: String
+        var name: String { target.name }
+
+        func run(_ sprite: Sprite) throws -> Outcome {
+            let builder = target.repository.map { PlanBuilder(context: context, repository: $0, settings: target.settings) }
             let ours = builder.map { SpriteLabels.belongs(sprite.labels, to: $0.identity()) } ?? false
             let notMine = "\(name) was not made by this repository, so its work cannot be fetched from here"
             // whose sprite it is is known before anything of it is touched
-            if destroying && !ours && !force { throw refusal(name, [notMine], agentStopped: false, named: named) }
+            if destroying && !ours && !options.force { throw refusal(name, [notMine], agentStopped: false, named: named) }
             let shipper = Shipper(context: context, connection: target.connection, sprite: name,
-                                  settings: settings, noChanges: true)
+                                  settings: target.settings, noChanges: true)
             let homecoming = Homecoming(context: context, shipper: shipper)
-            var plan: WorkspacePlan?
-            if ours, let builder {
-                do {
-                    plan = try builder.build()
-                } catch where error is GitError || (error as? SpriteError)?.status == .failure {
-                    // a linked repo gone from this machine must not keep the agent running
-                    let why = (error as? SpriteError)?.message ?? "\(error)"
-                    context.terminal.warn("nothing was fetched from the sprite: \(why)")
-                }
-            }
+            let plan = ours ? try builder.flatMap(plan) : nil
             var report = Homecoming.Report()
             if plan == nil {
                 report.atRisk.append(ours ? "the sprite's commits could not be fetched: this repository's plan failed" : notMine)
@@ -51,30 +87,61 @@ public enum DownWorkflow {
             // destroying: the first look runs while the agent works, so a refusal changes nothing
             if destroying, let plan {
                 report = homecoming.bringHome(plan)
-                if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: false, named: named) }
+                if !report.atRisk.isEmpty && !options.force { throw refusal(name, report.atRisk, agentStopped: false, named: named) }
             }
             try Agent.stop(api, sprite: name)
             // then everything the agent did up to its last moment
             if let plan { report.merge(homecoming.bringHome(plan)) }
-            guard destroying else {
-                var notes = report.fetched + report.notes
-                if checkpointing {
-                    let (id, commit) = try CheckpointWorkflow.take(name, homecoming: homecoming, plan: plan, context: context,
-                                                                  api: api, comment: "git sprite down")
-                    notes.append("checkpoint \(id)" + (commit == nil ? "" : CheckpointWorkflow.describe(name, id, plan, context))
-                                 + (checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)") + "; restore it: git sprite restore\(named) \(id)")
-                }
-                return notes + ["stopped the agent; \(name) is parked and hibernates when idle "
-                                + "(delete it: git sprite down --destroy\(named))"]
+            var outcome = Outcome(sprite: name, updates: report.updates, notes: report.fetched + report.notes)
+            if destroying {
+                try destroy(report, homecoming: homecoming, plan: plan, into: &outcome)
+            } else {
+                try park(homecoming: homecoming, plan: plan, into: &outcome)
             }
-            if !report.atRisk.isEmpty && !force { throw refusal(name, report.atRisk, agentStopped: true, named: named) }
-            var notes = report.fetched + report.notes
+            return outcome
+        }
+
+        /// The plan of this repository's repositories; nil (and a warning) when it cannot be
+        /// made, which must not keep the agent running (a linked repo gone from this machine).
+        func plan(_ builder: PlanBuilder) throws -> WorkspacePlan? {
+            do {
+                return try builder.build()
+            } catch where error is GitError || (error as? SpriteError)?.status == .failure {
+                let why = (error as? SpriteError)?.message ?? "\(error)"
+                context.terminal.warn("nothing was fetched from the sprite: \(why)")
+                return nil
+            }
+        }
+
+        func park(homecoming: Homecoming, plan: WorkspacePlan?, into outcome: inout Outcome) throws {
+            let checkpointing = options.checkpoint || target.settings.autoCheckpoint
+            if checkpointing {
+                let (id, commit) = try CheckpointWorkflow.take(name, homecoming: homecoming, plan: plan, context: context,
+                                                              api: api, comment: "git sprite down")
+                outcome.checkpoint = id
+                outcome.notes.append("checkpoint \(id)" + (commit == nil ? "" : CheckpointWorkflow.describe(name, id, plan, context))
+                                     + (options.checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)")
+                                     + "; restore it: git sprite restore\(named) \(id)")
+            }
+            outcome.notes.append("stopped the agent; \(name) is parked and hibernates when idle "
+                                 + "(delete it: git sprite down --destroy\(named))")
+        }
+
+        func destroy(_ report: Homecoming.Report, homecoming: Homecoming, plan: WorkspacePlan?,
+                     into outcome: inout Outcome) throws {
+            if !report.atRisk.isEmpty && !options.force { throw refusal(name, report.atRisk, agentStopped: true, named: named) }
+            let repo = target.repository
             let directory = salvageDirectory(homecoming, repo: repo, context: context)
             if !report.atRisk.isEmpty {
-                notes += try salvage(homecoming, report: report, plan: plan, into: directory)
+                let (notes, bundles) = try salvage(homecoming, report: report, plan: plan, into: directory)
+                outcome.notes += notes
+                outcome.saved += bundles
             }
             // what cannot come home by design is said before it goes (and packed, when forced and small)
-            notes += leftovers(homecoming, plan: plan, save: force ? directory : nil, limit: settings.salvageMaxBytes)
+            let (notes, archive) = leftovers(homecoming, plan: plan, save: options.force ? directory : nil,
+                                             limit: target.settings.salvageMaxBytes)
+            outcome.notes += notes
+            outcome.saved += archive.map { [$0] } ?? []
             try api.deleteSprite(name)
             // the branches whose sprite this was forget it (and its expiry)
             for entry in (try? repo?.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? [] where entry.value == name {
@@ -82,7 +149,8 @@ public enum DownWorkflow {
                 try? repo?.unsetLocalConfig(entry.name)
                 try? repo?.unsetLocalConfig("branch.\(branch).spriteExpires")
             }
-            return notes + ["destroyed \(name)"]
+            outcome.action = "destroyed"
+            outcome.notes.append("destroyed \(name)")
         }
     }
 
@@ -100,12 +168,12 @@ public enum DownWorkflow {
     /// bundle first (all of them when the plan could not be made), and the user is told how
     /// to get it back.
     static func salvage(_ homecoming: Homecoming, report: Homecoming.Report, plan: WorkspacePlan?,
-                        into directory: String) throws -> [String] {
+                        into directory: String) throws -> (notes: [String], bundles: [String]) {
         let paths = plan == nil || report.unsafe.isEmpty ? try homecoming.repositoriesInSprite() : report.unsafe
-        guard !paths.isEmpty else { return [] }
+        guard !paths.isEmpty else { return ([], []) }
         let bundles = try homecoming.salvage(paths, into: directory)
-        return report.atRisk.map { "not home, saved in the salvage bundle: " + $0 }
-            + bundles.map { "saved \($0); restore with: git fetch \(shellQuote($0)) '+refs/*:refs/salvage/\(homecoming.sprite)/*'" }
+        return (report.atRisk.map { "not home, saved in the salvage bundle: " + $0 }
+            + bundles.map { "saved \($0); restore with: git fetch \(shellQuote($0)) '+refs/*:refs/salvage/\(homecoming.sprite)/*'" }, bundles)
     }
     /// Where a forced destroy saves what is not home: `.git/sprite-salvage/<sprite>-<time>`.
     static func salvageDirectory(_ homecoming: Homecoming, repo: Repository?, context: Context) -> String {
@@ -119,7 +187,8 @@ public enum DownWorkflow {
     /// directories: `InSpriteScript.leftovers`), and with `save` packs them there when their
     /// total is at most `limit` bytes. A failure to look is a note, never a reason to keep
     /// the sprite: nothing of this was ever promised to come home.
-    static func leftovers(_ homecoming: Homecoming, plan: WorkspacePlan?, save directory: String?, limit: Int) -> [String] {
+    static func leftovers(_ homecoming: Homecoming, plan: WorkspacePlan?, save directory: String?, limit: Int)
+        -> (notes: [String], archive: String?) {
         let archive = SpritePaths.state + "/leftovers.tar.gz"
         let repos = plan.map { ([$0.primary] + $0.linked).map(\.spritePath) } ?? (try? homecoming.repositoriesInSprite()) ?? []
         let out: ScriptOutput
@@ -128,7 +197,7 @@ public enum DownWorkflow {
                 InSpriteScript.leftovers, [SpritePaths.home, directory == nil ? "" : archive, String(limit)] + repos,
                 what: "listing what stays in the sprite"))
         } catch {
-            return ["note: could not list what stays in the sprite: \((error as? SpriteError)?.message ?? "\(error)")"]
+            return (["note: could not list what stays in the sprite: \((error as? SpriteError)?.message ?? "\(error)")"], nil)
         }
         func counted(_ key: String) -> (files: Int, bytes: Int) {
             let parts = (out[key] ?? "").split(separator: " ").compactMap { Int($0) }
@@ -149,20 +218,21 @@ public enum DownWorkflow {
         if empty > 0 {
             parts.append(described(Homecoming.count(empty, "empty directory", "empty directories"), "empty", bytes: nil))
         }
-        guard !parts.isEmpty else { return [] }
+        guard !parts.isEmpty else { return ([], nil) }
         var notes = ["not coming home with the sprite (no fetch brings these): " + parts.joined(separator: "; ")]
-        guard let directory else { return notes }
+        guard let directory else { return (notes, nil) }
         if out["saved"] != nil, let data = try? homecoming.api.readFile(homecoming.sprite, path: archive),
            (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o700])) != nil,
            FileManager.default.createFile(atPath: directory + "/leftovers.tar.gz", contents: data,
                                           attributes: [.posixPermissions: 0o600]) {
             notes.append("saved them in \(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)")
+            return (notes, directory + "/leftovers.tar.gz")
         } else if out["unsaved"] == "too large" {
             notes.append("not saved: more than \(ByteCountText.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)")
         } else if let why = out["unsaved"], why != "nothing" {
             notes.append("not saved: \(why)")
         }
-        return notes
+        return (notes, nil)
     }
 }

@@ -2,6 +2,18 @@ import Foundation
 import SpriteGit
 import SpritesAPI
 
+/// A ref here that a fetch from a sprite moved (`fetch`, `down` and `apply` report them in
+/// `--json`).
+public struct RefUpdate: Codable, Sendable, Equatable {
+    /// The repository here, by its work tree (this one, a linked repo, or a submodule).
+    public let repository: String
+    /// The full ref name here (`refs/remotes/sprite/<sprite>/main`).
+    public let ref: String
+    /// Its value before (null: new).
+    public let old: String?
+    public let new: String
+}
+
 /// Brings a sprite's work home: for the workspace, each linked repo and every checked-out
 /// submodule at any depth, it counts what the sprite holds (`InSpriteScript.inventory`),
 /// fetches all committed work into refs that belong to that sprite alone, and lists what
@@ -29,6 +41,8 @@ struct Homecoming {
         var notes: [String] = []
         /// The refs that moved, as `git fetch` prints them (`   a1b2c3d..d4e5f6a  sprite/s/main`).
         var moved: [String] = []
+        /// The same, for `--json`.
+        var updates: [RefUpdate] = []
         /// What would be lost with the sprite, one line each.
         var atRisk: [String] = []
         /// Repositories in the sprite that hold something not at home.
@@ -42,6 +56,7 @@ struct Homecoming {
             for note in other.notes where !notes.contains(note) { notes.append(note) }
             fetched += other.fetched
             moved += other.moved
+            updates += other.updates
             failures = other.failures
             atRisk = other.atRisk
             unsafe = other.unsafe
@@ -215,6 +230,7 @@ struct Homecoming {
             .map { ($0.name, $0.target) }
         for (ref, commit) in moving.sorted(by: { $0.0 < $1.0 }) where before[ref] != commit {
             let range = before[ref].map { "\($0.short)..\(commit.short)" } ?? "* [new]"
+            report.updates.append(RefUpdate(repository: localDir, ref: ref, old: before[ref]?.hex, new: commit.hex))
             report.moved.append("   " + range.padding(toLength: max(range.count, 17), withPad: " ", startingAt: 0) + "  "
                                 + Self.shortName(ref) + prefix)
         }

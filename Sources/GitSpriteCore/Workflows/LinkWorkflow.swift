@@ -14,10 +14,12 @@ public enum LinkWorkflow {
         try LinkStore(repository: RepositoryLocator.primary(context)).remove(mount: mount)
     }
 
-    public static func json(_ links: [Link]) -> JSON {
-        .array(links.map {
-            .object([("mount", .string($0.mount)), ("path", .string($0.path)), ("stored", .string($0.storedPath)),
-                     ("spritePath", .string(SpritePaths.repos + "/" + $0.mount))])
-        })
+    /// How `link --json` shows a link (it prints an array of them).
+    public struct Output: Sendable, Codable {
+        public let mount, path, stored, spritePath: String
+
+        public init(_ link: Link) {
+            (mount, path, stored, spritePath) = (link.mount, link.path, link.storedPath, SpritePaths.repos + "/" + link.mount)
+        }
     }
 }

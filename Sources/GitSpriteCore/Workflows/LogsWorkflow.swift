@@ -11,7 +11,20 @@ public enum LogsWorkflow {
         public var follow = false
         public var lines: Int?
         public var raw = false
+        /// One JSON document instead of the text (not with `follow`).
+        public var json = false
         public init() {}
+    }
+
+    /// What `logs --json` prints.
+    public struct Output: Sendable, Codable {
+        public let sprite: String
+        /// `running` (in its tmux session now), `exited`, or `none` (stopped, or never started).
+        public let agent: String
+        /// How it exited; null unless `exited`.
+        public let exitStatus: Int?
+        /// The pane and its history, a line each (plain text unless `--raw`).
+        public let lines: [String]
     }
 
     static let pollInterval: TimeInterval = 0.5
@@ -34,12 +47,17 @@ public enum LogsWorkflow {
             } else {
                 screen = try Screen.read(api, sprite: name, tail: options.lines ?? 0, raw: options.raw)
             }
-            if !screen.running {
-                context.terminal.note("note: no agent runs in \(name) (\(screen.ended)); its last output:")
-            }
             var text = trimTrailingBlankLines(screen.text)
             if let n = options.lines, n >= 0 {
                 text = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(n).joined(separator: "\n")
+            }
+            if options.json {
+                let lines = text.isEmpty ? [] : text.components(separatedBy: "\n")
+                return context.terminal.out(try JSONOutput.encode(
+                    Output(sprite: name, agent: screen.state, exitStatus: screen.exitStatus, lines: lines)))
+            }
+            if !screen.running {
+                context.terminal.note("note: no agent runs in \(name) (\(screen.ended)); its last output:")
             }
             if !text.isEmpty { context.terminal.out(text + "\n") }
             context.terminal.flush()
@@ -64,6 +82,9 @@ public enum LogsWorkflow {
     /// One read of the pane.
     struct Screen {
         var running: Bool
+        /// `running`, `exited` or `none`.
+        var state = "none"
+        var exitStatus: Int?
         var next: Int?
         var ended: String
         var text: String
@@ -94,8 +115,10 @@ public enum LogsWorkflow {
                 if lines.last?.hasPrefix("Pane is dead") == true { lines.removeLast() }
                 text = lines.joined(separator: "\n")
             }
-            return Screen(running: header["agent"] == "running", next: header["next"].flatMap(Int.init), ended: ended,
-                          text: text)
+            let state = header["agent"] == "running" || header["agent"] == "exited" ? header["agent"] ?? "none" : "none"
+            return Screen(running: state == "running", state: state,
+                          exitStatus: state == "exited" ? header["exit"].flatMap(Int.init) : nil,
+                          next: header["next"].flatMap(Int.init), ended: ended, text: text)
         }
     }
 

@@ -76,7 +76,25 @@ public enum ReviewWorkflow {
 /// yet). Afterwards the sprite knows those changes are home: `down --destroy` no longer
 /// refuses over them, and the next `up` may replace them.
 public enum ApplyWorkflow {
-    public static func run(_ context: Context, sprite argument: String?) throws -> [String] {
+    /// What `apply` did; `apply --json` prints it.
+    public struct Outcome: ActionOutput, Codable {
+        /// The changes of one repository, in your work tree now.
+        public struct Applied: Sendable, Codable {
+            /// The repository here, by its work tree.
+            public let repository: String
+            public let files: [String]
+            /// They were here already (an earlier apply); nothing was changed.
+            public let alreadyHere: Bool
+        }
+
+        public let sprite: String
+        /// The refs here that the fetch before it moved.
+        public var updates: [RefUpdate] = []
+        public var applied: [Applied] = []
+        public var notes: [String] = []
+    }
+
+    public static func run(_ context: Context, sprite argument: String?) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "apply")
         let report = try work.fetch()
         if report.failures > 0 { throw SpriteError("the sprite's work could not be fetched", hints: report.atRisk) }
@@ -125,7 +143,11 @@ public enum ApplyWorkflow {
             throw SpriteError("not applying the sprite's uncommitted changes: nothing was changed",
                               hints: problems + ["see them: git sprite diff \(name)"])
         }
-        guard !patches.isEmpty else { return ["the sprite has no uncommitted changes"] }
+        var outcome = Outcome(sprite: name, updates: report.updates)
+        guard !patches.isEmpty else {
+            outcome.notes = ["the sprite has no uncommitted changes"]
+            return outcome
+        }
         var notes: [String] = []
         for p in patches {
             if p.done {
@@ -141,8 +163,10 @@ public enum ApplyWorkflow {
                 try work.homecoming.shipper.remoteRun(["git", "-C", p.repo.spritePath, "config", "gitsprite.applied", p.tree],
                                                       what: "recording what came home")
             }
+            outcome.applied.append(.init(repository: p.repo.localPath, files: p.files, alreadyHere: p.done))
         }
-        return notes
+        outcome.notes = notes
+        return outcome
     }
     /// Whether every path of `files` is here exactly as `commit` has it: content, mode and
     /// symlink-ness, whether staged or not. Read through a temporary index (a copy of yours,

@@ -59,7 +59,18 @@ struct SpriteWork {
 /// repository) home into that sprite's own refs, and prints what moved. The working tree and
 /// local branches are never touched.
 public enum FetchWorkflow {
-    public struct Result: Sendable {
+    /// What `fetch` did; `fetch --json` prints it.
+    public struct Result: ActionOutput, Codable {
+        /// One sprite's part.
+        public struct Fetched: Sendable, Codable {
+            public let sprite: String
+            /// The refs here that moved.
+            public let updates: [RefUpdate]
+            /// What could not come home, one line each (it stays in the sprite).
+            public let atRisk: [String]
+        }
+
+        public var sprites: [Fetched] = []
         /// `git fetch`-style lines, one per ref that moved, under a `From sprite <name>` line.
         public var lines: [String] = []
         /// Notes for stderr (stash entries and tags that came home, work that stays in the sprite).
@@ -84,6 +95,7 @@ public enum FetchWorkflow {
         for name in names {
             let work = try SpriteWork(context, sprite: name, command: "fetch")
             let report = try work.fetch()
+            result.sprites.append(.init(sprite: work.name, updates: report.updates, atRisk: report.atRisk))
             if !report.moved.isEmpty { result.lines += ["From sprite \(work.name)"] + report.moved }
             result.notes += report.notes
             result.failed = result.failed || report.failures > 0

@@ -22,31 +22,58 @@ public struct StatusEntry: Sendable {
     /// How many old values of its refs a fetch kept under `refs/sprite/<sprite>/superseded/`.
     public var superseded = 0
 
-    /// Every field `json` can have, for `--format`.
-    public static let fields = ["name", "state", "repo", "branch", "createdAt", "url", "host", "cost", "expires",
-                                "superseded", "agent", "unfetchedCommits", "uncommittedFiles", "agentUnknown"]
-
-    public var json: JSON {
-        var fields: [(String, JSON)] = [
-            ("name", .string(name)), ("state", .string(state)), ("repo", .optional(repo)),
-            ("branch", .optional(branch)), ("createdAt", .optional(createdAt)), ("url", .optional(url)),
-            ("host", .string(host)),
-        ]
-        fields.append(("cost", cost?.json ?? .null))
-        fields.append(("expires", .optional(expires.map { ISO8601DateFormatter().string(from: $0) })))
-        fields.append(("superseded", .int(superseded)))
-        if let agent {
-            var a: [(String, JSON)] = [("state", .string(agent.state.text)), ("guessed", .bool(agent.guessed))]
-            if case .exited(let code) = agent.state { a.append(("exitStatus", .int(code))) }
-            a.append(("since", .optional(agent.since.map { ISO8601DateFormatter().string(from: $0) })))
-            fields.append(("agent", .object(a)))
-            fields.append(("unfetchedCommits", agent.unfetched.map(JSON.int) ?? .null))
-            fields.append(("uncommittedFiles", agent.changed.map(JSON.int) ?? .null))
-        } else {
-            fields.append(("agent", .null))
-            fields.append(("agentUnknown", .optional(agentUnknown)))
+    /// What `status --json` shows of one sprite (each in `sprites`); every field is present,
+    /// null where unknown.
+    public struct Output: Codable, Sendable {
+        public struct Agent: Codable, Sendable {
+            /// `working`, `waiting for input`, `finished`, `exited`, `none`, …
+            public let state: String
+            /// Told by the agent's output rather than by the agent (no hook reported it).
+            public let guessed: Bool
+            public let exitStatus: Int?
+            public let since: Date?
         }
-        return .object(fields)
+
+        public let name, state: String
+        public let repo, branch, createdAt, url: String?
+        public let host: String
+        public let cost: CostSoFar.Output?
+        public let expires: Date?
+        public let superseded: Int
+        public let agent: Agent?
+        public let unfetchedCommits, uncommittedFiles: Int?
+        /// Why `agent` is null: not looked into (a cold sprite without `--deep`), or what went wrong looking.
+        public let agentUnknown: String?
+    }
+
+    /// What `status --json` and `--format` see.
+    public var output: Output {
+        let agentOutput = agent.map { a -> Output.Agent in
+            var exit: Int?
+            if case .exited(let code) = a.state { exit = code }
+            return Output.Agent(state: a.state.text, guessed: a.guessed, exitStatus: exit, since: a.since)
+        }
+        return Output(name: name, state: state, repo: repo, branch: branch, createdAt: createdAt, url: url, host: host,
+                      cost: cost?.output, expires: expires, superseded: superseded, agent: agentOutput,
+                      unfetchedCommits: agent?.unfetched, uncommittedFiles: agent?.changed,
+                      agentUnknown: agent == nil ? agentUnknown : nil)
+    }
+
+    /// What `status --json` prints: the sprites and their estimated cost so far.
+    public struct ListOutput: Codable, Sendable {
+        public let sprites: [Output]
+        public let totalCost: String
+
+        public init(_ rows: [StatusEntry]) {
+            sprites = rows.map(\.output)
+            totalCost = Money.cents(StatusEntry.totalCost(rows).total)
+        }
+    }
+
+    /// Every top-level field of `output`, for checking a `--format` template.
+    public static var fields: [String] {
+        guard case .object(let fields)? = try? JSONValue(document: StatusEntry(name: "", state: "").output) else { return [] }
+        return fields.keys.sorted()
     }
 
     /// The estimated cost so far of all the rows; `text` says `≥` when compute is unknown for one.

@@ -44,7 +44,7 @@ public struct UpResult: Sendable {
     public var created = false
     public var steps: [Step] = []
     public var repos: [Shipped] = []
-    public var agent: String?
+    public var agent: RunningAgent?
     /// What went, in one line: `shipped main @ 1a2b3c4d5e6f, 2 uncommitted files and 2 linked
     /// repos to app-main`.
     public var summary = ""
@@ -54,24 +54,42 @@ public struct UpResult: Sendable {
 
     public var attachCommand: String { "git sprite attach \(spriteName)" }
 
-    public var json: JSON {
-        .object([
-            ("sprite", .string(spriteName)), ("summary", .string(summary)), ("url", .string(url)), ("created", .bool(created)),
-            ("workspace", .string(SpritePaths.workspace)),
-            ("repos", .array(repos.map { r in
-                .object([("mount", .optional(r.mount)), ("spritePath", .string(r.spritePath)),
-                         ("method", .string(r.method)), ("head", .string(r.head)),
-                         ("notes", .array(r.notes.map(JSON.string))),
-                         ("phases", .object(r.phases.map { ($0.0, .double(($0.1 * 1000).rounded() / 1000)) }))])
-            })),
-            ("agent", .optional(agent)),
-            ("attach", .string(attachCommand)),
-            ("steps", .array(steps.map { s in
-                .object([("name", .string(s.name)), ("seconds", .double((s.seconds * 1000).rounded() / 1000)),
-                         ("detail", .string(s.detail))])
-            })),
-            ("warnings", .array(warnings.map(JSON.string))),
-        ])
+    /// What `up --json` prints.
+    public struct Output: Sendable, Codable {
+        public struct Repo: Sendable, Codable {
+            public let mount: String?
+            public let spritePath, method, head: String
+            public let notes: [String]
+            /// Each phase's wall time in seconds (its order: `-v`).
+            public let phases: [String: Double]
+        }
+        public struct Step: Sendable, Codable {
+            public let name: String
+            public let seconds: Double
+            public let detail: String
+        }
+
+        public let sprite, summary, url: String
+        public let created: Bool
+        public let workspace: String
+        public let repos: [Repo]
+        /// Null with `--no-agent`.
+        public let agent: RunningAgent?
+        public let attach: String
+        public let steps: [Step]
+        public let warnings: [String]
+    }
+
+    public var output: Output {
+        func ms(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+        return Output(
+            sprite: spriteName, summary: summary, url: url, created: created, workspace: SpritePaths.workspace,
+            repos: repos.map { r in
+                .init(mount: r.mount, spritePath: r.spritePath, method: r.method, head: r.head, notes: r.notes,
+                      phases: Dictionary(r.phases.map { ($0.0, ms($0.1)) }, uniquingKeysWith: +))
+            },
+            agent: agent, attach: attachCommand,
+            steps: steps.map { .init(name: $0.name, seconds: ms($0.seconds), detail: $0.detail) }, warnings: warnings)
     }
 
     public var text: String {
@@ -80,7 +98,7 @@ public struct UpResult: Sendable {
         // a local sprite-host has no public URL (its sprites are reached through its socket)
         if url.hasPrefix("https://") || url.hasPrefix("http://") { out += "url        \(url)\n" }
         for r in repos { out += "repo       \(r.spritePath) @ \(String(r.head.prefix(12))) (\(r.method))\n" }
-        if let agent { out += "agent      \(agent)\n" }
+        if let agent { out += "agent      \(agent.text)\n" }
         out += "attach     \(attachCommand)\n"
         return out
     }
@@ -215,10 +233,10 @@ public enum UpWorkflow {
                 }
             }
             if !options.noAgent {
-                result.agent = try reporter.step("agent") { () -> (String, String) in
-                    let state = try Agent(api: api, sprite: plan.spriteName, settings: settings, context: context)
+                result.agent = try reporter.step("agent") { () -> (RunningAgent, String) in
+                    let agent = try Agent(api: api, sprite: plan.spriteName, settings: settings, context: context)
                         .ensure(prompt: options.prompt)
-                    return (state, state)
+                    return (agent, agent.text)
                 }
             }
         } catch {

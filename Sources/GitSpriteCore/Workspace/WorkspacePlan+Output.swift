@@ -1,18 +1,77 @@
 import SpriteGit
 
+/// The `git sprite plan --json` document (schema in docs/plan-json.md).
+public struct PlanOutput: Sendable, Codable {
+    public struct Sprite: Sendable, Codable {
+        public let name, source: String
+    }
+
+    public struct Identity: Sendable, Codable {
+        public let name, email, nameFrom, emailFrom: String?
+    }
+
+    public struct Repo: Sendable, Codable {
+        public struct Remote: Sendable, Codable {
+            public let name: String
+            public let url: String?
+        }
+        public struct Upstream: Sendable, Codable {
+            public let ref: String
+            public let ahead, behind: Int?
+        }
+        public struct Changes: Sendable, Codable {
+            public let modified, staged, untracked, conflicted: Int
+        }
+        public struct Transport: Sendable, Codable {
+            public let method: String
+            public let localCommits: Int?
+            public let reason: String
+            public let snapshot: Bool
+        }
+        public struct Included: Sendable, Codable {
+            public let path: String
+            public let looksSecret: Bool
+        }
+
+        public let mount: String?
+        public let localPath, spritePath: String
+        public let branch: String?
+        public let detached: Bool
+        public let operation, head: String?
+        public let remote: Remote?
+        public let upstream: Upstream?
+        public let changes: Changes
+        public let transport: Transport
+        public let included: [Included]
+        public let submodules: [Submodule]
+    }
+
+    public struct Submodule: Sendable, Codable {
+        public struct Transport: Sendable, Codable {
+            public let method, reason: String
+        }
+
+        public let name, path, spritePath: String
+        public let url, resolvedUrl, commit: String?
+        public let initialized: Bool
+        public let transport: Transport
+        public let submodules: [Submodule]
+    }
+
+    public var version = 1
+    public let sprite: Sprite
+    public let identity: Identity
+    public let primary: Repo
+    public let linked: [Repo]
+    public let warnings: [String]
+}
+
 extension WorkspacePlan {
-    /// The `git sprite plan --json` document (schema in docs/plan-json.md).
-    public var json: JSON {
-        .object([
-            ("version", .int(1)),
-            ("sprite", .object([("name", .string(spriteName)), ("source", .string(nameSource.rawValue))])),
-            ("identity", .object([("name", .optional(identity.name)), ("email", .optional(identity.email)),
-                                  ("nameFrom", .optional(identity.nameSource)),
-                                  ("emailFrom", .optional(identity.emailSource))])),
-            ("primary", primary.json),
-            ("linked", .array(linked.map(\.json))),
-            ("warnings", .array(warnings.map(JSON.string))),
-        ])
+    public var output: PlanOutput {
+        PlanOutput(sprite: .init(name: spriteName, source: nameSource.rawValue),
+                   identity: .init(name: identity.name, email: identity.email, nameFrom: identity.nameSource,
+                                   emailFrom: identity.emailSource),
+                   primary: primary.output, linked: linked.map(\.output), warnings: warnings)
     }
 
     /// The human tree printed by `git sprite plan`.
@@ -26,34 +85,17 @@ extension WorkspacePlan {
 }
 
 extension RepoPlan {
-    var json: JSON {
-        .object([
-            ("mount", .optional(mount)),
-            ("localPath", .string(localPath)),
-            ("spritePath", .string(spritePath)),
-            ("branch", .optional(branch)),
-            ("detached", .bool(detached)),
-            ("operation", operation.map { .string($0.rawValue) } ?? .null),
-            ("head", .optional(head?.hex)),
-            ("remote", remoteName.map { .object([("name", .string($0)), ("url", .optional(remoteURL))]) } ?? .null),
-            ("upstream", upstreamRef.map {
-                .object([("ref", .string($0)), ("ahead", .optional(ahead)), ("behind", .optional(behind))])
-            } ?? .null),
-            ("changes", .object([
-                ("modified", .int(changes.modified)), ("staged", .int(changes.staged)),
-                ("untracked", .int(changes.untracked)), ("conflicted", .int(changes.conflicted)),
-            ])),
-            ("transport", .object([
-                ("method", .string(transport.rawValue)),
-                ("localCommits", .optional(localCommits)),
-                ("reason", .string(transportReason)),
-                ("snapshot", .bool(hasSnapshot)),
-            ])),
-            ("included", .array(included.files.map { f in
-                .object([("path", .string(f.path)), ("looksSecret", .bool(f.looksSecret))])
-            })),
-            ("submodules", .array(submodules.map(\.json))),
-        ])
+    var output: PlanOutput.Repo {
+        PlanOutput.Repo(
+            mount: mount, localPath: localPath, spritePath: spritePath, branch: branch, detached: detached,
+            operation: operation?.rawValue, head: head?.hex, remote: remoteName.map { .init(name: $0, url: remoteURL) },
+            upstream: upstreamRef.map { .init(ref: $0, ahead: ahead, behind: behind) },
+            changes: .init(modified: changes.modified, staged: changes.staged, untracked: changes.untracked,
+                           conflicted: changes.conflicted),
+            transport: .init(method: transport.rawValue, localCommits: localCommits, reason: transportReason,
+                             snapshot: hasSnapshot),
+            included: included.files.map { .init(path: $0.path, looksSecret: $0.looksSecret) },
+            submodules: submodules.map(\.output))
     }
 
     func render(into out: inout String) {
@@ -114,18 +156,11 @@ extension RepoPlan {
 }
 
 extension SubmodulePlan {
-    var json: JSON {
-        .object([
-            ("name", .string(name)),
-            ("path", .string(path)),
-            ("spritePath", .string(spritePath)),
-            ("url", .optional(url)),
-            ("resolvedUrl", .optional(resolvedURL)),
-            ("commit", .optional(commit?.hex)),
-            ("initialized", .bool(initialized)),
-            ("transport", .object([("method", .string(transport.rawValue)), ("reason", .string(transportReason))])),
-            ("submodules", .array(submodules.map(\.json))),
-        ])
+    var output: PlanOutput.Submodule {
+        PlanOutput.Submodule(name: name, path: path, spritePath: spritePath, url: url, resolvedUrl: resolvedURL,
+                             commit: commit?.hex, initialized: initialized,
+                             transport: .init(method: transport.rawValue, reason: transportReason),
+                             submodules: submodules.map(\.output))
     }
 
     func render(into out: inout String, depth: Int) {
