@@ -18,8 +18,9 @@ struct GitSprite: ParsableCommand {
               git sprite plan                 # what 'up' would ship, touching nothing remote
               git sprite link ../tools        # also put ../tools in this repo's sprites
               git -c sprite.resources.cpu=4 sprite config
+
+            'git sprite --version' prints the version.
             """,
-        version: version,
         subcommands: [Plan.self, Up.self, Attach.self, Shell.self, Status.self, Exec.self, Forward.self, URLCommand.self, Cp.self, Fetch.self, Diff.self, Log.self, Apply.self, Wait.self, Logs.self,
                       CheckpointCommand.self, Restore.self, Host.self, Cost.self, Prune.self,
                       Down.self, Link.self, Unlink.self, Config.self]

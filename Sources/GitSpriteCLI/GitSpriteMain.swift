@@ -24,6 +24,12 @@ public enum GitSpriteMain {
         let terminal = Terminal(environment: env)
         var parsed: ParsableCommand
         let arguments = Self.arguments(Array(CommandLine.arguments.dropFirst()))
+        // the root's own flag, as `git --version` (declared to the parser, it would be listed
+        // under every subcommand, where it means nothing)
+        if arguments == ["--version"] {
+            print(GitSprite.version)
+            exit(ExitStatus.success.rawValue)
+        }
         do {
             parsed = try GitSprite.parseAsRoot(arguments)
         } catch {

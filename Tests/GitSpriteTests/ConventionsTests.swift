@@ -367,4 +367,21 @@ struct ConventionsTests {
             }
         }
     }
+
+    /// A command's help lists what it takes: no `--version` under each command (it is the
+    /// root's), arguments by what they are.
+    @Test func helpListsOnlyWhatACommandTakes() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        for command in try DocsTests.commands().keys.sorted() {
+            let help = try s.sprite([command, "-h"], in: repo)
+            #expect(help.status == 0 && help.stdout.contains("USAGE: git sprite \(command)"), "\(command): \(help.stderr)")
+            #expect(!help.stdout.contains("--version") && !help.stdout.contains("<words>"), "\(command): \(help.stdout)")
+        }
+        let restore = try s.sprite(["restore", "-h"], in: repo).stdout
+        #expect(restore.contains("[<branch|sprite|id>] [<id>]"), "\(restore)")
+        #expect(try s.sprite(["up", "--version"], in: repo).status == 64)
+        let version = try s.sprite(["--version"], in: repo)
+        #expect(version.status == 0 && version.stdout.split(separator: ".").count == 3, "\(version.stdout)")
+    }
 }

@@ -69,8 +69,12 @@ struct Restore: GlobalCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "[BRANCH|SPRITE] ID: a branch or sprite (default: the current branch's), then the checkpoint.")
-    var words: [String] = []
+    @Argument(help: ArgumentHelp("The checkpoint (default: the newest); or, with ID after it, a branch or sprite "
+                                 + "(default: the current branch's).", valueName: "branch|sprite|id"))
+    var first: String?
+
+    @Argument(help: ArgumentHelp("The checkpoint, when a branch or sprite comes first.", valueName: "id"))
+    var second: String?
 
     @Flag(help: "Restore even when the sprite holds work that is not on this machine.")
     var force = false
@@ -78,13 +82,10 @@ struct Restore: GlobalCommand {
     @Flag(help: "Print one JSON document: the checkpoint restored and the one that undoes it.")
     var json = false
 
-    func validate() throws {
-        if words.count > 2 { throw ValidationError("too many arguments: git sprite restore [BRANCH|SPRITE] [ID]") }
-    }
 
     func run(_ context: Context) throws {
         // one word is the checkpoint; two are the sprite and the checkpoint
-        let (sprite, id): (String?, String?) = words.count == 2 ? (words[0], words[1]) : (nil, words.first)
+        let (sprite, id): (String?, String?) = second == nil ? (nil, first) : (first, second)
         let outcome = try CheckpointWorkflow.restore(context, sprite: sprite, id: id, force: force)
         try report(outcome, json: json, context)
     }

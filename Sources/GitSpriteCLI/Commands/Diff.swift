@@ -30,7 +30,7 @@ struct Diff: GlobalCommand {
     var arguments: [String] = []
 
     func run(_ context: Context) throws {
-        let passed = GitPassThrough(arguments)
+        let passed = try GitPassThrough(arguments, command: Self.self)
         try ReviewWorkflow.run(context, sprite: passed.sprite,
                                kind: .diff(options: (stat ? ["--stat"] : []) + passed.options, paths: passed.paths))
     }
@@ -43,7 +43,9 @@ struct GitPassThrough {
     var options: [String] = []
     var paths: [String] = []
 
-    init(_ arguments: [String]) {
+    /// `-h` before any `--` is this command's help, not an option for git.
+    init(_ arguments: [String], command: ParsableCommand.Type) throws {
+        if arguments.prefix(while: { $0 != "--" }).contains("-h") { throw CleanExit.helpRequest(command) }
         var rest = arguments[...]
         if let first = rest.first, !first.hasPrefix("-") {
             sprite = first
@@ -91,7 +93,7 @@ struct Log: GlobalCommand {
     var arguments: [String] = []
 
     func run(_ context: Context) throws {
-        let passed = GitPassThrough(arguments)
+        let passed = try GitPassThrough(arguments, command: Self.self)
         let flags = (patch ? ["-p"] : []) + (stat ? ["--stat"] : []) + (oneline ? ["--oneline"] : [])
         try ReviewWorkflow.run(context, sprite: passed.sprite, kind: .log(options: flags + passed.options, paths: passed.paths))
     }

@@ -24,8 +24,8 @@ struct Forward: GlobalCommand {
     @Flag(help: "Also forward every port the sprite opens (and stop when it closes).")
     var auto = false
 
-    @Argument(help: ArgumentHelp("[BRANCH|SPRITE] [LOCAL:]REMOTE…",
-                                 discussion: "A branch or sprite first (default: the current branch's sprite), then ports."))
+    @Argument(help: ArgumentHelp("[BRANCH|SPRITE] [LOCAL:]REMOTE…: a branch or sprite first (default: the current branch's sprite), then ports.",
+                                 valueName: "sprite-or-port"))
     var words: [String] = []
 
     func validate() throws {
