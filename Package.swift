@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "SpriteGit", dependencies: ["CGit2"]),
-        .target(name: "SpriteHTTP", dependencies: ["CCurl"]),
+        .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteWire"]),
         // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)
         .target(name: "SpriteWire"),
         .target(name: "SpritesAPI", dependencies: ["SpriteHTTP", "SpriteWire"]),

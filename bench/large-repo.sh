@@ -79,3 +79,21 @@ for repo in doc["repos"]:
     for name, seconds in repo["phases"].items():
         print(f"    {repo['spritePath']} {name:<12} {seconds * 1000:8.0f} ms")
 PY
+
+# Where the push's time goes, piece by piece, each here and in a sprite side by side: the
+# pack streamed through an exec's stdin (the tunnel's transfer) and `git index-pack` of it
+# (what receive-pack runs), inside the sprite's sandbox and outside it.
+pack=$(ls "$repo"/.git/objects/pack/*.pack | head -1)
+curl -fsS -X POST -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites" -d '{"name":"pieces"}' >/dev/null
+git sprite exec pieces --dir /tmp -- true
+ms() { python3 -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) * 1000))' "$1" "$2"; }
+t0=$(date +%s.%N); cat "$pack" | cat > /dev/null; t1=$(date +%s.%N)
+t2=$(date +%s.%N); git sprite exec pieces --dir /tmp -- sh -c 'cat > /tmp/pack.pack' < "$pack"; t3=$(date +%s.%N)
+echo "the pack ($pack_kb KB) through a pipe here          $(ms "$t0" "$t1") ms"
+echo "the pack through an exec's stdin into the sprite   $(ms "$t2" "$t3") ms (round trip included)"
+index='rm -rf "$1" && git init -q --bare "$1" && cd "$1" && s=$(date +%s%N) && git index-pack --stdin --fix-thin < "$2" > /dev/null && e=$(date +%s%N) && echo $(( (e - s) / 1000000 ))'
+for i in 1 2 3; do sh -c "$index" sh "$work/ip.git" "$pack"; done | median > "$work/ip.here"
+for i in 1 2 3; do git sprite exec pieces --dir /tmp -- sh -c "$index" sh /tmp/ip.git /tmp/pack.pack; done | median > "$work/ip.sprite"
+echo "git index-pack of it here (median of 3)           $(cat "$work/ip.here") ms"
+echo "git index-pack of it in the sprite (median of 3)  $(cat "$work/ip.sprite") ms"
+echo "CPUs: here $(nproc), in the sprite $(git sprite exec pieces --dir /tmp -- nproc)"

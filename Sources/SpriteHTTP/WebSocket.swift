@@ -38,13 +38,24 @@ public enum WebSocketError: Error, CustomStringConvertible, Sendable {
 /// Debian 12's libcurl 7.88 has no WebSocket support. Client frames are masked; fragmented
 /// messages are joined; pings are answered; lengths use the 16- and 64-bit forms as needed.
 ///
-/// One thread may receive while others send: libcurl calls are serialised by a lock, and a
-/// receiver waits in `poll(2)` outside it.
+/// One thread may receive while others send: each libcurl call is serialised by `lock`, held
+/// only for the call, and both a receiver and a sender wait in `poll(2)` outside it, so a
+/// sender stuck on a full socket never keeps the receiver from reading (when both sides'
+/// buffers fill, a receiver that cannot read is a deadlock). Frames go out whole under
+/// `sendLock`; a pong or keepalive ping the receiver cannot send at once is queued for the
+/// sender to send after its frame.
 public final class WebSocket: @unchecked Sendable {
     private let easy: CurlEasy
     private let socket: Int32
     private let lock = NSLock()
+    private let sendLock = NSLock()
+    /// Control frames the receiver queued while a sender had the socket (under `lock`).
+    private var pendingControl: [[UInt8]] = []
     private var buffer: [UInt8] = []
+    /// How much of `buffer` has been decoded already (dropped in one go, not frame by frame).
+    private var consumed = 0
+    /// What `curl_easy_recv` reads into, reused.
+    private var chunk = [UInt8](repeating: 0, count: 256 * 1024)
     private var sentClose = false
     /// Keepalive (sprites-api §11): while the line is quiet the client pings every
     /// `pingInterval` seconds, and gives the connection up after `deadAfter` seconds without
@@ -144,6 +155,12 @@ public final class WebSocket: @unchecked Sendable {
     /// Sends a binary message.
     public func send(binary: [UInt8]) throws { try sendFrame(opcode: 0x2, payload: binary) }
 
+    /// Sends a binary message of `prefix` (when given) and `payload`, framed and masked
+    /// without an intermediate copy.
+    public func send(binary payload: UnsafeRawBufferPointer, prefix: UInt8?) throws {
+        try sendRaw(WebSocketFrame.encode(opcode: 0x2, prefix: prefix, payload: payload, mask: Self.newMask()))
+    }
+
     /// Sends a ping.
     public func ping() throws { try sendFrame(opcode: 0x9, payload: []) }
 
@@ -158,19 +175,61 @@ public final class WebSocket: @unchecked Sendable {
     }
 
     private func sendFrame(opcode: UInt8, payload: [UInt8]) throws {
-        let mask = (0..<4).map { _ in UInt8.random(in: 0...255) }
-        try sendRaw(WebSocketFrame(opcode: opcode, payload: payload).encoded(mask: mask))
+        try sendRaw(Self.frame(opcode, payload))
+    }
+
+    private static func frame(_ opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        payload.withUnsafeBytes { WebSocketFrame.encode(opcode: opcode, payload: $0, mask: newMask()) }
+    }
+
+    /// A pong or ping from the receiving thread: sent now unless a sender has the socket,
+    /// then by that sender once its frame is out. The receiver never waits on a sender.
+    private func sendControl(opcode: UInt8, payload: [UInt8]) throws {
+        lock.lock()
+        pendingControl.append(Self.frame(opcode, payload))
+        lock.unlock()
+        try flushControl()
+    }
+
+    private func flushControl() throws {
+        while sendLock.try() {
+            lock.lock()
+            let frames = pendingControl
+            pendingControl = []
+            lock.unlock()
+            defer { sendLock.unlock() }
+            if frames.isEmpty { return }
+            for f in frames { try write(f) }
+        }
+    }
+
+    /// A fresh masking key for each frame (RFC 6455 §5.3).
+    private static func newMask() -> [UInt8] {
+        withUnsafeBytes(of: UInt32.random(in: 0...UInt32.max)) { Array($0) }
     }
 
     private func sendRaw(_ bytes: [UInt8]) throws {
-        lock.lock()
-        defer { lock.unlock() }
+        sendLock.lock()
+        do {
+            try write(bytes)
+            sendLock.unlock()
+        } catch {
+            sendLock.unlock()
+            throw error
+        }
+        try flushControl()
+    }
+
+    /// Writes bytes whole; the caller holds `sendLock`.
+    private func write(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             var sent = 0
+            lock.lock()
             let rc = bytes.withUnsafeBytes { raw in
                 curl_easy_send(easy.handle, raw.baseAddress! + offset, bytes.count - offset, &sent)
             }
+            lock.unlock()
             if rc == CURLE_AGAIN {
                 var pfd = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&pfd, 1, 1000)
@@ -187,7 +246,6 @@ public final class WebSocket: @unchecked Sendable {
 
     /// Reads whatever bytes are available, waiting until `deadline`.
     private func recvSome(deadline: Date?) throws -> [UInt8] {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             var got = 0
             lock.lock()
@@ -208,7 +266,7 @@ public final class WebSocket: @unchecked Sendable {
             }
             if quiet >= pingInterval && now.timeIntervalSince(lastPinged) >= pingInterval {
                 lastPinged = now
-                try sendFrame(opcode: 0x9, payload: [])
+                try sendControl(opcode: 0x9, payload: [])
             }
             var wait = Int32(min(250, max(1, pingInterval * 1000 / 2)))
             if let deadline {
@@ -230,15 +288,27 @@ public final class WebSocket: @unchecked Sendable {
         var assembler = WebSocketAssembler(limit: Self.maxMessage)
         var deadline = timeout.map { Date().addingTimeInterval($0) }
         while true {
-            guard let (frame, used) = try WebSocketFrame.decode(buffer, limit: Self.maxMessage) else {
+            let decoded = try buffer.withUnsafeBytes { all in
+                try WebSocketFrame.decode(UnsafeRawBufferPointer(rebasing: all[consumed...]), limit: Self.maxMessage)
+            }
+            guard let (frame, used) = decoded else {
+                // what was decoded goes before more is read, so the buffer holds one frame at most
+                if consumed > 0 {
+                    buffer.removeFirst(consumed)
+                    consumed = 0
+                }
                 buffer += try recvSome(deadline: deadline)
                 continue
             }
-            buffer.removeFirst(used)
+            consumed += used
+            if consumed == buffer.count {
+                buffer.removeAll(keepingCapacity: true)
+                consumed = 0
+            }
             deadline = timeout.map { Date().addingTimeInterval($0) }
             switch try assembler.add(frame) {
             case .ping(let payload)?:
-                try sendFrame(opcode: 0xA, payload: payload)
+                try sendControl(opcode: 0xA, payload: payload)
             case .pong?, nil:
                 continue
             case .message(.close(let code, let reason))?:

@@ -1,3 +1,5 @@
+import SpriteWire
+
 /// One RFC 6455 frame, unmasked.
 public struct WebSocketFrame: Equatable, Sendable {
     public var fin: Bool
@@ -12,28 +14,53 @@ public struct WebSocketFrame: Equatable, Sendable {
 
     /// The frame's bytes; a client masks every frame with `mask`.
     public func encoded(mask: [UInt8]? = nil) -> [UInt8] {
-        var out: [UInt8] = [(fin ? 0x80 : 0) | (opcode & 0x0f)]
-        let bit: UInt8 = mask == nil ? 0 : 0x80
-        let n = payload.count
+        payload.withUnsafeBytes { Self.encode(fin: fin, opcode: opcode, payload: $0, mask: mask) }
+    }
+
+    /// A frame's bytes straight from its payload, in one allocation: `prefix`, when given, is
+    /// the payload's first byte (an exec stream's id) ahead of `payload`; a client masks the
+    /// whole payload with `mask`, eight bytes at a time.
+    public static func encode(fin: Bool = true, opcode: UInt8, prefix: UInt8? = nil, payload: UnsafeRawBufferPointer,
+                              mask: [UInt8]?) -> [UInt8] {
+        let n = payload.count + (prefix == nil ? 0 : 1)
+        let bit: UInt8 = mask?.count == 4 ? 0x80 : 0
+        var header: [UInt8] = [(fin ? 0x80 : 0) | (opcode & 0x0f)]
         if n < 126 {
-            out.append(bit | UInt8(n))
+            header.append(bit | UInt8(n))
         } else if n <= 0xffff {
-            out += [bit | 126, UInt8(n >> 8), UInt8(n & 0xff)]
+            header += [bit | 126, UInt8(n >> 8), UInt8(n & 0xff)]
         } else {
-            out.append(bit | 127)
-            for i in (0..<8).reversed() { out.append(UInt8(truncatingIfNeeded: UInt64(n) >> (UInt64(i) * 8))) }
+            header.append(bit | 127)
+            for i in (0..<8).reversed() { header.append(UInt8(truncatingIfNeeded: UInt64(n) >> (UInt64(i) * 8))) }
         }
-        guard let mask, mask.count == 4 else { return out + payload }
-        out += mask
-        out.reserveCapacity(out.count + n)
-        for (i, byte) in payload.enumerated() { out.append(byte ^ mask[i & 3]) }
-        return out
+        if bit != 0, let mask { header += mask }
+        return [UInt8](unsafeUninitializedCapacity: header.count + n) { out, count in
+            guard let base = UnsafeMutableRawPointer(out.baseAddress) else { count = 0; return }
+            header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: header.count) }
+            var at = header.count
+            if let prefix { base.storeBytes(of: prefix, toByteOffset: at, as: UInt8.self); at += 1 }
+            if let from = payload.baseAddress, !payload.isEmpty { (base + at).copyMemory(from: from, byteCount: payload.count) }
+            if bit != 0, let mask {
+                applyMask(UnsafeMutableRawBufferPointer(start: base + header.count, count: n), key: mask)
+            }
+            count = header.count + n
+        }
+    }
+
+    /// XORs `bytes` with the 4-byte masking `key` (`WebSocketMasking.apply`).
+    public static func applyMask(_ bytes: UnsafeMutableRawBufferPointer, key: [UInt8]) {
+        WebSocketMasking.apply(bytes, key: key)
     }
 
     /// The first frame in `bytes` and how many bytes it took; nil while the frame is
     /// incomplete. Throws on what RFC 6455 forbids and on frames larger than `limit`, before
     /// any of their payload is needed.
     public static func decode(_ bytes: [UInt8], limit: Int) throws -> (WebSocketFrame, Int)? {
+        try bytes.withUnsafeBytes { try decode($0, limit: limit) }
+    }
+
+    /// The same, over bytes in place (a receive buffer past what was already taken).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, limit: Int) throws -> (WebSocketFrame, Int)? {
         let available = bytes.count
         guard available >= 2 else { return nil }
         let b0 = bytes[0], b1 = bytes[1]
@@ -64,10 +91,10 @@ public struct WebSocketFrame: Equatable, Sendable {
         }
         if masked { header += 4 }
         guard available >= header + length else { return nil }
-        var payload = Array(bytes[header..<(header + length)])
+        var payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[header..<(header + length)]))
         if masked {
-            let mask = Array(bytes[(header - 4)..<header])
-            for i in 0..<payload.count { payload[i] ^= mask[i & 3] }
+            let key = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[(header - 4)..<header]))
+            payload.withUnsafeMutableBytes { applyMask($0, key: key) }
         }
         return (WebSocketFrame(fin: b0 & 0x80 != 0, opcode: opcode, payload: payload), header + length)
     }

@@ -104,13 +104,15 @@ public final class ExecStream: @unchecked Sendable {
 
     /// Sends stdin bytes (TTY: raw keystrokes).
     public func write(_ data: Data) throws {
-        var offset = 0
-        let bytes = [UInt8](data)
-        repeat {
-            let end = min(offset + 32 * 1024, bytes.count)
-            try socket.send(binary: tty ? Array(bytes[offset..<end]) : [0] + bytes[offset..<end])
-            offset = end
-        } while offset < bytes.count
+        // 32 KiB a frame, as the official SDKs send stdin
+        try data.withUnsafeBytes { bytes in
+            var offset = 0
+            repeat {
+                let end = min(offset + 32 * 1024, bytes.count)
+                try socket.send(binary: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), prefix: tty ? nil : 0)
+                offset = end
+            } while offset < bytes.count
+        }
     }
 
     /// Ends stdin (non-TTY only: in TTY mode Ctrl-D is just a byte).

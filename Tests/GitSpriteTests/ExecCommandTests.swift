@@ -26,6 +26,27 @@ struct ExecCommandTests {
         #expect(literal.stdout == "$(id) `id` ; &&\n")
     }
 
+    /// Input and output at once, more of each than every buffer on the way holds: the client
+    /// keeps reading while it waits to send (a sender that held the connection while the
+    /// socket was full stopped the reader, and a large stream through `cat` hung).
+    @Test func aLargeStreamGoesThroughCatBothWaysAtOnce() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        _ = try host.client().createSprite(SpriteCreation(name: "pipe"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        // the command writes all its output before it reads any input, so the client's input
+        // backs up while the output has to be read
+        let command = "set -o pipefail; head -c 64M /dev/zero | timeout 120 git-sprite exec pipe --dir /tmp -- "
+            + "sh -c 'head -c 64M /dev/zero; cat > /dev/null' | wc -c"
+        let r = try s.run("bash", ["-c", command], env: env)
+        #expect(r.status == 0 && r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(64 << 20),
+                "\(r.status) \(r.stdout) \(r.stderr)")
+        let both = try s.run("bash", ["-c", "set -o pipefail; head -c 96M /dev/zero | timeout 120 git-sprite exec pipe --dir /tmp -- cat | wc -c"],
+                             env: env)
+        #expect(both.status == 0 && both.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(96 << 20),
+                "\(both.status) \(both.stdout) \(both.stderr)")
+    }
+
     @Test func execFindsTheSpritePlanNamedWhenRemotesAreAmbiguous() throws {
         // two remotes, neither origin nor an upstream: plan, up and exec must agree on the name
         let s = try Sandbox()

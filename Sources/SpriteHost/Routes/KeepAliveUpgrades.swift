@@ -28,6 +28,10 @@ struct KeepAliveUpgradeChannel: ServerChildChannel {
             try channel.pipeline.syncOperations.addHandler(LateUpgradeSplitter(headTimeout: headTimeout), position: .first)
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            // after the HTTP handlers: it hears of the upgrade they make
+            try channel.pipeline.syncOperations.addHandler(UnmaskAfterUpgrade())
+            return value
         }
     }
 

@@ -63,6 +63,22 @@ struct FuzzTests {
             let bytes = frame.encoded(mask: mask)
             let decoded = try? WebSocketFrame.decode(bytes, limit: 1 << 20)
             #expect(decoded?.0 == frame && decoded?.1 == bytes.count, "frame \(i)")
+            // on the wire, byte i of the payload is XORed with byte i mod 4 of the key (RFC 6455
+            // §5.3), whichever way the masking is done
+            if let mask {
+                let start = bytes.count - size
+                #expect(Array(bytes[(start - 4)..<start]) == mask, "frame \(i)")
+                #expect(bytes[start...].enumerated().allSatisfy { $0.element == frame.payload[$0.offset] ^ mask[$0.offset % 4] },
+                        "frame \(i) of \(size) bytes")
+            }
+            // a prefix byte framed with the payload is the same as a payload that starts with it
+            if !control, size > 0 {
+                let joined = frame.payload.withUnsafeBytes {
+                    WebSocketFrame.encode(fin: frame.fin, opcode: frame.opcode, prefix: frame.payload[0],
+                                          payload: UnsafeRawBufferPointer(rebasing: $0[1...]), mask: mask)
+                }
+                #expect(joined == bytes, "frame \(i)")
+            }
         }
         print("fuzz websocket: \(runs) executions")
     }
