@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Exec over the WebSocket against the same command run locally (issue: client and host):
 #   1. round-trip latency of `true`: local `sh -c true` vs `git sprite exec -- true` on sprite-host;
-#   2. stdin -> stdout throughput of 200 MB through `cat`, local pipe vs through the sprite.
+#   2. stdin -> stdout throughput of 200 MB through `cat`, local pipe vs through the sprite,
+#      and stdin alone (what a push through the tunnel is).
 # Usage: bench/exec.sh BIN_DIR     (BIN_DIR holds a release build)
 set -euo pipefail
 bin="$(cd "${1:?usage: bench/exec.sh BIN_DIR}" && pwd)"
@@ -17,7 +18,8 @@ hyperfine -N -w 5 -r 40 --export-json "$work/latency.json" \
 mb=200
 hyperfine -w 1 -r 5 --export-json "$work/throughput.json" \
     "head -c ${mb}M /dev/zero | cat > /dev/null" \
-    "head -c ${mb}M /dev/zero | git-sprite exec bench --dir /tmp -- cat > /dev/null" >/dev/null
+    "head -c ${mb}M /dev/zero | git-sprite exec bench --dir /tmp -- cat > /dev/null" \
+    "head -c ${mb}M /dev/zero | git-sprite exec bench --dir /tmp -- sh -c 'cat > /dev/null'" >/dev/null
 python3 - "$work" "$mb" <<'PY'
 import json, sys
 work, mb = sys.argv[1], int(sys.argv[2])
@@ -33,4 +35,6 @@ local, remote = thr[0]["median"], thr[1]["median"]
 print(f"stdin -> stdout through cat, {mb} MB (median of 5)")
 print(f"  local pipe                                   {mb/local:7.0f} MB/s")
 print(f"  through the sprite (WebSocket)               {mb/remote:7.0f} MB/s  {local/remote:5.2f}x of local")
+upload = thr[2]["median"]
+print(f"  stdin only (into the sprite, what a push is)  {mb/upload:7.0f} MB/s  {local/upload:5.2f}x of local")
 PY
