@@ -41,15 +41,10 @@ public struct WebSocketFrame: Equatable, Sendable {
             if let prefix { base.storeBytes(of: prefix, toByteOffset: at, as: UInt8.self); at += 1 }
             if let from = payload.baseAddress, !payload.isEmpty { (base + at).copyMemory(from: from, byteCount: payload.count) }
             if bit != 0, let mask {
-                applyMask(UnsafeMutableRawBufferPointer(start: base + header.count, count: n), key: mask)
+                WebSocketMasking.apply(UnsafeMutableRawBufferPointer(start: base + header.count, count: n), key: mask)
             }
             count = header.count + n
         }
-    }
-
-    /// XORs `bytes` with the 4-byte masking `key` (`WebSocketMasking.apply`).
-    public static func applyMask(_ bytes: UnsafeMutableRawBufferPointer, key: [UInt8]) {
-        WebSocketMasking.apply(bytes, key: key)
     }
 
     /// The first frame in `bytes` and how many bytes it took; nil while the frame is
@@ -94,7 +89,7 @@ public struct WebSocketFrame: Equatable, Sendable {
         var payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[header..<(header + length)]))
         if masked {
             let key = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[(header - 4)..<header]))
-            payload.withUnsafeMutableBytes { applyMask($0, key: key) }
+            payload.withUnsafeMutableBytes { WebSocketMasking.apply($0, key: key) }
         }
         return (WebSocketFrame(fin: b0 & 0x80 != 0, opcode: opcode, payload: payload), header + length)
     }

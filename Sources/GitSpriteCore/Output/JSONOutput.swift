@@ -12,12 +12,6 @@ public enum JSONOutput {
             .replacingOccurrences(of: #"\{\n\n *\}"#, with: "{}", options: .regularExpression) + "\n"
     }
 
-    /// The document as Foundation values (`[String: Any]`, arrays, numbers, strings, `NSNull`),
-    /// which `--format` templates read fields from.
-    public static func tree(_ value: some Encodable) throws -> Any {
-        try JSONSerialization.jsonObject(with: data(value, pretty: false), options: [.fragmentsAllowed])
-    }
-
     static func data(_ value: some Encodable, pretty: Bool) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -88,13 +82,15 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         case .null: try c.encodeNil()
         case .bool(let b): try c.encode(b)
         case .number(let n):
-            // whole numbers as integers (`4`, not `4.0`)
-            if n == n.rounded(), abs(n) < 1e15 { try c.encode(Int(n)) } else { try c.encode(n) }
+            if let whole = Self.whole(n) { try c.encode(whole) } else { try c.encode(n) }
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
         }
     }
+
+    /// A number that is whole as an integer, so it reads `4`, not `4.0`.
+    static func whole(_ n: Double) -> Int? { n == n.rounded() && abs(n) < 1e15 ? Int(n) : nil }
 
     /// The value at a path of object keys, nil where there is none.
     public subscript(path: [String]) -> JSONValue? {

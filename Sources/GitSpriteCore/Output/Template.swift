@@ -62,7 +62,7 @@ public struct Template: Sendable {
         switch value {
         case .null: return ""
         case .bool(let b): return String(b)
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .number(let n): return JSONValue.whole(n).map(String.init) ?? String(n)
         case .string(let s): return ServerText.oneLine(s)
         case .array, .object: return String(decoding: try JSONOutput.data(value, pretty: false), as: UTF8.self)
         }

@@ -58,9 +58,7 @@ public enum CheckpointWorkflow {
             let (id, commit) = try take(work, api: api, comment: comment ?? "")
             let recorded = commit == nil ? nil : recorded(ref(work.name, id), in: work.plan.primary.localPath, context: context)
             return Outcome(sprite: work.name, checkpoint: id, commit: recorded?.commit, uncommitted: recorded?.uncommitted ?? false,
-                           notes: [
-                "checkpoint \(id) of \(work.name)" + (commit == nil ? "" : describe(work.name, id, work.plan, work.context))
-                    + " (restore it: git sprite restore \(id))"])
+                           notes: ["checkpoint \(id) of \(work.name)" + describe(recorded) + " (restore it: git sprite restore \(id))"])
         }
     }
 
@@ -107,7 +105,12 @@ public enum CheckpointWorkflow {
 
     /// " at a1b2c3d" (" with uncommitted changes"), for messages.
     static func describe(_ sprite: String, _ id: String, _ plan: WorkspacePlan?, _ context: Context) -> String {
-        guard let plan, let r = recorded(ref(sprite, id), in: plan.primary.localPath, context: context) else { return "" }
+        describe(plan.flatMap { recorded(ref(sprite, id), in: $0.primary.localPath, context: context) })
+    }
+
+    /// The same, from what `recorded` already read.
+    static func describe(_ r: (commit: String, subject: String, uncommitted: Bool, worktree: String)?) -> String {
+        guard let r else { return "" }
         return " at \(r.commit.prefix(7))" + (r.uncommitted ? " with uncommitted changes" : "")
     }
 
@@ -154,11 +157,10 @@ public enum CheckpointWorkflow {
             try api.restoreCheckpoint(work.name, id: id)
             // what the sprite has now, for diff, log and status
             let after = work.homecoming.bringHome(work.plan)
-            var notes = ["restored \(work.name) to checkpoint \(id)"]
-            notes[0] += describe(work.name, id, work.plan, work.context)
+            let recorded = recorded(ref(work.name, id), in: work.plan.primary.localPath, context: work.context)
+            var notes = ["restored \(work.name) to checkpoint \(id)" + describe(recorded)]
             notes.append("the state before is checkpoint \(undo); undo with: git sprite restore \(undo)")
             if after.failures > 0 { notes += after.atRisk.map { "note: " + $0 } }
-            let recorded = recorded(ref(work.name, id), in: work.plan.primary.localPath, context: work.context)
             return Outcome(sprite: work.name, checkpoint: id, commit: recorded?.commit, uncommitted: recorded?.uncommitted ?? false,
                            undo: undo, notes: notes)
         }

@@ -81,9 +81,9 @@ public enum LogsWorkflow {
 
     /// One read of the pane.
     struct Screen {
-        var running: Bool
         /// `running`, `exited` or `none`.
         var state = "none"
+        var running: Bool { state == "running" }
         var exitStatus: Int?
         var next: Int?
         var ended: String
@@ -116,7 +116,7 @@ public enum LogsWorkflow {
                 text = lines.joined(separator: "\n")
             }
             let state = header["agent"] == "running" || header["agent"] == "exited" ? header["agent"] ?? "none" : "none"
-            return Screen(running: state == "running", state: state,
+            return Screen(state: state,
                           exitStatus: state == "exited" ? header["exit"].flatMap(Int.init) : nil,
                           next: header["next"].flatMap(Int.init), ended: ended, text: text)
         }
