@@ -1,5 +1,5 @@
 /// SHA-1 and SHA-256 (FIPS 180-4), small and dependency-free: SHA-1 checks a server's
-/// `Sec-WebSocket-Accept` (RFC 6455 §4.1), SHA-256 makes the short hashes that keep folded
+/// `Sec-WebSocket-Accept` (RFC 6455 section 4.1), SHA-256 makes the short hashes that keep folded
 /// sprite names and staging paths apart. Neither protects a secret.
 public enum Digest {
     /// The 20-byte SHA-1 of `bytes`.

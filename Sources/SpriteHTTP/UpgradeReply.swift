@@ -42,7 +42,7 @@ struct UpgradeReply: Equatable {
         return UpgradeReply(status: status, headers: headers, rest: Array(raw[(end + 4)...]))
     }
 
-    /// The `Sec-WebSocket-Accept` value a server must send for `key` (RFC 6455 §4.2.2).
+    /// The `Sec-WebSocket-Accept` value a server must send for `key` (RFC 6455 section 4.2.2).
     static func accept(for key: String) -> String {
         Data(Digest.sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))).base64EncodedString()
     }

@@ -57,7 +57,7 @@ public final class WebSocket: @unchecked Sendable {
     /// What `curl_easy_recv` reads into, reused.
     private var chunk = [UInt8](repeating: 0, count: 256 * 1024)
     private var sentClose = false
-    /// Keepalive (sprites-api §11): while the line is quiet the client pings every
+    /// Keepalive (as the Sprites API asks): while the line is quiet the client pings every
     /// `pingInterval` seconds, and gives the connection up after `deadAfter` seconds without
     /// hearing anything (a message, a pong) from the server.
     public var pingInterval: TimeInterval = 15
@@ -203,7 +203,7 @@ public final class WebSocket: @unchecked Sendable {
         }
     }
 
-    /// A fresh masking key for each frame (RFC 6455 §5.3).
+    /// A fresh masking key for each frame (RFC 6455 section 5.3).
     private static func newMask() -> [UInt8] {
         withUnsafeBytes(of: UInt32.random(in: 0...UInt32.max)) { Array($0) }
     }

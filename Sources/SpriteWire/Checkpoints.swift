@@ -1,4 +1,4 @@
-/// A checkpoint (§5.3).
+/// A checkpoint.
 public struct Checkpoint: Codable, Sendable, Equatable {
     public var id: String
     public var createTime: String

@@ -1,5 +1,5 @@
-/// An error body (§1.3), the validation shape (`{"errors": ["…"]}`), or the filesystem's
-/// shape (§4.3: `error`, `code`, `path`).
+/// An error body, the validation shape (`{"errors": ["…"]}`), or the filesystem's
+/// shape (`error`, `code`, `path`).
 public struct ErrorBody: Codable, Sendable, Equatable {
     public var error: String?
     public var message: String?

@@ -1,4 +1,4 @@
-/// One line of an NDJSON stream (§1.2): service starts, stops and logs, checkpoints, kills.
+/// One line of an NDJSON stream: service starts, stops and logs, checkpoints, kills.
 /// Every stream's events share this shape; each type fills the fields it uses.
 public struct StreamEvent: Codable, Sendable, Equatable {
     public var type: String

@@ -1,4 +1,4 @@
-/// The first text message of an exec stream (§3.5).
+/// The first text message of an exec stream.
 public struct ExecSessionInfo: Codable, Sendable, Equatable {
     public var type = "session_info"
     public var sessionID: String
@@ -39,7 +39,7 @@ public struct ExecSessionInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// A text message of an exec stream in either direction (§3.5): `exit`, `resize`, `signal`,
+/// A text message of an exec stream in either direction: `exit`, `resize`, `signal`,
 /// `port_opened`/`port_closed`; `session_info` has a type of its own.
 public struct ExecMessage: Codable, Sendable, Equatable {
     public var type: String
@@ -76,7 +76,7 @@ public struct ExecMessage: Codable, Sendable, Equatable {
     }
 }
 
-/// An entry of `GET /v1/sprites/{name}/exec` (§3.10).
+/// An entry of `GET /v1/sprites/{name}/exec`.
 public struct ExecSessionEntry: Codable, Sendable, Equatable {
     public var id: String
     public var command: String
@@ -117,7 +117,7 @@ public struct KillRequest: Codable, Sendable {
     public init(signal: String? = nil, timeout: Int? = nil) { (self.signal, self.timeout) = (signal, timeout) }
 }
 
-/// The first message on `WSS /v1/sprites/{name}/proxy` (§7.2): where to connect inside the
+/// The first message on `WSS /v1/sprites/{name}/proxy`: where to connect inside the
 /// sprite.
 public struct ProxyRequest: Codable, Sendable, Equatable {
     public var host: String

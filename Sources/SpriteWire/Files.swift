@@ -1,4 +1,4 @@
-/// An entry of a directory listing (§4.2).
+/// An entry of a directory listing.
 public struct FileEntry: Codable, Sendable, Equatable {
     public var name: String
     public var path: String

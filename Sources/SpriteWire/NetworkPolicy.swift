@@ -1,4 +1,4 @@
-/// A network policy rule (§6): exactly one of `domain` and `include`.
+/// A network policy rule: exactly one of `domain` and `include`.
 public struct PolicyRule: Codable, Sendable, Equatable {
     public var domain: String?
     public var action: String?
@@ -9,7 +9,7 @@ public struct PolicyRule: Codable, Sendable, Equatable {
     }
 }
 
-/// `GET` / `POST /v1/sprites/{name}/policy/network` (§6). sprite-host adds what it enforces.
+/// `GET` / `POST /v1/sprites/{name}/policy/network`. sprite-host adds what it enforces.
 public struct PolicyDocument: Codable, Sendable, Equatable {
     public var rules: [PolicyRule]
     public var enforcement: String?

@@ -1,4 +1,4 @@
-/// A service's definition (§7.1): the body of `PUT /services/{name}`.
+/// A service's definition: the body of `PUT /services/{name}`.
 public struct ServiceDefinition: Codable, Sendable, Equatable {
     public var cmd: String
     public var args: [String]?
@@ -18,7 +18,7 @@ public struct ServiceDefinition: Codable, Sendable, Equatable {
     }
 }
 
-/// A service's state (§7.1).
+/// A service's state.
 public struct ServiceState: Codable, Sendable, Equatable {
     public var name: String?
     public var status: String

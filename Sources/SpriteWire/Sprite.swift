@@ -1,6 +1,6 @@
 import Foundation
 
-/// A sprite's status (`sprites-api.md` §2.4); a value this version does not know is kept.
+/// A sprite's status (Sprites API); a value this version does not know is kept.
 public enum SpriteStatus: Codable, Sendable, Equatable, CustomStringConvertible {
     case cold, warm, running
     case other(String)
@@ -31,7 +31,7 @@ public enum SpriteStatus: Codable, Sendable, Equatable, CustomStringConvertible 
     }
 }
 
-/// A sprite's resources (§2.2).
+/// A sprite's resources.
 public struct SpriteConfig: Codable, Sendable, Equatable {
     public var ramMB: Int?
     public var cpus: Int?
@@ -49,7 +49,7 @@ public struct SpriteConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// Who may open a sprite's URL (§2.3).
+/// Who may open a sprite's URL.
 public struct URLSettings: Codable, Sendable, Equatable {
     public var auth: String?
 
@@ -75,7 +75,7 @@ public struct LocalEnforcement: Codable, Sendable, Equatable {
     }
 }
 
-/// A sprite (§2.3). Every field an SDK reads; the timestamps that may be unknown are sent as
+/// A sprite. Every field an SDK reads; the timestamps that may be unknown are sent as
 /// `null` rather than left out.
 public struct Sprite: Codable, Sendable, Equatable {
     public var id: String?
@@ -145,7 +145,7 @@ public struct Sprite: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /v1/sprites` (§2.2).
+/// `POST /v1/sprites`.
 public struct SpriteCreateRequest: Codable, Sendable {
     public var name: String
     public var labels: [String]?
@@ -162,7 +162,7 @@ public struct SpriteCreateRequest: Codable, Sendable {
     }
 }
 
-/// `PUT /v1/sprites/{name}` (§2.6): omitted fields stay as they are.
+/// `PUT /v1/sprites/{name}`: omitted fields stay as they are.
 public struct SpriteUpdateRequest: Codable, Sendable {
     public var labels: [String]?
     public var clearLabels: Bool?
@@ -179,7 +179,7 @@ public struct SpriteUpdateRequest: Codable, Sendable {
     }
 }
 
-/// How many sprites of the organisation are in each state (§2.5).
+/// How many sprites of the organisation are in each state.
 public struct OrganizationCounts: Codable, Sendable, Equatable {
     public var name: String?
     public var running: Int
@@ -200,7 +200,7 @@ public struct OrganizationCounts: Codable, Sendable, Equatable {
     }
 }
 
-/// A page of `GET /v1/sprites` (§2.5), with the counts both as `org` and at the top level.
+/// A page of `GET /v1/sprites`, with the counts both as `org` and at the top level.
 public struct SpriteList: Codable, Sendable {
     public var sprites: [Sprite]
     public var hasMore: Bool?

@@ -1,4 +1,4 @@
-/// A task of the in-sprite API (§9.1): while one lives, the sprite stays running.
+/// A task of the in-sprite API: while one lives, the sprite stays running.
 public struct TaskInfo: Codable, Sendable, Equatable {
     public var name: String
     public var startedAt: String

@@ -1,4 +1,4 @@
-/// RFC 6455 §5.3 masking, shared by the client's frames and the host's reading of them:
+/// RFC 6455 section 5.3 masking, shared by the client's frames and the host's reading of them:
 /// byte `i` of a payload is XORed with byte `i mod 4` of the key, eight bytes at a time here
 /// (a byte-by-byte loop was a quarter of the host's time while a pack streamed in).
 public enum WebSocketMasking {

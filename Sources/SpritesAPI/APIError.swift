@@ -30,7 +30,7 @@ public enum APIError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A non-2xx answer with the fields of the API's error body (`sprites-api.md` §1.3).
+/// A non-2xx answer with the fields of the API's error body (Sprites API).
 public struct HTTPFailure: Sendable, CustomStringConvertible {
     public let status: Int
     public let method: String

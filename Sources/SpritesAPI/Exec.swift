@@ -1,7 +1,7 @@
 import Foundation
 import SpriteHTTP
 
-/// What to run (`sprites-api.md` §3.2).
+/// What to run (Sprites API).
 public struct ExecRequest: Sendable {
     public var command: [String]
     public var environment: [String: String]
@@ -49,7 +49,7 @@ public enum ExecEvent: Sendable, Equatable {
 }
 
 extension ExecEvent {
-    /// What one WebSocket message of an exec stream says (§3.5): in non-TTY mode a binary
+    /// What one WebSocket message of an exec stream says: in non-TTY mode a binary
     /// message is a stream byte (1 stdout, 2 stderr, 3 exit) and its data; in TTY mode it is
     /// all output; text messages are JSON (`session_info`, `exit`). nil for what carries
     /// nothing (an unknown stream or message type, an empty frame, a close: the stream
@@ -295,7 +295,7 @@ extension SpritesClient {
         return code
     }
 
-    /// HTTP exec (§3.11): the answer is a framed byte stream ending in `03 <code>`.
+    /// HTTP exec: the answer is a framed byte stream ending in `03 <code>`.
     public func httpExec(_ sprite: String, _ command: [String], input: Data? = nil) throws -> (Int32, Data) {
         var q = ExecRequest(command: command, stdin: input != nil).query
         q.removeAll { $0.0 == "tty" }

@@ -1,7 +1,7 @@
 import Foundation
 import SpriteHTTP
 
-/// A TCP connection inside a sprite, over `WSS /v1/sprites/{name}/proxy` (§7.2): after the
+/// A TCP connection inside a sprite, over `WSS /v1/sprites/{name}/proxy`: after the
 /// server said `connected`, binary messages carry the bytes both ways.
 public final class ProxyConnection: @unchecked Sendable {
     let socket: WebSocket

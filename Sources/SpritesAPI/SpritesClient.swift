@@ -17,7 +17,7 @@ public final class SpritesClient: @unchecked Sendable {
     /// the documented rate-limit window (60 s), so a wait the service asks for is honoured.
     public var maxRetryAfter: Double = 60
     /// WebSocket keepalive: ping a quiet exec stream this often, give it up after this much
-    /// silence (sprites-api §11: 15 s and 45 s).
+    /// silence (the Sprites API: 15 s and 45 s).
     public var keepalive: (ping: TimeInterval, dead: TimeInterval) = (15, 45)
 
     public init(baseURL: String, token: String, userAgent: String = "git-sprite/" + Product.version, trace: TraceSink? = nil) {

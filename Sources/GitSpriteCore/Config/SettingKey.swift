@@ -43,7 +43,7 @@ public enum SettingKind: Sendable {
     }
 }
 
-/// One configuration key with all the names it goes by (DESIGN.md §5).
+/// One configuration key with all the names it goes by.
 public struct SettingKey: Sendable {
     /// The TOML name, also the key `git sprite config` shows: `resources.cpu`.
     public let name: String

@@ -117,7 +117,7 @@ public struct SettingsLoader {
             }
             resolved.append(Setting(key: key, value: try SettingValidator.validate(raw, for: key), origin: raw.origin))
         }
-        // a setting that does nothing says so (the seed's inert keys were its own failure)
+        // a setting that does nothing says so
         if let image = resolved.first(where: { $0.key.name == SettingKey.baseImage.name }),
            image.origin != .defaultValue, image.value != SettingKey.baseImage.defaultValue,
            case .string(let value)? = image.value {

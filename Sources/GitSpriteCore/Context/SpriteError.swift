@@ -1,4 +1,4 @@
-/// How a git-sprite process ends (DESIGN.md §9). Chosen in one place, the CLI's entry point.
+/// How a git-sprite process ends. Chosen in one place, the CLI's entry point.
 public enum ExitStatus: Int32, Sendable {
     case success = 0
     case failure = 1

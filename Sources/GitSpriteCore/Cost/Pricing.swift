@@ -1,13 +1,13 @@
 import Foundation
 
 /// What Sprites cost, in exact decimals (Foundation's `Decimal`, base 10): never binary floating
-/// point, so the seed's examples come out to the cent. Rates are dollars per unit-hour.
+/// point, so the published examples come out to the cent. Rates are dollars per unit-hour.
 public struct Pricing: Sendable, Equatable {
     public var cpuHour: Decimal
     public var memoryGBHour: Decimal
     public var storageGBHour: Decimal
 
-    /// The seed's published prices.
+    /// The published prices of Sprites.
     public static let published = Pricing(cpuHour: Money.exact("0.07"), memoryGBHour: Money.exact("0.04375"),
                                           storageGBHour: Money.exact("0.00068"))
 

@@ -1,5 +1,5 @@
 import SpriteHTTP
-/// Sprite names: one DNS label, derived from the repository and branch (DESIGN.md §5).
+/// Sprite names: one DNS label, derived from the repository and branch.
 public enum SpriteName {
     /// Longest sprite name; the public URL `<name>-<org>.sprites.app` must stay one DNS label.
     public static let maxLength = 50

@@ -2,7 +2,7 @@ import Foundation
 import SpriteGit
 import SpritesAPI
 
-/// `git-remote-sprite`: git's remote helper for `sprite::<sprite>/<path>` (DESIGN.md §4.5).
+/// `git-remote-sprite`: git's remote helper for `sprite::<sprite>/<path>`.
 /// It answers `capabilities` with `connect`, and `connect <service>` by running that service
 /// (`git-upload-pack` or `git-receive-pack`) on the repository inside the sprite over the
 /// exec WebSocket, piping git's protocol both ways.

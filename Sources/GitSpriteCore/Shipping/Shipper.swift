@@ -3,7 +3,7 @@ import SpriteHTTP
 import SpriteGit
 import SpritesAPI
 
-/// Puts one repository into the sprite (DESIGN.md §4): clone from the remote when the sprite
+/// Puts one repository into the sprite: clone from the remote when the sprite
 /// can, push what the remote lacks through the tunnel (`git-remote-sprite`), land uncommitted
 /// work as uncommitted changes, and tunnel submodules. Each step looks first, so re-runs
 /// converge and ship only what is new.

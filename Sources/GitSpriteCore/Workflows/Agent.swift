@@ -1,7 +1,7 @@
 import Foundation
 import SpritesAPI
 
-/// The agent (DESIGN.md §6): a sprite service runs a supervisor script that owns a tmux
+/// The agent: a sprite service runs a supervisor script that owns a tmux
 /// session named after the sprite; the service brings it back after a crash or a cold wake.
 struct Agent {
     let api: any SpritesService

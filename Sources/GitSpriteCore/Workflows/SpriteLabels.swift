@@ -10,7 +10,7 @@ public struct RepositoryIdentity: Sendable, Equatable {
     public let root: String?
 }
 
-/// Labels git-sprite puts on its sprites (DESIGN.md §5): `git-sprite`, `repo=<name>` (what
+/// Labels git-sprite puts on its sprites: `git-sprite`, `repo=<name>` (what
 /// `status` lists by), `root=<root>` (what ownership is decided by) and `branch=<branch>`.
 public enum SpriteLabels {
     public static let marker = "git-sprite"

@@ -31,7 +31,7 @@ public struct PlanBuilder {
         return plan
     }
 
-    /// `--name`/`sprite.name`, else the recorded `branch.<b>.sprite`, else derived (DESIGN.md §5).
+    /// `--name`/`sprite.name`, else the recorded `branch.<b>.sprite`, else derived.
     func spriteName(_ primary: RepoPlan) throws -> (String, WorkspacePlan.NameSource) {
         let repoName = Self.repositoryID(repository, remoteURL: primary.remoteURL)
         guard let branch = primary.branch else {

@@ -1,4 +1,4 @@
-/// Where things live inside a sprite (DESIGN.md §1 and §6): the one place these paths are written.
+/// Where things live inside a sprite: the one place these paths are written.
 public enum SpritePaths {
     /// The sprite user's home.
     public static let home = "/home/sprite"

@@ -16,7 +16,7 @@ public struct WorkspacePlan: Sendable {
     public var identity = GitIdentity()
 }
 
-/// How a repository's code reaches the sprite (DESIGN.md §4).
+/// How a repository's code reaches the sprite.
 public enum TransportMethod: String, Sendable {
     /// Cloned from its remote inside the sprite.
     case clone

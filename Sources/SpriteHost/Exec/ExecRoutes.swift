@@ -5,7 +5,7 @@ import HummingbirdWebSocket
 import NIOCore
 import SpriteWire
 
-/// Parameters of a new exec (`sprites-api.md` §3.2), checked: a malformed number is a 400.
+/// Parameters of a new exec (Sprites API), checked: a malformed number is a 400.
 struct ExecParameters {
     var command: [String]
     var path: String?
@@ -112,7 +112,7 @@ enum ExecRoutes {
             }
         }
 
-        // HTTP exec (§3.11): the body is stdin when stdin=true; the answer is 01/02 chunks, then
+        // HTTP exec: the body is stdin when stdin=true; the answer is 01/02 chunks, then
         // 03 <code>. stdin streams into the process while its output streams back.
         router.post("/v1/sprites/:name/exec") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))

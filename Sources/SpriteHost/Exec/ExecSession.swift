@@ -29,7 +29,7 @@ final class SessionSubscription: Sendable {
     func next() async -> SessionEvent? { await channel.next() }
 }
 
-/// One running command (`sprites-api.md` §3.10): its process, its scrollback, and the clients
+/// One running command (Sprites API): its process, its scrollback, and the clients
 /// attached to it. The id is the process id as a decimal string.
 final class ExecSession: @unchecked Sendable {
     let command: String
@@ -157,7 +157,7 @@ final class ExecSession: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// The session list entry of §3.10.
+    /// The session list entry of `GET /v1/sprites/{name}/exec`.
     var entry: ExecSessionEntry {
         lock.lock()
         defer { lock.unlock() }

@@ -3,7 +3,7 @@ import Hummingbird
 import NIOCore
 import SpriteWire
 
-/// The filesystem API (`sprites-api.md` §4). Every operation runs inside the sprite
+/// The filesystem API (Sprites API). Every operation runs inside the sprite
 /// (`SpriteFiles`), with the sprite user's view and rights; paths are shown cleaned.
 enum FilesystemRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {

@@ -4,7 +4,7 @@ import SpriteWire
 import Glibc
 #endif
 
-/// A sprite's network policy (`sprites-api.md` §6) and what the host makes of it.
+/// A sprite's network policy (Sprites API) and what the host makes of it.
 ///
 /// - No rules: `open`, the outside world through slirp4netns (never the host's loopback).
 /// - Only `{"domain":"*","action":"deny"}`: `blocked`, no route out at all.

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SpriteWire
 
-/// Network policy (§6), enforced as `NetworkPolicy` describes; `GET` says how on this host.
+/// Network policy, enforced as `NetworkPolicy` describes; `GET` says how on this host.
 enum PolicyRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
         router.get("/v1/sprites/:name/policy/network") { _, context -> Response in

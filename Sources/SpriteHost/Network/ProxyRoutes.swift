@@ -8,7 +8,7 @@ import SpriteWire
 import Glibc
 #endif
 
-/// `WSS /v1/sprites/{name}/proxy` (§7.2): the client names a host and port, the host
+/// `WSS /v1/sprites/{name}/proxy`: the client names a host and port, the host
 /// connects there from inside the sprite (`SpriteRuntime.connectInside`), answers
 /// `{"status":"connected"}`, and relays raw bytes both ways until either side closes.
 enum ProxyRoutes {

@@ -5,7 +5,7 @@ import Glibc
 import Hummingbird
 import SpriteWire
 
-/// Checkpoints (§5): a copy of the sprite's home; restore puts it back and ends every process.
+/// Checkpoints: a copy of the sprite's home; restore puts it back and ends every process.
 enum CheckpointRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
         router.post("/v1/sprites/:name/checkpoint") { request, context -> Response in

@@ -6,7 +6,7 @@ import NIOHTTPTypes
 import NIOPosix
 
 /// WebSocket upgrades on any request of a keep-alive connection, as the Sprites API takes
-/// them (`sprites-api.md` §3.3).
+/// them (Sprites API).
 ///
 /// NIO's upgrade handler, and so Hummingbird, upgrades only a connection's first request; a
 /// later one gets `307` to its own URL with `Connection: close`. Clients that pool connections
@@ -382,7 +382,7 @@ struct RequestHead {
     }
 }
 
-/// Follows a chunked body (RFC 9112 §7.1) as its bytes pass: sizes, data, the last chunk and
+/// Follows a chunked body (RFC 9112 section 7.1) as its bytes pass: sizes, data, the last chunk and
 /// the trailer section, so the splitter knows where the next request starts.
 struct ChunkedBodyScanner {
     enum State { case more, done, invalid }

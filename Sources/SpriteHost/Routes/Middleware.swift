@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Bearer-token authentication on every route (`sprites-api.md` §10.1 item 1).
+/// Bearer-token authentication on every route (Sprites API).
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 

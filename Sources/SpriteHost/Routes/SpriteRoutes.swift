@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SpriteWire
 
-/// Sprite management (`sprites-api.md` §2).
+/// Sprite management (Sprites API).
 enum SpriteRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
         router.post("/v1/sprites") { request, _ -> Response in

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SpriteWire
 
-/// Services (§7.1) and the test hooks of the host.
+/// Services and the test hooks of the host.
 enum ServiceRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
         router.get("/v1/sprites/:name/services") { _, context -> Response in

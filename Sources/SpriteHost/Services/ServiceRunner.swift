@@ -4,7 +4,7 @@ import SpriteWire
 import Glibc
 #endif
 
-/// A service's process supervision (§7.1): started when the sprite boots or wakes, restarted
+/// A service's process supervision: started when the sprite boots or wakes, restarted
 /// a second after a crash, stopped on request or when the sprite goes cold.
 final class ServiceRunner: @unchecked Sendable {
     private(set) var spec: ServiceSpec
@@ -232,7 +232,7 @@ final class ServiceRunner: @unchecked Sendable {
         return true
     }
 
-    /// The service object with its state (§7.1).
+    /// The service object with its state.
     var wire: Service {
         lock.lock()
         defer { lock.unlock() }

@@ -172,7 +172,7 @@ final class HostState: @unchecked Sendable {
             && name.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
     }
 
-    /// Resource bounds of a sprite, in the API's units (as the seed's `[resources]`).
+    /// Resource bounds of a sprite, in the API's units (cpus, MB of memory, GB of storage).
     static let cpuRange = 1...8
     static let ramRange = 1024...16384
     static let storageRange = 1...1024

@@ -25,7 +25,7 @@ struct ServiceSpec: Codable, Equatable, Sendable {
     }
 }
 
-/// A checkpoint (§5.3).
+/// A checkpoint.
 struct CheckpointRecord: Codable, Equatable, Sendable {
     var id: String
     var createTime: Date
@@ -71,7 +71,7 @@ enum Timestamp {
 }
 
 extension SpriteRecord {
-    /// The sprite object of §2.3, with every field any SDK reads.
+    /// The sprite object, with every field any SDK reads.
     func wire(status: String, org: String, baseURL: String) -> Sprite {
         var sprite = Sprite(name: name)
         sprite.id = id

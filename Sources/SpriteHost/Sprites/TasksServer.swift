@@ -5,9 +5,8 @@ import Logging
 import NIOCore
 import SpriteWire
 
-/// The in-sprite management socket `/.sprite/api.sock` with the Tasks API (`sprites-api.md`
-/// §9.1): a live task keeps the sprite running. Served without authentication, as only
-/// processes inside the sprite can reach the socket.
+/// The in-sprite management socket `/.sprite/api.sock` with the Tasks API: a live task keeps
+/// the sprite running. Served without authentication, as only processes inside the sprite can reach the socket.
 enum TasksServer {
     static func run(_ runtime: SpriteRuntime) async throws {
         // the socket lives in the host's own directory (the sprite cannot replace it) and is
