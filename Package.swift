@@ -26,6 +26,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // the one lock abstraction (`Locked`), for the client and the host
+        .target(name: "SpriteSync"),
         .target(name: "SpriteGit", dependencies: ["CGit2"]),
         .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteWire"]),
         // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)
@@ -36,7 +38,7 @@ let package = Package(
         .target(
             name: "SpriteHost",
             dependencies: [
-                "CSpriteHost", "SpriteWire",
+                "CSpriteHost", "SpriteSync", "SpriteWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -50,7 +52,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "SpriteHTTP", "CTerminal"]),
+        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "SpriteHTTP", "SpriteSync", "CTerminal"]),
         .target(
             name: "GitSpriteCLI",
             dependencies: [
@@ -70,11 +72,11 @@ let package = Package(
         .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
         .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"]),
         .testTarget(name: "GitSpriteCoreTests",
-                    dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteWire", "SpritesAPI"],
+                    dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI"],
                     exclude: ["Fuzz/Corpus"]),
         .testTarget(
             name: "GitSpriteTests",
-            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "git-sprite", "git-remote-sprite", "sprite-host",
+            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "SpriteSync", "git-sprite", "git-remote-sprite", "sprite-host",
                            "sprite-enter"],
             exclude: ["Fixtures"]
         ),

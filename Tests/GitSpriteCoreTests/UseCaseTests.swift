@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import GitSpriteCore
 import SpritesAPI
 import Testing
@@ -94,16 +95,16 @@ struct UseCaseTests {
         let b = try Workbench()
         let app = try b.repo()
         try b.write("README", "hello, changed\n", in: app)
-        let other = Shared(false)
+        let other = Locked(false)
         b.fake.onRun = { _, argv in
-            guard argv.count > 3, argv[3] == InSpriteScript.lock.name, !other.current else { return nil }
+            guard argv.count > 3, argv[3] == InSpriteScript.lock.name, !other.value else { return nil }
             other.set(true)
             // the other run, while this one waits for the lock
             _ = try? Self.up(b, in: app)
             return nil
         }
         let result = try Self.up(b, in: app)
-        #expect(other.current && result.created)
+        #expect(other.value && result.created)
         #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
         #expect(try b.inSprite("app-main", "git -C workspace status --porcelain") == "M README")
     }

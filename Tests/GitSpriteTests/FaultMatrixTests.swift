@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import GitSpriteCore
 import SpritesAPI
 import Testing
@@ -269,7 +270,7 @@ struct FaultMatrixTests {
                 // and comes back on the same port
                 let key = "\(call.method) \(call.path)"
                 let seen = try bench.counts()[key] ?? 0
-                let result = Shared<Result<RunResult, Error>?>(nil)
+                let result = Locked<Result<RunResult, Error>?>(nil)
                 let done = DispatchSemaphore(value: 0)
                 Thread {
                     result.set(Result { try bench.run() })
@@ -279,7 +280,7 @@ struct FaultMatrixTests {
                 try bench.restartHost()
                 #expect(held, "\(call.method) \(call.path) #\(call.index) never reached the host")
                 #expect(done.wait(timeout: .now() + 180) == .success, "the command did not end after the restart")
-                r = try #require(result.current).get()
+                r = try #require(result.value).get()
             } else {
                 r = try bench.run()
             }

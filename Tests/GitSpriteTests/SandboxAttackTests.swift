@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import GitSpriteCore
 import SpritesAPI
 import Testing
@@ -220,22 +221,22 @@ struct SandboxAttackTests {
             """]))
         defer { swapper.close() }
         _ = try swapper.next(timeout: 5)
-        let leaked = Shared(0), tries = Shared(0)
+        let leaked = Locked(0), tries = Locked(0)
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             let client = host.client()
             for i in 0..<250 {
                 if (i + worker) % 2 == 0 {
                     // a read may meet the file half-rewritten by a write, never a host file
                     let text = String(decoding: (try? client.readFile("race", path: "swap")) ?? Data(), as: UTF8.self)
-                    if text.contains("host-only") || text.contains(host.token) { leaked.update { $0 += 1 } }
+                    if text.contains("host-only") || text.contains(host.token) { leaked.withLock { $0 += 1 } }
                 } else {
                     try? client.writeFile("race", path: "swap", data: Data("plain\n".utf8))
                 }
-                tries.update { $0 += 1 }
+                tries.withLock { $0 += 1 }
             }
         }
-        #expect(tries.current == 1000)
-        #expect(leaked.current == 0)
+        #expect(tries.value == 1000)
+        #expect(leaked.value == 0)
         #expect(try String(contentsOfFile: canary, encoding: .utf8) == "host-only\n")
         #expect(try String(contentsOfFile: host.root + "/token", encoding: .utf8) == host.token + "\n")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import GitSpriteCore
 import SpritesAPI
 import Testing
@@ -513,12 +514,12 @@ struct DownTests {
 struct UpConcurrencyTests {
     @Test func twoUpsOfOneBranchAtOnceEndWithOneCorrectSprite() throws {
         let w = try UpWorkspace()
-        let runs = Shared([RunResult?](repeating: nil, count: 2))
+        let runs = Locked([RunResult?](repeating: nil, count: 2))
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             let r = try? w.up(["--no-agent"])
-            runs.update { $0[i] = r }
+            runs.withLock { $0[i] = r }
         }
-        for r in runs.current {
+        for r in runs.value {
             #expect(r?.status == 0, "\(r?.stderr ?? "did not run")")
         }
         #expect(try w.host.client().listSprites().map(\.name) == ["app-main"])

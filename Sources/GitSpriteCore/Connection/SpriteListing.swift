@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpritesAPI
 
 /// The account's sprites with what git-sprite needs of each (labels, status, times, config).
@@ -16,25 +17,25 @@ enum SpriteListing {
         let listed = try api.listSprites(prefix: prefix)
         let sparse = listed.indices.filter { listed[$0].labels == nil || listed[$0].status == nil }
         guard !sparse.isEmpty else { return listed }
-        let found = Shared([Int: Sprite?]())
-        let failure = Shared<Error?>(nil)
-        let next = Shared(0)
+        let found = Locked([Int: Sprite?]())
+        let failure = Locked<Error?>(nil)
+        let next = Locked(0)
         DispatchQueue.concurrentPerform(iterations: min(parallelLookups, sparse.count)) { _ in
             while true {
                 var i = 0
-                next.update { i = $0; $0 += 1 }
-                guard i < sparse.count, failure.current == nil else { return }
+                next.withLock { i = $0; $0 += 1 }
+                guard i < sparse.count, failure.value == nil else { return }
                 let index = sparse[i]
                 do {
                     let whole = try api.getSprite(listed[index].name)
-                    found.update { $0[index] = whole }
+                    found.withLock { $0[index] = whole }
                 } catch {
-                    failure.update { $0 = $0 ?? error }
+                    failure.withLock { $0 = $0 ?? error }
                 }
             }
         }
-        if let error = failure.current { throw error }
-        let looked = found.current
+        if let error = failure.value { throw error }
+        let looked = found.value
         // a sprite deleted between the list and the lookup is gone
         let lookedUp = Set(sparse)
         return listed.indices.compactMap { i in lookedUp.contains(i) ? (looked[i] ?? nil) : listed[i] }

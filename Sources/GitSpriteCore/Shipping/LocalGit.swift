@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 
 /// Runs the `git` executable for what libgit2 does not do here: transports (push and fetch
 /// through `git-remote-sprite`) and building a snapshot commit from a temporary index.
@@ -35,7 +36,7 @@ struct LocalGit {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
-        let errData = Shared(Data())
+        let errData = Locked(Data())
         var outData = Data()
         try p.runAsChild {
             let reading = DispatchGroup()
@@ -50,7 +51,7 @@ struct LocalGit {
         let stdout = String(decoding: outData, as: UTF8.self)
         return Result(status: p.terminationStatus,
                       stdout: trimming ? stdout.trimmingCharacters(in: .whitespacesAndNewlines) : stdout,
-                      stderr: String(decoding: errData.current, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                      stderr: String(decoding: errData.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The informative line of git's stderr: a rejection, our helper's error or a fatal

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpriteHTTP
 import SpriteGit
 import SpritesAPI
@@ -9,7 +10,7 @@ import SpritesAPI
 /// converge and ship only what is new.
 struct Shipper {
     /// Whether the sprite has answered a command in this run (shared by the concurrent shippers).
-    let readiness = Shared(false)
+    let readiness = Locked(false)
     /// Names this run's staging directories.
     let runID = String(UUID().uuidString.prefix(8)).lowercased()
     let context: Context
@@ -80,7 +81,7 @@ struct Shipper {
                 case .http(let f): retriable = f.status == 502 || f.status == 503 || f.status == 504
                 default: retriable = false
                 }
-                guard retriable, !readiness.current else { throw e }
+                guard retriable, !readiness.value else { throw e }
                 guard clock.now().addingTimeInterval(delay) < deadline else {
                     throw SpriteError("Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
                                       hints: ["check the sprite: git sprite status",

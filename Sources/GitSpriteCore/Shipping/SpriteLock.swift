@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpritesAPI
 
 /// One `up` at a time per sprite. The lock lives in the sprite: `flock` on a file there, held
@@ -21,7 +22,7 @@ final class SpriteLock: @unchecked Sendable {
     /// Takes the lock of `shipper`'s sprite, waiting while another run holds it.
     static func acquire(_ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity()) throws -> SpriteLock {
         let lock = SpriteLock()
-        let state = Shared((locked: false, first: false, waiting: false, status: Int32?.none, error: Error?.none))
+        let state = Locked((locked: false, first: false, waiting: false, status: Int32?.none, error: Error?.none))
         let changed = DispatchSemaphore(value: 0)
         let request = ExecRequest(command: InSpriteScript.lock.argv([path, String(wait), SpritePaths.staging,
                                                                      identity.name ?? "", identity.email ?? ""]),
@@ -33,7 +34,7 @@ final class SpriteLock: @unchecked Sendable {
                 let status = try shipper.untilReady {
                     try api.exec(sprite, request, input: input, inputData: nil, stdout: { data in
                         let text = String(decoding: data, as: UTF8.self)
-                        state.update {
+                        state.withLock {
                             if text.contains("waiting") { $0.waiting = true }
                             if text.contains("locked") { $0.locked = true; $0.first = text.contains("locked first") }
                         }
@@ -41,9 +42,9 @@ final class SpriteLock: @unchecked Sendable {
                         changed.signal()
                     }, stderr: { _ in })
                 }
-                state.update { $0.status = status }
+                state.withLock { $0.status = status }
             } catch {
-                state.update { $0.error = error }
+                state.withLock { $0.error = error }
             }
             changed.signal()
             lock.ended.signal()
@@ -52,7 +53,7 @@ final class SpriteLock: @unchecked Sendable {
         var said = false
         while true {
             changed.wait()
-            let now = state.current
+            let now = state.value
             if now.locked {
                 lock.first = now.first
                 return lock

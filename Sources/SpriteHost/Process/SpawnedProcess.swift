@@ -1,5 +1,6 @@
 import CSpriteHost
 import Foundation
+import SpriteSync
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -267,10 +268,10 @@ extension SpawnedProcess {
     /// first 4 KiB of what it wrote, for the error that names what failed.
     static func runToEnd(_ request: SpawnRequest) throws -> (status: Int32, output: String) {
         let done = DispatchSemaphore(value: 0)
-        let status = Shared<Int32>(0)
-        let output = Shared(Data())
+        let status = Locked<Int32>(0)
+        let output = Locked(Data())
         _ = try SpawnedProcess(request,
-                               onOutput: { _, data in output.update { if $0.count < 4096 { $0.append(data) } } },
+                               onOutput: { _, data in output.withLock { if $0.count < 4096 { $0.append(data) } } },
                                onExit: { code in status.set(code); done.signal() })
         done.wait()
         return (status.value, String(decoding: output.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import GitSpriteCore
 import SpritesAPI
 
@@ -179,7 +180,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
                 try? feed.fileHandleForWriting.close()
             }
         }
-        let errData = Shared(Data())
+        let errData = Locked(Data())
         let reading = DispatchGroup()
         reading.enter()
         DispatchQueue.global().async {
@@ -189,7 +190,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         reading.wait()
         p.waitUntilExit()
-        return (p.terminationStatus, outData, errData.current)
+        return (p.terminationStatus, outData, errData.value)
     }
 
     func exec(_ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,

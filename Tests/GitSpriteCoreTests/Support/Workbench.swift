@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import GitSpriteCore
 import SpritesAPI
 import Testing
@@ -9,8 +10,8 @@ import Testing
 final class Workbench {
     let root: String
     let fake: FakeSprites
-    let stdout = Shared(Data())
-    let stderr = Shared(Data())
+    let stdout = Locked(Data())
+    let stderr = Locked(Data())
     var environment: [String: String]
 
     init() throws {
@@ -37,15 +38,15 @@ final class Workbench {
     func context(in directory: String) -> Context {
         let (out, err) = (stdout, stderr)
         let terminal = Terminal(environment: environment,
-                                stdout: OutputSink(write: { data in out.update { $0.append(data) } }),
-                                stderr: OutputSink(write: { data in err.update { $0.append(data) } }))
+                                stdout: OutputSink(write: { data in out.withLock { $0.append(data) } }),
+                                stderr: OutputSink(write: { data in err.withLock { $0.append(data) } }))
         let fake = self.fake
         return Context(environment: environment, currentDirectory: directory, terminal: terminal, quiet: true,
                        connect: { _, _ in fake.connection() },
                        clock: Clock(now: { Date() }, sleep: { _ in }))
     }
 
-    var errors: String { String(decoding: stderr.current, as: UTF8.self) }
+    var errors: String { String(decoding: stderr.value, as: UTF8.self) }
 
     /// Runs git (a test fixture step) and returns its trimmed stdout; a failure fails the test.
     @discardableResult

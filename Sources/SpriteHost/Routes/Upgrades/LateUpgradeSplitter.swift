@@ -5,61 +5,6 @@ import NIOCore
 import NIOHTTPTypes
 import NIOPosix
 
-/// WebSocket upgrades on any request of a keep-alive connection, as the Sprites API takes
-/// them (Sprites API).
-///
-/// NIO's upgrade handler, and so Hummingbird, upgrades only a connection's first request; a
-/// later one gets `307` to its own URL with `Connection: close`. Clients that pool connections
-/// and do not follow redirects on an upgrade (Node's built-in WebSocket, which the official
-/// JavaScript SDK uses, after a `fetch` on the same connection) fail. So each connection
-/// starts with `LateUpgradeSplitter`, which reads the bytes ahead of the HTTP decoder to find
-/// where each request starts: a WebSocket upgrade after the first request is not given to
-/// the HTTP pipeline; once the responses before it are written, it goes to a new connection
-/// of this same server (whose first request it then is), and the two connections are
-/// relayed byte for byte until either ends.
-struct KeepAliveUpgradeChannel: ServerChildChannel {
-    typealias Value = HTTP1WebSocketUpgradeChannel.Value
-    let inner: HTTP1WebSocketUpgradeChannel
-    /// How long a request head may take to arrive (`LateUpgradeSplitter.headTimeout`).
-    let headTimeout: TimeAmount
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(LateUpgradeSplitter(headTimeout: headTimeout), position: .first)
-        }.flatMap {
-            inner.setup(channel: channel, logger: logger)
-        }.flatMapThrowing { value in
-            // after the HTTP handlers: it hears of the upgrade they make
-            try channel.pipeline.syncOperations.addHandler(UnmaskAfterUpgrade())
-            return value
-        }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
-    }
-}
-
-/// Counts the responses the HTTP pipeline has finished, for `LateUpgradeSplitter`: a late
-/// upgrade moves to its own connection only after every response before it is written.
-final class ResponseCounter: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
-    private var splitter: LateUpgradeSplitter?
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        splitter = try? context.pipeline.syncOperations.handler(type: LateUpgradeSplitter.self)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let ended: Bool
-        if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
-        context.write(data, promise: promise)
-        // after the write: its bytes have passed the splitter, so a relay starts after them
-        if ended { splitter?.responseEnded() }
-    }
-}
-
 /// See `KeepAliveUpgradeChannel`. Confined to its channel's event loop, like every handler.
 final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -279,19 +224,19 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: the relay
 
     /// Bytes from the upgrade's connection, written straight to this socket.
-    fileprivate func relayed(_ bytes: ByteBuffer) {
+    func relayed(_ bytes: ByteBuffer) {
         guard let context, case .relaying = phase else { return }
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
     }
 
-    fileprivate func peerClosed() {
+    func peerClosed() {
         guard let context else { return }
         if case .closed = phase { return }
         phase = .closed
         context.close(promise: nil)
     }
 
-    fileprivate func peerWritable() {
+    func peerWritable() {
         guard readPending, let context else { return }
         readPending = false
         context.read()
@@ -338,144 +283,5 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
             i += 1
         }
         return nil
-    }
-}
-
-/// What the splitter needs of a request head: whether it asks for a WebSocket, and how its
-/// body is framed.
-struct RequestHead {
-    enum Body { case none, length(Int), chunked, unknown }
-    let isWebSocketUpgrade: Bool
-    let body: Body
-
-    /// Nil when the bytes are not a request head this reader understands.
-    init?(_ buffer: ByteBuffer) {
-        let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)
-        guard !lines.isEmpty else { return nil }
-        let requestLine = lines.removeFirst()
-        guard requestLine.split(separator: " ").count == 3 else { return nil }
-        var upgrade = false, connectionUpgrade = false, chunked = false
-        var lengths: [Int] = []
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces).lowercased()
-            switch name {
-            case "upgrade": upgrade = upgrade || value.contains("websocket")
-            case "connection": connectionUpgrade = connectionUpgrade || value.contains("upgrade")
-            case "transfer-encoding": chunked = chunked || value.contains("chunked")
-            case "content-length":
-                guard let n = Int(value), n >= 0 else { return nil }
-                lengths.append(n)
-            default: break
-            }
-        }
-        isWebSocketUpgrade = upgrade && connectionUpgrade
-        if chunked {
-            body = lengths.isEmpty ? .chunked : .unknown
-        } else if let first = lengths.first {
-            body = lengths.allSatisfy({ $0 == first }) ? .length(first) : .unknown
-        } else {
-            body = .none
-        }
-    }
-}
-
-/// Follows a chunked body (RFC 9112 section 7.1) as its bytes pass: sizes, data, the last chunk and
-/// the trailer section, so the splitter knows where the next request starts.
-struct ChunkedBodyScanner {
-    enum State { case more, done, invalid }
-    private enum Step { case size, data(Int), dataEnd, trailer }
-    private var step = Step.size
-    private var line: [UInt8] = []
-    /// Lines (sizes, trailers) longer than this are refused.
-    static let maxLine = 8 << 10
-
-    /// Consumes what belongs to the body from `bytes`; returns how much and whether the body
-    /// ended.
-    mutating func consume(_ bytes: ByteBufferView) -> (used: Int, state: State) {
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            switch step {
-            case .data(let left):
-                let n = min(left, bytes.endIndex - i)
-                i += n
-                step = left - n > 0 ? .data(left - n) : .dataEnd
-                line = []
-            case .size, .dataEnd, .trailer:
-                let byte = bytes[i]
-                i += 1
-                line.append(byte)
-                if line.count > Self.maxLine { return (i - bytes.startIndex, .invalid) }
-                guard line.count >= 2, line[line.count - 2] == 13, byte == 10 else { continue }
-                let content = line.dropLast(2)
-                line = []
-                switch step {
-                case .size:
-                    let hex = content.prefix { $0 != UInt8(ascii: ";") }
-                    guard !hex.isEmpty, hex.count <= 15,
-                          let size = Int(String(decoding: hex, as: UTF8.self).trimmingCharacters(in: .whitespaces), radix: 16)
-                    else { return (i - bytes.startIndex, .invalid) }
-                    step = size == 0 ? .trailer : .data(size)
-                case .dataEnd:
-                    guard content.isEmpty else { return (i - bytes.startIndex, .invalid) }
-                    step = .size
-                case .trailer:
-                    if content.isEmpty { return (i - bytes.startIndex, .done) }
-                case .data:
-                    break
-                }
-            }
-        }
-        return (i - bytes.startIndex, .more)
-    }
-}
-
-/// The upgrade's own connection's side of the relay: what arrives there goes back out of the
-/// original connection.
-final class RelayBackHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-    private let splitter: LateUpgradeSplitter
-    private var context: ChannelHandlerContext?
-    private var readPending = false
-
-    init(splitter: LateUpgradeSplitter) { self.splitter = splitter }
-
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        splitter.relayed(unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        splitter.peerClosed()
-        context.fireChannelInactive()
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { splitter.peerWritable() }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if !splitter.isWritable {
-            readPending = true
-            return
-        }
-        context.read()
-    }
-
-    func splitterWritable() {
-        guard readPending, let context else { return }
-        readPending = false
-        context.read()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpritesAPI
 
 /// The agent: a sprite service runs a supervisor script that owns a tmux
@@ -79,13 +80,13 @@ struct Agent {
         // value stays), at once: one round trip
         let files = [(Self.supervisor, Data(InSpriteScript.agentSupervisor.text.utf8), "0755"),
                      (Self.environmentFile, Data(Self.environmentScript(env).utf8), "0600")]
-        let failure = Shared<Error?>(nil)
+        let failure = Locked<Error?>(nil)
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             do { try api.writeFile(sprite, path: files[i].0, data: files[i].1, mode: files[i].2) } catch {
-                failure.update { $0 = $0 ?? error }
+                failure.withLock { $0 = $0 ?? error }
             }
         }
-        if let error = failure.current { throw error }
+        if let error = failure.value { throw error }
         try api.putService(sprite, name: Self.service, cmd: "/bin/sh",
                            args: [Self.supervisor, sprite] + words + (prompt.map { [$0] } ?? []),
                            environment: [:], directory: SpritePaths.home)

@@ -1,183 +1,7 @@
 import Foundation
+import SpriteSync
 import SpriteGit
 import SpritesAPI
-
-/// What `git sprite up` was asked to do.
-public struct UpOptions: Sendable {
-    public var prompt: String?
-    public var name: String?
-    public var noAgent = false
-    public var local = false
-    public var noChanges = false
-    /// `--ttl`: how long the sprite lives (as text: validated with the settings).
-    public var ttl: String?
-
-    public init() {}
-}
-
-/// What `git sprite up` did, for the summary and `--json`.
-public struct UpResult: Sendable {
-    public struct Step: Sendable {
-        public let name: String
-        public let seconds: Double
-        public let detail: String
-    }
-
-    public struct Shipped: Sendable {
-        public let mount: String?
-        public let spritePath: String
-        public let method: String
-        public let head: String
-        public let notes: [String]
-        /// Each phase's wall time in seconds, in order: snapshot, probe, create, policy wait,
-        /// push (pack, transfer, index-pack), checkout, submodules (those that ran).
-        public var phases: [(String, Double)] = []
-
-        /// `probe 41 ms, push 312 ms, checkout 58 ms`.
-        public var breakdown: String {
-            phases.map { "\($0.0) \(Int(($0.1 * 1000).rounded())) ms" }.joined(separator: ", ")
-        }
-    }
-
-    public var spriteName = ""
-    public var url = ""
-    public var created = false
-    public var steps: [Step] = []
-    public var repos: [Shipped] = []
-    public var agent: RunningAgent?
-    /// What went, in one line: `shipped main @ 1a2b3c4d5e6f, 2 uncommitted files and 2 linked
-    /// repos to app-main`.
-    public var summary = ""
-    public var warnings: [String] = []
-    /// What the sprite costs an hour, for a note on a terminal.
-    public var rate = ""
-
-    public var attachCommand: String { "git sprite attach \(spriteName)" }
-
-    /// What `up --json` prints.
-    public struct Output: Sendable, Codable {
-        public struct Repo: Sendable, Codable {
-            public let mount: String?
-            public let spritePath, method, head: String
-            public let notes: [String]
-            /// Each phase's wall time in seconds (its order: `-v`).
-            public let phases: [String: Double]
-        }
-        public struct Step: Sendable, Codable {
-            public let name: String
-            public let seconds: Double
-            public let detail: String
-        }
-
-        public let sprite, summary, url: String
-        public let created: Bool
-        public let workspace: String
-        public let repos: [Repo]
-        /// Null with `--no-agent`.
-        public let agent: RunningAgent?
-        public let attach: String
-        public let steps: [Step]
-        public let warnings: [String]
-    }
-
-    public var output: Output {
-        func ms(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
-        return Output(
-            sprite: spriteName, summary: summary, url: url, created: created, workspace: SpritePaths.workspace,
-            repos: repos.map { r in
-                .init(mount: r.mount, spritePath: r.spritePath, method: r.method, head: r.head, notes: r.notes,
-                      phases: Dictionary(r.phases.map { ($0.0, ms($0.1)) }, uniquingKeysWith: +))
-            },
-            agent: agent, attach: attachCommand,
-            steps: steps.map { .init(name: $0.name, seconds: ms($0.seconds), detail: $0.detail) }, warnings: warnings)
-    }
-
-    public var text: String {
-        var out = summary.isEmpty ? "" : summary + "\n"
-        out += "sprite     \(spriteName)\n"
-        // a local sprite-host has no public URL (its sprites are reached through its socket)
-        if url.hasPrefix("https://") || url.hasPrefix("http://") { out += "url        \(url)\n" }
-        for r in repos { out += "repo       \(r.spritePath) @ \(String(r.head.prefix(12))) (\(r.method))\n" }
-        if let agent { out += "agent      \(agent.text)\n" }
-        out += "attach     \(attachCommand)\n"
-        return out
-    }
-}
-
-/// Reports progress on stderr, only when stderr is a terminal: a spinner line naming the
-/// running steps with their elapsed time, redrawn at most every 200 ms, and one line per
-/// finished step with its time.
-final class StepReporter: @unchecked Sendable {
-    private let terminal: Terminal
-    private let lock = NSLock()
-    private(set) var steps: [UpResult.Step] = []
-    private var running: [String: Date] = [:]
-    private var spinner: Thread?
-    private var stopped = false
-    let quiet: Bool
-    /// `-v`: each finished step with its time even when stderr is not a terminal.
-    let verbose: Bool
-    private var live: Bool { terminal.stderrIsTTY && !quiet }
-
-    init(terminal: Terminal, quiet: Bool, verbose: Bool = false) {
-        self.terminal = terminal
-        self.quiet = quiet
-        self.verbose = verbose
-        if live {
-            let t = Thread { [weak self] in self?.spin() }
-            spinner = t
-            t.start()
-        }
-    }
-
-    private func spin() {
-        let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
-        var i = 0
-        while true {
-            Thread.sleep(forTimeInterval: 0.2)
-            lock.lock()
-            if stopped { lock.unlock(); return }
-            let now = Date()
-            let text = running.sorted { $0.value < $1.value }
-                .map { String(format: "%@ %.1fs", $0.key, now.timeIntervalSince($0.value)) }.joined(separator: ", ")
-            if !text.isEmpty { terminal.redraw("\(frames[i % frames.count]) \(text)") }
-            lock.unlock()
-            i += 1
-        }
-    }
-
-    /// Stops the spinner and clears its line.
-    func finish() {
-        lock.lock()
-        stopped = true
-        if live { terminal.redraw("") }
-        lock.unlock()
-    }
-
-    func step<T>(_ name: String, _ body: () throws -> (T, String)) throws -> T {
-        let start = Date()
-        lock.lock()
-        running[name] = start
-        lock.unlock()
-        defer {
-            lock.lock()
-            running.removeValue(forKey: name)
-            lock.unlock()
-        }
-        let (value, detail) = try body()
-        let seconds = Date().timeIntervalSince(start)
-        lock.lock()
-        steps.append(.init(name: name, seconds: seconds, detail: detail))
-        if live {
-            terminal.redraw("")
-            terminal.note(String(format: "✓ %@ %@ (%.1fs)", name, detail, seconds))
-        } else if verbose {
-            terminal.note(String(format: "timing: %@ %.3fs: %@", name, seconds, detail))
-        }
-        lock.unlock()
-        return value
-    }
-}
 
 /// `git sprite up`: create or resume the branch's sprite, ship exactly the local code, start
 /// the agent. Every step checks what is already there first, so a re-run converges.
@@ -315,8 +139,8 @@ public enum UpWorkflow {
                         reporter: StepReporter) -> Result<[UpResult.Shipped], Error> {
         // the plan already read every repository: its local path is the work tree root
         let local = [plan.primary] + plan.linked
-        let shipped = Shared([UpResult.Shipped?](repeating: nil, count: local.count))
-        let failures = Shared<[Error]>([])
+        let shipped = Locked([UpResult.Shipped?](repeating: nil, count: local.count))
+        let failures = Locked<[Error]>([])
         DispatchQueue.concurrentPerform(iterations: local.count) { i in
             do {
                 let label = local[i].mount.map { "code (\($0))" } ?? "code"
@@ -325,13 +149,13 @@ public enum UpWorkflow {
                                              policyApplied: policy.applied)
                     return (s, "\(s.method) → \(s.spritePath)" + (s.phases.isEmpty ? "" : " (\(s.breakdown))"))
                 }
-                shipped.update { $0[i] = s }
+                shipped.withLock { $0[i] = s }
             } catch {
-                failures.update { $0.append(error) }
+                failures.withLock { $0.append(error) }
             }
         }
-        if let first = failures.current.first { return .failure(first) }
-        return .success(shipped.current.compactMap { $0 })
+        if let first = failures.value.first { return .failure(first) }
+        return .success(shipped.value.compactMap { $0 })
     }
 
     /// What later commands need to find: the branch's sprite, and (after `--local`) the local host.
@@ -449,42 +273,4 @@ public enum UpWorkflow {
                               hints: ["check sprite.image.packages: git sprite config"])
         }
     }
-}
-
-/// The network policy, set on a thread of its own while the repositories are looked at:
-/// `applied()` waits for it (once) and throws what setting it threw.
-final class PolicyInBackground: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let error = Shared<Error?>(nil)
-    private let elapsed = Shared(0.0)
-    private let lock = NSLock()
-    private var waited = false
-
-    init(_ api: any SpritesService, sprite: String, rules: [PolicyRule]) {
-        let (done, error, elapsed) = (done, error, elapsed)
-        DispatchQueue.global().async {
-            let start = Date()
-            do {
-                try api.setNetworkPolicy(sprite, rules: rules)
-            } catch let failure {
-                error.set(failure)
-            }
-            elapsed.set(Date().timeIntervalSince(start))
-            done.signal()
-        }
-    }
-
-    /// Waits until the policy is set; throws when setting it failed.
-    func applied() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        if !waited {
-            done.wait()
-            waited = true
-        }
-        if let failure = error.current { throw failure }
-    }
-
-    /// How long setting it took.
-    var seconds: Double { elapsed.current }
 }

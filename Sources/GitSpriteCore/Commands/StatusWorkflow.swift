@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpritesAPI
 import SpriteGit
 
@@ -56,7 +57,7 @@ public enum StatusWorkflow {
             let sizes = Dictionary(sprites.map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
             guard look else { return rows }
             let ownSprites = ours
-            let looked = Shared(rows)
+            let looked = Locked(rows)
             DispatchQueue.concurrentPerform(iterations: rows.count) { i in
                 let row = rows[i]
                 var entry = row
@@ -81,9 +82,9 @@ public enum StatusWorkflow {
                                                     memoryGB: config?.ramMB.map { max(1, $0 / 1024) } ?? settings.memoryGB,
                                                     storageGB: config?.storageGB ?? settings.storageGB, pricing: pricing)
                 }
-                looked.update { $0[i] = entry }
+                looked.withLock { $0[i] = entry }
             }
-            rows = looked.current
+            rows = looked.value
             for row in rows where row.superseded > 0 {
                 context.terminal.note("note: \(row.name): \(Homecoming.count(row.superseded, "old value")) of its refs "
                                       + "kept after a fetch moved past them (git for-each-ref refs/sprite/\(row.name)/superseded/)")
