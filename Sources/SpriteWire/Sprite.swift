@@ -1,7 +1,7 @@
 import Foundation
 
 /// A sprite's status (Sprites API); a value this version does not know is kept.
-public enum SpriteStatus: Codable, Sendable, Equatable, CustomStringConvertible {
+public enum SpriteStatus: Codable, Sendable, Hashable, CustomStringConvertible {
     case cold, warm, running
     case other(String)
 

@@ -30,8 +30,8 @@ enum SpriteRoutes {
             let items = Array(page.prefix(max))
             let more = page.count > items.count
             let counts = Dictionary(grouping: state.all, by: { $0.1.status }).mapValues(\.count)
-            let org = OrganizationCounts(name: state.config.organization, running: counts["running"] ?? 0,
-                                         warm: counts["warm"] ?? 0, cold: counts["cold"] ?? 0,
+            let org = OrganizationCounts(name: state.config.organization, running: counts[.running] ?? 0,
+                                         warm: counts[.warm] ?? 0, cold: counts[.cold] ?? 0,
                                          runningLimit: 100, warmLimit: 100)
             let list = SpriteList(sprites: items.map { state.wire($0.0, $0.1) }, hasMore: more,
                                   nextContinuationToken: more ? items.last?.0.name : nil, org: org)

@@ -155,12 +155,12 @@ final class HostState: @unchecked Sendable {
         chmod(path, 0o600)  // service definitions may hold forwarded secrets
     }
 
-    private func statusChanged(_ name: String, _ status: String) {
+    private func statusChanged(_ name: String, _ status: SpriteStatus) {
         lock.lock()
         defer { lock.unlock() }
         guard var r = records[name] else { return }
-        if status == "running" { r.lastRunningAt = Date() }
-        if status == "warm" { r.lastWarmingAt = Date() }
+        if status == .running { r.lastRunningAt = Date() }
+        if status == .warm { r.lastWarmingAt = Date() }
         records[name] = r
         try? persist(r)
     }

@@ -72,11 +72,11 @@ enum Timestamp {
 
 extension SpriteRecord {
     /// The sprite object, with every field any SDK reads.
-    func wire(status: String, org: String, baseURL: String) -> Sprite {
+    func wire(status: SpriteStatus, org: String, baseURL: String) -> Sprite {
         var sprite = Sprite(name: name)
         sprite.id = id
         (sprite.organization, sprite.orgSlug) = (org, org)
-        sprite.status = SpriteStatus(status)
+        sprite.status = status
         sprite.config = SpriteConfig(ramMB: ramMB, cpus: cpus, storageGB: storageGB, region: "local")
         sprite.environment = [:]
         (sprite.createdAt, sprite.updatedAt) = (Timestamp.format(createdAt), Timestamp.format(updatedAt))
