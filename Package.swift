@@ -3,6 +3,10 @@ import PackageDescription
 
 // The client (git-sprite, git-remote-sprite) never depends on the server stack:
 // SpriteHost and its NIO/Hummingbird dependencies link only into sprite-host.
+// Every target is in Swift 6 language mode (complete concurrency checking) but the tests
+// below that still share mutable state with their helper threads the Swift 5 way.
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
 let package = Package(
     name: "git-sprite",
     platforms: [.macOS(.v14)],
@@ -69,17 +73,18 @@ let package = Package(
             name: "sprite-host",
             dependencies: ["SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
-        .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"]),
+        .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"], swiftSettings: swift5),
+        .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"], swiftSettings: swift5),
         .testTarget(name: "GitSpriteCoreTests",
                     dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI"],
-                    exclude: ["Fuzz/Corpus"]),
+                    exclude: ["Fuzz/Corpus"], swiftSettings: swift5),
         .testTarget(
             name: "GitSpriteTests",
             dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "SpriteSync", "git-sprite", "git-remote-sprite", "sprite-host",
                            "sprite-enter"],
-            exclude: ["Fixtures"]
+            exclude: ["Fixtures"],
+            swiftSettings: swift5
         ),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

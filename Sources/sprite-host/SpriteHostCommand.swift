@@ -151,7 +151,7 @@ struct Serve: AsyncParsableCommand {
                                                attributes: [.posixPermissions: 0o600])
             }
             print(url)
-            fflush(stdout)
+            fflush(nil)  // every stream: the URL is read line by line by whoever started the host
         }
     }
 

@@ -24,4 +24,10 @@ void git_sprite_signal_children(int sig);
 void git_sprite_set_interrupt_ends(int yes);
 int git_sprite_interrupt_ends(void);
 
+/* The process's stdio streams, as values: Swift 6 will not read C's global `stdout`/`stderr`
+   variables (shared mutable state), though the pointers never change. */
+#include <stdio.h>
+static inline FILE *git_sprite_stdout(void) { return stdout; }
+static inline FILE *git_sprite_stderr(void) { return stderr; }
+
 #endif

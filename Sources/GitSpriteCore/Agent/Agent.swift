@@ -4,7 +4,7 @@ import SpritesAPI
 
 /// The agent: a sprite service runs a supervisor script that owns a tmux
 /// session named after the sprite; the service brings it back after a crash or a cold wake.
-struct Agent {
+struct Agent: Sendable {
     let api: any SpritesService
     let sprite: String
     let settings: Settings

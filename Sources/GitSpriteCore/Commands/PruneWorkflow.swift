@@ -94,7 +94,7 @@ public enum PruneWorkflow {
             if options.merged, branch != nil {
                 let shipper = Shipper(context: context, connection: connection, sprite: sprite.name, settings: settings,
                                       noChanges: true)
-                fetched = try plan.map { Homecoming(context: context, shipper: shipper).bringHome($0).failures == 0 } ?? false
+                fetched = plan.map { Homecoming(context: context, shipper: shipper).bringHome($0).failures == 0 } ?? false
                 if !fetched {
                     context.terminal.warn("\(ServerText.oneLine(sprite.name)): its work could not be fetched, so it is not "
                                           + "judged merged (run git sprite fetch \(ServerText.oneLine(sprite.name)))")

@@ -58,15 +58,17 @@ public enum StatusWorkflow {
             guard look else { return rows }
             let ownSprites = ours
             let looked = Locked(rows)
-            DispatchQueue.concurrentPerform(iterations: rows.count) { i in
-                let row = rows[i]
+            // what is at home is read here, once per sprite: a repository is not for two threads
+            let homes = rows.map { home(of: $0.name, in: ownSprites.contains($0.name) ? settingsRepository : nil) }
+            let snapshot = rows
+            DispatchQueue.concurrentPerform(iterations: snapshot.count) { i in
+                let row = snapshot[i]
                 var entry = row
                 if !deep && row.state == "cold" {
                     entry.agentUnknown = "cold: not woken to look (git sprite status --deep)"
                 } else {
                     do {
-                        entry.agent = try AgentReport.look(api, sprite: row.name,
-                                                           home: home(of: row.name, in: ownSprites.contains(row.name) ? settingsRepository : nil))
+                        entry.agent = try AgentReport.look(api, sprite: row.name, home: homes[i])
                         // what another repository has at home is not known here: not counted
                         if !ownSprites.contains(row.name) { entry.agent?.unfetched = nil }
                     } catch {

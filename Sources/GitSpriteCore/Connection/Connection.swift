@@ -3,7 +3,7 @@ import SpritesAPI
 import SpriteHTTP
 
 /// Builds the API client from the settings and turns API failures into advice.
-public struct Connection {
+public struct Connection: Sendable {
     /// The API as the use cases see it (`SpritesClient`, or a test's in-memory one).
     public let client: any SpritesService
     /// The real client, for what only it can do (exec streams: attach, the remote helper).

@@ -13,7 +13,7 @@ final class PortForwarder: @unchecked Sendable {
     private let sprite: String
     private let context: Context
     /// Where each forward is said (`forwarding localhost:3000 -> sprite:3000`).
-    private let announce: (String) -> Void
+    private let announce: @Sendable (String) -> Void
     private let lock = NSLock()
     private var listeners: [Int: Listener] = [:]
     private var stopped = false
@@ -29,7 +29,7 @@ final class PortForwarder: @unchecked Sendable {
     }
 
     /// `announce`: where to say what is forwarded (default: a note on stderr).
-    init(connection: Connection, sprite: String, context: Context, announce: ((String) -> Void)? = nil) {
+    init(connection: Connection, sprite: String, context: Context, announce: (@Sendable (String) -> Void)? = nil) {
         (self.connection, self.sprite, self.context) = (connection, sprite, context)
         self.announce = announce ?? { context.terminal.note($0) }
     }

@@ -4,19 +4,19 @@ import Foundation
 /// the environment and working directory, the standard streams (`terminal`), the Sprites API
 /// (`connect`) and the clock. Tests build one with their own streams, an in-memory API and a
 /// clock that does not wait, and run a use case in-process.
-public struct Context {
+public struct Context: Sendable {
     public var environment: [String: String]
     public var currentDirectory: String
     public let terminal: Terminal
     public var verbose: Bool
     public var quiet: Bool
     /// Opens the Sprites API the settings name (the real one: `Connection.init(settings:context:)`).
-    public var connect: (Settings, Context) throws -> Connection
+    public var connect: @Sendable (Settings, Context) throws -> Connection
     public var clock: Clock
 
     public init(environment: [String: String], currentDirectory: String, terminal: Terminal,
                 verbose: Bool = false, quiet: Bool = false,
-                connect: @escaping (Settings, Context) throws -> Connection = { try Connection(settings: $0, context: $1) },
+                connect: @escaping @Sendable (Settings, Context) throws -> Connection = { try Connection(settings: $0, context: $1) },
                 clock: Clock = .system) {
         self.environment = environment
         self.currentDirectory = currentDirectory

@@ -1,3 +1,4 @@
+import CTerminal
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -43,7 +44,7 @@ public final class Terminal: @unchecked Sendable {
 
     /// The process's own streams.
     public convenience init(environment env: [String: String]) {
-        self.init(environment: env, stdout: .file(stdout), stderr: .file(stderr),
+        self.init(environment: env, stdout: .file(git_sprite_stdout()), stderr: .file(git_sprite_stderr()),
                   stdoutIsTTY: isatty(STDOUT_FILENO) == 1, stderrIsTTY: isatty(STDERR_FILENO) == 1)
     }
 

@@ -8,7 +8,7 @@ import SpritesAPI
 /// can, push what the remote lacks through the tunnel (`git-remote-sprite`), land uncommitted
 /// work as uncommitted changes, and tunnel submodules. Each step looks first, so re-runs
 /// converge and ship only what is new.
-struct Shipper {
+struct Shipper: Sendable {
     /// Whether the sprite has answered a command in this run (shared by the concurrent shippers).
     let readiness = Locked(false)
     /// Names this run's staging directories.

@@ -62,6 +62,8 @@ enum ProxyRoutes {
             chunks.finish()
         }
         reader.start()
+        // the client's messages move to the task that reads them; nothing else touches them
+        let inbound = MovedToTask(value: messages)
         enum Side { case sprite, client }
         try await withThrowingTaskGroup(of: Side.self) { group in
             // however the relay ends (an error included), the reader thread is let go and the
@@ -83,7 +85,7 @@ enum ProxyRoutes {
                 return .sprite
             }
             group.addTask {
-                var iterator = messages
+                var iterator = inbound.value
                 while let message = try await iterator.next() {
                     guard case .binary(let buffer) = message else { continue }
                     let bytes = Data(buffer: buffer)
@@ -115,4 +117,10 @@ enum ProxyRoutes {
             return true
         }
     }
+}
+
+/// A value handed to the one task that uses it from then on, which the compiler cannot see
+/// (Hummingbird's message iterator is not `Sendable`).
+struct MovedToTask<Value>: @unchecked Sendable {
+    let value: Value
 }

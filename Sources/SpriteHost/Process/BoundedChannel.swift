@@ -4,7 +4,7 @@ import Foundation
 /// the producer blocks (it is always a dedicated thread, never one of Swift's cooperative
 /// pool) while the consumer is `limit` behind. That is how a slow client slows a process
 /// down instead of making the host buffer its output without bound.
-final class BoundedChannel<Element>: @unchecked Sendable {
+final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     private let cond = NSCondition()
     private var items: [Element] = []
     private var head = 0
@@ -13,9 +13,9 @@ final class BoundedChannel<Element>: @unchecked Sendable {
     private var cancelled = false
     private var waiter: CheckedContinuation<Element?, Never>?
     private let limit: Int
-    private let weigh: (Element) -> Int
+    private let weigh: @Sendable (Element) -> Int
 
-    init(limit: Int, weigh: @escaping (Element) -> Int) {
+    init(limit: Int, weigh: @escaping @Sendable (Element) -> Int) {
         self.limit = limit
         self.weigh = weigh
     }
