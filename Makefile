@@ -4,13 +4,15 @@
 #   make build    release build (static Swift stdlib: faster start-up)
 #   make install  PREFIX=/usr/local: binaries, man pages, completions
 #   make bench    run the benchmarks under bench/
+#   make lint     formatting (.swift-format), file length and citations, as make test checks them
+#   make format   format the code as .swift-format says
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 BINS = git-sprite git-remote-sprite sprite-host sprite-enter
 
-.PHONY: all deps build debug test demo install uninstall bench clean
+.PHONY: all deps build debug test lint format demo install uninstall bench clean
 
 all: build
 
@@ -32,7 +34,13 @@ TEST_CA = .build-test-ca
 EDGE_SUITES = GitSpriteTests\.(UpTests|DownTests|AttachTests|ExecCommandTests|UpAgentEnvironmentTests|FaultMatrixTests|EdgeTests)
 SPARSE_SUITES = GitSpriteTests\.(LivingWithASpriteTests|StatusTests|CostAndPruneTests|DocsWalkthroughTests)
 
-test: deps
+lint:
+	@bash scripts/lint.sh
+
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
+
+test: deps lint
 	@bash scripts/python-sdk.sh $(PYTHON_SDK)
 	$(SWIFT) build --build-tests
 	@echo "== tier: every host behind an HTTP/2 TLS edge" >&2

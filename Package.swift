@@ -56,7 +56,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "SpriteHTTP", "SpriteSync", "CTerminal"]),
+        .target(
+            name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "SpriteHTTP", "SpriteSync", "CTerminal"]),
         .target(
             name: "GitSpriteCLI",
             dependencies: [
@@ -67,21 +68,28 @@ let package = Package(
         .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"]),
         .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"]),
         // C: enters sprites (setns needs a single-threaded process); installed next to sprite-host
-        .executableTarget(name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")],
-                          linkerSettings: [.linkedLibrary("seccomp")]),
+        .executableTarget(
+            name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("seccomp")]),
         .executableTarget(
             name: "sprite-host",
-            dependencies: ["SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"], swiftSettings: swift5),
         .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"], swiftSettings: swift5),
-        .testTarget(name: "GitSpriteCoreTests",
-                    dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI"],
-                    exclude: ["Fuzz/Corpus"], swiftSettings: swift5),
+        .testTarget(
+            name: "GitSpriteCoreTests",
+            dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI"],
+            exclude: ["Fuzz/Corpus"], swiftSettings: swift5),
         .testTarget(
             name: "GitSpriteTests",
-            dependencies: ["GitSpriteCore", "SpritesAPI", "SpriteHTTP", "SpriteSync", "git-sprite", "git-remote-sprite", "sprite-host",
-                           "sprite-enter"],
+            dependencies: [
+                "GitSpriteCore", "SpritesAPI", "SpriteHTTP", "SpriteSync", "git-sprite", "git-remote-sprite",
+                "sprite-host",
+                "sprite-enter",
+            ],
             exclude: ["Fixtures"],
             swiftSettings: swift5
         ),

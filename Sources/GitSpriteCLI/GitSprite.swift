@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import GitSpriteCore
 import SpriteWire
 
@@ -21,9 +21,12 @@ struct GitSprite: ParsableCommand {
 
             'git sprite --version' prints the version.
             """,
-        subcommands: [Plan.self, Up.self, Attach.self, Shell.self, Status.self, Exec.self, Forward.self, URLCommand.self, Cp.self, Fetch.self, Diff.self, Log.self, Apply.self, Wait.self, Logs.self,
-                      CheckpointCommand.self, Restore.self, Host.self, Cost.self, Prune.self,
-                      Down.self, Link.self, Unlink.self, Config.self]
+        subcommands: [
+            Plan.self, Up.self, Attach.self, Shell.self, Status.self, Exec.self, Forward.self, URLCommand.self, Cp.self,
+            Fetch.self, Diff.self, Log.self, Apply.self, Wait.self, Logs.self,
+            CheckpointCommand.self, Restore.self, Host.self, Cost.self, Prune.self,
+            Down.self, Link.self, Unlink.self, Config.self,
+        ]
     )
 }
 
@@ -62,7 +65,8 @@ struct GlobalOptions: ParsableArguments {
     var quiet = false
 
     func context() -> Context {
-        Context.process(verbose: verbose || (ProcessInfo.processInfo.environment["GIT_SPRITE_TRACE"] ?? "") == "1",
-                        quiet: quiet)
+        Context.process(
+            verbose: verbose || (ProcessInfo.processInfo.environment["GIT_SPRITE_TRACE"] ?? "") == "1",
+            quiet: quiet)
     }
 }

@@ -7,7 +7,9 @@ public enum GitSpriteMain {
     /// The arguments as the parser takes them: `prune --merged=BRANCH` (an option whose value
     /// may be left out, which swift-argument-parser cannot declare) becomes `--merged BRANCH`.
     static func arguments(_ args: [String]) -> [String] {
-        guard let command = args.firstIndex(where: { !$0.hasPrefix("-") }), args[command] == "prune" else { return args }
+        guard let command = args.firstIndex(where: { !$0.hasPrefix("-") }), args[command] == "prune" else {
+            return args
+        }
         var out: [String] = []
         for (i, arg) in args.enumerated() {
             if i > command, arg.hasPrefix("--merged="), !args[command..<i].contains("--") {
@@ -83,9 +85,11 @@ public enum GitSpriteMain {
             GitSprite.exit(withError: error)
         } catch {
             terminal.flush()
-            terminal.report(SpriteError("unexpected failure: \(error)",
-                                        hints: ["run it again with -v; if it persists, report it with that output"]),
-                            verbose: verbose)
+            terminal.report(
+                SpriteError(
+                    "unexpected failure: \(error)",
+                    hints: ["run it again with -v; if it persists, report it with that output"]),
+                verbose: verbose)
             exit(ExitStatus.failure.rawValue)
         }
     }

@@ -56,8 +56,9 @@ enum UsageErrors {
                 continue
             }
             if arg == "help" { return nil }
-            return UnknownCommand(word: arg, parent: path.joined(separator: " "),
-                                  choices: subcommands.map { $0._commandName })
+            return UnknownCommand(
+                word: arg, parent: path.joined(separator: " "),
+                choices: subcommands.map { $0._commandName })
         }
         return nil
     }
@@ -70,7 +71,8 @@ enum UsageErrors {
         var lines = ["error: '\(printable(unknown.word))' is not a \(unknown.parent) command"]
         let near = nearest(unknown.word, among: unknown.choices)
         if !near.isEmpty {
-            lines.append("hint: did you mean " + near.map { "'\(unknown.parent) \($0)'" }.joined(separator: " or ") + "?")
+            lines.append(
+                "hint: did you mean " + near.map { "'\(unknown.parent) \($0)'" }.joined(separator: " or ") + "?")
         }
         lines.append("hint: see '\(unknown.parent) --help' for the commands")
         return lines.joined(separator: "\n") + "\n"
@@ -81,7 +83,9 @@ enum UsageErrors {
     static func render(_ message: String) -> String {
         var out: [String] = []
         // the parser echoes what was typed: shown printable, as the unknown-command path does
-        for line in message.split(separator: "\n", omittingEmptySubsequences: false).map({ printable(String($0), limit: 400) }) {
+        for line in message.split(separator: "\n", omittingEmptySubsequences: false).map({
+            printable(String($0), limit: 400)
+        }) {
             if line.hasPrefix("Error: ") {
                 out.append("error: " + lowercasedFirst(String(line.dropFirst("Error: ".count))))
             } else if line.hasPrefix("Usage: ") {
@@ -106,13 +110,17 @@ enum UsageErrors {
 
     /// Control characters shown as `?`, so a typo cannot paint the terminal.
     static func printable(_ s: String, limit: Int = 80) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit).map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        String(
+            String.UnicodeScalarView(
+                s.unicodeScalars.prefix(limit).map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 
     /// Names within two edits (or that the word starts), closest first, as git's help does.
     static func nearest(_ word: String, among names: [String]) -> [String] {
         let scored = names.map { ($0, distance(word.lowercased(), $0)) }
-        let best = scored.filter { $0.1 <= max(1, min(2, word.count / 3)) || ($0.0.hasPrefix(word.lowercased()) && word.count >= 2) }
+        let best = scored.filter {
+            $0.1 <= max(1, min(2, word.count / 3)) || ($0.0.hasPrefix(word.lowercased()) && word.count >= 2)
+        }
         let minimum = best.map(\.1).min()
         return best.filter { $0.1 == minimum || $0.0.hasPrefix(word.lowercased()) }.map(\.0)
     }

@@ -1,5 +1,5 @@
-import Foundation
 import CGit2
+import Foundation
 
 /// Which git config file a value came from.
 public enum ConfigScope: String, Sendable, Codable {
@@ -67,11 +67,12 @@ public final class GitConfig {
             if rc == GIT_ITEROVER.rawValue { break }
             try check(rc, "git_config_next")
             guard let e = entry?.pointee, let name = e.name else { continue }
-            out.append(ConfigEntry(
-                name: String(cString: name),
-                value: e.value.map { String(cString: $0) },
-                scope: ConfigScope(e.level)
-            ))
+            out.append(
+                ConfigEntry(
+                    name: String(cString: name),
+                    value: e.value.map { String(cString: $0) },
+                    scope: ConfigScope(e.level)
+                ))
         }
         // libgit2 iterates highest-priority files first; callers want git's reading order.
         return out.enumerated().sorted {
@@ -96,7 +97,10 @@ public final class GitConfig {
         case .local: return repository.map { $0.commonDir + "/config" }
         case .app, .other: return nil
         }
-        if rc < 0 { git_buf_dispose(&buf); return nil }
+        if rc < 0 {
+            git_buf_dispose(&buf)
+            return nil
+        }
         return consume(&buf)
     }
 }
@@ -106,7 +110,9 @@ extension Repository {
     public func config() throws -> GitConfig {
         var cfg: OpaquePointer?
         try check(git_repository_config_snapshot(&cfg, pointer), "git_repository_config_snapshot")
-        guard let cfg else { throw GitError(code: -1, function: "git_repository_config_snapshot", message: "no config") }
+        guard let cfg else {
+            throw GitError(code: -1, function: "git_repository_config_snapshot", message: "no config")
+        }
         return GitConfig.wrap(cfg)
     }
 

@@ -160,8 +160,10 @@ extension Repository {
 
     /// Counts commits reachable from `commit` but from none of the refs matching `hiddenGlobs`
     /// and none of `hiddenCommits`.
-    public func countCommits(from commit: ObjectID, hiding hiddenGlobs: [String],
-                             hidingCommits hiddenCommits: [ObjectID] = []) throws -> Int {
+    public func countCommits(
+        from commit: ObjectID, hiding hiddenGlobs: [String],
+        hidingCommits hiddenCommits: [ObjectID] = []
+    ) throws -> Int {
         var walk: OpaquePointer?
         try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
         defer { git_revwalk_free(walk) }
@@ -195,7 +197,9 @@ extension String {
 
 /// A git operation stopped half-way (`git status` says "You are in the middle of …").
 public enum OperationInProgress: String, Sendable {
-    case merge, revert, cherryPick = "cherry-pick", bisect, rebase, am
+    case merge, revert
+    case cherryPick = "cherry-pick"
+    case bisect, rebase, am
 
     /// The commands that finish it and that abandon it.
     public var finish: String {
@@ -226,12 +230,14 @@ extension Repository {
     public var operationInProgress: OperationInProgress? {
         switch git_repository_state(pointer) {
         case Int32(GIT_REPOSITORY_STATE_MERGE.rawValue): return .merge
-        case Int32(GIT_REPOSITORY_STATE_REVERT.rawValue), Int32(GIT_REPOSITORY_STATE_REVERT_SEQUENCE.rawValue): return .revert
+        case Int32(GIT_REPOSITORY_STATE_REVERT.rawValue), Int32(GIT_REPOSITORY_STATE_REVERT_SEQUENCE.rawValue):
+            return .revert
         case Int32(GIT_REPOSITORY_STATE_CHERRYPICK.rawValue), Int32(GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE.rawValue):
             return .cherryPick
         case Int32(GIT_REPOSITORY_STATE_BISECT.rawValue): return .bisect
         case Int32(GIT_REPOSITORY_STATE_REBASE.rawValue), Int32(GIT_REPOSITORY_STATE_REBASE_INTERACTIVE.rawValue),
-             Int32(GIT_REPOSITORY_STATE_REBASE_MERGE.rawValue), Int32(GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE.rawValue):
+            Int32(GIT_REPOSITORY_STATE_REBASE_MERGE.rawValue),
+            Int32(GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE.rawValue):
             return .rebase
         case Int32(GIT_REPOSITORY_STATE_APPLY_MAILBOX.rawValue): return .am
         default: return nil

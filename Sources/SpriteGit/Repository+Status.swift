@@ -23,7 +23,8 @@ extension Repository {
         var opts = git_status_options()
         try check(git_status_options_init(&opts, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
         opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-        opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue
+        opts.flags =
+            GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue
             | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
             | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
         var list: OpaquePointer?
@@ -36,19 +37,25 @@ extension Repository {
         defer { git_index_free(index) }
         func sparse(_ entry: UnsafePointer<git_status_entry>) -> Bool {
             guard let path = entry.pointee.index_to_workdir?.pointee.old_file.path,
-                  let indexed = git_index_get_bypath(index, path, 0) else { return false }
+                let indexed = git_index_get_bypath(index, path, 0)
+            else { return false }
             return UInt32(indexed.pointee.flags_extended) & GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue != 0
         }
         var counts = ChangeCounts()
-        let staged: UInt32 = GIT_STATUS_INDEX_NEW.rawValue | GIT_STATUS_INDEX_MODIFIED.rawValue
+        let staged: UInt32 =
+            GIT_STATUS_INDEX_NEW.rawValue | GIT_STATUS_INDEX_MODIFIED.rawValue
             | GIT_STATUS_INDEX_DELETED.rawValue | GIT_STATUS_INDEX_RENAMED.rawValue
             | GIT_STATUS_INDEX_TYPECHANGE.rawValue
-        let worktree: UInt32 = GIT_STATUS_WT_MODIFIED.rawValue | GIT_STATUS_WT_DELETED.rawValue
+        let worktree: UInt32 =
+            GIT_STATUS_WT_MODIFIED.rawValue | GIT_STATUS_WT_DELETED.rawValue
             | GIT_STATUS_WT_TYPECHANGE.rawValue | GIT_STATUS_WT_RENAMED.rawValue
         for i in 0..<git_status_list_entrycount(list) {
             guard let entry = git_status_byindex(list, i) else { continue }
             let s = entry.pointee.status.rawValue
-            if s & GIT_STATUS_CONFLICTED.rawValue != 0 { counts.conflicted += 1; continue }
+            if s & GIT_STATUS_CONFLICTED.rawValue != 0 {
+                counts.conflicted += 1
+                continue
+            }
             if s & staged != 0 { counts.staged += 1 }
             if s & worktree != 0, !(s & GIT_STATUS_WT_DELETED.rawValue != 0 && sparse(entry)) { counts.modified += 1 }
             if s & GIT_STATUS_WT_NEW.rawValue != 0 { counts.untracked += 1 }

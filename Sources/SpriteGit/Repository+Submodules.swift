@@ -1,6 +1,7 @@
 import CGit2
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One submodule as the superproject records it.
@@ -31,22 +32,25 @@ extension Repository {
         guard let workdir else { return [] }
         let collector = SubmoduleCollector(workdir: workdir)
         let payload = Unmanaged.passUnretained(collector).toOpaque()
-        let rc = git_submodule_foreach(pointer, { sm, name, payload in
-            guard let sm, let payload else { return 0 }
-            let collector = Unmanaged<SubmoduleCollector>.fromOpaque(payload).takeUnretainedValue()
-            let path = git_submodule_path(sm).map { String(cString: $0) } ?? ""
-            let url = git_submodule_url(sm).map { String(cString: $0) }
-            let recorded = git_submodule_head_id(sm) ?? git_submodule_index_id(sm)
-            let gitPath = collector.workdir + "/" + path + "/.git"
-            collector.items.append(Submodule(
-                name: name.map { String(cString: $0) } ?? path,
-                path: path,
-                url: url,
-                recordedCommit: recorded.map { ObjectID($0.pointee) },
-                isInitialized: access(gitPath, F_OK) == 0
-            ))
-            return 0
-        }, payload)
+        let rc = git_submodule_foreach(
+            pointer,
+            { sm, name, payload in
+                guard let sm, let payload else { return 0 }
+                let collector = Unmanaged<SubmoduleCollector>.fromOpaque(payload).takeUnretainedValue()
+                let path = git_submodule_path(sm).map { String(cString: $0) } ?? ""
+                let url = git_submodule_url(sm).map { String(cString: $0) }
+                let recorded = git_submodule_head_id(sm) ?? git_submodule_index_id(sm)
+                let gitPath = collector.workdir + "/" + path + "/.git"
+                collector.items.append(
+                    Submodule(
+                        name: name.map { String(cString: $0) } ?? path,
+                        path: path,
+                        url: url,
+                        recordedCommit: recorded.map { ObjectID($0.pointee) },
+                        isInitialized: access(gitPath, F_OK) == 0
+                    ))
+                return 0
+            }, payload)
         try check(rc, "git_submodule_foreach")
         return collector.items.sorted { $0.path < $1.path }
     }

@@ -1,6 +1,7 @@
 import CGit2
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a repository could not be opened, in terms a caller can turn into advice.
@@ -42,14 +43,16 @@ public final class Repository {
         // rules here: GIT_DIR names the repository, GIT_WORK_TREE its work tree.
         let repo: Repository
         if let gitDir {
-            repo = try open(path: absolute(gitDir, from: path), flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue,
-                            trusted: trustedDirectories)
+            repo = try open(
+                path: absolute(gitDir, from: path), flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue,
+                trusted: trustedDirectories)
         } else {
             repo = try open(path: path, flags: 0, trusted: trustedDirectories)
         }
         if let workTree {
-            try check(git_repository_set_workdir(repo.pointer, absolute(workTree, from: path), 0),
-                      "git_repository_set_workdir")
+            try check(
+                git_repository_set_workdir(repo.pointer, absolute(workTree, from: path), 0),
+                "git_repository_set_workdir")
         }
         return repo
     }

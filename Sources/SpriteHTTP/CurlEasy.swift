@@ -23,8 +23,11 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
 
     /// True when the connection broke or timed out mid-transfer.
     public var isTransient: Bool {
-        isConnectFailure || [CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
-                             CURLE_OPERATION_TIMEDOUT].map { Int32($0.rawValue) }.contains(code)
+        isConnectFailure
+            || [
+                CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
+                CURLE_OPERATION_TIMEDOUT,
+            ].map { Int32($0.rawValue) }.contains(code)
     }
 }
 
@@ -80,7 +83,8 @@ final class CurlEasy {
     }
 
     func set(_ option: CURLoption, offset value: Int64) throws {
-        try check(git_sprite_curl_setopt_offset(handle, option, curl_off_t(value)), "curl_easy_setopt(\(option.rawValue))")
+        try check(
+            git_sprite_curl_setopt_offset(handle, option, curl_off_t(value)), "curl_easy_setopt(\(option.rawValue))")
     }
 
     func set(_ option: CURLoption, _ value: String) throws {
@@ -92,8 +96,9 @@ final class CurlEasy {
     }
 
     func set(_ option: CURLoption, list: OpaquePointer?) throws {
-        try check(git_sprite_curl_setopt_slist(handle, option, UnsafeMutablePointer(list)),
-                  "curl_easy_setopt(\(option.rawValue))")
+        try check(
+            git_sprite_curl_setopt_slist(handle, option, UnsafeMutablePointer(list)),
+            "curl_easy_setopt(\(option.rawValue))")
     }
 
     func set(_ option: CURLoption, callback: git_sprite_curl_data_cb) throws {

@@ -14,8 +14,10 @@ public struct HTTPRequest: Sendable {
     public var timeout: Double?
     public var connectTimeout: Double
 
-    public init(method: String, url: String, headers: [(String, String)] = [], body: Data? = nil,
-                bodyFile: String? = nil, timeout: Double? = 30, connectTimeout: Double = 10) {
+    public init(
+        method: String, url: String, headers: [(String, String)] = [], body: Data? = nil,
+        bodyFile: String? = nil, timeout: Double? = 30, connectTimeout: Double = 10
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -94,8 +96,9 @@ public final class HTTPClient: @unchecked Sendable {
         do {
             try perform(request, state: state)
         } catch let e as CurlError where state.tooLarge && e.code == Int32(CURLE_WRITE_ERROR.rawValue) {
-            throw CurlError(code: Int32(CURLE_FILESIZE_EXCEEDED.rawValue), function: e.function,
-                            message: "the reply to \(request.method) is larger than \(Self.maxBufferedBody >> 20) MiB")
+            throw CurlError(
+                code: Int32(CURLE_FILESIZE_EXCEEDED.rawValue), function: e.function,
+                message: "the reply to \(request.method) is larger than \(Self.maxBufferedBody >> 20) MiB")
         }
         return HTTPResponse(status: state.status, headers: state.headers, body: state.body)
     }
@@ -142,47 +145,55 @@ public final class HTTPClient: @unchecked Sendable {
         let box = Unmanaged.passRetained(state)
         defer { box.release() }
         try easy.set(CURLOPT_HEADERDATA, pointer: box.toOpaque())
-        try easy.set(CURLOPT_HEADERFUNCTION, callback: { ptr, size, count, userdata in
-            guard let ptr, let userdata else { return 0 }
-            let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
-            let n = size * count
-            let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.hasPrefix("HTTP/") {
-                // a new response (after a redirect or 100): start over
-                state.headers = [:]
-                let parts = line.split(separator: " ")
-                state.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-            } else if let colon = line.firstIndex(of: ":") {
-                let name = line[..<colon].lowercased()
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                state.headers[name] = value
-            }
-            return n
-        })
+        try easy.set(
+            CURLOPT_HEADERFUNCTION,
+            callback: { ptr, size, count, userdata in
+                guard let ptr, let userdata else { return 0 }
+                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+                let n = size * count
+                let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                if line.hasPrefix("HTTP/") {
+                    // a new response (after a redirect or 100): start over
+                    state.headers = [:]
+                    let parts = line.split(separator: " ")
+                    state.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+                } else if let colon = line.firstIndex(of: ":") {
+                    let name = line[..<colon].lowercased()
+                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    state.headers[name] = value
+                }
+                return n
+            })
         try easy.set(CURLOPT_WRITEDATA, pointer: box.toOpaque())
-        try easy.set(CURLOPT_WRITEFUNCTION, callback: { ptr, size, count, userdata in
-            guard let ptr, let userdata else { return 0 }
-            let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
-            let n = size * count
-            let data = Data(bytes: ptr, count: n)
-            if let onData = state.onData, (200..<300).contains(state.status) {
-                if !onData(data) { state.aborted = true; return 0 }
-            } else if state.body.count + n > HTTPClient.maxBufferedBody {
-                state.tooLarge = true
-                return 0
-            } else {
-                state.body.append(data)
-            }
-            return n
-        })
+        try easy.set(
+            CURLOPT_WRITEFUNCTION,
+            callback: { ptr, size, count, userdata in
+                guard let ptr, let userdata else { return 0 }
+                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+                let n = size * count
+                let data = Data(bytes: ptr, count: n)
+                if let onData = state.onData, (200..<300).contains(state.status) {
+                    if !onData(data) {
+                        state.aborted = true
+                        return 0
+                    }
+                } else if state.body.count + n > HTTPClient.maxBufferedBody {
+                    state.tooLarge = true
+                    return 0
+                } else {
+                    state.body.append(data)
+                }
+                return n
+            })
 
         let started = Date()
         trace?("> \(request.method) \(Redaction.url(request.url))")
         if let path = request.bodyFile {
             // the body straight from the file, a chunk at a time as libcurl asks for it
             guard let file = FileHandle(forReadingAtPath: path) else {
-                throw CurlError(code: Int32(CURLE_READ_ERROR.rawValue), function: "open", message: "cannot read \(path)")
+                throw CurlError(
+                    code: Int32(CURLE_READ_ERROR.rawValue), function: "open", message: "cannot read \(path)")
             }
             defer { try? file.close() }
             state.upload = file
@@ -191,17 +202,21 @@ public final class HTTPClient: @unchecked Sendable {
             if request.method != "PUT" { try easy.set(CURLOPT_CUSTOMREQUEST, request.method) }
             if size >= 0 { try easy.set(CURLOPT_INFILESIZE_LARGE, offset: size) }
             try easy.set(CURLOPT_READDATA, pointer: box.toOpaque())
-            try easy.set(CURLOPT_READFUNCTION, callback: { ptr, size, count, userdata in
-                guard let ptr, let userdata else { return 0 }
-                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
-                guard let file = state.upload else { return 0 }
-                let chunk = (try? file.read(upToCount: size * count)) ?? nil
-                guard let chunk, !chunk.isEmpty else { return 0 }
-                chunk.withUnsafeBytes { raw in
-                    if let base = raw.baseAddress { ptr.update(from: base.assumingMemoryBound(to: CChar.self), count: raw.count) }
-                }
-                return chunk.count
-            })
+            try easy.set(
+                CURLOPT_READFUNCTION,
+                callback: { ptr, size, count, userdata in
+                    guard let ptr, let userdata else { return 0 }
+                    let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+                    guard let file = state.upload else { return 0 }
+                    let chunk = (try? file.read(upToCount: size * count)) ?? nil
+                    guard let chunk, !chunk.isEmpty else { return 0 }
+                    chunk.withUnsafeBytes { raw in
+                        if let base = raw.baseAddress {
+                            ptr.update(from: base.assumingMemoryBound(to: CChar.self), count: raw.count)
+                        }
+                    }
+                    return chunk.count
+                })
             try performTraced(easy, request, started)
         } else if let body = request.body {
             try body.withUnsafeBytes { raw in

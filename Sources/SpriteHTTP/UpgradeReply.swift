@@ -37,7 +37,8 @@ struct UpgradeReply: Equatable {
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         return UpgradeReply(status: status, headers: headers, rest: Array(raw[(end + 4)...]))
     }
@@ -65,7 +66,8 @@ struct UpgradeReply: Equatable {
 
     private static func notHTTP1(_ raw: [UInt8]) -> WebSocketError {
         let firstLine = String(decoding: raw.prefix(60).prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
-        return .protocolViolation("the server did not answer the upgrade in HTTP/1.1 (it sent '\(printable(firstLine))')")
+        return .protocolViolation(
+            "the server did not answer the upgrade in HTTP/1.1 (it sent '\(printable(firstLine))')")
     }
 
     /// At most 60 characters of `text` with everything but printable ASCII shown as `?`.

@@ -1,7 +1,8 @@
 import CCurl
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A WebSocket message as the application sees it (fragments already joined).
@@ -75,8 +76,10 @@ public final class WebSocket: @unchecked Sendable {
     }
 
     /// Connects to a `ws://` or `wss://` URL (or `http(s)://`, rewritten) and performs the upgrade.
-    public static func connect(url: String, headers: [(String, String)], userAgent: String,
-                               timeout: Double = 30, trace: TraceSink? = nil) throws -> WebSocket {
+    public static func connect(
+        url: String, headers: [(String, String)], userAgent: String,
+        timeout: Double = 30, trace: TraceSink? = nil
+    ) throws -> WebSocket {
         var httpURL = url
         if httpURL.hasPrefix("ws://") { httpURL = "http://" + httpURL.dropFirst(5) }
         if httpURL.hasPrefix("wss://") { httpURL = "https://" + httpURL.dropFirst(6) }
@@ -100,8 +103,9 @@ public final class WebSocket: @unchecked Sendable {
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(timeout * 1000))
         try easy.perform()
         var sock: curl_socket_t = -1
-        try easy.check(git_sprite_curl_getinfo_socket(easy.handle, CURLINFO_ACTIVESOCKET, &sock),
-                       "curl_easy_getinfo(ACTIVESOCKET)")
+        try easy.check(
+            git_sprite_curl_getinfo_socket(easy.handle, CURLINFO_ACTIVESOCKET, &sock),
+            "curl_easy_getinfo(ACTIVESOCKET)")
         guard sock >= 0 else { throw WebSocketError.connectionLost("libcurl has no socket for the connection") }
 
         var keyBytes = [UInt8](repeating: 0, count: 16)
@@ -111,7 +115,8 @@ public final class WebSocket: @unchecked Sendable {
         if let q = components.percentEncodedQuery { path += "?" + q }
         let defaultPort = components.scheme == "https" ? 443 : 80
         let hostHeader = components.port.map { $0 == defaultPort ? host : "\(host):\($0)" } ?? host
-        var request = "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUpgrade: websocket\r\n"
+        var request =
+            "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUpgrade: websocket\r\n"
             + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
             + "User-Agent: \(userAgent)\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
@@ -138,8 +143,9 @@ public final class WebSocket: @unchecked Sendable {
                 guard let more = try? ws.recvSome(deadline: bodyDeadline), !more.isEmpty else { break }
                 body += more
             }
-            throw WebSocketError.handshakeRejected(status: reply.status, headers: reply.headers,
-                                                   body: Data(body.prefix(UpgradeReply.maxBody)))
+            throw WebSocketError.handshakeRejected(
+                status: reply.status, headers: reply.headers,
+                body: Data(body.prefix(UpgradeReply.maxBody)))
         }
         guard reply.headers["sec-websocket-accept"] == UpgradeReply.accept(for: key) else {
             throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")

@@ -20,8 +20,10 @@ public struct WebSocketFrame: Equatable, Sendable {
     /// A frame's bytes straight from its payload, in one allocation: `prefix`, when given, is
     /// the payload's first byte (an exec stream's id) ahead of `payload`; a client masks the
     /// whole payload with `mask`, eight bytes at a time.
-    public static func encode(fin: Bool = true, opcode: UInt8, prefix: UInt8? = nil, payload: UnsafeRawBufferPointer,
-                              mask: [UInt8]?) -> [UInt8] {
+    public static func encode(
+        fin: Bool = true, opcode: UInt8, prefix: UInt8? = nil, payload: UnsafeRawBufferPointer,
+        mask: [UInt8]?
+    ) -> [UInt8] {
         let n = payload.count + (prefix == nil ? 0 : 1)
         let bit: UInt8 = mask?.count == 4 ? 0x80 : 0
         var header: [UInt8] = [(fin ? 0x80 : 0) | (opcode & 0x0f)]
@@ -35,11 +37,19 @@ public struct WebSocketFrame: Equatable, Sendable {
         }
         if bit != 0, let mask { header += mask }
         return [UInt8](unsafeUninitializedCapacity: header.count + n) { out, count in
-            guard let base = UnsafeMutableRawPointer(out.baseAddress) else { count = 0; return }
+            guard let base = UnsafeMutableRawPointer(out.baseAddress) else {
+                count = 0
+                return
+            }
             header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: header.count) }
             var at = header.count
-            if let prefix { base.storeBytes(of: prefix, toByteOffset: at, as: UInt8.self); at += 1 }
-            if let from = payload.baseAddress, !payload.isEmpty { (base + at).copyMemory(from: from, byteCount: payload.count) }
+            if let prefix {
+                base.storeBytes(of: prefix, toByteOffset: at, as: UInt8.self)
+                at += 1
+            }
+            if let from = payload.baseAddress, !payload.isEmpty {
+                (base + at).copyMemory(from: from, byteCount: payload.count)
+            }
             if bit != 0, let mask {
                 WebSocketMasking.apply(UnsafeMutableRawBufferPointer(start: base + header.count, count: n), key: mask)
             }
@@ -139,8 +149,10 @@ public struct WebSocketAssembler: Sendable {
                 throw WebSocketError.protocolViolation("a new message before the last one ended")
             }
             if frame.fin {
-                return .message(frame.opcode == 0x1 ? .text(String(decoding: frame.payload, as: UTF8.self))
-                                                    : .binary(frame.payload))
+                return .message(
+                    frame.opcode == 0x1
+                        ? .text(String(decoding: frame.payload, as: UTF8.self))
+                        : .binary(frame.payload))
             }
             (fragments, fragmentOpcode) = (frame.payload, frame.opcode)
             return nil

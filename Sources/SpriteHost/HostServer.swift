@@ -15,8 +15,10 @@ public enum HostListener: Sendable {
 /// The local Sprites-compatible server: routes, sandboxed sprites, lifecycle ticks.
 public enum HostServer {
     /// Runs until SIGINT/SIGTERM. `ready` receives the base URL once the socket is bound.
-    public static func run(config: HostConfiguration, listener: HostListener,
-                           ready: @escaping @Sendable (String) -> Void) async throws {
+    public static func run(
+        config: HostConfiguration, listener: HostListener,
+        ready: @escaping @Sendable (String) -> Void
+    ) async throws {
         let state = try HostState(config: config)
         let faults = config.testHooks ? FaultTable() : nil
         let urls = SpriteURLs(state: state)
@@ -66,16 +68,19 @@ public enum HostServer {
         let channelConfig = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(additionalChannelHandlers: [ResponseCounter()], idleTimeout: .seconds(120)), ws: wsConfig)
         let server = HTTPServerBuilder { responder in
-            KeepAliveUpgradeChannel(inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder,
-                                                                        configuration: channelConfig),
-                                    headTimeout: .milliseconds(Int64(config.requestHeadTimeout * 1000)))
+            KeepAliveUpgradeChannel(
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: wsResponder,
+                    configuration: channelConfig),
+                headTimeout: .milliseconds(Int64(config.requestHeadTimeout * 1000)))
         }
         let app = Application(
             router: router,
             server: server,
             // connections are bounded (file descriptors are finite) and idle HTTP ones closed
-            configuration: .init(address: address, serverName: nil,
-                                 availableConnectionsDelegate: MaximumAvailableConnections(1024)),
+            configuration: .init(
+                address: address, serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(1024)),
             onServerRunning: { channel in
                 switch listener {
                 case .tcp(let host, let port):
@@ -84,7 +89,8 @@ public enum HostServer {
                     state.baseURL = "http://\(shownHost):\(bound)"
                 case .unix(let path):
                     chmod(path, 0o600)
-                    state.baseURL = "http+unix://" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path)
+                    state.baseURL =
+                        "http+unix://" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path)
                 }
                 ready(state.baseURL)
             }
@@ -94,13 +100,18 @@ public enum HostServer {
         if let (urlHost, urlPort) = config.urlListen {
             let urlRouter = Router(context: BasicRequestContext.self)
             urls.addRoutes(to: urlRouter)
-            services.append(Application(router: urlRouter,
-                                        configuration: .init(address: .hostname(urlHost, port: urlPort), serverName: nil,
-                                                             availableConnectionsDelegate: MaximumAvailableConnections(512)),
-                                        onServerRunning: { channel in urls.listening(on: channel.localAddress?.port ?? urlPort) }))
+            services.append(
+                Application(
+                    router: urlRouter,
+                    configuration: .init(
+                        address: .hostname(urlHost, port: urlPort), serverName: nil,
+                        availableConnectionsDelegate: MaximumAvailableConnections(512)),
+                    onServerRunning: { channel in urls.listening(on: channel.localAddress?.port ?? urlPort) }))
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: app.logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: app.logger))
         let ticker = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 250_000_000)

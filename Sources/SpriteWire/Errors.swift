@@ -66,7 +66,8 @@ private struct LenientText: Decodable {
         if let s = try? decoder.singleValueContainer().decode(String.self) {
             text = s
         } else if let c = try? decoder.container(keyedBy: Keys.self) {
-            text = (try? c.decode(String.self, forKey: Keys(stringValue: "message")))
+            text =
+                (try? c.decode(String.self, forKey: Keys(stringValue: "message")))
                 ?? (try? c.decode(String.self, forKey: Keys(stringValue: "error")))
         } else {
             text = nil

@@ -13,8 +13,10 @@ public struct StreamEvent: Codable, Sendable, Equatable {
     public var time: String?
     public var logFiles: [String: String]?
 
-    public init(type: String, data: String? = nil, message: String? = nil, exitCode: Int? = nil, pid: Int? = nil,
-                signal: String? = nil, timestamp: Int? = nil, time: String? = nil, logFiles: [String: String]? = nil) {
+    public init(
+        type: String, data: String? = nil, message: String? = nil, exitCode: Int? = nil, pid: Int? = nil,
+        signal: String? = nil, timestamp: Int? = nil, time: String? = nil, logFiles: [String: String]? = nil
+    ) {
         (self.type, self.data, self.message, self.exitCode, self.pid) = (type, data, message, exitCode, pid)
         (self.signal, self.timestamp, self.time, self.logFiles) = (signal, timestamp, time, logFiles)
     }

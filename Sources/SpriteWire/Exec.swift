@@ -11,7 +11,9 @@ public struct ExecSessionInfo: Codable, Sendable, Equatable {
     public var tty: Bool?
 
     public init(sessionID: String, command: String, created: Int, isOwner: Bool, tty: Bool) {
-        (self.sessionID, self.command, self.created, self.isOwner, self.tty) = (sessionID, command, created, isOwner, tty)
+        (self.sessionID, self.command, self.created, self.isOwner, self.tty) = (
+            sessionID, command, created, isOwner, tty
+        )
         (cols, rows) = (0, 0)
     }
 
@@ -56,7 +58,9 @@ public struct ExecMessage: Codable, Sendable, Equatable {
     }
 
     public static func exit(_ code: Int32) -> ExecMessage { ExecMessage(type: "exit", exitCode: Double(code)) }
-    public static func resize(rows: Int, cols: Int) -> ExecMessage { ExecMessage(type: "resize", cols: cols, rows: rows) }
+    public static func resize(rows: Int, cols: Int) -> ExecMessage {
+        ExecMessage(type: "resize", cols: cols, rows: rows)
+    }
     public static func signal(_ name: String) -> ExecMessage { ExecMessage(type: "signal", signal: name) }
     public static func port(opened: Bool, _ port: Int, address: String) -> ExecMessage {
         var m = ExecMessage(type: opened ? "port_opened" : "port_closed")
@@ -87,9 +91,13 @@ public struct ExecSessionEntry: Codable, Sendable, Equatable {
     public var isActive: Bool?
     public var tty: Bool?
 
-    public init(id: String, command: String, workdir: String, created: String, lastActivity: String, isActive: Bool,
-                tty: Bool) {
-        (self.id, self.command, self.workdir, self.created, self.lastActivity) = (id, command, workdir, created, lastActivity)
+    public init(
+        id: String, command: String, workdir: String, created: String, lastActivity: String, isActive: Bool,
+        tty: Bool
+    ) {
+        (self.id, self.command, self.workdir, self.created, self.lastActivity) = (
+            id, command, workdir, created, lastActivity
+        )
         (self.bytesPerSecond, self.isActive, self.tty) = (0, isActive, tty)
     }
 

@@ -20,7 +20,9 @@ public struct FileList: Codable, Sendable {
     public var count: Int
     public var entries: [FileEntry]
 
-    public init(path: String, entries: [FileEntry]) { (self.path, count, self.entries) = (path, entries.count, entries) }
+    public init(path: String, entries: [FileEntry]) {
+        (self.path, count, self.entries) = (path, entries.count, entries)
+    }
 }
 
 /// The answer to `PUT /fs/write`.

@@ -7,8 +7,10 @@ public struct ServiceDefinition: Codable, Sendable, Equatable {
     public var env: [String: String]?
     public var dir: String?
 
-    public init(cmd: String, args: [String]? = nil, needs: [String]? = nil, httpPort: Int? = nil,
-                env: [String: String]? = nil, dir: String? = nil) {
+    public init(
+        cmd: String, args: [String]? = nil, needs: [String]? = nil, httpPort: Int? = nil,
+        env: [String: String]? = nil, dir: String? = nil
+    ) {
         (self.cmd, self.args, self.needs, self.httpPort, self.env, self.dir) = (cmd, args, needs, httpPort, env, dir)
     }
 
@@ -28,8 +30,9 @@ public struct ServiceState: Codable, Sendable, Equatable {
     public var restartCount: Int?
 
     public init(name: String, status: String, pid: Int?, startedAt: String?, error: String?, restartCount: Int) {
-        (self.name, self.status, self.pid, self.startedAt, self.error, self.restartCount)
-            = (name, status, pid, startedAt, error, restartCount)
+        (self.name, self.status, self.pid, self.startedAt, self.error, self.restartCount) = (
+            name, status, pid, startedAt, error, restartCount
+        )
     }
 
     enum CodingKeys: String, CodingKey {
@@ -51,7 +54,9 @@ public struct Service: Codable, Sendable, Equatable {
     public var state: ServiceState?
 
     public init(name: String, definition d: ServiceDefinition, state: ServiceState?) {
-        (self.name, cmd, args, needs, httpPort, env, dir) = (name, d.cmd, d.args ?? [], d.needs ?? [], d.httpPort, d.env, d.dir)
+        (self.name, cmd, args, needs, httpPort, env, dir) = (
+            name, d.cmd, d.args ?? [], d.needs ?? [], d.httpPort, d.env, d.dir
+        )
         self.state = state
     }
 

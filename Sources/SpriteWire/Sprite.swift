@@ -66,7 +66,9 @@ public struct LocalEnforcement: Codable, Sendable, Equatable {
     public var networkPolicies: [String: String]?
 
     public init(resources: String?, storage: String? = nil, network: String?, networkPolicies: [String: String]?) {
-        (self.resources, self.storage, self.network, self.networkPolicies) = (resources, storage, network, networkPolicies)
+        (self.resources, self.storage, self.network, self.networkPolicies) = (
+            resources, storage, network, networkPolicies
+        )
     }
 
     enum CodingKeys: String, CodingKey {
@@ -211,7 +213,9 @@ public struct SpriteList: Codable, Sendable {
     public var cold: Int?
 
     public init(sprites: [Sprite], hasMore: Bool, nextContinuationToken: String?, org: OrganizationCounts) {
-        (self.sprites, self.hasMore, self.nextContinuationToken, self.org) = (sprites, hasMore, nextContinuationToken, org)
+        (self.sprites, self.hasMore, self.nextContinuationToken, self.org) = (
+            sprites, hasMore, nextContinuationToken, org
+        )
         (running, warm, cold) = (org.running, org.warm, org.cold)
     }
 

@@ -26,7 +26,8 @@ public enum Wire {
         }
         switch error {
         case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(path(c)) has the wrong type"
-        case .keyNotFound(let key, let c): return "\(path(c)).\(key.stringValue) is missing".replacingOccurrences(of: "the body.", with: "")
+        case .keyNotFound(let key, let c):
+            return "\(path(c)).\(key.stringValue) is missing".replacingOccurrences(of: "the body.", with: "")
         case .dataCorrupted(let c): return "\(path(c)) is not valid: \(c.debugDescription)"
         @unknown default: return "\(error)"
         }

@@ -68,7 +68,9 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         var line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         if text.hasPrefix("<") {
             let lower = text.lowercased()
-            if let open = lower.range(of: "<title>"), let close = lower.range(of: "</title>", range: open.upperBound..<lower.endIndex) {
+            if let open = lower.range(of: "<title>"),
+                let close = lower.range(of: "</title>", range: open.upperBound..<lower.endIndex)
+            {
                 line = String(text[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
             } else {
                 line = ""
@@ -86,10 +88,13 @@ public struct HTTPFailure: Sendable, CustomStringConvertible {
         code = object?.error
         // the server's words reach the user's terminal: one line, no control characters (a
         // hostile server could otherwise move the cursor or forge lines), a bounded length
-        message = object?.text.map(ServerText.oneLine).flatMap { $0.isEmpty ? nil : $0 }
+        message =
+            object?.text.map(ServerText.oneLine).flatMap { $0.isEmpty ? nil : $0 }
             ?? Self.plainMessage(response)
         // a wait the server asks for is believed only when it is a sane number of seconds
-        func sane(_ seconds: Double?) -> Double? { seconds.flatMap { $0.isFinite && $0 >= 0 && $0 <= 86400 ? $0 : nil } }
+        func sane(_ seconds: Double?) -> Double? {
+            seconds.flatMap { $0.isFinite && $0 >= 0 && $0 <= 86400 ? $0 : nil }
+        }
         let headerRetry = sane(response.headers["retry-after"].flatMap(Double.init))
         retryAfter = sane(object?.retryAfterSeconds) ?? headerRetry
         limit = object?.limit
@@ -121,8 +126,9 @@ public struct TransportFailure: Sendable, CustomStringConvertible {
     }
 
     init(_ e: CurlError) {
-        self.init(kind: e.isConnectFailure ? .unreachable : e.isCertificateFailure ? .certificate : .broken,
-                  message: e.message)
+        self.init(
+            kind: e.isConnectFailure ? .unreachable : e.isCertificateFailure ? .certificate : .broken,
+            message: e.message)
     }
 
     init(_ e: WebSocketError) {

@@ -13,8 +13,10 @@ public struct ExecRequest: Sendable {
     /// Go duration (`10s`, `0` for forever); nil for the server's default.
     public var maxRunAfterDisconnect: String?
 
-    public init(command: [String], environment: [String: String] = [:], directory: String? = nil, tty: Bool = false,
-                rows: Int = 24, cols: Int = 80, stdin: Bool = false, maxRunAfterDisconnect: String? = nil) {
+    public init(
+        command: [String], environment: [String: String] = [:], directory: String? = nil, tty: Bool = false,
+        rows: Int = 24, cols: Int = 80, stdin: Bool = false, maxRunAfterDisconnect: String? = nil
+    ) {
         self.command = command
         self.environment = environment
         self.directory = directory
@@ -98,8 +100,9 @@ public final class ExecStream: @unchecked Sendable {
     init(socket: WebSocket, tty: Bool) {
         self.socket = socket
         self.tty = tty
-        capabilities = Set((socket.responseHeaders["x-sprite-capabilities"] ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        capabilities = Set(
+            (socket.responseHeaders["x-sprite-capabilities"] ?? "")
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
     /// Sends stdin bytes (TTY: raw keystrokes).
@@ -122,7 +125,8 @@ public final class ExecStream: @unchecked Sendable {
 
     /// Tells the server the terminal's new size.
     public func resize(rows: Int, cols: Int) throws {
-        try socket.send(text: String(decoding: try Wire.encode(ExecMessage.resize(rows: rows, cols: cols)), as: UTF8.self))
+        try socket.send(
+            text: String(decoding: try Wire.encode(ExecMessage.resize(rows: rows, cols: cols)), as: UTF8.self))
     }
 
     /// Sends a signal in-band (`TERM`, `INT`, ...).
@@ -145,8 +149,9 @@ public final class ExecStream: @unchecked Sendable {
             }
             if case .close(let code, let reason) = message {
                 if exited { return .exit(0) }
-                throw APIError.streamLost(sessionID: sessionID,
-                                          detail: "closed by the server (\(code)\(reason.isEmpty ? "" : ": " + reason))")
+                throw APIError.streamLost(
+                    sessionID: sessionID,
+                    detail: "closed by the server (\(code)\(reason.isEmpty ? "" : ": " + reason))")
             }
             switch ExecEvent.decode(message, tty: tty) {
             case nil:
@@ -166,8 +171,10 @@ public final class ExecStream: @unchecked Sendable {
 
     /// Hands output to the callbacks until the command exits; returns its exit status.
     /// `onPort` hears of ports opened and closed in the sprite meanwhile.
-    public func relay(stdout: (Data) -> Void, stderr: (Data) -> Void,
-                      onPort: ((Bool, Int, String?) -> Void)? = nil) throws -> Int32 {
+    public func relay(
+        stdout: (Data) -> Void, stderr: (Data) -> Void,
+        onPort: ((Bool, Int, String?) -> Void)? = nil
+    ) throws -> Int32 {
         while true {
             switch try next() {
             case .stdout(let d): stdout(d)
@@ -188,7 +195,11 @@ public final class ExecStream: @unchecked Sendable {
 extension SpritesClient {
     private func webSocketURL(_ path: String, _ query: [(String, String)]) -> String {
         var u = url(path, query)
-        if u.hasPrefix("https://") { u = "wss://" + u.dropFirst(8) } else if u.hasPrefix("http://") { u = "ws://" + u.dropFirst(7) }
+        if u.hasPrefix("https://") {
+            u = "wss://" + u.dropFirst(8)
+        } else if u.hasPrefix("http://") {
+            u = "ws://" + u.dropFirst(7)
+        }
         return u
     }
 
@@ -201,7 +212,8 @@ extension SpritesClient {
             do {
                 return try openSocketOnce(path, query)
             } catch APIError.http(let failure)
-                where Self.worthRetrying(failure.status, idempotent: false) && attempt < maxAttempts {
+                where Self.worthRetrying(failure.status, idempotent: false) && attempt < maxAttempts
+            {
                 sleepBackoff(attempt, hint: failure.retryAfter)
             }
         }
@@ -209,8 +221,9 @@ extension SpritesClient {
 
     private func openSocketOnce(_ path: String, _ query: [(String, String)]) throws -> WebSocket {
         do {
-            let socket = try WebSocket.connect(url: webSocketURL(path, query), headers: [authHeader],
-                                               userAgent: userAgent, trace: trace)
+            let socket = try WebSocket.connect(
+                url: webSocketURL(path, query), headers: [authHeader],
+                userAgent: userAgent, trace: trace)
             (socket.pingInterval, socket.deadAfter) = keepalive
             return socket
         } catch WebSocketError.handshakeRejected(let status, let headers, let body) {
@@ -218,7 +231,8 @@ extension SpritesClient {
                 // a server that cannot explain a refused upgrade (sprite-host on Hummingbird)
                 // explains it on the same URL over plain HTTP
                 if let r = try? http.send(HTTPRequest(method: "GET", url: url(path, query), headers: [authHeader])),
-                   !(200..<300).contains(r.status) {
+                    !(200..<300).contains(r.status)
+                {
                     throw APIError.http(HTTPFailure(response: r, method: "GET", path: path))
                 }
             }
@@ -238,15 +252,18 @@ extension SpritesClient {
 
     /// Attaches to a running session; the server replays its scrollback first.
     public func attach(_ sprite: String, session: String, stdin: Bool = true) throws -> ExecStream {
-        let socket = try openSocket(Self.path(sprite) + "/exec/" + Self.encodePathSegment(session),
-                                    [("stdin", stdin ? "true" : "false")])
+        let socket = try openSocket(
+            Self.path(sprite) + "/exec/" + Self.encodePathSegment(session),
+            [("stdin", stdin ? "true" : "false")])
         return ExecStream(socket: socket, tty: false)
     }
 
     /// Runs a command to completion, streaming stdin from `input` (nil: none) and output to the
     /// callbacks; returns the remote exit status.
-    public func exec(_ sprite: String, _ request: ExecRequest, input: FileHandle? = nil, inputData: Data? = nil,
-                     stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void) throws -> Int32 {
+    public func exec(
+        _ sprite: String, _ request: ExecRequest, input: FileHandle? = nil, inputData: Data? = nil,
+        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
+    ) throws -> Int32 {
         var req = request
         req.stdin = input != nil || inputData != nil
         let stream = try openExec(sprite, req)
@@ -267,11 +284,14 @@ extension SpritesClient {
     }
 
     /// Runs a command and collects its output (for short commands).
-    public func run(_ sprite: String, _ command: [String], directory: String? = nil, input: Data? = nil,
-                    environment: [String: String] = [:]) throws -> (status: Int32, stdout: Data, stderr: Data) {
+    public func run(
+        _ sprite: String, _ command: [String], directory: String? = nil, input: Data? = nil,
+        environment: [String: String] = [:]
+    ) throws -> (status: Int32, stdout: Data, stderr: Data) {
         var out = Data(), err = Data()
-        let status = try exec(sprite, ExecRequest(command: command, environment: environment, directory: directory),
-                              inputData: input, stdout: { out.append($0) }, stderr: { err.append($0) })
+        let status = try exec(
+            sprite, ExecRequest(command: command, environment: environment, directory: directory),
+            inputData: input, stdout: { out.append($0) }, stderr: { err.append($0) })
         return (status, out, err)
     }
 
@@ -282,11 +302,14 @@ extension SpritesClient {
 
     /// Kills a session (410 Gone counts as already exited); returns the exit code when reported.
     @discardableResult
-    public func kill(_ sprite: String, session: String, signal: String = "TERM", timeout: String = "10s") throws -> Int? {
+    public func kill(_ sprite: String, session: String, signal: String = "TERM", timeout: String = "10s") throws -> Int?
+    {
         var code: Int?
         do {
-            try streamNDJSON("POST", Self.path(sprite) + "/exec/" + Self.encodePathSegment(session) + "/kill",
-                             query: [("signal", signal), ("timeout", timeout)]) { event in
+            try streamNDJSON(
+                "POST", Self.path(sprite) + "/exec/" + Self.encodePathSegment(session) + "/kill",
+                query: [("signal", signal), ("timeout", timeout)]
+            ) { event in
                 if event.type == "complete" { code = event.exitCode }
             }
         } catch APIError.http(let f) where f.status == 410 {
@@ -299,8 +322,9 @@ extension SpritesClient {
     public func httpExec(_ sprite: String, _ command: [String], input: Data? = nil) throws -> (Int32, Data) {
         var q = ExecRequest(command: command, stdin: input != nil).query
         q.removeAll { $0.0 == "tty" }
-        let r = try call("POST", Self.path(sprite) + "/exec", query: q, body: input ?? Data(),
-                         contentType: "application/octet-stream", timeout: nil)
+        let r = try call(
+            "POST", Self.path(sprite) + "/exec", query: q, body: input ?? Data(),
+            contentType: "application/octet-stream", timeout: nil)
         let bytes = [UInt8](r.body)
         guard bytes.count >= 2, bytes[bytes.count - 2] == 3 else { throw APIError.malformed("no exit frame") }
         return (Int32(bytes[bytes.count - 1]), Data(bytes.dropLast(2)))

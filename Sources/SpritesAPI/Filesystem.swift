@@ -13,29 +13,35 @@ extension SpritesClient {
 
     /// Writes a whole file, creating parent directories.
     public func writeFile(_ sprite: String, path: String, data: Data, mode: String = "0644") throws {
-        try call("PUT", Self.path(sprite) + "/fs/write",
-                 query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), body: data,
-                 contentType: "application/octet-stream", timeout: nil)
+        try call(
+            "PUT", Self.path(sprite) + "/fs/write",
+            query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), body: data,
+            contentType: "application/octet-stream", timeout: nil)
     }
 
     /// Writes a whole file from a local one, streamed (never whole in memory), creating
     /// parent directories.
     public func writeFile(_ sprite: String, path: String, contentsOf local: String, mode: String) throws {
-        try call("PUT", Self.path(sprite) + "/fs/write",
-                 query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), bodyFile: local,
-                 contentType: "application/octet-stream", timeout: nil)
+        try call(
+            "PUT", Self.path(sprite) + "/fs/write",
+            query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), bodyFile: local,
+            contentType: "application/octet-stream", timeout: nil)
     }
 
     /// Reads a file into a local one as it arrives (never whole in memory). A failure leaves
     /// what was written so far; the caller writes to a temporary name.
     public func readFile(_ sprite: String, path: String, into local: FileHandle) throws {
-        let request = HTTPRequest(method: "GET", url: url(Self.path(sprite) + "/fs/read", fsQuery(path)),
-                                  headers: [authHeader], timeout: nil)
+        let request = HTTPRequest(
+            method: "GET", url: url(Self.path(sprite) + "/fs/read", fsQuery(path)),
+            headers: [authHeader], timeout: nil)
         var failure: Error?
         let response: HTTPResponse
         do {
             response = try http.stream(request) { chunk in
-                do { try local.write(contentsOf: chunk) } catch { failure = error; return false }
+                do { try local.write(contentsOf: chunk) } catch {
+                    failure = error
+                    return false
+                }
                 return true
             }
         } catch let e as CurlError {
@@ -67,7 +73,8 @@ extension SpritesClient {
 
     /// Deletes a file or (with `recursive`) a directory tree.
     public func deleteFile(_ sprite: String, path: String, recursive: Bool = false) throws {
-        try call("DELETE", Self.path(sprite) + "/fs/delete",
-                 query: fsQuery(path, [("recursive", recursive ? "true" : "false")]))
+        try call(
+            "DELETE", Self.path(sprite) + "/fs/delete",
+            query: fsQuery(path, [("recursive", recursive ? "true" : "false")]))
     }
 }

@@ -5,7 +5,8 @@ extension SpritesClient {
     public func createCheckpoint(_ sprite: String, comment: String = "") throws -> String {
         var id: String?
         var failure: String?
-        try streamNDJSON("POST", Self.path(sprite) + "/checkpoint", body: CheckpointRequest(comment: comment)) { event in
+        try streamNDJSON("POST", Self.path(sprite) + "/checkpoint", body: CheckpointRequest(comment: comment)) {
+            event in
             if event.type == "complete", let text = event.data {
                 id = text.split(separator: " ").first { $0.hasPrefix("v") }.map(String.init)
             }
@@ -26,7 +27,9 @@ extension SpritesClient {
 
     /// `checkpoints` ordered newest first (see `listCheckpoints`); an unreadable time sorts last.
     public static func newestFirst(_ checkpoints: [Checkpoint]) -> [Checkpoint] {
-        func number(_ id: String) -> Int { Int(String(id.reversed().prefix { $0.isNumber }.reversed()).prefix(18)) ?? -1 }
+        func number(_ id: String) -> Int {
+            Int(String(id.reversed().prefix { $0.isNumber }.reversed()).prefix(18)) ?? -1
+        }
         let keyed = checkpoints.enumerated().map { (i, c) in
             (c, Timestamps.parse(c.createTime)?.timeIntervalSince1970 ?? -.infinity, number(c.id), i)
         }
@@ -60,19 +63,26 @@ extension SpritesClient {
 
     /// Defines (or replaces) a service and starts it; returns the events seen while it started.
     @discardableResult
-    public func putService(_ sprite: String, name: String, cmd: String, args: [String], environment: [String: String] = [:],
-                           directory: String? = nil) throws -> [StreamEvent] {
-        let body = ServiceDefinition(cmd: cmd, args: args, needs: [], env: environment.isEmpty ? nil : environment,
-                                     dir: directory)
+    public func putService(
+        _ sprite: String, name: String, cmd: String, args: [String], environment: [String: String] = [:],
+        directory: String? = nil
+    ) throws -> [StreamEvent] {
+        let body = ServiceDefinition(
+            cmd: cmd, args: args, needs: [], env: environment.isEmpty ? nil : environment,
+            dir: directory)
         var events: [StreamEvent] = []
-        try streamNDJSON("PUT", Self.path(sprite) + "/services/" + Self.encodePathSegment(name),
-                         query: [("duration", "1s")], body: body) { events.append($0) }
+        try streamNDJSON(
+            "PUT", Self.path(sprite) + "/services/" + Self.encodePathSegment(name),
+            query: [("duration", "1s")], body: body
+        ) { events.append($0) }
         return events
     }
 
     public func startService(_ sprite: String, name: String) throws {
-        try streamNDJSON("POST", Self.path(sprite) + "/services/" + Self.encodePathSegment(name) + "/start",
-                         query: [("duration", "1s")]) { _ in }
+        try streamNDJSON(
+            "POST", Self.path(sprite) + "/services/" + Self.encodePathSegment(name) + "/start",
+            query: [("duration", "1s")]
+        ) { _ in }
     }
 
     /// Removes a service (stopping it); an unknown service is not an error.

@@ -42,14 +42,18 @@ extension SpritesClient {
         let socket = try openSocket(Self.path(sprite) + "/proxy", [])
         let path = Self.path(sprite) + "/proxy"
         do {
-            try socket.send(text: String(decoding: try Wire.encode(ProxyRequest(host: host, port: port)), as: UTF8.self))
+            try socket.send(
+                text: String(decoding: try Wire.encode(ProxyRequest(host: host, port: port)), as: UTF8.self))
             guard case .text(let text) = try socket.receive(timeout: 30),
-                  let status = try? Wire.decode(ProxyStatus.self, from: Data(text.utf8)) else {
+                let status = try? Wire.decode(ProxyStatus.self, from: Data(text.utf8))
+            else {
                 throw APIError.malformed("the proxy did not say whether it connected")
             }
             guard status.status == "connected" else {
-                throw APIError.http(HTTPFailure(status: 502, method: "WS", path: path, code: status.status,
-                                                message: ServerText.oneLine(status.error ?? "cannot connect to \(host):\(port)")))
+                throw APIError.http(
+                    HTTPFailure(
+                        status: 502, method: "WS", path: path, code: status.status,
+                        message: ServerText.oneLine(status.error ?? "cannot connect to \(host):\(port)")))
             }
         } catch let e as WebSocketError {
             try? socket.close()

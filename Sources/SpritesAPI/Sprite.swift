@@ -1,5 +1,5 @@
-@_exported import SpriteWire
 import Foundation
+@_exported import SpriteWire
 
 /// Options for creating a sprite.
 public struct SpriteCreation: Sendable {
@@ -24,7 +24,8 @@ extension SpritesClient {
     /// Creates a sprite. A create whose answer was lost is not repeated blindly: the sprite
     /// is looked up first, and returned when it carries the same labels.
     public func createSprite(_ spec: SpriteCreation) throws -> Sprite {
-        let config = spec.cpus == nil && spec.ramMB == nil && spec.storageGB == nil
+        let config =
+            spec.cpus == nil && spec.ramMB == nil && spec.storageGB == nil
             ? nil : SpriteConfig(ramMB: spec.ramMB, cpus: spec.cpus, storageGB: spec.storageGB)
         let body = SpriteCreateRequest(name: spec.name, labels: spec.labels, config: config)
         do {
@@ -70,7 +71,8 @@ extension SpritesClient {
     /// Who may open the sprite's URL: `sprite` (the organisation) or `public` (anyone).
     @discardableResult
     public func setURLAuth(_ name: String, auth: String) throws -> Sprite {
-        try decode(Sprite.self, call("PUT", Self.path(name), body: SpriteUpdateRequest(urlSettings: URLSettings(auth: auth))))
+        try decode(
+            Sprite.self, call("PUT", Self.path(name), body: SpriteUpdateRequest(urlSettings: URLSettings(auth: auth))))
     }
 
     /// A sprite-host extension: a one-time link that logs a browser in to a private sprite's

@@ -1,6 +1,6 @@
 import Foundation
-import SpriteWire
 import SpriteHTTP
+import SpriteWire
 
 /// The Sprites API over libcurl: JSON calls with bearer auth, bounded retries, and the
 /// WebSocket exec protocol. Tokens only travel in the `Authorization` header.
@@ -20,7 +20,9 @@ public final class SpritesClient: @unchecked Sendable {
     /// silence (the Sprites API: 15 s and 45 s).
     public var keepalive: (ping: TimeInterval, dead: TimeInterval) = (15, 45)
 
-    public init(baseURL: String, token: String, userAgent: String = "git-sprite/" + Product.version, trace: TraceSink? = nil) {
+    public init(
+        baseURL: String, token: String, userAgent: String = "git-sprite/" + Product.version, trace: TraceSink? = nil
+    ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
@@ -35,18 +37,22 @@ public final class SpritesClient: @unchecked Sendable {
     /// Encodes one query value: everything but unreserved characters (so `+`, `&`, `=`, `%`,
     /// `#`, `?` and spaces survive form decoding on the server).
     static func encode(_ s: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
+        let unreserved = CharacterSet(
+            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
         return s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
     }
 
     static func encodePathSegment(_ s: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let unreserved = CharacterSet(
+            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
     }
 
     func url(_ path: String, _ query: [(String, String)] = []) -> String {
         var u = baseURL + path
-        if !query.isEmpty { u += "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&") }
+        if !query.isEmpty {
+            u += "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        }
         return u
     }
 
@@ -54,14 +60,17 @@ public final class SpritesClient: @unchecked Sendable {
     /// (else jittered exponential backoff); connection failures are retried for idempotent
     /// methods only. Non-2xx answers become `APIError.http`.
     @discardableResult
-    public func call(_ method: String, _ path: String, query: [(String, String)] = [],
-                     body: Data? = nil, bodyFile: String? = nil, contentType: String? = nil, timeout: Double? = 30,
-                     accept: Set<Int> = []) throws -> HTTPResponse {
+    public func call(
+        _ method: String, _ path: String, query: [(String, String)] = [],
+        body: Data? = nil, bodyFile: String? = nil, contentType: String? = nil, timeout: Double? = 30,
+        accept: Set<Int> = []
+    ) throws -> HTTPResponse {
         var headers = [authHeader, ("Accept", "application/json")]
         if let contentType { headers.append(("Content-Type", contentType)) }
         let payload = body
-        let request = HTTPRequest(method: method, url: url(path, query), headers: headers, body: payload,
-                                  bodyFile: bodyFile, timeout: timeout)
+        let request = HTTPRequest(
+            method: method, url: url(path, query), headers: headers, body: payload,
+            bodyFile: bodyFile, timeout: timeout)
         let idempotent = ["GET", "HEAD", "PUT", "DELETE"].contains(method)
         var attempt = 0
         while true {
@@ -88,10 +97,13 @@ public final class SpritesClient: @unchecked Sendable {
 
     /// One API call whose body is a wire type, sent as JSON.
     @discardableResult
-    public func call<Body: Encodable>(_ method: String, _ path: String, query: [(String, String)] = [], body: Body,
-                                      timeout: Double? = 30, accept: Set<Int> = []) throws -> HTTPResponse {
-        try call(method, path, query: query, body: try Wire.encode(body), contentType: "application/json",
-                 timeout: timeout, accept: accept)
+    public func call<Body: Encodable>(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: Body,
+        timeout: Double? = 30, accept: Set<Int> = []
+    ) throws -> HTTPResponse {
+        try call(
+            method, path, query: query, body: try Wire.encode(body), contentType: "application/json",
+            timeout: timeout, accept: accept)
     }
 
     func sleepBackoff(_ attempt: Int, hint: Double?) {
@@ -129,7 +141,8 @@ public final class SpritesClient: @unchecked Sendable {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return "an empty reply" }
         switch error as? DecodingError {
         case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?:
-            return c.codingPath.isEmpty ? "a reply of the wrong shape" : "field '\(field(c.codingPath))' has the wrong type"
+            return c.codingPath.isEmpty
+                ? "a reply of the wrong shape" : "field '\(field(c.codingPath))' has the wrong type"
         case .keyNotFound(let key, let c)?:
             return "field '\(field(c.codingPath + [key]))' is missing"
         case .dataCorrupted(let c)? where !c.codingPath.isEmpty:
@@ -140,8 +153,10 @@ public final class SpritesClient: @unchecked Sendable {
     }
 
     /// Reads an NDJSON stream event by event as it arrives.
-    func streamNDJSON(_ method: String, _ path: String, query: [(String, String)] = [], body: (some Encodable)? = nil as Data?,
-                      onEvent: @escaping (StreamEvent) -> Void) throws {
+    func streamNDJSON(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: (some Encodable)? = nil as Data?,
+        onEvent: @escaping (StreamEvent) -> Void
+    ) throws {
         var headers = [authHeader]
         var payload: Data?
         if let body {

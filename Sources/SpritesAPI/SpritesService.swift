@@ -11,17 +11,23 @@ public protocol SpritesService: AnyObject, Sendable {
     func deleteSprite(_ name: String) throws
     func setNetworkPolicy(_ sprite: String, rules: [PolicyRule]) throws
     /// Runs a command to completion and collects its output (for short commands).
-    func run(_ sprite: String, _ command: [String], directory: String?, input: Data?,
-             environment: [String: String]) throws -> (status: Int32, stdout: Data, stderr: Data)
+    func run(
+        _ sprite: String, _ command: [String], directory: String?, input: Data?,
+        environment: [String: String]
+    ) throws -> (status: Int32, stdout: Data, stderr: Data)
     /// Runs a command, streaming stdin from `input` or `inputData` and output to the callbacks.
-    func exec(_ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
-              stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void) throws -> Int32
+    func exec(
+        _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
+    ) throws -> Int32
     func readFile(_ sprite: String, path: String) throws -> Data
     func writeFile(_ sprite: String, path: String, data: Data, mode: String) throws
     func services(_ sprite: String) throws -> [Service]
     @discardableResult
-    func putService(_ sprite: String, name: String, cmd: String, args: [String], environment: [String: String],
-                    directory: String?) throws -> [StreamEvent]
+    func putService(
+        _ sprite: String, name: String, cmd: String, args: [String], environment: [String: String],
+        directory: String?
+    ) throws -> [StreamEvent]
     func deleteService(_ sprite: String, name: String) throws
     func stopService(_ sprite: String, name: String) throws
     /// Creates a checkpoint of the sprite's disk; returns its id.
@@ -34,8 +40,11 @@ public protocol SpritesService: AnyObject, Sendable {
 
 extension SpritesService {
     /// Runs a command with no input, in `directory` (default: the sprite's home).
-    public func run(_ sprite: String, _ command: [String], directory: String? = nil) throws
-        -> (status: Int32, stdout: Data, stderr: Data) {
+    public func run(
+        _ sprite: String, _ command: [String], directory: String? = nil
+    ) throws
+        -> (status: Int32, stdout: Data, stderr: Data)
+    {
         try run(sprite, command, directory: directory, input: nil, environment: [:])
     }
 

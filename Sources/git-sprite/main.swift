@@ -1,2 +1,3 @@
 import GitSpriteCLI
+
 GitSpriteMain.run()

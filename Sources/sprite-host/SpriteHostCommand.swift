@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import SpriteHost
 import SpriteWire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @main
 struct SpriteHostCommand: AsyncParsableCommand {
@@ -55,15 +56,19 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow listening on a non-loopback address.")
     var allowRemote = false
 
-    @Option(help: ArgumentHelp("Where each sprite's own URL is served: HOST:PORT on loopback, or 'off'.",
-                               discussion: "A sprite's URL is http://<sprite>.localhost:PORT/ (its port 8080, or the "
-                                   + "service with http_port)."))
+    @Option(
+        help: ArgumentHelp(
+            "Where each sprite's own URL is served: HOST:PORT on loopback, or 'off'.",
+            discussion: "A sprite's URL is http://<sprite>.localhost:PORT/ (its port 8080, or the "
+                + "service with http_port)."))
     var urlListen = "127.0.0.1:0"
 
-    @Flag(help: ArgumentHelp("Answer in the sparest shapes the Sprites API documents (for testing clients).",
-                             discussion: "List entries carry only name, org_slug and updated_at; checkpoints are listed "
-                                 + "oldest first; a service's env and dir and a new sprite's config are ignored; a "
-                                 + "duplicate name is a 400; validation errors come as {\"errors\": [...]}."))
+    @Flag(
+        help: ArgumentHelp(
+            "Answer in the sparest shapes the Sprites API documents (for testing clients).",
+            discussion: "List entries carry only name, org_slug and updated_at; checkpoints are listed "
+                + "oldest first; a service's env and dir and a new sprite's config are ignored; a "
+                + "duplicate name is a 400; validation errors come as {\"errors\": [...]}."))
     var sparseReplies = false
 
     @Option(help: "The most exec sessions one sprite may have running at once.")
@@ -75,13 +80,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a request head may take to arrive whole (then 408 and the connection closes).")
     var requestHeadTimeout: Double = 30
 
-    @Option(help: ArgumentHelp("Percent of the host's memory the running sprites' memory limits may add up to.",
-                               discussion: "A sprite that would go past it does not start (409). Limits are ceilings, "
-                                   + "not reservations, hence 200 by default. Only where limits are enforced (root)."))
+    @Option(
+        help: ArgumentHelp(
+            "Percent of the host's memory the running sprites' memory limits may add up to.",
+            discussion: "A sprite that would go past it does not start (409). Limits are ceilings, "
+                + "not reservations, hence 200 by default. Only where limits are enforced (root)."))
     var memoryShare = 200
 
     func validate() throws {
-        guard (1...10000).contains(memoryShare) else { throw ValidationError("--memory-share must be 1 to 10000 (percent)") }
+        guard (1...10000).contains(memoryShare) else {
+            throw ValidationError("--memory-share must be 1 to 10000 (percent)")
+        }
         guard requestHeadTimeout > 0, requestHeadTimeout <= 3600 else {
             throw ValidationError("--request-head-timeout must be more than 0 and at most 3600 seconds")
         }
@@ -89,12 +98,16 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--max-sessions and --max-sessions-per-sprite must be at least 1")
         }
         if urlListen != "off" {
-            guard let (urlHost, urlPort) = Self.split(urlListen), (0...65535).contains(urlPort), Self.isLoopback(urlHost) else {
+            guard let (urlHost, urlPort) = Self.split(urlListen), (0...65535).contains(urlPort),
+                Self.isLoopback(urlHost)
+            else {
                 throw ValidationError("--url-listen must be a loopback HOST:PORT (for example 127.0.0.1:0) or off")
             }
         }
         if listen.hasPrefix("unix:") {
-            guard listen.dropFirst(5).hasPrefix("/") else { throw ValidationError("--listen unix:PATH needs an absolute path") }
+            guard listen.dropFirst(5).hasPrefix("/") else {
+                throw ValidationError("--listen unix:PATH needs an absolute path")
+            }
             return
         }
         guard let (host, port) = Self.split(listen) else {
@@ -103,7 +116,8 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("port \(port) is out of range") }
 
         if !allowRemote && !Self.isLoopback(host) {
-            throw ValidationError("refusing to listen on \(host): not a loopback address (pass --allow-remote to override)")
+            throw ValidationError(
+                "refusing to listen on \(host): not a loopback address (pass --allow-remote to override)")
         }
     }
 
@@ -139,16 +153,18 @@ struct Serve: AsyncParsableCommand {
         } else {
             throw ValidationError("--listen must be HOST:PORT or unix:PATH")
         }
-        let config = HostConfiguration(root: rootDir, token: token, tokenFile: Self.realPath(tokenFile ?? rootDir + "/token"),
-                                       warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks,
-                                       sparseReplies: sparseReplies,
-                                       urlListen: urlListen == "off" ? nil : Self.split(urlListen),
-                                       sessionLimits: SessionLimits(perSprite: maxSessionsPerSprite, perHost: maxSessions),
-                                       requestHeadTimeout: requestHeadTimeout, memorySharePercent: memoryShare)
+        let config = HostConfiguration(
+            root: rootDir, token: token, tokenFile: Self.realPath(tokenFile ?? rootDir + "/token"),
+            warmAfter: idle, coldAfter: coldAfter, testHooks: testHooks,
+            sparseReplies: sparseReplies,
+            urlListen: urlListen == "off" ? nil : Self.split(urlListen),
+            sessionLimits: SessionLimits(perSprite: maxSessionsPerSprite, perHost: maxSessions),
+            requestHeadTimeout: requestHeadTimeout, memorySharePercent: memoryShare)
         try await HostServer.run(config: config, listener: listener) { [pidFile] url in
             if let pidFile {
-                _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8),
-                                               attributes: [.posixPermissions: 0o600])
+                _ = FileManager.default.createFile(
+                    atPath: pidFile, contents: Data("\(getpid())\n".utf8),
+                    attributes: [.posixPermissions: 0o600])
             }
             print(url)
             fflush(nil)  // every stream: the URL is read line by line by whoever started the host
@@ -176,8 +192,9 @@ struct Serve: AsyncParsableCommand {
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in 0..<bytes.count { bytes[i] = UInt8.random(in: 0...255) }
         let token = "local/" + bytes.map { String(format: "%02x", $0) }.joined()
-        _ = FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data((token + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
         return token
     }
 }

@@ -1,11 +1,12 @@
 import Testing
+
 @testable import GitSpriteCore
 
 @Suite("git -c parameters")
 struct GitConfigParametersTests {
     @Test func parsesGitsQuotedFormsAndNormalisesNames() {
         let parsed = GitConfigParameters.parse(environment: [
-            "GIT_CONFIG_PARAMETERS": "'Sprite.Resources.CPU'='3' 'sprite.name'='it'\\''s' 'old.form=x' 'bare.key'",
+            "GIT_CONFIG_PARAMETERS": "'Sprite.Resources.CPU'='3' 'sprite.name'='it'\\''s' 'old.form=x' 'bare.key'"
         ])
         #expect(parsed.map(\.name) == ["sprite.Resources.cpu", "sprite.name", "old.form", "bare.key"])
         #expect(parsed.map(\.value) == ["3", "it's", "x", nil])

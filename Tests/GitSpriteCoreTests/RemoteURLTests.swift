@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GitSpriteCore
 
 @Suite("remote URLs")

@@ -1,5 +1,6 @@
 import SpriteHTTP
 import Testing
+
 @testable import GitSpriteCore
 
 @Suite("sprite names")

@@ -1,52 +1,56 @@
 import Testing
+
 @testable import GitSpriteCore
 
 @Suite("TOML settings file")
 struct TOMLDocumentTests {
     @Test func parsesTheSeedSchemaWithLines() throws {
-        let doc = try TOMLDocument(parsing: """
-            # git-sprite settings
-            token = "org/123/tok"
+        let doc = try TOMLDocument(
+            parsing: """
+                # git-sprite settings
+                token = "org/123/tok"
 
-            [resources]
-            cpu = 4          # CPUs
-            memory = 8
+                [resources]
+                cpu = 4          # CPUs
+                memory = 8
 
-            [lifecycle]
-            auto_destroy = true
-            auto_checkpoint = false
+                [lifecycle]
+                auto_destroy = true
+                auto_checkpoint = false
 
-            [network]
-            default_policy = 'allow-list'
-            allowed_domains = [
-              "github.com",   # code
-              "*.npmjs.org",
-            ]
+                [network]
+                default_policy = 'allow-list'
+                allowed_domains = [
+                  "github.com",   # code
+                  "*.npmjs.org",
+                ]
 
-            [image]
-            base_image = "ubuntu:22.04"
-            install_claude = true
-            packages = ["ripgrep", "jq"]
-            """)
+                [image]
+                base_image = "ubuntu:22.04"
+                install_claude = true
+                packages = ["ripgrep", "jq"]
+                """)
         #expect(doc.values["token"]?.value == .string("org/123/tok"))
         #expect(doc.values["resources.cpu"]?.value == .integer(4))
         #expect(doc.values["resources.cpu"]?.line == 5)
         #expect(doc.values["lifecycle.auto_destroy"]?.value == .bool(true))
         #expect(doc.values["network.default_policy"]?.value == .string("allow-list"))
-        #expect(doc.values["network.allowed_domains"]?.value == .array([.string("github.com"), .string("*.npmjs.org")]))
+        #expect(
+            doc.values["network.allowed_domains"]?.value == .array([.string("github.com"), .string("*.npmjs.org")]))
         #expect(doc.values["image.packages"]?.line == 22)
     }
 
     @Test func inlineTablesDottedKeysEscapesAndNumbers() throws {
-        let doc = try TOMLDocument(parsing: """
-            resources = { cpu = 2, memory = 1_6 }
-            image.base_image = "a\\tb\\u00e9"
-            n = 0x1F
-            f = 1.5
-            ml = \"\"\"
-            line one
-            line two\"\"\"
-            """)
+        let doc = try TOMLDocument(
+            parsing: """
+                resources = { cpu = 2, memory = 1_6 }
+                image.base_image = "a\\tb\\u00e9"
+                n = 0x1F
+                f = 1.5
+                ml = \"\"\"
+                line one
+                line two\"\"\"
+                """)
         #expect(doc.values["resources.cpu"]?.value == .integer(2))
         #expect(doc.values["resources.memory"]?.value == .integer(16))
         #expect(doc.values["image.base_image"]?.value == .string("a\tbé"))

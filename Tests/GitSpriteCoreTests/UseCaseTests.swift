@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import GitSpriteCore
+import SpriteSync
 import SpritesAPI
 import Testing
 
@@ -15,7 +15,8 @@ struct UseCaseTests {
         return try UpWorkflow.run(bench.context(in: dir), options: options)
     }
 
-    static func down(_ bench: Workbench, in dir: String, destroy: Bool = false, force: Bool = false) throws -> [String] {
+    static func down(_ bench: Workbench, in dir: String, destroy: Bool = false, force: Bool = false) throws -> [String]
+    {
         try DownWorkflow.run(bench.context(in: dir), sprite: nil, options: .init(destroy: destroy, force: force)).notes
     }
 
@@ -42,8 +43,9 @@ struct UseCaseTests {
         let again = try Self.up(b, in: app)
         let calls = b.fake.calls.dropFirst(before)
         #expect(!again.created)
-        #expect(calls.filter { $0.hasPrefix("run ") } == ["run app-main git-sprite-lock", "run app-main git-sprite-probe"],
-                "\(calls)")
+        #expect(
+            calls.filter { $0.hasPrefix("run ") } == ["run app-main git-sprite-lock", "run app-main git-sprite-probe"],
+            "\(calls)")
         #expect(again.repos.first?.notes.isEmpty == true)
     }
 
@@ -60,12 +62,15 @@ struct UseCaseTests {
         let b = try Workbench()
         let app = try b.repo()
         _ = try Self.up(b, in: app)
-        _ = try b.inSprite("app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
+        _ = try b.inSprite(
+            "app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
         try b.commit("mine.txt", "mine\n", in: app)
         let result = try Self.up(b, in: app)
         let notes = result.repos.first?.notes ?? []
         #expect(notes.contains { $0.contains("the sprite's main has commits you do not have") }, "\(notes)")
-        #expect(try b.git("rev-parse", "refs/remotes/sprite/app-main/main", in: app) == (try b.inSprite("app-main", Self.head)))
+        #expect(
+            try b.git("rev-parse", "refs/remotes/sprite/app-main/main", in: app)
+                == (try b.inSprite("app-main", Self.head)))
     }
 
     /// The agent edited a file and the user switched to a branch named like a file: the
@@ -85,8 +90,11 @@ struct UseCaseTests {
         #expect(try b.inSprite("box", "cat workspace/docs") == "the docs\nAGENT-WORK")
         #expect(try b.inSprite("box", "git -C workspace symbolic-ref --short HEAD") == "main")
         let notes = result.repos.first?.notes ?? []
-        #expect(notes.contains { $0.contains("left as it is: the sprite has uncommitted changes in /home/sprite/workspace") },
-                "\(notes)")
+        #expect(
+            notes.contains {
+                $0.contains("left as it is: the sprite has uncommitted changes in /home/sprite/workspace")
+            },
+            "\(notes)")
     }
 
     /// Two runs at once: this one created the sprite, but the other (which found it) took the
@@ -120,7 +128,10 @@ struct UseCaseTests {
         }
         let result = try Self.up(b, in: app)
         #expect(result.repos.first?.method == "tunnel")
-        #expect(result.repos.first?.notes.contains { $0.contains("in the sprite failed; the whole branch goes through the tunnel") } == true)
+        #expect(
+            result.repos.first?.notes.contains {
+                $0.contains("in the sprite failed; the whole branch goes through the tunnel")
+            } == true)
         #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
     }
 
@@ -138,8 +149,9 @@ struct UseCaseTests {
 
         let other = try Workbench()
         let repo = try other.repo()
-        other.fake.createRefusal = HTTPFailure(status: 400, method: "POST", path: "/v1/sprites",
-                                               message: "invalid wait_for_capacity parameter")
+        other.fake.createRefusal = HTTPFailure(
+            status: 400, method: "POST", path: "/v1/sprites",
+            message: "invalid wait_for_capacity parameter")
         #expect { try Self.up(other, in: repo) } throws: { error in
             "\(error)".contains("invalid wait_for_capacity parameter")
         }
@@ -185,7 +197,8 @@ struct UseCaseTests {
         let b = try Workbench()
         let app = try b.repo()
         _ = try Self.up(b, in: app)
-        _ = try b.inSprite("app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
+        _ = try b.inSprite(
+            "app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
         let agentHead = try b.inSprite("app-main", Self.head)
         b.fake.onRun = { _, argv in argv.first == "tmux" ? (0, Data(), Data()) : nil }
         let notes = try Self.down(b, in: app, destroy: true)
@@ -204,7 +217,8 @@ struct UseCaseTests {
             _ = try Self.down(b, in: app, destroy: true)
             Issue.record("uncommitted work must stop --destroy")
         } catch let error as SpriteError {
-            #expect(error.hints.contains { $0.contains("uncommitted changes in /home/sprite/workspace") }, "\(error.hints)")
+            #expect(
+                error.hints.contains { $0.contains("uncommitted changes in /home/sprite/workspace") }, "\(error.hints)")
         }
         #expect(try b.fake.getSprite("app-main") != nil)
         #expect(try Self.down(b, in: app, destroy: true, force: true).last == "destroyed app-main")
@@ -231,7 +245,9 @@ struct UseCaseTests {
         _ = try Self.up(b, in: app)
         let twin = try b.repo("elsewhere/app")
         try b.git("commit", "-q", "--amend", "-m", "another project", in: twin)
-        #expect(try b.git("rev-list", "--max-parents=0", "HEAD", in: twin) != (try b.git("rev-list", "--max-parents=0", "HEAD", in: app)))
+        #expect(
+            try b.git("rev-list", "--max-parents=0", "HEAD", in: twin)
+                != (try b.git("rev-list", "--max-parents=0", "HEAD", in: app)))
         let own = try Self.up(b, in: twin).spriteName
         #expect(own.range(of: "^app-main-[0-9a-f]{8}$", options: .regularExpression) != nil, "\(own)")
         #expect(try Self.down(b, in: twin, destroy: true).last == "destroyed \(own)")

@@ -1,8 +1,9 @@
 import Foundation
-import SpriteWire
-@testable import SpritesAPI
 import SpriteHTTP
+import SpriteWire
 import Testing
+
+@testable import SpritesAPI
 
 /// The wire types against the shapes sprites-api.md documents (the official SDKs' view), and
 /// through a round trip: what sprite-host writes is what the client reads.
@@ -17,7 +18,9 @@ struct WireTests {
     }
 
     @Test func theDocumentedSpriteObjectDecodesAndUnknownStatusesSurvive() throws {
-        let sprite = try Self.decode(Sprite.self, """
+        let sprite = try Self.decode(
+            Sprite.self,
+            """
             {"id":"01234567-89ab-cdef-0123-456789abcdef","name":"my-sprite","organization":"my-org",
              "url":"https://my-sprite-abc12.sprites.app","url_settings":{"auth":"sprite"},
              "status":"cold","created_at":"2026-01-13T10:30:00Z","updated_at":"2026-01-13T10:30:00Z",
@@ -33,14 +36,17 @@ struct WireTests {
         for key in ["last_running_at", "last_warming_at", "last_started_at", "last_active_at"] {
             #expect(text.contains("\"\(key)\":null"), "\(text)")
         }
-        let list = SpriteList(sprites: [], hasMore: false, nextContinuationToken: nil,
-                              org: OrganizationCounts(name: "o", running: 1, warm: 2, cold: 3, runningLimit: nil, warmLimit: nil))
+        let list = SpriteList(
+            sprites: [], hasMore: false, nextContinuationToken: nil,
+            org: OrganizationCounts(name: "o", running: 1, warm: 2, cold: 3, runningLimit: nil, warmLimit: nil))
         let listed = String(decoding: try Wire.encode(list), as: UTF8.self)
         #expect(listed.contains("\"next_continuation_token\":null") && listed.contains("\"running\":1"))
     }
 
     @Test func execMessagesReadAsTheSDKsSendThem() throws {
-        let info = try Self.decode(ExecSessionInfo.self, """
+        let info = try Self.decode(
+            ExecSessionInfo.self,
+            """
             {"type":"session_info","session_id":"20","command":"bash","created":1785904678,"cols":0,"rows":0,"is_owner":true,"tty":true}
             """)
         #expect(info.sessionID == "20" && info.tty == true && info.isOwner == true)
@@ -48,7 +54,9 @@ struct WireTests {
         #expect(try Self.decode(ExecSessionInfo.self, #"{"type":"session_info","session_id":20}"#).sessionID == "20")
         #expect(try Self.decode(ExecMessage.self, #"{"type":"exit","exit_code":0}"#).exitStatus == 0)
         #expect(try Self.decode(ExecMessage.self, #"{"type":"exit","exit_code":99999999999}"#).exitStatus == 255)
-        #expect(try Self.decode(ExecMessage.self, #"{"type":"resize","cols":120,"rows":40}"#) == .resize(rows: 40, cols: 120))
+        #expect(
+            try Self.decode(ExecMessage.self, #"{"type":"resize","cols":120,"rows":40}"#)
+                == .resize(rows: 40, cols: 120))
         #expect(try Self.decode(ExecMessage.self, #"{"type":"signal","signal":"TERM"}"#) == .signal("TERM"))
         let quoted = String(decoding: try Wire.encode(ExecMessage.signal("A\"B")), as: UTF8.self)
         #expect(try Self.decode(ExecMessage.self, quoted).signal == "A\"B")
@@ -56,28 +64,37 @@ struct WireTests {
     }
 
     @Test func sessionsPoliciesServicesCheckpointsFilesAndErrors() throws {
-        let sessions = try Self.decode(ExecSessionList.self, """
+        let sessions = try Self.decode(
+            ExecSessionList.self,
+            """
             {"count":1,"sessions":[{"id":"1847","command":"/usr/bin/sleep 654","workdir":"/home/sprite",
               "created":"2026-08-05T10:00:00Z","last_activity":"2026-08-05T10:05:00Z",
               "bytes_per_second":0,"is_active":false,"tty":false}]}
             """)
         #expect(sessions.sessions.first?.id == "1847")
-        let policy = try Self.decode(PolicyDocument.self, """
+        let policy = try Self.decode(
+            PolicyDocument.self,
+            """
             {"rules":[{"include":"defaults"},{"domain":"*.example.com","action":"allow"},{"domain":"blocked.com","action":"deny"}]}
             """)
         #expect(policy.rules.count == 3 && policy.rules[0].include == "defaults")
         try Self.roundTrip(policy)
-        let service = Service(name: "web", definition: ServiceDefinition(cmd: "python3", args: ["-m", "http.server"]),
-                              state: ServiceState(name: "web", status: "running", pid: 7, startedAt: nil, error: nil,
-                                                  restartCount: 0))
+        let service = Service(
+            name: "web", definition: ServiceDefinition(cmd: "python3", args: ["-m", "http.server"]),
+            state: ServiceState(
+                name: "web", status: "running", pid: 7, startedAt: nil, error: nil,
+                restartCount: 0))
         #expect(String(decoding: try Wire.encode(service), as: UTF8.self).contains("\"http_port\":null"))
         try Self.roundTrip(service)
         try Self.roundTrip(Checkpoint(id: "v0", createTime: "2026-01-05T10:30:00Z", comment: "first"))
-        let entry = FileEntry(name: "src", path: "/home/sprite/proj/src", type: "directory", size: 4096, mode: "0755",
-                              modTime: "2026-01-05T10:30:00Z")
+        let entry = FileEntry(
+            name: "src", path: "/home/sprite/proj/src", type: "directory", size: 4096, mode: "0755",
+            modTime: "2026-01-05T10:30:00Z")
         #expect(entry.isDir)
         try Self.roundTrip(entry)
-        let limited = try Self.decode(ErrorBody.self, """
+        let limited = try Self.decode(
+            ErrorBody.self,
+            """
             {"error":"sprite_creation_rate_limited","message":"Rate limit exceeded","limit":10,"window_seconds":60,"retry_after_seconds":30,"upgrade_available":true,"upgrade_url":"https://..."}
             """)
         #expect(limited.retryAfterSeconds == 30 && limited.windowSeconds == 60)
@@ -99,15 +116,19 @@ struct WireTests {
 @Suite("client: the service's other shapes")
 struct ClientShapeTests {
     static func failure(_ status: Int, _ body: String, headers: [String: String] = [:]) -> HTTPFailure {
-        HTTPFailure(response: HTTPResponse(status: status, headers: headers, body: Data(body.utf8)), method: "POST",
-                    path: "/v1/sprites")
+        HTTPFailure(
+            response: HTTPResponse(status: status, headers: headers, body: Data(body.utf8)), method: "POST",
+            path: "/v1/sprites")
     }
 
     @Test func aValidationErrorListIsShownAsItsWordsNotAsJSON() {
-        #expect(Self.failure(400, #"{"errors": ["invalid wait_for_capacity parameter", "name is taken"]}"#).message
+        #expect(
+            Self.failure(400, #"{"errors": ["invalid wait_for_capacity parameter", "name is taken"]}"#).message
                 == "invalid wait_for_capacity parameter; name is taken")
         #expect(Self.failure(400, #"{"errors": [{"message": "bad name"}, 7]}"#).message == "bad name")
-        #expect(Self.failure(400, #"{"error": "bad_request", "message": "name is required"}"#).message == "name is required")
+        #expect(
+            Self.failure(400, #"{"error": "bad_request", "message": "name is required"}"#).message == "name is required"
+        )
         #expect(Self.failure(400, #"{"error": "sprite not found"}"#).message == "sprite not found")
         #expect(Self.failure(400, "plain words\nmore").message == "plain words")
     }
@@ -123,12 +144,17 @@ struct ClientShapeTests {
     }
 
     @Test func checkpointsAreOrderedNewestFirstWhateverOrderTheyCome() {
-        let listed = [Checkpoint(id: "v0", createTime: "2026-01-01T00:00:00Z", comment: ""),
-                      Checkpoint(id: "v9", createTime: "2026-01-01T00:00:05Z", comment: ""),
-                      Checkpoint(id: "v10", createTime: "2026-01-01T00:00:05Z", comment: ""),
-                      Checkpoint(id: "auto-1767225602000", createTime: "2026-01-01T00:00:02.5Z", comment: ""),
-                      Checkpoint(id: "broken", createTime: "yesterday", comment: "")]
+        let listed = [
+            Checkpoint(id: "v0", createTime: "2026-01-01T00:00:00Z", comment: ""),
+            Checkpoint(id: "v9", createTime: "2026-01-01T00:00:05Z", comment: ""),
+            Checkpoint(id: "v10", createTime: "2026-01-01T00:00:05Z", comment: ""),
+            Checkpoint(id: "auto-1767225602000", createTime: "2026-01-01T00:00:02.5Z", comment: ""),
+            Checkpoint(id: "broken", createTime: "yesterday", comment: ""),
+        ]
         #expect(SpritesClient.newestFirst(listed).map(\.id) == ["v10", "v9", "auto-1767225602000", "v0", "broken"])
-        #expect(SpritesClient.newestFirst(listed.reversed()).map(\.id) == ["v10", "v9", "auto-1767225602000", "v0", "broken"])
+        #expect(
+            SpritesClient.newestFirst(listed.reversed()).map(\.id) == [
+                "v10", "v9", "auto-1767225602000", "v0", "broken",
+            ])
     }
 }

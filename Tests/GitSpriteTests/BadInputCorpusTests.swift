@@ -136,7 +136,9 @@ struct BadInputCorpusTests {
             let r = try b.up()
             let sprite = try planNames(b, branch: branch).json()[path: "sprite.name"] as? String ?? ""
             try b.require(try b.remote(sprite, "git -C workspace symbolic-ref --short HEAD") == branch, "sprite branch")
-            try b.require(try b.remote(sprite, "ls /home/sprite /home/sprite/workspace | grep -c pwned || true") == "0", "pwned in sprite")
+            try b.require(
+                try b.remote(sprite, "ls /home/sprite /home/sprite/workspace | grep -c pwned || true") == "0",
+                "pwned in sprite")
             try b.require(!FileManager.default.fileExists(atPath: b.app + "/pwned"), "pwned here")
             return r
         },
@@ -147,7 +149,8 @@ struct BadInputCorpusTests {
             let head = try b.s.git("rev-parse", "HEAD", in: b.app)
             let sprite = try b.spriteName()
             try b.require(try b.remote(sprite, "git -C workspace rev-parse HEAD") == head, "sprite HEAD")
-            try b.require(try b.remote(sprite, "git -C workspace symbolic-ref --short HEAD") == "file.txt", "sprite branch")
+            try b.require(
+                try b.remote(sprite, "git -C workspace symbolic-ref --short HEAD") == "file.txt", "sprite branch")
             try b.require(try b.remote(sprite, "cat workspace/file.txt") == "content", "file.txt intact")
             return r
         },
@@ -155,7 +158,8 @@ struct BadInputCorpusTests {
             try b.forceBranch("-rf")
             let r = try b.up()
             let sprite = try planNames(b, branch: "-rf").json()[path: "sprite.name"] as? String ?? ""
-            try b.require(try b.remote(sprite, "git -C workspace symbolic-ref HEAD") == "refs/heads/-rf", "sprite branch")
+            try b.require(
+                try b.remote(sprite, "git -C workspace symbolic-ref HEAD") == "refs/heads/-rf", "sprite branch")
             return r
         },
         Case(.branch, "--help", .works) { b in
@@ -217,7 +221,8 @@ struct BadInputCorpusTests {
             try b.s.git("sparse-checkout", "set", "a", in: b.app)
             try b.require(!FileManager.default.fileExists(atPath: b.app + "/b/out.txt"), "sparse")
             let plan = try b.s.sprite(["plan", "--json"], in: b.app).json()
-            try b.require(plan[path: "primary.changes.modified"] as? Int == 0, "plan counts the cone's absence as changes")
+            try b.require(
+                plan[path: "primary.changes.modified"] as? Int == 0, "plan counts the cone's absence as changes")
             let r = try b.up()
             try b.require(try b.remote("app-main", "git -C workspace status --porcelain") == "", "sprite has changes")
             try b.require(try b.remote("app-main", "cat workspace/b/out.txt") == "out", "file outside the cone")
@@ -250,7 +255,9 @@ struct BadInputCorpusTests {
             try b.forgetLastCommit(in: b.app + "/libs/lib")
             return try b.up()
         },
-        Case(.repository, "nested submodule commit missing locally", .fails(1, "submodule libs/lib/core records commit")) { b in
+        Case(
+            .repository, "nested submodule commit missing locally", .fails(1, "submodule libs/lib/core records commit")
+        ) { b in
             let core = try b.s.makeRepo("core")
             let lib = try b.s.makeRepo("lib")
             try b.s.git("submodule", "add", "-q", core, "core", in: lib)
@@ -275,8 +282,10 @@ struct BadInputCorpusTests {
             try b.s.git("commit", "-q", "-am", "inner", in: app + "/libs/lib")
             try b.s.git("commit", "-q", "-am", "lib", in: app)
             let r = try b.up(in: app)
-            try b.require(try b.remote(try b.spriteName(in: app), "cat workspace/libs/lib/vendor/inner/core/file.txt") == "content",
-                          "the third level")
+            try b.require(
+                try b.remote(try b.spriteName(in: app), "cat workspace/libs/lib/vendor/inner/core/file.txt")
+                    == "content",
+                "the third level")
             return r
         },
         Case(.repository, "path with a space and a newline, shipped", .works) { b in
@@ -355,8 +364,9 @@ struct BadInputCorpusTests {
             return try b.s.sprite(["plan"], in: b.app)
         },
         Case(.configuration, "a directory where the file goes", .fails(1, "is a directory")) { b in
-            try FileManager.default.createDirectory(atPath: b.s.environment["XDG_CONFIG_HOME"]! + "/git-sprite/config.toml",
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: b.s.environment["XDG_CONFIG_HOME"]! + "/git-sprite/config.toml",
+                withIntermediateDirectories: true)
             return try b.s.sprite(["plan"], in: b.app)
         },
         Case(.configuration, "not UTF-8", .fails(1, "is not UTF-8 text")) { b in
@@ -421,13 +431,18 @@ struct BadInputCorpusTests {
         Case(.server, "non-UTF-8 exec output", .works) { b in
             let env = try b.hostile("non-utf8")
             let out = b.s.path("out.bin"), err = b.s.path("err.bin")
-            let r = try b.s.run("sh", ["-c", "git sprite exec box -- x > \"$0\" 2> \"$1\"", out, err], in: b.app, env: env)
-            let expected = Data([0xff, 0xfe] + Array(" bytes ".utf8) + [0xc3, 0x28] + Array(" that are not UTF-8 ".utf8) + [0x80, 0x0a])
+            let r = try b.s.run(
+                "sh", ["-c", "git sprite exec box -- x > \"$0\" 2> \"$1\"", out, err], in: b.app, env: env)
+            let expected = Data(
+                [0xff, 0xfe] + Array(" bytes ".utf8) + [0xc3, 0x28] + Array(" that are not UTF-8 ".utf8) + [0x80, 0x0a])
             try b.require(FileManager.default.contents(atPath: out) == expected, "stdout bytes")
             try b.require(FileManager.default.contents(atPath: err) == expected, "stderr bytes")
             return r
         },
-        Case(.server, "exec stream cut before its exit", .failsAfterOutput(1, "the exec stream ended before the command finished")) { b in
+        Case(
+            .server, "exec stream cut before its exit",
+            .failsAfterOutput(1, "the exec stream ended before the command finished")
+        ) { b in
             try b.s.sprite(["exec", "box", "--", "x"], in: b.app, env: try b.hostile("cut"))
         },
         Case(.server, "nothing listening", .fails(1, "cannot reach the Sprites API")) { b in
@@ -454,8 +469,9 @@ struct BadInputCorpusTests {
             Issue.record("\(c.testDescription): \(failure)")
             return
         }
-        #expect(!r.stderr.contains("Fatal error") && r.status < 128 || r.status == 128 && !r.stderr.contains("Fatal"),
-                "\(c.testDescription): trapped: \(r.stderr)")
+        #expect(
+            !r.stderr.contains("Fatal error") && r.status < 128 || r.status == 128 && !r.stderr.contains("Fatal"),
+            "\(c.testDescription): trapped: \(r.stderr)")
         switch c.outcome {
         case .works:
             #expect(r.status == 0, "\(c.testDescription): \(r.stderr)")

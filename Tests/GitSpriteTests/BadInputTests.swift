@@ -4,8 +4,10 @@ import Testing
 /// Every bad input: a one-line error with a hint, a non-zero exit, nothing on stdout.
 @Suite("bad input")
 struct BadInputTests {
-    private func expectError(_ r: RunResult, status: Int32, contains text: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectError(
+        _ r: RunResult, status: Int32, contains text: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(r.status == status, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
         #expect(r.stdout.isEmpty, "stdout: \(r.stdout)", sourceLocation: sourceLocation)
         let lines = r.stderr.split(separator: "\n")

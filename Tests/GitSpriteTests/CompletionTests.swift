@@ -22,7 +22,8 @@ struct CompletionTests {
 
     @Test func bashOffersCommandsFlagsAndBranchesWithSprites() throws {
         let gitCompletion = "/usr/share/bash-completion/completions/git"
-        try #require(FileManager.default.fileExists(atPath: gitCompletion), "bash-completion's git completion is installed")
+        try #require(
+            FileManager.default.fileExists(atPath: gitCompletion), "bash-completion's git completion is installed")
         let (s, repo) = try Self.repository()
         func complete(_ words: [String]) throws -> [String] {
             let line = words.joined(separator: " ")
@@ -50,7 +51,8 @@ struct CompletionTests {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is installed")
         let (s, repo) = try Self.repository()
         func complete(_ line: String) throws -> String {
-            try s.run("zsh", ["-f", TestDaemon.fixture("zsh_complete.zsh"), Self.completions, repo, line], in: repo).stdout
+            try s.run("zsh", ["-f", TestDaemon.fixture("zsh_complete.zsh"), Self.completions, repo, line], in: repo)
+                .stdout
         }
         let commands = try complete("git sprite ")
         for c in ["logs", "wait", "fetch", "diff", "apply", "checkpoint", "restore"] {
@@ -67,8 +69,12 @@ struct CompletionTests {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "fish is installed")
         let (s, repo) = try Self.repository()
         func complete(_ line: String) throws -> [String] {
-            let r = try s.run("fish", ["--no-config", "-c", "source $argv[1]; complete -C $argv[2]",
-                                       Self.completions + "/git-sprite.fish", line], in: repo)
+            let r = try s.run(
+                "fish",
+                [
+                    "--no-config", "-c", "source $argv[1]; complete -C $argv[2]",
+                    Self.completions + "/git-sprite.fish", line,
+                ], in: repo)
             return r.stdout.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
         }
         let commands = try complete("git sprite ")

@@ -34,7 +34,9 @@ struct ConfigTests {
         #expect(!quiet.stderr.contains("base_image"), "\(quiet.stderr)")
         let r = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=debian:12"])
         #expect(r.status == 0)
-        #expect(r.stderr.contains("warning: sprite.image.baseImage = debian:12 (git -c (command line)) has no effect"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("warning: sprite.image.baseImage = debian:12 (git -c (command line)) has no effect"),
+            "\(r.stderr)")
         #expect(r.stderr.contains("sprite.image.packages"), "\(r.stderr)")
         try s.write(".config/git-sprite/config.toml", "[image]\nbase_image = \"alpine\"\n", in: s.path("home"))
         let plan = try s.sprite(["plan"], in: repo)
@@ -59,7 +61,9 @@ struct ConfigTests {
     @Test func precedenceIsFlagThenEnvThenGitThenFileThenDefault() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        try s.write("git-sprite/config.toml", """
+        try s.write(
+            "git-sprite/config.toml",
+            """
             [resources]
             cpu = 7
             memory = 12
@@ -87,8 +91,9 @@ struct ConfigTests {
         #expect(try setting(r, "network.default_policy").value as? String == "allow-list")
         // multi-valued git config accumulates across files and beats the file's list
         #expect(try setting(r, "network.allowed_domains").value as? [String] == ["example.org", "*.example.net"])
-        let flag = try s.sprite(["plan", "--json", "--name", "from-flag"], in: repo,
-                                env: ["GIT_SPRITE_NAME": "from-env"])
+        let flag = try s.sprite(
+            ["plan", "--json", "--name", "from-flag"], in: repo,
+            env: ["GIT_SPRITE_NAME": "from-env"])
         #expect(try flag.json()[path: "sprite.name"] as? String == "from-flag")
         let env = try s.sprite(["plan", "--json"], in: repo, env: ["GIT_SPRITE_NAME": "from-env"])
         #expect(try env.json()[path: "sprite.name"] as? String == "from-env")
@@ -141,15 +146,24 @@ struct ConfigTests {
     @Test(arguments: [
         ("[resources]\ncpu = 12\n", "invalid value 12 for resources.cpu", ":2)", "whole numbers 1–8"),
         ("[resources]\nmemory = 0\n", "invalid value 0 for resources.memory", ":2)", "1–16"),
-        ("[network]\ndefault_policy = \"deny-most\"\n", "invalid value 'deny-most' for network.default_policy", ":2)",
-         "allow-all | block-all | allow-list"),
-        ("[network]\nallowed_domains = [\"ok.com\", \"bad_domain!\"]\n",
-         "invalid value 'bad_domain!' for network.allowed_domains", ":2)", "host names"),
-        ("[lifecycle]\nauto_destroy = \"maybe\"\n", "invalid value 'maybe' for lifecycle.auto_destroy", ":2)",
-         "true or false"),
+        (
+            "[network]\ndefault_policy = \"deny-most\"\n", "invalid value 'deny-most' for network.default_policy",
+            ":2)",
+            "allow-all | block-all | allow-list"
+        ),
+        (
+            "[network]\nallowed_domains = [\"ok.com\", \"bad_domain!\"]\n",
+            "invalid value 'bad_domain!' for network.allowed_domains", ":2)", "host names"
+        ),
+        (
+            "[lifecycle]\nauto_destroy = \"maybe\"\n", "invalid value 'maybe' for lifecycle.auto_destroy", ":2)",
+            "true or false"
+        ),
     ])
-    func invalidFileValuesNameKeyOriginAndAllowedValues(toml: String, message: String, line: String,
-                                                       allowed: String) throws {
+    func invalidFileValuesNameKeyOriginAndAllowedValues(
+        toml: String, message: String, line: String,
+        allowed: String
+    ) throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
         let dir = s.environment["XDG_CONFIG_HOME"]! + "/git-sprite"

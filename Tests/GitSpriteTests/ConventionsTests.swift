@@ -12,9 +12,11 @@ struct ConventionsTests {
         let app: String
         let env: [String: String]
 
-        init(agent: String = "sh -c 'cd /home/sprite/workspace && echo agent > agent.txt && git add agent.txt "
+        init(
+            agent: String = "sh -c 'cd /home/sprite/workspace && echo agent > agent.txt && git add agent.txt "
                 + "&& git commit -qm \"agent: add agent.txt\" && echo changed-by-agent >> file.txt "
-                + "&& echo agent-ready; exec sleep 100000'", branch: String? = nil) throws {
+                + "&& echo agent-ready; exec sleep 100000'", branch: String? = nil
+        ) throws {
             s = try Sandbox()
             app = try s.makeRepo("app")
             host = try LocalHost(root: s.path("host"))
@@ -36,11 +38,14 @@ struct ConventionsTests {
         let repo = try s.makeRepo("app")
         let r = try s.sprite(["stauts"], in: repo)
         #expect(r.status == 64)
-        #expect(r.stderr == "error: 'stauts' is not a git sprite command\nhint: did you mean 'git sprite status'?\n"
+        #expect(
+            r.stderr == "error: 'stauts' is not a git sprite command\nhint: did you mean 'git sprite status'?\n"
                 + "hint: see 'git sprite --help' for the commands\n", "\(r.stderr)")
         let nested = try s.sprite(["host", "stat"], in: repo)
         #expect(nested.status == 64)
-        #expect(nested.stderr.hasPrefix("error: 'stat' is not a git sprite host command\nhint: did you mean "), "\(nested.stderr)")
+        #expect(
+            nested.stderr.hasPrefix("error: 'stat' is not a git sprite host command\nhint: did you mean "),
+            "\(nested.stderr)")
         #expect(nested.stderr.contains("'git sprite host status'"), "\(nested.stderr)")
         // nothing near: no guess, still the way to the list
         let far = try s.sprite(["xyzzy-frobnicate"], in: repo)
@@ -62,15 +67,19 @@ struct ConventionsTests {
         #expect(commands.count > 20)
         // (diff and log pass options they do not know to git: git's refusal is tested with them)
         for command in commands where command != "diff" && command != "log" {
-            let r = try s.sprite([command, "--no-such-flag"], in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+            let r = try s.sprite(
+                [command, "--no-such-flag"], in: repo,
+                env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
             #expect(r.status == 64, "\(command): \(r.status) \(r.stderr)")
             #expect(r.stderr.hasPrefix("error: "), "\(command): \(r.stderr)")
             #expect(r.stderr.contains("\nhint: "), "\(command): \(r.stderr)")
             #expect(!r.stderr.contains("Error:") && r.stdout.isEmpty, "\(command): \(r.stderr)")
         }
         // a value the parser takes but the command refuses, and a bad flag value, are usage errors too
-        for args in [["up", "--ttl", "3days"], ["logs", "-n", "-1"], ["wait", "--timeout", "soon"],
-                     ["attach", "--detach-key", "ctrl-b"]] {
+        for args in [
+            ["up", "--ttl", "3days"], ["logs", "-n", "-1"], ["wait", "--timeout", "soon"],
+            ["attach", "--detach-key", "ctrl-b"],
+        ] {
             let r = try s.sprite(args, in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
             #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
             #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains("\nhint: "), "\(args): \(r.stderr)")
@@ -116,9 +125,10 @@ struct ConventionsTests {
     @Test func diffAndLogPassGitsOwnOptionsThrough() throws {
         let w = try Living()
         #expect(eventually(seconds: 30) { (try? w.host.remote("cat /home/sprite/workspace/agent.txt")) == "agent" })
-        #expect(eventually(seconds: 30) {
-            (try? w.host.remote("grep -c changed-by-agent /home/sprite/workspace/file.txt")) == "1"
-        })
+        #expect(
+            eventually(seconds: 30) {
+                (try? w.host.remote("grep -c changed-by-agent /home/sprite/workspace/file.txt")) == "1"
+            })
         // one count of what is not home, whichever way the sprite is listed
         let status = try w.sprite(["status", "--json"]).json()
         let listed = try w.sprite(["ls", "--all", "--json"]).json()
@@ -195,7 +205,9 @@ struct ConventionsTests {
         let down = try s.sprite(["host", "status"], in: repo)
         #expect(down.status == 3 && down.stdout.contains("not running"), "\(down.status) \(down.stdout)")
         let start = try s.sprite(["host", "start"], in: repo)
-        #expect(start.status == 0 && start.stdout.hasPrefix("local sprite-host: running"), "\(start.stdout) \(start.stderr)")
+        #expect(
+            start.status == 0 && start.stdout.hasPrefix("local sprite-host: running"), "\(start.stdout) \(start.stderr)"
+        )
         #expect(try s.sprite(["host", "status"], in: repo).status == 0)
         #expect(try s.sprite(["host", "start"], in: repo).status == 0, "starting a running host is nothing to do")
 
@@ -208,8 +220,10 @@ struct ConventionsTests {
         #expect(cost == nil || cost is NSNull, "a local sprite is not priced: \(status)")
         let text = try s.run("script", ["-qefc", "git sprite status", "/dev/null"], in: repo, env: ["TERM": "xterm"])
         #expect(text.status == 0 && text.stdout.contains("solo-main"), "\(text.stdout)")
-        #expect(!text.stdout.contains("http+unix") && !text.stdout.contains("heartbeat") && !text.stdout.contains("cost so far"),
-                "\(text.stdout)")
+        #expect(
+            !text.stdout.contains("http+unix") && !text.stdout.contains("heartbeat")
+                && !text.stdout.contains("cost so far"),
+            "\(text.stdout)")
         // ls --all from the repository: its sprite.api=local is honoured
         let all = try s.sprite(["ls", "--all", "-q"], in: repo)
         #expect(all.status == 0 && all.stdout == "solo-main\n", "\(all.status) \(all.stdout) \(all.stderr)")
@@ -220,8 +234,9 @@ struct ConventionsTests {
 
     /// Any agent can say its state with the command on its PATH; `wait` hears it.
     @Test func anyAgentSaysItsStateWithTheCommandOnItsPath() throws {
-        let w = try Living(agent: "sh -c 'git-sprite-agent-state working; sleep 3; git-sprite-agent-state waiting; "
-                                  + "git-sprite-agent-state bogus; exec sleep 100000'")
+        let w = try Living(
+            agent: "sh -c 'git-sprite-agent-state working; sleep 3; git-sprite-agent-state waiting; "
+                + "git-sprite-agent-state bogus; exec sleep 100000'")
         let waited = try w.sprite(["wait", "--timeout", "60s"])
         #expect(waited.status == 10, "\(waited.stdout) \(waited.stderr)")
         #expect(try w.host.remote("cut -d' ' -f1 /home/sprite/.git-sprite/agent.state") == "waiting")
@@ -235,15 +250,18 @@ struct ConventionsTests {
         // status in a format of the user's own; a field that does not exist is a usage error
         let formatted = try w.sprite(["status", "--format", "{{name}}\\t{{agent.state}}|{{unfetchedCommits}}"])
         #expect(formatted.status == 0, "\(formatted.stderr)")
-        #expect(formatted.stdout.hasPrefix("app-main\twaiting") && formatted.stdout.hasSuffix("|0\n"), "\(formatted.stdout)")
+        #expect(
+            formatted.stdout.hasPrefix("app-main\twaiting") && formatted.stdout.hasSuffix("|0\n"), "\(formatted.stdout)"
+        )
         for broken in ["{{.}}", "{{name..state}}", "{{name", "{{}}"] {
             let r = try w.sprite(["status", "--format", broken])
             #expect(r.status == 64 && r.stderr.hasPrefix("error: --format '"), "\(broken): \(r.status) \(r.stderr)")
         }
         #expect(try w.sprite(["status", "--format", "{{name}}", "--json"]).status == 64)
         let bogus = try w.sprite(["status", "--format", "{{name}} {{bogus}}"])
-        #expect(bogus.status == 64 && bogus.stderr.hasPrefix("error: --format names fields a sprite does not have: bogus"),
-                "\(bogus.stderr)")
+        #expect(
+            bogus.status == 64 && bogus.stderr.hasPrefix("error: --format names fields a sprite does not have: bogus"),
+            "\(bogus.stderr)")
         // url --json: the URL and who may open it
         let url = try w.sprite(["url", "--json"]).json()
         #expect((url["url"] as? String)?.hasPrefix("http://app-main.localhost:") == true, "\(url)")
@@ -256,14 +274,19 @@ struct ConventionsTests {
         let r = try w.up(["--no-agent", "-v"])
         #expect(r.status == 0, "\(r.stderr)")
         // -v: each step's time, and for the code the phases (what a slow up spends its time on)
-        let timing = r.stderr.split(separator: "\n").first { $0.hasPrefix("note: timing: code ") || $0.hasPrefix("timing: code ") }
+        let timing = r.stderr.split(separator: "\n").first {
+            $0.hasPrefix("note: timing: code ") || $0.hasPrefix("timing: code ")
+        }
         #expect(timing?.contains("push ") == true && timing?.contains("checkout ") == true, "\(r.stderr)")
         let head = String(try w.s.git("rev-parse", "HEAD", in: w.app).prefix(12))
         let first = r.stdout.split(separator: "\n").first.map(String.init)
-        #expect(first == "shipped main @ \(head), 2 uncommitted files, 1 submodule and 2 linked repos to app-main",
-                "\(r.stdout)")
+        #expect(
+            first == "shipped main @ \(head), 2 uncommitted files, 1 submodule and 2 linked repos to app-main",
+            "\(r.stdout)")
         let json = try w.up(["--no-agent", "--no-changes", "--json"]).json()
-        #expect(json["summary"] as? String == "shipped main @ \(head), 1 submodule and 2 linked repos to app-main", "\(json)")
+        #expect(
+            json["summary"] as? String == "shipped main @ \(head), 1 submodule and 2 linked repos to app-main",
+            "\(json)")
         // a resumed sprite that has the commit: looked at, nothing pushed
         let phases = try #require((json["repos"] as? [[String: Any]])?.first?["phases"] as? [String: Any], "\(json)")
         #expect(phases["probe"] != nil && phases["push"] == nil, "\(phases)")
@@ -273,16 +296,24 @@ struct ConventionsTests {
     @Test func insideTmuxADetachKeyOfItsOwnDetaches() throws {
         let w = try Living(agent: "sh -c 'echo agent-ready; exec sleep 100000'")
         let env = w.env.merging(["TERM": "xterm", "TMUX": "/tmp/tmux-0/default,1,0"]) { $1 }
-        let r = try w.s.run("sh", ["-c", "(sleep 2; printf '\\035'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
-                            in: w.app, env: env)
+        let r = try w.s.run(
+            "sh", ["-c", "(sleep 2; printf '\\035'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
+            in: w.app, env: env)
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("detach with Ctrl-]"), "\(r.stdout)")
         #expect(r.stdout.contains("detached"), "\(r.stdout)")
         // anywhere, a key of the user's choosing
-        let x = try w.s.run("sh", ["-c", "(sleep 2; printf '\\030'; sleep 1) | script -qefc 'git sprite attach --detach-key ctrl-x' /dev/null"],
-                            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
+        let x = try w.s.run(
+            "sh",
+            [
+                "-c",
+                "(sleep 2; printf '\\030'; sleep 1) | script -qefc 'git sprite attach --detach-key ctrl-x' /dev/null",
+            ],
+            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
         #expect(x.status == 0 && x.stdout.contains("detached"), "\(x.stdout)")
-        #expect(try w.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+        #expect(
+            try w.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes")
+                == "yes")
     }
 
     /// Every command that acts says what it did as one typed document with `--json`, and
@@ -291,10 +322,11 @@ struct ConventionsTests {
         let w = try Living()
         // logs --json: the agent's state and its lines, once it is ready
         var logs: [String: Any] = [:]
-        #expect(eventually(seconds: 30) {
-            logs = (try? w.sprite(["logs", "--json"]).json()) ?? [:]
-            return (logs["lines"] as? [String])?.contains("agent-ready") == true
-        }, "\(logs)")
+        #expect(
+            eventually(seconds: 30) {
+                logs = (try? w.sprite(["logs", "--json"]).json()) ?? [:]
+                return (logs["lines"] as? [String])?.contains("agent-ready") == true
+            }, "\(logs)")
         #expect(logs["sprite"] as? String == "app-main" && logs["agent"] as? String == "running", "\(logs)")
         #expect(logs.keys.contains("exitStatus") && logs["exitStatus"] is NSNull, "\(logs)")
         #expect(try w.sprite(["logs", "--json", "-f"]).status == 64)
@@ -304,12 +336,14 @@ struct ConventionsTests {
         #expect(fetched.status == 0, "\(fetched.stderr)")
         let fetch = try fetched.json()
         let updates = try #require(fetch[path: "sprites.0.updates"] as? [[String: Any]], "\(fetch)")
-        let main = try #require(updates.first { $0["ref"] as? String == "refs/remotes/sprite/app-main/main" }, "\(updates)")
+        let main = try #require(
+            updates.first { $0["ref"] as? String == "refs/remotes/sprite/app-main/main" }, "\(updates)")
         let agentCommit = try w.s.git("rev-parse", "refs/remotes/sprite/app-main/main", in: w.app)
         #expect(main["new"] as? String == agentCommit && main["old"] is NSNull, "\(main)")
         #expect(main["repository"] as? String == w.app, "\(main)")
-        #expect(fetch["failed"] as? Bool == false && (fetch[path: "sprites.0.atRisk"] as? [String])?.isEmpty == false,
-                "the agent's uncommitted change stays in the sprite: \(fetch)")
+        #expect(
+            fetch["failed"] as? Bool == false && (fetch[path: "sprites.0.atRisk"] as? [String])?.isEmpty == false,
+            "the agent's uncommitted change stays in the sprite: \(fetch)")
 
         // cp: what went where
         try "notes\n".write(toFile: w.s.path("notes.txt"), atomically: true, encoding: .utf8)
@@ -356,7 +390,8 @@ struct ConventionsTests {
             let rest = conventions[start.upperBound...]
             let end = [rest.range(of: "\n- ")?.lowerBound, rest.range(of: "\n\n")?.lowerBound].compactMap { $0 }.min()
             let paragraph = rest[..<(end ?? rest.endIndex)]
-            return Set(paragraph.split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) })
+            return Set(
+                paragraph.split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) })
         }
         let with = try named(after: "- `--json`:"), without = try named(after: "Without `--json`:")
         for (command, flags) in try DocsTests.commands() where command != "host" {
@@ -375,8 +410,10 @@ struct ConventionsTests {
         let repo = try s.makeRepo("app")
         for command in try DocsTests.commands().keys.sorted() {
             let help = try s.sprite([command, "-h"], in: repo)
-            #expect(help.status == 0 && help.stdout.contains("USAGE: git sprite \(command)"), "\(command): \(help.stderr)")
-            #expect(!help.stdout.contains("--version") && !help.stdout.contains("<words>"), "\(command): \(help.stdout)")
+            #expect(
+                help.status == 0 && help.stdout.contains("USAGE: git sprite \(command)"), "\(command): \(help.stderr)")
+            #expect(
+                !help.stdout.contains("--version") && !help.stdout.contains("<words>"), "\(command): \(help.stdout)")
         }
         let restore = try s.sprite(["restore", "-h"], in: repo).stdout
         #expect(restore.contains("[<branch|sprite|id>] [<id>]"), "\(restore)")

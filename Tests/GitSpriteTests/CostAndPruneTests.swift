@@ -16,10 +16,14 @@ struct CostAndPruneTests {
 
     /// The seed's three published examples, to the cent, in text and JSON.
     @Test(arguments: [
-        (["--hours", "4", "--cpu", "2", "--memory", "4", "--storage", "10"], "$1.29", ["$0.56", "$0.70", "$0.03"],
-         ["1.29", "0.56", "0.70", "0.03"]),
-        (["--hours", "8", "--cpu", "4", "--memory", "8", "--storage", "20"], "$5.15", ["$2.24", "$2.80", "$0.11"],
-         ["5.15", "2.24", "2.80", "0.11"]),
+        (
+            ["--hours", "4", "--cpu", "2", "--memory", "4", "--storage", "10"], "$1.29", ["$0.56", "$0.70", "$0.03"],
+            ["1.29", "0.56", "0.70", "0.03"]
+        ),
+        (
+            ["--hours", "8", "--cpu", "4", "--memory", "8", "--storage", "20"], "$5.15", ["$2.24", "$2.80", "$0.11"],
+            ["5.15", "2.24", "2.80", "0.11"]
+        ),
     ])
     func theSeedsExamplesComeOutToTheCent(args: [String], total: String, parts: [String], json: [String]) throws {
         let s = try Sandbox()
@@ -27,7 +31,9 @@ struct CostAndPruneTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("  total    \(total)\n"), "\(r.stdout)")
         for (label, part) in zip(["CPU", "memory", "storage"], parts) {
-            #expect(r.stdout.contains(label.padding(toLength: 9, withPad: " ", startingAt: 0) + part), "\(label) \(part): \(r.stdout)")
+            #expect(
+                r.stdout.contains(label.padding(toLength: 9, withPad: " ", startingAt: 0) + part),
+                "\(label) \(part): \(r.stdout)")
         }
         #expect(r.stdout.contains("assumes: "), "\(r.stdout)")
         let j = try s.sprite(["cost", "--json"] + args).json()
@@ -57,7 +63,9 @@ struct CostAndPruneTests {
         try s.git("config", "sprite.pricing.cpuHour", "0.1", in: repo)
         try s.git("config", "sprite.pricing.memoryGBHour", "0.2", in: repo)
         try s.write(".config/git-sprite/config.toml", "[pricing]\nstorage_gb_hour = 0.3\n", in: s.path("home"))
-        let j = try s.sprite(["cost", "--json", "--hours", "3", "--cpu", "1", "--memory", "1", "--storage", "1"], in: repo).json()
+        let j = try s.sprite(
+            ["cost", "--json", "--hours", "3", "--cpu", "1", "--memory", "1", "--storage", "1"], in: repo
+        ).json()
         // 0.1 + 0.2 + 0.3 per hour for 3 hours: 1.8 exactly (binary floating point gives 1.7999999999999998)
         #expect(j[path: "cost.total.microdollars"] as? Int == 1_800_000)
         #expect(j[path: "rates.memoryGBHour"] as? String == "0.20")
@@ -113,7 +121,9 @@ struct CostAndPruneTests {
 
         let dry = try sprite(["prune", "--merged", "--gone", "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout.contains("merged into origin/main") && dry.stdout.contains("branch deleted was deleted"), "\(dry.stdout)")
+        #expect(
+            dry.stdout.contains("merged into origin/main") && dry.stdout.contains("branch deleted was deleted"),
+            "\(dry.stdout)")
         #expect(dry.stderr.contains("dry run: nothing was deleted"), "\(dry.stderr)")
         #expect(dry.stdout.contains("saves $"), "\(dry.stdout)")
         #expect(try host.client().listSprites().count == 4)
@@ -148,20 +158,24 @@ struct CostAndPruneTests {
 
         // --merged=BRANCH is the same as --merged BRANCH
         let spelled = try sprite(["prune", "--merged=main", "--dry-run"])
-        #expect(spelled.status == 0 && spelled.stdout.contains("merged into main"), "\(spelled.stdout) \(spelled.stderr)")
+        #expect(
+            spelled.status == 0 && spelled.stdout.contains("merged into main"), "\(spelled.stdout) \(spelled.stderr)")
         // on a terminal it asks, and a yes deletes
         _ = try host.remote("rm /home/sprite/workspace/unsaved.txt", sprite: held)
-        let confirmed = try s.run("sh", ["-c", "printf 'y\\n' | script -qefc 'git sprite prune --merged main' /dev/null"],
-                              in: app, env: env.merging(["TERM": "xterm"]) { $1 })
+        let confirmed = try s.run(
+            "sh", ["-c", "printf 'y\\n' | script -qefc 'git sprite prune --merged main' /dev/null"],
+            in: app, env: env.merging(["TERM": "xterm"]) { $1 })
         #expect(confirmed.stdout.contains("delete this sprite? [y/N]"), "\(confirmed.stdout)")
         #expect(Set(try host.client().listSprites().map(\.name)) == [live], "\(confirmed.stdout)")
         let noBranch = try sprite(["prune", "--merged", "no-such-branch"])
-        #expect(noBranch.status == 64 && noBranch.stderr.contains("error: --merged: there is no branch 'no-such-branch'"),
-                "\(noBranch.stderr)")
+        #expect(
+            noBranch.status == 64 && noBranch.stderr.contains("error: --merged: there is no branch 'no-such-branch'"),
+            "\(noBranch.stderr)")
         let nothing = try sprite(["prune"])
         #expect(nothing.status == 64 && nothing.stderr.contains("hint: "), "\(nothing.stderr)")
         let badDuration = try sprite(["prune", "--older-than", "3x"])
-        #expect(badDuration.status == 64 && badDuration.stderr.contains("'3x' is not a duration"), "\(badDuration.stderr)")
+        #expect(
+            badDuration.status == 64 && badDuration.stderr.contains("'3x' is not a duration"), "\(badDuration.stderr)")
     }
 
     /// A rebase-merge (the commits replayed on the target) counts as merged, and a branch whose
@@ -184,7 +198,8 @@ struct CostAndPruneTests {
         let r = try s.sprite(["prune", "--merged", "--gone", "--dry-run", "--json"], in: app, env: env)
         #expect(r.status == 0, "\(r.stderr)")
         let rows = try #require(try r.json()["sprites"] as? [[String: Any]])
-        let reasons = Dictionary(uniqueKeysWithValues: rows.map { ($0["branch"] as? String ?? "", ($0["reasons"] as? [String]) ?? []) })
+        let reasons = Dictionary(
+            uniqueKeysWithValues: rows.map { ($0["branch"] as? String ?? "", ($0["reasons"] as? [String]) ?? []) })
         #expect(reasons["rebased"] == ["merged into origin/main"], "\(reasons)")
         #expect(reasons["pushed"] == ["the upstream of pushed is gone (origin/pushed)"], "\(reasons)")
         #expect(try host.client().listSprites().count == 2, "a dry run deletes nothing")
@@ -211,13 +226,17 @@ struct CostAndPruneTests {
         let running = try s.sprite(["prune", "--idle", "1s", "--dry-run"], in: app, env: env)
         #expect(running.stderr.contains("nothing to prune"), "\(running.stdout) \(running.stderr)")
         try host.hook("POST", "/_host/sprites/app-main/cold")
-        let idle = try s.sprite(["prune", "--idle", "1s", "--older-than", "1s", "--dry-run", "--json"], in: app, env: env).json()
+        let idle = try s.sprite(
+            ["prune", "--idle", "1s", "--older-than", "1s", "--dry-run", "--json"], in: app, env: env
+        ).json()
         let reasons = (idle[path: "sprites.0.reasons"] as? [String]) ?? []
-        #expect(reasons.contains { $0.hasPrefix("idle for") } && reasons.contains { $0.hasPrefix("created") }, "\(idle)")
+        #expect(
+            reasons.contains { $0.hasPrefix("idle for") } && reasons.contains { $0.hasPrefix("created") }, "\(idle)")
         #expect(idle["deleted"] as? Int == 0)
         let prune = try s.sprite(["prune", "--expired", "--yes"], in: app, env: env)
         #expect(prune.status == 0 && prune.stderr.contains("destroyed app-main"), "\(prune.stderr)")
-        #expect(try s.run("git", ["config", "branch.main.spriteExpires"], in: app).status != 0, "forgotten with the sprite")
+        #expect(
+            try s.run("git", ["config", "branch.main.spriteExpires"], in: app).status != 0, "forgotten with the sprite")
     }
 
     /// status estimates each sprite's cost so far and says what it assumed; up gives the rate.
@@ -231,7 +250,9 @@ struct CostAndPruneTests {
         // on a terminal, up says what the sprite costs
         let up = try s.run("script", ["-qefc", "git sprite up", "/dev/null"], in: app, env: env)
         #expect(up.status == 0, "\(up.stdout)")
-        #expect(up.stdout.contains("cost: $0.32 an hour while it runs (2 CPU, 4 GB), $1.14 a week asleep (10 GB)"), "\(up.stdout)")
+        #expect(
+            up.stdout.contains("cost: $0.32 an hour while it runs (2 CPU, 4 GB), $1.14 a week asleep (10 GB)"),
+            "\(up.stdout)")
         let awake = try s.sprite(["status", "--json"], in: app, env: env).json()
         #expect(awake[path: "sprites.0.cost.complete"] as? Bool == true, "\(awake)")
         #expect((awake[path: "sprites.0.cost.assumption"] as? String)?.contains("heartbeats") == true)

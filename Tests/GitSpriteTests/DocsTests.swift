@@ -42,15 +42,18 @@ struct DocsTests {
         for (command, flags) in commands {
             #expect(man.contains(".SS \"git sprite \(command)\""), "man page lacks \(command)")
             for flag in flags {
-                #expect(man.contains("\\-\\-" + flag.replacingOccurrences(of: "-", with: "\\-")),
-                        "man page lacks --\(flag) of \(command)")
+                #expect(
+                    man.contains("\\-\\-" + flag.replacingOccurrences(of: "-", with: "\\-")),
+                    "man page lacks --\(flag) of \(command)")
             }
         }
-        for key in ["sprite.api", "sprite.name", "sprite.resources.cpu", "sprite.resources.memory",
-                    "sprite.lifecycle.autoDestroy", "sprite.lifecycle.autoCheckpoint",
-                    "sprite.network.defaultPolicy", "sprite.network.allowedDomains", "sprite.image.baseImage",
-                    "sprite.image.installClaude", "sprite.image.packages", "sprite.image.claudeInstaller",
-                    "sprite.agent.command", "sprite.agent.env", "sprite.git.shallow"] {
+        for key in [
+            "sprite.api", "sprite.name", "sprite.resources.cpu", "sprite.resources.memory",
+            "sprite.lifecycle.autoDestroy", "sprite.lifecycle.autoCheckpoint",
+            "sprite.network.defaultPolicy", "sprite.network.allowedDomains", "sprite.image.baseImage",
+            "sprite.image.installClaude", "sprite.image.packages", "sprite.image.claudeInstaller",
+            "sprite.agent.command", "sprite.agent.env", "sprite.git.shallow",
+        ] {
             #expect(man.contains(key), "man page lacks \(key)")
         }
     }
@@ -62,7 +65,10 @@ struct DocsTests {
     @Test func theCompatibilityTableListsEveryCallTheClientMakes() throws {
         var inCode = Set<String>()
         let dir = Self.repoRoot + "/Sources/SpritesAPI"
-        let call = try NSRegularExpression(pattern: #"(call|streamNDJSON|openSocket)\(("([A-Z]+)", )?((Self\.path\(\w+\)|"[^"]*")( \+ ("[^"]*"|Self\.encodePathSegment\(\w+\)))*)"#)
+        let call = try NSRegularExpression(
+            pattern:
+                #"(call|streamNDJSON|openSocket)\(\s*("([A-Z]+)",\s*)?((Self\.path\(\w+\)|"[^"]*")(\s*\+\s*("[^"]*"|Self\.encodePathSegment\(\w+\)))*)"#
+        )
         for file in try FileManager.default.contentsOfDirectory(atPath: dir) where file.hasSuffix(".swift") {
             let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
             for m in call.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
@@ -72,7 +78,9 @@ struct DocsTests {
                 guard !method.isEmpty else { continue }
                 var joined = ""
                 var previous = ""
-                for part in path.components(separatedBy: " + ") {
+                for part in path.replacingOccurrences(of: #"\s*\+\s*"#, with: "+", options: .regularExpression)
+                    .components(separatedBy: "+")
+                {
                     if part.hasPrefix("Self.path(") {
                         joined += "/v1/sprites/{sprite}"
                     } else if part.hasPrefix("Self.encodePathSegment(") {
@@ -89,11 +97,16 @@ struct DocsTests {
         #expect(inCode.count >= 20, "\(inCode.sorted())")
         let doc = try read("docs/compatibility.md")
         let row = try NSRegularExpression(pattern: #"(?m)^\| `((?:GET|POST|PUT|DELETE|WSS) /v1/[^`]*)` \|"#)
-        let inDoc = Set(row.matches(in: doc, range: NSRange(doc.startIndex..., in: doc)).compactMap {
-            Range($0.range(at: 1), in: doc).map { String(doc[$0]) }
-        })
-        #expect(inCode.subtracting(inDoc).isEmpty, "calls the client makes that docs/compatibility.md does not list: \(inCode.subtracting(inDoc).sorted())")
-        #expect(inDoc.subtracting(inCode).isEmpty, "calls docs/compatibility.md lists that the client does not make: \(inDoc.subtracting(inCode).sorted())")
+        let inDoc = Set(
+            row.matches(in: doc, range: NSRange(doc.startIndex..., in: doc)).compactMap {
+                Range($0.range(at: 1), in: doc).map { String(doc[$0]) }
+            })
+        #expect(
+            inCode.subtracting(inDoc).isEmpty,
+            "calls the client makes that docs/compatibility.md does not list: \(inCode.subtracting(inDoc).sorted())")
+        #expect(
+            inDoc.subtracting(inCode).isEmpty,
+            "calls docs/compatibility.md lists that the client does not make: \(inDoc.subtracting(inCode).sorted())")
     }
 
     @Test func theHostManPageDocumentsEveryFlag() throws {
@@ -152,11 +165,15 @@ struct DocsTests {
         let sub = try s.sprite(["plan", "-h"], in: repo)
         #expect(sub.stdout.contains("--json"))
         let version = try s.sprite(["--version"], in: repo)
-        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).range(
-            of: "^[0-9]+\\.[0-9]+\\.[0-9]+$", options: .regularExpression) != nil)
-        let man = try s.sprite(["--help"], in: repo,
-                               env: ["MANPATH": Self.repoRoot + "/man", "MANPAGER": "cat", "PAGER": "cat",
-                                     "MANWIDTH": "100"])
+        #expect(
+            version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).range(
+                of: "^[0-9]+\\.[0-9]+\\.[0-9]+$", options: .regularExpression) != nil)
+        let man = try s.sprite(
+            ["--help"], in: repo,
+            env: [
+                "MANPATH": Self.repoRoot + "/man", "MANPAGER": "cat", "PAGER": "cat",
+                "MANWIDTH": "100",
+            ])
         #expect(man.status == 0, "\(man.stderr)")
         #expect(man.stdout.contains("give every git branch its own cloud sandbox"))
     }

@@ -10,7 +10,9 @@ struct DocsWalkthroughTests {
         var blocks: [String] = []
         var current: [Substring]?
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```sh" { current = [] } else if current != nil, line == "```" {
+            if current == nil, line == "```sh" {
+                current = []
+            } else if current != nil, line == "```" {
                 blocks.append(current!.joined(separator: "\n"))
                 current = nil
             } else if current != nil {
@@ -28,10 +30,15 @@ struct DocsWalkthroughTests {
         let state = s.environment["XDG_STATE_HOME"]! + "/git-sprite"
         defer {
             if let pid = (try? String(contentsOfFile: state + "/local-host.pid", encoding: .utf8))
-                .flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) { kill(pid, SIGTERM) }
+                .flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            {
+                kill(pid, SIGTERM)
+            }
         }
         // each step says where it starts, and the first failing command stops the run
-        let script = "set -e\n" + blocks.enumerated().map { "echo '### step \($0.offset + 1)' >&2\n\($0.element)" }
+        let script =
+            "set -e\n"
+            + blocks.enumerated().map { "echo '### step \($0.offset + 1)' >&2\n\($0.element)" }
             .joined(separator: "\n")
         let r = try s.run("bash", ["-c", script], in: s.root, limit: 300)
         let lastStep = r.stderr.components(separatedBy: "### step ").last?.prefix(3) ?? ""

@@ -16,8 +16,10 @@ struct EdgeTests {
         let s = w.sandbox
         let host = try LocalHost(root: s.path("host"), edge: true)
         let edge = try #require(host.edge)
-        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url,
-                   "SSL_CERT_FILE": TestAuthority.shared.caCertificate]
+        let env = [
+            "SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url,
+            "SSL_CERT_FILE": TestAuthority.shared.caCertificate,
+        ]
         try s.git("config", "sprite.agent.command", Self.agent, in: w.app)
 
         let up = try s.sprite(["up"], in: w.app, env: env)
@@ -25,21 +27,26 @@ struct EdgeTests {
         #expect(try host.remote("git -C workspace rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: w.app)))
         #expect(try host.remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: w.notes)))
 
-        let exec = try s.run("sh", ["-c", "printf 'in\\n' | git sprite exec -- sh -c 'cat; echo err >&2; exit 3'"],
-                             in: w.app, env: env)
+        let exec = try s.run(
+            "sh", ["-c", "printf 'in\\n' | git sprite exec -- sh -c 'cat; echo err >&2; exit 3'"],
+            in: w.app, env: env)
         #expect(exec.status == 3, "\(exec.stderr)")
         #expect(exec.stdout == "in\n")
         #expect(exec.stderr.contains("err"))
 
-        let attach = try s.run("sh", ["-c", "(sleep 2; printf '\\002d'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
-                               in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
+        let attach = try s.run(
+            "sh", ["-c", "(sleep 2; printf '\\002d'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
+            in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
         #expect(attach.status == 0, "\(attach.stdout) \(attach.stderr)")
         #expect(attach.stdout.contains("agent-ready"))
 
         // the agent commits; fetch brings it home
-        let commit = try s.sprite(["exec", "--", "sh", "-c",
-                                   "echo agent > agent.txt && git add -A && git -c user.name=a -c user.email=a@example.com commit -qm 'agent work'"],
-                                  in: w.app, env: env)
+        let commit = try s.sprite(
+            [
+                "exec", "--", "sh", "-c",
+                "echo agent > agent.txt && git add -A && git -c user.name=a -c user.email=a@example.com commit -qm 'agent work'",
+            ],
+            in: w.app, env: env)
         #expect(commit.status == 0, "\(commit.stderr)")
         let fetch = try s.sprite(["fetch"], in: w.app, env: env)
         #expect(fetch.status == 0, "\(fetch.stderr)")
@@ -47,12 +54,16 @@ struct EdgeTests {
 
         // the remote helper, straight from git: a push and a fetch through the edge
         try s.git("branch", "-f", "side", "HEAD", in: w.app)
-        let push = try s.run("git", ["push", "-q", "sprite::app-main/home/sprite/workspace", "side:refs/heads/side"],
-                             in: w.app, env: env)
+        let push = try s.run(
+            "git", ["push", "-q", "sprite::app-main/home/sprite/workspace", "side:refs/heads/side"],
+            in: w.app, env: env)
         #expect(push.status == 0, "\(push.stderr)")
-        #expect(try host.remote("git -C workspace rev-parse refs/heads/side") == (try s.git("rev-parse", "side", in: w.app)))
-        let gitFetch = try s.run("git", ["fetch", "-q", "sprite::app-main/home/sprite/workspace", "main:refs/edge/main"],
-                                 in: w.app, env: env)
+        #expect(
+            try host.remote("git -C workspace rev-parse refs/heads/side") == (try s.git("rev-parse", "side", in: w.app))
+        )
+        let gitFetch = try s.run(
+            "git", ["fetch", "-q", "sprite::app-main/home/sprite/workspace", "main:refs/edge/main"],
+            in: w.app, env: env)
         #expect(gitFetch.status == 0, "\(gitFetch.stderr)")
         #expect(try s.git("log", "-1", "--format=%s", "refs/edge/main", in: w.app) == "agent work")
 

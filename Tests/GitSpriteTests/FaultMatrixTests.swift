@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import GitSpriteCore
+import SpriteSync
 import SpritesAPI
 import Testing
 
@@ -54,7 +54,8 @@ struct FaultMatrixTests {
 
     /// All of them; `GIT_SPRITE_FAULT_MATRIX=attach,exec` runs only those commands.
     static let cases: [Case] = {
-        let only = ProcessInfo.processInfo.environment["GIT_SPRITE_FAULT_MATRIX"]?.split(separator: ",").map(String.init)
+        let only = ProcessInfo.processInfo.environment["GIT_SPRITE_FAULT_MATRIX"]?.split(separator: ",").map(
+            String.init)
         return Command.allCases.filter { only?.contains($0.rawValue) ?? true }
             .flatMap { c in Fault.allCases.map { Case(command: c, fault: $0) } }
             // behind the edge tier's TLS edge, a host restarted on its port would be behind no edge
@@ -121,8 +122,9 @@ struct FaultMatrixTests {
             case .down, .destroy, .fetch:
                 if try host.client().getSprite("app-main") == nil { try expectOK(up()) }
                 agentCommits += 1
-                _ = try remote("cd workspace && echo \(agentCommits) > agent-\(agentCommits).txt && git add -A && "
-                               + "git -c user.name=a -c user.email=a@example.com commit -qm 'agent \(agentCommits)'")
+                _ = try remote(
+                    "cd workspace && echo \(agentCommits) > agent-\(agentCommits).txt && git add -A && "
+                        + "git -c user.name=a -c user.email=a@example.com commit -qm 'agent \(agentCommits)'")
             }
         }
 
@@ -135,8 +137,9 @@ struct FaultMatrixTests {
                 // script(1) gives it a terminal; Ctrl-b d detaches from tmux once it is there (keys
                 // typed before the terminal went raw are discarded, so they are typed until then)
                 let keys = "for i in $(seq 1 15); do sleep 1; printf '\\002d'; done"
-                return try s.run("sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
-                                 in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
+                return try s.run(
+                    "sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
+                    in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
             case .down: return try s.sprite(["down"], in: w.app, env: env)
             case .destroy: return try s.sprite(["down", "--destroy"], in: w.app, env: env)
             case .fetch: return try s.sprite(["fetch"], in: w.app, env: env)
@@ -151,7 +154,9 @@ struct FaultMatrixTests {
             try prepare()
             let before = try counts()
             let clean = try run()
-            if clean.status != success { throw SpriteTestFailure("a clean \(command.rawValue) failed: \(clean.stderr)") }
+            if clean.status != success {
+                throw SpriteTestFailure("a clean \(command.rawValue) failed: \(clean.stderr)")
+            }
             let after = try counts()
             var calls: [Call] = []
             for (key, n) in after.sorted(by: { $0.key < $1.key }) where !key.contains("/_host/") {
@@ -172,7 +177,9 @@ struct FaultMatrixTests {
         func localState() throws -> String {
             let status = try s.git("status", "--porcelain", "--untracked-files=all", in: w.app)
             let refs = try s.git("for-each-ref", "--format=%(refname) %(objectname)", in: w.app)
-                .split(separator: "\n").filter { !$0.hasPrefix("refs/remotes/sprite/") && !$0.hasPrefix("refs/sprite/") }
+                .split(separator: "\n").filter {
+                    !$0.hasPrefix("refs/remotes/sprite/") && !$0.hasPrefix("refs/sprite/")
+                }
             return status + "\n" + refs.joined(separator: "\n")
         }
 
@@ -186,20 +193,28 @@ struct FaultMatrixTests {
                 if sprites != ["app-main"] { problems.append("sprites \(sprites)") }
                 let head = try s.git("rev-parse", "HEAD", in: w.app)
                 if try remote("git -C workspace rev-parse HEAD") != head { problems.append("workspace HEAD differs") }
-                if try remote("git -C workspace status --porcelain --untracked-files=all") != "M README\n?? scratch/new.txt" {
+                if try remote("git -C workspace status --porcelain --untracked-files=all")
+                    != "M README\n?? scratch/new.txt"
+                {
                     problems.append("workspace changes differ")
                 }
                 if try remote("git -C repos/notes rev-parse HEAD") != (try s.git("rev-parse", "HEAD", in: w.notes)) {
                     problems.append("linked repo differs")
                 }
             case .exec:
-                if r.stdout != "out\n" || !r.stderr.contains("err") { problems.append("output \(r.stdout) \(r.stderr)") }
+                if r.stdout != "out\n" || !r.stderr.contains("err") {
+                    problems.append("output \(r.stdout) \(r.stderr)")
+                }
             case .attach:
-                if !r.stdout.contains("agent-ready") { problems.append("the agent's screen was not shown: \(r.stdout)") }
+                if !r.stdout.contains("agent-ready") {
+                    problems.append("the agent's screen was not shown: \(r.stdout)")
+                }
                 if !agentRuns { problems.append("the agent no longer runs") }
             case .down, .destroy, .fetch:
                 let home = try? s.git("log", "-1", "--format=%s", "refs/remotes/sprite/app-main/main", in: w.app)
-                if home != "agent \(agentCommits)" { problems.append("the agent's commit is not home: \(home ?? "none")") }
+                if home != "agent \(agentCommits)" {
+                    problems.append("the agent's commit is not home: \(home ?? "none")")
+                }
                 if command == .destroy && !sprites.isEmpty { problems.append("sprites \(sprites)") }
                 if command == .fetch && sprites != ["app-main"] { problems.append("sprites \(sprites)") }
             }
@@ -221,7 +236,10 @@ struct FaultMatrixTests {
         case .hostRestart:
             chosen = everyCall ? calls : byKey.sorted(by: { $0.key < $1.key }).map { $0.value[0] }
         case .unavailableTwice, .rateLimited, .stall:
-            if everyCall { chosen = calls; break }
+            if everyCall {
+                chosen = calls
+                break
+            }
             for (_, group) in byKey.sorted(by: { $0.key < $1.key }) {
                 let picks = group.count > 2 && fault != .stall ? [0, group.count / 2, group.count - 1] : [0]
                 chosen += picks.map { group[$0] }
@@ -246,9 +264,13 @@ struct FaultMatrixTests {
                 guard !ws else { return nil }  // held at its upgrade request
                 rule["stall_seconds"] = 30
             case .connectionCut:
-                if ws { rule["drop_before_exit"] = true } else if call.method == "GET" && call.path.hasSuffix("/exec") {
+                if ws {
+                    rule["drop_before_exit"] = true
+                } else if call.method == "GET" && call.path.hasSuffix("/exec") {
                     return nil  // the upgrade itself: covered by the stream's cut
-                } else { rule["drop"] = 1 }
+                } else {
+                    rule["drop"] = 1
+                }
             }
             return (call, rule)
         }
@@ -288,13 +310,16 @@ struct FaultMatrixTests {
             let what = "\(call.method) \(call.path) #\(call.index)"
             if r.status != bench.success {
                 // attach runs in a terminal (script(1)): its stderr is on that terminal, in stdout
-                let said = c.command == .attach
-                    ? r.stdout.replacingOccurrences(of: #"\x{1B}(\[[0-9;?>=]*[A-Za-z]|[()][A-Z0-9]|[=>])|\r|\^Bd"#, with: "",
-                                                    options: .regularExpression) + r.stderr
+                let said =
+                    c.command == .attach
+                    ? r.stdout.replacingOccurrences(
+                        of: #"\x{1B}(\[[0-9;?>=]*[A-Za-z]|[()][A-Z0-9]|[=>])|\r|\^Bd"#, with: "",
+                        options: .regularExpression) + r.stderr
                     : r.stderr
                 let first = said.split(separator: "\n").first { $0.hasPrefix("error: ") }
-                #expect(first != nil && r.status < 128 && !r.stderr.contains("Fatal error"),
-                        "\(what): not a clear failure (exit \(r.status)): \(said)")
+                #expect(
+                    first != nil && r.status < 128 && !r.stderr.contains("Fatal error"),
+                    "\(what): not a clear failure (exit \(r.status)): \(said)")
             }
             if r.status == bench.success { succeeded += 1 } else { failedClearly += 1 }
             // a destroy that went through leaves nothing to run again
@@ -306,8 +331,9 @@ struct FaultMatrixTests {
             #expect(try bench.localState() == before, "\(what): the local refs or work tree changed")
             ran += 1
         }
-        print("fault matrix \(c.testDescription): \(ran) cases over \(calls.count) calls: "
-              + "\(succeeded) succeeded, \(failedClearly) failed clearly, all converged")
+        print(
+            "fault matrix \(c.testDescription): \(ran) cases over \(calls.count) calls: "
+                + "\(succeeded) succeeded, \(failedClearly) failed clearly, all converged")
     }
 }
 

@@ -41,7 +41,9 @@ struct HostAPITests {
         let host = try LocalHost(root: s.path("host"))
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "early"))
-        let outputs = try (0..<40).map { i in String(decoding: try api.run("early", ["echo", "early-\(i)"]).stdout, as: UTF8.self) }
+        let outputs = try (0..<40).map { i in
+            String(decoding: try api.run("early", ["echo", "early-\(i)"]).stdout, as: UTF8.self)
+        }
         #expect(outputs == (0..<40).map { "early-\($0)\n" })
     }
 
@@ -53,7 +55,12 @@ struct HostAPITests {
         var input = Data(count: 5 * 1024 * 1024)
         input.withUnsafeMutableBytes { raw in
             var x: UInt32 = 2463534242
-            for i in 0..<raw.count { x ^= x << 13; x ^= x >> 17; x ^= x << 5; raw[i] = UInt8(truncatingIfNeeded: x) }
+            for i in 0..<raw.count {
+                x ^= x << 13
+                x ^= x >> 17
+                x ^= x << 5
+                raw[i] = UInt8(truncatingIfNeeded: x)
+            }
         }
         let r = try api.run("pipe", ["cat"], input: input)
         #expect(r.status == 0)
@@ -67,8 +74,11 @@ struct HostAPITests {
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "term"))
         let script = "tty; read a; stty size; read b; echo done-$b"
-        let stream = try api.openExec("term", ExecRequest(command: ["sh", "-c", script], tty: true, rows: 24, cols: 80,
-                                                         stdin: true))
+        let stream = try api.openExec(
+            "term",
+            ExecRequest(
+                command: ["sh", "-c", script], tty: true, rows: 24, cols: 80,
+                stdin: true))
         let first = try readUntil(stream) { $0.contains("/dev/pts/") }
         #expect(first.contains("/dev/pts/"))
         let id = try #require(stream.sessionID)
@@ -101,7 +111,9 @@ struct HostAPITests {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))
         let api = host.client()
-        for n in ["app-a", "app-b", "other"] { _ = try api.createSprite(SpriteCreation(name: n, labels: ["git-sprite"])) }
+        for n in ["app-a", "app-b", "other"] {
+            _ = try api.createSprite(SpriteCreation(name: n, labels: ["git-sprite"]))
+        }
         let created = try #require(try api.getSprite("app-a"))
         #expect(created.status == .cold || created.status == .running)
         #expect(created.labels == ["git-sprite"])
@@ -157,14 +169,20 @@ struct HostAPITests {
             #expect(f.status == 400 && f.message == "sprite 'thin' already exists", "\(f)")
         }
         let bad = try api.call("GET", "/v1/sprites", query: [("max_results", "nine")], accept: [400])
-        #expect(String(decoding: bad.body, as: UTF8.self).hasPrefix("{\"errors\":["), "\(String(decoding: bad.body, as: UTF8.self))")
+        #expect(
+            String(decoding: bad.body, as: UTF8.self).hasPrefix("{\"errors\":["),
+            "\(String(decoding: bad.body, as: UTF8.self))")
         _ = try api.createCheckpoint("thin", comment: "first")
         _ = try api.createCheckpoint("thin", comment: "second")
-        let raw = try JSONSerialization.jsonObject(with: try api.call("GET", "/v1/sprites/thin/checkpoints").body) as? [[String: Any]]
+        let raw =
+            try JSONSerialization.jsonObject(with: try api.call("GET", "/v1/sprites/thin/checkpoints").body)
+            as? [[String: Any]]
         #expect(raw?.compactMap { $0["id"] as? String } == ["v0", "v1"], "oldest first")
         #expect(try api.listCheckpoints("thin").map(\.id) == ["v1", "v0"], "the client orders them")
-        try api.putService("thin", name: "svc", cmd: "/bin/sh", args: ["-c", "pwd > /home/sprite/where; echo \"$X\" > /home/sprite/x; sleep 100"],
-                           environment: ["X": "set"], directory: "/tmp")
+        try api.putService(
+            "thin", name: "svc", cmd: "/bin/sh",
+            args: ["-c", "pwd > /home/sprite/where; echo \"$X\" > /home/sprite/x; sleep 100"],
+            environment: ["X": "set"], directory: "/tmp")
         #expect(eventually(seconds: 10) { (try? host.remote("cat where", sprite: "thin")) == "/home/sprite" })
         #expect(try host.remote("cat x", sprite: "thin") == "", "env ignored")
     }
@@ -238,22 +256,26 @@ struct HostAPITests {
         // a server on this machine's own address stands for the outside world
         let outside = try TestDaemon(["python3", "-u", "-m", "http.server", "0", "--bind", TestNetwork.hostAddress])
         let port = try #require(outside.firstLine.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
-        let world = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
-                     "http://\(TestNetwork.hostAddress):\(port)/"]
+        let world = [
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+            "http://\(TestNetwork.hostAddress):\(port)/",
+        ]
         let open = try api.run("net", world)
         #expect(open.status == 0, "\(String(decoding: open.stderr, as: UTF8.self))")
         #expect(String(decoding: open.stdout, as: UTF8.self) == "200")
         // sprite-host itself listens on the host's loopback: out of reach, by any address
         let hostPort = String(host.directURL.split(separator: ":").last ?? "")
         for target in ["127.0.0.1", "10.0.2.2"] {
-            let probe = try api.run("net", ["curl", "-s", "--max-time", "3", "http://\(target):\(hostPort)/v1/sprites"])
+            let probe = try api.run(
+                "net", ["curl", "-s", "--max-time", "3", "http://\(target):\(hostPort)/v1/sprites"])
             #expect(probe.status != 0, "\(target) reached sprite-host")
         }
         try api.setNetworkPolicy("net", rules: [PolicyRule(domain: "*", action: "deny")])
         #expect(try api.networkPolicy("net") == [PolicyRule(domain: "*", action: "deny")])
         #expect(try api.run("net", world).status != 0)
-        #expect(String(decoding: try api.readFile("net", path: "/.sprite/policy/network.json"), as: UTF8.self)
-            .contains("deny"))
+        #expect(
+            String(decoding: try api.readFile("net", path: "/.sprite/policy/network.json"), as: UTF8.self)
+                .contains("deny"))
         try api.setNetworkPolicy("net", rules: [])
         #expect(try api.run("net", world).status == 0)
         do {
@@ -269,8 +291,9 @@ struct HostAPITests {
         let host = try LocalHost(root: s.path("host"))
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "svc"))
-        let events = try api.putService("svc", name: "ticker", cmd: "sh",
-                                        args: ["-c", "echo started >> /home/sprite/ticks; exec sleep 1000"])
+        let events = try api.putService(
+            "svc", name: "ticker", cmd: "sh",
+            args: ["-c", "echo started >> /home/sprite/ticks; exec sleep 1000"])
         #expect(events.contains { $0.type == "started" })
         let state = { (try? api.services("svc").first?.state) ?? nil }
         #expect(eventually { state()?.status == "running" && state()?.pid != nil }, "\(String(describing: state()))")
@@ -280,10 +303,13 @@ struct HostAPITests {
         #expect(try api.getSprite("svc")?.status == .cold)
         _ = try api.services("svc")
         #expect(try api.getSprite("svc")?.status == .running)
-        #expect(eventually(seconds: 5) {
-            guard let s = (try? api.services("svc"))?.first?.state, s.status == "running", let pid = s.pid else { return false }
-            return pid != before
-        })
+        #expect(
+            eventually(seconds: 5) {
+                guard let s = (try? api.services("svc"))?.first?.state, s.status == "running", let pid = s.pid else {
+                    return false
+                }
+                return pid != before
+            })
         let ticks = { String(decoding: (try? api.readFile("svc", path: "ticks")) ?? Data(), as: UTF8.self) }
         #expect(eventually { ticks() == "started\nstarted\n" }, "\(ticks())")
         // a crash is restarted too
@@ -321,8 +347,11 @@ struct HostAPITests {
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "g"))
         // 1: re-attached within the window, it finishes and its output arrives
-        let first = try api.openExec("g", ExecRequest(command: ["sh", "-c", "sleep 1; echo finished"],
-                                                      maxRunAfterDisconnect: "30s"))
+        let first = try api.openExec(
+            "g",
+            ExecRequest(
+                command: ["sh", "-c", "sleep 1; echo finished"],
+                maxRunAfterDisconnect: "30s"))
         _ = try first.next(timeout: 5)
         let kept = try #require(first.sessionID)
         first.close()
@@ -335,7 +364,8 @@ struct HostAPITests {
         second.close()
         #expect(try api.sessions("g").contains { $0.id == dropped })
         #expect(eventually(seconds: 15) { (try? api.sessions("g").contains { $0.id == dropped }) == false })
-        let left = String(decoding: try api.run("g", ["sh", "-c", "ps -eo pid,ppid,pgid,stat,args"]).stdout, as: UTF8.self)
+        let left = String(
+            decoding: try api.run("g", ["sh", "-c", "ps -eo pid,ppid,pgid,stat,args"]).stdout, as: UTF8.self)
         #expect(!left.contains("sleep 600"), "\(left)")
         // no multiplexed control channel: clients fall back to one socket per command
         let control = try api.call("GET", "/v1/sprites/g/control", accept: [404])
@@ -357,8 +387,14 @@ struct HostFaultTests {
     @Test func tooManyRequestsWaitsForRetryAfter() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))
-        try host.faults(["rules": [["method": "GET", "path": "/v1/sprites", "status": 429, "retry_after": 1,
-                                    "count": 1]]])
+        try host.faults([
+            "rules": [
+                [
+                    "method": "GET", "path": "/v1/sprites", "status": 429, "retry_after": 1,
+                    "count": 1,
+                ]
+            ]
+        ])
         let started = Date()
         _ = try host.client().listSprites()
         #expect(Date().timeIntervalSince(started) >= 0.9)
@@ -375,7 +411,10 @@ struct HostFaultTests {
             _ = try api.run("drop", ["sleep", "30"])
             Issue.record("the dropped stream must fail")
         } catch let e as APIError {
-            guard case .streamLost = e else { Issue.record("unexpected \(e)"); return }
+            guard case .streamLost = e else {
+                Issue.record("unexpected \(e)")
+                return
+            }
             #expect(e.description.contains("ended before the command finished"))
         }
     }

@@ -15,7 +15,8 @@ struct HostLifecycleTests {
         let host = try LocalHost(root: s.path("host"), idle: 1, coldAfter: 1)
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "life"))
-        try api.putService("life", name: "boot", cmd: "sh", args: ["-c", "echo up >> /home/sprite/boots; exec sleep 1000"])
+        try api.putService(
+            "life", name: "boot", cmd: "sh", args: ["-c", "echo up >> /home/sprite/boots; exec sleep 1000"])
         #expect(status(api, "life") == "running")
         #expect(eventually(seconds: 6) { status(api, "life") == "warm" })
         #expect(eventually(seconds: 6) { status(api, "life") == "cold" })
@@ -30,14 +31,23 @@ struct HostLifecycleTests {
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "busy"))
         let sock = ["curl", "-s", "--unix-socket", "/.sprite/api.sock"]
-        #expect(eventually(seconds: 5) {
-            (try? api.run("busy", ["test", "-S", "/.sprite/api.sock"]).status) == 0
-        })
-        let made = try api.run("busy", sock + ["-w", "%{http_code}", "-o", "/dev/null", "-X", "POST",
-                                               "http://sprite/v1/tasks", "-d", "{\"name\":\"hold\",\"expire\":\"1h\"}"])
+        #expect(
+            eventually(seconds: 5) {
+                (try? api.run("busy", ["test", "-S", "/.sprite/api.sock"]).status) == 0
+            })
+        let made = try api.run(
+            "busy",
+            sock + [
+                "-w", "%{http_code}", "-o", "/dev/null", "-X", "POST",
+                "http://sprite/v1/tasks", "-d", "{\"name\":\"hold\",\"expire\":\"1h\"}",
+            ])
         #expect(String(decoding: made.stdout, as: UTF8.self) == "201")
-        let again = try api.run("busy", sock + ["-w", "%{http_code}", "-o", "/dev/null", "-X", "POST",
-                                                "http://sprite/v1/tasks", "-d", "{\"name\":\"hold\"}"])
+        let again = try api.run(
+            "busy",
+            sock + [
+                "-w", "%{http_code}", "-o", "/dev/null", "-X", "POST",
+                "http://sprite/v1/tasks", "-d", "{\"name\":\"hold\"}",
+            ])
         #expect(String(decoding: again.stdout, as: UTF8.self) == "409")
         let list = try api.run("busy", sock + ["http://sprite/v1/tasks"])
         #expect(String(decoding: list.stdout, as: UTF8.self).contains("\"name\":\"hold\""))

@@ -23,10 +23,13 @@ struct HostileServerTests {
     @Test func theRemoteHelperTakesOnlySpriteNamesTheAPIAllows() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        for address in ["sprite::../etc", "sprite::Box/x", "sprite::a%2Fb/x", "sprite::-rf/x", "sprite::a?b=c/x",
-                        "sprite::" + String(repeating: "a", count: 64)] {
-            let r = try s.run("git", ["ls-remote", address], in: repo,
-                              env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+        for address in [
+            "sprite::../etc", "sprite::Box/x", "sprite::a%2Fb/x", "sprite::-rf/x", "sprite::a?b=c/x",
+            "sprite::" + String(repeating: "a", count: 64),
+        ] {
+            let r = try s.run(
+                "git", ["ls-remote", address], in: repo,
+                env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
             #expect(r.status != 0)
             #expect(r.stderr.contains("invalid sprite address"), "\(address): \(r.stderr)")
         }
@@ -39,8 +42,10 @@ struct HostileServerTests {
         try s.git("config", "sprite.link.../../../tmp/x.path", notes, in: repo)
         let r = try s.sprite(["plan"], in: repo)
         #expect(r.status == 1)
-        #expect(r.stderr.hasPrefix("error: invalid mount name '../../../tmp/x' in git config sprite.link.../../../tmp/x.path"),
-                "\(r.stderr)")
+        #expect(
+            r.stderr.hasPrefix(
+                "error: invalid mount name '../../../tmp/x' in git config sprite.link.../../../tmp/x.path"),
+            "\(r.stderr)")
         #expect(r.stderr.contains("hint: remove it: git config --unset"))
     }
 
@@ -57,8 +62,9 @@ struct HostileServerTests {
         try s.git("config", "sprite.agent.command", "'/home/sprite/workspace/fake agent'", in: repo)
         let r = try s.sprite(["up"], in: repo, env: ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(eventually(seconds: 10) {
-            (try? host.client().readFile("app-main", path: "/home/sprite/agent-ran")) == Data("ran\n".utf8)
-        })
+        #expect(
+            eventually(seconds: 10) {
+                (try? host.client().readFile("app-main", path: "/home/sprite/agent-ran")) == Data("ran\n".utf8)
+            })
     }
 }

@@ -121,16 +121,20 @@ struct InSpriteScriptTests {
         // from the URL the superproject records: its own submodules come along
         let fresh = s.path("fresh")
         try s.git("clone", "-q", s.path("remotes/app.git"), fresh)
-        let fileAllowed = ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow", "GIT_CONFIG_VALUE_0": "always"]
+        let fileAllowed = [
+            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow", "GIT_CONFIG_VALUE_0": "always",
+        ]
         let argv = InSpriteScript.submodule.argv([fresh, "libs/lib", "libs/lib", "", pinned])
         let recorded = try s.run(argv[0], Array(argv.dropFirst()), env: fileAllowed)
         #expect(recorded.status == 0, "\(recorded.stderr)")
-        #expect(try s.git("rev-parse", "HEAD", in: fresh + "/libs/lib/vendor/inner")
-                    == (try s.git("rev-parse", "HEAD:vendor/inner", in: app + "/libs/lib")))
+        #expect(
+            try s.git("rev-parse", "HEAD", in: fresh + "/libs/lib/vendor/inner")
+                == (try s.git("rev-parse", "HEAD:vendor/inner", in: app + "/libs/lib")))
         // a mirror that is not there fails with git's message, and leaves nothing checked out
         let other = s.path("other")
         try s.git("clone", "-q", s.path("remotes/app.git"), other)
-        let missing = try Self.run(.submodule, [other, "libs/lib", "libs/lib", s.path("remotes/none.git"), pinned], in: s)
+        let missing = try Self.run(
+            .submodule, [other, "libs/lib", "libs/lib", s.path("remotes/none.git"), pinned], in: s)
         #expect(missing.status != 0 && !missing.stderr.isEmpty)
         #expect(try Self.run(.submoduleReady, [other, "libs/lib", pinned], in: s).status == 1)
     }
@@ -161,8 +165,12 @@ struct InSpriteScriptTests {
         let v1 = try s.git("rev-parse", "v1", in: app)
         #expect(top.all("tag") == ["v1 " + v1])
         #expect(top["stashes"] == "2")
-        #expect(try s.git("rev-parse", "refs/git-sprite/stash/0", in: app) == (try s.git("rev-parse", "stash@{0}", in: app)))
-        #expect(try s.git("rev-parse", "refs/git-sprite/stash/1", in: app) == (try s.git("rev-parse", "stash@{1}", in: app)))
+        #expect(
+            try s.git("rev-parse", "refs/git-sprite/stash/0", in: app) == (try s.git("rev-parse", "stash@{0}", in: app))
+        )
+        #expect(
+            try s.git("rev-parse", "refs/git-sprite/stash/1", in: app) == (try s.git("rev-parse", "stash@{1}", in: app))
+        )
         let uncommitted = try #require(top["uncommitted"])
         #expect(try s.git("rev-parse", "refs/git-sprite/uncommitted", in: app) == uncommitted)
         #expect(try s.git("show", "\(uncommitted):untracked.txt", in: app) == "new")
@@ -206,7 +214,8 @@ struct InSpriteScriptTests {
         try firstInput.fileHandleForWriting.close()
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
-        let third = try s.run("sh", ["-c", "exec 0</dev/null; exec \"$@\"", "sh"] + InSpriteScript.lock.argv([path, "1", staging]))
+        let third = try s.run(
+            "sh", ["-c", "exec 0</dev/null; exec \"$@\"", "sh"] + InSpriteScript.lock.argv([path, "1", staging]))
         // the next holder is not the first: a run held it (and may have shipped) before
         #expect(third.status == 0 && third.stdout == "locked\n", "\(third.stdout)\(third.stderr)")
     }
@@ -250,7 +259,9 @@ struct InSpriteScriptTests {
         p.standardError = FileHandle.nullDevice
         try p.run()
         let tmux = ["tmux", "-S", state + "/tmux.sock"]
-        func alive() -> Bool { (try? s.run(tmux[0], Array(tmux.dropFirst()) + ["has-session", "-t", "=sess"]).status) == 0 }
+        func alive() -> Bool {
+            (try? s.run(tmux[0], Array(tmux.dropFirst()) + ["has-session", "-t", "=sess"]).status) == 0
+        }
         #expect(eventually(seconds: 10) { alive() })
         #expect(FileManager.default.fileExists(atPath: state + "/agent.started"))
         p.terminate()
@@ -269,18 +280,24 @@ struct InSpriteScriptTests {
         #expect(ScriptOutput(r.stdout)["hooks"] == "installed", "\(r.stderr)")
         let data = try Data(contentsOf: URL(fileURLWithPath: home + "/.claude/settings.json"))
         let settings = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for (event, state) in [("UserPromptSubmit", "working"), ("PreToolUse", "working"), ("Notification", "waiting"),
-                               ("Stop", "finished")] {
+        for (event, state) in [
+            ("UserPromptSubmit", "working"), ("PreToolUse", "working"), ("Notification", "waiting"),
+            ("Stop", "finished"),
+        ] {
             #expect(settings[path: "hooks.\(event).0.hooks.0.command"] as? String == "sh \(hook) \(state)", "\(event)")
             #expect(settings[path: "hooks.\(event).0.hooks.0.type"] as? String == "command")
         }
         // a notification waits only for a permission prompt or a question, never the idle reminder
         #expect(settings[path: "hooks.Notification.0.matcher"] as? String == "permission_prompt|elicitation_dialog")
         // written again over our own file; a file of the user's own is left alone
-        #expect(ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "installed")
+        #expect(
+            ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"]
+                == "installed")
         try s.write(".claude/settings.json", "{\"model\": \"mine\"}\n", in: home)
-        #expect(ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "kept")
-        #expect(try String(contentsOfFile: home + "/.claude/settings.json", encoding: .utf8) == "{\"model\": \"mine\"}\n")
+        #expect(
+            ScriptOutput(try s.run(argv[0], Array(argv.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "kept")
+        #expect(
+            try String(contentsOfFile: home + "/.claude/settings.json", encoding: .utf8) == "{\"model\": \"mine\"}\n")
     }
 
     /// Claude Code's hooks as documented, fed as Claude feeds them (its matchers, the JSON on
@@ -292,29 +309,41 @@ struct InSpriteScriptTests {
         let state = home + "/.git-sprite"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         let hook = state + "/agent-hook"
-        try s.write(".git-sprite/agent-hook", InSpriteScript.agentHook.text.replacingOccurrences(of: SpritePaths.home, with: home),
-                    in: home)
+        try s.write(
+            ".git-sprite/agent-hook",
+            InSpriteScript.agentHook.text.replacingOccurrences(of: SpritePaths.home, with: home),
+            in: home)
         let install = InSpriteScript.installClaudeHooks.argv([hook])
-        #expect(ScriptOutput(try s.run(install[0], Array(install.dropFirst()), env: ["HOME": home]).stdout)["hooks"] == "installed")
+        #expect(
+            ScriptOutput(try s.run(install[0], Array(install.dropFirst()), env: ["HOME": home]).stdout)["hooks"]
+                == "installed")
         let settings = home + "/.claude/settings.json"
         func common(_ event: String) -> [String: Any] {
-            ["session_id": "0a1b2c3d", "transcript_path": home + "/.claude/projects/x/0a1b2c3d.jsonl", "cwd": home,
-             "permission_mode": "default", "hook_event_name": event]
+            [
+                "session_id": "0a1b2c3d", "transcript_path": home + "/.claude/projects/x/0a1b2c3d.jsonl", "cwd": home,
+                "permission_mode": "default", "hook_event_name": event,
+            ]
         }
         func notification(_ type: String, _ message: String) -> [String: Any] {
-            common("Notification").merging(["notification_type": type, "message": message, "title": "Claude Code"]) { $1 }
+            common("Notification").merging(["notification_type": type, "message": message, "title": "Claude Code"]) {
+                $1
+            }
         }
         let prompt = common("UserPromptSubmit").merging(["prompt": "fix the build"]) { $1 }
-        let tool = common("PreToolUse").merging(["tool_name": "Bash", "tool_input": ["command": "make"],
-                                                 "tool_use_id": "toolu_01"]) { $1 }
+        let tool = common("PreToolUse").merging([
+            "tool_name": "Bash", "tool_input": ["command": "make"],
+            "tool_use_id": "toolu_01",
+        ]) { $1 }
         let stop = common("Stop").merging(["stop_hook_active": false, "last_assistant_message": "Done."]) { $1 }
         let idle = notification("idle_prompt", "Claude is waiting for your input")
         func current() -> String {
-            ((try? String(contentsOfFile: state + "/agent.state", encoding: .utf8)) ?? "").split(separator: " ").first.map(String.init) ?? "none"
+            ((try? String(contentsOfFile: state + "/agent.state", encoding: .utf8)) ?? "").split(separator: " ").first
+                .map(String.init) ?? "none"
         }
         func feed(_ payload: [String: Any]) throws -> String {
             let events = String(decoding: try JSONSerialization.data(withJSONObject: [payload]), as: UTF8.self)
-            let r = try s.run("python3", [TestDaemon.fixture("claude_hooks.py"), "dispatch", settings, events], env: ["HOME": home])
+            let r = try s.run(
+                "python3", [TestDaemon.fixture("claude_hooks.py"), "dispatch", settings, events], env: ["HOME": home])
             #expect(r.status == 0, "\(r.stderr)")
             return current()
         }
@@ -331,12 +360,16 @@ struct InSpriteScriptTests {
         // the hook itself holds too, under a settings file that sends every notification
         // (an older git-sprite wrote "*"), and for a Claude without notification_type
         func direct(_ argument: String, _ payload: [String: Any]?) throws -> String {
-            let input = try payload.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+            let input = try payload.map {
+                String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self)
+            }
             _ = try s.run("sh", [hook, argument], env: ["HOME": home], stdin: input ?? "")
             return current()
         }
         #expect(try direct("waiting", idle) == "finished")
-        #expect(try direct("waiting", common("Notification").merging(["message": "Claude is waiting for your input"]) { $1 })
+        #expect(
+            try direct(
+                "waiting", common("Notification").merging(["message": "Claude is waiting for your input"]) { $1 })
                 == "finished")
         #expect(try direct("waiting", notification("permission_prompt", "Claude needs your permission")) == "waiting")
         // a stand-in agent that says so without a payload is believed
@@ -353,8 +386,9 @@ struct InSpriteScriptTests {
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         // the scripts with the sprite's home moved to the sandbox's
         func local(_ script: InSpriteScript, _ args: [String]) throws -> RunResult {
-            try s.run("sh", ["-c", script.text.replacingOccurrences(of: SpritePaths.home, with: home), script.name] + args,
-                      in: s.root)
+            try s.run(
+                "sh", ["-c", script.text.replacingOccurrences(of: SpritePaths.home, with: home), script.name] + args,
+                in: s.root)
         }
         let repo = try s.makeRepo("repo")
         let shipped = try s.git("rev-parse", "HEAD", in: repo)

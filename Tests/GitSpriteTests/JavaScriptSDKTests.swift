@@ -18,8 +18,11 @@ struct JavaScriptSDKTests {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"), edge: false)
         for round in 1...5 {
-            let r = try s.run(Self.node!, [TestDaemon.fixture("node_pooled_exec.mjs"), host.directURL, host.token, "node-\(round)"])
-            #expect(r.status == 0 && r.stdout == "created\nread\nhello-from-node\nexit 0\n", "round \(round): \(r.stdout) \(r.stderr)")
+            let r = try s.run(
+                Self.node!, [TestDaemon.fixture("node_pooled_exec.mjs"), host.directURL, host.token, "node-\(round)"])
+            #expect(
+                r.status == 0 && r.stdout == "created\nread\nhello-from-node\nexit 0\n",
+                "round \(round): \(r.stdout) \(r.stderr)")
         }
     }
 

@@ -12,7 +12,8 @@ private struct LivingSprite {
     let env: [String: String]
 
     /// Commits `agent.txt`, changes `file.txt` without committing, then waits for input.
-    static let workingAgent = "sh -c 'cd /home/sprite/workspace && echo agent > agent.txt && git add agent.txt "
+    static let workingAgent =
+        "sh -c 'cd /home/sprite/workspace && echo agent > agent.txt && git add agent.txt "
         + "&& git -c user.name=agent -c user.email=agent@sprite.invalid commit -qm \"agent: add agent.txt\" "
         + "&& echo changed-by-agent >> file.txt && echo agent-is-waiting "
         + "&& sh /home/sprite/.git-sprite/agent-hook waiting </dev/null; exec sleep 100000'"
@@ -38,9 +39,10 @@ private struct LivingSprite {
 
     /// Waits until the agent has said it waits for input.
     func agentWaits() throws {
-        #expect(eventually(seconds: 20) {
-            ((try? remote("cat /home/sprite/.git-sprite/agent.state")) ?? "").hasPrefix("waiting")
-        }, "the stand-in agent never reported waiting")
+        #expect(
+            eventually(seconds: 20) {
+                ((try? remote("cat /home/sprite/.git-sprite/agent.state")) ?? "").hasPrefix("waiting")
+            }, "the stand-in agent never reported waiting")
     }
 }
 
@@ -107,12 +109,16 @@ struct LivingWithASpriteTests {
         let parked = try w.sprite(["up", "--no-agent"])
         #expect(parked.status == 0, "\(parked.stderr)")
         let script = try String(contentsOfFile: TestDaemon.fixture("claude_hooks.py"), encoding: .utf8)
-        try w.host.client().writeFile("app-main", path: "/home/sprite/.local/bin/claude",
-                                      data: Data(("#!/usr/bin/env python3\n" + script).utf8), mode: "0755")
+        try w.host.client().writeFile(
+            "app-main", path: "/home/sprite/.local/bin/claude",
+            data: Data(("#!/usr/bin/env python3\n" + script).utf8), mode: "0755")
         let up = try w.sprite(["up"])
         #expect(up.status == 0, "\(up.stderr)")
-        #expect(eventually(seconds: 30) { (try? w.remote("test -e /home/sprite/idle-reminder-sent && echo sent")) == "sent" },
-                "the stand-in claude never sent the idle reminder")
+        #expect(
+            eventually(seconds: 30) {
+                (try? w.remote("test -e /home/sprite/idle-reminder-sent && echo sent")) == "sent"
+            },
+            "the stand-in claude never sent the idle reminder")
         let wait = try w.sprite(["wait", "--timeout", "30s"])
         #expect(wait.status == 0, "finished: \(wait.status) \(wait.stdout) \(wait.stderr)")
         #expect(wait.stdout.hasPrefix("app-main: finished"), "\(wait.stdout)")
@@ -121,7 +127,8 @@ struct LivingWithASpriteTests {
     /// With linked repos, diff and log have one section per repository, and fetch and apply
     /// reach each of them.
     @Test func diffLogFetchAndApplyCoverLinkedRepos() throws {
-        let agent = "sh -c 'cd /home/sprite/repos/notes && echo more >> file.txt "
+        let agent =
+            "sh -c 'cd /home/sprite/repos/notes && echo more >> file.txt "
             + "&& git -c user.name=a -c user.email=a@b commit -qam \"agent: notes\" && echo again >> file.txt && echo draft > draft.md "
             + "&& cd /home/sprite/workspace && echo top > top.txt; exec sleep 100000'"
         let w = try LivingSprite(agent: agent, up: false)
@@ -134,8 +141,9 @@ struct LivingWithASpriteTests {
         let diff = try w.sprite(["diff", "--stat"])
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(diff.stdout.contains("# this repository (/home/sprite/workspace)\n top.txt | 1 +"), "\(diff.stdout)")
-        #expect(diff.stdout.contains("# linked repo 'notes' (/home/sprite/repos/notes)\n draft.md | 1 +\n file.txt | 2 ++"),
-                "\(diff.stdout)")
+        #expect(
+            diff.stdout.contains("# linked repo 'notes' (/home/sprite/repos/notes)\n draft.md | 1 +\n file.txt | 2 ++"),
+            "\(diff.stdout)")
         let log = try w.sprite(["log", "--oneline"])
         #expect(log.stdout.contains("# linked repo 'notes'") && log.stdout.contains("agent: notes"), "\(log.stdout)")
         #expect(try w.s.git("log", "-1", "--format=%s", "sprite/app-main/main", in: notes) == "agent: notes")
@@ -154,12 +162,17 @@ struct LivingWithASpriteTests {
         let w = try LivingSprite()
         try w.agentWaits()
         let fetch = try w.sprite(["fetch"])
-        #expect(fetch.stderr.contains("From sprite app-main\n   * [new]            sprite/app-main/main\n"), "\(fetch.stderr)")
-        #expect(fetch.stderr.contains("still only in the sprite: this repository: uncommitted changes"), "\(fetch.stderr)")
+        #expect(
+            fetch.stderr.contains("From sprite app-main\n   * [new]            sprite/app-main/main\n"),
+            "\(fetch.stderr)")
+        #expect(
+            fetch.stderr.contains("still only in the sprite: this repository: uncommitted changes"), "\(fetch.stderr)")
         try w.s.write("file.txt", "my own edit\n", in: w.app)
         let r = try w.sprite(["apply"])
         #expect(r.status == 1)
-        #expect(r.stderr.contains("error: not applying the sprite's uncommitted changes: nothing was changed"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("error: not applying the sprite's uncommitted changes: nothing was changed"),
+            "\(r.stderr)")
         #expect(r.stderr.contains("hint: this repository: you have local changes in file.txt"), "\(r.stderr)")
         #expect(try String(contentsOfFile: w.app + "/file.txt", encoding: .utf8) == "my own edit\n")
         #expect(!FileManager.default.fileExists(atPath: w.app + "/agent.txt"))
@@ -179,7 +192,9 @@ struct LivingWithASpriteTests {
 
     @Test func anUnknownSpriteIsAnErrorWithAHint() throws {
         let w = try LivingSprite(up: false)
-        for command in [["fetch", "nope"], ["diff", "nope"], ["logs", "nope"], ["wait", "nope"], ["checkpoint", "nope"]] {
+        for command in [
+            ["fetch", "nope"], ["diff", "nope"], ["logs", "nope"], ["wait", "nope"], ["checkpoint", "nope"],
+        ] {
             let r = try w.sprite(command)
             #expect(r.status == 3, "\(command) \(r.stderr)")
             #expect(r.stderr.contains("error: sprite 'nope' does not exist"), "\(command) \(r.stderr)")
@@ -196,12 +211,14 @@ struct LivingWithASpriteTests {
         try w.s.git("config", "branch.topic.sprite", "app-main", in: w.app)
         let r = try w.sprite(["logs", "topic"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("note: 'topic' is a branch and also a sprite's name: using the branch's sprite app-main"),
-                "\(r.stderr)")
+        #expect(
+            r.stderr.contains("note: 'topic' is a branch and also a sprite's name: using the branch's sprite app-main"),
+            "\(r.stderr)")
     }
 
     @Test func logsFollowShowsWhatComesLaterAndCtrlCEndsItCleanly() throws {
-        let agent = "sh -c 'echo first-line; while [ ! -e /home/sprite/go ]; do sleep 0.2; done; echo after-follow-line; "
+        let agent =
+            "sh -c 'echo first-line; while [ ! -e /home/sprite/go ]; do sleep 0.2; done; echo after-follow-line; "
             + "exec sleep 100000'"
         let w = try LivingSprite(agent: agent)
         #expect(eventually(seconds: 20) { (try? w.sprite(["logs"]).stdout.contains("first-line")) == true })
@@ -236,12 +253,14 @@ struct LivingWithASpriteTests {
     @Test func logsOfAnAgentThatEndedSaySoAndShowItsLastOutput() throws {
         let w = try LivingSprite(agent: "sh -c 'sleep 6; printf \"\\033[31mlast words\\033[0m\\n\"; exit 4'")
         #expect(eventually(seconds: 30) { (try? w.remote("cat /home/sprite/.git-sprite/agent.status")) == "4" })
-        #expect(eventually(seconds: 10) {
-            (try? w.remote("test -f /home/sprite/.git-sprite/agent.last && echo yes")) == "yes"
-        })
+        #expect(
+            eventually(seconds: 10) {
+                (try? w.remote("test -f /home/sprite/.git-sprite/agent.last && echo yes")) == "yes"
+            })
         let r = try w.sprite(["logs"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("note: no agent runs in app-main (it exited with 4); its last output:"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("note: no agent runs in app-main (it exited with 4); its last output:"), "\(r.stderr)")
         #expect(r.stdout.contains("last words") && !r.stdout.contains("\u{1b}"), "\(r.stdout.debugDescription)")
         #expect(!r.stdout.contains("Pane is dead"), "\(r.stdout)")
         let status = try w.sprite(["status"])
@@ -257,7 +276,8 @@ struct LivingWithASpriteTests {
         #expect(status[path: "sprites.0.state"] as? String == "cold")
         #expect(status[path: "sprites.0.agent"] == nil)
         #expect((status[path: "sprites.0.agentUnknown"] as? String)?.contains("--deep") == true)
-        #expect(try w.sprite(["status", "--json"]).json()[path: "sprites.0.state"] as? String == "cold", "status woke it")
+        #expect(
+            try w.sprite(["status", "--json"]).json()[path: "sprites.0.state"] as? String == "cold", "status woke it")
         let logs = try w.sprite(["logs"])
         #expect(logs.status == 0, "\(logs.stderr)")
         #expect(logs.stderr.contains("note: app-main was cold; waking it"), "\(logs.stderr)")
@@ -270,27 +290,39 @@ struct LivingWithASpriteTests {
         let w = try LivingSprite()
         try w.agentWaits()
         // two dropped exec streams: retried, and the wait still ends with the agent's state
-        try w.host.faults(["rules": [["method": "WS", "path": "/v1/sprites/app-main/exec", "drop_before_exit": true, "count": 2]]])
+        try w.host.faults([
+            "rules": [["method": "WS", "path": "/v1/sprites/app-main/exec", "drop_before_exit": true, "count": 2]]
+        ])
         let retried = try w.sprite(["wait"])
         #expect(retried.status == 10, "\(retried.status) \(retried.stderr)")
         // every one dropped: a clear error, and not one of wait's own statuses
-        try w.host.faults(["clear": true, "rules": [["method": "WS", "path": "/v1/sprites/app-main/exec",
-                                                     "drop_before_exit": true, "count": 1000]]])
+        try w.host.faults([
+            "clear": true,
+            "rules": [
+                [
+                    "method": "WS", "path": "/v1/sprites/app-main/exec",
+                    "drop_before_exit": true, "count": 1000,
+                ]
+            ],
+        ])
         let failed = try w.sprite(["wait"])
         #expect(failed.status == 1, "\(failed.status) \(failed.stderr)")
-        #expect(failed.stderr.contains("error: stopped waiting for app-main: 5 looks in a row failed"), "\(failed.stderr)")
+        #expect(
+            failed.stderr.contains("error: stopped waiting for app-main: 5 looks in a row failed"), "\(failed.stderr)")
         #expect(failed.stderr.contains("hint: "))
     }
 
     /// `sprite.notify.command` runs once per change, with the sprite and the state as arguments
     /// and in the environment, never through a shell.
     @Test func notifyRunsOncePerChangeWithoutAShell() throws {
-        let agent = "sh -c 'sleep 3; sh /home/sprite/.git-sprite/agent-hook working </dev/null; sleep 3; "
+        let agent =
+            "sh -c 'sleep 3; sh /home/sprite/.git-sprite/agent-hook working </dev/null; sleep 3; "
             + "sh /home/sprite/.git-sprite/agent-hook finished </dev/null; exec sleep 100000'"
         let w = try LivingSprite(agent: agent)
         let log = w.s.path("notified.log")
-        let notify = try w.s.writeExecutable("bin/notify me",
-                                             "#!/bin/sh\necho \"$1|$2|$3|$GIT_SPRITE_SPRITE|$GIT_SPRITE_STATE\" >> '\(log)'\n")
+        let notify = try w.s.writeExecutable(
+            "bin/notify me",
+            "#!/bin/sh\necho \"$1|$2|$3|$GIT_SPRITE_SPRITE|$GIT_SPRITE_STATE\" >> '\(log)'\n")
         try w.s.git("config", "sprite.notify.command", "'\(notify)' --tag;touch\\ pwned", in: w.app)
         let r = try w.sprite(["wait", "--timeout", "60s"])
         #expect(r.status == 0, "finished: \(r.status) \(r.stdout) \(r.stderr)")
@@ -304,7 +336,8 @@ struct LivingWithASpriteTests {
 
     /// While attached, too, `sprite.notify.command` hears of each change.
     @Test func notifyRunsWhileAttached() throws {
-        let agent = "sh -c 'sleep 2; sh /home/sprite/.git-sprite/agent-hook working </dev/null; sleep 2; "
+        let agent =
+            "sh -c 'sleep 2; sh /home/sprite/.git-sprite/agent-hook working </dev/null; sleep 2; "
             + "sh /home/sprite/.git-sprite/agent-hook waiting </dev/null; exec sleep 100000'"
         let w = try LivingSprite(agent: agent)
         let log = w.s.path("notified.log")
@@ -313,8 +346,9 @@ struct LivingWithASpriteTests {
         // script(1) gives it a terminal; Ctrl-b d detaches once the agent waits (keys typed
         // before the terminal went raw are discarded, so they are typed until then)
         let keys = "sleep 8; for i in $(seq 1 15); do sleep 1; printf '\\002d'; done"
-        let r = try w.s.run("sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
-                            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
+        let r = try w.s.run(
+            "sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
+            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
         #expect(lines.contains("app-main waiting for input"), "\(lines)")
@@ -322,10 +356,12 @@ struct LivingWithASpriteTests {
     }
 
     @Test func waitTimesOutWithItsOwnStatus() throws {
-        let w = try LivingSprite(agent: "sh -c 'sh /home/sprite/.git-sprite/agent-hook working </dev/null; exec sleep 100000'")
-        #expect(eventually(seconds: 20) {
-            ((try? w.remote("cat /home/sprite/.git-sprite/agent.state")) ?? "").hasPrefix("working")
-        })
+        let w = try LivingSprite(
+            agent: "sh -c 'sh /home/sprite/.git-sprite/agent-hook working </dev/null; exec sleep 100000'")
+        #expect(
+            eventually(seconds: 20) {
+                ((try? w.remote("cat /home/sprite/.git-sprite/agent.state")) ?? "").hasPrefix("working")
+            })
         let r = try w.sprite(["wait", "--timeout", "3s"])
         #expect(r.status == 12, "\(r.status) \(r.stderr)")
         #expect(r.stdout.contains("app-main: still working (timed out)"), "\(r.stdout)")
@@ -344,12 +380,15 @@ struct LivingWithASpriteTests {
         let first = try w.sprite(["checkpoint", "-m", "at A"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(try w.s.git("rev-parse", "refs/sprite-checkpoints/app-main/v0", in: w.app) == a)
-        _ = try w.remote("cd /home/sprite/workspace && echo b > b.txt && git add b.txt "
-                         + "&& git -c user.name=a -c user.email=a@b commit -qm B")
+        _ = try w.remote(
+            "cd /home/sprite/workspace && echo b > b.txt && git add b.txt "
+                + "&& git -c user.name=a -c user.email=a@b commit -qm B")
         let b = try w.remote("git -C /home/sprite/workspace rev-parse HEAD").trimmingCharacters(in: .newlines)
 
         let unknown = try w.sprite(["restore", "v42"])
-        #expect(unknown.status == 1 && unknown.stderr.contains("error: app-main has no checkpoint 'v42'"), "\(unknown.stderr)")
+        #expect(
+            unknown.status == 1 && unknown.stderr.contains("error: app-main has no checkpoint 'v42'"),
+            "\(unknown.stderr)")
         #expect(unknown.stderr.contains("hint: list them: git sprite checkpoint --list"))
 
         // uncommitted work in the sprite that is not home: refused, nothing restored
@@ -372,7 +411,8 @@ struct LivingWithASpriteTests {
         #expect(rows.first?["commit"] as? String == b && rows.first?["subject"] as? String == "B")
         #expect(rows.last?["commit"] as? String == a && rows.last?["comment"] as? String == "at A")
         let text = try w.sprite(["checkpoint", "--list"])
-        #expect(text.stdout.contains("v0  ") && text.stdout.contains("\(a.prefix(12))  initial  (at A)"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("v0  ") && text.stdout.contains("\(a.prefix(12))  initial  (at A)"), "\(text.stdout)")
     }
 
     /// The API documents no order for its checkpoint list; a host that lists the oldest first
@@ -381,8 +421,9 @@ struct LivingWithASpriteTests {
     func restoreWithoutAnIdTakesTheNewestCheckpointWhateverTheListOrder(sparse: Bool) throws {
         let w = try LivingSprite(agent: "sleep 100000", sparse: sparse)
         func commit(_ name: String) throws -> String {
-            _ = try w.remote("cd /home/sprite/workspace && echo \(name) > \(name).txt && git add \(name).txt "
-                             + "&& git -c user.name=a -c user.email=a@b commit -qm \(name)")
+            _ = try w.remote(
+                "cd /home/sprite/workspace && echo \(name) > \(name).txt && git add \(name).txt "
+                    + "&& git -c user.name=a -c user.email=a@b commit -qm \(name)")
             return try w.remote("git -C /home/sprite/workspace rev-parse HEAD")
         }
         #expect(try w.sprite(["checkpoint", "-m", "at A"]).status == 0)
@@ -390,7 +431,9 @@ struct LivingWithASpriteTests {
         #expect(try w.sprite(["checkpoint", "-m", "at B"]).status == 0)
         _ = try commit("C")
         let listed = try w.host.client().call("GET", "/v1/sprites/app-main/checkpoints").body
-        let order = (try JSONSerialization.jsonObject(with: listed) as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        let order = (try JSONSerialization.jsonObject(with: listed) as? [[String: Any]])?.compactMap {
+            $0["id"] as? String
+        }
         #expect(order == (sparse ? ["v0", "v1"] : ["v1", "v0"]), "the host's own order")
         let restore = try w.sprite(["restore"])
         #expect(restore.status == 0, "\(restore.stderr)")
@@ -430,8 +473,9 @@ struct LivingWithASpriteTests {
     @Test func ignoredFilesNamedInSpriteincludeShipAndNothingElseIgnoredDoes() throws {
         let w = try LivingSprite(agent: "sleep 100000", up: false)
         try w.s.commit(".gitignore", ".env\n*.log\nlocal/\n", message: "ignore", in: w.app)
-        try w.s.commit(".spriteinclude", "# what the agent needs\n.env\nlocal/settings.yml\nmissing.cfg\n",
-                       message: "include", in: w.app)
+        try w.s.commit(
+            ".spriteinclude", "# what the agent needs\n.env\nlocal/settings.yml\nmissing.cfg\n",
+            message: "include", in: w.app)
         try w.s.write(".env", "API_KEY=do-not-print-me\n", in: w.app)
         try w.s.write("local/settings.yml", "debug: true\n", in: w.app)
         try w.s.write("local/other.yml", "not named\n", in: w.app)
@@ -441,8 +485,10 @@ struct LivingWithASpriteTests {
         let plan = try w.sprite(["plan"])
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stdout.contains("included   .env (looks like a secret), local/settings.yml"), "\(plan.stdout)")
-        #expect(plan.stderr.contains("warning: this repository: the .spriteinclude pattern 'missing.cfg' matches no ignored file"),
-                "\(plan.stderr)")
+        #expect(
+            plan.stderr.contains(
+                "warning: this repository: the .spriteinclude pattern 'missing.cfg' matches no ignored file"),
+            "\(plan.stderr)")
         #expect(plan.stderr.contains("pattern '*.nothing' matches no ignored file"), "\(plan.stderr)")
         #expect(!(plan.stdout + plan.stderr).contains("do-not-print-me"))
         let json = try w.sprite(["plan", "--json"]).json()
@@ -455,8 +501,9 @@ struct LivingWithASpriteTests {
         #expect(!(up.stdout + up.stderr).contains("do-not-print-me"), "contents never printed, even with -v")
         #expect(try w.remote("cat /home/sprite/workspace/.env") == "API_KEY=do-not-print-me")
         #expect(try w.remote("cat /home/sprite/workspace/local/settings.yml") == "debug: true")
-        #expect(try w.remote("ls /home/sprite/workspace/local/other.yml /home/sprite/workspace/build.log 2>&1; true")
-            .contains("No such file"))
+        #expect(
+            try w.remote("ls /home/sprite/workspace/local/other.yml /home/sprite/workspace/build.log 2>&1; true")
+                .contains("No such file"))
         // a clean work tree in the sprite (the files are ignored there too): nothing to lose
         let status = try w.sprite(["status"])
         #expect(status.stdout.contains("\t0\t0\t$"), "\(status.stdout)")

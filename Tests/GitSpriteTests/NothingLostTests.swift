@@ -39,7 +39,9 @@ private struct Bench {
         return out
     }
 
-    func git(_ args: String...) throws -> String { try s.run("git", args, in: app).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+    func git(_ args: String...) throws -> String {
+        try s.run("git", args, in: app).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
     /// Whether a ref here points at `object` or reaches it.
     func reachable(_ object: String) throws -> Bool {
@@ -58,11 +60,13 @@ struct NothingLostTests {
     @Test func theAgentCommitsWithYourIdentityAndPlanSaysWhichOneItIs() throws {
         let b = try Bench(up: false)
         let plan = try b.sprite(["plan"])
-        #expect(plan.stdout.contains("commits as Test Author <author@example.com> (GIT_AUTHOR_EMAIL, GIT_AUTHOR_NAME)"),
-                "\(plan.stdout)")
+        #expect(
+            plan.stdout.contains("commits as Test Author <author@example.com> (GIT_AUTHOR_EMAIL, GIT_AUTHOR_NAME)"),
+            "\(plan.stdout)")
         try b.up()
         try b.agent("echo work > agent.txt && git add agent.txt && git commit -qm 'agent work'")
-        #expect(try b.agent("git log -1 --format='%an <%ae>|%cn <%ce>'")
+        #expect(
+            try b.agent("git log -1 --format='%an <%ae>|%cn <%ce>'")
                 == "Test Author <author@example.com>|Test Author <author@example.com>")
         // the hint down prints works as written
         try b.agent("echo more >> agent.txt")
@@ -78,8 +82,9 @@ struct NothingLostTests {
 
         // nobody to be: up says so, and how to fix it
         let nobody = try Bench(up: false)
-        let r = try nobody.s.sprite(["up", "--no-agent"], in: nobody.app, env: nobody.env,
-                                    unset: ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "EMAIL"])
+        let r = try nobody.s.sprite(
+            ["up", "--no-agent"], in: nobody.app, env: nobody.env,
+            unset: ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "EMAIL"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("warning: no git identity for the agent's commits"), "\(r.stderr)")
         #expect(r.stderr.contains("git config --global user.name"), "\(r.stderr)")
@@ -101,16 +106,20 @@ struct NothingLostTests {
         #expect(fetch.status == 0, "\(fetch.stderr)")
         let tuesday = try b.git("rev-parse", "refs/sprite/app-main/stash/0")
         #expect(tuesday != monday)
-        #expect(fetch.stderr.contains("refs/sprite/app-main/stash/0 moved to a value that does not contain its old"),
-                "\(fetch.stderr)")
-        let kept = try b.git("for-each-ref", "--points-at", monday, "--format=%(refname)", "refs/sprite/app-main/superseded/")
+        #expect(
+            fetch.stderr.contains("refs/sprite/app-main/stash/0 moved to a value that does not contain its old"),
+            "\(fetch.stderr)")
+        let kept = try b.git(
+            "for-each-ref", "--points-at", monday, "--format=%(refname)", "refs/sprite/app-main/superseded/")
         #expect(kept.hasSuffix("/stash/0"), "\(kept)")
         #expect(try b.git("stash", "list").isEmpty, "your own stash is untouched")
         #expect(try b.sprite(["down", "--destroy"]).status == 0)
         let loose = try b.unreachable()
         #expect(!loose.contains(monday) && !loose.contains(tuesday), "\(loose)")
         // every update left a reflog too
-        #expect(try b.s.run("git", ["log", "-g", "--format=%H", "refs/sprite/app-main/stash/0"], in: b.app).stdout.contains(monday))
+        #expect(
+            try b.s.run("git", ["log", "-g", "--format=%H", "refs/sprite/app-main/stash/0"], in: b.app).stdout.contains(
+                monday))
     }
 
     /// After a restore to an older checkpoint the sprite's refs go back; the home refs keep
@@ -118,8 +127,9 @@ struct NothingLostTests {
     @Test func aRestoreDoesNotMakeHomeRefsForgetWhatCameAfterTheCheckpoint() throws {
         let b = try Bench()
         #expect(try b.sprite(["checkpoint", "-m", "before"]).status == 0)
-        try b.agent("echo b > b.txt && git add b.txt && git commit -qm B && git tag -a vB -m 'tag B' "
-                    + "&& echo s > file.txt && git stash -q")
+        try b.agent(
+            "echo b > b.txt && git add b.txt && git commit -qm B && git tag -a vB -m 'tag B' "
+                + "&& echo s > file.txt && git stash -q")
         #expect(try b.sprite(["fetch"]).status == 0)
         let commitB = try b.git("rev-parse", "sprite/app-main/main")
         let tag = try b.git("rev-parse", "refs/sprite/app-main/tags/vB")
@@ -140,11 +150,13 @@ struct NothingLostTests {
     /// namespace of the agent's own. They come home under refs/sprite/<sprite>/.
     @Test func worktreesNotesAndRefsOfAnyNamespaceComeHome() throws {
         let b = try Bench()
-        try b.agent("git worktree add -q --detach /home/sprite/wt && cd /home/sprite/wt && echo w > w.txt && git add w.txt "
-                    + "&& git commit -qm 'on the worktree'")
+        try b.agent(
+            "git worktree add -q --detach /home/sprite/wt && cd /home/sprite/wt && echo w > w.txt && git add w.txt "
+                + "&& git commit -qm 'on the worktree'")
         try b.agent("git notes add -m 'a note' HEAD")
-        let custom = try b.agent("git update-ref refs/custom/keep $(echo kept | git commit-tree HEAD^{tree} -p HEAD) "
-                                 + "&& git rev-parse refs/custom/keep")
+        let custom = try b.agent(
+            "git update-ref refs/custom/keep $(echo kept | git commit-tree HEAD^{tree} -p HEAD) "
+                + "&& git rev-parse refs/custom/keep")
         let fetch = try b.sprite(["fetch"])
         #expect(fetch.status == 0, "\(fetch.stderr)")
         #expect(try b.git("log", "-1", "--format=%s", "refs/sprite/app-main/worktrees/wt/head") == "on the worktree")
@@ -154,8 +166,10 @@ struct NothingLostTests {
         // uncommitted changes in a linked worktree block a destroy, by name
         try b.agent("echo dirty >> /home/sprite/wt/w.txt")
         let refused = try b.sprite(["down", "--destroy"])
-        #expect(refused.status == 1 && refused.stderr.contains("uncommitted changes in the linked worktree /home/sprite/wt"),
-                "\(refused.stderr)")
+        #expect(
+            refused.status == 1
+                && refused.stderr.contains("uncommitted changes in the linked worktree /home/sprite/wt"),
+            "\(refused.stderr)")
         try b.agent("git -C /home/sprite/wt checkout -q -- w.txt")
         #expect(try b.sprite(["down", "--destroy"]).status == 0)
         #expect(try b.reachable(custom))
@@ -167,8 +181,9 @@ struct NothingLostTests {
     /// a forced destroy saves it in a bundle of its own.
     @Test func aNestedRepositoryBlocksADestroyByNameAndIsSavedByForce() throws {
         let b = try Bench()
-        let inner = try b.agent("git init -q lib && cd lib && echo l > l.txt && git add l.txt && git commit -qm 'nested work' "
-                                + "&& git rev-parse HEAD")
+        let inner = try b.agent(
+            "git init -q lib && cd lib && echo l > l.txt && git add l.txt && git commit -qm 'nested work' "
+                + "&& git rev-parse HEAD")
         let refused = try b.sprite(["down", "--destroy"])
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("lib is a repository of its own inside the work tree"), "\(refused.stderr)")
@@ -270,7 +285,9 @@ struct NothingLostTests {
         let dirs = try FileManager.default.contentsOfDirectory(atPath: b.app + "/" + common + "/sprite-salvage")
         let archive = try #require(dirs.first.map { b.app + "/\(common)/sprite-salvage/\($0)/leftovers.tar.gz" })
         let listed = try b.s.run("tar", ["-tzf", archive]).stdout
-        #expect(listed.contains("home/sprite/workspace/build/out.bin") && listed.contains("home/sprite/notes.txt"), "\(listed)")
+        #expect(
+            listed.contains("home/sprite/workspace/build/out.bin") && listed.contains("home/sprite/notes.txt"),
+            "\(listed)")
     }
 
     /// prune --merged judges a sprite on a fresh fetch: work the agent did after the last
@@ -286,8 +303,9 @@ struct NothingLostTests {
         try b.s.git("checkout", "-q", "main", in: b.app)
         try b.s.git("merge", "-q", "--no-edit", "feature", in: b.app)
         // the agent goes on after that fetch
-        _ = try b.host.client().run(name, ["sh", "-c", "echo more > more.txt && git add more.txt && git commit -qm more"],
-                                    directory: SpritePaths.workspace)
+        _ = try b.host.client().run(
+            name, ["sh", "-c", "echo more > more.txt && git add more.txt && git commit -qm more"],
+            directory: SpritePaths.workspace)
         let prune = try b.sprite(["prune", "--merged", "main", "--yes"])
         #expect(prune.status == 0, "\(prune.stderr)")
         #expect(try b.host.client().getSprite(name) != nil, "not merged: \(prune.stdout) \(prune.stderr)")

@@ -126,8 +126,9 @@ struct PlanTests {
         #expect(try sub.json()[path: "primary.localPath"] as? String == w.app)
         let dashC = try s.sprite(["plan", "--json"], in: s.root, gitArgs: ["-C", w.app])
         #expect(try dashC.json()[path: "primary.localPath"] as? String == w.app)
-        let env = try s.sprite(["plan", "--json"], in: s.root,
-                               env: ["GIT_DIR": w.app + "/.git", "GIT_WORK_TREE": w.app])
+        let env = try s.sprite(
+            ["plan", "--json"], in: s.root,
+            env: ["GIT_DIR": w.app + "/.git", "GIT_WORK_TREE": w.app])
         #expect(env.status == 0, "\(env.stderr)")
         #expect(try env.json()[path: "primary.localPath"] as? String == w.app)
     }

@@ -26,7 +26,8 @@ private struct ReachBench {
     /// `git sprite ARGS…` in a real terminal (script(1)), typing `keys` after `delay` seconds.
     func inTerminal(_ args: String, keys: String, delay: Double = 2, after: Double = 2) throws -> RunResult {
         let typed = "sleep \(delay); printf '\(keys)'; sleep \(after)"
-        return try s.run("sh", ["-c", "(\(typed)) | script -qefc \(shellQuote("git sprite " + args)) /dev/null"], in: app, env: env)
+        return try s.run(
+            "sh", ["-c", "(\(typed)) | script -qefc \(shellQuote("git sprite " + args)) /dev/null"], in: app, env: env)
     }
 
     /// Starts `git-sprite ARGS…` in the background, as the leader of a group of its own (as a
@@ -46,9 +47,11 @@ private struct ReachBench {
         p.standardInput = FileHandle.nullDevice
         try p.runWithSignalsUnblocked()
         // found again by the process id (backgroundOutput, backgroundErrors)
-        try? FileManager.default.createSymbolicLink(atPath: s.path("bg-\(p.processIdentifier).out"), withDestinationPath: out)
-        try? FileManager.default.createSymbolicLink(atPath: s.path("bg-\(p.processIdentifier).out.err"),
-                                                    withDestinationPath: out + ".err")
+        try? FileManager.default.createSymbolicLink(
+            atPath: s.path("bg-\(p.processIdentifier).out"), withDestinationPath: out)
+        try? FileManager.default.createSymbolicLink(
+            atPath: s.path("bg-\(p.processIdentifier).out.err"),
+            withDestinationPath: out + ".err")
         return (p, { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" })
     }
 
@@ -78,7 +81,8 @@ struct ReachTests {
         #expect(r.status == 7, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("in-/home/sprite/workspace-42"), "\(r.stdout)")
         // the agent's tmux session is not where it ran
-        #expect(try b.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock list-windows -t =app-main | wc -l") == "1")
+        #expect(
+            try b.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock list-windows -t =app-main | wc -l") == "1")
         let none = try b.sprite(["shell"])
         #expect(none.status == 1 && none.stderr.hasPrefix("error: git sprite shell needs a terminal"), "\(none.stderr)")
         #expect(none.stderr.contains("hint: run one command instead: git sprite exec -- CMD"))
@@ -107,17 +111,25 @@ struct ReachTests {
         #expect(eventually(seconds: 15) { ReachBench.forwardedPort(output(), remote: 8080) != nil }, "\(output())")
         let port = try #require(ReachBench.forwardedPort(output(), remote: 8080))
         // the server may need a moment to start with the agent
-        #expect(eventually(seconds: 15) {
-            (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout) == "200"
-        })
-        let many = try b.s.run("sh", ["-c", "seq 1 8 | xargs -P 8 -I{} sh -c 'curl -s http://127.0.0.1:\(port)/big.bin | sha256sum | cut -d\" \" -f1'"])
+        #expect(
+            eventually(seconds: 15) {
+                (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
+                    .stdout) == "200"
+            })
+        let many = try b.s.run(
+            "sh",
+            [
+                "-c",
+                "seq 1 8 | xargs -P 8 -I{} sh -c 'curl -s http://127.0.0.1:\(port)/big.bin | sha256sum | cut -d\" \" -f1'",
+            ])
         let sums = many.stdout.split(separator: "\n").map(String.init)
         #expect(sums.count == 8 && sums.allSatisfy { $0 == expected }, "\(many.stdout) \(many.stderr)")
         // Ctrl-C, as a terminal sends it: to the whole job
         kill(-forward.processIdentifier, SIGINT)
         forward.waitUntilExit()
-        #expect(forward.terminationReason == .exit && forward.terminationStatus == 130,
-                "\(forward.terminationReason.rawValue) \(forward.terminationStatus)")
+        #expect(
+            forward.terminationReason == .exit && forward.terminationStatus == 130,
+            "\(forward.terminationReason.rawValue) \(forward.terminationStatus)")
         let after = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
         #expect(after.stdout == "000", "nothing listens after Ctrl-C")
     }
@@ -127,21 +139,28 @@ struct ReachTests {
         let (forward, output) = try b.background(["forward", "--auto"])
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
         Thread.sleep(forTimeInterval: 1)
-        let (server, _) = try b.background(["exec", "--", "python3", "-m", "http.server", "9123", "--bind", "127.0.0.1",
-                                            "--directory", "/home/sprite"])
+        let (server, _) = try b.background([
+            "exec", "--", "python3", "-m", "http.server", "9123", "--bind", "127.0.0.1",
+            "--directory", "/home/sprite",
+        ])
         defer { if server.isRunning { kill(-server.processIdentifier, SIGKILL) } }
         #expect(eventually(seconds: 20) { ReachBench.forwardedPort(output(), remote: 9123) != nil }, "\(output())")
         let port = try #require(ReachBench.forwardedPort(output(), remote: 9123))
-        #expect(try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout == "200")
+        #expect(
+            try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout
+                == "200")
         kill(-server.processIdentifier, SIGKILL)
         _ = try b.host.remote("pkill -f 'http.server 9123' || true")
-        #expect(eventually(seconds: 20) {
-            (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout) == "000"
-        }, "the forward stops when the port closes")
+        #expect(
+            eventually(seconds: 20) {
+                (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
+                    .stdout) == "000"
+            }, "the forward stops when the port closes")
     }
 
     @Test func attachForwardsAPortTheAgentOpensMeanwhile() throws {
-        let agent = "sh -c 'echo agent-ready; sleep 3; exec python3 -m http.server 9234 --bind 127.0.0.1 --directory /home/sprite'"
+        let agent =
+            "sh -c 'echo agent-ready; sleep 3; exec python3 -m http.server 9234 --bind 127.0.0.1 --directory /home/sprite'"
         let b = try ReachBench(agent: agent)
         _ = try b.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock kill-server; true")
         let r = try b.inTerminal("attach", keys: "\\002d", delay: 12, after: 1)
@@ -151,18 +170,26 @@ struct ReachTests {
 
     @Test func badForwardsFailClearlyAndLeaveNothingListening() throws {
         let b = try ReachBench()
-        for (args, said) in [(["forward", "70000"], "port 70000 is outside 1-65535"), (["forward", "3000:x"], "is not a port"),
-                             (["forward"], "name a port to forward")] {
+        for (args, said) in [
+            (["forward", "70000"], "port 70000 is outside 1-65535"), (["forward", "3000:x"], "is not a port"),
+            (["forward"], "name a port to forward"),
+        ] {
             let r = try b.sprite(args)
             #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
-            #expect(r.stderr.contains(said) && r.stderr.contains("hint:") || r.stderr.contains("Usage"), "\(args): \(r.stderr)")
+            #expect(
+                r.stderr.contains(said) && r.stderr.contains("hint:") || r.stderr.contains("Usage"),
+                "\(args): \(r.stderr)")
         }
         // a local port in use
-        let blocker = try TestDaemon(["python3", "-c", "import socket,time\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen();"
-                                      + "print(s.getsockname()[1],flush=True);time.sleep(600)"])
+        let blocker = try TestDaemon([
+            "python3", "-c",
+            "import socket,time\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen();"
+                + "print(s.getsockname()[1],flush=True);time.sleep(600)",
+        ])
         let busy = try b.sprite(["forward", "\(blocker.firstLine):8080"])
-        #expect(busy.status == 1 && busy.stderr.contains("cannot listen on localhost:\(blocker.firstLine): it is in use"),
-                "\(busy.stderr)")
+        #expect(
+            busy.status == 1 && busy.stderr.contains("cannot listen on localhost:\(blocker.firstLine): it is in use"),
+            "\(busy.stderr)")
         // nothing listens there in the sprite: each connection is closed at once, and said why
         let (forward, _) = try b.background(["forward", "0:9"])
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
@@ -170,8 +197,11 @@ struct ReachTests {
         let port = try #require(ReachBench.forwardedPort(try b.backgroundOutput(of: forward), remote: 9))
         let refused = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
         #expect(refused.stdout == "000")
-        #expect(eventually(seconds: 10) { b.backgroundErrors(of: forward).contains("sprite:9: cannot connect to localhost:9") },
-                "\(b.backgroundErrors(of: forward))")
+        #expect(
+            eventually(seconds: 10) {
+                b.backgroundErrors(of: forward).contains("sprite:9: cannot connect to localhost:9")
+            },
+            "\(b.backgroundErrors(of: forward))")
         // a sprite that is gone
         let gone = try b.sprite(["forward", "no-such-sprite", "8080"])
         #expect(gone.status == 3 && gone.stderr.contains("does not exist"), "\(gone.stderr)")
@@ -185,12 +215,15 @@ struct ProxyAttackTests {
         let f = try HostFixture(sprites: ["a", "b"])
         // a listener on the host's loopback that records whoever connects
         let log = f.sandbox.path("host-listener.log")
-        let listener = try TestDaemon(["python3", "-c", """
+        let listener = try TestDaemon([
+            "python3", "-c",
+            """
             import socket, sys
             s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); print(s.getsockname()[1], flush=True)
             while True:
                 c, a = s.accept(); open(sys.argv[1], 'a').write('connected\\n'); c.sendall(b'HOST'); c.close()
-            """, log])
+            """, log,
+        ])
         let port = Int(listener.firstLine) ?? 0
         // nothing listens on that port inside sprite a: refused, and the host's listener saw nothing
         for host in ["127.0.0.1", "localhost", "::1", "10.0.2.2", "0.0.0.0"] {
@@ -198,12 +231,18 @@ struct ProxyAttackTests {
         }
         #expect(!FileManager.default.fileExists(atPath: log), "the host's loopback was reached")
         // a server in sprite b on the same port number is b's alone
-        let server = try f.api.openExec("b", ExecRequest(command: ["python3", "-c", """
-            import socket
-            s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); print('up', flush=True)
-            while True:
-                c, a = s.accept(); c.sendall(b'SPRITE-B'); c.close()
-            """], directory: "/home/sprite"))
+        let server = try f.api.openExec(
+            "b",
+            ExecRequest(
+                command: [
+                    "python3", "-c",
+                    """
+                    import socket
+                    s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); print('up', flush=True)
+                    while True:
+                        c, a = s.accept(); c.sendall(b'SPRITE-B'); c.close()
+                    """,
+                ], directory: "/home/sprite"))
         defer { server.close() }
         _ = try readUntil(server) { $0.contains("up") }
         let inB = try f.api.openProxy("b", host: "127.0.0.1", port: port)
@@ -244,7 +283,8 @@ struct CopyTests {
         chmod(s.path("tree/sub/b.sh"), 0o755)
         try FileManager.default.createDirectory(atPath: s.path("tree/empty"), withIntermediateDirectories: true)
         #expect(try b.sprite(["cp", "-r", s.path("tree"), ":"]).status == 0)
-        #expect(try b.host.remote("cd workspace/tree && find . | sort | tr '\\n' ' '; stat -c %a sub/b.sh")
+        #expect(
+            try b.host.remote("cd workspace/tree && find . | sort | tr '\\n' ' '; stat -c %a sub/b.sh")
                 == ". ./a.txt ./empty ./sub ./sub/b.sh 755")
         let again = try b.sprite(["cp", "-r", ":tree", s.path("copy")])
         #expect(again.status == 0, "\(again.stderr)")
@@ -287,9 +327,13 @@ struct SpriteURLTests {
         #expect(try b.sprite(["status", "--json"]).json()[path: "sprites.0.url"] as? String == url)
         let port = String(url.dropFirst("http://app-main.localhost:".count).dropLast())
         func get(_ path: String, _ extra: [String] = []) throws -> (code: String, body: String) {
-            let r = try s.run("curl", ["-s", "-o", s.path("body"), "-w", "%{http_code}",
-                                       "--resolve", "app-main.localhost:\(port):127.0.0.1"] + extra
-                                       + ["http://app-main.localhost:\(port)\(path)"])
+            let r = try s.run(
+                "curl",
+                [
+                    "-s", "-o", s.path("body"), "-w", "%{http_code}",
+                    "--resolve", "app-main.localhost:\(port):127.0.0.1",
+                ] + extra
+                    + ["http://app-main.localhost:\(port)\(path)"])
             return (r.stdout, (try? String(contentsOfFile: s.path("body"), encoding: .utf8)) ?? "")
         }
         // private: refused without a credential, the API token works, a login link works once
@@ -316,8 +360,12 @@ struct SpriteURLTests {
         // another sprite's cookie is not this one's
         let other = try b.host.client().createSprite(SpriteCreation(name: "other"))
         #expect(other.url?.hasPrefix("http://other.localhost:") == true)
-        let elsewhere = try s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", s.path("jar"),
-                                           "--resolve", "other.localhost:\(port):127.0.0.1", "http://other.localhost:\(port)/"])
+        let elsewhere = try s.run(
+            "curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", s.path("jar"),
+                "--resolve", "other.localhost:\(port):127.0.0.1", "http://other.localhost:\(port)/",
+            ])
         #expect(elsewhere.stdout == "401")
     }
 }

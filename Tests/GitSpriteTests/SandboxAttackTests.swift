@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import GitSpriteCore
+import SpriteSync
 import SpritesAPI
 import Testing
 
@@ -9,7 +9,9 @@ import Testing
 @Suite("sprite-host: attacks from inside a sprite")
 struct SandboxAttackTests {
     /// Runs a shell script in the sprite; stdout, stderr and status.
-    static func inSprite(_ api: SpritesClient, _ sprite: String, _ script: String) throws -> (status: Int32, out: String, err: String) {
+    static func inSprite(
+        _ api: SpritesClient, _ sprite: String, _ script: String
+    ) throws -> (status: Int32, out: String, err: String) {
         let r = try api.run(sprite, ["sh", "-c", script])
         return (r.status, String(decoding: r.stdout, as: UTF8.self), String(decoding: r.stderr, as: UTF8.self))
     }
@@ -30,14 +32,19 @@ struct SandboxAttackTests {
     func noOtherSpriteCanBeSeenUnderSysOrProc(user: HostUser) throws {
         let f = try HostFixture(sprites: ["alpha-one", "beta-two"], user: user)
         _ = try f.api.run("beta-two", ["true"])  // running, with cgroups of its own on a root host
-        let r = try Self.inSprite(f.api, "alpha-one", """
+        let r = try Self.inSprite(
+            f.api, "alpha-one",
+            """
             { ls -R /sys/fs/cgroup; cat /proc/self/cgroup /proc/1/cgroup; } 2>/dev/null | grep -e beta-two -e sprite-host- ; \
             cat /proc/self/mountinfo /proc/mounts | grep -e beta-two ; true
             """)
         #expect(r.out.isEmpty, "\(r.out) \(r.err)")
-        #expect(try Self.inSprite(f.api, "alpha-one", "ls -A /sys/fs/cgroup | wc -l").out.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(
+            try Self.inSprite(f.api, "alpha-one", "ls -A /sys/fs/cgroup | wc -l").out.trimmingCharacters(
+                in: .whitespacesAndNewlines) == "0")
         // a search of all of /sys and /proc/self for the other sprite's name finds nothing
-        let wide = try Self.inSprite(f.api, "alpha-one", "timeout 60 grep -rlsF beta-two /sys /proc/self 2>/dev/null | head -3; true")
+        let wide = try Self.inSprite(
+            f.api, "alpha-one", "timeout 60 grep -rlsF beta-two /sys /proc/self 2>/dev/null | head -3; true")
         #expect(wide.out.isEmpty, "\(wide.out)")
     }
 
@@ -65,23 +72,27 @@ struct SandboxAttackTests {
         let r = try f.api.run("box", ["python3", "-c", probe])
         let out = String(decoding: r.stdout, as: UTF8.self)
         #expect(r.status == 0, "\(out) \(String(decoding: r.stderr, as: UTF8.self))")
-        let results = Dictionary(uniqueKeysWithValues: out.split(separator: "\n").compactMap { line -> (String, String)? in
-            let p = line.split(separator: " ").map(String.init)
-            return p.count == 2 ? (p[0], p[1]) : nil
-        })
+        let results = Dictionary(
+            uniqueKeysWithValues: out.split(separator: "\n").compactMap { line -> (String, String)? in
+                let p = line.split(separator: " ").map(String.init)
+                return p.count == 2 ? (p[0], p[1]) : nil
+            })
         #expect(results["ptrace-attach-1"] == "EPERM", "\(out)")
         for call in ["io_uring_setup", "add_key", "keyctl", "bpf", "perf_event_open", "userfaultfd"] {
             #expect(results[call] == "EPERM", "\(call): \(out)")
         }
         #expect(results["unshare-ok"] == "ok", "\(out)")
         // PID 1's memory and environment are not readable
-        let environ = try Self.inSprite(f.api, "box", "cat /proc/1/environ >/dev/null 2>&1 && echo readable || echo denied")
+        let environ = try Self.inSprite(
+            f.api, "box", "cat /proc/1/environ >/dev/null 2>&1 && echo readable || echo denied")
         #expect(environ.out.trimmingCharacters(in: .whitespacesAndNewlines) == "denied")
         // nor killed: the kernel drops signals from inside to an init that does not handle them
         let initPID = try Self.inSprite(f.api, "box", "cut -d\" \" -f22 /proc/1/stat").out
         #expect(!initPID.isEmpty)
         _ = try Self.inSprite(f.api, "box", "kill -KILL 1; kill -TERM 1; kill -SEGV 1; sleep 0.3; true")
-        #expect(try Self.inSprite(f.api, "box", "cut -d\" \" -f22 /proc/1/stat").out == initPID, "PID 1 is the same process")
+        #expect(
+            try Self.inSprite(f.api, "box", "cut -d\" \" -f22 /proc/1/stat").out == initPID, "PID 1 is the same process"
+        )
         #expect(try f.api.run("box", ["true"]).status == 0)
     }
 
@@ -135,7 +146,9 @@ struct SandboxAttackTests {
         let f = try HostFixture(sprites: ["alice", "mallory"], user: user)
         let api = f.api
         let marker = "alice-only-\(UUID().uuidString.prefix(8))"
-        #expect(try Self.inSprite(api, "alice", "echo \(marker) > /home/sprite/\(marker); echo \(marker) > /tmp/\(marker)").status == 0)
+        #expect(
+            try Self.inSprite(api, "alice", "echo \(marker) > /home/sprite/\(marker); echo \(marker) > /tmp/\(marker)")
+                .status == 0)
         let running = try api.openExec("alice", ExecRequest(command: ["sleep", "300", marker]))
         defer { running.close() }
         _ = try running.next(timeout: 5)
@@ -177,7 +190,8 @@ struct SandboxAttackTests {
         #expect(proxied.out.hasPrefix("1\n"), "the proxy is offered: \(proxied.out)")
         #expect(!proxied.out.contains("REACHED"), "\(proxied.out)")
         // the proxy says why
-        let refused = try Self.inSprite(api, "net", "curl -s --noproxy '' --max-time 3 -o /dev/null -w '%{http_code}' http://localhost:\(port)/")
+        let refused = try Self.inSprite(
+            api, "net", "curl -s --noproxy '' --max-time 3 -o /dev/null -w '%{http_code}' http://localhost:\(port)/")
         #expect(refused.out == "403", "\(refused.out) \(refused.err)")
     }
 
@@ -203,8 +217,9 @@ struct SandboxAttackTests {
         #expect(String(decoding: logs.body, as: UTF8.self).contains("service-line"))
         #expect(!String(decoding: logs.body, as: UTF8.self).contains("canary"))
         #expect(try String(contentsOfFile: canary, encoding: .utf8) == "canary\n")
-        #expect(String(decoding: try api.readFile("dot", path: "/.sprite/policy/network.json"), as: UTF8.self)
-            .contains("example.com"))
+        #expect(
+            String(decoding: try api.readFile("dot", path: "/.sprite/policy/network.json"), as: UTF8.self)
+                .contains("example.com"))
     }
 
     @Test(arguments: HostUser.allCases)
@@ -215,10 +230,15 @@ struct SandboxAttackTests {
         defer { unlink(canary) }
         try api.writeFile("race", path: "plain", data: Data("plain\n".utf8))
         // the swapper flips a name between a file of the sprite and the host file's path
-        let swapper = try api.openExec("race", ExecRequest(command: ["sh", "-c", """
-            cd /home/sprite
-            while :; do ln -sfn plain swap; ln -sfn \(canary) swap; ln -sfn \(host.root)/token swap; done
-            """]))
+        let swapper = try api.openExec(
+            "race",
+            ExecRequest(command: [
+                "sh", "-c",
+                """
+                cd /home/sprite
+                while :; do ln -sfn plain swap; ln -sfn \(canary) swap; ln -sfn \(host.root)/token swap; done
+                """,
+            ]))
         defer { swapper.close() }
         _ = try swapper.next(timeout: 5)
         let leaked = Locked(0), tries = Locked(0)
@@ -273,7 +293,10 @@ struct SandboxMaintenanceAttackTests {
         try api.writeFile("r", path: "/tmp/swap.py", data: Data(swapper.utf8))
         _ = try api.putService("r", name: "swapper", cmd: "python3", args: ["/tmp/swap.py"])
         let waker = Thread {
-            for _ in 0..<40 { _ = try? f.host.client().getSprite("r"); usleep(25_000) }
+            for _ in 0..<40 {
+                _ = try? f.host.client().getSprite("r")
+                usleep(25_000)
+            }
         }
         waker.start()
         try api.restoreCheckpoint("r", id: "v0")
@@ -314,8 +337,10 @@ struct SandboxMaintenanceAttackTests {
         let flooder = try #require(stream.sessionID)
         try api.kill("t", session: flooder, signal: "KILL", timeout: "5s")
         stream.close()
-        let probe = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", "--unix-socket",
-                     "/.sprite/api.sock", "http://sprite/v1/tasks"]
+        let probe = [
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", "--unix-socket",
+            "/.sprite/api.sock", "http://sprite/v1/tasks",
+        ]
         #expect(eventually(seconds: 20) { (try? api.run("t", probe).stdout) == Data("200".utf8) })
         // tasks: at most 256, names at most 256 bytes
         let tasks = """
@@ -363,7 +388,8 @@ struct SandboxMaintenanceAttackTests {
         _ = try api.createSprite(SpriteCreation(name: "a"))
         _ = try api.createSprite(SpriteCreation(name: "b"))
         try api.writeFile("b", path: "secret", data: Data("b-private".utf8))
-        let r = try SandboxAttackTests.inSprite(api, "a", "cat \(resolved)/root/token \(resolved)/root/sprites/b/home/secret; ls \(resolved)")
+        let r = try SandboxAttackTests.inSprite(
+            api, "a", "cat \(resolved)/root/token \(resolved)/root/sprites/b/home/secret; ls \(resolved)")
         #expect(!r.out.contains(host.token) && !r.out.contains("b-private"), "\(r.out)")
     }
 }
@@ -426,13 +452,19 @@ struct HostileRequestTests {
         for v in ["1e300", "-1", "x", "NaN"] {
             calls.append(("POST", "/v1/sprites/n/exec/\(id)/kill", [("timeout", v)], nil))
             if v != "NaN" {  // JSON has no NaN
-                calls.append(("POST", "/v1/sprites/n/exec/\(id)/kill", [], ["timeout": v == "x" ? "x" : (Double(v) ?? 0) as Any]))
+                calls.append(
+                    ("POST", "/v1/sprites/n/exec/\(id)/kill", [], ["timeout": v == "x" ? "x" : (Double(v) ?? 0) as Any])
+                )
             }
         }
         for (method, path, query, json) in calls {
-            let r = try api.call(method, path, query: query, body: try json.map { try JSONSerialization.data(withJSONObject: $0) },
-                                 contentType: "application/json", accept: [400, 404, 405, 413])
-            #expect(r.status == 400, "\(method) \(path) \(query) \(String(describing: json)): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
+            let r = try api.call(
+                method, path, query: query, body: try json.map { try JSONSerialization.data(withJSONObject: $0) },
+                contentType: "application/json", accept: [400, 404, 405, 413])
+            #expect(
+                r.status == 400,
+                "\(method) \(path) \(query) \(String(describing: json)): \(r.status) \(String(decoding: r.body, as: UTF8.self))"
+            )
         }
         #expect(try api.listSprites().map(\.name) == ["n"])
         // and the in-sprite Tasks API
@@ -450,19 +482,23 @@ struct HostileRequestTests {
         let (host, api) = (f.host, f.api)
         let hundred = Data(repeating: 0x61, count: 100 << 20)
         // a JSON body is read up to 1 MiB, no further
-        let json = try api.call("POST", "/v1/sprites/big/policy/network", body: hundred, contentType: "application/json",
-                                accept: [400, 413])
+        let json = try api.call(
+            "POST", "/v1/sprites/big/policy/network", body: hundred, contentType: "application/json",
+            accept: [400, 413])
         #expect(json.status == 413)
         // file contents and stdin stream through
         try api.writeFile("big", path: "blob", data: hundred)
         #expect(try Self.sizeInSprite(api) == "104857600")
         let (status, out) = try api.httpExec("big", ["sh", "-c", "wc -c"], input: hundred)
         #expect(status == 0)
-        #expect(String(decoding: out.dropFirst(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "104857600")
+        #expect(
+            String(decoding: out.dropFirst(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                == "104857600")
         // 100 KB of headers: refused, and the host goes on
         let header = String(repeating: "x", count: 100 * 1024)
-        let headed = try? api.call("GET", "/v1/sprites", query: [], body: nil, contentType: "text/plain; x=" + header,
-                                   accept: [400, 413, 431])
+        let headed = try? api.call(
+            "GET", "/v1/sprites", query: [], body: nil, contentType: "text/plain; x=" + header,
+            accept: [400, 413, 431])
         #expect(headed == nil || headed?.status != 200)
         #expect(try api.listSprites().map(\.name) == ["big"])
         #expect(Self.residentMiB(host.pid) < Self.memoryBoundMiB, "\(Self.residentMiB(host.pid)) MiB")
@@ -488,14 +524,21 @@ struct HostileRequestTests {
         let headers = f.sandbox.path("auth")
         try "Authorization: Bearer \(host.token)\n".write(toFile: headers, atomically: true, encoding: .utf8)
         let reply = f.sandbox.path("list.json")
-        let got = try f.sandbox.run("curl", ["-sS", "-o", reply, "-w", "%{http_code}", "-H", "@" + headers,
-                                             host.directURL + "/v1/sprites/many/fs/list?path=/home/sprite/d"])
+        let got = try f.sandbox.run(
+            "curl",
+            [
+                "-sS", "-o", reply, "-w", "%{http_code}", "-H", "@" + headers,
+                host.directURL + "/v1/sprites/many/fs/list?path=/home/sprite/d",
+            ])
         #expect(got.stdout == "200", "\(got.stdout) \(got.stderr)")
         let list = try JSONDecoder().decode(FileList.self, from: Data(contentsOf: URL(fileURLWithPath: reply)))
         #expect(list.count == 300_000)
         #expect(list.entries.count == 300_000)
-        #expect(list.entries.first?.name == "0" && list.entries.last?.name == "299999-" + String(repeating: "x", count: 180))
-        #expect(list.entries.dropFirst(1000).first?.path == "/home/sprite/d/001000-" + String(repeating: "x", count: 180))
+        #expect(
+            list.entries.first?.name == "0" && list.entries.last?.name == "299999-" + String(repeating: "x", count: 180)
+        )
+        #expect(
+            list.entries.dropFirst(1000).first?.path == "/home/sprite/d/001000-" + String(repeating: "x", count: 180))
         #expect(zip(list.entries, list.entries.dropFirst()).allSatisfy { $0.name < $1.name }, "sorted by name")
         #expect(Self.peakMiB(host.pid) < Self.memoryBoundMiB, "peak \(Self.peakMiB(host.pid)) MiB")
         // one file's listing is that file
@@ -521,7 +564,8 @@ struct HostileRequestTests {
         var refusals: [String] = []
         for _ in 0..<400 {
             do {
-                let stream = try api.openExec("tty", ExecRequest(command: ["sleep", "600"], tty: true, rows: 24, cols: 80, stdin: true))
+                let stream = try api.openExec(
+                    "tty", ExecRequest(command: ["sleep", "600"], tty: true, rows: 24, cols: 80, stdin: true))
                 _ = try stream.next(timeout: 10)  // the session is started (its id arrives first)
                 stream.close()
             } catch {
@@ -534,7 +578,9 @@ struct HostileRequestTests {
         #expect(Self.peakMiB(host.pid) < Self.memoryBoundMiB, "peak \(Self.peakMiB(host.pid)) MiB")
         for session in try api.sessions("tty") { _ = try api.kill("tty", session: session.id, signal: "KILL") }
         #expect(eventually(seconds: 30) { (try? api.sessions("tty").isEmpty) == true })
-        #expect(eventually(seconds: 30) { Self.threads(host.pid) <= idle + 8 }, "\(Self.threads(host.pid)) threads, \(idle) idle")
+        #expect(
+            eventually(seconds: 30) { Self.threads(host.pid) <= idle + 8 },
+            "\(Self.threads(host.pid)) threads, \(idle) idle")
         // the budget came back: a new session starts
         #expect(try api.run("tty", ["true"]).status == 0)
     }
@@ -542,7 +588,8 @@ struct HostileRequestTests {
     /// The host-wide cap holds across sprites, and says which limit was met.
     @Test func theHostWideSessionCapHoldsAcrossSprites() throws {
         let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), extraArgs: ["--max-sessions", "6", "--max-sessions-per-sprite", "4"])
+        let host = try LocalHost(
+            root: s.path("host"), extraArgs: ["--max-sessions", "6", "--max-sessions-per-sprite", "4"])
         let api = host.client()
         api.maxAttempts = 1
         for name in ["a", "b"] { _ = try api.createSprite(SpriteCreation(name: name)) }
@@ -572,10 +619,11 @@ struct HostileRequestTests {
         let host = try LocalHost(root: s.path("host"), extraArgs: ["--request-head-timeout", "2"])
         let port = String(host.directURL.split(separator: ":").last ?? "")
         let r = try s.run("python3", [TestDaemon.fixture("raw_heads.py"), port])
-        let cases = Dictionary(uniqueKeysWithValues: r.stdout.split(separator: "\n").map { line in
-            let f = line.split(separator: " ").map(String.init)
-            return (f[0], (status: f[1], seconds: Double(f[2]) ?? 99, closed: f[3] == "closed"))
-        })
+        let cases = Dictionary(
+            uniqueKeysWithValues: r.stdout.split(separator: "\n").map { line in
+                let f = line.split(separator: " ").map(String.init)
+                return (f[0], (status: f[1], seconds: Double(f[2]) ?? 99, closed: f[3] == "closed"))
+            })
         #expect(cases["long-line"]?.status == "414" && cases["long-line"]?.closed == true, "\(r.stdout) \(r.stderr)")
         #expect(cases["big-head"]?.status == "431" && cases["big-head"]?.closed == true, "\(r.stdout)")
         #expect(cases["stalled"]?.status == "408" && cases["stalled"]?.closed == true, "\(r.stdout)")
@@ -626,7 +674,8 @@ struct HostileRequestTests {
         for path in ["/v1/sprites/flood/exec?cmd=yes&cmd=flood", "/v1/sprites/flood/exec?cmd=cat&cmd=/dev/zero"] {
             let fd = try Self.connect(port: port)
             sockets.append(fd)
-            let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            let request =
+                "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                 + "Authorization: Bearer \(host.token)\r\n\r\n"
             _ = request.withCString { send(fd, $0, strlen($0), 0) }
@@ -637,7 +686,8 @@ struct HostileRequestTests {
         // and an HTTP exec whose answer is never read
         let fd = try Self.connect(port: port)
         sockets.append(fd)
-        let post = "POST /v1/sprites/flood/exec?cmd=yes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+        let post =
+            "POST /v1/sprites/flood/exec?cmd=yes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
             + "Authorization: Bearer \(host.token)\r\n\r\n"
         _ = post.withCString { send(fd, $0, strlen($0), 0) }
         defer { for fd in sockets { close(fd) } }
@@ -652,8 +702,9 @@ struct HostileRequestTests {
         #expect(Date().timeIntervalSince(started) < 1)
         // the writers are held back, not spinning: they sleep in write()
         let states = try api.run("flood", ["sh", "-c", "ps -o stat=,args= -C yes,cat"]).stdout
-        #expect(String(decoding: states, as: UTF8.self).split(separator: "\n").allSatisfy { $0.hasPrefix("S") },
-                "\(String(decoding: states, as: UTF8.self))")
+        #expect(
+            String(decoding: states, as: UTF8.self).split(separator: "\n").allSatisfy { $0.hasPrefix("S") },
+            "\(String(decoding: states, as: UTF8.self))")
     }
 
     static func connect(port: UInt16) throws -> Int32 {
@@ -663,7 +714,9 @@ struct HostileRequestTests {
         addr.sin_port = port.bigEndian
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else { throw CocoaError(.fileReadUnknown) }
         return fd

@@ -17,15 +17,21 @@ struct SandboxPolicyTests {
         let port = try #require(outside.firstLine.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
         // names the proxy resolves to this machine's own address (no DNS in tests)
         let names = ["allowed.test", "denied.test", "a.example.test", "deep.a.example.test", "blocked.example.test"]
-        try host.hook("POST", "/_host/resolve", json: Dictionary(uniqueKeysWithValues: names.map { ($0, [TestNetwork.hostAddress]) }))
-        try api.setNetworkPolicy("list", rules: [
-            PolicyRule(domain: "allowed.test", action: "allow"), PolicyRule(domain: "*.example.test", action: "allow"),
-            PolicyRule(domain: "blocked.example.test", action: "deny"), PolicyRule(domain: "*", action: "deny"),
-        ])
+        try host.hook(
+            "POST", "/_host/resolve",
+            json: Dictionary(uniqueKeysWithValues: names.map { ($0, [TestNetwork.hostAddress]) }))
+        try api.setNetworkPolicy(
+            "list",
+            rules: [
+                PolicyRule(domain: "allowed.test", action: "allow"),
+                PolicyRule(domain: "*.example.test", action: "allow"),
+                PolicyRule(domain: "blocked.example.test", action: "deny"), PolicyRule(domain: "*", action: "deny"),
+            ])
         let enforcement = try api.call("GET", "/v1/sprites/list/policy/network")
         #expect(String(decoding: enforcement.body, as: UTF8.self).contains("filtered"))
         func code(_ target: String, _ extra: String = "") throws -> String {
-            try Self.inSprite(api, "list", "curl -s \(extra) --max-time 5 -o /dev/null -w '%{http_code}' \(target) || true")
+            try Self.inSprite(
+                api, "list", "curl -s \(extra) --max-time 5 -o /dev/null -w '%{http_code}' \(target) || true")
         }
         #expect(try code("http://allowed.test:\(port)/") == "200")
         #expect(try code("http://a.example.test:\(port)/") == "200")
@@ -40,12 +46,15 @@ struct SandboxPolicyTests {
         try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "allowed.test", action: "allow")])
         #expect(try code("http://allowed.test:\(port)/") == "200")
         #expect(try code("http://denied.test:\(port)/") == "403")
-        #expect(try Self.inSprite(api, "list", "curl -s --max-time 5 http://denied.test:\(port)/ || true")
+        #expect(
+            try Self.inSprite(api, "list", "curl -s --max-time 5 http://denied.test:\(port)/ || true")
                 .contains("no rule of the sprite's network policy allows denied.test"))
         // addresses in every spelling the C library reads, plain and through CONNECT, sent to the
         // proxy as written (curl would rewrite them to dotted quads first)
         func raw(_ line: String) throws -> String {
-            try Self.inSprite(api, "list", """
+            try Self.inSprite(
+                api, "list",
+                """
                 python3 -c '
                 import os, socket, sys, urllib.parse as u
                 p = u.urlsplit(os.environ.get("http_proxy") or os.environ["HTTP_PROXY"])
@@ -59,7 +68,9 @@ struct SandboxPolicyTests {
         let octets = TestNetwork.hostAddress.split(separator: ".").compactMap { UInt32($0) }
         let hex = octets.map { "0x" + String($0, radix: 16) }.joined(separator: ".")
         let number = String(octets.reduce(0) { $0 << 8 | $1 })
-        for spelling in ["0x7f.0.0.1", "0300.0250.0.1", "2130706433", "127.1", "[::1]", "0x7f000001", "0177.0.0.01", hex, number] {
+        for spelling in [
+            "0x7f.0.0.1", "0300.0250.0.1", "2130706433", "127.1", "[::1]", "0x7f000001", "0177.0.0.01", hex, number,
+        ] {
             #expect(try raw("CONNECT \(spelling):\(port) HTTP/1.1") == "403", "CONNECT \(spelling)")
             #expect(try raw("GET http://\(spelling):\(port)/ HTTP/1.1") == "403", "GET \(spelling)")
         }
@@ -68,14 +79,16 @@ struct SandboxPolicyTests {
         try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "denied.test", action: "deny")])
         // (open: no proxy, the sprite's own route; a name the proxy would allow is not looked up here)
         // a new policy applies at once
-        try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "*", action: "deny"), PolicyRule(include: "defaults")])
+        try api.setNetworkPolicy(
+            "list", rules: [PolicyRule(domain: "*", action: "deny"), PolicyRule(include: "defaults")])
         #expect(try code("http://allowed.test:\(port)/") == "403")
         // block-all: not even the proxy lets anything through
         try api.setNetworkPolicy("list", rules: [PolicyRule(domain: "*", action: "deny")])
         #expect(try code("http://allowed.test:\(port)/", "--noproxy '*'") == "000")
-        let bad = try api.call("POST", "/v1/sprites/list/policy/network",
-                               body: Data(#"{"rules":[{"include":"everything"}]}"#.utf8), contentType: "application/json",
-                               accept: [400])
+        let bad = try api.call(
+            "POST", "/v1/sprites/list/policy/network",
+            body: Data(#"{"rules":[{"include":"everything"}]}"#.utf8), contentType: "application/json",
+            accept: [400])
         #expect(bad.status == 400)
     }
 
@@ -141,7 +154,8 @@ struct SandboxPolicyTests {
         var api = host!.client()
         api.maxAttempts = 1
         _ = try api.createSprite(SpriteCreation(name: "small", storageGB: 1))
-        let object = try #require(try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/small").body) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/small").body) as? [String: Any])
         let report = try #require((object["local_enforcement"] as? [String: Any])?["storage"] as? String)
         guard user == .root else {
             #expect(report == "not enforced: sprite-host does not run as root", "\(report)")
@@ -149,7 +163,9 @@ struct SandboxPolicyTests {
         }
         try #require(access("/dev/loop-control", R_OK | W_OK) == 0, "loop devices on this machine")
         #expect(report.hasPrefix("enforced: a file system of its own, 1 GB"), "\(report)")
-        let fill = try Self.inSprite(api, "small", """
+        let fill = try Self.inSprite(
+            api, "small",
+            """
             dd if=/dev/zero of=/home/sprite/big bs=1M count=1200 2>&1 | grep -o 'No space left on device' | head -1
             echo tmp-too: $(dd if=/dev/zero of=/tmp/more bs=1M count=10 2>&1 | grep -c 'No space left')
             rm -f /home/sprite/big /tmp/more; sync
@@ -164,23 +180,29 @@ struct SandboxPolicyTests {
         #expect(Int(st.st_blocks) * 512 < 1_200 << 20, "\(st.st_blocks) blocks")
         // a restarted host finds the sprite's files where they were
         host = nil
-        #expect(!(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(root + "/sprites/small/disk"),
-                "the host unmounted the disk on its way out")
+        #expect(
+            !(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(
+                root + "/sprites/small/disk"),
+            "the host unmounted the disk on its way out")
         host = try LocalHost(root: root, user: user)
         api = host!.client()
         #expect(try api.run("small", ["stat", "-c", "%s", "/home/sprite/fits"]).stdout == Data("104857600\n".utf8))
         // deleting the sprite takes its file system: unmounted, the image gone
         try api.deleteSprite("small")
         #expect(!FileManager.default.fileExists(atPath: root + "/sprites/small"))
-        #expect(!(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(root + "/sprites/small/disk"))
+        #expect(
+            !(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(
+                root + "/sprites/small/disk"))
     }
 
     /// Memory admission on a root host: with room for two 1 GB sprites' limits, a third does
     /// not start (409, with the figures and the way out) until one goes cold.
     @Test func aSpriteThatWouldOvercommitTheHostsMemoryDoesNotStart() throws {
         let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
-        let hostMB = (Int(meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
-            .split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+        let hostMB =
+            (Int(
+                meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
+                    .split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
         // the smallest share that holds 2,048 MB: less than 3,072 on any machine under 100 GB
         let share = (2048 * 100 + hostMB - 1) / hostMB
         let s = try Sandbox()
@@ -188,9 +210,11 @@ struct SandboxPolicyTests {
         let api = host.client()
         api.maxAttempts = 1
         for name in ["one", "two", "three"] { _ = try api.createSprite(SpriteCreation(name: name, ramMB: 1024)) }
-        let object = try #require(try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/one").body) as? [String: Any])
-        try #require(((object["local_enforcement"] as? [String: Any])?["resources"] as? String)?.hasPrefix("enforced") == true,
-                     "cgroups on this machine")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/one").body) as? [String: Any])
+        try #require(
+            ((object["local_enforcement"] as? [String: Any])?["resources"] as? String)?.hasPrefix("enforced") == true,
+            "cgroups on this machine")
         #expect(try api.run("one", ["true"]).status == 0)
         #expect(try api.run("two", ["true"]).status == 0)
         do {
@@ -217,7 +241,8 @@ struct SandboxPolicyTests {
             #expect(r.status == 400, "\(config)")
         }
         _ = try api.createSprite(SpriteCreation(name: "small", cpus: 1, ramMB: 1024))
-        let object = try #require(try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/small").body) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: api.call("GET", "/v1/sprites/small").body) as? [String: Any])
         let report = try #require((object["local_enforcement"] as? [String: Any])?["resources"] as? String)
         guard report.hasPrefix("enforced") else {
             // said plainly, with the reason (an ordinary user's host cannot use cgroups here)

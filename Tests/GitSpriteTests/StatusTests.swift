@@ -19,8 +19,9 @@ struct StatusTests {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))
         let repo = try s.makeRepo("app")
-        let r = try s.sprite(["status", "-v"], in: repo,
-                             env: ["SPRITES_TOKEN": "wrong-token-value", "SPRITES_API_URL": host.url])
+        let r = try s.sprite(
+            ["status", "-v"], in: repo,
+            env: ["SPRITES_TOKEN": "wrong-token-value", "SPRITES_API_URL": host.url])
         #expect(r.status == 4)
         #expect(r.stderr.contains("error: the Sprites API at \(host.url) rejected the token (HTTP 401)"))
         #expect(r.stderr.contains("hint: "))
@@ -32,7 +33,8 @@ struct StatusTests {
         let host = try LocalHost(root: s.path("host"))
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "app-main", labels: ["git-sprite", "repo=app", "branch=main"]))
-        _ = try api.createSprite(SpriteCreation(name: "other-main", labels: ["git-sprite", "repo=other", "branch=main"]))
+        _ = try api.createSprite(
+            SpriteCreation(name: "other-main", labels: ["git-sprite", "repo=other", "branch=main"]))
         _ = try api.createSprite(SpriteCreation(name: "unrelated", labels: []))
         let repo = try s.makeRepo("app")
         let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
@@ -51,7 +53,8 @@ struct StatusTests {
     @Test func anUnreachableAPIIsAClearError() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        let r = try s.sprite(["status"], in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+        let r = try s.sprite(
+            ["status"], in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
         #expect(r.status == 1)
         #expect(r.stderr.hasPrefix("error: cannot reach the Sprites API at http://127.0.0.1:9\n"))
     }

@@ -16,14 +16,21 @@ struct TroubleshootingTests {
                 var depth = 1
                 i += 2
                 while i < t.count, depth > 0 {
-                    if t[i] == "\"" { i = literal(t, i).1; continue }
+                    if t[i] == "\"" {
+                        i = literal(t, i).1
+                        continue
+                    }
                     if t[i] == "(" { depth += 1 } else if t[i] == ")" { depth -= 1 }
                     i += 1
                 }
                 out += "…"
                 continue
             }
-            if c == "\\", i + 1 < t.count { out.append(t[i + 1]); i += 2; continue }
+            if c == "\\", i + 1 < t.count {
+                out.append(t[i + 1])
+                i += 2
+                continue
+            }
             if c == "\"" { return (out, i + 1) }
             out.append(c)
             i += 1
@@ -50,13 +57,18 @@ struct TroubleshootingTests {
     static func messages() throws -> Set<String> {
         var found: Set<String> = []
         let root = DocsTests.repoRoot + "/Sources"
-        let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        let files =
+            FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+            ?? []
         for file in files {
             let t = Array(try String(contentsOfFile: root + "/" + file, encoding: .utf8))
             let marker = Array("SpriteError(")
             var i = 0
             while i + marker.count < t.count {
-                guard Array(t[i..<(i + marker.count)]) == marker else { i += 1; continue }
+                guard Array(t[i..<(i + marker.count)]) == marker else {
+                    i += 1
+                    continue
+                }
                 var j = i + marker.count
                 // the message: a literal, or a condition then `? "…" : "…"`, before any comma
                 while j < t.count, !"\",\n)".contains(t[j]) { j += 1 }
@@ -78,8 +90,10 @@ struct TroubleshootingTests {
                 let echo = try NSRegularExpression(pattern: #"echo "([^"]*)" >&2"#)
                 for m in echo.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                     let said = String(text[Range(m.range(at: 1), in: text)!])
-                    found.insert(said.replacingOccurrences(of: #"\$\{[^}]*\}|\$[A-Za-z0-9_]+|\$\([^)]*\)"#, with: "…",
-                                                           options: .regularExpression))
+                    found.insert(
+                        said.replacingOccurrences(
+                            of: #"\$\{[^}]*\}|\$[A-Za-z0-9_]+|\$\([^)]*\)"#, with: "…",
+                            options: .regularExpression))
                 }
             }
         }
@@ -88,8 +102,9 @@ struct TroubleshootingTests {
 
     @Test func everyErrorMessageHasATroubleshootingEntry() throws {
         let guide = try String(contentsOfFile: DocsTests.repoRoot + "/docs/troubleshooting.md", encoding: .utf8)
-        let headings = Set(guide.split(separator: "\n").filter { $0.hasPrefix("### `") && $0.hasSuffix("`") }
-            .map { String($0.dropFirst(5).dropLast()) })
+        let headings = Set(
+            guide.split(separator: "\n").filter { $0.hasPrefix("### `") && $0.hasSuffix("`") }
+                .map { String($0.dropFirst(5).dropLast()) })
         let messages = try Self.messages()
         #expect(messages.count >= 60, "the scan found only \(messages.count) messages")
         // APIError's own words reach the user through `api.description`

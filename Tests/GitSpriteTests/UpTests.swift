@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import GitSpriteCore
+import SpriteSync
 import SpritesAPI
 import Testing
 
@@ -50,18 +50,24 @@ struct UpTests {
         #expect(r.stdout.contains("sprite     app-main\n"))
         #expect(r.stdout.contains("attach     git sprite attach app-main"))
         let s = w.s
-        let exec = try s.sprite(["exec", "--", "git", "-C", "/home/sprite/workspace", "log", "-1", "--format=%H"],
-                                in: w.app, env: w.env)
+        let exec = try s.sprite(
+            ["exec", "--", "git", "-C", "/home/sprite/workspace", "log", "-1", "--format=%H"],
+            in: w.app, env: w.env)
         #expect(exec.stdout == (try s.git("rev-parse", "HEAD", in: w.app)) + "\n")
-        #expect(try w.remote("cd workspace && git status --porcelain -uall") == "M README\n?? scratch/new.txt",
-                "\(r.stderr)")
+        #expect(
+            try w.remote("cd workspace && git status --porcelain -uall") == "M README\n?? scratch/new.txt",
+            "\(r.stderr)")
         #expect(try w.remote("cat workspace/README") == "hello, changed")
-        #expect(try w.remote("cd workspace/libs/lib && git rev-parse HEAD") == (try s.git("rev-parse", "HEAD:libs/lib", in: w.app)))
-        #expect(try w.remote("cd workspace/libs/lib/vendor/inner && git rev-parse HEAD")
-                    == (try s.git("rev-parse", "HEAD:vendor/inner", in: w.app + "/libs/lib")))
+        #expect(
+            try w.remote("cd workspace/libs/lib && git rev-parse HEAD")
+                == (try s.git("rev-parse", "HEAD:libs/lib", in: w.app)))
+        #expect(
+            try w.remote("cd workspace/libs/lib/vendor/inner && git rev-parse HEAD")
+                == (try s.git("rev-parse", "HEAD:vendor/inner", in: w.app + "/libs/lib")))
         #expect(try w.remote("git -C repos/tools rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: w.tools)))
         #expect(try w.remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: w.notes)))
-        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+        #expect(
+            try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
         #expect(try w.remote("cat agent-prompt") == prompt)
         #expect(try w.remote("ls pwned pwned2 2>&1 | wc -l") == "2")  // two "No such file" lines
         #expect(try w.remote("test -e pwned || test -e pwned2 || echo none") == "none")
@@ -70,9 +76,11 @@ struct UpTests {
         #expect(status.stdout.hasPrefix("app-main\t"))
         // a cold sprite loses its processes; the agent's service brings the session back
         try w.host.hook("POST", "/_host/sprites/app-main/cold")
-        #expect(eventually(seconds: 10) {
-            (try? w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes")) == "yes"
-        })
+        #expect(
+            eventually(seconds: 10) {
+                (try? w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes"))
+                    == "yes"
+            })
     }
 
     @Test func aSecondUpChangesNothingAndANewCommitShipsJustThat() throws {
@@ -88,7 +96,7 @@ struct UpTests {
         #expect(third.status == 0, "\(third.stderr)")
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
         #expect(try w.remote("git -C workspace log --format=%s -1") == "third")
-        #expect(try w.remote("cd workspace && git status --porcelain") .contains("README"))
+        #expect(try w.remote("cd workspace && git status --porcelain").contains("README"))
     }
 
     /// A submodule checked out here at a commit the superproject does not record yet: the
@@ -104,14 +112,16 @@ struct UpTests {
         let again = try w.up(["--no-agent"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(!again.stderr.contains("has its own uncommitted changes"), "\(again.stderr)")
-        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all --ignore-submodules=all")
+        #expect(
+            try w.remote("git -C workspace status --porcelain --untracked-files=all --ignore-submodules=all")
                 == "M README\n?? scratch/new.txt")
     }
 
     @Test func anAgentCommitMeansUpFetchesInsteadOfOverwriting() throws {
         let w = try UpWorkspace()
         #expect(try w.up(["--no-agent", "--no-changes"]).status == 0)
-        _ = try w.remote("cd workspace && git -c user.name=agent -c user.email=a@b commit -q --allow-empty -m agent-work")
+        _ = try w.remote(
+            "cd workspace && git -c user.name=agent -c user.email=a@b commit -q --allow-empty -m agent-work")
         try w.s.git("commit", "-q", "--allow-empty", "-m", "mine", in: w.app)
         let r = try w.up(["--no-agent", "--no-changes"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -126,7 +136,10 @@ struct UpTests {
         try w.s.git("config", "sprite.network.defaultPolicy", "block-all", in: w.app)
         let r = try w.up(["--no-agent"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("cloning https://git.invalid/acme/app.git in the sprite failed; the whole branch goes through the tunnel"))
+        #expect(
+            r.stderr.contains(
+                "cloning https://git.invalid/acme/app.git in the sprite failed; the whole branch goes through the tunnel"
+            ))
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
     }
 
@@ -146,7 +159,8 @@ struct UpTests {
         try w.s.git("config", "sprite.agent.command", "sh -c 'echo boom-from-agent; exit 3'", in: w.app)
         let r = try w.up()
         #expect(r.status == 1)
-        #expect(r.stderr.contains("error: the agent (sh -c echo boom-from-agent; exit 3) exited at once (exit status 3)"))
+        #expect(
+            r.stderr.contains("error: the agent (sh -c echo boom-from-agent; exit 3) exited at once (exit status 3)"))
         #expect(r.stderr.contains("boom-from-agent"))
     }
 }
@@ -159,7 +173,8 @@ struct UpFaultTests {
         let r = try s.sprite(["up"], in: repo, unset: ["SPRITES_TOKEN"])
         #expect(r.status == 4)
         #expect(r.stderr.hasPrefix("error: No Sprites authentication token found"))
-        let bad = try s.sprite(["up"], in: repo, env: ["SPRITES_TOKEN": "nope", "SPRITES_API_URL": "http://127.0.0.1:9"])
+        let bad = try s.sprite(
+            ["up"], in: repo, env: ["SPRITES_TOKEN": "nope", "SPRITES_API_URL": "http://127.0.0.1:9"])
         #expect(bad.status == 1)
         let empty = try s.makeRepo("empty", commit: false)
         let e = try s.sprite(["up"], in: empty, env: ["SPRITES_TOKEN": "x"])
@@ -181,7 +196,9 @@ struct UpFaultTests {
         _ = try w.host.client().createSprite(SpriteCreation(name: "app-main", labels: ["someone-else"]))
         let chosen = try w.up(["--no-agent", "--name", "app-main"])
         #expect(chosen.status == 1)
-        #expect(chosen.stderr.contains("error: the sprite name 'app-main' is taken by a sprite that is not this repository's"))
+        #expect(
+            chosen.stderr.contains(
+                "error: the sprite name 'app-main' is taken by a sprite that is not this repository's"))
         #expect(chosen.stderr.contains("hint: choose another name: git sprite up --name <name>"))
         let derived = try w.up(["--no-agent", "-q"])
         #expect(derived.status == 0, "\(derived.stderr)")
@@ -195,8 +212,12 @@ struct UpFaultTests {
 
     @Test func faultsDuringCreateAndTunnelConvergeOnARerun() throws {
         let w = try UpWorkspace()
-        try w.host.faults(["rules": [["method": "POST", "path": "/v1/sprites", "status": 503, "count": 2],
-                                     ["method": "WS", "path": "/exec", "drop": 50, "count": 3]]])
+        try w.host.faults([
+            "rules": [
+                ["method": "POST", "path": "/v1/sprites", "status": 503, "count": 2],
+                ["method": "WS", "path": "/exec", "drop": 50, "count": 3],
+            ]
+        ])
         // each run may hit a fault and stop with a clear error; running again converges
         var runs: [RunResult] = []
         repeat {
@@ -229,12 +250,14 @@ struct UpFaultTests {
         w = nil  // stops the host (the sandbox stays: s holds it)
         #expect(up.exited.wait(timeout: .now() + 60) == .success)
         let again = try LocalHost(root: root)
-        let r = try s.sprite(["up", "--no-agent"], in: app, env: ["SPRITES_TOKEN": again.token, "SPRITES_API_URL": again.url])
+        let r = try s.sprite(
+            ["up", "--no-agent"], in: app, env: ["SPRITES_TOKEN": again.token, "SPRITES_API_URL": again.url])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try again.client().listSprites().map(\.name) == ["app-main"])
         func remote(_ command: String) throws -> String { try again.remote(command) }
         #expect(try remote("git -C workspace rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: app)))
-        #expect(try remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+        #expect(
+            try remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
         // the same submodule commits at the same paths, none missing or modified
         #expect(try remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(s, app)))
         #expect(try remote("git -C repos/notes rev-parse HEAD") == (try s.git("rev-parse", "HEAD", in: notes)))
@@ -245,7 +268,8 @@ struct UpFaultTests {
     @Test func leftoversOfAKilledRunAreStartedOver() throws {
         let w = try UpWorkspace()
         #expect(try w.up(["--no-agent"]).status == 0)
-        _ = try w.remote("""
+        _ = try w.remote(
+            """
             cd workspace && rm -rf .git/modules/libs/lib libs/lib && mkdir -p .git/modules/libs/lib libs/lib \
               && echo 'gitdir: ../../.git/modules/libs/lib' > libs/lib/.git \
               && mkdir -p /home/sprite/.git-sprite/staging/0000 && echo half > /home/sprite/.git-sprite/staging/0000/x
@@ -254,7 +278,8 @@ struct UpFaultTests {
         let r = try w.up(["--no-agent"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try w.remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(w.s, w.app)))
-        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+        #expect(
+            try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
     }
 
     /// A path that holds something git-sprite did not make is reported, never replaced.
@@ -326,15 +351,19 @@ struct UpFaultTests {
         // the host goes away, and another user listens where an older version recorded it
         if let pid = hostPID() { kill(pid, SIGTERM) }
         #expect(eventually(seconds: 5) { hostPID().map { kill($0, 0) != 0 } ?? true })
-        let thief = try TestDaemon(["python3", "-u", "-c", """
+        let thief = try TestDaemon([
+            "python3", "-u", "-c",
+            """
             import socket, sys
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
             print(s.getsockname()[1]); sys.stdout.flush()
             while True:
                 c, _ = s.accept(); data = c.recv(65536)
                 open(sys.argv[1], "ab").write(data); c.close()
-            """, s.path("stolen")])
-        try "http://127.0.0.1:\(thief.firstLine)\n".write(toFile: state + "/local-host.url", atomically: true, encoding: .utf8)
+            """, s.path("stolen"),
+        ])
+        try "http://127.0.0.1:\(thief.firstLine)\n".write(
+            toFile: state + "/local-host.url", atomically: true, encoding: .utf8)
         let status = try s.sprite(["status"], in: repo)
         #expect(status.status == 0, "\(status.stderr)")
         #expect(!FileManager.default.fileExists(atPath: s.path("stolen")), "the token went to another listener")
@@ -356,13 +385,16 @@ extension UpFaultTests {
         try s.commit("docs/guide.md", "guide\n", message: "guide", in: repo)
         let first = try s.sprite(["up", "--no-agent", "--name", "box"], in: repo, env: env)
         #expect(first.status == 0, "\(first.stderr)")
-        let edit = try s.sprite(["exec", "box", "--", "sh", "-c", "echo AGENT-WORK >> docs/guide.md"], in: repo, env: env)
+        let edit = try s.sprite(
+            ["exec", "box", "--", "sh", "-c", "echo AGENT-WORK >> docs/guide.md"], in: repo, env: env)
         #expect(edit.status == 0, "\(edit.stderr)")
         try s.git("checkout", "-q", "-b", "docs", in: repo)
         try s.git("commit", "-q", "--allow-empty", "-m", "x", in: repo)
         let again = try s.sprite(["up", "--no-agent", "--name", "box"], in: repo, env: env)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("this repository: left as it is: the sprite has uncommitted changes"), "\(again.stderr)")
+        #expect(
+            again.stderr.contains("this repository: left as it is: the sprite has uncommitted changes"),
+            "\(again.stderr)")
         let guide = try s.sprite(["exec", "box", "--", "cat", "docs/guide.md"], in: repo, env: env)
         #expect(guide.stdout == "guide\nAGENT-WORK\n")
     }
@@ -377,17 +409,21 @@ struct DownTests {
         #expect(try w.up(["--no-agent"]).status == 0)
         let commit = "git -c user.name=agent -c user.email=agent@example.com commit -q"
         _ = try w.remote("cd workspace && git add -A && \(commit) -m 'agent work'")
-        _ = try w.remote("cd repos/notes && echo more >> file.txt && \(commit) -am 'agent notes' && git branch agent-idea")
+        _ = try w.remote(
+            "cd repos/notes && echo more >> file.txt && \(commit) -am 'agent notes' && git branch agent-idea")
         let agentHead = try w.remote("git -C workspace rev-parse HEAD")
         let notesHead = try w.remote("git -C repos/notes rev-parse HEAD")
 
         // parking also brings the commits home, and says so
         let park = try w.s.sprite(["down"], in: w.app, env: w.env)
         #expect(park.status == 0, "\(park.stderr)")
-        #expect(park.stderr.contains("this repository: fetched sprite/app-main/main, 1 commit you do not have (\(agentHead.prefix(12)))"),
-                "\(park.stderr)")
-        #expect(park.stderr.contains("linked repo 'notes': fetched sprite/app-main/agent-idea, 1 commit you do not have"),
-                "\(park.stderr)")
+        #expect(
+            park.stderr.contains(
+                "this repository: fetched sprite/app-main/main, 1 commit you do not have (\(agentHead.prefix(12)))"),
+            "\(park.stderr)")
+        #expect(
+            park.stderr.contains("linked repo 'notes': fetched sprite/app-main/agent-idea, 1 commit you do not have"),
+            "\(park.stderr)")
         #expect(!park.stderr.contains("linked repo 'tools'"), "nothing new there: \(park.stderr)")
         #expect(try w.s.git("rev-parse", "sprite/app-main/main", in: w.app) == agentHead)
         #expect(try w.s.git("rev-parse", "sprite/app-main/main", in: w.notes) == notesHead)
@@ -396,10 +432,13 @@ struct DownTests {
         _ = try w.remote("echo draft > workspace/draft.txt")
         let refused = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
         #expect(refused.status == 1)
-        #expect(refused.stderr.hasPrefix("error: not destroying app-main: it holds work that is not on your machine"),
-                "\(refused.stderr)")
+        #expect(
+            refused.stderr.hasPrefix("error: not destroying app-main: it holds work that is not on your machine"),
+            "\(refused.stderr)")
         #expect(refused.stderr.contains("hint: this repository: uncommitted changes in /home/sprite/workspace"))
-        #expect(refused.stderr.contains("hint: or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force"))
+        #expect(
+            refused.stderr.contains(
+                "hint: or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force"))
         #expect(try w.host.client().getSprite("app-main") != nil)
 
         // committed in the sprite, it comes home and the sprite can go
@@ -425,7 +464,8 @@ struct DownTests {
         let w = try UpWorkspace()
         #expect(try w.up().status == 0)
         let commit = "git -c user.name=agent -c user.email=agent@example.com"
-        _ = try w.remote("cd workspace/libs/lib && echo sub > sub.txt && git add sub.txt && \(commit) commit -qm 'in the submodule'")
+        _ = try w.remote(
+            "cd workspace/libs/lib && echo sub > sub.txt && git add sub.txt && \(commit) commit -qm 'in the submodule'")
         let subHead = try w.remote("git -C workspace/libs/lib rev-parse HEAD")
         _ = try w.remote("cd workspace && echo stashed >> README && \(commit) stash -q")
         let stash = try w.remote("git -C workspace rev-parse stash@{0}")
@@ -433,10 +473,13 @@ struct DownTests {
 
         let refused = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("hint: this repository, submodule libs/lib: uncommitted changes in /home/sprite/workspace/libs/lib"),
-                "\(refused.stderr)")
-        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes",
-                "a refusal leaves the agent running")
+        #expect(
+            refused.stderr.contains(
+                "hint: this repository, submodule libs/lib: uncommitted changes in /home/sprite/workspace/libs/lib"),
+            "\(refused.stderr)")
+        #expect(
+            try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes",
+            "a refusal leaves the agent running")
         // what could come home did
         #expect(try w.s.git("rev-parse", "refs/remotes/sprite/app-main/HEAD", in: w.app + "/libs/lib") == subHead)
         #expect(try w.s.git("rev-parse", "refs/sprite/app-main/stash/0", in: w.app) == stash)
@@ -446,11 +489,13 @@ struct DownTests {
         #expect(try w.host.client().getSprite("app-main") == nil)
         let salvage = try w.s.git("rev-parse", "--git-common-dir", in: w.app)
         let dirs = try FileManager.default.contentsOfDirectory(atPath: w.app + "/" + salvage + "/sprite-salvage")
-        let bundle = try #require(dirs.first.map { w.app + "/\(salvage)/sprite-salvage/\($0)/workspace-libs-lib.bundle" })
+        let bundle = try #require(
+            dirs.first.map { w.app + "/\(salvage)/sprite-salvage/\($0)/workspace-libs-lib.bundle" })
         #expect(forced.stderr.contains("saved \(bundle); restore with: git fetch"), "\(forced.stderr)")
         try w.s.git("fetch", "-q", bundle, "+refs/*:refs/salvage/app-main/*", in: w.app + "/libs/lib")
-        #expect(try w.s.git("show", "refs/salvage/app-main/git-sprite/uncommitted:README", in: w.app + "/libs/lib")
-                    .hasSuffix("EDIT"))
+        #expect(
+            try w.s.git("show", "refs/salvage/app-main/git-sprite/uncommitted:README", in: w.app + "/libs/lib")
+                .hasSuffix("EDIT"))
     }
 
     /// Commits the agent made on a detached HEAD belong to no branch: they come home too.
@@ -460,8 +505,9 @@ struct DownTests {
         let up = try w.up(["--no-agent", "--no-changes", "-q"])
         #expect(up.status == 0, "\(up.stderr)")
         let name = up.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try w.remote("cd workspace && echo x > x.txt && git add x.txt && "
-                         + "git -c user.name=a -c user.email=a@example.com commit -qm 'on detached'", sprite: name)
+        _ = try w.remote(
+            "cd workspace && echo x > x.txt && git add x.txt && "
+                + "git -c user.name=a -c user.email=a@example.com commit -qm 'on detached'", sprite: name)
         let agentHead = try w.remote("git -C workspace rev-parse HEAD", sprite: name)
         let down = try w.s.sprite(["down"], in: w.app, env: w.env)
         #expect(down.status == 0, "\(down.stderr)")
@@ -524,7 +570,8 @@ struct UpConcurrencyTests {
         }
         #expect(try w.host.client().listSprites().map(\.name) == ["app-main"])
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
-        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+        #expect(
+            try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
         #expect(try w.remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(w.s, w.app)))
         #expect(try w.remote("git -C repos/notes rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.notes)))
     }
@@ -553,15 +600,19 @@ struct AttachTests {
         #expect(try w.up(["-m", "hello-attach"]).status == 0)
         // script(1) gives git sprite a real terminal; Ctrl-b d detaches from tmux
         let env = w.env.merging(["TERM": "xterm"]) { $1 }
-        let r = try w.s.run("sh", ["-c", "(sleep 2; printf '\\002d'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
-                            in: w.app, env: env)
+        let r = try w.s.run(
+            "sh", ["-c", "(sleep 2; printf '\\002d'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
+            in: w.app, env: env)
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("agent-ready"))
         #expect(r.stdout.contains("detached"))
         // the agent keeps running
-        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+        #expect(
+            try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
         let printed = try w.s.sprite(["attach", "--print"], in: w.app, env: w.env)
-        #expect(printed.stdout == "sprite exec -s app-main --tty -- tmux -S /home/sprite/.git-sprite/tmux.sock attach -t =app-main\n")
+        #expect(
+            printed.stdout
+                == "sprite exec -s app-main --tty -- tmux -S /home/sprite/.git-sprite/tmux.sock attach -t =app-main\n")
         let noTerminal = try w.s.sprite(["attach"], in: w.app, env: w.env)
         #expect(noTerminal.status == 1)
         #expect(noTerminal.stderr.hasPrefix("error: git sprite attach needs a terminal"))
@@ -588,7 +639,8 @@ struct AttachTests {
         kill(-p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         #expect(eventually(seconds: 40) { attaches() == 0 }, "a tmux attach outlived its connection")
-        #expect(try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
+        #expect(
+            try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
     }
 }
 
@@ -607,7 +659,9 @@ struct UpInterruptionTests {
                 // under load the signal can land before git-sprite has started or set its
                 // handler: it then ends silently, having done nothing (the re-run below still
                 // has to converge); once it runs, it says so
-                #expect(r.stderr.isEmpty || r.stderr.contains("interrupted; run the command again to finish"), "\(r.stderr)")
+                #expect(
+                    r.stderr.isEmpty || r.stderr.contains("interrupted; run the command again to finish"), "\(r.stderr)"
+                )
             }
             // nothing the run started locally lives on
             let deadline = Date().addingTimeInterval(5)
@@ -659,9 +713,12 @@ struct UpInterruptionTests {
     /// `delay` seconds, as a terminal does on Ctrl-C. (Foundation starts the shell as the
     /// leader of a new group; it then execs the command.) Returns the exit status (SIGINT's
     /// number when the signal ended the `git` in front of git-sprite) and stderr.
-    static func interrupt(_ w: Sandbox, _ command: String, after delay: Double, in dir: String,
-                          env: [String: String]) throws -> (status: Int32, stderr: String) {
-        let script = "[ \"$(ps -o pgid= -p $$ | tr -d ' ')\" = $$ ] || exit 99; "
+    static func interrupt(
+        _ w: Sandbox, _ command: String, after delay: Double, in dir: String,
+        env: [String: String]
+    ) throws -> (status: Int32, stderr: String) {
+        let script =
+            "[ \"$(ps -o pgid= -p $$ | tr -d ' ')\" = $$ ] || exit 99; "
             + "(sleep \(delay); kill -INT -$$ 2>/dev/null) & exec \(command)"
         let r = try w.run("sh", ["-c", script], in: dir, env: env)
         return (r.status, r.stderr)
@@ -672,8 +729,9 @@ struct UpInterruptionTests {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
         return pids.compactMap { pid in
             guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
-                  dirs.contains(where: { cwd == $0 || cwd.hasPrefix($0 + "/") }),
-                  let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+                dirs.contains(where: { cwd == $0 || cwd.hasPrefix($0 + "/") }),
+                let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+            else { return nil }
             return String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
         }
     }
@@ -685,8 +743,10 @@ struct UpInterruptionTests {
         let r = try w.up(["--no-agent", "-q"])
         #expect(r.status == 0, "\(r.stderr)")
         let name = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(name.range(of: "^app-feat-touch-ifs-tmp-gs-pwned-touch-ifs-[0-9a-f]{8}$", options: .regularExpression) != nil,
-                "\(name)")
+        #expect(
+            name.range(of: "^app-feat-touch-ifs-tmp-gs-pwned-touch-ifs-[0-9a-f]{8}$", options: .regularExpression)
+                != nil,
+            "\(name)")
         #expect(try w.remote("git -C workspace symbolic-ref --short HEAD", sprite: name) == branch)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/gs-pwned"))
         #expect(!FileManager.default.fileExists(atPath: w.app + "/x"))
@@ -718,8 +778,9 @@ struct UpAgentEnvironmentTests {
         #expect(try w.remote("sleep 1; cat claude-args") == "fix the $(bug)|")
         // a stopped agent started again: claude is there now, so the installer does not run
         #expect(try w.s.sprite(["down"], in: w.app, env: w.env).status == 0)
-        #expect(try w.remote("tmux -S .git-sprite/tmux.sock has-session -t =app-main 2>&1; echo $?").hasSuffix("1"),
-                "down leaves no agent running")
+        #expect(
+            try w.remote("tmux -S .git-sprite/tmux.sock has-session -t =app-main 2>&1; echo $?").hasSuffix("1"),
+            "down leaves no agent running")
         #expect(try w.remote("pgrep -fx 'sleep 100000' || echo none") == "none")
         #expect(try w.up().status == 0)
         #expect(try w.remote("cat installer-runs") == "run")
@@ -741,12 +802,14 @@ struct UpAgentEnvironmentTests {
         let w = try UpWorkspace(sparse: sparse)
         try w.s.git("config", "sprite.agent.env", "ANTHROPIC_API_KEY", in: w.app)
         try w.s.git("config", "--add", "sprite.agent.env", "OTHER_TOKEN", in: w.app)
-        try w.s.git("config", "sprite.agent.command",
-                    "sh -c 'printf %s \"$ANTHROPIC_API_KEY\" > /home/sprite/agent-key; printf %s \"$OTHER_TOKEN\" > /home/sprite/other; "
-                    + "exec sleep 100000'", in: w.app)
+        try w.s.git(
+            "config", "sprite.agent.command",
+            "sh -c 'printf %s \"$ANTHROPIC_API_KEY\" > /home/sprite/agent-key; printf %s \"$OTHER_TOKEN\" > /home/sprite/other; "
+                + "exec sleep 100000'", in: w.app)
         let secret = "sk-ant-test-9f8e7d6c5b4a"
         let awkward = "it's $(touch /home/sprite/pwned) `x` \\ \"q\"\nline two"
-        let r = try w.up(["--json", "-v"], extra: ["ANTHROPIC_API_KEY": secret, "OTHER_TOKEN": awkward, "GIT_SPRITE_TRACE": "1"])
+        let r = try w.up(
+            ["--json", "-v"], extra: ["ANTHROPIC_API_KEY": secret, "OTHER_TOKEN": awkward, "GIT_SPRITE_TRACE": "1"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(eventually { (try? w.remote("cat agent-key")) == secret })
         #expect(try w.host.client().readFile("app-main", path: "/home/sprite/other") == Data(awkward.utf8))
@@ -756,7 +819,8 @@ struct UpAgentEnvironmentTests {
         let ps = try w.remote("ps -eo args")
         #expect(!ps.contains(secret))
         // not in the service's definition; in a file only its owner reads
-        let services = String(decoding: try w.host.client().call("GET", "/v1/sprites/app-main/services").body, as: UTF8.self)
+        let services = String(
+            decoding: try w.host.client().call("GET", "/v1/sprites/app-main/services").body, as: UTF8.self)
         #expect(services.contains("git-sprite") || services.contains("agent"), "\(services)")
         #expect(!services.contains(secret), "\(services)")
         #expect(try w.remote("stat -c %a .git-sprite/agent.env") == "600")
@@ -773,8 +837,10 @@ struct UpAgentEnvironmentTests {
         try w.s.git("update-server-info", in: bare)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-m", "http.server", "0", "--bind", TestNetwork.hostAddress,
-                            "--directory", w.s.path("remotes")]
+        server.arguments = [
+            "python3", "-m", "http.server", "0", "--bind", TestNetwork.hostAddress,
+            "--directory", w.s.path("remotes"),
+        ]
         let out = Pipe()
         server.standardOutput = out
         server.standardError = out
@@ -794,9 +860,13 @@ struct UpAgentEnvironmentTests {
         let r = try w.up(["--no-agent"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("this repository: cloning"))  // no fallback note: the clone worked
-        #expect(try w.remote("git -C workspace remote get-url origin") == "http://\(TestNetwork.hostAddress):\(port)/app.git")
+        #expect(
+            try w.remote("git -C workspace remote get-url origin")
+                == "http://\(TestNetwork.hostAddress):\(port)/app.git")
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
-        #expect(try w.remote("git -C workspace rev-parse origin/main") == (try w.s.git("rev-parse", "origin/main", in: w.app)))
+        #expect(
+            try w.remote("git -C workspace rev-parse origin/main")
+                == (try w.s.git("rev-parse", "origin/main", in: w.app)))
         #expect(try w.remote("git -C workspace rev-parse --is-shallow-repository") == "false")
     }
 
@@ -816,7 +886,8 @@ struct UpAgentEnvironmentTests {
         #expect(try w.remote("git -C workspace rev-parse HEAD") == (try w.s.git("rev-parse", "HEAD", in: w.app)))
         // the remote's tip (depth 1) and the two local commits on top of it
         #expect(try w.remote("git -C workspace rev-list --count HEAD") == "3")
-        #expect(try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
+        #expect(
+            try w.remote("git -C workspace status --porcelain --untracked-files=all") == "M README\n?? scratch/new.txt")
     }
 
     /// A submodule that is not initialised here is cloned from its URL in the sprite (relative
@@ -849,8 +920,11 @@ final class GitDaemon {
     init(serving base: String, sandbox s: Sandbox) throws {
         let address = TestNetwork.hostAddress
         let port = try TestNetwork.freePort(on: address)
-        daemon = try TestDaemon(["git", "daemon", "--listen=\(address)", "--port=\(port)", "--export-all", "--reuseaddr",
-                                 "--base-path=" + base, base], environment: s.environment, waitForFirstLine: false)
+        daemon = try TestDaemon(
+            [
+                "git", "daemon", "--listen=\(address)", "--port=\(port)", "--export-all", "--reuseaddr",
+                "--base-path=" + base, base,
+            ], environment: s.environment, waitForFirstLine: false)
         url = "git://\(address):\(port)"
         _ = eventually(seconds: 10) { (try? s.run("git", ["ls-remote", url + "/app.git"]))?.status == 0 }
     }

@@ -21,8 +21,11 @@ struct RepositoryTests {
         func git(_ args: String..., in dir: String) throws -> String {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["git", "-c", "init.defaultBranch=main", "-c", "user.name=T", "-c", "user.email=t@example.com",
-                           "-c", "protocol.file.allow=always"] + args
+            p.arguments =
+                [
+                    "git", "-c", "init.defaultBranch=main", "-c", "user.name=T", "-c", "user.email=t@example.com",
+                    "-c", "protocol.file.allow=always",
+                ] + args
             p.currentDirectoryURL = URL(fileURLWithPath: dir)
             p.environment = ["PATH": "/usr/bin:/bin", "HOME": root, "GIT_CONFIG_NOSYSTEM": "1"]
             let out = Pipe()
@@ -52,9 +55,11 @@ struct RepositoryTests {
         let s = try Scratch()
         let repo = try s.repo("app")
         let found = try Repository.discover(from: repo + "/sub/dir", environment: [:])
-        #expect(found.workdir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-            == URL(fileURLWithPath: repo).standardizedFileURL.path)
-        let viaEnv = try Repository.discover(from: s.root, environment: ["GIT_DIR": repo + "/.git", "GIT_WORK_TREE": repo])
+        #expect(
+            found.workdir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                == URL(fileURLWithPath: repo).standardizedFileURL.path)
+        let viaEnv = try Repository.discover(
+            from: s.root, environment: ["GIT_DIR": repo + "/.git", "GIT_WORK_TREE": repo])
         #expect(viaEnv.workdir != nil && !viaEnv.isBare)
         #expect(throws: RepositoryOpenError.self) { try Repository.discover(from: s.root, environment: [:]) }
     }

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
+
 @testable import SpriteHTTP
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The RFC 6455 client against a scripted server on loopback: fragmented messages, frames
@@ -23,7 +25,9 @@ struct WebSocketFramingTests {
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
             addr.sin_port = 0
             var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(l, $0, len) } }
+            _ = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(l, $0, len) }
+            }
             listen(l, 1)
             _ = withUnsafeMutablePointer(to: &addr) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(l, $0, &len) }
@@ -39,11 +43,14 @@ struct WebSocketFramingTests {
                     if request.suffix(4) == [13, 10, 13, 10] { break }
                 }
                 let text = String(decoding: request, as: UTF8.self)
-                let key = text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("sec-websocket-key:") }
+                let key =
+                    text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("sec-websocket-key:") }
                     .map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) } ?? ""
-                let accept = Data(Digest.sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))).base64EncodedString()
+                let accept = Data(Digest.sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
+                    .base64EncodedString()
                 let body = "{\"error\":\"nope\"}"
-                let response = reject
+                let response =
+                    reject
                     ? "HTTP/1.1 404 Not Found\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
                     : "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         + "Sec-WebSocket-Accept: \(accept)\r\nX-Sprite-Capabilities: signal\r\n\r\n"
@@ -76,7 +83,9 @@ struct WebSocketFramingTests {
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: a client that gave up must not kill the test process with SIGPIPE
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n <= 0 { return }
             offset += n
         }
@@ -97,7 +106,10 @@ struct WebSocketFramingTests {
         let h = readN(2)
         guard h.count == 2 else { return (0, []) }
         var len = Int(h[1] & 0x7f)
-        if len == 126 { let e = readN(2); len = Int(e[0]) << 8 | Int(e[1]) }
+        if len == 126 {
+            let e = readN(2)
+            len = Int(e[0]) << 8 | Int(e[1])
+        }
         if len == 127 { len = readN(8).reduce(0) { $0 << 8 | Int($1) } }
         let mask = readN(4)
         var payload = readN(len)
@@ -116,8 +128,8 @@ struct WebSocketFramingTests {
             Self.send(fd, Self.frame(opcode: 0x9, Array("are-you-there".utf8)))
             Self.send(fd, Self.frame(fin: false, opcode: 0x0, Array("lo, ".utf8)))
             Self.send(fd, Self.frame(opcode: 0x0, Array("world".utf8)))
-            Self.send(fd, Self.frame(opcode: 0x2, Array(big[0..<300])))     // 16-bit length
-            Self.send(fd, Self.frame(opcode: 0x2, big))                     // 64-bit length
+            Self.send(fd, Self.frame(opcode: 0x2, Array(big[0..<300])))  // 16-bit length
+            Self.send(fd, Self.frame(opcode: 0x2, big))  // 64-bit length
             let pong = Self.readClientFrame(fd)
             if pong.0 == 0xA { pongPayload = pong.1 }
             let echo = Self.readClientFrame(fd)
@@ -126,13 +138,14 @@ struct WebSocketFramingTests {
             let close = Self.readClientFrame(fd)
             if close.0 == 0x8 { closeCode = close.1 }
         }
-        let ws = try WebSocket.connect(url: "ws://127.0.0.1:\(server.port)/x", headers: [("Authorization", "Bearer t")],
-                                       userAgent: "test", timeout: 5)
+        let ws = try WebSocket.connect(
+            url: "ws://127.0.0.1:\(server.port)/x", headers: [("Authorization", "Bearer t")],
+            userAgent: "test", timeout: 5)
         #expect(ws.responseHeaders["x-sprite-capabilities"] == "signal")
         #expect(try ws.receive(timeout: 5) == .text("hello, world"))
         #expect(try ws.receive(timeout: 5) == .binary(Array(big[0..<300])))
         #expect(try ws.receive(timeout: 5) == .binary(big))
-        try ws.send(binary: Array(big.reversed()))              // the client's 64-bit length path
+        try ws.send(binary: Array(big.reversed()))  // the client's 64-bit length path
         #expect(try ws.receive(timeout: 5) == .close(code: 1000, reason: "bye"))
         server.wait()
         #expect(pongPayload == Array("are-you-there".utf8))
@@ -223,7 +236,8 @@ struct WebSocketFramingTests {
             Thread.sleep(forTimeInterval: 0.3)
         }
         do {
-            let ws = try WebSocket.connect(url: "ws://127.0.0.1:\(server.port)/x", headers: [], userAgent: "t", timeout: 5)
+            let ws = try WebSocket.connect(
+                url: "ws://127.0.0.1:\(server.port)/x", headers: [], userAgent: "t", timeout: 5)
             let message = try ws.receive(timeout: 5)
             #expect(kind == "utf8")
             if case .text(let text) = message { #expect(text.contains("A")) } else { Issue.record("\(message)") }

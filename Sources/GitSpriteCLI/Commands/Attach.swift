@@ -25,7 +25,8 @@ struct Attach: GlobalCommand {
     @Flag(help: "Print the equivalent 'sprite' CLI command instead of attaching.")
     var print = false
 
-    @Option(help: ArgumentHelp("A key that detaches: ctrl-<key>, or none (default: ctrl-] inside tmux).", valueName: "key"))
+    @Option(
+        help: ArgumentHelp("A key that detaches: ctrl-<key>, or none (default: ctrl-] inside tmux).", valueName: "key"))
     var detachKey: String?
 
     func run(_ context: Context) throws {

@@ -41,7 +41,9 @@ struct CheckpointCommand: GlobalCommand {
                 context.terminal.out(try JSONOutput.encode(CheckpointWorkflow.ListOutput(rows)))
             } else {
                 for row in rows { context.terminal.out(row.text + "\n") }
-                if rows.isEmpty && !context.quiet { context.terminal.note("no checkpoints; take one: git sprite checkpoint") }
+                if rows.isEmpty && !context.quiet {
+                    context.terminal.note("no checkpoints; take one: git sprite checkpoint")
+                }
             }
             return
         }
@@ -69,8 +71,10 @@ struct Restore: GlobalCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The checkpoint (default: the newest); or, with ID after it, a branch or sprite "
-                                 + "(default: the current branch's).", valueName: "branch|sprite|id"))
+    @Argument(
+        help: ArgumentHelp(
+            "The checkpoint (default: the newest); or, with ID after it, a branch or sprite "
+                + "(default: the current branch's).", valueName: "branch|sprite|id"))
     var first: String?
 
     @Argument(help: ArgumentHelp("The checkpoint, when a branch or sprite comes first.", valueName: "id"))
@@ -81,7 +85,6 @@ struct Restore: GlobalCommand {
 
     @Flag(help: "Print one JSON document: the checkpoint restored and the one that undoes it.")
     var json = false
-
 
     func run(_ context: Context) throws {
         // one word is the checkpoint; two are the sprite and the checkpoint

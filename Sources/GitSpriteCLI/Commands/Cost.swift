@@ -42,7 +42,9 @@ struct Cost: GlobalCommand {
 
     func run(_ context: Context) throws {
         var options = CostWorkflow.Options()
-        (options.hours, options.cpu, options.memory, options.storage, options.idleWeek) = (hours, cpu, memory, storage, idleWeek)
+        (options.hours, options.cpu, options.memory, options.storage, options.idleWeek) = (
+            hours, cpu, memory, storage, idleWeek
+        )
         let estimate = try CostWorkflow.estimate(context, options: options)
         context.terminal.out(json ? try JSONOutput.encode(estimate.output) : estimate.text)
     }

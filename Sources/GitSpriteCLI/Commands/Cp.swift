@@ -32,16 +32,20 @@ struct Cp: GlobalCommand {
     var json = false
 
     func validate() throws {
-        if paths.count < 2 { throw ValidationError("give at least one source and a destination: git sprite cp SRC… DST") }
+        if paths.count < 2 {
+            throw ValidationError("give at least one source and a destination: git sprite cp SRC… DST")
+        }
     }
 
     func run(_ context: Context) throws {
-        let summary = try CopyWorkflow.run(context, sources: Array(paths.dropLast()), destination: paths[paths.count - 1],
-                                           recursive: recursive)
+        let summary = try CopyWorkflow.run(
+            context, sources: Array(paths.dropLast()), destination: paths[paths.count - 1],
+            recursive: recursive)
         if json { return context.terminal.out(try JSONOutput.encode(summary)) }
         for skipped in summary.skipped { context.terminal.warn("skipped \(skipped): not a regular file or directory") }
         if !context.quiet {
-            context.terminal.note("copied \(summary.files) file\(summary.files == 1 ? "" : "s") (\(ByteCountText.text(summary.bytes)))")
+            context.terminal.note(
+                "copied \(summary.files) file\(summary.files == 1 ? "" : "s") (\(ByteCountText.text(summary.bytes)))")
         }
     }
 }

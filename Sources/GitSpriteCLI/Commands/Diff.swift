@@ -24,15 +24,18 @@ struct Diff: GlobalCommand {
     @Flag(help: "Show a diffstat instead of the patch.")
     var stat = false
 
-    @Argument(parsing: .captureForPassthrough,
-              help: ArgumentHelp("[BRANCH|SPRITE] (first), then git diff's options, then -- and paths.",
-                                 valueName: "sprite-and-git-diff-args"))
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp(
+            "[BRANCH|SPRITE] (first), then git diff's options, then -- and paths.",
+            valueName: "sprite-and-git-diff-args"))
     var arguments: [String] = []
 
     func run(_ context: Context) throws {
         let passed = try GitPassThrough(arguments, command: Self.self)
-        try ReviewWorkflow.run(context, sprite: passed.sprite,
-                               kind: .diff(options: (stat ? ["--stat"] : []) + passed.options, paths: passed.paths))
+        try ReviewWorkflow.run(
+            context, sprite: passed.sprite,
+            kind: .diff(options: (stat ? ["--stat"] : []) + passed.options, paths: passed.paths))
     }
 }
 
@@ -87,15 +90,18 @@ struct Log: GlobalCommand {
     @Flag(help: "One line per commit.")
     var oneline = false
 
-    @Argument(parsing: .captureForPassthrough,
-              help: ArgumentHelp("[BRANCH|SPRITE] (first), then git log's options, then -- and paths.",
-                                 valueName: "sprite-and-git-log-args"))
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp(
+            "[BRANCH|SPRITE] (first), then git log's options, then -- and paths.",
+            valueName: "sprite-and-git-log-args"))
     var arguments: [String] = []
 
     func run(_ context: Context) throws {
         let passed = try GitPassThrough(arguments, command: Self.self)
         let flags = (patch ? ["-p"] : []) + (stat ? ["--stat"] : []) + (oneline ? ["--oneline"] : [])
-        try ReviewWorkflow.run(context, sprite: passed.sprite, kind: .log(options: flags + passed.options, paths: passed.paths))
+        try ReviewWorkflow.run(
+            context, sprite: passed.sprite, kind: .log(options: flags + passed.options, paths: passed.paths))
     }
 }
 

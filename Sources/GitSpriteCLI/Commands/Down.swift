@@ -46,8 +46,9 @@ struct Down: GlobalCommand {
     var json = false
 
     func run(_ context: Context) throws {
-        let outcome = try DownWorkflow.run(context, sprite: target.sprite,
-                                           options: .init(destroy: destroy, force: force, keep: keep, checkpoint: checkpoint))
+        let outcome = try DownWorkflow.run(
+            context, sprite: target.sprite,
+            options: .init(destroy: destroy, force: force, keep: keep, checkpoint: checkpoint))
         try report(outcome, json: json, context)
     }
 }

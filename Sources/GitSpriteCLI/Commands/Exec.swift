@@ -41,8 +41,9 @@ struct Exec: GlobalCommand {
     }
 
     func run(_ context: Context) throws {
-        let status = try ExecWorkflow.run(context, sprite: target.sprite, command: command, directory: directory,
-                                          tty: tty, interactive: interactive)
+        let status = try ExecWorkflow.run(
+            context, sprite: target.sprite, command: command, directory: directory,
+            tty: tty, interactive: interactive)
         context.terminal.flush()
         if status != 0 { throw ExitCode(status) }
     }

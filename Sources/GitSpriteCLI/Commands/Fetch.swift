@@ -33,7 +33,10 @@ struct Fetch: GlobalCommand {
         let result = try FetchWorkflow.run(context, sprite: target.sprite, all: all)
         if !json { for line in result.lines { context.terminal.note(line) } }
         try report(result, json: json, context)
-        if result.failed { throw SpriteError("some of the sprite's work could not be fetched (see above)",
-                                             hints: ["run it again; add -v to see each request"]) }
+        if result.failed {
+            throw SpriteError(
+                "some of the sprite's work could not be fetched (see above)",
+                hints: ["run it again; add -v to see each request"])
+        }
     }
 }

@@ -24,21 +24,25 @@ struct Forward: GlobalCommand {
     @Flag(help: "Also forward every port the sprite opens (and stop when it closes).")
     var auto = false
 
-    @Argument(help: ArgumentHelp("[BRANCH|SPRITE] [LOCAL:]REMOTE…: a branch or sprite first (default: the current branch's sprite), then ports.",
-                                 valueName: "sprite-or-port"))
+    @Argument(
+        help: ArgumentHelp(
+            "[BRANCH|SPRITE] [LOCAL:]REMOTE…: a branch or sprite first (default: the current branch's sprite), then ports.",
+            valueName: "sprite-or-port"))
     var words: [String] = []
 
     func validate() throws {
         // a bad port is a usage error with a hint, from run(); here only whether there is any
         if !auto && !words.contains(where: { $0.first?.isNumber == true || $0.hasPrefix(":") }) {
-            throw ValidationError("name a port to forward, [LOCAL:]REMOTE (for example 3000, or 8000:8080), or use --auto")
+            throw ValidationError(
+                "name a port to forward, [LOCAL:]REMOTE (for example 3000, or 8000:8080), or use --auto")
         }
     }
 
     func run(_ context: Context) throws {
         let (sprite, ports) = try ForwardWorkflow.parse(words)
         if ports.isEmpty && !auto {
-            throw ValidationError("name a port to forward, [LOCAL:]REMOTE (for example 3000, or 8000:8080), or use --auto")
+            throw ValidationError(
+                "name a port to forward, [LOCAL:]REMOTE (for example 3000, or 8000:8080), or use --auto")
         }
         try ForwardWorkflow.run(context, sprite: sprite, ports: ports, auto: auto)
     }

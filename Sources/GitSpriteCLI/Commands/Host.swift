@@ -23,7 +23,8 @@ struct Host: ParsableCommand {
 }
 
 struct HostStatus: GlobalCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Say whether the local sprite-host runs.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Say whether the local sprite-host runs.")
 
     @OptionGroup var global: GlobalOptions
 

@@ -46,7 +46,8 @@ struct Link: GlobalCommand {
         if json {
             context.terminal.out(try JSONOutput.encode([LinkWorkflow.Output(link)]))
         } else if !context.quiet {
-            context.terminal.note("linked \(link.path) as '\(link.mount)' (sprite path /home/sprite/repos/\(link.mount))")
+            context.terminal.note(
+                "linked \(link.path) as '\(link.mount)' (sprite path /home/sprite/repos/\(link.mount))")
         }
     }
 }

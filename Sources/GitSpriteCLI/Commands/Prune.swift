@@ -57,7 +57,9 @@ struct Prune: GlobalCommand {
     var json = false
 
     func validate() throws {
-        if branch != nil && !merged { throw ValidationError("a branch goes with --merged: git sprite prune --merged BRANCH") }
+        if branch != nil && !merged {
+            throw ValidationError("a branch goes with --merged: git sprite prune --merged BRANCH")
+        }
     }
 
     func run(_ context: Context) throws {
@@ -74,7 +76,10 @@ struct Prune: GlobalCommand {
                 terminal.note("nothing deleted: pass --yes to delete (or run it on a terminal to be asked)")
                 return false
             }
-            terminal.err(Data("delete \(candidates.count == 1 ? "this sprite" : "these \(candidates.count) sprites")? [y/N] ".utf8))
+            terminal.err(
+                Data(
+                    "delete \(candidates.count == 1 ? "this sprite" : "these \(candidates.count) sprites")? [y/N] ".utf8
+                ))
             terminal.flush()
             let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
             return answer == "y" || answer == "yes"
@@ -91,15 +96,18 @@ struct Prune: GlobalCommand {
             if let outcome = c.outcome { terminal.note("\(c.sprite): \(outcome)") }
         }
         if result.candidates.contains(where: { $0.outcome?.hasPrefix("skipped") == true }) && !context.quiet {
-            terminal.note("skipped sprites hold work that is not home; bring it home (git sprite fetch, git sprite apply) "
-                          + "or delete them anyway with --force")
+            terminal.note(
+                "skipped sprites hold work that is not home; bring it home (git sprite fetch, git sprite apply) "
+                    + "or delete them anyway with --force")
         }
     }
 
     static func table(_ candidates: [PruneWorkflow.Candidate]) -> String {
-        var out = TextTable.render([["SPRITE", "BRANCH", "WHY", "SAVES/WEEK"]] + candidates.map {
-            [$0.sprite, $0.branch ?? "-", $0.reasons.joined(separator: "; "), Money.dollars($0.weeklyStorage)]
-        })
+        var out = TextTable.render(
+            [["SPRITE", "BRANCH", "WHY", "SAVES/WEEK"]]
+                + candidates.map {
+                    [$0.sprite, $0.branch ?? "-", $0.reasons.joined(separator: "; "), Money.dollars($0.weeklyStorage)]
+                })
         let total = candidates.reduce(Decimal(0)) { $0 + $1.weeklyStorage }
         out += "deleting \(candidates.count == 1 ? "it" : "them") saves \(Money.dollars(total)) of storage per week\n"
         return out

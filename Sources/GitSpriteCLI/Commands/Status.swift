@@ -35,8 +35,10 @@ struct Status: GlobalCommand {
     @Flag(help: "Look into cold sprites too (wakes them).")
     var deep = false
 
-    @Option(help: ArgumentHelp("A line per sprite from {{field}} placeholders over the --json fields, e.g. '{{name}}\\t{{agent.state}}'.",
-                               valueName: "template"))
+    @Option(
+        help: ArgumentHelp(
+            "A line per sprite from {{field}} placeholders over the --json fields, e.g. '{{name}}\\t{{agent.state}}'.",
+            valueName: "template"))
     var format: String?
 
     func validate() throws {
@@ -47,8 +49,9 @@ struct Status: GlobalCommand {
     func run(_ context: Context) throws {
         let template = try format.map(Template.init)
         if let unknown = template?.unknownFields(known: StatusEntry.fields), !unknown.isEmpty {
-            throw SpriteError("--format names fields a sprite does not have: \(unknown.joined(separator: ", "))",
-                              hints: ["fields: " + StatusEntry.fields.joined(separator: ", ")], status: .usage)
+            throw SpriteError(
+                "--format names fields a sprite does not have: \(unknown.joined(separator: ", "))",
+                hints: ["fields: " + StatusEntry.fields.joined(separator: ", ")], status: .usage)
         }
         let rows = try StatusWorkflow.run(context, all: all, deep: deep)
         if let template {
@@ -66,21 +69,27 @@ struct Status: GlobalCommand {
         }
         if context.terminal.stdoutIsTTY && !rows.isEmpty {
             let host = rows[0].host
-            context.terminal.out("on " + (host == "local sprite-host" ? "the local sprite-host (git sprite host status)" : host) + "\n")
-            context.terminal.out(TextTable.render([["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED", "COST"]]
-                                                  + rows.map { $0.columns() }))
+            context.terminal.out(
+                "on " + (host == "local sprite-host" ? "the local sprite-host (git sprite host status)" : host) + "\n")
+            context.terminal.out(
+                TextTable.render(
+                    [["SPRITE", "STATE", "BRANCH", "AGENT", "UNFETCHED", "CHANGED", "COST"]]
+                        + rows.map { $0.columns() }))
             for row in rows {
                 if let url = row.url { context.terminal.out("\(row.name): \(url)\n") }
             }
             if rows.contains(where: { $0.cost != nil }) {
                 context.terminal.out("cost so far: \(StatusEntry.totalCost(rows).text), estimated\n")
-                for row in rows { if let cost = row.cost { context.terminal.out("  \(row.name): \(cost.assumption)\n") } }
+                for row in rows {
+                    if let cost = row.cost { context.terminal.out("  \(row.name): \(cost.assumption)\n") }
+                }
             }
         } else {
             for row in rows { context.terminal.out(row.columns().joined(separator: "\t") + "\n") }
         }
         if rows.isEmpty && !context.quiet {
-            context.terminal.note(all ? "no git-sprite sprites" : "no sprites for this repository; start one: git sprite up")
+            context.terminal.note(
+                all ? "no git-sprite sprites" : "no sprites for this repository; start one: git sprite up")
         }
     }
 }

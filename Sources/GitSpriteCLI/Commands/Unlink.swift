@@ -25,6 +25,8 @@ struct Unlink: GlobalCommand {
         let link = try LinkWorkflow.remove(context, mount: mount)
         if json {
             context.terminal.out(try JSONOutput.encode([LinkWorkflow.Output(link)]))
-        } else if !context.quiet { context.terminal.note("unlinked '\(link.mount)' (\(link.path))") }
+        } else if !context.quiet {
+            context.terminal.note("unlinked '\(link.mount)' (\(link.path))")
+        }
     }
 }

@@ -31,14 +31,22 @@ struct Agent: Sendable {
     /// tmux session, whose server (a daemon) would outlive the service's supervisor.
     static func stop(_ api: any SpritesService, sprite: String) throws {
         try api.deleteService(sprite, name: service)
-        _ = try? api.run(sprite, ["sh", "-c", "tmux -S \"$1\" kill-session -t \"=$2\" 2>/dev/null; rm -f \"$3\"", "sh",
-                                  socket, sprite, environmentFile])
+        _ = try? api.run(
+            sprite,
+            [
+                "sh", "-c", "tmux -S \"$1\" kill-session -t \"=$2\" 2>/dev/null; rm -f \"$3\"", "sh",
+                socket, sprite, environmentFile,
+            ])
     }
 
     /// The session exists and its pane's process is alive (a dead pane stays on screen).
     var hasSession: Bool {
-        let r = try? api.run(sprite, ["tmux", "-S", Self.socket, "display-message", "-p", "-t", "=" + sprite + ":",
-                                      "#{pane_dead}"])
+        let r = try? api.run(
+            sprite,
+            [
+                "tmux", "-S", Self.socket, "display-message", "-p", "-t", "=" + sprite + ":",
+                "#{pane_dead}",
+            ])
         // tmux prints "1" for a dead pane, and "0" or nothing for a live one
         return r?.status == 0 && !String(decoding: r?.stdout ?? Data(), as: UTF8.self).hasPrefix("1")
     }
@@ -52,8 +60,11 @@ struct Agent: Sendable {
         let running = try api.services(sprite).first { $0.name == Self.service }?.state?.status == "running"
         if running && hasSession {
             if let prompt {
-                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "-l", "--", prompt], "typing the prompt")
-                try remote(["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "Enter"], "typing the prompt")
+                try remote(
+                    ["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "-l", "--", prompt],
+                    "typing the prompt")
+                try remote(
+                    ["tmux", "-S", Self.socket, "send-keys", "-t", "=" + sprite + ":", "Enter"], "typing the prompt")
             }
             return RunningAgent(command: words, session: sprite, started: false, prompted: prompt != nil)
         }
@@ -62,9 +73,12 @@ struct Agent: Sendable {
             if check.status != 0 {
                 let install = try api.run(sprite, ["sh", "-c", settings.claudeInstaller])
                 if install.status != 0 {
-                    throw SpriteError("installing Claude Code in the sprite failed: \(lastLine(of: install.stderr) ?? "")",
-                                      hints: ["set another installer: git config sprite.image.claudeInstaller '<command>'",
-                                              "or skip the agent: git sprite up --no-agent"])
+                    throw SpriteError(
+                        "installing Claude Code in the sprite failed: \(lastLine(of: install.stderr) ?? "")",
+                        hints: [
+                            "set another installer: git config sprite.image.claudeInstaller '<command>'",
+                            "or skip the agent: git sprite up --no-agent",
+                        ])
                 }
             }
         }
@@ -78,8 +92,10 @@ struct Agent: Sendable {
         }
         // the supervisor and the agent's environment (written even when empty: no stale
         // value stays), at once: one round trip
-        let files = [(Self.supervisor, Data(InSpriteScript.agentSupervisor.text.utf8), "0755"),
-                     (Self.environmentFile, Data(Self.environmentScript(env).utf8), "0600")]
+        let files = [
+            (Self.supervisor, Data(InSpriteScript.agentSupervisor.text.utf8), "0755"),
+            (Self.environmentFile, Data(Self.environmentScript(env).utf8), "0600"),
+        ]
         let failure = Locked<Error?>(nil)
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             do { try api.writeFile(sprite, path: files[i].0, data: files[i].1, mode: files[i].2) } catch {
@@ -87,9 +103,10 @@ struct Agent: Sendable {
             }
         }
         if let error = failure.value { throw error }
-        try api.putService(sprite, name: Self.service, cmd: "/bin/sh",
-                           args: [Self.supervisor, sprite] + words + (prompt.map { [$0] } ?? []),
-                           environment: [:], directory: SpritePaths.home)
+        try api.putService(
+            sprite, name: Self.service, cmd: "/bin/sh",
+            args: [Self.supervisor, sprite] + words + (prompt.map { [$0] } ?? []),
+            environment: [:], directory: SpritePaths.home)
         // the agent must still be there a moment later; one that died at once is reported
         var alive = 0
         for _ in 0..<40 {
@@ -100,16 +117,25 @@ struct Agent: Sendable {
                 let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
                 let status = lines.first.map(String.init) ?? ""
                 let output = lines.dropFirst().filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.suffix(5)
-                throw SpriteError("the agent (\(words.joined(separator: " "))) exited at once (\(status))",
-                                  hints: ["its last output: " + output.joined(separator: " | "),
-                                          "check sprite.agent.command, or start without it: git sprite up --no-agent"])
+                throw SpriteError(
+                    "the agent (\(words.joined(separator: " "))) exited at once (\(status))",
+                    hints: [
+                        "its last output: " + output.joined(separator: " | "),
+                        "check sprite.agent.command, or start without it: git sprite up --no-agent",
+                    ])
             }
             alive = hasSession ? alive + 1 : 0
-            if alive >= 3 { return RunningAgent(command: words, session: sprite, started: true, prompted: prompt != nil) }
+            if alive >= 3 {
+                return RunningAgent(command: words, session: sprite, started: true, prompted: prompt != nil)
+            }
             context.clock.sleep(0.25)
         }
-        throw SpriteError("the agent did not start in the sprite", hints: ["see the service log: git sprite exec -- "
-            + "cat /.sprite/logs/services/agent.log"])
+        throw SpriteError(
+            "the agent did not start in the sprite",
+            hints: [
+                "see the service log: git sprite exec -- "
+                    + "cat /.sprite/logs/services/agent.log"
+            ])
     }
 
     private func remote(_ argv: [String], _ what: String) throws {
@@ -128,17 +154,30 @@ enum CommandWords {
         var quote: Character?
         var escape = false
         for c in text {
-            if escape { current.append(c); escape = false; inWord = true; continue }
+            if escape {
+                current.append(c)
+                escape = false
+                inWord = true
+                continue
+            }
             if let q = quote {
                 if c == q { quote = nil } else if c == "\\" && q == "\"" { escape = true } else { current.append(c) }
                 continue
             }
             switch c {
             case "\\": escape = true
-            case "'", "\"": quote = c; inWord = true
+            case "'", "\"":
+                quote = c
+                inWord = true
             case " ", "\t", "\n":
-                if inWord { words.append(current); current = ""; inWord = false }
-            default: current.append(c); inWord = true
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
+            default:
+                current.append(c)
+                inWord = true
             }
         }
         if quote != nil || escape {

@@ -78,10 +78,12 @@ public struct AgentReport: Sendable, Equatable {
     /// Looks at the agent of `sprite` and its workspace; `home` are commits that are home.
     static func look(_ api: any SpritesService, sprite: String, home: [String]) throws -> AgentReport {
         let known = home.filter { $0.count >= 40 && $0.allSatisfy(\.isHexDigit) }
-        let r = try api.run(sprite, InSpriteScript.agentLook, [sprite, SpritePaths.workspace] + known,
-                            directory: SpritePaths.home)
+        let r = try api.run(
+            sprite, InSpriteScript.agentLook, [sprite, SpritePaths.workspace] + known,
+            directory: SpritePaths.home)
         guard r.status == 0 else {
-            throw SpriteError("looking at the agent in \(sprite) failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")")
+            throw SpriteError(
+                "looking at the agent in \(sprite) failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")")
         }
         return AgentReport(ScriptOutput(String(decoding: r.stdout, as: UTF8.self)))
     }

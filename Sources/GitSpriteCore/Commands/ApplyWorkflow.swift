@@ -30,7 +30,13 @@ public enum ApplyWorkflow {
         let report = try work.fetch()
         if report.failures > 0 { throw SpriteError("the sprite's work could not be fetched", hints: report.atRisk) }
         let name = work.name
-        struct Patch { let repo: RepoPlan; let file: String; let tree: String; let files: [String]; let done: Bool }
+        struct Patch {
+            let repo: RepoPlan
+            let file: String
+            let tree: String
+            let files: [String]
+            let done: Bool
+        }
         var patches: [Patch] = []
         defer { for p in patches { try? FileManager.default.removeItem(atPath: p.file) } }
         var problems: [String] = []
@@ -38,15 +44,22 @@ public enum ApplyWorkflow {
             let git = LocalGit(directory: repo.localPath, environment: context.environment)
             let (head, worktree) = (Homecoming.headRef(name), Homecoming.worktreeRef(name))
             guard SpriteWork.resolve(worktree, in: repo.localPath) != nil,
-                  SpriteWork.resolve(head, in: repo.localPath) != nil else { continue }
-            let files = try git.check(["diff", "--no-ext-diff", "--name-only", "-z", head, worktree, "--"],
-                                      what: "listing the sprite's changes")
-                .split(separator: "\0").map(String.init)
+                SpriteWork.resolve(head, in: repo.localPath) != nil
+            else { continue }
+            let files = try git.check(
+                ["diff", "--no-ext-diff", "--name-only", "-z", head, worktree, "--"],
+                what: "listing the sprite's changes"
+            )
+            .split(separator: "\0").map(String.init)
             guard !files.isEmpty else { continue }
             let file = FileManager.default.temporaryDirectory.path + "/git-sprite-apply-\(UUID().uuidString).patch"
-            let diff = try git.run(["diff", "--no-ext-diff", "--no-color", "--binary", head, worktree, "--"], trimming: false)
-            guard diff.status == 0, FileManager.default.createFile(atPath: file, contents: Data(diff.stdout.utf8),
-                                                                    attributes: [.posixPermissions: 0o600]) else {
+            let diff = try git.run(
+                ["diff", "--no-ext-diff", "--no-color", "--binary", head, worktree, "--"], trimming: false)
+            guard diff.status == 0,
+                FileManager.default.createFile(
+                    atPath: file, contents: Data(diff.stdout.utf8),
+                    attributes: [.posixPermissions: 0o600])
+            else {
                 throw SpriteError("could not write the sprite's changes to a patch: \(LocalGit.reason(diff.stderr))")
             }
             let tree = try git.check(["rev-parse", worktree + "^{tree}"], what: "reading the sprite's work tree")
@@ -55,24 +68,30 @@ public enum ApplyWorkflow {
             patches.append(Patch(repo: repo, file: file, tree: tree, files: files, done: done))
             if done { continue }
             let pathspecs = files.map { ":(literal)" + $0 }
-            let changed = try git.check(["diff", "HEAD", "--name-only", "-z", "--"] + pathspecs, what: "looking at your changes")
-                + "\0" + git.check(["ls-files", "--others", "--exclude-standard", "-z", "--"] + pathspecs,
-                                   what: "looking at your changes")
+            let changed =
+                try git.check(["diff", "HEAD", "--name-only", "-z", "--"] + pathspecs, what: "looking at your changes")
+                + "\0"
+                + git.check(
+                    ["ls-files", "--others", "--exclude-standard", "-z", "--"] + pathspecs,
+                    what: "looking at your changes")
             let touched = changed.split(separator: "\0").map(String.init)
             if !touched.isEmpty {
-                problems.append("\(repo.label): you have local changes in \(touched.joined(separator: ", ")), which the "
-                                + "sprite's changes also touch")
+                problems.append(
+                    "\(repo.label): you have local changes in \(touched.joined(separator: ", ")), which the "
+                        + "sprite's changes also touch")
                 continue
             }
             let check = try git.run(["apply", "--check", file])
             if check.status != 0 {
-                problems.append("\(repo.label): the sprite's changes do not apply to your files (\(LocalGit.reason(check.stderr))); "
-                                + "bring its commits first: git merge sprite/\(name)/<branch>")
+                problems.append(
+                    "\(repo.label): the sprite's changes do not apply to your files (\(LocalGit.reason(check.stderr))); "
+                        + "bring its commits first: git merge sprite/\(name)/<branch>")
             }
         }
         guard problems.isEmpty else {
-            throw SpriteError("not applying the sprite's uncommitted changes: nothing was changed",
-                              hints: problems + ["see them: git sprite diff \(name)"])
+            throw SpriteError(
+                "not applying the sprite's uncommitted changes: nothing was changed",
+                hints: problems + ["see them: git sprite diff \(name)"])
         }
         var outcome = Outcome(sprite: name, updates: report.updates)
         guard !patches.isEmpty else {
@@ -86,13 +105,15 @@ public enum ApplyWorkflow {
             } else {
                 try LocalGit(directory: p.repo.localPath, environment: context.environment)
                     .check(["apply", p.file], what: "applying the sprite's changes in \(p.repo.label)")
-                notes.append("\(p.repo.label): applied the sprite's changes to \(Homecoming.count(p.files.count, "file")): "
-                             + p.files.joined(separator: ", "))
+                notes.append(
+                    "\(p.repo.label): applied the sprite's changes to \(Homecoming.count(p.files.count, "file")): "
+                        + p.files.joined(separator: ", "))
             }
             // the sprite learns that exactly this state of its work tree is home now
             _ = try work.target.connection.perform { _ in
-                try work.homecoming.shipper.remoteRun(["git", "-C", p.repo.spritePath, "config", "gitsprite.applied", p.tree],
-                                                      what: "recording what came home")
+                try work.homecoming.shipper.remoteRun(
+                    ["git", "-C", p.repo.spritePath, "config", "gitsprite.applied", p.tree],
+                    what: "recording what came home")
             }
             outcome.applied.append(.init(repository: p.repo.localPath, files: p.files, alreadyHere: p.done))
         }
@@ -106,12 +127,14 @@ public enum ApplyWorkflow {
     static func alreadyHere(_ files: [String], as commit: String, git: LocalGit) throws -> Bool {
         let index = FileManager.default.temporaryDirectory.path + "/git-sprite-index-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: index) }
-        let own = try git.check(["rev-parse", "--path-format=absolute", "--git-path", "index"], what: "finding your index")
+        let own = try git.check(
+            ["rev-parse", "--path-format=absolute", "--git-path", "index"], what: "finding your index")
         if FileManager.default.fileExists(atPath: own) { try FileManager.default.copyItem(atPath: own, toPath: index) }
         let env = ["GIT_INDEX_FILE": index]
         try git.check(["add", "-A", "--", "."], what: "reading your work tree", extraEnvironment: env)
-        let same = try git.run(["diff-index", "--cached", "--quiet", commit, "--"] + files.map { ":(literal)" + $0 },
-                               extraEnvironment: env)
+        let same = try git.run(
+            ["diff-index", "--cached", "--quiet", commit, "--"] + files.map { ":(literal)" + $0 },
+            extraEnvironment: env)
         return same.status == 0
     }
 }

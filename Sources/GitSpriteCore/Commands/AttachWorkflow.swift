@@ -22,22 +22,28 @@ public enum AttachWorkflow {
         let insideTmux = !(context.environment["TMUX"] ?? "").isEmpty
         let key = try detachKey.map(TerminalSession.detachKey) ?? (insideTmux ? 0x1d : nil)
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw SpriteError("git sprite attach needs a terminal",
-                              hints: ["see the agent's output instead: git sprite logs" + (argument.map { " " + shellQuote($0) } ?? ""),
-                                      "or print the equivalent command: git sprite attach --print"])
+            throw SpriteError(
+                "git sprite attach needs a terminal",
+                hints: [
+                    "see the agent's output instead: git sprite logs" + (argument.map { " " + shellQuote($0) } ?? ""),
+                    "or print the equivalent command: git sprite attach --print",
+                ])
         }
         let target = try SpriteTarget(context, sprite: argument)
         let (connection, name) = (target.connection, target.name)
         var rows: UInt16 = 24, cols: UInt16 = 80
         _ = git_sprite_window_size(STDOUT_FILENO, &rows, &cols)
-        let request = ExecRequest(command: ["tmux", "-S", Agent.socket, "attach", "-t", "=" + name],
-                                  environment: ["TERM": context.environment["TERM"] ?? "xterm-256color",
-                                                "LANG": context.environment["LANG"] ?? "C.UTF-8",
-                                                "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home],
-                                  directory: SpritePaths.home, tty: true, rows: Int(rows), cols: Int(cols), stdin: true,
-                                  // a TTY session outlives a dropped connection forever by default: a
-                                  // `tmux attach` nobody sees would be left behind for every drop
-                                  maxRunAfterDisconnect: Self.orphanGrace)
+        let request = ExecRequest(
+            command: ["tmux", "-S", Agent.socket, "attach", "-t", "=" + name],
+            environment: [
+                "TERM": context.environment["TERM"] ?? "xterm-256color",
+                "LANG": context.environment["LANG"] ?? "C.UTF-8",
+                "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home,
+            ],
+            directory: SpritePaths.home, tty: true, rows: Int(rows), cols: Int(cols), stdin: true,
+            // a TTY session outlives a dropped connection forever by default: a
+            // `tmux attach` nobody sees would be left behind for every drop
+            maxRunAfterDisconnect: Self.orphanGrace)
         let stream: ExecStream
         do {
             // a sprite that restarted, or an agent that ended, leaves no session to join: the
@@ -61,12 +67,17 @@ public enum AttachWorkflow {
         }
         defer { watcher?.stop() }
         if !context.quiet {
-            let how = key.map { "Ctrl-" + String(UnicodeScalar($0 + 0x40)) + (insideTmux ? " (or Ctrl-b Ctrl-b d)" : " or Ctrl-b d") }
+            let how =
+                key.map {
+                    "Ctrl-" + String(UnicodeScalar($0 + 0x40)) + (insideTmux ? " (or Ctrl-b Ctrl-b d)" : " or Ctrl-b d")
+                }
                 ?? "Ctrl-b d"
             context.terminal.note("note: attached to \(name)'s agent; detach with \(how), and it keeps running")
         }
-        let forwarder = target.settings.autoForward
-            ? PortForwarder(connection: connection, sprite: name, context: context, announce: PortForwarder.rawTerminalLine)
+        let forwarder =
+            target.settings.autoForward
+            ? PortForwarder(
+                connection: connection, sprite: name, context: context, announce: PortForwarder.rawTerminalLine)
             : nil
         defer { forwarder?.stop() }
         do {

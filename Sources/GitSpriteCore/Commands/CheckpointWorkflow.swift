@@ -22,9 +22,12 @@ public enum CheckpointWorkflow {
         public var worktree: String?
 
         public var text: String {
-            [id, created, commit.map { String($0.prefix(12)) } ?? "-",
-             (subject ?? "-") + (uncommitted ? " (+ uncommitted changes)" : ""), comment.isEmpty ? "" : "(\(comment))"]
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            [
+                id, created, commit.map { String($0.prefix(12)) } ?? "-",
+                (subject ?? "-") + (uncommitted ? " (+ uncommitted changes)" : ""),
+                comment.isEmpty ? "" : "(\(comment))",
+            ]
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
     }
 
@@ -56,31 +59,42 @@ public enum CheckpointWorkflow {
         let work = try SpriteWork(context, sprite: argument, command: "checkpoint")
         return try work.target.connection.perform { api in
             let (id, commit) = try take(work, api: api, comment: comment ?? "")
-            let recorded = commit == nil ? nil : recorded(ref(work.name, id), in: work.plan.primary.localPath, context: context)
-            return Outcome(sprite: work.name, checkpoint: id, commit: recorded?.commit, uncommitted: recorded?.uncommitted ?? false,
-                           notes: ["checkpoint \(id) of \(work.name)" + describe(recorded) + " (restore it: git sprite restore \(id))"])
+            let recorded =
+                commit == nil ? nil : recorded(ref(work.name, id), in: work.plan.primary.localPath, context: context)
+            return Outcome(
+                sprite: work.name, checkpoint: id, commit: recorded?.commit,
+                uncommitted: recorded?.uncommitted ?? false,
+                notes: [
+                    "checkpoint \(id) of \(work.name)" + describe(recorded) + " (restore it: git sprite restore \(id))"
+                ])
         }
     }
 
     /// Fetches the sprite's work, takes a checkpoint, records it against the work tree.
     static func take(_ work: SpriteWork, api: any SpritesService, comment: String) throws -> (String, ObjectID?) {
-        try take(work.name, homecoming: work.homecoming, plan: work.plan, context: work.context, api: api, comment: comment)
+        try take(
+            work.name, homecoming: work.homecoming, plan: work.plan, context: work.context, api: api, comment: comment)
     }
 
     /// The same for a caller that has its own homecoming (`down`); without a plan (a sprite
     /// of another repository) the checkpoint is taken but recorded against no commit.
-    static func take(_ name: String, homecoming: Homecoming, plan: WorkspacePlan?, context: Context,
-                     api: any SpritesService, comment: String) throws -> (String, ObjectID?) {
+    static func take(
+        _ name: String, homecoming: Homecoming, plan: WorkspacePlan?, context: Context,
+        api: any SpritesService, comment: String
+    ) throws -> (String, ObjectID?) {
         let report = plan.map { homecoming.bringHome($0) }
         if let report, report.failures > 0 {
-            context.terminal.warn("the sprite's work could not all be fetched; the checkpoint is not recorded against a commit")
+            context.terminal.warn(
+                "the sprite's work could not all be fetched; the checkpoint is not recorded against a commit")
         }
         let id = try api.createCheckpoint(name, comment: comment)
         guard let plan, report?.failures == 0,
-              let commit = SpriteWork.resolve(Homecoming.worktreeRef(name), in: plan.primary.localPath) else { return (id, nil) }
+            let commit = SpriteWork.resolve(Homecoming.worktreeRef(name), in: plan.primary.localPath)
+        else { return (id, nil) }
         try LocalGit(directory: plan.primary.localPath, environment: context.environment)
-            .check(["update-ref", "-m", "git sprite checkpoint " + id, ref(name, id), commit.hex],
-                   what: "recording the checkpoint")
+            .check(
+                ["update-ref", "-m", "git sprite checkpoint " + id, ref(name, id), commit.hex],
+                what: "recording the checkpoint")
         return (id, commit)
     }
 
@@ -93,8 +107,9 @@ public enum CheckpointWorkflow {
         }
         let directory = target.repository?.workdir
         return checkpoints.map { c in
-            var row = Row(id: ServerText.oneLine(c.id), created: ServerText.oneLine(c.createTime),
-                          comment: ServerText.oneLine(c.comment ?? ""))
+            var row = Row(
+                id: ServerText.oneLine(c.id), created: ServerText.oneLine(c.createTime),
+                comment: ServerText.oneLine(c.comment ?? ""))
             if let directory, let recorded = recorded(ref(target.name, c.id), in: directory, context: context) {
                 (row.commit, row.subject, row.uncommitted) = (recorded.commit, recorded.subject, recorded.uncommitted)
                 row.worktree = recorded.uncommitted ? recorded.worktree : nil
@@ -116,16 +131,21 @@ public enum CheckpointWorkflow {
 
     /// What a checkpoint ref records: the sprite's HEAD and, when the ref is a commit of its
     /// uncommitted changes (`InSpriteScript.inventory`), that it had some.
-    static func recorded(_ ref: String, in directory: String, context: Context)
-        -> (commit: String, subject: String, uncommitted: Bool, worktree: String)? {
+    static func recorded(
+        _ ref: String, in directory: String, context: Context
+    )
+        -> (commit: String, subject: String, uncommitted: Bool, worktree: String)?
+    {
         let git = LocalGit(directory: directory, environment: context.environment)
         func show(_ rev: String) -> [String]? {
-            (try? git.check(["show", "-s", "--format=%H%x00%P%x00%ae%x00%s", rev, "--"], what: "reading the checkpoint"))
+            (try? git.check(
+                ["show", "-s", "--format=%H%x00%P%x00%ae%x00%s", rev, "--"], what: "reading the checkpoint"))
                 .map { $0.components(separatedBy: "\0") }
         }
         guard let top = show(ref), top.count == 4 else { return nil }
         if top[2] == "git-sprite@sprite.invalid", top[3] == "uncommitted changes in the sprite",
-           let parent = top[1].split(separator: " ").first, let head = show(String(parent)), head.count == 4 {
+            let parent = top[1].split(separator: " ").first, let head = show(String(parent)), head.count == 4
+        {
             return (head[0], head[3], true, top[0])
         }
         return (top[0], top[3], false, top[0])
@@ -134,7 +154,9 @@ public enum CheckpointWorkflow {
     /// Restores a checkpoint (the newest when `id` is nil). Refuses while the sprite holds work
     /// that is not home, unless `force`; first takes a checkpoint of the present state, so the
     /// restore can itself be undone.
-    public static func restore(_ context: Context, sprite argument: String?, id wanted: String?, force: Bool) throws -> Outcome {
+    public static func restore(
+        _ context: Context, sprite argument: String?, id wanted: String?, force: Bool
+    ) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "restore")
         return try work.target.connection.perform { api in
             let checkpoints = try api.listCheckpoints(work.name)
@@ -142,16 +164,20 @@ public enum CheckpointWorkflow {
                 throw SpriteError("\(work.name) has no checkpoints", hints: ["take one: git sprite checkpoint"])
             }
             guard checkpoints.contains(where: { $0.id == id }) else {
-                throw SpriteError("\(work.name) has no checkpoint '\(ServerText.oneLine(id))'",
-                                  hints: ["list them: git sprite checkpoint --list"])
+                throw SpriteError(
+                    "\(work.name) has no checkpoint '\(ServerText.oneLine(id))'",
+                    hints: ["list them: git sprite checkpoint --list"])
             }
             let report = work.homecoming.bringHome(work.plan)
             if !report.atRisk.isEmpty && !force {
-                throw SpriteError("not restoring \(id): \(work.name) holds work that is not on your machine, and the "
-                                  + "restore would put it out of reach",
-                                  hints: report.atRisk + ["take it home first (git sprite apply, or commit it in the sprite "
-                                                          + "and git sprite fetch), or restore anyway: git sprite restore \(id) --force "
-                                                          + "(a checkpoint of the present state is taken first)"])
+                throw SpriteError(
+                    "not restoring \(id): \(work.name) holds work that is not on your machine, and the "
+                        + "restore would put it out of reach",
+                    hints: report.atRisk + [
+                        "take it home first (git sprite apply, or commit it in the sprite "
+                            + "and git sprite fetch), or restore anyway: git sprite restore \(id) --force "
+                            + "(a checkpoint of the present state is taken first)"
+                    ])
             }
             let (undo, _) = try take(work, api: api, comment: "before restoring \(id)")
             try api.restoreCheckpoint(work.name, id: id)
@@ -161,8 +187,10 @@ public enum CheckpointWorkflow {
             var notes = ["restored \(work.name) to checkpoint \(id)" + describe(recorded)]
             notes.append("the state before is checkpoint \(undo); undo with: git sprite restore \(undo)")
             if after.failures > 0 { notes += after.atRisk.map { "note: " + $0 } }
-            return Outcome(sprite: work.name, checkpoint: id, commit: recorded?.commit, uncommitted: recorded?.uncommitted ?? false,
-                           undo: undo, notes: notes)
+            return Outcome(
+                sprite: work.name, checkpoint: id, commit: recorded?.commit,
+                uncommitted: recorded?.uncommitted ?? false,
+                undo: undo, notes: notes)
         }
     }
 }

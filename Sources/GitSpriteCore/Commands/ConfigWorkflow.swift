@@ -6,8 +6,10 @@ public enum ConfigWorkflow {
         var repo: Repository?
         do {
             repo = try RepositoryLocator.primary(context)
-        } catch let error as SpriteError where error.status == .notARepository
-                    && error.message.hasPrefix("not a git repository") {
+        } catch let error as SpriteError
+            where error.status == .notARepository
+            && error.message.hasPrefix("not a git repository")
+        {
             repo = nil
         }
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()

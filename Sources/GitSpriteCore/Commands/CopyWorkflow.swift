@@ -1,7 +1,8 @@
 import Foundation
 import SpritesAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `git sprite cp SRC… DST`: files and (with `-r`) directories between this machine and a
@@ -39,15 +40,22 @@ public enum CopyWorkflow {
         public var skipped: [String] = []
     }
 
-    public static func run(_ context: Context, sources: [String], destination: String, recursive: Bool) throws -> Summary {
+    public static func run(
+        _ context: Context, sources: [String], destination: String, recursive: Bool
+    ) throws -> Summary {
         let from = sources.map(location), to = location(destination)
-        let spriteNames = Set((from + [to]).compactMap { if case .sprite(let n, _) = $0 { return n ?? "" } else { return nil } })
+        let spriteNames = Set(
+            (from + [to]).compactMap { if case .sprite(let n, _) = $0 { return n ?? "" } else { return nil } })
         guard spriteNames.count == 1 else {
-            throw SpriteError(spriteNames.isEmpty ? "neither side of the copy is in a sprite"
-                                                  : "copying between two sprites is not supported",
-                              hints: ["name a sprite path as :PATH (the current branch's sprite) or SPRITE:PATH, on one side",
-                                      "for example: git sprite cp ./notes.txt :docs/ or git sprite cp :build/app.log ."],
-                              status: .usage)
+            throw SpriteError(
+                spriteNames.isEmpty
+                    ? "neither side of the copy is in a sprite"
+                    : "copying between two sprites is not supported",
+                hints: [
+                    "name a sprite path as :PATH (the current branch's sprite) or SPRITE:PATH, on one side",
+                    "for example: git sprite cp ./notes.txt :docs/ or git sprite cp :build/app.log .",
+                ],
+                status: .usage)
         }
         let name = spriteNames.first.flatMap { $0.isEmpty ? nil : $0 }
         if case .sprite = to {
@@ -68,7 +76,8 @@ public enum CopyWorkflow {
             case .sprite(_, let path):
                 try copier.upload(from.map { if case .local(let p) = $0 { return p } else { return "" } }, to: path)
             case .local(let path):
-                try copier.download(from.map { if case .sprite(_, let p) = $0 { return p } else { return "" } }, to: path)
+                try copier.download(
+                    from.map { if case .sprite(_, let p) = $0 { return p } else { return "" } }, to: path)
             }
             var summary = copier.summary
             summary.sprite = target.name
@@ -108,12 +117,14 @@ private final class Copier {
     private func upload(_ source: String, _ st: stat, to target: String) throws {
         switch st.st_mode & S_IFMT {
         case S_IFREG:
-            try client.writeFile(sprite, path: target, contentsOf: source, mode: String(format: "%04o", st.st_mode & 0o7777))
+            try client.writeFile(
+                sprite, path: target, contentsOf: source, mode: String(format: "%04o", st.st_mode & 0o7777))
             summary.files += 1
             summary.bytes += Int(st.st_size)
         case S_IFDIR:
             guard recursive else {
-                throw SpriteError("\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
+                throw SpriteError(
+                    "\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
             }
             try client.makeDirectory(sprite, path: target)
             let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
@@ -134,8 +145,9 @@ private final class Copier {
         var isDir: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: destination, isDirectory: &isDir)
         if sources.count > 1, !(exists && isDir.boolValue) {
-            throw SpriteError("copying several paths needs a directory to copy them into: \(destination) is not one",
-                              hints: ["make it first: mkdir -p \(shellQuote(destination))"], status: .usage)
+            throw SpriteError(
+                "copying several paths needs a directory to copy them into: \(destination) is not one",
+                hints: ["make it first: mkdir -p \(shellQuote(destination))"], status: .usage)
         }
         for source in sources {
             let list = try describe(source)
@@ -155,7 +167,8 @@ private final class Copier {
             return
         }
         guard recursive else {
-            throw SpriteError("\(sprite):\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
+            throw SpriteError(
+                "\(sprite):\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
         }
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         for entry in list.entries {
@@ -173,7 +186,8 @@ private final class Copier {
     private func fetchFile(_ path: String, mode: String, size: Int, to target: String) throws {
         let temporary = target + ".git-sprite-\(UUID().uuidString.prefix(8))"
         guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
+            let handle = FileHandle(forWritingAtPath: temporary)
+        else {
             throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))")
         }
         do {
@@ -210,15 +224,21 @@ private final class Copier {
         do {
             return try client.list(sprite, path: path)
         } catch APIError.http(let f) where f.status == 404 {
-            throw SpriteError("\(sprite):\(path) does not exist", hints: ["see what is there: git sprite exec -- ls -la "
-                                                                            + shellQuote((path as NSString).deletingLastPathComponent)],
-                              status: .notFound)
+            throw SpriteError(
+                "\(sprite):\(path) does not exist",
+                hints: [
+                    "see what is there: git sprite exec -- ls -la "
+                        + shellQuote((path as NSString).deletingLastPathComponent)
+                ],
+                status: .notFound)
         }
     }
 
     /// The file a list describes, when it describes a file rather than a directory.
     static func file(_ list: FileList) -> FileEntry? {
-        guard list.entries.count == 1, let only = list.entries.first, only.path == list.path, !only.isDir else { return nil }
+        guard list.entries.count == 1, let only = list.entries.first, only.path == list.path, !only.isDir else {
+            return nil
+        }
         return only
     }
 

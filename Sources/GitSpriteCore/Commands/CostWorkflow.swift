@@ -16,40 +16,48 @@ public enum CostWorkflow {
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
         let pricing = Pricing(settings: settings)
-        let storage = try options.storage.map { try positive($0, flag: "--storage", unit: "GB") } ?? Decimal(settings.storageGB)
+        let storage =
+            try options.storage.map { try positive($0, flag: "--storage", unit: "GB") } ?? Decimal(settings.storageGB)
         if options.idleWeek {
             if options.hours != nil || options.cpu != nil || options.memory != nil {
-                throw SpriteError("--idle-week prices a week of storage alone: it takes --storage, not --hours, --cpu or --memory",
-                                  status: .usage)
+                throw SpriteError(
+                    "--idle-week prices a week of storage alone: it takes --storage, not --hours, --cpu or --memory",
+                    status: .usage)
             }
             return .idleWeek(storageGB: storage, pricing: pricing)
         }
         let hours = try options.hours.map { try positive($0, flag: "--hours", unit: "hours") } ?? 1
         let cpus = try options.cpu.map { try whole($0, flag: "--cpu", range: 1...8, unit: "CPUs") } ?? settings.cpu
-        let memory = try options.memory.map { try whole($0, flag: "--memory", range: 1...16, unit: "GB") } ?? settings.memoryGB
+        let memory =
+            try options.memory.map { try whole($0, flag: "--memory", range: 1...16, unit: "GB") } ?? settings.memoryGB
         return .running(hours: hours, cpus: cpus, memoryGB: memory, storageGB: storage, pricing: pricing)
     }
 
     static func positive(_ text: String, flag: String, unit: String) throws -> Decimal {
         guard let value = Money.parse(text) else {
-            throw SpriteError("\(flag) '\(text)' is not a number", hints: ["give a positive number of \(unit), such as \(flag) 4"],
-                              status: .usage)
+            throw SpriteError(
+                "\(flag) '\(text)' is not a number", hints: ["give a positive number of \(unit), such as \(flag) 4"],
+                status: .usage)
         }
         guard value > 0 else {
-            throw SpriteError("\(flag) must be more than 0", hints: ["give a positive number of \(unit), such as \(flag) 4"],
-                              status: .usage)
+            throw SpriteError(
+                "\(flag) must be more than 0", hints: ["give a positive number of \(unit), such as \(flag) 4"],
+                status: .usage)
         }
         return value
     }
 
     static func whole(_ text: String, flag: String, range: ClosedRange<Int>, unit: String) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-            throw SpriteError("\(flag) '\(text)' is not a whole number", hints: ["Sprites take \(range.lowerBound)–\(range.upperBound) \(unit)"],
-                              status: .usage)
+            throw SpriteError(
+                "\(flag) '\(text)' is not a whole number",
+                hints: ["Sprites take \(range.lowerBound)–\(range.upperBound) \(unit)"],
+                status: .usage)
         }
         guard range.contains(value) else {
-            throw SpriteError("\(flag) \(value) is outside \(range.lowerBound)–\(range.upperBound) \(unit)",
-                              hints: ["Sprites take \(range.lowerBound)–\(range.upperBound) \(unit)"], status: .usage)
+            throw SpriteError(
+                "\(flag) \(value) is outside \(range.lowerBound)–\(range.upperBound) \(unit)",
+                hints: ["Sprites take \(range.lowerBound)–\(range.upperBound) \(unit)"], status: .usage)
         }
         return value
     }

@@ -21,9 +21,13 @@ public enum DownWorkflow {
         /// The argument is a sprite's name, never a branch (`prune`).
         public var exactName = false
 
-        public init(destroy: Bool = false, force: Bool = false, keep: Bool = false, checkpoint: Bool = false,
-                    exactName: Bool = false) {
-            (self.destroy, self.force, self.keep, self.checkpoint, self.exactName) = (destroy, force, keep, checkpoint, exactName)
+        public init(
+            destroy: Bool = false, force: Bool = false, keep: Bool = false, checkpoint: Bool = false,
+            exactName: Bool = false
+        ) {
+            (self.destroy, self.force, self.keep, self.checkpoint, self.exactName) = (
+                destroy, force, keep, checkpoint, exactName
+            )
         }
     }
 
@@ -42,20 +46,27 @@ public enum DownWorkflow {
     }
 
     public static func run(_ context: Context, sprite argument: String?, options: Options) throws -> Outcome {
-        if options.destroy && options.keep { throw SpriteError("--destroy and --keep contradict each other", status: .usage) }
+        if options.destroy && options.keep {
+            throw SpriteError("--destroy and --keep contradict each other", status: .usage)
+        }
         let target = try SpriteTarget(context, sprite: argument, exact: options.exactName)
         let destroying = (options.destroy || target.settings.autoDestroy) && !options.keep
         // hints name the sprite as it was named here, so copying one acts on this sprite
         let named = argument.map { " " + shellQuote($0) } ?? ""
         if destroying && options.checkpoint {
-            throw SpriteError("a checkpoint is deleted with its sprite, so --checkpoint cannot go with destroying it",
-                              hints: [options.destroy ? "leave out --destroy to park it with a checkpoint"
-                                                      : "sprite.lifecycle.autoDestroy is on: add --keep to park it with a checkpoint"],
-                              status: .usage)
+            throw SpriteError(
+                "a checkpoint is deleted with its sprite, so --checkpoint cannot go with destroying it",
+                hints: [
+                    options.destroy
+                        ? "leave out --destroy to park it with a checkpoint"
+                        : "sprite.lifecycle.autoDestroy is on: add --keep to park it with a checkpoint"
+                ],
+                status: .usage)
         }
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(target.name) else { throw target.missing }
-            let down = Down(context: context, target: target, api: api, options: options, destroying: destroying, named: named)
+            let down = Down(
+                context: context, target: target, api: api, options: options, destroying: destroying, named: named)
             return try down.run(sprite)
         }
     }
@@ -71,23 +82,31 @@ public enum DownWorkflow {
         var name: String { target.name }
 
         func run(_ sprite: Sprite) throws -> Outcome {
-            let builder = target.repository.map { PlanBuilder(context: context, repository: $0, settings: target.settings) }
+            let builder = target.repository.map {
+                PlanBuilder(context: context, repository: $0, settings: target.settings)
+            }
             let ours = builder.map { SpriteLabels.belongs(sprite.labels, to: $0.identity()) } ?? false
             let notMine = "\(name) was not made by this repository, so its work cannot be fetched from here"
             // whose sprite it is is known before anything of it is touched
-            if destroying && !ours && !options.force { throw refusal(name, [notMine], agentStopped: false, named: named) }
-            let shipper = Shipper(context: context, connection: target.connection, sprite: name,
-                                  settings: target.settings, noChanges: true)
+            if destroying && !ours && !options.force {
+                throw refusal(name, [notMine], agentStopped: false, named: named)
+            }
+            let shipper = Shipper(
+                context: context, connection: target.connection, sprite: name,
+                settings: target.settings, noChanges: true)
             let homecoming = Homecoming(context: context, shipper: shipper)
             let plan = ours ? try builder.flatMap(plan) : nil
             var report = Homecoming.Report()
             if plan == nil {
-                report.atRisk.append(ours ? "the sprite's commits could not be fetched: this repository's plan failed" : notMine)
+                report.atRisk.append(
+                    ours ? "the sprite's commits could not be fetched: this repository's plan failed" : notMine)
             }
             // destroying: the first look runs while the agent works, so a refusal changes nothing
             if destroying, let plan {
                 report = homecoming.bringHome(plan)
-                if !report.atRisk.isEmpty && !options.force { throw refusal(name, report.atRisk, agentStopped: false, named: named) }
+                if !report.atRisk.isEmpty && !options.force {
+                    throw refusal(name, report.atRisk, agentStopped: false, named: named)
+                }
             }
             try Agent.stop(api, sprite: name)
             // then everything the agent did up to its last moment
@@ -106,7 +125,7 @@ public enum DownWorkflow {
         func plan(_ builder: PlanBuilder) throws -> WorkspacePlan? {
             do {
                 return try builder.build()
-            } catch where error is GitError || (error as? SpriteError)?.status == .failure {
+            } catch  where error is GitError || (error as? SpriteError)?.status == .failure {
                 let why = (error as? SpriteError)?.message ?? "\(error)"
                 context.terminal.warn("nothing was fetched from the sprite: \(why)")
                 return nil
@@ -116,20 +135,27 @@ public enum DownWorkflow {
         func park(homecoming: Homecoming, plan: WorkspacePlan?, into outcome: inout Outcome) throws {
             let checkpointing = options.checkpoint || target.settings.autoCheckpoint
             if checkpointing {
-                let (id, commit) = try CheckpointWorkflow.take(name, homecoming: homecoming, plan: plan, context: context,
-                                                              api: api, comment: "git sprite down")
+                let (id, commit) = try CheckpointWorkflow.take(
+                    name, homecoming: homecoming, plan: plan, context: context,
+                    api: api, comment: "git sprite down")
                 outcome.checkpoint = id
-                outcome.notes.append("checkpoint \(id)" + (commit == nil ? "" : CheckpointWorkflow.describe(name, id, plan, context))
-                                     + (options.checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)")
-                                     + "; restore it: git sprite restore\(named) \(id)")
+                outcome.notes.append(
+                    "checkpoint \(id)" + (commit == nil ? "" : CheckpointWorkflow.describe(name, id, plan, context))
+                        + (options.checkpoint ? "" : " (sprite.lifecycle.autoCheckpoint)")
+                        + "; restore it: git sprite restore\(named) \(id)")
             }
-            outcome.notes.append("stopped the agent; \(name) is parked and hibernates when idle "
-                                 + "(delete it: git sprite down --destroy\(named))")
+            outcome.notes.append(
+                "stopped the agent; \(name) is parked and hibernates when idle "
+                    + "(delete it: git sprite down --destroy\(named))")
         }
 
-        func destroy(_ report: Homecoming.Report, homecoming: Homecoming, plan: WorkspacePlan?,
-                     into outcome: inout Outcome) throws {
-            if !report.atRisk.isEmpty && !options.force { throw refusal(name, report.atRisk, agentStopped: true, named: named) }
+        func destroy(
+            _ report: Homecoming.Report, homecoming: Homecoming, plan: WorkspacePlan?,
+            into outcome: inout Outcome
+        ) throws {
+            if !report.atRisk.isEmpty && !options.force {
+                throw refusal(name, report.atRisk, agentStopped: true, named: named)
+            }
             let repo = target.repository
             let directory = salvageDirectory(homecoming, repo: repo, context: context)
             if !report.atRisk.isEmpty {
@@ -138,13 +164,15 @@ public enum DownWorkflow {
                 outcome.saved += bundles
             }
             // what cannot come home by design is said before it goes (and packed, when forced and small)
-            let (notes, archive) = leftovers(homecoming, plan: plan, save: options.force ? directory : nil,
-                                             limit: target.settings.salvageMaxBytes)
+            let (notes, archive) = leftovers(
+                homecoming, plan: plan, save: options.force ? directory : nil,
+                limit: target.settings.salvageMaxBytes)
             outcome.notes += notes
             outcome.saved += archive.map { [$0] } ?? []
             try api.deleteSprite(name)
             // the branches whose sprite this was forget it (and its expiry)
-            for entry in (try? repo?.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? [] where entry.value == name {
+            for entry in (try? repo?.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? []
+            where entry.value == name {
                 let branch = entry.name.dropFirst("branch.".count).dropLast(".sprite".count)
                 try? repo?.unsetLocalConfig(entry.name)
                 try? repo?.unsetLocalConfig("branch.\(branch).spriteExpires")
@@ -155,30 +183,38 @@ public enum DownWorkflow {
     }
 
     static func refusal(_ name: String, _ atRisk: [String], agentStopped: Bool, named: String = "") -> SpriteError {
-        SpriteError("not destroying \(name): it holds work that is not on your machine"
-                    + (agentStopped ? " (the agent is stopped)" : ""),
-                    hints: atRisk + [
-                        "commit it in the sprite (git sprite exec\(named) -- git commit -am wip) and run this again: "
-                            + "commits are fetched home first",
-                        "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force\(named)",
-                    ])
+        SpriteError(
+            "not destroying \(name): it holds work that is not on your machine"
+                + (agentStopped ? " (the agent is stopped)" : ""),
+            hints: atRisk + [
+                "commit it in the sprite (git sprite exec\(named) -- git commit -am wip) and run this again: "
+                    + "commits are fetched home first",
+                "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force\(named)",
+            ])
     }
 
     /// `--force` over work that is not home: every repository that holds some goes into a
     /// bundle first (all of them when the plan could not be made), and the user is told how
     /// to get it back.
-    static func salvage(_ homecoming: Homecoming, report: Homecoming.Report, plan: WorkspacePlan?,
-                        into directory: String) throws -> (notes: [String], bundles: [String]) {
+    static func salvage(
+        _ homecoming: Homecoming, report: Homecoming.Report, plan: WorkspacePlan?,
+        into directory: String
+    ) throws -> (notes: [String], bundles: [String]) {
         let paths = plan == nil || report.unsafe.isEmpty ? try homecoming.repositoriesInSprite() : report.unsafe
         guard !paths.isEmpty else { return ([], []) }
         let bundles = try homecoming.salvage(paths, into: directory)
-        return (report.atRisk.map { "not home, saved in the salvage bundle: " + $0 }
-            + bundles.map { "saved \($0); restore with: git fetch \(shellQuote($0)) '+refs/*:refs/salvage/\(homecoming.sprite)/*'" }, bundles)
+        return (
+            report.atRisk.map { "not home, saved in the salvage bundle: " + $0 }
+                + bundles.map {
+                    "saved \($0); restore with: git fetch \(shellQuote($0)) '+refs/*:refs/salvage/\(homecoming.sprite)/*'"
+                }, bundles
+        )
     }
     /// Where a forced destroy saves what is not home: `.git/sprite-salvage/<sprite>-<time>`.
     static func salvageDirectory(_ homecoming: Homecoming, repo: Repository?, context: Context) -> String {
-        let stamp = ISO8601DateFormatter.string(from: context.clock.now(), timeZone: TimeZone(secondsFromGMT: 0) ?? .current,
-                                                formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let stamp = ISO8601DateFormatter.string(
+            from: context.clock.now(), timeZone: TimeZone(secondsFromGMT: 0) ?? .current,
+            formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let base = repo.map { $0.commonDir } ?? LocalHostManager.stateDirectory(context.environment)
         return base + "/sprite-salvage/\(homecoming.sprite)-\(stamp)"
     }
@@ -187,17 +223,26 @@ public enum DownWorkflow {
     /// directories: `InSpriteScript.leftovers`), and with `save` packs them there when their
     /// total is at most `limit` bytes. A failure to look is a note, never a reason to keep
     /// the sprite: nothing of this was ever promised to come home.
-    static func leftovers(_ homecoming: Homecoming, plan: WorkspacePlan?, save directory: String?, limit: Int)
-        -> (notes: [String], archive: String?) {
+    static func leftovers(
+        _ homecoming: Homecoming, plan: WorkspacePlan?, save directory: String?, limit: Int
+    )
+        -> (notes: [String], archive: String?)
+    {
         let archive = SpritePaths.state + "/leftovers.tar.gz"
-        let repos = plan.map { ([$0.primary] + $0.linked).map(\.spritePath) } ?? (try? homecoming.repositoriesInSprite()) ?? []
+        let repos =
+            plan.map { ([$0.primary] + $0.linked).map(\.spritePath) } ?? (try? homecoming.repositoriesInSprite()) ?? []
         let out: ScriptOutput
         do {
-            out = ScriptOutput(try homecoming.shipper.remoteRun(
-                InSpriteScript.leftovers, [SpritePaths.home, directory == nil ? "" : archive, String(limit)] + repos,
-                what: "listing what stays in the sprite"))
+            out = ScriptOutput(
+                try homecoming.shipper.remoteRun(
+                    InSpriteScript.leftovers,
+                    [SpritePaths.home, directory == nil ? "" : archive, String(limit)] + repos,
+                    what: "listing what stays in the sprite"))
         } catch {
-            return (["note: could not list what stays in the sprite: \((error as? SpriteError)?.message ?? "\(error)")"], nil)
+            return (
+                ["note: could not list what stays in the sprite: \((error as? SpriteError)?.message ?? "\(error)")"],
+                nil
+            )
         }
         func counted(_ key: String) -> (files: Int, bytes: Int) {
             let parts = (out[key] ?? "").split(separator: " ").compactMap { Int($0) }
@@ -205,31 +250,45 @@ public enum DownWorkflow {
         }
         func described(_ what: String, _ kind: String, bytes: Int?) -> String {
             let e = out.all("example." + kind).map(ServerText.oneLine)
-            let details = (bytes.map { [ByteCountText.text($0)] } ?? []) + (e.isEmpty ? [] : ["e.g. " + e.joined(separator: ", ")])
+            let details =
+                (bytes.map { [ByteCountText.text($0)] } ?? [])
+                + (e.isEmpty ? [] : ["e.g. " + e.joined(separator: ", ")])
             return what + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
         }
         var parts: [String] = []
         let (ignored, outside, empty) = (counted("ignored"), counted("outside"), counted("empty").files)
-        if ignored.files > 0 { parts.append(described(Homecoming.count(ignored.files, "ignored file"), "ignored", bytes: ignored.bytes)) }
+        if ignored.files > 0 {
+            parts.append(described(Homecoming.count(ignored.files, "ignored file"), "ignored", bytes: ignored.bytes))
+        }
         if outside.files > 0 {
-            parts.append(described(Homecoming.count(outside.files, "file") + " outside the repositories", "outside",
-                                   bytes: outside.bytes))
+            parts.append(
+                described(
+                    Homecoming.count(outside.files, "file") + " outside the repositories", "outside",
+                    bytes: outside.bytes))
         }
         if empty > 0 {
-            parts.append(described(Homecoming.count(empty, "empty directory", "empty directories"), "empty", bytes: nil))
+            parts.append(
+                described(Homecoming.count(empty, "empty directory", "empty directories"), "empty", bytes: nil))
         }
         guard !parts.isEmpty else { return ([], nil) }
         var notes = ["not coming home with the sprite (no fetch brings these): " + parts.joined(separator: "; ")]
         guard let directory else { return (notes, nil) }
         if out["saved"] != nil, let data = try? homecoming.api.readFile(homecoming.sprite, path: archive),
-           (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o700])) != nil,
-           FileManager.default.createFile(atPath: directory + "/leftovers.tar.gz", contents: data,
-                                          attributes: [.posixPermissions: 0o600]) {
-            notes.append("saved them in \(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)")
+            (try? FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])) != nil,
+            FileManager.default.createFile(
+                atPath: directory + "/leftovers.tar.gz", contents: data,
+                attributes: [.posixPermissions: 0o600])
+        {
+            notes.append(
+                "saved them in \(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)"
+            )
             return (notes, directory + "/leftovers.tar.gz")
         } else if out["unsaved"] == "too large" {
-            notes.append("not saved: more than \(ByteCountText.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)")
+            notes.append(
+                "not saved: more than \(ByteCountText.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)"
+            )
         } else if let why = out["unsaved"], why != "nothing" {
             notes.append("not saved: \(why)")
         }

@@ -6,26 +6,32 @@ import SpritesAPI
 public enum ExecWorkflow {
     /// `tty` (`-t`): on a terminal in the sprite (`ShellWorkflow`); `interactive` (`-i`):
     /// stdin is forwarded even when it is a terminal (without it, only when it is not).
-    public static func run(_ context: Context, sprite argument: String?, command: [String],
-                           directory: String?, tty: Bool = false, interactive: Bool = false) throws -> Int32 {
+    public static func run(
+        _ context: Context, sprite argument: String?, command: [String],
+        directory: String?, tty: Bool = false, interactive: Bool = false
+    ) throws -> Int32 {
         if tty {
-            return try ShellWorkflow.run(context, sprite: argument, command: command, directory: directory,
-                                         input: interactive || isatty(STDIN_FILENO) != 1)
+            return try ShellWorkflow.run(
+                context, sprite: argument, command: command, directory: directory,
+                input: interactive || isatty(STDIN_FILENO) != 1)
         }
         let target = try SpriteTarget(context, sprite: argument)
         let (connection, name) = (target.connection, target.name)
         let stdinIsTerminal = isatty(STDIN_FILENO) == 1 && !interactive
-        let request = ExecRequest(command: command, directory: directory ?? SpritePaths.workspace,
-                                  stdin: !stdinIsTerminal)
+        let request = ExecRequest(
+            command: command, directory: directory ?? SpritePaths.workspace,
+            stdin: !stdinIsTerminal)
         let terminal = context.terminal
         do {
-            return try connection.client.exec(name, request, input: stdinIsTerminal ? nil : FileHandle.standardInput,
-                                              inputData: nil, stdout: { terminal.out($0) }, stderr: { terminal.err($0) })
+            return try connection.client.exec(
+                name, request, input: stdinIsTerminal ? nil : FileHandle.standardInput,
+                inputData: nil, stdout: { terminal.out($0) }, stderr: { terminal.err($0) })
         } catch APIError.http(let f) where f.status == 404 {
             throw target.missing
         } catch APIError.http(let f) where f.status == 400 && f.message.contains("working directory") {
-            throw SpriteError("sprite '\(name)' has no \(request.directory ?? "workspace") yet",
-                              hints: ["ship the code first: git sprite up"])
+            throw SpriteError(
+                "sprite '\(name)' has no \(request.directory ?? "workspace") yet",
+                hints: ["ship the code first: git sprite up"])
         } catch {
             throw connection.translate(error)
         }

@@ -29,8 +29,9 @@ public enum FetchWorkflow {
         let names: [String?]
         if all {
             guard argument == nil else {
-                throw SpriteError("--all fetches every sprite of this repository: name none, or leave out --all",
-                                  status: .usage)
+                throw SpriteError(
+                    "--all fetches every sprite of this repository: name none, or leave out --all",
+                    status: .usage)
             }
             names = try StatusWorkflow.run(context, all: false, look: false).map(\.name)
             if names.isEmpty { return Result(notes: ["no sprites for this repository; start one: git sprite up"]) }

@@ -21,8 +21,9 @@ public enum ForwardWorkflow {
             } else if i == 0 {
                 sprite = word
             } else {
-                throw SpriteError("'\(word)' is not a port: give [LOCAL:]REMOTE, each 1-65535 (LOCAL may be 0)",
-                                  hints: ["for example: git sprite forward 3000 8000:8080"], status: .usage)
+                throw SpriteError(
+                    "'\(word)' is not a port: give [LOCAL:]REMOTE, each 1-65535 (LOCAL may be 0)",
+                    hints: ["for example: git sprite forward 3000 8000:8080"], status: .usage)
             }
         }
         return (sprite, ports)
@@ -32,18 +33,21 @@ public enum ForwardWorkflow {
     static func port(_ word: String) throws -> Ports? {
         let parts = word.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              parts.count == 1 || parts.count == 2 else {
+            parts.count == 1 || parts.count == 2
+        else {
             if word.contains(":") || word.allSatisfy(\.isNumber) {
-                throw SpriteError("'\(word)' is not a port: give [LOCAL:]REMOTE, each 1-65535 (LOCAL may be 0)",
-                                  hints: ["for example: git sprite forward 3000 8000:8080"], status: .usage)
+                throw SpriteError(
+                    "'\(word)' is not a port: give [LOCAL:]REMOTE, each 1-65535 (LOCAL may be 0)",
+                    hints: ["for example: git sprite forward 3000 8000:8080"], status: .usage)
             }
             return nil
         }
         let numbers = parts.map { Int($0.prefix(6)) ?? -1 }
         let remote = numbers.last ?? -1, local = parts.count == 2 ? numbers[0] : remote
         guard (1...65535).contains(remote), (0...65535).contains(local) else {
-            throw SpriteError("port \(word) is outside 1-65535", hints: ["for example: git sprite forward 3000 8000:8080"],
-                              status: .usage)
+            throw SpriteError(
+                "port \(word) is outside 1-65535", hints: ["for example: git sprite forward 3000 8000:8080"],
+                status: .usage)
         }
         return Ports(local: local, remote: remote)
     }
@@ -56,7 +60,12 @@ public enum ForwardWorkflow {
         let terminal = context.terminal
         let forwarder = PortForwarder(connection: connection, sprite: name, context: context) { line in
             // the forwards are what this command makes: stdout; the rest of what it says: stderr
-            if line.hasPrefix("forwarding ") { terminal.out(line + "\n"); terminal.flush() } else { terminal.note(line) }
+            if line.hasPrefix("forwarding ") {
+                terminal.out(line + "\n")
+                terminal.flush()
+            } else {
+                terminal.note(line)
+            }
         }
         defer { forwarder.stop() }
         for p in ports {
@@ -71,15 +80,17 @@ public enum ForwardWorkflow {
             while true { Thread.sleep(forTimeInterval: 3600) }
         }
         // a quiet command whose stream brings the sprite's port events; it ends with us
-        let request = ExecRequest(command: ["sh", "-c", "exec sleep 2147483647"], directory: SpritePaths.home, stdin: true,
-                                  maxRunAfterDisconnect: "1s")
+        let request = ExecRequest(
+            command: ["sh", "-c", "exec sleep 2147483647"], directory: SpritePaths.home, stdin: true,
+            maxRunAfterDisconnect: "1s")
         while true {
             do {
                 let stream = try connection.liveClient().openExec(name, request)
                 _ = try stream.relay(stdout: { _ in }, stderr: { _ in }, onPort: forwarder.handle)
             } catch {
-                context.terminal.warn("lost the sprite's port events (\((connection.translate(error) as? SpriteError)?.message ?? "\(error)")); "
-                                      + "trying again")
+                context.terminal.warn(
+                    "lost the sprite's port events (\((connection.translate(error) as? SpriteError)?.message ?? "\(error)")); "
+                        + "trying again")
                 Thread.sleep(forTimeInterval: 2)
             }
         }

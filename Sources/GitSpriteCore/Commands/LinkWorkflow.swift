@@ -19,7 +19,9 @@ public enum LinkWorkflow {
         public let mount, path, stored, spritePath: String
 
         public init(_ link: Link) {
-            (mount, path, stored, spritePath) = (link.mount, link.path, link.storedPath, SpritePaths.repos + "/" + link.mount)
+            (mount, path, stored, spritePath) = (
+                link.mount, link.path, link.storedPath, SpritePaths.repos + "/" + link.mount
+            )
         }
     }
 }

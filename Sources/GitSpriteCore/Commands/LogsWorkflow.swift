@@ -53,8 +53,9 @@ public enum LogsWorkflow {
             }
             if options.json {
                 let lines = text.isEmpty ? [] : text.components(separatedBy: "\n")
-                return context.terminal.out(try JSONOutput.encode(
-                    Output(sprite: name, agent: screen.state, exitStatus: screen.exitStatus, lines: lines)))
+                return context.terminal.out(
+                    try JSONOutput.encode(
+                        Output(sprite: name, agent: screen.state, exitStatus: screen.exitStatus, lines: lines)))
             }
             if !screen.running {
                 context.terminal.note("note: no agent runs in \(name) (\(screen.ended)); its last output:")
@@ -68,7 +69,9 @@ public enum LogsWorkflow {
                 context.clock.sleep(pollInterval)
                 let more = try Screen.read(api, sprite: name, from: next, raw: options.raw)
                 // once the agent is gone the text is its whole last screen, already printed
-                if more.running && !more.text.isEmpty { context.terminal.out(more.text.hasSuffix("\n") ? more.text : more.text + "\n") }
+                if more.running && !more.text.isEmpty {
+                    context.terminal.out(more.text.hasSuffix("\n") ? more.text : more.text + "\n")
+                }
                 context.terminal.flush()
                 guard more.running, let n = more.next else {
                     context.terminal.note("note: the agent ended (\(more.ended))")
@@ -97,16 +100,21 @@ public enum LogsWorkflow {
             try run(api, sprite, ["from", String(row), raw ? "raw" : "plain"], raw: raw)
         }
 
-        private static func run(_ api: any SpritesService, _ sprite: String, _ args: [String], raw: Bool) throws -> Screen {
+        private static func run(
+            _ api: any SpritesService, _ sprite: String, _ args: [String], raw: Bool
+        ) throws -> Screen {
             let r = try api.run(sprite, InSpriteScript.agentScreen, [sprite] + args, directory: SpritePaths.home)
             guard r.status == 0 else {
-                throw SpriteError("reading the agent's output in \(sprite) failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")")
+                throw SpriteError(
+                    "reading the agent's output in \(sprite) failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")")
             }
             let all = String(decoding: r.stdout, as: UTF8.self)
             let parts = all.components(separatedBy: "\n--\n")
             let header = ScriptOutput(parts[0])
             let body = parts.count > 1 ? parts.dropFirst().joined(separator: "\n--\n") : ""
-            let ended = header["agent"] == "exited" ? "it exited with \(header["exit"] ?? "?")"
+            let ended =
+                header["agent"] == "exited"
+                ? "it exited with \(header["exit"] ?? "?")"
                 : "it was stopped, or never started; start it: git sprite attach"
             var text = raw ? body : plain(body)
             if header["agent"] != "running" {
@@ -116,18 +124,21 @@ public enum LogsWorkflow {
                 text = lines.joined(separator: "\n")
             }
             let state = header["agent"] == "running" || header["agent"] == "exited" ? header["agent"] ?? "none" : "none"
-            return Screen(state: state,
-                          exitStatus: state == "exited" ? header["exit"].flatMap(Int.init) : nil,
-                          next: header["next"].flatMap(Int.init), ended: ended, text: text)
+            return Screen(
+                state: state,
+                exitStatus: state == "exited" ? header["exit"].flatMap(Int.init) : nil,
+                next: header["next"].flatMap(Int.init), ended: ended, text: text)
         }
     }
 
     /// Removes control characters other than newline and tab (a pane's plain text has none,
     /// but what the supervisor kept, or a hostile program, may).
     static func plain(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { s in
-            s == "\n" || s == "\t" || !(s.value < 0x20 || (0x7f...0x9f).contains(s.value))
-        }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter { s in
+                    s == "\n" || s == "\t" || !(s.value < 0x20 || (0x7f...0x9f).contains(s.value))
+                }))
     }
 
     static func trimTrailingBlankLines(_ text: String) -> String {

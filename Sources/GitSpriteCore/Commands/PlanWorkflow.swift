@@ -18,9 +18,12 @@ public enum PlanWorkflow {
     /// libgit2 could not read something the plan needs (a damaged HEAD, a ref or branch name
     /// git itself would refuse): its own words, and where to look.
     static func unreadable(_ error: GitError) -> SpriteError {
-        SpriteError("cannot read the repository: \(error.message)",
-                    hints: ["see what git makes of it: git status; repair or remove the file it names, "
-                            + "or check the branch out again"],
-                    detail: error.description)
+        SpriteError(
+            "cannot read the repository: \(error.message)",
+            hints: [
+                "see what git makes of it: git status; repair or remove the file it names, "
+                    + "or check the branch out again"
+            ],
+            detail: error.description)
     }
 }

@@ -44,8 +44,9 @@ public enum PruneWorkflow {
         }
 
         var output: Output {
-            Output(sprite: sprite, branch: branch, reasons: reasons, savesPerWeek: Money.dollars(weeklyStorage),
-                   outcome: outcome, deleted: deleted)
+            Output(
+                sprite: sprite, branch: branch, reasons: reasons, savesPerWeek: Money.dollars(weeklyStorage),
+                outcome: outcome, deleted: deleted)
         }
     }
 
@@ -67,9 +68,10 @@ public enum PruneWorkflow {
     /// Selects what to prune and (with `confirm` saying yes) deletes it.
     public static func run(_ context: Context, options: Options, confirm: ([Candidate]) -> Bool) throws -> Result {
         guard options.anyCriterion else {
-            throw SpriteError("git sprite prune needs a reason to delete a sprite",
-                              hints: ["choose one or more: --merged [BRANCH], --gone, --expired, --older-than 2w, --idle 3d"],
-                              status: .usage)
+            throw SpriteError(
+                "git sprite prune needs a reason to delete a sprite",
+                hints: ["choose one or more: --merged [BRANCH], --gone, --expired, --older-than 2w, --idle 3d"],
+                status: .usage)
         }
         let repo = try RepositoryLocator.primary(context)
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
@@ -92,43 +94,56 @@ public enum PruneWorkflow {
             var reasons: [String] = []
             var fetched = true
             if options.merged, branch != nil {
-                let shipper = Shipper(context: context, connection: connection, sprite: sprite.name, settings: settings,
-                                      noChanges: true)
-                fetched = plan.map { Homecoming(context: context, shipper: shipper).bringHome($0).failures == 0 } ?? false
+                let shipper = Shipper(
+                    context: context, connection: connection, sprite: sprite.name, settings: settings,
+                    noChanges: true)
+                fetched =
+                    plan.map { Homecoming(context: context, shipper: shipper).bringHome($0).failures == 0 } ?? false
                 if !fetched {
-                    context.terminal.warn("\(ServerText.oneLine(sprite.name)): its work could not be fetched, so it is not "
-                                          + "judged merged (run git sprite fetch \(ServerText.oneLine(sprite.name)))")
+                    context.terminal.warn(
+                        "\(ServerText.oneLine(sprite.name)): its work could not be fetched, so it is not "
+                            + "judged merged (run git sprite fetch \(ServerText.oneLine(sprite.name)))")
                 }
             }
             if options.merged, fetched, let target = result.target, let branch,
-               try isMerged(branch, sprite: sprite.name, into: target, git: git) {
-                reasons.append("merged into \(target.replacingOccurrences(of: "refs/heads/", with: "").replacingOccurrences(of: "refs/remotes/", with: ""))")
+                try isMerged(branch, sprite: sprite.name, into: target, git: git)
+            {
+                reasons.append(
+                    "merged into \(target.replacingOccurrences(of: "refs/heads/", with: "").replacingOccurrences(of: "refs/remotes/", with: ""))"
+                )
             }
             if options.gone, let branch, let why = try gone(branch, repo: repo, git: git) { reasons.append(why) }
-            if options.expired, let expiry = SpriteLabels.expiry(sprite.labels ?? [], branch: branch, repo: repo), expiry <= now {
+            if options.expired, let expiry = SpriteLabels.expiry(sprite.labels ?? [], branch: branch, repo: repo),
+                expiry <= now
+            {
                 reasons.append("expired \(AgentReport.duration(now.timeIntervalSince(expiry))) ago")
             }
             if let limit = options.olderThan, let created = sprite.createdAt.flatMap(Timestamps.parse),
-               now.timeIntervalSince(created) > limit {
+                now.timeIntervalSince(created) > limit
+            {
                 reasons.append("created \(AgentReport.duration(now.timeIntervalSince(created))) ago")
             }
             // a running sprite is active now; a sleeping one has been idle since it was last active
             if let limit = options.idle, sprite.status != .running,
-               let active = (sprite.lastActiveAt ?? sprite.lastRunningAt).flatMap(Timestamps.parse),
-               now.timeIntervalSince(active) > limit {
+                let active = (sprite.lastActiveAt ?? sprite.lastRunningAt).flatMap(Timestamps.parse),
+                now.timeIntervalSince(active) > limit
+            {
                 reasons.append("idle for \(AgentReport.duration(now.timeIntervalSince(active)))")
             }
             guard !reasons.isEmpty else { continue }
-            result.candidates.append(Candidate(sprite: ServerText.oneLine(sprite.name), branch: branch.map(ServerText.oneLine),
-                                               reasons: reasons, weeklyStorage: weekly))
+            result.candidates.append(
+                Candidate(
+                    sprite: ServerText.oneLine(sprite.name), branch: branch.map(ServerText.oneLine),
+                    reasons: reasons, weeklyStorage: weekly))
         }
         guard !result.candidates.isEmpty, !options.dryRun, confirm(result.candidates) else { return result }
         for i in result.candidates.indices {
             let name = result.candidates[i].sprite
             do {
                 // exactly the loss-proof down: the work comes home first, or nothing happens
-                let down = try DownWorkflow.run(context, sprite: name,
-                                                options: .init(destroy: true, force: options.force, exactName: true))
+                let down = try DownWorkflow.run(
+                    context, sprite: name,
+                    options: .init(destroy: true, force: options.force, exactName: true))
                 result.candidates[i].deleted = true
                 result.candidates[i].outcome = down.notes.last ?? "destroyed \(name)"
                 for note in down.notes.dropLast() where !context.quiet { context.terminal.note(note) }
@@ -143,38 +158,54 @@ public enum PruneWorkflow {
     static func mergeTarget(_ named: String?, git: LocalGit) throws -> String {
         if let named {
             for ref in ["refs/heads/" + named, "refs/remotes/" + named] {
-                if (try? git.check(["rev-parse", "-q", "--verify", "--end-of-options", ref + "^{commit}"], what: "")) != nil { return ref }
+                if (try? git.check(["rev-parse", "-q", "--verify", "--end-of-options", ref + "^{commit}"], what: ""))
+                    != nil
+                {
+                    return ref
+                }
             }
-            throw SpriteError("--merged: there is no branch '\(named)'",
-                              hints: ["name a local branch or a remote-tracking one (origin/main)"], status: .usage)
+            throw SpriteError(
+                "--merged: there is no branch '\(named)'",
+                hints: ["name a local branch or a remote-tracking one (origin/main)"], status: .usage)
         }
         // origin first, then the others
-        let remotes = ((try? git.check(["remote"], what: "listing remotes"))?.split(separator: "\n").map(String.init) ?? [])
+        let remotes =
+            ((try? git.check(["remote"], what: "listing remotes"))?.split(separator: "\n").map(String.init) ?? [])
             .sorted { $0 == "origin" && $1 != "origin" }
         for remote in remotes {
-            if let head = try? git.check(["symbolic-ref", "-q", "refs/remotes/\(remote)/HEAD"], what: ""), !head.isEmpty { return head }
+            if let head = try? git.check(["symbolic-ref", "-q", "refs/remotes/\(remote)/HEAD"], what: ""), !head.isEmpty
+            {
+                return head
+            }
         }
-        for branch in ["main", "master"] where (try? git.check(["rev-parse", "-q", "--verify", "refs/heads/\(branch)"], what: "")) != nil {
+        for branch in ["main", "master"]
+        where (try? git.check(["rev-parse", "-q", "--verify", "refs/heads/\(branch)"], what: "")) != nil {
             return "refs/heads/" + branch
         }
-        throw SpriteError("--merged: this repository has no default branch to compare with",
-                          hints: ["name one: git sprite prune --merged main"], status: .usage)
+        throw SpriteError(
+            "--merged: this repository has no default branch to compare with",
+            hints: ["name one: git sprite prune --merged main"], status: .usage)
     }
 
     /// Whether merging the branch, and the sprite's copy of it, into `target` would change
     /// nothing: true for a merge, a rebase-merge and a squash-merge alike (identical trees).
     static func isMerged(_ branch: String, sprite: String, into target: String, git: LocalGit) throws -> Bool {
-        let targetTree = try git.check(["rev-parse", "-q", "--verify", "--end-of-options", target + "^{tree}"], what: "reading \(target)")
+        let targetTree = try git.check(
+            ["rev-parse", "-q", "--verify", "--end-of-options", target + "^{tree}"], what: "reading \(target)")
         var tips: [String] = []
         for ref in ["refs/heads/" + branch, Homecoming.branchRefs(sprite) + branch] {
-            if let tip = try? git.check(["rev-parse", "-q", "--verify", "--end-of-options", ref + "^{commit}"], what: ""), !tip.isEmpty {
+            if let tip = try? git.check(
+                ["rev-parse", "-q", "--verify", "--end-of-options", ref + "^{commit}"], what: ""), !tip.isEmpty
+            {
                 tips.append(tip)
             }
         }
         guard !tips.isEmpty else { return false }
         for tip in tips {
             let r = try git.run(["merge-tree", "--write-tree", "--no-messages", "--end-of-options", target, tip])
-            guard r.status == 0, r.stdout.split(separator: "\n").first.map(String.init) == targetTree else { return false }
+            guard r.status == 0, r.stdout.split(separator: "\n").first.map(String.init) == targetTree else {
+                return false
+            }
         }
         return true
     }
@@ -184,6 +215,7 @@ public enum PruneWorkflow {
         guard try repo.resolve(reference: "refs/heads/" + branch) != nil else { return "branch \(branch) was deleted" }
         guard let upstream = try repo.upstream(ofBranch: branch) else { return nil }
         return try repo.resolve(reference: upstream.trackingRef) == nil
-            ? "the upstream of \(branch) is gone (\(upstream.trackingRef.replacingOccurrences(of: "refs/remotes/", with: "")))" : nil
+            ? "the upstream of \(branch) is gone (\(upstream.trackingRef.replacingOccurrences(of: "refs/remotes/", with: "")))"
+            : nil
     }
 }

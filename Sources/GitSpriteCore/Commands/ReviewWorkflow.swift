@@ -58,10 +58,13 @@ public enum ReviewWorkflow {
             if !output.isEmpty { text += output + "\n" }
         }
         if missing.count == work.repositories.count {
-            throw SpriteError("nothing is recorded as shipped to \(work.name) from here",
-                              hints: ["git sprite up records what it ships; run it once, then git sprite \(kindName(kind))"])
+            throw SpriteError(
+                "nothing is recorded as shipped to \(work.name) from here",
+                hints: ["git sprite up records what it ships; run it once, then git sprite \(kindName(kind))"])
         }
-        for label in missing { context.terminal.note("note: nothing is recorded as shipped from \(label); run git sprite up") }
+        for label in missing {
+            context.terminal.note("note: nothing is recorded as shipped from \(label); run git sprite up")
+        }
         Pager.show(text, context: context, repository: work.repository.workdir ?? context.currentDirectory)
     }
 

@@ -53,10 +53,11 @@ public struct StatusEntry: Sendable {
             if case .exited(let code) = a.state { exit = code }
             return Output.Agent(state: a.state.text, guessed: a.guessed, exitStatus: exit, since: a.since)
         }
-        return Output(name: name, state: state, repo: repo, branch: branch, createdAt: createdAt, url: url, host: host,
-                      cost: cost?.output, expires: expires, superseded: superseded, agent: agentOutput,
-                      unfetchedCommits: agent?.unfetched, uncommittedFiles: agent?.changed,
-                      agentUnknown: agent == nil ? agentUnknown : nil)
+        return Output(
+            name: name, state: state, repo: repo, branch: branch, createdAt: createdAt, url: url, host: host,
+            cost: cost?.output, expires: expires, superseded: superseded, agent: agentOutput,
+            unfetchedCommits: agent?.unfetched, uncommittedFiles: agent?.changed,
+            agentUnknown: agent == nil ? agentUnknown : nil)
     }
 
     /// What `status --json` prints: the sprites and their estimated cost so far.
@@ -72,7 +73,9 @@ public struct StatusEntry: Sendable {
 
     /// Every top-level field of `output`, for checking a `--format` template.
     public static var fields: [String] {
-        guard case .object(let fields)? = try? JSONValue(document: StatusEntry(name: "", state: "").output) else { return [] }
+        guard case .object(let fields)? = try? JSONValue(document: StatusEntry(name: "", state: "").output) else {
+            return []
+        }
         return fields.keys.sorted()
     }
 
@@ -86,7 +89,9 @@ public struct StatusEntry: Sendable {
     /// The columns of a row: name, state, branch, agent, unfetched commits, uncommitted files,
     /// cost so far.
     public func columns(now: Date = Date()) -> [String] {
-        [name, state, branch ?? "-", agent?.describe(now: now) ?? "unknown",
-         agent?.unfetched.map(String.init) ?? "-", agent?.changed.map(String.init) ?? "-", cost?.text ?? "-"]
+        [
+            name, state, branch ?? "-", agent?.describe(now: now) ?? "unknown",
+            agent?.unfetched.map(String.init) ?? "-", agent?.changed.map(String.init) ?? "-", cost?.text ?? "-",
+        ]
     }
 }

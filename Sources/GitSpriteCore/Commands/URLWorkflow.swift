@@ -22,12 +22,16 @@ public enum URLWorkflow {
             var sprite = try target.existing(client, context: context)
             if let access {
                 sprite = try client.setURLAuth(target.name, auth: access == .public ? "public" : "sprite")
-                context.terminal.note(access == .public ? "\(target.name)'s URL is public now: anyone with it can open it"
-                                                        : "\(target.name)'s URL is private now: it asks for your login")
+                context.terminal.note(
+                    access == .public
+                        ? "\(target.name)'s URL is public now: anyone with it can open it"
+                        : "\(target.name)'s URL is private now: it asks for your login")
             }
-            guard let url = sprite.url.map(ServerText.oneLine), url.hasPrefix("https://") || url.hasPrefix("http://") else {
-                throw SpriteError("\(target.name) has no URL on this host",
-                                  hints: ["a local sprite-host serves them unless started with --url-listen off"])
+            guard let url = sprite.url.map(ServerText.oneLine), url.hasPrefix("https://") || url.hasPrefix("http://")
+            else {
+                throw SpriteError(
+                    "\(target.name) has no URL on this host",
+                    hints: ["a local sprite-host serves them unless started with --url-listen off"])
             }
             let auth = sprite.urlSettings?.auth ?? "sprite"
             if open {
@@ -48,7 +52,9 @@ enum Browser {
         let candidates = ([env["BROWSER"]].compactMap { $0 }.filter { !$0.isEmpty }) + ["xdg-open", "open"]
         let path = (env["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
         for program in candidates {
-            let full = program.hasPrefix("/") ? program
+            let full =
+                program.hasPrefix("/")
+                ? program
                 : path.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
             guard let full, FileManager.default.isExecutableFile(atPath: full) else { continue }
             let p = Process()
@@ -61,7 +67,11 @@ enum Browser {
             p.waitUntilExit()
             if p.terminationStatus == 0 { return }
         }
-        throw SpriteError("cannot open a browser here", hints: ["open the URL yourself (git sprite url prints it)",
-                                                                 "or name your browser: export BROWSER=firefox"])
+        throw SpriteError(
+            "cannot open a browser here",
+            hints: [
+                "open the URL yourself (git sprite url prints it)",
+                "or name your browser: export BROWSER=firefox",
+            ])
     }
 }

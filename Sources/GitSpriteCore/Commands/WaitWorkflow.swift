@@ -72,16 +72,18 @@ public enum WaitWorkflow {
         while !pending.isEmpty {
             for (name, target) in pending.sorted(by: { $0.key < $1.key }) {
                 // nil: the sprite does not exist (an error at once; anything else is retried)
-                let attempt = Swift.Result { try target.connection.perform { api -> AgentReport? in
-                    if !woken.contains(name) {
-                        guard let sprite = try target.lookUp(api, context: context) else { return nil }
-                        if sprite.status?.description == "cold" && context.terminal.stderrIsTTY {
-                            context.terminal.note("note: \(name) is cold; waking it to look at its agent")
+                let attempt = Swift.Result {
+                    try target.connection.perform { api -> AgentReport? in
+                        if !woken.contains(name) {
+                            guard let sprite = try target.lookUp(api, context: context) else { return nil }
+                            if sprite.status?.description == "cold" && context.terminal.stderrIsTTY {
+                                context.terminal.note("note: \(name) is cold; waking it to look at its agent")
+                            }
+                            woken.insert(name)
                         }
-                        woken.insert(name)
+                        return try AgentReport.look(api, sprite: name, home: [])
                     }
-                    return try AgentReport.look(api, sprite: name, home: [])
-                } }
+                }
                 switch attempt {
                 case .success(nil):
                     throw target.missing
@@ -90,12 +92,14 @@ public enum WaitWorkflow {
                     notifier.observe(name, report.state)
                     guard report.state.needsYou else { continue }
                     result.lines.append("\(name): \(report.describe())")
-                    result.agents.append(AgentState(sprite: name, state: report.state.text, description: report.describe()))
-                    let outcome: Outcome = switch report.state {
-                    case .waitingForInput: .waiting
-                    case .exited, .none: .gone
-                    default: .finished
-                    }
+                    result.agents.append(
+                        AgentState(sprite: name, state: report.state.text, description: report.describe()))
+                    let outcome: Outcome =
+                        switch report.state {
+                        case .waitingForInput: .waiting
+                        case .exited, .none: .gone
+                        default: .finished
+                        }
                     result.outcome = rank(outcome) > rank(result.outcome) ? outcome : result.outcome
                     pending.removeValue(forKey: name)
                 case .failure(let error):
@@ -104,8 +108,9 @@ public enum WaitWorkflow {
                     failures[name] = n
                     if n >= attempts {
                         let why = (error as? SpriteError)?.message ?? "\(target.connection.translate(error))"
-                        throw SpriteError("stopped waiting for \(name): \(attempts) looks in a row failed: \(why)",
-                                          hints: ["check the sprite: git sprite status \(name)", "run git sprite wait again"])
+                        throw SpriteError(
+                            "stopped waiting for \(name): \(attempts) looks in a row failed: \(why)",
+                            hints: ["check the sprite: git sprite status \(name)", "run git sprite wait again"])
                     }
                 }
             }
@@ -113,7 +118,8 @@ public enum WaitWorkflow {
             if let deadline, context.clock.now() >= deadline {
                 for name in pending.keys.sorted() {
                     result.lines.append("\(name): still working (timed out)")
-                    result.agents.append(AgentState(sprite: name, state: "working", description: "still working (timed out)"))
+                    result.agents.append(
+                        AgentState(sprite: name, state: "working", description: "still working (timed out)"))
                 }
                 result.outcome = .timedOut
                 break
@@ -187,7 +193,9 @@ final class StateWatcher: @unchecked Sendable {
         let (stopped, finished) = (stopped, finished)
         Thread {
             repeat {
-                if let report = try? AgentReport.look(api, sprite: sprite, home: []) { notifier.observe(sprite, report.state) }
+                if let report = try? AgentReport.look(api, sprite: sprite, home: []) {
+                    notifier.observe(sprite, report.state)
+                }
             } while stopped.wait(timeout: .now() + interval) == .timedOut
             notifier.finish()
             finished.signal()

@@ -29,7 +29,8 @@ public enum DurationText {
     }
 
     static func invalid(_ text: String, _ flag: String) -> SpriteError {
-        SpriteError("\(flag) '\(text)' is not a duration",
-                    hints: ["write a positive number with a unit: 90s, 15m, 2h, 3d, 1w (or 1h30m)"], status: .usage)
+        SpriteError(
+            "\(flag) '\(text)' is not a duration",
+            hints: ["write a positive number with a unit: 90s, 15m, 2h, 3d, 1w (or 1h30m)"], status: .usage)
     }
 }

@@ -41,7 +41,10 @@ public enum GitConfigParameters {
             return s
         }
         while i < chars.count {
-            if chars[i] == " " { i += 1; continue }
+            if chars[i] == " " {
+                i += 1
+                continue
+            }
             guard let first = quoted() else { break }
             if i < chars.count, chars[i] == "=" {
                 i += 1

@@ -9,15 +9,18 @@ enum SettingValidator {
             // a flag's bad value is a usage error, as the parser's own are (exit 64)
             var status = ExitStatus.failure
             if case .flag = raw.origin { status = .usage }
-            return SpriteError("invalid value \(shown) for \(key.name) (from \(raw.origin.description))",
-                               hints: hints, status: status)
+            return SpriteError(
+                "invalid value \(shown) for \(key.name) (from \(raw.origin.description))",
+                hints: hints, status: status)
         }
         switch key.kind {
         case .string, .secret, .apiURL, .spriteName:
             guard let text = scalarText(raw.payload) else { throw fail(describe(raw.payload)) }
             let shown = key.name == "token" ? "(hidden)" : "'\(text)'"
             if case .apiURL = key.kind,
-               !(text == "local" || text.hasPrefix("http://") || text.hasPrefix("https://") || text.hasPrefix("http+unix://")) {
+                !(text == "local" || text.hasPrefix("http://") || text.hasPrefix("https://")
+                    || text.hasPrefix("http+unix://"))
+            {
                 throw fail(shown)
             }
             if case .spriteName = key.kind, SpriteName.problem(with: text) != nil { throw fail(shown) }
@@ -143,12 +146,15 @@ enum SettingValidator {
     static func normalizedDomain(_ text: String) -> String? {
         var host = Substring(text.lowercased())
         var wildcard = false
-        if host.hasPrefix("*.") { wildcard = true; host = host.dropFirst(2) }
+        if host.hasPrefix("*.") {
+            wildcard = true
+            host = host.dropFirst(2)
+        }
         guard !host.isEmpty, host.count <= 253 else { return nil }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         for label in labels {
             guard (1...63).contains(label.count), label.first != "-", label.last != "-",
-                  label.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" })
+                label.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" })
             else { return nil }
         }
         if wildcard && labels.count < 2 { return nil }

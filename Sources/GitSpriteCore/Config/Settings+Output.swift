@@ -70,7 +70,9 @@ extension Settings {
     }
 
     public var output: Output {
-        Output(settings: Dictionary(all.map { ($0.key.name, $0.output) }, uniquingKeysWith: { a, _ in a }), warnings: warnings)
+        Output(
+            settings: Dictionary(all.map { ($0.key.name, $0.output) }, uniquingKeysWith: { a, _ in a }),
+            warnings: warnings)
     }
 
     /// Rows of key, value, origin for the human table; keys as `git config` takes them

@@ -89,8 +89,10 @@ public struct SettingsLoader {
     public var flags: [String: (value: String, flag: String)]
     public var repository: Repository?
 
-    public init(environment: [String: String], flags: [String: (value: String, flag: String)] = [:],
-                repository: Repository?) {
+    public init(
+        environment: [String: String], flags: [String: (value: String, flag: String)] = [:],
+        repository: Repository?
+    ) {
         self.environment = environment
         self.flags = flags
         self.repository = repository
@@ -98,7 +100,8 @@ public struct SettingsLoader {
 
     /// The settings file: `$XDG_CONFIG_HOME/git-sprite/config.toml`, else `~/.config/…`.
     public var tomlPath: String {
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
         return base + "/git-sprite/config.toml"
     }
@@ -111,18 +114,22 @@ public struct SettingsLoader {
         for key in SettingKey.all {
             let raw = flagValue(key) ?? envValue(key) ?? gitValue(key, git) ?? toml[key.name]
             guard let raw else {
-                resolved.append(Setting(key: key, value: key.defaultValue,
-                                        origin: key.defaultValue == nil ? .unset : .defaultValue))
+                resolved.append(
+                    Setting(
+                        key: key, value: key.defaultValue,
+                        origin: key.defaultValue == nil ? .unset : .defaultValue))
                 continue
             }
             resolved.append(Setting(key: key, value: try SettingValidator.validate(raw, for: key), origin: raw.origin))
         }
         // a setting that does nothing says so
         if let image = resolved.first(where: { $0.key.name == SettingKey.baseImage.name }),
-           image.origin != .defaultValue, image.value != SettingKey.baseImage.defaultValue,
-           case .string(let value)? = image.value {
-            warnings.append("\(image.spelledAsSet) = \(value) (\(image.origin.description)) has no effect: Sprites have one base "
-                            + "image (Ubuntu); install what the agent needs with sprite.image.packages")
+            image.origin != .defaultValue, image.value != SettingKey.baseImage.defaultValue,
+            case .string(let value)? = image.value
+        {
+            warnings.append(
+                "\(image.spelledAsSet) = \(value) (\(image.origin.description)) has no effect: Sprites have one base "
+                    + "image (Ubuntu); install what the agent needs with sprite.image.packages")
         }
         return Settings(all: resolved, warnings: warnings)
     }
@@ -151,8 +158,11 @@ public struct SettingsLoader {
         }
         if let config {
             for e in (try? config.entries(matching: "^sprite\\.")) ?? [] {
-                out.append((e.name.lowercased(), e.value,
-                            .gitConfig(e.scope, file: GitConfig.path(of: e.scope, repository: repository))))
+                out.append(
+                    (
+                        e.name.lowercased(), e.value,
+                        .gitConfig(e.scope, file: GitConfig.path(of: e.scope, repository: repository))
+                    ))
             }
         }
         for (name, value) in GitConfigParameters.parse(environment: environment) where name.hasPrefix("sprite.") {
@@ -161,8 +171,11 @@ public struct SettingsLoader {
         return out
     }
 
-    private func gitValue(_ key: SettingKey, _ entries: [(name: String, value: String?, origin: SettingOrigin)])
-        -> RawSetting? {
+    private func gitValue(
+        _ key: SettingKey, _ entries: [(name: String, value: String?, origin: SettingOrigin)]
+    )
+        -> RawSetting?
+    {
         guard key.inGitConfig else { return nil }
         let wanted = key.gitName.lowercased()
         let matches = entries.filter { $0.name == wanted }
@@ -191,12 +204,14 @@ public struct SettingsLoader {
             throw SpriteError("\(path) is a directory, not a settings file", hints: [aside])
         }
         if info.st_size > Self.maxFileSize {
-            throw SpriteError("\(path) is too large for a settings file (\(info.st_size) bytes; at most 1 MiB)",
-                              hints: [aside])
+            throw SpriteError(
+                "\(path) is too large for a settings file (\(info.st_size) bytes; at most 1 MiB)",
+                hints: [aside])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpriteError("cannot read \(path): \(String(cString: strerror(errno)))",
-                              hints: ["make it readable: chmod 600 \(shellQuote(path)); or " + aside])
+            throw SpriteError(
+                "cannot read \(path): \(String(cString: strerror(errno)))",
+                hints: ["make it readable: chmod 600 \(shellQuote(path)); or " + aside])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpriteError("\(path) is not UTF-8 text", hints: ["save the file as UTF-8"])
@@ -205,8 +220,9 @@ public struct SettingsLoader {
         do {
             doc = try TOMLDocument(parsing: text)
         } catch let e as TOMLError {
-            throw SpriteError("\(path):\(e.line):\(e.column): malformed TOML: \(e.message)",
-                              hints: ["fix the file, or move it aside to use defaults: mv \(path) \(path).bak"])
+            throw SpriteError(
+                "\(path):\(e.line):\(e.column): malformed TOML: \(e.message)",
+                hints: ["fix the file, or move it aside to use defaults: mv \(path) \(path).bak"])
         }
         var out: [String: RawSetting] = [:]
         for name in doc.order {

@@ -1,6 +1,6 @@
 import Foundation
-import SpritesAPI
 import SpriteHTTP
+import SpritesAPI
 
 /// Builds the API client from the settings and turns API failures into advice.
 public struct Connection: Sendable {
@@ -16,8 +16,10 @@ public struct Connection: Sendable {
     public let gitURL: @Sendable (_ sprite: String, _ path: String) -> String
 
     /// A connection to any implementation of the API (tests).
-    public init(service: any SpritesService, apiURL: String, token: String,
-                gitURL: @escaping @Sendable (String, String) -> String) {
+    public init(
+        service: any SpritesService, apiURL: String, token: String,
+        gitURL: @escaping @Sendable (String, String) -> String
+    ) {
         client = service
         streaming = service as? SpritesClient
         self.apiURL = apiURL
@@ -44,11 +46,13 @@ public struct Connection: Sendable {
             return
         }
         guard let token = settings.token, !token.isEmpty else {
-            throw SpriteError("No Sprites authentication token found", hints: [
-                "export SPRITES_TOKEN=<token>   (create one with: sprite org auth)",
-                "or put token = \"…\" in \(SettingsLoader(environment: context.environment, repository: nil).tomlPath) (mode 0600)",
-                "or try everything locally without an account: git sprite up --local",
-            ], status: .authentication)
+            throw SpriteError(
+                "No Sprites authentication token found",
+                hints: [
+                    "export SPRITES_TOKEN=<token>   (create one with: sprite org auth)",
+                    "or put token = \"…\" in \(SettingsLoader(environment: context.environment, repository: nil).tomlPath) (mode 0600)",
+                    "or try everything locally without an account: git sprite up --local",
+                ], status: .authentication)
         }
         self.init(url: settings.apiURL, token: token, context: context)
     }
@@ -62,7 +66,8 @@ public struct Connection: Sendable {
         if context.verbose {
             trace = { @Sendable line in terminal.note("trace: " + line) }
         }
-        let live = SpritesClient(baseURL: apiURL, token: token, userAgent: "git-sprite/\(gitSpriteVersion)", trace: trace)
+        let live = SpritesClient(
+            baseURL: apiURL, token: token, userAgent: "git-sprite/\(gitSpriteVersion)", trace: trace)
         client = live
         streaming = live
         gitURL = { sprite, path in "sprite::\(sprite)\(path)" }
@@ -73,33 +78,47 @@ public struct Connection: Sendable {
         guard let api = error as? APIError else { return error }
         switch api {
         case .http(let f) where f.status == 401 || f.status == 403:
-            return SpriteError("the Sprites API at \(apiURL) rejected the token (HTTP \(f.status))", hints: [
-                "check SPRITES_TOKEN (or the token in your config file): git sprite config",
-                "create a new token with: sprite org auth",
-            ], status: .authentication, detail: f.description)
+            return SpriteError(
+                "the Sprites API at \(apiURL) rejected the token (HTTP \(f.status))",
+                hints: [
+                    "check SPRITES_TOKEN (or the token in your config file): git sprite config",
+                    "create a new token with: sprite org auth",
+                ], status: .authentication, detail: f.description)
         case .http(let f) where f.status == 429:
-            return SpriteError("the Sprites API is rate limiting requests: \(f.message)",
-                               hints: ["wait \(Int(f.retryAfter ?? 30)) s and run the command again"],
-                               detail: f.description)
+            return SpriteError(
+                "the Sprites API is rate limiting requests: \(f.message)",
+                hints: ["wait \(Int(f.retryAfter ?? 30)) s and run the command again"],
+                detail: f.description)
         case .http(let f):
-            return SpriteError("the Sprites API failed: \(f.message) (HTTP \(f.status))",
-                               hints: ["run the command again; add -v to see each request"], detail: f.description)
+            return SpriteError(
+                "the Sprites API failed: \(f.message) (HTTP \(f.status))",
+                hints: ["run the command again; add -v to see each request"], detail: f.description)
         case .transport(let f) where f.kind == .certificate:
-            return SpriteError("the Sprites API at \(apiURL) presented a certificate that is not trusted: \(f.message)",
-                               hints: ["if your network uses its own certificate authority, point SSL_CERT_FILE "
-                                       + "at a bundle that holds it"], detail: f.message)
+            return SpriteError(
+                "the Sprites API at \(apiURL) presented a certificate that is not trusted: \(f.message)",
+                hints: [
+                    "if your network uses its own certificate authority, point SSL_CERT_FILE "
+                        + "at a bundle that holds it"
+                ], detail: f.message)
         case .transport(let f) where f.kind == .broken:
-            return SpriteError("the connection to the Sprites API at \(apiURL) broke: \(f.message)", hints: [
-                "run the command again (it picks up where this one stopped); add -v to see each request",
-            ], detail: f.message)
+            return SpriteError(
+                "the connection to the Sprites API at \(apiURL) broke: \(f.message)",
+                hints: [
+                    "run the command again (it picks up where this one stopped); add -v to see each request"
+                ], detail: f.message)
         case .transport(let f):
-            return SpriteError("cannot reach the Sprites API at \(apiURL)", hints: [
-                "check your network, or SPRITES_API_URL / sprite.api (git sprite config)",
-            ], detail: f.message)
+            return SpriteError(
+                "cannot reach the Sprites API at \(apiURL)",
+                hints: [
+                    "check your network, or SPRITES_API_URL / sprite.api (git sprite config)"
+                ], detail: f.message)
         case .malformed(let what):
-            return SpriteError("unexpected answer from the Sprites API: \(what)",
-                               hints: ["is SPRITES_API_URL (or sprite.api) the Sprites API? run the command again; "
-                                       + "add -v to see each request"])
+            return SpriteError(
+                "unexpected answer from the Sprites API: \(what)",
+                hints: [
+                    "is SPRITES_API_URL (or sprite.api) the Sprites API? run the command again; "
+                        + "add -v to see each request"
+                ])
         case .streamLost:
             return SpriteError(api.description, hints: ["run the command again; add -v to see each request"])
         }

@@ -1,8 +1,9 @@
 import Foundation
 import SpriteHTTP
 import SpritesAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `--local` / `sprite.api=local`: starts or reuses the user's own sprite-host, with its state
@@ -18,7 +19,8 @@ public enum LocalHostManager {
     }
 
     static func stateDirectory(_ env: [String: String]) -> String {
-        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.local/state")
         return base + "/git-sprite"
     }
@@ -29,8 +31,9 @@ public enum LocalHostManager {
         let root = dir + "/host"
         let urlFile = dir + "/local-host.url"
         let socket = dir + "/host.sock"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: root, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try ensurePrivate(dir)
         if let endpoint = read(urlFile: urlFile, root: root, socket: socket), alive(endpoint) { return endpoint }
         // one host per state root: one an earlier version left listening on TCP goes first
@@ -39,19 +42,24 @@ public enum LocalHostManager {
         unlink(root + "/token")
 
         guard let binary = hostBinary(context) else {
-            throw SpriteError("sprite-host is not installed next to git-sprite or on PATH",
-                              hints: ["install it: make install", "or use the cloud: unset sprite.api and export SPRITES_TOKEN"])
+            throw SpriteError(
+                "sprite-host is not installed next to git-sprite or on PATH",
+                hints: ["install it: make install", "or use the cloud: unset sprite.api and export SPRITES_TOKEN"])
         }
         let out = dir + "/local-host.out"
         _ = FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])
-        _ = FileManager.default.createFile(atPath: dir + "/local-host.log", contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: dir + "/local-host.log", contents: nil, attributes: [.posixPermissions: 0o600])
         let p = Process()
         // setsid: the host outlives this command and is not hit by the terminal's Ctrl-C
         let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
         p.executableURL = URL(fileURLWithPath: setsid ?? binary)
         // (setsid forks when its caller leads a process group, so the host writes its own PID)
-        p.arguments = (setsid == nil ? [] : [binary]) + ["serve", "--listen", "unix:" + socket, "--root", root,
-                                                          "--pid-file", dir + "/local-host.pid"]
+        p.arguments =
+            (setsid == nil ? [] : [binary]) + [
+                "serve", "--listen", "unix:" + socket, "--root", root,
+                "--pid-file", dir + "/local-host.pid",
+            ]
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/local-host.log"))
         p.standardInput = FileHandle.nullDevice
@@ -59,7 +67,8 @@ public enum LocalHostManager {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").first,
-               line.hasPrefix(UnixSocketURL.scheme) {
+                line.hasPrefix(UnixSocketURL.scheme)
+            {
                 try String(line).write(toFile: urlFile, atomically: true, encoding: .utf8)
                 chmod(urlFile, 0o600)
                 if let endpoint = read(urlFile: urlFile, root: root, socket: socket) { return endpoint }
@@ -68,19 +77,22 @@ public enum LocalHostManager {
             Thread.sleep(forTimeInterval: 0.05)
         }
         let log = (try? String(contentsOfFile: dir + "/local-host.log", encoding: .utf8)) ?? ""
-        throw SpriteError("the local sprite-host did not start", hints: ["see \(dir)/local-host.log"],
-                          detail: String(log.suffix(500)))
+        throw SpriteError(
+            "the local sprite-host did not start", hints: ["see \(dir)/local-host.log"],
+            detail: String(log.suffix(500)))
     }
 
     /// The recorded host, when it is the socket in our own directory: anything else (a TCP port
     /// an earlier version recorded, which anyone may have taken since) is not trusted with the
     /// token.
     static func read(urlFile: String, root: String, socket: String) -> Endpoint? {
-        guard let url = (try? String(contentsOfFile: urlFile, encoding: .utf8))?
+        guard
+            let url = (try? String(contentsOfFile: urlFile, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty,
-              UnixSocketURL.split(url)?.socket == socket, isOurSocket(socket),
-              let token = (try? String(contentsOfFile: root + "/token", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else { return nil }
+            UnixSocketURL.split(url)?.socket == socket, isOurSocket(socket),
+            let token = (try? String(contentsOfFile: root + "/token", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty
+        else { return nil }
         return Endpoint(url: url, token: token)
     }
 
@@ -102,22 +114,25 @@ public enum LocalHostManager {
     static func ensurePrivate(_ dir: String) throws {
         var st = stat()
         guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else {
-            throw SpriteError("\(dir) is not a directory of yours", hints: ["remove it, or set XDG_STATE_HOME elsewhere"])
+            throw SpriteError(
+                "\(dir) is not a directory of yours", hints: ["remove it, or set XDG_STATE_HOME elsewhere"])
         }
         if st.st_mode & 0o077 != 0 { chmod(dir, 0o700) }
     }
 
     static func alive(_ endpoint: Endpoint) -> Bool {
         let client = HTTPClient(userAgent: "git-sprite/\(gitSpriteVersion)")
-        let request = HTTPRequest(method: "GET", url: endpoint.url + "/v1/sprites?max_results=1",
-                                  headers: [("Authorization", "Bearer " + endpoint.token)], timeout: 3,
-                                  connectTimeout: 1)
+        let request = HTTPRequest(
+            method: "GET", url: endpoint.url + "/v1/sprites?max_results=1",
+            headers: [("Authorization", "Bearer " + endpoint.token)], timeout: 3,
+            connectTimeout: 1)
         return (try? client.send(request))?.status == 200
     }
 
     /// sprite-host beside this executable (an install or a build directory), else on PATH.
     static func hostBinary(_ context: Context) -> String? {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let sibling = (me as NSString).deletingLastPathComponent + "/sprite-host"
         if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
         for dir in (context.environment["PATH"] ?? "").split(separator: ":") {
@@ -127,7 +142,6 @@ public enum LocalHostManager {
         return nil
     }
 }
-
 
 /// `git sprite host status` and `git sprite host stop`: the local sprite-host's lifecycle.
 extension LocalHostManager {
@@ -143,7 +157,9 @@ extension LocalHostManager {
         public var running: Bool { pid != nil && sprites != nil }
 
         public var text: String {
-            var out = running ? "local sprite-host: running (pid \(pid ?? 0))\n"
+            var out =
+                running
+                ? "local sprite-host: running (pid \(pid ?? 0))\n"
                 : "local sprite-host: not running (git sprite host start, or any command with --local, starts it)\n"
             out += "socket     \(socket)\n"
             out += "state      \(root)" + (sprites.map { " (\($0) sprite\($0 == 1 ? "" : "s"))" } ?? "") + "\n"
@@ -152,7 +168,9 @@ extension LocalHostManager {
         }
 
         enum CodingKeys: String, CodingKey {
-            case running, pid, socket, root = "state", log, sprites
+            case running, pid, socket
+            case root = "state"
+            case log, sprites
         }
 
         public init(pid: Int32? = nil, socket: String, root: String, log: String, sprites: Int? = nil) {
@@ -161,9 +179,11 @@ extension LocalHostManager {
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(pid: try c.decodeIfPresent(Int32.self, forKey: .pid), socket: try c.decode(String.self, forKey: .socket),
-                      root: try c.decode(String.self, forKey: .root), log: try c.decode(String.self, forKey: .log),
-                      sprites: try c.decodeIfPresent(Int.self, forKey: .sprites))
+            self.init(
+                pid: try c.decodeIfPresent(Int32.self, forKey: .pid),
+                socket: try c.decode(String.self, forKey: .socket),
+                root: try c.decode(String.self, forKey: .root), log: try c.decode(String.self, forKey: .log),
+                sprites: try c.decodeIfPresent(Int.self, forKey: .sprites))
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -180,9 +200,10 @@ extension LocalHostManager {
     /// The process the PID file names, when it is our own sprite-host.
     static func recordedHost(_ dir: String) -> Int32? {
         guard let text = try? String(contentsOfFile: dir + "/local-host.pid", encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
-              let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
-              exe.hasSuffix("/sprite-host") else { return nil }
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+            let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
+            exe.hasSuffix("/sprite-host")
+        else { return nil }
         var st = stat()
         guard stat("/proc/\(pid)", &st) == 0, st.st_uid == geteuid() else { return nil }
         return pid
@@ -190,8 +211,11 @@ extension LocalHostManager {
 
     public static func status(_ context: Context) -> Status {
         let dir = stateDirectory(context.environment)
-        var status = Status(pid: recordedHost(dir), socket: dir + "/host.sock", root: dir + "/host", log: dir + "/local-host.log")
-        if status.pid != nil, let endpoint = read(urlFile: dir + "/local-host.url", root: status.root, socket: status.socket) {
+        var status = Status(
+            pid: recordedHost(dir), socket: dir + "/host.sock", root: dir + "/host", log: dir + "/local-host.log")
+        if status.pid != nil,
+            let endpoint = read(urlFile: dir + "/local-host.url", root: status.root, socket: status.socket)
+        {
             let client = SpritesClient(baseURL: endpoint.url, token: endpoint.token)
             status.sprites = (try? client.listSprites())?.count
         }
@@ -205,8 +229,9 @@ extension LocalHostManager {
         kill(pid, SIGTERM)
         for _ in 0..<300 where kill(pid, 0) == 0 { usleep(50_000) }
         guard kill(pid, 0) != 0 else {
-            throw SpriteError("the local sprite-host (pid \(pid)) did not stop within 15 seconds",
-                              hints: ["see \(dir)/local-host.log", "stop it by force: kill -9 \(pid)"])
+            throw SpriteError(
+                "the local sprite-host (pid \(pid)) did not stop within 15 seconds",
+                hints: ["see \(dir)/local-host.log", "stop it by force: kill -9 \(pid)"])
         }
         unlink(dir + "/local-host.url")
         return "stopped the local sprite-host (pid \(pid)); its sprites are kept in \(dir)/host and come back with "

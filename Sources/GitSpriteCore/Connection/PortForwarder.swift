@@ -1,7 +1,8 @@
 import Foundation
 import SpritesAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Local TCP ports carried to a sprite's own ports: a listener on 127.0.0.1 per forwarded
@@ -133,7 +134,9 @@ final class PortForwarder: @unchecked Sendable {
         } catch {
             // the proxy's own refusal says it best (nothing listens, the policy); others translated
             let why: String
-            if case APIError.http(let f) = error, f.method == "WS" { why = f.message } else {
+            if case APIError.http(let f) = error, f.method == "WS" {
+                why = f.message
+            } else {
                 why = (connection.translate(error) as? SpriteError)?.message ?? "\(error)"
             }
             say("sprite:\(port): \(why)")
@@ -203,10 +206,13 @@ final class PortForwarder: @unchecked Sendable {
         guard ok else {
             let why = errno == EADDRINUSE ? "it is in use" : String(cString: strerror(errno))
             close(fd)
-            throw SpriteError("cannot listen on localhost:\(port): \(why)",
-                              hints: ["choose another local port: git sprite forward OTHER:\(port)",
-                                      "or let the system choose one: git sprite forward 0:\(port)"],
-                              status: .failure)
+            throw SpriteError(
+                "cannot listen on localhost:\(port): \(why)",
+                hints: [
+                    "choose another local port: git sprite forward OTHER:\(port)",
+                    "or let the system choose one: git sprite forward 0:\(port)",
+                ],
+                status: .failure)
         }
         return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }

@@ -23,7 +23,10 @@ enum SpriteListing {
         DispatchQueue.concurrentPerform(iterations: min(parallelLookups, sparse.count)) { _ in
             while true {
                 var i = 0
-                next.withLock { i = $0; $0 += 1 }
+                next.withLock {
+                    i = $0
+                    $0 += 1
+                }
                 guard i < sparse.count, failure.value == nil else { return }
                 let index = sparse[i]
                 do {

@@ -10,8 +10,10 @@ enum TerminalSession {
     /// stream was opened with. `onPort` hears the sprite's `port_opened`/`port_closed`.
     /// `detachKey`: a byte that becomes tmux's own Ctrl-b d on the way (`attach` inside the
     /// user's tmux, whose Ctrl-b never reaches the sprite).
-    static func run(_ stream: ExecStream, rows: UInt16, cols: UInt16, input forwardInput: Bool = true,
-                    detachKey: UInt8? = nil, onPort: ((Bool, Int, String?) -> Void)? = nil) throws -> Int32 {
+    static func run(
+        _ stream: ExecStream, rows: UInt16, cols: UInt16, input forwardInput: Bool = true,
+        detachKey: UInt8? = nil, onPort: ((Bool, Int, String?) -> Void)? = nil
+    ) throws -> Int32 {
         let interactive = forwardInput && isatty(STDIN_FILENO) == 1
         if interactive {
             guard git_sprite_raw_terminal(STDIN_FILENO) == 0 else {
@@ -57,8 +59,9 @@ enum TerminalSession {
         if forwardInput { input.start() }
         defer { done.signal() }
         // a TTY merges both streams; the terminal gets everything
-        let code = try stream.relay(stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) },
-                                    onPort: onPort)
+        let code = try stream.relay(
+            stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) },
+            onPort: onPort)
         stream.close()
         return code
     }
@@ -76,14 +79,19 @@ enum TerminalSession {
         let names: [String: UInt8] = ["]": 0x1d, "\\": 0x1c, "^": 0x1e, "_": 0x1f, "@": 0x00]
         if t.hasPrefix("ctrl-"), t.count == 6, let c = t.last {
             if let byte = names[String(c)], byte != 0 { return byte }
-            if let a = c.asciiValue, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(a), c != "b", c != "m", c != "i", c != "j" {
+            if let a = c.asciiValue, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(a), c != "b", c != "m", c != "i",
+                c != "j"
+            {
                 return a - UInt8(ascii: "a") + 1
             }
         }
-        throw SpriteError("--detach-key '\(text)' is not a key git sprite can watch for",
-                          hints: ["name a control key: ctrl-] (the default inside tmux), ctrl-x, ctrl-\\, … or none "
-                                  + "(ctrl-b is tmux's own prefix; ctrl-i, ctrl-j and ctrl-m are Tab and Enter)"],
-                          status: .usage)
+        throw SpriteError(
+            "--detach-key '\(text)' is not a key git sprite can watch for",
+            hints: [
+                "name a control key: ctrl-] (the default inside tmux), ctrl-x, ctrl-\\, … or none "
+                    + "(ctrl-b is tmux's own prefix; ctrl-i, ctrl-j and ctrl-m are Tab and Enter)"
+            ],
+            status: .usage)
     }
 
     /// The terminal's size now (24×80 when it has none).

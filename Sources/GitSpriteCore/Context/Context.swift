@@ -14,10 +14,14 @@ public struct Context: Sendable {
     public var connect: @Sendable (Settings, Context) throws -> Connection
     public var clock: Clock
 
-    public init(environment: [String: String], currentDirectory: String, terminal: Terminal,
-                verbose: Bool = false, quiet: Bool = false,
-                connect: @escaping @Sendable (Settings, Context) throws -> Connection = { try Connection(settings: $0, context: $1) },
-                clock: Clock = .system) {
+    public init(
+        environment: [String: String], currentDirectory: String, terminal: Terminal,
+        verbose: Bool = false, quiet: Bool = false,
+        connect: @escaping @Sendable (Settings, Context) throws -> Connection = {
+            try Connection(settings: $0, context: $1)
+        },
+        clock: Clock = .system
+    ) {
         self.environment = environment
         self.currentDirectory = currentDirectory
         self.terminal = terminal
@@ -30,8 +34,9 @@ public struct Context: Sendable {
     /// The real process environment.
     public static func process(verbose: Bool = false, quiet: Bool = false) -> Context {
         let env = ProcessInfo.processInfo.environment
-        return Context(environment: env, currentDirectory: FileManager.default.currentDirectoryPath,
-                       terminal: Terminal(environment: env), verbose: verbose, quiet: quiet)
+        return Context(
+            environment: env, currentDirectory: FileManager.default.currentDirectoryPath,
+            terminal: Terminal(environment: env), verbose: verbose, quiet: quiet)
     }
 }
 

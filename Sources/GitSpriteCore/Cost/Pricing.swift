@@ -8,8 +8,9 @@ public struct Pricing: Sendable, Equatable {
     public var storageGBHour: Decimal
 
     /// The published prices of Sprites.
-    public static let published = Pricing(cpuHour: Money.exact("0.07"), memoryGBHour: Money.exact("0.04375"),
-                                          storageGBHour: Money.exact("0.00068"))
+    public static let published = Pricing(
+        cpuHour: Money.exact("0.07"), memoryGBHour: Money.exact("0.04375"),
+        storageGBHour: Money.exact("0.00068"))
 
     public init(cpuHour: Decimal, memoryGBHour: Decimal, storageGBHour: Decimal) {
         (self.cpuHour, self.memoryGBHour, self.storageGBHour) = (cpuHour, memoryGBHour, storageGBHour)
@@ -17,9 +18,10 @@ public struct Pricing: Sendable, Equatable {
 
     /// The rates the settings give (`sprite.pricing.*`), else the published ones.
     public init(settings: Settings) {
-        self.init(cpuHour: settings.decimal(.cpuHourPrice) ?? Self.published.cpuHour,
-                  memoryGBHour: settings.decimal(.memoryGBHourPrice) ?? Self.published.memoryGBHour,
-                  storageGBHour: settings.decimal(.storageGBHourPrice) ?? Self.published.storageGBHour)
+        self.init(
+            cpuHour: settings.decimal(.cpuHourPrice) ?? Self.published.cpuHour,
+            memoryGBHour: settings.decimal(.memoryGBHourPrice) ?? Self.published.memoryGBHour,
+            storageGBHour: settings.decimal(.storageGBHourPrice) ?? Self.published.storageGBHour)
     }
 
     /// Compute (CPU and memory) per hour of a sprite of this size.
@@ -36,7 +38,9 @@ public enum Money {
     /// Reads a non-negative decimal number written as people do (`4`, `1.5`, `0.04375`), or nil.
     public static func parse(_ text: String) -> Decimal? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard !t.isEmpty, t.range(of: #"^[0-9]+(\.[0-9]+)?$|^\.[0-9]+$"#, options: .regularExpression) != nil else { return nil }
+        guard !t.isEmpty, t.range(of: #"^[0-9]+(\.[0-9]+)?$|^\.[0-9]+$"#, options: .regularExpression) != nil else {
+            return nil
+        }
         // no locale: loading one maps ICU's data (several MB of resident memory for `up`)
         return Decimal(string: t)
     }
@@ -63,7 +67,8 @@ public enum Money {
         var text = value.description
         if places > 0 {
             if !text.contains(".") { text += "." }
-            let decimals = text.count - 1 - (text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? 0)
+            let decimals =
+                text.count - 1 - (text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? 0)
             if decimals < places { text += String(repeating: "0", count: places - decimals) }
         }
         return text
@@ -92,16 +97,21 @@ public struct CostEstimate: Sendable {
     public var assumption: String
 
     /// `hours` of a sprite running the whole time.
-    public static func running(hours: Decimal, cpus: Int, memoryGB: Int, storageGB: Decimal, pricing: Pricing) -> CostEstimate {
-        CostEstimate(hours: hours, computeHours: hours, cpus: cpus, memoryGB: memoryGB, storageGB: storageGB, pricing: pricing,
-                     assumption: "the sprite runs all \(Money.plain(hours, places: 0)) h with \(cpus) CPU and \(memoryGB) GB; "
-                        + "storage counts \(Money.plain(storageGB, places: 0)) GB the whole time")
+    public static func running(
+        hours: Decimal, cpus: Int, memoryGB: Int, storageGB: Decimal, pricing: Pricing
+    ) -> CostEstimate {
+        CostEstimate(
+            hours: hours, computeHours: hours, cpus: cpus, memoryGB: memoryGB, storageGB: storageGB, pricing: pricing,
+            assumption: "the sprite runs all \(Money.plain(hours, places: 0)) h with \(cpus) CPU and \(memoryGB) GB; "
+                + "storage counts \(Money.plain(storageGB, places: 0)) GB the whole time")
     }
 
     /// A week asleep: storage only (a hibernating sprite is not billed for compute).
     public static func idleWeek(storageGB: Decimal, pricing: Pricing) -> CostEstimate {
-        CostEstimate(hours: 168, computeHours: 0, cpus: 0, memoryGB: 0, storageGB: storageGB, pricing: pricing,
-                     assumption: "the sprite sleeps all week (no compute is billed) and keeps \(Money.plain(storageGB, places: 0)) GB")
+        CostEstimate(
+            hours: 168, computeHours: 0, cpus: 0, memoryGB: 0, storageGB: storageGB, pricing: pricing,
+            assumption:
+                "the sprite sleeps all week (no compute is billed) and keeps \(Money.plain(storageGB, places: 0)) GB")
     }
 
     public var text: String {
@@ -109,13 +119,17 @@ public struct CostEstimate: Sendable {
         var out: String
         if computeHours == 0 {
             out = "an idle week: \(gb) GB storage × 168 h\n"
-            out += "  storage  \(Money.dollars(storage))  (\(gb) GB × 168 h × \(Money.rate(pricing.storageGBHour)) per GB-hour)\n"
+            out +=
+                "  storage  \(Money.dollars(storage))  (\(gb) GB × 168 h × \(Money.rate(pricing.storageGBHour)) per GB-hour)\n"
             out += "  total    \(Money.dollars(total)) per week\n"
         } else {
             out = "\(h) h × \(cpus) CPU, \(memoryGB) GB memory, \(gb) GB storage\n"
-            out += "  CPU      \(Money.dollars(cpu))  (\(cpus) CPU × \(h) h × \(Money.rate(pricing.cpuHour)) per CPU-hour)\n"
-            out += "  memory   \(Money.dollars(memory))  (\(memoryGB) GB × \(h) h × \(Money.rate(pricing.memoryGBHour)) per GB-hour)\n"
-            out += "  storage  \(Money.dollars(storage))  (\(gb) GB × \(h) h × \(Money.rate(pricing.storageGBHour)) per GB-hour)\n"
+            out +=
+                "  CPU      \(Money.dollars(cpu))  (\(cpus) CPU × \(h) h × \(Money.rate(pricing.cpuHour)) per CPU-hour)\n"
+            out +=
+                "  memory   \(Money.dollars(memory))  (\(memoryGB) GB × \(h) h × \(Money.rate(pricing.memoryGBHour)) per GB-hour)\n"
+            out +=
+                "  storage  \(Money.dollars(storage))  (\(gb) GB × \(h) h × \(Money.rate(pricing.storageGBHour)) per GB-hour)\n"
             out += "  total    \(Money.dollars(total))\n"
         }
         return out + "assumes: \(assumption)\n"
@@ -143,13 +157,15 @@ public struct CostEstimate: Sendable {
 
     public var output: Output {
         func amount(_ d: Decimal) -> Output.Amount { .init(dollars: Money.cents(d), microdollars: Money.micros(d)) }
-        return Output(hours: Money.plain(hours, places: 0), computeHours: Money.plain(computeHours, places: 0),
-                      cpu: cpus, memoryGB: memoryGB, storageGB: Money.plain(storageGB, places: 0),
-                      rates: .init(cpuHour: Money.plain(pricing.cpuHour, places: 2),
-                                   memoryGBHour: Money.plain(pricing.memoryGBHour, places: 2),
-                                   storageGBHour: Money.plain(pricing.storageGBHour, places: 2)),
-                      cost: .init(cpu: amount(cpu), memory: amount(memory), storage: amount(storage), total: amount(total)),
-                      assumption: assumption)
+        return Output(
+            hours: Money.plain(hours, places: 0), computeHours: Money.plain(computeHours, places: 0),
+            cpu: cpus, memoryGB: memoryGB, storageGB: Money.plain(storageGB, places: 0),
+            rates: .init(
+                cpuHour: Money.plain(pricing.cpuHour, places: 2),
+                memoryGBHour: Money.plain(pricing.memoryGBHour, places: 2),
+                storageGBHour: Money.plain(pricing.storageGBHour, places: 2)),
+            cost: .init(cpu: amount(cpu), memory: amount(memory), storage: amount(storage), total: amount(total)),
+            assumption: assumption)
     }
 }
 
@@ -166,17 +182,22 @@ public struct CostSoFar: Sendable {
     /// `$0.42`, or `≥ $0.03` when compute is unknown.
     public var text: String { (compute == nil ? "≥ " : "") + Money.dollars(total) }
 
-    static func estimate(createdAt: Date?, now: Date, runningSeconds: Int?, looked: Bool, cpus: Int, memoryGB: Int,
-                         storageGB: Int, pricing: Pricing) -> CostSoFar {
+    static func estimate(
+        createdAt: Date?, now: Date, runningSeconds: Int?, looked: Bool, cpus: Int, memoryGB: Int,
+        storageGB: Int, pricing: Pricing
+    ) -> CostSoFar {
         let lifeHours = Decimal(max(0, Int(now.timeIntervalSince(createdAt ?? now)))) / 3600
         let storage = lifeHours * Decimal(storageGB) * pricing.storageGBHour
-        let life = createdAt.map { "its \(AgentReport.duration(now.timeIntervalSince($0)))" } ?? "an unknown time (no creation date)"
+        let life =
+            createdAt.map { "its \(AgentReport.duration(now.timeIntervalSince($0)))" }
+            ?? "an unknown time (no creation date)"
         var assumption = "storage: \(storageGB) GB for \(life)"
         var compute: Decimal?
         if looked {
             let seconds = runningSeconds ?? 0
             compute = Decimal(seconds) / 3600 * pricing.computeHour(cpus: cpus, memoryGB: memoryGB)
-            assumption += "; compute: \(cpus) CPU, \(memoryGB) GB for \(AgentReport.duration(TimeInterval(seconds))) running "
+            assumption +=
+                "; compute: \(cpus) CPU, \(memoryGB) GB for \(AgentReport.duration(TimeInterval(seconds))) running "
                 + "(the agent supervisor's heartbeats)"
         } else {
             assumption += "; compute unknown (not looked into: git sprite status --deep)"
@@ -195,7 +216,8 @@ public struct CostSoFar: Sendable {
     }
 
     var output: Output {
-        Output(total: Money.cents(total), totalMicrodollars: Money.micros(total), storage: Money.cents(storage),
-               compute: compute.map(Money.cents), complete: compute != nil, assumption: assumption)
+        Output(
+            total: Money.cents(total), totalMicrodollars: Money.micros(total), storage: Money.cents(storage),
+            compute: compute.map(Money.cents), complete: compute != nil, assumption: assumption)
     }
 }

@@ -87,8 +87,10 @@ struct Homecoming {
     }
 
     private func bringHome(_ repo: RepoPlan, label: String, into report: inout Report) throws {
-        let out = ScriptOutput(try shipper.remoteRun(InSpriteScript.inventory, [repo.spritePath],
-                                                     what: "looking at the work in \(repo.spritePath)"))
+        let out = ScriptOutput(
+            try shipper.remoteRun(
+                InSpriteScript.inventory, [repo.spritePath],
+                what: "looking at the work in \(repo.spritePath)"))
         guard out["state"] == "exists" else { return }
         for section in out.sections(startingAt: "repo") {
             let sub = section["repo"] ?? "."
@@ -104,8 +106,9 @@ struct Homecoming {
             switch section["uncommitted"] {
             case nil, "shipped", "home": break
             case "unreadable":
-                report.atRisk.append("\(where_): the uncommitted changes in \(spriteDir) could not be read "
-                                     + "(is a git command still running there?)")
+                report.atRisk.append(
+                    "\(where_): the uncommitted changes in \(spriteDir) could not be read "
+                        + "(is a git command still running there?)")
             default:
                 let files = Int(section["theirs"] ?? "").map { " (\(Self.count($0, "file")) of its own)" } ?? ""
                 report.atRisk.append("\(where_): uncommitted changes in \(spriteDir)\(files)")
@@ -115,9 +118,10 @@ struct Homecoming {
                 let commits = Int(section["unpushed"] ?? "") ?? 0
                 let stashes = Int(section["stashes"] ?? "") ?? 0
                 if commits > 0 || stashes > 0 {
-                    report.atRisk.append("\(where_): \(Self.count(commits, "commit")) its remote lacks and "
-                                         + "\(Self.count(stashes, "stash entry", "stash entries")), and it is not checked "
-                                         + "out here (check it out: git submodule update --init -- \(sub))")
+                    report.atRisk.append(
+                        "\(where_): \(Self.count(commits, "commit")) its remote lacks and "
+                            + "\(Self.count(stashes, "stash entry", "stash entries")), and it is not checked "
+                            + "out here (check it out: git submodule update --init -- \(sub))")
                 }
                 continue
             }
@@ -138,13 +142,17 @@ struct Homecoming {
     /// a new one (`foo` at home, `foo/bar` in the sprite), keeps its old value under
     /// `refs/sprite/<sprite>/superseded/<time>/…` whenever no other ref reaches it; every
     /// update is also in a reflog (docs/sprite-refs.md).
-    private func fetch(_ section: ScriptOutput, from spriteDir: String, into localDir: String, label: String,
-                       into report: inout Report) throws {
+    private func fetch(
+        _ section: ScriptOutput, from spriteDir: String, into localDir: String, label: String,
+        into report: inout Report
+    ) throws {
         let local = try Repository.open(at: localDir)
         let branches = Self.branchRefs(sprite), own = Self.spriteRefs(sprite)
         let git = LocalGit(directory: localDir, environment: shipper.gitEnvironment)
         // where each thing of the sprite's goes: (ref in the sprite, ref here)
-        var wanted: [(source: String, destination: String)] = section.all("heads").map { ("refs/heads/" + $0, branches + $0) }
+        var wanted: [(source: String, destination: String)] = section.all("heads").map {
+            ("refs/heads/" + $0, branches + $0)
+        }
         if section["head"] != nil { wanted.append(("HEAD", Self.headRef(sprite))) }
         if section["worktree"] != nil { wanted.append(("refs/git-sprite/worktree", Self.worktreeRef(sprite))) }
         // commits made on a detached HEAD are on no branch: they come home as sprite/<sprite>/HEAD
@@ -154,7 +162,9 @@ struct Homecoming {
         var newTags: [String] = []
         for line in section.all("tag") {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-            guard parts.count == 2, try local.resolve(reference: "refs/tags/" + parts[0])?.hex != parts[1] else { continue }
+            guard parts.count == 2, try local.resolve(reference: "refs/tags/" + parts[0])?.hex != parts[1] else {
+                continue
+            }
             newTags.append(parts[0])
             wanted.append(("refs/tags/" + parts[0], own + "tags/" + parts[0]))
         }
@@ -167,50 +177,64 @@ struct Homecoming {
 
         // the refs of this sprite here, as they are now
         let kept = own + "superseded/"
-        let before = Dictionary(try (local.references(matching: branches + "*") + local.references(matching: own + "*"))
-            .filter { !$0.name.hasPrefix(kept) && $0.name != Self.shippedRef(sprite) }
-            .map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
+        let before = Dictionary(
+            try (local.references(matching: branches + "*") + local.references(matching: own + "*"))
+                .filter { !$0.name.hasPrefix(kept) && $0.name != Self.shippedRef(sprite) }
+                .map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
         let stamp = Self.stamp(context.clock.now())
         // where an old value is kept: a name no kept ref has yet (two fetches may share a second)
         func keep(_ ref: String, _ old: ObjectID, why: String) throws -> String {
-            let rel = ref.hasPrefix(branches) ? "branches/" + ref.dropFirst(branches.count) : String(ref.dropFirst(own.count))
+            let rel =
+                ref.hasPrefix(branches) ? "branches/" + ref.dropFirst(branches.count) : String(ref.dropFirst(own.count))
             var name = kept + stamp + "/" + rel
             var n = 1
             while let there = try local.resolve(reference: name), there != old {
                 n += 1
                 name = kept + stamp + "-\(n)/" + rel
             }
-            try git.check(["-c", "core.logAllRefUpdates=always", "update-ref", "-m", "git sprite: " + why, name, old.hex],
-                          what: "keeping the old \(ref)")
+            try git.check(
+                ["-c", "core.logAllRefUpdates=always", "update-ref", "-m", "git sprite: " + why, name, old.hex],
+                what: "keeping the old \(ref)")
             return name
         }
         var superseded: [(ref: String, old: ObjectID)] = []
         // a ref in the way of a new one (a directory of refs against a ref) moves aside first
         for (ref, old) in before.sorted(by: { $0.key < $1.key })
-        where !destinations.contains(ref) && destinations.contains(where: { $0.hasPrefix(ref + "/") || ref.hasPrefix($0 + "/") }) {
+        where !destinations.contains(ref)
+            && destinations.contains(where: { $0.hasPrefix(ref + "/") || ref.hasPrefix($0 + "/") })
+        {
             let name = try keep(ref, old, why: "moved aside for the sprite's new refs")
             try git.check(["update-ref", "-d", ref, old.hex], what: "moving \(ref) aside")
-            report.notes.append("\(label): \(Self.shortName(ref)) was in the way of the sprite's new refs; its "
-                                + "\(old.short) is kept as \(name)")
+            report.notes.append(
+                "\(label): \(Self.shortName(ref)) was in the way of the sprite's new refs; its "
+                    + "\(old.short) is kept as \(name)")
         }
 
         let refspecs = wanted.map { "+\($0.source):\($0.destination)" }
         var attempt = 0
         while true {
             attempt += 1
-            let r = try git.run(["-c", "core.logAllRefUpdates=always", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
-                                 shipper.remote(spriteDir)] + refspecs)
+            let r = try git.run(
+                [
+                    "-c", "core.logAllRefUpdates=always", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
+                    shipper.remote(spriteDir),
+                ] + refspecs)
             if r.status == 0 { break }
             // one more try: a dropped connection, a sprite that was still waking
-            if attempt < 2 { context.clock.sleep(1); continue }
-            throw SpriteError("fetching from \(spriteDir) failed twice (git said: \(LocalGit.reason(r.stderr))); run "
-                              + "git sprite fetch again, or save everything in a bundle: git sprite down --destroy --force",
-                              detail: r.stderr)
+            if attempt < 2 {
+                context.clock.sleep(1)
+                continue
+            }
+            throw SpriteError(
+                "fetching from \(spriteDir) failed twice (git said: \(LocalGit.reason(r.stderr))); run "
+                    + "git sprite fetch again, or save everything in a bundle: git sprite down --destroy --force",
+                detail: r.stderr)
         }
 
         // what moved to a value that does not contain the old one, and that nothing else here reaches
-        let after = Dictionary(try (local.references(matching: branches + "*") + local.references(matching: own + "*"))
-            .filter { !$0.name.hasPrefix(kept) }.map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(
+            try (local.references(matching: branches + "*") + local.references(matching: own + "*"))
+                .filter { !$0.name.hasPrefix(kept) }.map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
         for (ref, old) in before.sorted(by: { $0.key < $1.key }) where destinations.contains(ref) && after[ref] != old {
             // views of the sprite's state as last fetched (its HEAD, its uncommitted changes)
             // simply follow it; what they showed before was never work of its own
@@ -220,8 +244,9 @@ struct Homecoming {
         }
         for (ref, old) in superseded {
             let name = try keep(ref, old, why: "superseded by the sprite")
-            report.notes.append("\(label): \(Self.shortName(ref)) moved to a value that does not contain its old "
-                                + "\(old.short), which is kept as \(name)")
+            report.notes.append(
+                "\(label): \(Self.shortName(ref)) moved to a value that does not contain its old "
+                    + "\(old.short), which is kept as \(name)")
         }
 
         var notes: [String] = []
@@ -231,101 +256,35 @@ struct Homecoming {
         for (ref, commit) in moving.sorted(by: { $0.0 < $1.0 }) where before[ref] != commit {
             let range = before[ref].map { "\($0.short)..\(commit.short)" } ?? "* [new]"
             report.updates.append(RefUpdate(repository: localDir, ref: ref, old: before[ref]?.hex, new: commit.hex))
-            report.moved.append("   " + range.padding(toLength: max(range.count, 17), withPad: " ", startingAt: 0) + "  "
-                                + Self.shortName(ref) + prefix)
+            report.moved.append(
+                "   " + range.padding(toLength: max(range.count, 17), withPad: " ", startingAt: 0) + "  "
+                    + Self.shortName(ref) + prefix)
         }
-        let home = try local.references(matching: "refs/heads/*").map(\.target)
+        let home =
+            try local.references(matching: "refs/heads/*").map(\.target)
             + local.references(matching: "refs/tags/*").map(\.target)
         for (ref, commit) in try local.references(matching: branches + "*") where before[ref] != commit {
             // only what is new to you is worth a line
             // (a history that ends where a shallow clone began cannot be counted: no line then)
-            guard let count = try? local.countCommits(from: commit, hiding: [], hidingCommits: home), count > 0 else { continue }
-            report.fetched.append("\(label): fetched \(ref.dropFirst("refs/remotes/".count)), \(Self.count(count, "commit")) "
-                         + "you do not have (\(commit.hex.prefix(12)))")
+            guard let count = try? local.countCommits(from: commit, hiding: [], hidingCommits: home), count > 0 else {
+                continue
+            }
+            report.fetched.append(
+                "\(label): fetched \(ref.dropFirst("refs/remotes/".count)), \(Self.count(count, "commit")) "
+                    + "you do not have (\(commit.hex.prefix(12)))")
         }
         if stashes > 0 {
-            notes.append("\(label): \(Self.count(stashes, "stash entry", "stash entries")) came home as \(own)stash/0"
-                         + (stashes > 1 ? "…\(stashes - 1)" : "") + " (apply one: git stash apply \(own)stash/0)")
+            notes.append(
+                "\(label): \(Self.count(stashes, "stash entry", "stash entries")) came home as \(own)stash/0"
+                    + (stashes > 1 ? "…\(stashes - 1)" : "") + " (apply one: git stash apply \(own)stash/0)")
         }
         for tag in newTags { notes.append("\(label): tag \(tag) came home as \(own)tags/\(tag)") }
         if let included = section["included"] {
-            notes.append("\(label): the sprite changed \(Self.count(Int(included) ?? 0, "file")) named by .spriteinclude; "
-                         + "they came home as \(own)included (see them: git diff --stat \(Self.shippedRef(sprite)) "
-                         + "\(own)included; take one: git show \(own)included:PATH > PATH)")
+            notes.append(
+                "\(label): the sprite changed \(Self.count(Int(included) ?? 0, "file")) named by .spriteinclude; "
+                    + "they came home as \(own)included (see them: git diff --stat \(Self.shippedRef(sprite)) "
+                    + "\(own)included; take one: git show \(own)included:PATH > PATH)")
         }
         for note in notes where !report.notes.contains(note) { report.notes.append(note) }
-    }
-
-    /// The refs that show the sprite's state rather than hold its work: `head`, `worktree`,
-    /// `included` and each linked worktree's `uncommitted`.
-    static func isView(_ ref: String, own: String) -> Bool {
-        guard ref.hasPrefix(own) else { return false }
-        let rel = ref.dropFirst(own.count)
-        return rel == "head" || rel == "worktree" || rel == "included"
-            || (rel.hasPrefix("worktrees/") && rel.hasSuffix("/uncommitted"))
-    }
-
-    /// Whether `object` is a ref's value here or a commit some ref reaches.
-    static func reachable(_ object: ObjectID, in git: LocalGit) throws -> Bool {
-        let pointing = try git.run(["for-each-ref", "--count=1", "--points-at", object.hex, "--format=%(refname)"])
-        if pointing.status == 0 && !pointing.stdout.isEmpty { return true }
-        let type = try git.run(["cat-file", "-t", object.hex])
-        // a tag object no ref points at is unreachable, whatever its commit
-        guard type.status == 0, type.stdout == "commit" else { return type.status != 0 }
-        let unreached = try git.run(["rev-list", "-n", "1", object.hex, "--not", "--all"])
-        return unreached.status == 0 && unreached.stdout.isEmpty
-    }
-
-    /// A ref name part the inventory offered that is safe under `refs/sprite/<sprite>/`.
-    static func safeRefPart(_ part: String) -> Bool {
-        !part.isEmpty && !part.hasPrefix("/") && !part.hasPrefix("superseded/") && !part.contains("..")
-            && !part.contains(where: { $0.isWhitespace || $0.isNewline || "~^:?*[\\".contains($0) })
-    }
-
-    /// `refs/remotes/sprite/s/main` as `sprite/s/main`; other refs whole.
-    static func shortName(_ ref: String) -> String {
-        ref.hasPrefix("refs/remotes/") ? String(ref.dropFirst("refs/remotes/".count)) : ref
-    }
-
-    /// A moment as a ref name part (`20261203T140501Z`).
-    static func stamp(_ date: Date) -> String {
-        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(secondsFromGMT: 0) ?? .current,
-                                    formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
-    }
-
-    /// Writes everything the repositories at `paths` in the sprite hold (all refs, the stash
-    /// entries and the uncommitted changes the inventory gave refs) into bundles under
-    /// `directory`; returns the bundles' paths.
-    func salvage(_ paths: [String], into directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        var saved: [String] = []
-        for path in paths {
-            // gives stash entries and uncommitted changes their refs (again, if a pass did)
-            _ = try shipper.remoteRun(InSpriteScript.inventory, [path], what: "looking at the work in \(path)")
-            let bundle = SpritePaths.state + "/salvage.bundle"
-            _ = try shipper.remoteRun(["sh", "-c", #"cd "$1" && git bundle create -q "$2" --all"#, "bundle", path, bundle],
-                                      what: "bundling \(path)")
-            let data = try api.readFile(sprite, path: bundle)
-            let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
-            let local = directory + "/" + name
-            guard FileManager.default.createFile(atPath: local, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw SpriteError("could not write the salvage bundle \(local)")
-            }
-            saved.append(local)
-        }
-        return saved
-    }
-
-    /// The repositories in the sprite: the workspace and each linked repo that is there.
-    func repositoriesInSprite() throws -> [String] {
-        let out = try shipper.remoteRun(["sh", "-c", #"for d in "$1" "$2"/*; do [ -e "$d/.git" ] && echo "$d"; done; :"#,
-                                         "list", SpritePaths.workspace, SpritePaths.repos],
-                                        what: "listing the repositories")
-        return out.split(separator: "\n").map(String.init)
-    }
-
-    static func count(_ n: Int, _ one: String, _ many: String? = nil) -> String {
-        "\(n) \(n == 1 ? one : many ?? one + "s")"
     }
 }

@@ -18,8 +18,9 @@ struct SpriteWork {
         self.context = context
         target = try SpriteTarget(context, sprite: argument)
         guard let repository = target.repository else {
-            throw SpriteError("git sprite \(command) needs a repository to bring the work into",
-                              hints: ["run it in the repository whose sprite it is"], status: .notARepository)
+            throw SpriteError(
+                "git sprite \(command) needs a repository to bring the work into",
+                hints: ["run it in the repository whose sprite it is"], status: .notARepository)
         }
         self.repository = repository
         let builder = PlanBuilder(context: context, repository: repository, settings: target.settings)
@@ -27,8 +28,9 @@ struct SpriteWork {
         try target.connection.perform { api in
             let sprite = try target.existing(api, context: context)
             guard SpriteLabels.belongs(sprite.labels, to: builder.identity()) else {
-                throw SpriteError("\(name) was not made by this repository, so its work cannot be brought here",
-                                  hints: ["list this repository's sprites: git sprite ls"])
+                throw SpriteError(
+                    "\(name) was not made by this repository, so its work cannot be brought here",
+                    hints: ["list this repository's sprites: git sprite ls"])
             }
         }
         do {
@@ -36,8 +38,9 @@ struct SpriteWork {
         } catch let e as GitError {
             throw PlanWorkflow.unreadable(e)
         }
-        let shipper = Shipper(context: context, connection: target.connection, sprite: name,
-                              settings: target.settings, noChanges: true)
+        let shipper = Shipper(
+            context: context, connection: target.connection, sprite: name,
+            settings: target.settings, noChanges: true)
         homecoming = Homecoming(context: context, shipper: shipper)
     }
 

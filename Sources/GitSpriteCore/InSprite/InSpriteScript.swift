@@ -46,10 +46,11 @@ public struct ScriptOutput: Sendable, Equatable {
     }
 
     public init(_ text: String) {
-        self.init(lines: text.split(separator: "\n").compactMap { line in
-            guard let eq = line.firstIndex(of: "=") else { return nil }
-            return Line(key: String(line[..<eq]), value: String(line[line.index(after: eq)...]))
-        })
+        self.init(
+            lines: text.split(separator: "\n").compactMap { line in
+                guard let eq = line.firstIndex(of: "=") else { return nil }
+                return Line(key: String(line[..<eq]), value: String(line[line.index(after: eq)...]))
+            })
     }
 
     init(lines: [Line]) {
@@ -68,7 +69,11 @@ public struct ScriptOutput: Sendable, Equatable {
     public func sections(startingAt key: String) -> [ScriptOutput] {
         var sections: [[Line]] = []
         for line in lines {
-            if line.key == key { sections.append([line]) } else if !sections.isEmpty { sections[sections.count - 1].append(line) }
+            if line.key == key {
+                sections.append([line])
+            } else if !sections.isEmpty {
+                sections[sections.count - 1].append(line)
+            }
         }
         return sections.map { ScriptOutput(lines: $0) }
     }

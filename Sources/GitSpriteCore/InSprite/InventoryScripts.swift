@@ -69,120 +69,121 @@ extension InSpriteScript {
     ///   of those it changed), one `nested=<path>` per repository inside the work tree that is
     ///   not a submodule, and one `risk=<what>` per thing that cannot come home by fetching.
     /// - Exit 0; 3 when `$1` is not a usable repository.
-    public static let inventory = InSpriteScript(name: "git-sprite-inventory",
-                                                 text: uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + #"""
-        [ -e "$1/.git" ] || { echo state=missing; exit 0; }
-        { cd "$1" && git rev-parse --git-dir >/dev/null 2>&1; } || { echo "$1 is not a usable git repository" >&2; exit 3; }
-        echo state=exists
-        # make_commit MESSAGE TREE [PARENT]: a commit of git-sprite's own
-        make_commit() {
-          message=$1; shift
-          if [ -n "$2" ]; then set -- "$1" -p "$2"; else set -- "$1"; fi
-          GIT_AUTHOR_NAME=git-sprite GIT_AUTHOR_EMAIL=git-sprite@sprite.invalid \
-            GIT_COMMITTER_NAME=git-sprite GIT_COMMITTER_EMAIL=git-sprite@sprite.invalid \
-            git commit-tree "$@" -m "$message"
-        }
-        # a commit of the work tree's uncommitted changes on top of HEAD ($1; none when unborn)
-        work_commit() {
-          tree=$(uncommitted_tree) || return 1
-          make_commit "uncommitted changes in the sprite" "$tree" "$1"
-        }
-        # a ref name part made of what every ref name allows
-        ref_part() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/^[.-]*//; s/[.]*$//; s/^$/x/'; }
-        look() {
-          echo "repo=$1"
-          head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
-          branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
-          if [ -n "$head" ]; then set -- HEAD; else set --; fi
-          echo "unpushed=$(git rev-list --count "$@" --branches --tags --not --remotes 2>/dev/null || echo 0)"
-          git for-each-ref --format='heads=%(refname:strip=2)' refs/heads
-          git for-each-ref --format='tag=%(refname:strip=2) %(objectname)' refs/tags
-          git for-each-ref --format='%(refname)' refs/git-sprite/stash/ refs/git-sprite/worktrees/ refs/git-sprite/included \
-            | while IFS= read -r ref; do git update-ref -d "$ref"; done
-          n=0
-          for entry in $(git stash list --format=%H 2>/dev/null); do
-            git update-ref "refs/git-sprite/stash/$n" "$entry" && n=$((n + 1))
-          done
-          echo "stashes=$n"
-          # refs git's branch and stash view does not show: notes, and any namespace of its own
-          git for-each-ref --format='%(refname)' | while IFS= read -r ref; do
-            case "$ref" in
-              refs/heads/*|refs/tags/*|refs/remotes/*|refs/stash|refs/git-sprite/*) ;;
-              refs/notes/*) echo "fetch=$ref notes/${ref#refs/notes/}" ;;
-              *) echo "fetch=$ref refs/${ref#refs/}" ;;
-            esac
-          done
-          # linked worktrees (git worktree add): a detached HEAD is on no branch, and their
-          # uncommitted changes are work like any other
-          git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | tail -n +2 | while IFS= read -r wt; do
-            [ -d "$wt" ] || continue
-            name=$(ref_part "${wt##*/}")
-            wthead=$(git -C "$wt" rev-parse -q --verify HEAD) || continue
-            if ! git -C "$wt" symbolic-ref -q HEAD >/dev/null; then
-              git update-ref "refs/git-sprite/worktrees/$name/head" "$wthead" \
-                && echo "fetch=refs/git-sprite/worktrees/$name/head worktrees/$name/head"
-            fi
-            if [ -n "$(git -C "$wt" status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
-              if wtcommit=$(cd "$wt" && work_commit "$wthead") \
-                 && git update-ref "refs/git-sprite/worktrees/$name/uncommitted" "$wtcommit"; then
-                echo "fetch=refs/git-sprite/worktrees/$name/uncommitted worktrees/$name/uncommitted"
+    public static let inventory = InSpriteScript(
+        name: "git-sprite-inventory",
+        text: uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + #"""
+            [ -e "$1/.git" ] || { echo state=missing; exit 0; }
+            { cd "$1" && git rev-parse --git-dir >/dev/null 2>&1; } || { echo "$1 is not a usable git repository" >&2; exit 3; }
+            echo state=exists
+            # make_commit MESSAGE TREE [PARENT]: a commit of git-sprite's own
+            make_commit() {
+              message=$1; shift
+              if [ -n "$2" ]; then set -- "$1" -p "$2"; else set -- "$1"; fi
+              GIT_AUTHOR_NAME=git-sprite GIT_AUTHOR_EMAIL=git-sprite@sprite.invalid \
+                GIT_COMMITTER_NAME=git-sprite GIT_COMMITTER_EMAIL=git-sprite@sprite.invalid \
+                git commit-tree "$@" -m "$message"
+            }
+            # a commit of the work tree's uncommitted changes on top of HEAD ($1; none when unborn)
+            work_commit() {
+              tree=$(uncommitted_tree) || return 1
+              make_commit "uncommitted changes in the sprite" "$tree" "$1"
+            }
+            # a ref name part made of what every ref name allows
+            ref_part() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/^[.-]*//; s/[.]*$//; s/^$/x/'; }
+            look() {
+              echo "repo=$1"
+              head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
+              branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
+              if [ -n "$head" ]; then set -- HEAD; else set --; fi
+              echo "unpushed=$(git rev-list --count "$@" --branches --tags --not --remotes 2>/dev/null || echo 0)"
+              git for-each-ref --format='heads=%(refname:strip=2)' refs/heads
+              git for-each-ref --format='tag=%(refname:strip=2) %(objectname)' refs/tags
+              git for-each-ref --format='%(refname)' refs/git-sprite/stash/ refs/git-sprite/worktrees/ refs/git-sprite/included \
+                | while IFS= read -r ref; do git update-ref -d "$ref"; done
+              n=0
+              for entry in $(git stash list --format=%H 2>/dev/null); do
+                git update-ref "refs/git-sprite/stash/$n" "$entry" && n=$((n + 1))
+              done
+              echo "stashes=$n"
+              # refs git's branch and stash view does not show: notes, and any namespace of its own
+              git for-each-ref --format='%(refname)' | while IFS= read -r ref; do
+                case "$ref" in
+                  refs/heads/*|refs/tags/*|refs/remotes/*|refs/stash|refs/git-sprite/*) ;;
+                  refs/notes/*) echo "fetch=$ref notes/${ref#refs/notes/}" ;;
+                  *) echo "fetch=$ref refs/${ref#refs/}" ;;
+                esac
+              done
+              # linked worktrees (git worktree add): a detached HEAD is on no branch, and their
+              # uncommitted changes are work like any other
+              git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | tail -n +2 | while IFS= read -r wt; do
+                [ -d "$wt" ] || continue
+                name=$(ref_part "${wt##*/}")
+                wthead=$(git -C "$wt" rev-parse -q --verify HEAD) || continue
+                if ! git -C "$wt" symbolic-ref -q HEAD >/dev/null; then
+                  git update-ref "refs/git-sprite/worktrees/$name/head" "$wthead" \
+                    && echo "fetch=refs/git-sprite/worktrees/$name/head worktrees/$name/head"
+                fi
+                if [ -n "$(git -C "$wt" status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
+                  if wtcommit=$(cd "$wt" && work_commit "$wthead") \
+                     && git update-ref "refs/git-sprite/worktrees/$name/uncommitted" "$wtcommit"; then
+                    echo "fetch=refs/git-sprite/worktrees/$name/uncommitted worktrees/$name/uncommitted"
+                  fi
+                  echo "risk=uncommitted changes in the linked worktree $wt"
+                fi
+              done
+              # a repository inside the work tree that is not a submodule: its commits are nowhere
+              # a fetch of this one reaches
+              # (untracked, or added as a bare gitlink that no .gitmodules entry makes a submodule)
+              { git ls-files -o --exclude-standard 2>/dev/null | sed -n 's:/$::p'
+                registered=$(git config -f .gitmodules --get-regexp '^submodule\..*\.path$' 2>/dev/null | sed 's/^[^ ]* //')
+                git ls-files -s 2>/dev/null | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
+                  printf '%s\n' "$registered" | grep -Fxq -- "$link" || echo "$link"
+                done
+              } | while IFS= read -r nested; do
+                [ -e "$nested/.git" ] || continue
+                echo "nested=$nested"
+                echo "risk=$nested is a repository of its own inside the work tree (not a submodule): its commits and changes cannot come home by fetching"
+              done
+              # files named by .spriteinclude (ignored, shipped in the snapshot) that the sprite changed
+              if included=$(included_tree) && [ -n "$included" ] \
+                 && commit=$(make_commit "files named by .spriteinclude, as the sprite left them" "${included#* }" "$head") \
+                 && git update-ref refs/git-sprite/included "$commit"; then
+                echo "included=${included%% *}"
+                echo "fetch=refs/git-sprite/included included"
               fi
-              echo "risk=uncommitted changes in the linked worktree $wt"
-            fi
-          done
-          # a repository inside the work tree that is not a submodule: its commits are nowhere
-          # a fetch of this one reaches
-          # (untracked, or added as a bare gitlink that no .gitmodules entry makes a submodule)
-          { git ls-files -o --exclude-standard 2>/dev/null | sed -n 's:/$::p'
-            registered=$(git config -f .gitmodules --get-regexp '^submodule\..*\.path$' 2>/dev/null | sed 's/^[^ ]* //')
-            git ls-files -s 2>/dev/null | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
-              printf '%s\n' "$registered" | grep -Fxq -- "$link" || echo "$link"
+              git update-ref -d refs/git-sprite/uncommitted 2>/dev/null
+              git update-ref -d refs/git-sprite/worktree 2>/dev/null
+              changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
+              if [ -z "$changes" ]; then
+                echo changed=0
+                [ -z "$head" ] || { git update-ref refs/git-sprite/worktree "$head" && echo "worktree=$head"; }
+                return 0
+              fi
+              echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"
+              if ! commit=$(work_commit "$head") || ! git update-ref refs/git-sprite/worktree "$commit"; then
+                echo uncommitted=unreadable
+                return 0
+              fi
+              echo "worktree=$commit"
+              if ! theirs=$(unexplained_changes "$(git rev-parse "$commit^{tree}")" "$head"); then
+                echo uncommitted=unreadable
+              elif [ -z "$theirs" ]; then
+                echo uncommitted=shipped
+              elif git update-ref refs/git-sprite/uncommitted "$commit"; then
+                echo "uncommitted=$commit"
+                echo "theirs=$(( $(printf '%s\n' "$theirs" | wc -l) ))"
+              else
+                echo uncommitted=unreadable
+              fi
+            }
+            look .
+            top=$PWD
+            # $displaypath expands in the shell foreach starts, not here
+            # shellcheck disable=SC2016
+            git submodule foreach --quiet --recursive 'echo "$displaypath"' 2>/dev/null | while IFS= read -r sub; do
+              (cd "$top/$sub" && look "$sub")
             done
-          } | while IFS= read -r nested; do
-            [ -e "$nested/.git" ] || continue
-            echo "nested=$nested"
-            echo "risk=$nested is a repository of its own inside the work tree (not a submodule): its commits and changes cannot come home by fetching"
-          done
-          # files named by .spriteinclude (ignored, shipped in the snapshot) that the sprite changed
-          if included=$(included_tree) && [ -n "$included" ] \
-             && commit=$(make_commit "files named by .spriteinclude, as the sprite left them" "${included#* }" "$head") \
-             && git update-ref refs/git-sprite/included "$commit"; then
-            echo "included=${included%% *}"
-            echo "fetch=refs/git-sprite/included included"
-          fi
-          git update-ref -d refs/git-sprite/uncommitted 2>/dev/null
-          git update-ref -d refs/git-sprite/worktree 2>/dev/null
-          changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
-          if [ -z "$changes" ]; then
-            echo changed=0
-            [ -z "$head" ] || { git update-ref refs/git-sprite/worktree "$head" && echo "worktree=$head"; }
-            return 0
-          fi
-          echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"
-          if ! commit=$(work_commit "$head") || ! git update-ref refs/git-sprite/worktree "$commit"; then
-            echo uncommitted=unreadable
-            return 0
-          fi
-          echo "worktree=$commit"
-          if ! theirs=$(unexplained_changes "$(git rev-parse "$commit^{tree}")" "$head"); then
-            echo uncommitted=unreadable
-          elif [ -z "$theirs" ]; then
-            echo uncommitted=shipped
-          elif git update-ref refs/git-sprite/uncommitted "$commit"; then
-            echo "uncommitted=$commit"
-            echo "theirs=$(( $(printf '%s\n' "$theirs" | wc -l) ))"
-          else
-            echo uncommitted=unreadable
-          fi
-        }
-        look .
-        top=$PWD
-        # $displaypath expands in the shell foreach starts, not here
-        # shellcheck disable=SC2016
-        git submodule foreach --quiet --recursive 'echo "$displaypath"' 2>/dev/null | while IFS= read -r sub; do
-          (cd "$top/$sub" && look "$sub")
-        done
-        """#)
+            """#)
 }
 
 extension InSpriteScript {
@@ -198,47 +199,49 @@ extension InSpriteScript {
     ///   up to three `example.<kind>=<path>` each, and `saved=<archive>` when it packed them or
     ///   `unsaved=<reason>` when it did not.
     /// - Exit 0 (what cannot be read is left out of the counts).
-    public static let leftovers = InSpriteScript(name: "git-sprite-leftovers", text: #"""
-        home="$1"; archive="$2"; limit="$3"; shift 3
-        list=$(mktemp) && ignored=$(mktemp) && outside=$(mktemp) && empty=$(mktemp) || exit 0
-        for r in "$@"; do
-          [ -e "$r/.git" ] || continue
-          { echo "$r"; git -C "$r" submodule foreach --quiet --recursive 'pwd' 2>/dev/null; } | while IFS= read -r repo; do
-            # the files .spriteinclude shipped are yours (and come home when changed)
-            : > "$list"
-            shipped=$(git -C "$repo" config --get gitsprite.snapshotcommit) \
-              && git -C "$repo" ls-tree -r --name-only "$shipped" > "$list" 2>/dev/null
-            git -C "$repo" -c core.quotePath=false ls-files -o -i --exclude-standard 2>/dev/null \
-              | grep -Fvx -f "$list" | sed "s|^|$repo/|" >> "$ignored"
-            find "$repo" -path "$repo/.git" -prune -o -type d -empty -print 2>/dev/null >> "$empty"
-          done
-        done
-        # outside the repositories: all but git-sprite's own files (its state, the identity and
-        # Claude settings it wrote)
-        find "$home" -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
-          -o \( -type f -o -type l \) ! -path "$home/.gitconfig" ! -path "$home/.claude/settings.json" -print \
-          2>/dev/null > "$outside"
-        size() { tr '\n' '\0' < "$1" | xargs -0 -r stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
-        examples() { head -n 3 "$2" | sed "s|^$home/||; s|^|example.$1=|"; }
-        echo "ignored=$(wc -l < "$ignored" | tr -d ' ') $(size "$ignored")"
-        examples ignored "$ignored"
-        echo "outside=$(wc -l < "$outside" | tr -d ' ') $(size "$outside")"
-        examples outside "$outside"
-        echo "empty=$(wc -l < "$empty" | tr -d ' ')"
-        examples empty "$empty"
-        if [ -n "$archive" ]; then
-          total=$(( $(size "$ignored") + $(size "$outside") ))
-          cat "$ignored" "$outside" "$empty" > "$list"
-          if [ ! -s "$list" ]; then
-            echo "unsaved=nothing"
-          elif [ "$total" -gt "$limit" ]; then
-            echo "unsaved=too large"
-          elif mkdir -p "${archive%/*}" && tr '\n' '\0' < "$list" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
-            echo "saved=$archive"
-          else
-            echo "unsaved=could not pack them"
-          fi
-        fi
-        rm -f "$list" "$ignored" "$outside" "$empty"
-        """#)
+    public static let leftovers = InSpriteScript(
+        name: "git-sprite-leftovers",
+        text: #"""
+            home="$1"; archive="$2"; limit="$3"; shift 3
+            list=$(mktemp) && ignored=$(mktemp) && outside=$(mktemp) && empty=$(mktemp) || exit 0
+            for r in "$@"; do
+              [ -e "$r/.git" ] || continue
+              { echo "$r"; git -C "$r" submodule foreach --quiet --recursive 'pwd' 2>/dev/null; } | while IFS= read -r repo; do
+                # the files .spriteinclude shipped are yours (and come home when changed)
+                : > "$list"
+                shipped=$(git -C "$repo" config --get gitsprite.snapshotcommit) \
+                  && git -C "$repo" ls-tree -r --name-only "$shipped" > "$list" 2>/dev/null
+                git -C "$repo" -c core.quotePath=false ls-files -o -i --exclude-standard 2>/dev/null \
+                  | grep -Fvx -f "$list" | sed "s|^|$repo/|" >> "$ignored"
+                find "$repo" -path "$repo/.git" -prune -o -type d -empty -print 2>/dev/null >> "$empty"
+              done
+            done
+            # outside the repositories: all but git-sprite's own files (its state, the identity and
+            # Claude settings it wrote)
+            find "$home" -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
+              -o \( -type f -o -type l \) ! -path "$home/.gitconfig" ! -path "$home/.claude/settings.json" -print \
+              2>/dev/null > "$outside"
+            size() { tr '\n' '\0' < "$1" | xargs -0 -r stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+            examples() { head -n 3 "$2" | sed "s|^$home/||; s|^|example.$1=|"; }
+            echo "ignored=$(wc -l < "$ignored" | tr -d ' ') $(size "$ignored")"
+            examples ignored "$ignored"
+            echo "outside=$(wc -l < "$outside" | tr -d ' ') $(size "$outside")"
+            examples outside "$outside"
+            echo "empty=$(wc -l < "$empty" | tr -d ' ')"
+            examples empty "$empty"
+            if [ -n "$archive" ]; then
+              total=$(( $(size "$ignored") + $(size "$outside") ))
+              cat "$ignored" "$outside" "$empty" > "$list"
+              if [ ! -s "$list" ]; then
+                echo "unsaved=nothing"
+              elif [ "$total" -gt "$limit" ]; then
+                echo "unsaved=too large"
+              elif mkdir -p "${archive%/*}" && tr '\n' '\0' < "$list" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
+                echo "saved=$archive"
+              else
+                echo "unsaved=could not pack them"
+              fi
+            fi
+            rm -f "$list" "$ignored" "$outside" "$empty"
+            """#)
 }

@@ -10,14 +10,16 @@ extension InSpriteScript {
     ///   first` when no run ever held it before: nothing can have been shipped); holds it
     ///   until stdin ends (the caller closes it, or the server ends a disconnected command).
     /// - Exit 0 once released; 75 when the wait ran out; 1 when the lock file cannot be opened.
-    public static let lock = InSpriteScript(name: "git-sprite-lock", text: #"""
-        { mkdir -p "${1%/*}" && exec 9>>"$1"; } || exit 1
-        if ! flock -n 9; then echo waiting; flock -w "$2" 9 || exit 75; fi
-        [ -z "$3" ] || rm -rf "${3:?}"/* || exit 1
-        [ -z "$4" ] || git config --global user.name "$4" || exit 1
-        [ -z "$5" ] || git config --global user.email "$5" || exit 1
-        if [ -s "$1" ]; then echo locked; else echo locked first; fi
-        echo held >>"$1"
-        exec cat >/dev/null
-        """#)
+    public static let lock = InSpriteScript(
+        name: "git-sprite-lock",
+        text: #"""
+            { mkdir -p "${1%/*}" && exec 9>>"$1"; } || exit 1
+            if ! flock -n 9; then echo waiting; flock -w "$2" 9 || exit 75; fi
+            [ -z "$3" ] || rm -rf "${3:?}"/* || exit 1
+            [ -z "$4" ] || git config --global user.name "$4" || exit 1
+            [ -z "$5" ] || git config --global user.email "$5" || exit 1
+            if [ -s "$1" ]; then echo locked; else echo locked first; fi
+            echo held >>"$1"
+            exec cat >/dev/null
+            """#)
 }

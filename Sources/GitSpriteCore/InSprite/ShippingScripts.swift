@@ -17,35 +17,36 @@ extension InSpriteScript {
     ///   `receive.shallowUpdate=true`, which the tunnel needs (the second for a shallow clone).
     public static let probe = InSpriteScript(name: "git-sprite-probe", text: probeBody)
 
-    static let probeBody = uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + #"""
-        p="$1"
-        [ -e "$p/.git" ] || { echo state=missing; exit 0; }
-        cd "$p" || exit 3
-        git rev-parse --git-dir >/dev/null 2>&1 || { echo "$p exists but is not a usable git repository" >&2; exit 3; }
-        git config receive.denyCurrentBranch updateInstead && git config receive.shallowUpdate true
-        echo state=exists
-        head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
-        branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
-        shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
-        # files named by .spriteinclude that the sprite changed: a new snapshot would overwrite
-        # them (they are ignored), so they count as the sprite's own changes
-        included=$(included_tree)
-        if [ -n "$included" ] || [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
-          tree=$(uncommitted_tree) \
-            || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
-          if [ -z "$included" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; } \
-             && theirs=$(unexplained_changes "$tree" "$head") && [ -z "$theirs" ]; then
-            # every changed path is one the user has (what an earlier `up` brought, or what
-            # `apply` took home): clear them so new commits can land; the new snapshot is
-            # applied afterwards
-            git reset -q --hard HEAD && git clean -fdq
-            git config --unset gitsprite.snapshot; git config --unset gitsprite.applied
-            git config --unset gitsprite.snapshotcommit; :
-          else
-            echo "dirty=$tree"
-          fi
-        fi
-        """#
+    static let probeBody =
+        uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + #"""
+            p="$1"
+            [ -e "$p/.git" ] || { echo state=missing; exit 0; }
+            cd "$p" || exit 3
+            git rev-parse --git-dir >/dev/null 2>&1 || { echo "$p exists but is not a usable git repository" >&2; exit 3; }
+            git config receive.denyCurrentBranch updateInstead && git config receive.shallowUpdate true
+            echo state=exists
+            head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
+            branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
+            shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
+            # files named by .spriteinclude that the sprite changed: a new snapshot would overwrite
+            # them (they are ignored), so they count as the sprite's own changes
+            included=$(included_tree)
+            if [ -n "$included" ] || [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
+              tree=$(uncommitted_tree) \
+                || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
+              if [ -z "$included" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; } \
+                 && theirs=$(unexplained_changes "$tree" "$head") && [ -z "$theirs" ]; then
+                # every changed path is one the user has (what an earlier `up` brought, or what
+                # `apply` took home): clear them so new commits can land; the new snapshot is
+                # applied afterwards
+                git reset -q --hard HEAD && git clean -fdq
+                git config --unset gitsprite.snapshot; git config --unset gitsprite.applied
+                git config --unset gitsprite.snapshotcommit; :
+              else
+                echo "dirty=$tree"
+              fi
+            fi
+            """#
 
     /// `uncommitted_tree`: prints the tree of the work tree as `git add -A` would record it
     /// (untracked files that are not ignored included), built in a temporary index so the
@@ -75,21 +76,25 @@ extension InSpriteScript {
     /// - `$1` the staging directory; `$2` the URL; `$3…` options for `git clone`.
     /// - Exit 0 and the `probe` lines; 1 when the clone failed (the caller sends the branch
     ///   through the tunnel instead); 3 on any other failure.
-    public static let clone = InSpriteScript(name: "git-sprite-clone", text: """
-        \(clearStaging) || exit 3
-        stage="$1"; url="$2"; shift 2
-        git clone -q "$@" -- "$url" "$stage" || { rm -rf "$stage"; exit 1; }
-        set -- "$stage" keep ""
-        \(probeBody)
-        """)
+    public static let clone = InSpriteScript(
+        name: "git-sprite-clone",
+        text: """
+            \(clearStaging) || exit 3
+            stage="$1"; url="$2"; shift 2
+            git clone -q "$@" -- "$url" "$stage" || { rm -rf "$stage"; exit 1; }
+            set -- "$stage" keep ""
+            \(probeBody)
+            """)
 
     /// Creates an empty repository in this run's staging directory for the tunnel to push into.
     ///
     /// - `$1` the staging directory; `$2` the branch.  Exit 0, or non-zero with git's message.
-    public static let initialise = InSpriteScript(name: "git-sprite-init", text: """
-        \(clearStaging) && git init -q -b "$2" -- "$1" && git -C "$1" config receive.denyCurrentBranch updateInstead \
-          && git -C "$1" config receive.shallowUpdate true
-        """)
+    public static let initialise = InSpriteScript(
+        name: "git-sprite-init",
+        text: """
+            \(clearStaging) && git init -q -b "$2" -- "$1" && git -C "$1" config receive.denyCurrentBranch updateInstead \
+              && git -C "$1" config receive.shallowUpdate true
+            """)
 
     /// After the push: checks out what landed, applies the snapshot, and (for a first ship)
     /// moves the finished repository into place as the very last step.
@@ -98,29 +103,31 @@ extension InSpriteScript {
     ///   out (empty: nothing); `$4` `detach` or `branch`; `$5` the snapshot commit to apply
     ///   (empty: none) and `$6` its tree.
     /// - Exit 0; 3 on failure, with a message on stderr.
-    public static let finish = InSpriteScript(name: "git-sprite-finish", text: #"""
-        dir="$1"; place="$2"; target="$3"; mode="$4"; snap="$5"; tree="$6"
-        cd "$dir" || exit 3
-        if [ -n "$target" ]; then
-          # `--` after the branch: a file of the same name is never what is meant
-          if [ "$mode" = detach ]; then git checkout -q --detach "$target" -- || exit 3
-          else git checkout -q "$target" -- || exit 3; fi
-        fi
-        if [ -n "$snap" ]; then
-          git read-tree -m -u HEAD "$snap" && git reset -q && git config gitsprite.snapshot "$tree" \
-            && git config gitsprite.snapshotcommit "$snap" || exit 3
-        fi
-        if [ -n "$place" ]; then
-          cd / && mkdir -p "${place%/*}" || exit 3
-          if [ -e "$place/.git" ]; then
-            # an interrupted earlier run finished its own ship meanwhile: keep that one
-            rm -rf "$dir"
-            echo "$place appeared while this run was shipping (an interrupted run finished it); run git sprite up again to bring it up to date" >&2
-            exit 3
-          fi
-          mv -T "$dir" "$place" || { echo "$place exists in the sprite and is not a git repository" >&2; exit 3; }
-        fi
-        """#)
+    public static let finish = InSpriteScript(
+        name: "git-sprite-finish",
+        text: #"""
+            dir="$1"; place="$2"; target="$3"; mode="$4"; snap="$5"; tree="$6"
+            cd "$dir" || exit 3
+            if [ -n "$target" ]; then
+              # `--` after the branch: a file of the same name is never what is meant
+              if [ "$mode" = detach ]; then git checkout -q --detach "$target" -- || exit 3
+              else git checkout -q "$target" -- || exit 3; fi
+            fi
+            if [ -n "$snap" ]; then
+              git read-tree -m -u HEAD "$snap" && git reset -q && git config gitsprite.snapshot "$tree" \
+                && git config gitsprite.snapshotcommit "$snap" || exit 3
+            fi
+            if [ -n "$place" ]; then
+              cd / && mkdir -p "${place%/*}" || exit 3
+              if [ -e "$place/.git" ]; then
+                # an interrupted earlier run finished its own ship meanwhile: keep that one
+                rm -rf "$dir"
+                echo "$place appeared while this run was shipping (an interrupted run finished it); run git sprite up again to bring it up to date" >&2
+                exit 3
+              fi
+              mv -T "$dir" "$place" || { echo "$place exists in the sprite and is not a git repository" >&2; exit 3; }
+            fi
+            """#)
 
     /// Whether a submodule is checked out at a commit.
     ///
@@ -143,36 +150,40 @@ extension InSpriteScript {
     ///   (nothing is done when the submodule is already complete at it).
     /// - Exit 0 when it is checked out; non-zero with git's message otherwise. A clone or
     ///   checkout cut short earlier is started over.
-    public static let submodule = InSpriteScript(name: "git-sprite-submodule", text: """
-        cd "$1" || exit 3
-        name="$2"; sub="$3"; url="$4"; want="$5"
-        set -- "$PWD" "$sub" "$want"
-        ( \(submoduleReadyBody) ) && exit 0
-        if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
-          # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
-          rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
-        fi
-        git submodule init -q -- "$sub" >/dev/null 2>&1
-        # one cloned from its URL brings its own submodules along (git resolves their relative
-        # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
-        if [ -n "$url" ]; then
-          git config "submodule.$name.url" "$url"
-          git -c protocol.file.allow=always submodule update -q --init -- "$sub"
-        else
-          git submodule update -q --init --recursive -- "$sub"
-        fi
-        """)
+    public static let submodule = InSpriteScript(
+        name: "git-sprite-submodule",
+        text: """
+            cd "$1" || exit 3
+            name="$2"; sub="$3"; url="$4"; want="$5"
+            set -- "$PWD" "$sub" "$want"
+            ( \(submoduleReadyBody) ) && exit 0
+            if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+              # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
+              rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
+            fi
+            git submodule init -q -- "$sub" >/dev/null 2>&1
+            # one cloned from its URL brings its own submodules along (git resolves their relative
+            # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
+            if [ -n "$url" ]; then
+              git config "submodule.$name.url" "$url"
+              git -c protocol.file.allow=always submodule update -q --init -- "$sub"
+            else
+              git submodule update -q --init --recursive -- "$sub"
+            fi
+            """)
 
     /// Installs the Debian packages that are missing.
     ///
     /// - `$1…` package names (`name` or `name=version`).
     /// - Exit 0 when all are installed (nothing is done when none is missing); apt's status otherwise.
-    public static let installPackages = InSpriteScript(name: "git-sprite-packages", text: #"""
-        missing=""
-        for p in "$@"; do dpkg -s "${p%%=*}" >/dev/null 2>&1 || missing="$missing $p"; done
-        [ -z "$missing" ] && exit 0
-        # word splitting of $missing is wanted: one argument per package
-        # shellcheck disable=SC2086
-        if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q $missing; else sudo -n apt-get install -y -q $missing; fi
-        """#)
+    public static let installPackages = InSpriteScript(
+        name: "git-sprite-packages",
+        text: #"""
+            missing=""
+            for p in "$@"; do dpkg -s "${p%%=*}" >/dev/null 2>&1 || missing="$missing $p"; done
+            [ -z "$missing" ] && exit 0
+            # word splitting of $missing is wanted: one argument per package
+            # shellcheck disable=SC2086
+            if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q $missing; else sudo -n apt-get install -y -q $missing; fi
+            """#)
 }

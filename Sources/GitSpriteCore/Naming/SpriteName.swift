@@ -1,4 +1,5 @@
 import SpriteHTTP
+
 /// Sprite names: one DNS label, derived from the repository and branch.
 public enum SpriteName {
     /// Longest sprite name; the public URL `<name>-<org>.sprites.app` must stay one DNS label.
@@ -38,7 +39,8 @@ public enum SpriteName {
     static func endsLikeAHash(_ name: String) -> Bool {
         guard let dash = name.lastIndex(of: "-") else { return false }
         let last = name[name.index(after: dash)...]
-        return [7, hashDigits].contains(last.count) && last.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        return [7, hashDigits].contains(last.count)
+            && last.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
     }
 
     /// `<repo>-<short sha>` for a detached HEAD.
@@ -69,8 +71,10 @@ public enum SpriteName {
     public static func problem(with name: String) -> String? {
         if name.isEmpty { return "it is empty" }
         if name.count > maxLength { return "it is longer than \(maxLength) characters" }
-        if name.unicodeScalars.contains(where: { !($0.value >= 0x61 && $0.value <= 0x7a)
-            && !($0.value >= 0x30 && $0.value <= 0x39) && $0 != "-" }) {
+        if name.unicodeScalars.contains(where: {
+            !($0.value >= 0x61 && $0.value <= 0x7a)
+                && !($0.value >= 0x30 && $0.value <= 0x39) && $0 != "-"
+        }) {
             return "only lowercase letters, digits and hyphens are allowed"
         }
         if name.hasPrefix("-") || name.hasSuffix("-") { return "it starts or ends with a hyphen" }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Shows text the way git does: through the user's pager when stdout is a terminal
@@ -32,14 +33,20 @@ enum Pager {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
         close(fds[0])
-        guard spawned == 0 else { close(fds[1]); return false }
+        guard spawned == 0 else {
+            close(fds[1])
+            return false
+        }
         // a pager quit early closes its end: the rest is not wanted
         let previous = signal(SIGPIPE, SIG_IGN)
         input.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = write(fds[1], raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; break }
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    break
+                }
                 offset += n
             }
         }
@@ -52,9 +59,10 @@ enum Pager {
 
     static func show(_ text: String, context: Context, repository directory: String) {
         guard context.terminal.stdoutIsTTY, !text.isEmpty,
-              let pager = try? LocalGit(directory: directory, environment: context.environment)
-                  .check(["var", "GIT_PAGER"], what: "finding the pager"),
-              !pager.isEmpty, pager != "cat" else {
+            let pager = try? LocalGit(directory: directory, environment: context.environment)
+                .check(["var", "GIT_PAGER"], what: "finding the pager"),
+            !pager.isEmpty, pager != "cat"
+        else {
             context.terminal.out(text)
             return
         }

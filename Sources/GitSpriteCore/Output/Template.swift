@@ -15,18 +15,23 @@ public struct Template: Sendable {
 
     public init(_ text: String) throws {
         var pieces: [Piece] = []
-        var rest = Substring(text.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n"))
+        var rest = Substring(
+            text.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n"))
         while let open = rest.range(of: "{{") {
             if open.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<open.lowerBound]))) }
             guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw SpriteError("--format '\(text)' has a {{ without its }}",
-                                  hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
+                throw SpriteError(
+                    "--format '\(text)' has a {{ without its }}",
+                    hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
             }
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) else {
-                throw SpriteError("--format '\(text)' has a field that is not a name: {{\(name)}}",
-                                  hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
+            guard !parts.isEmpty,
+                parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } })
+            else {
+                throw SpriteError(
+                    "--format '\(text)' has a field that is not a name: {{\(name)}}",
+                    hints: ["write fields as {{name}}, {{state}}, {{agent.state}}"], status: .usage)
             }
             pieces.append(.field(parts.map(String.init)))
             rest = rest[close.upperBound...]

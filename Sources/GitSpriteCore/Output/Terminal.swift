@@ -1,7 +1,8 @@
 import CTerminal
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a stream's bytes go: the process's own stdout or stderr, or a test's buffer.
@@ -18,11 +19,12 @@ public struct OutputSink: Sendable {
     /// so they stay in order.
     static func file(_ stream: UnsafeMutablePointer<FILE>?) -> OutputSink {
         let handle = UnsafeSendable(stream)
-        return OutputSink(write: { data in
-            data.withUnsafeBytes { raw in
-                if let base = raw.baseAddress { _ = fwrite(base, 1, raw.count, handle.value) }
-            }
-        }, flush: { fflush(handle.value) })
+        return OutputSink(
+            write: { data in
+                data.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { _ = fwrite(base, 1, raw.count, handle.value) }
+                }
+            }, flush: { fflush(handle.value) })
     }
 }
 
@@ -44,13 +46,16 @@ public final class Terminal: @unchecked Sendable {
 
     /// The process's own streams.
     public convenience init(environment env: [String: String]) {
-        self.init(environment: env, stdout: .file(git_sprite_stdout()), stderr: .file(git_sprite_stderr()),
-                  stdoutIsTTY: isatty(STDOUT_FILENO) == 1, stderrIsTTY: isatty(STDERR_FILENO) == 1)
+        self.init(
+            environment: env, stdout: .file(git_sprite_stdout()), stderr: .file(git_sprite_stderr()),
+            stdoutIsTTY: isatty(STDOUT_FILENO) == 1, stderrIsTTY: isatty(STDERR_FILENO) == 1)
     }
 
     /// Streams of a caller's choosing (tests: buffers that are not terminals).
-    public init(environment env: [String: String], stdout: OutputSink, stderr: OutputSink,
-                stdoutIsTTY: Bool = false, stderrIsTTY: Bool = false) {
+    public init(
+        environment env: [String: String], stdout: OutputSink, stderr: OutputSink,
+        stdoutIsTTY: Bool = false, stderrIsTTY: Bool = false
+    ) {
         stdoutSink = stdout
         stderrSink = stderr
         self.stdoutIsTTY = stdoutIsTTY

@@ -1,7 +1,8 @@
 import CTerminal
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Process {

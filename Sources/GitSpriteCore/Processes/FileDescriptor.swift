@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes all of `data` to a file descriptor, retrying short writes; stops on an error
 /// (a closed pipe is the reader's choice, not ours to report).

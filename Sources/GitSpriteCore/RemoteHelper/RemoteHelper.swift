@@ -11,9 +11,10 @@ public enum RemoteHelper {
         let context = Context.process(verbose: ProcessInfo.processInfo.environment["GIT_SPRITE_TRACE"] == "1")
         do {
             guard arguments.count >= 3 else {
-                throw SpriteError("git-remote-sprite is run by git for sprite::<sprite>/<path> remotes",
-                                  hints: ["for example: git fetch sprite::my-sprite/home/sprite/workspace"],
-                                  status: .usage)
+                throw SpriteError(
+                    "git-remote-sprite is run by git for sprite::<sprite>/<path> remotes",
+                    hints: ["for example: git fetch sprite::my-sprite/home/sprite/workspace"],
+                    status: .usage)
             }
             let (sprite, path) = try parse(arguments[2])
             return try serve(context, sprite: sprite, path: path)
@@ -38,11 +39,15 @@ public enum RemoteHelper {
         if !path.hasPrefix("/") { path = SpritePaths.home + "/" + path }
         // a sprite name as the API allows it (1-63 of a-z, 0-9, '-'; no leading '-'): it becomes
         // part of a URL path, so nothing else may pass
-        let valid = !name.isEmpty && name.count <= 63 && name.first != "-"
-            && name.unicodeScalars.allSatisfy { ($0.value >= 0x61 && $0.value <= 0x7a) || ($0.value >= 0x30 && $0.value <= 0x39) || $0 == "-" }
+        let valid =
+            !name.isEmpty && name.count <= 63 && name.first != "-"
+            && name.unicodeScalars.allSatisfy {
+                ($0.value >= 0x61 && $0.value <= 0x7a) || ($0.value >= 0x30 && $0.value <= 0x39) || $0 == "-"
+            }
         guard valid, !path.contains("\0") else {
-            throw SpriteError("invalid sprite address '\(address)'",
-                              hints: ["use sprite::<sprite>/<absolute path>"], status: .usage)
+            throw SpriteError(
+                "invalid sprite address '\(address)'",
+                hints: ["use sprite::<sprite>/<absolute path>"], status: .usage)
         }
         return (String(name), path)
     }
@@ -90,8 +95,9 @@ public enum RemoteHelper {
         var env: [String: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home]
         if let proto = context.environment["GIT_PROTOCOL"] { env["GIT_PROTOCOL"] = proto }
         // a dropped tunnel must not leave git holding locks in the sprite for long
-        let request = ExecRequest(command: [service, path], environment: env, directory: "/", stdin: true,
-                                  maxRunAfterDisconnect: "2s")
+        let request = ExecRequest(
+            command: [service, path], environment: env, directory: "/", stdin: true,
+            maxRunAfterDisconnect: "2s")
         let stream: ExecStream
         do {
             stream = try connection.liveClient().openExec(sprite, request)

@@ -49,9 +49,10 @@ struct LocalGit {
             reading.wait()
         }
         let stdout = String(decoding: outData, as: UTF8.self)
-        return Result(status: p.terminationStatus,
-                      stdout: trimming ? stdout.trimmingCharacters(in: .whitespacesAndNewlines) : stdout,
-                      stderr: String(decoding: errData.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Result(
+            status: p.terminationStatus,
+            stdout: trimming ? stdout.trimmingCharacters(in: .whitespacesAndNewlines) : stdout,
+            stderr: String(decoding: errData.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The informative line of git's stderr: a rejection, our helper's error or a fatal
@@ -81,31 +82,41 @@ struct LocalGit {
     /// is the tree without them: what the sprite's side computes for its uncommitted changes
     /// (git leaves ignored files out), so a sprite holding exactly this snapshot reads as such.
     func snapshotCommit(submodules: [String] = [], included: [String] = []) throws -> (commit: String, tree: String) {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("git-sprite-index-\(UUID().uuidString)").path
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("git-sprite-index-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let env = ["GIT_INDEX_FILE": tmp]
         // a copy of the index, not HEAD read afresh: it keeps the skip-worktree bits of a sparse
         // checkout, so files outside the cone are not taken for deleted
-        let index = try check(["rev-parse", "--path-format=absolute", "--git-path", "index"], what: "finding the index")
+        let index = try check(
+            ["rev-parse", "--path-format=absolute", "--git-path", "index"], what: "finding the index")
         if (try? FileManager.default.copyItem(atPath: index, toPath: tmp)) == nil {
             try check(["read-tree", "HEAD"], what: "reading HEAD", extraEnvironment: env)
         } else if !submodules.isEmpty {
-            try check(["reset", "-q", "HEAD", "--"] + submodules.map { ":(literal)" + $0 }, what: "reading HEAD",
-                      extraEnvironment: env)
+            try check(
+                ["reset", "-q", "HEAD", "--"] + submodules.map { ":(literal)" + $0 }, what: "reading HEAD",
+                extraEnvironment: env)
         }
-        try check(["add", "-A", "--", "."] + submodules.map { ":(exclude,literal)" + $0 }, what: "collecting uncommitted changes", extraEnvironment: env)
+        try check(
+            ["add", "-A", "--", "."] + submodules.map { ":(exclude,literal)" + $0 },
+            what: "collecting uncommitted changes", extraEnvironment: env)
         let tree = try check(["write-tree"], what: "writing the snapshot tree", extraEnvironment: env)
         var full = tree
         if !included.isEmpty {
-            try check(["add", "-f", "--"] + included.map { ":(literal)" + $0 }, what: "adding the files named in .spriteinclude",
-                      extraEnvironment: env)
+            try check(
+                ["add", "-f", "--"] + included.map { ":(literal)" + $0 },
+                what: "adding the files named in .spriteinclude",
+                extraEnvironment: env)
             full = try check(["write-tree"], what: "writing the snapshot tree", extraEnvironment: env)
         }
-        let commit = try check(["commit-tree", full, "-p", "HEAD", "-m", "git-sprite snapshot of uncommitted changes"],
-                               what: "writing the snapshot commit",
-                               extraEnvironment: ["GIT_AUTHOR_NAME": "git-sprite", "GIT_AUTHOR_EMAIL": "git-sprite@localhost",
-                                                  "GIT_COMMITTER_NAME": "git-sprite",
-                                                  "GIT_COMMITTER_EMAIL": "git-sprite@localhost"])
+        let commit = try check(
+            ["commit-tree", full, "-p", "HEAD", "-m", "git-sprite snapshot of uncommitted changes"],
+            what: "writing the snapshot commit",
+            extraEnvironment: [
+                "GIT_AUTHOR_NAME": "git-sprite", "GIT_AUTHOR_EMAIL": "git-sprite@localhost",
+                "GIT_COMMITTER_NAME": "git-sprite",
+                "GIT_COMMITTER_EMAIL": "git-sprite@localhost",
+            ])
         return (commit, tree)
     }
 }
@@ -123,7 +134,11 @@ enum PushRefusal: Equatable {
         var found = PushRefusal.none
         for line in porcelain.split(separator: "\n") where line.hasPrefix("!") {
             let summary = line.split(separator: "\t").dropFirst(2).first ?? ""
-            if summary.hasPrefix("[remote rejected]") { found = .remoteRejected } else if found == .none { found = .rejected }
+            if summary.hasPrefix("[remote rejected]") {
+                found = .remoteRejected
+            } else if found == .none {
+                found = .rejected
+            }
         }
         self = found
     }

@@ -1,7 +1,7 @@
 import Foundation
-import SpriteSync
-import SpriteHTTP
 import SpriteGit
+import SpriteHTTP
+import SpriteSync
 import SpritesAPI
 
 /// Puts one repository into the sprite: clone from the remote when the sprite
@@ -36,7 +36,8 @@ struct Shipper: Sendable {
     /// environment (never in argv). (`LocalGit` removes git's repository variables.)
     var gitEnvironment: [String: String] {
         var env = context.environment
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         env["PATH"] = (me as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/bin:/bin")
         env["SPRITES_API_URL"] = connection.apiURL
         env["SPRITES_TOKEN"] = connection.token
@@ -51,11 +52,14 @@ struct Shipper: Sendable {
 
     /// Runs a command in the sprite and fails with its last stderr line (see `untilReady`).
     @discardableResult
-    func remoteRun(_ argv: [String], in dir: String = SpritePaths.home, input: Data? = nil, what: String) throws -> String {
+    func remoteRun(
+        _ argv: [String], in dir: String = SpritePaths.home, input: Data? = nil, what: String
+    ) throws -> String {
         let r = try untilReady { try api.run(sprite, argv, directory: dir, input: input, environment: [:]) }
         guard r.status == 0 else {
-            throw SpriteError("\(what) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
-                              detail: String(decoding: r.stderr, as: UTF8.self))
+            throw SpriteError(
+                "\(what) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
+                detail: String(decoding: r.stderr, as: UTF8.self))
         }
         return String(decoding: r.stdout, as: UTF8.self)
     }
@@ -83,10 +87,13 @@ struct Shipper: Sendable {
                 }
                 guard retriable, !readiness.value else { throw e }
                 guard clock.now().addingTimeInterval(delay) < deadline else {
-                    throw SpriteError("Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
-                                      hints: ["check the sprite: git sprite status",
-                                              "run git sprite up again; it resumes where it stopped"],
-                                      detail: e.description)
+                    throw SpriteError(
+                        "Timeout waiting for sprite to be ready after \(Int(Self.readyTimeout)) seconds",
+                        hints: [
+                            "check the sprite: git sprite status",
+                            "run git sprite up again; it resumes where it stopped",
+                        ],
+                        detail: e.description)
                 }
                 clock.sleep(delay)
                 delay = min(delay * 2, 5)
@@ -105,8 +112,9 @@ struct Shipper: Sendable {
     static func parseProbe(_ output: String) -> Probe {
         let values = ScriptOutput(output)
         guard values["state"] == "exists" else { return Probe() }
-        return Probe(exists: true, head: values["head"], branch: values["branch"], dirtyTree: values["dirty"],
-                     shippedSnapshot: values["snapshot"])
+        return Probe(
+            exists: true, head: values["head"], branch: values["branch"], dirtyTree: values["dirty"],
+            shippedSnapshot: values["snapshot"])
     }
 
     /// Where a repository's first ship is assembled before it moves into place, so a run cut
@@ -122,8 +130,11 @@ struct Shipper: Sendable {
     /// Ships one repository in as few sequential round trips as it can: one look (skipped
     /// for a sprite created just now), one exec to clone or create the repository, one push
     /// carrying both the branch and the snapshot, one exec to check out and apply the snapshot.
-    func ship(_ plan: RepoPlan, localPath: String, spriteIsNew: Bool, policyApplied: () throws -> Void)
-        throws -> UpResult.Shipped {
+    func ship(
+        _ plan: RepoPlan, localPath: String, spriteIsNew: Bool, policyApplied: () throws -> Void
+    )
+        throws -> UpResult.Shipped
+    {
         // each phase's wall time, for `up --json` and `-v` (what a slow `up` spends its time on)
         var phases: [(String, Double)] = []
         func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
@@ -137,9 +148,11 @@ struct Shipper: Sendable {
         let path = plan.spritePath
         let branch = plan.branch ?? "main"
         guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
-        let snapshot = (!noChanges && plan.hasSnapshot)
+        let snapshot =
+            (!noChanges && plan.hasSnapshot)
             ? try timed("snapshot") {
-                try git.snapshotCommit(submodules: plan.submodules.map(\.path), included: plan.included.files.map(\.path))
+                try git.snapshotCommit(
+                    submodules: plan.submodules.map(\.path), included: plan.included.files.map(\.path))
             } : nil
         var state = spriteIsNew ? Probe() : try timed("probe") { try probe(path, shipping: (head, snapshot?.tree)) }
         // a first ship is assembled in staging and moved to `path` when complete
@@ -154,25 +167,31 @@ struct Shipper: Sendable {
             // uncommitted changes the sprite made (the probe clears the ones an earlier `up`
             // brought when something new comes): moving its HEAD could rewrite the files it
             // changed, so this repository is left exactly as it is
-            notes.append(Self.keptTheSpritesChanges(label: label, path: path,
-                                                    moving: plan.detached ? "HEAD \(head.prefix(12))" : branch))
-            return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue,
-                                    head: state.head ?? head, notes: notes, phases: phases)
+            notes.append(
+                Self.keptTheSpritesChanges(
+                    label: label, path: path,
+                    moving: plan.detached ? "HEAD \(head.prefix(12))" : branch))
+            return UpResult.Shipped(
+                mount: plan.mount, spritePath: path, method: target.method.rawValue,
+                head: state.head ?? head, notes: notes, phases: phases)
         }
         var applySnapshot = false
         if let snapshot {
             if state.dirtyTree == snapshot.tree {
                 // already there from an earlier run
             } else if state.dirtyTree != nil {
-                notes.append("\(label): the sprite has its own uncommitted changes in \(path); your uncommitted "
-                             + "changes were not applied")
+                notes.append(
+                    "\(label): the sprite has its own uncommitted changes in \(path); your uncommitted "
+                        + "changes were not applied")
             } else {
                 applySnapshot = true
             }
         }
         // one push: the branch (when it moved) and the snapshot (when the sprite lacks it)
         var refspecs: [String] = []
-        if moveHead { refspecs.append(plan.detached ? "+\(head):refs/git-sprite/head" : "\(head):refs/heads/\(branch)") }
+        if moveHead {
+            refspecs.append(plan.detached ? "+\(head):refs/git-sprite/head" : "\(head):refs/heads/\(branch)")
+        }
         if applySnapshot, let snapshot { refspecs.append("+\(snapshot.commit):refs/git-sprite/snapshot") }
         var headLanded = !moveHead
         if !refspecs.isEmpty {
@@ -190,24 +209,33 @@ struct Shipper: Sendable {
             let checkoutTarget = checkout ? (plan.detached ? head : branch) : ""
             let snap = applySnapshot && headLanded ? snapshot : nil
             try timed("checkout") {
-                try remoteRun(InSpriteScript.finish, [target.dir, target.staged ? path : "", checkoutTarget,
-                                                          plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? ""],
-                              what: snap != nil ? "applying uncommitted changes"
-                                  : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
+                try remoteRun(
+                    InSpriteScript.finish,
+                    [
+                        target.dir, target.staged ? path : "", checkoutTarget,
+                        plan.detached ? "detach" : "branch", snap?.commit ?? "", snap?.tree ?? "",
+                    ],
+                    what: snap != nil
+                        ? "applying uncommitted changes"
+                        : checkout ? "checking out \(plan.detached ? head : branch)" : "moving \(path) into place")
             }
         }
 
         if headLanded {
             // what the sprite now starts from, for `git sprite diff` and `log`
             let landed = snapshot.flatMap { applySnapshot || state.dirtyTree == $0.tree ? $0.commit : nil } ?? head
-            try git.check(["update-ref", "-m", "git sprite up", Homecoming.shippedRef(sprite), landed],
-                          what: "recording what was shipped")
+            try git.check(
+                ["update-ref", "-m", "git sprite up", Homecoming.shippedRef(sprite), landed],
+                what: "recording what was shipped")
         }
         if !plan.submodules.isEmpty {
-            try timed("submodules") { try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes) }
+            try timed("submodules") {
+                try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)
+            }
         }
-        return UpResult.Shipped(mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes,
-                                phases: phases)
+        return UpResult.Shipped(
+            mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes,
+            phases: phases)
     }
 
     /// Where the code goes and how: `dir` is the path itself, or (for a first ship) this run's
@@ -220,8 +248,10 @@ struct Shipper: Sendable {
 
     /// A first ship: clones into staging when the sprite can reach the remote, else creates an
     /// empty repository there for the tunnel (with a note saying why).
-    func createInStaging(_ plan: RepoPlan, label: String, branch: String, notes: inout [String],
-                         policyApplied: () throws -> Void) throws -> (Probe, Target) {
+    func createInStaging(
+        _ plan: RepoPlan, label: String, branch: String, notes: inout [String],
+        policyApplied: () throws -> Void
+    ) throws -> (Probe, Target) {
         let stage = stagingPath(for: plan.spritePath)
         var method = plan.transport
         if method == .clone || method == .cloneAndTunnel, let url = plan.remoteURL {
@@ -231,13 +261,17 @@ struct Shipper: Sendable {
             if let b = plan.branch { options += ["--branch", b] }
             let r = try api.run(sprite, InSpriteScript.clone, [stage, url] + options, directory: SpritePaths.home)
             if r.status == 0 {
-                return (Self.parseProbe(String(decoding: r.stdout, as: UTF8.self)), Target(dir: stage, staged: true, method: method))
+                return (
+                    Self.parseProbe(String(decoding: r.stdout, as: UTF8.self)),
+                    Target(dir: stage, staged: true, method: method)
+                )
             } else if r.status == 1 {
                 notes.append("\(label): cloning \(url) in the sprite failed; the whole branch goes through the tunnel")
                 method = .tunnel
             } else {
-                throw SpriteError("cloning \(label) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
-                                  detail: String(decoding: r.stderr, as: UTF8.self))
+                throw SpriteError(
+                    "cloning \(label) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",
+                    detail: String(decoding: r.stderr, as: UTF8.self))
             }
         } else if method == .tunnel {
             notes.append("\(label): the whole branch goes through the tunnel (\(plan.transportReason))")
@@ -257,23 +291,28 @@ struct Shipper: Sendable {
     /// a note: its branch has commits this side lacks (fetched into `sprite/<branch>` for the
     /// user to merge), or its work tree has uncommitted changes. A fresh staging repository
     /// cannot refuse: any failure there, and any other failure, is an error.
-    func push(_ git: LocalGit, _ refspecs: [String], to target: Target, branch: String, label: String) throws -> PushOutcome {
+    func push(
+        _ git: LocalGit, _ refspecs: [String], to target: Target, branch: String, label: String
+    ) throws -> PushOutcome {
         let r = try git.run(["push", "-q", "--porcelain", "--atomic", remote(target.dir)] + refspecs)
         if r.status == 0 { return .landed }
         let refusal = PushRefusal(porcelain: r.stdout)
         if !target.staged && refusal == .rejected {
             let home = "sprite/\(sprite)/\(branch)"
-            try git.check(["fetch", "-q", "--no-tags", remote(target.dir), "+refs/heads/\(branch):refs/remotes/\(home)"],
-                          what: "fetching the sprite's commits")
-            return .refused(note: "\(label): the sprite's \(branch) has commits you do not have; they are now in "
-                            + "refs/remotes/\(home). Reconcile with: git merge \(home), then git sprite up")
+            try git.check(
+                ["fetch", "-q", "--no-tags", remote(target.dir), "+refs/heads/\(branch):refs/remotes/\(home)"],
+                what: "fetching the sprite's commits")
+            return .refused(
+                note: "\(label): the sprite's \(branch) has commits you do not have; they are now in "
+                    + "refs/remotes/\(home). Reconcile with: git merge \(home), then git sprite up")
         }
         if !target.staged && refusal == .remoteRejected {
             // changes made in the sprite between the look and the push
             return .refused(note: Self.keptTheSpritesChanges(label: label, path: target.dir, moving: branch))
         }
-        throw SpriteError("pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
-                          hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
+        throw SpriteError(
+            "pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
+            hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
     }
 
     /// What `up` says when it leaves a repository alone because the sprite changed files in it.
@@ -281,62 +320,5 @@ struct Shipper: Sendable {
         "\(label): left as it is: the sprite has uncommitted changes in \(path) that you do not have, and "
             + "shipping your \(moving) could overwrite them. Bring them home first (git sprite down), or commit "
             + "them there (git sprite exec -- git -C \(path) commit -am wip), then run git sprite up again"
-    }
-
-    func shipSubmodules(_ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
-                        notes: inout [String]) throws {
-        for sm in subs {
-            guard let commit = sm.commit?.hex else { continue }
-            if sm.initialized {
-                let localSub = localSuper + "/" + sm.path
-                let ready = try api.run(sprite, InSpriteScript.submoduleReady, [spriteSuper, sm.path, commit],
-                                        directory: SpritePaths.home)
-                if ready.status != 0 {
-                    let mirror = SpritePaths.modules + "/" + Digest.sha256Prefix(localSub, digits: 16) + ".git"
-                    try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
-                    let sub = LocalGit(directory: localSub, environment: gitEnvironment)
-                    try sub.check(["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],
-                                  what: "sending submodule \(sm.path)")
-                    let r = try checkOut(sm, in: spriteSuper, from: mirror, at: commit)
-                    if r.status != 0 {
-                        throw SpriteError("checking out submodule \(sm.path) in the sprite failed: \(lastLine(of: r.stderr) ?? "")")
-                    }
-                }
-                try shipSubmodules(sm.submodules, localSuper: localSub, spriteSuper: spriteSuper + "/" + sm.path,
-                                   notes: &notes)
-            } else if sm.transport == .none {
-                notes.append("submodule \(sm.path) cannot be shipped (\(sm.transportReason))")
-            } else {
-                let r = try checkOut(sm, in: spriteSuper, from: "", at: commit)
-                if r.status != 0 {
-                    notes.append("submodule \(sm.path) could not be cloned in the sprite: \(lastLine(of: r.stderr) ?? "")")
-                }
-            }
-        }
-    }
-
-    /// Runs `InSpriteScript.submodule`: the submodule from `mirror` (tunnelled), or from its URL
-    /// when `mirror` is empty.
-    private func checkOut(_ sm: SubmodulePlan, in spriteSuper: String, from mirror: String, at commit: String)
-        throws -> (status: Int32, stdout: Data, stderr: Data) {
-        try api.run(sprite, InSpriteScript.submodule, [spriteSuper, sm.name, sm.path, mirror, commit],
-                    directory: SpritePaths.home)
-    }
-}
-
-extension Shipper {
-    /// Runs an in-sprite script (inline or on stdin, as its length asks) and returns its stdout.
-    func remoteRun(_ script: InSpriteScript, _ args: [String], in dir: String = SpritePaths.home, what: String) throws -> String {
-        let (argv, input) = script.invocation(args)
-        return try remoteRun(argv, in: dir, input: input, what: what)
-    }
-}
-
-extension SpritesService {
-    /// Runs an in-sprite script (inline or on stdin, as its length asks).
-    func run(_ sprite: String, _ script: InSpriteScript, _ args: [String], directory: String? = nil) throws
-        -> (status: Int32, stdout: Data, stderr: Data) {
-        let (argv, input) = script.invocation(args)
-        return try run(sprite, argv, directory: directory, input: input, environment: [:])
     }
 }

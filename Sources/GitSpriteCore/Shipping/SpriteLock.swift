@@ -20,27 +20,37 @@ final class SpriteLock: @unchecked Sendable {
     private init() {}
 
     /// Takes the lock of `shipper`'s sprite, waiting while another run holds it.
-    static func acquire(_ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity()) throws -> SpriteLock {
+    static func acquire(
+        _ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity()
+    ) throws -> SpriteLock {
         let lock = SpriteLock()
         let state = Locked((locked: false, first: false, waiting: false, status: Int32?.none, error: Error?.none))
         let changed = DispatchSemaphore(value: 0)
-        let request = ExecRequest(command: InSpriteScript.lock.argv([path, String(wait), SpritePaths.staging,
-                                                                     identity.name ?? "", identity.email ?? ""]),
-                                  directory: SpritePaths.home, stdin: true, maxRunAfterDisconnect: "1s")
+        let request = ExecRequest(
+            command: InSpriteScript.lock.argv([
+                path, String(wait), SpritePaths.staging,
+                identity.name ?? "", identity.email ?? "",
+            ]),
+            directory: SpritePaths.home, stdin: true, maxRunAfterDisconnect: "1s")
         let api = shipper.api, sprite = shipper.sprite
         let input = lock.feed.fileHandleForReading
         let thread = Thread {
             do {
                 let status = try shipper.untilReady {
-                    try api.exec(sprite, request, input: input, inputData: nil, stdout: { data in
-                        let text = String(decoding: data, as: UTF8.self)
-                        state.withLock {
-                            if text.contains("waiting") { $0.waiting = true }
-                            if text.contains("locked") { $0.locked = true; $0.first = text.contains("locked first") }
-                        }
-                        shipper.readiness.set(true)
-                        changed.signal()
-                    }, stderr: { _ in })
+                    try api.exec(
+                        sprite, request, input: input, inputData: nil,
+                        stdout: { data in
+                            let text = String(decoding: data, as: UTF8.self)
+                            state.withLock {
+                                if text.contains("waiting") { $0.waiting = true }
+                                if text.contains("locked") {
+                                    $0.locked = true
+                                    $0.first = text.contains("locked first")
+                                }
+                            }
+                            shipper.readiness.set(true)
+                            changed.signal()
+                        }, stderr: { _ in })
                 }
                 state.withLock { $0.status = status }
             } catch {
@@ -59,14 +69,18 @@ final class SpriteLock: @unchecked Sendable {
                 return lock
             }
             if now.waiting && !said {
-                terminal.note("note: another git sprite up is shipping to \(sprite); waiting for it (at most \(wait / 60) minutes)")
+                terminal.note(
+                    "note: another git sprite up is shipping to \(sprite); waiting for it (at most \(wait / 60) minutes)"
+                )
                 said = true
             }
             if let error = now.error { throw error }
             if let status = now.status {
-                throw SpriteError(status == 75 ? "another git sprite up has been shipping to \(sprite) for \(wait / 60) minutes"
-                                               : "could not take the lock in the sprite (exit \(status))",
-                                  hints: ["wait for it to finish, then run git sprite up again"])
+                throw SpriteError(
+                    status == 75
+                        ? "another git sprite up has been shipping to \(sprite) for \(wait / 60) minutes"
+                        : "could not take the lock in the sprite (exit \(status))",
+                    hints: ["wait for it to finish, then run git sprite up again"])
             }
         }
     }

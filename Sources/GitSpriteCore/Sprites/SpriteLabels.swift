@@ -1,6 +1,6 @@
 import Foundation
-import SpritesAPI
 import SpriteGit
+import SpritesAPI
 
 /// A repository as git-sprite tells it from others: `name` (folded, shared by every
 /// repository called the same) and `root`, the start of its history's first-parent chain

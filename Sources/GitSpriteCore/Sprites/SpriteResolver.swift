@@ -5,12 +5,15 @@ import SpritesAPI
 /// Which sprite a command means: an explicit sprite or branch name, else the current branch's.
 public enum SpriteResolver {
     /// Resolves `argument` (a branch of this repository, or a sprite name) to a sprite name.
-    public static func resolve(_ argument: String?, _ context: Context, repository: Repository?,
-                               settings: Settings) throws -> String {
+    public static func resolve(
+        _ argument: String?, _ context: Context, repository: Repository?,
+        settings: Settings
+    ) throws -> String {
         guard let repository else {
             guard let argument else {
-                throw SpriteError("no sprite named", hints: ["name one: git sprite exec <sprite> -- <command>"],
-                                  status: .usage)
+                throw SpriteError(
+                    "no sprite named", hints: ["name one: git sprite exec <sprite> -- <command>"],
+                    status: .usage)
             }
             return argument
         }

@@ -18,9 +18,12 @@ struct SpriteTarget {
         settings = try SettingsLoader(environment: context.environment, repository: repository).load()
         for warning in settings.warnings { context.terminal.warn(warning) }
         connection = try Connection.make(settings: settings, context: context)
-        name = exact ? argument ?? "" : try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
+        name =
+            exact
+            ? argument ?? "" : try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
         let repository = self.repository
-        let isBranch = !exact && argument.map { (try? repository?.resolve(reference: "refs/heads/" + $0)) != nil } ?? false
+        let isBranch =
+            !exact && argument.map { (try? repository?.resolve(reference: "refs/heads/" + $0)) != nil } ?? false
         branchArgument = isBranch && argument != name ? argument : nil
     }
 
@@ -40,13 +43,17 @@ struct SpriteTarget {
 
     private func noteIfBranchWins(_ api: any SpritesService, context: Context) {
         guard let argument = branchArgument, (try? api.getSprite(argument)) != nil else { return }
-        context.terminal.note("note: '\(argument)' is a branch and also a sprite's name: using the branch's sprite "
-                              + "\(name) (for the other, run this outside the repository)")
+        context.terminal.note(
+            "note: '\(argument)' is a branch and also a sprite's name: using the branch's sprite "
+                + "\(name) (for the other, run this outside the repository)")
     }
 
     /// The error for a sprite that is not there.
     var missing: SpriteError {
-        let start = branchArgument.map { "start it: git switch \(shellQuote($0)) && git sprite up" } ?? "start it: git sprite up"
-        return SpriteError("sprite '\(name)' does not exist", hints: [start, "list sprites: git sprite ls"], status: .notFound)
+        let start =
+            branchArgument.map { "start it: git switch \(shellQuote($0)) && git sprite up" }
+            ?? "start it: git sprite up"
+        return SpriteError(
+            "sprite '\(name)' does not exist", hints: [start, "list sprites: git sprite ls"], status: .notFound)
     }
 }

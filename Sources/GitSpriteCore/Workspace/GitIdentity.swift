@@ -40,8 +40,11 @@ public struct GitIdentity: Sendable, Equatable {
         func setting(_ key: SettingKey, _ value: String?) -> (String, String)? {
             value.flatMap { Self.clean($0) }.map { ($0, key.gitName) }
         }
-        let name = setting(.gitUserName, settings.gitUserName) ?? env("GIT_AUTHOR_NAME") ?? git("author.name") ?? git("user.name")
-        let email = setting(.gitUserEmail, settings.gitUserEmail) ?? env("GIT_AUTHOR_EMAIL") ?? git("author.email")
+        let name =
+            setting(.gitUserName, settings.gitUserName) ?? env("GIT_AUTHOR_NAME") ?? git("author.name")
+            ?? git("user.name")
+        let email =
+            setting(.gitUserEmail, settings.gitUserEmail) ?? env("GIT_AUTHOR_EMAIL") ?? git("author.email")
             ?? git("user.email") ?? env("EMAIL")
         return GitIdentity(name: name?.0, email: email?.0, nameSource: name?.1, emailSource: email?.1)
     }

@@ -33,20 +33,28 @@ public struct IncludedFiles: Sendable, Equatable {
         func named(by patterns: [String]) throws -> [String] {
             let file = FileManager.default.temporaryDirectory.path + "/git-sprite-include-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: file) }
-            guard FileManager.default.createFile(atPath: file, contents: Data((patterns.joined(separator: "\n") + "\n").utf8)) else {
+            guard
+                FileManager.default.createFile(
+                    atPath: file, contents: Data((patterns.joined(separator: "\n") + "\n").utf8))
+            else {
                 throw SpriteError("could not write a temporary file for \(fileName)")
             }
-            let candidates = try git.check(["ls-files", "-z", "--others", "--ignored", "--exclude-from=" + file],
-                                           what: "matching \(fileName)").split(separator: "\0").map(String.init)
+            let candidates = try git.check(
+                ["ls-files", "-z", "--others", "--ignored", "--exclude-from=" + file],
+                what: "matching \(fileName)"
+            ).split(separator: "\0").map(String.init)
             guard !candidates.isEmpty else { return [] }
             if candidates.count > limit {
-                throw SpriteError("\(fileName) and sprite.include name \(candidates.count) files (at most \(limit))",
-                                  hints: ["name the files the agent needs, not whole trees"])
+                throw SpriteError(
+                    "\(fileName) and sprite.include name \(candidates.count) files (at most \(limit))",
+                    hints: ["name the files the agent needs, not whole trees"])
             }
             // of those, the ones git ignores (the others ship with the snapshot anyway)
-            return try git.check(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--"]
-                                 + candidates.map { ":(literal)" + $0 }, what: "matching \(fileName)")
-                .split(separator: "\0").map(String.init)
+            return try git.check(
+                ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--"]
+                    + candidates.map { ":(literal)" + $0 }, what: "matching \(fileName)"
+            )
+            .split(separator: "\0").map(String.init)
         }
         var result = IncludedFiles()
         result.files = try named(by: patterns).sorted().map { File(path: $0, looksSecret: looksSecret($0)) }

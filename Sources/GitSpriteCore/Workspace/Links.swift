@@ -31,9 +31,12 @@ public struct LinkStore {
             guard let stored = entry.value, !stored.isEmpty else { continue }
             // a mount name becomes a path in the sprite: the same rules as `link --as`
             if let problem = LinkStore.mountProblem(mount) {
-                throw SpriteError("invalid mount name '\(mount)' in git config \(entry.name): \(problem)",
-                                  hints: ["remove it: git config --unset \(shellQuote(entry.name))",
-                                          "then link it again: git sprite link <path> --as <mount>"])
+                throw SpriteError(
+                    "invalid mount name '\(mount)' in git config \(entry.name): \(problem)",
+                    hints: [
+                        "remove it: git config --unset \(shellQuote(entry.name))",
+                        "then link it again: git sprite link <path> --as <mount>",
+                    ])
             }
             byMount[mount] = Link(mount: mount, storedPath: stored, path: absolute(stored))
         }
@@ -46,44 +49,53 @@ public struct LinkStore {
         let path = normalize(rawPath.hasPrefix("/") ? rawPath : context.currentDirectory + "/" + rawPath)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-            throw SpriteError("cannot link \(rawPath): no such directory",
-                              hints: ["check the path; it must be the top of a git work tree"])
+            throw SpriteError(
+                "cannot link \(rawPath): no such directory",
+                hints: ["check the path; it must be the top of a git work tree"])
         }
         let mount: String
         if let requestedMount {
             if let problem = LinkStore.mountProblem(requestedMount) {
-                throw SpriteError("invalid mount name '\(requestedMount)': \(problem)",
-                                  hints: ["use lowercase letters, digits, '.', '_' and '-', for example: --as tools"],
-                                  status: .usage)
+                throw SpriteError(
+                    "invalid mount name '\(requestedMount)': \(problem)",
+                    hints: ["use lowercase letters, digits, '.', '_' and '-', for example: --as tools"],
+                    status: .usage)
             }
             mount = requestedMount
         } else {
             mount = LinkStore.foldMount((path as NSString).lastPathComponent)
             if LinkStore.mountProblem(mount) != nil {
-                throw SpriteError("cannot derive a mount name from \(path)",
-                                  hints: ["name it: git sprite link \(shellQuote(rawPath)) --as <mount>"])
+                throw SpriteError(
+                    "cannot derive a mount name from \(path)",
+                    hints: ["name it: git sprite link \(shellQuote(rawPath)) --as <mount>"])
             }
         }
         let linked = try RepositoryLocator.linked(at: path, mount: mount, context)
         let top = linked.workdir ?? path
         if canonicalPath(top) != canonicalPath(path) {
-            throw SpriteError("\(rawPath) is inside the repository at \(top), not its top",
-                              hints: ["link the top of the work tree: git sprite link \(shellQuote(top))"])
+            throw SpriteError(
+                "\(rawPath) is inside the repository at \(top), not its top",
+                hints: ["link the top of the work tree: git sprite link \(shellQuote(top))"])
         }
         if canonicalPath(top) == canonicalPath(root) {
-            throw SpriteError("cannot link the repository to itself",
-                              hints: ["link another repository: git sprite link ../other-repo"])
+            throw SpriteError(
+                "cannot link the repository to itself",
+                hints: ["link another repository: git sprite link ../other-repo"])
         }
         let existing = try links()
         if let clash = existing.first(where: { $0.mount == mount }) {
             if canonicalPath(clash.path) == canonicalPath(top) { return clash }
-            throw SpriteError("mount name '\(mount)' is already used by \(clash.path) (wanted for \(top))",
-                              hints: ["choose another name: git sprite link \(shellQuote(rawPath)) --as <mount>"])
+            throw SpriteError(
+                "mount name '\(mount)' is already used by \(clash.path) (wanted for \(top))",
+                hints: ["choose another name: git sprite link \(shellQuote(rawPath)) --as <mount>"])
         }
         if let same = existing.first(where: { canonicalPath($0.path) == canonicalPath(top) }) {
-            throw SpriteError("\(top) is already linked as '\(same.mount)'",
-                              hints: ["to rename it: git sprite unlink \(same.mount) && git sprite link "
-                                      + "\(shellQuote(rawPath)) --as \(mount)"])
+            throw SpriteError(
+                "\(top) is already linked as '\(same.mount)'",
+                hints: [
+                    "to rename it: git sprite unlink \(same.mount) && git sprite link "
+                        + "\(shellQuote(rawPath)) --as \(mount)"
+                ])
         }
         let stored = relativeIfInside(path)
         try repository.setLocalConfig("sprite.link.\(mount).path", to: stored)
@@ -95,9 +107,13 @@ public struct LinkStore {
         let existing = try links()
         guard let link = existing.first(where: { $0.mount == mount }) else {
             let known = existing.map(\.mount)
-            throw SpriteError("no linked repo is mounted as '\(mount)'",
-                              hints: [known.isEmpty ? "nothing is linked; see: git sprite link"
-                                      : "linked mounts: " + known.joined(separator: ", ")])
+            throw SpriteError(
+                "no linked repo is mounted as '\(mount)'",
+                hints: [
+                    known.isEmpty
+                        ? "nothing is linked; see: git sprite link"
+                        : "linked mounts: " + known.joined(separator: ", ")
+                ])
         }
         try repository.unsetLocalConfig("sprite.link.\(mount).path")
         return link
@@ -144,7 +160,10 @@ func normalize(_ path: String) -> String {
     var parts: [Substring] = []
     for part in path.split(separator: "/") {
         if part == "." || part.isEmpty { continue }
-        if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+        if part == ".." {
+            if !parts.isEmpty { parts.removeLast() }
+            continue
+        }
         parts.append(part)
     }
     return "/" + parts.joined(separator: "/")

@@ -19,14 +19,17 @@ public struct PlanBuilder {
         var linked: [RepoPlan] = []
         for link in try LinkStore(repository: repository).links() {
             let repo = try RepositoryLocator.linked(at: link.path, mount: link.mount, context)
-            linked.append(try describe(repo, mount: link.mount, spritePath: SpritePaths.repos + "/" + link.mount,
-                                       warnings: &warnings))
+            linked.append(
+                try describe(
+                    repo, mount: link.mount, spritePath: SpritePaths.repos + "/" + link.mount,
+                    warnings: &warnings))
         }
         let (name, source) = try spriteName(primary)
         let identity = GitIdentity.resolve(settings: settings, repository: repository, environment: context.environment)
         if let warning = identity.warning { warnings.append(warning) }
-        var plan = WorkspacePlan(spriteName: name, nameSource: source, primary: primary, linked: linked,
-                                 warnings: warnings)
+        var plan = WorkspacePlan(
+            spriteName: name, nameSource: source, primary: primary, linked: linked,
+            warnings: warnings)
         plan.identity = identity
         return plan
     }
@@ -38,7 +41,8 @@ public struct PlanBuilder {
             if let name = settings.spriteName { return (name, nameSource) }
             return (SpriteName.forDetachedHead(primary.head?.hex ?? "", repository: repoName), .detached)
         }
-        return try spriteName(forBranch: branch, repositoryID: repoName, derived: primary.head == nil ? .unborn : .branch)
+        return try spriteName(
+            forBranch: branch, repositoryID: repoName, derived: primary.head == nil ? .unborn : .branch)
     }
 
     /// The sprite name of a branch of this repository: `sprite.name`, else the recorded
@@ -52,11 +56,14 @@ public struct PlanBuilder {
         return .config
     }
 
-    private func spriteName(forBranch branch: String, repositoryID: String,
-                            derived: WorkspacePlan.NameSource) throws -> (String, WorkspacePlan.NameSource) {
+    private func spriteName(
+        forBranch branch: String, repositoryID: String,
+        derived: WorkspacePlan.NameSource
+    ) throws -> (String, WorkspacePlan.NameSource) {
         if let name = settings.spriteName { return (name, nameSource) }
         if let recorded = try repository.config().allValues(of: "branch.\(branch).sprite").last,
-           SpriteName.problem(with: recorded) == nil {
+            SpriteName.problem(with: recorded) == nil
+        {
             return (recorded, .recorded)
         }
         return (SpriteName.forBranch(branch, repository: repositoryID), derived)
@@ -105,8 +112,10 @@ public struct PlanBuilder {
         return ((repo.workdir ?? common) as NSString).lastPathComponent
     }
 
-    func describe(_ repo: Repository, mount: String?, spritePath: String,
-                  warnings: inout [String]) throws -> RepoPlan {
+    func describe(
+        _ repo: Repository, mount: String?, spritePath: String,
+        warnings: inout [String]
+    ) throws -> RepoPlan {
         let head = try repo.head()
         let branch = head.branchName
         let (remoteName, upstream) = try Self.chooseRemote(repo, branch: branch)
@@ -140,7 +149,9 @@ public struct PlanBuilder {
         } else if remoteName == nil || rawURL == nil {
             plan.transport = .tunnel
             plan.localCommits = nil
-            plan.transportReason = try repo.remoteNames().isEmpty ? "no remote"
+            plan.transportReason =
+                try repo.remoteNames().isEmpty
+                ? "no remote"
                 : "several remotes and none is the upstream or origin"
         } else if let url = rawURL, RemoteURL.isLocal(url) {
             plan.transport = .tunnel
@@ -157,19 +168,23 @@ public struct PlanBuilder {
             }
         }
         if let op = plan.operation {
-            warnings.append("\(label) is in the middle of a \(op.rawValue); 'git sprite up' ships it once you finish "
-                            + "(\(op.finish)) or abort (\(op.abort))")
+            warnings.append(
+                "\(label) is in the middle of a \(op.rawValue); 'git sprite up' ships it once you finish "
+                    + "(\(op.finish)) or abort (\(op.abort))")
         } else if plan.detached, plan.transport != .none {
             warnings.append("\(label) is on a detached HEAD (\(head.commit?.short ?? "")); the sprite gets that commit")
         }
         let base = rawURL ?? plan.localPath
-        plan.submodules = try submodules(of: repo, baseURL: base, spritePath: spritePath, label: label,
-                                         warnings: &warnings)
+        plan.submodules = try submodules(
+            of: repo, baseURL: base, spritePath: spritePath, label: label,
+            warnings: &warnings)
         return plan
     }
 
-    func submodules(of repo: Repository, baseURL: String, spritePath: String, label: String,
-                    warnings: inout [String]) throws -> [SubmodulePlan] {
+    func submodules(
+        of repo: Repository, baseURL: String, spritePath: String, label: String,
+        warnings: inout [String]
+    ) throws -> [SubmodulePlan] {
         var out: [SubmodulePlan] = []
         for sm in try repo.submodules() {
             let resolved = sm.url.map { RemoteURL.isRelative($0) ? RemoteURL.resolve($0, against: baseURL) : $0 }
@@ -187,7 +202,8 @@ public struct PlanBuilder {
             case (nil, nil):
                 plan.transport = .none
                 plan.transportReason = "no URL in .gitmodules and not initialised"
-                warnings.append("submodule \(sm.path) in \(label) has no URL and is not initialised; it will be missing")
+                warnings.append(
+                    "submodule \(sm.path) in \(label) has no URL and is not initialised; it will be missing")
             case (nil, .some):
                 plan.transport = .tunnel
                 plan.transportReason = "no URL in .gitmodules"
@@ -195,8 +211,9 @@ public struct PlanBuilder {
             case (let url?, nil) where RemoteURL.isLocal(url):
                 plan.transport = .none
                 plan.transportReason = "URL is a local path and the submodule is not initialised"
-                warnings.append("submodule \(sm.path) in \(label) is not initialised and its URL is local; "
-                                + "run: git submodule update --init \(shellQuote(sm.path))")
+                warnings.append(
+                    "submodule \(sm.path) in \(label) is not initialised and its URL is local; "
+                        + "run: git submodule update --init \(shellQuote(sm.path))")
             case (let url?, .some) where RemoteURL.isLocal(url):
                 plan.transport = .tunnel
                 plan.transportReason = "URL is a local path"
@@ -219,15 +236,17 @@ public struct PlanBuilder {
             }
             if let sub = subrepo, let commit = sm.recordedCommit, !sub.hasObject(commit) {
                 plan.commitMissing = true
-                warnings.append("submodule \(sm.path) in \(label) records commit \(commit.short), which its local clone "
-                                + "does not have; fetch it: git -C \(shellQuote(sm.path)) fetch")
+                warnings.append(
+                    "submodule \(sm.path) in \(label) records commit \(commit.short), which its local clone "
+                        + "does not have; fetch it: git -C \(shellQuote(sm.path)) fetch")
             }
             if let sub = subrepo {
                 // The sprite clones the submodule from its resolved URL, so nested relative URLs
                 // resolve against that, not against the local clone's remote.
                 let subBase = resolved ?? (try? sub.remoteURL("origin")).flatMap { $0 } ?? plan.spritePath
-                plan.submodules = try submodules(of: sub, baseURL: subBase, spritePath: plan.spritePath,
-                                                 label: label, warnings: &warnings)
+                plan.submodules = try submodules(
+                    of: sub, baseURL: subBase, spritePath: plan.spritePath,
+                    label: label, warnings: &warnings)
             }
             out.append(plan)
         }

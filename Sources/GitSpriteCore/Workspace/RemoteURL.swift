@@ -19,7 +19,8 @@ public enum RemoteURL {
     /// True when the URL names a path on this machine, which a sprite cannot clone from.
     public static func isLocal(_ url: String) -> Bool {
         if url.hasPrefix("file://") || url.hasPrefix("/") || url.hasPrefix("./") || url.hasPrefix("../")
-            || url.hasPrefix("~") || url == "." || url == ".." {
+            || url.hasPrefix("~") || url == "." || url == ".."
+        {
             return true
         }
         if url.contains("://") { return false }

@@ -8,16 +8,20 @@ public enum RepositoryLocator {
     public static func primary(_ context: Context) throws -> Repository {
         let repo: Repository
         do {
-            repo = try Repository.discover(from: context.currentDirectory, environment: context.environment,
-                                           trustedDirectories: trusted(context))
+            repo = try Repository.discover(
+                from: context.currentDirectory, environment: context.environment,
+                trustedDirectories: trusted(context))
         } catch {
             throw translate(error, path: context.currentDirectory, linked: false)
         }
         if repo.isBare || repo.workdir == nil {
-            throw SpriteError("\(repo.gitDir) is a bare repository; git sprite needs a work tree",
-                              hints: ["run it in a worktree of that repository, for example: "
-                                      + "git -C \(shellQuote(repo.gitDir)) worktree add ../work <branch>"],
-                              status: .notARepository)
+            throw SpriteError(
+                "\(repo.gitDir) is a bare repository; git sprite needs a work tree",
+                hints: [
+                    "run it in a worktree of that repository, for example: "
+                        + "git -C \(shellQuote(repo.gitDir)) worktree add ../work <branch>"
+                ],
+                status: .notARepository)
         }
         return repo
     }
@@ -31,8 +35,9 @@ public enum RepositoryLocator {
             throw translate(error, path: path, linked: true, mount: mount)
         }
         if repo.isBare || repo.workdir == nil {
-            throw SpriteError("linked repo '\(mount)' at \(path) is a bare repository",
-                              hints: ["link a worktree instead: git sprite unlink \(mount) && git sprite link <worktree>"])
+            throw SpriteError(
+                "linked repo '\(mount)' at \(path) is a bare repository",
+                hints: ["link a worktree instead: git sprite unlink \(mount) && git sprite link <worktree>"])
         }
         return repo
     }
@@ -47,30 +52,40 @@ public enum RepositoryLocator {
         switch error {
         case RepositoryOpenError.notFound:
             if linked {
-                return SpriteError("linked repo '\(mount)' at \(path) is not a git repository",
-                                   hints: ["fix the path: git sprite unlink \(mount) && git sprite link <path>"])
+                return SpriteError(
+                    "linked repo '\(mount)' at \(path) is not a git repository",
+                    hints: ["fix the path: git sprite unlink \(mount) && git sprite link <path>"])
             }
             if let (file, target) = brokenGitFile(above: path) {
-                return SpriteError("\(file) points to \(target), which is not a git directory",
-                                   hints: ["a moved or deleted worktree or submodule? repair it with: git worktree repair, "
-                                           + "or fix the gitdir: line in \(file)"],
-                                   status: .notARepository)
+                return SpriteError(
+                    "\(file) points to \(target), which is not a git directory",
+                    hints: [
+                        "a moved or deleted worktree or submodule? repair it with: git worktree repair, "
+                            + "or fix the gitdir: line in \(file)"
+                    ],
+                    status: .notARepository)
             }
-            return SpriteError("not a git repository (or any of the parent directories): \(path)",
-                               hints: ["run git sprite inside a work tree, or point git at one: git -C <path> sprite …"],
-                               status: .notARepository)
+            return SpriteError(
+                "not a git repository (or any of the parent directories): \(path)",
+                hints: ["run git sprite inside a work tree, or point git at one: git -C <path> sprite …"],
+                status: .notARepository)
         case RepositoryOpenError.notOwned(let owned):
-            return SpriteError("the repository at \(owned) is owned by another user",
-                               hints: ["if you trust it, mark it safe: git config --global --add safe.directory "
-                                       + shellQuote(owned)],
-                               status: linked ? .failure : .notARepository)
+            return SpriteError(
+                "the repository at \(owned) is owned by another user",
+                hints: [
+                    "if you trust it, mark it safe: git config --global --add safe.directory "
+                        + shellQuote(owned)
+                ],
+                status: linked ? .failure : .notARepository)
         case RepositoryOpenError.failed(let git):
-            return SpriteError("cannot open the repository at \(path): \(git.message)",
-                               hints: ["see what git makes of it: git -C \(shellQuote(path)) status"],
-                               status: linked ? .failure : .notARepository, detail: git.description)
+            return SpriteError(
+                "cannot open the repository at \(path): \(git.message)",
+                hints: ["see what git makes of it: git -C \(shellQuote(path)) status"],
+                status: linked ? .failure : .notARepository, detail: git.description)
         default:
-            return SpriteError("cannot open the repository at \(path)",
-                               hints: ["see what git makes of it: git -C \(shellQuote(path)) status"], detail: "\(error)")
+            return SpriteError(
+                "cannot open the repository at \(path)",
+                hints: ["see what git makes of it: git -C \(shellQuote(path)) status"], detail: "\(error)")
         }
     }
 
@@ -83,7 +98,8 @@ public enum RepositoryLocator {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: file, isDirectory: &isDir) {
                 guard !isDir.boolValue, let text = try? String(contentsOfFile: file, encoding: .utf8),
-                      text.hasPrefix("gitdir: ") else { return nil }
+                    text.hasPrefix("gitdir: ")
+                else { return nil }
                 var target = text.dropFirst("gitdir: ".count).trimmingCharacters(in: .newlines)
                 if !target.hasPrefix("/") { target = dir + "/" + target }
                 return FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue

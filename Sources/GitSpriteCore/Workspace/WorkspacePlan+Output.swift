@@ -68,10 +68,12 @@ public struct PlanOutput: Sendable, Codable {
 
 extension WorkspacePlan {
     public var output: PlanOutput {
-        PlanOutput(sprite: .init(name: spriteName, source: nameSource.rawValue),
-                   identity: .init(name: identity.name, email: identity.email, nameFrom: identity.nameSource,
-                                   emailFrom: identity.emailSource),
-                   primary: primary.output, linked: linked.map(\.output), warnings: warnings)
+        PlanOutput(
+            sprite: .init(name: spriteName, source: nameSource.rawValue),
+            identity: .init(
+                name: identity.name, email: identity.email, nameFrom: identity.nameSource,
+                emailFrom: identity.emailSource),
+            primary: primary.output, linked: linked.map(\.output), warnings: warnings)
     }
 
     /// The human tree printed by `git sprite plan`.
@@ -90,10 +92,12 @@ extension RepoPlan {
             mount: mount, localPath: localPath, spritePath: spritePath, branch: branch, detached: detached,
             operation: operation?.rawValue, head: head?.hex, remote: remoteName.map { .init(name: $0, url: remoteURL) },
             upstream: upstreamRef.map { .init(ref: $0, ahead: ahead, behind: behind) },
-            changes: .init(modified: changes.modified, staged: changes.staged, untracked: changes.untracked,
-                           conflicted: changes.conflicted),
-            transport: .init(method: transport.rawValue, localCommits: localCommits, reason: transportReason,
-                             snapshot: hasSnapshot),
+            changes: .init(
+                modified: changes.modified, staged: changes.staged, untracked: changes.untracked,
+                conflicted: changes.conflicted),
+            transport: .init(
+                method: transport.rawValue, localCommits: localCommits, reason: transportReason,
+                snapshot: hasSnapshot),
             included: included.files.map { .init(path: $0.path, looksSecret: $0.looksSecret) },
             submodules: submodules.map(\.output))
     }
@@ -123,8 +127,10 @@ extension RepoPlan {
         line(&out, "transport", transportText)
         if !included.files.isEmpty {
             // names only: a file's contents are never printed
-            line(&out, "included", included.files.map { $0.path + ($0.looksSecret ? " (looks like a secret)" : "") }
-                .joined(separator: ", "))
+            line(
+                &out, "included",
+                included.files.map { $0.path + ($0.looksSecret ? " (looks like a secret)" : "") }
+                    .joined(separator: ", "))
         }
         if !submodules.isEmpty {
             line(&out, "submodules", "")
@@ -137,13 +143,16 @@ extension RepoPlan {
         switch transport {
         case .clone: t = "clone from \(remoteName ?? "remote")"
         case .cloneAndTunnel:
-            t = "clone from \(remoteName ?? "remote"), then \(localCommits ?? 0) local commit"
+            t =
+                "clone from \(remoteName ?? "remote"), then \(localCommits ?? 0) local commit"
                 + ((localCommits ?? 0) == 1 ? "" : "s") + " through the tunnel"
         case .tunnel: t = "whole branch through the tunnel (\(transportReason))"
         case .none: t = "nothing to ship (\(transportReason))"
         }
         if hasSnapshot && transport != .none {
-            t += changes.isClean ? "; ignored files named in \(IncludedFiles.fileName) as a snapshot"
+            t +=
+                changes.isClean
+                ? "; ignored files named in \(IncludedFiles.fileName) as a snapshot"
                 : "; uncommitted changes as a snapshot"
         }
         return t
@@ -157,10 +166,11 @@ extension RepoPlan {
 
 extension SubmodulePlan {
     var output: PlanOutput.Submodule {
-        PlanOutput.Submodule(name: name, path: path, spritePath: spritePath, url: url, resolvedUrl: resolvedURL,
-                             commit: commit?.hex, initialized: initialized,
-                             transport: .init(method: transport.rawValue, reason: transportReason),
-                             submodules: submodules.map(\.output))
+        PlanOutput.Submodule(
+            name: name, path: path, spritePath: spritePath, url: url, resolvedUrl: resolvedURL,
+            commit: commit?.hex, initialized: initialized,
+            transport: .init(method: transport.rawValue, reason: transportReason),
+            submodules: submodules.map(\.output))
     }
 
     func render(into out: inout String, depth: Int) {

@@ -89,14 +89,18 @@ enum ExecRoutes {
             let q = Query(request)
             let body = try await decodeBody(request, as: KillRequest.self, empty: KillRequest())
             let name = q["signal"] ?? body.signal ?? "SIGTERM"
-            guard let sig = SignalName.number(name) else { throw HostError.badRequest("invalid signal \(name.prefix(20))") }
+            guard let sig = SignalName.number(name) else {
+                throw HostError.badRequest("invalid signal \(name.prefix(20))")
+            }
             if let seconds = body.timeout, !(0...3600).contains(seconds) {
                 throw HostError.badRequest("timeout must be an integer from 0 to 3600")
             }
             let timeout = try q.duration("timeout", max: 3600) ?? Double(body.timeout ?? 10)
             return ndjsonResponse { emit in
-                try await emit(StreamEvent(type: "signal", message: "Signaling \(name) to process group \(id)",
-                                           pid: Int(process.pid), signal: name))
+                try await emit(
+                    StreamEvent(
+                        type: "signal", message: "Signaling \(name) to process group \(id)",
+                        pid: Int(process.pid), signal: name))
                 process.signal(sig)
                 let deadline = Date().addingTimeInterval(timeout)
                 while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
@@ -127,103 +131,122 @@ enum ExecRoutes {
                     maxRunAfterDisconnect: params.maxRunAfterDisconnect)
             }
             let feedsStdin = p.stdin
-            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { w in
-                runtime.connect()
-                defer { runtime.disconnect(); session.unsubscribe(owner.key) }
-                let feeder = Task {
-                    if feedsStdin, let process = session.process {
-                        for try await chunk in request.body {
-                            guard await process.write(Data(buffer: chunk)) else { break }
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: ResponseBody { w in
+                    runtime.connect()
+                    defer {
+                        runtime.disconnect()
+                        session.unsubscribe(owner.key)
+                    }
+                    let feeder = Task {
+                        if feedsStdin, let process = session.process {
+                            for try await chunk in request.body {
+                                guard await process.write(Data(buffer: chunk)) else { break }
+                            }
+                        }
+                        session.process?.closeStdin()
+                    }
+                    defer { feeder.cancel() }
+                    while let event = await owner.next() {
+                        switch event {
+                        case .output(let stream, let data):
+                            var buf = ByteBuffer(bytes: [stream.rawValue])
+                            buf.writeBytes(data)
+                            try await w.write(buf)
+                        case .exit(let code):
+                            try await w.write(ByteBuffer(bytes: [3, UInt8(truncatingIfNeeded: code)]))
                         }
                     }
-                    session.process?.closeStdin()
-                }
-                defer { feeder.cancel() }
-                while let event = await owner.next() {
-                    switch event {
-                    case .output(let stream, let data):
-                        var buf = ByteBuffer(bytes: [stream.rawValue])
-                        buf.writeBytes(data)
-                        try await w.write(buf)
-                    case .exit(let code):
-                        try await w.write(ByteBuffer(bytes: [3, UInt8(truncatingIfNeeded: code)]))
-                    }
-                }
-                try await w.finish(nil)
-            })
+                    try await w.finish(nil)
+                })
         }
     }
 
     static func addWebSocket(to router: Router<BasicWebSocketRequestContext>, state: HostState, faults: FaultTable?) {
         let upgradeHeaders: HTTPFields = [.spriteVersion: spriteVersion, .spriteCapabilities: "signal"]
-        router.ws("/v1/sprites/:name/exec", shouldUpgrade: { request, context in
-            let (_, runtime) = try state.get(try context.param("name"))
-            let q = Query(request)
-            if let id = q["id"] {
-                guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
-            } else {
-                try await ExecParameters(q).checkDirectory(runtime)
-                // refused as HTTP, with the reason, while it still can be
-                try await Blocking.run { try runtime.checkRoomForSession() }
-            }
-            return .upgrade(upgradeHeaders)
-        }, onUpgrade: { inbound, outbound, ws in
-            let name = try ws.requestContext.param("name")
-            let (_, runtime) = try state.get(name)
-            let q = Query(ws.request)
-            let fault = faults?.take(method: "WS", path: ws.request.uri.path)
-            if let id = q["id"], let session = runtime.session(id) {
-                try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
-                                stdin: q.bool("stdin") ?? true, dropAfterMs: fault?.drop,
-                                dropBeforeExit: fault?.dropBeforeExit ?? false)
-                return
-            }
-            let p = try ExecParameters(q)
-            let started: (ExecSession, SessionSubscription)
-            do {
-                started = try await Blocking.run {
-                    try runtime.startSession(
-                        command: p.command, path: p.path, environment: p.environment, directory: p.directory, tty: p.tty,
-                        rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+        router.ws(
+            "/v1/sprites/:name/exec",
+            shouldUpgrade: { request, context in
+                let (_, runtime) = try state.get(try context.param("name"))
+                let q = Query(request)
+                if let id = q["id"] {
+                    guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
+                } else {
+                    try await ExecParameters(q).checkDirectory(runtime)
+                    // refused as HTTP, with the reason, while it still can be
+                    try await Blocking.run { try runtime.checkRoomForSession() }
                 }
-            } catch let error as HostError {
-                // the limit was met between the upgrade and now: say so in the close frame
-                try? await outbound.close(.policyViolation, reason: String(error.message.utf8.prefix(120)) ?? "refused")
-                return
-            }
-            let (session, subscription) = started
-            try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
-                            stdin: p.stdin, dropAfterMs: fault?.drop, dropBeforeExit: fault?.dropBeforeExit ?? false,
-                            subscription: subscription)
-        })
+                return .upgrade(upgradeHeaders)
+            },
+            onUpgrade: { inbound, outbound, ws in
+                let name = try ws.requestContext.param("name")
+                let (_, runtime) = try state.get(name)
+                let q = Query(ws.request)
+                let fault = faults?.take(method: "WS", path: ws.request.uri.path)
+                if let id = q["id"], let session = runtime.session(id) {
+                    try await serve(
+                        session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
+                        stdin: q.bool("stdin") ?? true, dropAfterMs: fault?.drop,
+                        dropBeforeExit: fault?.dropBeforeExit ?? false)
+                    return
+                }
+                let p = try ExecParameters(q)
+                let started: (ExecSession, SessionSubscription)
+                do {
+                    started = try await Blocking.run {
+                        try runtime.startSession(
+                            command: p.command, path: p.path, environment: p.environment, directory: p.directory,
+                            tty: p.tty,
+                            rows: p.rows, cols: p.cols, maxRunAfterDisconnect: p.maxRunAfterDisconnect)
+                    }
+                } catch let error as HostError {
+                    // the limit was met between the upgrade and now: say so in the close frame
+                    try? await outbound.close(
+                        .policyViolation, reason: String(error.message.utf8.prefix(120)) ?? "refused")
+                    return
+                }
+                let (session, subscription) = started
+                try await serve(
+                    session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
+                    stdin: p.stdin, dropAfterMs: fault?.drop, dropBeforeExit: fault?.dropBeforeExit ?? false,
+                    subscription: subscription)
+            })
 
-        router.ws("/v1/sprites/:name/exec/:id", shouldUpgrade: { _, context in
-            let (_, runtime) = try state.get(try context.param("name"))
-            let id = try context.param("id")
-            guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
-            return .upgrade(upgradeHeaders)
-        }, onUpgrade: { inbound, outbound, ws in
-            let (_, runtime) = try state.get(try ws.requestContext.param("name"))
-            guard let session = runtime.session(try ws.requestContext.param("id")) else { return }
-            let fault = faults?.take(method: "WS", path: ws.request.uri.path)
-            try await serve(session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
-                            stdin: Query(ws.request).bool("stdin") ?? true, dropAfterMs: fault?.drop,
-                            dropBeforeExit: fault?.dropBeforeExit ?? false)
-        })
+        router.ws(
+            "/v1/sprites/:name/exec/:id",
+            shouldUpgrade: { _, context in
+                let (_, runtime) = try state.get(try context.param("name"))
+                let id = try context.param("id")
+                guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
+                return .upgrade(upgradeHeaders)
+            },
+            onUpgrade: { inbound, outbound, ws in
+                let (_, runtime) = try state.get(try ws.requestContext.param("name"))
+                guard let session = runtime.session(try ws.requestContext.param("id")) else { return }
+                let fault = faults?.take(method: "WS", path: ws.request.uri.path)
+                try await serve(
+                    session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
+                    stdin: Query(ws.request).bool("stdin") ?? true, dropAfterMs: fault?.drop,
+                    dropBeforeExit: fault?.dropBeforeExit ?? false)
+            })
     }
 
     /// Relays one client and one session: `session_info`, scrollback when attaching, live
     /// output, stdin, resize and signals, then the exit message and a normal close.
-    static func serve(_ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
-                      outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?,
-                      dropBeforeExit: Bool = false, subscription: SessionSubscription? = nil) async throws {
+    static func serve(
+        _ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?,
+        dropBeforeExit: Bool = false, subscription: SessionSubscription? = nil
+    ) async throws {
         runtime.connect()
         defer { runtime.disconnect() }
         // the owner's subscription predates the process; an attach replays the scrollback
         let events = subscription ?? session.subscribe(replay: !owner, owner: false)
         defer { session.unsubscribe(events.key) }
-        let info = ExecSessionInfo(sessionID: session.id, command: session.command,
-                                   created: Int(session.created.timeIntervalSince1970), isOwner: owner, tty: session.tty)
+        let info = ExecSessionInfo(
+            sessionID: session.id, command: session.command,
+            created: Int(session.created.timeIntervalSince1970), isOwner: owner, tty: session.tty)
         let infoText = String(decoding: try Wire.encode(info), as: UTF8.self)
         try await outbound.write(.text(infoText))
         if owner && !stdin && !session.tty { session.process?.closeStdin() }
@@ -239,14 +262,15 @@ enum ExecRoutes {
                             let end = min(offset + 32 * 1024, data.count)
                             var buf = ByteBuffer()
                             if !tty { buf.writeInteger(stream.rawValue) }
-                            buf.writeBytes(data[data.startIndex + offset ..< data.startIndex + end])
+                            buf.writeBytes(data[data.startIndex + offset..<data.startIndex + end])
                             try await outbound.write(.binary(buf))
                             offset = end
                         }
                     case .exit(let code):
                         if dropBeforeExit { throw HostError.internalError("injected drop before the exit frame") }
                         if tty {
-                            try await outbound.write(.text(String(decoding: try Wire.encode(ExecMessage.exit(code)), as: UTF8.self)))
+                            try await outbound.write(
+                                .text(String(decoding: try Wire.encode(ExecMessage.exit(code)), as: UTF8.self)))
                         } else {
                             try await outbound.write(.binary(ByteBuffer(bytes: [3, UInt8(truncatingIfNeeded: code)])))
                         }
@@ -277,7 +301,8 @@ enum ExecRoutes {
                         guard let message = try? Wire.decode(ExecMessage.self, from: Data(text.utf8)) else { continue }
                         if message.type == "resize", let c = message.cols, let r = message.rows {
                             session.process?.resize(rows: UInt16(clamping: r), cols: UInt16(clamping: c))
-                        } else if message.type == "signal", let name = message.signal, let sig = SignalName.number(name) {
+                        } else if message.type == "signal", let name = message.signal, let sig = SignalName.number(name)
+                        {
                             session.process?.signal(sig)
                         }
                     }
@@ -291,13 +316,15 @@ enum ExecRoutes {
                 while true {
                     let now = await Blocking.run { runtime.listeningPorts() }
                     for (port, address) in now.sorted(by: { $0.key < $1.key }) where known[port] == nil {
-                        let text = String(decoding: try Wire.encode(ExecMessage.port(opened: true, port, address: address)),
-                                          as: UTF8.self)
+                        let text = String(
+                            decoding: try Wire.encode(ExecMessage.port(opened: true, port, address: address)),
+                            as: UTF8.self)
                         try? await outbound.write(.text(text))
                     }
                     for (port, address) in known.sorted(by: { $0.key < $1.key }) where now[port] == nil {
-                        let text = String(decoding: try Wire.encode(ExecMessage.port(opened: false, port, address: address)),
-                                          as: UTF8.self)
+                        let text = String(
+                            decoding: try Wire.encode(ExecMessage.port(opened: false, port, address: address)),
+                            as: UTF8.self)
                         try? await outbound.write(.text(text))
                     }
                     known = now

@@ -161,7 +161,8 @@ final class ExecSession: @unchecked Sendable {
     var entry: ExecSessionEntry {
         lock.lock()
         defer { lock.unlock() }
-        return ExecSessionEntry(id: id, command: command, workdir: workdir, created: Timestamp.format(created),
-                                lastActivity: Timestamp.format(lastActivity), isActive: !subscribers.isEmpty, tty: tty)
+        return ExecSessionEntry(
+            id: id, command: command, workdir: workdir, created: Timestamp.format(created),
+            lastActivity: Timestamp.format(lastActivity), isActive: !subscribers.isEmpty, tty: tty)
     }
 }

@@ -39,14 +39,16 @@ final class SessionBudget: @unchecked Sendable {
 
     private func refusal(sprite: String, running spriteRunning: Int) throws {
         guard spriteRunning < limits.perSprite else {
-            throw HostError(status: .conflict, code: "too_many_sessions",
-                            message: "sprite \(sprite) already runs \(spriteRunning) sessions, the most this host allows "
-                                + "one sprite (--max-sessions-per-sprite); end one (list them: GET /v1/sprites/\(sprite)/exec)")
+            throw HostError(
+                status: .conflict, code: "too_many_sessions",
+                message: "sprite \(sprite) already runs \(spriteRunning) sessions, the most this host allows "
+                    + "one sprite (--max-sessions-per-sprite); end one (list them: GET /v1/sprites/\(sprite)/exec)")
         }
         guard running < limits.perHost else {
-            throw HostError(status: .conflict, code: "too_many_sessions",
-                            message: "this host already runs \(running) sessions, the most it allows (--max-sessions); "
-                                + "end some, in any sprite")
+            throw HostError(
+                status: .conflict, code: "too_many_sessions",
+                message: "this host already runs \(running) sessions, the most it allows (--max-sessions); "
+                    + "end some, in any sprite")
         }
     }
 

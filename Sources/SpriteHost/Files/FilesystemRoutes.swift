@@ -7,8 +7,11 @@ import SpriteWire
 /// (`SpriteFiles`), with the sprite user's view and rights; paths are shown cleaned.
 enum FilesystemRoutes {
     static func add(to router: Router<BasicRequestContext>, state: HostState) {
-        @Sendable func target(_ request: Request, _ context: BasicRequestContext)
-            throws -> (files: SpriteFiles, path: String) {
+        @Sendable func target(
+            _ request: Request, _ context: BasicRequestContext
+        )
+            throws -> (files: SpriteFiles, path: String)
+        {
             let (_, runtime) = try state.get(try context.param("name"))
             let q = Query(request)
             let path = try SpriteFiles.clean(q["path"] ?? "", base: q["workingDir"])
@@ -21,16 +24,18 @@ enum FilesystemRoutes {
             // no Content-Length: the file may change while it streams (chunked instead)
             _ = try await op.status(path: path)
             let first = op.leftover
-            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { writer in
-                do {
-                    if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
-                    while let chunk = await op.output.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
-                    try await writer.finish(nil)
-                } catch {
-                    op.cancel()
-                    throw error
-                }
-            })
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: ResponseBody { writer in
+                    do {
+                        if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
+                        while let chunk = await op.output.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                        try await writer.finish(nil)
+                    } catch {
+                        op.cancel()
+                        throw error
+                    }
+                })
         }
 
         router.put("/v1/sprites/:name/fs/write") { request, context -> Response in
@@ -63,23 +68,25 @@ enum FilesystemRoutes {
             let listing = ListingWriter(path: path, isDirectory: kind == "dir")
             // streamed as the sprite reads the directory (sorted there, in the sprite's own memory):
             // the host holds one batch of entries, however many the directory has
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-                do {
-                    try await writer.write(listing.opening())
-                    var records = op.leftover
-                    while true {
-                        let batch = listing.entries(from: &records)
-                        if batch.readableBytes > 0 { try await writer.write(batch) }
-                        guard let chunk = await op.output.next() else { break }
-                        records.append(chunk)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody { writer in
+                    do {
+                        try await writer.write(listing.opening())
+                        var records = op.leftover
+                        while true {
+                            let batch = listing.entries(from: &records)
+                            if batch.readableBytes > 0 { try await writer.write(batch) }
+                            guard let chunk = await op.output.next() else { break }
+                            records.append(chunk)
+                        }
+                        try await writer.write(listing.closing())
+                        try await writer.finish(nil)
+                    } catch {
+                        op.cancel()
+                        throw error
                     }
-                    try await writer.write(listing.closing())
-                    try await writer.finish(nil)
-                } catch {
-                    op.cancel()
-                    throw error
-                }
-            })
+                })
         }
 
         router.delete("/v1/sprites/:name/fs/delete") { request, context -> Response in
@@ -110,7 +117,8 @@ enum FilesystemRoutes {
             }
             let (count, _) = try await SpriteFiles(runtime: runtime)
                 .run(["chmod", path, String(mode, radix: 8), body.recursive == true ? "1" : "0"], path: path)
-            return try jsonResponse(FileChmodResult(path: path, mode: String(format: "%04o", mode), count: Int(count) ?? 1))
+            return try jsonResponse(
+                FileChmodResult(path: path, mode: String(format: "%04o", mode), count: Int(count) ?? 1))
         }
     }
 }
@@ -157,7 +165,8 @@ final class ListingWriter: @unchecked Sendable {
         let name = text[4]
         let type = ["d": "directory", "f": "file", "l": "symlink"][text[0]] ?? "other"
         let full = isDirectory ? (path == "/" ? "" : path) + "/" + name : path
-        return FileEntry(name: name, path: full, type: type, size: Int(text[1]) ?? 0, mode: text[2],
-                         modTime: Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0))))
+        return FileEntry(
+            name: name, path: full, type: type, size: Int(text[1]) ?? 0, mode: text[2],
+            modTime: Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0))))
     }
 }

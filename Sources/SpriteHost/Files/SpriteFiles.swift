@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The filesystem API's operations, each performed inside the sprite by `sprite-enter fs` as
@@ -23,7 +24,10 @@ struct SpriteFiles {
         var parts: [Substring] = []
         for part in joined.split(separator: "/") {
             if part == "." || part.isEmpty { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            if part == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
             parts.append(part)
         }
         return "/" + parts.joined(separator: "/")
@@ -66,9 +70,11 @@ final class FileOperation: @unchecked Sendable {
 
     init(_ request: SpawnRequest) throws {
         let (output, sink) = (self.output, self.sink)
-        process = try SpawnedProcess(request, onOutput: { stream, data in
-            if stream == .stdout { output.send(data) } else { sink.append(data) }
-        }, onExit: { _ in output.finish() })
+        process = try SpawnedProcess(
+            request,
+            onOutput: { stream, data in
+                if stream == .stdout { output.send(data) } else { sink.append(data) }
+            }, onExit: { _ in output.finish() })
     }
 
     /// Reads the status line; throws the API error it names.
@@ -77,8 +83,9 @@ final class FileOperation: @unchecked Sendable {
         while !line.contains(0x0a) {
             guard let chunk = await output.next() else {
                 let detail = sink.text
-                throw HostError.fs(.internalServerError, "EIO",
-                                   detail.isEmpty ? "the operation failed in the sprite" : detail, path: path)
+                throw HostError.fs(
+                    .internalServerError, "EIO",
+                    detail.isEmpty ? "the operation failed in the sprite" : detail, path: path)
             }
             line.append(chunk)
         }

@@ -1,7 +1,8 @@
 import CSpriteHost
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The HTTP proxy of a `filtered` sprite. It listens on the sprite's own loopback (the
@@ -86,7 +87,8 @@ final class EgressProxy: @unchecked Sendable {
     }
 
     private func reply(_ fd: Int32, _ status: String, _ reason: String) {
-        let text = "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: \(reason.utf8.count + 1)\r\n\r\n\(reason)\n"
+        let text =
+            "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: \(reason.utf8.count + 1)\r\n\r\n\(reason)\n"
         _ = Self.send(fd, Array(text.utf8))
     }
 
@@ -97,7 +99,8 @@ final class EgressProxy: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(30)
         while !Self.containsBlankLine(head) {
             guard head.count < 16384, deadline.timeIntervalSinceNow > 0,
-                  sprite_wait_readable(client, Int32(deadline.timeIntervalSinceNow * 1000)) > 0 else {
+                sprite_wait_readable(client, Int32(deadline.timeIntervalSinceNow * 1000)) > 0
+            else {
                 return reply(client, "400 Bad Request", "incomplete request")
             }
             let n = read(client, &buf, buf.count)
@@ -105,8 +108,9 @@ final class EgressProxy: @unchecked Sendable {
             head += buf[0..<n]
         }
         guard let end = Self.headEnd(head),
-              let firstLine = String(bytes: head[..<(head.firstIndex(of: 0x0a) ?? head.endIndex)], encoding: .utf8)?
-                .trimmingCharacters(in: .whitespacesAndNewlines) else {
+            let firstLine = String(bytes: head[..<(head.firstIndex(of: 0x0a) ?? head.endIndex)], encoding: .utf8)?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        else {
             return reply(client, "400 Bad Request", "malformed request")
         }
         let parts = firstLine.split(separator: " ")
@@ -122,7 +126,8 @@ final class EgressProxy: @unchecked Sendable {
             forward = Array(head[end...])
         } else {
             guard target.lowercased().hasPrefix("http://"),
-                  let url = URLComponents(string: target), let h = url.host else {
+                let url = URLComponents(string: target), let h = url.host
+            else {
                 return reply(client, "400 Bad Request", "only CONNECT and http:// requests are proxied")
             }
             host = h
@@ -132,7 +137,8 @@ final class EgressProxy: @unchecked Sendable {
             // the origin gets an origin-form request line and no proxy headers
             let rest = String(decoding: head[(head.firstIndex(of: 0x0a).map { $0 + 1 } ?? end)..<end], as: UTF8.self)
             let kept = rest.components(separatedBy: "\r\n").filter { !$0.lowercased().hasPrefix("proxy-") }
-            forward = Array(("\(method) \(path) \(version)\r\n" + kept.joined(separator: "\r\n")).utf8) + Array(head[end...])
+            forward =
+                Array(("\(method) \(path) \(version)\r\n" + kept.joined(separator: "\r\n")).utf8) + Array(head[end...])
         }
         guard (1...65535).contains(port) else { return reply(client, "400 Bad Request", "bad port") }
         let (allowed, why) = policy().allows(host: host)
@@ -180,8 +186,10 @@ final class EgressProxy: @unchecked Sendable {
         }
         let reachable = candidates.filter { !Self.isForbidden($0) }
         guard !reachable.isEmpty else {
-            return .failure(ConnectError(status: "403 Forbidden",
-                                         reason: "\(host) resolves only to addresses a sprite may not reach"))
+            return .failure(
+                ConnectError(
+                    status: "403 Forbidden",
+                    reason: "\(host) resolves only to addresses a sprite may not reach"))
         }
         for (family, bytes) in reachable {
             let fd = socket(family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
@@ -243,7 +251,8 @@ final class EgressProxy: @unchecked Sendable {
     /// The index after the blank line that ends the head.
     private static func headEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for i in 3..<bytes.count where bytes[i] == 0x0a && bytes[i - 1] == 0x0d && bytes[i - 2] == 0x0a && bytes[i - 3] == 0x0d {
+        for i in 3..<bytes.count
+        where bytes[i] == 0x0a && bytes[i - 1] == 0x0d && bytes[i - 2] == 0x0a && bytes[i - 3] == 0x0d {
             return i + 1
         }
         return nil
@@ -289,7 +298,9 @@ final class EgressProxy: @unchecked Sendable {
         }
         if family == AF_INET6, bytes.count >= 24 {
             let a = Array(bytes[8..<24])
-            if a[0..<10].allSatisfy({ $0 == 0 }) && a[10] == 0xff && a[11] == 0xff { return isForbiddenV4(Array(a[12..<16])) }
+            if a[0..<10].allSatisfy({ $0 == 0 }) && a[10] == 0xff && a[11] == 0xff {
+                return isForbiddenV4(Array(a[12..<16]))
+            }
             if a[0..<15].allSatisfy({ $0 == 0 }) { return true }  // :: and ::1
             if a[0] == 0xfe && (a[1] & 0xc0) == 0x80 { return true }  // fe80::/10
             if a[0] == 0xff { return true }  // multicast

@@ -1,7 +1,8 @@
 import Foundation
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A sprite's network policy (Sprites API) and what the host makes of it.
@@ -104,7 +105,9 @@ struct NetworkPolicy: Sendable, Equatable {
         guard let best else {
             // an allow-list means only what it lists; a policy that only denies lets the rest out
             if expanded.contains(where: \.allow) {
-                return (false, "no rule of the sprite's network policy allows \(host) (it allows only the names it lists)")
+                return (
+                    false, "no rule of the sprite's network policy allows \(host) (it allows only the names it lists)"
+                )
             }
             return (true, "no rule matches")
         }

@@ -4,8 +4,9 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `WSS /v1/sprites/{name}/proxy`: the client names a host and port, the host
@@ -13,43 +14,51 @@ import Glibc
 /// `{"status":"connected"}`, and relays raw bytes both ways until either side closes.
 enum ProxyRoutes {
     static func addWebSocket(to router: Router<BasicWebSocketRequestContext>, state: HostState) {
-        router.ws("/v1/sprites/:name/proxy", shouldUpgrade: { _, context in
-            _ = try state.get(try context.param("name"))
-            return .upgrade([.spriteVersion: spriteVersion])
-        }, onUpgrade: { inbound, outbound, ws in
-            let (_, runtime) = try state.get(try ws.requestContext.param("name"))
-            var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-            func answer(_ status: ProxyStatus) async throws {
-                try await outbound.write(.text(String(decoding: try Wire.encode(status), as: UTF8.self)))
-            }
-            guard case .text(let text)? = try await messages.next(),
-                  let target = try? Wire.decode(ProxyRequest.self, from: Data(text.utf8)),
-                  (1...65535).contains(target.port), !target.host.isEmpty, target.host.utf8.count <= 255 else {
-                try await answer(ProxyStatus(status: "error", error: "the first message must be {\"host\": …, \"port\": 1-65535}"))
-                try? await outbound.close(.unacceptableData, reason: nil)
-                return
-            }
-            runtime.connect()
-            defer { runtime.disconnect() }
-            let fd: Int32
-            do {
-                fd = try await Blocking.run { try runtime.connectInside(host: target.host, port: target.port) }
-            } catch {
-                try await answer(ProxyStatus(status: "error", error: (error as? HostError)?.message ?? "\(error)"))
-                try? await outbound.close(.normalClosure, reason: nil)
-                return
-            }
-            defer { close(fd) }
-            try await answer(ProxyStatus(status: "connected", target: "\(target.host):\(target.port)"))
-            try await relay(fd: fd, messages: messages, outbound: outbound)
-        })
+        router.ws(
+            "/v1/sprites/:name/proxy",
+            shouldUpgrade: { _, context in
+                _ = try state.get(try context.param("name"))
+                return .upgrade([.spriteVersion: spriteVersion])
+            },
+            onUpgrade: { inbound, outbound, ws in
+                let (_, runtime) = try state.get(try ws.requestContext.param("name"))
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                func answer(_ status: ProxyStatus) async throws {
+                    try await outbound.write(.text(String(decoding: try Wire.encode(status), as: UTF8.self)))
+                }
+                guard case .text(let text)? = try await messages.next(),
+                    let target = try? Wire.decode(ProxyRequest.self, from: Data(text.utf8)),
+                    (1...65535).contains(target.port), !target.host.isEmpty, target.host.utf8.count <= 255
+                else {
+                    try await answer(
+                        ProxyStatus(
+                            status: "error", error: "the first message must be {\"host\": …, \"port\": 1-65535}"))
+                    try? await outbound.close(.unacceptableData, reason: nil)
+                    return
+                }
+                runtime.connect()
+                defer { runtime.disconnect() }
+                let fd: Int32
+                do {
+                    fd = try await Blocking.run { try runtime.connectInside(host: target.host, port: target.port) }
+                } catch {
+                    try await answer(ProxyStatus(status: "error", error: (error as? HostError)?.message ?? "\(error)"))
+                    try? await outbound.close(.normalClosure, reason: nil)
+                    return
+                }
+                defer { close(fd) }
+                try await answer(ProxyStatus(status: "connected", target: "\(target.host):\(target.port)"))
+                try await relay(fd: fd, messages: messages, outbound: outbound)
+            })
     }
 
     /// Bytes from the socket become binary messages (read by a thread of its own, which waits
     /// while the client is behind); binary messages are written to the socket. Ends when
     /// either side is done.
-    static func relay(fd: Int32, messages: WebSocketInboundMessageStream.AsyncIterator,
-                      outbound: WebSocketOutboundWriter) async throws {
+    static func relay(
+        fd: Int32, messages: WebSocketInboundMessageStream.AsyncIterator,
+        outbound: WebSocketOutboundWriter
+    ) async throws {
         let chunks = BoundedChannel<Data>(limit: 1 << 20, weigh: \.count)
         let reader = Thread {
             var buffer = [UInt8](repeating: 0, count: 32 * 1024)

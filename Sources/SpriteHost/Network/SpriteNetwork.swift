@@ -1,8 +1,9 @@
 import CSpriteHost
 import Foundation
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The network of one sprite: its own network namespace (made with the sandbox), plus what
@@ -79,8 +80,10 @@ final class SpriteNetwork: @unchecked Sendable {
         defer { lock.unlock() }
         guard policy.mode == .filtered, let port = proxy?.port else { return [] }
         let url = "http://127.0.0.1:\(port)"
-        return ["http_proxy=\(url)", "https_proxy=\(url)", "HTTP_PROXY=\(url)", "HTTPS_PROXY=\(url)",
-                "no_proxy=localhost,127.0.0.1,::1", "NO_PROXY=localhost,127.0.0.1,::1"]
+        return [
+            "http_proxy=\(url)", "https_proxy=\(url)", "HTTP_PROXY=\(url)", "HTTPS_PROXY=\(url)",
+            "no_proxy=localhost,127.0.0.1,::1", "NO_PROXY=localhost,127.0.0.1,::1",
+        ]
     }
 
     /// Exactly what is enforced for the current policy on this host.
@@ -88,7 +91,10 @@ final class SpriteNetwork: @unchecked Sendable {
 
     /// What each kind of policy means on this host, as `git sprite up` names them.
     var enforcementByPolicy: [String: String] {
-        ["allow-all": enforcement(of: .open), "block-all": enforcement(of: .blocked), "allow-list": enforcement(of: .filtered)]
+        [
+            "allow-all": enforcement(of: .open), "block-all": enforcement(of: .blocked),
+            "allow-list": enforcement(of: .filtered),
+        ]
     }
 
     func enforcement(of mode: NetworkPolicy.Mode) -> String {
@@ -97,7 +103,8 @@ final class SpriteNetwork: @unchecked Sendable {
             if let why = platform.slirpUnavailable {
                 return "allow-all requested, but this host cannot give sprites a network (\(why)): no outbound network"
             }
-            return "allow-all: outbound network through slirp4netns; the host's loopback (and so sprite-host) is unreachable"
+            return
+                "allow-all: outbound network through slirp4netns; the host's loopback (and so sprite-host) is unreachable"
         case .blocked:
             return "block-all: no route out; only the sprite's own loopback"
         case .filtered:
@@ -160,8 +167,9 @@ final class SpriteNetwork: @unchecked Sendable {
         var pair: [Int32] = [0, 0]
         guard sprite_socketpair(&pair) == 0 else { throw HostError.internalError("cannot create a socket pair") }
         defer { close(pair[0]) }
-        let helper = try SpawnedProcess(sandbox.helper(["listen", "0"], keep: [pair[1]]), onOutput: { _, _ in },
-                                        onExit: { _ in })
+        let helper = try SpawnedProcess(
+            sandbox.helper(["listen", "0"], keep: [pair[1]]), onOutput: { _, _ in },
+            onExit: { _ in })
         close(pair[1])
         var text = [CChar](repeating: 0, count: 16)
         let fd = sprite_recv_fd(pair[0], &text, text.count, 5000)
@@ -169,9 +177,11 @@ final class SpriteNetwork: @unchecked Sendable {
             helper.signal(SIGKILL)
             throw HostError.internalError("cannot open the sprite's proxy listener")
         }
-        return EgressProxy(listener: fd, port: port, policy: { [weak self] in
-            self?.currentPolicy ?? NetworkPolicy(rules: [PolicyRule(domain: "*", action: "deny")])
-        }, resolver: resolver)
+        return EgressProxy(
+            listener: fd, port: port,
+            policy: { [weak self] in
+                self?.currentPolicy ?? NetworkPolicy(rules: [PolicyRule(domain: "*", action: "deny")])
+            }, resolver: resolver)
     }
 
     /// Starts slirp4netns on the sprite's network namespace and waits until it configured
@@ -186,20 +196,27 @@ final class SpriteNetwork: @unchecked Sendable {
         var exitPipe: [Int32] = [0, 0], readyPipe: [Int32] = [0, 0]
         guard sprite_pipe(&exitPipe) == 0 else { throw HostError.internalError("cannot create pipes") }
         guard sprite_pipe(&readyPipe) == 0 else {
-            close(exitPipe[0]); close(exitPipe[1])
+            close(exitPipe[0])
+            close(exitPipe[1])
             throw HostError.internalError("cannot create pipes")
         }
         defer { close(readyPipe[0]) }
-        let argv = [slirpPath, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox",
-                    "--enable-seccomp", "--exit-fd=3", "--ready-fd=4", "--userns-path=/proc/self/fd/5",
-                    "--netns-type=path", "/proc/self/fd/6", "tap0"]
+        let argv = [
+            slirpPath, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox",
+            "--enable-seccomp", "--exit-fd=3", "--ready-fd=4", "--userns-path=/proc/self/fd/5",
+            "--netns-type=path", "/proc/self/fd/6", "tap0",
+        ]
         let process: SpawnedProcess
         do {
-            process = try SpawnedProcess(SpawnRequest(argv: argv, environment: ["PATH=/usr/bin:/bin"], directory: "/",
-                                                      keep: [exitPipe[0], readyPipe[1], outer, sandbox.namespaces[5]]),
-                                         onOutput: { _, _ in }, onExit: { _ in })
+            process = try SpawnedProcess(
+                SpawnRequest(
+                    argv: argv, environment: ["PATH=/usr/bin:/bin"], directory: "/",
+                    keep: [exitPipe[0], readyPipe[1], outer, sandbox.namespaces[5]]),
+                onOutput: { _, _ in }, onExit: { _ in })
         } catch {
-            close(exitPipe[0]); close(exitPipe[1]); close(readyPipe[1])
+            close(exitPipe[0])
+            close(exitPipe[1])
+            close(readyPipe[1])
             throw error
         }
         close(exitPipe[0])

@@ -1,7 +1,8 @@
 import CSpriteHost
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reaching what a sprite serves: TCP connections made from inside its network namespace
@@ -18,8 +19,9 @@ extension SpriteRuntime {
         defer { close(pair[0]) }
         let helper: SpawnedProcess
         do {
-            helper = try SpawnedProcess(box.helper(["connect", host, String(port)], keep: [pair[1]]),
-                                        onOutput: { _, _ in }, onExit: { _ in })
+            helper = try SpawnedProcess(
+                box.helper(["connect", host, String(port)], keep: [pair[1]]),
+                onOutput: { _, _ in }, onExit: { _ in })
         } catch {
             close(pair[1])
             throw error
@@ -30,9 +32,11 @@ extension SpriteRuntime {
         guard fd >= 0 else {
             helper.signal(SIGKILL)
             let said = String(cString: text)
-            throw HostError(status: .badGateway, code: "connect_failed",
-                            message: said.hasPrefix("error: ") ? "cannot connect to \(host):\(port): " + said.dropFirst(7)
-                                : "cannot connect to \(host):\(port)")
+            throw HostError(
+                status: .badGateway, code: "connect_failed",
+                message: said.hasPrefix("error: ")
+                    ? "cannot connect to \(host):\(port): " + said.dropFirst(7)
+                    : "cannot connect to \(host):\(port)")
         }
         return fd
     }

@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Each sprite's own URL, as the cloud gives one (`https://<sprite>-<org>.sprites.app`): here
@@ -58,7 +59,9 @@ final class SpriteURLs: @unchecked Sendable {
     private func redeem(_ code: String, for sprite: String) -> String? {
         lock.lock()
         defer { lock.unlock() }
-        guard let entry = codes.removeValue(forKey: code), entry.sprite == sprite, entry.until > Date() else { return nil }
+        guard let entry = codes.removeValue(forKey: code), entry.sprite == sprite, entry.until > Date() else {
+            return nil
+        }
         let session = Self.secret()
         sessions = sessions.filter { $0.value.until > Date() }
         sessions[session] = (sprite, Date().addingTimeInterval(Self.sessionLife))
@@ -93,34 +96,45 @@ final class SpriteURLs: @unchecked Sendable {
         guard name.hasSuffix(".localhost") else { return nil }
         let sprite = String(name.dropLast(".localhost".count))
         guard !sprite.isEmpty, sprite.count <= 63, sprite.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
-              sprite.allSatisfy(\.isASCII) else { return nil }
+            sprite.allSatisfy(\.isASCII)
+        else { return nil }
         return sprite
     }
 
     private func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 
     private func serve(_ request: Request) async throws -> Response {
         guard let name = request.head.authority.flatMap(Self.sprite(fromHost:)),
-              let (record, runtime) = try? state.get(name) else {
+            let (record, runtime) = try? state.get(name)
+        else {
             return text(.notFound, "no such sprite here: open http://<sprite>.localhost:\(port ?? 0)/")
         }
         // the login link: a code that works once, for a cookie of this sprite's host alone
         if request.uri.path == "/_sprite/login" {
-            guard let code = request.uri.queryParameters["code"].map(String.init), let session = redeem(code, for: name) else {
-                return text(.forbidden, "this login link was used already or has expired: get a new one with git sprite url --open")
+            guard let code = request.uri.queryParameters["code"].map(String.init), let session = redeem(code, for: name)
+            else {
+                return text(
+                    .forbidden,
+                    "this login link was used already or has expired: get a new one with git sprite url --open")
             }
-            return Response(status: .seeOther, headers: [
-                .location: "/",
-                .setCookie: "\(Self.cookie)=\(session); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(Int(Self.sessionLife))",
-                .cacheControl: "no-store",
-            ])
+            return Response(
+                status: .seeOther,
+                headers: [
+                    .location: "/",
+                    .setCookie:
+                        "\(Self.cookie)=\(session); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(Int(Self.sessionLife))",
+                    .cacheControl: "no-store",
+                ])
         }
         if record.urlAuth != "public" && !authorized(request, sprite: name) {
-            return text(.unauthorized, "\(name)'s URL is private: open it with git sprite url --open \(name), "
-                        + "or make it public with git sprite url --public \(name)")
+            return text(
+                .unauthorized,
+                "\(name)'s URL is private: open it with git sprite url --open \(name), "
+                    + "or make it public with git sprite url --public \(name)")
         }
         let port = runtime.serviceList.first { $0.spec.httpPort != nil }?.spec.httpPort ?? 8080
         let body = try await request.body.collect(upTo: 64 << 20)
@@ -133,7 +147,8 @@ final class SpriteURLs: @unchecked Sendable {
             return text(.badGateway, "nothing answers on port \(port) in \(name)")
         }
         let head = Self.requestHead(request, bodyLength: body.readableBytes)
-        guard await Blocking.run({ ProxyRoutes.writeAll(fd, head) && ProxyRoutes.writeAll(fd, Data(buffer: body)) }) else {
+        guard await Blocking.run({ ProxyRoutes.writeAll(fd, head) && ProxyRoutes.writeAll(fd, Data(buffer: body)) })
+        else {
             close(fd)
             runtime.disconnect()
             return text(.badGateway, "\(name) closed the connection")
@@ -144,26 +159,32 @@ final class SpriteURLs: @unchecked Sendable {
             runtime.disconnect()
             return text(.badGateway, "\(name) did not answer in HTTP on port \(port)")
         }
-        return Response(status: .init(code: reply.status), headers: reply.headers, body: ResponseBody { writer in
-            defer { close(fd); runtime.disconnect() }
-            if !reply.rest.isEmpty { try await writer.write(ByteBuffer(bytes: reply.rest)) }
-            while true {
-                let chunk = await Blocking.run { () -> [UInt8] in
-                    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-                    let n = read(fd, &buffer, buffer.count)
-                    return n > 0 ? Array(buffer[0..<n]) : []
+        return Response(
+            status: .init(code: reply.status), headers: reply.headers,
+            body: ResponseBody { writer in
+                defer {
+                    close(fd)
+                    runtime.disconnect()
                 }
-                if chunk.isEmpty { break }
-                try await writer.write(ByteBuffer(bytes: chunk))
-            }
-            try await writer.finish(nil)
-        })
+                if !reply.rest.isEmpty { try await writer.write(ByteBuffer(bytes: reply.rest)) }
+                while true {
+                    let chunk = await Blocking.run { () -> [UInt8] in
+                        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+                        let n = read(fd, &buffer, buffer.count)
+                        return n > 0 ? Array(buffer[0..<n]) : []
+                    }
+                    if chunk.isEmpty { break }
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
     }
 
     /// The credential for a private sprite's URL: the host's token, or a session cookie of it.
     private func authorized(_ request: Request, sprite: String) -> Bool {
         if let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-           Self.same(String(header.dropFirst(7)), state.config.token) {
+            Self.same(String(header.dropFirst(7)), state.config.token)
+        {
             return true
         }
         for cookies in request.headers[values: .cookie] {
@@ -190,8 +211,10 @@ final class SpriteURLs: @unchecked Sendable {
         if let q = request.uri.query { path += "?" + q }
         var head = "\(request.method.rawValue) \(path) HTTP/1.0\r\n"
         if let authority = request.head.authority { head += "Host: \(authority)\r\n" }
-        let dropped: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
-                                    "transfer-encoding", "upgrade", "content-length", "authorization", "cookie"]
+        let dropped: Set<String> = [
+            "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
+            "transfer-encoding", "upgrade", "content-length", "authorization", "cookie",
+        ]
         for field in request.headers where !dropped.contains(field.name.canonicalName) {
             head += "\(field.name.rawName): \(field.value)\r\n"
         }
@@ -231,7 +254,8 @@ struct UpstreamReply {
 
     static func headEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+        for i in 0...(bytes.count - 4)
+        where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
             return i
         }
         return nil
@@ -241,12 +265,15 @@ struct UpstreamReply {
         var lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n")
         guard !lines.isEmpty else { return nil }
         let status = lines.removeFirst().split(separator: " ")
-        guard status.count >= 2, status[0].hasPrefix("HTTP/1."), let code = Int(status[1]), (100...599).contains(code) else {
+        guard status.count >= 2, status[0].hasPrefix("HTTP/1."), let code = Int(status[1]), (100...599).contains(code)
+        else {
             return nil
         }
         var fields = HTTPFields()
-        let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te",
-                                     "trailer"]
+        let hopByHop: Set<String> = [
+            "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te",
+            "trailer",
+        ]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)

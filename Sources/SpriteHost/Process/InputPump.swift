@@ -1,7 +1,8 @@
 import CSpriteHost
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a process's stdin (or terminal) on a thread of its own. Callers queue bytes and,

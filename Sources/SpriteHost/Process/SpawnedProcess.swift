@@ -1,8 +1,9 @@
 import CSpriteHost
 import Foundation
 import SpriteSync
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which stream a chunk of output came from.
@@ -39,14 +40,18 @@ final class SpawnedProcess: @unchecked Sendable {
     /// Starts the child. Output chunks go to `onOutput` (a terminal's output is stdout), which
     /// may block to apply back-pressure; `onExit` runs once after the output was delivered,
     /// with the exit status (128+N for a signal).
-    init(_ request: SpawnRequest, onOutput: @escaping @Sendable (OutputStream, Data) -> Void,
-         onExit: @escaping @Sendable (Int32) -> Void) throws {
+    init(
+        _ request: SpawnRequest, onOutput: @escaping @Sendable (OutputStream, Data) -> Void,
+        onExit: @escaping @Sendable (Int32) -> Void
+    ) throws {
         tty = request.terminal != nil
         var toClose: [Int32] = []
         defer { for fd in toClose { close(fd) } }
         func pipe() throws -> (read: Int32, write: Int32) {
             var fds: [Int32] = [0, 0]
-            guard sprite_pipe(&fds) == 0 else { throw HostError.internalError("cannot create pipes: \(String(cString: strerror(errno)))") }
+            guard sprite_pipe(&fds) == 0 else {
+                throw HostError.internalError("cannot create pipes: \(String(cString: strerror(errno)))")
+            }
             return (fds[0], fds[1])
         }
         let errPipe = try pipe()
@@ -80,8 +85,9 @@ final class SpawnedProcess: @unchecked Sendable {
         let rc = Self.withCStrings(request.argv) { argvPtr in
             Self.withCStrings(request.environment) { envPtr in
                 keep.withUnsafeBufferPointer { k in
-                    sprite_spawn(request.argv[0], argvPtr, envPtr, request.directory, childIn, childOut, errPipe.write,
-                                 k.baseAddress, Int32(k.count), &pid)
+                    sprite_spawn(
+                        request.argv[0], argvPtr, envPtr, request.directory, childIn, childOut, errPipe.write,
+                        k.baseAddress, Int32(k.count), &pid)
                 }
             }
         }
@@ -106,8 +112,9 @@ final class SpawnedProcess: @unchecked Sendable {
                 close(errPipe.read)
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                throw HostError.internalError("cannot start a terminal in the sprite: "
-                    + (reason.isEmpty ? String(cString: strerror(errno)) : reason))
+                throw HostError.internalError(
+                    "cannot start a terminal in the sprite: "
+                        + (reason.isEmpty ? String(cString: strerror(errno)) : reason))
             }
             _ = sprite_set_winsize(fd, size.rows, size.cols)
             stdinFD = fd
@@ -134,7 +141,10 @@ final class SpawnedProcess: @unchecked Sendable {
                         continue
                     }
                     if n < 0 && errno == EINTR { continue }
-                    if n < 0 && errno == EAGAIN { _ = sprite_wait_readable(fd, 250); continue }
+                    if n < 0 && errno == EAGAIN {
+                        _ = sprite_wait_readable(fd, 250)
+                        continue
+                    }
                     break  // EOF, or EIO once every holder of the terminal has gone
                 }
                 if fd != masterFD { close(fd) }
@@ -241,7 +251,9 @@ final class SpawnedProcess: @unchecked Sendable {
         while isRunning { try? await Task.sleep(nanoseconds: poll) }
     }
 
-    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    private static func withCStrings<R>(
+        _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
+    ) -> R {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         pointers.append(nil)
         defer { for p in pointers { free(p) } }
@@ -254,9 +266,11 @@ enum SignalName {
     static func number(_ name: String) -> Int32? {
         let upper = name.uppercased()
         let bare = upper.hasPrefix("SIG") ? String(upper.dropFirst(3)) : upper
-        let table: [String: Int32] = ["HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "KILL": SIGKILL,
-                                      "TERM": SIGTERM, "USR1": SIGUSR1, "USR2": SIGUSR2, "STOP": SIGSTOP,
-                                      "CONT": SIGCONT, "WINCH": SIGWINCH]
+        let table: [String: Int32] = [
+            "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "KILL": SIGKILL,
+            "TERM": SIGTERM, "USR1": SIGUSR1, "USR2": SIGUSR2, "STOP": SIGSTOP,
+            "CONT": SIGCONT, "WINCH": SIGWINCH,
+        ]
         if let n = table[bare] { return n }
         if let n = Int32(bare), n > 0, n < 65 { return n }
         return nil
@@ -270,10 +284,16 @@ extension SpawnedProcess {
         let done = DispatchSemaphore(value: 0)
         let status = Locked<Int32>(0)
         let output = Locked(Data())
-        _ = try SpawnedProcess(request,
-                               onOutput: { _, data in output.withLock { if $0.count < 4096 { $0.append(data) } } },
-                               onExit: { code in status.set(code); done.signal() })
+        _ = try SpawnedProcess(
+            request,
+            onOutput: { _, data in output.withLock { if $0.count < 4096 { $0.append(data) } } },
+            onExit: { code in
+                status.set(code)
+                done.signal()
+            })
         done.wait()
-        return (status.value, String(decoding: output.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return (
+            status.value, String(decoding: output.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import SpriteWire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Checkpoints: a copy of the sprite's home; restore puts it back and ends every process.
 enum CheckpointRoutes {
@@ -11,12 +12,14 @@ enum CheckpointRoutes {
         router.post("/v1/sprites/:name/checkpoint") { request, context -> Response in
             let name = try context.param("name")
             let (record, runtime) = try state.get(name)
-            let comment = try await decodeBody(request, as: CheckpointRequest.self, empty: CheckpointRequest(comment: nil))
+            let comment =
+                try await decodeBody(request, as: CheckpointRequest.self, empty: CheckpointRequest(comment: nil))
                 .comment ?? ""
             guard comment.utf8.count <= 4096 else { throw HostError.badRequest("comment: at most 4096 bytes") }
             let id = "v\(record.nextCheckpoint)"
             return ndjsonResponse { emit in
-                try await emit(StreamEvent(type: "info", data: "Creating checkpoint...", time: Timestamp.format(Date())))
+                try await emit(
+                    StreamEvent(type: "info", data: "Creating checkpoint...", time: Timestamp.format(Date())))
                 let target = runtime.layout.checkpoints + "/" + id
                 try await Blocking.run {
                     try MaintenanceSandbox(runtime: runtime).copy(from: runtime.layout.home, to: target)
@@ -25,7 +28,8 @@ enum CheckpointRoutes {
                     r.checkpoints.append(CheckpointRecord(id: id, createTime: Date(), comment: comment))
                     r.nextCheckpoint += 1
                 }
-                try await emit(StreamEvent(type: "complete", data: "Checkpoint \(id) created", time: Timestamp.format(Date())))
+                try await emit(
+                    StreamEvent(type: "complete", data: "Checkpoint \(id) created", time: Timestamp.format(Date())))
             }
         }
 
@@ -68,18 +72,21 @@ enum CheckpointRoutes {
                 throw HostError.notFound("checkpoint not found: \(id)")
             }
             return ndjsonResponse { emit in
-                try await emit(StreamEvent(type: "info", data: "Restoring checkpoint \(id)...", time: Timestamp.format(Date())))
+                try await emit(
+                    StreamEvent(type: "info", data: "Restoring checkpoint \(id)...", time: Timestamp.format(Date())))
                 try await Blocking.run {
                     // every process of the sprite is gone, and none can start, while its files change
                     try runtime.underMaintenance("being restored") {
                         let maintenance = MaintenanceSandbox(runtime: runtime)
                         try maintenance.empty(runtime.layout.home)
-                        try maintenance.copy(from: runtime.layout.checkpoints + "/" + id, to: runtime.layout.home,
-                                             contentsOnly: true)
+                        try maintenance.copy(
+                            from: runtime.layout.checkpoints + "/" + id, to: runtime.layout.home,
+                            contentsOnly: true)
                     }
                 }
                 runtime.wake()
-                try await emit(StreamEvent(type: "complete", data: "Checkpoint \(id) restored", time: Timestamp.format(Date())))
+                try await emit(
+                    StreamEvent(type: "complete", data: "Checkpoint \(id) restored", time: Timestamp.format(Date())))
             }
         }
     }

@@ -64,12 +64,18 @@ final class FaultTable: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let ms = body.latencyMs { latency = Double(max(0, min(ms, 60_000))) / 1000 }
-        if body.clear == true { rules = []; counts = [:]; explanations = [:] }
+        if body.clear == true {
+            rules = []
+            counts = [:]
+            explanations = [:]
+        }
         for r in body.rules ?? [] {
-            rules.append(Rule(method: r.method, path: r.path ?? "", status: r.status, retryAfter: r.retryAfter,
-                              stallSeconds: r.stallSeconds.map { max(0, min($0, 3600)) }, drop: r.drop,
-                              dropBeforeExit: r.dropBeforeExit ?? false, skip: max(0, r.skip ?? 0),
-                              remaining: r.count ?? 1))
+            rules.append(
+                Rule(
+                    method: r.method, path: r.path ?? "", status: r.status, retryAfter: r.retryAfter,
+                    stallSeconds: r.stallSeconds.map { max(0, min($0, 3600)) }, drop: r.drop,
+                    dropBeforeExit: r.dropBeforeExit ?? false, skip: max(0, r.skip ?? 0),
+                    remaining: r.count ?? 1))
         }
     }
 
@@ -95,8 +101,10 @@ final class FaultTable: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         counts["\(method) \(path)", default: 0] += 1
-        for i in rules.indices where rules[i].remaining > 0 && path.contains(rules[i].path)
-            && (rules[i].method == nil || rules[i].method == method) {
+        for i in rules.indices
+        where rules[i].remaining > 0 && path.contains(rules[i].path)
+            && (rules[i].method == nil || rules[i].method == method)
+        {
             if rules[i].skip > 0 {
                 rules[i].skip -= 1
                 continue
@@ -119,8 +127,11 @@ final class FaultTable: @unchecked Sendable {
 struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
     let faults: FaultTable
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
         if request.uri.path.hasPrefix("/_host/") { return try await next(request, context) }
         if faults.latency > 0 { try await Task.sleep(nanoseconds: UInt64(faults.latency * 1e9)) }
         // an upgrade refused here reaches the client as a bare 400 (the WebSocket upgrade path
@@ -133,8 +144,9 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         if isUpgrade(request), rule.status != nil { faults.explain(path: request.uri.path, with: rule) }
         if let stall = rule.stallSeconds { try await Task.sleep(nanoseconds: UInt64(stall * 1e9)) }
         if let status = rule.status {
-            var error = HostError(status: .init(code: status), code: status == 429 ? "rate_limited" : "injected_fault",
-                                  message: "injected fault \(status)")
+            var error = HostError(
+                status: .init(code: status), code: status == 429 ? "rate_limited" : "injected_fault",
+                message: "injected fault \(status)")
             if let after = rule.retryAfter { error.extraHeaders[.retryAfter] = String(after) }
             throw error
         }

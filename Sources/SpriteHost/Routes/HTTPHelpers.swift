@@ -15,21 +15,27 @@ extension HTTPField.Name {
 
 /// A JSON response of one of the wire types.
 func jsonResponse<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-    Response(status: status, headers: [.contentType: "application/json"],
-             body: .init(byteBuffer: ByteBuffer(bytes: try Wire.encode(value))))
+    Response(
+        status: status, headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(bytes: try Wire.encode(value))))
 }
 
 /// A streamed NDJSON response: one event per line, written as they come.
-func ndjsonResponse(_ produce: @escaping @Sendable (_ emit: (StreamEvent) async throws -> Void) async throws -> Void)
-    -> Response {
-    Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody { writer in
-        try await produce { event in
-            var data = try Wire.encode(event)
-            data.append(0x0a)
-            try await writer.write(ByteBuffer(bytes: data))
-        }
-        try await writer.finish(nil)
-    })
+func ndjsonResponse(
+    _ produce: @escaping @Sendable (_ emit: (StreamEvent) async throws -> Void) async throws -> Void
+)
+    -> Response
+{
+    Response(
+        status: .ok, headers: [.contentType: "application/x-ndjson"],
+        body: ResponseBody { writer in
+            try await produce { event in
+                var data = try Wire.encode(event)
+                data.append(0x0a)
+                try await writer.write(ByteBuffer(bytes: data))
+            }
+            try await writer.finish(nil)
+        })
 }
 
 /// Milliseconds since 1970, as service events carry them.

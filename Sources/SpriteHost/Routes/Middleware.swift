@@ -7,12 +7,16 @@ import NIOCore
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), constantTimeEqual(String(header.dropFirst(7)), token) else {
-            throw HostError(status: .unauthorized, code: "unauthorized",
-                            message: "missing or invalid bearer token")
+            throw HostError(
+                status: .unauthorized, code: "unauthorized",
+                message: "missing or invalid bearer token")
         }
         return try await next(request, context)
     }
@@ -28,8 +32,11 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Adds `Sprite-Version` to every response, errors included.
 struct VersionMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
         do {
             var response = try await next(request, context)
             response.headers[.spriteVersion] = spriteVersion
@@ -47,10 +54,15 @@ struct VersionMiddleware<Context: RequestContext>: RouterMiddleware {
 struct WakeMiddleware<Context: RequestContext>: RouterMiddleware {
     let state: HostState
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
         let parts = request.uri.path.split(separator: "/")
-        if parts.count >= 4, parts[0] == "v1", parts[1] == "sprites", let (_, runtime) = try? state.get(String(parts[2])) {
+        if parts.count >= 4, parts[0] == "v1", parts[1] == "sprites",
+            let (_, runtime) = try? state.get(String(parts[2]))
+        {
             runtime.wake()
         }
         return try await next(request, context)

@@ -43,23 +43,34 @@ enum SparseReplies {
     }
 
     static func page(_ list: SpriteList) -> ListPage {
-        ListPage(sprites: list.sprites.map { ListEntry(name: $0.name, orgSlug: $0.orgSlug ?? $0.organization,
-                                                       updatedAt: $0.updatedAt) },
-                 hasMore: list.hasMore ?? false, nextContinuationToken: list.nextContinuationToken,
-                 org: list.org ?? OrganizationCounts(name: nil, running: 0, warm: 0, cold: 0, runningLimit: nil,
-                                                     warmLimit: nil))
+        ListPage(
+            sprites: list.sprites.map {
+                ListEntry(
+                    name: $0.name, orgSlug: $0.orgSlug ?? $0.organization,
+                    updatedAt: $0.updatedAt)
+            },
+            hasMore: list.hasMore ?? false, nextContinuationToken: list.nextContinuationToken,
+            org: list.org
+                ?? OrganizationCounts(
+                    name: nil, running: 0, warm: 0, cold: 0, runningLimit: nil,
+                    warmLimit: nil))
     }
 }
 
 /// Turns every 400 (and a duplicate create's 409) into the validation shape when the host
 /// answers sparsely; filesystem errors keep their own documented shape.
 struct SparseErrorsMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
-        } catch let error as HostError where error.errno == nil
-            && (error.status == .badRequest || (error.status == .conflict && error.code == "sprite_exists")) {
+        } catch let error as HostError
+            where error.errno == nil
+            && (error.status == .badRequest || (error.status == .conflict && error.code == "sprite_exists"))
+        {
             let data = (try? Wire.encode(ErrorBody(errors: [error.message]))) ?? Data()
             var headers = error.extraHeaders
             headers[.contentType] = "application/json"

@@ -13,8 +13,9 @@ enum SpriteRoutes {
             let config = (state.config.sparseReplies ? nil : body.config) ?? SpriteConfig()
             let auth = body.urlSettings?.auth
             if let auth, !["sprite", "public"].contains(auth) { throw HostError.badRequest("invalid url auth") }
-            let record = try state.create(name: body.name, labels: body.labels ?? [], cpus: config.cpus ?? 8,
-                                          ramMB: config.ramMB ?? 8192, storageGB: config.storageGB ?? 100)
+            let record = try state.create(
+                name: body.name, labels: body.labels ?? [], cpus: config.cpus ?? 8,
+                ramMB: config.ramMB ?? 8192, storageGB: config.storageGB ?? 100)
             if let auth { try state.update(body.name) { $0.urlAuth = auth } }
             let (r, rt) = try state.get(record.name)
             return try jsonResponse(state.wire(r, rt), status: .created)
@@ -30,11 +31,13 @@ enum SpriteRoutes {
             let items = Array(page.prefix(max))
             let more = page.count > items.count
             let counts = Dictionary(grouping: state.all, by: { $0.1.status }).mapValues(\.count)
-            let org = OrganizationCounts(name: state.config.organization, running: counts[.running] ?? 0,
-                                         warm: counts[.warm] ?? 0, cold: counts[.cold] ?? 0,
-                                         runningLimit: 100, warmLimit: 100)
-            let list = SpriteList(sprites: items.map { state.wire($0.0, $0.1) }, hasMore: more,
-                                  nextContinuationToken: more ? items.last?.0.name : nil, org: org)
+            let org = OrganizationCounts(
+                name: state.config.organization, running: counts[.running] ?? 0,
+                warm: counts[.warm] ?? 0, cold: counts[.cold] ?? 0,
+                runningLimit: 100, warmLimit: 100)
+            let list = SpriteList(
+                sprites: items.map { state.wire($0.0, $0.1) }, hasMore: more,
+                nextContinuationToken: more ? items.last?.0.name : nil, org: org)
             return try state.config.sparseReplies ? jsonResponse(SparseReplies.page(list)) : jsonResponse(list)
         }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why resource limits cannot be enforced on this machine.
@@ -63,7 +64,8 @@ final class CgroupTree: Sendable {
             }
         }
         if let cpu = v1Mounts["cpu"], let memory = v1Mounts["memory"],
-           let cpuPath = v1Paths["cpu"], let memoryPath = v1Paths["memory"] {
+            let cpuPath = v1Paths["cpu"], let memoryPath = v1Paths["memory"]
+        {
             var dirs = ["cpu": cpu + cpuPath, "memory": memory + memoryPath]
             if let pids = v1Mounts["pids"], let pidsPath = v1Paths["pids"] { dirs["pids"] = pids + pidsPath }
             var made: [String: String] = [:]
@@ -73,8 +75,10 @@ final class CgroupTree: Sendable {
                 // the host lives in a leaf of its own group: while it runs, the group is visibly taken
                 guard claim(base) else {
                     if controller == "pids" { continue }
-                    return .failure(CgroupUnavailable(message: "cannot create a \(controller) cgroup under \(clean(dir)): "
-                                                      + String(cString: strerror(errno))))
+                    return .failure(
+                        CgroupUnavailable(
+                            message: "cannot create a \(controller) cgroup under \(clean(dir)): "
+                                + String(cString: strerror(errno))))
                 }
                 made[controller] = base
             }
@@ -94,16 +98,20 @@ final class CgroupTree: Sendable {
         sweep(parent: own, keeping: name)
         let base = own + "/" + name
         guard claim(base) else {
-            return .failure(CgroupUnavailable(message: "cannot create a cgroup under \(own) and move sprite-host into it: "
-                                              + String(cString: strerror(errno))))
+            return .failure(
+                CgroupUnavailable(
+                    message: "cannot create a cgroup under \(own) and move sprite-host into it: "
+                        + String(cString: strerror(errno))))
         }
         for dir in [own, base] {
             guard write("+cpu +memory +pids\n", to: dir + "/cgroup.subtree_control") else {
                 return .failure(CgroupUnavailable(message: "cannot delegate cpu, memory and pids below \(dir)"))
             }
         }
-        return .success(CgroupTree(layout: .v2(base), summary: "cgroup v2 (cpu, memory, pids)",
-                                   exitGroups: [root + "/cgroup.procs"]))
+        return .success(
+            CgroupTree(
+                layout: .v2(base), summary: "cgroup v2 (cpu, memory, pids)",
+                exitGroups: [root + "/cgroup.procs"]))
     }
 
     private static func clean(_ path: String) -> String {
@@ -137,12 +145,18 @@ final class CgroupTree: Sendable {
         }
         switch layout {
         case .v1(let dirs):
-            if let cpu = dirs["cpu"] { try make(cpu + "/" + sprite, [("cpu.cfs_period_us", "100000"), ("cpu.cfs_quota_us", quota)]) }
+            if let cpu = dirs["cpu"] {
+                try make(cpu + "/" + sprite, [("cpu.cfs_period_us", "100000"), ("cpu.cfs_quota_us", quota)])
+            }
             if let memory = dirs["memory"] { try make(memory + "/" + sprite, [("memory.limit_in_bytes", bytes)]) }
             if let pids = dirs["pids"] { try make(pids + "/" + sprite, [("pids.max", String(Self.pidsLimit))]) }
         case .v2(let base):
-            try make(base + "/" + sprite, [("cpu.max", "\(quota) 100000"), ("memory.max", bytes),
-                                           ("pids.max", String(Self.pidsLimit))])
+            try make(
+                base + "/" + sprite,
+                [
+                    ("cpu.max", "\(quota) 100000"), ("memory.max", bytes),
+                    ("pids.max", String(Self.pidsLimit)),
+                ])
         }
         return procs
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What this machine gives sprite-host to build sandboxes with, found once at start.
@@ -34,7 +35,8 @@ struct HostPlatform: Sendable {
 
     static func detect(root: String, tokenFile: String?) throws -> HostPlatform {
         let fm = FileManager.default
-        guard let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first(where: { fm.isExecutableFile(atPath: $0) }) else {
+        guard let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first(where: { fm.isExecutableFile(atPath: $0) })
+        else {
             throw HostError.internalError("bubblewrap (bwrap) is not installed; install it: apt-get install bubblewrap")
         }
         let me = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -50,7 +52,8 @@ struct HostPlatform: Sendable {
         let initBinary = lib + "/sprite-init"
         try installCopy(of: helper, at: initBinary)
 
-        var id = (try? String(contentsOfFile: root + "/host-id", encoding: .utf8))?
+        var id =
+            (try? String(contentsOfFile: root + "/host-id", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if id.isEmpty {
             id = UUID().uuidString.lowercased()
@@ -84,7 +87,8 @@ struct HostPlatform: Sendable {
         }
         if FileManager.default.contents(atPath: target) == data { return }
         let temp = target + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temp, contents: data, attributes: [.posixPermissions: 0o755]) else {
+        guard FileManager.default.createFile(atPath: temp, contents: data, attributes: [.posixPermissions: 0o755])
+        else {
             throw HostError.internalError("cannot write \(temp)")
         }
         guard rename(temp, target) == 0 else {

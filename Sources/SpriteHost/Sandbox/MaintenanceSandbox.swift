@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Work on a sprite's files that the host does for it (checkpoint copies, restores, removal)
@@ -18,15 +19,17 @@ struct MaintenanceSandbox {
             chown(target, runtime.account.uid, runtime.account.gid)
             chmod(target, 0o700)
         }
-        try run(["/usr/bin/cp", "-a", "--", "/work/from/.", "/work/to/"], binds: [(source, "from"), (target, "to")],
-                what: "copying the sprite's files")
+        try run(
+            ["/usr/bin/cp", "-a", "--", "/work/from/.", "/work/to/"], binds: [(source, "from"), (target, "to")],
+            what: "copying the sprite's files")
     }
 
     /// Empties `directory` (it stays).
     func empty(_ directory: String) throws {
         // write permission back first: a read-only directory (a Go module cache) would not empty
-        try run(["/bin/sh", "-c", "chmod -R u+rwX /work/dir 2>/dev/null; find /work/dir -mindepth 1 -delete"],
-                binds: [(directory, "dir")], what: "removing the sprite's files")
+        try run(
+            ["/bin/sh", "-c", "chmod -R u+rwX /work/dir 2>/dev/null; find /work/dir -mindepth 1 -delete"],
+            binds: [(directory, "dir")], what: "removing the sprite's files")
     }
 
     /// Removes `directory` and everything in it.
@@ -42,8 +45,10 @@ struct MaintenanceSandbox {
         var argv: [String] = []
         var mounts: [(String, String)] = binds.map { ($0.0, "/work/" + $0.1) }
         if platform.runsAsRoot {
-            argv += [platform.helper, "become", String(runtime.account.uid), String(runtime.account.gid),
-                     "--stage", SandboxProfile.stage]
+            argv += [
+                platform.helper, "become", String(runtime.account.uid), String(runtime.account.gid),
+                "--stage", SandboxProfile.stage,
+            ]
             for (source, name) in binds { argv += ["--bind", source, name] }
             argv.append("--")
             mounts = binds.map { (SandboxProfile.stage + "/" + $0.1, "/work/" + $0.1) }
@@ -58,8 +63,10 @@ struct MaintenanceSandbox {
         }
         for (source, target) in mounts { argv += ["--bind", source, target] }
         argv += ["--"] + command
-        let (status, detail) = try SpawnedProcess.runToEnd(SpawnRequest(argv: argv, environment: ["PATH=/usr/bin:/bin"],
-                                                                         directory: "/"))
+        let (status, detail) = try SpawnedProcess.runToEnd(
+            SpawnRequest(
+                argv: argv, environment: ["PATH=/usr/bin:/bin"],
+                directory: "/"))
         guard status == 0 else {
             throw HostError.internalError("\(what) failed: \(detail)")
         }

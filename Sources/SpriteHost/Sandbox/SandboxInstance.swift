@@ -1,7 +1,8 @@
 import CSpriteHost
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A running sprite: the holder (bubblewrap and PID 1 of the sprite's namespaces) and open
@@ -19,8 +20,10 @@ final class SandboxInstance: @unchecked Sendable {
     let platform: HostPlatform
     let cgroups: [String]
 
-    private init(holder: SpawnedProcess, initPID: pid_t, pidfd: Int32, namespaces: [Int32], platform: HostPlatform,
-                 cgroups: [String]) {
+    private init(
+        holder: SpawnedProcess, initPID: pid_t, pidfd: Int32, namespaces: [Int32], platform: HostPlatform,
+        cgroups: [String]
+    ) {
         self.holder = holder
         self.initPID = initPID
         self.pidfd = pidfd
@@ -39,20 +42,27 @@ final class SandboxInstance: @unchecked Sendable {
         var info: [Int32] = [0, 0], ready: [Int32] = [0, 0]
         guard sprite_pipe(&info) == 0 else { throw HostError.internalError("cannot create pipes") }
         guard sprite_pipe(&ready) == 0 else {
-            close(info[0]); close(info[1])
+            close(info[0])
+            close(info[1])
             throw HostError.internalError("cannot create pipes")
         }
-        defer { close(info[0]); close(ready[0]) }
+        defer {
+            close(info[0])
+            close(ready[0])
+        }
         let diagnostics = Diagnostics()
         let holder: SpawnedProcess
         do {
             holder = try HolderThread.shared.perform {
-                try SpawnedProcess(SpawnRequest(argv: profile.holderArgv(), environment: SandboxProfile.holderEnvironment,
-                                                directory: "/", keep: [info[1], ready[1]]),
-                                   onOutput: { _, data in diagnostics.append(data) }, onExit: { _ in })
+                try SpawnedProcess(
+                    SpawnRequest(
+                        argv: profile.holderArgv(), environment: SandboxProfile.holderEnvironment,
+                        directory: "/", keep: [info[1], ready[1]]),
+                    onOutput: { _, data in diagnostics.append(data) }, onExit: { _ in })
             }
         } catch {
-            close(info[1]); close(ready[1])
+            close(info[1])
+            close(ready[1])
             throw error
         }
         close(info[1])
@@ -62,11 +72,13 @@ final class SandboxInstance: @unchecked Sendable {
             let deadline = Date().addingTimeInterval(2)
             while holder.isRunning && Date() < deadline { usleep(10_000) }
             let detail = diagnostics.text
-            return HostError.internalError("cannot start the sprite's sandbox: \(what)" + (detail.isEmpty ? "" : ": \(detail)"))
+            return HostError.internalError(
+                "cannot start the sprite's sandbox: \(what)" + (detail.isEmpty ? "" : ": \(detail)"))
         }
         let infoText = readAll(info[0], timeoutMs: 10_000)
         guard readAll(ready[0], timeoutMs: 10_000).hasPrefix("ready") else { throw fail("PID 1 did not start") }
-        guard let info = try? JSONDecoder().decode(BubblewrapInfo.self, from: Data(infoText.utf8)), info.childPID > 1 else {
+        guard let info = try? JSONDecoder().decode(BubblewrapInfo.self, from: Data(infoText.utf8)), info.childPID > 1
+        else {
             throw fail("bubblewrap reported no PID")
         }
         let pid = info.childPID
@@ -94,8 +106,9 @@ final class SandboxInstance: @unchecked Sendable {
                 throw fail("the sprite's PID 1 changed while it started")
             }
         }
-        return SandboxInstance(holder: holder, initPID: pid, pidfd: pidfd, namespaces: fds, platform: profile.platform,
-                               cgroups: profile.cgroups)
+        return SandboxInstance(
+            holder: holder, initPID: pid, pidfd: pidfd, namespaces: fds, platform: profile.platform,
+            cgroups: profile.cgroups)
     }
 
     /// Ends every process of the sprite: PID 1 dies, and the kernel kills the rest of its PID
@@ -110,20 +123,24 @@ final class SandboxInstance: @unchecked Sendable {
     var isRunning: Bool { holder.isRunning }
 
     /// A command run inside the sprite as its user: `sprite-enter run`.
-    func command(_ argv: [String], directory: String, environment: [String],
-                 terminal: (rows: UInt16, cols: UInt16)? = nil) -> SpawnRequest {
+    func command(
+        _ argv: [String], directory: String, environment: [String],
+        terminal: (rows: UInt16, cols: UInt16)? = nil
+    ) -> SpawnRequest {
         var args = [platform.helper, "run", "--dir", directory]
         for file in cgroups { args += ["--cgroup", file] }
         if terminal != nil { args.append("--pty") }
-        return SpawnRequest(argv: args + ["--"] + argv, environment: environment, directory: "/", keep: namespaces,
-                            terminal: terminal)
+        return SpawnRequest(
+            argv: args + ["--"] + argv, environment: environment, directory: "/", keep: namespaces,
+            terminal: terminal)
     }
 
     /// A `sprite-enter` operation inside the sprite that runs no command of the sprite's
     /// (`fs …`, `listen …`).
     func helper(_ args: [String], keep extra: [Int32] = []) -> SpawnRequest {
-        SpawnRequest(argv: [platform.helper] + args, environment: ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"],
-                     directory: "/", keep: namespaces + extra)
+        SpawnRequest(
+            argv: [platform.helper] + args, environment: ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"],
+            directory: "/", keep: namespaces + extra)
     }
 
     private static func readAll(_ fd: Int32, timeoutMs: Int32) -> String {

@@ -20,8 +20,10 @@ struct SandboxProfile: Sendable {
 
     /// System directories shared read-only; nothing else of the host is visible (other users'
     /// homes, `/root`, `/tmp`, `/run`, `/mnt`, the host's own state).
-    static let systemDirectories = ["usr", "etc", "opt", "var", "srv", "sys", "bin", "sbin", "lib", "lib32",
-                                    "lib64", "libx32"]
+    static let systemDirectories = [
+        "usr", "etc", "opt", "var", "srv", "sys", "bin", "sbin", "lib", "lib32",
+        "lib64", "libx32",
+    ]
     /// Host temporary directories under the shared ones, and the host's cgroup file system
     /// (which names every sprite of every host), masked with an empty one.
     static let maskedDirectories = ["/var/tmp", "/var/run", "/var/lock", "/sys/fs/cgroup"]
@@ -46,14 +48,18 @@ struct SandboxProfile: Sendable {
         if staged {
             args += [platform.helper, "become", String(account.uid), String(account.gid)]
             for file in cgroups { args += ["--cgroup", file] }
-            args += ["--stage", Self.stage, "--bind", layout.home, "home", "--bind", layout.tmp, "tmp",
-                     "--bind", layout.system, "system", "--bind", platform.initBinary, "init", "--"]
+            args += [
+                "--stage", Self.stage, "--bind", layout.home, "home", "--bind", layout.tmp, "tmp",
+                "--bind", layout.system, "system", "--bind", platform.initBinary, "init", "--",
+            ]
         }
         // a cgroup namespace of its own: its cgroup paths name no other sprite (and the host's
         // cgroup file system is masked below)
-        args += [platform.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
-                 "--unshare-cgroup-try",
-                 "--disable-userns", "--uid", String(Self.uid), "--gid", String(Self.gid), "--hostname", name]
+        args += [
+            platform.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
+            "--unshare-cgroup-try",
+            "--disable-userns", "--uid", String(Self.uid), "--gid", String(Self.gid), "--hostname", name,
+        ]
         let fm = FileManager.default
         for dir in Self.systemDirectories {
             let path = "/" + dir
@@ -71,15 +77,19 @@ struct SandboxProfile: Sendable {
                 args += ["--ro-bind", "/dev/null", path]
             }
         }
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--tmpfs", "/home", "--bind", home, "/home/sprite", "--bind", tmp, "/tmp",
-                 "--tmpfs", "/run", "--tmpfs", "/root",
-                 "--ro-bind", system, "/.sprite", "--ro-bind", initBinary, SpriteLayout.initMountPoint]
+        args += [
+            "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/home", "--bind", home, "/home/sprite", "--bind", tmp, "/tmp",
+            "--tmpfs", "/run", "--tmpfs", "/root",
+            "--ro-bind", system, "/.sprite", "--ro-bind", initBinary, SpriteLayout.initMountPoint,
+        ]
         for (file, target) in SpriteLayout.etcFiles where Self.isRegularFile(target) {
             args += ["--ro-bind", system + "/etc/" + file, target]
         }
-        args += ["--chdir", "/", "--die-with-parent", "--as-pid-1", "--info-fd", String(Self.infoFD), "--",
-                 SpriteLayout.initMountPoint, "init", String(Self.readyFD)]
+        args += [
+            "--chdir", "/", "--die-with-parent", "--as-pid-1", "--info-fd", String(Self.infoFD), "--",
+            SpriteLayout.initMountPoint, "init", String(Self.readyFD),
+        ]
         return args
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A sprite's own file system, sized by `config.storage_gb`, as the real service gives each
@@ -23,13 +24,17 @@ struct SpriteDisk: Sendable {
     /// Why this host cannot give sprites disks, or nil when it can.
     static func unavailable(runsAsRoot: Bool) -> String? {
         guard runsAsRoot else { return "sprite-host does not run as root" }
-        guard access("/dev/loop-control", R_OK | W_OK) == 0 else { return "/dev/loop-control is not accessible (no loop devices)" }
+        guard access("/dev/loop-control", R_OK | W_OK) == 0 else {
+            return "/dev/loop-control is not accessible (no loop devices)"
+        }
         guard mkfs != nil else { return "mkfs.ext4 is not installed (apt-get install e2fsprogs)" }
         guard access("/bin/mount", X_OK) == 0, access("/bin/umount", X_OK) == 0 else { return "mount is not installed" }
         return nil
     }
 
-    private static let mkfs: String? = ["/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"].first { (path: String) in access(path, X_OK) == 0 }
+    private static let mkfs: String? = ["/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"].first { (path: String) in
+        access(path, X_OK) == 0
+    }
 
     /// Makes the image: sparse, `gigabytes` GiB, its root directory the sprite's host user's.
     /// Inode tables and the journal are left for the kernel to treat as unused rather than
@@ -37,7 +42,9 @@ struct SpriteDisk: Sendable {
     func create(gigabytes: Int, owner: (uid: UInt32, gid: UInt32)) throws {
         guard let mkfs = Self.mkfs else { throw HostError.internalError("mkfs.ext4 is not installed") }
         let fd = open(image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw HostError.internalError("cannot create \(image): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw HostError.internalError("cannot create \(image): \(String(cString: strerror(errno)))")
+        }
         let sized = ftruncate(fd, off_t(gigabytes) << 30) == 0
         close(fd)
         guard sized else {
@@ -45,8 +52,12 @@ struct SpriteDisk: Sendable {
             throw HostError.internalError("cannot size the sprite's disk image")
         }
         do {
-            try Self.run(mkfs, ["-q", "-F", "-m", "0", "-E",
-                                "lazy_itable_init=1,lazy_journal_init=1,root_owner=\(owner.uid):\(owner.gid)", image])
+            try Self.run(
+                mkfs,
+                [
+                    "-q", "-F", "-m", "0", "-E",
+                    "lazy_itable_init=1,lazy_journal_init=1,root_owner=\(owner.uid):\(owner.gid)", image,
+                ])
         } catch {
             unlink(image)
             throw error
@@ -68,7 +79,8 @@ struct SpriteDisk: Sendable {
         if isMounted { return }
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         chmod(mountPoint, 0o700)
-        try Self.run("/bin/mount", ["-t", "ext4", "-o", "loop,nosuid,nodev,discard,noinit_itable", "--", image, mountPoint])
+        try Self.run(
+            "/bin/mount", ["-t", "ext4", "-o", "loop,nosuid,nodev,discard,noinit_itable", "--", image, mountPoint])
     }
 
     /// Unmounts it (lazily when something still holds it: it goes once that ends).
@@ -102,9 +114,11 @@ struct SpriteDisk: Sendable {
     }
 
     private static func run(_ program: String, _ args: [String]) throws {
-        let (status, detail) = try SpawnedProcess.runToEnd(SpawnRequest(argv: [program] + args,
-                                                                         environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
-                                                                         directory: "/"))
+        let (status, detail) = try SpawnedProcess.runToEnd(
+            SpawnRequest(
+                argv: [program] + args,
+                environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
+                directory: "/"))
         guard status == 0 else {
             throw HostError.internalError("\((program as NSString).lastPathComponent) failed: \(detail)")
         }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a sprite's state lives under the host root:
@@ -40,8 +41,10 @@ struct SpriteLayout: Sendable {
     /// Where PID 1 (`sprite-enter init`) is mounted inside the sprite.
     static let initMountPoint = "/.sprite/bin/init"
     /// Files of the sprite's own `/etc` (name in `system/etc` → path inside).
-    static let etcFiles = [("passwd", "/etc/passwd"), ("group", "/etc/group"), ("hosts", "/etc/hosts"),
-                           ("resolv.conf", "/etc/resolv.conf")]
+    static let etcFiles = [
+        ("passwd", "/etc/passwd"), ("group", "/etc/group"), ("hosts", "/etc/hosts"),
+        ("resolv.conf", "/etc/resolv.conf"),
+    ]
 
     /// Makes the directories with their owners: `home`, `tmp` and `checkpoints` belong to the
     /// sprite's host user; `system` and the sprite directory itself to the host.
@@ -63,14 +66,17 @@ struct SpriteLayout: Sendable {
             chmod(d, 0o755)
         }
         try writeSystemFile("bin/init", "")
-        try writeSystemFile("etc/passwd", """
+        try writeSystemFile(
+            "etc/passwd",
+            """
             root:x:0:0:root:/root:/bin/bash
             sprite:x:1000:1000:sprite:/home/sprite:/bin/bash
             nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
 
             """)
         try writeSystemFile("etc/group", "root:x:0:\nsprite:x:1000:\nnogroup:x:65534:\n")
-        try writeSystemFile("etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t\(name)\n::1\tlocalhost ip6-localhost ip6-loopback\n")
+        try writeSystemFile(
+            "etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t\(name)\n::1\tlocalhost ip6-localhost ip6-loopback\n")
         if !fm.fileExists(atPath: system + "/etc/resolv.conf") { try writeSystemFile("etc/resolv.conf", "") }
         if !fm.fileExists(atPath: policyFile) { try writeSystemFile("policy/network.json", "{\"rules\":[]}\n") }
     }
@@ -93,7 +99,9 @@ struct SpriteLayout: Sendable {
     func writeSystemFile(_ relative: String, _ text: String) throws {
         let path = system + "/" + relative
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw HostError.internalError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw HostError.internalError("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         var offset = 0

@@ -12,7 +12,9 @@ enum ServiceRoutes {
 
         router.get("/v1/sprites/:name/services/:svc") { _, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let s = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            guard let s = runtime.service(try serviceName(context)) else {
+                throw HostError.notFound("service not found")
+            }
             return try jsonResponse(s.wire)
         }
 
@@ -30,7 +32,9 @@ enum ServiceRoutes {
             }
             definition.dir = try definition.dir.map { try SpriteFiles.clean($0, base: "/home/sprite") }
             let spec = ServiceSpec(name: svc, definition)
-            if let port = spec.httpPort, runtime.serviceList.contains(where: { $0.spec.httpPort != nil && $0.spec.name != svc }) {
+            if let port = spec.httpPort,
+                runtime.serviceList.contains(where: { $0.spec.httpPort != nil && $0.spec.name != svc })
+            {
                 throw HostError.conflict("another service already has an HTTP port configured (\(port))")
             }
             try state.update(name) { r in
@@ -54,13 +58,17 @@ enum ServiceRoutes {
 
         router.post("/v1/sprites/:name/services/:svc/start") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            guard let runner = runtime.service(try serviceName(context)) else {
+                throw HostError.notFound("service not found")
+            }
             return startStream(runner, duration: try logWatch(request))
         }
 
         router.post("/v1/sprites/:name/services/:svc/restart") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            guard let runner = runtime.service(try serviceName(context)) else {
+                throw HostError.notFound("service not found")
+            }
             let duration = try logWatch(request)
             await Blocking.run { runner.stop(timeout: 5) }
             return startStream(runner, duration: duration)
@@ -68,7 +76,9 @@ enum ServiceRoutes {
 
         router.post("/v1/sprites/:name/services/:svc/stop") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            guard let runner = runtime.service(try serviceName(context)) else {
+                throw HostError.notFound("service not found")
+            }
             guard runner.isRunning || runner.shouldRun else { throw HostError.conflict("service not running") }
             let timeout = try Query(request).duration("timeout", max: 3600) ?? 10
             let (key, events) = runner.events()
@@ -86,14 +96,17 @@ enum ServiceRoutes {
 
         router.get("/v1/sprites/:name/services/:svc/logs") { request, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
-            guard let runner = runtime.service(try serviceName(context)) else { throw HostError.notFound("service not found") }
+            guard let runner = runtime.service(try serviceName(context)) else {
+                throw HostError.notFound("service not found")
+            }
             let limit = try Query(request).int("lines", in: 1...10000) ?? 100
             let lines = runner.tail(lines: limit)
             return ndjsonResponse { emit in
                 for line in lines {
                     try await emit(StreamEvent(type: "stdout", data: String(line) + "\n", timestamp: nowMilliseconds()))
                 }
-                try await emit(StreamEvent(type: "complete", timestamp: nowMilliseconds(), logFiles: ["combined": runner.logFile]))
+                try await emit(
+                    StreamEvent(type: "complete", timestamp: nowMilliseconds(), logFiles: ["combined": runner.logFile]))
             }
         }
 
@@ -141,7 +154,8 @@ enum ServiceRoutes {
                 if Date() > deadline { break }
             }
             watcher.cancel()
-            try await emit(StreamEvent(type: "complete", timestamp: nowMilliseconds(), logFiles: ["combined": runner.logFile]))
+            try await emit(
+                StreamEvent(type: "complete", timestamp: nowMilliseconds(), logFiles: ["combined": runner.logFile]))
         }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A service's process supervision: started when the sprite boots or wakes, restarted
@@ -10,8 +11,11 @@ final class ServiceRunner: @unchecked Sendable {
     private(set) var spec: ServiceSpec
     /// `<sprite>/system/logs/services/<name>.log`, shown read-only inside the sprite.
     let logFile: String
-    private let launch: @Sendable (ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
-                                   @escaping @Sendable (Int32) -> Void) throws -> SpawnedProcess
+    private let launch:
+        @Sendable (
+            ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
+            @escaping @Sendable (Int32) -> Void
+        ) throws -> SpawnedProcess
     private let lock = NSLock()
     private let logLock = NSLock()
     private var process: SpawnedProcess?
@@ -32,9 +36,14 @@ final class ServiceRunner: @unchecked Sendable {
     /// A log grows to this size, then starts over (the previous one is kept as `.log.1`).
     static let logLimit = 8 << 20
 
-    init(spec: ServiceSpec, layout: SpriteLayout,
-         launch: @escaping @Sendable (ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
-                                      @escaping @Sendable (Int32) -> Void) throws -> SpawnedProcess) {
+    init(
+        spec: ServiceSpec, layout: SpriteLayout,
+        launch:
+            @escaping @Sendable (
+                ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
+                @escaping @Sendable (Int32) -> Void
+            ) throws -> SpawnedProcess
+    ) {
         self.spec = spec
         logFile = layout.serviceLogs + "/\(spec.name).log"
         self.launch = launch
@@ -121,17 +130,24 @@ final class ServiceRunner: @unchecked Sendable {
     func start() {
         lock.lock()
         wanted = true
-        if process?.isRunning == true { lock.unlock(); return }
+        if process?.isRunning == true {
+            lock.unlock()
+            return
+        }
         generation += 1
         let gen = generation
         status = "starting"
         let spec = self.spec
         lock.unlock()
         do {
-            let p = try launch(spec, { [weak self] stream, data in
-                self?.log(data)
-                self?.publish(StreamEvent(type: stream == .stdout ? "stdout" : "stderr", data: String(decoding: data, as: UTF8.self)))
-            }, { [weak self] code in self?.exited(code, generation: gen) })
+            let p = try launch(
+                spec,
+                { [weak self] stream, data in
+                    self?.log(data)
+                    self?.publish(
+                        StreamEvent(
+                            type: stream == .stdout ? "stdout" : "stderr", data: String(decoding: data, as: UTF8.self)))
+                }, { [weak self] code in self?.exited(code, generation: gen) })
             lock.lock()
             process = p
             status = "running"
@@ -150,7 +166,10 @@ final class ServiceRunner: @unchecked Sendable {
 
     private func exited(_ code: Int32, generation gen: Int) {
         lock.lock()
-        guard gen == generation else { lock.unlock(); return }
+        guard gen == generation else {
+            lock.unlock()
+            return
+        }
         process = nil
         let restart = wanted
         status = restart ? "starting" : "stopped"
@@ -236,8 +255,9 @@ final class ServiceRunner: @unchecked Sendable {
     var wire: Service {
         lock.lock()
         defer { lock.unlock() }
-        let state = ServiceState(name: spec.name, status: status, pid: process.map { Int($0.pid) },
-                                 startedAt: startedAt.map(Timestamp.format), error: lastError, restartCount: restartCount)
+        let state = ServiceState(
+            name: spec.name, status: status, pid: process.map { Int($0.pid) },
+            startedAt: startedAt.map(Timestamp.format), error: lastError, restartCount: restartCount)
         return Service(name: spec.name, definition: spec.definition, state: state)
     }
 }

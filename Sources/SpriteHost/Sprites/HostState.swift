@@ -26,10 +26,12 @@ public struct HostConfiguration: Sendable {
     /// Percent of the host's memory the running sprites' memory limits may add up to.
     public var memorySharePercent: Int
 
-    public init(root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
-                coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
-                sparseReplies: Bool = false, urlListen: (String, Int)? = nil, sessionLimits: SessionLimits = .init(),
-                requestHeadTimeout: TimeInterval = 30, memorySharePercent: Int = 200) {
+    public init(
+        root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
+        coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
+        sparseReplies: Bool = false, urlListen: (String, Int)? = nil, sessionLimits: SessionLimits = .init(),
+        requestHeadTimeout: TimeInterval = 30, memorySharePercent: Int = 200
+    ) {
         self.memorySharePercent = memorySharePercent
         self.sessionLimits = sessionLimits
         self.requestHeadTimeout = requestHeadTimeout
@@ -91,7 +93,8 @@ final class HostState: @unchecked Sendable {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where Self.validName(name) {
             let layout = SpriteLayout(dir: dir + "/" + name)
             guard let data = FileManager.default.contents(atPath: layout.record),
-                  var record = try? Self.decoder.decode(SpriteRecord.self, from: data) else { continue }
+                var record = try? Self.decoder.decode(SpriteRecord.self, from: data)
+            else { continue }
             record.name = name
             loaded.append(record)
         }
@@ -116,8 +119,10 @@ final class HostState: @unchecked Sendable {
     }
 
     private func makeRuntime(_ record: SpriteRecord) -> SpriteRuntime {
-        let runtime = SpriteRuntime(record: record, layout: layout(record.name), platform: platform,
-                                    sessions: sessionBudget, memory: memoryBudget) { [weak self] name in
+        let runtime = SpriteRuntime(
+            record: record, layout: layout(record.name), platform: platform,
+            sessions: sessionBudget, memory: memoryBudget
+        ) { [weak self] name in
             guard let self else { return nil }
             self.lock.lock()
             defer { self.lock.unlock() }
@@ -181,7 +186,9 @@ final class HostState: @unchecked Sendable {
         guard Self.validName(name) else {
             throw HostError.badRequest("invalid sprite name '\(name.prefix(80))': use 1-63 of a-z, 0-9 and '-'")
         }
-        guard Self.cpuRange.contains(cpus) else { throw HostError.badRequest("config.cpus must be 1 to 8 (got \(cpus))") }
+        guard Self.cpuRange.contains(cpus) else {
+            throw HostError.badRequest("config.cpus must be 1 to 8 (got \(cpus))")
+        }
         guard Self.ramRange.contains(ramMB) else {
             throw HostError.badRequest("config.ram_mb must be 1024 to 16384, 1 to 16 GB (got \(ramMB))")
         }
@@ -273,10 +280,11 @@ final class HostState: @unchecked Sendable {
         var sprite = record.wire(status: runtime.status, org: config.organization, baseURL: baseURL)
         sprite.url = urls?.url(of: record.name)
         // not part of the Sprites API (SDKs ignore it): what this host enforces
-        sprite.localEnforcement = LocalEnforcement(resources: runtime.resourceEnforcement,
-                                                   storage: runtime.storageEnforcement(gigabytes: record.storageGB),
-                                                   network: runtime.network.enforcement,
-                                                   networkPolicies: runtime.network.enforcementByPolicy)
+        sprite.localEnforcement = LocalEnforcement(
+            resources: runtime.resourceEnforcement,
+            storage: runtime.storageEnforcement(gigabytes: record.storageGB),
+            network: runtime.network.enforcement,
+            networkPolicies: runtime.network.enforcementByPolicy)
         return sprite
     }
 }

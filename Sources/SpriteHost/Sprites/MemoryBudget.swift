@@ -25,11 +25,12 @@ final class MemoryBudget: @unchecked Sendable {
         if held[sprite] != nil { return }
         let others = held.values.reduce(0, +)
         guard others + ramMB <= totalMB else {
-            throw HostError(status: .conflict, code: "insufficient_memory",
-                            message: "sprite \(sprite) cannot start: it asks for \(ramMB) MB and the running sprites' "
-                                + "limits already add up to \(others) MB of the \(totalMB) MB this host allows "
-                                + "(\(sharePercent)% of its \(hostMB) MB, --memory-share); let one go cold "
-                                + "(git sprite down) or give this one less memory")
+            throw HostError(
+                status: .conflict, code: "insufficient_memory",
+                message: "sprite \(sprite) cannot start: it asks for \(ramMB) MB and the running sprites' "
+                    + "limits already add up to \(others) MB of the \(totalMB) MB this host allows "
+                    + "(\(sharePercent)% of its \(hostMB) MB, --memory-share); let one go cold "
+                    + "(git sprite down) or give this one less memory")
         }
         held[sprite] = ramMB
     }

@@ -17,7 +17,9 @@ struct ServiceSpec: Codable, Equatable, Sendable {
     }
 
     init(name: String, _ d: ServiceDefinition) {
-        (self.name, cmd, args, needs, httpPort, env, dir) = (name, d.cmd, d.args ?? [], d.needs ?? [], d.httpPort, d.env, d.dir)
+        (self.name, cmd, args, needs, httpPort, env, dir) = (
+            name, d.cmd, d.args ?? [], d.needs ?? [], d.httpPort, d.env, d.dir
+        )
     }
 
     var definition: ServiceDefinition {

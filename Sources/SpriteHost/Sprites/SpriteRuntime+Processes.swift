@@ -1,8 +1,9 @@
 import Foundation
 import SpriteSync
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SpriteRuntime {
@@ -16,7 +17,9 @@ extension SpriteRuntime {
             "LANG": "C.UTF-8", "SPRITE_NAME": name, "TMPDIR": "/tmp",
         ]
         for entry in network.environment() {
-            if let eq = entry.firstIndex(of: "=") { env[String(entry[..<eq])] = String(entry[entry.index(after: eq)...]) }
+            if let eq = entry.firstIndex(of: "=") {
+                env[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
+            }
         }
         if tty { env["TERM"] = "xterm-256color" }
         for entry in extra {
@@ -29,18 +32,23 @@ extension SpriteRuntime {
     /// Starts a command in the sprite as a session (blocks: call through `Blocking`). The
     /// owner's subscription is made before the process starts, so not one byte of early output
     /// (a git advertisement, a prompt) is lost to the client that asked for it.
-    func startSession(command: [String], path: String?, environment extra: [String], directory: String,
-                      tty: Bool, rows: UInt16, cols: UInt16, maxRunAfterDisconnect: TimeInterval?)
-        throws -> (ExecSession, owner: SessionSubscription) {
+    func startSession(
+        command: [String], path: String?, environment extra: [String], directory: String,
+        tty: Bool, rows: UInt16, cols: UInt16, maxRunAfterDisconnect: TimeInterval?
+    )
+        throws -> (ExecSession, owner: SessionSubscription)
+    {
         wake()
         let argv0 = path ?? command.first ?? "bash"
         var argv = command.isEmpty ? [argv0] : command
         argv[0] = argv0
-        let session = ExecSession(command: argv.joined(separator: " "), workdir: directory, tty: tty,
-                                  maxRunAfterDisconnect: maxRunAfterDisconnect)
+        let session = ExecSession(
+            command: argv.joined(separator: " "), workdir: directory, tty: tty,
+            maxRunAfterDisconnect: maxRunAfterDisconnect)
         let box = try sandbox()
-        let request = box.command(argv, directory: directory, environment: environment(extra, tty: tty),
-                                  terminal: tty ? (rows, cols) : nil)
+        let request = box.command(
+            argv, directory: directory, environment: environment(extra, tty: tty),
+            terminal: tty ? (rows, cols) : nil)
         try state.withLock { state in
             try sessionBudget.take(sprite: name, running: state.sessions.count + state.startingSessions)
             state.startingSessions += 1

@@ -1,8 +1,9 @@
 import Foundation
 import SpriteSync
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SpriteRuntime {
@@ -24,13 +25,15 @@ extension SpriteRuntime {
                 return existing
             }
             let runner = ServiceRunner(spec: spec, layout: layout) { [weak self] spec, output, exit in
-            guard let self else { throw HostError.notFound("sprite") }
-            let env = self.environment((spec.env ?? [:]).map { "\($0.key)=\($0.value)" }, tty: false)
-            let box = try self.sandbox()
-            return try SpawnedProcess(box.command([spec.cmd] + spec.args, directory: spec.dir ?? "/home/sprite",
-                                                  environment: env),
-                                      onOutput: output, onExit: exit)
-        }
+                guard let self else { throw HostError.notFound("sprite") }
+                let env = self.environment((spec.env ?? [:]).map { "\($0.key)=\($0.value)" }, tty: false)
+                let box = try self.sandbox()
+                return try SpawnedProcess(
+                    box.command(
+                        [spec.cmd] + spec.args, directory: spec.dir ?? "/home/sprite",
+                        environment: env),
+                    onOutput: output, onExit: exit)
+            }
             state.services[spec.name] = runner
             return runner
         }
@@ -64,7 +67,9 @@ extension SpriteRuntime {
 
     var taskList: [TaskInfo] {
         state.withLock { $0.tasks }.sorted { $0.key < $1.key }.map {
-            TaskInfo(name: $0.key, startedAt: Timestamp.format($0.value.started), expiresAt: Timestamp.format($0.value.expires))
+            TaskInfo(
+                name: $0.key, startedAt: Timestamp.format($0.value.started),
+                expiresAt: Timestamp.format($0.value.expires))
         }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import SpriteSync
 import SpriteWire
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The live side of one sprite: its sandbox, sessions, services, tasks, network and
@@ -49,8 +50,10 @@ final class SpriteRuntime: @unchecked Sendable {
     /// The host's memory admission.
     private let memoryBudget: MemoryBudget
 
-    init(record: SpriteRecord, layout: SpriteLayout, platform: HostPlatform, sessions: SessionBudget,
-         memory: MemoryBudget, resolver: @escaping EgressProxy.Resolver) {
+    init(
+        record: SpriteRecord, layout: SpriteLayout, platform: HostPlatform, sessions: SessionBudget,
+        memory: MemoryBudget, resolver: @escaping EgressProxy.Resolver
+    ) {
         name = record.name
         sessionBudget = sessions
         memoryBudget = memory
@@ -111,7 +114,8 @@ final class SpriteRuntime: @unchecked Sendable {
     func tick(now: Date, warmAfter: TimeInterval, coldAfter: TimeInterval) {
         let change = state.withLock { state -> SpriteStatus? in
             state.tasks = state.tasks.filter { $0.value.expires > now }
-            let busy = state.connections > 0 || !state.tasks.isEmpty
+            let busy =
+                state.connections > 0 || !state.tasks.isEmpty
                 || state.sessions.values.contains {
                     $0.exitCode == nil && $0.lastActivity > now.addingTimeInterval(-warmAfter)
                 }
@@ -174,8 +178,10 @@ final class SpriteRuntime: @unchecked Sendable {
             }
             let started: SandboxInstance
             do {
-                started = try SandboxInstance.start(SandboxProfile(name: name, layout: layout, platform: platform,
-                                                                   account: account, cgroups: cgroups))
+                started = try SandboxInstance.start(
+                    SandboxProfile(
+                        name: name, layout: layout, platform: platform,
+                        account: account, cgroups: cgroups))
             } catch {
                 memoryBudget.release(name)
                 throw error

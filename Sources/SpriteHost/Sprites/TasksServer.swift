@@ -22,7 +22,8 @@ enum TasksServer {
             }
             let expires = try duration(body.expire, default: 3600)
             guard runtime.putTask(name, expires: expires, create: true) else {
-                throw HostError.conflict("task \(name) already exists, or the sprite has \(SpriteRuntime.taskLimit) tasks")
+                throw HostError.conflict(
+                    "task \(name) already exists, or the sprite has \(SpriteRuntime.taskLimit) tasks")
             }
             return try jsonResponse(runtime.taskList.first { $0.name == name }, status: .created)
         }
@@ -42,10 +43,12 @@ enum TasksServer {
             return Response(status: .noContent)
         }
         // a sprite may open only so many connections to the host, and idle ones are closed
-        let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-                              configuration: .init(address: .unixDomainSocket(path: path),
-                                                   availableConnectionsDelegate: MaximumAvailableConnections(32)),
-                              onServerRunning: { _ in chmod(path, 0o666) }, logger: Logger(label: "sprite-tasks"))
+        let app = Application(
+            router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(
+                address: .unixDomainSocket(path: path),
+                availableConnectionsDelegate: MaximumAvailableConnections(32)),
+            onServerRunning: { _ in chmod(path, 0o666) }, logger: Logger(label: "sprite-tasks"))
         try await app.run()
     }
 

@@ -1,8 +1,9 @@
 import Foundation
-@testable import SpriteHTTP
 import SpriteWire
 import Testing
+
 @testable import GitSpriteCore
+@testable import SpriteHTTP
 @testable import SpritesAPI
 
 /// Bounded fuzzing of everything that reads bytes someone else chose (docs/reliability.md):
@@ -25,7 +26,9 @@ struct FuzzTests {
             start = end
             do {
                 while let (frame, used) = try WebSocketFrame.decode(buffer, limit: limit) {
-                    guard used >= 2, used <= buffer.count else { return story + ["consumed \(used) of \(buffer.count)"] }
+                    guard used >= 2, used <= buffer.count else {
+                        return story + ["consumed \(used) of \(buffer.count)"]
+                    }
                     buffer.removeFirst(used)
                     if let out = try assembler.add(frame) { story.append("\(out)") }
                 }
@@ -37,12 +40,15 @@ struct FuzzTests {
     }
 
     @Test func webSocketFramesDecodeTheSameHoweverTheyArrive() {
-        var f = Fuzzer(target: "websocket", dictionary: ["\u{81}\u{7e}", "\u{82}\u{7f}", "\u{80}\u{00}", "\u{89}\u{00}"])
+        var f = Fuzzer(
+            target: "websocket", dictionary: ["\u{81}\u{7e}", "\u{82}\u{7f}", "\u{80}\u{00}", "\u{89}\u{00}"])
         let limit = 1 << 16
         var failures = 0
         let runs = f.run { input, n in
             var g = SplitMix64(seed: UInt64(n))
-            let cuts = input.isEmpty ? [] : (0..<Int(g.next() % 6)).map { _ in Int(g.next() % UInt64(input.count + 1)) }.sorted()
+            let cuts =
+                input.isEmpty
+                ? [] : (0..<Int(g.next() % 6)).map { _ in Int(g.next() % UInt64(input.count + 1)) }.sorted()
             let whole = Self.receive(input, cuts: [], limit: limit)
             let pieces = Self.receive(input, cuts: cuts, limit: limit)
             if whole != pieces, failures < 3 {
@@ -56,9 +62,10 @@ struct FuzzTests {
             let control = g.next() % 4 == 0
             let sizes = [0, 1, 125, 126, 127, 65535, 65536, 70000]
             let size = control ? Int(g.next() % 126) : (i % 7 == 0 ? sizes[Int(g.next() % 8)] : Int(g.next() % 300))
-            let frame = WebSocketFrame(fin: control || g.next() % 2 == 0,
-                                       opcode: control ? [0x8, 0x9, 0xA][Int(g.next() % 3)] : [0x0, 0x1, 0x2][Int(g.next() % 3)],
-                                       payload: (0..<size).map { _ in UInt8(truncatingIfNeeded: g.next()) })
+            let frame = WebSocketFrame(
+                fin: control || g.next() % 2 == 0,
+                opcode: control ? [0x8, 0x9, 0xA][Int(g.next() % 3)] : [0x0, 0x1, 0x2][Int(g.next() % 3)],
+                payload: (0..<size).map { _ in UInt8(truncatingIfNeeded: g.next()) })
             let mask = g.next() % 2 == 0 ? nil : (0..<4).map { _ in UInt8(truncatingIfNeeded: g.next()) }
             let bytes = frame.encoded(mask: mask)
             let decoded = try? WebSocketFrame.decode(bytes, limit: 1 << 20)
@@ -68,14 +75,18 @@ struct FuzzTests {
             if let mask {
                 let start = bytes.count - size
                 #expect(Array(bytes[(start - 4)..<start]) == mask, "frame \(i)")
-                #expect(bytes[start...].enumerated().allSatisfy { $0.element == frame.payload[$0.offset] ^ mask[$0.offset % 4] },
-                        "frame \(i) of \(size) bytes")
+                #expect(
+                    bytes[start...].enumerated().allSatisfy {
+                        $0.element == frame.payload[$0.offset] ^ mask[$0.offset % 4]
+                    },
+                    "frame \(i) of \(size) bytes")
             }
             // a prefix byte framed with the payload is the same as a payload that starts with it
             if !control, size > 0 {
                 let joined = frame.payload.withUnsafeBytes {
-                    WebSocketFrame.encode(fin: frame.fin, opcode: frame.opcode, prefix: frame.payload[0],
-                                          payload: UnsafeRawBufferPointer(rebasing: $0[1...]), mask: mask)
+                    WebSocketFrame.encode(
+                        fin: frame.fin, opcode: frame.opcode, prefix: frame.payload[0],
+                        payload: UnsafeRawBufferPointer(rebasing: $0[1...]), mask: mask)
                 }
                 #expect(joined == bytes, "frame \(i)")
             }
@@ -90,8 +101,12 @@ struct FuzzTests {
     /// are the input's own bytes; and it says the same whether the bytes arrive at once or
     /// one by one.
     @Test func upgradeRepliesParseOrFailCleanlyHoweverTheyArrive() {
-        var f = Fuzzer(target: "handshake", dictionary: ["HTTP/1.1 ", "\r\n", "\r\n\r\n", "101", "Content-Length: ",
-                                                         "Sec-WebSocket-Accept: ", "PRI * HTTP/2.0"])
+        var f = Fuzzer(
+            target: "handshake",
+            dictionary: [
+                "HTTP/1.1 ", "\r\n", "\r\n\r\n", "101", "Content-Length: ",
+                "Sec-WebSocket-Accept: ", "PRI * HTTP/2.0",
+            ])
         var outcomes: [String: Int] = [:]
         let runs = f.run { input, n in
             let whole: String
@@ -99,7 +114,8 @@ struct FuzzTests {
                 if let reply = try UpgradeReply.parse(input) {
                     whole = "reply \(reply.status)"
                     #expect(reply.rest.count < input.count, "input #\(n)")
-                    #expect(input.suffix(reply.rest.count).elementsEqual(reply.rest), "input #\(n): rest is not the tail")
+                    #expect(
+                        input.suffix(reply.rest.count).elementsEqual(reply.rest), "input #\(n): rest is not the tail")
                     #expect((reply.expectedBodyLength ?? 0) <= UpgradeReply.maxBody)
                 } else {
                     whole = "more"
@@ -113,7 +129,10 @@ struct FuzzTests {
             var story = "more"
             for end in 0...input.count {
                 do {
-                    if let reply = try UpgradeReply.parse(Array(input[..<end])) { story = "reply \(reply.status)"; break }
+                    if let reply = try UpgradeReply.parse(Array(input[..<end])) {
+                        story = "reply \(reply.status)"
+                        break
+                    }
                 } catch {
                     story = "error"
                     break
@@ -128,7 +147,9 @@ struct FuzzTests {
     @Test func anHTTP2AnswerToTheUpgradeIsAClearErrorNamingTheProtocol() throws {
         for seed in [Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8), [0, 0, 0x12, 4, 0, 0, 0, 0, 0]] {
             #expect(throws: WebSocketError.self) { try UpgradeReply.parse(seed) }
-            do { _ = try UpgradeReply.parse(seed) } catch { #expect("\(error)".contains("did not answer the upgrade in HTTP/1.1")) }
+            do { _ = try UpgradeReply.parse(seed) } catch {
+                #expect("\(error)".contains("did not answer the upgrade in HTTP/1.1"))
+            }
         }
         #expect(try UpgradeReply.parse(Array("HTT".utf8)) == nil)
         let reply = try #require(try UpgradeReply.parse(Array("HTTP/1.1 101 OK\r\nA: b\r\n\r\nxy".utf8)))
@@ -139,7 +160,8 @@ struct FuzzTests {
     // MARK: exec stream
 
     @Test func execMessagesDemultiplexWithoutLosingAByte() {
-        var f = Fuzzer(target: "exec", dictionary: ["{\"type\":\"exit\",\"exit_code\":", "\"session_info\"", "\u{3}", "1e308"])
+        var f = Fuzzer(
+            target: "exec", dictionary: ["{\"type\":\"exit\",\"exit_code\":", "\"session_info\"", "\u{3}", "1e308"])
         let runs = f.run { input, n in
             guard let mode = input.first else { return }
             let body = Array(input.dropFirst())
@@ -165,8 +187,12 @@ struct FuzzTests {
     // MARK: TOML
 
     @Test func theTOMLLoaderParsesOrPointsAtALine() {
-        var f = Fuzzer(target: "toml", dictionary: ["[", "]", "[[", "=", "\"", "'''", "\"\"\"", "\\u", "\\U0010ffff", "{", "}",
-                                                   ",", ".", "#", "\n", "0x", "1e308", "-", "inf", "nan", "1979-05-27"])
+        var f = Fuzzer(
+            target: "toml",
+            dictionary: [
+                "[", "]", "[[", "=", "\"", "'''", "\"\"\"", "\\u", "\\U0010ffff", "{", "}",
+                ",", ".", "#", "\n", "0x", "1e308", "-", "inf", "nan", "1979-05-27",
+            ])
         var failures = 0
         let runs = f.run { input, n in
             let text = String(decoding: input, as: UTF8.self)
@@ -192,8 +218,12 @@ struct FuzzTests {
     // MARK: API replies
 
     @Test func replyDecodersAcceptOrRefuseAndFailuresReadAsOneLine() {
-        var f = Fuzzer(target: "replies", dictionary: ["null", "true", "[]", "{}", "\"status\":", "\"labels\":", "1e308", "-1",
-                                                      "\"\\ud800\"", "18446744073709551616"])
+        var f = Fuzzer(
+            target: "replies",
+            dictionary: [
+                "null", "true", "[]", "{}", "\"status\":", "\"labels\":", "1e308", "-1",
+                "\"\\ud800\"", "18446744073709551616",
+            ])
         var failures = 0
         let runs = f.run { input, n in
             let data = Data(input)
@@ -213,13 +243,18 @@ struct FuzzTests {
                 }
             }
             for status in [400, 429, 502, 503] {
-                let failure = HTTPFailure(response: HTTPResponse(status: status, headers: ["retry-after": String(decoding: input.prefix(12), as: UTF8.self)], body: data),
-                                          method: "GET", path: "/v1/sprites")
+                let failure = HTTPFailure(
+                    response: HTTPResponse(
+                        status: status, headers: ["retry-after": String(decoding: input.prefix(12), as: UTF8.self)],
+                        body: data),
+                    method: "GET", path: "/v1/sprites")
                 let oneLine = !failure.message.contains(where: \.isNewline)
                 let sane = failure.retryAfter.map { $0.isFinite && $0 >= 0 && $0 <= 86400 } ?? true
                 if (!oneLine || !sane) && failures < 3 {
                     failures += 1
-                    Issue.record("input #\(n): message \(failure.message.debugDescription), retry \(String(describing: failure.retryAfter))")
+                    Issue.record(
+                        "input #\(n): message \(failure.message.debugDescription), retry \(String(describing: failure.retryAfter))"
+                    )
                 }
             }
         }
@@ -231,7 +266,9 @@ struct FuzzTests {
     @Test func everyBranchFoldsToAValidNameAndDifferentBranchesToDifferentNames() {
         var f = Fuzzer(target: "names")
         var seen: [String: String] = [:]
-        var inputs = Fuzzer.corpus("names").flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
+        var inputs = Fuzzer.corpus("names").flatMap {
+            String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
         for _ in 0..<Fuzzer.iterations { inputs.append(f.text(maxLength: 80)) }
         var failures = 0
         for branch in inputs {
@@ -270,7 +307,8 @@ struct FuzzRegressionTests {
     /// terminal as the server wrote it, newline included (escape sequences would have too).
     @Test func aServersMessageReachesTheTerminalAsOnePrintableLine() {
         let body = Data(#"{"error":"rate_limited","message":"slow dow\n\u001b[2Jforged: ok\u0007"}"#.utf8)
-        let failure = HTTPFailure(response: HTTPResponse(status: 429, headers: [:], body: body), method: "GET", path: "/v1/sprites")
+        let failure = HTTPFailure(
+            response: HTTPResponse(status: 429, headers: [:], body: body), method: "GET", path: "/v1/sprites")
         #expect(failure.message == "slow dow [2Jforged: ok")
         #expect(ServerText.oneLine(String(repeating: "x", count: 1000)).count == 300)
     }

@@ -9,9 +9,11 @@ import Foundation
 /// the corpus, so every later run tries it first.
 struct Fuzzer {
     static let iterations = Int(ProcessInfo.processInfo.environment["GIT_SPRITE_FUZZ_ITERATIONS"] ?? "") ?? 5000
-    static let baseSeed = UInt64(ProcessInfo.processInfo.environment["GIT_SPRITE_FUZZ_SEED"] ?? "") ?? 0x6769_7473_7072_6974
+    static let baseSeed =
+        UInt64(ProcessInfo.processInfo.environment["GIT_SPRITE_FUZZ_SEED"] ?? "") ?? 0x6769_7473_7072_6974
 
-    static let corpusRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus").path
+    static let corpusRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus")
+        .path
 
     /// The seed inputs of `target`, sorted by file name.
     static func corpus(_ target: String) -> [[UInt8]] {

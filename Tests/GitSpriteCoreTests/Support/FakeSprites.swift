@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import GitSpriteCore
+import SpriteSync
 import SpritesAPI
 
 /// An in-memory Sprites API whose sprites are directories of this machine: `/home/sprite` of
@@ -58,7 +58,8 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         lock.lock()
         sprites[sprite.name] = sprite
         lock.unlock()
-        try? FileManager.default.createDirectory(atPath: local(sprite.name, SpritePaths.home), withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: local(sprite.name, SpritePaths.home), withIntermediateDirectories: true)
     }
 
     // MARK: SpritesService
@@ -70,8 +71,10 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         record("checkpoint \(sprite)")
         lock.lock()
         let id = "v\(checkpoints[sprite]?.count ?? 0)"
-        checkpoints[sprite, default: []].insert(Checkpoint(id: id, createTime: "2026-01-01T00:00:0\(checkpoints[sprite]?.count ?? 0)Z",
-                                                           comment: comment), at: 0)
+        checkpoints[sprite, default: []].insert(
+            Checkpoint(
+                id: id, createTime: "2026-01-01T00:00:0\(checkpoints[sprite]?.count ?? 0)Z",
+                comment: comment), at: 0)
         lock.unlock()
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
@@ -92,8 +95,10 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         record("restore \(sprite) \(id)")
         let saved = root + "/" + sprite + "/checkpoint-" + id
         guard FileManager.default.fileExists(atPath: saved) else {
-            throw APIError.http(HTTPFailure(status: 404, method: "POST", path: "/checkpoints/\(id)/restore", code: "not_found",
-                                            message: "checkpoint not found"))
+            throw APIError.http(
+                HTTPFailure(
+                    status: 404, method: "POST", path: "/checkpoints/\(id)/restore", code: "not_found",
+                    message: "checkpoint not found"))
         }
         try FileManager.default.removeItem(atPath: local(sprite, SpritePaths.home))
         let copy = Process()
@@ -109,18 +114,23 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         defer { lock.unlock() }
         if let createRefusal { throw APIError.http(createRefusal) }
         if refusesResources && (spec.cpus != nil || spec.ramMB != nil) {
-            throw APIError.http(HTTPFailure(status: 400, method: "POST", path: "/v1/sprites",
-                                            message: "config is not configurable yet"))
+            throw APIError.http(
+                HTTPFailure(
+                    status: 400, method: "POST", path: "/v1/sprites",
+                    message: "config is not configurable yet"))
         }
         if sprites[spec.name] != nil {
-            throw APIError.http(HTTPFailure(status: 409, method: "POST", path: "/v1/sprites", code: "conflict",
-                                            message: "sprite \(spec.name) already exists"))
+            throw APIError.http(
+                HTTPFailure(
+                    status: 409, method: "POST", path: "/v1/sprites", code: "conflict",
+                    message: "sprite \(spec.name) already exists"))
         }
         var sprite = Sprite(name: spec.name)
         sprite.labels = spec.labels
         sprite.status = .cold
         sprites[spec.name] = sprite
-        try FileManager.default.createDirectory(atPath: local(spec.name, SpritePaths.home), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: local(spec.name, SpritePaths.home), withIntermediateDirectories: true)
         return sprite
     }
 
@@ -154,8 +164,10 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         lock.unlock()
     }
 
-    func run(_ sprite: String, _ command: [String], directory: String?, input: Data?,
-             environment: [String: String]) throws -> (status: Int32, stdout: Data, stderr: Data) {
+    func run(
+        _ sprite: String, _ command: [String], directory: String?, input: Data?,
+        environment: [String: String]
+    ) throws -> (status: Int32, stdout: Data, stderr: Data) {
         // a script is named by its $0, a command by itself
         let shown = command.count > 3 && command[0] == "sh" && command[1] == "-c" ? command[3] : command.first ?? ""
         record("run \(sprite) \(shown)")
@@ -166,8 +178,10 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         let dir = local(sprite, directory ?? SpritePaths.home)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.environment = ["PATH": "/usr/bin:/bin", "HOME": local(sprite, SpritePaths.home), "GIT_CONFIG_NOSYSTEM": "1",
-                         "LANG": "C.UTF-8"].merging(environment) { $1 }
+        p.environment = [
+            "PATH": "/usr/bin:/bin", "HOME": local(sprite, SpritePaths.home), "GIT_CONFIG_NOSYSTEM": "1",
+            "LANG": "C.UTF-8",
+        ].merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         (p.standardOutput, p.standardError) = (out, err)
         // stdin as the API delivers it (a long in-sprite script travels there)
@@ -193,10 +207,13 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         return (p.terminationStatus, outData, errData.value)
     }
 
-    func exec(_ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
-              stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void) throws -> Int32 {
-        let r = try run(sprite, request.command, directory: request.directory, input: inputData,
-                        environment: request.environment)
+    func exec(
+        _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
+    ) throws -> Int32 {
+        let r = try run(
+            sprite, request.command, directory: request.directory, input: inputData,
+            environment: request.environment)
         stdout(r.stdout)
         stderr(r.stderr)
         return r.status
@@ -213,8 +230,9 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     func writeFile(_ sprite: String, path: String, data: Data, mode: String) throws {
         record("write \(sprite) \(path)")
         let target = local(sprite, path)
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try data.write(to: URL(fileURLWithPath: target))
     }
 
@@ -224,16 +242,20 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         return Array((definedServices[sprite] ?? [:]).values)
     }
 
-    func putService(_ sprite: String, name: String, cmd: String, args: [String], environment: [String: String],
-                    directory: String?) throws -> [StreamEvent] {
+    func putService(
+        _ sprite: String, name: String, cmd: String, args: [String], environment: [String: String],
+        directory: String?
+    ) throws -> [StreamEvent] {
         record("service \(sprite) \(name)")
         let state = ServiceState(name: name, status: "running", pid: 42, startedAt: nil, error: nil, restartCount: 0)
         lock.lock()
-        definedServices[sprite, default: [:]][name] = Service(name: name, definition: ServiceDefinition(cmd: cmd, args: args),
-                                                              state: state)
+        definedServices[sprite, default: [:]][name] = Service(
+            name: name, definition: ServiceDefinition(cmd: cmd, args: args),
+            state: state)
         lock.unlock()
         if let agentFailure {
-            try writeFile(sprite, path: SpritePaths.state + "/agent.failed", data: Data(agentFailure.utf8), mode: "0644")
+            try writeFile(
+                sprite, path: SpritePaths.state + "/agent.failed", data: Data(agentFailure.utf8), mode: "0644")
         }
         return [StreamEvent(type: "started", pid: 42)]
     }

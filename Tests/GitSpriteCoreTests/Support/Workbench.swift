@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import GitSpriteCore
+import SpriteSync
 import SpritesAPI
 import Testing
 
@@ -37,13 +37,15 @@ final class Workbench {
     /// A context for a use case run in `directory`, connected to the fake.
     func context(in directory: String) -> Context {
         let (out, err) = (stdout, stderr)
-        let terminal = Terminal(environment: environment,
-                                stdout: OutputSink(write: { data in out.withLock { $0.append(data) } }),
-                                stderr: OutputSink(write: { data in err.withLock { $0.append(data) } }))
+        let terminal = Terminal(
+            environment: environment,
+            stdout: OutputSink(write: { data in out.withLock { $0.append(data) } }),
+            stderr: OutputSink(write: { data in err.withLock { $0.append(data) } }))
         let fake = self.fake
-        return Context(environment: environment, currentDirectory: directory, terminal: terminal, quiet: true,
-                       connect: { _, _ in fake.connection() },
-                       clock: Clock(now: { Date() }, sleep: { _ in }))
+        return Context(
+            environment: environment, currentDirectory: directory, terminal: terminal, quiet: true,
+            connect: { _, _ in fake.connection() },
+            clock: Clock(now: { Date() }, sleep: { _ in }))
     }
 
     var errors: String { String(decoding: stderr.value, as: UTF8.self) }
@@ -70,8 +72,9 @@ final class Workbench {
 
     func write(_ relative: String, _ text: String, in dir: String) throws {
         let full = dir + "/" + relative
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (full as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try text.write(toFile: full, atomically: true, encoding: .utf8)
     }
 
@@ -92,7 +95,8 @@ final class Workbench {
 
     /// A shell command in the fake sprite's home; its trimmed stdout.
     func inSprite(_ sprite: String, _ script: String) throws -> String {
-        let r = try fake.run(sprite, ["sh", "-c", script], directory: SpritePaths.home, input: nil, environment: environment)
+        let r = try fake.run(
+            sprite, ["sh", "-c", script], directory: SpritePaths.home, input: nil, environment: environment)
         return String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

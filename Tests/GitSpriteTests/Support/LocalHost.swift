@@ -38,20 +38,27 @@ final class LocalHost {
     /// `user: .unprivileged` runs the host as an ordinary user; its root is then made outside
     /// the test's sandbox (whose directory only root may enter) and removed on release.
     /// `listen` another address: a host restarted on the port its clients know.
-    init(root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = [],
-         user: HostUser = .root, unprivilegedRoot: String? = nil, listen: String = "127.0.0.1:0",
-         edge: Bool = LocalHost.edgeTier, sparse: Bool = LocalHost.sparseTier) throws {
+    init(
+        root: String, idle: Double = 30, coldAfter: Double = 300, extraArgs: [String] = [],
+        user: HostUser = .root, unprivilegedRoot: String? = nil, listen: String = "127.0.0.1:0",
+        edge: Bool = LocalHost.edgeTier, sparse: Bool = LocalHost.sparseTier
+    ) throws {
         var root = root
         if user == .unprivileged {
-            root = unprivilegedRoot ?? FileManager.default.temporaryDirectory.path + "/git-sprite-host-" + UUID().uuidString
+            root =
+                unprivilegedRoot ?? FileManager.default.temporaryDirectory.path + "/git-sprite-host-"
+                + UUID().uuidString
             ownedRoot = root
         }
         self.root = root
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let p = Process()
         let binary = Sandbox.binDirectory + "/sprite-host"
-        let args = ["serve", "--listen", listen, "--root", root, "--test-hooks",
-                    "--idle", String(idle), "--cold-after", String(coldAfter)] + (sparse ? ["--sparse-replies"] : [])
+        let args =
+            [
+                "serve", "--listen", listen, "--root", root, "--test-hooks",
+                "--idle", String(idle), "--cold-after", String(coldAfter),
+            ] + (sparse ? ["--sparse-replies"] : [])
             + extraArgs
         if user == .unprivileged {
             let uid = String(HostUser.unprivilegedUID)
@@ -112,8 +119,10 @@ final class LocalHost {
     /// Calls a test hook (`/_host/...`).
     @discardableResult
     func hook(_ method: String, _ path: String, json: Any? = nil) throws -> Data {
-        try client().call(method, path, body: json.map { try JSONSerialization.data(withJSONObject: $0) },
-                          contentType: json == nil ? nil : "application/json").body
+        try client().call(
+            method, path, body: json.map { try JSONSerialization.data(withJSONObject: $0) },
+            contentType: json == nil ? nil : "application/json"
+        ).body
     }
 
     /// Configures faults (see FaultTable in SpriteHost).

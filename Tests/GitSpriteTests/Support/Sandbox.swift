@@ -57,8 +57,9 @@ final class Sandbox {
         // the edge tier's CA: what every git-sprite a test runs trusts, as the test process does
         // (outside that tier nothing of the caller's trust settings reaches a test)
         if LocalHost.edgeTier, let ca = inherited["SSL_CERT_FILE"], !ca.isEmpty { environment["SSL_CERT_FILE"] = ca }
-        try write(".gitconfig", "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
-                  in: home)
+        try write(
+            ".gitconfig", "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
+            in: home)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
@@ -68,8 +69,10 @@ final class Sandbox {
 
     /// Runs a program and waits; output goes through files so large outputs cannot deadlock.
     @discardableResult
-    func run(_ program: String, _ args: [String], in dir: String? = nil, env extra: [String: String] = [:],
-             unset: [String] = [], stdin: String? = nil, limit: Double = 120) throws -> RunResult {
+    func run(
+        _ program: String, _ args: [String], in dir: String? = nil, env extra: [String: String] = [:],
+        unset: [String] = [], stdin: String? = nil, limit: Double = 120
+    ) throws -> RunResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + args
@@ -128,15 +131,20 @@ final class Sandbox {
     }
 
     /// Runs `git [gitArgs] sprite args…` through real git dispatch.
-    func sprite(_ args: [String], in dir: String? = nil, gitArgs: [String] = [], env: [String: String] = [:],
-                unset: [String] = []) throws -> RunResult {
+    func sprite(
+        _ args: [String], in dir: String? = nil, gitArgs: [String] = [], env: [String: String] = [:],
+        unset: [String] = []
+    ) throws -> RunResult {
         try run("git", gitArgs + ["sprite"] + args, in: dir, env: env, unset: unset)
     }
 
     /// Starts `git sprite ARGS…` without waiting for it, as the leader of a process group of
     /// its own (as a terminal runs a job); `exited` is signalled when it ends.
-    func startSprite(_ args: [String], in dir: String, env extra: [String: String])
-        throws -> (process: Process, exited: DispatchSemaphore) {
+    func startSprite(
+        _ args: [String], in dir: String, env extra: [String: String]
+    )
+        throws -> (process: Process, exited: DispatchSemaphore)
+    {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["git", "sprite"] + args
@@ -168,8 +176,9 @@ final class Sandbox {
     /// Writes a file, creating parent directories.
     func write(_ name: String, _ text: String, in dir: String? = nil) throws {
         let full = (dir ?? root) + "/" + name
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (full as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try text.write(toFile: full, atomically: true, encoding: .utf8)
     }
 
@@ -210,7 +219,9 @@ final class Sandbox {
     /// The pid the local sprite-host (`--local`, `host start`) of this sandbox recorded.
     var localHostPID: Int32? {
         let file = (environment["XDG_STATE_HOME"] ?? "") + "/git-sprite/local-host.pid"
-        return (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return (try? String(contentsOfFile: file, encoding: .utf8)).flatMap {
+            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     /// A repository with one commit and no remote; returns its path.

@@ -14,7 +14,8 @@ struct TestAuthority: Sendable {
     /// test process itself can trust it through `SSL_CERT_FILE`), else in a temporary directory.
     static let shared: TestAuthority = {
         let env = ProcessInfo.processInfo.environment
-        let dir = env["GIT_SPRITE_TEST_CA"].flatMap { $0.isEmpty ? nil : $0 }
+        let dir =
+            env["GIT_SPRITE_TEST_CA"].flatMap { $0.isEmpty ? nil : $0 }
             ?? FileManager.default.temporaryDirectory.path + "/git-sprite-test-ca-\(getpid())"
         let authority = TestAuthority(directory: dir)
         if !FileManager.default.fileExists(atPath: authority.certificate) {
@@ -26,18 +27,18 @@ struct TestAuthority: Sendable {
     private func make() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let script = """
-        set -e
-        cd "$1"
-        key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-        key ca.key
-        openssl req -x509 -new -key ca.key -days 30 -subj "/CN=git-sprite test CA" \\
-            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out ca.pem
-        key server.key
-        openssl req -new -key server.key -subj "/CN=localhost" -out server.csr
-        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \\
-            -extfile server.ext -out server.pem 2>/dev/null
-        """
+            set -e
+            cd "$1"
+            key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+            key ca.key
+            openssl req -x509 -new -key ca.key -days 30 -subj "/CN=git-sprite test CA" \\
+                -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out ca.pem
+            key server.key
+            openssl req -new -key server.key -subj "/CN=localhost" -out server.csr
+            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \\
+                -extfile server.ext -out server.pem 2>/dev/null
+            """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script, "make-ca", directory]
@@ -79,8 +80,9 @@ final class TLSEdge {
             let config = directory + "/nginx.conf"
             try Self.configuration(port: port, upstream: upstream, directory: directory, authority: authority)
                 .write(toFile: config, atomically: true, encoding: .utf8)
-            let d = try TestDaemon(["nginx", "-c", config, "-p", directory, "-e", directory + "/error.log"],
-                                   waitForFirstLine: false)
+            let d = try TestDaemon(
+                ["nginx", "-c", config, "-p", directory, "-e", directory + "/error.log"],
+                waitForFirstLine: false)
             if Self.listening(port) { started = (d, port) }
         }
         guard let (d, port) = started else {
@@ -97,8 +99,9 @@ final class TLSEdge {
         return text.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ").map(String.init)
             guard f.count >= 5, let status = Int(f[2]) else { return nil }
-            return Seen(proto: f[0], alpn: f[1], status: status, method: f[3],
-                        path: String(f[4].split(separator: "?", maxSplits: 1).first ?? ""))
+            return Seen(
+                proto: f[0], alpn: f[1], status: status, method: f[3],
+                path: String(f[4].split(separator: "?", maxSplits: 1).first ?? ""))
         }
     }
 

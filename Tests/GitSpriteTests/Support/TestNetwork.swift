@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Addresses of this machine for servers a sprite must reach. A sprite never reaches the
@@ -16,8 +17,9 @@ enum TestNetwork {
         while let entry = p?.pointee {
             defer { p = entry.ifa_next }
             guard let addr = entry.ifa_addr, addr.pointee.sa_family == sa_family_t(AF_INET),
-                  entry.ifa_flags & UInt32(IFF_UP) != 0,
-                  entry.ifa_flags & UInt32(IFF_LOOPBACK) == 0 else { continue }
+                entry.ifa_flags & UInt32(IFF_UP) != 0,
+                entry.ifa_flags & UInt32(IFF_LOOPBACK) == 0
+            else { continue }
             var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
             let ok = addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a -> Bool in
                 var inAddr = a.pointee.sin_addr
@@ -37,7 +39,9 @@ enum TestNetwork {
         addr.sin_addr.s_addr = inet_addr(address)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         return UInt16(bigEndian: addr.sin_port)
     }
 }

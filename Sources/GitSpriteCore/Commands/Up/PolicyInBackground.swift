@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import SpriteGit
+import SpriteSync
 import SpritesAPI
 
 /// The network policy, set on a thread of its own while the repositories are looked at:

@@ -32,7 +32,10 @@ final class StepReporter: @unchecked Sendable {
         while true {
             Thread.sleep(forTimeInterval: 0.2)
             lock.lock()
-            if stopped { lock.unlock(); return }
+            if stopped {
+                lock.unlock()
+                return
+            }
             let now = Date()
             let text = running.sorted { $0.value < $1.value }
                 .map { String(format: "%@ %.1fs", $0.key, now.timeIntervalSince($0.value)) }.joined(separator: ", ")

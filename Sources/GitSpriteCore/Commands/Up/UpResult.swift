@@ -85,8 +85,9 @@ public struct UpResult: Sendable {
         return Output(
             sprite: spriteName, summary: summary, url: url, created: created, workspace: SpritePaths.workspace,
             repos: repos.map { r in
-                .init(mount: r.mount, spritePath: r.spritePath, method: r.method, head: r.head, notes: r.notes,
-                      phases: Dictionary(r.phases.map { ($0.0, ms($0.1)) }, uniquingKeysWith: +))
+                .init(
+                    mount: r.mount, spritePath: r.spritePath, method: r.method, head: r.head, notes: r.notes,
+                    phases: Dictionary(r.phases.map { ($0.0, ms($0.1)) }, uniquingKeysWith: +))
             },
             agent: agent, attach: attachCommand,
             steps: steps.map { .init(name: $0.name, seconds: ms($0.seconds), detail: $0.detail) }, warnings: warnings)

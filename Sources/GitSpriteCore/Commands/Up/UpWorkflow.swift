@@ -1,6 +1,6 @@
 import Foundation
-import SpriteSync
 import SpriteGit
+import SpriteSync
 import SpritesAPI
 
 /// `git sprite up`: create or resume the branch's sprite, ship exactly the local code, start
@@ -18,9 +18,10 @@ public enum UpWorkflow {
         do {
             let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
                 // a sprite this repository made before is looked up first; a new one created first
-                let found = try ensureSprite(api, plan: plan, identity: builder.identity(), settings: settings,
-                                             createFirst: plan.nameSource != .recorded,
-                                             expires: settings.ttl.map { context.clock.now().addingTimeInterval($0) })
+                let found = try ensureSprite(
+                    api, plan: plan, identity: builder.identity(), settings: settings,
+                    createFirst: plan.nameSource != .recorded,
+                    expires: settings.ttl.map { context.clock.now().addingTimeInterval($0) })
                 // (a derived name another repository's sprite had is this repository's own now)
                 plan.spriteName = found.0.name
                 return (found, found.1 ? "created \(plan.spriteName)" : "resumed \(plan.spriteName)")
@@ -36,13 +37,15 @@ public enum UpWorkflow {
             // the network policy goes on while the repositories are looked at; every clone or
             // push waits for it
             let policy = PolicyInBackground(api, sprite: plan.spriteName, rules: policyRules(settings))
-            let shipper = Shipper(context: context, connection: connection, sprite: plan.spriteName,
-                                  settings: settings, noChanges: options.noChanges)
+            let shipper = Shipper(
+                context: context, connection: connection, sprite: plan.spriteName,
+                settings: settings, noChanges: options.noChanges)
             // one run at a time ships to a sprite; a second waits here. A sprite this run created
             // may still have been shipped to first by a run that resumed it in the meantime.
             let lock = try SpriteLock.acquire(shipper, terminal: context.terminal, identity: plan.identity)
             defer { lock.release() }
-            let shipping = shipAll(plan, shipper: shipper, spriteIsNew: created && lock.first, policy: policy, reporter: reporter)
+            let shipping = shipAll(
+                plan, shipper: shipper, spriteIsNew: created && lock.first, policy: policy, reporter: reporter)
             try policy.applied()
             _ = try reporter.step("policy") {
                 ((), "\(settings.networkPolicy) (applied in \(Int(policy.seconds * 1000)) ms, alongside the code)")
@@ -71,15 +74,19 @@ public enum UpWorkflow {
         let pricing = Pricing(settings: settings)
         let running = pricing.computeHour(cpus: settings.cpu, memoryGB: settings.memoryGB)
         let storage = Decimal(settings.storageGB) * pricing.storageGBHour
-        result.rate = "\(Money.dollars(running + storage)) an hour while it runs (\(settings.cpu) CPU, \(settings.memoryGB) GB), "
+        result.rate =
+            "\(Money.dollars(running + storage)) an hour while it runs (\(settings.cpu) CPU, \(settings.memoryGB) GB), "
             + "\(Money.dollars(storage * 168)) a week asleep (\(settings.storageGB) GB); estimate: git sprite cost"
         return result
     }
 
     /// The repository, the settings (flags included), and the plan of what to ship; every
     /// repository must have a commit.
-    static func read(_ context: Context, options: UpOptions)
-        throws -> (Repository, Settings, PlanBuilder, WorkspacePlan) {
+    static func read(
+        _ context: Context, options: UpOptions
+    )
+        throws -> (Repository, Settings, PlanBuilder, WorkspacePlan)
+    {
         let repo = try RepositoryLocator.primary(context)
         var flags: [String: (value: String, flag: String)] = [:]
         if let name = options.name { flags[SettingKey.name.name] = (name, "--name") }
@@ -96,15 +103,17 @@ public enum UpWorkflow {
         }
         if let warning = plan.identity.warning { context.terminal.warn(warning) }
         for repoPlan in [plan.primary] + plan.linked where repoPlan.head == nil {
-            throw SpriteError("\(repoPlan.label) has no commits yet",
-                              hints: ["commit something first: git commit --allow-empty -m 'start'"])
+            throw SpriteError(
+                "\(repoPlan.label) has no commits yet",
+                hints: ["commit something first: git commit --allow-empty -m 'start'"])
         }
         for repoPlan in [plan.primary] + plan.linked {
             guard let op = repoPlan.operation else { continue }
             // HEAD is a passing state (a rebase's detached commit, a merge's conflict markers):
             // shipping it would name a sprite after it and hand the agent half an operation
-            throw SpriteError("\(repoPlan.label) is in the middle of a \(op.rawValue)",
-                              hints: ["finish it (\(op.finish)) or abort it (\(op.abort)), then run git sprite up again"])
+            throw SpriteError(
+                "\(repoPlan.label) is in the middle of a \(op.rawValue)",
+                hints: ["finish it (\(op.finish)) or abort it (\(op.abort)), then run git sprite up again"])
         }
         // a recorded submodule commit that only this machine could send, and it does not have
         func unsendable(_ subs: [SubmodulePlan]) -> SubmodulePlan? {
@@ -118,10 +127,13 @@ public enum UpWorkflow {
             guard let sub = unsendable(repoPlan.submodules) else { continue }
             // named by its path from the repository's top (a nested one's `path` is its parent's own)
             let path = String(sub.spritePath.dropFirst(repoPlan.spritePath.count + 1))
-            throw SpriteError("submodule \(path) records commit \(sub.commit?.short ?? ""), which its local clone does "
-                              + "not have, and its URL is local",
-                              hints: ["fetch it: git -C \(shellQuote(path)) fetch, or commit the submodule at a "
-                                      + "commit it has, then run git sprite up again"])
+            throw SpriteError(
+                "submodule \(path) records commit \(sub.commit?.short ?? ""), which its local clone does "
+                    + "not have, and its URL is local",
+                hints: [
+                    "fetch it: git -C \(shellQuote(path)) fetch, or commit the submodule at a "
+                        + "commit it has, then run git sprite up again"
+                ])
         }
         return (repo, settings, builder, plan)
     }
@@ -130,13 +142,16 @@ public enum UpWorkflow {
     static func noteLocalEnforcement(_ sprite: Sprite, settings: Settings, _ context: Context) {
         guard let local = sprite.localEnforcement else { return }
         let network = local.networkPolicies?[settings.networkPolicy] ?? local.network ?? "unknown"
-        context.terminal.note("note: the local sprite-host enforces resources: \(local.resources ?? "unknown"); "
-                              + "network: \(network)")
+        context.terminal.note(
+            "note: the local sprite-host enforces resources: \(local.resources ?? "unknown"); "
+                + "network: \(network)")
     }
 
     /// Ships every repository at once; the first failure, once all have finished.
-    static func shipAll(_ plan: WorkspacePlan, shipper: Shipper, spriteIsNew: Bool, policy: PolicyInBackground,
-                        reporter: StepReporter) -> Result<[UpResult.Shipped], Error> {
+    static func shipAll(
+        _ plan: WorkspacePlan, shipper: Shipper, spriteIsNew: Bool, policy: PolicyInBackground,
+        reporter: StepReporter
+    ) -> Result<[UpResult.Shipped], Error> {
         // the plan already read every repository: its local path is the work tree root
         let local = [plan.primary] + plan.linked
         let shipped = Locked([UpResult.Shipped?](repeating: nil, count: local.count))
@@ -145,8 +160,9 @@ public enum UpWorkflow {
             do {
                 let label = local[i].mount.map { "code (\($0))" } ?? "code"
                 let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
-                    let s = try shipper.ship(local[i], localPath: local[i].localPath, spriteIsNew: spriteIsNew,
-                                             policyApplied: policy.applied)
+                    let s = try shipper.ship(
+                        local[i], localPath: local[i].localPath, spriteIsNew: spriteIsNew,
+                        policyApplied: policy.applied)
                     return (s, "\(s.method) → \(s.spritePath)" + (s.phases.isEmpty ? "" : " (\(s.breakdown))"))
                 }
                 shipped.withLock { $0[i] = s }
@@ -159,8 +175,10 @@ public enum UpWorkflow {
     }
 
     /// What later commands need to find: the branch's sprite, and (after `--local`) the local host.
-    static func remember(_ plan: WorkspacePlan, repo: Repository, settings: Settings, options: UpOptions,
-                         _ context: Context) {
+    static func remember(
+        _ plan: WorkspacePlan, repo: Repository, settings: Settings, options: UpOptions,
+        _ context: Context
+    ) {
         recordName(plan, in: repo)
         if let branch = plan.primary.branch {
             if let ttl = settings.ttl {
@@ -169,10 +187,12 @@ public enum UpWorkflow {
             }
         }
         if options.local, settings[.api].origin == .flag("--local"),
-           (try? repo.config().allValues(of: "sprite.api").last) != "local" {
+            (try? repo.config().allValues(of: "sprite.api").last) != "local"
+        {
             try? repo.setLocalConfig("sprite.api", to: "local")
-            context.terminal.note("note: this repository now uses the local sprite-host (sprite.api=local); "
-                                  + "undo with: git config --unset sprite.api")
+            context.terminal.note(
+                "note: this repository now uses the local sprite-host (sprite.api=local); "
+                    + "undo with: git config --unset sprite.api")
         }
     }
 
@@ -184,11 +204,14 @@ public enum UpWorkflow {
 
     /// Finds the branch's sprite or creates it; a sprite of that name that is not this
     /// repository's is never taken over.
-    static func ensureSprite(_ api: any SpritesService, plan: WorkspacePlan, identity: RepositoryIdentity,
-                             settings: Settings, createFirst: Bool = true, expires: Date? = nil) throws -> (Sprite, Bool) {
+    static func ensureSprite(
+        _ api: any SpritesService, plan: WorkspacePlan, identity: RepositoryIdentity,
+        settings: Settings, createFirst: Bool = true, expires: Date? = nil
+    ) throws -> (Sprite, Bool) {
         do {
-            return try ensureSprite(api, named: plan.spriteName, plan: plan, identity: identity, settings: settings,
-                                    createFirst: createFirst, expires: expires)
+            return try ensureSprite(
+                api, named: plan.spriteName, plan: plan, identity: identity, settings: settings,
+                createFirst: createFirst, expires: expires)
         } catch let taken as NameTaken {
             // a name derived from the branch is made this repository's own; one the user chose is not
             guard [.branch, .unborn, .detached].contains(plan.nameSource), let root = identity.root else {
@@ -196,8 +219,9 @@ public enum UpWorkflow {
             }
             let own = SpriteName.disambiguated(plan.spriteName, root: root)
             do {
-                return try ensureSprite(api, named: own, plan: plan, identity: identity, settings: settings,
-                                        createFirst: false, expires: expires)
+                return try ensureSprite(
+                    api, named: own, plan: plan, identity: identity, settings: settings,
+                    createFirst: false, expires: expires)
             } catch let again as NameTaken {
                 throw again.error
             }
@@ -209,29 +233,38 @@ public enum UpWorkflow {
         let error: SpriteError
     }
 
-    private static func ensureSprite(_ api: any SpritesService, named name: String, plan: WorkspacePlan,
-                                     identity: RepositoryIdentity, settings: Settings, createFirst: Bool,
-                                     expires: Date?) throws -> (Sprite, Bool) {
+    private static func ensureSprite(
+        _ api: any SpritesService, named name: String, plan: WorkspacePlan,
+        identity: RepositoryIdentity, settings: Settings, createFirst: Bool,
+        expires: Date?
+    ) throws -> (Sprite, Bool) {
         func resumed(_ existing: Sprite) throws -> (Sprite, Bool) {
             guard SpriteLabels.belongs(existing.labels, to: identity) else {
-                throw NameTaken(error: SpriteError("the sprite name '\(name)' is taken by a sprite that is not this repository's",
-                                                   hints: ["choose another name: git sprite up --name <name>"]))
+                throw NameTaken(
+                    error: SpriteError(
+                        "the sprite name '\(name)' is taken by a sprite that is not this repository's",
+                        hints: ["choose another name: git sprite up --name <name>"]))
             }
             return (existing, false)
         }
         if !createFirst, let existing = try api.getSprite(name) {
             return try resumed(existing)
         }
-        let spec = SpriteCreation(name: name, labels: SpriteLabels.make(identity, branch: plan.primary.branch,
-                                                                                    expires: expires),
-                                  cpus: settings.cpu, ramMB: settings.memoryGB * 1024, storageGB: settings.storageGB)
+        let spec = SpriteCreation(
+            name: name,
+            labels: SpriteLabels.make(
+                identity, branch: plan.primary.branch,
+                expires: expires),
+            cpus: settings.cpu, ramMB: settings.memoryGB * 1024, storageGB: settings.storageGB)
         do {
             return (try api.createSprite(spec), true)
         } catch APIError.http(let f) where f.status == 409 || f.status == 400 {
             // a name that is taken is a 409 or a 400 (the docs say both), but a 400 may also
             // refuse the request itself: what exists is looked up, never assumed
             if let existing = try api.getSprite(name) { return try resumed(existing) }
-            guard f.status == 400, spec.cpus != nil || spec.ramMB != nil || spec.storageGB != nil else { throw APIError.http(f) }
+            guard f.status == 400, spec.cpus != nil || spec.ramMB != nil || spec.storageGB != nil else {
+                throw APIError.http(f)
+            }
             // resources are "not configurable yet" (the docs): a service that refuses them gets
             // a sprite of its own size
             var plain = spec
@@ -249,7 +282,9 @@ public enum UpWorkflow {
         let c = primary.changes
         let uncommitted = c.modified + c.staged + c.untracked
         if changes && uncommitted > 0 { parts.append(Homecoming.count(uncommitted, "uncommitted file")) }
-        if changes && !primary.included.files.isEmpty { parts.append(Homecoming.count(primary.included.files.count, "included file")) }
+        if changes && !primary.included.files.isEmpty {
+            parts.append(Homecoming.count(primary.included.files.count, "included file"))
+        }
         if !primary.submodules.isEmpty { parts.append(Homecoming.count(primary.submodules.count, "submodule")) }
         if !plan.linked.isEmpty { parts.append(Homecoming.count(plan.linked.count, "linked repo")) }
         let list = parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + parts.last!
@@ -269,8 +304,9 @@ public enum UpWorkflow {
     static func installPackages(_ api: any SpritesService, _ sprite: String, _ packages: [String]) throws {
         let r = try api.run(sprite, InSpriteScript.installPackages, packages, directory: SpritePaths.home)
         guard r.status == 0 else {
-            throw SpriteError("installing packages in the sprite failed: \(lastLine(of: r.stderr) ?? "")",
-                              hints: ["check sprite.image.packages: git sprite config"])
+            throw SpriteError(
+                "installing packages in the sprite failed: \(lastLine(of: r.stderr) ?? "")",
+                hints: ["check sprite.image.packages: git sprite config"])
         }
     }
 }

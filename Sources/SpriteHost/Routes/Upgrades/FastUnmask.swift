@@ -15,7 +15,9 @@ final class UnmaskAfterUpgrade: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case HTTPServerUpgradeEvents.upgradeComplete? = event as? HTTPServerUpgradeEvents,
-           let decoder = try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self) {
+            let decoder = try? context.pipeline.syncOperations.handler(
+                type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+        {
             try? context.pipeline.syncOperations.addHandler(FastUnmask(), position: .after(decoder))
             context.pipeline.syncOperations.removeHandler(self, promise: nil)
         }

@@ -25,7 +25,8 @@ struct KeepAliveUpgradeChannel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(LateUpgradeSplitter(headTimeout: headTimeout), position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                LateUpgradeSplitter(headTimeout: headTimeout), position: .first)
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in

@@ -80,11 +80,13 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
                 held.writeBuffer(&bytes)
                 guard let end = Self.headEnd(held) else {
                     if held.readableBytes > Self.maxRequestLine, held.readableBytesView.firstIndex(of: 10) == nil {
-                        refuse(context, 414, "URI Too Long", "uri_too_long",
-                               "the request line is longer than \(Self.maxRequestLine >> 10) KiB")
+                        refuse(
+                            context, 414, "URI Too Long", "uri_too_long",
+                            "the request line is longer than \(Self.maxRequestLine >> 10) KiB")
                     } else if held.readableBytes > Self.maxHead {
-                        refuse(context, 431, "Request Header Fields Too Large", "headers_too_large",
-                               "the request head is larger than \(Self.maxHead >> 10) KiB")
+                        refuse(
+                            context, 431, "Request Header Fields Too Large", "headers_too_large",
+                            "the request head is larger than \(Self.maxHead >> 10) KiB")
                     } else {
                         phase = .head(held)
                     }
@@ -155,14 +157,17 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
         headDeadline = context.eventLoop.scheduleTask(in: headTimeout) { [self] in
             headDeadline = nil
             guard case .head(let held) = phase, held.readableBytes > 0, let context = self.context else { return }
-            refuse(context, 408, "Request Timeout", "request_timeout",
-                   "the request head did not arrive within \(headTimeout.nanoseconds / 1_000_000_000) s")
+            refuse(
+                context, 408, "Request Timeout", "request_timeout",
+                "the request head did not arrive within \(headTimeout.nanoseconds / 1_000_000_000) s")
         }
     }
 
     /// Answers a head the host will not read with `status` and closes the connection (only
     /// closes it while an earlier response is still being written: the answer would cut into it).
-    private func refuse(_ context: ChannelHandlerContext, _ status: Int, _ reason: String, _ code: String, _ message: String) {
+    private func refuse(
+        _ context: ChannelHandlerContext, _ status: Int, _ reason: String, _ code: String, _ message: String
+    ) {
         headDeadline?.cancel()
         headDeadline = nil
         phase = .closed
@@ -171,9 +176,11 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let body = #"{"error":"\#(code)","message":"\#(message)"}"#
-        let text = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+        let text =
+            "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
             + "Connection: close\r\n\r\n" + body
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text))).whenComplete { _ in context.close(promise: nil)
+        }
     }
 
     /// Called by `ResponseCounter` when the HTTP pipeline finished a response.

@@ -8,7 +8,11 @@ import NIOPosix
 /// What the splitter needs of a request head: whether it asks for a WebSocket, and how its
 /// body is framed.
 struct RequestHead {
-    enum Body { case none, length(Int), chunked, unknown }
+    enum Body {
+        case none
+        case length(Int)
+        case chunked, unknown
+    }
     let isWebSocketUpgrade: Bool
     let body: Body
 
@@ -50,7 +54,11 @@ struct RequestHead {
 /// the trailer section, so the splitter knows where the next request starts.
 struct ChunkedBodyScanner {
     enum State { case more, done, invalid }
-    private enum Step { case size, data(Int), dataEnd, trailer }
+    private enum Step {
+        case size
+        case data(Int)
+        case dataEnd, trailer
+    }
     private var step = Step.size
     private var line: [UInt8] = []
     /// Lines (sizes, trailers) longer than this are refused.
@@ -79,7 +87,8 @@ struct ChunkedBodyScanner {
                 case .size:
                     let hex = content.prefix { $0 != UInt8(ascii: ";") }
                     guard !hex.isEmpty, hex.count <= 15,
-                          let size = Int(String(decoding: hex, as: UTF8.self).trimmingCharacters(in: .whitespaces), radix: 16)
+                        let size = Int(
+                            String(decoding: hex, as: UTF8.self).trimmingCharacters(in: .whitespaces), radix: 16)
                     else { return (i - bytes.startIndex, .invalid) }
                     step = size == 0 ? .trailer : .data(size)
                 case .dataEnd:

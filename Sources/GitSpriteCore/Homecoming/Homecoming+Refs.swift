@@ -1,0 +1,87 @@
+import Foundation
+import SpriteGit
+import SpritesAPI
+
+/// What a homecoming knows of refs and objects here, and the few things it does in the sprite
+/// besides fetching.
+extension Homecoming {
+    /// The refs that show the sprite's state rather than hold its work: `head`, `worktree`,
+    /// `included` and each linked worktree's `uncommitted`.
+    static func isView(_ ref: String, own: String) -> Bool {
+        guard ref.hasPrefix(own) else { return false }
+        let rel = ref.dropFirst(own.count)
+        return rel == "head" || rel == "worktree" || rel == "included"
+            || (rel.hasPrefix("worktrees/") && rel.hasSuffix("/uncommitted"))
+    }
+
+    /// Whether `object` is a ref's value here or a commit some ref reaches.
+    static func reachable(_ object: ObjectID, in git: LocalGit) throws -> Bool {
+        let pointing = try git.run(["for-each-ref", "--count=1", "--points-at", object.hex, "--format=%(refname)"])
+        if pointing.status == 0 && !pointing.stdout.isEmpty { return true }
+        let type = try git.run(["cat-file", "-t", object.hex])
+        // a tag object no ref points at is unreachable, whatever its commit
+        guard type.status == 0, type.stdout == "commit" else { return type.status != 0 }
+        let unreached = try git.run(["rev-list", "-n", "1", object.hex, "--not", "--all"])
+        return unreached.status == 0 && unreached.stdout.isEmpty
+    }
+
+    /// A ref name part the inventory offered that is safe under `refs/sprite/<sprite>/`.
+    static func safeRefPart(_ part: String) -> Bool {
+        !part.isEmpty && !part.hasPrefix("/") && !part.hasPrefix("superseded/") && !part.contains("..")
+            && !part.contains(where: { $0.isWhitespace || $0.isNewline || "~^:?*[\\".contains($0) })
+    }
+
+    /// `refs/remotes/sprite/s/main` as `sprite/s/main`; other refs whole.
+    static func shortName(_ ref: String) -> String {
+        ref.hasPrefix("refs/remotes/") ? String(ref.dropFirst("refs/remotes/".count)) : ref
+    }
+
+    /// A moment as a ref name part (`20261203T140501Z`).
+    static func stamp(_ date: Date) -> String {
+        ISO8601DateFormatter.string(
+            from: date, timeZone: TimeZone(secondsFromGMT: 0) ?? .current,
+            formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
+    }
+
+    /// Writes everything the repositories at `paths` in the sprite hold (all refs, the stash
+    /// entries and the uncommitted changes the inventory gave refs) into bundles under
+    /// `directory`; returns the bundles' paths.
+    func salvage(_ paths: [String], into directory: String) throws -> [String] {
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+        var saved: [String] = []
+        for path in paths {
+            // gives stash entries and uncommitted changes their refs (again, if a pass did)
+            _ = try shipper.remoteRun(InSpriteScript.inventory, [path], what: "looking at the work in \(path)")
+            let bundle = SpritePaths.state + "/salvage.bundle"
+            _ = try shipper.remoteRun(
+                ["sh", "-c", #"cd "$1" && git bundle create -q "$2" --all"#, "bundle", path, bundle],
+                what: "bundling \(path)")
+            let data = try api.readFile(sprite, path: bundle)
+            let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
+            let local = directory + "/" + name
+            guard FileManager.default.createFile(atPath: local, contents: data, attributes: [.posixPermissions: 0o600])
+            else {
+                throw SpriteError("could not write the salvage bundle \(local)")
+            }
+            saved.append(local)
+        }
+        return saved
+    }
+
+    /// The repositories in the sprite: the workspace and each linked repo that is there.
+    func repositoriesInSprite() throws -> [String] {
+        let out = try shipper.remoteRun(
+            [
+                "sh", "-c", #"for d in "$1" "$2"/*; do [ -e "$d/.git" ] && echo "$d"; done; :"#,
+                "list", SpritePaths.workspace, SpritePaths.repos,
+            ],
+            what: "listing the repositories")
+        return out.split(separator: "\n").map(String.init)
+    }
+
+    static func count(_ n: Int, _ one: String, _ many: String? = nil) -> String {
+        "\(n) \(n == 1 ? one : many ?? one + "s")"
+    }
+}

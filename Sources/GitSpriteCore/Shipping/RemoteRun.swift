@@ -1,0 +1,27 @@
+import Foundation
+import SpriteGit
+import SpriteHTTP
+import SpriteSync
+import SpritesAPI
+
+extension Shipper {
+    /// Runs an in-sprite script (inline or on stdin, as its length asks) and returns its stdout.
+    func remoteRun(
+        _ script: InSpriteScript, _ args: [String], in dir: String = SpritePaths.home, what: String
+    ) throws -> String {
+        let (argv, input) = script.invocation(args)
+        return try remoteRun(argv, in: dir, input: input, what: what)
+    }
+}
+
+extension SpritesService {
+    /// Runs an in-sprite script (inline or on stdin, as its length asks).
+    func run(
+        _ sprite: String, _ script: InSpriteScript, _ args: [String], directory: String? = nil
+    ) throws
+        -> (status: Int32, stdout: Data, stderr: Data)
+    {
+        let (argv, input) = script.invocation(args)
+        return try run(sprite, argv, directory: directory, input: input, environment: [:])
+    }
+}

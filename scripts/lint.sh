@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The code's habits, checked before the tests (make lint; make test runs it first):
+# formatted as .swift-format says, no file in Sources longer than a reader can hold (350
+# lines), and no citation of a document that is not in the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift format lint --strict --recursive Sources Tests Package.swift
+status=0
+while read -r lines file; do
+    if [ "$file" != total ] && [ "$lines" -gt 350 ]; then
+        echo "$file: $lines lines (at most 350: split it by what its parts do)" >&2
+        status=1
+    fi
+done < <(find Sources -name '*.swift' -print0 | xargs -0 wc -l)
+if grep -rn '§' Sources; then
+    echo "Sources cite sections of documents (§): name a file of this repository instead" >&2
+    status=1
+fi
+exit $status
