@@ -4,6 +4,7 @@
 #   make build    release build (static Swift stdlib: faster start-up)
 #   make install  PREFIX=/usr/local: binaries, man pages, completions
 #   make bench    run the benchmarks under bench/
+#   make test-fast  the in-process tiers only (no sprite-host binary, no sandbox): seconds
 #   make lint     formatting (.swift-format), file length and citations, as make test checks them
 #   make format   format the code as .swift-format says
 
@@ -12,7 +13,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 BINS = git-sprite git-remote-sprite sprite-host sprite-enter
 
-.PHONY: all deps build debug test lint format demo install uninstall bench clean
+.PHONY: all deps build debug test test-fast lint format demo install uninstall bench clean
 
 all: build
 
@@ -36,6 +37,12 @@ SPARSE_SUITES = GitSpriteTests\.(LivingWithASpriteTests|StatusTests|CostAndPrune
 
 lint:
 	@bash scripts/lint.sh
+
+FAST_SUITES = SpriteGitTests|SpriteHTTPTests|GitSpriteCoreTests|SpriteHostTests
+
+test-fast: deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --filter '$(FAST_SUITES)'
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

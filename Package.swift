@@ -79,6 +79,15 @@ let package = Package(
         ),
         .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"], swiftSettings: swift5),
         .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"], swiftSettings: swift5),
+        // sprite-host's routes in-process (app.test(.router)); sprite-enter is where the host looks
+        .testTarget(
+            name: "SpriteHostTests",
+            dependencies: [
+                "SpriteHost", "sprite-enter",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "GitSpriteCoreTests",
             dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI"],

@@ -70,6 +70,8 @@ struct TroubleshootingTests {
                     continue
                 }
                 var j = i + marker.count
+                // the formatter may put the arguments on the next line
+                while j < t.count, t[j].isWhitespace { j += 1 }
                 // the message: a literal, or a condition then `? "…" : "…"`, before any comma
                 while j < t.count, !"\",\n)".contains(t[j]) { j += 1 }
                 if j < t.count, t[j] == "\"" {
