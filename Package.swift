@@ -3,10 +3,6 @@ import PackageDescription
 
 // The client (git-sprite, git-remote-sprite) never depends on the server stack:
 // SpriteHost and its NIO/Hummingbird dependencies link only into sprite-host.
-// Every target is in Swift 6 language mode (complete concurrency checking) but the tests
-// below that still share mutable state with their helper threads the Swift 5 way.
-let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
-
 let package = Package(
     name: "git-sprite",
     platforms: [.macOS(.v14)],
@@ -77,8 +73,8 @@ let package = Package(
                 "SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"], swiftSettings: swift5),
-        .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP"], swiftSettings: swift5),
+        .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
+        .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP", "SpriteSync"]),
         // sprite-host's routes in-process (app.test(.router)); sprite-enter is where the host looks
         .testTarget(
             name: "SpriteHostTests",
@@ -91,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "GitSpriteCoreTests",
             dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI"],
-            exclude: ["Fuzz/Corpus"], swiftSettings: swift5),
+            exclude: ["Fuzz/Corpus"]),
         .testTarget(
             name: "GitSpriteTests",
             dependencies: [
@@ -99,9 +95,9 @@ let package = Package(
                 "sprite-host",
                 "sprite-enter",
             ],
-            exclude: ["Fixtures"],
-            swiftSettings: swift5
+            exclude: ["Fixtures"]
         ),
     ],
+    // every target, tests included: complete concurrency checking
     swiftLanguageModes: [.v6]
 )

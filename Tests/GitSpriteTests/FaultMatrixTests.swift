@@ -63,7 +63,8 @@ struct FaultMatrixTests {
     }()
 
     /// A workspace with a host, and what each command needs before it runs.
-    final class Bench {
+    /// Shared with the thread that runs the command while the host restarts.
+    final class Bench: @unchecked Sendable {
         let w: Workspace
         private var current: LocalHost?
         var host: LocalHost { current! }

@@ -5,7 +5,7 @@ import SpritesAPI
 import Testing
 
 /// The shared `Workspace` with a host of its own and an agent that records its prompt.
-struct UpWorkspace {
+struct UpWorkspace: Sendable {
     let s: Sandbox
     let host: LocalHost
     let app: String

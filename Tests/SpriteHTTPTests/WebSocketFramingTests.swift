@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import Testing
 
 @testable import SpriteHTTP
@@ -12,13 +13,12 @@ import Testing
 @Suite("WebSocket framing")
 struct WebSocketFramingTests {
     /// A one-connection server: answers the upgrade, then runs `script` on the socket.
-    final class ScriptedServer {
+    final class ScriptedServer: Sendable {
         let port: UInt16
         private let listener: Int32
-        private(set) var received: [UInt8] = []
         private let done = DispatchSemaphore(value: 0)
 
-        init(reject: Bool = false, _ script: @escaping (Int32) -> Void) throws {
+        init(reject: Bool = false, _ script: @escaping @Sendable (Int32) -> Void) throws {
             let l = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
@@ -119,9 +119,9 @@ struct WebSocketFramingTests {
 
     @Test func fragmentsLengthsPingsAndCloseFollowTheRFC() throws {
         let big = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        var pongPayload: [UInt8] = []
-        var echoed: [UInt8] = []
-        var closeCode: [UInt8] = []
+        let pongPayload = Locked<[UInt8]>([])
+        let echoed = Locked<[UInt8]>([])
+        let closeCode = Locked<[UInt8]>([])
         let server = try ScriptedServer { fd in
             // a text message in three fragments, with a ping in between
             Self.send(fd, Self.frame(fin: false, opcode: 0x1, Array("hel".utf8)))
@@ -131,12 +131,12 @@ struct WebSocketFramingTests {
             Self.send(fd, Self.frame(opcode: 0x2, Array(big[0..<300])))  // 16-bit length
             Self.send(fd, Self.frame(opcode: 0x2, big))  // 64-bit length
             let pong = Self.readClientFrame(fd)
-            if pong.0 == 0xA { pongPayload = pong.1 }
+            if pong.0 == 0xA { pongPayload.set(pong.1) }
             let echo = Self.readClientFrame(fd)
-            if echo.0 == 0x2 { echoed = echo.1 }
+            if echo.0 == 0x2 { echoed.set(echo.1) }
             Self.send(fd, Self.frame(opcode: 0x8, [0x03, 0xE8] + Array("bye".utf8)))
             let close = Self.readClientFrame(fd)
-            if close.0 == 0x8 { closeCode = close.1 }
+            if close.0 == 0x8 { closeCode.set(close.1) }
         }
         let ws = try WebSocket.connect(
             url: "ws://127.0.0.1:\(server.port)/x", headers: [("Authorization", "Bearer t")],
@@ -148,9 +148,9 @@ struct WebSocketFramingTests {
         try ws.send(binary: Array(big.reversed()))  // the client's 64-bit length path
         #expect(try ws.receive(timeout: 5) == .close(code: 1000, reason: "bye"))
         server.wait()
-        #expect(pongPayload == Array("are-you-there".utf8))
-        #expect(echoed == Array(big.reversed()))
-        #expect(closeCode.prefix(2) == [0x03, 0xE8])
+        #expect(pongPayload.value == Array("are-you-there".utf8))
+        #expect(echoed.value == Array(big.reversed()))
+        #expect(closeCode.value.prefix(2) == [0x03, 0xE8])
     }
 
     @Test func aRefusedUpgradeSurfacesItsStatusAndBody() throws {
@@ -166,7 +166,7 @@ struct WebSocketFramingTests {
     }
 
     @Test func aQuietLineIsKeptAliveByPingsThatTheServerAnswers() throws {
-        var pings = 0
+        let pings = Locked(0)
         let server = try ScriptedServer { fd in
             // silent for three seconds (twice the silence limit), but answers every ping; then speaks
             let until = Date().addingTimeInterval(3)
@@ -175,7 +175,7 @@ struct WebSocketFramingTests {
                 guard poll(&pfd, 1, 50) > 0 else { continue }
                 let (opcode, payload) = Self.readClientFrame(fd)
                 if opcode == 0x9 {
-                    pings += 1
+                    pings.withLock { $0 += 1 }
                     Self.send(fd, Self.frame(opcode: 0xA, payload))
                 }
             }
@@ -188,7 +188,7 @@ struct WebSocketFramingTests {
         #expect(try ws.receive(timeout: 10) == .text("still here"))
         try ws.close()
         server.wait()
-        #expect(pings >= 5)
+        #expect(pings.value >= 5)
     }
 
     @Test func aServerThatStopsAnsweringIsGivenUpAfterTheSilenceLimit() throws {

@@ -21,7 +21,8 @@ enum HostUser: String, CustomTestStringConvertible, CaseIterable, Sendable {
 /// (nginx) in front of it, so `url` is the edge's `https://` URL, as the real service's is;
 /// `GIT_SPRITE_TEST_SPARSE=1` makes it answer in the sparest documented shapes
 /// (`--sparse-replies`).
-final class LocalHost {
+/// Shared with the threads a test starts: what they read is set before they start.
+final class LocalHost: @unchecked Sendable {
     /// Where clients reach the host: the edge when there is one, else the host itself.
     let url: String
     /// The host itself (`http://127.0.0.1:PORT`), even behind an edge.
@@ -136,7 +137,7 @@ final class LocalHost {
 }
 
 /// A host of a test's own with the named sprites made: where most host tests start.
-struct HostFixture {
+struct HostFixture: Sendable {
     let sandbox: Sandbox
     let host: LocalHost
     let api: SpritesClient

@@ -17,7 +17,7 @@ struct RunResult {
 
 /// A private world for one test: its own HOME, XDG dirs and git identity, with the built
 /// binaries first on PATH so `git sprite …` goes through real git dispatch.
-final class Sandbox {
+final class Sandbox: @unchecked Sendable {
     let root: String
     var environment: [String: String]
 
