@@ -82,8 +82,8 @@ struct HostAPITests {
         let first = try readUntil(stream) { $0.contains("/dev/pts/") }
         #expect(first.contains("/dev/pts/"))
         let id = try #require(stream.sessionID)
+        // the host takes a stream's messages in order: the size is set before "go" arrives
         try stream.resize(rows: 40, cols: 100)
-        Thread.sleep(forTimeInterval: 0.2)
         try stream.write(Data("go\n".utf8))
         let sized = try readUntil(stream) { $0.contains("40 100") }
         #expect(sized.contains("40 100"))

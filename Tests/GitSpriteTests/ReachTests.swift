@@ -193,7 +193,10 @@ struct ReachTests {
         // nothing listens there in the sprite: each connection is closed at once, and said why
         let (forward, _) = try b.background(["forward", "0:9"])
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
-        Thread.sleep(forTimeInterval: 2)
+        #expect(
+            eventually(seconds: 20) {
+                ReachBench.forwardedPort((try? b.backgroundOutput(of: forward)) ?? "", remote: 9) != nil
+            })
         let port = try #require(ReachBench.forwardedPort(try b.backgroundOutput(of: forward), remote: 9))
         let refused = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
         #expect(refused.stdout == "000")

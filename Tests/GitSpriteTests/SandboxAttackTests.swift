@@ -292,15 +292,18 @@ struct SandboxMaintenanceAttackTests {
             """
         try api.writeFile("r", path: "/tmp/swap.py", data: Data(swapper.utf8))
         _ = try api.putService("r", name: "swapper", cmd: "python3", args: ["/tmp/swap.py"])
+        let wakerDone = DispatchSemaphore(value: 0)
         let waker = Thread {
             for _ in 0..<40 {
                 _ = try? f.host.client().getSprite("r")
                 usleep(25_000)
             }
+            wakerDone.signal()
         }
         waker.start()
         try api.restoreCheckpoint("r", id: "v0")
-        Thread.sleep(forTimeInterval: 1)
+        // every wake the swapper could ride on has happened
+        wakerDone.wait()
         let left = try FileManager.default.contentsOfDirectory(atPath: victim).count
         #expect(left == 5000, "the host deleted \(5000 - left) of its own files")
     }
