@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "SpriteHostTests",
             dependencies: [
-                "SpriteHost", "sprite-enter",
+                "SpriteHost", "SpritesAPI", "SpriteSync", "sprite-enter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -19,6 +19,8 @@ public final class SpritesClient: @unchecked Sendable {
     /// WebSocket keepalive: ping a quiet exec stream this often, give it up after this much
     /// silence (the Sprites API: 15 s and 45 s).
     public var keepalive: (ping: TimeInterval, dead: TimeInterval) = (15, 45)
+    /// How a retry waits: the wall clock, or the caller's clock (git-sprite's `Context.clock`).
+    public var sleep: @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }
 
     public init(
         baseURL: String, token: String, userAgent: String = "git-sprite/" + Product.version, trace: TraceSink? = nil
@@ -109,7 +111,7 @@ public final class SpritesClient: @unchecked Sendable {
     func sleepBackoff(_ attempt: Int, hint: Double?) {
         let wait = retryWait(attempt, hint: hint)
         trace?("retrying in \(String(format: "%.2f", wait)) s (attempt \(attempt + 1) of \(maxAttempts))")
-        Thread.sleep(forTimeInterval: wait)
+        sleep(wait)
     }
 
     /// How long to wait before attempt `attempt + 1`: the wait the server asked for (at most

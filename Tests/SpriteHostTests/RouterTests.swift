@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SpriteSync
+import SpritesAPI
 import Testing
 
 @testable import SpriteHost
@@ -16,7 +18,7 @@ struct RouterTests {
 
     /// A host over a fresh state directory, its router under test, shut down afterwards.
     static func withHost(
-        sparse: Bool = false, hooks: Bool = false,
+        sparse: Bool = false, hooks: Bool = false, live: Bool = false,
         _ body: @Sendable (any TestClientProtocol, HostState) async throws -> Void
     ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)").path
@@ -26,7 +28,7 @@ struct RouterTests {
         let router = HostServer.buildRouter(state: state, faults: hooks ? FaultTable() : nil)
         let app = Application(router: router)
         do {
-            try await app.test(.router) { client in try await body(client, state) }
+            try await app.test(live ? .live : .router) { client in try await body(client, state) }
         } catch {
             await Blocking.run { state.shutdown() }
             throw error
@@ -198,6 +200,26 @@ struct RouterTests {
             let answer = try await client.execute(
                 uri: "/_host/faults", method: .post, headers: Self.auth, body: ByteBuffer(string: "{}"))
             #expect(answer.status == .notFound)
+        }
+    }
+
+    /// `.live`: a real socket, and the real client. A retry waits what the host asked for, on
+    /// the clock the client was given (git-sprite gives it `Context.clock`), not the wall's.
+    @Test func theClientWaitsWhatTheHostAsksOnTheClockItIsGiven() async throws {
+        try await Self.withHost(hooks: true, live: true) { client, _ in
+            let rules: [String: Any] = [
+                "rules": [["method": "GET", "path": "/v1/sprites", "status": 429, "retry_after": 30, "count": 2]]
+            ]
+            let set = try await client.execute(
+                uri: "/_host/faults", method: .post, headers: Self.auth, body: Self.body(rules))
+            #expect(set.status == .noContent)
+            let port = try #require(client.port)
+            let api = SpritesClient(baseURL: "http://127.0.0.1:\(port)", token: Self.token)
+            let waits = Locked<[TimeInterval]>([])
+            api.sleep = { seconds in waits.withLock { $0.append(seconds) } }
+            let sprites = try await Blocking.run { try api.listSprites() }
+            #expect(sprites.isEmpty)
+            #expect(waits.value == [30, 30])
         }
     }
 }

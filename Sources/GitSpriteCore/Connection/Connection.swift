@@ -68,6 +68,7 @@ public struct Connection: Sendable {
         }
         let live = SpritesClient(
             baseURL: apiURL, token: token, userAgent: "git-sprite/\(gitSpriteVersion)", trace: trace)
+        live.sleep = context.clock.sleep
         client = live
         streaming = live
         gitURL = { sprite, path in "sprite::\(sprite)\(path)" }

@@ -3,7 +3,9 @@ import Foundation
 /// Everything a use case needs from the outside world, built once by a command's `run()`:
 /// the environment and working directory, the standard streams (`terminal`), the Sprites API
 /// (`connect`) and the clock. Tests build one with their own streams, an in-memory API and a
-/// clock that does not wait, and run a use case in-process.
+/// clock that does not wait, and run a use case in-process. Nothing has a default: a context
+/// that forgot its API or its clock does not compile, so no test reaches a real service or
+/// waits on the wall clock by accident (`Context.process` is the real world).
 public struct Context: Sendable {
     public var environment: [String: String]
     public var currentDirectory: String
@@ -17,10 +19,7 @@ public struct Context: Sendable {
     public init(
         environment: [String: String], currentDirectory: String, terminal: Terminal,
         verbose: Bool = false, quiet: Bool = false,
-        connect: @escaping @Sendable (Settings, Context) throws -> Connection = {
-            try Connection(settings: $0, context: $1)
-        },
-        clock: Clock = .system
+        connect: @escaping @Sendable (Settings, Context) throws -> Connection, clock: Clock
     ) {
         self.environment = environment
         self.currentDirectory = currentDirectory
@@ -36,7 +35,8 @@ public struct Context: Sendable {
         let env = ProcessInfo.processInfo.environment
         return Context(
             environment: env, currentDirectory: FileManager.default.currentDirectoryPath,
-            terminal: Terminal(environment: env), verbose: verbose, quiet: quiet)
+            terminal: Terminal(environment: env), verbose: verbose, quiet: quiet,
+            connect: { try Connection(settings: $0, context: $1) }, clock: .system)
     }
 }
 
