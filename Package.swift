@@ -25,7 +25,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl's headers at build time, libcurl itself loaded on first use (include/git_sprite_curl.h)
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         // the one lock abstraction (`Locked`), for the client and the host
         .target(name: "SpriteSync"),
         .target(name: "SpriteGit", dependencies: ["CGit2"]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Exec over the WebSocket against the same command run locally (issue: client and host):
-#   1. round-trip latency of `true`: local `sh -c true` vs `git sprite exec -- true` on sprite-host;
+#   1. round-trip latency of `true`: local `sh -c true` and the CLI's own start-up
+#      (`git-sprite --version`) vs `git sprite exec -- true` on sprite-host;
 #   2. stdin -> stdout throughput of 200 MB through `cat`, local pipe vs through the sprite,
 #      and stdin alone (what a push through the tunnel is).
 # Usage: bench/exec.sh BIN_DIR     (BIN_DIR holds a release build)
@@ -14,7 +15,7 @@ export PATH="$bin:$PATH"
 git-sprite exec bench --dir /tmp -- true   # creates the sprite's PID namespace
 cd "$work"
 hyperfine -N -w 5 -r 40 --export-json "$work/latency.json" \
-    "sh -c true" "git-sprite exec bench --dir /tmp -- true" >/dev/null
+    "sh -c true" "git-sprite --version" "git-sprite exec bench --dir /tmp -- true" >/dev/null
 mb=200
 hyperfine -w 1 -r 5 --export-json "$work/throughput.json" \
     "head -c ${mb}M /dev/zero | cat > /dev/null" \
@@ -27,9 +28,11 @@ def load(n):
     return [r for r in json.load(open(f"{work}/{n}.json"))["results"]]
 lat = load("latency")
 base = lat[0]["median"]
+startup = lat[1]["median"]
 print("exec round trip (median of 40)")
 for r in lat:
-    print(f"  {r['command']:44s} {r['median']*1000:7.2f} ms  {r['median']/base:6.1f}x local")
+    print(f"  {r['command']:44s} {r['median']*1000:7.2f} ms  {r['median']/base:6.1f}x local"
+          f"  {r['median']/startup:5.1f}x git-sprite --version")
 thr = load("throughput")
 local, remote = thr[0]["median"], thr[1]["median"]
 print(f"stdin -> stdout through cat, {mb} MB (median of 5)")

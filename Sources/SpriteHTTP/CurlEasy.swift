@@ -34,7 +34,7 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
 /// libcurl's global initialisation, done once before the first handle.
 enum CurlGlobal {
     static let initialized: Bool = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        git_sprite_curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         return true
     }()
 }
@@ -46,8 +46,13 @@ final class CurlEasy {
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     init() throws {
+        if let why = git_sprite_curl_load() {
+            throw CurlError(
+                code: -1, function: "dlopen",
+                message: "libcurl cannot be loaded (\(String(cString: why))); install it: apt-get install libcurl4")
+        }
         _ = CurlGlobal.initialized
-        guard let h = curl_easy_init() else {
+        guard let h = git_sprite_curl_easy_init() else {
             throw CurlError(code: -1, function: "curl_easy_init", message: "cannot create a curl handle")
         }
         handle = h
@@ -55,13 +60,13 @@ final class CurlEasy {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        git_sprite_curl_easy_cleanup(handle)
         errorBuffer.deallocate()
     }
 
     /// Clears options between requests while keeping the connection cache.
     func reset() throws {
-        curl_easy_reset(handle)
+        git_sprite_curl_easy_reset(handle)
         errorBuffer[0] = 0
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_NOSIGNAL, 1)
@@ -106,7 +111,7 @@ final class CurlEasy {
     }
 
     func perform() throws {
-        try check(curl_easy_perform(handle), "curl_easy_perform")
+        try check(git_sprite_curl_easy_perform(handle), "curl_easy_perform")
     }
 
     func infoLong(_ info: CURLINFO) -> Int {
@@ -119,7 +124,7 @@ final class CurlEasy {
     func check(_ code: CURLcode, _ function: String) throws {
         guard code != CURLE_OK else { return }
         let detail = String(cString: errorBuffer)
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let message = detail.isEmpty ? String(cString: git_sprite_curl_easy_strerror(code)) : detail
         throw CurlError(code: Int32(code.rawValue), function: function, message: message)
     }
 }
@@ -130,11 +135,11 @@ final class CurlHeaderList {
 
     init(_ headers: [(String, String)]) {
         for (name, value) in headers {
-            list = OpaquePointer(curl_slist_append(UnsafeMutablePointer(list), "\(name): \(value)"))
+            list = OpaquePointer(git_sprite_curl_slist_append(UnsafeMutablePointer(list), "\(name): \(value)"))
         }
     }
 
-    deinit { curl_slist_free_all(UnsafeMutablePointer(list)) }
+    deinit { git_sprite_curl_slist_free_all(UnsafeMutablePointer(list)) }
 }
 
 /// `http+unix://<percent-encoded socket path>/path…`: an HTTP server on a Unix socket (the

@@ -233,7 +233,7 @@ public final class WebSocket: @unchecked Sendable {
             var sent = 0
             lock.lock()
             let rc = bytes.withUnsafeBytes { raw in
-                curl_easy_send(easy.handle, raw.baseAddress! + offset, bytes.count - offset, &sent)
+                git_sprite_curl_easy_send(easy.handle, raw.baseAddress! + offset, bytes.count - offset, &sent)
             }
             lock.unlock()
             if rc == CURLE_AGAIN {
@@ -242,7 +242,7 @@ public final class WebSocket: @unchecked Sendable {
                 continue
             }
             if rc != CURLE_OK {
-                throw WebSocketError.connectionLost(String(cString: curl_easy_strerror(rc)))
+                throw WebSocketError.connectionLost(String(cString: git_sprite_curl_easy_strerror(rc)))
             }
             offset += sent
         }
@@ -256,7 +256,7 @@ public final class WebSocket: @unchecked Sendable {
             var got = 0
             lock.lock()
             let rc = chunk.withUnsafeMutableBytes { raw in
-                curl_easy_recv(easy.handle, raw.baseAddress, raw.count, &got)
+                git_sprite_curl_easy_recv(easy.handle, raw.baseAddress, raw.count, &got)
             }
             lock.unlock()
             if rc == CURLE_OK {
@@ -264,7 +264,9 @@ public final class WebSocket: @unchecked Sendable {
                 lastHeard = Date()
                 return Array(chunk[..<got])
             }
-            if rc != CURLE_AGAIN { throw WebSocketError.connectionLost(String(cString: curl_easy_strerror(rc))) }
+            if rc != CURLE_AGAIN {
+                throw WebSocketError.connectionLost(String(cString: git_sprite_curl_easy_strerror(rc)))
+            }
             let now = Date()
             let quiet = now.timeIntervalSince(lastHeard)
             if quiet >= deadAfter {

@@ -28,6 +28,24 @@ private struct PlanWorkspace {
 
 @Suite("git sprite plan")
 struct PlanTests {
+    /// libcurl (and the thirty libraries it brings) is loaded when a command first calls the
+    /// API, not when git-sprite starts: `plan` and `--version` never load it, `status` does.
+    @Test func onlyACommandThatCallsTheAPILoadsLibcurl() throws {
+        let w = try PlanWorkspace()
+        let s = w.sandbox
+        for args in [["plan"], ["--version"]] {
+            let r = try s.sprite(args, in: w.app, env: ["LD_DEBUG": "files"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(!r.stderr.contains("libcurl"), "git sprite \(args.joined(separator: " ")) loaded libcurl")
+        }
+        // the control: a command that calls the API loads it (here to find nothing listening)
+        let r = try s.sprite(
+            ["status"], in: w.app,
+            env: ["LD_DEBUG": "files", "SPRITES_API_URL": "http://127.0.0.1:9", "SPRITES_TOKEN": "t"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("libcurl.so.4"), "\(r.stderr.suffix(600))")
+    }
+
     @Test func planReportsEveryFieldOfTheWorkspace() throws {
         let w = try PlanWorkspace()
         let s = w.sandbox
