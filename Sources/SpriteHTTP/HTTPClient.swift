@@ -121,71 +121,11 @@ public final class HTTPClient: @unchecked Sendable {
         let easy = try checkout()
         var healthy = false
         defer { if healthy { checkin(easy) } }
-        try easy.reset()
-        try easy.target(request.url)
-        try easy.set(CURLOPT_USERAGENT, userAgent)
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
-        if let timeout = request.timeout { try easy.set(CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }
-        try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        try easy.set(CURLOPT_ACCEPT_ENCODING, "")
-        var headers = request.headers
-        switch request.method {
-        case "GET": try easy.set(CURLOPT_HTTPGET, 1)
-        case "HEAD": try easy.set(CURLOPT_NOBODY, 1)
-        case "POST": try easy.set(CURLOPT_POST, 1)
-        default: try easy.set(CURLOPT_CUSTOMREQUEST, request.method)
-        }
-        if request.body != nil || request.bodyFile != nil || request.method == "POST" || request.method == "PUT" {
-            // no "Expect: 100-continue" round trip
-            headers.append(("Expect", ""))
-        }
-        let headerList = CurlHeaderList(headers)
-        try easy.set(CURLOPT_HTTPHEADER, list: headerList.list)
-
+        let headerList = try configure(easy, for: request)
+        defer { withExtendedLifetime(headerList) {} }
         let box = Unmanaged.passRetained(state)
         defer { box.release() }
-        try easy.set(CURLOPT_HEADERDATA, pointer: box.toOpaque())
-        try easy.set(
-            CURLOPT_HEADERFUNCTION,
-            callback: { ptr, size, count, userdata in
-                guard let ptr, let userdata else { return 0 }
-                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
-                let n = size * count
-                let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                if line.hasPrefix("HTTP/") {
-                    // a new response (after a redirect or 100): start over
-                    state.headers = [:]
-                    let parts = line.split(separator: " ")
-                    state.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-                } else if let colon = line.firstIndex(of: ":") {
-                    let name = line[..<colon].lowercased()
-                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                    state.headers[name] = value
-                }
-                return n
-            })
-        try easy.set(CURLOPT_WRITEDATA, pointer: box.toOpaque())
-        try easy.set(
-            CURLOPT_WRITEFUNCTION,
-            callback: { ptr, size, count, userdata in
-                guard let ptr, let userdata else { return 0 }
-                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
-                let n = size * count
-                let data = Data(bytes: ptr, count: n)
-                if let onData = state.onData, (200..<300).contains(state.status) {
-                    if !onData(data) {
-                        state.aborted = true
-                        return 0
-                    }
-                } else if state.body.count + n > HTTPClient.maxBufferedBody {
-                    state.tooLarge = true
-                    return 0
-                } else {
-                    state.body.append(data)
-                }
-                return n
-            })
+        try Self.collectResponse(easy, into: box.toOpaque())
 
         let started = Date()
         trace?("> \(request.method) \(Redaction.url(request.url))")
@@ -233,6 +173,79 @@ public final class HTTPClient: @unchecked Sendable {
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         trace?("< \(state.status) \(request.method) \(Redaction.url(request.url)) (\(ms) ms)")
         healthy = true
+    }
+
+    /// Sets everything about `request` but its body and where the answer goes; the header
+    /// list returned must outlive the transfer.
+    private func configure(_ easy: CurlEasy, for request: HTTPRequest) throws -> CurlHeaderList {
+        try easy.reset()
+        try easy.target(request.url)
+        try easy.set(CURLOPT_USERAGENT, userAgent)
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
+        if let timeout = request.timeout { try easy.set(CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }
+        try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        try easy.set(CURLOPT_ACCEPT_ENCODING, "")
+        var headers = request.headers
+        switch request.method {
+        case "GET": try easy.set(CURLOPT_HTTPGET, 1)
+        case "HEAD": try easy.set(CURLOPT_NOBODY, 1)
+        case "POST": try easy.set(CURLOPT_POST, 1)
+        default: try easy.set(CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        if request.body != nil || request.bodyFile != nil || request.method == "POST" || request.method == "PUT" {
+            // no "Expect: 100-continue" round trip
+            headers.append(("Expect", ""))
+        }
+        let headerList = CurlHeaderList(headers)
+        try easy.set(CURLOPT_HTTPHEADER, list: headerList.list)
+        return headerList
+    }
+
+    /// Status and headers into the `TransferState` at `state`, the body to its `onData` (a 2xx
+    /// streamed) or into its buffer (bounded by `maxBufferedBody`).
+    private static func collectResponse(_ easy: CurlEasy, into state: UnsafeMutableRawPointer) throws {
+        try easy.set(CURLOPT_HEADERDATA, pointer: state)
+        try easy.set(
+            CURLOPT_HEADERFUNCTION,
+            callback: { ptr, size, count, userdata in
+                guard let ptr, let userdata else { return 0 }
+                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+                let n = size * count
+                let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                if line.hasPrefix("HTTP/") {
+                    // a new response (after a redirect or 100): start over
+                    state.headers = [:]
+                    let parts = line.split(separator: " ")
+                    state.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+                } else if let colon = line.firstIndex(of: ":") {
+                    let name = line[..<colon].lowercased()
+                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    state.headers[name] = value
+                }
+                return n
+            })
+        try easy.set(CURLOPT_WRITEDATA, pointer: state)
+        try easy.set(
+            CURLOPT_WRITEFUNCTION,
+            callback: { ptr, size, count, userdata in
+                guard let ptr, let userdata else { return 0 }
+                let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+                let n = size * count
+                let data = Data(bytes: ptr, count: n)
+                if let onData = state.onData, (200..<300).contains(state.status) {
+                    if !onData(data) {
+                        state.aborted = true
+                        return 0
+                    }
+                } else if state.body.count + n > HTTPClient.maxBufferedBody {
+                    state.tooLarge = true
+                    return 0
+                } else {
+                    state.body.append(data)
+                }
+                return n
+            })
     }
 
     private func performTraced(_ easy: CurlEasy, _ request: HTTPRequest, _ started: Date) throws {

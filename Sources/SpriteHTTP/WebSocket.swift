@@ -89,6 +89,27 @@ public final class WebSocket: @unchecked Sendable {
         }
         let started = Date()
         trace?("> GET \(Redaction.url(url)) (websocket)")
+        let (easy, sock) = try openConnection(httpURL, timeout: timeout)
+        var keyBytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
+        let key = Data(keyBytes).base64EncodedString()
+        let ws = WebSocket(easy: easy, socket: sock, headers: [:], leftover: [])
+        try ws.sendRaw(
+            Array(
+                upgradeRequest(components, host: host, key: key, userAgent: userAgent, headers: headers).utf8))
+        let reply = try ws.readUpgradeReply(deadline: Date().addingTimeInterval(timeout))
+        let ms = Int(Date().timeIntervalSince(started) * 1000)
+        trace?("< \(reply.status) GET \(Redaction.url(url)) (websocket, \(ms) ms)")
+        guard reply.status == 101 else { throw ws.rejection(reply) }
+        guard reply.headers["sec-websocket-accept"] == UpgradeReply.accept(for: key) else {
+            throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")
+        }
+        return WebSocket(easy: easy, socket: sock, headers: reply.headers, leftover: reply.rest)
+    }
+
+    /// A connection libcurl opened (TCP, TLS, a proxy's CONNECT tunnel) and hands over: the
+    /// upgrade request and every frame after it are written here.
+    static func openConnection(_ httpURL: String, timeout: Double) throws -> (CurlEasy, curl_socket_t) {
         let easy = try CurlEasy()
         try easy.reset()
         try easy.target(httpURL)
@@ -107,10 +128,13 @@ public final class WebSocket: @unchecked Sendable {
             git_sprite_curl_getinfo_socket(easy.handle, CURLINFO_ACTIVESOCKET, &sock),
             "curl_easy_getinfo(ACTIVESOCKET)")
         guard sock >= 0 else { throw WebSocketError.connectionLost("libcurl has no socket for the connection") }
+        return (easy, sock)
+    }
 
-        var keyBytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
-        let key = Data(keyBytes).base64EncodedString()
+    /// The opening handshake's request (RFC 6455 section 4.1).
+    static func upgradeRequest(
+        _ components: URLComponents, host: String, key: String, userAgent: String, headers: [(String, String)]
+    ) -> String {
         var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         if let q = components.percentEncodedQuery { path += "?" + q }
         let defaultPort = components.scheme == "https" ? 443 : 80
@@ -120,37 +144,33 @@ public final class WebSocket: @unchecked Sendable {
             + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
             + "User-Agent: \(userAgent)\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
+        return request + "\r\n"
+    }
 
-        let ws = WebSocket(easy: easy, socket: sock, headers: [:], leftover: [])
-        try ws.sendRaw(Array(request.utf8))
-        let deadline = Date().addingTimeInterval(timeout)
+    /// Reads the server's answer to the upgrade, whatever its status.
+    func readUpgradeReply(deadline: Date) throws -> UpgradeReply {
         var raw: [UInt8] = []
         var reply: UpgradeReply?
         while reply == nil {
-            raw += try ws.recvSome(deadline: deadline)
+            raw += try recvSome(deadline: deadline)
             reply = try UpgradeReply.parse(raw)
         }
         guard let reply else { throw WebSocketError.protocolViolation("no response") }
-        let ms = Int(Date().timeIntervalSince(started) * 1000)
-        trace?("< \(reply.status) GET \(Redaction.url(url)) (websocket, \(ms) ms)")
-        guard reply.status == 101 else {
-            // read the error body: up to its Content-Length (bounded), else whatever arrives shortly
-            var body = reply.rest
-            let length = reply.expectedBodyLength
-            let bodyDeadline = Date().addingTimeInterval(2)
-            while body.count < (length ?? UpgradeReply.maxBody) {
-                guard let more = try? ws.recvSome(deadline: bodyDeadline), !more.isEmpty else { break }
-                body += more
-            }
-            throw WebSocketError.handshakeRejected(
-                status: reply.status, headers: reply.headers,
-                body: Data(body.prefix(UpgradeReply.maxBody)))
+        return reply
+    }
+
+    /// A refused upgrade as an error with its status, headers and body: up to its
+    /// Content-Length (bounded), else whatever arrives shortly.
+    func rejection(_ reply: UpgradeReply) -> WebSocketError {
+        var body = reply.rest
+        let length = reply.expectedBodyLength
+        let bodyDeadline = Date().addingTimeInterval(2)
+        while body.count < (length ?? UpgradeReply.maxBody) {
+            guard let more = try? recvSome(deadline: bodyDeadline), !more.isEmpty else { break }
+            body += more
         }
-        guard reply.headers["sec-websocket-accept"] == UpgradeReply.accept(for: key) else {
-            throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")
-        }
-        return WebSocket(easy: easy, socket: sock, headers: reply.headers, leftover: reply.rest)
+        return WebSocketError.handshakeRejected(
+            status: reply.status, headers: reply.headers, body: Data(body.prefix(UpgradeReply.maxBody)))
     }
 
     // MARK: sending

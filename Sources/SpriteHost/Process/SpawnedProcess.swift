@@ -45,88 +45,69 @@ final class SpawnedProcess: @unchecked Sendable {
         onExit: @escaping @Sendable (Int32) -> Void
     ) throws {
         tty = request.terminal != nil
-        var toClose: [Int32] = []
-        defer { for fd in toClose { close(fd) } }
-        func pipe() throws -> (read: Int32, write: Int32) {
-            var fds: [Int32] = [0, 0]
-            guard sprite_pipe(&fds) == 0 else {
-                throw HostError.internalError("cannot create pipes: \(String(cString: strerror(errno)))")
-            }
-            return (fds[0], fds[1])
-        }
-        let errPipe = try pipe()
-        toClose.append(errPipe.write)
-        var readers: [(Int32, OutputStream)] = [(errPipe.read, tty ? .stdout : .stderr)]
-        var keep = request.keep
-        var stdinFD: Int32
-        var childIn: Int32, childOut: Int32
-        var control: Int32 = -1
-        if tty {
-            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
-            guard null >= 0 else { throw HostError.internalError("cannot open /dev/null") }
-            toClose.append(null)
-            childIn = null
-            childOut = null
-            var pair: [Int32] = [0, 0]
-            guard sprite_socketpair(&pair) == 0 else { throw HostError.internalError("cannot create a socket pair") }
-            control = pair[0]
-            toClose.append(pair[1])
-            keep.append(pair[1])
-            stdinFD = -1
-        } else {
-            let inPipe = try pipe(), outPipe = try pipe()
-            toClose += [inPipe.read, outPipe.write]
-            childIn = inPipe.read
-            childOut = outPipe.write
-            stdinFD = inPipe.write
-            readers.append((outPipe.read, .stdout))
-        }
+        var ends = try SpawnPlumbing(tty: tty, keep: request.keep)
+        // the child's ends are closed here once it has them (or failed to start)
+        defer { for fd in ends.childsEnds { close(fd) } }
         var pid: pid_t = 0
         let rc = Self.withCStrings(request.argv) { argvPtr in
             Self.withCStrings(request.environment) { envPtr in
-                keep.withUnsafeBufferPointer { k in
+                ends.keep.withUnsafeBufferPointer { k in
                     sprite_spawn(
-                        request.argv[0], argvPtr, envPtr, request.directory, childIn, childOut, errPipe.write,
-                        k.baseAddress, Int32(k.count), &pid)
+                        request.argv[0], argvPtr, envPtr, request.directory, ends.childIn, ends.childOut,
+                        ends.errWrite, k.baseAddress, Int32(k.count), &pid)
                 }
             }
         }
         guard rc == 0 else {
-            for (fd, _) in readers { close(fd) }
-            if stdinFD >= 0 { close(stdinFD) }
-            if control >= 0 { close(control) }
+            ends.closeOurs()
             throw HostError.internalError("cannot start \(request.argv[0]): \(String(cString: strerror(rc)))")
         }
         self.pid = pid
         // SIGPIPE on a closed stdin must not kill the host
         Glibc.signal(SIGPIPE, SIG_IGN)
         if let size = request.terminal {
-            for fd in toClose { close(fd) }
-            toClose = []
-            var name = [CChar](repeating: 0, count: 128)
-            let fd = sprite_recv_fd(control, &name, name.count, 10_000)
-            close(control)
-            guard fd >= 0 else {
-                kill(-pid, SIGKILL)
-                let reason = Self.drain(errPipe.read)
-                close(errPipe.read)
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                throw HostError.internalError(
-                    "cannot start a terminal in the sprite: "
-                        + (reason.isEmpty ? String(cString: strerror(errno)) : reason))
-            }
-            _ = sprite_set_winsize(fd, size.rows, size.cols)
-            stdinFD = fd
+            for fd in ends.childsEnds { close(fd) }
+            ends.childsEnds = []
+            let fd = try Self.receiveTerminal(ends, pid: pid, size: size)
+            ends.stdinFD = fd
+            ends.readers.append((fd, .stdout))
             master = fd
-            readers.append((fd, .stdout))
         } else {
             master = nil
         }
-        input = InputPump(fd: stdinFD, closesDescriptor: !tty)
+        input = InputPump(fd: ends.stdinFD, closesDescriptor: !tty)
+        let group = startReaders(ends.readers, onOutput: onOutput)
+        startWaiter(group: group, onExit: onExit)
+    }
 
+    /// The terminal master `sprite-enter run --pty` made in the sprite and sends back; the
+    /// child is killed, and what it said is the error, when none comes.
+    private static func receiveTerminal(
+        _ ends: SpawnPlumbing, pid: pid_t, size: (rows: UInt16, cols: UInt16)
+    ) throws -> Int32 {
+        var name = [CChar](repeating: 0, count: 128)
+        let fd = sprite_recv_fd(ends.control, &name, name.count, 10_000)
+        close(ends.control)
+        guard fd >= 0 else {
+            kill(-pid, SIGKILL)
+            let reason = drain(ends.errRead)
+            close(ends.errRead)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            throw HostError.internalError(
+                "cannot start a terminal in the sprite: "
+                    + (reason.isEmpty ? String(cString: strerror(errno)) : reason))
+        }
+        _ = sprite_set_winsize(fd, size.rows, size.cols)
+        return fd
+    }
+
+    /// One thread per output descriptor, each delivering what it reads to `onOutput`; the
+    /// group is left when every one has reached the end.
+    private func startReaders(
+        _ readers: [(Int32, OutputStream)], onOutput: @escaping @Sendable (OutputStream, Data) -> Void
+    ) -> DispatchGroup {
         let group = DispatchGroup()
-        let childPID = pid
         let masterFD = master
         for (fd, stream) in readers {
             group.enter()
@@ -153,6 +134,13 @@ final class SpawnedProcess: @unchecked Sendable {
             thread.name = "output-\(pid)"
             thread.start()
         }
+        return group
+    }
+
+    /// Waits for the child, then for its output to be delivered, then reports its status.
+    private func startWaiter(group: DispatchGroup, onExit: @escaping @Sendable (Int32) -> Void) {
+        let childPID = pid
+        let masterFD = master
         let pump = input
         let waiter = Thread { [weak self] in
             var status: Int32 = 0
