@@ -97,17 +97,16 @@ struct SandboxPolicyTests {
     /// change all the time: its base group in each hierarchy, or one sprite's group there.
     static func cgroups(ofHost pid: pid_t, named sprite: String? = nil) -> [String] {
         let membership = (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? ""
-        return membership.split(separator: "\n").compactMap { line -> String? in
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[2].hasSuffix("/host"), parts[2].contains("/sprite-host-") else {
-                return nil
-            }
-            let mount = parts[1].isEmpty ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + parts[1]
-            let base = mount + parts[2].dropLast("/host".count)
-            let dir = sprite.map { base + "/" + $0 } ?? base
-            var st = stat()
-            return stat(dir, &st) == 0 ? dir : nil
-        }
+        return existing(
+            membership.split(separator: "\n").compactMap { line -> String? in
+                let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                guard parts.count == 3, parts[2].hasSuffix("/host"), parts[2].contains("/sprite-host-") else {
+                    return nil
+                }
+                let mount = parts[1].isEmpty ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + parts[1]
+                let base = mount + parts[2].dropLast("/host".count)
+                return sprite.map { base + "/" + $0 } ?? base
+            })
     }
 
     static func existing(_ dirs: [String]) -> [String] {

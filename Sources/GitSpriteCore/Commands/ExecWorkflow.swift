@@ -26,14 +26,8 @@ public enum ExecWorkflow {
             return try connection.client.exec(
                 name, request, input: stdinIsTerminal ? nil : FileHandle.standardInput,
                 inputData: nil, stdout: { terminal.out($0) }, stderr: { terminal.err($0) })
-        } catch APIError.http(let f) where f.status == 404 {
-            throw target.missing
-        } catch APIError.http(let f) where f.status == 400 && f.message.contains("working directory") {
-            throw SpriteError(
-                "sprite '\(name)' has no \(request.directory ?? "workspace") yet",
-                hints: ["ship the code first: git sprite up"])
         } catch {
-            throw connection.translate(error)
+            throw target.execFailure(error, directory: request.directory)
         }
     }
 }

@@ -45,14 +45,8 @@ public enum ShellWorkflow {
         let stream: ExecStream
         do {
             stream = try connection.liveClient().openExec(name, request)
-        } catch APIError.http(let f) where f.status == 404 {
-            throw target.missing
-        } catch APIError.http(let f) where f.status == 400 && f.message.contains("working directory") {
-            throw SpriteError(
-                "sprite '\(name)' has no \(request.directory ?? "workspace") yet",
-                hints: ["ship the code first: git sprite up"])
         } catch {
-            throw connection.translate(error)
+            throw target.execFailure(error, directory: request.directory)
         }
         let raw = input && isatty(STDIN_FILENO) == 1
         // a shell is where one runs servers; one command on a terminal (exec -t) forwards nothing

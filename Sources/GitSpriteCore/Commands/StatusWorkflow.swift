@@ -62,13 +62,19 @@ public enum StatusWorkflow {
             guard look else { return rows }
             let ownSprites = ours
             let looked = Locked(rows)
-            // what is at home is read here, once per sprite: a repository is not for two threads
-            let homes = rows.map { home(of: $0.name, in: ownSprites.contains($0.name) ? settingsRepository : nil) }
+            // a cold sprite is not woken to look at unless asked (--deep)
+            let skipped = rows.map { !deep && $0.state == "cold" }
+            // what is at home is read here, once per sprite looked at: a repository is not for
+            // two threads
+            let homes = rows.indices.map { i in
+                skipped[i]
+                    ? [] : home(of: rows[i].name, in: ownSprites.contains(rows[i].name) ? settingsRepository : nil)
+            }
             let snapshot = rows
             DispatchQueue.concurrentPerform(iterations: snapshot.count) { i in
                 let row = snapshot[i]
                 var entry = row
-                if !deep && row.state == "cold" {
+                if skipped[i] {
                     entry.agentUnknown = "cold: not woken to look (git sprite status --deep)"
                 } else {
                     do {

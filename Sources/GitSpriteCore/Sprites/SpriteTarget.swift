@@ -48,6 +48,21 @@ struct SpriteTarget {
                 + "\(name) (for the other, run this outside the repository)")
     }
 
+    /// What a failure to start a command in the sprite means to the user: a sprite that is not
+    /// there, a working directory `up` has not made yet, or what the connection makes of it.
+    func execFailure(_ error: Error, directory: String?) -> Error {
+        switch error {
+        case APIError.http(let f) where f.status == 404:
+            return missing
+        case APIError.http(let f) where f.status == 400 && f.message.contains("working directory"):
+            return SpriteError(
+                "sprite '\(name)' has no \(directory ?? "workspace") yet", hints: ["ship the code first: git sprite up"]
+            )
+        default:
+            return connection.translate(error)
+        }
+    }
+
     /// The error for a sprite that is not there.
     var missing: SpriteError {
         let start =
