@@ -16,4 +16,11 @@ if grep -rn '§' Sources; then
     echo "Sources cite sections of documents (§): name a file of this repository instead" >&2
     status=1
 fi
+# a child inherits the signal mask of the spawning thread, and libdispatch's workers block
+# SIGTERM and SIGINT: a child started with a plain run() may never see terminate() or Ctrl-C
+if grep -rnE '\b[a-z][A-Za-z]*\.run\(\)' Sources/GitSpriteCore Sources/GitSpriteCLI Tests/GitSpriteTests \
+    Tests/GitSpriteCoreTests | grep -vE '\b(parsed|command|bench)\.run\(\)|lint: allowed here'; then
+    echo "start a Process with runWithSignalsUnblocked(), not run() (Sources/GitSpriteCore/Processes/ChildProcess.swift)" >&2
+    status=1
+fi
 exit $status

@@ -243,7 +243,7 @@ struct LivingWithASpriteTests {
         _ = try w.remote("touch /home/sprite/go")
         #expect(eventually(seconds: 20) { followed().contains("after-follow-line") }, "\(followed())")
         kill(-p.processIdentifier, SIGINT)
-        p.waitUntilExit()
+        p.waitForExit(within: 30, "git sprite logs -f after Ctrl-C")
         #expect(p.terminationReason == .exit && p.terminationStatus == 130, "Ctrl-C is cancelled, as for tail -f")
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(!stderr.contains("interrupted"), "\(stderr)")

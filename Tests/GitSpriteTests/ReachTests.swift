@@ -126,7 +126,7 @@ struct ReachTests {
         #expect(sums.count == 8 && sums.allSatisfy { $0 == expected }, "\(many.stdout) \(many.stderr)")
         // Ctrl-C, as a terminal sends it: to the whole job
         kill(-forward.processIdentifier, SIGINT)
-        forward.waitUntilExit()
+        forward.waitForExit(within: 30, "git sprite forward after Ctrl-C")
         #expect(
             forward.terminationReason == .exit && forward.terminationStatus == 130,
             "\(forward.terminationReason.rawValue) \(forward.terminationStatus)")

@@ -637,7 +637,7 @@ struct AttachTests {
         #expect(eventually(seconds: 30) { attaches() == 1 }, "attach never joined")
         // the whole terminal job dies at once: no close frame, no goodbye
         kill(-p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        p.waitForExit(within: 30, "the killed attach job")
         #expect(eventually(seconds: 40) { attaches() == 0 }, "a tmux attach outlived its connection")
         #expect(
             try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")

@@ -63,7 +63,7 @@ enum Browser {
             p.standardInput = FileHandle.nullDevice
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            try p.run()
+            try p.runWithSignalsUnblocked()
             p.waitUntilExit()
             if p.terminationStatus == 0 { return }
         }

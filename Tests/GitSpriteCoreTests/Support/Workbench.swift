@@ -60,7 +60,7 @@ final class Workbench {
         p.environment = environment
         let out = Pipe(), err = Pipe()
         (p.standardOutput, p.standardError) = (out, err)
-        try p.run()
+        try p.runWithSignalsUnblocked()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -1,4 +1,5 @@
 import Foundation
+import GitSpriteCore
 import Testing
 
 /// A certificate authority made for the tests and a certificate for `127.0.0.1`/`localhost`
@@ -43,8 +44,8 @@ struct TestAuthority: Sendable {
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script, "make-ca", directory]
         p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
+        try p.runWithSignalsUnblocked()
+        p.waitForExit(within: 60, "openssl making the test CA")
         guard p.terminationStatus == 0 else { throw SpriteTestFailure("openssl failed (\(p.terminationStatus))") }
     }
 }
