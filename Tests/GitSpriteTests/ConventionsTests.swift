@@ -287,9 +287,10 @@ struct ConventionsTests {
         #expect(
             json["summary"] as? String == "shipped main @ \(head), 1 submodule and 2 linked repos to app-main",
             "\(json)")
-        // a resumed sprite that has the commit: looked at, nothing pushed
+        // a resumed sprite that has the commit: looked at by the lock's own command (no round
+        // trip of its own), nothing pushed
         let phases = try #require((json["repos"] as? [[String: Any]])?.first?["phases"] as? [String: Any], "\(json)")
-        #expect(phases["probe"] != nil && phases["push"] == nil, "\(phases)")
+        #expect(phases["lock and probe"] != nil && phases["probe"] == nil && phases["push"] == nil, "\(phases)")
     }
 
     /// Inside the user's own tmux, Ctrl-b is theirs: Ctrl-] detaches from the sprite's.

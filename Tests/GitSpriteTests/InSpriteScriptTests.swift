@@ -196,7 +196,7 @@ struct InSpriteScriptTests {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = InSpriteScript.lock.argv([path, "1", staging])
             (p.standardInput, p.standardOutput, p.standardError) = (input, output, FileHandle.nullDevice)
-            try p.run()
+            try p.runWithSignalsUnblocked()
             return (p, input, output)
         }
         let (first, firstInput, firstOutput) = try holder()
@@ -212,12 +212,38 @@ struct InSpriteScriptTests {
         #expect(FileManager.default.fileExists(atPath: staging + "/mine-1/x"))
         // the first ends with its input, and the lock is free again
         try firstInput.fileHandleForWriting.close()
-        first.waitUntilExit()
+        first.waitForExit(within: 30, "the first lock holder")
         #expect(first.terminationStatus == 0)
         let third = try s.run(
             "sh", ["-c", "exec 0</dev/null; exec \"$@\"", "sh"] + InSpriteScript.lock.argv([path, "1", staging]))
         // the next holder is not the first: a run held it (and may have shipped) before
         #expect(third.status == 0 && third.stdout == "locked\n", "\(third.stdout)\(third.stderr)")
+    }
+
+    /// The lock's holder runs the look it is given (the script, then a line of its arguments,
+    /// on stdin) and prints its answer after `locked`, ended by `probed=STATUS`.
+    @Test func lockRunsTheLookItIsGivenOnceItHoldsTheLock() throws {
+        let s = try Sandbox()
+        let path = s.path("state/up.lock"), staging = s.path("state/staging")
+        let repo = try s.makeRepo("repo")
+        let head = try s.git("rev-parse", "HEAD", in: repo)
+        let probe = InSpriteScript.probe.text
+        func lock(looking dir: String, input: String) throws -> RunResult {
+            let argv = InSpriteScript.lock.argv([path, "5", staging, "", "", String(probe.utf8.count), dir])
+            return try s.run(argv[0], Array(argv.dropFirst()), stdin: input)
+        }
+        let found = try lock(looking: repo, input: probe + "none \(head)\n")
+        let lines = found.stdout.split(separator: "\n").map(String.init)
+        #expect(found.status == 0 && lines.first == "locked first" && lines.last == "probed=0", "\(found.stdout)")
+        let answer = ScriptOutput(lines.dropFirst().dropLast().joined(separator: "\n"))
+        #expect(answer.values == ["state": "exists", "head": head, "branch": "main"], "\(found.stdout)")
+        // a path with no repository
+        let missing = try lock(looking: s.path("nothing"), input: probe + "none \(head)\n")
+        #expect(missing.stdout == "locked\nstate=missing\nprobed=0\n", "\(missing.stdout)")
+        // input that ends before the arguments: the look fails, the lock is still taken and let go
+        let cut = try lock(looking: repo, input: String(probe.prefix(100)))
+        #expect(cut.status == 0 && cut.stdout.hasPrefix("locked\n"), "\(cut.stdout)")
+        #expect(cut.stdout.hasSuffix("\nprobed=4\n") && !cut.stdout.contains("state="), "\(cut.stdout)")
     }
 
     @Test func packagesDoNothingWhenAllAreInstalledAndFailOnOneThatIsNot() throws {
@@ -257,7 +283,7 @@ struct InSpriteScriptTests {
         p.arguments = argv + ["sess", agent]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        try p.run()
+        try p.runWithSignalsUnblocked()
         let tmux = ["tmux", "-S", state + "/tmux.sock"]
         func alive() -> Bool {
             (try? s.run(tmux[0], Array(tmux.dropFirst()) + ["has-session", "-t", "=sess"]).status) == 0
@@ -265,7 +291,7 @@ struct InSpriteScriptTests {
         #expect(eventually(seconds: 10) { alive() })
         #expect(FileManager.default.fileExists(atPath: state + "/agent.started"))
         p.terminate()
-        p.waitUntilExit()
+        p.waitForExit(within: 30, "the supervisor")
         #expect(p.terminationStatus == 143)
         #expect(!alive())
         #expect(!FileManager.default.fileExists(atPath: state + "/agent.failed"))
@@ -407,7 +433,7 @@ struct InSpriteScriptTests {
         supervisor.arguments = argv + ["sess", "sleep", "100000"]
         supervisor.standardOutput = FileHandle.nullDevice
         supervisor.standardError = FileHandle.nullDevice
-        try supervisor.run()
+        try supervisor.runWithSignalsUnblocked()
         defer { if supervisor.isRunning { supervisor.terminate() } }
         #expect(eventually(seconds: 10) { (try? look())?["agent"] == "running" })
         var out = try look()
@@ -424,7 +450,7 @@ struct InSpriteScriptTests {
         _ = try local(.agentHook, ["root-me"])
         #expect(try look()["state"] == "waiting")
         supervisor.terminate()
-        supervisor.waitUntilExit()
+        supervisor.waitForExit(within: 30, "the supervisor")
         try s.write("agent.status", "3\n", in: state)
         out = try look()
         #expect(out["agent"] == "exited" && out["exit"] == "3", "\(out.values)")

@@ -104,7 +104,7 @@ struct Shipper: Sendable {
     /// Looks at the sprite's copy. With `shipping`, uncommitted changes that are exactly the
     /// snapshot an earlier `up` applied are cleared when a different HEAD or snapshot is coming.
     func probe(_ path: String, shipping: (head: String, tree: String?)? = nil) throws -> Probe {
-        let args = shipping.map { [$0.tree ?? "none", $0.head] } ?? ["keep", ""]
+        let args = shipping.map { Self.probeArguments(head: $0.head, tree: $0.tree) } ?? ["keep", ""]
         return Self.parseProbe(try remoteRun(InSpriteScript.probe, [path] + args, what: "looking at \(path)"))
     }
 
@@ -131,12 +131,13 @@ struct Shipper: Sendable {
     /// for a sprite created just now), one exec to clone or create the repository, one push
     /// carrying both the branch and the snapshot, one exec to check out and apply the snapshot.
     func ship(
-        _ plan: RepoPlan, localPath: String, spriteIsNew: Bool, policyApplied: () throws -> Void
+        _ plan: RepoPlan, localPath: String, spriteIsNew: Bool, prepared: Prepared? = nil,
+        policyApplied: () throws -> Void
     )
         throws -> UpResult.Shipped
     {
         // each phase's wall time, for `up --json` and `-v` (what a slow `up` spends its time on)
-        var phases: [(String, Double)] = []
+        var phases: [(String, Double)] = prepared?.phases ?? []
         func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()
             defer { phases.append((name, Date().timeIntervalSince(start))) }
@@ -148,13 +149,15 @@ struct Shipper: Sendable {
         let path = plan.spritePath
         let branch = plan.branch ?? "main"
         guard let head = plan.head?.hex else { throw SpriteError("\(label) has no commits yet") }
-        let snapshot =
-            (!noChanges && plan.hasSnapshot)
-            ? try timed("snapshot") {
-                try git.snapshotCommit(
-                    submodules: plan.submodules.map(\.path), included: plan.included.files.map(\.path))
-            } : nil
-        var state = spriteIsNew ? Probe() : try timed("probe") { try probe(path, shipping: (head, snapshot?.tree)) }
+        let snapshot: (commit: String, tree: String)?
+        if let prepared {
+            snapshot = prepared.snapshot
+        } else {
+            snapshot = try timed("snapshot") { try self.snapshot(of: plan, localPath: localPath) }
+        }
+        var state =
+            spriteIsNew
+            ? Probe() : try prepared?.probe ?? timed("probe") { try probe(path, shipping: (head, snapshot?.tree)) }
         // a first ship is assembled in staging and moved to `path` when complete
         var target = Target(dir: path, staged: false, method: plan.transport)
         if !state.exists {

@@ -12,60 +12,117 @@ final class SpriteLock: @unchecked Sendable {
     /// How long a run waits for another to finish before it gives up.
     static let wait = 300
 
+    /// The first look at a repository, run by the lock's own command once it is held, so it
+    /// costs no round trip of its own. `arguments` are the probe's after the path; they are
+    /// asked for while the lock's command is on its way (making them may take a while).
+    struct Probe {
+        let path: String
+        let arguments: () throws -> [String]
+    }
+
     /// No run held this lock before: nothing can have been shipped to the sprite yet.
     private(set) var first = false
+    /// What the probe the lock ran found; nil when none ran or it failed (look again).
+    private(set) var probed: Shipper.Probe?
     private let feed = Pipe()
     private let ended = DispatchSemaphore(value: 0)
 
     private init() {}
 
-    /// Takes the lock of `shipper`'s sprite, waiting while another run holds it.
+    /// What the lock's command has said so far.
+    private struct Heard {
+        var pending = ""
+        var waiting = false
+        var locked = false
+        var first = false
+        /// This attempt runs the probe: the lock is not taken before its answer.
+        var probing = false
+        var probeLines: [String] = []
+        var probeStatus: Int32?
+        var status: Int32?
+        var error: Error?
+
+        mutating func hear(_ text: String) {
+            pending += text
+            while let newline = pending.firstIndex(of: "\n") {
+                let line = String(pending[..<newline])
+                pending = String(pending[pending.index(after: newline)...])
+                if !locked {
+                    if line == "waiting" { waiting = true }
+                    if line == "locked" || line == "locked first" { (locked, first) = (true, line == "locked first") }
+                } else if probing, probeStatus == nil {
+                    if line.hasPrefix("probed=") {
+                        probeStatus = Int32(line.dropFirst(7)) ?? -1
+                    } else {
+                        probeLines.append(line)
+                    }
+                }
+            }
+        }
+
+        var held: Bool { locked && (!probing || probeStatus != nil) }
+    }
+
+    /// Takes the lock of `shipper`'s sprite, waiting while another run holds it; with `probe`,
+    /// the lock's command looks at that repository once the lock is held.
     static func acquire(
-        _ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity()
+        _ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity(), probe: Probe? = nil
     ) throws -> SpriteLock {
         let lock = SpriteLock()
-        let state = Locked((locked: false, first: false, waiting: false, status: Int32?.none, error: Error?.none))
+        let heard = Locked(Heard())
         let changed = DispatchSemaphore(value: 0)
-        let request = ExecRequest(
-            command: InSpriteScript.lock.argv([
-                path, String(wait), SpritePaths.staging,
-                identity.name ?? "", identity.email ?? "",
-            ]),
-            directory: SpritePaths.home, stdin: true, maxRunAfterDisconnect: "1s")
-        let api = shipper.api, sprite = shipper.sprite
+        let script = Data(InSpriteScript.probe.text.utf8)
+        let base = [path, String(wait), SpritePaths.staging, identity.name ?? "", identity.email ?? ""]
+        let api = shipper.api, sprite = shipper.sprite, probePath = probe?.path
         let input = lock.feed.fileHandleForReading
         let thread = Thread {
+            var attempt = 0
             do {
                 let status = try shipper.untilReady {
-                    try api.exec(
+                    // a retried command has lost its input: it takes the lock without looking
+                    attempt += 1
+                    let probing = probePath != nil && attempt == 1
+                    heard.withLock { $0 = Heard(probing: probing) }
+                    let argv = base + (probing ? [String(script.count), probePath ?? ""] : [])
+                    let request = ExecRequest(
+                        command: InSpriteScript.lock.argv(argv), directory: SpritePaths.home, stdin: true,
+                        maxRunAfterDisconnect: "1s")
+                    return try api.exec(
                         sprite, request, input: input, inputData: nil,
                         stdout: { data in
-                            let text = String(decoding: data, as: UTF8.self)
-                            state.withLock {
-                                if text.contains("waiting") { $0.waiting = true }
-                                if text.contains("locked") {
-                                    $0.locked = true
-                                    $0.first = text.contains("locked first")
-                                }
-                            }
+                            heard.withLock { $0.hear(String(decoding: data, as: UTF8.self)) }
                             shipper.readiness.set(true)
                             changed.signal()
                         }, stderr: { _ in })
                 }
-                state.withLock { $0.status = status }
+                heard.withLock { $0.status = status }
             } catch {
-                state.withLock { $0.error = error }
+                heard.withLock { $0.error = error }
             }
             changed.signal()
             lock.ended.signal()
         }
         thread.start()
+        if let probe {
+            // the script first, then its arguments when they are known
+            do {
+                try lock.feed.fileHandleForWriting.write(contentsOf: script)
+                let line = try probe.arguments().joined(separator: " ") + "\n"
+                try lock.feed.fileHandleForWriting.write(contentsOf: Data(line.utf8))
+            } catch {
+                lock.release()
+                throw error
+            }
+        }
         var said = false
         while true {
             changed.wait()
-            let now = state.value
-            if now.locked {
+            let now = heard.value
+            if now.held {
                 lock.first = now.first
+                if now.probeStatus == 0, ScriptOutput(now.probeLines.joined(separator: "\n"))["state"] != nil {
+                    lock.probed = Shipper.parseProbe(now.probeLines.joined(separator: "\n"))
+                }
                 return lock
             }
             if now.waiting && !said {

@@ -79,7 +79,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
         copy.arguments = ["-a", local(sprite, SpritePaths.home), root + "/" + sprite + "/checkpoint-" + id]
-        try copy.run()
+        try copy.runWithSignalsUnblocked()
         copy.waitUntilExit()
         return id
     }
@@ -104,7 +104,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
         copy.arguments = ["-a", saved, local(sprite, SpritePaths.home)]
-        try copy.run()
+        try copy.runWithSignalsUnblocked()
         copy.waitUntilExit()
     }
 
@@ -168,32 +168,46 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         _ sprite: String, _ command: [String], directory: String?, input: Data?,
         environment: [String: String]
     ) throws -> (status: Int32, stdout: Data, stderr: Data) {
+        let out = Locked(Data()), err = Locked(Data())
+        let status = try exec(
+            sprite, ExecRequest(command: command, environment: environment, directory: directory), input: nil,
+            inputData: input, stdout: { data in out.withLock { $0.append(data) } },
+            stderr: { data in err.withLock { $0.append(data) } })
+        return (status, out.value, err.value)
+    }
+
+    /// Runs the command here, in the sprite's directory, as the API would: stdin from
+    /// `inputData` then `input` (a command that holds the lock reads it until it ends), stdout
+    /// handed on as it comes (the lock's holder says `locked` long before it exits).
+    func exec(
+        _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
+    ) throws -> Int32 {
+        let command = request.command
         // a script is named by its $0, a command by itself
         let shown = command.count > 3 && command[0] == "sh" && command[1] == "-c" ? command[3] : command.first ?? ""
         record("run \(sprite) \(shown)")
-        if let answer = onRun?(sprite, command) { return answer }
+        if let answer = onRun?(sprite, command) {
+            stdout(answer.stdout)
+            stderr(answer.stderr)
+            return answer.status
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = command.map { local(sprite, $0) }
-        let dir = local(sprite, directory ?? SpritePaths.home)
+        let dir = local(sprite, request.directory ?? SpritePaths.home)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         p.environment = [
             "PATH": "/usr/bin:/bin", "HOME": local(sprite, SpritePaths.home), "GIT_CONFIG_NOSYSTEM": "1",
             "LANG": "C.UTF-8",
-        ].merging(environment) { $1 }
+        ].merging(request.environment) { $1 }
         let out = Pipe(), err = Pipe()
         (p.standardOutput, p.standardError) = (out, err)
-        // stdin as the API delivers it (a long in-sprite script travels there)
-        let feed = input.map { _ in Pipe() }
+        let feed = input != nil || inputData != nil ? Pipe() : nil
         p.standardInput = feed ?? FileHandle.nullDevice
-        try p.run()
-        if let feed, let input {
-            DispatchQueue.global().async {
-                try? feed.fileHandleForWriting.write(contentsOf: input)
-                try? feed.fileHandleForWriting.close()
-            }
-        }
+        try p.runWithSignalsUnblocked()
+        if let feed { Self.pump(inputData, input, into: feed.fileHandleForWriting) }
         let errData = Locked(Data())
         let reading = DispatchGroup()
         reading.enter()
@@ -201,22 +215,33 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
             errData.set(err.fileHandleForReading.readDataToEndOfFile())
             reading.leave()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            stdout(chunk)
+        }
         reading.wait()
         p.waitUntilExit()
-        return (p.terminationStatus, outData, errData.value)
+        stderr(errData.value)
+        return p.terminationStatus
     }
 
-    func exec(
-        _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
-        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
-    ) throws -> Int32 {
-        let r = try run(
-            sprite, request.command, directory: request.directory, input: inputData,
-            environment: request.environment)
-        stdout(r.stdout)
-        stderr(r.stderr)
-        return r.status
+    /// Writes `data`, then what `handle` gives until it ends, into `sink`, and closes it; a
+    /// command that exits first ends the copy (SIGPIPE is blocked on the copying thread, so
+    /// the write fails instead of killing the test process).
+    private static func pump(_ data: Data?, _ handle: FileHandle?, into sink: FileHandle) {
+        Thread {
+            var pipeSignal = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+            defer { try? sink.close() }
+            if let data, (try? sink.write(contentsOf: data)) == nil { return }
+            while let handle {
+                let chunk = handle.availableData
+                if chunk.isEmpty || (try? sink.write(contentsOf: chunk)) == nil { return }
+            }
+        }.start()
     }
 
     func readFile(_ sprite: String, path: String) throws -> Data {

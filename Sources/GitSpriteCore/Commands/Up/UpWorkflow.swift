@@ -42,10 +42,24 @@ public enum UpWorkflow {
                 settings: settings, noChanges: options.noChanges)
             // one run at a time ships to a sprite; a second waits here. A sprite this run created
             // may still have been shipped to first by a run that resumed it in the meantime.
-            let lock = try SpriteLock.acquire(shipper, terminal: context.terminal, identity: plan.identity)
+            // The lock's command also looks at the primary repository once it holds the lock;
+            // its snapshot is made meanwhile (the look needs to know what is coming)
+            var primary = Shipper.Prepared()
+            let look = SpriteLock.Probe(path: plan.primary.spritePath) { [plan] in
+                let started = Date()
+                primary.snapshot = try shipper.snapshot(of: plan.primary, localPath: plan.primary.localPath)
+                primary.phases.append(("snapshot", Date().timeIntervalSince(started)))
+                return Shipper.probeArguments(head: plan.primary.head?.hex ?? "", tree: primary.snapshot?.tree)
+            }
+            let locking = Date()
+            let lock = try SpriteLock.acquire(
+                shipper, terminal: context.terminal, identity: plan.identity, probe: look)
             defer { lock.release() }
+            primary.probe = lock.probed
+            if lock.probed != nil { primary.phases.append(("lock and probe", Date().timeIntervalSince(locking))) }
             let shipping = shipAll(
-                plan, shipper: shipper, spriteIsNew: created && lock.first, policy: policy, reporter: reporter)
+                plan, shipper: shipper, spriteIsNew: created && lock.first, primary: primary, policy: policy,
+                reporter: reporter)
             try policy.applied()
             _ = try reporter.step("policy") {
                 ((), "\(settings.networkPolicy) (applied in \(Int(policy.seconds * 1000)) ms, alongside the code)")
@@ -149,8 +163,8 @@ public enum UpWorkflow {
 
     /// Ships every repository at once; the first failure, once all have finished.
     static func shipAll(
-        _ plan: WorkspacePlan, shipper: Shipper, spriteIsNew: Bool, policy: PolicyInBackground,
-        reporter: StepReporter
+        _ plan: WorkspacePlan, shipper: Shipper, spriteIsNew: Bool, primary: Shipper.Prepared,
+        policy: PolicyInBackground, reporter: StepReporter
     ) -> Result<[UpResult.Shipped], Error> {
         // the plan already read every repository: its local path is the work tree root
         let local = [plan.primary] + plan.linked
@@ -162,7 +176,7 @@ public enum UpWorkflow {
                 let s = try reporter.step(label) { () -> (UpResult.Shipped, String) in
                     let s = try shipper.ship(
                         local[i], localPath: local[i].localPath, spriteIsNew: spriteIsNew,
-                        policyApplied: policy.applied)
+                        prepared: i == 0 ? primary : nil, policyApplied: policy.applied)
                     return (s, "\(s.method) → \(s.spritePath)" + (s.phases.isEmpty ? "" : " (\(s.breakdown))"))
                 }
                 shipped.withLock { $0[i] = s }
