@@ -9,7 +9,8 @@ set -euo pipefail
 bin="$(cd "${1:?usage: bench/large-repo.sh BIN_DIR [RUNS]}" && pwd)"
 runs="${2:-3}"
 bash "$(dirname "$0")/../scripts/deps.sh" python3 time
-source "$(dirname "$0")/lib.sh"
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
 start_host "$bin"
 export PATH="$bin:$PATH" HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME"
@@ -59,7 +60,8 @@ for run in $(seq 1 "$runs"); do
     echo "$t1 - $t0" | bc -l >> "$work/push.times"
 
     t0=$(date +%s.%N)
-    ( cd "$repo" && /usr/bin/time -f "%M" -o "$work/rss.$run" git sprite up --no-agent --json > "$work/up.$run.json" )
+    ( cd "$repo" && /usr/bin/time -f "%M" -o "$work/rss.$run" \
+        python3 "$here/peak-rss.py" "$work/own-rss.$run" git-sprite up --no-agent --json > "$work/up.$run.json" )
     t1=$(date +%s.%N)
     echo "$t1 - $t0" | bc -l >> "$work/up.times"
     curl -fsS -X DELETE -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites/large-main" >/dev/null
@@ -69,6 +71,7 @@ up=$(median < "$work/up.times")
 printf 'git push to a local bare repository  %7.0f ms  1.00x\n' "$(echo "$push * 1000" | bc -l)"
 printf 'git sprite up (first, new sprite)    %7.0f ms  %5.2fx\n' "$(echo "$up * 1000" | bc -l)" "$(echo "$up / $push" | bc -l)"
 echo "peak RSS of the largest process of up (git pack-objects included): $(sort -n "$work"/rss.* | tail -1) KB (largest of $runs runs)"
+echo "peak RSS of git-sprite itself (its VmHWM): $(sort -n "$work"/own-rss.* | tail -1) KB (largest of $runs runs)"
 echo "phases of the last run (up --json):"
 python3 - "$work/up.$runs.json" <<'PY'
 import json, sys

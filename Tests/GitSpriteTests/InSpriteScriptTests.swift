@@ -139,6 +139,45 @@ struct InSpriteScriptTests {
         #expect(try Self.run(.submoduleReady, [other, "libs/lib", pinned], in: s).status == 1)
     }
 
+    /// Many submodules in one command each way: one look (making the mirrors the tunnel fills),
+    /// one checkout that updates them together yet reports each failure apart.
+    @Test func submodulesAreLookedAtAndCheckedOutManyAtOnceEachFailureApart() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        var pinned: [String] = []
+        for i in 1...3 {
+            let origin = try s.makeRepo("origin-\(i)")
+            try s.git("-c", "protocol.file.allow=always", "submodule", "-q", "add", origin, "mods/m \(i)", in: app)
+            pinned.append(try s.git("rev-parse", "HEAD", in: origin))
+        }
+        try s.git("commit", "-qm", "three submodules", in: app)
+        let clone = s.path("clone")
+        try s.git("clone", "-q", app, clone)
+        let mirrors = (1...3).map { s.path("mirrors/m\($0).git") }
+        func look() throws -> [String] {
+            let args = [clone] + (0..<3).flatMap { ["mods/m \($0 + 1)", pinned[$0], mirrors[$0]] }
+            let r = try Self.run(.submodulesReady, args, in: s)
+            #expect(r.status == 0, "\(r.stderr)")
+            return ScriptOutput(r.stdout).lines.map(\.value)
+        }
+        #expect(try look() == ["ship", "ship", "ship"])
+        // the tunnel fills the first and the third; the second's mirror stays empty
+        for i in [0, 2] {
+            try s.git(
+                "push", "-q", mirrors[i], "\(pinned[i]):refs/heads/git-sprite-pinned", in: s.path("origin-\(i + 1)"))
+        }
+        let args = [clone] + (0..<3).flatMap { ["mods/m \($0 + 1)", "mods/m \($0 + 1)", mirrors[$0], pinned[$0]] }
+        let r = try Self.run(.submodules, args, in: s)
+        let lines = ScriptOutput(r.stdout).lines
+        #expect(r.status == 0 && lines.filter { $0.key == "status" }.map(\.value).count == 3, "\(r.stdout)\(r.stderr)")
+        #expect(lines.first?.value == "0" && lines.last?.value == "0", "\(r.stdout)")
+        #expect(
+            lines.count == 4 && lines[1].value != "0" && lines[2].key == "error" && !lines[2].value.isEmpty,
+            "\(r.stdout)")
+        for i in [0, 2] { #expect(try s.git("rev-parse", "HEAD", in: clone + "/mods/m \(i + 1)") == pinned[i]) }
+        #expect(try look() == ["ready", "ship", "ready"])
+    }
+
     @Test func inventoryCountsEveryKindOfWorkAtAnyDepthWithoutTouchingTheIndex() throws {
         let s = try Sandbox()
         let app = try s.makeAppWithNestedSubmodules()

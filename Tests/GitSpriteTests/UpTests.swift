@@ -102,6 +102,25 @@ struct UpTests {
     /// A submodule checked out here at a commit the superproject does not record yet: the
     /// snapshot leaves submodule pointers alone on both sides, so a re-run recognises the
     /// changes it shipped instead of taking them for the sprite's own.
+    /// More submodules than one command in the sprite takes (they are looked at and checked
+    /// out in batches, their pushes run several at once): every one arrives at its commit, and
+    /// one that moves is all a second run ships.
+    @Test func manySubmodulesArriveInBatchesAndAMovedOneAlone() throws {
+        let w = try UpWorkspace()
+        for i in 1...20 {  // one command takes 16 (Shipper.submodulesPerCommand)
+            let origin = try w.s.makeRepo("many-\(i)")
+            try w.s.git("-c", "protocol.file.allow=always", "submodule", "-q", "add", origin, "many/m\(i)", in: w.app)
+        }
+        try w.s.git("commit", "-qm", "many submodules", in: w.app)
+        #expect(try w.up(["--no-agent"]).status == 0)
+        #expect(try w.remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(w.s, w.app)))
+        try w.s.commit("more.txt", "more\n", message: "moved", in: w.app + "/many/m7")
+        try w.s.git("commit", "-qam", "move m7", in: w.app)
+        let again = try w.up(["--no-agent", "-v"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try w.remote("cd workspace && \(UpWorkspace.submodulePins)") == (try UpWorkspace.localPins(w.s, w.app)))
+    }
+
     @Test func aMovedSubmoduleDoesNotConfuseTheSnapshotOnARerun() throws {
         let w = try UpWorkspace()
         let lib = w.app + "/libs/lib"

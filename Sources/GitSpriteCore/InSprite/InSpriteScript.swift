@@ -28,7 +28,8 @@ public struct InSpriteScript: Sendable {
 
     /// Every script, for the lint and contract tests.
     public static let all: [InSpriteScript] = [
-        .probe, .clone, .initialise, .finish, .submoduleReady, .submodule, .installPackages, .agentSupervisor,
+        .probe, .clone, .initialise, .finish, .submoduleReady, .submodule, .submodulesReady, .submodules,
+        .installPackages, .agentSupervisor,
         .inventory, .leftovers, .lock, .agentHook, .installClaudeHooks, .agentLook, .agentScreen,
     ]
 }

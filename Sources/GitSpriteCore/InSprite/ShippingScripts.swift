@@ -150,26 +150,101 @@ extension InSpriteScript {
     ///   (nothing is done when the submodule is already complete at it).
     /// - Exit 0 when it is checked out; non-zero with git's message otherwise. A clone or
     ///   checkout cut short earlier is started over.
-    public static let submodule = InSpriteScript(
-        name: "git-sprite-submodule",
+    public static let submodule = InSpriteScript(name: "git-sprite-submodule", text: submoduleBody)
+
+    static let submoduleBody = """
+        cd "$1" || exit 3
+        name="$2"; sub="$3"; url="$4"; want="$5"
+        set -- "$PWD" "$sub" "$want"
+        ( \(submoduleReadyBody) ) && exit 0
+        if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+          # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
+          rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
+        fi
+        git submodule init -q -- "$sub" >/dev/null 2>&1
+        # one cloned from its URL brings its own submodules along (git resolves their relative
+        # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
+        if [ -n "$url" ]; then
+          git config "submodule.$name.url" "$url"
+          git -c protocol.file.allow=always submodule update -q --init -- "$sub"
+        else
+          git submodule update -q --init --recursive -- "$sub"
+        fi
+        """
+
+    /// `submoduleReady` for many submodules of one superproject in one command, making the
+    /// mirror the tunnel fills for each one that is not ready.
+    ///
+    /// - `$1` the superproject; then for each submodule three arguments: its path, the commit,
+    ///   the mirror (a bare repository, made when missing).
+    /// - Prints one line per submodule, in order: `sub=ready` or `sub=ship`. Exit 0; 3 when a
+    ///   mirror cannot be made (a message on stderr).
+    public static let submodulesReady = InSpriteScript(
+        name: "git-sprite-submodules-ready",
         text: """
+            ready() ( \(submoduleReadyBody)
+            )
+            super="$1"; shift
+            while [ $# -ge 3 ]; do
+              if ready "$super" "$1" "$2"; then
+                echo sub=ready
+              else
+                git init -q --bare "$3" >/dev/null || { echo "cannot make $3" >&2; exit 3; }
+                echo sub=ship
+              fi
+              shift 3
+            done
+            """)
+
+    /// `submodule` for many submodules of one superproject in one command: those the sprite
+    /// lacks are updated together (`git submodule update --jobs`, one command per kind instead
+    /// of one per submodule), then each is checked as `submodule` would (which does what the
+    /// joint update left undone, one at a time, so each failure is its own).
+    ///
+    /// - `$1` the superproject; then for each submodule four arguments: its name, its path,
+    ///   the mirror (empty: clone from its URL), the commit.
+    /// - Prints, per submodule in order, `status=` (0 when it is checked out) and, when it
+    ///   failed, `error=` with the last line git printed. Exit 0; 3 when the superproject
+    ///   cannot be entered.
+    public static let submodules = InSpriteScript(
+        name: "git-sprite-submodules",
+        text: """
+            one() ( \(submoduleBody)
+            )
+            ready() ( \(submoduleReadyBody)
+            )
             cd "$1" || exit 3
-            name="$2"; sub="$3"; url="$4"; want="$5"
-            set -- "$PWD" "$sub" "$want"
-            ( \(submoduleReadyBody) ) && exit 0
-            if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
-              # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
-              rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
-            fi
-            git submodule init -q -- "$sub" >/dev/null 2>&1
-            # one cloned from its URL brings its own submodules along (git resolves their relative
-            # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
-            if [ -n "$url" ]; then
-              git config "submodule.$name.url" "$url"
-              git -c protocol.file.allow=always submodule update -q --init -- "$sub"
-            else
-              git submodule update -q --init --recursive -- "$sub"
-            fi
+            shift
+            list=$(mktemp) || exit 3
+            : >"$list.mirror"; : >"$list.url"
+            (
+              while [ $# -ge 4 ]; do
+                if ! ready "$PWD" "$2" "$4"; then
+                  if [ -e "$2/.git" ] && ! git -C "$2" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+                    # a clone or checkout cut short: nothing of anyone's is in it yet
+                    rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$1")" "$2" && mkdir -p "$2"
+                  fi
+                  if [ -n "$3" ]; then
+                    git config "submodule.$1.url" "$3" && printf '%s\\0' "$2" >>"$list.mirror"
+                  else
+                    printf '%s\\0' "$2" >>"$list.url"
+                  fi
+                fi
+                shift 4
+              done
+            )
+            xargs -0 -r git -c protocol.file.allow=always submodule update -q --init --jobs 8 -- \
+              <"$list.mirror" >/dev/null 2>&1
+            xargs -0 -r git submodule update -q --init --recursive --jobs 8 -- <"$list.url" >/dev/null 2>&1
+            rm -f "$list.mirror" "$list.url"
+            while [ $# -ge 4 ]; do
+              one "$PWD" "$1" "$2" "$3" "$4" 2>"$list"
+              status=$?
+              echo "status=$status"
+              [ "$status" -eq 0 ] || echo "error=$(grep . "$list" | tail -n 1)"
+              shift 4
+            done
+            rm -f "$list"
             """)
 
     /// Installs the Debian packages that are missing.

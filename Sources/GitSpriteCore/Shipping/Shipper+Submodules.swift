@@ -5,54 +5,112 @@ import SpriteSync
 import SpritesAPI
 
 extension Shipper {
+    /// How many submodules' pushes through the tunnel run at once.
+    static let concurrentSubmodulePushes = 8
+    /// How many submodules one command looks at or checks out (their arguments travel in the
+    /// request line, which has a limit).
+    static let submodulesPerCommand = 16
+
+    /// Ships the submodules of one superproject in a few commands whatever their number: one
+    /// look at all of them (which also makes the mirrors of those the sprite lacks), their
+    /// pushes through the tunnel several at once, one checkout of all of them in the
+    /// superproject's order; then their own submodules the same way.
     func shipSubmodules(
         _ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
         notes: inout [String]
     ) throws {
-        for sm in subs {
-            guard let commit = sm.commit?.hex else { continue }
-            if sm.initialized {
-                let localSub = localSuper + "/" + sm.path
-                let ready = try api.run(
-                    sprite, InSpriteScript.submoduleReady, [spriteSuper, sm.path, commit],
-                    directory: SpritePaths.home)
-                if ready.status != 0 {
-                    let mirror = SpritePaths.modules + "/" + Digest.sha256Prefix(localSub, digits: 16) + ".git"
-                    try remoteRun(["git", "init", "-q", "--bare", mirror], what: "creating a mirror for \(sm.path)")
-                    let sub = LocalGit(directory: localSub, environment: gitEnvironment)
-                    try sub.check(
-                        ["push", "-q", "-f", remote(mirror), "\(commit):refs/heads/git-sprite-pinned"],
-                        what: "sending submodule \(sm.path)")
-                    let r = try checkOut(sm, in: spriteSuper, from: mirror, at: commit)
-                    if r.status != 0 {
-                        throw SpriteError(
-                            "checking out submodule \(sm.path) in the sprite failed: \(lastLine(of: r.stderr) ?? "")")
-                    }
-                }
-                try shipSubmodules(
-                    sm.submodules, localSuper: localSub, spriteSuper: spriteSuper + "/" + sm.path,
-                    notes: &notes)
+        let pinned = subs.compactMap { sm in sm.commit.map { (sm: sm, commit: $0.hex) } }
+        let local = pinned.filter(\.sm.initialized)
+        let mirrors = local.map {
+            SpritePaths.modules + "/" + Digest.sha256Prefix(localSuper + "/" + $0.sm.path, digits: 16) + ".git"
+        }
+        var missing: Set<Int> = []
+        for range in Self.chunks(local.count) {
+            let args = [spriteSuper] + range.flatMap { [local[$0].sm.path, local[$0].commit, mirrors[$0]] }
+            let answers = ScriptOutput(
+                try remoteRun(InSpriteScript.submodulesReady, args, what: "looking at the submodules of \(spriteSuper)")
+            ).lines.filter { $0.key == "sub" }.map(\.value)
+            guard answers.count == range.count else {
+                throw SpriteError(
+                    "looking at the submodules of \(spriteSuper) in the sprite failed: an answer is missing")
+            }
+            for (i, answer) in zip(range, answers) where answer == "ship" { missing.insert(i) }
+        }
+        let environment = gitEnvironment
+        try Self.concurrently(missing.sorted(), limit: Self.concurrentSubmodulePushes) { i in
+            try LocalGit(directory: localSuper + "/" + local[i].sm.path, environment: environment).check(
+                ["push", "-q", "-f", remote(mirrors[i]), "\(local[i].commit):refs/heads/git-sprite-pinned"],
+                what: "sending submodule \(local[i].sm.path)")
+        }
+        // what to check out, in the superproject's order: the tunnelled ones the sprite lacked,
+        // and those the sprite clones from their URL
+        var checkouts: [(sm: SubmodulePlan, mirror: String, commit: String)] = []
+        for (sm, commit) in pinned {
+            if let i = local.firstIndex(where: { $0.sm.path == sm.path }) {
+                if missing.contains(i) { checkouts.append((sm, mirrors[i], commit)) }
             } else if sm.transport == .none {
                 notes.append("submodule \(sm.path) cannot be shipped (\(sm.transportReason))")
             } else {
-                let r = try checkOut(sm, in: spriteSuper, from: "", at: commit)
-                if r.status != 0 {
-                    notes.append(
-                        "submodule \(sm.path) could not be cloned in the sprite: \(lastLine(of: r.stderr) ?? "")")
-                }
+                checkouts.append((sm, "", commit))
             }
+        }
+        for range in Self.chunks(checkouts.count) {
+            let args =
+                [spriteSuper]
+                + range.flatMap {
+                    [checkouts[$0].sm.name, checkouts[$0].sm.path, checkouts[$0].mirror, checkouts[$0].commit]
+                }
+            let lines = ScriptOutput(
+                try remoteRun(InSpriteScript.submodules, args, what: "checking out the submodules of \(spriteSuper)")
+            ).lines
+            let statuses = lines.indices.filter { lines[$0].key == "status" }
+            guard statuses.count == range.count else {
+                throw SpriteError(
+                    "checking out the submodules of \(spriteSuper) in the sprite failed: an answer is missing")
+            }
+            for (i, at) in zip(range, statuses) where lines[at].value != "0" {
+                let why = lines.indices.contains(at + 1) && lines[at + 1].key == "error" ? lines[at + 1].value : ""
+                let sm = checkouts[i].sm
+                if !checkouts[i].mirror.isEmpty {
+                    throw SpriteError("checking out submodule \(sm.path) in the sprite failed: \(why)")
+                }
+                notes.append("submodule \(sm.path) could not be cloned in the sprite: \(why)")
+            }
+        }
+        for (sm, _) in local where !sm.submodules.isEmpty {
+            try shipSubmodules(
+                sm.submodules, localSuper: localSuper + "/" + sm.path, spriteSuper: spriteSuper + "/" + sm.path,
+                notes: &notes)
         }
     }
 
-    /// Runs `InSpriteScript.submodule`: the submodule from `mirror` (tunnelled), or from its URL
-    /// when `mirror` is empty.
-    private func checkOut(
-        _ sm: SubmodulePlan, in spriteSuper: String, from mirror: String, at commit: String
-    )
-        throws -> (status: Int32, stdout: Data, stderr: Data)
-    {
-        try api.run(
-            sprite, InSpriteScript.submodule, [spriteSuper, sm.name, sm.path, mirror, commit],
-            directory: SpritePaths.home)
+    /// `0..<count` in ranges of at most `submodulesPerCommand`.
+    static func chunks(_ count: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: submodulesPerCommand).map { $0..<min($0 + submodulesPerCommand, count) }
+    }
+
+    /// Runs `body` for every item, at most `limit` at once, and throws the first error (items
+    /// not started yet are then left alone).
+    static func concurrently(_ items: [Int], limit: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+        guard !items.isEmpty else { return }
+        let next = Locked(0)
+        let failure = Locked<Error?>(nil)
+        let done = DispatchGroup()
+        for _ in 0..<min(limit, items.count) {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                while failure.value == nil {
+                    let k = next.withLock { n -> Int in
+                        defer { n += 1 }
+                        return n
+                    }
+                    guard k < items.count else { return }
+                    do { try body(items[k]) } catch { failure.withLock { $0 = $0 ?? error } }
+                }
+            }.start()
+        }
+        done.wait()
+        if let error = failure.value { throw error }
     }
 }
