@@ -6,23 +6,25 @@ import HummingbirdWebSocket
 /// over one `HostState`. `HostServer.run` serves them; `SpriteHostTests` test them in-process
 /// with `app.test(.router)`.
 extension HostServer {
-    static func buildRouter(state: HostState, faults: FaultTable?) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    static func buildRouter(state: HostState, faults: FaultTable?) -> Router<HostRequestContext> {
+        let router = Router(context: HostRequestContext.self)
         router.middlewares.add(VersionMiddleware())
         router.middlewares.add(AuthMiddleware(token: state.config.token))
         if state.config.sparseReplies { router.middlewares.add(SparseErrorsMiddleware()) }
         if let faults { router.middlewares.add(FaultMiddleware(faults: faults)) }
-        router.middlewares.add(WakeMiddleware(state: state))
-        SpriteRoutes.add(to: router, state: state)
-        ExecRoutes.add(to: router, state: state)
-        FilesystemRoutes.add(to: router, state: state)
-        CheckpointRoutes.add(to: router, state: state)
-        PolicyRoutes.add(to: router, state: state)
-        ServiceRoutes.add(to: router, state: state)
+        // `:name` is resolved once per request, for every route of a sprite; a call to what the
+        // sprite holds wakes it, reading or changing its record does not
+        let record = router.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: false))
+        let sprite = router.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: true))
+        SpriteController(state: state).addRoutes(to: router.group("/v1/sprites"), record: record)
+        ExecRoutes.addRoutes(to: sprite, state: state)
+        FilesystemRoutes.addRoutes(to: sprite, state: state)
+        CheckpointController(state: state).addRoutes(to: sprite)
+        PolicyController(state: state).addRoutes(to: sprite)
+        ServiceRoutes.addRoutes(to: sprite, state: state)
         // a sprite-host extension: a one-time link that logs a browser in to a private sprite's URL
-        router.post("/v1/sprites/:name/url/login") { _, context -> Response in
-            let (record, _) = try state.get(try context.param("name"))
-            guard let link = state.urls?.loginLink(for: record.name) else {
+        sprite.post("url/login") { _, context -> Response in
+            guard let link = state.urls?.loginLink(for: try context.named().name) else {
                 throw HostError.notFound("this host serves no sprite URLs (sprite-host serve --url-listen)")
             }
             return try jsonResponse(["url": link])
@@ -41,7 +43,7 @@ extension HostServer {
         return wsRouter
     }
 
-    static func addTestHooks(to router: Router<BasicRequestContext>, state: HostState, faults: FaultTable) {
+    static func addTestHooks(to router: Router<HostRequestContext>, state: HostState, faults: FaultTable) {
         router.post("/_host/sprites/:name/cold") { _, context -> Response in
             let (_, runtime) = try state.get(try context.param("name"))
             await Blocking.run { runtime.goCold() }

@@ -144,6 +144,29 @@ struct RouterTests {
         }
     }
 
+    /// `:name` is resolved once per request by the sprite's route group (`SpriteMiddleware`):
+    /// reading or changing a sprite's record, or listing sprites, never wakes it; a call to what
+    /// it holds does.
+    @Test func onlyACallToWhatASpriteHoldsWakesIt() async throws {
+        try await Self.withHost { client, _ in
+            try await Self.create(client, "sleeper")
+            func status() async throws -> String? {
+                try Self.json(
+                    try await client.execute(uri: "/v1/sprites/sleeper", method: .get, headers: Self.auth).body)[
+                        "status"] as? String
+            }
+            let relabelled = try await client.execute(
+                uri: "/v1/sprites/sleeper", method: .put, headers: Self.auth, body: Self.body(["labels": ["x"]]))
+            #expect(relabelled.status == .ok)
+            #expect(try await client.execute(uri: "/v1/sprites", method: .get, headers: Self.auth).status == .ok)
+            #expect(try await status() == "cold")
+            let listed = try await client.execute(
+                uri: "/v1/sprites/sleeper/checkpoints", method: .get, headers: Self.auth)
+            #expect(listed.status == .ok)
+            #expect(try await status() == "running")
+        }
+    }
+
     @Test func sparseRepliesAnswerOnlyWhatTheAPIDocuments() async throws {
         try await Self.withHost(sparse: true) { client, _ in
             try await Self.create(client, "alpha", labels: ["git-sprite"])

@@ -51,9 +51,10 @@ struct ExecParameters {
 }
 
 enum ExecRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: HostState) {
-        router.get("/v1/sprites/:name/exec") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+    /// Adds the HTTP routes to the group of a sprite (`SpriteMiddleware` has resolved `:name`).
+    static func addRoutes(to sprite: RouterGroup<HostRequestContext>, state: HostState) {
+        sprite.get("exec") { request, context -> Response in
+            let runtime = try context.named().runtime
             let q = Query(request)
             if let id = q["id"], runtime.session(id) == nil {
                 throw HostError.notFound("session not found: \(id)")
@@ -68,20 +69,20 @@ enum ExecRoutes {
             return try jsonResponse(ExecSessionList(runtime.sessionList.map(\.entry)))
         }
 
-        router.head("/v1/sprites/:name/exec") { _, context -> Response in
-            _ = try state.get(try context.param("name"))
+        sprite.head("exec") { _, context -> Response in
+            _ = try context.named()
             return Response(status: .ok)
         }
 
-        router.get("/v1/sprites/:name/exec/:id") { _, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.get("exec/:id") { _, context -> Response in
+            let runtime = try context.named().runtime
             let id = try context.param("id")
             guard let session = runtime.session(id) else { throw HostError.notFound("session not found: \(id)") }
             return try jsonResponse(session.entry)
         }
 
-        router.post("/v1/sprites/:name/exec/:id/kill") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("exec/:id/kill") { request, context -> Response in
+            let runtime = try context.named().runtime
             let id = try context.param("id")
             guard let session = runtime.session(id), let process = session.process else {
                 throw HostError(status: .gone, code: "gone", message: "session \(id) has already exited")
@@ -118,8 +119,8 @@ enum ExecRoutes {
 
         // HTTP exec: the body is stdin when stdin=true; the answer is 01/02 chunks, then
         // 03 <code>. stdin streams into the process while its output streams back.
-        router.post("/v1/sprites/:name/exec") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("exec") { request, context -> Response in
+            let runtime = try context.named().runtime
             var p = try ExecParameters(Query(request))
             p.tty = false
             try await p.checkDirectory(runtime)

@@ -6,19 +6,20 @@ import SpriteWire
 /// The filesystem API (Sprites API). Every operation runs inside the sprite
 /// (`SpriteFiles`), with the sprite user's view and rights; paths are shown cleaned.
 enum FilesystemRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: HostState) {
+    /// Adds the routes to the group of a sprite (`SpriteMiddleware` has resolved `:name`).
+    static func addRoutes(to sprite: RouterGroup<HostRequestContext>, state: HostState) {
         @Sendable func target(
-            _ request: Request, _ context: BasicRequestContext
+            _ request: Request, _ context: HostRequestContext
         )
             throws -> (files: SpriteFiles, path: String)
         {
-            let (_, runtime) = try state.get(try context.param("name"))
+            let runtime = try context.named().runtime
             let q = Query(request)
             let path = try SpriteFiles.clean(q["path"] ?? "", base: q["workingDir"])
             return (SpriteFiles(runtime: runtime), path)
         }
 
-        router.get("/v1/sprites/:name/fs/read") { request, context -> Response in
+        sprite.get("fs/read") { request, context -> Response in
             let (files, path) = try target(request, context)
             let op = try await files.start(["read", path])
             // no Content-Length: the file may change while it streams (chunked instead)
@@ -38,7 +39,7 @@ enum FilesystemRoutes {
                 })
         }
 
-        router.put("/v1/sprites/:name/fs/write") { request, context -> Response in
+        sprite.put("fs/write") { request, context -> Response in
             let (files, path) = try target(request, context)
             let q = Query(request)
             let modeText = q["mode"] ?? "0644"
@@ -61,7 +62,7 @@ enum FilesystemRoutes {
             return try jsonResponse(FileWritten(path: path, size: Int(size) ?? 0, mode: String(format: "%04o", mode)))
         }
 
-        router.get("/v1/sprites/:name/fs/list") { request, context -> Response in
+        sprite.get("fs/list") { request, context -> Response in
             let (files, path) = try target(request, context)
             let op = try await files.start(["list", path])
             let kind = try await op.status(path: path)
@@ -89,7 +90,7 @@ enum FilesystemRoutes {
                 })
         }
 
-        router.delete("/v1/sprites/:name/fs/delete") { request, context -> Response in
+        sprite.delete("fs/delete") { request, context -> Response in
             let (files, path) = try target(request, context)
             guard !["/", "/home", "/home/sprite", "/tmp", "/.sprite"].contains(path) else {
                 throw HostError.fs(.badRequest, "EINVAL", "refusing to delete a root directory", path: path)
@@ -99,8 +100,8 @@ enum FilesystemRoutes {
             return try jsonResponse(FileDeleted(path))
         }
 
-        router.post("/v1/sprites/:name/fs/rename") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("fs/rename") { request, context -> Response in
+            let runtime = try context.named().runtime
             let body = try await decodeBody(request, as: FileRename.self)
             let source = try SpriteFiles.clean(body.source, base: body.workingDir)
             let dest = try SpriteFiles.clean(body.dest, base: body.workingDir)
@@ -108,8 +109,8 @@ enum FilesystemRoutes {
             return try jsonResponse(FileRename(source: source, dest: dest))
         }
 
-        router.post("/v1/sprites/:name/fs/chmod") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("fs/chmod") { request, context -> Response in
+            let runtime = try context.named().runtime
             let body = try await decodeBody(request, as: FileChmodRequest.self)
             let path = try SpriteFiles.clean(body.path, base: body.workingDir)
             guard body.mode.utf8.count <= 6, let mode = Int(body.mode, radix: 8), (0...0o7777).contains(mode) else {

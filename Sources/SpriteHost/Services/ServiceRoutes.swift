@@ -4,24 +4,24 @@ import SpriteWire
 
 /// Services and the test hooks of the host.
 enum ServiceRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: HostState) {
-        router.get("/v1/sprites/:name/services") { _, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+    /// Adds the routes to the group of a sprite (`SpriteMiddleware` has resolved `:name`).
+    static func addRoutes(to sprite: RouterGroup<HostRequestContext>, state: HostState) {
+        sprite.get("services") { _, context -> Response in
+            let runtime = try context.named().runtime
             return try jsonResponse(runtime.serviceList.map(\.wire))
         }
 
-        router.get("/v1/sprites/:name/services/:svc") { _, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.get("services/:svc") { _, context -> Response in
+            let runtime = try context.named().runtime
             guard let s = runtime.service(try serviceName(context)) else {
                 throw HostError.notFound("service not found")
             }
             return try jsonResponse(s.wire)
         }
 
-        router.put("/v1/sprites/:name/services/:svc") { request, context -> Response in
-            let name = try context.param("name")
+        sprite.put("services/:svc") { request, context -> Response in
+            let (name, runtime) = try (context.named().name, context.named().runtime)
             let svc = try serviceName(context)
-            let (_, runtime) = try state.get(name)
             let duration = try logWatch(request)
             var definition = try await decodeBody(request, as: ServiceDefinition.self)
             guard !definition.cmd.isEmpty else { throw HostError.badRequest("cmd is required") }
@@ -46,26 +46,25 @@ enum ServiceRoutes {
             return startStream(runner, duration: duration)
         }
 
-        router.delete("/v1/sprites/:name/services/:svc") { _, context -> Response in
-            let name = try context.param("name")
+        sprite.delete("services/:svc") { _, context -> Response in
+            let (name, runtime) = try (context.named().name, context.named().runtime)
             let svc = try serviceName(context)
-            let (_, runtime) = try state.get(name)
             guard let runner = runtime.removeService(svc) else { throw HostError.notFound("service not found") }
             await Blocking.run { runner.stop(timeout: 5) }
             try state.update(name) { $0.services.removeAll { $0.name == svc } }
             return Response(status: .noContent)
         }
 
-        router.post("/v1/sprites/:name/services/:svc/start") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("services/:svc/start") { request, context -> Response in
+            let runtime = try context.named().runtime
             guard let runner = runtime.service(try serviceName(context)) else {
                 throw HostError.notFound("service not found")
             }
             return startStream(runner, duration: try logWatch(request))
         }
 
-        router.post("/v1/sprites/:name/services/:svc/restart") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("services/:svc/restart") { request, context -> Response in
+            let runtime = try context.named().runtime
             guard let runner = runtime.service(try serviceName(context)) else {
                 throw HostError.notFound("service not found")
             }
@@ -74,8 +73,8 @@ enum ServiceRoutes {
             return startStream(runner, duration: duration)
         }
 
-        router.post("/v1/sprites/:name/services/:svc/stop") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("services/:svc/stop") { request, context -> Response in
+            let runtime = try context.named().runtime
             guard let runner = runtime.service(try serviceName(context)) else {
                 throw HostError.notFound("service not found")
             }
@@ -94,8 +93,8 @@ enum ServiceRoutes {
             }
         }
 
-        router.get("/v1/sprites/:name/services/:svc/logs") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.get("services/:svc/logs") { request, context -> Response in
+            let runtime = try context.named().runtime
             guard let runner = runtime.service(try serviceName(context)) else {
                 throw HostError.notFound("service not found")
             }
@@ -110,8 +109,8 @@ enum ServiceRoutes {
             }
         }
 
-        router.post("/v1/sprites/:name/services/signal") { request, context -> Response in
-            let (_, runtime) = try state.get(try context.param("name"))
+        sprite.post("services/signal") { request, context -> Response in
+            let runtime = try context.named().runtime
             let body = try await decodeBody(request, as: ServiceSignalRequest.self)
             guard let runner = runtime.service(body.name) else {
                 throw HostError.notFound("service not found")
@@ -125,7 +124,7 @@ enum ServiceRoutes {
     }
 
     /// The service named in the path, checked (it names a log file).
-    static func serviceName(_ context: BasicRequestContext) throws -> String {
+    static func serviceName(_ context: HostRequestContext) throws -> String {
         let svc = try context.param("svc")
         guard ServiceRunner.validName(svc) else {
             throw HostError.badRequest("invalid service name: use up to 64 letters, digits, '.', '_' and '-'")

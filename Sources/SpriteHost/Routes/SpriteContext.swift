@@ -1,0 +1,48 @@
+import Hummingbird
+
+/// The request context of sprite-host's HTTP routes: Hummingbird's own, plus the sprite that a
+/// path under `/v1/sprites/:name` names, resolved once by `SpriteMiddleware`.
+struct HostRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// Set by `SpriteMiddleware` for every route of a sprite's group.
+    var sprite: NamedSprite?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// The sprite the path names.
+    func named() throws -> NamedSprite {
+        guard let sprite else { throw HostError.notFound("no sprite in this path") }
+        return sprite
+    }
+}
+
+/// A sprite as a route sees it: its name, its record as it was when the request came, and
+/// what runs it.
+struct NamedSprite: Sendable {
+    let name: String
+    let record: SpriteRecord
+    let runtime: SpriteRuntime
+}
+
+/// Resolves `:name` to the sprite once for every route of a group (404 `sprite not found`
+/// when there is none). `wakes`: a call to what the sprite holds (exec, files, services,
+/// checkpoints, …) wakes a sleeping sprite; reading or changing its record does not, so
+/// listing and looking up sprites never wakes them.
+struct SpriteMiddleware: RouterMiddleware {
+    typealias Context = HostRequestContext
+    let state: HostState
+    let wakes: Bool
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let name = try context.param("name")
+        let (record, runtime) = try state.get(name)
+        if wakes { runtime.wake() }
+        var context = context
+        context.sprite = NamedSprite(name: name, record: record, runtime: runtime)
+        return try await next(request, context)
+    }
+}
