@@ -33,13 +33,13 @@ extension HostServer {
         return router
     }
 
-    static func buildWebSocketRouter(state: HostState, faults: FaultTable?) -> Router<BasicWebSocketRequestContext> {
-        let wsRouter = Router(context: BasicWebSocketRequestContext.self)
+    static func buildWebSocketRouter(state: HostState, faults: FaultTable?) -> Router<HostWebSocketContext> {
+        let wsRouter = Router(context: HostWebSocketContext.self)
         wsRouter.middlewares.add(AuthMiddleware(token: state.config.token))
         if let faults { wsRouter.middlewares.add(FaultMiddleware(faults: faults)) }
-        wsRouter.middlewares.add(WakeMiddleware(state: state))
-        ExecRoutes.addWebSocket(to: wsRouter, state: state, faults: faults)
-        ProxyRoutes.addWebSocket(to: wsRouter, state: state)
+        let sprite = wsRouter.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: true))
+        ExecRoutes.addWebSocket(to: sprite, faults: faults)
+        ProxyRoutes.addWebSocket(to: sprite)
         return wsRouter
     }
 

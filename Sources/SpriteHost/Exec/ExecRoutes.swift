@@ -164,12 +164,13 @@ enum ExecRoutes {
         }
     }
 
-    static func addWebSocket(to router: Router<BasicWebSocketRequestContext>, state: HostState, faults: FaultTable?) {
+    /// Adds the WebSocket routes to the group of a sprite (`SpriteMiddleware` has resolved `:name`).
+    static func addWebSocket(to sprite: RouterGroup<HostWebSocketContext>, faults: FaultTable?) {
         let upgradeHeaders: HTTPFields = [.spriteVersion: spriteVersion, .spriteCapabilities: "signal"]
-        router.ws(
-            "/v1/sprites/:name/exec",
+        sprite.ws(
+            "exec",
             shouldUpgrade: { request, context in
-                let (_, runtime) = try state.get(try context.param("name"))
+                let runtime = try context.named().runtime
                 let q = Query(request)
                 if let id = q["id"] {
                     guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
@@ -181,8 +182,7 @@ enum ExecRoutes {
                 return .upgrade(upgradeHeaders)
             },
             onUpgrade: { inbound, outbound, ws in
-                let name = try ws.requestContext.param("name")
-                let (_, runtime) = try state.get(name)
+                let runtime = try ws.requestContext.named().runtime
                 let q = Query(ws.request)
                 let fault = faults?.take(method: "WS", path: ws.request.uri.path)
                 if let id = q["id"], let session = runtime.session(id) {
@@ -214,16 +214,16 @@ enum ExecRoutes {
                     subscription: subscription)
             })
 
-        router.ws(
-            "/v1/sprites/:name/exec/:id",
+        sprite.ws(
+            "exec/:id",
             shouldUpgrade: { _, context in
-                let (_, runtime) = try state.get(try context.param("name"))
+                let runtime = try context.named().runtime
                 let id = try context.param("id")
                 guard runtime.session(id) != nil else { throw HostError.notFound("session not found: \(id)") }
                 return .upgrade(upgradeHeaders)
             },
             onUpgrade: { inbound, outbound, ws in
-                let (_, runtime) = try state.get(try ws.requestContext.param("name"))
+                let runtime = try ws.requestContext.named().runtime
                 guard let session = runtime.session(try ws.requestContext.param("id")) else { return }
                 let fault = faults?.take(method: "WS", path: ws.request.uri.path)
                 try await serve(

@@ -13,15 +13,13 @@ import SpriteWire
 /// connects there from inside the sprite (`SpriteRuntime.connectInside`), answers
 /// `{"status":"connected"}`, and relays raw bytes both ways until either side closes.
 enum ProxyRoutes {
-    static func addWebSocket(to router: Router<BasicWebSocketRequestContext>, state: HostState) {
-        router.ws(
-            "/v1/sprites/:name/proxy",
-            shouldUpgrade: { _, context in
-                _ = try state.get(try context.param("name"))
-                return .upgrade([.spriteVersion: spriteVersion])
-            },
+    /// Adds the route to the group of a sprite (`SpriteMiddleware` has resolved `:name`).
+    static func addWebSocket(to sprite: RouterGroup<HostWebSocketContext>) {
+        sprite.ws(
+            "proxy",
+            shouldUpgrade: { _, _ in .upgrade([.spriteVersion: spriteVersion]) },
             onUpgrade: { inbound, outbound, ws in
-                let (_, runtime) = try state.get(try ws.requestContext.param("name"))
+                let runtime = try ws.requestContext.named().runtime
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                 func answer(_ status: ProxyStatus) async throws {
                     try await outbound.write(.text(String(decoding: try Wire.encode(status), as: UTF8.self)))

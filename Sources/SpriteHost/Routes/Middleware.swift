@@ -47,24 +47,3 @@ struct VersionMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
-
-/// Wakes the sprite a request names: any call to it (exec, fs, services, checkpoints, …)
-/// wakes a sleeping sprite. Reading or changing the sprite's record itself
-/// (`/v1/sprites/<name>`) does not: listing and looking up sprites must not wake them.
-struct WakeMiddleware<Context: RequestContext>: RouterMiddleware {
-    let state: HostState
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws
-        -> Response
-    {
-        let parts = request.uri.path.split(separator: "/")
-        if parts.count >= 4, parts[0] == "v1", parts[1] == "sprites",
-            let (_, runtime) = try? state.get(String(parts[2]))
-        {
-            runtime.wake()
-        }
-        return try await next(request, context)
-    }
-}

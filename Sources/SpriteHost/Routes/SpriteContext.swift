@@ -1,20 +1,41 @@
 import Hummingbird
+import HummingbirdWebSocket
 
-/// The request context of sprite-host's HTTP routes: Hummingbird's own, plus the sprite that a
-/// path under `/v1/sprites/:name` names, resolved once by `SpriteMiddleware`.
-struct HostRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
+/// A request context that carries the sprite a path under `/v1/sprites/:name` names,
+/// resolved once by `SpriteMiddleware`.
+protocol SpriteRequestContext: RequestContext {
     /// Set by `SpriteMiddleware` for every route of a sprite's group.
+    var sprite: NamedSprite? { get set }
+}
+
+extension SpriteRequestContext {
+    /// The sprite the path names.
+    func named() throws -> NamedSprite {
+        guard let sprite else { throw HostError.notFound("no sprite in this path") }
+        return sprite
+    }
+}
+
+/// The context of sprite-host's HTTP routes.
+struct HostRequestContext: SpriteRequestContext {
+    var coreContext: CoreRequestContextStorage
     var sprite: NamedSprite?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
     }
+}
 
-    /// The sprite the path names.
-    func named() throws -> NamedSprite {
-        guard let sprite else { throw HostError.notFound("no sprite in this path") }
-        return sprite
+/// The context of sprite-host's WebSocket routes (exec, proxy): the sprite resolved for the
+/// upgrade is the one the connection then serves.
+struct HostWebSocketContext: SpriteRequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<HostWebSocketContext>
+    var sprite: NamedSprite?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
     }
 }
 
@@ -30,8 +51,7 @@ struct NamedSprite: Sendable {
 /// when there is none). `wakes`: a call to what the sprite holds (exec, files, services,
 /// checkpoints, …) wakes a sleeping sprite; reading or changing its record does not, so
 /// listing and looking up sprites never wakes them.
-struct SpriteMiddleware: RouterMiddleware {
-    typealias Context = HostRequestContext
+struct SpriteMiddleware<Context: SpriteRequestContext>: RouterMiddleware {
     let state: HostState
     let wakes: Bool
 
