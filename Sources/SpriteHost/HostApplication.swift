@@ -17,11 +17,11 @@ extension HostServer {
         let record = router.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: false))
         let sprite = router.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: true))
         SpriteController(state: state).addRoutes(to: router.group("/v1/sprites"), record: record)
-        ExecRoutes.addRoutes(to: sprite, state: state)
-        FilesystemRoutes.addRoutes(to: sprite, state: state)
+        ExecController().addRoutes(to: sprite)
+        FilesystemController().addRoutes(to: sprite)
         CheckpointController(state: state).addRoutes(to: sprite)
         PolicyController(state: state).addRoutes(to: sprite)
-        ServiceRoutes.addRoutes(to: sprite, state: state)
+        ServiceController(state: state).addRoutes(to: sprite)
         // a sprite-host extension: a one-time link that logs a browser in to a private sprite's URL
         sprite.post("url/login") { _, context -> Response in
             guard let link = state.urls?.loginLink(for: try context.named().name) else {
@@ -38,7 +38,7 @@ extension HostServer {
         wsRouter.middlewares.add(AuthMiddleware(token: state.config.token))
         if let faults { wsRouter.middlewares.add(FaultMiddleware(faults: faults)) }
         let sprite = wsRouter.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: true))
-        ExecRoutes.addWebSocket(to: sprite, faults: faults)
+        ExecController.addWebSocket(to: sprite, faults: faults)
         ProxyRoutes.addWebSocket(to: sprite)
         return wsRouter
     }
