@@ -2,6 +2,7 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <signal.h>
+#include <errno.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -127,3 +128,30 @@ static volatile sig_atomic_t interrupt_ends = 0;
 void git_sprite_set_interrupt_ends(int yes) { interrupt_ends = yes ? 1 : 0; }
 
 int git_sprite_interrupt_ends(void) { return interrupt_ends; }
+
+static volatile sig_atomic_t window_fd = -1;
+
+static void on_window_change(int sig) {
+    (void)sig;
+    int saved = errno;
+    int fd = window_fd;
+    if (fd >= 0) {
+        char byte = 'w';
+        (void)!write(fd, &byte, 1);
+    }
+    errno = saved;
+}
+
+int git_sprite_watch_window(int fd) {
+    window_fd = fd;
+    struct sigaction action;
+    action.sa_handler = on_window_change;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return sigaction(SIGWINCH, &action, NULL);
+}
+
+void git_sprite_unwatch_window(void) {
+    signal(SIGWINCH, SIG_DFL);
+    window_fd = -1;
+}

@@ -27,6 +27,56 @@ struct ExecCommandTests {
         #expect(literal.stdout == "$(id) `id` ; &&\n")
     }
 
+    /// A terminal resized while a command runs on a terminal in the sprite: the new size gets
+    /// there (SIGWINCH is forwarded as a resize), as `stty size` inside shows.
+    @Test func aResizedTerminalReachesTheSprite() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        _ = try host.client().createSprite(SpriteCreation(name: "term"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "TERM": "xterm"]
+        // a pty of our own: its size is set, then changed while `stty size` is asked again and
+        // again (each newline), until the sprite reports the new size or time runs out
+        let driver = try s.writeExecutable(
+            "pty-driver",
+            """
+            #!/usr/bin/env python3
+            import fcntl, os, pty, select, struct, sys, termios, time
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execvp(sys.argv[1], sys.argv[1:])
+            def size(rows, cols):
+                fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+            out = b""
+            def until(token, seconds, poke=False):
+                global out
+                end = time.time() + seconds
+                while token not in out and time.time() < end:
+                    if poke:
+                        os.write(fd, b"\\n")
+                    ready, _, _ = select.select([fd], [], [], 0.3)
+                    if ready:
+                        try:
+                            out += os.read(fd, 4096)
+                        except OSError:
+                            break
+                return token in out
+            size(24, 80)
+            ok = until(b"ready", 30) and until(b"24 80", 30, poke=True)
+            size(50, 120)
+            ok = ok and until(b"50 120", 30, poke=True)
+            os.write(fd, b"q\\n")
+            until(b"never", 2)
+            sys.stdout.write("resized\\n" if ok else "not resized: %r\\n" % out[-400:])
+            """)
+        let r = try s.run(
+            driver,
+            [
+                "git", "sprite", "exec", "-it", "term", "--dir", "/tmp", "--", "sh", "-c",
+                "echo ready; while read a; do [ \"$a\" = q ] && exit 0; stty size; done",
+            ], env: env)
+        #expect(r.stdout.hasPrefix("resized"), "\(r.stdout) \(r.stderr)")
+    }
+
     /// Input and output at once, more of each than every buffer on the way holds: the client
     /// keeps reading while it waits to send (a sender that held the connection while the
     /// socket was full stopped the reader, and a large stream through `cat` hung).

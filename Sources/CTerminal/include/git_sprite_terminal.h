@@ -11,6 +11,12 @@ int git_sprite_window_size(int fd, unsigned short *rows, unsigned short *cols);
 int git_sprite_raw_terminal(int fd);
 void git_sprite_restore_terminal(void);
 
+/* While a terminal session runs: every SIGWINCH (the terminal was resized) writes one byte
+ * to fd (a non-blocking pipe), so the session learns of it at once instead of polling.
+ * git_sprite_unwatch_window puts SIGWINCH back to its default. */
+int git_sprite_watch_window(int fd);
+void git_sprite_unwatch_window(void);
+
 /* Children that run in process groups of their own (Foundation's Process puts every child
  * in a new group), which the terminal's Ctrl-C does not reach. They are recorded here, and
  * git_sprite_signal_children passes a signal on to each child's whole group; it is

@@ -32,21 +32,37 @@ enum TerminalSession {
                 }
             }
         }
-        let done = DispatchSemaphore(value: 0)
+        // the input thread waits on stdin and on `wake`: a byte there is a resize (SIGWINCH),
+        // or the end of the session
+        var wake: [Int32] = [-1, -1]
+        guard pipe(&wake) == 0 else { throw SpriteError("cannot make a pipe: \(String(cString: strerror(errno)))") }
+        let (wakeRead, wakeWrite) = (wake[0], wake[1])
+        for fd in [wakeRead, wakeWrite] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
+        git_sprite_watch_window(wakeWrite)
+        let ended = DispatchSemaphore(value: 0)
         let (startRows, startCols) = (rows, cols)
         let input = Thread {
+            defer { ended.signal() }
             var buffer = [UInt8](repeating: 0, count: 4096)
             var lastRows = startRows, lastCols = startCols
             while true {
-                var pfd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&pfd, 1, 200)
-                if done.wait(timeout: .now()) == .success { return }
-                var r: UInt16 = 0, c: UInt16 = 0
-                if git_sprite_window_size(STDOUT_FILENO, &r, &c) == 0, (r, c) != (lastRows, lastCols) {
-                    (lastRows, lastCols) = (r, c)
-                    try? stream.resize(rows: Int(r), cols: Int(c))
+                var fds = [
+                    pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+                ]
+                guard poll(&fds, 2, -1) >= 0 || errno == EINTR else { return }
+                if fds[1].revents != 0 {
+                    var bytes = [UInt8](repeating: 0, count: 64)
+                    let n = read(wakeRead, &bytes, bytes.count)
+                    if n <= 0 || bytes[0..<n].contains(UInt8(ascii: "q")) { return }
+                    var r: UInt16 = 0, c: UInt16 = 0
+                    if git_sprite_window_size(STDOUT_FILENO, &r, &c) == 0, (r, c) != (lastRows, lastCols) {
+                        (lastRows, lastCols) = (r, c)
+                        try? stream.resize(rows: Int(r), cols: Int(c))
+                    }
                 }
-                guard ready > 0 else { continue }
+                guard fds[0].revents != 0 else { continue }
                 let n = read(STDIN_FILENO, &buffer, buffer.count)
                 // end of input (a pipe, not a terminal): the remote side gets ^D, as a terminal's
                 if n <= 0 {
@@ -56,8 +72,17 @@ enum TerminalSession {
                 if (try? stream.write(Data(translate(buffer[0..<n], detachKey: detachKey)))) == nil { return }
             }
         }
-        if forwardInput { input.start() }
-        defer { done.signal() }
+        if forwardInput { input.start() } else { ended.signal() }
+        defer {
+            git_sprite_unwatch_window()
+            var quit = UInt8(ascii: "q")
+            _ = write(wakeWrite, &quit, 1)
+            // the pipe is closed once the thread is gone (a write to the sprite may hold it)
+            if ended.wait(timeout: .now() + 2) == .success {
+                close(wakeRead)
+                close(wakeWrite)
+            }
+        }
         // a TTY merges both streams; the terminal gets everything
         let code = try stream.relay(
             stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) },
