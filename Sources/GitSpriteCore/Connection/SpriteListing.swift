@@ -18,26 +18,10 @@ enum SpriteListing {
         let sparse = listed.indices.filter { listed[$0].labels == nil || listed[$0].status == nil }
         guard !sparse.isEmpty else { return listed }
         let found = Locked([Int: Sprite?]())
-        let failure = Locked<Error?>(nil)
-        let next = Locked(0)
-        DispatchQueue.concurrentPerform(iterations: min(parallelLookups, sparse.count)) { _ in
-            while true {
-                var i = 0
-                next.withLock {
-                    i = $0
-                    $0 += 1
-                }
-                guard i < sparse.count, failure.value == nil else { return }
-                let index = sparse[i]
-                do {
-                    let whole = try api.getSprite(listed[index].name)
-                    found.withLock { $0[index] = whole }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
-                }
-            }
+        try concurrently(sparse, limit: parallelLookups) { index in
+            let whole = try api.getSprite(listed[index].name)
+            found.withLock { $0[index] = whole }
         }
-        if let error = failure.value { throw error }
         let looked = found.value
         // a sprite deleted between the list and the lookup is gone
         let lookedUp = Set(sparse)

@@ -152,15 +152,21 @@ extension InSpriteScript {
     ///   checkout cut short earlier is started over.
     public static let submodule = InSpriteScript(name: "git-sprite-submodule", text: submoduleBody)
 
+    /// Starts over the submodule `$name` at `$sub` (in the superproject, the current
+    /// directory) when a clone or checkout of it was cut short: it has a `.git` but no HEAD.
+    static let restartCutShortBody = #"""
+        if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+          # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
+          rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
+        fi
+        """#
+
     static let submoduleBody = """
         cd "$1" || exit 3
         name="$2"; sub="$3"; url="$4"; want="$5"
         set -- "$PWD" "$sub" "$want"
         ( \(submoduleReadyBody) ) && exit 0
-        if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
-          # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
-          rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$name")" "$sub" && mkdir -p "$sub"
-        fi
+        \(restartCutShortBody)
         git submodule init -q -- "$sub" >/dev/null 2>&1
         # one cloned from its URL brings its own submodules along (git resolves their relative
         # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
@@ -220,14 +226,12 @@ extension InSpriteScript {
             (
               while [ $# -ge 4 ]; do
                 if ! ready "$PWD" "$2" "$4"; then
-                  if [ -e "$2/.git" ] && ! git -C "$2" rev-parse -q --verify HEAD >/dev/null 2>&1; then
-                    # a clone or checkout cut short: nothing of anyone's is in it yet
-                    rm -rf "$(git rev-parse --path-format=absolute --git-path "modules/$1")" "$2" && mkdir -p "$2"
-                  fi
+                  name="$1"; sub="$2"
+                  \(restartCutShortBody)
                   if [ -n "$3" ]; then
-                    git config "submodule.$1.url" "$3" && printf '%s\\0' "$2" >>"$list.mirror"
+                    git config "submodule.$name.url" "$3" && printf '%s\\0' "$sub" >>"$list.mirror"
                   else
-                    printf '%s\\0' "$2" >>"$list.url"
+                    printf '%s\\0' "$sub" >>"$list.url"
                   fi
                 fi
                 shift 4

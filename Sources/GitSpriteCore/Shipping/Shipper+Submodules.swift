@@ -37,7 +37,7 @@ extension Shipper {
             for (i, answer) in zip(range, answers) where answer == "ship" { missing.insert(i) }
         }
         let environment = gitEnvironment
-        try Self.concurrently(missing.sorted(), limit: Self.concurrentSubmodulePushes) { i in
+        try concurrently(missing.sorted(), limit: Self.concurrentSubmodulePushes) { i in
             try LocalGit(directory: localSuper + "/" + local[i].sm.path, environment: environment).check(
                 ["push", "-q", "-f", remote(mirrors[i]), "\(local[i].commit):refs/heads/git-sprite-pinned"],
                 what: "sending submodule \(local[i].sm.path)")
@@ -87,30 +87,5 @@ extension Shipper {
     /// `0..<count` in ranges of at most `submodulesPerCommand`.
     static func chunks(_ count: Int) -> [Range<Int>] {
         stride(from: 0, to: count, by: submodulesPerCommand).map { $0..<min($0 + submodulesPerCommand, count) }
-    }
-
-    /// Runs `body` for every item, at most `limit` at once, and throws the first error (items
-    /// not started yet are then left alone).
-    static func concurrently(_ items: [Int], limit: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
-        guard !items.isEmpty else { return }
-        let next = Locked(0)
-        let failure = Locked<Error?>(nil)
-        let done = DispatchGroup()
-        for _ in 0..<min(limit, items.count) {
-            done.enter()
-            Thread {
-                defer { done.leave() }
-                while failure.value == nil {
-                    let k = next.withLock { n -> Int in
-                        defer { n += 1 }
-                        return n
-                    }
-                    guard k < items.count else { return }
-                    do { try body(items[k]) } catch { failure.withLock { $0 = $0 ?? error } }
-                }
-            }.start()
-        }
-        done.wait()
-        if let error = failure.value { throw error }
     }
 }
