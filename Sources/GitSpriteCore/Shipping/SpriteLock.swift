@@ -120,8 +120,9 @@ final class SpriteLock: @unchecked Sendable {
             let now = heard.value
             if now.held {
                 lock.first = now.first
-                if now.probeStatus == 0, ScriptOutput(now.probeLines.joined(separator: "\n"))["state"] != nil {
-                    lock.probed = Shipper.parseProbe(now.probeLines.joined(separator: "\n"))
+                let answer = now.probeLines.joined(separator: "\n")
+                if now.probeStatus == 0, ScriptOutput(answer)["state"] != nil {
+                    lock.probed = Shipper.parseProbe(answer)
                 }
                 return lock
             }

@@ -32,7 +32,8 @@ struct ServiceController {
     }
 
     @Sendable func define(_ request: Request, context: HostRequestContext) async throws -> Response {
-        let (name, runtime) = try (context.named().name, context.named().runtime)
+        let sprite = try context.named()
+        let (name, runtime) = (sprite.name, sprite.runtime)
         let svc = try Self.serviceName(context)
         let duration = try Self.logWatch(request)
         var definition = try await decodeBody(request, as: ServiceDefinition.self)
@@ -59,7 +60,8 @@ struct ServiceController {
     }
 
     @Sendable func remove(_ request: Request, context: HostRequestContext) async throws -> Response {
-        let (name, runtime) = try (context.named().name, context.named().runtime)
+        let sprite = try context.named()
+        let (name, runtime) = (sprite.name, sprite.runtime)
         let svc = try Self.serviceName(context)
         guard let runner = runtime.removeService(svc) else { throw HostError.notFound("service not found") }
         await Blocking.run { runner.stop(timeout: 5) }
