@@ -23,4 +23,10 @@ if grep -rnE '\b[a-z][A-Za-z]*\.run\(\)' Sources/GitSpriteCore Sources/GitSprite
     echo "start a Process with runWithSignalsUnblocked(), not run() (Sources/GitSpriteCore/Processes/ChildProcess.swift)" >&2
     status=1
 fi
+# the end-to-end tests wait on processes: each runs on a thread of its own (OwnThread.swift), or
+# two at a time on the cooperative pool of a 2-core machine
+if grep -rn '^@Suite' Tests/GitSpriteTests | grep -v '\.ownThread'; then
+    echo "give every suite of GitSpriteTests the .ownThread trait (Tests/GitSpriteTests/Support/OwnThread.swift)" >&2
+    status=1
+fi
 exit $status

@@ -6,7 +6,7 @@ import Testing
 /// and server replies a user or a broken server can hand git-sprite. Each either does the
 /// right thing (checked by the case) or stops with one `error:` line, a `hint:`, nothing on
 /// stdout and the documented exit status; never a trap.
-@Suite("bad-input corpus")
+@Suite("bad-input corpus", .ownThread)
 struct BadInputCorpusTests {
     enum Area: String, Sendable { case branch, repository, configuration, server }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Every bad input: a one-line error with a hint, a non-zero exit, nothing on stdout.
-@Suite("bad input")
+@Suite("bad input", .ownThread)
 struct BadInputTests {
     private func expectError(
         _ r: RunResult, status: Int32, contains text: String,

@@ -3,7 +3,7 @@ import Testing
 
 /// The completions in the shells people use, each run for real (Debian's bash, zsh and fish
 /// with git's own completion), reading the candidates the shell offers.
-@Suite("completions in real shells")
+@Suite("completions in real shells", .ownThread)
 struct CompletionTests {
     /// A repository with two branches that have sprites (the mapping `up` records) and one
     /// that has none, plus a file that must not be offered.

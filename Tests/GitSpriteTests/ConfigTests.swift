@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("git sprite config")
+@Suite("git sprite config", .ownThread)
 struct ConfigTests {
     private func setting(_ r: RunResult, _ key: String) throws -> (value: Any?, kind: String?, origin: [String: Any]) {
         let j = try r.json()

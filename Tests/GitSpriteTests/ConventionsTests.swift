@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The conventions of docs/conventions.md, command by command, end to end through `git sprite`.
-@Suite("conventions every command follows")
+@Suite("conventions every command follows", .ownThread)
 struct ConventionsTests {
     /// A repository with a stand-in agent that commits `agent.txt`, changes `file.txt` and
     /// waits, on a host of its own.

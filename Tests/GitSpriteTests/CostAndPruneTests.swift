@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("cost and prune")
+@Suite("cost and prune", .ownThread)
 struct CostAndPruneTests {
     /// A clone of a remote (so the remote has a default branch) with a sprite-host of its own.
     static func cloneWithHost() throws -> (Sandbox, String, LocalHost, [String: String]) {

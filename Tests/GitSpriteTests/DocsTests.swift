@@ -3,7 +3,7 @@ import Testing
 
 /// Help, man page and completions are checked against the command definitions, so a flag
 /// cannot change without its documentation changing.
-@Suite("help, man page and completions")
+@Suite("help, man page and completions", .ownThread)
 struct DocsTests {
     static let repoRoot: String = {
         var url = URL(fileURLWithPath: #filePath)

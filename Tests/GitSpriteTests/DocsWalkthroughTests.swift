@@ -3,7 +3,7 @@ import Testing
 
 /// docs/a-day-with-git-sprite.md, run step by step: every `sh` block, in order, in one shell,
 /// against the local sprite-host `--local` starts.
-@Suite("the walkthrough in docs/")
+@Suite("the walkthrough in docs/", .ownThread)
 struct DocsWalkthroughTests {
     /// The `sh` blocks of a Markdown file.
     static func blocks(_ markdown: String) -> [String] {

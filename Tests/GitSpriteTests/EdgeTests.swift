@@ -7,7 +7,7 @@ import Testing
 /// offered by ALPN, WebSocket upgrades proxied) in front of sprite-host, and the whole day's
 /// work goes through it: REST calls on HTTP/2, every WebSocket on an HTTP/1.1 connection of
 /// its own.
-@Suite("through an HTTP/2 TLS edge")
+@Suite("through an HTTP/2 TLS edge", .ownThread)
 struct EdgeTests {
     static let agent = "sh -c 'echo agent-ready; exec sleep 100000' agent"
 

@@ -2,7 +2,7 @@ import Foundation
 import SpritesAPI
 import Testing
 
-@Suite("git sprite exec")
+@Suite("git sprite exec", .ownThread)
 struct ExecCommandTests {
     @Test func execStreamsBothStreamsAndPassesTheExitStatusThrough() throws {
         let s = try Sandbox()

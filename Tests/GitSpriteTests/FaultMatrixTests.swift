@@ -15,7 +15,7 @@ import Testing
 /// closed just before its exit frame, after the command ran) goes on every call in turn; 503
 /// twice, 429 with Retry-After and a 5 s stall on the first call of each endpoint, and on the
 /// first, middle and last exec.
-@Suite("fault matrix")
+@Suite("fault matrix", .ownThread)
 struct FaultMatrixTests {
     enum Command: String, CaseIterable, Sendable {
         /// A first `up`: the sprite is deleted before each case.
@@ -52,14 +52,27 @@ struct FaultMatrixTests {
         var testDescription: String { "\(command.rawValue) × \(fault.rawValue)" }
     }
 
-    /// All of them; `GIT_SPRITE_FAULT_MATRIX=attach,exec` runs only those commands.
+    /// One command per fault kind, and exec's stream cut before its exit frame: every call of
+    /// every command under every fault the client reports runs in-process
+    /// (`InProcessFaultMatrixTests`); these prove the retries and the wire against a host.
+    static let live: [Case] = [
+        Case(command: .up, fault: .connectionCut), Case(command: .exec, fault: .connectionCut),
+        Case(command: .rerun, fault: .unavailableTwice), Case(command: .down, fault: .rateLimited),
+        Case(command: .attach, fault: .stall), Case(command: .fetch, fault: .hostRestart),
+    ]
+
+    /// `live`; `GIT_SPRITE_FAULT_MATRIX=all` runs every command under every fault, and
+    /// `GIT_SPRITE_FAULT_MATRIX=attach,exec` those commands under every fault.
     static let cases: [Case] = {
         let only = ProcessInfo.processInfo.environment["GIT_SPRITE_FAULT_MATRIX"]?.split(separator: ",").map(
             String.init)
-        return Command.allCases.filter { only?.contains($0.rawValue) ?? true }
-            .flatMap { c in Fault.allCases.map { Case(command: c, fault: $0) } }
-            // behind the edge tier's TLS edge, a host restarted on its port would be behind no edge
-            .filter { !(LocalHost.edgeTier && $0.fault == .hostRestart) }
+        let chosen =
+            only == nil
+            ? live
+            : Command.allCases.filter { only == ["all"] || only!.contains($0.rawValue) }
+                .flatMap { c in Fault.allCases.map { Case(command: c, fault: $0) } }
+        // behind the edge tier's TLS edge, a host restarted on its port would be behind no edge
+        return chosen.filter { !(LocalHost.edgeTier && $0.fault == .hostRestart) }
     }()
 
     /// A workspace with a host, and what each command needs before it runs.

@@ -3,7 +3,7 @@ import SpritesAPI
 import Testing
 
 /// The libcurl client against sprite-host over real loopback HTTP and WebSocket.
-@Suite("Sprites API: client and host")
+@Suite("Sprites API: client and host", .ownThread)
 struct HostAPITests {
     @Test func execSeparatesStdoutStderrAndTheExitCode() throws {
         let s = try Sandbox()
@@ -373,7 +373,7 @@ struct HostAPITests {
     }
 }
 
-@Suite("Sprites API: faults")
+@Suite("Sprites API: faults", .ownThread)
 struct HostFaultTests {
     @Test func twoServiceUnavailableAnswersAreRetriedTransparently() throws {
         let s = try Sandbox()

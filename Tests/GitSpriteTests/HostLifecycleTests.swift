@@ -3,7 +3,7 @@ import SpritesAPI
 import Testing
 
 /// running → warm → cold on idle, services back after a wake, tasks holding a sprite awake.
-@Suite("sprite-host lifecycle")
+@Suite("sprite-host lifecycle", .ownThread)
 struct HostLifecycleTests {
     private func status(_ api: SpritesClient, _ name: String) -> String? {
         // listing does not wake sprites; getting one does

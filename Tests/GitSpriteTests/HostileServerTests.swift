@@ -4,7 +4,7 @@ import Testing
 
 /// The client against a broken or hostile server, and configuration a repository could carry
 /// to turn it against its user: an error (or a safe outcome), never a trap.
-@Suite("client hardening")
+@Suite("client hardening", .ownThread)
 struct HostileServerTests {
     @Test func absurdRetryWaitsAndExitStatusesDoNotTrapTheClient() throws {
         let s = try Sandbox()

@@ -8,7 +8,7 @@ import Testing
 /// GIT_SPRITE_NODE at it; GIT_SPRITE_JS_SDK names the official SDK's built `dist/index.js`
 /// (scripts/js-sdk.sh builds it from a checkout of its source, which these machines can only
 /// be given: the npm registry is out of reach).
-@Suite("official JavaScript SDK compatibility")
+@Suite("official JavaScript SDK compatibility", .ownThread)
 struct JavaScriptSDKTests {
     static let node = ProcessInfo.processInfo.environment["GIT_SPRITE_NODE"].flatMap { $0.isEmpty ? nil : $0 }
     static let sdk = ProcessInfo.processInfo.environment["GIT_SPRITE_JS_SDK"].flatMap { $0.isEmpty ? nil : $0 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("git sprite link / unlink")
+@Suite("git sprite link / unlink", .ownThread)
 struct LinkTests {
     @Test func linkStoresRelativeInsideAndAbsoluteOutsideTheWorkTree() throws {
         let s = try Sandbox()

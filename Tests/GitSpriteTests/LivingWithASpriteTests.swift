@@ -46,7 +46,7 @@ private struct LivingSprite {
     }
 }
 
-@Suite("living with a sprite")
+@Suite("living with a sprite", .ownThread)
 struct LivingWithASpriteTests {
     /// The acceptance walk: status, diff --stat, wait, fetch, apply, then a down that
     /// needs no --force.

@@ -55,7 +55,7 @@ private struct Bench {
     }
 }
 
-@Suite("nothing the agent makes slips away")
+@Suite("nothing the agent makes slips away", .ownThread)
 struct NothingLostTests {
     @Test func theAgentCommitsWithYourIdentityAndPlanSaysWhichOneItIs() throws {
         let b = try Bench(up: false)

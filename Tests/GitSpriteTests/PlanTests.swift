@@ -26,7 +26,7 @@ private struct PlanWorkspace {
     }
 }
 
-@Suite("git sprite plan")
+@Suite("git sprite plan", .ownThread)
 struct PlanTests {
     /// libcurl (and the thirty libraries it brings) is loaded when a command first calls the
     /// API, not when git-sprite starts: `plan` and `--version` never load it, `status` does.

@@ -3,7 +3,7 @@ import Testing
 
 /// The official Python SDK works against sprite-host unchanged. `make test` installs
 /// sprites-py into a virtualenv and points GIT_SPRITE_PYTHON at its interpreter.
-@Suite("official SDK compatibility")
+@Suite("official SDK compatibility", .ownThread)
 struct PythonSDKTests {
     static let python = ProcessInfo.processInfo.environment["GIT_SPRITE_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
 

@@ -73,7 +73,7 @@ private struct ReachBench {
     }
 }
 
-@Suite("reach what the agent runs")
+@Suite("reach what the agent runs", .ownThread)
 struct ReachTests {
     @Test func shellRunsALoginShellInARealTerminalAndReturnsItsStatus() throws {
         let b = try ReachBench()
@@ -212,7 +212,7 @@ struct ReachTests {
 }
 
 /// The TCP proxy from the outside: what a client may name, and what it can never reach.
-@Suite("sprite-host: the TCP proxy")
+@Suite("sprite-host: the TCP proxy", .ownThread)
 struct ProxyAttackTests {
     @Test func theProxyReachesTheSpritesLoopbackNeverTheHosts() throws {
         let f = try HostFixture(sprites: ["a", "b"])
@@ -261,7 +261,7 @@ struct ProxyAttackTests {
     }
 }
 
-@Suite("git sprite cp")
+@Suite("git sprite cp", .ownThread)
 struct CopyTests {
     /// A binary larger than the client ever holds in memory (32 MiB) goes there and back
     /// byte for byte with its mode, and a tree with -r.
@@ -318,7 +318,7 @@ struct CopyTests {
     }
 }
 
-@Suite("the sprite's own URL")
+@Suite("the sprite's own URL", .ownThread)
 struct SpriteURLTests {
     @Test func theURLServesPort8080OnlyWithALoginUntilItIsPublic() throws {
         let b = try ReachBench(agent: "python3 -m http.server 8080 --bind 127.0.0.1 --directory /home/sprite/workspace")

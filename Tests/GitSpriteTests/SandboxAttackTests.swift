@@ -6,7 +6,7 @@ import Testing
 
 /// What a process in a sprite tries against the host, other sprites and the token, each with
 /// sprite-host running as root and as an ordinary user (docs/security.md lists the claims).
-@Suite("sprite-host: attacks from inside a sprite")
+@Suite("sprite-host: attacks from inside a sprite", .ownThread)
 struct SandboxAttackTests {
     /// Runs a shell script in the sprite; stdout, stderr and status.
     static func inSprite(
@@ -263,7 +263,7 @@ struct SandboxAttackTests {
 }
 
 /// What a sprite tries against the host's own work on its behalf and its in-sprite API.
-@Suite("sprite-host: attacks on the host's own work")
+@Suite("sprite-host: attacks on the host's own work", .ownThread)
 struct SandboxMaintenanceAttackTests {
     /// A restore empties the sprite's home on the host. A sprite that swapped a directory
     /// for a link to a host directory while that ran used to make the host delete the host
@@ -398,7 +398,7 @@ struct SandboxMaintenanceAttackTests {
 }
 
 /// What a client (or anyone with the token) tries against sprite-host itself.
-@Suite("sprite-host: hostile requests")
+@Suite("sprite-host: hostile requests", .ownThread)
 struct HostileRequestTests {
     /// The host's resident memory, in MiB.
     static func residentMiB(_ pid: Int32) -> Int {

@@ -3,7 +3,7 @@ import SpritesAPI
 import Testing
 
 /// Network policies and resource limits as sprite-host enforces them (docs/security.md).
-@Suite("sprite-host: network policy and resources")
+@Suite("sprite-host: network policy and resources", .ownThread)
 struct SandboxPolicyTests {
     static func inSprite(_ api: SpritesClient, _ sprite: String, _ script: String) throws -> String {
         String(decoding: try api.run(sprite, ["sh", "-c", script]).stdout, as: UTF8.self)

@@ -2,7 +2,7 @@ import Foundation
 import SpritesAPI
 import Testing
 
-@Suite("git sprite status and authentication")
+@Suite("git sprite status and authentication", .ownThread)
 struct StatusTests {
     @Test func aMissingTokenIsExit4WithTheWaysToProvideOne() throws {
         let s = try Sandbox()

@@ -5,7 +5,7 @@ import Testing
 
 /// `https://` and `wss://`: sprite-host behind a TLS front on loopback with a certificate
 /// made for the test. libcurl does the TLS for both the HTTP calls and the exec WebSocket.
-@Suite("TLS and proxies")
+@Suite("TLS and proxies", .ownThread)
 struct TLSTests {
     /// A TLS-terminating relay in front of a host, with its own self-signed certificate.
     final class TLSFront {

@@ -40,7 +40,7 @@ struct UpWorkspace: Sendable {
     }
 }
 
-@Suite("git sprite up")
+@Suite("git sprite up", .ownThread)
 struct UpTests {
     @Test func upShipsExactlyTheLocalCodeAndStartsTheAgent() throws {
         let w = try UpWorkspace()
@@ -184,7 +184,7 @@ struct UpTests {
     }
 }
 
-@Suite("git sprite up: bad input and faults")
+@Suite("git sprite up: bad input and faults", .ownThread)
 struct UpFaultTests {
     @Test func noTokenIsExit4AndARepoWithoutCommitsIsRefused() throws {
         let s = try Sandbox()
@@ -419,7 +419,7 @@ extension UpFaultTests {
     }
 }
 
-@Suite("git sprite down")
+@Suite("git sprite down", .ownThread)
 struct DownTests {
     /// The agent's commits (in the workspace and in a linked repo) come home before anything
     /// is destroyed; uncommitted work in the sprite stops --destroy unless --force.
@@ -575,7 +575,7 @@ struct DownTests {
 }
 
 /// Runs that overlap: a lock in the sprite decides, and a run that dies leaves none behind.
-@Suite("git sprite up: concurrent runs")
+@Suite("git sprite up: concurrent runs", .ownThread)
 struct UpConcurrencyTests {
     @Test func twoUpsOfOneBranchAtOnceEndWithOneCorrectSprite() throws {
         let w = try UpWorkspace()
@@ -612,7 +612,7 @@ struct UpConcurrencyTests {
     }
 }
 
-@Suite("git sprite attach")
+@Suite("git sprite attach", .ownThread)
 struct AttachTests {
     @Test func attachJoinsTheAgentSessionInATerminalAndDetaches() throws {
         let w = try UpWorkspace()
@@ -663,7 +663,7 @@ struct AttachTests {
     }
 }
 
-@Suite("git sprite up: interruptions and hostile names")
+@Suite("git sprite up: interruptions and hostile names", .ownThread)
 struct UpInterruptionTests {
     @Test func ctrlCStopsUpWithStatus130AndARerunConverges() throws {
         let w = try UpWorkspace()
@@ -773,7 +773,7 @@ struct UpInterruptionTests {
     }
 }
 
-@Suite("git sprite up: agent environment and remotes")
+@Suite("git sprite up: agent environment and remotes", .ownThread)
 struct UpAgentEnvironmentTests {
     /// `claude` as the agent: installed by the configured installer only when
     /// `claude --version` fails; packages already in the image are left alone, a missing one

@@ -57,6 +57,9 @@ extension InSpriteScript {
             cd \(SpritePaths.workspace) 2>/dev/null || cd \(SpritePaths.home) || exit 1
             # remain-on-exit from the server's start, so an agent that dies at once leaves its screen
             printf 'set -g remain-on-exit on\nset -g history-limit 10000\n' > "$dir/tmux.conf"
+            # stopping the service ends the agent too (tmux's server would outlive this script);
+            # set before the session starts, so a stop that comes while it starts ends it as well
+            trap 'tmux -S "$sock" kill-session -t "=$session" 2>/dev/null; exit 143' TERM INT HUP
             tmux -S "$sock" -f "$dir/tmux.conf" new-session -d -s "$session" -x 200 -y 50 -- "$@" || exit 1
             tmux -S "$sock" set-option -g remain-on-exit on >/dev/null
             started=$(date +%s)
@@ -64,8 +67,6 @@ extension InSpriteScript {
             # what `status` estimates the compute cost from
             echo "$started" >> "$dir/activity"
             beat=0
-            # stopping the service ends the agent too (tmux's server would outlive this script)
-            trap 'tmux -S "$sock" kill-session -t "=$session" 2>/dev/null; exit 143' TERM INT HUP
             while tmux -S "$sock" has-session -t "=$session" 2>/dev/null; do
                 beat=$((beat + 1))
                 if [ "$beat" -ge 60 ]; then

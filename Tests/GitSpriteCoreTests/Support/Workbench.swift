@@ -34,17 +34,17 @@ final class Workbench {
 
     func path(_ relative: String) -> String { root + "/" + relative }
 
-    /// A context for a use case run in `directory`, connected to the fake.
-    func context(in directory: String) -> Context {
+    /// A context for a use case run in `directory`, connected to the fake (or to `connection`).
+    func context(in directory: String, connection: Connection? = nil) -> Context {
         let (out, err) = (stdout, stderr)
         let terminal = Terminal(
             environment: environment,
             stdout: OutputSink(write: { data in out.withLock { $0.append(data) } }),
             stderr: OutputSink(write: { data in err.withLock { $0.append(data) } }))
-        let fake = self.fake
+        let connection = connection ?? fake.connection()
         return Context(
             environment: environment, currentDirectory: directory, terminal: terminal, quiet: true,
-            connect: { _, _ in fake.connection() },
+            connect: { _, _ in connection },
             clock: Clock(now: { Date() }, sleep: { _ in }))
     }
 

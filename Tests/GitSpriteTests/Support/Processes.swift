@@ -16,6 +16,10 @@ extension Process {
         Issue.record("\(what) did not end within \(Int(limit)) s; killed")
         kill(-processIdentifier, SIGKILL)
         kill(processIdentifier, SIGKILL)
-        while isRunning { usleep(10_000) }
+        // Foundation reaps a child once every holder of its end of a socket pair has closed it:
+        // a daemon the child started (a tmux server) can hold it, and the child is never reaped
+        let reaped = Date().addingTimeInterval(10)
+        while isRunning && Date() < reaped { usleep(10_000) }
+        if isRunning { Issue.record("\(what) was killed but is not reaped: one of its descendants lives on") }
     }
 }
