@@ -30,7 +30,7 @@ let package = Package(
         // the one lock abstraction (`Locked`), for the client and the host
         .target(name: "SpriteSync"),
         .target(name: "SpriteGit", dependencies: ["CGit2"]),
-        .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteWire"]),
+        .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteSync", "SpriteWire"]),
         // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)
         .target(name: "SpriteWire"),
         .target(name: "SpritesAPI", dependencies: ["SpriteHTTP", "SpriteWire"]),

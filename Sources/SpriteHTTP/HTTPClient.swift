@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import SpriteSync
 
 /// An HTTP request as git-sprite sends it.
 public struct HTTPRequest: Sendable {
@@ -66,8 +67,8 @@ private final class TransferState {
 public final class HTTPClient: @unchecked Sendable {
     public let userAgent: String
     public let trace: TraceSink?
-    private var pool: [CurlEasy] = []
-    private let lock = NSLock()
+    /// Idle handles, each with its connections (at most 8 kept).
+    private let pool = Locked<[CurlEasy]>([])
 
     public init(userAgent: String, trace: TraceSink? = nil) {
         self.userAgent = userAgent
@@ -75,15 +76,11 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     private func checkout() throws -> CurlEasy {
-        lock.lock()
-        defer { lock.unlock() }
-        return try pool.popLast() ?? CurlEasy()
+        try pool.withLock { try $0.popLast() ?? CurlEasy() }
     }
 
     private func checkin(_ easy: CurlEasy) {
-        lock.lock()
-        defer { lock.unlock() }
-        if pool.count < 8 { pool.append(easy) }
+        pool.withLock { if $0.count < 8 { $0.append(easy) } }
     }
 
     /// The most of one reply that is buffered: API replies are small, a server that sends more

@@ -334,6 +334,7 @@ struct FaultMatrixTests {
                 #expect(
                     first != nil && r.status < 128 && !r.stderr.contains("Fatal error"),
                     "\(what): not a clear failure (exit \(r.status)): \(said)")
+                print("fault matrix \(c.testDescription): \(what): \(first ?? "exit \(r.status)")")
             }
             if r.status == bench.success { succeeded += 1 } else { failedClearly += 1 }
             // a destroy that went through leaves nothing to run again

@@ -581,8 +581,10 @@ struct HostileRequestTests {
         #expect(Self.peakMiB(host.pid) < Self.memoryBoundMiB, "peak \(Self.peakMiB(host.pid)) MiB")
         for session in try api.sessions("tty") { _ = try api.kill("tty", session: session.id, signal: "KILL") }
         #expect(eventually(seconds: 30) { (try? api.sessions("tty").isEmpty) == true })
+        // a thread left per session would be 64 or more; libdispatch keeps a few workers of its
+        // own for a while, more when the machine is busy (9 over idle seen with six tests at once)
         #expect(
-            eventually(seconds: 30) { Self.threads(host.pid) <= idle + 8 },
+            eventually(seconds: 30) { Self.threads(host.pid) <= idle + 16 },
             "\(Self.threads(host.pid)) threads, \(idle) idle")
         // the budget came back: a new session starts
         #expect(try api.run("tty", ["true"]).status == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpritesAPI
 
 #if canImport(Glibc)
@@ -9,22 +10,24 @@ import SpritesAPI
 /// port; each connection to it gets a connection inside the sprite over the Sprites TCP proxy
 /// (`WSS …/proxy`), and bytes are relayed both ways, each direction on a thread of its own,
 /// until either side closes. Listeners and connections end with `stop()`.
-final class PortForwarder: @unchecked Sendable {
+final class PortForwarder: Sendable {
     private let connection: Connection
     private let sprite: String
     private let context: Context
     /// Where each forward is said (`forwarding localhost:3000 -> sprite:3000`).
     private let announce: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var listeners: [Int: Listener] = [:]
-    private var stopped = false
+    private struct State {
+        var listeners: [Int: Listener] = [:]
+        var stopped = false
+    }
+    private let state = Locked(State())
 
     /// One local listener and the remote port it forwards to.
-    final class Listener: @unchecked Sendable {
+    final class Listener: Sendable {
         let fd: Int32
         let local: Int
         let remote: Int
-        var open = true
+        let open = Locked(true)
 
         init(fd: Int32, local: Int, remote: Int) { (self.fd, self.local, self.remote) = (fd, local, remote) }
     }
@@ -46,14 +49,14 @@ final class PortForwarder: @unchecked Sendable {
     func forward(local: Int, remote: Int) throws -> Int {
         let (fd, bound) = try Self.listen(local)
         let listener = Listener(fd: fd, local: bound, remote: remote)
-        lock.lock()
-        if stopped {
-            lock.unlock()
+        let kept = state.withLock { s in
+            if !s.stopped { s.listeners[remote] = listener }
+            return !s.stopped
+        }
+        if !kept {
             close(fd)
             return bound
         }
-        listeners[remote] = listener
-        lock.unlock()
         let thread = Thread { [weak self] in self?.accept(listener) }
         thread.start()
         return bound
@@ -62,17 +65,13 @@ final class PortForwarder: @unchecked Sendable {
     /// A port opened or closed in the sprite (`port_opened`/`port_closed`): forwarded from the
     /// same local port when it is free, else from a free one, and said so; a closed one stops.
     func handle(_ opened: Bool, _ port: Int, _ address: String?) {
-        lock.lock()
-        let existing = listeners[port]
-        lock.unlock()
+        let existing = state.value.listeners[port]
         if opened {
             guard existing == nil else { return }
             let local = (try? forward(local: port, remote: port)) ?? (try? forward(local: 0, remote: port))
             if let local { say("forwarding localhost:\(local) -> sprite:\(port)") }
         } else if let existing {
-            lock.lock()
-            listeners.removeValue(forKey: port)
-            lock.unlock()
+            state.withLock { _ = $0.listeners.removeValue(forKey: port) }
             shutdownListener(existing)
             say("stopped forwarding localhost:\(existing.local) (sprite:\(port) closed)")
         }
@@ -80,26 +79,24 @@ final class PortForwarder: @unchecked Sendable {
 
     /// Closes every listener; connections already relaying end as their sides close.
     func stop() {
-        lock.lock()
-        stopped = true
-        let all = Array(listeners.values)
-        listeners = [:]
-        lock.unlock()
+        let all = state.withLock { s in
+            s.stopped = true
+            defer { s.listeners = [:] }
+            return Array(s.listeners.values)
+        }
         for l in all { shutdownListener(l) }
     }
 
     /// The listeners now: local port for each remote port.
     var forwarded: [Int: Int] {
-        lock.lock()
-        defer { lock.unlock() }
-        return listeners.mapValues(\.local)
+        state.value.listeners.mapValues(\.local)
     }
 
     private func shutdownListener(_ l: Listener) {
-        lock.lock()
-        let wasOpen = l.open
-        l.open = false
-        lock.unlock()
+        let wasOpen = l.open.withLock { open in
+            defer { open = false }
+            return open
+        }
         if wasOpen { Glibc.shutdown(l.fd, Int32(SHUT_RDWR)) }
     }
 
@@ -110,10 +107,7 @@ final class PortForwarder: @unchecked Sendable {
         while true {
             var pfd = pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, 500)
-            lock.lock()
-            let open = listener.open
-            lock.unlock()
-            guard open else { return }
+            guard listener.open.value else { return }
             guard ready > 0 else { continue }
             let client = Glibc.accept(listener.fd, nil, nil)
             if client < 0 {

@@ -36,7 +36,7 @@ private struct UnsafeSendable<T>: @unchecked Sendable {
 
 /// The process's standard streams and what they are connected to. stdout carries data only;
 /// progress, warnings and errors go to stderr (STYLE.md habit 5).
-public final class Terminal: @unchecked Sendable {
+public final class Terminal: Sendable {
     public let stdoutIsTTY: Bool
     public let stderrIsTTY: Bool
     /// Whether stderr may carry ANSI colour (honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE, TERM=dumb).

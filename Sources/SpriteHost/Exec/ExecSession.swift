@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpriteWire
 
 /// What an attached client receives from a session.
@@ -31,22 +32,28 @@ final class SessionSubscription: Sendable {
 
 /// One running command (Sprites API): its process, its scrollback, and the clients
 /// attached to it. The id is the process id as a decimal string.
-final class ExecSession: @unchecked Sendable {
+final class ExecSession: Sendable {
     let command: String
     let workdir: String
     let tty: Bool
     let created = Date()
-    private(set) var id = ""
-    private(set) var lastActivity = Date()
-    private(set) var process: SpawnedProcess?
-    private(set) var exitCode: Int32?
-    private var scrollback: [(OutputStream, Data)] = []
-    private var scrollbackBytes = 0
-    private var subscribers: [UUID: SessionSubscription] = [:]
-    private var detachKill: DispatchWorkItem?
+    private struct State {
+        var id = ""
+        var lastActivity = Date()
+        var process: SpawnedProcess?
+        var exitCode: Int32?
+        var scrollback: [(OutputStream, Data)] = []
+        var scrollbackBytes = 0
+        var subscribers: [UUID: SessionSubscription] = [:]
+        var detachKill: DispatchWorkItem?
+    }
+    private let state = Locked(State())
+    var id: String { state.withLock { $0.id } }
+    var lastActivity: Date { state.withLock { $0.lastActivity } }
+    var process: SpawnedProcess? { state.withLock { $0.process } }
+    var exitCode: Int32? { state.withLock { $0.exitCode } }
     /// How long the process may run with no client attached; nil = forever.
     let maxRunAfterDisconnect: TimeInterval?
-    private let lock = NSLock()
     static let scrollbackLimit = 256 * 1024
 
     init(command: String, workdir: String, tty: Bool, maxRunAfterDisconnect: TimeInterval?) {
@@ -66,24 +73,24 @@ final class ExecSession: @unchecked Sendable {
                 self.exited(code)
                 onExit(self, code)
             })
-        lock.lock()
-        process = p
-        id = String(p.pid)
-        lock.unlock()
+        state.withLock { s in
+            s.process = p
+            s.id = String(p.pid)
+        }
     }
 
     /// Called on the process's output thread: keeps the scrollback, and hands the chunk to
     /// every client, waiting for owners that are behind.
     private func emit(_ stream: OutputStream, _ data: Data) {
-        lock.lock()
-        lastActivity = Date()
-        scrollback.append((stream, data))
-        scrollbackBytes += data.count
-        while scrollbackBytes > Self.scrollbackLimit, !scrollback.isEmpty {
-            scrollbackBytes -= scrollback.removeFirst().1.count
+        let targets = state.withLock { s in
+            s.lastActivity = Date()
+            s.scrollback.append((stream, data))
+            s.scrollbackBytes += data.count
+            while s.scrollbackBytes > Self.scrollbackLimit, !s.scrollback.isEmpty {
+                s.scrollbackBytes -= s.scrollback.removeFirst().1.count
+            }
+            return Array(s.subscribers.values)
         }
-        let targets = Array(subscribers.values)
-        lock.unlock()
         for t in targets {
             if t.owner {
                 t.channel.send(.output(stream, data))
@@ -94,12 +101,13 @@ final class ExecSession: @unchecked Sendable {
     }
 
     private func exited(_ code: Int32) {
-        lock.lock()
-        exitCode = code
-        detachKill?.cancel()
-        let targets = Array(subscribers.values)
-        subscribers.removeAll()
-        lock.unlock()
+        let targets = state.withLock { s in
+            s.exitCode = code
+            s.detachKill?.cancel()
+            let taken = Array(s.subscribers.values)
+            s.subscribers.removeAll()
+            return taken
+        }
         for t in targets {
             // an owner gets the exit even when it is behind; a dropped client gets nothing
             if t.owner { t.channel.send(.exit(code)) } else { _ = t.channel.trySend(.exit(code)) }
@@ -110,59 +118,59 @@ final class ExecSession: @unchecked Sendable {
     /// Attaches a client: the scrollback so far (when `replay`), then live events, atomically.
     func subscribe(replay: Bool, owner: Bool) -> SessionSubscription {
         let sub = SessionSubscription(owner: owner)
-        lock.lock()
-        if replay {
-            if tty {
-                let joined = scrollback.reduce(into: Data()) { $0.append($1.1) }
-                if !joined.isEmpty { _ = sub.channel.trySend(.output(.stdout, joined)) }
-            } else {
-                for (s, d) in scrollback { _ = sub.channel.trySend(.output(s, d)) }
+        // the exit code when the session has ended already (then `sub` is not kept)
+        let ended = state.withLock { s -> Int32? in
+            if replay {
+                if tty {
+                    let joined = s.scrollback.reduce(into: Data()) { $0.append($1.1) }
+                    if !joined.isEmpty { _ = sub.channel.trySend(.output(.stdout, joined)) }
+                } else {
+                    for (stream, d) in s.scrollback { _ = sub.channel.trySend(.output(stream, d)) }
+                }
             }
+            if let code = s.exitCode { return code }
+            s.subscribers[sub.key] = sub
+            s.detachKill?.cancel()
+            s.detachKill = nil
+            return nil
         }
-        if let code = exitCode {
-            lock.unlock()
+        if let code = ended {
             _ = sub.channel.trySend(.exit(code))
             sub.channel.finish()
-            return sub
         }
-        subscribers[sub.key] = sub
-        detachKill?.cancel()
-        detachKill = nil
-        lock.unlock()
         return sub
     }
 
     /// Detaches a client; with nobody left, the process keeps running for
     /// `maxRunAfterDisconnect` (forever when nil), then gets SIGTERM.
     func unsubscribe(_ key: UUID) {
-        lock.lock()
-        let removed = subscribers.removeValue(forKey: key)
-        removed?.channel.cancel()
-        let nobody = subscribers.isEmpty
-        if nobody, exitCode == nil, !tty, removed != nil {
-            // nobody can send more input: let the process see end-of-file now
-            process?.closeStdin()
+        state.withLock { s in
+            let removed = s.subscribers.removeValue(forKey: key)
+            removed?.channel.cancel()
+            let nobody = s.subscribers.isEmpty
+            if nobody, s.exitCode == nil, !tty, removed != nil {
+                // nobody can send more input: let the process see end-of-file now
+                s.process?.closeStdin()
+            }
+            if nobody, s.exitCode == nil, removed != nil, let limit = maxRunAfterDisconnect {
+                // (runs later, on another thread: it takes the lock itself)
+                let item = DispatchWorkItem { [weak self] in self?.process?.signal(SIGTERM) }
+                s.detachKill = item
+                DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: item)
+            }
         }
-        if nobody, exitCode == nil, removed != nil, let limit = maxRunAfterDisconnect {
-            let item = DispatchWorkItem { [weak self] in self?.process?.signal(SIGTERM) }
-            detachKill = item
-            DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: item)
-        }
-        lock.unlock()
     }
 
     func touch() {
-        lock.lock()
-        lastActivity = Date()
-        lock.unlock()
+        state.withLock { $0.lastActivity = Date() }
     }
 
     /// The session list entry of `GET /v1/sprites/{name}/exec`.
     var entry: ExecSessionEntry {
-        lock.lock()
-        defer { lock.unlock() }
-        return ExecSessionEntry(
-            id: id, command: command, workdir: workdir, created: Timestamp.format(created),
-            lastActivity: Timestamp.format(lastActivity), isActive: !subscribers.isEmpty, tty: tty)
+        state.withLock { s in
+            ExecSessionEntry(
+                id: s.id, command: command, workdir: workdir, created: Timestamp.format(created),
+                lastActivity: Timestamp.format(s.lastActivity), isActive: !s.subscribers.isEmpty, tty: tty)
+        }
     }
 }

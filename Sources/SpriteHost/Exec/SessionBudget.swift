@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 
 /// How many exec sessions may run at once. A session holds a process in the sprite and, on
 /// the host, its reader threads and scrollback until it ends; a TTY session with no client
@@ -14,30 +15,28 @@ public struct SessionLimits: Sendable {
 
 /// The host-wide count of running sessions, taken before a session starts and given back
 /// when it ends.
-final class SessionBudget: @unchecked Sendable {
+final class SessionBudget: Sendable {
     let limits: SessionLimits
-    private let lock = NSLock()
-    private var running = 0
+    /// Sessions running across the host.
+    private let running = Locked(0)
 
     init(_ limits: SessionLimits) { self.limits = limits }
 
     /// Counts one more session of `sprite` (which has `running` already), or throws the
     /// refusal that names the limit and the way out.
     func take(sprite: String, running spriteRunning: Int) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try refusal(sprite: sprite, running: spriteRunning)
-        running += 1
+        try running.withLock { running in
+            try refusal(sprite: sprite, running: spriteRunning, hostRunning: running)
+            running += 1
+        }
     }
 
     /// Throws what `take` would throw now, taking nothing.
     func check(sprite: String, running spriteRunning: Int) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try refusal(sprite: sprite, running: spriteRunning)
+        try refusal(sprite: sprite, running: spriteRunning, hostRunning: running.value)
     }
 
-    private func refusal(sprite: String, running spriteRunning: Int) throws {
+    private func refusal(sprite: String, running spriteRunning: Int, hostRunning running: Int) throws {
         guard spriteRunning < limits.perSprite else {
             throw HostError(
                 status: .conflict, code: "too_many_sessions",
@@ -53,8 +52,6 @@ final class SessionBudget: @unchecked Sendable {
     }
 
     func give() {
-        lock.lock()
-        running -= 1
-        lock.unlock()
+        running.withLock { $0 -= 1 }
     }
 }

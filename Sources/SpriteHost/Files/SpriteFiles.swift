@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SpriteSync
 
 #if canImport(Glibc)
     import Glibc
@@ -125,19 +126,16 @@ final class FileOperation: @unchecked Sendable {
 }
 
 /// What an operation wrote to stderr (sprite-enter's own failures), kept short.
-private final class ErrorSink: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes = Data()
+private final class ErrorSink: Sendable {
+    private let bytes = Locked(Data())
 
     func append(_ data: Data) {
-        lock.lock()
-        if bytes.count < 2048 { bytes.append(data.prefix(2048 - bytes.count)) }
-        lock.unlock()
+        bytes.withLock { bytes in
+            if bytes.count < 2048 { bytes.append(data.prefix(2048 - bytes.count)) }
+        }
     }
 
     var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        String(decoding: bytes.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

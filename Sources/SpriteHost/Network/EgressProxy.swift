@@ -1,5 +1,6 @@
 import CSpriteHost
 import Foundation
+import SpriteSync
 
 #if canImport(Glibc)
     import Glibc
@@ -10,7 +11,7 @@ import Foundation
 /// sprite reaches it although it has no route out; the host makes the outgoing connection
 /// for the names the policy allows. `CONNECT host:port` (HTTPS, anything over TLS) and
 /// absolute-form requests (`GET http://host/…`) are understood.
-final class EgressProxy: @unchecked Sendable {
+final class EgressProxy: Sendable {
     /// Test hook: addresses to use for a name instead of asking DNS.
     typealias Resolver = @Sendable (String) -> [String]?
 
@@ -21,9 +22,11 @@ final class EgressProxy: @unchecked Sendable {
     let port: Int
     private let policy: @Sendable () -> NetworkPolicy
     private let resolver: Resolver
-    private let lock = NSLock()
-    private var connections: Set<Int32> = []
-    private var stopped = false
+    private struct State {
+        var connections: Set<Int32> = []
+        var stopped = false
+    }
+    private let state = Locked(State())
 
     init(listener: Int32, port: Int, policy: @escaping @Sendable () -> NetworkPolicy, resolver: @escaping Resolver) {
         self.listener = listener
@@ -37,18 +40,16 @@ final class EgressProxy: @unchecked Sendable {
 
     /// Ends every open connection (a new policy applies to connections made from now on).
     func dropConnections() {
-        lock.lock()
-        let open = connections
-        lock.unlock()
+        let open = state.withLock { $0.connections }
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     /// Closes the listener and every connection.
     func stop() {
-        lock.lock()
-        stopped = true
-        let open = connections
-        lock.unlock()
+        let open = state.withLock { s in
+            s.stopped = true
+            return s.connections
+        }
         shutdown(listener, Int32(SHUT_RDWR))
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
@@ -58,26 +59,23 @@ final class EgressProxy: @unchecked Sendable {
             let fd = sprite_accept(listener)
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                lock.lock()
-                let done = stopped
-                lock.unlock()
+                let done = state.withLock { $0.stopped }
                 if done || errno == EBADF || errno == EINVAL { break }
                 usleep(50_000)
                 continue
             }
-            lock.lock()
-            let full = connections.count >= Self.connectionLimit || stopped
-            if !full { connections.insert(fd) }
-            lock.unlock()
+            let full = state.withLock { s in
+                let refused = s.connections.count >= Self.connectionLimit || s.stopped
+                if !refused { s.connections.insert(fd) }
+                return refused
+            }
             if full {
                 close(fd)
                 continue
             }
             let thread = Thread { [self] in
                 serve(fd)
-                lock.lock()
-                connections.remove(fd)
-                lock.unlock()
+                state.withLock { _ = $0.connections.remove(fd) }
                 close(fd)
             }
             thread.name = "egress-\(fd)"

@@ -1,5 +1,6 @@
 import CSpriteHost
 import Foundation
+import SpriteSync
 import SpriteWire
 
 #if canImport(Glibc)
@@ -10,75 +11,80 @@ import SpriteWire
 /// its policy lets out. `open` attaches slirp4netns (user-mode networking whose gateway
 /// refuses the host's loopback); `blocked` attaches nothing; `filtered` offers the egress
 /// proxy on the sprite's loopback. Policy changes apply to the running sprite at once.
-final class SpriteNetwork: @unchecked Sendable {
+final class SpriteNetwork: Sendable {
     private let layout: SpriteLayout
     private let platform: HostPlatform
     private let resolver: EgressProxy.Resolver
-    private let lock = NSLock()
-    private var policy: NetworkPolicy
-    private var instance: SandboxInstance?
-    private var slirp: SpawnedProcess?
-    /// The write end of slirp4netns's exit descriptor: closing it stops slirp4netns.
-    private var slirpExit: Int32 = -1
-    private var proxy: EgressProxy?
+    private struct State {
+        var policy: NetworkPolicy
+        var instance: SandboxInstance?
+        var slirp: SpawnedProcess?
+        /// The write end of slirp4netns's exit descriptor: closing it stops slirp4netns.
+        var slirpExit: Int32 = -1
+        var proxy: EgressProxy?
+    }
+    private let state: Locked<State>
+
+    /// What `apply` does, decided under the lock and done outside it.
+    private struct Plan {
+        let sandbox: SandboxInstance
+        let wantSlirp: Bool, needSlirp: Bool, needProxy: Bool
+        /// slirp4netns and its exit descriptor, to stop.
+        let stopping: (SpawnedProcess?, Int32)?
+        let oldProxy: EgressProxy?
+    }
 
     init(layout: SpriteLayout, platform: HostPlatform, rules: [PolicyRule], resolver: @escaping EgressProxy.Resolver) {
         self.layout = layout
         self.platform = platform
         self.resolver = resolver
-        policy = NetworkPolicy(rules: rules)
+        state = Locked(State(policy: NetworkPolicy(rules: rules)))
     }
 
     /// The sandbox came up: give it what its policy allows.
     func attach(_ sandbox: SandboxInstance) {
-        lock.lock()
-        instance = sandbox
-        lock.unlock()
+        state.withLock { $0.instance = sandbox }
         apply()
     }
 
     /// The sandbox is going away.
     func detach() {
-        lock.lock()
-        instance = nil
-        let (s, exitFD, p) = (slirp, slirpExit, proxy)
-        slirp = nil
-        slirpExit = -1
-        proxy = nil
-        lock.unlock()
-        stopSlirp(s, exitFD)
+        let (process, exitFD, p) = state.withLock { s in
+            s.instance = nil
+            let taken = (s.slirp, s.slirpExit, s.proxy)
+            s.slirp = nil
+            s.slirpExit = -1
+            s.proxy = nil
+            return taken
+        }
+        stopSlirp(process, exitFD)
         p?.stop()
     }
 
     /// The port of the egress proxy's listener inside the sprite, when it has one: the host's
     /// own, never reported as the sprite's.
     var proxyPort: Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        return proxy?.port
+        state.withLock { $0.proxy?.port }
     }
 
     /// A new policy, applied now.
     func update(_ rules: [PolicyRule]) {
-        lock.lock()
-        policy = NetworkPolicy(rules: rules)
-        let p = proxy
-        lock.unlock()
+        let p = state.withLock { s in
+            s.policy = NetworkPolicy(rules: rules)
+            return s.proxy
+        }
         p?.dropConnections()
         apply()
     }
 
     var currentPolicy: NetworkPolicy {
-        lock.lock()
-        defer { lock.unlock() }
-        return policy
+        state.withLock { $0.policy }
     }
 
     /// Proxy variables for commands of a `filtered` sprite.
     func environment() -> [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        guard policy.mode == .filtered, let port = proxy?.port else { return [] }
+        let (mode, proxyPort) = state.withLock { ($0.policy.mode, $0.proxy?.port) }
+        guard mode == .filtered, let port = proxyPort else { return [] }
         let url = "http://127.0.0.1:\(port)"
         return [
             "http_proxy=\(url)", "https_proxy=\(url)", "HTTP_PROXY=\(url)", "HTTPS_PROXY=\(url)",
@@ -115,44 +121,46 @@ final class SpriteNetwork: @unchecked Sendable {
     }
 
     private func apply() {
-        lock.lock()
-        guard let sandbox = instance else {
-            lock.unlock()
+        let decided = state.withLock { s -> Plan? in
+            guard let sandbox = s.instance else { return nil }
+            let mode = s.policy.mode
+            let wantSlirp = mode == .open && platform.slirp != nil
+            let stopping = (!wantSlirp && s.slirp != nil) ? (s.slirp, s.slirpExit) : nil
+            if stopping != nil {
+                s.slirp = nil
+                s.slirpExit = -1
+            }
+            let needSlirp = wantSlirp && s.slirp == nil
+            // the proxy exists only while the policy is filtered: it is a way out
+            let needProxy = mode == .filtered && s.proxy == nil
+            let oldProxy = mode != .filtered ? s.proxy : nil
+            if oldProxy != nil { s.proxy = nil }
+            return Plan(
+                sandbox: sandbox, wantSlirp: wantSlirp, needSlirp: needSlirp, needProxy: needProxy,
+                stopping: stopping, oldProxy: oldProxy)
+        }
+        guard let plan = decided else {
             writeResolver(open: false)
             return
         }
-        let mode = policy.mode
-        let wantSlirp = mode == .open && platform.slirp != nil
-        let stopping = (!wantSlirp && slirp != nil) ? (slirp, slirpExit) : nil
-        if stopping != nil {
-            slirp = nil
-            slirpExit = -1
-        }
-        let needSlirp = wantSlirp && slirp == nil
-        // the proxy exists only while the policy is filtered: it is a way out
-        let needProxy = mode == .filtered && proxy == nil
-        let oldProxy = mode != .filtered ? proxy : nil
-        if oldProxy != nil { proxy = nil }
-        lock.unlock()
-        oldProxy?.stop()
-        if let (s, fd) = stopping { stopSlirp(s, fd) }
-        if needProxy, let started = try? startProxy(sandbox) {
-            lock.lock()
-            if instance === sandbox && proxy == nil { proxy = started } else { started.stop() }
-            lock.unlock()
-        }
-        if needSlirp, let (s, fd) = try? startSlirp(sandbox) {
-            lock.lock()
-            if instance === sandbox && slirp == nil {
-                slirp = s
-                slirpExit = fd
-                lock.unlock()
-            } else {
-                lock.unlock()
-                stopSlirp(s, fd)
+        let sandbox = plan.sandbox
+        plan.oldProxy?.stop()
+        if let (s, fd) = plan.stopping { stopSlirp(s, fd) }
+        if plan.needProxy, let started = try? startProxy(sandbox) {
+            state.withLock { s in
+                if s.instance === sandbox && s.proxy == nil { s.proxy = started } else { started.stop() }
             }
         }
-        writeResolver(open: wantSlirp)
+        if plan.needSlirp, let (p, fd) = try? startSlirp(sandbox) {
+            let kept = state.withLock { s in
+                guard s.instance === sandbox && s.slirp == nil else { return false }
+                s.slirp = p
+                s.slirpExit = fd
+                return true
+            }
+            if !kept { stopSlirp(p, fd) }
+        }
+        writeResolver(open: plan.wantSlirp)
     }
 
     /// slirp4netns's DNS forwarder when the sprite is open; otherwise the sprite's own loopback,

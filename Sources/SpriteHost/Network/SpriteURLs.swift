@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SpriteSync
 import SpriteWire
 
 #if canImport(Glibc)
@@ -18,13 +19,17 @@ import SpriteWire
 /// API token as `Authorization: Bearer`, or the cookie a one-time login link sets
 /// (`POST /v1/sprites/{name}/url/login`, a sprite-host extension: the link carries a code that
 /// works once for a minute, never the token).
-final class SpriteURLs: @unchecked Sendable {
+final class SpriteURLs: Sendable {
     let state: HostState
-    private let lock = NSLock()
+    private struct State {
+        /// The listener's port once it runs.
+        var port: Int?
+        var codes: [String: (sprite: String, until: Date)] = [:]
+        var sessions: [String: (sprite: String, until: Date)] = [:]
+    }
+    private let locked = Locked(State())
     /// The listener's port once it runs.
-    private(set) var port: Int?
-    private var codes: [String: (sprite: String, until: Date)] = [:]
-    private var sessions: [String: (sprite: String, until: Date)] = [:]
+    var port: Int? { locked.withLock { $0.port } }
     static let cookie = "sprite_session"
     static let codeLife: TimeInterval = 60
     static let sessionLife: TimeInterval = 12 * 3600
@@ -32,47 +37,43 @@ final class SpriteURLs: @unchecked Sendable {
     init(state: HostState) { self.state = state }
 
     func listening(on port: Int) {
-        lock.lock()
-        self.port = port
-        lock.unlock()
+        locked.withLock { $0.port = port }
     }
 
     /// The sprite's URL, when the listener runs.
     func url(of sprite: String) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return port.map { "http://\(sprite).localhost:\($0)/" }
+        port.map { "http://\(sprite).localhost:\($0)/" }
     }
 
     /// A link that logs a browser in to the sprite's URL once.
     func loginLink(for sprite: String) -> String? {
         guard let base = url(of: sprite) else { return nil }
         let code = Self.secret()
-        lock.lock()
-        let now = Date()
-        codes = codes.filter { $0.value.until > now }
-        codes[code] = (sprite, now.addingTimeInterval(Self.codeLife))
-        lock.unlock()
+        locked.withLock { s in
+            let now = Date()
+            s.codes = s.codes.filter { $0.value.until > now }
+            s.codes[code] = (sprite, now.addingTimeInterval(Self.codeLife))
+        }
         return base + "_sprite/login?code=" + code
     }
 
     private func redeem(_ code: String, for sprite: String) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let entry = codes.removeValue(forKey: code), entry.sprite == sprite, entry.until > Date() else {
-            return nil
+        locked.withLock { s in
+            guard let entry = s.codes.removeValue(forKey: code), entry.sprite == sprite, entry.until > Date() else {
+                return nil
+            }
+            let session = Self.secret()
+            s.sessions = s.sessions.filter { $0.value.until > Date() }
+            s.sessions[session] = (sprite, Date().addingTimeInterval(Self.sessionLife))
+            return session
         }
-        let session = Self.secret()
-        sessions = sessions.filter { $0.value.until > Date() }
-        sessions[session] = (sprite, Date().addingTimeInterval(Self.sessionLife))
-        return session
     }
 
     private func validSession(_ value: String, for sprite: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let entry = sessions[value] else { return false }
-        return entry.sprite == sprite && entry.until > Date()
+        locked.withLock { s in
+            guard let entry = s.sessions[value] else { return false }
+            return entry.sprite == sprite && entry.until > Date()
+        }
     }
 
     static func secret() -> String {

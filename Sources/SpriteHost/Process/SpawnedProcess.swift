@@ -26,16 +26,20 @@ struct SpawnRequest {
 
 /// A child process, read by threads of its own. Owns its descriptors; the child leads its own
 /// session and process group, so signals go to the whole group.
-final class SpawnedProcess: @unchecked Sendable {
+final class SpawnedProcess: Sendable {
     let pid: pid_t
     let tty: Bool
     private let input: InputPump
     /// The terminal master (TTY mode); closed once nothing reads or writes it any more.
     private let master: Int32?
-    private let lock = NSLock()
-    private(set) var exitCode: Int32?
-    private var delivering = 0
-    private var lastRead = Date()
+    private struct State {
+        var exitCode: Int32?
+        /// Output chunks being handed to `onOutput` now.
+        var delivering = 0
+        var lastRead = Date()
+    }
+    private let state = Locked(State())
+    var exitCode: Int32? { state.withLock { $0.exitCode } }
 
     /// Starts the child. Output chunks go to `onOutput` (a terminal's output is stdout), which
     /// may block to apply back-pressure; `onExit` runs once after the output was delivered,
@@ -169,22 +173,18 @@ final class SpawnedProcess: @unchecked Sendable {
     }
 
     private func delivered(start: Bool) {
-        lock.lock()
-        delivering += start ? 1 : -1
-        lastRead = Date()
-        lock.unlock()
+        state.withLock { s in
+            s.delivering += start ? 1 : -1
+            s.lastRead = Date()
+        }
     }
 
     private func idle(for seconds: TimeInterval) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return delivering == 0 && Date().timeIntervalSince(lastRead) > seconds
+        state.withLock { $0.delivering == 0 && Date().timeIntervalSince($0.lastRead) > seconds }
     }
 
     private func finish(_ code: Int32) {
-        lock.lock()
-        exitCode = code
-        lock.unlock()
+        state.withLock { $0.exitCode = code }
     }
 
     /// Reads what is left in a pipe (at most 4 KiB), for an error message.
@@ -214,24 +214,20 @@ final class SpawnedProcess: @unchecked Sendable {
 
     /// Resizes the terminal.
     func resize(rows: UInt16, cols: UInt16) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let master, exitCode == nil else { return }
-        _ = sprite_set_winsize(master, rows, cols)
+        state.withLock { s in
+            guard let master, s.exitCode == nil else { return }
+            _ = sprite_set_winsize(master, rows, cols)
+        }
     }
 
     /// Signals the whole process group (the command runs in the group of `sprite-enter`).
     func signal(_ sig: Int32) {
-        lock.lock()
-        let running = exitCode == nil
-        lock.unlock()
+        let running = state.withLock { $0.exitCode == nil }
         if running { _ = kill(-pid, sig) }
     }
 
     var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return exitCode == nil
+        state.withLock { $0.exitCode == nil }
     }
 
     /// Waits (without holding a thread) until the process has exited.

@@ -2,11 +2,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SpriteSync
 
 /// Test-only fault injection (`--test-hooks`): make matching requests answer a status, stall,
 /// or drop the connection (an exec stream: after some milliseconds, or just before its exit
 /// frame), a given number of times after letting some through; or add latency to every request.
-final class FaultTable: @unchecked Sendable {
+final class FaultTable: Sendable {
     struct Rule: Sendable {
         var method: String?
         /// Matches when the request path contains this text.
@@ -24,10 +25,15 @@ final class FaultTable: @unchecked Sendable {
         var remaining: Int
     }
 
-    private let lock = NSLock()
-    private var rules: [Rule] = []
-    private(set) var latency: TimeInterval = 0
-    private var counts: [String: Int] = [:]
+    private struct State {
+        var rules: [Rule] = []
+        var latency: TimeInterval = 0
+        var counts: [String: Int] = [:]
+        /// Answers of refused upgrades, by path (`explain`).
+        var explanations: [String: Rule] = [:]
+    }
+    private let state = Locked(State())
+    var latency: TimeInterval { state.withLock { $0.latency } }
 
     /// `POST /_host/faults`.
     struct Configuration: Decodable {
@@ -61,65 +67,57 @@ final class FaultTable: @unchecked Sendable {
     }
 
     func configure(_ body: Configuration) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let ms = body.latencyMs { latency = Double(max(0, min(ms, 60_000))) / 1000 }
-        if body.clear == true {
-            rules = []
-            counts = [:]
-            explanations = [:]
-        }
-        for r in body.rules ?? [] {
-            rules.append(
-                Rule(
-                    method: r.method, path: r.path ?? "", status: r.status, retryAfter: r.retryAfter,
-                    stallSeconds: r.stallSeconds.map { max(0, min($0, 3600)) }, drop: r.drop,
-                    dropBeforeExit: r.dropBeforeExit ?? false, skip: max(0, r.skip ?? 0),
-                    remaining: r.count ?? 1))
+        state.withLock { s in
+            if let ms = body.latencyMs { s.latency = Double(max(0, min(ms, 60_000))) / 1000 }
+            if body.clear == true {
+                s.rules = []
+                s.counts = [:]
+                s.explanations = [:]
+            }
+            for r in body.rules ?? [] {
+                s.rules.append(
+                    Rule(
+                        method: r.method, path: r.path ?? "", status: r.status, retryAfter: r.retryAfter,
+                        stallSeconds: r.stallSeconds.map { max(0, min($0, 3600)) }, drop: r.drop,
+                        dropBeforeExit: r.dropBeforeExit ?? false, skip: max(0, r.skip ?? 0),
+                        remaining: r.count ?? 1))
+            }
         }
     }
-
-    private var explanations: [String: Rule] = [:]
 
     /// Remembers the answer of an upgrade refused on `path`, for the plain request that asks why.
     func explain(path: String, with rule: Rule) {
-        lock.lock()
-        defer { lock.unlock() }
         var answer = rule
         answer.stallSeconds = nil
-        explanations[path] = answer
+        state.withLock { $0.explanations[path] = answer }
     }
 
     func takeExplanation(path: String) -> Rule? {
-        lock.lock()
-        defer { lock.unlock() }
-        return explanations.removeValue(forKey: path)
+        state.withLock { $0.explanations.removeValue(forKey: path) }
     }
 
     /// Takes one use of the first rule matching the request, if any.
     func take(method: String, path: String) -> Rule? {
-        lock.lock()
-        defer { lock.unlock() }
-        counts["\(method) \(path)", default: 0] += 1
-        for i in rules.indices
-        where rules[i].remaining > 0 && path.contains(rules[i].path)
-            && (rules[i].method == nil || rules[i].method == method)
-        {
-            if rules[i].skip > 0 {
-                rules[i].skip -= 1
-                continue
+        state.withLock { s in
+            s.counts["\(method) \(path)", default: 0] += 1
+            for i in s.rules.indices
+            where s.rules[i].remaining > 0 && path.contains(s.rules[i].path)
+                && (s.rules[i].method == nil || s.rules[i].method == method)
+            {
+                if s.rules[i].skip > 0 {
+                    s.rules[i].skip -= 1
+                    continue
+                }
+                s.rules[i].remaining -= 1
+                return s.rules[i]
             }
-            rules[i].remaining -= 1
-            return rules[i]
+            return nil
         }
-        return nil
     }
 
     /// How many requests arrived per `METHOD path` (tests count round trips with it).
     var requestCounts: [String: Int] {
-        lock.lock()
-        defer { lock.unlock() }
-        return counts
+        state.withLock { $0.counts }
     }
 }
 

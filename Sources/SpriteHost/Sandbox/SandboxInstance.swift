@@ -1,5 +1,6 @@
 import CSpriteHost
 import Foundation
+import SpriteSync
 
 #if canImport(Glibc)
     import Glibc
@@ -180,21 +181,18 @@ private struct BubblewrapInfo: Decodable {
 }
 
 /// The last few hundred bytes a holder wrote (bubblewrap's reason for failing, if any).
-private final class Diagnostics: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes = [UInt8]()
+private final class Diagnostics: Sendable {
+    private let bytes = Locked([UInt8]())
 
     func append(_ data: Data) {
-        lock.lock()
-        bytes += data
-        if bytes.count > 2048 { bytes.removeFirst(bytes.count - 2048) }
-        lock.unlock()
+        bytes.withLock { bytes in
+            bytes += data
+            if bytes.count > 2048 { bytes.removeFirst(bytes.count - 2048) }
+        }
     }
 
     var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        String(decoding: bytes.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

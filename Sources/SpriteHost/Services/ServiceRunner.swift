@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpriteWire
 
 #if canImport(Glibc)
@@ -7,8 +8,7 @@ import SpriteWire
 
 /// A service's process supervision: started when the sprite boots or wakes, restarted
 /// a second after a crash, stopped on request or when the sprite goes cold.
-final class ServiceRunner: @unchecked Sendable {
-    private(set) var spec: ServiceSpec
+final class ServiceRunner: Sendable {
     /// `<sprite>/system/logs/services/<name>.log`, shown read-only inside the sprite.
     let logFile: String
     private let launch:
@@ -16,16 +16,23 @@ final class ServiceRunner: @unchecked Sendable {
             ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
             @escaping @Sendable (Int32) -> Void
         ) throws -> SpawnedProcess
-    private let lock = NSLock()
-    private let logLock = NSLock()
-    private var process: SpawnedProcess?
-    private(set) var status = "stopped"
-    private var startedAt: Date?
-    private var restartCount = 0
-    private var wanted = false
-    private var lastError: String?
-    private var generation = 0
-    private var listeners: [UUID: AsyncStream<StreamEvent>.Continuation] = [:]
+    private struct State {
+        var spec: ServiceSpec
+        var process: SpawnedProcess?
+        var status = "stopped"
+        var startedAt: Date?
+        var restartCount = 0
+        var wanted = false
+        var lastError: String?
+        var generation = 0
+        var listeners: [UUID: AsyncStream<StreamEvent>.Continuation] = [:]
+    }
+    private let state: Locked<State>
+    /// Held while the log is appended to (or rotated): one writer at a time.
+    private let logLock = Locked(())
+
+    var spec: ServiceSpec { state.withLock { $0.spec } }
+    var status: String { state.withLock { $0.status } }
 
     /// Services are named like files of their own: letters, digits, `.`, `_` and `-`.
     static func validName(_ name: String) -> Bool {
@@ -44,15 +51,13 @@ final class ServiceRunner: @unchecked Sendable {
                 @escaping @Sendable (Int32) -> Void
             ) throws -> SpawnedProcess
     ) {
-        self.spec = spec
+        state = Locked(State(spec: spec))
         logFile = layout.serviceLogs + "/\(spec.name).log"
         self.launch = launch
     }
 
     func update(_ spec: ServiceSpec) {
-        lock.lock()
-        self.spec = spec
-        lock.unlock()
+        state.withLock { $0.spec = spec }
     }
 
     /// Streams the service's events (`started`, `stdout`, `stderr`, `exit`, ...) as NDJSON objects.
@@ -61,46 +66,40 @@ final class ServiceRunner: @unchecked Sendable {
         let key = UUID()
         var continuation: AsyncStream<StreamEvent>.Continuation!
         let stream = AsyncStream<StreamEvent>(bufferingPolicy: .bufferingNewest(1024)) { continuation = $0 }
-        lock.lock()
-        listeners[key] = continuation
-        lock.unlock()
+        state.withLock { $0.listeners[key] = continuation }
         return (key, stream)
     }
 
     func stopListening(_ key: UUID) {
-        lock.lock()
-        listeners.removeValue(forKey: key)?.finish()
-        lock.unlock()
+        state.withLock { $0.listeners.removeValue(forKey: key)?.finish() }
     }
 
     private func publish(_ event: StreamEvent) {
         var event = event
         event.timestamp = nowMilliseconds()
-        lock.lock()
-        let targets = Array(listeners.values)
-        lock.unlock()
+        let targets = state.withLock { Array($0.listeners.values) }
         for t in targets { t.yield(event) }
     }
 
     /// Appends to the log. The directory belongs to the host and the sprite cannot write in it;
     /// O_NOFOLLOW keeps even a planted link from redirecting the write.
     private func log(_ data: Data) {
-        logLock.lock()
-        defer { logLock.unlock() }
-        var st = stat()
-        if lstat(logFile, &st) == 0, Int(st.st_size) + data.count > Self.logLimit {
-            rename(logFile, logFile + ".1")
-        }
-        let fd = open(logFile, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, base + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
+        logLock.withLock { _ in
+            var st = stat()
+            if lstat(logFile, &st) == 0, Int(st.st_size) + data.count > Self.logLimit {
+                rename(logFile, logFile + ".1")
+            }
+            let fd = open(logFile, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            data.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(fd, base + offset, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
             }
         }
     }
@@ -128,17 +127,14 @@ final class ServiceRunner: @unchecked Sendable {
 
     /// Starts the service if it is not running.
     func start() {
-        lock.lock()
-        wanted = true
-        if process?.isRunning == true {
-            lock.unlock()
-            return
+        let starting = state.withLock { s -> (generation: Int, spec: ServiceSpec)? in
+            s.wanted = true
+            if s.process?.isRunning == true { return nil }
+            s.generation += 1
+            s.status = "starting"
+            return (s.generation, s.spec)
         }
-        generation += 1
-        let gen = generation
-        status = "starting"
-        let spec = self.spec
-        lock.unlock()
+        guard let (gen, spec) = starting else { return }
         do {
             let p = try launch(
                 spec,
@@ -148,40 +144,38 @@ final class ServiceRunner: @unchecked Sendable {
                         StreamEvent(
                             type: stream == .stdout ? "stdout" : "stderr", data: String(decoding: data, as: UTF8.self)))
                 }, { [weak self] code in self?.exited(code, generation: gen) })
-            lock.lock()
-            process = p
-            status = "running"
-            startedAt = Date()
-            lastError = nil
-            lock.unlock()
+            state.withLock { s in
+                s.process = p
+                s.status = "running"
+                s.startedAt = Date()
+                s.lastError = nil
+            }
             publish(StreamEvent(type: "started", pid: Int(p.pid)))
         } catch {
-            lock.lock()
-            status = "failed"
-            lastError = "\(error)"
-            lock.unlock()
+            state.withLock { s in
+                s.status = "failed"
+                s.lastError = "\(error)"
+            }
             publish(StreamEvent(type: "error", data: "\(error)"))
         }
     }
 
     private func exited(_ code: Int32, generation gen: Int) {
-        lock.lock()
-        guard gen == generation else {
-            lock.unlock()
-            return
+        // nil when a newer start or a stop has taken over
+        let restarting = state.withLock { s -> Bool? in
+            guard gen == s.generation else { return nil }
+            s.process = nil
+            let restart = s.wanted
+            s.status = restart ? "starting" : "stopped"
+            if restart { s.restartCount += 1 }
+            return restart
         }
-        process = nil
-        let restart = wanted
-        status = restart ? "starting" : "stopped"
-        if restart { restartCount += 1 }
-        lock.unlock()
+        guard let restart = restarting else { return }
         publish(StreamEvent(type: "exit", exitCode: Int(code)))
         if restart {
             DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in
                 guard let self else { return }
-                self.lock.lock()
-                let still = self.wanted && gen == self.generation && self.process == nil
-                self.lock.unlock()
+                let still = self.state.withLock { $0.wanted && gen == $0.generation && $0.process == nil }
                 if still { self.start() }
             }
         }
@@ -189,13 +183,14 @@ final class ServiceRunner: @unchecked Sendable {
 
     /// Stops the service: SIGTERM, then SIGKILL after `timeout` seconds.
     func stop(timeout: TimeInterval = 10, wantedAfter: Bool = false) {
-        lock.lock()
-        wanted = wantedAfter
-        generation += 1
-        let p = process
-        process = nil
-        status = "stopping"
-        lock.unlock()
+        let p = state.withLock { s in
+            s.wanted = wantedAfter
+            s.generation += 1
+            let taken = s.process
+            s.process = nil
+            s.status = "stopping"
+            return taken
+        }
         publish(StreamEvent(type: "stopping"))
         if let p {
             p.signal(SIGTERM)
@@ -203,49 +198,40 @@ final class ServiceRunner: @unchecked Sendable {
             while p.isRunning && Date() < deadline { usleep(20_000) }
             if p.isRunning { p.signal(SIGKILL) }
         }
-        lock.lock()
-        status = "stopped"
-        lock.unlock()
+        state.withLock { $0.status = "stopped" }
         publish(StreamEvent(type: "stopped", exitCode: Int(p?.exitCode ?? 0)))
     }
 
     /// Kills at once (cold transition) but remembers to start again on wake.
     func kill() {
-        lock.lock()
-        let shouldRun = wanted
-        generation += 1
-        let p = process
-        process = nil
-        status = "stopped"
-        wanted = shouldRun
-        lock.unlock()
+        let p = state.withLock { s in
+            let shouldRun = s.wanted
+            s.generation += 1
+            let taken = s.process
+            s.process = nil
+            s.status = "stopped"
+            s.wanted = shouldRun
+            return taken
+        }
         p?.signal(SIGKILL)
     }
 
     /// A sprite that boots (the host started again) starts every service it defines, as a
     /// wake does: the first request that wakes it starts them.
     func startOnBoot() {
-        lock.lock()
-        wanted = true
-        lock.unlock()
+        state.withLock { $0.wanted = true }
     }
 
     var shouldRun: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return wanted
+        state.withLock { $0.wanted }
     }
 
     var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return process?.isRunning == true
+        state.withLock { $0.process?.isRunning == true }
     }
 
     func signal(_ sig: Int32) -> Bool {
-        lock.lock()
-        let p = process
-        lock.unlock()
+        let p = state.withLock { $0.process }
         guard let p, p.isRunning else { return false }
         p.signal(sig)
         return true
@@ -253,11 +239,11 @@ final class ServiceRunner: @unchecked Sendable {
 
     /// The service object with its state.
     var wire: Service {
-        lock.lock()
-        defer { lock.unlock() }
-        let state = ServiceState(
-            name: spec.name, status: status, pid: process.map { Int($0.pid) },
-            startedAt: startedAt.map(Timestamp.format), error: lastError, restartCount: restartCount)
-        return Service(name: spec.name, definition: spec.definition, state: state)
+        state.withLock { s in
+            let serviceState = ServiceState(
+                name: s.spec.name, status: s.status, pid: s.process.map { Int($0.pid) },
+                startedAt: s.startedAt.map(Timestamp.format), error: s.lastError, restartCount: s.restartCount)
+            return Service(name: s.spec.name, definition: s.spec.definition, state: serviceState)
+        }
     }
 }

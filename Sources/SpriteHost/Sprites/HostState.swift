@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpriteWire
 
 /// Settings of a running host.
@@ -51,11 +52,21 @@ public struct HostConfiguration: Sendable {
 final class HostState: @unchecked Sendable {
     let config: HostConfiguration
     let platform: HostPlatform
-    private let lock = NSLock()
-    private var records: [String: SpriteRecord] = [:]
-    private var runtimes: [String: SpriteRuntime] = [:]
-    /// Test hook (`POST /_host/resolve`): addresses the egress proxy uses for a name.
-    private var resolverOverrides: [String: [String]] = [:]
+    private struct State {
+        var records: [String: SpriteRecord] = [:]
+        var runtimes: [String: SpriteRuntime] = [:]
+        /// Test hook (`POST /_host/resolve`): addresses the egress proxy uses for a name.
+        var resolverOverrides: [String: [String]] = [:]
+
+        /// The smallest host-user slot no sprite has.
+        func freeSlot() -> Int {
+            let used = Set(records.values.compactMap(\.slot))
+            var slot = 1
+            while used.contains(slot) { slot += 1 }
+            return slot
+        }
+    }
+    private let state = Locked(State())
     var baseURL = ""
     /// Each sprite's own URL, when the host serves them.
     var urls: SpriteURLs?
@@ -101,37 +112,30 @@ final class HostState: @unchecked Sendable {
         for var record in loaded.sorted(by: { $0.name < $1.name }) {
             if record.slot == nil {
                 // a sprite made by an earlier version: it gets a host user of its own now
-                record.slot = freeSlot()
+                record.slot = state.withLock { $0.freeSlot() }
                 try? persist(record)
             }
-            records[record.name] = record
+            state.withLock { $0.records[record.name] = record }
+            let runtime = makeRuntime(record)
+            state.withLock { $0.runtimes[record.name] = runtime }
             // the host (re)starting is the sprites' boot: their services come back on wake
-            for service in makeRuntime(record).serviceList { service.startOnBoot() }
+            for service in runtime.serviceList { service.startOnBoot() }
         }
     }
 
-    /// The smallest host-user slot no sprite has.
-    private func freeSlot() -> Int {
-        let used = Set(records.values.compactMap(\.slot))
-        var slot = 1
-        while used.contains(slot) { slot += 1 }
-        return slot
-    }
-
+    /// A runtime for `record`, not yet in `state.runtimes` (the caller puts it there). Takes
+    /// no lock: `create` calls it in its critical section.
     private func makeRuntime(_ record: SpriteRecord) -> SpriteRuntime {
         let runtime = SpriteRuntime(
             record: record, layout: layout(record.name), platform: platform,
             sessions: sessionBudget, memory: memoryBudget
         ) { [weak self] name in
             guard let self else { return nil }
-            self.lock.lock()
-            defer { self.lock.unlock() }
-            return self.resolverOverrides[name.lowercased()]
+            return self.state.withLock { $0.resolverOverrides[name.lowercased()] }
         }
         try? runtime.layout.disk?.mount()  // a host's start: its sprites' disks come back
         for spec in record.services { _ = runtime.defineService(spec) }
         runtime.onStatusChange = { [weak self] status in self?.statusChanged(record.name, status) }
-        runtimes[record.name] = runtime
         return runtime
     }
 
@@ -146,9 +150,9 @@ final class HostState: @unchecked Sendable {
 
     /// Test hook: the egress proxy resolves `name` to `addresses`.
     func overrideResolution(_ overrides: [String: [String]]) {
-        lock.lock()
-        for (name, addresses) in overrides { resolverOverrides[name.lowercased()] = addresses }
-        lock.unlock()
+        state.withLock { s in
+            for (name, addresses) in overrides { s.resolverOverrides[name.lowercased()] = addresses }
+        }
     }
 
     func layout(_ name: String) -> SpriteLayout { SpriteLayout(dir: config.root + "/sprites/" + name) }
@@ -161,13 +165,13 @@ final class HostState: @unchecked Sendable {
     }
 
     private func statusChanged(_ name: String, _ status: SpriteStatus) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard var r = records[name] else { return }
-        if status == .running { r.lastRunningAt = Date() }
-        if status == .warm { r.lastWarmingAt = Date() }
-        records[name] = r
-        try? persist(r)
+        state.withLock { s in
+            guard var r = s.records[name] else { return }
+            if status == .running { r.lastRunningAt = Date() }
+            if status == .warm { r.lastWarmingAt = Date() }
+            s.records[name] = r
+            try? persist(r)
+        }
     }
 
     // MARK: sprites
@@ -198,75 +202,75 @@ final class HostState: @unchecked Sendable {
         guard labels.count <= 64, labels.allSatisfy({ $0.utf8.count <= 256 }) else {
             throw HostError.badRequest("labels: at most 64, each at most 256 bytes")
         }
-        lock.lock()
-        defer { lock.unlock() }
-        if records[name] != nil {
-            throw HostError(status: .conflict, code: "sprite_exists", message: "sprite '\(name)' already exists")
+        return try state.withLock { s in
+            if s.records[name] != nil {
+                throw HostError(status: .conflict, code: "sprite_exists", message: "sprite '\(name)' already exists")
+            }
+            let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            let record = SpriteRecord(
+                id: "sprite-" + UUID().uuidString.lowercased(), name: name, labels: labels, urlAuth: "sprite",
+                createdAt: now, updatedAt: now, lastRunningAt: nil, lastWarmingAt: nil, ramMB: ramMB, cpus: cpus,
+                storageGB: storageGB, policy: [], services: [], checkpoints: [], nextCheckpoint: 0,
+                slot: s.freeSlot())
+            let owner = platform.account(slot: record.slot ?? 0)
+            let dir = self.layout(name).dir
+            if platform.disksUnavailable == nil {
+                // storage_gb is the sprite's own file system (SpriteDisk), made before anything is written
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                chmod(dir, 0o700)
+                try SpriteDisk(spriteDirectory: dir).create(gigabytes: storageGB, owner: owner)
+            }
+            // (the layout, read now, has the disk just made)
+            let layout = self.layout(name)
+            do {
+                try layout.create(name: name, owner: owner)
+            } catch {
+                layout.disk?.destroy()
+                try? FileManager.default.removeItem(atPath: dir)
+                throw error
+            }
+            try persist(record)
+            s.records[name] = record
+            s.runtimes[name] = makeRuntime(record)
+            return record
         }
-        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let record = SpriteRecord(
-            id: "sprite-" + UUID().uuidString.lowercased(), name: name, labels: labels, urlAuth: "sprite",
-            createdAt: now, updatedAt: now, lastRunningAt: nil, lastWarmingAt: nil, ramMB: ramMB, cpus: cpus,
-            storageGB: storageGB, policy: [], services: [], checkpoints: [], nextCheckpoint: 0, slot: freeSlot())
-        let owner = platform.account(slot: record.slot ?? 0)
-        let dir = layout(name).dir
-        if platform.disksUnavailable == nil {
-            // storage_gb is the sprite's own file system (SpriteDisk), made before anything is written
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            chmod(dir, 0o700)
-            try SpriteDisk(spriteDirectory: dir).create(gigabytes: storageGB, owner: owner)
-        }
-        // (the layout, read now, has the disk just made)
-        let layout = self.layout(name)
-        do {
-            try layout.create(name: name, owner: owner)
-        } catch {
-            layout.disk?.destroy()
-            try? FileManager.default.removeItem(atPath: dir)
-            throw error
-        }
-        try persist(record)
-        records[name] = record
-        _ = makeRuntime(record)
-        return record
     }
 
     func get(_ name: String) throws -> (SpriteRecord, SpriteRuntime) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let r = records[name], let rt = runtimes[name] else {
-            throw HostError(status: .notFound, code: "not_found", message: "sprite not found: \(name.prefix(80))")
+        try state.withLock { s in
+            guard let r = s.records[name], let rt = s.runtimes[name] else {
+                throw HostError(status: .notFound, code: "not_found", message: "sprite not found: \(name.prefix(80))")
+            }
+            return (r, rt)
         }
-        return (r, rt)
     }
 
     var all: [(SpriteRecord, SpriteRuntime)] {
-        lock.lock()
-        defer { lock.unlock() }
-        return records.keys.sorted().compactMap { n in records[n].flatMap { r in runtimes[n].map { (r, $0) } } }
+        state.withLock { s in
+            s.records.keys.sorted().compactMap { n in s.records[n].flatMap { r in s.runtimes[n].map { (r, $0) } } }
+        }
     }
 
     @discardableResult
     func update(_ name: String, _ change: (inout SpriteRecord) throws -> Void) throws -> SpriteRecord {
-        lock.lock()
-        defer { lock.unlock() }
-        guard var r = records[name] else { throw HostError.notFound("sprite not found: \(name.prefix(80))") }
-        try change(&r)
-        r.updatedAt = Date()
-        try persist(r)
-        records[name] = r
-        return r
+        try state.withLock { s in
+            guard var r = s.records[name] else { throw HostError.notFound("sprite not found: \(name.prefix(80))") }
+            try change(&r)
+            r.updatedAt = Date()
+            try persist(r)
+            s.records[name] = r
+            return r
+        }
     }
 
     /// Deletes a sprite: its processes end first (blocks until they have), then its files.
     func delete(_ name: String) throws {
-        lock.lock()
-        guard records.removeValue(forKey: name) != nil else {
-            lock.unlock()
-            throw HostError.notFound("sprite not found: \(name.prefix(80))")
+        let runtime = try state.withLock { s -> SpriteRuntime? in
+            guard s.records.removeValue(forKey: name) != nil else {
+                throw HostError.notFound("sprite not found: \(name.prefix(80))")
+            }
+            return s.runtimes.removeValue(forKey: name)
         }
-        let runtime = runtimes.removeValue(forKey: name)
-        lock.unlock()
         runtime?.destroy()
         platform.cgroups?.remove(sprite: name)
     }

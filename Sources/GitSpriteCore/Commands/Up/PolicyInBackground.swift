@@ -5,12 +5,11 @@ import SpritesAPI
 
 /// The network policy, set on a thread of its own while the repositories are looked at:
 /// `applied()` waits for it (once) and throws what setting it threw.
-final class PolicyInBackground: @unchecked Sendable {
+final class PolicyInBackground: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let error = Locked<Error?>(nil)
     private let elapsed = Locked(0.0)
-    private let lock = NSLock()
-    private var waited = false
+    private let waited = Locked(false)
 
     init(_ api: any SpritesService, sprite: String, rules: [PolicyRule]) {
         let (done, error, elapsed) = (done, error, elapsed)
@@ -28,11 +27,11 @@ final class PolicyInBackground: @unchecked Sendable {
 
     /// Waits until the policy is set; throws when setting it failed.
     func applied() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        if !waited {
-            done.wait()
-            waited = true
+        waited.withLock { waited in
+            if !waited {
+                done.wait()
+                waited = true
+            }
         }
         if let failure = error.value { throw failure }
     }
