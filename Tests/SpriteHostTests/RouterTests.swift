@@ -218,6 +218,33 @@ struct RouterTests {
         }
     }
 
+    /// A refused upgrade reaches a client as a bare 400, and the client asks why on the same
+    /// path over plain HTTP: two upgrades refused at once (pushes run side by side) each get
+    /// the fault's answer, not one of them the route's "an upgrade is required".
+    @Test func upgradesRefusedAtOnceEachGetTheirAnswerWhenTheyAskWhy() async throws {
+        try await Self.withHost(hooks: true) { client, _ in
+            _ = try await Self.create(client, "box")
+            let path = "/v1/sprites/box/exec"
+            let rules: [String: Any] = ["rules": [["method": "GET", "path": path, "status": 503, "count": 2]]]
+            let set = try await client.execute(
+                uri: "/_host/faults", method: .post, headers: Self.auth, body: Self.body(rules))
+            #expect(set.status == .noContent)
+            var upgrade = Self.auth
+            upgrade[.upgrade] = "websocket"
+            for _ in 0..<2 {
+                let refused = try await client.execute(uri: path + "?cmd=true", method: .get, headers: upgrade)
+                #expect(refused.status.code == 503)
+            }
+            var asked: [Int] = []
+            for _ in 0..<3 {
+                asked.append(
+                    try await client.execute(uri: path + "?cmd=true", method: .get, headers: Self.auth).status.code)
+            }
+            // both refusals explained; then the route's own answer to a plain request
+            #expect(asked == [503, 503, 400])
+        }
+    }
+
     @Test func theTestHooksAreNotThereUnlessAsked() async throws {
         try await Self.withHost { client, _ in
             let answer = try await client.execute(

@@ -29,8 +29,9 @@ final class FaultTable: Sendable {
         var rules: [Rule] = []
         var latency: TimeInterval = 0
         var counts: [String: Int] = [:]
-        /// Answers of refused upgrades, by path (`explain`).
-        var explanations: [String: Rule] = [:]
+        /// Answers of refused upgrades, by path (`explain`), in the order they were refused:
+        /// several upgrades of one path may be refused at once, and each asks why once.
+        var explanations: [String: [Rule]] = [:]
     }
     private let state = Locked(State())
     var latency: TimeInterval { state.withLock { $0.latency } }
@@ -89,11 +90,16 @@ final class FaultTable: Sendable {
     func explain(path: String, with rule: Rule) {
         var answer = rule
         answer.stallSeconds = nil
-        state.withLock { $0.explanations[path] = answer }
+        state.withLock { $0.explanations[path, default: []].append(answer) }
     }
 
     func takeExplanation(path: String) -> Rule? {
-        state.withLock { $0.explanations.removeValue(forKey: path) }
+        state.withLock { s in
+            guard var waiting = s.explanations[path], !waiting.isEmpty else { return nil }
+            let answer = waiting.removeFirst()
+            s.explanations[path] = waiting.isEmpty ? nil : waiting
+            return answer
+        }
     }
 
     /// Takes one use of the first rule matching the request, if any.
