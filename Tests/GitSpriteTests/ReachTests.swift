@@ -138,7 +138,8 @@ struct ReachTests {
         let b = try ReachBench()
         let (forward, output) = try b.background(["forward", "--auto"])
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
-        Thread.sleep(forTimeInterval: 1)
+        // no wait for the forward to be ready: a port open before its stream starts is
+        // reported when it starts, so either order must end forwarded
         let (server, _) = try b.background([
             "exec", "--", "python3", "-m", "http.server", "9123", "--bind", "127.0.0.1",
             "--directory", "/home/sprite",
