@@ -23,6 +23,12 @@ if grep -rnE '\b[a-z][A-Za-z]*\.run\(\)' Sources/GitSpriteCore Sources/GitSprite
     echo "start a Process with runWithSignalsUnblocked(), not run() (Sources/GitSpriteCore/Processes/ChildProcess.swift)" >&2
     status=1
 fi
+# one lock abstraction: Locked (SpriteSync); the WebSocket's locks are the exception (its sender
+# takes its lock with try(), which a critical section as a closure does not give)
+if grep -rn 'NSLock()' Sources | grep -vE '^Sources/(SpriteSync/Locked|SpriteHTTP/WebSocket)\.swift:'; then
+    echo "keep shared state in SpriteSync's Locked (withLock), not behind a hand-taken NSLock" >&2
+    status=1
+fi
 # the end-to-end tests wait on processes: each runs on a thread of its own (OwnThread.swift), or
 # two at a time on the cooperative pool of a 2-core machine
 if grep -rn '^@Suite' Tests/GitSpriteTests | grep -v '\.ownThread'; then

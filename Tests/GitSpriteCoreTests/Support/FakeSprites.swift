@@ -10,12 +10,17 @@ import SpritesAPI
 /// scripted: `onRun` may answer any command instead of running it.
 final class FakeSprites: SpritesService, @unchecked Sendable {
     let root: String
-    private let lock = NSLock()
-    private var sprites: [String: Sprite] = [:]
-    private(set) var policies: [String: [PolicyRule]] = [:]
-    private var definedServices: [String: [String: Service]] = [:]
+    private struct State {
+        var sprites: [String: Sprite] = [:]
+        var policies: [String: [PolicyRule]] = [:]
+        var definedServices: [String: [String: Service]] = [:]
+        var calls: [String] = []
+        var checkpoints: [String: [Checkpoint]] = [:]
+    }
+    private let state = Locked(State())
+    var policies: [String: [PolicyRule]] { state.value.policies }
     /// What was asked, in order: `create box`, `run box git-sprite-probe`, `policy box`, …
-    private(set) var calls: [String] = []
+    var calls: [String] { state.value.calls }
     /// Answers a command (sprite, argv) instead of running it; nil lets it run.
     var onRun: ((String, [String]) -> (status: Int32, stdout: Data, stderr: Data)?)?
     /// Makes setting a network policy fail.
@@ -48,34 +53,27 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     }
 
     private func record(_ call: String) {
-        lock.lock()
-        calls.append(call)
-        lock.unlock()
+        state.withLock { $0.calls.append(call) }
     }
 
     /// Adds a sprite as if another tool (or another repository) had made it.
     func add(_ sprite: Sprite) {
-        lock.lock()
-        sprites[sprite.name] = sprite
-        lock.unlock()
+        state.withLock { $0.sprites[sprite.name] = sprite }
         try? FileManager.default.createDirectory(
             atPath: local(sprite.name, SpritePaths.home), withIntermediateDirectories: true)
     }
 
     // MARK: SpritesService
 
-    private var checkpoints: [String: [Checkpoint]] = [:]
-
     /// A checkpoint is a copy of the sprite's home.
     func createCheckpoint(_ sprite: String, comment: String) throws -> String {
         record("checkpoint \(sprite)")
-        lock.lock()
-        let id = "v\(checkpoints[sprite]?.count ?? 0)"
-        checkpoints[sprite, default: []].insert(
-            Checkpoint(
-                id: id, createTime: "2026-01-01T00:00:0\(checkpoints[sprite]?.count ?? 0)Z",
-                comment: comment), at: 0)
-        lock.unlock()
+        let id = state.withLock { s in
+            let n = s.checkpoints[sprite]?.count ?? 0
+            s.checkpoints[sprite, default: []].insert(
+                Checkpoint(id: "v\(n)", createTime: "2026-01-01T00:00:0\(n)Z", comment: comment), at: 0)
+            return "v\(n)"
+        }
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
         copy.arguments = ["-a", local(sprite, SpritePaths.home), root + "/" + sprite + "/checkpoint-" + id]
@@ -86,9 +84,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
 
     func listCheckpoints(_ sprite: String) throws -> [Checkpoint] {
         record("checkpoints \(sprite)")
-        lock.lock()
-        defer { lock.unlock() }
-        return checkpoints[sprite] ?? []
+        return state.value.checkpoints[sprite] ?? []
     }
 
     func restoreCheckpoint(_ sprite: String, id: String) throws {
@@ -110,8 +106,6 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
 
     func createSprite(_ spec: SpriteCreation) throws -> Sprite {
         record("create \(spec.name)")
-        lock.lock()
-        defer { lock.unlock() }
         if let createRefusal { throw APIError.http(createRefusal) }
         if refusesResources && (spec.cpus != nil || spec.ramMB != nil) {
             throw APIError.http(
@@ -119,16 +113,20 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
                     status: 400, method: "POST", path: "/v1/sprites",
                     message: "config is not configurable yet"))
         }
-        if sprites[spec.name] != nil {
+        var sprite = Sprite(name: spec.name)
+        sprite.labels = spec.labels
+        sprite.status = .cold
+        let made = state.withLock { s in
+            if s.sprites[spec.name] != nil { return false }
+            s.sprites[spec.name] = sprite
+            return true
+        }
+        if !made {
             throw APIError.http(
                 HTTPFailure(
                     status: 409, method: "POST", path: "/v1/sprites", code: "conflict",
                     message: "sprite \(spec.name) already exists"))
         }
-        var sprite = Sprite(name: spec.name)
-        sprite.labels = spec.labels
-        sprite.status = .cold
-        sprites[spec.name] = sprite
         try FileManager.default.createDirectory(
             atPath: local(spec.name, SpritePaths.home), withIntermediateDirectories: true)
         return sprite
@@ -136,32 +134,24 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
 
     func getSprite(_ name: String) throws -> Sprite? {
         record("get \(name)")
-        lock.lock()
-        defer { lock.unlock() }
-        return sprites[name]
+        return state.value.sprites[name]
     }
 
     func listSprites(prefix: String?) throws -> [Sprite] {
         record("list")
-        lock.lock()
-        defer { lock.unlock() }
-        return sprites.values.filter { $0.name.hasPrefix(prefix ?? "") }.sorted { $0.name < $1.name }
+        return state.value.sprites.values.filter { $0.name.hasPrefix(prefix ?? "") }.sorted { $0.name < $1.name }
     }
 
     func deleteSprite(_ name: String) throws {
         record("delete \(name)")
-        lock.lock()
-        sprites.removeValue(forKey: name)
-        lock.unlock()
+        state.withLock { _ = $0.sprites.removeValue(forKey: name) }
         try? FileManager.default.removeItem(atPath: root + "/" + name)
     }
 
     func setNetworkPolicy(_ sprite: String, rules: [PolicyRule]) throws {
         record("policy \(sprite)")
         if let policyFailure { throw policyFailure }
-        lock.lock()
-        policies[sprite] = rules
-        lock.unlock()
+        state.withLock { $0.policies[sprite] = rules }
     }
 
     func run(
@@ -262,9 +252,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     }
 
     func services(_ sprite: String) throws -> [Service] {
-        lock.lock()
-        defer { lock.unlock() }
-        return Array((definedServices[sprite] ?? [:]).values)
+        Array((state.value.definedServices[sprite] ?? [:]).values)
     }
 
     func putService(
@@ -272,12 +260,11 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         directory: String?
     ) throws -> [StreamEvent] {
         record("service \(sprite) \(name)")
-        let state = ServiceState(name: name, status: "running", pid: 42, startedAt: nil, error: nil, restartCount: 0)
-        lock.lock()
-        definedServices[sprite, default: [:]][name] = Service(
+        let running = ServiceState(name: name, status: "running", pid: 42, startedAt: nil, error: nil, restartCount: 0)
+        let service = Service(
             name: name, definition: ServiceDefinition(cmd: cmd, args: args),
-            state: state)
-        lock.unlock()
+            state: running)
+        state.withLock { $0.definedServices[sprite, default: [:]][name] = service }
         if let agentFailure {
             try writeFile(
                 sprite, path: SpritePaths.state + "/agent.failed", data: Data(agentFailure.utf8), mode: "0644")
@@ -287,9 +274,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
 
     func deleteService(_ sprite: String, name: String) throws {
         record("unservice \(sprite) \(name)")
-        lock.lock()
-        definedServices[sprite]?.removeValue(forKey: name)
-        lock.unlock()
+        state.withLock { _ = $0.definedServices[sprite]?.removeValue(forKey: name) }
     }
 
     func stopService(_ sprite: String, name: String) throws {
