@@ -3,11 +3,14 @@
 #   1. round-trip latency of `true`: local `sh -c true` and the CLI's own start-up
 #      (`git-sprite --version`) vs `git sprite exec -- true` on sprite-host;
 #   2. stdin -> stdout throughput of 200 MB through `cat`, local pipe vs through the sprite,
-#      and stdin alone (what a push through the tunnel is).
+#      and stdin alone (what a push through the tunnel is); beside them the copy bound: the
+#      same path for the bytes (pipes, a loopback socket, the command's pipes) through a relay
+#      that does nothing else (bench/copy-bound.c), the most any relay of that shape reaches.
 # Usage: bench/exec.sh BIN_DIR     (BIN_DIR holds a release build)
 set -euo pipefail
 bin="$(cd "${1:?usage: bench/exec.sh BIN_DIR}" && pwd)"
-bash "$(dirname "$0")/../scripts/deps.sh" hyperfine python3
+here="$(cd "$(dirname "$0")" && pwd)"
+bash "$(dirname "$0")/../scripts/deps.sh" hyperfine python3 gcc libc6-dev
 source "$(dirname "$0")/lib.sh"
 start_host "$bin"
 curl -fsS -X POST -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites" -d '{"name":"bench"}' >/dev/null
@@ -21,6 +24,14 @@ hyperfine -w 1 -r 5 --export-json "$work/throughput.json" \
     "head -c ${mb}M /dev/zero | cat > /dev/null" \
     "head -c ${mb}M /dev/zero | git-sprite exec bench --dir /tmp -- cat > /dev/null" \
     "head -c ${mb}M /dev/zero | git-sprite exec bench --dir /tmp -- sh -c 'cat > /dev/null'" >/dev/null
+cc -O2 -pthread -o "$work/copy-bound" "$here/copy-bound.c"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hyperfine -N -w 1 -r 5 --export-json "$work/bound.json" \
+    --prepare "sh -c '\"$work/copy-bound\" serve $port & sleep 0.2'" \
+    "sh -c 'head -c ${mb}M /dev/zero | \"$work/copy-bound\" connect $port > /dev/null'" >/dev/null
+hyperfine -N -w 1 -r 5 --export-json "$work/bound-in.json" \
+    --prepare "sh -c '\"$work/copy-bound\" serve $port sh -c \"cat > /dev/null\" & sleep 0.2'" \
+    "sh -c 'head -c ${mb}M /dev/zero | \"$work/copy-bound\" connect $port > /dev/null'" >/dev/null
 python3 - "$work" "$mb" <<'PY'
 import json, sys
 work, mb = sys.argv[1], int(sys.argv[2])
@@ -40,4 +51,10 @@ print(f"  local pipe                                   {mb/local:7.0f} MB/s")
 print(f"  through the sprite (WebSocket)               {mb/remote:7.0f} MB/s  {local/remote:5.2f}x of local")
 upload = thr[2]["median"]
 print(f"  stdin only (into the sprite, what a push is)  {mb/upload:7.0f} MB/s  {local/upload:5.2f}x of local")
+bound, bound_in = load("bound")[0]["median"], load("bound-in")[0]["median"]
+print("the copy bound: the same path through a relay that only reads and writes (bench/copy-bound.c)")
+print(f"  both ways                                    {mb/bound:7.0f} MB/s  {local/bound:5.2f}x of local"
+      f"  (the sprite reaches {bound/remote:4.0%} of it)")
+print(f"  stdin only                                   {mb/bound_in:7.0f} MB/s  {local/bound_in:5.2f}x of local"
+      f"  (the sprite reaches {bound_in/upload:4.0%} of it)")
 PY
