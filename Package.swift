@@ -74,6 +74,9 @@ let package = Package(
                 "SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // what the test targets share: a private world per test (Sandbox), bounded waits on
+        // children, each end-to-end test on a thread of its own (OwnThread)
+        .target(name: "TestSupport", dependencies: ["GitSpriteCore"], path: "Tests/Support"),
         .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
         .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP", "SpriteSync"]),
         // sprite-host's routes in-process (app.test(.router)); sprite-enter is where the host looks
@@ -87,14 +90,15 @@ let package = Package(
         ),
         .testTarget(
             name: "GitSpriteCoreTests",
-            dependencies: ["GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI"],
+            dependencies: [
+                "GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI", "TestSupport",
+            ],
             exclude: ["Fuzz/Corpus"]),
         .testTarget(
             name: "GitSpriteTests",
             dependencies: [
-                "GitSpriteCore", "SpritesAPI", "SpriteHTTP", "SpriteSync", "git-sprite", "git-remote-sprite",
-                "sprite-host",
-                "sprite-enter",
+                "GitSpriteCore", "SpritesAPI", "SpriteHTTP", "SpriteSync", "TestSupport", "git-sprite",
+                "git-remote-sprite", "sprite-host", "sprite-enter",
             ],
             exclude: ["Fixtures"]
         ),

@@ -19,7 +19,7 @@ fi
 # a child inherits the signal mask of the spawning thread, and libdispatch's workers block
 # SIGTERM and SIGINT: a child started with a plain run() may never see terminate() or Ctrl-C
 if grep -rnE '\b[a-z][A-Za-z]*\.run\(\)' Sources/GitSpriteCore Sources/GitSpriteCLI Tests/GitSpriteTests \
-    Tests/GitSpriteCoreTests | grep -vE '\b(parsed|command|bench)\.run\(\)|lint: allowed here'; then
+    Tests/GitSpriteCoreTests Tests/Support | grep -vE '\b(parsed|command|bench)\.run\(\)|lint: allowed here'; then
     echo "start a Process with runWithSignalsUnblocked(), not run() (Sources/GitSpriteCore/Processes/ChildProcess.swift)" >&2
     status=1
 fi
@@ -32,7 +32,7 @@ fi
 # the end-to-end tests wait on processes: each runs on a thread of its own (OwnThread.swift), or
 # two at a time on the cooperative pool of a 2-core machine
 if grep -rn '^@Suite' Tests/GitSpriteTests | grep -v '\.ownThread'; then
-    echo "give every suite of GitSpriteTests the .ownThread trait (Tests/GitSpriteTests/Support/OwnThread.swift)" >&2
+    echo "give every suite of GitSpriteTests the .ownThread trait (Tests/Support/OwnThread.swift)" >&2
     status=1
 fi
 exit $status

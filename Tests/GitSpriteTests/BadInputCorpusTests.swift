@@ -1,5 +1,6 @@
 import Foundation
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The bad-input corpus (docs/reliability.md): branch names, repository states, configuration

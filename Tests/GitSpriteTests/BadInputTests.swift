@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Every bad input: a one-line error with a hint, a non-zero exit, nothing on stdout.

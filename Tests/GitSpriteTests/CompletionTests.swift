@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The completions in the shells people use, each run for real (Debian's bash, zsh and fish

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The conventions of docs/conventions.md, command by command, end to end through `git sprite`.

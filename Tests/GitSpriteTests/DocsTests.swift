@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Help, man page and completions are checked against the command definitions, so a flag

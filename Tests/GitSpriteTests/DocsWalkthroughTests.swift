@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// docs/a-day-with-git-sprite.md, run step by step: every `sh` block, in order, in one shell,

@@ -1,6 +1,7 @@
 import Foundation
 import GitSpriteCore
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The real service sits behind a TLS edge that speaks HTTP/2. Here nginx plays it (HTTP/2

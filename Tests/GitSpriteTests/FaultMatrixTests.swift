@@ -2,6 +2,7 @@ import Foundation
 import GitSpriteCore
 import SpriteSync
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The fault matrix (docs/reliability.md): for each command, each API call it makes and each

@@ -1,5 +1,6 @@
 import Foundation
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The libcurl client against sprite-host over real loopback HTTP and WebSocket.

@@ -1,5 +1,6 @@
 import Foundation
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// running → warm → cold on idle, services back after a wake, tasks holding a sprite awake.
@@ -12,14 +13,15 @@ struct HostLifecycleTests {
 
     @Test func idleSpritesGoWarmThenColdAndServicesComeBackOnWake() throws {
         let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), idle: 1, coldAfter: 1)
+        // idle for 3 s, not 1: on a busy machine a second can pass between two calls
+        let host = try LocalHost(root: s.path("host"), idle: 3, coldAfter: 2)
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "life"))
         try api.putService(
             "life", name: "boot", cmd: "sh", args: ["-c", "echo up >> /home/sprite/boots; exec sleep 1000"])
         #expect(status(api, "life") == "running")
-        #expect(eventually(seconds: 6) { status(api, "life") == "warm" })
-        #expect(eventually(seconds: 6) { status(api, "life") == "cold" })
+        #expect(eventually(seconds: 10) { status(api, "life") == "warm" })
+        #expect(eventually(seconds: 10) { status(api, "life") == "cold" })
         let boots = { String(decoding: (try? api.readFile("life", path: "boots")) ?? Data(), as: UTF8.self) }
         #expect(eventually(seconds: 5) { boots() == "up\nup\n" }, "\(boots())")
         #expect(try api.services("life").first?.state?.status == "running")

@@ -1,5 +1,6 @@
 import Foundation
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The client against a broken or hostile server, and configuration a repository could carry

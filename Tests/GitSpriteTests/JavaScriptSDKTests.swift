@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The JavaScript side of the Sprites world against sprite-host: Node's own fetch and

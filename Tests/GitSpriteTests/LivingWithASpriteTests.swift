@@ -1,5 +1,6 @@
 import Foundation
 import GitSpriteCore
+import TestSupport
 import Testing
 
 /// A repository with a sprite on a sprite-host of its own, whose stand-in agent does what an

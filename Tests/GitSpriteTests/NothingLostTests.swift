@@ -1,6 +1,7 @@
 import Foundation
 import GitSpriteCore
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// A repository with a sprite of its own, the agent played by commands run in the sprite.

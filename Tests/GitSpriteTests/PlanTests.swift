@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The shared `Workspace` with more for `plan` to report: credentials in the origin URL, a

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The official Python SDK works against sprite-host unchanged. `make test` installs

@@ -1,6 +1,7 @@
 import Foundation
 import GitSpriteCore
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// A repository with a sprite whose agent is `agent`.

@@ -2,6 +2,7 @@ import Foundation
 import GitSpriteCore
 import SpriteSync
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// What a process in a sprite tries against the host, other sprites and the token, each with

@@ -1,5 +1,6 @@
 import Foundation
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// Network policies and resource limits as sprite-host enforces them (docs/security.md).

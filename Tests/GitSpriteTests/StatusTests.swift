@@ -1,5 +1,6 @@
 import Foundation
 import SpritesAPI
+import TestSupport
 import Testing
 
 @Suite("git sprite status and authentication", .ownThread)

@@ -1,6 +1,7 @@
 import Foundation
 import GitSpriteCore
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// `https://` and `wss://`: sprite-host behind a TLS front on loopback with a certificate

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Every error message has an entry in docs/troubleshooting.md: the messages are read from

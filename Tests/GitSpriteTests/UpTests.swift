@@ -2,6 +2,7 @@ import Foundation
 import GitSpriteCore
 import SpriteSync
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The shared `Workspace` with a host of its own and an agent that records its prompt.

@@ -4,7 +4,7 @@ import Foundation
 /// script lives in this folder with its contract beside its text: its arguments, what it
 /// prints (`key=value` lines, read by key, never by position), and its exit codes. Each one
 /// is checked by `sh -n` and `shellcheck` and has contract tests that run it on temporary
-/// repositories (Tests/GitSpriteTests/InSpriteScriptTests.swift).
+/// repositories (Tests/GitSpriteCoreTests/InSprite/InSpriteScriptTests.swift).
 public struct InSpriteScript: Sendable {
     /// Shown as `$0` (in error messages and `ps`).
     public let name: String

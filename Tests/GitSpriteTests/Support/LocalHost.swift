@@ -1,6 +1,7 @@
 import Foundation
 import GitSpriteCore
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// Who runs a test's sprite-host: root (as the README sets it up), or an ordinary user.
@@ -165,14 +166,4 @@ func readUntil(_ stream: ExecStream, timeout: Double = 10, _ predicate: (String)
         }
     }
     return seen
-}
-
-/// Polls `condition` until it holds or `seconds` pass (for state that settles asynchronously).
-func eventually(seconds: Double = 3, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    return condition()
 }

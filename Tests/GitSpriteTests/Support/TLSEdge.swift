@@ -1,5 +1,6 @@
 import Foundation
 import GitSpriteCore
+import TestSupport
 import Testing
 
 /// A certificate authority made for the tests and a certificate for `127.0.0.1`/`localhost`

@@ -1,5 +1,6 @@
 import Foundation
 import GitSpriteCore
+import TestSupport
 
 /// A helper server a test starts beside sprite-host (a TLS front, a proxy, `git daemon`):
 /// started with no signal blocked, killed when released. `firstLine` is the first line it

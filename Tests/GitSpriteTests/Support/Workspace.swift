@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The workspace the acceptance criteria describe, shared by the `plan` and `up` tests: `app`

@@ -3,13 +3,17 @@ import GitSpriteCore
 import Testing
 
 /// The outcome of one process: stdout, stderr and exit status, kept apart.
-struct RunResult {
-    let stdout: String
-    let stderr: String
-    let status: Int32
+public struct RunResult {
+    public let stdout: String
+    public let stderr: String
+    public let status: Int32
+
+    public init(stdout: String, stderr: String, status: Int32) {
+        (self.stdout, self.stderr, self.status) = (stdout, stderr, status)
+    }
 
     /// Decodes stdout as JSON.
-    func json() throws -> [String: Any] {
+    public func json() throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
         return try #require(object as? [String: Any], "stdout is not a JSON object: \(stdout)")
     }
@@ -17,11 +21,11 @@ struct RunResult {
 
 /// A private world for one test: its own HOME, XDG dirs and git identity, with the built
 /// binaries first on PATH so `git sprite …` goes through real git dispatch.
-final class Sandbox: @unchecked Sendable {
-    let root: String
-    var environment: [String: String]
+public final class Sandbox: @unchecked Sendable {
+    public let root: String
+    public var environment: [String: String]
 
-    static let binDirectory: String = {
+    public static let binDirectory: String = {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("git-sprite").path) {
@@ -33,7 +37,7 @@ final class Sandbox: @unchecked Sendable {
         return cwd + "/.build/debug"
     }()
 
-    init() throws {
+    public init() throws {
         let base = FileManager.default.temporaryDirectory.path
         let template = base + "/git-sprite-test.XXXXXX"
         var bytes = Array(template.utf8CString)
@@ -56,7 +60,9 @@ final class Sandbox: @unchecked Sendable {
         ]
         // the edge tier's CA: what every git-sprite a test runs trusts, as the test process does
         // (outside that tier nothing of the caller's trust settings reaches a test)
-        if LocalHost.edgeTier, let ca = inherited["SSL_CERT_FILE"], !ca.isEmpty { environment["SSL_CERT_FILE"] = ca }
+        if inherited["GIT_SPRITE_TEST_EDGE"] == "1", let ca = inherited["SSL_CERT_FILE"], !ca.isEmpty {
+            environment["SSL_CERT_FILE"] = ca
+        }
         try write(
             ".gitconfig", "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
             in: home)
@@ -65,11 +71,11 @@ final class Sandbox: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
     /// An absolute path inside the sandbox.
-    func path(_ relative: String) -> String { root + "/" + relative }
+    public func path(_ relative: String) -> String { root + "/" + relative }
 
     /// Runs a program and waits; output goes through files so large outputs cannot deadlock.
     @discardableResult
-    func run(
+    public func run(
         _ program: String, _ args: [String], in dir: String? = nil, env extra: [String: String] = [:],
         unset: [String] = [], stdin: String? = nil, limit: Double = 120
     ) throws -> RunResult {
@@ -121,7 +127,7 @@ final class Sandbox: @unchecked Sendable {
 
     /// Runs git and requires success.
     @discardableResult
-    func git(_ args: String..., in dir: String? = nil, env: [String: String] = [:]) throws -> String {
+    public func git(_ args: String..., in dir: String? = nil, env: [String: String] = [:]) throws -> String {
         let r = try run("git", args, in: dir, env: env)
         if r.status != 0 {
             Issue.record("git \(args.joined(separator: " ")) failed (\(r.status)): \(r.stderr)")
@@ -131,7 +137,7 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// Runs `git [gitArgs] sprite args…` through real git dispatch.
-    func sprite(
+    public func sprite(
         _ args: [String], in dir: String? = nil, gitArgs: [String] = [], env: [String: String] = [:],
         unset: [String] = []
     ) throws -> RunResult {
@@ -140,7 +146,7 @@ final class Sandbox: @unchecked Sendable {
 
     /// Starts `git sprite ARGS…` without waiting for it, as the leader of a process group of
     /// its own (as a terminal runs a job); `exited` is signalled when it ends.
-    func startSprite(
+    public func startSprite(
         _ args: [String], in dir: String, env extra: [String: String]
     )
         throws -> (process: Process, exited: DispatchSemaphore)
@@ -159,7 +165,7 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// Writes a file and commits that file alone (whatever else is staged stays staged).
-    func commit(_ file: String, _ text: String, message: String, in dir: String) throws {
+    public func commit(_ file: String, _ text: String, message: String, in dir: String) throws {
         try write(file, text, in: dir)
         try git("add", "--", file, in: dir)
         try git("commit", "-q", "-m", message, "--", file, in: dir)
@@ -167,14 +173,14 @@ final class Sandbox: @unchecked Sendable {
 
     /// Writes an executable script in the sandbox; returns its path.
     @discardableResult
-    func writeExecutable(_ name: String, _ text: String) throws -> String {
+    public func writeExecutable(_ name: String, _ text: String) throws -> String {
         try write(name, text)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path(name))
         return path(name)
     }
 
     /// Writes a file, creating parent directories.
-    func write(_ name: String, _ text: String, in dir: String? = nil) throws {
+    public func write(_ name: String, _ text: String, in dir: String? = nil) throws {
         let full = (dir ?? root) + "/" + name
         try FileManager.default.createDirectory(
             atPath: (full as NSString).deletingLastPathComponent,
@@ -184,7 +190,7 @@ final class Sandbox: @unchecked Sendable {
 
     /// A bare repository with one commit on main, usable as a remote; returns its path.
     @discardableResult
-    func makeRemote(_ name: String, files: [String: String] = ["README": "hello\n"]) throws -> String {
+    public func makeRemote(_ name: String, files: [String: String] = ["README": "hello\n"]) throws -> String {
         let bare = path("remotes/\(name).git")
         try git("init", "-q", "--bare", bare)
         let work = path("seed/\(name)")
@@ -199,7 +205,7 @@ final class Sandbox: @unchecked Sendable {
     /// The acceptance workspace's core: remotes `inner`, `lib` (with `inner` as a submodule by
     /// relative URL) and `app`, and a clone of `app` at `name` with `lib` added by relative URL
     /// and everything initialised and pushed. Returns the clone's path.
-    func makeAppWithNestedSubmodules(_ name: String = "app") throws -> String {
+    public func makeAppWithNestedSubmodules(_ name: String = "app") throws -> String {
         try makeRemote("inner")
         try makeRemote("lib")
         let libSeed = path("seed/lib")
@@ -217,7 +223,7 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// The pid the local sprite-host (`--local`, `host start`) of this sandbox recorded.
-    var localHostPID: Int32? {
+    public var localHostPID: Int32? {
         let file = (environment["XDG_STATE_HOME"] ?? "") + "/git-sprite/local-host.pid"
         return (try? String(contentsOfFile: file, encoding: .utf8)).flatMap {
             Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -226,7 +232,7 @@ final class Sandbox: @unchecked Sendable {
 
     /// A repository with one commit and no remote; returns its path.
     @discardableResult
-    func makeRepo(_ name: String, commit: Bool = true) throws -> String {
+    public func makeRepo(_ name: String, commit: Bool = true) throws -> String {
         let dir = path(name)
         try git("init", "-q", dir)
         if commit {
@@ -238,7 +244,7 @@ final class Sandbox: @unchecked Sendable {
 
 extension Dictionary where Key == String, Value == Any {
     /// Walks a dotted path through nested objects (`primary.transport.method`).
-    subscript(path path: String) -> Any? {
+    public subscript(path path: String) -> Any? {
         var current: Any? = self
         for part in path.split(separator: ".") {
             if let index = Int(part), let array = current as? [Any] {

@@ -1,5 +1,6 @@
 import Foundation
 import GitSpriteCore
+import TestSupport
 import Testing
 
 /// The scripts git-sprite runs in a sprite (Sources/GitSpriteCore/InSprite), checked by
@@ -8,6 +9,10 @@ import Testing
 @Suite("in-sprite scripts", .ownThread)
 struct InSpriteScriptTests {
     /// Runs a script as the sprite would: `sh -c TEXT NAME ARG…`.
+    /// Claude Code's documented hook dispatch, played back (a fixture of the end-to-end tests).
+    static let claudeHooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("GitSpriteTests/Fixtures/claude_hooks.py").path
+
     static func run(_ script: InSpriteScript, _ args: [String], in s: Sandbox) throws -> RunResult {
         let argv = script.argv(args)
         return try s.run(argv[0], Array(argv.dropFirst()), in: s.root)
@@ -411,7 +416,7 @@ struct InSpriteScriptTests {
         func feed(_ payload: [String: Any]) throws -> String {
             let events = String(decoding: try JSONSerialization.data(withJSONObject: [payload]), as: UTF8.self)
             let r = try s.run(
-                "python3", [TestDaemon.fixture("claude_hooks.py"), "dispatch", settings, events], env: ["HOME": home])
+                "python3", [Self.claudeHooks, "dispatch", settings, events], env: ["HOME": home])
             #expect(r.status == 0, "\(r.stderr)")
             return current()
         }

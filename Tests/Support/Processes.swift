@@ -9,7 +9,7 @@ extension Process {
     /// Start children with `runWithSignalsUnblocked()`: a test runs on a libdispatch worker
     /// thread that may block SIGTERM and SIGINT, and a child inherits that mask, so a plain
     /// `run()` can make a child that `terminate()` or Ctrl-C never reaches.
-    func waitForExit(within limit: Double = 60, _ what: String = "a child process") {
+    public func waitForExit(within limit: Double = 60, _ what: String = "a child process") {
         let deadline = Date().addingTimeInterval(limit)
         while isRunning && Date() < deadline { usleep(10_000) }
         guard isRunning else { return }
