@@ -28,7 +28,6 @@ final class SpriteURLs: Sendable {
         var sessions: [String: (sprite: String, until: Date)] = [:]
     }
     private let locked = Locked(State())
-    /// The listener's port once it runs.
     var port: Int? { locked.withLock { $0.port } }
     static let cookie = "sprite_session"
     static let codeLife: TimeInterval = 60

@@ -202,15 +202,14 @@ final class ServiceRunner: Sendable {
         publish(StreamEvent(type: "stopped", exitCode: Int(p?.exitCode ?? 0)))
     }
 
-    /// Kills at once (cold transition) but remembers to start again on wake.
+    /// Kills at once (cold transition) but remembers to start again on wake: `wanted` stays
+    /// as it is.
     func kill() {
         let p = state.withLock { s in
-            let shouldRun = s.wanted
             s.generation += 1
             let taken = s.process
             s.process = nil
             s.status = "stopped"
-            s.wanted = shouldRun
             return taken
         }
         p?.signal(SIGKILL)

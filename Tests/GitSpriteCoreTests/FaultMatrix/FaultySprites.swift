@@ -49,12 +49,7 @@ final class FaultySprites: SpritesService, Sendable {
     /// Whether the fault went off.
     var fired: Bool { state.value.fired }
 
-    func connection() -> Connection {
-        let root = fake.root
-        return Connection(service: self, apiURL: "fake://sprites", token: "fake-token") { sprite, path in
-            FakeSprites(root: root).local(sprite, path)
-        }
-    }
+    func connection() -> Connection { fake.connection(serving: self) }
 
     /// Runs `body` as the call `name`, unless the fault is aimed at it.
     private func call<T>(_ name: String, stream: Bool = false, _ body: () throws -> T) throws -> T {
@@ -83,11 +78,6 @@ final class FaultySprites: SpritesService, Sendable {
         }
     }
 
-    /// A command is named by the script it runs (its `$0`), or by itself.
-    private static func shown(_ command: [String]) -> String {
-        command.count > 3 && command[0] == "sh" && command[1] == "-c" ? command[3] : command.first ?? ""
-    }
-
     // MARK: SpritesService
 
     func createSprite(_ spec: SpriteCreation) throws -> Sprite {
@@ -108,7 +98,7 @@ final class FaultySprites: SpritesService, Sendable {
     func run(
         _ sprite: String, _ command: [String], directory: String?, input: Data?, environment: [String: String]
     ) throws -> (status: Int32, stdout: Data, stderr: Data) {
-        try call("run \(sprite) \(Self.shown(command))", stream: true) {
+        try call("run \(sprite) \(FakeSprites.shown(command))", stream: true) {
             try fake.run(sprite, command, directory: directory, input: input, environment: environment)
         }
     }
@@ -116,7 +106,7 @@ final class FaultySprites: SpritesService, Sendable {
         _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
         stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
     ) throws -> Int32 {
-        try call("run \(sprite) \(Self.shown(request.command))", stream: true) {
+        try call("run \(sprite) \(FakeSprites.shown(request.command))", stream: true) {
             try fake.exec(sprite, request, input: input, inputData: inputData, stdout: stdout, stderr: stderr)
         }
     }

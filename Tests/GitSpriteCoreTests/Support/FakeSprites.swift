@@ -46,10 +46,17 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     }
 
     /// A connection to this fake, with pushes and fetches going to the sprite's directories.
-    func connection() -> Connection {
-        Connection(service: self, apiURL: "fake://sprites", token: "fake-token") { [root] sprite, path in
+    /// A connection to this fake (or to `service`, a decorator of it), with pushes and fetches
+    /// going to the sprite's directories.
+    func connection(serving service: (any SpritesService)? = nil) -> Connection {
+        Connection(service: service ?? self, apiURL: "fake://sprites", token: "fake-token") { [root] sprite, path in
             FakeSprites(root: root).local(sprite, path)
         }
+    }
+
+    /// How a command is named in `calls`: a script by its $0, a command by itself.
+    static func shown(_ command: [String]) -> String {
+        command.count > 3 && command[0] == "sh" && command[1] == "-c" ? command[3] : command.first ?? ""
     }
 
     private func record(_ call: String) {
@@ -175,8 +182,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     ) throws -> Int32 {
         let command = request.command
         // a script is named by its $0, a command by itself
-        let shown = command.count > 3 && command[0] == "sh" && command[1] == "-c" ? command[3] : command.first ?? ""
-        record("run \(sprite) \(shown)")
+        record("run \(sprite) \(Self.shown(command))")
         if let answer = onRun?(sprite, command) {
             stdout(answer.stdout)
             stderr(answer.stderr)
