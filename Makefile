@@ -49,6 +49,8 @@ format:
 
 test: deps lint
 	@bash scripts/python-sdk.sh $(PYTHON_SDK)
+	@# first as make build/demo/install build (no Testing module), so neither can break unseen
+	$(SWIFT) build
 	$(SWIFT) build --build-tests
 	@echo "== tier: every host behind an HTTP/2 TLS edge" >&2
 	rm -rf $(TEST_CA)

@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         // the one lock abstraction (`Locked`), for the client and the host
         .target(name: "SpriteSync"),
-        .target(name: "SpriteGit", dependencies: ["CGit2"]),
+        // keeps libgit2's start-up from parsing a CA bundle it is never used with (ca_bundle.c)
+        .target(name: "CGit2Startup"),
+        .target(name: "SpriteGit", dependencies: ["CGit2", "CGit2Startup"]),
         .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteSync", "SpriteWire"]),
         // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)
         .target(name: "SpriteWire"),

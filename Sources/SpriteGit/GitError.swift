@@ -1,4 +1,5 @@
 import CGit2
+import CGit2Startup
 
 /// A failed libgit2 call: the C function, its return code and the message libgit2 recorded.
 public struct GitError: Error, CustomStringConvertible, Sendable {
@@ -33,13 +34,21 @@ func check(_ rc: Int32, _ function: String) throws {
 }
 
 /// Initialises libgit2 once per process; every entry point of this module touches it first.
-enum GitLibrary {
+public enum GitLibrary {
     static let initialized: Bool = {
         git_libgit2_init()
         return true
     }()
 
     static func ensure() { _ = initialized }
+
+    /// How many CA bundles libgit2's initialisation asked for and did not get parsed
+    /// (`Sources/CGit2Startup/ca_bundle.c`): at least one once libgit2 is initialised, where
+    /// libgit2 is built with mbedTLS.
+    public static var caLoadsDeclined: Int {
+        ensure()
+        return Int(git_sprite_ca_loads_declined())
+    }
 }
 
 /// Copies a `git_buf` into a Swift string and releases the buffer.

@@ -47,6 +47,24 @@ struct PlanTests {
         #expect(r.stderr.contains("libcurl.so.4"), "\(r.stderr.suffix(600))")
     }
 
+    /// Debian's libgit2 parses the system's whole CA bundle in `git_libgit2_init` (about 5 ms of
+    /// every command that opens a repository) for TLS git-sprite never asks of it. The
+    /// executables define the two loading functions (`Sources/CGit2Startup`), and the dynamic
+    /// linker must bind libgit2's calls to them, not to mbedTLS.
+    @Test func libgit2StartsWithoutParsingTheCABundle() throws {
+        let w = try PlanWorkspace()
+        let r = try w.sandbox.sprite(["plan"], in: w.app, env: ["LD_DEBUG": "bindings"])
+        #expect(r.status == 0, "\(r.stderr.suffix(600))")
+        let bindings = r.stderr.split(separator: "\n").filter { $0.contains("`mbedtls_x509_crt_parse_file'") }
+        try #require(!bindings.isEmpty, "libgit2 is not built with mbedTLS here: nothing to decline")
+        let fromLibgit2 = bindings.filter { $0.contains("binding file ") && $0.contains("libgit2.so") }
+        #expect(!fromLibgit2.isEmpty)
+        for line in fromLibgit2 {
+            #expect(line.contains("/git-sprite [0]: normal symbol"), "\(line)")
+            #expect(!line.contains("libmbedx509"), "\(line)")
+        }
+    }
+
     @Test func planReportsEveryFieldOfTheWorkspace() throws {
         let w = try PlanWorkspace()
         let s = w.sandbox

@@ -51,6 +51,18 @@ struct RepositoryTests {
         }
     }
 
+    /// libgit2's start-up asks for the system's CA bundle; the loading functions this module
+    /// brings (`Sources/CGit2Startup`) are the ones it reaches, so nothing is parsed. Were the
+    /// dynamic linker to bind libgit2 to mbedTLS's own, the count would stay at zero.
+    @Test func libgit2sStartUpReachesTheDecliningCALoaders() throws {
+        let declined = GitLibrary.caLoadsDeclined
+        let mbedX509 = try #require(
+            dlopen("libmbedx509.so.1", RTLD_NOW | RTLD_NOLOAD),
+            "libgit2 is not built with mbedTLS here: nothing to decline")
+        dlclose(mbedX509)
+        #expect(declined >= 1)
+    }
+
     @Test func discoveryWalksUpAndHonoursGitDir() throws {
         let s = try Scratch()
         let repo = try s.repo("app")

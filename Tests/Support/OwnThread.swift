@@ -1,70 +1,73 @@
-import Dispatch
-import Foundation
-import Testing
+// Built only with the tests: a plain `swift build` (make build, make demo) has no Testing module.
+#if canImport(Testing)
+    import Dispatch
+    import Foundation
+    import Testing
 
-/// Runs each test of a suite on a thread of its own, at most `OwnThread.width` of them at once.
-///
-/// The end-to-end tests are synchronous: they start `git sprite`, `sprite-host` and git and wait
-/// for them. Swift Testing runs a synchronous test on the cooperative pool, which has as many
-/// threads as the machine has cores, so on two cores two tests ran at once while the machine sat
-/// three quarters idle (the tests mostly wait on processes, grace periods and timeouts). With this
-/// trait a test runs on a serial queue of its own (libdispatch gives such a queue a thread when
-/// it needs one, beyond the core count), inside the test's task, so `#expect` still knows which
-/// test it is in; `width` bounds how many run at once so a small machine is not swamped.
-public struct OwnThread: SuiteTrait, TestTrait, TestScoping {
-    public var isRecursive: Bool { true }
+    /// Runs each test of a suite on a thread of its own, at most `OwnThread.width` of them at once.
+    ///
+    /// The end-to-end tests are synchronous: they start `git sprite`, `sprite-host` and git and wait
+    /// for them. Swift Testing runs a synchronous test on the cooperative pool, which has as many
+    /// threads as the machine has cores, so on two cores two tests ran at once while the machine sat
+    /// three quarters idle (the tests mostly wait on processes, grace periods and timeouts). With this
+    /// trait a test runs on a serial queue of its own (libdispatch gives such a queue a thread when
+    /// it needs one, beyond the core count), inside the test's task, so `#expect` still knows which
+    /// test it is in; `width` bounds how many run at once so a small machine is not swamped.
+    public struct OwnThread: SuiteTrait, TestTrait, TestScoping {
+        public var isRecursive: Bool { true }
 
-    /// `GIT_SPRITE_TEST_WIDTH` (default 4): how many such tests run at once. On two cores six
-    /// ran the whole suite in 280 s and four in 346 s, but at six (and eight) tests that wait
-    /// on timers or bound a transfer's time failed now and then.
-    static let width = max(1, Int(ProcessInfo.processInfo.environment["GIT_SPRITE_TEST_WIDTH"] ?? "") ?? 4)
-    static let slots = Slots(width)
+        /// `GIT_SPRITE_TEST_WIDTH` (default 4): how many such tests run at once. On two cores six
+        /// ran the whole suite in 280 s and four in 346 s, but at six (and eight) tests that wait
+        /// on timers or bound a transfer's time failed now and then.
+        static let width = max(1, Int(ProcessInfo.processInfo.environment["GIT_SPRITE_TEST_WIDTH"] ?? "") ?? 4)
+        static let slots = Slots(width)
 
-    public func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
-    ) async throws {
-        // the suite's and a parameterized function's own scopes: the cases below take the slots
-        guard testCase != nil else { return try await function() }
-        await Self.slots.acquire()
-        do {
-            try await withTaskExecutorPreference(QueueExecutor(label: test.name)) { try await function() }
-        } catch {
-            await Self.slots.release()
-            throw error
-        }
-        await Self.slots.release()
-    }
-
-    /// A task executor that runs every job it is given on one serial queue.
-    final class QueueExecutor: TaskExecutor {
-        let queue: DispatchQueue
-        init(label: String) { queue = DispatchQueue(label: "test: " + label) }
-        func enqueue(_ job: consuming ExecutorJob) {
-            let job = UnownedJob(job)
-            queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-        }
-    }
-
-    /// A counting semaphore tasks wait on without holding a thread.
-    actor Slots {
-        private var free: Int
-        private var waiting: [CheckedContinuation<Void, Never>] = []
-        init(_ count: Int) { free = count }
-        func acquire() async {
-            if free > 0 {
-                free -= 1
-                return
+        public func provideScope(
+            for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+        ) async throws {
+            // the suite's and a parameterized function's own scopes: the cases below take the slots
+            guard testCase != nil else { return try await function() }
+            await Self.slots.acquire()
+            do {
+                try await withTaskExecutorPreference(QueueExecutor(label: test.name)) { try await function() }
+            } catch {
+                await Self.slots.release()
+                throw error
             }
-            await withCheckedContinuation { waiting.append($0) }
+            await Self.slots.release()
         }
-        func release() {
-            if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+
+        /// A task executor that runs every job it is given on one serial queue.
+        final class QueueExecutor: TaskExecutor {
+            let queue: DispatchQueue
+            init(label: String) { queue = DispatchQueue(label: "test: " + label) }
+            func enqueue(_ job: consuming ExecutorJob) {
+                let job = UnownedJob(job)
+                queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            }
+        }
+
+        /// A counting semaphore tasks wait on without holding a thread.
+        actor Slots {
+            private var free: Int
+            private var waiting: [CheckedContinuation<Void, Never>] = []
+            init(_ count: Int) { free = count }
+            func acquire() async {
+                if free > 0 {
+                    free -= 1
+                    return
+                }
+                await withCheckedContinuation { waiting.append($0) }
+            }
+            func release() {
+                if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+            }
         }
     }
-}
 
-extension Trait where Self == OwnThread {
-    /// Each test on a thread of its own, so one that waits on processes does not hold a core's
-    /// worth of Swift Testing's pool (`OwnThread`).
-    public static var ownThread: Self { OwnThread() }
-}
+    extension Trait where Self == OwnThread {
+        /// Each test on a thread of its own, so one that waits on processes does not hold a core's
+        /// worth of Swift Testing's pool (`OwnThread`).
+        public static var ownThread: Self { OwnThread() }
+    }
+#endif

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Attach: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "attach",
         abstract: "Join the agent's tmux session in this terminal.",
         discussion: """
             Attaches natively over the exec WebSocket: raw terminal, window-size changes \

@@ -54,6 +54,7 @@ struct CheckpointCommand: GlobalCommand {
 
 struct Restore: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "restore",
         abstract: "Put the sprite back as a checkpoint had it (a checkpoint of the present comes first).",
         discussion: """
             Restores checkpoint ID (default: the newest). Refuses while the sprite holds work \

@@ -4,6 +4,7 @@ import GitSpriteCore
 
 struct Config: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "config",
         abstract: "Show the effective configuration and where each value comes from.",
         discussion: """
             Precedence: flags > environment > git config (sprite.*, any scope, including \

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Cost: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "cost",
         abstract: "Estimate what a sprite costs, with the breakdown.",
         discussion: """
             Prices a sprite of the configured size (sprite.resources.cpu, .memory, .storage) or \

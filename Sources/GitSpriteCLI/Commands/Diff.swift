@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Diff: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Show what the agent changed since up shipped the code: commits and uncommitted changes.",
         discussion: """
             Fetches the sprite's work (see git sprite fetch), then runs git diff between what \
@@ -65,6 +66,7 @@ struct GitPassThrough {
 
 struct Log: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "log",
         abstract: "List the commits the agent made since up shipped the code.",
         discussion: """
             Fetches the sprite's work, then runs git log on the sprite's HEAD \
@@ -107,6 +109,7 @@ struct Log: GlobalCommand {
 
 struct Apply: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "apply",
         abstract: "Bring the sprite's uncommitted changes into your work tree.",
         discussion: """
             Fetches the sprite's work and applies its uncommitted changes (against its HEAD) to \

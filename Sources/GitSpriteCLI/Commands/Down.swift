@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Down: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "down",
         abstract: "Bring the sprite's work home, stop the agent; park the sprite or destroy it.",
         discussion: """
             Fetches all committed work of the sprite's repositories (the workspace, each linked \

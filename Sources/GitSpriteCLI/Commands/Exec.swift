@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Exec: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Run a command in the sprite's workspace; its exit status becomes ours.",
         discussion: """
             Runs in /home/sprite/workspace of the current branch's sprite, or of the sprite of \

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Fetch: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fetch",
         abstract: "Bring the sprite's commits home into its own refs, touching nothing else.",
         discussion: """
             Fetches every branch, new tag, stash entry and detached HEAD of the sprite's \

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Forward: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "forward",
         abstract: "Forward local TCP ports to the sprite's own ports.",
         discussion: """
             Listens on 127.0.0.1:LOCAL (REMOTE when LOCAL is left out; 0 picks a free port) and \

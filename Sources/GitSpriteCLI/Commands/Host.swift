@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Host: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "host",
         abstract: "Start, see or stop the local sprite-host that --local uses.",
         discussion: """
             git sprite up --local (or sprite.api=local) starts a sprite-host of your own, \

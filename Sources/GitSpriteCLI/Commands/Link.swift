@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Link: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "link",
         abstract: "Declare another repository to put in this repository's sprites.",
         discussion: """
             A linked repository is shipped like this one and lands at /home/sprite/repos/<mount>. \

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Logs: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "logs",
         abstract: "Show the agent's recent output without attaching.",
         discussion: """
             Prints the agent's tmux pane and its history as plain text: escape sequences \

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Plan: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plan",
         abstract: "Show what 'git sprite up' would do, touching nothing remote.",
         discussion: """
             Prints the sprite name, then for this repository and each linked repository: where \

@@ -4,6 +4,7 @@ import GitSpriteCore
 
 struct Prune: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "prune",
         abstract: "Delete this repository's sprites that git says are done with, bringing their work home first.",
         discussion: """
             Selects this repository's sprites whose branch is merged into BRANCH (default: the \

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Shell: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "shell",
         abstract: "Open an interactive login shell in the sprite's workspace.",
         discussion: """
             A shell of its own on a terminal in the sprite, outside the agent's tmux session: \

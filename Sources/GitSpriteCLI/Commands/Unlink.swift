@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Unlink: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "unlink",
         abstract: "Stop putting a linked repository in this repository's sprites.",
         discussion: """
             Removes sprite.link.<mount>.path from this repository's git config. Sprites that \

@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Up: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "up",
         abstract: "Create or resume this branch's sprite, ship the exact code, start the agent.",
         discussion: """
             Creates the sprite (or resumes it), applies the network policy, puts this \

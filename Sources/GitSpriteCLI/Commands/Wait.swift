@@ -3,6 +3,7 @@ import GitSpriteCore
 
 struct Wait: GlobalCommand {
     static let configuration = CommandConfiguration(
+        commandName: "wait",
         abstract: "Wait until the agent is finished, waiting for input, or gone.",
         discussion: """
             Looks at the agent of each sprite named (default: the current branch's) every two \
