@@ -29,9 +29,6 @@ final class FaultTable: Sendable {
         var rules: [Rule] = []
         var latency: TimeInterval = 0
         var counts: [String: Int] = [:]
-        /// Answers of refused upgrades, by path (`explain`), in the order they were refused:
-        /// several upgrades of one path may be refused at once, and each asks why once.
-        var explanations: [String: [Rule]] = [:]
     }
     private let state = Locked(State())
     var latency: TimeInterval { state.withLock { $0.latency } }
@@ -73,7 +70,6 @@ final class FaultTable: Sendable {
             if body.clear == true {
                 s.rules = []
                 s.counts = [:]
-                s.explanations = [:]
             }
             for r in body.rules ?? [] {
                 s.rules.append(
@@ -83,22 +79,6 @@ final class FaultTable: Sendable {
                         dropBeforeExit: r.dropBeforeExit ?? false, skip: max(0, r.skip ?? 0),
                         remaining: r.count ?? 1))
             }
-        }
-    }
-
-    /// Remembers the answer of an upgrade refused on `path`, for the plain request that asks why.
-    func explain(path: String, with rule: Rule) {
-        var answer = rule
-        answer.stallSeconds = nil
-        state.withLock { $0.explanations[path, default: []].append(answer) }
-    }
-
-    func takeExplanation(path: String) -> Rule? {
-        state.withLock { s in
-            guard var waiting = s.explanations[path], !waiting.isEmpty else { return nil }
-            let answer = waiting.removeFirst()
-            s.explanations[path] = waiting.isEmpty ? nil : waiting
-            return answer
         }
     }
 
@@ -138,14 +118,11 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         if request.uri.path.hasPrefix("/_host/") { return try await next(request, context) }
         if faults.latency > 0 { try await Task.sleep(nanoseconds: UInt64(faults.latency * 1e9)) }
-        // an upgrade refused here reaches the client as a bare 400 (the WebSocket upgrade path
-        // cannot send our answer); the client then asks again over plain HTTP for the reason,
-        // and that request gets the fault's answer
-        let explaining = !isUpgrade(request) ? faults.takeExplanation(path: request.uri.path) : nil
-        guard let rule = explaining ?? faults.take(method: request.method.rawValue, path: request.uri.path) else {
+        // an upgrade refused here reaches the client as a bare 400; the client's plain request
+        // asking why is answered by `RefusedUpgradeMiddleware`, in front of this one
+        guard let rule = faults.take(method: request.method.rawValue, path: request.uri.path) else {
             return try await next(request, context)
         }
-        if isUpgrade(request), rule.status != nil { faults.explain(path: request.uri.path, with: rule) }
         if let stall = rule.stallSeconds { try await Task.sleep(nanoseconds: UInt64(stall * 1e9)) }
         if let status = rule.status {
             var error = HostError(
@@ -154,7 +131,7 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
             if let after = rule.retryAfter { error.extraHeaders[.retryAfter] = String(after) }
             throw error
         }
-        if let drop = rule.drop, !isUpgrade(request) {
+        if let drop = rule.drop, !RefusedUpgrades.isUpgrade(request) {
             // the route runs, but its answer is cut off: the client cannot know what happened
             let response = try await next(request, context)
             let partial = ResponseBody { writer in
@@ -164,9 +141,5 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
             return Response(status: response.status, headers: response.headers, body: partial)
         }
         return try await next(request, context)
-    }
-
-    private func isUpgrade(_ request: Request) -> Bool {
-        request.headers[.upgrade]?.lowercased() == "websocket"
     }
 }

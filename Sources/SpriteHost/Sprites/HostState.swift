@@ -74,6 +74,8 @@ final class HostState: @unchecked Sendable {
     let sessionBudget: SessionBudget
     /// The running sprites' memory limits (`MemoryBudget`), where limits are enforced.
     let memoryBudget: MemoryBudget
+    /// Why recent upgrades were refused, for the clients that ask (`RefusedUpgrades`).
+    let refusedUpgrades = RefusedUpgrades()
 
     init(config: HostConfiguration) throws {
         self.config = config
