@@ -1,7 +1,7 @@
 # git-sprite — build, test, install, demo.
 #   make test     install build/test dependencies, build, run every test (what CI runs)
 #   make demo     install dependencies, build, run the main flow on a sample repository
-#   make build    release build (static Swift stdlib: faster start-up)
+#   make build    release build (static Swift stdlib, packed relocations: scripts/release-flags.sh)
 #   make install  PREFIX=/usr/local: binaries, man pages, completions
 #   make bench    run the benchmarks under bench/
 #   make test-fast  the in-process tiers only (no sprite-host binary, no sandbox): seconds
@@ -10,7 +10,8 @@
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# optimised, static Swift libraries, packed relocations where the C library reads them
+RELEASE_FLAGS = $(shell bash scripts/release-flags.sh)
 BINS = git-sprite git-remote-sprite sprite-host sprite-enter
 
 .PHONY: all deps build debug test test-fast lint format demo install uninstall bench clean

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The flags of a release build (make build, demo, install; the benchmarks' builds).
+#
+# Always: optimised, with the Swift standard library and Foundation linked in (start-up does
+# not search for and load them).
+#
+# Where the C library can read them (glibc 2.36 or later, Debian 12's) and the toolchain has
+# lld: the executables' relative relocations packed (DT_RELR). git-sprite has about 80,000 of
+# them; as a table of RELA entries they take 1.9 MB that the dynamic loader reads at every
+# start, and packed they take 15 KB. git-sprite's resident memory drops by 3 MB (its peak during
+# the large repository's first `up`: 41.8 -> 38.9 MB); the executable stays position-independent
+# (its address is still randomised). An older C library could not start such an executable, so
+# there the flags are left out.
+set -euo pipefail
+flags=(-c release --static-swift-stdlib)
+swift_bin="$(dirname "$(readlink -f "$(command -v swift)")")"
+glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"
+major="${glibc%%.*}" minor="${glibc#*.}"
+minor="${minor%%.*}"
+if [ -x "$swift_bin/ld.lld" ] && [ -n "$glibc" ] && { [ "$major" -gt 2 ] || { [ "$major" -eq 2 ] && [ "$minor" -ge 36 ]; }; }; then
+    flags+=(-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs)
+fi
+echo "${flags[*]}"
