@@ -46,13 +46,29 @@ public final class GitConfig {
     private init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { git_config_free(pointer) }
 
-    /// System, XDG and global configuration, as seen outside any repository.
-    public static func openDefault() throws -> GitConfig {
+    /// The configuration `files` name (system, XDG, global), and a repository's own file when
+    /// `local` is given, as one snapshot: what git reads there, outside or inside a repository.
+    public static func open(
+        _ files: ConfigFiles, local: String? = nil, repository: Repository? = nil
+    ) throws -> GitConfig {
         GitLibrary.ensure()
         var cfg: OpaquePointer?
-        try check(git_config_open_default(&cfg), "git_config_open_default")
-        guard let cfg else { throw GitError(code: -1, function: "git_config_open_default", message: "no config") }
-        return GitConfig(cfg)
+        try check(git_config_new(&cfg), "git_config_new")
+        guard let cfg else { throw GitError(code: -1, function: "git_config_new", message: "no config") }
+        defer { git_config_free(cfg) }
+        for (path, level) in [
+            (files.system, GIT_CONFIG_LEVEL_SYSTEM), (files.xdg, GIT_CONFIG_LEVEL_XDG),
+            (files.global, GIT_CONFIG_LEVEL_GLOBAL), (local, GIT_CONFIG_LEVEL_LOCAL),
+        ] {
+            guard let path else { continue }
+            // a file that is not there reads as empty, as git and libgit2's own loading have it
+            let rc = git_config_add_file_ondisk(cfg, path, level, repository?.pointer, 0)
+            if rc != GIT_ENOTFOUND.rawValue { try check(rc, "git_config_add_file_ondisk") }
+        }
+        var snapshot: OpaquePointer?
+        try check(git_config_snapshot(&snapshot, cfg), "git_config_snapshot")
+        guard let snapshot else { throw GitError(code: -1, function: "git_config_snapshot", message: "no config") }
+        return GitConfig(snapshot)
     }
 
     /// Every entry whose name matches the regular expression, lowest precedence first.
@@ -87,33 +103,15 @@ public final class GitConfig {
     }
 
     /// The file behind a scope, for showing where a value came from.
-    public static func path(of scope: ConfigScope, repository: Repository?) -> String? {
-        var buf = git_buf()
-        let rc: Int32
-        switch scope {
-        case .system: rc = git_config_find_system(&buf)
-        case .xdg: rc = git_config_find_xdg(&buf)
-        case .global: rc = git_config_find_global(&buf)
-        case .local: return repository.map { $0.commonDir + "/config" }
-        case .app, .other: return nil
-        }
-        if rc < 0 {
-            git_buf_dispose(&buf)
-            return nil
-        }
-        return consume(&buf)
+    public static func path(of scope: ConfigScope, files: ConfigFiles, repository: Repository?) -> String? {
+        scope == .local ? repository.map { $0.commonDir + "/config" } : files.path(of: scope)
     }
 }
 
 extension Repository {
-    /// A snapshot of the configuration this repository sees (system, global, local, worktree).
+    /// A snapshot of the configuration this repository sees (system, XDG, global, local).
     public func config() throws -> GitConfig {
-        var cfg: OpaquePointer?
-        try check(git_repository_config_snapshot(&cfg, pointer), "git_repository_config_snapshot")
-        guard let cfg else {
-            throw GitError(code: -1, function: "git_repository_config_snapshot", message: "no config")
-        }
-        return GitConfig.wrap(cfg)
+        try GitConfig.open(configFiles, local: commonDir + "/config", repository: self)
     }
 
     /// Sets `name` in the repository's own config file (`.git/config`).
@@ -139,8 +137,4 @@ extension Repository {
         guard let local else { return }
         try body(local)
     }
-}
-
-extension GitConfig {
-    fileprivate static func wrap(_ p: OpaquePointer) -> GitConfig { GitConfig(p) }
 }

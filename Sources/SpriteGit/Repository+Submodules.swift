@@ -58,6 +58,6 @@ extension Repository {
     /// Opens an initialised submodule's repository.
     public func openSubmodule(_ submodule: Submodule) throws -> Repository {
         guard let workdir else { throw RepositoryOpenError.notFound(path: submodule.path) }
-        return try Repository.open(at: workdir + "/" + submodule.path)
+        return try Repository.open(at: workdir + "/" + submodule.path, configFiles: configFiles)
     }
 }

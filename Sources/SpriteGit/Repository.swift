@@ -17,9 +17,13 @@ public enum RepositoryOpenError: Error, Sendable {
 /// An open libgit2 repository. The only owner of its `git_repository` handle.
 public final class Repository {
     let pointer: OpaquePointer
+    /// The configuration files outside the repository that it reads with (`config()`), found
+    /// from the environment it was opened with.
+    public let configFiles: ConfigFiles
 
-    private init(pointer: OpaquePointer) {
+    private init(pointer: OpaquePointer, configFiles: ConfigFiles) {
         self.pointer = pointer
+        self.configFiles = configFiles
     }
 
     deinit { git_repository_free(pointer) }
@@ -33,11 +37,15 @@ public final class Repository {
     public static func discover(
         from path: String, environment: [String: String]?, trustedDirectories: [String] = []
     ) throws -> Repository {
-        guard let env = environment else { return try open(path: path, flags: 0, trusted: trustedDirectories) }
+        let files = environment.map { ConfigFiles(environment: $0) } ?? .process
+        guard let env = environment else {
+            return try open(path: path, flags: 0, trusted: trustedDirectories, files: files)
+        }
         let gitDir = env["GIT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         let workTree = env["GIT_WORK_TREE"].flatMap { $0.isEmpty ? nil : $0 }
         if gitDir == nil && workTree == nil {
-            return try open(path: path, flags: GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, trusted: trustedDirectories)
+            return try open(
+                path: path, flags: GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, trusted: trustedDirectories, files: files)
         }
         // libgit2 1.5 answers "GIT_WORK_TREE unimplemented" to OPEN_FROM_ENV, so apply git's
         // rules here: GIT_DIR names the repository, GIT_WORK_TREE its work tree.
@@ -45,9 +53,9 @@ public final class Repository {
         if let gitDir {
             repo = try open(
                 path: absolute(gitDir, from: path), flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue,
-                trusted: trustedDirectories)
+                trusted: trustedDirectories, files: files)
         } else {
-            repo = try open(path: path, flags: 0, trusted: trustedDirectories)
+            repo = try open(path: path, flags: 0, trusted: trustedDirectories, files: files)
         }
         if let workTree {
             try check(
@@ -61,12 +69,16 @@ public final class Repository {
         p.hasPrefix("/") ? p : base + "/" + p
     }
 
-    /// Opens the repository whose work tree or git directory is exactly `path`.
-    public static func open(at path: String, trustedDirectories: [String] = []) throws -> Repository {
-        try open(path: path, flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, trusted: trustedDirectories)
+    /// Opens the repository whose work tree or git directory is exactly `path`, reading the
+    /// configuration files `configFiles` names (by default, those of this process's environment).
+    public static func open(
+        at path: String, trustedDirectories: [String] = [], configFiles: ConfigFiles = .process
+    ) throws -> Repository {
+        try open(
+            path: path, flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, trusted: trustedDirectories, files: configFiles)
     }
 
-    private static func open(path: String, flags: UInt32, trusted: [String]) throws -> Repository {
+    private static func open(path: String, flags: UInt32, trusted: [String], files: ConfigFiles) throws -> Repository {
         GitLibrary.ensure()
         var handle: OpaquePointer?
         var rc = git_repository_open_ext(&handle, path, flags, nil)
@@ -79,7 +91,9 @@ public final class Repository {
             foreign = foreignRepository(above: path, search: flags & GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue == 0)
         }
         if let owned = foreign {
-            guard isTrusted(owned, extra: trusted) else { throw RepositoryOpenError.notOwned(path: owned) }
+            guard isTrusted(owned, extra: trusted, files: files) else {
+                throw RepositoryOpenError.notOwned(path: owned)
+            }
             // The user trusts this path through a form libgit2 1.5 cannot read: check
             // ownership ourselves (done above) and let libgit2 skip its own check.
             git_sprite_set_owner_validation(0)
@@ -89,7 +103,7 @@ public final class Repository {
         if rc == GIT_ENOTFOUND.rawValue { throw RepositoryOpenError.notFound(path: path) }
         if rc < 0 { throw RepositoryOpenError.failed(GitError.last(rc, "git_repository_open_ext")) }
         guard let handle else { throw RepositoryOpenError.notFound(path: path) }
-        return Repository(pointer: handle)
+        return Repository(pointer: handle, configFiles: files)
     }
 
     /// The first directory at or above `path` holding a `.git` that another user owns, or nil.
@@ -117,9 +131,9 @@ public final class Repository {
     }
 
     /// git's rule: `safe.directory` from system, global or command-line config; `*` trusts all.
-    private static func isTrusted(_ path: String, extra: [String]) -> Bool {
+    private static func isTrusted(_ path: String, extra: [String], files: ConfigFiles) -> Bool {
         var values = extra
-        if let config = try? GitConfig.openDefault() {
+        if let config = try? GitConfig.open(files) {
             values += config.allValues(of: "safe.directory")
         }
         let candidates = Set([path, trimSlash(path), trimSlash(path.replacingSuffix("/.git", with: ""))])

@@ -59,6 +59,37 @@ struct ConfigTests {
         #expect((cpu.origin["file"] as? String)?.hasSuffix("/app/.git/config") == true)
     }
 
+    /// git reads `GIT_CONFIG_GLOBAL` instead of `~/.gitconfig` and the XDG file, and
+    /// `GIT_CONFIG_SYSTEM` instead of `/etc/gitconfig` (none with `GIT_CONFIG_NOSYSTEM`);
+    /// libgit2 1.5 knows neither, so git-sprite finds the files itself, and reads what
+    /// `git config` reads.
+    @Test func theConfigFilesGitIsPointedAtAreTheOnesRead() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        try s.git("config", "--global", "sprite.resources.memory", "6")
+        let global = s.path("elsewhere/global.cfg"), system = s.path("elsewhere/system.cfg")
+        try s.write("global.cfg", "[sprite \"resources\"]\n\tcpu = 3\n", in: s.path("elsewhere"))
+        try s.write("system.cfg", "[sprite \"resources\"]\n\tmemory = 8\n\tcpu = 5\n", in: s.path("elsewhere"))
+        let pointed = ["GIT_CONFIG_GLOBAL": global, "GIT_CONFIG_SYSTEM": system, "GIT_CONFIG_NOSYSTEM": ""]
+        let r = try s.sprite(["config", "--json"], in: repo, env: pointed)
+        #expect(r.status == 0, "\(r.stderr)")
+        let cpu = try setting(r, "resources.cpu"), memory = try setting(r, "resources.memory")
+        #expect(cpu.value as? Int == 3)
+        #expect(cpu.origin["scope"] as? String == "global" && cpu.origin["file"] as? String == global, "\(cpu.origin)")
+        // ~/.gitconfig is not read: the system file's value stands
+        #expect(memory.value as? Int == 8)
+        #expect(memory.origin["scope"] as? String == "system" && memory.origin["file"] as? String == system)
+        for key in ["sprite.resources.cpu", "sprite.resources.memory"] {
+            let git = try s.git("config", key, in: repo, env: pointed)
+            #expect(git == String(describing: try setting(r, String(key.dropFirst("sprite.".count))).value ?? ""))
+        }
+        // GIT_CONFIG_NOSYSTEM: no system file at all
+        var noSystem = pointed
+        noSystem["GIT_CONFIG_NOSYSTEM"] = "true"
+        let quiet = try s.sprite(["config", "--json"], in: repo, env: noSystem)
+        #expect(try setting(quiet, "resources.memory").kind == "default")
+    }
+
     @Test func precedenceIsFlagThenEnvThenGitThenFileThenDefault() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")

@@ -63,6 +63,40 @@ struct RepositoryTests {
         #expect(declined >= 1)
     }
 
+    /// The files outside a repository are found from the environment given, as git finds them.
+    @Test func configFilesAreFoundAsGitFindsThem() {
+        let home = ConfigFiles(environment: ["HOME": "/h"])
+        #expect(home.global == "/h/.gitconfig" && home.xdg == "/h/.config/git/config" && home.system != nil)
+        #expect(ConfigFiles(environment: ["HOME": "/h", "XDG_CONFIG_HOME": "/x"]).xdg == "/x/git/config")
+        let pointed = ConfigFiles(environment: ["HOME": "/h", "GIT_CONFIG_GLOBAL": "/g", "GIT_CONFIG_SYSTEM": "/s"])
+        #expect(pointed == ConfigFiles(system: "/s", xdg: nil, global: "/g"))
+        for yes in ["1", "true", "YES", "on"] {
+            #expect(ConfigFiles(environment: ["GIT_CONFIG_NOSYSTEM": yes, "GIT_CONFIG_SYSTEM": "/s"]).system == nil)
+        }
+        for no in ["", "0", "false", "off"] {
+            #expect(ConfigFiles(environment: ["GIT_CONFIG_NOSYSTEM": no, "GIT_CONFIG_SYSTEM": "/s"]).system == "/s")
+        }
+    }
+
+    /// Two repositories opened in one process with different environments each read their
+    /// own files: nothing comes from the process's `HOME`.
+    @Test func aRepositoryReadsTheConfigOfTheEnvironmentItWasOpenedWith() throws {
+        let scratch = try Scratch()
+        let dir = try scratch.repo("r")
+        var read: [String] = []
+        for name in ["first", "second"] {
+            let file = scratch.root + "/\(name).cfg"
+            try "[sprite]\n\tname = \(name)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let repo = try Repository.discover(
+                from: dir, environment: ["HOME": scratch.root + "/nowhere", "GIT_CONFIG_GLOBAL": file])
+            let entries = try repo.config().entries(matching: "^sprite\\.name$")
+            #expect(entries.map(\.scope) == [.global])
+            read += entries.compactMap(\.value)
+            #expect(GitConfig.path(of: .global, files: repo.configFiles, repository: repo) == file)
+        }
+        #expect(read == ["first", "second"])
+    }
+
     @Test func discoveryWalksUpAndHonoursGitDir() throws {
         let s = try Scratch()
         let repo = try s.repo("app")

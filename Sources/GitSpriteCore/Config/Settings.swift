@@ -152,7 +152,7 @@ public struct SettingsLoader {
         var out: [(String, String?, SettingOrigin)] = []
         let config: GitConfig?
         do {
-            config = try repository?.config() ?? GitConfig.openDefault()
+            config = try repository?.config() ?? GitConfig.open(ConfigFiles(environment: environment))
         } catch {
             throw SpriteError("cannot read git configuration", detail: "\(error)")
         }
@@ -161,7 +161,11 @@ public struct SettingsLoader {
                 out.append(
                     (
                         e.name.lowercased(), e.value,
-                        .gitConfig(e.scope, file: GitConfig.path(of: e.scope, repository: repository))
+                        .gitConfig(
+                            e.scope,
+                            file: GitConfig.path(
+                                of: e.scope, files: repository?.configFiles ?? ConfigFiles(environment: environment),
+                                repository: repository))
                     ))
             }
         }

@@ -30,7 +30,9 @@ public enum RepositoryLocator {
     public static func linked(at path: String, mount: String, _ context: Context) throws -> Repository {
         let repo: Repository
         do {
-            repo = try Repository.open(at: path, trustedDirectories: trusted(context))
+            repo = try Repository.open(
+                at: path, trustedDirectories: trusted(context),
+                configFiles: ConfigFiles(environment: context.environment))
         } catch {
             throw translate(error, path: path, linked: true, mount: mount)
         }
