@@ -39,7 +39,7 @@ SPARSE_SUITES = GitSpriteTests\.(LivingWithASpriteTests|StatusTests|CostAndPrune
 lint:
 	@bash scripts/lint.sh
 
-FAST_SUITES = SpriteGitTests|SpriteHTTPTests|GitSpriteCoreTests|SpriteHostTests
+FAST_SUITES = SpriteGitTests|SpriteHTTPTests|GitSpriteCoreTests|SpriteHostTests|GitSpriteCLITests
 
 test-fast: deps lint
 	$(SWIFT) build --build-tests

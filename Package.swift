@@ -96,6 +96,10 @@ let package = Package(
                 "GitSpriteCore", "SpriteGit", "SpriteHTTP", "SpriteSync", "SpriteWire", "SpritesAPI", "TestSupport",
             ],
             exclude: ["Fuzz/Corpus"]),
+        // the CLI in-process (GitSpriteMain.execute with a test's Context): parsing, settings,
+        // plans and usage errors without starting the binary
+        .testTarget(
+            name: "GitSpriteCLITests", dependencies: ["GitSpriteCLI", "GitSpriteCore", "SpriteSync", "TestSupport"]),
         .testTarget(
             name: "GitSpriteTests",
             dependencies: [

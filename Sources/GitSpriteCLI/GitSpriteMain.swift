@@ -6,7 +6,7 @@ import GitSpriteCore
 public enum GitSpriteMain {
     /// The arguments as the parser takes them: `prune --merged=BRANCH` (an option whose value
     /// may be left out, which swift-argument-parser cannot declare) becomes `--merged BRANCH`.
-    static func arguments(_ args: [String]) -> [String] {
+    public static func arguments(_ args: [String]) -> [String] {
         guard let command = args.firstIndex(where: { !$0.hasPrefix("-") }), args[command] == "prune" else {
             return args
         }
@@ -22,31 +22,12 @@ public enum GitSpriteMain {
     }
 
     public static func run() -> Never {
-        let env = ProcessInfo.processInfo.environment
-        let terminal = Terminal(environment: env)
-        var parsed: ParsableCommand
         let arguments = Self.arguments(Array(CommandLine.arguments.dropFirst()))
         // the root's own flag, as `git --version` (declared to the parser, it would be listed
         // under every subcommand, where it means nothing)
         if arguments == ["--version"] {
             print(GitSprite.version)
             exit(ExitStatus.success.rawValue)
-        }
-        do {
-            parsed = try GitSprite.parseAsRoot(arguments)
-        } catch {
-            // help and --version as swift-argument-parser renders them; usage errors (exit 64)
-            // in git's words, with a near name for a mistyped command
-            UsageErrors.exit(error, arguments: arguments)
-        }
-        guard var command = parsed as? GlobalCommand else {
-            // a command of swift-argument-parser's own (help): it runs and exits its way
-            do {
-                try parsed.run()
-                exit(ExitStatus.success.rawValue)
-            } catch {
-                GitSprite.exit(withError: error)
-            }
         }
         // Ctrl-C: nothing of ours needs undoing (every command converges when run again), so
         // say so and exit with the "cancelled" status, 130 always: through `git sprite`, git
@@ -61,36 +42,62 @@ public enum GitSpriteMain {
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)
         }
-        // verbosity as the parser read it: `git sprite exec -- grep -v x` is not verbose
-        let verbose = command.global.verbose || env["GIT_SPRITE_TRACE"] == "1"
+        exit(execute(arguments, context: .process()))
+    }
+
+    /// Parses `arguments` and runs the command in `context`, writing only to its terminal, and
+    /// returns the exit status: the whole of `git sprite` but the process around it (what
+    /// `GitSpriteCLITests` run in-process).
+    public static func execute(_ arguments: [String], context: Context) -> Int32 {
+        let terminal = context.terminal
+        defer { terminal.flush() }
+        var parsed: ParsableCommand
         do {
-            try command.run()
-            terminal.flush()
-            exit(ExitStatus.success.rawValue)
+            parsed = try GitSprite.parseAsRoot(arguments)
+        } catch {
+            // help as swift-argument-parser renders it; usage errors (exit 64) in git's words,
+            // with a near name for a mistyped command
+            return UsageErrors.report(error, arguments: arguments, to: terminal)
+        }
+        guard let command = parsed as? GlobalCommand else {
+            // a command of swift-argument-parser's own (help): it runs and ends its way
+            do {
+                try parsed.run()
+                return ExitStatus.success.rawValue
+            } catch {
+                return UsageErrors.parserEnding(error, to: terminal)
+            }
+        }
+        // verbosity as the parser read it: `git sprite exec -- grep -v x` is not verbose
+        var context = context
+        context.verbose = command.global.verbose || context.environment["GIT_SPRITE_TRACE"] == "1"
+        context.quiet = command.global.quiet
+        do {
+            try command.run(context)
+            return ExitStatus.success.rawValue
         } catch let error as SpriteError {
             terminal.flush()
-            terminal.report(error, verbose: verbose)
-            exit(error.status.rawValue)
+            terminal.report(error, verbose: context.verbose)
+            return error.status.rawValue
         } catch let code as ExitCode {
             // a remote exit status passed through (exec)
-            terminal.flush()
-            exit(code.rawValue)
+            return code.rawValue
         } catch let error as ValidationError {
             // a check a command makes once it runs: a usage error (exit 64)
             terminal.flush()
-            UsageErrors.exit(error, in: type(of: command))
+            return UsageErrors.report(error, in: type(of: command), to: terminal)
         } catch let error as CleanExit {
             // help requested through the help subcommand
             terminal.flush()
-            GitSprite.exit(withError: error)
+            return UsageErrors.parserEnding(error, to: terminal)
         } catch {
             terminal.flush()
             terminal.report(
                 SpriteError(
                     "unexpected failure: \(error)",
                     hints: ["run it again with -v; if it persists, report it with that output"]),
-                verbose: verbose)
-            exit(ExitStatus.failure.rawValue)
+                verbose: context.verbose)
+            return ExitStatus.failure.rawValue
         }
     }
 }

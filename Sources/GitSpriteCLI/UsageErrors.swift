@@ -6,23 +6,35 @@ import GitSpriteCore
 /// near name for a mistyped command, and exit status 64. Help and `--version` print as the
 /// parser renders them.
 enum UsageErrors {
-    /// Writes the parser's error the way the rest of git-sprite writes errors, and exits.
-    static func exit(_ error: Error, arguments: [String]) -> Never {
-        let code = GitSprite.exitCode(for: error)
-        guard code != .success else { GitSprite.exit(withError: error) }
-        fail(unknownCommand(in: arguments).map(render) ?? render(GitSprite.fullMessage(for: error)))
-    }
-
-    /// Writes `text` to standard error and exits with the usage status.
-    private static func fail(_ text: String) -> Never {
-        FileHandle.standardError.write(Data(text.utf8))
-        Foundation.exit(ExitStatus.usage.rawValue)
+    /// Writes the parser's error the way the rest of git-sprite writes errors; returns the
+    /// exit status.
+    static func report(_ error: Error, arguments: [String], to terminal: Terminal) -> Int32 {
+        guard GitSprite.exitCode(for: error) != .success else { return parserEnding(error, to: terminal) }
+        let text = unknownCommand(in: arguments).map(render) ?? render(GitSprite.fullMessage(for: error))
+        terminal.err(Data(text.utf8))
+        return ExitStatus.usage.rawValue
     }
 
     /// A usage error a command finds once it runs (`ValidationError`), named with its command.
-    static func exit(_ error: ValidationError, in command: ParsableCommand.Type) -> Never {
+    static func report(_ error: ValidationError, in command: ParsableCommand.Type, to terminal: Terminal) -> Int32 {
         let path = self.path(to: command) ?? "git sprite"
-        fail("error: \(lowercasedFirst(error.message))\nhint: see '\(path) --help'\n")
+        terminal.err(Data("error: \(lowercasedFirst(error.message))\nhint: see '\(path) --help'\n".utf8))
+        return ExitStatus.usage.rawValue
+    }
+
+    /// What swift-argument-parser's `exit(withError:)` would print and exit with (help on
+    /// stdout and 0; its other endings on stderr), written to `terminal` instead.
+    static func parserEnding(_ error: Error, to terminal: Terminal) -> Int32 {
+        let code = GitSprite.exitCode(for: error)
+        let text = GitSprite.fullMessage(for: error)
+        if !text.isEmpty {
+            if code == .success {
+                terminal.out(text + "\n")
+            } else {
+                terminal.err(Data((text + "\n").utf8))
+            }
+        }
+        return code.rawValue
     }
 
     /// `git sprite host status` for `HostStatus`.

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("git sprite config", .ownThread)
+@Suite("git sprite config, in-process")
 struct ConfigTests {
     private func setting(_ r: RunResult, _ key: String) throws -> (value: Any?, kind: String?, origin: [String: Any]) {
         let j = try r.json()
@@ -14,7 +14,7 @@ struct ConfigTests {
     @Test func defaultsAreShownWithTheirOrigin() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        let r = try s.sprite(["config", "--json"], in: repo)
+        let r = try s.spriteInProcess(["config", "--json"], in: repo)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try setting(r, "resources.cpu").value as? Int == 2)
         #expect(try setting(r, "resources.cpu").kind == "default")
@@ -31,16 +31,16 @@ struct ConfigTests {
     @Test func aBaseImageOtherThanTheOneSpritesHaveIsWarnedAbout() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        let quiet = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=ubuntu:22.04"])
+        let quiet = try s.spriteInProcess(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=ubuntu:22.04"])
         #expect(!quiet.stderr.contains("base_image"), "\(quiet.stderr)")
-        let r = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=debian:12"])
+        let r = try s.spriteInProcess(["config"], in: repo, gitArgs: ["-c", "sprite.image.baseImage=debian:12"])
         #expect(r.status == 0)
         #expect(
             r.stderr.contains("warning: sprite.image.baseImage = debian:12 (git -c (command line)) has no effect"),
             "\(r.stderr)")
         #expect(r.stderr.contains("sprite.image.packages"), "\(r.stderr)")
         try s.write(".config/git-sprite/config.toml", "[image]\nbase_image = \"alpine\"\n", in: s.path("home"))
-        let plan = try s.sprite(["plan"], in: repo)
+        let plan = try s.spriteInProcess(["plan"], in: repo)
         #expect(plan.stderr.contains("image.base_image = alpine"), "\(plan.stderr)")
     }
 
@@ -48,11 +48,11 @@ struct ConfigTests {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
         try s.git("config", "sprite.resources.cpu", "5", in: repo)
-        let r = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.resources.cpu=3"])
+        let r = try s.spriteInProcess(["config"], in: repo, gitArgs: ["-c", "sprite.resources.cpu=3"])
         #expect(r.status == 0, "\(r.stderr)")
         let row = r.stdout.split(separator: "\n").first { $0.hasPrefix("sprite.resources.cpu\t") }
         #expect(row == "sprite.resources.cpu\t3\tgit -c (command line)")
-        let local = try s.sprite(["config", "--json"], in: repo)
+        let local = try s.spriteInProcess(["config", "--json"], in: repo)
         let cpu = try setting(local, "resources.cpu")
         #expect(cpu.value as? Int == 5)
         #expect(cpu.origin["scope"] as? String == "local")
@@ -71,7 +71,7 @@ struct ConfigTests {
         try s.write("global.cfg", "[sprite \"resources\"]\n\tcpu = 3\n", in: s.path("elsewhere"))
         try s.write("system.cfg", "[sprite \"resources\"]\n\tmemory = 8\n\tcpu = 5\n", in: s.path("elsewhere"))
         let pointed = ["GIT_CONFIG_GLOBAL": global, "GIT_CONFIG_SYSTEM": system, "GIT_CONFIG_NOSYSTEM": ""]
-        let r = try s.sprite(["config", "--json"], in: repo, env: pointed)
+        let r = try s.spriteInProcess(["config", "--json"], in: repo, env: pointed)
         #expect(r.status == 0, "\(r.stderr)")
         let cpu = try setting(r, "resources.cpu"), memory = try setting(r, "resources.memory")
         #expect(cpu.value as? Int == 3)
@@ -86,7 +86,7 @@ struct ConfigTests {
         // GIT_CONFIG_NOSYSTEM: no system file at all
         var noSystem = pointed
         noSystem["GIT_CONFIG_NOSYSTEM"] = "true"
-        let quiet = try s.sprite(["config", "--json"], in: repo, env: noSystem)
+        let quiet = try s.spriteInProcess(["config", "--json"], in: repo, env: noSystem)
         #expect(try setting(quiet, "resources.memory").kind == "default")
     }
 
@@ -108,7 +108,8 @@ struct ConfigTests {
         try s.git("config", "--global", "sprite.resources.memory", "6")
         try s.git("config", "--global", "--add", "sprite.network.allowedDomains", "example.org")
         try s.git("config", "--add", "sprite.network.allowedDomains", "*.example.net", in: repo)
-        let r = try s.sprite(["config", "--json"], in: repo, env: ["GIT_SPRITE_LIFECYCLE_AUTO_DESTROY": "false"])
+        let r = try s.spriteInProcess(
+            ["config", "--json"], in: repo, env: ["GIT_SPRITE_LIFECYCLE_AUTO_DESTROY": "false"])
         #expect(r.status == 0, "\(r.stderr)")
         let cpu = try setting(r, "resources.cpu")
         #expect(cpu.value as? Int == 7)
@@ -123,11 +124,11 @@ struct ConfigTests {
         #expect(try setting(r, "network.default_policy").value as? String == "allow-list")
         // multi-valued git config accumulates across files and beats the file's list
         #expect(try setting(r, "network.allowed_domains").value as? [String] == ["example.org", "*.example.net"])
-        let flag = try s.sprite(
+        let flag = try s.spriteInProcess(
             ["plan", "--json", "--name", "from-flag"], in: repo,
             env: ["GIT_SPRITE_NAME": "from-env"])
         #expect(try flag.json()[path: "sprite.name"] as? String == "from-flag")
-        let env = try s.sprite(["plan", "--json"], in: repo, env: ["GIT_SPRITE_NAME": "from-env"])
+        let env = try s.spriteInProcess(["plan", "--json"], in: repo, env: ["GIT_SPRITE_NAME": "from-env"])
         #expect(try env.json()[path: "sprite.name"] as? String == "from-env")
     }
 
@@ -137,17 +138,17 @@ struct ConfigTests {
         let dir = s.environment["XDG_CONFIG_HOME"]! + "/git-sprite"
         try s.write("config.toml", "token = \"file-secret-token\"\n", in: dir)
         chmod(dir + "/config.toml", 0o644)
-        let r = try s.sprite(["config", "--json"], in: repo)
+        let r = try s.spriteInProcess(["config", "--json"], in: repo)
         #expect(!r.stdout.contains("file-secret-token") && !r.stderr.contains("file-secret-token"))
         #expect(try setting(r, "token").value as? [String: Bool] == ["present": true])
         #expect(try setting(r, "token").kind == "file")
         #expect(r.stderr.contains("holds a token and is readable by others; run: chmod 600"))
         chmod(dir + "/config.toml", 0o600)
-        let quiet = try s.sprite(["config"], in: repo, env: ["SPRITES_TOKEN": "env-secret"])
+        let quiet = try s.spriteInProcess(["config"], in: repo, env: ["SPRITES_TOKEN": "env-secret"])
         #expect(!quiet.stderr.contains("readable by others"))
         #expect(!quiet.stdout.contains("env-secret"))
         #expect(quiet.stdout.contains("token\t(present)\tenv SPRITES_TOKEN"))
-        let legacy = try s.sprite(["config"], in: repo, env: ["SPRITE_TOKEN": "x"])
+        let legacy = try s.spriteInProcess(["config"], in: repo, env: ["SPRITE_TOKEN": "x"])
         #expect(legacy.stdout.contains("token\t(present)\tenv SPRITE_TOKEN"))
     }
 
@@ -155,7 +156,8 @@ struct ConfigTests {
         let s = try Sandbox()
         try s.git("config", "--global", "sprite.resources.cpu", "4")
         try FileManager.default.createDirectory(atPath: s.path("plain"), withIntermediateDirectories: true)
-        let r = try s.sprite(["config", "--json"], in: s.path("plain"), env: ["GIT_CEILING_DIRECTORIES": s.root])
+        let r = try s.spriteInProcess(
+            ["config", "--json"], in: s.path("plain"), env: ["GIT_CEILING_DIRECTORIES": s.root])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try setting(r, "resources.cpu").value as? Int == 4)
     }
@@ -165,14 +167,14 @@ struct ConfigTests {
         let repo = try s.makeRepo("app")
         let dir = s.environment["XDG_CONFIG_HOME"]! + "/git-sprite"
         try s.write("config.toml", "[resources]\ncpu = 2\nmemory = = 4\n", in: dir)
-        let r = try s.sprite(["config"], in: repo)
+        let r = try s.spriteInProcess(["config"], in: repo)
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.hasPrefix("error: \(dir)/config.toml:3:"))
         #expect(r.stderr.contains("malformed TOML"))
         #expect(r.stderr.contains("hint: "))
         // plan reads the same file and fails the same way
-        #expect(try s.sprite(["plan"], in: repo).status == 1)
+        #expect(try s.spriteInProcess(["plan"], in: repo).status == 1)
     }
 
     @Test(arguments: [
@@ -200,7 +202,7 @@ struct ConfigTests {
         let repo = try s.makeRepo("app")
         let dir = s.environment["XDG_CONFIG_HOME"]! + "/git-sprite"
         try s.write("config.toml", toml, in: dir)
-        let r = try s.sprite(["config"], in: repo)
+        let r = try s.spriteInProcess(["config"], in: repo)
         #expect(r.status == 1)
         let first = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
         #expect(first.hasPrefix("error: " + message), "\(r.stderr)")
@@ -212,14 +214,14 @@ struct ConfigTests {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
         try s.git("config", "--global", "sprite.resources.memory", "64")
-        let r = try s.sprite(["config"], in: repo)
+        let r = try s.spriteInProcess(["config"], in: repo)
         #expect(r.status == 1)
         #expect(r.stderr.contains("error: invalid value '64' for resources.memory (from git config --global"))
         #expect(r.stderr.contains("hint: git config --global sprite.resources.memory 4"))
         try s.git("config", "--global", "--unset", "sprite.resources.memory")
-        let policy = try s.sprite(["config"], in: repo, gitArgs: ["-c", "sprite.network.defaultPolicy=open"])
+        let policy = try s.spriteInProcess(["config"], in: repo, gitArgs: ["-c", "sprite.network.defaultPolicy=open"])
         #expect(policy.stderr.contains("invalid value 'open' for network.default_policy (from git -c"))
-        let domain = try s.sprite(["config"], in: repo, env: ["GIT_SPRITE_NETWORK_ALLOWED_DOMAINS": "a.com,*"])
+        let domain = try s.spriteInProcess(["config"], in: repo, env: ["GIT_SPRITE_NETWORK_ALLOWED_DOMAINS": "a.com,*"])
         #expect(domain.stderr.contains("invalid value '*' for network.allowed_domains (from env"))
         #expect(domain.status == 1)
     }
@@ -228,7 +230,7 @@ struct ConfigTests {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
         try s.write("config.toml", "[resources]\ncpus = 2\n", in: s.environment["XDG_CONFIG_HOME"]! + "/git-sprite")
-        let r = try s.sprite(["config"], in: repo)
+        let r = try s.spriteInProcess(["config"], in: repo)
         #expect(r.status == 0)
         #expect(r.stderr.contains("warning: ") && r.stderr.contains("config.toml:2: unknown key 'resources.cpus'"))
     }

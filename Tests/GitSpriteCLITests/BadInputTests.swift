@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Every bad input: a one-line error with a hint, a non-zero exit, nothing on stdout.
-@Suite("bad input", .ownThread)
+@Suite("bad input, in-process")
 struct BadInputTests {
     private func expectError(
         _ r: RunResult, status: Int32, contains text: String,
@@ -22,31 +22,31 @@ struct BadInputTests {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
         let env = ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"]
-        let quiet = try s.sprite(["exec", "box", "--", "grep", "-v", "x"], in: repo, env: env)
+        let quiet = try s.spriteInProcess(["exec", "box", "--", "grep", "-v", "x"], in: repo, env: env)
         expectError(quiet, status: 1, contains: "cannot reach the Sprites API")
         #expect(!quiet.stderr.contains("detail: "), "\(quiet.stderr)")
-        let verbose = try s.sprite(["exec", "-v", "box", "--", "grep", "x"], in: repo, env: env)
+        let verbose = try s.spriteInProcess(["exec", "-v", "box", "--", "grep", "x"], in: repo, env: env)
         #expect(verbose.stderr.contains("detail: "), "\(verbose.stderr)")
     }
 
     @Test func outsideARepositoryExits128() throws {
         let s = try Sandbox()
         try FileManager.default.createDirectory(atPath: s.path("plain"), withIntermediateDirectories: true)
-        let r = try s.sprite(["plan"], in: s.path("plain"), env: ["GIT_CEILING_DIRECTORIES": s.root])
+        let r = try s.spriteInProcess(["plan"], in: s.path("plain"), env: ["GIT_CEILING_DIRECTORIES": s.root])
         expectError(r, status: 128, contains: "not a git repository")
     }
 
     @Test func aBareRepositoryNeedsAWorkTree() throws {
         let s = try Sandbox()
         let bare = try s.makeRemote("bare")
-        let r = try s.sprite(["plan"], in: bare)
+        let r = try s.spriteInProcess(["plan"], in: bare)
         expectError(r, status: 128, contains: "bare repository")
     }
 
     @Test func anUnbornBranchIsPlannedWithAWarning() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("empty", commit: false)
-        let r = try s.sprite(["plan", "--json"], in: repo)
+        let r = try s.spriteInProcess(["plan", "--json"], in: repo)
         #expect(r.status == 0, "\(r.stderr)")
         let j = try r.json()
         #expect(j[path: "primary.head"] == nil)
@@ -61,7 +61,7 @@ struct BadInputTests {
         let repo = try s.makeRepo("det")
         let head = try s.git("rev-parse", "HEAD", in: repo)
         try s.git("checkout", "-q", "--detach", in: repo)
-        let j = try s.sprite(["plan", "--json"], in: repo).json()
+        let j = try s.spriteInProcess(["plan", "--json"], in: repo).json()
         #expect(j[path: "sprite.name"] as? String == "det-" + head.prefix(7))
         #expect(j[path: "sprite.source"] as? String == "detached")
         #expect(j[path: "primary.detached"] as? Bool == true)
@@ -71,13 +71,13 @@ struct BadInputTests {
     @Test func noRemoteAndALocalPathRemoteTravelThroughTheTunnel() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("solo")
-        var j = try s.sprite(["plan", "--json"], in: repo).json()
+        var j = try s.spriteInProcess(["plan", "--json"], in: repo).json()
         #expect(j[path: "primary.transport.method"] as? String == "tunnel")
         #expect(j[path: "primary.transport.reason"] as? String == "no remote")
         #expect(j[path: "primary.remote"] == nil)
         let bare = try s.makeRemote("upstream")
         try s.git("remote", "add", "origin", bare, in: repo)
-        j = try s.sprite(["plan", "--json"], in: repo).json()
+        j = try s.spriteInProcess(["plan", "--json"], in: repo).json()
         #expect(j[path: "primary.transport.method"] as? String == "tunnel")
         #expect(j[path: "primary.transport.reason"] as? String == "remote origin is a local path")
         #expect(j[path: "primary.remote.url"] as? String == bare)
@@ -89,7 +89,7 @@ struct BadInputTests {
         try s.git("remote", "add", "origin", "https://bob:ghp_SECRET123@example.com/o/creds.git", in: repo)
         try s.git("config", "submodule.x.url", "https://bob:ghp_SECRET123@example.com/o/x.git", in: repo)
         for args in [["plan"], ["plan", "--json"], ["config"], ["config", "--json"], ["plan", "-v"]] {
-            let r = try s.sprite(args, in: repo)
+            let r = try s.spriteInProcess(args, in: repo)
             #expect(!r.stdout.contains("SECRET") && !r.stderr.contains("SECRET"), "\(args)")
             #expect(!r.stdout.contains("bob:"), "\(args)")
         }
@@ -107,7 +107,7 @@ struct BadInputTests {
         try s.git("submodule", "deinit", "-q", "-f", "uninit", in: app)
         try s.git("config", "-f", ".gitmodules", "--unset", "submodule.nourl.url", in: app)
         try s.git("config", "--unset", "submodule.nourl.url", in: app)
-        let r = try s.sprite(["plan", "--json"], in: app)
+        let r = try s.spriteInProcess(["plan", "--json"], in: app)
         #expect(r.status == 0, "\(r.stderr)")
         let j = try r.json()
         let subs = try #require(j[path: "primary.submodules"] as? [[String: Any]])
@@ -129,15 +129,15 @@ struct BadInputTests {
         let repo = try s.makeRepo("foreign")
         let r0 = try s.run("chown", ["-R", "65534:65534", repo])
         #expect(r0.status == 0)
-        let r = try s.sprite(["plan"], in: repo)
+        let r = try s.spriteInProcess(["plan"], in: repo)
         expectError(r, status: 128, contains: "owned by another user")
         #expect(r.stderr.contains("git config --global --add safe.directory \(repo)"))
         #expect(!r.stderr.contains("was not found"))
         // git's own ways of trusting it work, including the ones libgit2 1.5 ignores
-        let viaDashC = try s.sprite(["plan", "--json"], in: repo, gitArgs: ["-c", "safe.directory=*"])
+        let viaDashC = try s.spriteInProcess(["plan", "--json"], in: repo, gitArgs: ["-c", "safe.directory=*"])
         #expect(viaDashC.status == 0, "\(viaDashC.stderr)")
         try s.git("config", "--global", "--add", "safe.directory", "*")
-        let viaGlobal = try s.sprite(["plan", "--json"], in: repo)
+        let viaGlobal = try s.spriteInProcess(["plan", "--json"], in: repo)
         #expect(viaGlobal.status == 0, "\(viaGlobal.stderr)")
     }
 
@@ -150,7 +150,7 @@ struct BadInputTests {
         let repo = try s.makeRepo("web")
         let created = try s.run("git", ["checkout", "-q", "-b", branch], in: repo)
         #expect(created.status == 0, "\(created.stderr)")
-        let r = try s.sprite(["plan", "--json"], in: repo)
+        let r = try s.spriteInProcess(["plan", "--json"], in: repo)
         #expect(r.status == 0, "\(r.stderr)")
         let j = try r.json()
         let name = try #require(j[path: "sprite.name"] as? String)
@@ -168,9 +168,9 @@ struct BadInputTests {
         try s.git("branch", "feature/x", in: repo)
         try s.git("branch", "feature-x", in: repo)
         try s.git("checkout", "-q", "feature/x", in: repo)
-        let a = try s.sprite(["plan", "--json"], in: repo).json()[path: "sprite.name"] as? String
+        let a = try s.spriteInProcess(["plan", "--json"], in: repo).json()[path: "sprite.name"] as? String
         try s.git("checkout", "-q", "feature-x", in: repo)
-        let b = try s.sprite(["plan", "--json"], in: repo).json()[path: "sprite.name"] as? String
+        let b = try s.spriteInProcess(["plan", "--json"], in: repo).json()[path: "sprite.name"] as? String
         #expect(b == "app-feature-x")
         #expect(a != b)
     }
@@ -178,9 +178,9 @@ struct BadInputTests {
     @Test func anInvalidNameFlagIsRejected() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        let r = try s.sprite(["plan", "--name", "Bad Name"], in: repo)
+        let r = try s.spriteInProcess(["plan", "--name", "Bad Name"], in: repo)
         expectError(r, status: 64, contains: "invalid value 'Bad Name' for name (from flag --name)")
-        let ok = try s.sprite(["plan", "--json", "--name", "my-box"], in: repo).json()
+        let ok = try s.spriteInProcess(["plan", "--json", "--name", "my-box"], in: repo).json()
         #expect(ok[path: "sprite.name"] as? String == "my-box")
         #expect(ok[path: "sprite.source"] as? String == "flag")
     }
@@ -188,8 +188,8 @@ struct BadInputTests {
     @Test func unknownSubcommandsAndFlagsAreUsageErrors() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        #expect(try s.sprite(["plan", "--bogus"], in: repo).status == 64)
-        #expect(try s.sprite(["frobnicate"], in: repo).status == 64)
-        #expect(try s.sprite(["unlink"], in: repo).status == 64)
+        #expect(try s.spriteInProcess(["plan", "--bogus"], in: repo).status == 64)
+        #expect(try s.spriteInProcess(["frobnicate"], in: repo).status == 64)
+        #expect(try s.spriteInProcess(["unlink"], in: repo).status == 64)
     }
 }

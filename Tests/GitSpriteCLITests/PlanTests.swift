@@ -27,44 +27,8 @@ private struct PlanWorkspace {
     }
 }
 
-@Suite("git sprite plan", .ownThread)
+@Suite("git sprite plan, in-process")
 struct PlanTests {
-    /// libcurl (and the thirty libraries it brings) is loaded when a command first calls the
-    /// API, not when git-sprite starts: `plan` and `--version` never load it, `status` does.
-    @Test func onlyACommandThatCallsTheAPILoadsLibcurl() throws {
-        let w = try PlanWorkspace()
-        let s = w.sandbox
-        for args in [["plan"], ["--version"]] {
-            let r = try s.sprite(args, in: w.app, env: ["LD_DEBUG": "files"])
-            #expect(r.status == 0, "\(r.stderr)")
-            #expect(!r.stderr.contains("libcurl"), "git sprite \(args.joined(separator: " ")) loaded libcurl")
-        }
-        // the control: a command that calls the API loads it (here to find nothing listening)
-        let r = try s.sprite(
-            ["status"], in: w.app,
-            env: ["LD_DEBUG": "files", "SPRITES_API_URL": "http://127.0.0.1:9", "SPRITES_TOKEN": "t"])
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("libcurl.so.4"), "\(r.stderr.suffix(600))")
-    }
-
-    /// Debian's libgit2 parses the system's whole CA bundle in `git_libgit2_init` (about 5 ms of
-    /// every command that opens a repository) for TLS git-sprite never asks of it. The
-    /// executables define the two loading functions (`Sources/CGit2Startup`), and the dynamic
-    /// linker must bind libgit2's calls to them, not to mbedTLS.
-    @Test func libgit2StartsWithoutParsingTheCABundle() throws {
-        let w = try PlanWorkspace()
-        let r = try w.sandbox.sprite(["plan"], in: w.app, env: ["LD_DEBUG": "bindings"])
-        #expect(r.status == 0, "\(r.stderr.suffix(600))")
-        let bindings = r.stderr.split(separator: "\n").filter { $0.contains("`mbedtls_x509_crt_parse_file'") }
-        try #require(!bindings.isEmpty, "libgit2 is not built with mbedTLS here: nothing to decline")
-        let fromLibgit2 = bindings.filter { $0.contains("binding file ") && $0.contains("libgit2.so") }
-        #expect(!fromLibgit2.isEmpty)
-        for line in fromLibgit2 {
-            #expect(line.contains("/git-sprite [0]: normal symbol"), "\(line)")
-            #expect(!line.contains("libmbedx509"), "\(line)")
-        }
-    }
-
     @Test func planReportsEveryFieldOfTheWorkspace() throws {
         let w = try PlanWorkspace()
         let s = w.sandbox
@@ -72,7 +36,7 @@ struct PlanTests {
         let libCommit = try s.git("rev-parse", "HEAD:libs/lib", in: w.app)
         let innerCommit = try s.git("rev-parse", "HEAD:vendor/inner", in: w.app + "/libs/lib")
 
-        let r = try s.sprite(["plan", "--json"], in: w.app)
+        let r = try s.spriteInProcess(["plan", "--json"], in: w.app)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stdout.contains("s3cr3t") && !r.stderr.contains("s3cr3t") && !r.stdout.contains("alice"))
         let j = try r.json()
@@ -133,7 +97,7 @@ struct PlanTests {
 
     @Test func planFromALinkedWorktreeUsesItsBranchAndSharedLinks() throws {
         let w = try PlanWorkspace()
-        let r = try w.sandbox.sprite(["plan", "--json"], in: w.worktree)
+        let r = try w.sandbox.spriteInProcess(["plan", "--json"], in: w.worktree)
         #expect(r.status == 0, "\(r.stderr)")
         let j = try r.json()
         #expect(j[path: "primary.localPath"] as? String == w.worktree)
@@ -146,7 +110,7 @@ struct PlanTests {
 
     @Test func humanPlanIsATreeOnStdoutWithWarningsOnStderr() throws {
         let w = try PlanWorkspace()
-        let r = try w.sandbox.sprite(["plan"], in: w.app)
+        let r = try w.sandbox.spriteInProcess(["plan"], in: w.app)
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("sprite app-main\n"))
         #expect(r.stdout.contains("/home/sprite/workspace <- \(w.app)"))
@@ -159,11 +123,11 @@ struct PlanTests {
     @Test func planRunsFromASubdirectoryWithDashCAndWithGitDir() throws {
         let w = try PlanWorkspace()
         let s = w.sandbox
-        let sub = try s.sprite(["plan", "--json"], in: w.app + "/notes")
+        let sub = try s.spriteInProcess(["plan", "--json"], in: w.app + "/notes")
         #expect(try sub.json()[path: "primary.localPath"] as? String == w.app)
-        let dashC = try s.sprite(["plan", "--json"], in: s.root, gitArgs: ["-C", w.app])
+        let dashC = try s.spriteInProcess(["plan", "--json"], in: s.root, gitArgs: ["-C", w.app])
         #expect(try dashC.json()[path: "primary.localPath"] as? String == w.app)
-        let env = try s.sprite(
+        let env = try s.spriteInProcess(
             ["plan", "--json"], in: s.root,
             env: ["GIT_DIR": w.app + "/.git", "GIT_WORK_TREE": w.app])
         #expect(env.status == 0, "\(env.stderr)")
@@ -172,7 +136,7 @@ struct PlanTests {
 
     @Test func insideASubmoduleTheSubmoduleIsThePrimaryRepo() throws {
         let w = try PlanWorkspace()
-        let r = try w.sandbox.sprite(["plan", "--json"], in: w.app + "/libs/lib")
+        let r = try w.sandbox.spriteInProcess(["plan", "--json"], in: w.app + "/libs/lib")
         #expect(r.status == 0, "\(r.stderr)")
         let j = try r.json()
         #expect(j[path: "primary.localPath"] as? String == w.app + "/libs/lib")
@@ -185,7 +149,7 @@ struct PlanTests {
         let repo = try s.makeRepo("r")
         try s.git("remote", "add", "origin", "gh:acme/r.git", in: repo)
         try s.git("config", "url.https://github.com/.insteadOf", "gh:", in: repo)
-        let j = try s.sprite(["plan", "--json"], in: repo).json()
+        let j = try s.spriteInProcess(["plan", "--json"], in: repo).json()
         #expect(j[path: "primary.remote.url"] as? String == "https://github.com/acme/r.git")
         #expect(j[path: "primary.transport.method"] as? String == "clone+tunnel")
     }
