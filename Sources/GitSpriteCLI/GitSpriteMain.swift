@@ -23,8 +23,7 @@ public enum GitSpriteMain {
 
     public static func run() -> Never {
         let arguments = Self.arguments(Array(CommandLine.arguments.dropFirst()))
-        // the root's own flag, as `git --version` (declared to the parser, it would be listed
-        // under every subcommand, where it means nothing)
+        // the root's own flag, before anything else starts (start-up is what `--version` measures)
         if arguments == ["--version"] {
             print(GitSprite.version)
             exit(ExitStatus.success.rawValue)
@@ -51,6 +50,12 @@ public enum GitSpriteMain {
     public static func execute(_ arguments: [String], context: Context) -> Int32 {
         let terminal = context.terminal
         defer { terminal.flush() }
+        // the root's own flag, as `git --version` (declared to the parser, it would be listed
+        // under every subcommand, where it means nothing)
+        if arguments == ["--version"] {
+            terminal.out(GitSprite.version + "\n")
+            return ExitStatus.success.rawValue
+        }
         var parsed: ParsableCommand
         do {
             parsed = try GitSprite.parseAsRoot(arguments)

@@ -5,7 +5,7 @@ import Testing
 /// Every error message has an entry in docs/troubleshooting.md: the messages are read from
 /// the sources (the text given to `SpriteError`, and what the in-sprite scripts print to
 /// stderr), with each interpolation as `…`.
-@Suite("troubleshooting guide", .ownThread)
+@Suite("troubleshooting guide")
 struct TroubleshootingTests {
     /// The Swift string literal starting at `i` (a `"`), interpolations as `…`, and the index
     /// after it.
@@ -57,7 +57,7 @@ struct TroubleshootingTests {
 
     static func messages() throws -> Set<String> {
         var found: Set<String> = []
-        let root = DocsTests.repoRoot + "/Sources"
+        let root = SourceTree.root + "/Sources"
         let files =
             FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
             ?? []
@@ -104,7 +104,7 @@ struct TroubleshootingTests {
     }
 
     @Test func everyErrorMessageHasATroubleshootingEntry() throws {
-        let guide = try String(contentsOfFile: DocsTests.repoRoot + "/docs/troubleshooting.md", encoding: .utf8)
+        let guide = try String(contentsOfFile: SourceTree.root + "/docs/troubleshooting.md", encoding: .utf8)
         let headings = Set(
             guide.split(separator: "\n").filter { $0.hasPrefix("### `") && $0.hasSuffix("`") }
                 .map { String($0.dropFirst(5).dropLast()) })
