@@ -40,7 +40,7 @@ extension HostServer {
         wsRouter.middlewares.add(RefusedUpgradeMiddleware(refused: state.refusedUpgrades))
         if let faults { wsRouter.middlewares.add(FaultMiddleware(faults: faults)) }
         let sprite = wsRouter.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: true))
-        ExecController.addWebSocket(to: sprite, faults: faults)
+        ExecController.addWebSocket(to: sprite, faults: faults, sparse: state.config.sparseReplies)
         ProxyRoutes.addWebSocket(to: sprite)
         return wsRouter
     }

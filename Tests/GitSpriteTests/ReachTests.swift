@@ -11,11 +11,11 @@ private struct ReachBench {
     let app: String
     let env: [String: String]
 
-    init(agent: String = "sleep 100000", files: [String: String] = [:]) throws {
+    init(agent: String = "sleep 100000", files: [String: String] = [:], sparse: Bool = LocalHost.sparseTier) throws {
         s = try Sandbox()
         app = try s.makeRepo("app")
         for (file, text) in files { try s.commit(file, text, message: "add \(file)", in: app) }
-        host = try LocalHost(root: s.path("host"))
+        host = try LocalHost(root: s.path("host"), sparse: sparse)
         env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url, "TERM": "xterm"]
         try s.git("config", "sprite.agent.command", agent, in: app)
         let up = try s.sprite(["up"], in: app, env: env)
@@ -158,6 +158,28 @@ struct ReachTests {
                 (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
                     .stdout) == "000"
             }, "the forward stops when the port closes")
+    }
+
+    /// The Sprites API reports ports as they open; a host that does not also report those open
+    /// when a stream starts (the sparse host) must still see a server that was up before
+    /// `forward --auto` started forwarded.
+    @Test func forwardAutoForwardsAServerThatListensBeforeItStarts() throws {
+        let b = try ReachBench(sparse: true)
+        let (server, _) = try b.background([
+            "exec", "--", "python3", "-m", "http.server", "9125", "--bind", "127.0.0.1", "--directory", "/home/sprite",
+        ])
+        defer { if server.isRunning { kill(-server.processIdentifier, SIGKILL) } }
+        #expect(
+            eventually(seconds: 20) {
+                ((try? b.host.remote("cat /proc/net/tcp"))?.contains(":23A5 00000000:0000 0A") ?? false)
+            }, "the server listens in the sprite")
+        let (forward, output) = try b.background(["forward", "--auto"])
+        defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
+        #expect(eventually(seconds: 20) { ReachBench.forwardedPort(output(), remote: 9125) != nil }, "\(output())")
+        let port = try #require(ReachBench.forwardedPort(output(), remote: 9125))
+        #expect(
+            try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout
+                == "200")
     }
 
     @Test func attachForwardsAPortTheAgentOpensMeanwhile() throws {

@@ -56,6 +56,8 @@ public enum ShellWorkflow {
                 connection: connection, sprite: name, context: context,
                 announce: raw ? PortForwarder.rawTerminalLine : nil) : nil
         defer { forwarder?.stop() }
+        // what listens already, beside the session (the stream reports what opens from now on)
+        if let forwarder { DispatchQueue.global().async { forwarder.forwardWhatListens() } }
         do {
             return try TerminalSession.run(stream, rows: rows, cols: cols, input: input, onPort: forwarder?.handle)
         } catch {

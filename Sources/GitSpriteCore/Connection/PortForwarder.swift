@@ -18,6 +18,9 @@ final class PortForwarder: Sendable {
     private let announce: @Sendable (String) -> Void
     private struct State {
         var listeners: [Int: Listener] = [:]
+        /// Remote ports being forwarded or about to be: an opening heard twice (from the
+        /// stream and from `forwardWhatListens`) forwards once.
+        var claimed: Set<Int> = []
         var stopped = false
     }
     private let state = Locked(State())
@@ -65,15 +68,30 @@ final class PortForwarder: Sendable {
     /// A port opened or closed in the sprite (`port_opened`/`port_closed`): forwarded from the
     /// same local port when it is free, else from a free one, and said so; a closed one stops.
     func handle(_ opened: Bool, _ port: Int, _ address: String?) {
-        let existing = state.value.listeners[port]
         if opened {
-            guard existing == nil else { return }
+            let mine = state.withLock { s in s.claimed.insert(port).inserted && s.listeners[port] == nil }
+            guard mine else { return }
             let local = (try? forward(local: port, remote: port)) ?? (try? forward(local: 0, remote: port))
             if let local { say("forwarding localhost:\(local) -> sprite:\(port)") }
-        } else if let existing {
-            state.withLock { _ = $0.listeners.removeValue(forKey: port) }
+            if local == nil { state.withLock { _ = $0.claimed.remove(port) } }
+        } else if let existing = state.withLock({ s -> Listener? in
+            s.claimed.remove(port)
+            return s.listeners.removeValue(forKey: port)
+        }) {
             shutdownListener(existing)
             say("stopped forwarding localhost:\(existing.local) (sprite:\(port) closed)")
+        }
+    }
+
+    /// Forwards the ports something in the sprite already listens on. The Sprites API reports
+    /// ports as they open (`port_opened`); that a stream also reports those open before it
+    /// started is not documented, so the sprite's own socket table is read once as well.
+    func forwardWhatListens() {
+        let listing = try? connection.liveClient().run(
+            sprite, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], directory: SpritePaths.home, input: nil,
+            environment: [:])
+        for port in ListeningPorts.parse(String(decoding: listing?.stdout ?? Data(), as: UTF8.self)) {
+            handle(true, port, nil)
         }
     }
 

@@ -12,7 +12,9 @@ import SpriteWire
 /// Exec over WebSocket: start a command or attach to a session, then relay it.
 extension ExecController {
     /// Adds the WebSocket routes to the group of a sprite (`SpriteMiddleware` has resolved `:name`).
-    static func addWebSocket(to sprite: RouterGroup<HostWebSocketContext>, faults: FaultTable?) {
+    /// `sparse`: a stream reports only the ports that open or close while it runs, not those
+    /// open when it starts (all the Sprites API documents; `--sparse-replies`).
+    static func addWebSocket(to sprite: RouterGroup<HostWebSocketContext>, faults: FaultTable?, sparse: Bool = false) {
         let upgradeHeaders: HTTPFields = [.spriteVersion: spriteVersion, .spriteCapabilities: "signal"]
         sprite.ws(
             "exec",
@@ -36,7 +38,7 @@ extension ExecController {
                     try await serve(
                         session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
                         stdin: q.bool("stdin") ?? true, dropAfterMs: fault?.drop,
-                        dropBeforeExit: fault?.dropBeforeExit ?? false)
+                        dropBeforeExit: fault?.dropBeforeExit ?? false, sparse: sparse)
                     return
                 }
                 let p = try ExecParameters(q)
@@ -58,7 +60,7 @@ extension ExecController {
                 try await serve(
                     session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
                     stdin: p.stdin, dropAfterMs: fault?.drop, dropBeforeExit: fault?.dropBeforeExit ?? false,
-                    subscription: subscription)
+                    subscription: subscription, sparse: sparse)
             })
 
         sprite.ws(
@@ -76,7 +78,7 @@ extension ExecController {
                 try await serve(
                     session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
                     stdin: Query(ws.request).bool("stdin") ?? true, dropAfterMs: fault?.drop,
-                    dropBeforeExit: fault?.dropBeforeExit ?? false)
+                    dropBeforeExit: fault?.dropBeforeExit ?? false, sparse: sparse)
             })
     }
 
@@ -85,7 +87,7 @@ extension ExecController {
     static func serve(
         _ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?,
-        dropBeforeExit: Bool = false, subscription: SessionSubscription? = nil
+        dropBeforeExit: Bool = false, subscription: SessionSubscription? = nil, sparse: Bool = false
     ) async throws {
         runtime.connect()
         defer { runtime.disconnect() }
@@ -157,10 +159,11 @@ extension ExecController {
                 }
                 return false  // the client went away
             }
-            // ports something in the sprite listens on: those already open, then each change
-            // (a client that went away is noticed by the other tasks; this one waits to be cancelled)
+            // ports something in the sprite listens on: those already open (unless sparse), then
+            // each change (a client that went away is noticed by the other tasks; this one waits
+            // to be cancelled)
             group.addTask {
-                var known: [Int: String] = [:]
+                var known: [Int: String] = sparse ? await Blocking.run { runtime.listeningPorts() } : [:]
                 while true {
                     let now = await Blocking.run { runtime.listeningPorts() }
                     for (port, address) in now.sorted(by: { $0.key < $1.key }) where known[port] == nil {

@@ -1,0 +1,30 @@
+import Testing
+
+@testable import GitSpriteCore
+
+/// The sprite's socket table as `forward --auto`, `attach` and `shell` read it, to forward what
+/// already listens when they start.
+@Suite("listening ports from /proc/net/tcp")
+struct ListeningPortsTests {
+    @Test func onlyListeningSocketsCountEachPortOnce() {
+        // a listener on 0.0.0.0:8080, one on 127.0.0.1:9123, a connection from 9123 (state 01,
+        // not listening), a TIME_WAIT, and tcp6's ::1:5173 and [::]:8080 (8080 again)
+        let table = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 2001 1 0 100 0 0 10 0
+               1: 0100007F:23A3 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 2002 1 0 100 0 0 10 0
+               2: 0100007F:23A3 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000  1000        0 2003 1 0 20 4 30 10 -1
+               3: 0100007F:C350 0100007F:1F90 06 00000000:00000000 03:00000A4E 00000000     0        0 0 3 0
+              sl  local_address                         remote_address                        st tx_queue rx_queue
+               0: 00000000000000000000000001000000:1435 00000000000000000000000000000000:0000 0A 00000000:00000000
+               1: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000
+            """
+        #expect(ListeningPorts.parse(table) == [5173, 8080, 9123])
+    }
+
+    @Test func whatIsNotATableGivesNoPorts() {
+        for text in ["", "cat: /proc/net/tcp6: No such file or directory", "0: zz:zz 0 0A", "0: 00000000:0000 x 0A"] {
+            #expect(ListeningPorts.parse(text).isEmpty, "\(text)")
+        }
+    }
+}
