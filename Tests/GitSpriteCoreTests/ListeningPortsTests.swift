@@ -1,3 +1,5 @@
+import Foundation
+import SpriteSync
 import Testing
 
 @testable import GitSpriteCore
@@ -26,5 +28,26 @@ struct ListeningPortsTests {
         for text in ["", "cat: /proc/net/tcp6: No such file or directory", "0: zz:zz 0 0A", "0: 00000000:0000 x 0A"] {
             #expect(ListeningPorts.parse(text).isEmpty, "\(text)")
         }
+    }
+
+    /// Whatever the sprite says listens, this machine listens on at most
+    /// `PortForwarder.automaticLimit` ports for it, and says so once.
+    @Test func automaticForwardsAreBoundedAndAnOpeningHeardTwiceForwardsOnce() throws {
+        let bench = try Workbench()
+        let said = Locked<[String]>([])
+        let forwarder = PortForwarder(
+            connection: bench.fake.connection(), sprite: "box", context: bench.context(in: bench.root),
+            announce: { line in said.withLock { $0.append(line) } })
+        defer { forwarder.stop() }
+        // ports this machine is unlikely to use; a taken one is forwarded from a free port
+        let ports = (0..<(PortForwarder.automaticLimit + 10)).map { 47_000 + $0 }
+        for port in ports + ports.prefix(5) { forwarder.handle(true, port, nil) }
+        let forwarded = said.value.filter { $0.hasPrefix("forwarding localhost:") }
+        #expect(forwarded.count == PortForwarder.automaticLimit, "\(said.value.count) lines")
+        #expect(said.value.filter { $0.hasPrefix("not forwarding") }.count == 1, "\(said.value.suffix(3))")
+        // a port that closes makes room again
+        forwarder.handle(false, ports[0], nil)
+        forwarder.handle(true, ports.last!, nil)
+        #expect(said.value.last?.hasSuffix("-> sprite:\(ports.last!)") == true, "\(said.value.suffix(2))")
     }
 }

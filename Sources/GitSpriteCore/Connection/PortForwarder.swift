@@ -21,8 +21,14 @@ final class PortForwarder: Sendable {
         /// Remote ports being forwarded or about to be: an opening heard twice (from the
         /// stream and from `forwardWhatListens`) forwards once.
         var claimed: Set<Int> = []
+        /// Whether the limit of automatic forwards has been said.
+        var limitSaid = false
         var stopped = false
     }
+
+    /// At most this many ports forwarded because the sprite listens on them: what runs in the
+    /// sprite cannot make this machine listen on every free port it names.
+    static let automaticLimit = 64
     private let state = Locked(State())
 
     /// One local listener and the remote port it forwards to.
@@ -69,8 +75,20 @@ final class PortForwarder: Sendable {
     /// same local port when it is free, else from a free one, and said so; a closed one stops.
     func handle(_ opened: Bool, _ port: Int, _ address: String?) {
         if opened {
-            let mine = state.withLock { s in s.claimed.insert(port).inserted && s.listeners[port] == nil }
-            guard mine else { return }
+            enum Verdict { case forward, known, overLimit }
+            let verdict = state.withLock { s -> Verdict in
+                if s.claimed.contains(port) || s.listeners[port] != nil { return .known }
+                if s.claimed.count >= Self.automaticLimit {
+                    defer { s.limitSaid = true }
+                    return s.limitSaid ? .known : .overLimit
+                }
+                s.claimed.insert(port)
+                return .forward
+            }
+            if verdict == .overLimit {
+                say("not forwarding sprite:\(port), nor any more: \(Self.automaticLimit) ports are forwarded already")
+            }
+            guard verdict == .forward else { return }
             let local = (try? forward(local: port, remote: port)) ?? (try? forward(local: 0, remote: port))
             if let local { say("forwarding localhost:\(local) -> sprite:\(port)") }
             if local == nil { state.withLock { _ = $0.claimed.remove(port) } }
