@@ -2,6 +2,7 @@
 #define GIT_SPRITE_CGIT2_SHIM_H
 
 #include <git2.h>
+#include <git2/sys/repository.h>
 
 /* git_libgit2_opts is variadic and cannot be called from Swift; these typed
  * wrappers cover the options git-sprite uses. */

@@ -12,7 +12,7 @@ import Foundation
 ///   `$HOME/.gitconfig`;
 /// - XDG: `$XDG_CONFIG_HOME/git/config`, or `$HOME/.config/git/config`.
 ///
-/// A file that does not exist is read as empty, as git does.
+/// A file that does not exist, or that this user may not read, is read as empty, as git does.
 public struct ConfigFiles: Sendable, Equatable {
     public var system: String?
     public var xdg: String?
@@ -24,13 +24,17 @@ public struct ConfigFiles: Sendable, Equatable {
 
     public init(environment env: [String: String]) {
         func set(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        // GIT_CONFIG_SYSTEM and GIT_CONFIG_GLOBAL count when set, even empty (git then reads
+        // no file at that level); HOME and XDG_CONFIG_HOME only when not empty
         if Self.isTrue(env["GIT_CONFIG_NOSYSTEM"]) {
             system = nil
+        } else if let named = env["GIT_CONFIG_SYSTEM"] {
+            system = named.isEmpty ? nil : named
         } else {
-            system = set("GIT_CONFIG_SYSTEM") ?? Self.builtInSystemFile
+            system = Self.builtInSystemFile
         }
-        if let global = set("GIT_CONFIG_GLOBAL") {
-            self.global = global
+        if let named = env["GIT_CONFIG_GLOBAL"] {
+            global = named.isEmpty ? nil : named
             xdg = nil
         } else {
             let home = set("HOME")

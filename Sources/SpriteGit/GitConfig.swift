@@ -51,24 +51,34 @@ public final class GitConfig {
     public static func open(
         _ files: ConfigFiles, local: String? = nil, repository: Repository? = nil
     ) throws -> GitConfig {
-        GitLibrary.ensure()
-        var cfg: OpaquePointer?
-        try check(git_config_new(&cfg), "git_config_new")
-        guard let cfg else { throw GitError(code: -1, function: "git_config_new", message: "no config") }
+        let cfg = try live(files, local: local, repository: repository?.pointer)
         defer { git_config_free(cfg) }
-        for (path, level) in [
-            (files.system, GIT_CONFIG_LEVEL_SYSTEM), (files.xdg, GIT_CONFIG_LEVEL_XDG),
-            (files.global, GIT_CONFIG_LEVEL_GLOBAL), (local, GIT_CONFIG_LEVEL_LOCAL),
-        ] {
-            guard let path else { continue }
-            // a file that is not there reads as empty, as git and libgit2's own loading have it
-            let rc = git_config_add_file_ondisk(cfg, path, level, repository?.pointer, 0)
-            if rc != GIT_ENOTFOUND.rawValue { try check(rc, "git_config_add_file_ondisk") }
-        }
         var snapshot: OpaquePointer?
         try check(git_config_snapshot(&snapshot, cfg), "git_config_snapshot")
         guard let snapshot else { throw GitError(code: -1, function: "git_config_snapshot", message: "no config") }
         return GitConfig(snapshot)
+    }
+
+    /// The files as a live `git_config` the caller frees (a repository's own, `Repository.open`).
+    static func live(_ files: ConfigFiles, local: String?, repository: OpaquePointer?) throws -> OpaquePointer {
+        GitLibrary.ensure()
+        var made: OpaquePointer?
+        try check(git_config_new(&made), "git_config_new")
+        guard let cfg = made else { throw GitError(code: -1, function: "git_config_new", message: "no config") }
+        for (path, level) in [
+            (files.system, GIT_CONFIG_LEVEL_SYSTEM), (files.xdg, GIT_CONFIG_LEVEL_XDG),
+            (files.global, GIT_CONFIG_LEVEL_GLOBAL), (local, GIT_CONFIG_LEVEL_LOCAL),
+        ] {
+            // a file that is not there, or that this user may not read (a HOME of another
+            // user's), reads as empty, as git and libgit2's own loading have it
+            guard let path, access(path, R_OK) == 0 else { continue }
+            let rc = git_config_add_file_ondisk(cfg, path, level, repository, 0)
+            if rc != GIT_ENOTFOUND.rawValue && rc < 0 {
+                git_config_free(cfg)
+                throw GitError.last(rc, "git_config_add_file_ondisk")
+            }
+        }
+        return cfg
     }
 
     /// Every entry whose name matches the regular expression, lowest precedence first.

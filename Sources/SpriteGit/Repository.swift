@@ -103,7 +103,15 @@ public final class Repository {
         if rc == GIT_ENOTFOUND.rawValue { throw RepositoryOpenError.notFound(path: path) }
         if rc < 0 { throw RepositoryOpenError.failed(GitError.last(rc, "git_repository_open_ext")) }
         guard let handle else { throw RepositoryOpenError.notFound(path: path) }
-        return Repository(pointer: handle, configFiles: files)
+        let repo = Repository(pointer: handle, configFiles: files)
+        // what libgit2 reads on its own (remotes' insteadOf, status's excludesFile and
+        // autocrlf, submodules) comes from the same files; a file that does not parse is left
+        // for `config()` to report
+        if let cfg = try? GitConfig.live(files, local: repo.commonDir + "/config", repository: handle) {
+            git_repository_set_config(handle, cfg)
+            git_config_free(cfg)
+        }
+        return repo
     }
 
     /// The first directory at or above `path` holding a `.git` that another user owns, or nil.

@@ -11,7 +11,7 @@ extension HostServer {
         router.middlewares.add(VersionMiddleware())
         router.middlewares.add(AuthMiddleware(token: state.config.token))
         if state.config.sparseReplies { router.middlewares.add(SparseErrorsMiddleware()) }
-        router.middlewares.add(RefusedUpgradeMiddleware(refused: state.refusedUpgrades))
+        router.middlewares.add(RefusedUpgradeMiddleware(refused: state.refusedUpgrades, role: .answers))
         if let faults { router.middlewares.add(FaultMiddleware(faults: faults)) }
         // `:name` is resolved once per request, for every route of a sprite; a call to what the
         // sprite holds wakes it, reading or changing its record does not
@@ -37,7 +37,7 @@ extension HostServer {
     static func buildWebSocketRouter(state: HostState, faults: FaultTable?) -> Router<HostWebSocketContext> {
         let wsRouter = Router(context: HostWebSocketContext.self)
         wsRouter.middlewares.add(AuthMiddleware(token: state.config.token))
-        wsRouter.middlewares.add(RefusedUpgradeMiddleware(refused: state.refusedUpgrades))
+        wsRouter.middlewares.add(RefusedUpgradeMiddleware(refused: state.refusedUpgrades, role: .records))
         if let faults { wsRouter.middlewares.add(FaultMiddleware(faults: faults)) }
         let sprite = wsRouter.group("/v1/sprites/:name").add(middleware: SpriteMiddleware(state: state, wakes: true))
         ExecController.addWebSocket(to: sprite, faults: faults, sparse: state.config.sparseReplies)

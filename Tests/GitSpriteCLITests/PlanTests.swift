@@ -144,6 +144,29 @@ struct PlanTests {
         #expect((j[path: "sprite.name"] as? String)?.hasPrefix("lib-") == true)
     }
 
+    /// What libgit2 reads on its own (a remote's `insteadOf`, status's `core.excludesFile`)
+    /// comes from the files git reads too: here a global file named by `GIT_CONFIG_GLOBAL`,
+    /// in a test process whose own HOME has neither.
+    @Test func libgit2sOwnLookupsReadTheFilesGitReads() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("r")
+        try s.git("remote", "add", "origin", "gh:acme/r.git", in: repo)
+        try s.write("ignored.txt", "x\n", in: repo)
+        try s.write("excludes", "ignored.txt\n", in: s.path("elsewhere"))
+        try s.write(
+            "global.cfg",
+            "[url \"https://github.com/\"]\n\tinsteadOf = gh:\n[core]\n\texcludesFile = \(s.path("elsewhere/excludes"))\n",
+            in: s.path("elsewhere"))
+        let pointed = ["GIT_CONFIG_GLOBAL": s.path("elsewhere/global.cfg")]
+        let r = try s.spriteInProcess(["plan", "--json"], in: repo, env: pointed)
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try r.json()
+        #expect(j[path: "primary.remote.url"] as? String == "https://github.com/acme/r.git", "\(r.stdout)")
+        // git agrees the file is ignored, so it is not an untracked change
+        #expect(try s.git("status", "--porcelain", in: repo, env: pointed).isEmpty)
+        #expect(j[path: "primary.changes.untracked"] as? Int == 0, "\(r.stdout)")
+    }
+
     @Test func insteadOfRewritingAppliesToTheRemoteURL() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("r")

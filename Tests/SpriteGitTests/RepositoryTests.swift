@@ -70,6 +70,9 @@ struct RepositoryTests {
         #expect(ConfigFiles(environment: ["HOME": "/h", "XDG_CONFIG_HOME": "/x"]).xdg == "/x/git/config")
         let pointed = ConfigFiles(environment: ["HOME": "/h", "GIT_CONFIG_GLOBAL": "/g", "GIT_CONFIG_SYSTEM": "/s"])
         #expect(pointed == ConfigFiles(system: "/s", xdg: nil, global: "/g"))
+        // set but empty: git reads no file at that level (HOME's files included)
+        let empty = ConfigFiles(environment: ["HOME": "/h", "GIT_CONFIG_GLOBAL": "", "GIT_CONFIG_SYSTEM": ""])
+        #expect(empty == ConfigFiles(system: nil, xdg: nil, global: nil))
         for yes in ["1", "true", "YES", "on"] {
             #expect(ConfigFiles(environment: ["GIT_CONFIG_NOSYSTEM": yes, "GIT_CONFIG_SYSTEM": "/s"]).system == nil)
         }

@@ -20,7 +20,9 @@ struct RefusedUpgradesTests {
         let refused = RefusedUpgrades()
         let calls = Locked(0)
         let router = Router()
-        router.middlewares.add(RefusedUpgradeMiddleware(refused: refused))
+        // one router in both roles: what the host splits between its HTTP and WebSocket routers
+        router.middlewares.add(RefusedUpgradeMiddleware(refused: refused, role: .answers))
+        router.middlewares.add(RefusedUpgradeMiddleware(refused: refused, role: .records))
         router.get("/v1/sprites/box/exec") { request, _ -> Response in
             let first = calls.withLock { n in
                 n += 1
@@ -51,6 +53,27 @@ struct RefusedUpgradesTests {
             // answered once: then the route speaks for itself again
             let again = try await client.execute(uri: "/v1/sprites/box/exec?cmd=true", method: .get)
             #expect(again.status == .badRequest)
+        }
+    }
+
+    /// Only a GET upgrade refused with an error is remembered: a request of another method
+    /// with an Upgrade header, or an exec upgrade without a query (whose URL is the listing's),
+    /// leaves nothing for a later plain request to meet.
+    @Test func onlyRefusedGetUpgradesAreRemembered() async throws {
+        try await Self.withFlakyRoute { client, refused in
+            var headers = Self.upgrade
+            headers[.connection] = "upgrade"
+            let post = try await client.execute(uri: "/v1/sprites/box/exec?cmd=true", method: .post, headers: headers)
+            #expect(post.status == .notFound || post.status == .methodNotAllowed, "\(post.status)")
+            let bare = try await client.execute(uri: "/v1/sprites/box/exec", method: .get, headers: Self.upgrade)
+            #expect(bare.status == .serviceUnavailable)
+            // neither left a reason: the listing is the route's own answer
+            #expect(try await client.execute(uri: "/v1/sprites/box/exec", method: .get).status == .ok)
+            #expect(
+                refused.take(
+                    for: Request(
+                        head: .init(method: .get, scheme: nil, authority: nil, path: "/v1/sprites/box/exec?cmd=true"),
+                        body: .init(buffer: ByteBuffer()))) == nil)
         }
     }
 

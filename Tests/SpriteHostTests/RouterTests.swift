@@ -220,29 +220,41 @@ struct RouterTests {
 
     /// A refused upgrade reaches a client as a bare 400, and the client asks why on the same
     /// path over plain HTTP: two upgrades refused at once (pushes run side by side) each get
-    /// the fault's answer, not one of them the route's "an upgrade is required".
+    /// the fault's answer, not one of them the route's "an upgrade is required". The upgrades
+    /// go to the WebSocket router and the questions to the HTTP router, as on the wire.
     @Test func upgradesRefusedAtOnceEachGetTheirAnswerWhenTheyAskWhy() async throws {
-        try await Self.withHost(hooks: true) { client, _ in
-            _ = try await Self.create(client, "box")
-            let path = "/v1/sprites/box/exec"
-            let rules: [String: Any] = ["rules": [["method": "GET", "path": path, "status": 503, "count": 2]]]
-            let set = try await client.execute(
-                uri: "/_host/faults", method: .post, headers: Self.auth, body: Self.body(rules))
-            #expect(set.status == .noContent)
-            var upgrade = Self.auth
-            upgrade[.upgrade] = "websocket"
-            for _ in 0..<2 {
-                let refused = try await client.execute(uri: path + "?cmd=true", method: .get, headers: upgrade)
-                #expect(refused.status.code == 503)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let state = try HostState(config: HostConfiguration(root: root, token: Self.token, testHooks: true))
+        defer { state.shutdown() }
+        let faults = FaultTable()
+        let http = Application(router: HostServer.buildRouter(state: state, faults: faults))
+        let ws = Application(router: HostServer.buildWebSocketRouter(state: state, faults: faults))
+        try await ws.test(.router) { upgrades in
+            try await http.test(.router) { client in
+                _ = try await Self.create(client, "box")
+                let path = "/v1/sprites/box/exec"
+                let rules: [String: Any] = ["rules": [["method": "GET", "path": path, "status": 503, "count": 2]]]
+                let set = try await client.execute(
+                    uri: "/_host/faults", method: .post, headers: Self.auth, body: Self.body(rules))
+                #expect(set.status == .noContent)
+                var upgrade = Self.auth
+                upgrade[.upgrade] = "websocket"
+                for _ in 0..<2 {
+                    let refused = try await upgrades.execute(uri: path + "?cmd=true", method: .get, headers: upgrade)
+                    #expect(refused.status.code == 503)
+                }
+                var asked: [Int] = []
+                for _ in 0..<3 {
+                    asked.append(
+                        try await client.execute(uri: path + "?cmd=true", method: .get, headers: Self.auth).status.code)
+                }
+                // both refusals explained; then the route's own answer to a plain request (a 400,
+                // or a 500 when waking the sprite fails on a busy machine), never the fault's again
+                #expect(asked.prefix(2) == [503, 503] && asked[2] != 503, "\(asked)")
+                // the listing of sessions shares the path, and never meets a refusal
+                #expect(try await client.execute(uri: path, method: .get, headers: Self.auth).status == .ok)
             }
-            var asked: [Int] = []
-            for _ in 0..<3 {
-                asked.append(
-                    try await client.execute(uri: path + "?cmd=true", method: .get, headers: Self.auth).status.code)
-            }
-            // both refusals explained; then the route's own answer to a plain request (a 400, or
-            // a 500 when waking the sprite fails on a busy machine), never the fault's again
-            #expect(asked.prefix(2) == [503, 503] && asked[2] != 503, "\(asked)")
         }
     }
 

@@ -77,7 +77,7 @@ final class PortForwarder: Sendable {
         if opened {
             enum Verdict { case forward, known, overLimit }
             let verdict = state.withLock { s -> Verdict in
-                if s.claimed.contains(port) || s.listeners[port] != nil { return .known }
+                if s.stopped || s.claimed.contains(port) || s.listeners[port] != nil { return .known }
                 if s.claimed.count >= Self.automaticLimit {
                     defer { s.limitSaid = true }
                     return s.limitSaid ? .known : .overLimit
@@ -105,10 +105,15 @@ final class PortForwarder: Sendable {
     /// ports as they open (`port_opened`); that a stream also reports those open before it
     /// started is not documented, so the sprite's own socket table is read once as well.
     func forwardWhatListens() {
-        let listing = try? connection.liveClient().run(
-            sprite, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], directory: SpritePaths.home, input: nil,
-            environment: [:])
-        for port in ListeningPorts.parse(String(decoding: listing?.stdout ?? Data(), as: UTF8.self)) {
+        // what the sprite prints is its own: kept to the first megabyte (the table of a
+        // sprite with thousands of sockets is a fraction of that)
+        let table = Locked(Data())
+        let limit = 1 << 20
+        _ = try? connection.liveClient().exec(
+            sprite, ExecRequest(command: ["cat", "/proc/net/tcp", "/proc/net/tcp6"], directory: SpritePaths.home),
+            input: nil, inputData: nil,
+            stdout: { data in table.withLock { $0.append(data.prefix(max(0, limit - $0.count))) } }, stderr: { _ in })
+        for port in ListeningPorts.parse(String(decoding: table.value, as: UTF8.self)) {
             handle(true, port, nil)
         }
     }

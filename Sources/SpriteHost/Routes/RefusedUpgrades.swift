@@ -32,6 +32,12 @@ final class RefusedUpgrades: Sendable {
         request.headers[.upgrade]?.lowercased() == "websocket"
     }
 
+    /// An exec upgrade without a query runs nothing and shares its URL with the plain listing
+    /// of the sprite's sessions: its refusal is not kept, so a listing never meets it.
+    static func worthRemembering(_ request: Request) -> Bool {
+        !(request.uri.path.hasSuffix("/exec") && (request.uri.query ?? "").isEmpty)
+    }
+
     func remember(_ error: HostError, for request: Request, now: Date = Date()) {
         refusals.withLock { list in
             list.removeAll { now.timeIntervalSince($0.at) > Self.keptFor }
@@ -52,36 +58,45 @@ final class RefusedUpgrades: Sendable {
 }
 
 /// Remembers why an upgrade was refused (whatever refused it further in: faults, waking the
-/// sprite, the route's checks), and answers the plain request that asks with that reason.
-/// It sits after authentication in both routers: only a client that may call the sprite
-/// leaves or reads a reason.
+/// sprite, the route's checks), in the WebSocket router (`records`), and answers the plain GET
+/// that asks with that reason, in the HTTP router (`answers`). Both sit after authentication:
+/// only a client that may call the sprite leaves or reads a reason. Only a GET upgrade refused
+/// with an error status is remembered; the HTTP router's own traffic never is.
 struct RefusedUpgradeMiddleware<Context: RequestContext>: RouterMiddleware {
+    enum Role { case records, answers }
     let refused: RefusedUpgrades
+    let role: Role
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard RefusedUpgrades.isUpgrade(request) else {
-            if request.method == .get, let error = refused.take(for: request) { throw error }
+        let upgrade = RefusedUpgrades.isUpgrade(request)
+        if role == .answers {
+            if !upgrade, request.method == .get, let error = refused.take(for: request) { throw error }
+            return try await next(request, context)
+        }
+        guard upgrade, request.method == .get, RefusedUpgrades.worthRemembering(request) else {
             return try await next(request, context)
         }
         do {
             let response = try await next(request, context)
-            if response.status != .ok {
-                refused.remember(
-                    HostError(
-                        status: response.status, code: "upgrade_refused",
-                        message: "the WebSocket upgrade was refused (HTTP \(response.status.code))"),
-                    for: request)
-            }
+            if response.status.code >= 400 { refused.remember(Self.refusal(response.status), for: request) }
             return response
         } catch let error as HostError {
             refused.remember(error, for: request)
             throw error
+        } catch let error as HTTPResponseError {
+            refused.remember(Self.refusal(error.status), for: request)
+            throw error
         } catch {
-            refused.remember(
-                .internalError("the WebSocket upgrade failed: " + String(describing: error).prefix(200)), for: request)
+            refused.remember(.internalError("the WebSocket upgrade failed on the host"), for: request)
             throw error
         }
+    }
+
+    static func refusal(_ status: HTTPResponse.Status) -> HostError {
+        HostError(
+            status: status, code: status == .notFound ? "not_found" : "upgrade_refused",
+            message: "the WebSocket upgrade was refused (HTTP \(status.code))")
     }
 }
