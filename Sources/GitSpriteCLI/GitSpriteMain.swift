@@ -65,6 +65,14 @@ public enum GitSpriteMain {
             return UsageErrors.report(error, arguments: arguments, to: terminal)
         }
         guard let command = parsed as? GlobalCommand else {
+            // `help <words>`: swift-argument-parser shows the root's help for words that name
+            // no command; say so as for a mistyped command instead
+            if arguments.first == "help",
+                let unknown = UsageErrors.unknownCommand(in: Array(arguments.dropFirst()))
+            {
+                terminal.err(Data(UsageErrors.render(unknown).utf8))
+                return ExitStatus.usage.rawValue
+            }
             // a command of swift-argument-parser's own (help): it runs and ends its way
             do {
                 try parsed.run()

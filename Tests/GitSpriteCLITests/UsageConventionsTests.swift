@@ -134,6 +134,15 @@ struct UsageConventionsTests {
             #expect(r.status == 0 && r.stderr.isEmpty, "\(args): \(r.stderr)")
             #expect(r.stdout.hasPrefix(overview), "\(args): \(r.stdout.prefix(200))")
         }
+        // a word that names no command is a usage error, with the nearest command, not the
+        // root's help
+        let typo = try s.spriteInProcess(["help", "stauts"], in: repo)
+        #expect(typo.status == 64 && typo.stdout.isEmpty, "\(typo.stdout.prefix(200))")
+        #expect(
+            typo.stderr == "error: 'stauts' is not a git sprite command\nhint: did you mean 'git sprite status'?\n"
+                + "hint: see 'git sprite --help' for the commands\n", "\(typo.stderr)")
+        let nested = try s.spriteInProcess(["help", "host", "stat"], in: repo)
+        #expect(nested.status == 64 && nested.stderr.contains("'git sprite host status'"), "\(nested.stderr)")
     }
 }
 
