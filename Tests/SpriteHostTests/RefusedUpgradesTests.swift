@@ -95,3 +95,18 @@ struct RefusedUpgradesTests {
         #expect(answered == RefusedUpgrades.limit)
     }
 }
+
+/// What a child said, kept for an error message: its first words or its last.
+@Suite("sprite-host: a child's words, bounded")
+struct BoundedTextTests {
+    @Test func theFirstOrTheLastBytesAreKeptAndTrimmed() {
+        let first = BoundedText(keeping: .first, limit: 8), last = BoundedText(keeping: .last, limit: 8)
+        for chunk in ["  abc", "defgh", "ijk\n"] {
+            first.append(Data(chunk.utf8))
+            last.append(Data(chunk.utf8))
+        }
+        #expect(first.text == "abcdef")
+        #expect(last.text == "efghijk")
+        #expect(BoundedText(keeping: .last).text.isEmpty)
+    }
+}

@@ -67,7 +67,7 @@ final class FileOperation: @unchecked Sendable {
     /// Standard output after the status line, with back-pressure.
     let output = BoundedChannel<Data>(limit: 1 << 20) { $0.count }
     private(set) var leftover = Data()
-    private let sink = ErrorSink()
+    private let sink = BoundedText(keeping: .first)
 
     init(_ request: SpawnRequest) throws {
         let (output, sink) = (self.output, self.sink)
@@ -122,20 +122,5 @@ final class FileOperation: @unchecked Sendable {
         case "EIO": return .internalServerError
         default: return .badRequest
         }
-    }
-}
-
-/// What an operation wrote to stderr (sprite-enter's own failures), kept short.
-private final class ErrorSink: Sendable {
-    private let bytes = Locked(Data())
-
-    func append(_ data: Data) {
-        bytes.withLock { bytes in
-            if bytes.count < 2048 { bytes.append(data.prefix(2048 - bytes.count)) }
-        }
-    }
-
-    var text: String {
-        String(decoding: bytes.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -51,7 +51,7 @@ final class SandboxInstance: @unchecked Sendable {
             close(info[0])
             close(ready[0])
         }
-        let diagnostics = Diagnostics()
+        let diagnostics = BoundedText(keeping: .last)
         let holder: SpawnedProcess
         do {
             holder = try HolderThread.shared.perform {
@@ -177,22 +177,6 @@ private struct BubblewrapInfo: Decodable {
         case ipc = "ipc-namespace"
         case uts = "uts-namespace"
         case net = "net-namespace"
-    }
-}
-
-/// The last few hundred bytes a holder wrote (bubblewrap's reason for failing, if any).
-private final class Diagnostics: Sendable {
-    private let bytes = Locked([UInt8]())
-
-    func append(_ data: Data) {
-        bytes.withLock { bytes in
-            bytes += data
-            if bytes.count > 2048 { bytes.removeFirst(bytes.count - 2048) }
-        }
-    }
-
-    var text: String {
-        String(decoding: bytes.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
