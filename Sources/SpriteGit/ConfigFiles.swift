@@ -67,10 +67,12 @@ public struct ConfigFiles: Sendable, Equatable {
         return consume(&buf)
     }()
 
-    /// git's boolean spelling: `true`, `yes`, `on`, a non-zero number.
+    /// A value as git reads a boolean (`true`, `yes`, `on`, a non-zero number; unset, empty or
+    /// unreadable: false).
     static func isTrue(_ value: String?) -> Bool {
-        guard let v = value?.lowercased(), !v.isEmpty else { return false }
-        if ["true", "yes", "on"].contains(v) { return true }
-        return (Int(v) ?? 0) != 0
+        guard let value, !value.isEmpty else { return false }
+        GitLibrary.ensure()
+        var out: Int32 = 0
+        return git_config_parse_bool(&out, value) == 0 && out != 0
     }
 }

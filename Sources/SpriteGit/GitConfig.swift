@@ -43,7 +43,7 @@ public struct ConfigEntry: Sendable {
 public final class GitConfig {
     let pointer: OpaquePointer
 
-    private init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    fileprivate init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { git_config_free(pointer) }
 
     /// The configuration `files` name (system, XDG, global), and a repository's own file when
@@ -119,9 +119,18 @@ public final class GitConfig {
 }
 
 extension Repository {
-    /// A snapshot of the configuration this repository sees (system, XDG, global, local).
+    /// A snapshot of the configuration this repository sees (system, XDG, global, local): of
+    /// the files read once at open; read again only to report the file that did not parse then.
     public func config() throws -> GitConfig {
-        try GitConfig.open(configFiles, local: commonDir + "/config", repository: self)
+        guard readsConfigFiles else {
+            return try GitConfig.open(configFiles, local: commonDir + "/config", repository: self)
+        }
+        var cfg: OpaquePointer?
+        try check(git_repository_config_snapshot(&cfg, pointer), "git_repository_config_snapshot")
+        guard let cfg else {
+            throw GitError(code: -1, function: "git_repository_config_snapshot", message: "no config")
+        }
+        return GitConfig(cfg)
     }
 
     /// Sets `name` in the repository's own config file (`.git/config`).

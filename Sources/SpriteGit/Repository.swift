@@ -20,10 +20,25 @@ public final class Repository {
     /// The configuration files outside the repository that it reads with (`config()`), found
     /// from the environment it was opened with.
     public let configFiles: ConfigFiles
+    /// Whether libgit2 reads the repository's configuration from `configFiles` (set at open,
+    /// unless a file did not parse).
+    private(set) var readsConfigFiles = false
 
     private init(pointer: OpaquePointer, configFiles: ConfigFiles) {
         self.pointer = pointer
         self.configFiles = configFiles
+    }
+
+    /// Has libgit2 read what it reads on its own (remotes' insteadOf, status's excludesFile and
+    /// autocrlf, submodules), and `config()`, from `configFiles`; a file that does not parse is
+    /// left for `config()` to report.
+    private func readConfigFiles() {
+        guard let cfg = try? GitConfig.live(configFiles, local: commonDir + "/config", repository: pointer) else {
+            return
+        }
+        git_repository_set_config(pointer, cfg)
+        git_config_free(cfg)
+        readsConfigFiles = true
     }
 
     deinit { git_repository_free(pointer) }
@@ -104,13 +119,7 @@ public final class Repository {
         if rc < 0 { throw RepositoryOpenError.failed(GitError.last(rc, "git_repository_open_ext")) }
         guard let handle else { throw RepositoryOpenError.notFound(path: path) }
         let repo = Repository(pointer: handle, configFiles: files)
-        // what libgit2 reads on its own (remotes' insteadOf, status's excludesFile and
-        // autocrlf, submodules) comes from the same files; a file that does not parse is left
-        // for `config()` to report
-        if let cfg = try? GitConfig.live(files, local: repo.commonDir + "/config", repository: handle) {
-            git_repository_set_config(handle, cfg)
-            git_config_free(cfg)
-        }
+        repo.readConfigFiles()
         return repo
     }
 

@@ -65,6 +65,19 @@ private struct ReachBench {
         (try? String(contentsOfFile: s.path("bg-\(p.processIdentifier).out.err"), encoding: .utf8)) ?? ""
     }
 
+    /// The HTTP status of `GET /` on 127.0.0.1:`port` here (`000`: no connection).
+    func httpStatus(_ port: Int) throws -> String {
+        try s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout
+    }
+
+    /// Starts a file server on the sprite's 127.0.0.1:`port` with `git sprite exec`.
+    func serveInSprite(_ port: Int) throws -> Process {
+        try background([
+            "exec", "--", "python3", "-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory",
+            "/home/sprite",
+        ]).0
+    }
+
     /// The local port of the first `forwarding localhost:P -> sprite:REMOTE` line.
     static func forwardedPort(_ text: String, remote: Int) -> Int? {
         for line in text.split(separator: "\n") where line.hasSuffix("-> sprite:\(remote)") {
@@ -114,8 +127,7 @@ struct ReachTests {
         // the server may need a moment to start with the agent
         #expect(
             eventually(seconds: 15) {
-                (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
-                    .stdout) == "200"
+                (try? b.httpStatus(port)) == "200"
             })
         let many = try b.s.run(
             "sh",
@@ -131,8 +143,7 @@ struct ReachTests {
         #expect(
             forward.terminationReason == .exit && forward.terminationStatus == 130,
             "\(forward.terminationReason.rawValue) \(forward.terminationStatus)")
-        let after = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
-        #expect(after.stdout == "000", "nothing listens after Ctrl-C")
+        #expect(try b.httpStatus(port) == "000", "nothing listens after Ctrl-C")
     }
 
     @Test func forwardAutoPicksUpAPortTheSpriteOpensAndDropsItWhenItCloses() throws {
@@ -141,22 +152,16 @@ struct ReachTests {
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
         // no wait for the forward to be ready: a port open before its stream starts is
         // reported when it starts, so either order must end forwarded
-        let (server, _) = try b.background([
-            "exec", "--", "python3", "-m", "http.server", "9123", "--bind", "127.0.0.1",
-            "--directory", "/home/sprite",
-        ])
+        let server = try b.serveInSprite(9123)
         defer { if server.isRunning { kill(-server.processIdentifier, SIGKILL) } }
         #expect(eventually(seconds: 20) { ReachBench.forwardedPort(output(), remote: 9123) != nil }, "\(output())")
         let port = try #require(ReachBench.forwardedPort(output(), remote: 9123))
-        #expect(
-            try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout
-                == "200")
+        #expect(try b.httpStatus(port) == "200")
         kill(-server.processIdentifier, SIGKILL)
         _ = try b.host.remote("pkill -f 'http.server 9123' || true")
         #expect(
             eventually(seconds: 20) {
-                (try? b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
-                    .stdout) == "000"
+                (try? b.httpStatus(port)) == "000"
             }, "the forward stops when the port closes")
     }
 
@@ -165,9 +170,7 @@ struct ReachTests {
     /// `forward --auto` started forwarded.
     @Test func forwardAutoForwardsAServerThatListensBeforeItStarts() throws {
         let b = try ReachBench(sparse: true)
-        let (server, _) = try b.background([
-            "exec", "--", "python3", "-m", "http.server", "9125", "--bind", "127.0.0.1", "--directory", "/home/sprite",
-        ])
+        let server = try b.serveInSprite(9125)
         defer { if server.isRunning { kill(-server.processIdentifier, SIGKILL) } }
         #expect(
             eventually(seconds: 20) {
@@ -177,9 +180,7 @@ struct ReachTests {
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
         #expect(eventually(seconds: 20) { ReachBench.forwardedPort(output(), remote: 9125) != nil }, "\(output())")
         let port = try #require(ReachBench.forwardedPort(output(), remote: 9125))
-        #expect(
-            try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout
-                == "200")
+        #expect(try b.httpStatus(port) == "200")
     }
 
     @Test func attachForwardsAPortTheAgentOpensMeanwhile() throws {
@@ -222,8 +223,7 @@ struct ReachTests {
                 ReachBench.forwardedPort((try? b.backgroundOutput(of: forward)) ?? "", remote: 9) != nil
             })
         let port = try #require(ReachBench.forwardedPort(try b.backgroundOutput(of: forward), remote: 9))
-        let refused = try b.s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"])
-        #expect(refused.stdout == "000")
+        #expect(try b.httpStatus(port) == "000")
         #expect(
             eventually(seconds: 10) {
                 b.backgroundErrors(of: forward).contains("sprite:9: cannot connect to localhost:9")

@@ -44,8 +44,7 @@ public enum AttachWorkflow {
                 connection: connection, sprite: name, context: context, announce: PortForwarder.rawTerminalLine)
             : nil
         defer { forwarder?.stop() }
-        // what listens already, beside the session (the stream reports what opens from now on)
-        if let forwarder { DispatchQueue.global().async { forwarder.forwardWhatListens() } }
+        forwarder?.forwardWhatListensMeanwhile()
         do {
             return try TerminalSession.run(stream, rows: rows, cols: cols, detachKey: key, onPort: forwarder?.handle)
         } catch {

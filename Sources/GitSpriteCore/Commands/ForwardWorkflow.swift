@@ -86,9 +86,8 @@ public enum ForwardWorkflow {
         while true {
             do {
                 let stream = try connection.liveClient().openExec(name, request)
-                // what listens already (opened before the stream, or while it was lost), beside
-                // the stream: the sprite's answer cannot hold its events up
-                DispatchQueue.global().async { forwarder.forwardWhatListens() }
+                // what listens already (opened before the stream, or while it was lost)
+                forwarder.forwardWhatListensMeanwhile()
                 _ = try stream.relay(stdout: { _ in }, stderr: { _ in }, onPort: forwarder.handle)
             } catch {
                 context.terminal.warn(

@@ -56,8 +56,7 @@ public enum ShellWorkflow {
                 connection: connection, sprite: name, context: context,
                 announce: raw ? PortForwarder.rawTerminalLine : nil) : nil
         defer { forwarder?.stop() }
-        // what listens already, beside the session (the stream reports what opens from now on)
-        if let forwarder { DispatchQueue.global().async { forwarder.forwardWhatListens() } }
+        forwarder?.forwardWhatListensMeanwhile()
         do {
             return try TerminalSession.run(stream, rows: rows, cols: cols, input: input, onPort: forwarder?.handle)
         } catch {

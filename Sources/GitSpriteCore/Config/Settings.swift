@@ -150,9 +150,10 @@ public struct SettingsLoader {
     /// git config entries for `sprite.*` in reading order, command line last.
     private func gitEntries() throws -> [(name: String, value: String?, origin: SettingOrigin)] {
         var out: [(String, String?, SettingOrigin)] = []
+        let files = repository?.configFiles ?? ConfigFiles(environment: environment)
         let config: GitConfig?
         do {
-            config = try repository?.config() ?? GitConfig.open(ConfigFiles(environment: environment))
+            config = try repository?.config() ?? GitConfig.open(files)
         } catch {
             throw SpriteError("cannot read git configuration", detail: "\(error)")
         }
@@ -163,9 +164,7 @@ public struct SettingsLoader {
                         e.name.lowercased(), e.value,
                         .gitConfig(
                             e.scope,
-                            file: GitConfig.path(
-                                of: e.scope, files: repository?.configFiles ?? ConfigFiles(environment: environment),
-                                repository: repository))
+                            file: GitConfig.path(of: e.scope, files: files, repository: repository))
                     ))
             }
         }

@@ -104,7 +104,13 @@ final class PortForwarder: Sendable {
     /// Forwards the ports something in the sprite already listens on. The Sprites API reports
     /// ports as they open (`port_opened`); that a stream also reports those open before it
     /// started is not documented, so the sprite's own socket table is read once as well.
-    func forwardWhatListens() {
+    /// `forwardWhatListens` beside the caller's stream: the sprite's answer cannot hold up the
+    /// stream's own events (what opens from now on).
+    func forwardWhatListensMeanwhile() {
+        DispatchQueue.global().async { self.forwardWhatListens() }
+    }
+
+    private func forwardWhatListens() {
         // what the sprite prints is its own: kept to the first megabyte (the table of a
         // sprite with thousands of sockets is a fraction of that)
         let table = Locked(Data())
