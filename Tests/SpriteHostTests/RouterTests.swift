@@ -23,8 +23,7 @@ struct RouterTests {
     ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let state = try HostState(
-            config: HostConfiguration(root: root, token: token, testHooks: hooks, sparseReplies: sparse))
+        let state = try makeState(root: root, hooks: hooks, sparse: sparse)
         let router = HostServer.buildRouter(state: state, faults: hooks ? FaultTable() : nil)
         let app = Application(router: router)
         do {
@@ -34,6 +33,32 @@ struct RouterTests {
             throw error
         }
         await Blocking.run { state.shutdown() }
+    }
+
+    /// A host in this process that starts no sandbox, so it limits no resources: a host that
+    /// does moves the process it runs in into a cgroup of its own, and every test of this
+    /// process (and every binary it starts) would then run in that group, or in one nested
+    /// deeper for each host made in parallel, until a sandbox could no longer join it (seen in CI).
+    static func makeState(root: String, hooks: Bool = false, sparse: Bool = false) throws -> HostState {
+        let before = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
+        let state = try HostState(
+            config: HostConfiguration(
+                root: root, token: token, testHooks: hooks, sparseReplies: sparse, limitsResources: false))
+        #expect(try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) == before)
+        return state
+    }
+
+    @Test func aHostNeverMakesItsGroupsInsideAnotherHostsGroup() {
+        let cases = [
+            ("/", "/"), ("/user.slice/session-1.scope", "/user.slice/session-1.scope"),
+            ("/ci/sprite-host-1a2b3c4d/host", "/ci"),
+            ("/ci/sprite-host-1a2b3c4d/host/sprite-host-99aa00ff/host/", "/ci"),
+            ("/sprite-host-1a2b3c4d/host", "/"),
+            // only a host's leaf is left: a group merely named so, or a sprite's group, stays
+            ("/ci/sprite-host-1a2b3c4d", "/ci/sprite-host-1a2b3c4d"), ("/ci/host", "/ci/host"),
+            ("/ci/sprite-host-1a2b3c4d/app-main", "/ci/sprite-host-1a2b3c4d/app-main"),
+        ]
+        for (path, home) in cases { #expect(CgroupTree.outsideHostGroups(path) == home, "\(path)") }
     }
 
     static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
@@ -225,7 +250,7 @@ struct RouterTests {
     @Test func upgradesRefusedAtOnceEachGetTheirAnswerWhenTheyAskWhy() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let state = try HostState(config: HostConfiguration(root: root, token: Self.token, testHooks: true))
+        let state = try Self.makeState(root: root, hooks: true)
         defer { state.shutdown() }
         let faults = FaultTable()
         let http = Application(router: HostServer.buildRouter(state: state, faults: faults))

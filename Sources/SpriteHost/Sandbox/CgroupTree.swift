@@ -44,8 +44,9 @@ final class CgroupTree: Sendable {
         for line in membership.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
-            if parts[0] == "0" && parts[1].isEmpty { v2Path = String(parts[2]) }
-            for controller in parts[1].split(separator: ",") { v1Paths[String(controller)] = String(parts[2]) }
+            let path = outsideHostGroups(String(parts[2]))
+            if parts[0] == "0" && parts[1].isEmpty { v2Path = path }
+            for controller in parts[1].split(separator: ",") { v1Paths[String(controller)] = path }
         }
         var v1Mounts: [String: String] = [:]
         var v2Mount: String?
@@ -112,6 +113,17 @@ final class CgroupTree: Sendable {
             CgroupTree(
                 layout: .v2(base), summary: "cgroup v2 (cpu, memory, pids)",
                 exitGroups: [root + "/cgroup.procs"]))
+    }
+
+    /// The group a host makes its own beside, never inside another host's: a host started by a
+    /// process that lives in a host's leaf (`…/sprite-host-<id>/host`) would otherwise nest its
+    /// groups there, one level deeper with each such start, and lose them when that host goes.
+    static func outsideHostGroups(_ path: String) -> String {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        while parts.count >= 2, parts[parts.count - 1] == "host", parts[parts.count - 2].hasPrefix("sprite-host-") {
+            parts.removeLast(2)
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     private static func clean(_ path: String) -> String {

@@ -33,7 +33,7 @@ struct HostPlatform: Sendable {
     /// Host users of sprites when the host runs as root: `uidBase + slot`, one per sprite.
     static let uidBase: UInt32 = 1_500_000_000
 
-    static func detect(root: String, tokenFile: String?) throws -> HostPlatform {
+    static func detect(root: String, tokenFile: String?, limitsResources: Bool) throws -> HostPlatform {
         let fm = FileManager.default
         guard let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first(where: { fm.isExecutableFile(atPath: $0) })
         else {
@@ -68,7 +68,7 @@ struct HostPlatform: Sendable {
         }
         let cgroups: CgroupTree?
         let cgroupsUnavailable: String?
-        switch CgroupTree.make(hostID: id) {
+        switch limitsResources ? CgroupTree.make(hostID: id) : .failure(.init(message: "turned off for this host")) {
         case .success(let tree): (cgroups, cgroupsUnavailable) = (tree, nil)
         case .failure(let why): (cgroups, cgroupsUnavailable) = (nil, why.message)
         }

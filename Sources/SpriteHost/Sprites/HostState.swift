@@ -26,13 +26,18 @@ public struct HostConfiguration: Sendable {
     public var requestHeadTimeout: TimeInterval
     /// Percent of the host's memory the running sprites' memory limits may add up to.
     public var memorySharePercent: Int
+    /// Enforce each sprite's `cpus` and `ram_mb` with cgroups. This moves the process that runs
+    /// the host into a group of its own, so a process that embeds a host and must stay where it
+    /// is (the in-process router tests, which start no sandbox) turns it off.
+    public var limitsResources: Bool
 
     public init(
         root: String, token: String, tokenFile: String? = nil, warmAfter: TimeInterval = 30,
         coldAfter: TimeInterval = 300, testHooks: Bool = false, organization: String = "local",
         sparseReplies: Bool = false, urlListen: (String, Int)? = nil, sessionLimits: SessionLimits = .init(),
-        requestHeadTimeout: TimeInterval = 30, memorySharePercent: Int = 200
+        requestHeadTimeout: TimeInterval = 30, memorySharePercent: Int = 200, limitsResources: Bool = true
     ) {
+        self.limitsResources = limitsResources
         self.memorySharePercent = memorySharePercent
         self.sessionLimits = sessionLimits
         self.requestHeadTimeout = requestHeadTimeout
@@ -82,7 +87,8 @@ final class HostState: @unchecked Sendable {
         sessionBudget = SessionBudget(config.sessionLimits)
         memoryBudget = MemoryBudget(sharePercent: config.memorySharePercent)
         try FileManager.default.createDirectory(atPath: config.root + "/sprites", withIntermediateDirectories: true)
-        platform = try HostPlatform.detect(root: config.root, tokenFile: config.tokenFile)
+        platform = try HostPlatform.detect(
+            root: config.root, tokenFile: config.tokenFile, limitsResources: config.limitsResources)
         chmod(config.root + "/sprites", 0o700)
         try load()
     }
