@@ -46,4 +46,21 @@ int sprite_wait_writable(int fd, int timeout_ms);
 /* The inode number of an open file (namespaces are told apart by it). */
 unsigned long long sprite_inode(int fd);
 
+/* A listening TCP socket, as sock_diag reports it: the port, and the address in network byte
+ * order (IPv4 in the first four bytes). */
+struct sprite_listener {
+    unsigned short port;
+    unsigned char address[16];
+};
+
+/* A NETLINK_SOCK_DIAG socket made in the network namespace `netns` (by a thread of its own,
+ * which alone joins it). Returns a close-on-exec descriptor, or -1 with errno. */
+int sprite_diag_socket(int netns);
+
+/* The TCP sockets of `family` (AF_INET or AF_INET6) that listen in the diag socket's network
+ * namespace, at most `max` of them: their count, or -1 with errno. Only the listening table is
+ * read, not every connection of the machine (as /proc/net/tcp walks, costing more the more
+ * connections the host has). */
+int sprite_listeners(int diag, int family, struct sprite_listener *out, int max);
+
 #endif

@@ -43,8 +43,39 @@ extension SpriteRuntime {
 
     /// The TCP ports something in the sprite listens on, with the address it listens on; the
     /// host's own listener there (the egress proxy) left out. Empty while it is cold.
+    ///
+    /// Asked of the kernel's listening table through sock_diag in the sprite's network
+    /// namespace. `/proc/PID/net/tcp` (the fallback, for a host that may not join that
+    /// namespace: one not running as root) walks every connection of the whole machine to
+    /// find the sprite's, 1.5 ms per file with 200 connections in TIME_WAIT here, and each
+    /// exec stream asks once a second.
     func listeningPorts() -> [Int: String] {
-        guard let pid = runningInitPID else { return [:] }
+        guard let running = runningSandbox else { return [:] }
+        var ports = Self.kernelListeners(running) ?? Self.procListeners(pid: running.initPID)
+        if let own = network.proxyPort { ports.removeValue(forKey: own) }
+        return ports
+    }
+
+    /// Through sock_diag, or nil when the host cannot ask there.
+    static func kernelListeners(_ box: SandboxInstance) -> [Int: String]? {
+        let diag = sprite_diag_socket(box.namespaces[5])
+        guard diag >= 0 else { return nil }
+        defer { close(diag) }
+        var ports: [Int: String] = [:]
+        var found = [sprite_listener](repeating: sprite_listener(), count: 4096)
+        for (family, v6) in [(AF_INET, false), (AF_INET6, true)] {
+            let count = sprite_listeners(diag, family, &found, Int32(found.count))
+            guard count >= 0 else { return nil }
+            for listener in found.prefix(Int(count)) {
+                let bytes = withUnsafeBytes(of: listener.address) { Array($0.prefix(v6 ? 16 : 4)) }
+                remember(Int(listener.port), address(bytes, v6: v6), in: &ports)
+            }
+        }
+        return ports
+    }
+
+    /// From `/proc/PID/net/tcp{,6}` of the sprite's PID 1.
+    static func procListeners(pid: pid_t) -> [Int: String] {
         var ports: [Int: String] = [:]
         for (file, v6) in [("tcp", false), ("tcp6", true)] {
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8) else { continue }
@@ -53,13 +84,23 @@ extension SpriteRuntime {
                 guard fields.count > 3, fields[3] == "0A" else { continue }  // LISTEN
                 let local = fields[1].split(separator: ":")
                 guard local.count == 2, let port = Int(local[1], radix: 16) else { continue }
-                if ports[port] == nil || ports[port] == "::1" || ports[port] == "127.0.0.1" {
-                    ports[port] = Self.address(String(local[0]), v6: v6)
-                }
+                remember(port, address(String(local[0]), v6: v6), in: &ports)
             }
         }
-        if let own = network.proxyPort { ports.removeValue(forKey: own) }
         return ports
+    }
+
+    /// One address per port: a wildcard or outside address over a loopback one.
+    private static func remember(_ port: Int, _ address: String, in ports: inout [Int: String]) {
+        if ports[port] == nil || ports[port] == "::1" || ports[port] == "127.0.0.1" { ports[port] = address }
+    }
+
+    /// An address in network byte order as text.
+    static func address(_ bytes: [UInt8], v6: Bool) -> String {
+        guard v6 else { return bytes.map(String.init).joined(separator: ".") }
+        if bytes.allSatisfy({ $0 == 0 }) { return "::" }
+        if bytes == [UInt8](repeating: 0, count: 15) + [1] { return "::1" }
+        return "ipv6"
     }
 
     /// An address of /proc/net/tcp{,6} as text (its words are in host byte order).

@@ -153,12 +153,9 @@ final class SpriteRuntime: @unchecked Sendable {
         onStatusChange?(.cold)
     }
 
-    /// The host's PID of the sprite's init while it runs (its namespaces are /proc/PID/ns).
-    var runningInitPID: pid_t? {
-        instance.withLock { instance in
-            guard let running = instance, running.isRunning else { return nil }
-            return running.initPID
-        }
+    /// The sandbox while it runs (its namespaces stay open while this is held); nil when cold.
+    var runningSandbox: SandboxInstance? {
+        instance.withLock { instance in instance.flatMap { $0.isRunning ? $0 : nil } }
     }
 
     /// The running sandbox, started if needed (blocks: call through `Blocking`).
