@@ -34,20 +34,20 @@ public enum WebSocketError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// An RFC 6455 client over libcurl's `CURLOPT_CONNECT_ONLY`: libcurl resolves, connects, does
-/// TLS and proxies; this type writes the upgrade request and frames messages itself, because
-/// Debian 12's libcurl 7.88 has no WebSocket support. Client frames are masked; fragmented
+/// An RFC 6455 client over a `WebSocketTransport`: libcurl's `CURLOPT_CONNECT_ONLY` for TLS and
+/// proxies, a plain socket otherwise; this type writes the upgrade request and frames messages
+/// itself, because Debian 12's libcurl 7.88 has no WebSocket support. Client frames are masked; fragmented
 /// messages are joined; pings are answered; lengths use the 16- and 64-bit forms as needed.
 ///
-/// One thread may receive while others send: each libcurl call is serialised by `lock`, held
+/// One thread may receive while others send: each send or receive call is serialised by `lock`, held
 /// only for the call, and both a receiver and a sender wait in `poll(2)` outside it, so a
 /// sender stuck on a full socket never keeps the receiver from reading (when both sides'
 /// buffers fill, a receiver that cannot read is a deadlock). Frames go out whole under
 /// `sendLock`; a pong or keepalive ping the receiver cannot send at once is queued for the
 /// sender to send after its frame.
 public final class WebSocket: @unchecked Sendable {
-    private let easy: CurlEasy
-    private let socket: Int32
+    private let transport: WebSocketTransport
+    private var socket: Int32 { transport.socket }
     private let lock = NSLock()
     private let sendLock = NSLock()
     /// Control frames the receiver queued while a sender had the socket (under `lock`).
@@ -55,7 +55,7 @@ public final class WebSocket: @unchecked Sendable {
     private var buffer: [UInt8] = []
     /// How much of `buffer` has been decoded already (dropped in one go, not frame by frame).
     private var consumed = 0
-    /// What `curl_easy_recv` reads into, reused.
+    /// What each receive reads into, reused.
     private var chunk = [UInt8](repeating: 0, count: 256 * 1024)
     private var sentClose = false
     /// Keepalive (as the Sprites API asks): while the line is quiet the client pings every
@@ -68,9 +68,8 @@ public final class WebSocket: @unchecked Sendable {
     /// Headers of the 101 response (names lower-cased).
     public let responseHeaders: [String: String]
 
-    private init(easy: CurlEasy, socket: Int32, headers: [String: String], leftover: [UInt8]) {
-        self.easy = easy
-        self.socket = socket
+    private init(transport: WebSocketTransport, headers: [String: String], leftover: [UInt8]) {
+        self.transport = transport
         self.responseHeaders = headers
         self.buffer = leftover
     }
@@ -89,11 +88,11 @@ public final class WebSocket: @unchecked Sendable {
         }
         let started = Date()
         trace?("> GET \(Redaction.url(url)) (websocket)")
-        let (easy, sock) = try openConnection(httpURL, timeout: timeout)
+        let transport = try WebSocketTransport.open(httpURL, timeout: timeout)
         var keyBytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
         let key = Data(keyBytes).base64EncodedString()
-        let ws = WebSocket(easy: easy, socket: sock, headers: [:], leftover: [])
+        let ws = WebSocket(transport: transport, headers: [:], leftover: [])
         try ws.sendRaw(
             Array(
                 upgradeRequest(components, host: host, key: key, userAgent: userAgent, headers: headers).utf8))
@@ -104,31 +103,7 @@ public final class WebSocket: @unchecked Sendable {
         guard reply.headers["sec-websocket-accept"] == UpgradeReply.accept(for: key) else {
             throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")
         }
-        return WebSocket(easy: easy, socket: sock, headers: reply.headers, leftover: reply.rest)
-    }
-
-    /// A connection libcurl opened (TCP, TLS, a proxy's CONNECT tunnel) and hands over: the
-    /// upgrade request and every frame after it are written here.
-    static func openConnection(_ httpURL: String, timeout: Double) throws -> (CurlEasy, curl_socket_t) {
-        let easy = try CurlEasy()
-        try easy.reset()
-        try easy.target(httpURL)
-        try easy.set(CURLOPT_CONNECT_ONLY, 1)
-        // The upgrade is an HTTP/1.1 request we write ourselves. Left to its default, libcurl
-        // offers h2 by ALPN; an edge that picks it leaves a connection on which libcurl 7.88's
-        // curl_easy_recv feeds our bytes to nghttp2 with no stream set up, and crashes inside
-        // libcurl. Offering http/1.1 alone means an edge either speaks it or refuses the TLS.
-        try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
-        // through a proxy, only a CONNECT tunnel carries the raw upgrade and frames written here
-        try easy.set(CURLOPT_HTTPPROXYTUNNEL, 1)
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(timeout * 1000))
-        try easy.perform()
-        var sock: curl_socket_t = -1
-        try easy.check(
-            git_sprite_curl_getinfo_socket(easy.handle, CURLINFO_ACTIVESOCKET, &sock),
-            "curl_easy_getinfo(ACTIVESOCKET)")
-        guard sock >= 0 else { throw WebSocketError.connectionLost("libcurl has no socket for the connection") }
-        return (easy, sock)
+        return WebSocket(transport: transport, headers: reply.headers, leftover: reply.rest)
     }
 
     /// The opening handshake's request (RFC 6455 section 4.1).
@@ -250,21 +225,18 @@ public final class WebSocket: @unchecked Sendable {
     private func write(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            var sent = 0
             lock.lock()
-            let rc = bytes.withUnsafeBytes { raw in
-                git_sprite_curl_easy_send(easy.handle, raw.baseAddress! + offset, bytes.count - offset, &sent)
+            let step = bytes.withUnsafeBytes { raw in
+                transport.send(raw.baseAddress! + offset, count: bytes.count - offset)
             }
             lock.unlock()
-            if rc == CURLE_AGAIN {
+            switch step {
+            case .moved(let sent): offset += sent
+            case .again:
                 var pfd = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&pfd, 1, 1000)
-                continue
+            case .failed(let why): throw WebSocketError.connectionLost(why)
             }
-            if rc != CURLE_OK {
-                throw WebSocketError.connectionLost(String(cString: git_sprite_curl_easy_strerror(rc)))
-            }
-            offset += sent
         }
     }
 
@@ -273,19 +245,17 @@ public final class WebSocket: @unchecked Sendable {
     /// Reads whatever bytes are available, waiting until `deadline`.
     private func recvSome(deadline: Date?) throws -> [UInt8] {
         while true {
-            var got = 0
             lock.lock()
-            let rc = chunk.withUnsafeMutableBytes { raw in
-                git_sprite_curl_easy_recv(easy.handle, raw.baseAddress, raw.count, &got)
+            let step = chunk.withUnsafeMutableBytes { raw in transport.receive(into: raw.baseAddress!, count: raw.count)
             }
             lock.unlock()
-            if rc == CURLE_OK {
+            switch step {
+            case .moved(let got):
                 if got == 0 { throw WebSocketError.connectionLost("the server closed the connection") }
                 lastHeard = Date()
                 return Array(chunk[..<got])
-            }
-            if rc != CURLE_AGAIN {
-                throw WebSocketError.connectionLost(String(cString: git_sprite_curl_easy_strerror(rc)))
+            case .failed(let why): throw WebSocketError.connectionLost(why)
+            case .again: break
             }
             let now = Date()
             let quiet = now.timeIntervalSince(lastHeard)

@@ -1,4 +1,5 @@
 import Foundation
+import SpritesAPI
 import TestSupport
 import Testing
 
@@ -42,5 +43,27 @@ struct StartupTests {
             #expect(line.contains("/git-sprite [0]: normal symbol"), "\(line)")
             #expect(!line.contains("libmbedx509"), "\(line)")
         }
+    }
+
+    /// `exec` over a plain `ws://` address opens its socket itself: libcurl is loaded for TLS
+    /// and for a proxy the environment names, not for this (4–5 ms of every exec).
+    @Test func execOverAPlainConnectionLoadsLibcurlOnlyWhenAProxyIsNamed() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        let host = try LocalHost(root: s.path("host"), edge: false)
+        _ = try host.client().createSprite(SpriteCreation(name: "plain"))
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.directURL, "LD_DEBUG": "files"]
+        let command = ["exec", "plain", "--dir", "/tmp", "--", "echo", "hi"]
+        let r = try s.sprite(command, in: app, env: env)
+        #expect(r.status == 0, "\(r.stderr.suffix(600))")
+        #expect(r.stdout == "hi\n")
+        #expect(!r.stderr.contains("libcurl"), "exec over ws:// loaded libcurl")
+        // a proxy the environment names is honoured: libcurl goes through it (to nothing here)
+        var proxied = env
+        proxied["http_proxy"] = "http://127.0.0.1:9"
+        let p = try s.sprite(command, in: app, env: proxied)
+        #expect(p.status != 0)
+        #expect(p.stdout.isEmpty)
+        #expect(p.stderr.contains("libcurl.so.4"), "\(p.stderr.suffix(600))")
     }
 }
