@@ -28,7 +28,8 @@ struct UpgradeReply: Equatable {
         }
         if end > maxHead { throw WebSocketError.protocolViolation("response headers too large") }
         let head = String(decoding: raw[..<end], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
+        // "\r\n" is one Character to Swift: a line break of HTTP's, and no other
+        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusLine = lines.removeFirst()
         let fields = statusLine.split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count >= 2, fields[1].count == 3, let status = Int(fields[1]), (100...599).contains(status) else {
@@ -37,8 +38,9 @@ struct UpgradeReply: Equatable {
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-                in: .whitespaces)
+            // the value without HTTP's optional whitespace (spaces and tabs) around it
+            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+            headers[line[..<colon].lowercased()] = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
         }
         return UpgradeReply(status: status, headers: headers, rest: Array(raw[(end + 4)...]))
     }

@@ -69,7 +69,7 @@ public struct SettingKey: Sendable {
         self.kind = kind
         self.defaultValue = value
         self.inGitConfig = git
-        self.environment = env ?? ["GIT_SPRITE_" + name.uppercased().replacingOccurrences(of: ".", with: "_")]
+        self.environment = env ?? ["GIT_SPRITE_" + String(name.uppercased().map { $0 == "." ? "_" : $0 })]
         self.summary = summary
     }
 
