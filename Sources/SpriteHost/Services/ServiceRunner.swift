@@ -16,10 +16,15 @@ final class ServiceRunner: Sendable {
             ServiceSpec, @escaping @Sendable (OutputStream, Data) -> Void,
             @escaping @Sendable (Int32) -> Void
         ) throws -> SpawnedProcess
+    /// Where a service is in its life; its name is the API's `status`.
+    enum Phase: String {
+        case stopped, starting, running, stopping, failed
+    }
+
     private struct State {
         var spec: ServiceSpec
         var process: SpawnedProcess?
-        var status = "stopped"
+        var status = Phase.stopped
         var startedAt: Date?
         var restartCount = 0
         var wanted = false
@@ -32,7 +37,7 @@ final class ServiceRunner: Sendable {
     private let logLock = Locked(())
 
     var spec: ServiceSpec { state.withLock { $0.spec } }
-    var status: String { state.withLock { $0.status } }
+    var status: Phase { state.withLock { $0.status } }
 
     /// Services are named like files of their own: letters, digits, `.`, `_` and `-`.
     static func validName(_ name: String) -> Bool {
@@ -131,7 +136,7 @@ final class ServiceRunner: Sendable {
             s.wanted = true
             if s.process?.isRunning == true { return nil }
             s.generation += 1
-            s.status = "starting"
+            s.status = .starting
             return (s.generation, s.spec)
         }
         guard let (gen, spec) = starting else { return }
@@ -146,14 +151,14 @@ final class ServiceRunner: Sendable {
                 }, { [weak self] code in self?.exited(code, generation: gen) })
             state.withLock { s in
                 s.process = p
-                s.status = "running"
+                s.status = .running
                 s.startedAt = Date()
                 s.lastError = nil
             }
             publish(StreamEvent(type: "started", pid: Int(p.pid)))
         } catch {
             state.withLock { s in
-                s.status = "failed"
+                s.status = .failed
                 s.lastError = "\(error)"
             }
             publish(StreamEvent(type: "error", data: "\(error)"))
@@ -166,7 +171,7 @@ final class ServiceRunner: Sendable {
             guard gen == s.generation else { return nil }
             s.process = nil
             let restart = s.wanted
-            s.status = restart ? "starting" : "stopped"
+            s.status = restart ? .starting : .stopped
             if restart { s.restartCount += 1 }
             return restart
         }
@@ -188,7 +193,7 @@ final class ServiceRunner: Sendable {
             s.generation += 1
             let taken = s.process
             s.process = nil
-            s.status = "stopping"
+            s.status = .stopping
             return taken
         }
         publish(StreamEvent(type: "stopping"))
@@ -198,7 +203,7 @@ final class ServiceRunner: Sendable {
             while p.isRunning && Date() < deadline { usleep(20_000) }
             if p.isRunning { p.signal(SIGKILL) }
         }
-        state.withLock { $0.status = "stopped" }
+        state.withLock { $0.status = .stopped }
         publish(StreamEvent(type: "stopped", exitCode: Int(p?.exitCode ?? 0)))
     }
 
@@ -209,7 +214,7 @@ final class ServiceRunner: Sendable {
             s.generation += 1
             let taken = s.process
             s.process = nil
-            s.status = "stopped"
+            s.status = .stopped
             return taken
         }
         p?.signal(SIGKILL)
@@ -240,7 +245,7 @@ final class ServiceRunner: Sendable {
     var wire: Service {
         state.withLock { s in
             let serviceState = ServiceState(
-                name: s.spec.name, status: s.status, pid: s.process.map { Int($0.pid) },
+                name: s.spec.name, status: s.status.rawValue, pid: s.process.map { Int($0.pid) },
                 startedAt: s.startedAt.map(Timestamp.format), error: s.lastError, restartCount: s.restartCount)
             return Service(name: s.spec.name, definition: s.spec.definition, state: serviceState)
         }
