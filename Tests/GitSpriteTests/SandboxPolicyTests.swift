@@ -106,7 +106,7 @@ struct SandboxPolicyTests {
                 }
                 let mount = parts[1].isEmpty ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + parts[1]
                 let base = mount + parts[2].dropLast("/host".count)
-                return sprite.map { base + "/" + $0 } ?? base
+                return sprite.map { base + "/sprite-" + $0 } ?? base
             })
     }
 
@@ -233,6 +233,32 @@ struct SandboxPolicyTests {
         }
         _ = try api.call("POST", "/_host/sprites/one/cold")
         #expect(try api.run("three", ["true"]).status == 0)
+    }
+
+    /// A sprite named `host` gets a group of its own, not the leaf the host runs in: the host
+    /// would run under that sprite's limits, and a fork bomb or a memory hog in the sprite
+    /// would take the host down with it.
+    @Test func aSpriteNamedHostIsNotLimitedInTheHostsOwnGroup() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        api.maxAttempts = 1
+        _ = try api.createSprite(SpriteCreation(name: "host", cpus: 1, ramMB: 1024))
+        #expect(try api.run("host", ["true"]).status == 0)
+        let bases = Self.cgroups(ofHost: host.pid)
+        try #require(!bases.isEmpty, "cgroups in use on this machine")
+        let files = ["memory.limit_in_bytes", "memory.max", "cpu.cfs_quota_us", "cpu.max", "pids.max"]
+        func limits(_ dir: String) -> String {
+            files.compactMap { try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
+        }
+        for base in bases {
+            #expect(!limits(base + "/host").contains("1073741824"), "\(base)/host: \(limits(base + "/host"))")
+            #expect(!limits(base + "/host").contains("4096"), "\(base)/host: \(limits(base + "/host"))")
+        }
+        // the sprite's limits are where its own group is
+        let own = Self.cgroups(ofHost: host.pid, named: "host")
+        #expect(!own.isEmpty)
+        #expect(own.map(limits).joined().contains("1073741824"))
     }
 
     @Test(arguments: HostUser.allCases)

@@ -140,9 +140,14 @@ final class CgroupTree: Sendable {
         return text.withCString { Glibc.write(fd, $0, strlen($0)) } == text.utf8.count
     }
 
+    /// A sprite's group beside the host's leaf: prefixed, so that no sprite name (`host`)
+    /// names the leaf the host itself runs in, whose limits would then be that sprite's.
+    private static func group(_ sprite: String) -> String { "sprite-" + sprite }
+
     /// Makes (or updates) the sprite's groups and returns the `cgroup.procs` files that a process
     /// writes to in order to join them.
     func prepare(sprite: String, cpus: Int, ramMB: Int) throws -> [String] {
+        let sprite = Self.group(sprite)
         let quota = String(cpus * 100_000)
         let bytes = String(ramMB * 1024 * 1024)
         var procs: [String] = []
@@ -227,6 +232,7 @@ final class CgroupTree: Sendable {
 
     /// Removes the sprite's groups (once its processes are gone).
     func remove(sprite: String) {
+        let sprite = Self.group(sprite)
         let dirs: [String]
         switch layout {
         case .v1(let all): dirs = all.values.map { $0 + "/" + sprite }
