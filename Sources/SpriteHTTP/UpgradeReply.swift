@@ -37,10 +37,15 @@ struct UpgradeReply: Equatable {
         }
         var headers: [String: String] = [:]
         for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
+            // bytes, not Characters: a space before a combining mark is still a space to HTTP
+            let bytes = Array(line.utf8)
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { continue }
             // the value without HTTP's optional whitespace (spaces and tabs) around it
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers[line[..<colon].lowercased()] = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            var value = bytes[(colon + 1)...]
+            while let first = value.first, first == 32 || first == 9 { value = value.dropFirst() }
+            while let last = value.last, last == 32 || last == 9 { value = value.dropLast() }
+            headers[String(decoding: bytes[..<colon], as: UTF8.self).lowercased()] = String(
+                decoding: value, as: UTF8.self)
         }
         return UpgradeReply(status: status, headers: headers, rest: Array(raw[(end + 4)...]))
     }

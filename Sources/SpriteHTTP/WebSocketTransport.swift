@@ -40,10 +40,11 @@ final class WebSocketTransport {
     static func open(
         _ httpURL: String, timeout: Double, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> WebSocketTransport {
-        let proxied = ["http_proxy", "all_proxy", "ALL_PROXY"].contains { !(environment[$0] ?? "").isEmpty }
-        if !proxied, let (path, _) = UnixSocketURL.split(httpURL) {
+        // libcurl never sends a Unix socket's requests through a proxy
+        if let (path, _) = UnixSocketURL.split(httpURL) {
             return WebSocketTransport(easy: nil, socket: try PlainSocket.connect(unix: path, timeout: timeout))
         }
+        let proxied = ["http_proxy", "all_proxy", "ALL_PROXY"].contains { !(environment[$0] ?? "").isEmpty }
         if !proxied, httpURL.hasPrefix("http://"), let components = URLComponents(string: httpURL),
             let host = components.host
         {
@@ -132,16 +133,23 @@ enum PlainSocket {
             next = info.ai_next
             let fd = Glibc.socket(
                 info.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { continue }
-            switch finish(fd, Glibc.connect(fd, info.ai_addr, info.ai_addrlen), deadline: deadline) {
+            guard fd >= 0 else {
+                why = String(cString: strerror(errno))
+                continue
+            }
+            // as libcurl: an address with others after it gets half the time left, so one that
+            // never answers (an IPv6 route that drops) leaves time for the next
+            let last = info.ai_next == nil
+            let until = last ? deadline : Date().addingTimeInterval(max(0, deadline.timeIntervalSinceNow) / 2)
+            switch finish(fd, Glibc.connect(fd, info.ai_addr, info.ai_addrlen), deadline: until) {
             case nil:
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 return fd
             case let failure?:
                 Glibc.close(fd)
-                why = failure
-                if failure == "timeout" {
+                why = failure == "timeout" ? "Timeout was reached" : failure
+                if failure == "timeout" && (last || deadline.timeIntervalSinceNow <= 0) {
                     throw CurlError(
                         code: Int32(CURLE_OPERATION_TIMEDOUT.rawValue), function: "connect",
                         message:
@@ -195,22 +203,32 @@ enum PlainSocket {
         }
     }
 
-    /// Waits out a non-blocking connect: nil when connected, else why not ("timeout" when the
-    /// deadline passed).
+    /// Waits out a non-blocking TCP connect: nil when connected, else why not ("timeout" when
+    /// the deadline passed). Only a connect under way is waited for: an unconnected socket
+    /// (EAGAIN: no local port left) polls writable with no error pending.
     private static func finish(_ fd: Int32, _ rc: Int32, deadline: Date) -> String? {
         if rc == 0 { return nil }
-        guard errno == EINPROGRESS || errno == EAGAIN || errno == EINTR else { return String(cString: strerror(errno)) }
+        guard errno == EINPROGRESS || errno == EINTR else { return String(cString: strerror(errno)) }
         while true {
             let left = deadline.timeIntervalSinceNow
             if left <= 0 { return "timeout" }
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             let ready = poll(&pfd, 1, Int32(min(left * 1000 + 1, 60_000)))
-            if ready < 0 && errno == EINTR { continue }
+            if ready < 0 && errno != EINTR { return String(cString: strerror(errno)) }
             if ready <= 0 { continue }
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            return error == 0 ? nil : String(cString: strerror(error))
+            guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else {
+                return String(cString: strerror(errno))
+            }
+            if error != 0 { return String(cString: strerror(error)) }
+            // connected means a peer: a hang-up with no error pending is not a connection
+            var peer = sockaddr_storage()
+            var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let named = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &peerLength) }
+            }
+            return named == 0 ? nil : String(cString: strerror(ENOTCONN))
         }
     }
 }

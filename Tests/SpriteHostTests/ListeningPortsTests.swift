@@ -47,7 +47,8 @@ struct ListeningPortsTests {
         return (fd, Int(UInt16(bigEndian: storage.sin6_port)))
     }
 
-    @Test func theKernelsListeningTableNamesWhatListensAsProcDoes() throws {
+    /// (joining a network namespace, even one's own, takes CAP_SYS_ADMIN: a root host's case)
+    @Test(.enabled(if: geteuid() == 0)) func theKernelsListeningTableNamesWhatListensAsProcDoes() throws {
         let four = try Self.listen(v6: false)
         defer { close(four.fd) }
         let six = try Self.listen(v6: true)
@@ -84,7 +85,7 @@ struct ListeningPortsTests {
                 == proc.filter { [four.port, six.port].contains($0.key) })
     }
 
-    @Test func aListenerCapCountsWithoutOverflowingAndStillDrainsTheReply() throws {
+    @Test(.enabled(if: geteuid() == 0)) func aShortBufferGetsTheCountAndTheReplyIsStillReadToItsEnd() throws {
         let listeners = try (0..<3).map { _ in try Self.listen(v6: false) }
         defer { for l in listeners { close(l.fd) } }
         let netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
@@ -93,8 +94,11 @@ struct ListeningPortsTests {
         let diag = sprite_diag_socket(netns)
         try #require(diag >= 0)
         defer { close(diag) }
-        var one = [sprite_listener](repeating: sprite_listener(), count: 1)
-        #expect(sprite_listeners(diag, AF_INET, &one, 1) == 1)
+        // room for one: every listener is counted, one written
+        var one = [sprite_listener](repeating: sprite_listener(), count: 2)
+        one[1].port = 7
+        #expect(sprite_listeners(diag, AF_INET, &one, 1) >= 3)
+        #expect(one[1].port == 7)
         // the socket is ready for the next question: the first answer was read to its end
         var all = [sprite_listener](repeating: sprite_listener(), count: 4096)
         let count = sprite_listeners(diag, AF_INET, &all, Int32(all.count))
@@ -103,10 +107,12 @@ struct ListeningPortsTests {
         #expect(Set(listeners.map(\.port)).isSubset(of: ports))
     }
 
-    @Test func aNamespaceThatIsNotOneIsRefused() {
+    @Test(.enabled(if: geteuid() == 0)) func aNamespaceThatIsNotOneIsRefused() {
         let notANamespace = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { close(notANamespace) }
-        #expect(sprite_diag_socket(notANamespace) == -1)
-        #expect(errno == EINVAL)
+        let fd = sprite_diag_socket(notANamespace)
+        let error = errno
+        #expect(fd == -1)
+        #expect(error == EINVAL)
     }
 }

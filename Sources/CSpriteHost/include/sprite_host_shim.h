@@ -58,7 +58,8 @@ struct sprite_listener {
 int sprite_diag_socket(int netns);
 
 /* The TCP sockets of `family` (AF_INET or AF_INET6) that listen in the diag socket's network
- * namespace, at most `max` of them: their count, or -1 with errno. Only the listening table is
+ * namespace: how many there are (only the first `max` are written to `out`; ask again with
+ * room for all when it is more), or -1 with errno. Only the listening table is
  * read, not every connection of the machine (as /proc/net/tcp walks, costing more the more
  * connections the host has). */
 int sprite_listeners(int diag, int family, struct sprite_listener *out, int max);

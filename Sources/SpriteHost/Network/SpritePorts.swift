@@ -56,15 +56,22 @@ extension SpriteRuntime {
         return ports
     }
 
-    /// Through sock_diag, or nil when the host cannot ask there.
+    /// Through sock_diag, or nil when the host cannot ask there (one not running as root may
+    /// not join the sprite's network namespace: not tried).
     static func kernelListeners(_ box: SandboxInstance) -> [Int: String]? {
+        guard box.platform.runsAsRoot else { return nil }
         let diag = sprite_diag_socket(box.namespaces[5])
         guard diag >= 0 else { return nil }
         defer { close(diag) }
         var ports: [Int: String] = [:]
-        var found = [sprite_listener](repeating: sprite_listener(), count: 4096)
+        var found = [sprite_listener](repeating: sprite_listener(), count: 1024)
         for (family, v6) in [(AF_INET, false), (AF_INET6, true)] {
-            let count = sprite_listeners(diag, family, &found, Int32(found.count))
+            var count = sprite_listeners(diag, family, &found, Int32(found.count))
+            if count > found.count {
+                // more than there was room for: once more with room for all of them
+                found = [sprite_listener](repeating: sprite_listener(), count: Int(count) + 64)
+                count = sprite_listeners(diag, family, &found, Int32(found.count))
+            }
             guard count >= 0 else { return nil }
             for listener in found.prefix(Int(count)) {
                 let bytes = withUnsafeBytes(of: listener.address) { Array($0.prefix(v6 ? 16 : 4)) }

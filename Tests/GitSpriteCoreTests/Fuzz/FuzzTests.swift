@@ -96,6 +96,36 @@ struct FuzzTests {
 
     // MARK: WebSocket handshake reply
 
+    /// The header fields of a reply's head read byte by byte, as RFC 9112 puts them: lines end
+    /// in CR LF, a name ends at the first colon, the value loses the spaces and tabs around it;
+    /// a line without a colon is skipped, a later field of the same name wins.
+    static func referenceHeaders(_ raw: [UInt8]) -> [String: String] {
+        var end = 0
+        while end + 3 < raw.count && raw[end..<end + 4] != [13, 10, 13, 10] { end += 1 }
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var i = 0
+        while i + 1 < end + 2 {
+            if raw[i] == 13 && raw[i + 1] == 10 {
+                lines.append(raw[start..<i])
+                start = i + 2
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: 58) else { continue }
+            var value = line[(colon + 1)...]
+            while let first = value.first, first == 32 || first == 9 { value = value.dropFirst() }
+            while let last = value.last, last == 32 || last == 9 { value = value.dropLast() }
+            headers[String(decoding: line[..<colon], as: UTF8.self).lowercased()] = String(
+                decoding: value, as: UTF8.self)
+        }
+        return headers
+    }
+
     /// Whatever bytes answer an upgrade (an HTTP/2 edge's frames, a proxy's page, garbage), the
     /// reader either waits for more, refuses them with an error, or returns a reply whose parts
     /// are the input's own bytes; and it says the same whether the bytes arrive at once or
@@ -117,6 +147,7 @@ struct FuzzTests {
                     #expect(
                         input.suffix(reply.rest.count).elementsEqual(reply.rest), "input #\(n): rest is not the tail")
                     #expect((reply.expectedBodyLength ?? 0) <= UpgradeReply.maxBody)
+                    #expect(reply.headers == Self.referenceHeaders(input), "input #\(n): headers")
                 } else {
                     whole = "more"
                 }
