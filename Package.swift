@@ -81,13 +81,17 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GitSpriteCore"], path: "Tests/Support"),
         .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
         .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP", "SpriteSync"]),
-        // sprite-host's routes in-process (app.test(.router)); sprite-enter is where the host looks
+        // sprite-host's routes in-process (RouterClient: a router's responder, no socket; not
+        // HummingbirdTesting, whose HTTP client brings NIOSSL and BoringSSL into every test
+        // build); sprite-enter is where the host looks
         .testTarget(
             name: "SpriteHostTests",
             dependencies: [
                 "SpriteHost", "SpritesAPI", "SpriteSync", "sprite-enter",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -3,8 +3,8 @@ import Hummingbird
 import HummingbirdWebSocket
 
 /// What the host answers, apart from how it listens: the HTTP routes and the WebSocket routes
-/// over one `HostState`. `HostServer.run` serves them; `SpriteHostTests` test them in-process
-/// with `app.test(.router)`.
+/// over one `HostState`. `HostServer.run` serves them; `SpriteHostTests` test them in-process,
+/// each request handed to the router's responder (`RouterClient`).
 extension HostServer {
     static func buildRouter(state: HostState, faults: FaultTable?) -> Router<HostRequestContext> {
         let router = Router(context: HostRequestContext.self)

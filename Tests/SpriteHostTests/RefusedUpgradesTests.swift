@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import SpriteSync
 import Testing
@@ -15,7 +14,7 @@ struct RefusedUpgradesTests {
     /// A route that refuses its first upgrade for a passing reason, then only says an upgrade
     /// is required (what sprite-host's exec route says to a plain request).
     static func withFlakyRoute(
-        _ body: @Sendable (any TestClientProtocol, RefusedUpgrades) async throws -> Void
+        _ body: @Sendable (RouterClient<BasicRequestContext>, RefusedUpgrades) async throws -> Void
     ) async throws {
         let refused = RefusedUpgrades()
         let calls = Locked(0)
@@ -34,7 +33,7 @@ struct RefusedUpgradesTests {
             if request.uri.query == nil { return Response(status: .ok) }
             throw HostError.badRequest("a WebSocket upgrade is required to run a command")
         }
-        try await Application(router: router).test(.router) { client in try await body(client, refused) }
+        try await body(RouterClient(router), refused)
     }
 
     static let upgrade: HTTPFields = [.upgrade: "websocket"]

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import SpriteSync
 import SpritesAPI
@@ -8,26 +7,27 @@ import Testing
 
 @testable import SpriteHost
 
-/// sprite-host's routes in-process, through Hummingbird's router test framework: no socket, no
-/// binary, no sandbox started (what needs a running sprite is tested end to end in
+/// sprite-host's routes in-process, each request handed to the router's responder
+/// (`RouterClient`): no socket, no binary, no sandbox started (what needs a running sprite is tested end to end in
 /// GitSpriteTests). Each test has a host of its own in a temporary directory.
 @Suite("sprite-host routes, in-process")
 struct RouterTests {
     static let token = "router-test-token"
     static let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
 
+    typealias Client = RouterClient<HostRequestContext>
+
     /// A host over a fresh state directory, its router under test, shut down afterwards.
     static func withHost(
-        sparse: Bool = false, hooks: Bool = false, live: Bool = false,
-        _ body: @Sendable (any TestClientProtocol, HostState) async throws -> Void
+        sparse: Bool = false, hooks: Bool = false,
+        _ body: @Sendable (Client, HostState) async throws -> Void
     ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let state = try makeState(root: root, hooks: hooks, sparse: sparse)
-        let router = HostServer.buildRouter(state: state, faults: hooks ? FaultTable() : nil)
-        let app = Application(router: router)
+        let client = Client(HostServer.buildRouter(state: state, faults: hooks ? FaultTable() : nil))
         do {
-            try await app.test(live ? .live : .router) { client in try await body(client, state) }
+            try await body(client, state)
         } catch {
             await Blocking.run { state.shutdown() }
             throw error
@@ -70,11 +70,7 @@ struct RouterTests {
     }
 
     @discardableResult
-    static func create(
-        _ client: any TestClientProtocol, _ name: String, labels: [String] = []
-    ) async throws
-        -> TestResponse
-    {
+    static func create(_ client: Client, _ name: String, labels: [String] = []) async throws -> Client.Answer {
         try await client.execute(
             uri: "/v1/sprites", method: .post, headers: auth, body: body(["name": name, "labels": labels]))
     }
@@ -253,34 +249,30 @@ struct RouterTests {
         let state = try Self.makeState(root: root, hooks: true)
         defer { state.shutdown() }
         let faults = FaultTable()
-        let http = Application(router: HostServer.buildRouter(state: state, faults: faults))
-        let ws = Application(router: HostServer.buildWebSocketRouter(state: state, faults: faults))
-        try await ws.test(.router) { upgrades in
-            try await http.test(.router) { client in
-                _ = try await Self.create(client, "box")
-                let path = "/v1/sprites/box/exec"
-                let rules: [String: Any] = ["rules": [["method": "GET", "path": path, "status": 503, "count": 2]]]
-                let set = try await client.execute(
-                    uri: "/_host/faults", method: .post, headers: Self.auth, body: Self.body(rules))
-                #expect(set.status == .noContent)
-                var upgrade = Self.auth
-                upgrade[.upgrade] = "websocket"
-                for _ in 0..<2 {
-                    let refused = try await upgrades.execute(uri: path + "?cmd=true", method: .get, headers: upgrade)
-                    #expect(refused.status.code == 503)
-                }
-                var asked: [Int] = []
-                for _ in 0..<3 {
-                    asked.append(
-                        try await client.execute(uri: path + "?cmd=true", method: .get, headers: Self.auth).status.code)
-                }
-                // both refusals explained; then the route's own answer to a plain request (a 400,
-                // or a 500 when waking the sprite fails on a busy machine), never the fault's again
-                #expect(asked.prefix(2) == [503, 503] && asked[2] != 503, "\(asked)")
-                // the listing of sessions shares the path, and never meets a refusal
-                #expect(try await client.execute(uri: path, method: .get, headers: Self.auth).status == .ok)
-            }
+        let client = Client(HostServer.buildRouter(state: state, faults: faults))
+        let upgrades = RouterClient(HostServer.buildWebSocketRouter(state: state, faults: faults))
+        _ = try await Self.create(client, "box")
+        let path = "/v1/sprites/box/exec"
+        let rules: [String: Any] = ["rules": [["method": "GET", "path": path, "status": 503, "count": 2]]]
+        let set = try await client.execute(
+            uri: "/_host/faults", method: .post, headers: Self.auth, body: Self.body(rules))
+        #expect(set.status == .noContent)
+        var upgrade = Self.auth
+        upgrade[.upgrade] = "websocket"
+        for _ in 0..<2 {
+            let refused = try await upgrades.execute(uri: path + "?cmd=true", method: .get, headers: upgrade)
+            #expect(refused.status.code == 503)
         }
+        var asked: [Int] = []
+        for _ in 0..<3 {
+            asked.append(
+                try await client.execute(uri: path + "?cmd=true", method: .get, headers: Self.auth).status.code)
+        }
+        // both refusals explained; then the route's own answer to a plain request (a 400,
+        // or a 500 when waking the sprite fails on a busy machine), never the fault's again
+        #expect(asked.prefix(2) == [503, 503] && asked[2] != 503, "\(asked)")
+        // the listing of sessions shares the path, and never meets a refusal
+        #expect(try await client.execute(uri: path, method: .get, headers: Self.auth).status == .ok)
     }
 
     @Test func theTestHooksAreNotThereUnlessAsked() async throws {
@@ -294,14 +286,19 @@ struct RouterTests {
     /// `.live`: a real socket, and the real client. A retry waits what the host asked for, on
     /// the clock the client was given (git-sprite gives it `Context.clock`), not the wall's.
     @Test func theClientWaitsWhatTheHostAsksOnTheClockItIsGiven() async throws {
-        try await Self.withHost(hooks: true, live: true) { client, _ in
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let state = try Self.makeState(root: root, hooks: true)
+        defer { state.shutdown() }
+        let router = HostServer.buildRouter(state: state, faults: FaultTable())
+        let client = Client(router)
+        try await Client.live(router) { port in
             let rules: [String: Any] = [
                 "rules": [["method": "GET", "path": "/v1/sprites", "status": 429, "retry_after": 30, "count": 2]]
             ]
             let set = try await client.execute(
                 uri: "/_host/faults", method: .post, headers: Self.auth, body: Self.body(rules))
             #expect(set.status == .noContent)
-            let port = try #require(client.port)
             let api = SpritesClient(baseURL: "http://127.0.0.1:\(port)", token: Self.token)
             let waits = Locked<[TimeInterval]>([])
             api.sleep = { seconds in waits.withLock { $0.append(seconds) } }
