@@ -28,14 +28,24 @@
             // the suite's and a parameterized function's own scopes: the cases below take the slots
             guard testCase != nil else { return try await function() }
             await Self.slots.acquire()
+            let started = Date()
+            var failure: (any Error)?
             do {
                 try await withTaskExecutorPreference(QueueExecutor(label: test.name)) { try await function() }
             } catch {
-                await Self.slots.release()
-                throw error
+                failure = error
             }
             await Self.slots.release()
+            if Self.timesTests {
+                // how long the test held its slot, not how long it waited for one
+                let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+                FileHandle.standardError.write(Data("test time: \(seconds) s \(test.name)\n".utf8))
+            }
+            if let failure { throw failure }
         }
+
+        /// `GIT_SPRITE_TEST_TIMES=1`: each test's own time on stderr, to find the slow ones.
+        static let timesTests = ProcessInfo.processInfo.environment["GIT_SPRITE_TEST_TIMES"] == "1"
 
         /// A task executor that runs every job it is given on one serial queue.
         final class QueueExecutor: TaskExecutor {

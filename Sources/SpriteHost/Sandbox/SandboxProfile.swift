@@ -24,9 +24,13 @@ struct SandboxProfile: Sendable {
         "usr", "etc", "opt", "var", "srv", "sys", "bin", "sbin", "lib", "lib32",
         "lib64", "libx32",
     ]
-    /// Host temporary directories under the shared ones, and the host's cgroup file system
-    /// (which names every sprite of every host), masked with an empty one.
-    static let maskedDirectories = ["/var/tmp", "/var/run", "/var/lock", "/sys/fs/cgroup"]
+    /// Host temporary directories under the shared ones, the host's cgroup file system (which
+    /// names every sprite of every host) and its virtual block devices (each sprite's disk is a
+    /// loop device whose `loop/backing_file` is the host path of its image, with the sprite's
+    /// name in it, seen from every sprite of every host on the machine), masked with an empty one.
+    static let maskedDirectories = [
+        "/var/tmp", "/var/run", "/var/lock", "/sys/fs/cgroup", "/sys/devices/virtual/block",
+    ]
 
     /// The descriptors the holder is given: 3 receives bubblewrap's JSON (the PID of the
     /// sprite's PID 1), 4 receives "ready" from PID 1 once the sandbox is complete.
