@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Every bad input: a one-line error with a hint, a non-zero exit, nothing on stdout.
-@Suite("bad input, in-process")
+@Suite("bad input, in-process", .offThePool)
 struct BadInputTests {
     private func expectError(
         _ r: RunResult, status: Int32, contains text: String,

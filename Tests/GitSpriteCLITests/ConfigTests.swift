@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("git sprite config, in-process")
+@Suite("git sprite config, in-process", .offThePool)
 struct ConfigTests {
     private func setting(_ r: RunResult, _ key: String) throws -> (value: Any?, kind: String?, origin: [String: Any]) {
         let j = try r.json()

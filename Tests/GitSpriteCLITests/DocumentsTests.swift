@@ -5,7 +5,7 @@ import Testing
 /// The man page, the completions and the compatibility table, held to the parser and the
 /// client's code, so a flag or a call cannot change without its documentation changing (the
 /// checks that run shells and `man` stay end to end in `DocsTests`).
-@Suite("documents bound to the code, in-process")
+@Suite("documents bound to the code, in-process", .offThePool)
 struct DocumentsTests {
     @Test func theManPageDocumentsEveryCommandFlagAndSetting() throws {
         let man = try SourceTree.read("man/man1/git-sprite.1")

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("git sprite link / unlink, in-process")
+@Suite("git sprite link / unlink, in-process", .offThePool)
 struct LinkTests {
     @Test func linkStoresRelativeInsideAndAbsoluteOutsideTheWorkTree() throws {
         let s = try Sandbox()

@@ -27,7 +27,7 @@ private struct PlanWorkspace {
     }
 }
 
-@Suite("git sprite plan, in-process")
+@Suite("git sprite plan, in-process", .offThePool)
 struct PlanTests {
     @Test func planReportsEveryFieldOfTheWorkspace() throws {
         let w = try PlanWorkspace()

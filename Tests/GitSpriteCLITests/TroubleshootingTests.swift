@@ -5,7 +5,7 @@ import Testing
 /// Every error message has an entry in docs/troubleshooting.md: the messages are read from
 /// the sources (the text given to `SpriteError`, and what the in-sprite scripts print to
 /// stderr), with each interpolation as `…`.
-@Suite("troubleshooting guide")
+@Suite("troubleshooting guide", .offThePool)
 struct TroubleshootingTests {
     /// The Swift string literal starting at `i` (a `"`), interpolations as `…`, and the index
     /// after it.

@@ -4,7 +4,7 @@ import Testing
 
 /// The conventions of docs/conventions.md that need no host, in-process: usage errors in git's
 /// words, help, the keys `config` shows (the rest stay end to end in `ConventionsTests`).
-@Suite("conventions every command follows, in-process")
+@Suite("conventions every command follows, in-process", .offThePool)
 struct UsageConventionsTests {
     @Test func aMistypedCommandGetsTheNearestOneInGitsWords() throws {
         let s = try Sandbox()

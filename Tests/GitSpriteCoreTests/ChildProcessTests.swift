@@ -1,13 +1,14 @@
 import Foundation
 import GitSpriteCore
 import SpriteSync
+import TestSupport
 import Testing
 
 /// A child inherits its spawning thread's signal mask, and libdispatch's worker threads (where
 /// commands and tests run) block SIGTERM and SIGINT. A child started from such a thread with a
 /// plain `run()` never sees `terminate()` or Ctrl-C; one run of the whole suite hung for an
 /// hour on exactly that. `runWithSignalsUnblocked()` starts it with nothing blocked.
-@Suite("child processes")
+@Suite("child processes", .offThePool)
 struct ChildProcessTests {
     /// The signals blocked in a child started (by `start`) from a thread that blocks
     /// SIGTERM and SIGINT, as a libdispatch worker does.

@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import GitSpriteCore
 
-@Suite("git -c parameters")
+@Suite("git -c parameters", .offThePool)
 struct GitConfigParametersTests {
     @Test func parsesGitsQuotedFormsAndNormalisesNames() {
         let parsed = GitConfigParameters.parse(environment: [

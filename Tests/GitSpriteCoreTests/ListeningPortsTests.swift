@@ -1,12 +1,13 @@
 import Foundation
 import SpriteSync
+import TestSupport
 import Testing
 
 @testable import GitSpriteCore
 
 /// The sprite's socket table as `forward --auto`, `attach` and `shell` read it, to forward what
 /// already listens when they start.
-@Suite("listening ports from /proc/net/tcp")
+@Suite("listening ports from /proc/net/tcp", .offThePool)
 struct ListeningPortsTests {
     @Test func onlyListeningSocketsCountEachPortOnce() {
         // a listener on 0.0.0.0:8080, one on 127.0.0.1:9123, a connection from 9123 (state 01,

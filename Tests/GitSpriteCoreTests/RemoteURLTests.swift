@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import GitSpriteCore
 
-@Suite("remote URLs")
+@Suite("remote URLs", .offThePool)
 struct RemoteURLTests {
     @Test(arguments: [
         ("https://user:token@github.com/a/b.git", "https://github.com/a/b.git"),

@@ -1,9 +1,10 @@
 import SpriteHTTP
+import TestSupport
 import Testing
 
 @testable import GitSpriteCore
 
-@Suite("sprite names")
+@Suite("sprite names", .offThePool)
 struct SpriteNameTests {
     @Test func plainBranchNamesStayReadableWithoutHash() {
         #expect(SpriteName.forBranch("main", repository: "app") == "app-main")

@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import GitSpriteCore
 
-@Suite("TOML settings file")
+@Suite("TOML settings file", .offThePool)
 struct TOMLDocumentTests {
     @Test func parsesTheSeedSchemaWithLines() throws {
         let doc = try TOMLDocument(

@@ -2,12 +2,13 @@ import Foundation
 import GitSpriteCore
 import SpriteSync
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The decisions of `up` and `down`, in-process: real repositories and real git, an in-memory
 /// Sprites API whose sprites are local directories (`FakeSprites`), no server and none of our
 /// binaries. The end-to-end tests prove the real thing; these say what each use case decides.
-@Suite("use cases in-process")
+@Suite("use cases in-process", .offThePool)
 struct UseCaseTests {
     static func up(_ bench: Workbench, in dir: String, agent: Bool = false) throws -> UpResult {
         var options = UpOptions()

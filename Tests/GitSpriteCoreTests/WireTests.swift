@@ -1,13 +1,14 @@
 import Foundation
 import SpriteHTTP
 import SpriteWire
+import TestSupport
 import Testing
 
 @testable import SpritesAPI
 
 /// The wire types against the shapes sprites-api.md documents (the official SDKs' view), and
 /// through a round trip: what sprite-host writes is what the client reads.
-@Suite("wire model")
+@Suite("wire model", .offThePool)
 struct WireTests {
     static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
         try Wire.decode(type, from: Data(json.utf8))
@@ -113,7 +114,7 @@ struct WireTests {
 }
 
 /// How the client reads what a service answers when it answers differently from our host.
-@Suite("client: the service's other shapes")
+@Suite("client: the service's other shapes", .offThePool)
 struct ClientShapeTests {
     static func failure(_ status: Int, _ body: String, headers: [String: String] = [:]) -> HTTPFailure {
         HTTPFailure(

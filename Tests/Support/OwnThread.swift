@@ -20,14 +20,19 @@
         /// ran the whole suite in 280 s and four in 346 s, but at six (and eight) tests that wait
         /// on timers or bound a transfer's time failed now and then.
         static let width = max(1, Int(ProcessInfo.processInfo.environment["GIT_SPRITE_TEST_WIDTH"] ?? "") ?? 4)
-        static let slots = Slots(width)
+        static let endToEnd = Slots(width)
+        /// In-process tests that keep a core busy (`offThePool`): as many at once as there are cores.
+        static let busy = Slots(max(1, ProcessInfo.processInfo.activeProcessorCount))
+
+        /// Which slots a test of this trait takes.
+        let slots: Slots
 
         public func provideScope(
             for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
         ) async throws {
             // the suite's and a parameterized function's own scopes: the cases below take the slots
             guard testCase != nil else { return try await function() }
-            await Self.slots.acquire()
+            await slots.acquire()
             let started = Date()
             var failure: (any Error)?
             do {
@@ -35,7 +40,7 @@
             } catch {
                 failure = error
             }
-            await Self.slots.release()
+            await slots.release()
             if Self.timesTests {
                 // how long the test held its slot, not how long it waited for one
                 let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
@@ -78,6 +83,12 @@
     extension Trait where Self == OwnThread {
         /// Each test on a thread of its own, so one that waits on processes does not hold a core's
         /// worth of Swift Testing's pool (`OwnThread`).
-        public static var ownThread: Self { OwnThread() }
+        public static var ownThread: Self { OwnThread(slots: OwnThread.endToEnd) }
+
+        /// For in-process suites whose tests are synchronous and busy (fuzzing, parsing, the
+        /// in-process fault matrix): on threads of their own too, at most one per core. On
+        /// Swift Testing's pool, two of them held both of its threads for the first half
+        /// minute of the whole suite, and no end-to-end test could start or end meanwhile.
+        public static var offThePool: Self { OwnThread(slots: OwnThread.busy) }
     }
 #endif

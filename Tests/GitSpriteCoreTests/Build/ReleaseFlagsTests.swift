@@ -1,11 +1,12 @@
 import Foundation
 import GitSpriteCore
+import TestSupport
 import Testing
 
 /// `scripts/release-flags.sh`, which every release build takes its flags from: packed relative
 /// relocations (DT_RELR, 3 MB less resident memory) only where the C library can start such an
 /// executable, so a build on an older system still runs there.
-@Suite("release build flags")
+@Suite("release build flags", .offThePool)
 struct ReleaseFlagsTests {
     static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

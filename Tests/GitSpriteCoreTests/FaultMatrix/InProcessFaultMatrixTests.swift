@@ -2,6 +2,7 @@ import Foundation
 import GitSpriteCore
 import SpriteSync
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// The fault matrix in-process (docs/reliability.md): for each command, every API call it makes
@@ -13,7 +14,7 @@ import Testing
 /// The retries themselves, and the faults only a wire has (a stall, a host restarted under a
 /// call, a stream cut before its exit frame), are the live matrix's (`FaultMatrixTests` in the
 /// end-to-end target), one command per fault kind against a running host.
-@Suite("fault matrix in-process")
+@Suite("fault matrix in-process", .offThePool)
 struct InProcessFaultMatrixTests {
     enum Command: String, CaseIterable, Sendable {
         /// A first `up`: the sprite is deleted before each case.

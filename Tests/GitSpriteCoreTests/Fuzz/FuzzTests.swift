@@ -1,5 +1,6 @@
 import Foundation
 import SpriteWire
+import TestSupport
 import Testing
 
 @testable import GitSpriteCore
@@ -10,7 +11,7 @@ import Testing
 /// the WebSocket frame decoder, the exec stream demultiplexer, the TOML loader, the API reply
 /// decoders and sprite-name folding. Each target runs its seed corpus, then mutants; each
 /// prints how many inputs it ran.
-@Suite("fuzzing")
+@Suite("fuzzing", .offThePool)
 struct FuzzTests {
     // MARK: WebSocket frames
 
@@ -332,7 +333,7 @@ struct FuzzTests {
 }
 
 /// Inputs the fuzzer found, kept as they failed.
-@Suite("fuzzing: what it found")
+@Suite("fuzzing: what it found", .offThePool)
 struct FuzzRegressionTests {
     /// Found by `replyDecoders…` (seed 1, input 3709): the error body's message went to the
     /// terminal as the server wrote it, newline included (escape sequences would have too).
