@@ -56,7 +56,8 @@ let package = Package(
             ]
         ),
         .target(
-            name: "GitSpriteCore", dependencies: ["SpriteGit", "SpritesAPI", "SpriteHTTP", "SpriteSync", "CTerminal"]),
+            name: "GitSpriteCore",
+            dependencies: ["SpriteGit", "SpritesAPI", "SpriteHTTP", "SpriteSync", "SpriteWire", "CTerminal"]),
         .target(
             name: "GitSpriteCLI",
             dependencies: [

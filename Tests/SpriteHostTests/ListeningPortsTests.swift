@@ -60,19 +60,8 @@ struct ListeningPortsTests {
         let netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
         try #require(netns >= 0)
         defer { close(netns) }
-        let diag = sprite_diag_socket(netns)
-        try #require(diag >= 0, "sock_diag: \(String(cString: strerror(errno)))")
-        defer { close(diag) }
-        var found = [sprite_listener](repeating: sprite_listener(), count: 4096)
-        var kernel: [Int: String] = [:]
-        for (family, v6) in [(AF_INET, false), (AF_INET6, true)] {
-            let count = sprite_listeners(diag, family, &found, Int32(found.count))
-            try #require(count >= 0)
-            for listener in found.prefix(Int(count)) {
-                let bytes = withUnsafeBytes(of: listener.address) { Array($0.prefix(v6 ? 16 : 4)) }
-                kernel[Int(listener.port)] = SpriteRuntime.address(bytes, v6: v6)
-            }
-        }
+        let kernel = try #require(
+            SpriteRuntime.kernelListeners(netns: netns), "sock_diag: \(String(cString: strerror(errno)))")
         #expect(kernel[four.port] == "127.0.0.1")
         #expect(kernel[six.port] == "::1")
         let proc = SpriteRuntime.procListeners(pid: getpid())

@@ -1,5 +1,6 @@
 import CSpriteHost
 import Foundation
+import SpriteWire
 
 #if canImport(Glibc)
     import Glibc
@@ -59,8 +60,13 @@ extension SpriteRuntime {
     /// Through sock_diag, or nil when the host cannot ask there (one not running as root may
     /// not join the sprite's network namespace: not tried).
     static func kernelListeners(_ box: SandboxInstance) -> [Int: String]? {
-        guard box.platform.runsAsRoot else { return nil }
-        let diag = sprite_diag_socket(box.namespaces[5])
+        box.platform.runsAsRoot ? kernelListeners(netns: box.namespaces[5]) : nil
+    }
+
+    /// What listens in the network namespace `netns` (an open descriptor of it), through
+    /// sock_diag; nil when it cannot be asked.
+    static func kernelListeners(netns: Int32) -> [Int: String]? {
+        let diag = sprite_diag_socket(netns)
         guard diag >= 0 else { return nil }
         defer { close(diag) }
         var ports: [Int: String] = [:]
@@ -75,7 +81,7 @@ extension SpriteRuntime {
             guard count >= 0 else { return nil }
             for listener in found.prefix(Int(count)) {
                 let bytes = withUnsafeBytes(of: listener.address) { Array($0.prefix(v6 ? 16 : 4)) }
-                remember(Int(listener.port), address(bytes, v6: v6), in: &ports)
+                remember(Int(listener.port), address(bytes), in: &ports)
             }
         }
         return ports
@@ -84,14 +90,10 @@ extension SpriteRuntime {
     /// From `/proc/PID/net/tcp{,6}` of the sprite's PID 1.
     static func procListeners(pid: pid_t) -> [Int: String] {
         var ports: [Int: String] = [:]
-        for (file, v6) in [("tcp", false), ("tcp6", true)] {
+        for file in ["tcp", "tcp6"] {
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.count > 3, fields[3] == "0A" else { continue }  // LISTEN
-                let local = fields[1].split(separator: ":")
-                guard local.count == 2, let port = Int(local[1], radix: 16) else { continue }
-                remember(port, address(String(local[0]), v6: v6), in: &ports)
+            for listener in SocketTable.listening(text) {
+                remember(listener.port, listener.address.map(address) ?? "?", in: &ports)
             }
         }
         return ports
@@ -102,23 +104,11 @@ extension SpriteRuntime {
         if ports[port] == nil || ports[port] == "::1" || ports[port] == "127.0.0.1" { ports[port] = address }
     }
 
-    /// An address in network byte order as text.
-    static func address(_ bytes: [UInt8], v6: Bool) -> String {
-        guard v6 else { return bytes.map(String.init).joined(separator: ".") }
+    /// An address in network byte order (4 bytes, or 16 for IPv6) as text.
+    static func address(_ bytes: [UInt8]) -> String {
+        guard bytes.count == 16 else { return bytes.map(String.init).joined(separator: ".") }
         if bytes.allSatisfy({ $0 == 0 }) { return "::" }
         if bytes == [UInt8](repeating: 0, count: 15) + [1] { return "::1" }
         return "ipv6"
-    }
-
-    /// An address of /proc/net/tcp{,6} as text (its words are in host byte order).
-    static func address(_ hex: String, v6: Bool) -> String {
-        guard !v6 else {
-            if hex.allSatisfy({ $0 == "0" }) { return "::" }
-            if hex == "00000000000000000000000001000000" { return "::1" }
-            return "ipv6"
-        }
-        guard hex.count == 8, let value = UInt32(hex, radix: 16) else { return "?" }
-        let bytes = withUnsafeBytes(of: value.littleEndian) { Array($0) }
-        return bytes.map(String.init).joined(separator: ".")
     }
 }
