@@ -173,6 +173,6 @@ final class ListingWriter: @unchecked Sendable {
         let full = isDirectory ? (path == "/" ? "" : path) + "/" + name : path
         return FileEntry(
             name: name, path: full, type: type, size: Int(text[1]) ?? 0, mode: text[2],
-            modTime: Timestamp.format(Date(timeIntervalSince1970: TimeInterval(Int(text[3]) ?? 0))))
+            modTime: Timestamp.format(seconds: Int(text[3]) ?? 0))
     }
 }

@@ -62,16 +62,6 @@ struct SpriteRecord: Codable, Sendable {
     var slot: Int?
 }
 
-/// RFC 3339 with whole seconds and `Z`, as every SDK can parse.
-enum Timestamp {
-    static func format(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: date)
-    }
-}
-
 extension SpriteRecord {
     /// The sprite object, with every field any SDK reads.
     func wire(status: SpriteStatus, org: String, baseURL: String) -> Sprite {
