@@ -149,12 +149,8 @@ struct FaultMatrixTests {
             case .exec:
                 return try s.sprite(["exec", "--", "sh", "-c", "echo out; echo err >&2; exit 3"], in: w.app, env: env)
             case .attach:
-                // script(1) gives it a terminal; Ctrl-b d detaches from tmux once it is there (keys
-                // typed before the terminal went raw are discarded, so they are typed until then)
-                let keys = "for i in $(seq 1 15); do sleep 1; printf '\\002d'; done"
-                return try s.run(
-                    "sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
-                    in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
+                // in a terminal; Ctrl-b d, typed every second until it ends, detaches from tmux
+                return try s.inTerminal("git sprite attach", typing: "\\002d", dir: w.app, env: env)
             case .down: return try s.sprite(["down"], in: w.app, env: env)
             case .destroy: return try s.sprite(["down", "--destroy"], in: w.app, env: env)
             case .fetch: return try s.sprite(["fetch"], in: w.app, env: env)

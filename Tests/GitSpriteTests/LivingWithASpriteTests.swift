@@ -344,12 +344,9 @@ struct LivingWithASpriteTests {
         let log = w.s.path("notified.log")
         let notify = try w.s.writeExecutable("bin/notify", "#!/bin/sh\necho \"$1 $2\" >> '\(log)'\n")
         try w.s.git("config", "sprite.notify.command", notify, in: w.app)
-        // script(1) gives it a terminal; Ctrl-b d detaches once the agent waits (keys typed
-        // before the terminal went raw are discarded, so they are typed until then)
-        let keys = "sleep 8; for i in $(seq 1 15); do sleep 1; printf '\\002d'; done"
-        let r = try w.s.run(
-            "sh", ["-c", "(\(keys)) | script -qefc 'git sprite attach' /dev/null"],
-            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
+        // in a terminal; Ctrl-b d detaches once the agent waits and notify has said so
+        let r = try w.s.inTerminal(
+            "git sprite attach", typing: "\\002d", once: "app-main waiting", in: log, dir: w.app, env: w.env)
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
         #expect(lines.contains("app-main waiting for input"), "\(lines)")

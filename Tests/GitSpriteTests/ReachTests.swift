@@ -188,7 +188,9 @@ struct ReachTests {
             "sh -c 'echo agent-ready; sleep 3; exec python3 -m http.server 9234 --bind 127.0.0.1 --directory /home/sprite'"
         let b = try ReachBench(agent: agent)
         _ = try b.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock kill-server; true")
-        let r = try b.inTerminal("attach", keys: "\\002d", delay: 12, after: 1)
+        // detaches once the forward is announced
+        let r = try b.s.inTerminal(
+            "git sprite attach", typing: "\\002d", once: "forwarding localhost:9234", dir: b.app, env: b.env)
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("forwarding localhost:9234 -> sprite:9234"), "\(r.stdout)")
     }

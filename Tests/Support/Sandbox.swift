@@ -100,6 +100,7 @@
             // never longer than `limit`: a hung child fails its test instead of hanging the run
             let exited = DispatchSemaphore(value: 0)
             p.terminationHandler = { _ in exited.signal() }
+            let started = Date()
             if let stdin {
                 let pipe = Pipe()
                 p.standardInput = pipe
@@ -114,6 +115,13 @@
                 Issue.record("\(program) \(args.joined(separator: " ")) did not finish within \(Int(limit)) s; killed")
                 kill(p.processIdentifier, SIGKILL)
                 exited.wait()
+            }
+            if OwnThread.timesTests && Date().timeIntervalSince(started) >= 1 {
+                // with each test's time: which of its steps waited
+                let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+                let line = ([program] + args).joined(separator: " ").prefix(120)
+                FileHandle.standardError.write(
+                    Data("run time: \(seconds) s \(Test.current?.name ?? "-"): \(line)\n".utf8))
             }
             try out.close()
             try err.close()

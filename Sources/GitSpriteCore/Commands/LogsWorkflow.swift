@@ -37,11 +37,15 @@ public enum LogsWorkflow {
             var screen: Screen
             if sprite.status?.description == "cold" {
                 context.terminal.note("note: \(name) was cold; waking it")
-                // a wake starts the sprite's services: give the agent a moment to come back
+                // a wake starts the sprite's services: give the agent a moment to come back,
+                // unless it has no service to come back with (`down` parked it, or it never ran)
                 let deadline = context.clock.now().addingTimeInterval(15)
+                var comesBack: Bool?
                 repeat {
                     screen = try Screen.read(api, sprite: name, tail: options.lines ?? 0, raw: options.raw)
                     if screen.running || context.clock.now() >= deadline { break }
+                    if comesBack == nil { comesBack = try api.services(name).contains { $0.name == Agent.service } }
+                    if comesBack == false { break }
                     context.clock.sleep(0.5)
                 } while true
             } else {
