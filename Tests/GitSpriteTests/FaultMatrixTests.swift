@@ -13,9 +13,9 @@ import Testing
 ///
 /// Which calls: a clean run of the command records its requests (`/_host/requests`); the
 /// faults then go on those calls. A connection cut (an HTTP answer cut off, or an exec stream
-/// closed just before its exit frame, after the command ran) goes on every call in turn; 503
-/// twice, 429 with Retry-After and a 5 s stall on the first call of each endpoint, and on the
-/// first, middle and last exec.
+/// closed just before its exit frame, after the command ran), 503 twice and 429 with Retry-After
+/// go on the first, middle and last call of each endpoint (every call in turn is the in-process
+/// matrix's, or `GIT_SPRITE_FAULT_MATRIX_EVERY_CALL=1`); a 5 s stall on the first of each.
 @Suite("fault matrix", .ownThread)
 struct FaultMatrixTests {
     enum Command: String, CaseIterable, Sendable {
@@ -242,11 +242,9 @@ struct FaultMatrixTests {
         var chosen: [Call] = []
         let byKey = Dictionary(grouping: calls) { "\($0.method) \($0.path)" }
         switch fault {
-        case .connectionCut:
-            chosen = calls
         case .hostRestart:
             chosen = everyCall ? calls : byKey.sorted(by: { $0.key < $1.key }).map { $0.value[0] }
-        case .unavailableTwice, .rateLimited, .stall:
+        case .connectionCut, .unavailableTwice, .rateLimited, .stall:
             if everyCall {
                 chosen = calls
                 break
