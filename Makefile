@@ -32,7 +32,8 @@ NODE = .build-node
 JS_SDK = .build-js-sdk
 TEST_CA = .build-test-ca
 # The tiers run these suites again the way the real service answers (docs/compatibility.md):
-# behind an HTTP/2-capable TLS edge (nginx), and with the sparest documented replies.
+# behind an HTTP/2-capable TLS edge (nginx), and with the sparest documented replies; the two at
+# once (scripts/test-tiers.sh).
 EDGE_SUITES = GitSpriteTests\.(UpTests|DownTests|AttachTests|ExecCommandTests|UpAgentEnvironmentTests|FaultMatrixTests|EdgeTests)
 SPARSE_SUITES = GitSpriteTests\.(LivingWithASpriteTests|StatusTests|CostAndPruneTests|DocsWalkthroughTests)
 
@@ -53,12 +54,7 @@ test: deps lint
 	@# first as make build/demo/install build (no Testing module), so neither can break unseen
 	$(SWIFT) build
 	$(SWIFT) build --build-tests
-	@echo "== tier: every host behind an HTTP/2 TLS edge" >&2
-	rm -rf $(TEST_CA)
-	GIT_SPRITE_TEST_EDGE=1 GIT_SPRITE_TEST_CA=$(CURDIR)/$(TEST_CA) SSL_CERT_FILE=$(CURDIR)/$(TEST_CA)/ca.pem \
-		$(SWIFT) test --skip-build --parallel --filter '$(EDGE_SUITES)'
-	@echo "== tier: every host answering in the sparest documented shapes" >&2
-	GIT_SPRITE_TEST_SPARSE=1 $(SWIFT) test --skip-build --parallel --filter '$(SPARSE_SUITES)'
+	@bash scripts/test-tiers.sh "$$($(SWIFT) build --show-bin-path)" $(CURDIR)/$(TEST_CA) '$(EDGE_SUITES)' '$(SPARSE_SUITES)'
 	@echo "== the whole suite" >&2
 	GIT_SPRITE_PYTHON="$$(test -x $(PYTHON_SDK)/bin/python && echo $(CURDIR)/$(PYTHON_SDK)/bin/python)" \
 	GIT_SPRITE_NODE="$$(bash scripts/node.sh $(CURDIR)/$(NODE))" \
