@@ -85,10 +85,11 @@ extension InSpriteScript {
                         tries=$((tries + 1))
                     done
                     # and under load the process may be reaped before tmux has drawn its last
-                    # output: a blank screen is looked at again for a moment
+                    # output: a blank screen is looked at again for a moment (up to 3 s: 1 s was
+                    # seen to miss it with both cores busy)
                     tries=0
                     while tmux -S "$sock" capture-pane -p -t "=$session:" -S -40 > "$dir/agent.last" \
-                        && ! grep -q '[^[:space:]]' "$dir/agent.last" && [ $tries -lt 10 ]; do
+                        && ! grep -q '[^[:space:]]' "$dir/agent.last" && [ $tries -lt 30 ]; do
                         sleep 0.1
                         tries=$((tries + 1))
                     done
