@@ -82,12 +82,11 @@
             unset: [String] = [], stdin: String? = nil, limit: Double = 120
         ) throws -> RunResult {
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [program] + args
             p.currentDirectoryURL = URL(fileURLWithPath: dir ?? root)
             var env = environment.merging(extra) { $1 }
             for key in unset { env.removeValue(forKey: key) }
             p.environment = env
+            p.launch(program, args, path: env["PATH"])
             let id = UUID().uuidString
             let outPath = root + "/.out-" + id, errPath = root + "/.err-" + id
             _ = FileManager.default.createFile(atPath: outPath, contents: nil)

@@ -189,8 +189,6 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
             return answer.status
         }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = command.map { local(sprite, $0) }
         let dir = local(sprite, request.directory ?? SpritePaths.home)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
@@ -198,6 +196,8 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
             "PATH": "/usr/bin:/bin", "HOME": local(sprite, SpritePaths.home), "GIT_CONFIG_NOSYSTEM": "1",
             "LANG": "C.UTF-8",
         ].merging(request.environment) { $1 }
+        let argv = command.map { local(sprite, $0) }
+        p.launch(argv.first ?? "true", Array(argv.dropFirst()), path: p.environment?["PATH"])
         let out = Pipe(), err = Pipe()
         (p.standardOutput, p.standardError) = (out, err)
         let feed = input != nil || inputData != nil ? Pipe() : nil

@@ -54,8 +54,7 @@ final class Workbench {
     @discardableResult
     func git(_ args: String..., in dir: String) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
+        p.launch("git", args, path: environment["PATH"])
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         p.environment = environment
         let out = Pipe(), err = Pipe()
