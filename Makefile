@@ -51,10 +51,9 @@ format:
 
 test: deps lint
 	@bash scripts/python-sdk.sh $(PYTHON_SDK)
-	$(SWIFT) build --build-tests
-	@# and as make build/demo/install build (no Testing module), so neither can break unseen: with
-	@# the same objects this only links, where building it first made the test build wait on it
+	@# first as make build/demo/install build (no Testing module), so neither can break unseen
 	$(SWIFT) build
+	$(SWIFT) build --build-tests
 	@bash scripts/test-tiers.sh "$$($(SWIFT) build --show-bin-path)" $(CURDIR)/$(TEST_CA) '$(EDGE_SUITES)' '$(SPARSE_SUITES)'
 	@echo "== the whole suite" >&2
 	GIT_SPRITE_PYTHON="$$(test -x $(PYTHON_SDK)/bin/python && echo $(CURDIR)/$(PYTHON_SDK)/bin/python)" \
