@@ -680,8 +680,8 @@ struct UpInterruptionTests {
                 // handler: it then ends silently, having done nothing (the re-run below still
                 // has to converge); once it runs, it says so
                 #expect(
-                    r.stderr.isEmpty || r.stderr.contains("interrupted; run the command again to finish"), "\(r.stderr)"
-                )
+                    r.stderr.isEmpty || r.stderr.contains("interrupted; run the command again to finish"),
+                    "exit \(r.status) after \(delay) s: \(r.stderr)")
             }
             // nothing the run started locally lives on
             let deadline = Date().addingTimeInterval(5)
