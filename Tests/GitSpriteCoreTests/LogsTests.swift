@@ -1,74 +1,48 @@
 import Foundation
 import GitSpriteCore
-import SpriteSync
 import SpritesAPI
-import TestSupport
 import Testing
 
 /// `git sprite logs` on a cold sprite, in-process: the wake waits for an agent only when the
 /// sprite has an agent service to start it again.
 @Suite("logs in-process", .offThePool)
 struct LogsTests {
-    /// A sprite `up` made (the fake's sprites stay cold), its screen read `screens` times
-    /// before the agent shows, on a clock whose time passes only when the command sleeps.
-    final class Bench {
-        let b: Workbench
-        let app: String
-        let reads = Locked(0)
-        let slept = Locked<TimeInterval>(0)
-
-        init(agentShowsAfter screens: Int) throws {
-            b = try Workbench()
-            app = try b.repo()
-            var options = UpOptions()
-            options.noAgent = true
-            _ = try UpWorkflow.run(b.context(in: app), options: options)
-            let reads = self.reads
-            b.fake.onRun = { _, argv in
-                guard argv.count > 3, argv[3] == "git-sprite-screen" else { return nil }
-                let n = reads.withLock { count in
-                    count += 1
-                    return count
-                }
-                let screen = n > screens ? "agent=running\nnext=1\n--\nagent is back\n" : "agent=none\n--\nold screen\n"
-                return (0, Data(screen.utf8), Data())
-            }
+    /// The fake's sprites stay cold; the agent's screen shows it after `screens` reads.
+    static func sprite(agentShowsAfter screens: Int) throws -> ScriptedSprite {
+        try ScriptedSprite(script: "git-sprite-screen") { n in
+            (0, n > screens ? "agent=running\nnext=1\n--\nagent is back\n" : "agent=none\n--\nold screen\n", "")
         }
+    }
 
-        func logs() throws {
-            var context = b.context(in: app)
-            let (start, slept) = (Date(), self.slept)
-            context.clock = Clock(
-                now: { start.addingTimeInterval(slept.value) }, sleep: { d in slept.withLock { $0 += d } })
-            try LogsWorkflow.run(context, sprite: nil, options: .init())
-        }
+    static func logs(_ sprite: ScriptedSprite) throws {
+        try LogsWorkflow.run(sprite.context, sprite: nil, options: .init())
     }
 
     @Test func aColdSpriteWithoutAnAgentServiceIsReadOnceNotWaitedOn() throws {
-        let bench = try Bench(agentShowsAfter: .max)
-        try bench.logs()
-        #expect(bench.reads.value == 1)
-        #expect(bench.slept.value == 0)
-        #expect(bench.b.errors.contains("was cold; waking it"), "\(bench.b.errors)")
-        #expect(bench.b.errors.contains("no agent runs in app-main"), "\(bench.b.errors)")
+        let sprite = try Self.sprite(agentShowsAfter: .max)
+        try Self.logs(sprite)
+        #expect(sprite.runs.value == 1)
+        #expect(sprite.slept.value == 0)
+        #expect(sprite.b.errors.contains("was cold; waking it"), "\(sprite.b.errors)")
+        #expect(sprite.b.errors.contains("no agent runs in app-main"), "\(sprite.b.errors)")
     }
 
     @Test func aColdSpriteWhoseAgentServiceStartsItIsWaitedOnUntilItShows() throws {
-        let bench = try Bench(agentShowsAfter: 2)
-        _ = try bench.b.fake.putService(
+        let sprite = try Self.sprite(agentShowsAfter: 2)
+        _ = try sprite.b.fake.putService(
             "app-main", name: "agent", cmd: "sh", args: [], environment: [:], directory: nil)
-        try bench.logs()
-        #expect(bench.reads.value == 3)
-        #expect(bench.slept.value == 1)
-        #expect(!bench.b.errors.contains("no agent runs"), "\(bench.b.errors)")
+        try Self.logs(sprite)
+        #expect(sprite.runs.value == 3)
+        #expect(sprite.slept.value == 1)
+        #expect(!sprite.b.errors.contains("no agent runs"), "\(sprite.b.errors)")
     }
 
     @Test func aColdSpriteWhoseAgentNeverShowsIsWaitedOnFifteenSeconds() throws {
-        let bench = try Bench(agentShowsAfter: .max)
-        _ = try bench.b.fake.putService(
+        let sprite = try Self.sprite(agentShowsAfter: .max)
+        _ = try sprite.b.fake.putService(
             "app-main", name: "agent", cmd: "sh", args: [], environment: [:], directory: nil)
-        try bench.logs()
-        #expect(bench.slept.value == 15)
-        #expect(bench.b.errors.contains("no agent runs in app-main"), "\(bench.b.errors)")
+        try Self.logs(sprite)
+        #expect(sprite.slept.value == 15)
+        #expect(sprite.b.errors.contains("no agent runs in app-main"), "\(sprite.b.errors)")
     }
 }
