@@ -224,21 +224,14 @@ struct ConventionsTests {
     /// Inside the user's own tmux, Ctrl-b is theirs: Ctrl-] detaches from the sprite's.
     @Test func insideTmuxADetachKeyOfItsOwnDetaches() throws {
         let w = try Living(agent: "sh -c 'echo agent-ready; exec sleep 100000'")
-        let env = w.env.merging(["TERM": "xterm", "TMUX": "/tmp/tmux-0/default,1,0"]) { $1 }
-        let r = try w.s.run(
-            "sh", ["-c", "(sleep 2; printf '\\035'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
-            in: w.app, env: env)
+        let env = w.env.merging(["TMUX": "/tmp/tmux-0/default,1,0"]) { $1 }
+        let r = try w.s.inTerminal("git sprite attach", typing: "\\035", once: "agent-ready", dir: w.app, env: env)
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("detach with Ctrl-]"), "\(r.stdout)")
         #expect(r.stdout.contains("detached"), "\(r.stdout)")
         // anywhere, a key of the user's choosing
-        let x = try w.s.run(
-            "sh",
-            [
-                "-c",
-                "(sleep 2; printf '\\030'; sleep 1) | script -qefc 'git sprite attach --detach-key ctrl-x' /dev/null",
-            ],
-            in: w.app, env: w.env.merging(["TERM": "xterm"]) { $1 })
+        let x = try w.s.inTerminal(
+            "git sprite attach --detach-key ctrl-x", typing: "\\030", once: "agent-ready", dir: w.app, env: w.env)
         #expect(x.status == 0 && x.stdout.contains("detached"), "\(x.stdout)")
         #expect(
             try w.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes")

@@ -35,9 +35,8 @@ struct EdgeTests {
         #expect(exec.stdout == "in\n")
         #expect(exec.stderr.contains("err"))
 
-        let attach = try s.run(
-            "sh", ["-c", "(sleep 2; printf '\\002d'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
-            in: w.app, env: env.merging(["TERM": "xterm"]) { $1 })
+        let attach = try s.inTerminal(
+            "git sprite attach", typing: "\\002d", once: "agent-ready", dir: w.app, env: env)
         #expect(attach.status == 0, "\(attach.stdout) \(attach.stderr)")
         #expect(attach.stdout.contains("agent-ready"))
 

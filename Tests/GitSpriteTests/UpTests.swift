@@ -619,10 +619,8 @@ struct AttachTests {
         let w = try UpWorkspace()
         #expect(try w.up(["-m", "hello-attach"]).status == 0)
         // script(1) gives git sprite a real terminal; Ctrl-b d detaches from tmux
-        let env = w.env.merging(["TERM": "xterm"]) { $1 }
-        let r = try w.s.run(
-            "sh", ["-c", "(sleep 2; printf '\\002d'; sleep 1) | script -qefc 'git sprite attach' /dev/null"],
-            in: w.app, env: env)
+        let r = try w.s.inTerminal(
+            "git sprite attach", typing: "\\002d", once: "agent-ready", dir: w.app, env: w.env)
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("agent-ready"))
         #expect(r.stdout.contains("detached"))
