@@ -518,6 +518,29 @@ struct DownTests {
                 .hasSuffix("EDIT"))
     }
 
+    /// A repository the agent `git add`ed inside the workspace is a gitlink no .gitmodules
+    /// entry names. `git submodule foreach` stops at such a gitlink ("No url found"), so a
+    /// submodule sorting after it (`aa` before `libs/lib`) was never looked at: its commits
+    /// stayed in the sprite, and a destroy did not mention them.
+    @Test func anAddedRepositoryDoesNotHideTheWorkOfASubmoduleAfterIt() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent", "-q"]).status == 0)
+        let commit = "git -c user.name=agent -c user.email=agent@example.com"
+        _ = try w.remote(
+            "cd workspace && git init -q aa && cd aa && echo a > a.txt && git add a.txt && \(commit) commit -qm aa "
+                + "&& cd .. && git add aa 2>/dev/null && \(commit) commit -qm 'add aa'")
+        _ = try w.remote(
+            "cd workspace/libs/lib && echo sub > sub.txt && git add sub.txt && \(commit) commit -qm 'in the submodule'")
+        let subHead = try w.remote("git -C workspace/libs/lib rev-parse HEAD")
+        _ = try w.remote("echo EDIT >> workspace/libs/lib/README")
+        let down = try w.s.sprite(["down"], in: w.app, env: w.env)
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try w.s.git("rev-parse", "refs/remotes/sprite/app-main/HEAD", in: w.app + "/libs/lib") == subHead)
+        let refused = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("uncommitted changes in /home/sprite/workspace/libs/lib"), "\(refused.stderr)")
+    }
+
     /// Commits the agent made on a detached HEAD belong to no branch: they come home too.
     @Test func commitsOnADetachedHeadComeHomeAsSpriteDetached() throws {
         let w = try UpWorkspace()

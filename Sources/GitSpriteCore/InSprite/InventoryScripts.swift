@@ -28,6 +28,33 @@ extension InSpriteScript {
 
         """#
 
+    /// `checked_out_submodules PREFIX`: the submodules checked out in the repository here and,
+    /// at any depth, in them: one per line, `PREFIX` then its path from here, each before its
+    /// own. What `git submodule foreach --recursive` visits, but a gitlink no .gitmodules entry
+    /// names (a repository `git add` took in) is passed over: foreach stops there with "No url
+    /// found", and every submodule after it went unlooked-at. No process per submodule but its
+    /// own `ls-files` (foreach starts some twenty).
+    static let checkedOutSubmodulesFunction = #"""
+        # names_path LINES PATH: whether `git config --get-regexp`'s `submodule.<name>.path <path>`
+        # LINES name PATH (a name may hold spaces, so the path is read from the end)
+        names_path() {
+          case "
+        $1
+        " in *" $2
+        "*) return 0 ;; esac
+          return 1
+        }
+        checked_out_submodules() {
+          registered=$(git config -f .gitmodules --get-regexp '^submodule\..*\.path$' 2>/dev/null) || return 0
+          git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
+            if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
+            printf '%s%s\n' "$1" "$link"
+            (cd "$link" && checked_out_submodules "$1$link/")
+          done
+        }
+
+        """#
+
     static let unexplainedChangesFunction = #"""
         unexplained_changes() {
           base=${2:-$(git hash-object -t tree /dev/null)}
@@ -71,119 +98,118 @@ extension InSpriteScript {
     /// - Exit 0; 3 when `$1` is not a usable repository.
     public static let inventory = InSpriteScript(
         name: "git-sprite-inventory",
-        text: uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + #"""
-            [ -e "$1/.git" ] || { echo state=missing; exit 0; }
-            { cd "$1" && git rev-parse --git-dir >/dev/null 2>&1; } || { echo "$1 is not a usable git repository" >&2; exit 3; }
-            echo state=exists
-            # make_commit MESSAGE TREE [PARENT]: a commit of git-sprite's own
-            make_commit() {
-              message=$1; shift
-              if [ -n "$2" ]; then set -- "$1" -p "$2"; else set -- "$1"; fi
-              GIT_AUTHOR_NAME=git-sprite GIT_AUTHOR_EMAIL=git-sprite@sprite.invalid \
-                GIT_COMMITTER_NAME=git-sprite GIT_COMMITTER_EMAIL=git-sprite@sprite.invalid \
-                git commit-tree "$@" -m "$message"
-            }
-            # a commit of the work tree's uncommitted changes on top of HEAD ($1; none when unborn)
-            work_commit() {
-              tree=$(uncommitted_tree) || return 1
-              make_commit "uncommitted changes in the sprite" "$tree" "$1"
-            }
-            # a ref name part made of what every ref name allows
-            ref_part() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/^[.-]*//; s/[.]*$//; s/^$/x/'; }
-            look() {
-              echo "repo=$1"
-              head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
-              branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
-              if [ -n "$head" ]; then set -- HEAD; else set --; fi
-              echo "unpushed=$(git rev-list --count "$@" --branches --tags --not --remotes 2>/dev/null || echo 0)"
-              git for-each-ref --format='heads=%(refname:strip=2)' refs/heads
-              git for-each-ref --format='tag=%(refname:strip=2) %(objectname)' refs/tags
-              git for-each-ref --format='%(refname)' refs/git-sprite/stash/ refs/git-sprite/worktrees/ refs/git-sprite/included \
-                | while IFS= read -r ref; do git update-ref -d "$ref"; done
-              n=0
-              for entry in $(git stash list --format=%H 2>/dev/null); do
-                git update-ref "refs/git-sprite/stash/$n" "$entry" && n=$((n + 1))
-              done
-              echo "stashes=$n"
-              # refs git's branch and stash view does not show: notes, and any namespace of its own
-              git for-each-ref --format='%(refname)' | while IFS= read -r ref; do
-                case "$ref" in
-                  refs/heads/*|refs/tags/*|refs/remotes/*|refs/stash|refs/git-sprite/*) ;;
-                  refs/notes/*) echo "fetch=$ref notes/${ref#refs/notes/}" ;;
-                  *) echo "fetch=$ref refs/${ref#refs/}" ;;
-                esac
-              done
-              # linked worktrees (git worktree add): a detached HEAD is on no branch, and their
-              # uncommitted changes are work like any other
-              git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | tail -n +2 | while IFS= read -r wt; do
-                [ -d "$wt" ] || continue
-                name=$(ref_part "${wt##*/}")
-                wthead=$(git -C "$wt" rev-parse -q --verify HEAD) || continue
-                if ! git -C "$wt" symbolic-ref -q HEAD >/dev/null; then
-                  git update-ref "refs/git-sprite/worktrees/$name/head" "$wthead" \
-                    && echo "fetch=refs/git-sprite/worktrees/$name/head worktrees/$name/head"
-                fi
-                if [ -n "$(git -C "$wt" status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
-                  if wtcommit=$(cd "$wt" && work_commit "$wthead") \
-                     && git update-ref "refs/git-sprite/worktrees/$name/uncommitted" "$wtcommit"; then
-                    echo "fetch=refs/git-sprite/worktrees/$name/uncommitted worktrees/$name/uncommitted"
+        text: uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction
+            + checkedOutSubmodulesFunction + #"""
+                [ -e "$1/.git" ] || { echo state=missing; exit 0; }
+                { cd "$1" && git rev-parse --git-dir >/dev/null 2>&1; } || { echo "$1 is not a usable git repository" >&2; exit 3; }
+                echo state=exists
+                # make_commit MESSAGE TREE [PARENT]: a commit of git-sprite's own
+                make_commit() {
+                  message=$1; shift
+                  if [ -n "$2" ]; then set -- "$1" -p "$2"; else set -- "$1"; fi
+                  GIT_AUTHOR_NAME=git-sprite GIT_AUTHOR_EMAIL=git-sprite@sprite.invalid \
+                    GIT_COMMITTER_NAME=git-sprite GIT_COMMITTER_EMAIL=git-sprite@sprite.invalid \
+                    git commit-tree "$@" -m "$message"
+                }
+                # a commit of the work tree's uncommitted changes on top of HEAD ($1; none when unborn)
+                work_commit() {
+                  tree=$(uncommitted_tree) || return 1
+                  make_commit "uncommitted changes in the sprite" "$tree" "$1"
+                }
+                # a ref name part made of what every ref name allows
+                ref_part() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/^[.-]*//; s/[.]*$//; s/^$/x/'; }
+                look() {
+                  echo "repo=$1"
+                  head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
+                  branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
+                  if [ -n "$head" ]; then set -- HEAD; else set --; fi
+                  echo "unpushed=$(git rev-list --count "$@" --branches --tags --not --remotes 2>/dev/null || echo 0)"
+                  git for-each-ref --format='heads=%(refname:strip=2)' refs/heads
+                  git for-each-ref --format='tag=%(refname:strip=2) %(objectname)' refs/tags
+                  git for-each-ref --format='%(refname)' refs/git-sprite/stash/ refs/git-sprite/worktrees/ refs/git-sprite/included \
+                    | while IFS= read -r ref; do git update-ref -d "$ref"; done
+                  n=0
+                  for entry in $(git stash list --format=%H 2>/dev/null); do
+                    git update-ref "refs/git-sprite/stash/$n" "$entry" && n=$((n + 1))
+                  done
+                  echo "stashes=$n"
+                  # refs git's branch and stash view does not show: notes, and any namespace of its own
+                  git for-each-ref --format='%(refname)' | while IFS= read -r ref; do
+                    case "$ref" in
+                      refs/heads/*|refs/tags/*|refs/remotes/*|refs/stash|refs/git-sprite/*) ;;
+                      refs/notes/*) echo "fetch=$ref notes/${ref#refs/notes/}" ;;
+                      *) echo "fetch=$ref refs/${ref#refs/}" ;;
+                    esac
+                  done
+                  # linked worktrees (git worktree add): a detached HEAD is on no branch, and their
+                  # uncommitted changes are work like any other
+                  git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | tail -n +2 | while IFS= read -r wt; do
+                    [ -d "$wt" ] || continue
+                    name=$(ref_part "${wt##*/}")
+                    wthead=$(git -C "$wt" rev-parse -q --verify HEAD) || continue
+                    if ! git -C "$wt" symbolic-ref -q HEAD >/dev/null; then
+                      git update-ref "refs/git-sprite/worktrees/$name/head" "$wthead" \
+                        && echo "fetch=refs/git-sprite/worktrees/$name/head worktrees/$name/head"
+                    fi
+                    if [ -n "$(git -C "$wt" status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
+                      if wtcommit=$(cd "$wt" && work_commit "$wthead") \
+                         && git update-ref "refs/git-sprite/worktrees/$name/uncommitted" "$wtcommit"; then
+                        echo "fetch=refs/git-sprite/worktrees/$name/uncommitted worktrees/$name/uncommitted"
+                      fi
+                      echo "risk=uncommitted changes in the linked worktree $wt"
+                    fi
+                  done
+                  # a repository inside the work tree that is not a submodule: its commits are nowhere
+                  # a fetch of this one reaches
+                  # (untracked, or added as a bare gitlink that no .gitmodules entry makes a submodule)
+                  { git ls-files -o --exclude-standard -z 2>/dev/null | tr '\0' '\n' | sed -n 's:/$::p'
+                    registered=$(git config -f .gitmodules --get-regexp '^submodule\..*\.path$' 2>/dev/null)
+                    git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
+                      names_path "$registered" "$link" || echo "$link"
+                    done
+                  } | while IFS= read -r nested; do
+                    [ -e "$nested/.git" ] || continue
+                    echo "nested=$nested"
+                    echo "risk=$nested is a repository of its own inside the work tree (not a submodule): its commits and changes cannot come home by fetching"
+                  done
+                  # files named by .spriteinclude (ignored, shipped in the snapshot) that the sprite changed
+                  if included=$(included_tree) && [ -n "$included" ] \
+                     && commit=$(make_commit "files named by .spriteinclude, as the sprite left them" "${included#* }" "$head") \
+                     && git update-ref refs/git-sprite/included "$commit"; then
+                    echo "included=${included%% *}"
+                    echo "fetch=refs/git-sprite/included included"
                   fi
-                  echo "risk=uncommitted changes in the linked worktree $wt"
-                fi
-              done
-              # a repository inside the work tree that is not a submodule: its commits are nowhere
-              # a fetch of this one reaches
-              # (untracked, or added as a bare gitlink that no .gitmodules entry makes a submodule)
-              { git ls-files -o --exclude-standard 2>/dev/null | sed -n 's:/$::p'
-                registered=$(git config -f .gitmodules --get-regexp '^submodule\..*\.path$' 2>/dev/null | sed 's/^[^ ]* //')
-                git ls-files -s 2>/dev/null | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
-                  printf '%s\n' "$registered" | grep -Fxq -- "$link" || echo "$link"
+                  git update-ref -d refs/git-sprite/uncommitted 2>/dev/null
+                  git update-ref -d refs/git-sprite/worktree 2>/dev/null
+                  changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
+                  if [ -z "$changes" ]; then
+                    echo changed=0
+                    [ -z "$head" ] || { git update-ref refs/git-sprite/worktree "$head" && echo "worktree=$head"; }
+                    return 0
+                  fi
+                  echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"
+                  if ! commit=$(work_commit "$head") || ! git update-ref refs/git-sprite/worktree "$commit"; then
+                    echo uncommitted=unreadable
+                    return 0
+                  fi
+                  echo "worktree=$commit"
+                  if ! theirs=$(unexplained_changes "$(git rev-parse "$commit^{tree}")" "$head"); then
+                    echo uncommitted=unreadable
+                  elif [ -z "$theirs" ]; then
+                    echo uncommitted=shipped
+                  elif git update-ref refs/git-sprite/uncommitted "$commit"; then
+                    echo "uncommitted=$commit"
+                    echo "theirs=$(( $(printf '%s\n' "$theirs" | wc -l) ))"
+                  else
+                    echo uncommitted=unreadable
+                  fi
+                }
+                look .
+                top=$PWD
+                checked_out_submodules "" | while IFS= read -r sub; do
+                  (cd "$top/$sub" && look "$sub")
                 done
-              } | while IFS= read -r nested; do
-                [ -e "$nested/.git" ] || continue
-                echo "nested=$nested"
-                echo "risk=$nested is a repository of its own inside the work tree (not a submodule): its commits and changes cannot come home by fetching"
-              done
-              # files named by .spriteinclude (ignored, shipped in the snapshot) that the sprite changed
-              if included=$(included_tree) && [ -n "$included" ] \
-                 && commit=$(make_commit "files named by .spriteinclude, as the sprite left them" "${included#* }" "$head") \
-                 && git update-ref refs/git-sprite/included "$commit"; then
-                echo "included=${included%% *}"
-                echo "fetch=refs/git-sprite/included included"
-              fi
-              git update-ref -d refs/git-sprite/uncommitted 2>/dev/null
-              git update-ref -d refs/git-sprite/worktree 2>/dev/null
-              changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
-              if [ -z "$changes" ]; then
-                echo changed=0
-                [ -z "$head" ] || { git update-ref refs/git-sprite/worktree "$head" && echo "worktree=$head"; }
-                return 0
-              fi
-              echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"
-              if ! commit=$(work_commit "$head") || ! git update-ref refs/git-sprite/worktree "$commit"; then
-                echo uncommitted=unreadable
-                return 0
-              fi
-              echo "worktree=$commit"
-              if ! theirs=$(unexplained_changes "$(git rev-parse "$commit^{tree}")" "$head"); then
-                echo uncommitted=unreadable
-              elif [ -z "$theirs" ]; then
-                echo uncommitted=shipped
-              elif git update-ref refs/git-sprite/uncommitted "$commit"; then
-                echo "uncommitted=$commit"
-                echo "theirs=$(( $(printf '%s\n' "$theirs" | wc -l) ))"
-              else
-                echo uncommitted=unreadable
-              fi
-            }
-            look .
-            top=$PWD
-            # $displaypath expands in the shell foreach starts, not here
-            # shellcheck disable=SC2016
-            git submodule foreach --quiet --recursive 'echo "$displaypath"' 2>/dev/null | while IFS= read -r sub; do
-              (cd "$top/$sub" && look "$sub")
-            done
-            """#)
+                """#)
 }
 
 extension InSpriteScript {
@@ -201,12 +227,12 @@ extension InSpriteScript {
     /// - Exit 0 (what cannot be read is left out of the counts).
     public static let leftovers = InSpriteScript(
         name: "git-sprite-leftovers",
-        text: #"""
+        text: checkedOutSubmodulesFunction + #"""
             home="$1"; archive="$2"; limit="$3"; shift 3
             list=$(mktemp) && ignored=$(mktemp) && outside=$(mktemp) && empty=$(mktemp) || exit 0
             for r in "$@"; do
               [ -e "$r/.git" ] || continue
-              { echo "$r"; git -C "$r" submodule foreach --quiet --recursive 'pwd' 2>/dev/null; } | while IFS= read -r repo; do
+              { echo "$r"; (cd "$r" && checked_out_submodules "$r/"); } | while IFS= read -r repo; do
                 # the files .spriteinclude shipped are yours (and come home when changed)
                 : > "$list"
                 shipped=$(git -C "$repo" config --get gitsprite.snapshotcommit) \

@@ -231,6 +231,31 @@ struct InSpriteScriptTests {
         #expect(try s.git("for-each-ref", "refs/git-sprite/uncommitted", in: app).isEmpty)
     }
 
+    /// A gitlink no .gitmodules entry names (`aä`, a repository `git add` took in) made `git
+    /// submodule foreach` stop, so the submodule after it (`zz ü`) was neither inventoried nor
+    /// looked into for leftovers. Both scripts now walk past it, nested submodules included, and
+    /// leave a registered submodule that is not checked out (`mm`) out. Paths are read as they
+    /// are (`-z`): git quotes a name that is not ASCII, and the quoted name is no directory.
+    @Test func theSubmoduleWalkPassesOverAGitlinkNoGitmodulesEntryNames() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app"), lib = try s.makeRepo("lib"), inner = try s.makeRepo("inner")
+        try s.git("submodule", "add", "-q", inner, "vendor/inner", in: lib)
+        try s.git("commit", "-qm", "inner", in: lib)
+        for (url, path) in [(lib, "zz ü"), (inner, "mm")] { try s.git("submodule", "add", "-q", url, path, in: app) }
+        _ = try s.makeRepo("app/aä")
+        try s.git("add", "aä", in: app)
+        try s.git("commit", "-qm", "submodules and an added repository", in: app)
+        try s.git("submodule", "update", "-q", "--init", "--recursive", "--", "zz ü", in: app)
+        try s.git("submodule", "deinit", "-q", "--", "mm", in: app)
+        try s.write(".gitignore", "*.log\n", in: app + "/zz ü")
+        try s.write("build.log", "log\n", in: app + "/zz ü")
+        let inventory = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(inventory.map { $0["repo"] } == [".", "zz ü", "zz ü/vendor/inner"])
+        #expect(inventory[0].all("nested") == ["aä"])
+        let leftovers = ScriptOutput(try Self.run(.leftovers, [s.root, "", "0", app], in: s).stdout)
+        #expect(leftovers["example.ignored"] == "app/zz ü/build.log", "\(leftovers.lines)")
+    }
+
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
         let s = try Sandbox()
         let path = s.path("state/up.lock"), staging = s.path("state/staging")
