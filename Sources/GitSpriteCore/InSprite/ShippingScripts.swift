@@ -51,13 +51,14 @@ extension InSpriteScript {
     /// `uncommitted_tree`: prints the tree of the work tree as `git add -A` would record it
     /// (untracked files that are not ignored included), built in a temporary index so the
     /// repository's own index is never touched; fails when it cannot be read. Submodules keep
-    /// their recorded commits (and a broken one cannot stop the look).
+    /// their recorded commits (and a broken one cannot stop the look), whatever their names
+    /// (`-z`: git would quote one that is not ASCII, and the quoted name excludes nothing).
     static let uncommittedTreeFunction = #"""
         uncommitted_tree() {
           index=$(mktemp) || return 1
           cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || :
           tree=""
-          { echo .; git ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
+          { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
             | GIT_INDEX_FILE="$index" git add -A --pathspec-from-file=- >/dev/null 2>&1 \
             && tree=$(GIT_INDEX_FILE="$index" git write-tree)
           rm -f "$index"

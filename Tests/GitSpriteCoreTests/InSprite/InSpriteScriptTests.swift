@@ -249,9 +249,15 @@ struct InSpriteScriptTests {
         try s.git("submodule", "deinit", "-q", "--", "mm", in: app)
         try s.write(".gitignore", "*.log\n", in: app + "/zz ü")
         try s.write("build.log", "log\n", in: app + "/zz ü")
+        // the submodule moved on and the top has a new file: the commit of the top's work
+        // keeps the commit the top records for it
+        try s.commit("more.txt", "more\n", message: "more", in: app + "/zz ü")
+        try s.write("new.txt", "new\n", in: app)
         let inventory = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
         #expect(inventory.map { $0["repo"] } == [".", "zz ü", "zz ü/vendor/inner"])
         #expect(inventory[0].all("nested") == ["aä"])
+        let work = try #require(inventory[0]["worktree"])
+        #expect(try s.git("rev-parse", "\(work):zz ü", in: app) == (try s.git("rev-parse", "HEAD:zz ü", in: app)))
         let leftovers = ScriptOutput(try Self.run(.leftovers, [s.root, "", "0", app], in: s).stdout)
         #expect(leftovers["example.ignored"] == "app/zz ü/build.log", "\(leftovers.lines)")
     }
