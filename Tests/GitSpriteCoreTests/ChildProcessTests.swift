@@ -47,3 +47,30 @@ struct ChildProcessTests {
         #expect(blocked & Self.termAndInt == Self.termAndInt)
     }
 }
+
+/// Programs git-sprite starts by name (git above all) are found on the child's PATH and
+/// started directly, as `execvp` would, instead of through `env`: one process start fewer each.
+@Suite("finding a program on PATH")
+struct ExecutableSearchTests {
+    @Test func theFirstExecutableFileOnAbsoluteEntriesWinsAndOthersArePassedOver() throws {
+        let s = try Sandbox()
+        for dir in ["a", "b", "c", "d"] {
+            try FileManager.default.createDirectory(atPath: s.path(dir), withIntermediateDirectories: true)
+        }
+        try s.write("a/tool", "not executable\n")
+        try FileManager.default.createDirectory(atPath: s.path("b/tool"), withIntermediateDirectories: true)
+        let found = try s.writeExecutable("c/tool", "#!/bin/sh\n")
+        _ = try s.writeExecutable("d/tool", "#!/bin/sh\n")
+        let path = [s.path("a"), s.path("b"), "", "relative", s.path("c"), s.path("d")].joined(separator: ":")
+        #expect(ExecutableSearch.find("tool", path: path) == found)
+        #expect(ExecutableSearch.find("absent", path: path) == nil)
+        #expect(ExecutableSearch.find("c/tool", path: s.root) == nil, "a name with a slash is not looked up")
+        #expect(ExecutableSearch.find("", path: path) == nil)
+        // not found: env runs it, and fails as a shell would
+        let p = Process()
+        p.setProgram("absent", ["x"], path: path)
+        #expect(p.executableURL?.path == "/usr/bin/env" && p.arguments == ["--", "absent", "x"])
+        p.setProgram("tool", ["x"], path: path)
+        #expect(p.executableURL?.path == found && p.arguments == ["x"])
+    }
+}

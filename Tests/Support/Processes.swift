@@ -4,28 +4,6 @@
     import Testing
 
     extension Process {
-        /// Sets the program to run and its arguments as `env PROGRAM ARGS…` would, without the
-        /// extra exec of env(1): a bare name is looked up on `path` (the child's PATH). A name with
-        /// a slash, or one not found, still goes through env, which resolves a relative path in
-        /// the child's directory and fails as a shell would. A test run starts tens of thousands
-        /// of processes; each start is a dynamic link and CPU-feature probes that trap in a VM.
-        public func launch(_ program: String, _ arguments: [String], path: String?) {
-            if !program.contains("/") {
-                for directory in (path ?? "/usr/bin:/bin").split(separator: ":") where directory.hasPrefix("/") {
-                    let candidate = directory + "/" + program
-                    var info = stat()
-                    if stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(candidate, X_OK) == 0
-                    {
-                        executableURL = URL(fileURLWithPath: candidate)
-                        self.arguments = arguments
-                        return
-                    }
-                }
-            }
-            executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            self.arguments = [program] + arguments
-        }
-
         /// Waits for the process to end, at most `limit` seconds. Past that the test records an
         /// issue naming `what` and the process (with its group) is killed, so a child that hangs
         /// fails its own test instead of hanging the whole run.

@@ -65,10 +65,21 @@
             if inherited["GIT_SPRITE_TEST_EDGE"] == "1", let ca = inherited["SSL_CERT_FILE"], !ca.isEmpty {
                 environment["SSL_CERT_FILE"] = ca
             }
-            try write(
-                ".gitconfig", "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
-                in: home)
+            try write(".gitconfig", Sandbox.gitConfig, in: home)
         }
+
+        /// The git configuration of a test's home: submodules from local paths, and no
+        /// `git maintenance run --auto` started after every commit and fetch (a process each,
+        /// thousands in a run, for repositories that live seconds).
+        public static let gitConfig = """
+            [init]
+            \tdefaultBranch = main
+            [protocol "file"]
+            \tallow = always
+            [maintenance]
+            \tauto = false
+
+            """
 
         deinit { try? FileManager.default.removeItem(atPath: root) }
 
@@ -86,7 +97,7 @@
             var env = environment.merging(extra) { $1 }
             for key in unset { env.removeValue(forKey: key) }
             p.environment = env
-            p.launch(program, args, path: env["PATH"])
+            p.setProgram(program, args, path: env["PATH"])
             let id = UUID().uuidString
             let outPath = root + "/.out-" + id, errPath = root + "/.err-" + id
             _ = FileManager.default.createFile(atPath: outPath, contents: nil)

@@ -50,12 +50,8 @@ enum Browser {
     static func open(_ url: String, context: Context) throws {
         let env = context.environment
         let candidates = ([env["BROWSER"]].compactMap { $0 }.filter { !$0.isEmpty }) + ["xdg-open", "open"]
-        let path = (env["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
         for program in candidates {
-            let full =
-                program.hasPrefix("/")
-                ? program
-                : path.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
+            let full = program.hasPrefix("/") ? program : ExecutableSearch.find(program, path: env["PATH"])
             guard let full, FileManager.default.isExecutableFile(atPath: full) else { continue }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: full)

@@ -162,11 +162,10 @@ final class Notifier: @unchecked Sendable {
         last[sprite] = state
         guard let program = words.first else { return }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["--", program] + words.dropFirst() + [sprite, state.text]
         var env = context.environment
         env["GIT_SPRITE_SPRITE"] = sprite
         env["GIT_SPRITE_STATE"] = state.text
+        p.setProgram(program, words.dropFirst() + [sprite, state.text], path: env["PATH"])
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         running.enter()

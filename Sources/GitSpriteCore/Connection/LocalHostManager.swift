@@ -135,11 +135,7 @@ public enum LocalHostManager {
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let sibling = (me as NSString).deletingLastPathComponent + "/sprite-host"
         if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
-        for dir in (context.environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = String(dir) + "/sprite-host"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        return ExecutableSearch.find("sprite-host", path: context.environment["PATH"] ?? "")
     }
 }
 

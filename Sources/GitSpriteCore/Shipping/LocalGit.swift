@@ -28,10 +28,10 @@ struct LocalGit {
     @discardableResult
     func run(_ args: [String], extraEnvironment: [String: String] = [:], trimming: Bool = true) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
+        let env = environment.merging(extraEnvironment) { $1 }
+        p.setProgram("git", args, path: env["PATH"])
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        p.environment = environment.merging(extraEnvironment) { $1 }
+        p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

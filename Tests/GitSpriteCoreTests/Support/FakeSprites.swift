@@ -197,7 +197,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
             "LANG": "C.UTF-8",
         ].merging(request.environment) { $1 }
         let argv = command.map { local(sprite, $0) }
-        p.launch(argv.first ?? "true", Array(argv.dropFirst()), path: p.environment?["PATH"])
+        p.setProgram(argv.first ?? "true", Array(argv.dropFirst()), path: p.environment?["PATH"])
         let out = Pipe(), err = Pipe()
         (p.standardOutput, p.standardError) = (out, err)
         let feed = input != nil || inputData != nil ? Pipe() : nil

@@ -2,6 +2,7 @@ import Foundation
 import GitSpriteCore
 import SpriteSync
 import SpritesAPI
+import TestSupport
 import Testing
 
 /// A temporary world for an in-process test of a use case: repositories made with `git`, an
@@ -26,8 +27,7 @@ final class Workbench {
             "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
         ]
         try FileManager.default.createDirectory(atPath: root + "/home", withIntermediateDirectories: true)
-        try "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
-            .write(toFile: root + "/home/.gitconfig", atomically: true, encoding: .utf8)
+        try Sandbox.gitConfig.write(toFile: root + "/home/.gitconfig", atomically: true, encoding: .utf8)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
@@ -54,7 +54,7 @@ final class Workbench {
     @discardableResult
     func git(_ args: String..., in dir: String) throws -> String {
         let p = Process()
-        p.launch("git", args, path: environment["PATH"])
+        p.setProgram("git", args, path: environment["PATH"])
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         p.environment = environment
         let out = Pipe(), err = Pipe()
