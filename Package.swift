@@ -79,7 +79,7 @@ let package = Package(
         ),
         // what the test targets share: a private world per test (Sandbox), bounded waits on
         // children, each end-to-end test on a thread of its own (OwnThread)
-        .target(name: "TestSupport", dependencies: ["GitSpriteCore"], path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: ["GitSpriteCore", "SpriteSync"], path: "Tests/Support"),
         .testTarget(name: "SpriteGitTests", dependencies: ["SpriteGit"]),
         .testTarget(name: "SpriteHTTPTests", dependencies: ["SpriteHTTP", "SpriteSync"]),
         // sprite-host's routes in-process (RouterClient: a router's responder, no socket; not

@@ -2,6 +2,7 @@
 #if canImport(Testing)
     import Foundation
     import GitSpriteCore
+    import SpriteSync
     import Testing
 
     /// The outcome of one process: stdout, stderr and exit status, kept apart.
@@ -81,7 +82,28 @@
 
             """
 
-        deinit { try? FileManager.default.removeItem(atPath: root) }
+        deinit { Self.remove(root) }
+
+        /// Removes a test's directory, or if it cannot yet, when the test process exits: a sprite
+        /// host still stopping (its owner may end after the sandbox) has a sprite's disk mounted
+        /// inside it, and removing stops at the mount point. Some hundred directories a run were
+        /// left behind that way.
+        public static func remove(_ path: String) {
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { return }
+            guard FileManager.default.fileExists(atPath: path) else { return }
+            removeAtExit(path)
+        }
+
+        /// Removes `path` when the test process exits.
+        public static func removeAtExit(_ path: String) {
+            _ = exitHook
+            atExit.withLock { $0.append(path) }
+        }
+
+        private static let atExit = Locked<[String]>([])
+        private static let exitHook: Void = {
+            atexit { for path in Sandbox.atExit.value { try? FileManager.default.removeItem(atPath: path) } }
+        }()
 
         /// An absolute path inside the sandbox.
         public func path(_ relative: String) -> String { root + "/" + relative }
