@@ -32,6 +32,7 @@
         ) async throws {
             // the suite's and a parameterized function's own scopes: the cases below take the slots
             guard testCase != nil else { return try await function() }
+            if Self.timesTests { _ = Self.runStarted }
             await slots.acquire()
             let started = Date()
             var failure: (any Error)?
@@ -44,13 +45,17 @@
             if Self.timesTests {
                 // how long the test held its slot, not how long it waited for one
                 let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-                FileHandle.standardError.write(Data("test time: \(seconds) s \(test.name)\n".utf8))
+                let at = String(format: "%.0f", started.timeIntervalSince(Self.runStarted))
+                let line = "test time: \(seconds) s \(test.name) (from \(at) s)\n"
+                FileHandle.standardError.write(Data(line.utf8))
             }
             if let failure { throw failure }
         }
 
         /// `GIT_SPRITE_TEST_TIMES=1`: each test's own time on stderr, to find the slow ones.
         static let timesTests = ProcessInfo.processInfo.environment["GIT_SPRITE_TEST_TIMES"] == "1"
+        /// When the first test asked for a slot: a test's line says when it got its own.
+        static let runStarted = Date()
 
         /// A task executor that runs every job it is given on one serial queue.
         final class QueueExecutor: TaskExecutor {
