@@ -124,23 +124,27 @@ extension InSpriteScript {
                   branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
                   if [ -n "$head" ]; then set -- HEAD; else set --; fi
                   echo "unpushed=$(git rev-list --count "$@" --branches --tags --not --remotes 2>/dev/null || echo 0)"
-                  git for-each-ref --format='heads=%(refname:strip=2)' refs/heads
-                  git for-each-ref --format='tag=%(refname:strip=2) %(objectname)' refs/tags
-                  git for-each-ref --format='%(refname)' refs/git-sprite/stash/ refs/git-sprite/worktrees/ refs/git-sprite/included \
-                    | while IFS= read -r ref; do git update-ref -d "$ref"; done
-                  n=0
-                  for entry in $(git stash list --format=%H 2>/dev/null); do
-                    git update-ref "refs/git-sprite/stash/$n" "$entry" && n=$((n + 1))
-                  done
-                  echo "stashes=$n"
-                  # refs git's branch and stash view does not show: notes, and any namespace of its own
-                  git for-each-ref --format='%(refname)' | while IFS= read -r ref; do
+                  # every ref, read once: branches, tags, and the refs git's branch and stash view does
+                  # not show (notes, any namespace of its own); git-sprite's refs from an earlier look go
+                  refs=$(git for-each-ref --format='%(refname) %(objectname)')
+                  # the lines for this look go to 4 (stdout), the deletions to update-ref
+                  { printf '%s\n' "$refs" | while read -r ref object; do
                     case "$ref" in
-                      refs/heads/*|refs/tags/*|refs/remotes/*|refs/stash|refs/git-sprite/*) ;;
+                      "") ;;
+                      refs/heads/*) echo "heads=${ref#refs/heads/}" ;;
+                      refs/tags/*) echo "tag=${ref#refs/tags/} $object" ;;
+                      refs/remotes/*|refs/stash) ;;
+                      refs/git-sprite/*) echo "delete $ref" >&3 ;;
                       refs/notes/*) echo "fetch=$ref notes/${ref#refs/notes/}" ;;
                       *) echo "fetch=$ref refs/${ref#refs/}" ;;
                     esac
+                  done 3>&1 >&4 | git update-ref --stdin; } 4>&1
+                  n=0
+                  # what `git stash list` shows, without the process it starts for it
+                  for entry in $(git log -g --first-parent --format=%H refs/stash -- 2>/dev/null); do
+                    git update-ref "refs/git-sprite/stash/$n" "$entry" && n=$((n + 1))
                   done
+                  echo "stashes=$n"
                   # linked worktrees (git worktree add): a detached HEAD is on no branch, and their
                   # uncommitted changes are work like any other
                   git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | tail -n +2 | while IFS= read -r wt; do
@@ -179,8 +183,6 @@ extension InSpriteScript {
                     echo "included=${included%% *}"
                     echo "fetch=refs/git-sprite/included included"
                   fi
-                  git update-ref -d refs/git-sprite/uncommitted 2>/dev/null
-                  git update-ref -d refs/git-sprite/worktree 2>/dev/null
                   changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
                   if [ -z "$changes" ]; then
                     echo changed=0

@@ -229,6 +229,14 @@ struct InSpriteScriptTests {
         let again = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
         #expect(again[0]["uncommitted"] == "shipped")
         #expect(try s.git("for-each-ref", "refs/git-sprite/uncommitted", in: app).isEmpty)
+        #expect(again[0].all("heads") == ["main"] && again[0].all("tag") == ["v1 " + v1])
+        // a stash entry dropped: its ref from the earlier look goes too
+        try s.git("stash", "drop", "-q", in: app)
+        let fewer = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(fewer[0]["stashes"] == "1")
+        #expect(
+            try s.git("for-each-ref", "--format=%(refname)", "refs/git-sprite/stash/", in: app)
+                == "refs/git-sprite/stash/0")
     }
 
     /// A gitlink no .gitmodules entry names (`aä`, a repository `git add` took in) made `git
