@@ -6,7 +6,7 @@ import Testing
 /// `git sprite wait`'s retries in-process, on a clock that only moves when the command sleeps:
 /// a look at the agent that fails is tried again at the next interval, and five failures in a
 /// row end the wait with an error of its own (each look counted exactly, which the end-to-end
-/// `waitRetriesADroppedConnectionThenFailsClearly` cannot, over a wire that drops streams).
+/// `waitRetriesADroppedConnection` cannot, over a wire that drops streams).
 @Suite("wait in-process", .offThePool)
 struct WaitTests {
     /// The first `failures` looks at the agent fail; then it has finished.

@@ -287,30 +287,18 @@ struct LivingWithASpriteTests {
         #expect(deep[path: "sprites.0.agent.state"] != nil)
     }
 
-    @Test func waitRetriesADroppedConnectionThenFailsClearly() throws {
+    /// Two exec streams the host drops before their exit frame: `wait` retries them and still
+    /// ends with the agent's state. Giving up after five failed looks in a row, with its error
+    /// and hint, is `WaitTests`' (in-process, on a clock that moves only when `wait` sleeps: live,
+    /// it was 8 s of `wait`'s interval).
+    @Test func waitRetriesADroppedConnection() throws {
         let w = try LivingSprite()
         try w.agentWaits()
-        // two dropped exec streams: retried, and the wait still ends with the agent's state
         try w.host.faults([
             "rules": [["method": "WS", "path": "/v1/sprites/app-main/exec", "drop_before_exit": true, "count": 2]]
         ])
         let retried = try w.sprite(["wait"])
         #expect(retried.status == 10, "\(retried.status) \(retried.stderr)")
-        // every one dropped: a clear error, and not one of wait's own statuses
-        try w.host.faults([
-            "clear": true,
-            "rules": [
-                [
-                    "method": "WS", "path": "/v1/sprites/app-main/exec",
-                    "drop_before_exit": true, "count": 1000,
-                ]
-            ],
-        ])
-        let failed = try w.sprite(["wait"])
-        #expect(failed.status == 1, "\(failed.status) \(failed.stderr)")
-        #expect(
-            failed.stderr.contains("error: stopped waiting for app-main: 5 looks in a row failed"), "\(failed.stderr)")
-        #expect(failed.stderr.contains("hint: "))
     }
 
     /// `sprite.notify.command` runs once per change, with the sprite and the state as arguments
