@@ -142,20 +142,23 @@ enum PlainSocket {
             let last = info.ai_next == nil
             let until = last ? deadline : Date().addingTimeInterval(max(0, deadline.timeIntervalSinceNow) / 2)
             switch finish(fd, Glibc.connect(fd, info.ai_addr, info.ai_addrlen), deadline: until) {
-            case nil:
+            case .connected:
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 return fd
-            case let failure?:
+            case .timedOut:
                 Glibc.close(fd)
-                why = failure == "timeout" ? "Timeout was reached" : failure
-                if failure == "timeout" && (last || deadline.timeIntervalSinceNow <= 0) {
+                why = "Timeout was reached"
+                if last || deadline.timeIntervalSinceNow <= 0 {
                     throw CurlError(
                         code: Int32(CURLE_OPERATION_TIMEDOUT.rawValue), function: "connect",
                         message:
                             "Failed to connect to \(host) port \(port) after \(Int(timeout * 1000)) ms: Timeout was reached"
                     )
                 }
+            case .failed(let reason):
+                Glibc.close(fd)
+                why = reason
             }
         }
         throw CurlError(
@@ -203,32 +206,38 @@ enum PlainSocket {
         }
     }
 
-    /// Waits out a non-blocking TCP connect: nil when connected, else why not ("timeout" when
-    /// the deadline passed). Only a connect under way is waited for: an unconnected socket
-    /// (EAGAIN: no local port left) polls writable with no error pending.
-    private static func finish(_ fd: Int32, _ rc: Int32, deadline: Date) -> String? {
-        if rc == 0 { return nil }
-        guard errno == EINPROGRESS || errno == EINTR else { return String(cString: strerror(errno)) }
+    /// How a non-blocking TCP connect ended.
+    private enum Connecting {
+        case connected, timedOut
+        case failed(String)
+
+        static func failed(errno code: Int32) -> Connecting { .failed(String(cString: strerror(code))) }
+    }
+
+    /// Waits out a non-blocking TCP connect until `deadline`. Only a connect under way is
+    /// waited for: an unconnected socket (EAGAIN: no local port left) polls writable with no
+    /// error pending.
+    private static func finish(_ fd: Int32, _ rc: Int32, deadline: Date) -> Connecting {
+        if rc == 0 { return .connected }
+        guard errno == EINPROGRESS || errno == EINTR else { return .failed(errno: errno) }
         while true {
             let left = deadline.timeIntervalSinceNow
-            if left <= 0 { return "timeout" }
+            if left <= 0 { return .timedOut }
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             let ready = poll(&pfd, 1, Int32(min(left * 1000 + 1, 60_000)))
-            if ready < 0 && errno != EINTR { return String(cString: strerror(errno)) }
+            if ready < 0 && errno != EINTR { return .failed(errno: errno) }
             if ready <= 0 { continue }
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
-            guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else {
-                return String(cString: strerror(errno))
-            }
-            if error != 0 { return String(cString: strerror(error)) }
+            guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return .failed(errno: errno) }
+            if error != 0 { return .failed(errno: error) }
             // connected means a peer: a hang-up with no error pending is not a connection
             var peer = sockaddr_storage()
             var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let named = withUnsafeMutablePointer(to: &peer) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &peerLength) }
             }
-            return named == 0 ? nil : String(cString: strerror(ENOTCONN))
+            return named == 0 ? .connected : .failed(errno: ENOTCONN)
         }
     }
 }

@@ -99,11 +99,45 @@ struct WebSocketTransportTests {
             }
         }
         do {
+            _ = try PlainSocket.connect(host: "127.0.0.1", port: port, timeout: 5)
+            Issue.record("a closed port connected")
+        } catch let error as CurlError {
+            #expect(error.message == "Failed to connect to 127.0.0.1 port \(port): Connection refused", "\(error)")
+        }
+        do {
             _ = try WebSocketTransport.open("http://no-such-host.invalid/v1", timeout: 5, environment: [:])
             Issue.record("an unresolvable name connected")
         } catch let error as CurlError {
             #expect(error.isConnectFailure, "\(error)")
             #expect(error.message.contains("no-such-host.invalid"))
+        }
+    }
+
+    /// A listener whose queue is full drops the next SYN, so that connect goes on until the
+    /// deadline: a timeout, told as libcurl tells it.
+    @Test func aConnectThatNeverCompletesTimesOutAsLibcurlWouldSay() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 0) == 0 ? getsockname(listener, $0, &length) : -1
+            }
+        }
+        try #require(listening == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let first = try PlainSocket.connect(host: "127.0.0.1", port: port, timeout: 5)  // fills the queue
+        defer { close(first) }
+        do {
+            let fd = try PlainSocket.connect(host: "127.0.0.1", port: port, timeout: 0.3)
+            close(fd)
+            Issue.record("a connect to a full queue completed")
+        } catch let error as CurlError {
+            #expect(error.code == 28, "CURLE_OPERATION_TIMEDOUT: \(error)")
+            #expect(error.message == "Failed to connect to 127.0.0.1 port \(port) after 300 ms: Timeout was reached")
         }
     }
 
