@@ -49,7 +49,7 @@ extension InSpriteScript {
           git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
             if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
             printf '%s%s\n' "$1" "$link"
-            (cd "$link" && checked_out_submodules "$1$link/")
+            (cd "./$link" && checked_out_submodules "$1$link/")
           done
         }
 
