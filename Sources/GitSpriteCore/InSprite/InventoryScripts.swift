@@ -30,27 +30,39 @@ extension InSpriteScript {
 
     /// `checked_out_submodules PREFIX`: the submodules checked out in the repository here and,
     /// at any depth, in them: one per line, `PREFIX` then its path from here, each before its
-    /// own. What `git submodule foreach --recursive` visits, but a gitlink no .gitmodules entry
-    /// names (a repository `git add` took in) is passed over: foreach stops there with "No url
-    /// found", and every submodule after it went unlooked-at. No process per submodule but its
-    /// own `ls-files` (foreach starts some twenty).
+    /// own. What `git submodule foreach --recursive` visits (its `.gitmodules` from the work
+    /// tree, else the index), but a gitlink no `.gitmodules` entry names (a repository `git add`
+    /// took in) is passed over: foreach stops there with "No url found", and every submodule
+    /// after it went unlooked-at. A submodule whose `.git` is no repository of its own is passed
+    /// over too (git would find the one around it). `registered_paths` prints the paths
+    /// `.gitmodules` names, one per line, read whole (`-z`: a name may hold spaces); `names_path
+    /// LIST PATH` says whether LIST holds the line PATH.
     static let checkedOutSubmodulesFunction = #"""
-        # names_path LINES PATH: whether `git config --get-regexp`'s `submodule.<name>.path <path>`
-        # LINES name PATH (a name may hold spaces, so the path is read from the end)
+        registered_paths() {
+          if [ -f .gitmodules ]; then
+            git config -z -f .gitmodules --get-regexp '^submodule\..*\.path$'
+          else
+            git config -z --blob :.gitmodules --get-regexp '^submodule\..*\.path$'
+          fi 2>/dev/null | tr '\n\0' '\t\n' | sed 's/^[^	]*	//'
+        }
         names_path() {
           case "
         $1
-        " in *" $2
+        " in *"
+        $2
         "*) return 0 ;; esac
           return 1
         }
         checked_out_submodules() {
-          registered=$(git config -f .gitmodules --get-regexp '^submodule\..*\.path$' 2>/dev/null) || return 0
-          git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
-            if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
-            printf '%s%s\n' "$1" "$link"
-            (cd "./$link" && checked_out_submodules "$1$link/")
-          done
+          registered=$(registered_paths)
+          [ -n "$registered" ] || return 0
+          git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | uniq \
+            | while IFS= read -r link; do
+              if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
+              if ! prefix=$(git -C "./$link" rev-parse --show-prefix 2>/dev/null) || [ -n "$prefix" ]; then continue; fi
+              printf '%s%s\n' "$1" "$link"
+              (cd "./$link" && checked_out_submodules "$1$link/")
+            done
         }
 
         """#
@@ -125,20 +137,29 @@ extension InSpriteScript {
                   if [ -n "$head" ]; then set -- HEAD; else set --; fi
                   echo "unpushed=$(git rev-list --count "$@" --branches --tags --not --remotes 2>/dev/null || echo 0)"
                   # every ref, read once: branches, tags, and the refs git's branch and stash view does
-                  # not show (notes, any namespace of its own); git-sprite's refs from an earlier look go
+                  # not show (notes, any namespace of its own)
                   refs=$(git for-each-ref --format='%(refname) %(objectname)')
-                  # the lines for this look go to 4 (stdout), the deletions to update-ref
-                  { printf '%s\n' "$refs" | while read -r ref object; do
+                  printf '%s\n' "$refs" | while read -r ref object; do
                     case "$ref" in
-                      "") ;;
+                      ""|refs/remotes/*|refs/stash|refs/git-sprite/*) ;;
                       refs/heads/*) echo "heads=${ref#refs/heads/}" ;;
                       refs/tags/*) echo "tag=${ref#refs/tags/} $object" ;;
-                      refs/remotes/*|refs/stash) ;;
-                      refs/git-sprite/*) echo "delete $ref" >&3 ;;
                       refs/notes/*) echo "fetch=$ref notes/${ref#refs/notes/}" ;;
                       *) echo "fetch=$ref refs/${ref#refs/}" ;;
                     esac
-                  done 3>&1 >&4 | git update-ref --stdin; } 4>&1
+                  done
+                  # what an earlier look made goes (never the snapshot or head `up` pushed, and never
+                  # what a symbolic ref points to); one ref that cannot go does not keep the others
+                  stale=$(printf '%s\n' "$refs" | while read -r ref _; do
+                    case "$ref" in
+                      refs/git-sprite/stash/*|refs/git-sprite/worktrees/*|refs/git-sprite/included) echo "$ref" ;;
+                      refs/git-sprite/uncommitted|refs/git-sprite/worktree) echo "$ref" ;;
+                    esac
+                  done)
+                  if [ -n "$stale" ] && ! printf '%s\n' "$stale" | while read -r ref; do echo "delete $ref"; done \
+                     | git update-ref --no-deref --stdin 2>/dev/null; then
+                    printf '%s\n' "$stale" | while read -r ref; do git update-ref --no-deref -d "$ref" 2>/dev/null; done
+                  fi
                   n=0
                   # what `git stash list` shows, without the process it starts for it
                   for entry in $(git log -g --first-parent --format=%H refs/stash -- 2>/dev/null); do
@@ -167,8 +188,8 @@ extension InSpriteScript {
                   # a fetch of this one reaches
                   # (untracked, or added as a bare gitlink that no .gitmodules entry makes a submodule)
                   { git ls-files -o --exclude-standard -z 2>/dev/null | tr '\0' '\n' | sed -n 's:/$::p'
-                    registered=$(git config -f .gitmodules --get-regexp '^submodule\..*\.path$' 2>/dev/null)
-                    git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | while IFS= read -r link; do
+                    registered=$(registered_paths)
+                    git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | uniq | while IFS= read -r link; do
                       names_path "$registered" "$link" || echo "$link"
                     done
                   } | while IFS= read -r nested; do

@@ -268,6 +268,60 @@ struct InSpriteScriptTests {
         #expect(try s.git("rev-parse", "\(work):zz ü", in: app) == (try s.git("rev-parse", "HEAD:zz ü", in: app)))
         let leftovers = ScriptOutput(try Self.run(.leftovers, [s.root, "", "0", app], in: s).stdout)
         #expect(leftovers["example.ignored"] == "app/zz ü/build.log", "\(leftovers.lines)")
+        // .gitmodules gone from the work tree: git reads the index's, and so does the walk
+        try FileManager.default.removeItem(atPath: app + "/.gitmodules")
+        let fromIndex = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(fromIndex.map { $0["repo"] } == [".", "zz ü", "zz ü/vendor/inner"])
+        try s.git("checkout", "-q", "--", ".gitmodules", in: app)
+        // a path is registered only as a whole: `ü` is not `zz ü`, and is a repository of its own
+        _ = try s.makeRepo("app/ü")
+        try s.git("add", "ü", in: app)
+        let whole = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(whole.map { $0["repo"] } == [".", "zz ü", "zz ü/vendor/inner"])
+        #expect(whole[0].all("nested") == ["aä", "ü"])
+        // a submodule whose .git is no repository is not looked at as the one around it
+        try FileManager.default.removeItem(atPath: app + "/zz ü/.git")
+        try FileManager.default.createDirectory(atPath: app + "/zz ü/.git", withIntermediateDirectories: true)
+        let broken = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(broken.map { $0["repo"] } == ["."])
+    }
+
+    /// The inventory deletes only what an earlier look made (stash entries, worktrees'
+    /// commits, the included files' commit, the work's commits): never the snapshot and head
+    /// `up` pushed (without the snapshot ref its commit could be pruned, and the sprite's
+    /// changes to files `.spriteinclude` names with it), never through a symbolic ref onto a
+    /// branch, and one ref that cannot go (a stale lock) does not keep the others.
+    @Test func theInventoryDeletesOnlyWhatAnEarlierLookMade() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        for ref in ["refs/git-sprite/snapshot", "refs/git-sprite/head", "refs/heads/keep"] {
+            try s.git("update-ref", ref, "HEAD", in: app)
+        }
+        try s.git("symbolic-ref", "refs/git-sprite/alias", "refs/heads/keep", in: app)
+        for n in 1...3 {
+            try s.write("file.txt", "stash \(n)\n", in: app)
+            try s.git("stash", "-q", in: app)
+        }
+        try s.write("new.txt", "new\n", in: app)
+        _ = try Self.run(.inventory, [app], in: s)
+        #expect(
+            try s.git("for-each-ref", "--format=%(refname)", "refs/git-sprite/stash/", in: app).split(separator: "\n")
+                .count == 3)
+        // two entries dropped, the work committed, and a stale lock on one of git-sprite's refs
+        try s.git("stash", "drop", "-q", in: app)
+        try s.git("stash", "drop", "-q", in: app)
+        try s.git("add", "new.txt", in: app)
+        try s.git("commit", "-qm", "new", in: app)
+        try s.write(".git/refs/git-sprite/worktree.lock", "")
+        let r = try Self.run(.inventory, [app], in: s)
+        #expect(ScriptOutput(r.stdout).sections(startingAt: "repo")[0]["stashes"] == "1")
+        let left = try s.git("for-each-ref", "--format=%(refname)", "refs/git-sprite/", "refs/heads/", in: app)
+        #expect(
+            left.split(separator: "\n").sorted() == [
+                "refs/git-sprite/alias", "refs/git-sprite/head", "refs/git-sprite/snapshot", "refs/git-sprite/stash/0",
+                "refs/git-sprite/worktree", "refs/heads/keep", "refs/heads/main",
+            ], "\(left)")
+        #expect(try s.git("for-each-ref", "refs/git-sprite/uncommitted", in: app).isEmpty)
     }
 
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
