@@ -163,7 +163,11 @@ extension InSpriteScript {
                   n=0
                   # what `git stash list` shows, without the process it starts for it
                   for entry in $(git log -g --first-parent --format=%H refs/stash -- 2>/dev/null); do
-                    git update-ref "refs/git-sprite/stash/$n" "$entry" && n=$((n + 1))
+                    if git update-ref "refs/git-sprite/stash/$n" "$entry"; then
+                      n=$((n + 1))
+                    else
+                      echo "risk=the stash entry $entry could not be given a ref to come home by"
+                    fi
                   done
                   echo "stashes=$n"
                   # linked worktrees (git worktree add): a detached HEAD is on no branch, and their

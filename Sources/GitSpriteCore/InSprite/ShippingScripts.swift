@@ -56,7 +56,8 @@ extension InSpriteScript {
     static let uncommittedTreeFunction = #"""
         uncommitted_tree() {
           index=$(mktemp) || return 1
-          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || :
+          # no index yet (nothing ever added): git starts one where there is no file, not in an empty one
+          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || rm -f "$index"
           tree=""
           { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
             | GIT_INDEX_FILE="$index" git add -A --pathspec-from-file=- >/dev/null 2>&1 \

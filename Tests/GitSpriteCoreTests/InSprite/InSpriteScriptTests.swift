@@ -312,7 +312,7 @@ struct InSpriteScriptTests {
         try s.git("stash", "drop", "-q", in: app)
         try s.git("add", "new.txt", in: app)
         try s.git("commit", "-qm", "new", in: app)
-        try s.write(".git/refs/git-sprite/worktree.lock", "")
+        try s.write(".git/refs/git-sprite/worktree.lock", "", in: app)
         let r = try Self.run(.inventory, [app], in: s)
         #expect(ScriptOutput(r.stdout).sections(startingAt: "repo")[0]["stashes"] == "1")
         let left = try s.git("for-each-ref", "--format=%(refname)", "refs/git-sprite/", "refs/heads/", in: app)
@@ -322,6 +322,22 @@ struct InSpriteScriptTests {
                 "refs/git-sprite/worktree", "refs/heads/keep", "refs/heads/main",
             ], "\(left)")
         #expect(try s.git("for-each-ref", "refs/git-sprite/uncommitted", in: app).isEmpty)
+        // a stash entry that cannot be given its ref is a risk (a destroy stops), not one fewer entry
+        try s.write(".git/refs/git-sprite/stash/0.lock", "", in: app)
+        let locked = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        #expect(locked["stashes"] == "0")
+        #expect(locked.all("risk").contains { $0.hasPrefix("the stash entry ") }, "\(locked.values)")
+    }
+
+    /// A repository where nothing was ever added has no index file: the commit of its work is
+    /// made from a new index, not from an empty file git cannot read ("unreadable").
+    @Test func workInARepositoryWithoutAnIndexIsCommitted() throws {
+        let s = try Sandbox()
+        let fresh = try s.makeRepo("fresh", commit: false)
+        try s.write("work.txt", "work\n", in: fresh)
+        let look = ScriptOutput(try Self.run(.inventory, [fresh], in: s).stdout).sections(startingAt: "repo")[0]
+        let commit = try #require(look["uncommitted"], "\(look.values)")
+        #expect(try s.git("show", "\(commit):work.txt", in: fresh) == "work")
     }
 
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
