@@ -38,6 +38,8 @@ extension InSpriteScript {
     /// `.gitmodules` names, one per line, read whole (`-z`: a name may hold spaces); `names_path
     /// LIST PATH` says whether LIST holds the line PATH.
     static let checkedOutSubmodulesFunction = #"""
+        # a cd that found its directory through CDPATH would print it among the key=value lines
+        unset CDPATH
         registered_paths() {
           if [ -f .gitmodules ]; then
             git config -z -f .gitmodules --get-regexp '^submodule\..*\.path$'
