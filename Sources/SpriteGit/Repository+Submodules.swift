@@ -16,6 +16,9 @@ public struct Submodule: Sendable {
     public let recordedCommit: ObjectID?
     /// True when the submodule's repository is present in the work tree.
     public let isInitialized: Bool
+    /// True when `.gitmodules` names it; false for a gitlink alone (a repository `git add`
+    /// took in), which git itself cannot check out ("No url found for submodule path").
+    public let isRegistered: Bool
 }
 
 /// Collects submodule facts inside libgit2's foreach callback; the `git_submodule`
@@ -41,13 +44,17 @@ extension Repository {
                 let url = git_submodule_url(sm).map { String(cString: $0) }
                 let recorded = git_submodule_head_id(sm) ?? git_submodule_index_id(sm)
                 let gitPath = collector.workdir + "/" + path + "/.git"
+                var location: UInt32 = 0
+                let located = git_submodule_location(&location, sm) == 0
+                let inGitmodules = UInt32(GIT_SUBMODULE_STATUS_IN_CONFIG.rawValue)
                 collector.items.append(
                     Submodule(
                         name: name.map { String(cString: $0) } ?? path,
                         path: path,
                         url: url,
                         recordedCommit: recorded.map { ObjectID($0.pointee) },
-                        isInitialized: access(gitPath, F_OK) == 0
+                        isInitialized: access(gitPath, F_OK) == 0,
+                        isRegistered: !located || location & inGitmodules != 0
                     ))
                 return 0
             }, payload)

@@ -107,6 +107,10 @@ struct BadInputTests {
         try s.git("submodule", "deinit", "-q", "-f", "uninit", in: app)
         try s.git("config", "-f", ".gitmodules", "--unset", "submodule.nourl.url", in: app)
         try s.git("config", "--unset", "submodule.nourl.url", in: app)
+        // and a repository git add took in: a gitlink with no .gitmodules entry at all
+        _ = try s.makeRepo("app/taken")
+        try s.git("add", "taken", in: app)
+        try s.git("commit", "-q", "-m", "taken", in: app)
         let r = try s.spriteInProcess(["plan", "--json"], in: app)
         #expect(r.status == 0, "\(r.stderr)")
         let j = try r.json()
@@ -118,9 +122,13 @@ struct BadInputTests {
         #expect(nourl[path: "transport.method"] as? String == "tunnel")
         #expect(uninit[path: "initialized"] as? Bool == false)
         #expect(uninit[path: "transport.method"] as? String == "none")
+        let taken = try #require(subs.first { $0["path"] as? String == "taken" })
+        #expect(taken[path: "transport.method"] as? String == "none")
+        #expect(nourl[path: "transport.method"] as? String == "tunnel", "registered without a URL: still shipped")
         let warnings = (j["warnings"] as? [String]) ?? []
         #expect(warnings.contains { $0.contains("nourl") && $0.contains("no URL") })
         #expect(warnings.contains { $0.contains("uninit") && $0.contains("git submodule update --init") })
+        #expect(warnings.contains { $0.hasPrefix("taken in this repository is a repository git add took in") })
     }
 
     @Test func aForeignOwnedRepositoryGetsTheSafeDirectoryHint() throws {

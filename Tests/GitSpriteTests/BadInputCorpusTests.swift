@@ -248,6 +248,22 @@ struct BadInputCorpusTests {
             try b.require(r.stderr.contains("has no URL in .gitmodules"), "warning: \(r.stderr)")
             return r
         },
+        Case(.repository, "a repository git add took in (no .gitmodules entry), not shipped", .works) { b in
+            // git itself cannot check it out ("No url found"); up failed on it, now the sprite
+            // has what a clone of the branch has: an empty directory
+            let inner = try b.s.makeRepo("app/inner")
+            try b.s.git("add", "inner", in: b.app)
+            try b.s.git("commit", "-q", "-m", "inner", in: b.app)
+            let plan = try b.s.sprite(["plan"], in: b.app)
+            try b.require(plan.stderr.contains("inner in this repository is a repository git add took in"), plan.stderr)
+            try b.require(plan.stderr.contains("git rm --cached inner"), "hint: \(plan.stderr)")
+            let r = try b.up()
+            try b.require(
+                r.stderr.contains("note: submodule inner cannot be shipped (no .gitmodules entry"), r.stderr)
+            try b.require(try b.remote("app-main", "ls -A workspace/inner | wc -l") == "0", "an empty directory")
+            try b.require(FileManager.default.fileExists(atPath: inner + "/.git"), "yours is untouched")
+            return r
+        },
         Case(.repository, "submodule commit missing locally", .fails(1, "which its local clone does not have")) { b in
             let lib = try b.s.makeRepo("lib")
             try b.s.git("submodule", "add", "-q", lib, "libs/lib", in: b.app)

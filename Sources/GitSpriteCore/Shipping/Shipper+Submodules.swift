@@ -19,7 +19,13 @@ extension Shipper {
         _ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
         notes: inout [String]
     ) throws {
-        let pinned = subs.compactMap { sm in sm.commit.map { (sm: sm, commit: $0.hex) } }
+        // what cannot be shipped is left out, initialised here or not (a repository git add
+        // took in: no clone of the branch can check it out, the sprite's cannot either)
+        for sm in subs where sm.transport == .none {
+            notes.append("submodule \(sm.path) cannot be shipped (\(sm.transportReason))")
+        }
+        let pinned = subs.filter { $0.transport != .none }.compactMap { sm in sm.commit.map { (sm: sm, commit: $0.hex) }
+        }
         let local = pinned.filter(\.sm.initialized)
         let mirrors = local.map {
             SpritePaths.modules + "/" + Digest.sha256Prefix(localSuper + "/" + $0.sm.path, digits: 16) + ".git"
@@ -48,8 +54,6 @@ extension Shipper {
         for (sm, commit) in pinned {
             if let i = local.firstIndex(where: { $0.sm.path == sm.path }) {
                 if missing.contains(i) { checkouts.append((sm, mirrors[i], commit)) }
-            } else if sm.transport == .none {
-                notes.append("submodule \(sm.path) cannot be shipped (\(sm.transportReason))")
             } else {
                 checkouts.append((sm, "", commit))
             }

@@ -193,6 +193,17 @@ public struct PlanBuilder {
                 url: sm.url.map(RemoteURL.redacted), resolvedURL: resolved.map(RemoteURL.redacted),
                 commit: sm.recordedCommit, commitMissing: false, initialized: sm.isInitialized, transport: .clone,
                 transportReason: "", submodules: [])
+            guard sm.isRegistered else {
+                // what a clone of the branch would have too: an empty directory
+                plan.transport = .none
+                plan.transportReason = "no .gitmodules entry: a repository git add took in"
+                warnings.append(
+                    "\(sm.path) in \(label) is a repository git add took in, with no .gitmodules entry: "
+                        + "it is not shipped (make it a submodule: git submodule add <url> \(shellQuote(sm.path)); "
+                        + "or leave it out: git rm --cached \(shellQuote(sm.path)))")
+                out.append(plan)
+                continue
+            }
             var subrepo: Repository?
             if sm.isInitialized {
                 subrepo = try? repo.openSubmodule(sm)
