@@ -237,16 +237,28 @@ struct SandboxAttackTests {
         let canary = try Self.canary(user, "host-only\n")
         defer { unlink(canary) }
         try api.writeFile("race", path: "plain", data: Data("plain\n".utf8))
-        // the swapper flips a name between a file of the sprite and the host file's path
-        let swapper = try api.openExec(
-            "race",
-            ExecRequest(command: [
-                "sh", "-c",
-                """
-                cd /home/sprite
-                while :; do ln -sfn plain swap; ln -sfn \(canary) swap; ln -sfn \(host.root)/token swap; done
-                """,
-            ]))
+        // the swapper flips a name between a file of the sprite and the host files' paths, about
+        // two thousand times a second: half the time by an atomic rename over it, half by
+        // unlinking it first (a moment with no name at all); a process of its own per swap (ln)
+        // kept a core busy for the whole test and swapped no more often
+        let swap = """
+            import os, time
+            os.chdir("/home/sprite")
+            targets, i = ["plain", "\(canary)", "\(host.root)/token"], 0
+            while True:
+                i += 1
+                try:
+                    if i % 2:
+                        os.symlink(targets[i % 3], "swap.new")
+                        os.replace("swap.new", "swap")
+                    else:
+                        if os.path.lexists("swap"): os.unlink("swap")
+                        os.symlink(targets[i % 3], "swap")
+                except OSError:
+                    pass
+                time.sleep(0.0005)
+            """
+        let swapper = try api.openExec("race", ExecRequest(command: ["python3", "-c", swap]))
         defer { swapper.close() }
         _ = try swapper.next(timeout: 5)
         let leaked = Locked(0), tries = Locked(0)
