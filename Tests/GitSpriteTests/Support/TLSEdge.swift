@@ -16,9 +16,10 @@ struct TestAuthority: Sendable {
     /// test process itself can trust it through `SSL_CERT_FILE`), else in a temporary directory.
     static let shared: TestAuthority = {
         let env = ProcessInfo.processInfo.environment
-        let dir =
-            env["GIT_SPRITE_TEST_CA"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.temporaryDirectory.path + "/git-sprite-test-ca-\(getpid())"
+        let named = env["GIT_SPRITE_TEST_CA"].flatMap { $0.isEmpty ? nil : $0 }
+        let dir = named ?? FileManager.default.temporaryDirectory.path + "/git-sprite-test-ca-\(getpid())"
+        // the process's own goes with it (one was left per test run)
+        if named == nil { Sandbox.removeAtExit(dir) }
         let authority = TestAuthority(directory: dir)
         if !FileManager.default.fileExists(atPath: authority.certificate) {
             do { try authority.make() } catch { Issue.record("cannot make the test CA: \(error)") }
