@@ -34,12 +34,17 @@ extension InSpriteScript {
     /// tree, else the index), but a gitlink no `.gitmodules` entry names (a repository `git add`
     /// took in) is passed over: foreach stops there with "No url found", and every submodule
     /// after it went unlooked-at. A submodule whose `.git` is no repository of its own is passed
-    /// over too (git would find the one around it). `registered_paths` prints the paths
-    /// `.gitmodules` names, one per line, read whole (`-z`: a name may hold spaces); `names_path
-    /// LIST PATH` says whether LIST holds the line PATH.
+    /// over too (git would find the one around it). `gitlinks` prints the index's gitlinks
+    /// (registered or not), once each (an unmerged one has a line per stage), read whole (`-z`:
+    /// git quotes a path that is not ASCII); `registered_paths` the paths `.gitmodules` names,
+    /// read whole too (a name may hold spaces); `names_path LIST PATH` says whether LIST holds
+    /// the line PATH.
     static let checkedOutSubmodulesFunction = #"""
         # a cd that found its directory through CDPATH would print it among the key=value lines
         unset CDPATH
+        gitlinks() {
+          git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | uniq
+        }
         registered_paths() {
           if [ -f .gitmodules ]; then
             git config -z -f .gitmodules --get-regexp '^submodule\..*\.path$'
@@ -58,13 +63,12 @@ extension InSpriteScript {
         checked_out_submodules() {
           registered=$(registered_paths)
           [ -n "$registered" ] || return 0
-          git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | uniq \
-            | while IFS= read -r link; do
-              if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
-              if ! prefix=$(git -C "./$link" rev-parse --show-prefix 2>/dev/null) || [ -n "$prefix" ]; then continue; fi
-              printf '%s%s\n' "$1" "$link"
-              (cd "./$link" && checked_out_submodules "$1$link/")
-            done
+          gitlinks | while IFS= read -r link; do
+            if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
+            if ! prefix=$(git -C "./$link" rev-parse --show-prefix 2>/dev/null) || [ -n "$prefix" ]; then continue; fi
+            printf '%s%s\n' "$1" "$link"
+            (cd "./$link" && checked_out_submodules "$1$link/")
+          done
         }
 
         """#
@@ -195,7 +199,7 @@ extension InSpriteScript {
                   # (untracked, or added as a bare gitlink that no .gitmodules entry makes a submodule)
                   { git ls-files -o --exclude-standard -z 2>/dev/null | tr '\0' '\n' | sed -n 's:/$::p'
                     registered=$(registered_paths)
-                    git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | uniq | while IFS= read -r link; do
+                    gitlinks | while IFS= read -r link; do
                       names_path "$registered" "$link" || echo "$link"
                     done
                   } | while IFS= read -r nested; do

@@ -24,8 +24,8 @@ extension Shipper {
         for sm in subs where sm.transport == .none {
             notes.append("submodule \(sm.path) cannot be shipped (\(sm.transportReason))")
         }
-        let pinned = subs.filter { $0.transport != .none }.compactMap { sm in sm.commit.map { (sm: sm, commit: $0.hex) }
-        }
+        let shippable = subs.filter { $0.transport != .none }
+        let pinned = shippable.compactMap { sm in sm.commit.map { (sm: sm, commit: $0.hex) } }
         let local = pinned.filter(\.sm.initialized)
         let mirrors = local.map {
             SpritePaths.modules + "/" + Digest.sha256Prefix(localSuper + "/" + $0.sm.path, digits: 16) + ".git"
