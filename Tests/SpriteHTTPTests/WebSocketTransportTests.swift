@@ -74,19 +74,26 @@ struct WebSocketTransportTests {
         #expect(echoed == message)
     }
 
-    @Test func nothingListeningIsAConnectFailureAsLibcurlWouldSay() throws {
-        // a port nothing listens on: bind one, learn it, close it
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// A TCP socket bound to a free port of 127.0.0.1, listening with `backlog` when given.
+    static func loopbackSocket(listening backlog: Int32? = nil) throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
+        let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(probe, $0, length) == 0 ? getsockname(probe, $0, &length) : -1
+                bind(fd, $0, length) == 0 && backlog.map { listen(fd, $0) == 0 } != false
+                    ? getsockname(fd, $0, &length) : -1
             }
         }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        try #require(bound == 0)
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test func nothingListeningIsAConnectFailureAsLibcurlWouldSay() throws {
+        // a port nothing listens on: bind one, learn it, close it
+        let (probe, port) = try Self.loopbackSocket()
         close(probe)
         for url in [
             "http://127.0.0.1:\(port)/v1", UnixSocketURL.make(socket: "/nonexistent/sprite-host.sock") + "/v1",
@@ -116,19 +123,8 @@ struct WebSocketTransportTests {
     /// A listener whose queue is full drops the next SYN, so that connect goes on until the
     /// deadline: a timeout, told as libcurl tells it.
     @Test func aConnectThatNeverCompletesTimesOutAsLibcurlWouldSay() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = try Self.loopbackSocket(listening: 0)
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 0) == 0 ? getsockname(listener, $0, &length) : -1
-            }
-        }
-        try #require(listening == 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let first = try PlainSocket.connect(host: "127.0.0.1", port: port, timeout: 5)  // fills the queue
         defer { close(first) }
         do {
