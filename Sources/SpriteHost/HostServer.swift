@@ -14,6 +14,9 @@ public enum HostListener: Sendable {
 
 /// The local Sprites-compatible server: routes, sandboxed sprites, lifecycle ticks.
 public enum HostServer {
+    /// How long requests in flight may take to finish once the host is told to stop.
+    static let shutdownGrace: Duration = .seconds(3)
+
     /// Runs until SIGINT/SIGTERM. `ready` receives the base URL once the socket is bound.
     public static func run(
         config: HostConfiguration, listener: HostListener,
@@ -82,10 +85,12 @@ public enum HostServer {
                         availableConnectionsDelegate: MaximumAvailableConnections(512)),
                     onServerRunning: { channel in urls.listening(on: channel.localAddress?.port ?? urlPort) }))
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: app.logger))
+        // SIGTERM/SIGINT: requests in flight get a moment to finish; an exec session or a log
+        // stream may run for hours, so what is still open then is closed
+        var groupConfig = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        groupConfig.maximumGracefulShutdownDuration = shutdownGrace
+        let group = ServiceGroup(configuration: groupConfig)
         let ticker = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 250_000_000)

@@ -27,6 +27,33 @@ struct HostLifecycleTests {
         #expect(try api.services("life").first?.state?.status == "running")
     }
 
+    /// Told to stop (systemd's stop, a Ctrl-C), the host does not wait on its longest request:
+    /// an HTTP exec that would run for ten minutes is cut a moment later, and the host exits.
+    /// (It waited for every request in flight: a restart in the fault matrix took 10 s, until
+    /// the test killed the host, and a stalled upload could hold a stop for as long as it liked.)
+    @Test func aStoppedHostDoesNotWaitOnARequestInFlight() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "long"))
+        let headers = s.path("auth")
+        try "Authorization: Bearer \(host.token)\n".write(toFile: headers, atomically: true, encoding: .utf8)
+        let ended = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? s.run(
+                "curl",
+                [
+                    "-sS", "-o", "/dev/null", "-X", "POST", "-H", "@" + headers,
+                    host.directURL + "/v1/sprites/long/exec?cmd=sh&cmd=-c&cmd=touch+started%3B+exec+sleep+600",
+                ], limit: 900)
+            ended.signal()
+        }.start()
+        #expect(eventually(seconds: 30) { (try? api.readFile("long", path: "started")) != nil })
+        kill(host.pid, SIGTERM)
+        #expect(ended.wait(timeout: .now() + 60) == .success, "the request was not cut")
+        #expect(eventually(seconds: 60) { !host.isRunning }, "the host did not exit")
+    }
+
     @Test func aLiveTaskKeepsTheSpriteRunning() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"), idle: 1, coldAfter: 30)

@@ -107,6 +107,8 @@ final class LocalHost: @unchecked Sendable {
 
     /// The host's process id.
     var pid: Int32 { process.processIdentifier }
+    /// Whether the host's process has not ended yet.
+    var isRunning: Bool { process.isRunning }
 
     /// A client of this host for the test's own calls: through the edge in the edge tier (the
     /// test process trusts its CA there), straight to the host otherwise.
