@@ -98,7 +98,7 @@ struct CostAndPruneTests {
     /// Four sprites: merged normally, squash-merged, branch deleted, live. prune deletes the
     /// first three after bringing their work home, leaves the live one, and finds nothing the
     /// second time; a squash-merged sprite holding uncommitted work is skipped with the reason.
-    @Test func pruneDeletesWhatGitSaysIsDoneAndNothingThatWouldLoseWork() throws {
+    @Test(.longRunning) func pruneDeletesWhatGitSaysIsDoneAndNothingThatWouldLoseWork() throws {
         let (s, app, host, env) = try Self.cloneWithHost()
         func sprite(_ args: [String]) throws -> RunResult { try s.sprite(args, in: app, env: env) }
         /// A branch with one commit and a sprite; returns the sprite's name.

@@ -23,7 +23,7 @@ struct DocsWalkthroughTests {
         return blocks
     }
 
-    @Test func aDayWithGitSpriteRunsAsWritten() throws {
+    @Test(.longRunning) func aDayWithGitSpriteRunsAsWritten() throws {
         let doc = try String(contentsOfFile: DocsTests.repoRoot + "/docs/a-day-with-git-sprite.md", encoding: .utf8)
         let blocks = Self.blocks(doc)
         #expect(blocks.count >= 8)

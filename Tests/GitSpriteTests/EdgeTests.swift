@@ -12,7 +12,7 @@ import Testing
 struct EdgeTests {
     static let agent = "sh -c 'echo agent-ready; exec sleep 100000' agent"
 
-    @Test func upExecAttachFetchPushAndDownWorkThroughTheEdgeAndNoUpgradeOffersH2() throws {
+    @Test(.longRunning) func upExecAttachFetchPushAndDownWorkThroughTheEdgeAndNoUpgradeOffersH2() throws {
         let w = try Workspace()
         let s = w.sandbox
         let host = try LocalHost(root: s.path("host"), edge: true)

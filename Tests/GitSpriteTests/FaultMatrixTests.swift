@@ -285,7 +285,7 @@ struct FaultMatrixTests {
         }
     }
 
-    @Test(arguments: cases)
+    @Test(.longRunning, arguments: cases)
     func everyCallUnderEveryFaultFailsClearlyOrSucceedsAndConverges(_ c: Case) throws {
         let bench = try Bench(c.command)
         let calls = try bench.discover()

@@ -106,7 +106,7 @@ struct UpTests {
     /// More submodules than one command in the sprite takes (they are looked at and checked
     /// out in batches, their pushes run several at once): every one arrives at its commit, and
     /// one that moves is all a second run ships.
-    @Test func manySubmodulesArriveInBatchesAndAMovedOneAlone() throws {
+    @Test(.longRunning) func manySubmodulesArriveInBatchesAndAMovedOneAlone() throws {
         let w = try UpWorkspace()
         for i in 1...20 {  // one command takes 16 (Shipper.submodulesPerCommand)
             let origin = try w.s.makeRepo("many-\(i)")
@@ -424,7 +424,7 @@ extension UpFaultTests {
 struct DownTests {
     /// The agent's commits (in the workspace and in a linked repo) come home before anything
     /// is destroyed; uncommitted work in the sprite stops --destroy unless --force.
-    @Test func downBringsTheAgentsWorkHomeAndDestroysOnlyWhatIsSafe() throws {
+    @Test(.longRunning) func downBringsTheAgentsWorkHomeAndDestroysOnlyWhatIsSafe() throws {
         let w = try UpWorkspace()
         #expect(try w.up(["--no-agent"]).status == 0)
         let commit = "git -c user.name=agent -c user.email=agent@example.com commit -q"
@@ -480,7 +480,7 @@ struct DownTests {
     /// The issue's reproduction: a commit and an uncommitted edit inside a submodule, and a
     /// stash in the superproject. The commit and the stash come home; the edit stops
     /// --destroy before the agent is stopped; --force saves it in a bundle it can be fetched from.
-    @Test func submoduleWorkAndStashesComeHomeOrStopADestroy() throws {
+    @Test(.longRunning) func submoduleWorkAndStashesComeHomeOrStopADestroy() throws {
         let w = try UpWorkspace()
         #expect(try w.up().status == 0)
         let commit = "git -c user.name=agent -c user.email=agent@example.com"
@@ -662,7 +662,7 @@ struct AttachTests {
     /// A connection that drops under attach (the laptop sleeps, the network goes) must not
     /// leave its `tmux attach` running in the sprite forever: the TTY session is opened with
     /// a bounded `max_run_after_disconnect`.
-    @Test func aDroppedAttachLeavesNoTmuxClientBehindInTheSprite() throws {
+    @Test(.longRunning) func aDroppedAttachLeavesNoTmuxClientBehindInTheSprite() throws {
         let w = try UpWorkspace()
         #expect(try w.up().status == 0)
         let p = Process()
@@ -724,7 +724,7 @@ struct UpInterruptionTests {
     /// Ctrl-C while a `git push` through the tunnel is in flight: Foundation starts every child
     /// in a process group of its own, out of the terminal's reach, so git-sprite passes the
     /// signal on. Slow requests keep the push waiting, so one left behind would be seen.
-    @Test func ctrlCDuringAPushStopsThePushToo() throws {
+    @Test(.longRunning) func ctrlCDuringAPushStopsThePushToo() throws {
         let w = try UpWorkspace()
         try w.host.faults(["latency_ms": 3000])
         let (up, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: w.env)
@@ -800,7 +800,7 @@ struct UpAgentEnvironmentTests {
     /// `claude` as the agent: installed by the configured installer only when
     /// `claude --version` fails; packages already in the image are left alone, a missing one
     /// that cannot be installed stops `up` with a clear error.
-    @Test func claudeIsInstalledOnlyWhenMissingAndPackagesOnlyWhenAbsent() throws {
+    @Test(.longRunning) func claudeIsInstalledOnlyWhenMissingAndPackagesOnlyWhenAbsent() throws {
         let w = try UpWorkspace()
         let installer = """
             echo run >> /home/sprite/installer-runs; mkdir -p /home/sprite/.local/bin && \

@@ -33,7 +33,7 @@
             // the suite's and a parameterized function's own scopes: the cases below take the slots
             guard testCase != nil else { return try await function() }
             if Self.timesTests { _ = Self.runStarted }
-            await slots.acquire()
+            await slots.acquire(first: test.traits.contains { $0 is LongRunning })
             let started = Date()
             var failure: (any Error)?
             do {
@@ -67,22 +67,37 @@
             }
         }
 
-        /// A counting semaphore tasks wait on without holding a thread.
+        /// A counting semaphore tasks wait on without holding a thread; a long test waiting is
+        /// let in before the others (`LongRunning`).
         actor Slots {
             private var free: Int
+            private var waitingLong: [CheckedContinuation<Void, Never>] = []
             private var waiting: [CheckedContinuation<Void, Never>] = []
             init(_ count: Int) { free = count }
-            func acquire() async {
+            func acquire(first: Bool) async {
                 if free > 0 {
                     free -= 1
                     return
                 }
-                await withCheckedContinuation { waiting.append($0) }
+                await withCheckedContinuation { first ? waitingLong.append($0) : waiting.append($0) }
             }
             func release() {
-                if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+                if !waitingLong.isEmpty {
+                    waitingLong.removeFirst().resume()
+                } else if !waiting.isEmpty {
+                    waiting.removeFirst().resume()
+                } else {
+                    free += 1
+                }
             }
         }
+    }
+
+    /// A test that takes several times as long as most: it takes the next free slot before the
+    /// others waiting, so that it does not start near the end of a run and keep the run going
+    /// alone while the machine idles (longest first is how a run of many jobs on few slots ends
+    /// soonest). Scheduling only: it asserts nothing about time.
+    public struct LongRunning: TestTrait {
     }
 
     extension Trait where Self == OwnThread {
@@ -95,5 +110,10 @@
         /// Swift Testing's pool, two of them held both of its threads for the first half
         /// minute of the whole suite, and no end-to-end test could start or end meanwhile.
         public static var offThePool: Self { OwnThread(slots: OwnThread.busy) }
+    }
+
+    extension Trait where Self == LongRunning {
+        /// Started before the shorter tests waiting for a slot (`LongRunning`).
+        public static var longRunning: Self { LongRunning() }
     }
 #endif
