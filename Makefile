@@ -33,11 +33,12 @@ JS_SDK = .build-js-sdk
 TEST_CA = .build-test-ca
 # The tiers run these suites the way the real service answers (docs/compatibility.md): behind
 # an HTTP/2-capable TLS edge (nginx), and with the sparest documented replies; the two at once
-# (scripts/test-tiers.sh). The whole suite then runs every other suite, and the live fault
-# matrix again straight to the host (its host-restart case needs the host's own port): a tier's
-# suite is not run a second time on loopback HTTP with the host's fullest replies, which no
-# user's client sees (the real service is behind its edge, a local host answers on a unix
-# socket) and which every other end-to-end suite speaks. `swift test` alone runs them all so.
+# (scripts/test-tiers.sh, from scripts/test.sh, which builds and runs it all). The whole suite
+# then runs every other suite, and the live fault matrix again straight to the host (its
+# host-restart case needs the host's own port): a tier's suite is not run a second time on
+# loopback HTTP with the host's fullest replies, which no user's client sees (the real service
+# is behind its edge, a local host answers on a unix socket) and which every other end-to-end
+# suite speaks. `swift test` alone runs them all so.
 TIER_EDGE = UpTests|DownTests|AttachTests|ExecCommandTests|UpAgentEnvironmentTests|EdgeTests
 TIER_SPARSE = LivingWithASpriteTests|StatusTests|CostAndPruneTests|DocsWalkthroughTests
 EDGE_SUITES = GitSpriteTests\.($(TIER_EDGE)|FaultMatrixTests)
@@ -57,16 +58,9 @@ format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
 test: deps lint
-	@bash scripts/python-sdk.sh $(PYTHON_SDK)
-	@# first as make build/demo/install build (no Testing module), so neither can break unseen
-	$(SWIFT) build
-	$(SWIFT) build --build-tests
-	@bash scripts/test-tiers.sh "$$($(SWIFT) build --show-bin-path)" $(CURDIR)/$(TEST_CA) '$(EDGE_SUITES)' '$(SPARSE_SUITES)'
-	@echo "== every other suite" >&2
-	GIT_SPRITE_PYTHON="$$(test -x $(PYTHON_SDK)/bin/python && echo $(CURDIR)/$(PYTHON_SDK)/bin/python)" \
-	GIT_SPRITE_NODE="$$(bash scripts/node.sh $(CURDIR)/$(NODE))" \
-	GIT_SPRITE_JS_SDK="$$(bash scripts/js-sdk.sh $(CURDIR)/$(JS_SDK))" \
-		$(SWIFT) test --skip-build --parallel --skip '$(TIER_ONLY_SUITES)'
+	@SWIFT='$(SWIFT)' PYTHON_SDK='$(PYTHON_SDK)' NODE='$(NODE)' JS_SDK='$(JS_SDK)' TEST_CA='$(TEST_CA)' \
+		EDGE_SUITES='$(EDGE_SUITES)' SPARSE_SUITES='$(SPARSE_SUITES)' TIER_ONLY_SUITES='$(TIER_ONLY_SUITES)' \
+		bash scripts/test.sh
 
 demo: build
 	@bash scripts/demo.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
