@@ -1,5 +1,18 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Links with lld where the toolchain has it (beside `swift` on PATH): the debug test binary
+/// (about 100 MB) links in under a second, against 13 s with the default linker, and the
+/// executables in a fraction of their time too, for every developer's build and every CI run.
+let lld: [LinkerSetting] = {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    let toolchain = path.split(separator: ":").map(String.init).first {
+        FileManager.default.isExecutableFile(atPath: $0 + "/swift")
+    }
+    guard let toolchain, FileManager.default.isExecutableFile(atPath: toolchain + "/ld.lld") else { return [] }
+    return [.unsafeFlags(["-use-ld=lld"])]
+}()
 
 // The client (git-sprite, git-remote-sprite) never depends on the server stack:
 // SpriteHost and its NIO/Hummingbird dependencies link only into sprite-host.
@@ -65,8 +78,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"]),
-        .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"]),
+        .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"], linkerSettings: lld),
+        .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"], linkerSettings: lld),
         // C: enters sprites (setns needs a single-threaded process); installed next to sprite-host
         .executableTarget(
             name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")],
@@ -75,7 +88,8 @@ let package = Package(
             name: "sprite-host",
             dependencies: [
                 "SpriteHost", "SpriteWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: lld
         ),
         // what the test targets share: a private world per test (Sandbox), bounded waits on
         // children, each end-to-end test on a thread of its own (OwnThread)
@@ -111,7 +125,8 @@ let package = Package(
                 "GitSpriteCore", "SpritesAPI", "SpriteHTTP", "SpriteSync", "TestSupport", "git-sprite",
                 "git-remote-sprite", "sprite-host", "sprite-enter",
             ],
-            exclude: ["Fixtures"]
+            exclude: ["Fixtures"],
+            linkerSettings: lld
         ),
     ],
     // every target, tests included: complete concurrency checking
