@@ -32,13 +32,13 @@ NODE = .build-node
 JS_SDK = .build-js-sdk
 TEST_CA = .build-test-ca
 # The tiers run these suites the way the real service answers (docs/compatibility.md): behind
-# an HTTP/2-capable TLS edge (nginx), and with the sparest documented replies; the two at once
-# (scripts/test-tiers.sh, from scripts/test.sh, which builds and runs it all). The whole suite
-# then runs every other suite, and the live fault matrix again straight to the host (its
-# host-restart case needs the host's own port): a tier's suite is not run a second time on
-# loopback HTTP with the host's fullest replies, which no user's client sees (the real service
-# is behind its edge, a local host answers on a unix socket) and which every other end-to-end
-# suite speaks. `swift test` alone runs them all so.
+# an HTTP/2-capable TLS edge (nginx), and with the sparest documented replies; the two at once,
+# and every other suite beside the edge tier's end (scripts/test.sh builds and runs it all),
+# the live fault matrix again straight to the host (its host-restart case needs the host's own
+# port): a tier's suite is not run a second time on loopback HTTP with the host's fullest
+# replies, which no user's client sees (the real service is behind its edge, a local host
+# answers on a unix socket) and which every other end-to-end suite speaks. `swift test` alone
+# runs them all so.
 TIER_EDGE = UpTests|DownTests|AttachTests|ExecCommandTests|UpAgentEnvironmentTests|EdgeTests
 TIER_SPARSE = LivingWithASpriteTests|StatusTests|CostAndPruneTests|DocsWalkthroughTests
 EDGE_SUITES = GitSpriteTests\.($(TIER_EDGE)|FaultMatrixTests)
