@@ -44,11 +44,21 @@ void git_sprite_child_started(int pid) {
     }
 }
 
+/* Recorded as -pid: an interrupt passes it by, and it ends on its own. */
+void git_sprite_child_left_alone(int pid) { git_sprite_child_started(-pid); }
+
 void git_sprite_child_ended(int pid) {
     for (int i = 0; i < GIT_SPRITE_MAX_CHILDREN; i++) {
-        int expected = pid;
+        int expected = pid, alone = -pid;
         if (__atomic_compare_exchange_n(&children[i], &expected, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+        if (__atomic_compare_exchange_n(&children[i], &alone, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
     }
+}
+
+static int left_alone(int group) {
+    for (int i = 0; i < GIT_SPRITE_MAX_CHILDREN; i++)
+        if (__atomic_load_n(&children[i], __ATOMIC_SEQ_CST) == -group) return 1;
+    return 0;
 }
 
 /* The process group of pid when its parent is us and it is in our session (a daemon that
@@ -117,7 +127,7 @@ void git_sprite_signal_children(int sig) {
             off += d->d_reclen;
             if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
             int group = child_group(d->d_name, self, getsid(0));
-            if (group > 1 && group != getpgrp()) kill(-group, sig);
+            if (group > 1 && group != getpgrp() && !left_alone(group)) kill(-group, sig);
         }
     }
     close(dir);

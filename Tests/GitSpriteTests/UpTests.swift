@@ -754,6 +754,51 @@ struct UpInterruptionTests {
     /// `delay` seconds, as a terminal does on Ctrl-C. (Foundation starts the shell as the
     /// leader of a new group; it then execs the command.) Returns the exit status (SIGINT's
     /// number when the signal ended the `git` in front of git-sprite) and stderr.
+    /// Ctrl-C while `up` writes a ref: the ref update is not cut half-way but finishes after
+    /// `up` has gone, and leaves no lock. (git removes its lock when a signal arrives only once
+    /// it has set its handlers, after making the lock: an interrupt in between left
+    /// `refs/sprite/app-main/shipped.lock`, and every later `up` failed on it.)
+    @Test func ctrlCDuringARefUpdateLetsItFinishAndLeavesNoLock() throws {
+        let w = try UpWorkspace()
+        let wrap = w.s.path("wrap"), mark = w.s.path("update-ref")
+        try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
+        // a slow ref update, so that the interrupt lands in the middle of it
+        let git = """
+            #!/bin/sh
+            case " $* " in
+            *" update-ref "*) : > '\(mark).started'; sleep 2; /usr/bin/git "$@"; s=$?; echo $s > '\(mark).done'; exit $s ;;
+            esac
+            exec /usr/bin/git "$@"
+            """
+        try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
+        chmod(wrap + "/git", 0o755)
+        // git-sprite started directly: through `git sprite`, git's own directory would come
+        // first on PATH
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+        p.arguments = ["up", "--no-agent"]
+        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        p.environment = w.s.environment.merging(w.env) { $1 }.merging([
+            "PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")
+        ]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in exited.signal() }
+        try p.runWithSignalsUnblocked()
+        #expect(eventually(seconds: 120) { FileManager.default.fileExists(atPath: mark + ".started") })
+        kill(-p.processIdentifier, SIGINT)
+        #expect(exited.wait(timeout: .now() + 30) == .success, "up did not stop")
+        #expect(p.terminationStatus == 130)
+        #expect(
+            eventually(seconds: 30) { (try? String(contentsOfFile: mark + ".done", encoding: .utf8)) == "0\n" },
+            "the ref update was cut")
+        let locks = try w.s.run("find", [w.app + "/.git", "-name", "*.lock"]).stdout
+        #expect(locks.isEmpty, "\(locks)")
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
     static func interrupt(
         _ w: Sandbox, _ command: String, after delay: Double, in dir: String,
         env: [String: String]

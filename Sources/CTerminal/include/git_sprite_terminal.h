@@ -23,6 +23,8 @@ void git_sprite_unwatch_window(void);
  * async-signal-safe, for a SIGINT handler. Up to 256 children at once. */
 void git_sprite_child_started(int pid);
 void git_sprite_child_ended(int pid);
+/* A child (started in a group of its own) that git_sprite_signal_children passes by. */
+void git_sprite_child_left_alone(int pid);
 void git_sprite_signal_children(int sig);
 
 /* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler

@@ -25,10 +25,16 @@ extension Process {
     /// Runs the process as a child that stops with us: Foundation puts every child in a
     /// process group of its own, out of reach of the terminal's Ctrl-C, so the child is
     /// recorded for `interruptChildren` until it has exited.
-    func runAsChild(_ body: () throws -> Void) throws {
+    ///
+    /// `leftAlone`: an interrupt passes the child by, and it finishes on its own, after us if
+    /// need be. For the short local git commands that write a ref, an index or work tree files:
+    /// git removes its lock (`refs/…/x.lock`, `index.lock`) when a signal arrives only once it
+    /// has set its handlers, which it does after it has made the lock; Ctrl-C in between left
+    /// the lock, and every later `up` failed on it ("Unable to create '….lock': File exists").
+    func runAsChild(leftAlone: Bool = false, _ body: () throws -> Void) throws {
         try runWithSignalsUnblocked()
         let pid = processIdentifier
-        git_sprite_child_started(pid)
+        if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
         defer { git_sprite_child_ended(pid) }
         try body()
         waitUntilExit()

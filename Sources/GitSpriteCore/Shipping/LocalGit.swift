@@ -38,7 +38,7 @@ struct LocalGit {
         p.standardInput = FileHandle.nullDevice
         let errData = Locked(Data())
         var outData = Data()
-        try p.runAsChild {
+        try p.runAsChild(leftAlone: !Self.transfers(args)) {
             let reading = DispatchGroup()
             reading.enter()
             DispatchQueue.global().async {
@@ -53,6 +53,22 @@ struct LocalGit {
             status: p.terminationStatus,
             stdout: trimming ? stdout.trimmingCharacters(in: .whitespacesAndNewlines) : stdout,
             stderr: String(decoding: errData.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Whether git's command moves objects between repositories (`push`, `fetch`): those can
+    /// take minutes and stop at Ctrl-C; every other command git-sprite runs here is a short
+    /// local one that may write a ref, an index or work tree files, and is never cut half-way
+    /// (`runAsChild(leftAlone:)`).
+    static func transfers(_ args: [String]) -> Bool {
+        var i = 0
+        while i < args.count {
+            switch args[i] {
+            case "-c", "-C", "--git-dir", "--work-tree", "--namespace": i += 2
+            case let option where option.hasPrefix("-"): i += 1
+            case let command: return command == "push" || command == "fetch"
+            }
+        }
+        return false
     }
 
     /// The informative line of git's stderr: a rejection, our helper's error or a fatal
