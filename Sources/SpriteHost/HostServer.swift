@@ -87,6 +87,8 @@ public enum HostServer {
         }
         // SIGTERM/SIGINT: requests in flight get a moment to finish; an exec session or a log
         // stream may run for hours, so what is still open then is closed
+        // last: told first when the host is to stop
+        services.append(StopWatchdog(after: shutdownGrace + .seconds(1)) { state.shutdown() })
         var groupConfig = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
         groupConfig.maximumGracefulShutdownDuration = shutdownGrace
@@ -105,5 +107,23 @@ public enum HostServer {
             throw error
         }
         await Blocking.run { state.shutdown() }
+    }
+}
+
+/// Stops the sprites once a stop's grace is over, whatever still runs. A request can wait on a
+/// sprite in a read no cancellation reaches (a sprite URL's answer that never ends, as a stream
+/// of server-sent events; a relay the sprite stopped reading): the server then never finished,
+/// and the sprites were never stopped, which is what would end that read. A host told to stop
+/// waited forever, a second SIGTERM included.
+struct StopWatchdog: Service {
+    let after: Duration
+    let stop: @Sendable () -> Void
+
+    func run() async throws {
+        // returns when the host is told to stop; throws when the group is cancelled instead
+        guard (try? await gracefulShutdown()) != nil else { return }
+        let (seconds, attoseconds) = after.components
+        let delay = Double(seconds) + Double(attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { stop() }
     }
 }

@@ -2,23 +2,25 @@ import Testing
 
 @testable import GitSpriteCore
 
-/// Which git commands Ctrl-C stops: the transfers, which can take minutes; every other local
-/// git command git-sprite runs is left to finish, so none leaves a lock behind
+/// Which git commands Ctrl-C leaves to finish: those that write a ref or the work tree in one
+/// short step, so none leaves its lock behind; every other one stops with us
 /// (`runAsChild(leftAlone:)`; end to end: `ctrlCDuringARefUpdateLetsItFinishAndLeavesNoLock`).
 @Suite("local git commands")
 struct LocalGitTests {
     @Test(arguments: [
-        (["push", "-q", "--porcelain", "--atomic", "sprite::x"], true),
-        (["-c", "core.logAllRefUpdates=always", "fetch", "-q", "sprite::x"], true),
-        (["-C", "/repo", "--git-dir", "/repo/.git", "fetch"], true),
-        (["-c", "core.logAllRefUpdates=always", "update-ref", "-m", "push", "refs/x", "HEAD"], false),
-        (["update-ref", "-m", "git sprite up", "refs/sprite/a/shipped", "HEAD"], false),
-        (["apply", "push.patch"], false),
-        (["add", "-A", "--", "fetch"], false),
-        (["-c", "push"], false),
+        (["-c", "core.logAllRefUpdates=always", "update-ref", "-m", "push", "refs/x", "HEAD"], true),
+        (["update-ref", "-m", "git sprite up", "refs/sprite/a/shipped", "HEAD"], true),
+        (["-C", "/repo", "--git-dir", "/repo/.git", "update-ref", "-d", "refs/x"], true),
+        (["apply", "push.patch"], true),
+        (["apply", "--check", "push.patch"], false),
+        (["push", "-q", "--porcelain", "--atomic", "sprite::x"], false),
+        (["-c", "core.logAllRefUpdates=always", "fetch", "-q", "sprite::x"], false),
+        (["add", "-A", "--", "update-ref"], false),
+        (["log", "-S", "update-ref"], false),
+        (["-c", "update-ref"], false),
         ([], false),
     ])
-    func onlyPushAndFetchAreInterrupted(args: [String], transfers: Bool) {
-        #expect(LocalGit.transfers(args) == transfers)
+    func onlyRefAndWorkTreeWritesAreLeftToFinish(args: [String], alone: Bool) {
+        #expect(LocalGit.finishesAlone(args) == alone)
     }
 }

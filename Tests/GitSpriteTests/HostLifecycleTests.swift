@@ -54,6 +54,42 @@ struct HostLifecycleTests {
         #expect(eventually(seconds: 60) { !host.isRunning }, "the host did not exit")
     }
 
+    /// A sprite's URL streaming an answer that never ends (server-sent events) does not hold a
+    /// stop either: the host read that answer where no cancellation reached, and waited forever.
+    @Test func aStoppedHostDoesNotWaitOnASpritesEndlessAnswer() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        let url = try #require(try api.createSprite(SpriteCreation(name: "feed")).url)
+        let port = String(url.dropFirst("http://feed.localhost:".count).dropLast())
+        let server = """
+            import socket
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", 8080)); s.listen(); held = []
+            while True:
+                c, _ = s.accept(); c.recv(65536); held.append(c)
+                c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/event-stream\\r\\n\\r\\ndata: hello\\n\\n")
+            """
+        _ = try api.putService("feed", name: "feed", cmd: "python3", args: ["-c", server])
+        let headers = s.path("auth"), got = s.path("got")
+        try "Authorization: Bearer \(host.token)\n".write(toFile: headers, atomically: true, encoding: .utf8)
+        let ended = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? s.run(
+                "curl",
+                [
+                    "-sN", "-o", got, "-H", "@" + headers, "--resolve", "feed.localhost:\(port):127.0.0.1",
+                    "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "http://feed.localhost:\(port)/",
+                ], limit: 900)
+            ended.signal()
+        }.start()
+        #expect(
+            eventually(seconds: 60) { (try? String(contentsOfFile: got, encoding: .utf8))?.contains("hello") == true })
+        kill(host.pid, SIGTERM)
+        #expect(eventually(seconds: 60) { !host.isRunning }, "the host did not exit")
+        #expect(ended.wait(timeout: .now() + 30) == .success, "the answer did not end")
+    }
+
     @Test func aLiveTaskKeepsTheSpriteRunning() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"), idle: 1, coldAfter: 30)

@@ -38,7 +38,7 @@ struct LocalGit {
         p.standardInput = FileHandle.nullDevice
         let errData = Locked(Data())
         var outData = Data()
-        try p.runAsChild(leftAlone: !Self.transfers(args)) {
+        try p.runAsChild(leftAlone: Self.finishesAlone(args)) {
             let reading = DispatchGroup()
             reading.enter()
             DispatchQueue.global().async {
@@ -55,17 +55,18 @@ struct LocalGit {
             stderr: String(decoding: errData.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Whether git's command moves objects between repositories (`push`, `fetch`): those can
-    /// take minutes and stop at Ctrl-C; every other command git-sprite runs here is a short
-    /// local one that may write a ref, an index or work tree files, and is never cut half-way
-    /// (`runAsChild(leftAlone:)`).
-    static func transfers(_ args: [String]) -> Bool {
+    /// Whether git's command writes the repository's refs or work tree in one short step
+    /// (`update-ref`, `apply`): such a command is left to finish when Ctrl-C stops us
+    /// (`runAsChild(leftAlone:)`), so it never leaves its lock behind. Every other command stops
+    /// at Ctrl-C: the snapshot's `add -A` of a huge file, a `log -S` over a long history, the
+    /// transfers, which may take minutes.
+    static func finishesAlone(_ args: [String]) -> Bool {
         var i = 0
         while i < args.count {
             switch args[i] {
             case "-c", "-C", "--git-dir", "--work-tree", "--namespace": i += 2
             case let option where option.hasPrefix("-"): i += 1
-            case let command: return command == "push" || command == "fetch"
+            case let command: return command == "update-ref" || (command == "apply" && !args.contains("--check"))
             }
         }
         return false

@@ -149,12 +149,19 @@ final class HostState: @unchecked Sendable {
 
     /// The host's way out: every sprite stops, then the host's cgroups go.
     func shutdown() {
-        for (_, runtime) in all {
-            runtime.shutdown()
-            runtime.layout.disk?.unmount()
+        // once: after a stop's grace (`StopWatchdog`) and again when the server has ended; a
+        // second caller waits for the first to finish
+        stopped.withLock { stopped in
+            guard !stopped else { return }
+            stopped = true
+            for (_, runtime) in all {
+                runtime.shutdown()
+                runtime.layout.disk?.unmount()
+            }
+            platform.cgroups?.removeAll()
         }
-        platform.cgroups?.removeAll()
     }
+    private let stopped = Locked(false)
 
     /// Test hook: the egress proxy resolves `name` to `addresses`.
     func overrideResolution(_ overrides: [String: [String]]) {
