@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
+#include <string.h>
 
 static struct termios saved;
 static int saved_fd = -1;
@@ -165,3 +166,47 @@ void git_sprite_unwatch_window(void) {
     signal(SIGWINCH, SIG_DFL);
     window_fd = -1;
 }
+
+/* Files of ours in the temporary directory (a temporary index can be as large as the work
+ * tree), removed by the SIGINT handler, which _exits without running any Swift `defer`. */
+#define GIT_SPRITE_MAX_TEMPORARY 32
+#define GIT_SPRITE_TEMPORARY_PATH 1024
+static char temporary_paths[GIT_SPRITE_MAX_TEMPORARY][GIT_SPRITE_TEMPORARY_PATH];
+static int temporary_state[GIT_SPRITE_MAX_TEMPORARY]; /* 0 free, 1 being written, 2 set */
+
+void git_sprite_temporary_add(const char *path) {
+    size_t n = strlen(path);
+    if (n + sizeof(".lock") > GIT_SPRITE_TEMPORARY_PATH) return;
+    for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
+        int expected = 0;
+        if (__atomic_compare_exchange_n(&temporary_state[i], &expected, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            memcpy(temporary_paths[i], path, n + 1);
+            __atomic_store_n(&temporary_state[i], 2, __ATOMIC_SEQ_CST);
+            return;
+        }
+    }
+}
+
+void git_sprite_temporary_forget(const char *path) {
+    for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
+        if (__atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST) == 2 && strcmp(temporary_paths[i], path) == 0) {
+            __atomic_store_n(&temporary_state[i], 0, __ATOMIC_SEQ_CST);
+            return;
+        }
+    }
+}
+
+void git_sprite_remove_temporary_files(void) {
+    for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
+        if (__atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST) != 2) continue;
+        unlink(temporary_paths[i]);
+        /* and git's lock of it, when git was stopped while it held one (a temporary index) */
+        char lock[GIT_SPRITE_TEMPORARY_PATH];
+        size_t n = 0;
+        for (const char *p = temporary_paths[i]; *p; p++) lock[n++] = *p;
+        for (const char *p = ".lock"; *p; p++) lock[n++] = *p;
+        lock[n] = 0;
+        unlink(lock);
+    }
+}
+

@@ -35,6 +35,7 @@ public enum GitSpriteMain {
         signal(SIGINT) { _ in
             restoreTerminal()
             interruptChildren(SIGINT)
+            removeTemporaryFiles()
             // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying)
             if interruptIsTheEnd() { _exit(ExitStatus.cancelled.rawValue) }
             let message = "\ninterrupted; run the command again to finish\n"

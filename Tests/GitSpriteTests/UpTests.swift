@@ -760,13 +760,42 @@ struct UpInterruptionTests {
     /// `refs/sprite/app-main/shipped.lock`, and every later `up` failed on it.)
     @Test func ctrlCDuringARefUpdateLetsItFinishAndLeavesNoLock() throws {
         let w = try UpWorkspace()
-        let wrap = w.s.path("wrap"), mark = w.s.path("update-ref")
+        let mark = w.s.path("update-ref")
+        let status = try Self.interruptUp(w, whileGitRuns: "update-ref", mark: mark)
+        #expect(status == 130)
+        #expect(
+            eventually(seconds: 30) { (try? String(contentsOfFile: mark + ".done", encoding: .utf8)) == "0\n" },
+            "the ref update was cut")
+        let locks = try w.s.run("find", [w.app + "/.git", "-name", "*.lock"]).stdout
+        #expect(locks.isEmpty, "\(locks)")
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    /// Ctrl-C while `up` reads the work tree into its temporary index (a copy of yours, as
+    /// large as your index): the copy is removed, though the handler exits at once.
+    @Test func ctrlCDuringTheSnapshotLeavesNoTemporaryIndex() throws {
+        let w = try UpWorkspace()
+        let tmp = w.s.path("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let status = try Self.interruptUp(w, whileGitRuns: "add", mark: w.s.path("add"), env: ["TMPDIR": tmp])
+        #expect(status == 130)
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix("git-sprite-") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
+    /// Starts `git-sprite up --no-agent`, slows the first git `command` it runs down (`mark`
+    /// `.started` when it begins, `.done` with its status when it ends), sends Ctrl-C to the
+    /// run's process group in the middle of it and returns the run's exit status.
+    static func interruptUp(
+        _ w: UpWorkspace, whileGitRuns command: String, mark: String, env extra: [String: String] = [:]
+    ) throws -> Int32 {
+        let wrap = w.s.path("wrap")
         try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
-        // a slow ref update, so that the interrupt lands in the middle of it
         let git = """
             #!/bin/sh
             case " $* " in
-            *" update-ref "*) : > '\(mark).started'; sleep 2; /usr/bin/git "$@"; s=$?; echo $s > '\(mark).done'; exit $s ;;
+            *" \(command) "*) : > '\(mark).started'; sleep 2; /usr/bin/git "$@"; s=$?; echo $s > '\(mark).done'; exit $s ;;
             esac
             exec /usr/bin/git "$@"
             """
@@ -778,7 +807,7 @@ struct UpInterruptionTests {
         p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
         p.arguments = ["up", "--no-agent"]
         p.currentDirectoryURL = URL(fileURLWithPath: w.app)
-        p.environment = w.s.environment.merging(w.env) { $1 }.merging([
+        p.environment = w.s.environment.merging(w.env) { $1 }.merging(extra) { $1 }.merging([
             "PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")
         ]) { $1 }
         p.standardOutput = FileHandle.nullDevice
@@ -789,14 +818,7 @@ struct UpInterruptionTests {
         #expect(eventually(seconds: 120) { FileManager.default.fileExists(atPath: mark + ".started") })
         kill(-p.processIdentifier, SIGINT)
         #expect(exited.wait(timeout: .now() + 30) == .success, "up did not stop")
-        #expect(p.terminationStatus == 130)
-        #expect(
-            eventually(seconds: 30) { (try? String(contentsOfFile: mark + ".done", encoding: .utf8)) == "0\n" },
-            "the ref update was cut")
-        let locks = try w.s.run("find", [w.app + "/.git", "-name", "*.lock"]).stdout
-        #expect(locks.isEmpty, "\(locks)")
-        let again = try w.up(["--no-agent"])
-        #expect(again.status == 0, "\(again.stderr)")
+        return p.terminationStatus
     }
 
     static func interrupt(

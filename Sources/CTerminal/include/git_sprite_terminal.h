@@ -25,6 +25,12 @@ void git_sprite_child_started(int pid);
 void git_sprite_child_ended(int pid);
 /* A child (started in a group of its own) that git_sprite_signal_children passes by. */
 void git_sprite_child_left_alone(int pid);
+
+/* Files of ours in the temporary directory that git_sprite_remove_temporary_files removes
+ * (async-signal-safe, for the SIGINT handler) unless forgotten first. Up to 32 at once. */
+void git_sprite_temporary_add(const char *path);
+void git_sprite_temporary_forget(const char *path);
+void git_sprite_remove_temporary_files(void);
 void git_sprite_signal_children(int sig);
 
 /* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler

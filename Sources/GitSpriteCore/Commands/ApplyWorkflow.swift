@@ -38,7 +38,7 @@ public enum ApplyWorkflow {
             let done: Bool
         }
         var patches: [Patch] = []
-        defer { for p in patches { try? FileManager.default.removeItem(atPath: p.file) } }
+        defer { for p in patches { TemporaryFiles.remove(p.file) } }
         var problems: [String] = []
         for repo in work.repositories {
             let git = LocalGit(directory: repo.localPath, environment: context.environment)
@@ -52,7 +52,7 @@ public enum ApplyWorkflow {
             )
             .split(separator: "\0").map(String.init)
             guard !files.isEmpty else { continue }
-            let file = FileManager.default.temporaryDirectory.path + "/git-sprite-apply-\(UUID().uuidString).patch"
+            let file = TemporaryFiles.make("git-sprite-apply-", suffix: ".patch")
             let diff = try git.run(
                 ["diff", "--no-ext-diff", "--no-color", "--binary", head, worktree, "--"], trimming: false)
             guard diff.status == 0,
@@ -60,6 +60,7 @@ public enum ApplyWorkflow {
                     atPath: file, contents: Data(diff.stdout.utf8),
                     attributes: [.posixPermissions: 0o600])
             else {
+                TemporaryFiles.remove(file)
                 throw SpriteError("could not write the sprite's changes to a patch: \(LocalGit.reason(diff.stderr))")
             }
             let tree = try git.check(["rev-parse", worktree + "^{tree}"], what: "reading the sprite's work tree")
@@ -125,8 +126,8 @@ public enum ApplyWorkflow {
     /// with the work tree added), so your own index is never touched; `git apply -R --check`
     /// would take a file whose mode differs for one that is the same.
     static func alreadyHere(_ files: [String], as commit: String, git: LocalGit) throws -> Bool {
-        let index = FileManager.default.temporaryDirectory.path + "/git-sprite-index-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: index) }
+        let index = TemporaryFiles.make("git-sprite-index-")
+        defer { TemporaryFiles.remove(index) }
         let own = try git.check(
             ["rev-parse", "--path-format=absolute", "--git-path", "index"], what: "finding your index")
         if FileManager.default.fileExists(atPath: own) { try FileManager.default.copyItem(atPath: own, toPath: index) }

@@ -99,9 +99,8 @@ struct LocalGit {
     /// is the tree without them: what the sprite's side computes for its uncommitted changes
     /// (git leaves ignored files out), so a sprite holding exactly this snapshot reads as such.
     func snapshotCommit(submodules: [String] = [], included: [String] = []) throws -> (commit: String, tree: String) {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("git-sprite-index-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let tmp = TemporaryFiles.make("git-sprite-index-")
+        defer { TemporaryFiles.remove(tmp) }
         let env = ["GIT_INDEX_FILE": tmp]
         // a copy of the index, not HEAD read afresh: it keeps the skip-worktree bits of a sparse
         // checkout, so files outside the cone are not taken for deleted

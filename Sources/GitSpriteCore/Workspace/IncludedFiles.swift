@@ -31,8 +31,8 @@ public struct IncludedFiles: Sendable, Equatable {
         guard !patterns.isEmpty else { return IncludedFiles() }
         let git = LocalGit(directory: root, environment: environment)
         func named(by patterns: [String]) throws -> [String] {
-            let file = FileManager.default.temporaryDirectory.path + "/git-sprite-include-\(UUID().uuidString)"
-            defer { try? FileManager.default.removeItem(atPath: file) }
+            let file = TemporaryFiles.make("git-sprite-include-")
+            defer { TemporaryFiles.remove(file) }
             guard
                 FileManager.default.createFile(
                     atPath: file, contents: Data((patterns.joined(separator: "\n") + "\n").utf8))
