@@ -48,11 +48,12 @@ void git_sprite_child_started(int pid) {
 /* Recorded as -pid: an interrupt passes it by, and it ends on its own. */
 void git_sprite_child_left_alone(int pid) { git_sprite_child_started(-pid); }
 
+/* pid as recorded: -pid for a child left alone (so a reused pid, recorded the other way
+ * meanwhile, keeps its own entry) */
 void git_sprite_child_ended(int pid) {
     for (int i = 0; i < GIT_SPRITE_MAX_CHILDREN; i++) {
-        int expected = pid, alone = -pid;
+        int expected = pid;
         if (__atomic_compare_exchange_n(&children[i], &expected, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
-        if (__atomic_compare_exchange_n(&children[i], &alone, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
     }
 }
 

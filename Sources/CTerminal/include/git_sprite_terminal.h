@@ -22,7 +22,7 @@ void git_sprite_unwatch_window(void);
  * git_sprite_signal_children passes a signal on to each child's whole group; it is
  * async-signal-safe, for a SIGINT handler. Up to 256 children at once. */
 void git_sprite_child_started(int pid);
-void git_sprite_child_ended(int pid);
+void git_sprite_child_ended(int pid); /* as recorded: -pid for one left alone */
 /* A child (started in a group of its own) that git_sprite_signal_children passes by. */
 void git_sprite_child_left_alone(int pid);
 

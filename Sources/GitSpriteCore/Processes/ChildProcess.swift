@@ -35,7 +35,7 @@ extension Process {
         try runWithSignalsUnblocked()
         let pid = processIdentifier
         if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
-        defer { git_sprite_child_ended(pid) }
+        defer { git_sprite_child_ended(leftAlone ? -pid : pid) }
         try body()
         waitUntilExit()
     }
