@@ -91,6 +91,23 @@ struct NothingLostTests {
         #expect(r.stderr.contains("git config --global user.name"), "\(r.stderr)")
     }
 
+    /// A lock a git left behind on a ref of the sprite's here (killed while it held it) no
+    /// longer fails every fetch from then on: a lock older than a minute is removed, and said so.
+    @Test func aStaleLockOnASpriteRefDoesNotStopItsWorkComingHome() throws {
+        let b = try Bench()
+        try b.agent("echo work > work.txt && git add work.txt && git commit -qm work")
+        let lock = b.app + "/.git/refs/remotes/sprite/app-main/main.lock"
+        try FileManager.default.createDirectory(
+            atPath: (lock as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-120)], ofItemAtPath: lock)
+        let fetch = try b.sprite(["fetch"])
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(fetch.stderr.contains("removed a lock a stopped git had left on refs/remotes/sprite/app-main/main"))
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        #expect(try b.git("log", "-1", "--format=%s", "refs/remotes/sprite/app-main/main") == "work")
+    }
+
     /// Monday's sprite made a stash; Tuesday's sprite of the same branch makes another. The
     /// home ref moves to Tuesday's, and Monday's stays reachable from a ref of its own.
     @Test func aNewSpritesStashNeverTakesAnOldOnesPlace() throws {

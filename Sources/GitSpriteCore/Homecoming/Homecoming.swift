@@ -210,6 +210,9 @@ struct Homecoming {
                     + "\(old.short) is kept as \(name)")
         }
 
+        for ref in StaleRefLocks.remove(destinations.sorted(), commonDir: local.commonDir) {
+            report.notes.append("\(label): removed a lock a stopped git had left on \(ref)")
+        }
         let refspecs = wanted.map { "+\($0.source):\($0.destination)" }
         var attempt = 0
         while true {
