@@ -85,10 +85,10 @@ public enum HostServer {
                         availableConnectionsDelegate: MaximumAvailableConnections(512)),
                     onServerRunning: { channel in urls.listening(on: channel.localAddress?.port ?? urlPort) }))
         }
-        // SIGTERM/SIGINT: requests in flight get a moment to finish; an exec session or a log
-        // stream may run for hours, so what is still open then is closed
         // last: told first when the host is to stop
         services.append(StopWatchdog(after: shutdownGrace + .seconds(1)) { state.shutdown() })
+        // SIGTERM/SIGINT: requests in flight get a moment to finish; an exec session or a log
+        // stream may run for hours, so what is still open then is closed
         var groupConfig = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
         groupConfig.maximumGracefulShutdownDuration = shutdownGrace
@@ -122,8 +122,6 @@ struct StopWatchdog: Service {
     func run() async throws {
         // returns when the host is told to stop; throws when the group is cancelled instead
         guard (try? await gracefulShutdown()) != nil else { return }
-        let (seconds, attoseconds) = after.components
-        let delay = Double(seconds) + Double(attoseconds) / 1e18
-        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { stop() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + after / .seconds(1)) { stop() }
     }
 }
