@@ -36,8 +36,7 @@ struct HostLifecycleTests {
         let host = try LocalHost(root: s.path("host"))
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "long"))
-        let headers = s.path("auth")
-        try "Authorization: Bearer \(host.token)\n".write(toFile: headers, atomically: true, encoding: .utf8)
+        let headers = try host.authorizationFile(in: s)
         let ended = DispatchSemaphore(value: 0)
         Thread {
             _ = try? s.run(
@@ -71,8 +70,7 @@ struct HostLifecycleTests {
                 c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/event-stream\\r\\n\\r\\ndata: hello\\n\\n")
             """
         _ = try api.putService("feed", name: "feed", cmd: "python3", args: ["-c", server])
-        let headers = s.path("auth"), got = s.path("got")
-        try "Authorization: Bearer \(host.token)\n".write(toFile: headers, atomically: true, encoding: .utf8)
+        let headers = try host.authorizationFile(in: s), got = s.path("got")
         let ended = DispatchSemaphore(value: 0)
         Thread {
             _ = try? s.run(

@@ -544,8 +544,7 @@ struct HostileRequestTests {
         let planted = try api.run("many", ["python3", "-c", plant], directory: "/home/sprite")
         #expect(planted.status == 0, "\(String(decoding: planted.stderr, as: UTF8.self))")
         // ~100 MB of JSON, more than git-sprite's client accepts: read it with curl, the token in a file
-        let headers = f.sandbox.path("auth")
-        try "Authorization: Bearer \(host.token)\n".write(toFile: headers, atomically: true, encoding: .utf8)
+        let headers = try host.authorizationFile(in: f.sandbox)
         let reply = f.sandbox.path("list.json")
         let got = try f.sandbox.run(
             "curl",

@@ -801,20 +801,10 @@ struct UpInterruptionTests {
             """
         try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
         chmod(wrap + "/git", 0o755)
-        // git-sprite started directly: through `git sprite`, git's own directory would come
-        // first on PATH
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
-        p.arguments = ["up", "--no-agent"]
-        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
-        p.environment = w.s.environment.merging(w.env) { $1 }.merging(extra) { $1 }.merging([
-            "PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")
-        ]) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        p.terminationHandler = { _ in exited.signal() }
-        try p.runWithSignalsUnblocked()
+        // the wrapper first on PATH, and git-sprite started itself, not through git (which
+        // would put its own directory first)
+        let env = w.env.merging(extra) { $1 }.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
+        let (p, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: env, throughGit: false)
         #expect(eventually(seconds: 120) { FileManager.default.fileExists(atPath: mark + ".started") })
         kill(-p.processIdentifier, SIGINT)
         #expect(exited.wait(timeout: .now() + 30) == .success, "up did not stop")

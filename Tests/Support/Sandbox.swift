@@ -187,15 +187,22 @@
         }
 
         /// Starts `git sprite ARGS…` without waiting for it, as the leader of a process group of
-        /// its own (as a terminal runs a job); `exited` is signalled when it ends.
+        /// its own (as a terminal runs a job); `exited` is signalled when it ends. `throughGit:
+        /// false` starts the git-sprite binary itself: through git, git's own directory comes
+        /// first on its PATH.
         public func startSprite(
-            _ args: [String], in dir: String, env extra: [String: String]
+            _ args: [String], in dir: String, env extra: [String: String], throughGit: Bool = true
         )
             throws -> (process: Process, exited: DispatchSemaphore)
         {
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["git", "sprite"] + args
+            if throughGit {
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                p.arguments = ["git", "sprite"] + args
+            } else {
+                p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+                p.arguments = args
+            }
             p.currentDirectoryURL = URL(fileURLWithPath: dir)
             p.environment = environment.merging(extra) { $1 }
             p.standardOutput = FileHandle.nullDevice

@@ -107,6 +107,14 @@ final class LocalHost: @unchecked Sendable {
 
     /// The host's process id.
     var pid: Int32 { process.processIdentifier }
+    /// A file holding the `Authorization` header for this host's token, for `curl -H @FILE`:
+    /// the token never goes into an argument list.
+    func authorizationFile(in sandbox: Sandbox) throws -> String {
+        let path = sandbox.path("auth")
+        try "Authorization: Bearer \(token)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// Whether the host's process has not ended yet.
     var isRunning: Bool { process.isRunning }
 
