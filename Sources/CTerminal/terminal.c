@@ -99,6 +99,37 @@ static int child_group(const char *pid_text, int self, int session) {
     return ppid == self && sid == session ? pgrp : 0;
 }
 
+/* Whether /proc/<pid>/environ holds GIT_SPRITE_FINISHES_ALONE=1, the mark of a child left
+ * alone set before it starts: it tells such a child from another before it is recorded (a
+ * child not yet past exec has the parent's environment, and stops, before it has done
+ * anything). Read with open/read/close only, entry by entry across reads. */
+static int finishes_alone(const char *pid_text) {
+    static const char mark[] = "GIT_SPRITE_FINISHES_ALONE=1";
+    char path[64] = "/proc/";
+    size_t n = 6;
+    for (const char *p = pid_text; *p && n < sizeof(path) - 9; p++) path[n++] = *p;
+    const char *tail = "/environ";
+    for (const char *p = tail; *p; p++) path[n++] = *p;
+    path[n] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[1024];
+    int matched = 0, found = 0; /* matched: bytes of mark matched so far, -1 after a mismatch */
+    ssize_t got;
+    while (!found && (got = read(fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < got; i++) {
+            if (buf[i] == 0) {
+                if (matched == (int)sizeof(mark) - 1) { found = 1; break; }
+                matched = 0;
+            } else if (matched >= 0) {
+                matched = matched < (int)sizeof(mark) - 1 && buf[i] == mark[matched] ? matched + 1 : -1;
+            }
+        }
+    }
+    close(fd);
+    return found;
+}
+
 struct linux_dirent64_min {
     unsigned long long d_ino;
     long long d_off;
@@ -129,7 +160,8 @@ void git_sprite_signal_children(int sig) {
             off += d->d_reclen;
             if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
             int group = child_group(d->d_name, self, getsid(0));
-            if (group > 1 && group != getpgrp() && !left_alone(group)) kill(-group, sig);
+            if (group > 1 && group != getpgrp() && !left_alone(group) && !finishes_alone(d->d_name))
+                kill(-group, sig);
         }
     }
     close(dir);

@@ -48,6 +48,44 @@ struct ChildProcessTests {
     }
 }
 
+/// Ctrl-C passes a child left alone by (`runAsChild(leftAlone:)`) even in the moment before it
+/// is recorded, when the interrupt looks for our unrecorded children in /proc: the child's
+/// environment marks it. (SIGWINCH stands in for SIGINT: the other tests' children, which the
+/// call reaches too, ignore it.)
+@Suite("Ctrl-C and children not yet recorded", .offThePool)
+struct UnrecordedChildTests {
+    /// A shell that says `ready`, then `signalled` for each SIGWINCH, until SIGUSR1 ends it.
+    static let script = """
+        trap 'echo signalled' WINCH; trap 'done=1' USR1; echo ready
+        while [ -z "$done" ]; do sleep 1 & wait $!; done
+        """
+
+    @Test func aChildMarkedToFinishAloneIsPassedByAndAnyOtherIsSignalled() throws {
+        var children: [(process: Process, out: FileHandle)] = []
+        for marked in [true, false] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", Self.script]
+            if marked { p.environment = ["GIT_SPRITE_FINISHES_ALONE": "1", "PATH": "/usr/bin:/bin"] }
+            let out = Pipe()
+            p.standardOutput = out
+            try p.runWithSignalsUnblocked()  // not recorded: the moment before runAsChild records it
+            children.append((p, out.fileHandleForReading))
+        }
+        defer { for child in children where child.process.isRunning { child.process.terminate() } }
+        for child in children {
+            #expect(String(decoding: child.out.availableData, as: UTF8.self).hasPrefix("ready"))
+        }
+        interruptChildren(SIGWINCH)
+        // SIGUSR1 after the interrupt: each shell runs the traps of every signal it has
+        // received before it ends
+        for child in children { kill(child.process.processIdentifier, SIGUSR1) }
+        let said = children.map { String(decoding: $0.out.readDataToEndOfFile(), as: UTF8.self) }
+        #expect(!said[0].contains("signalled"), "the child left alone was signalled")
+        #expect(said[1].contains("signalled"), "the unmarked child was passed by")
+    }
+}
+
 /// Programs git-sprite starts by name (git above all) are found on the child's PATH and
 /// started directly, as `execvp` would, instead of through `env`: one process start fewer each.
 @Suite("finding a program on PATH")

@@ -763,9 +763,8 @@ struct UpInterruptionTests {
         let mark = w.s.path("update-ref")
         let status = try Self.interruptUp(w, whileGitRuns: "update-ref", mark: mark)
         #expect(status == 130)
-        #expect(
-            eventually(seconds: 30) { (try? String(contentsOfFile: mark + ".done", encoding: .utf8)) == "0\n" },
-            "the ref update was cut")
+        let done = { (try? String(contentsOfFile: mark + ".done", encoding: .utf8)) ?? "nothing" }
+        #expect(eventually(seconds: 30) { done() == "0\n" }, "the ref update was cut: it ended with \(done())")
         let locks = try w.s.run("find", [w.app + "/.git", "-name", "*.lock"]).stdout
         #expect(locks.isEmpty, "\(locks)")
         let again = try w.up(["--no-agent"])

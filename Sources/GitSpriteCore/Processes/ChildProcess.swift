@@ -31,7 +31,14 @@ extension Process {
     /// git removes its lock (`refs/…/x.lock`, `index.lock`) when a signal arrives only once it
     /// has set its handlers, which it does after it has made the lock; Ctrl-C in between left
     /// the lock, and every later `up` failed on it ("Unable to create '….lock': File exists").
+    /// Such a child is marked in its environment too (`GIT_SPRITE_FINISHES_ALONE=1`): it is
+    /// recorded only once `run()` has returned, and an interrupt in the moment before would
+    /// otherwise find it among our unrecorded children and stop it.
     func runAsChild(leftAlone: Bool = false, _ body: () throws -> Void) throws {
+        if leftAlone {
+            environment = (environment ?? ProcessInfo.processInfo.environment).merging(
+                ["GIT_SPRITE_FINISHES_ALONE": "1"]) { $1 }
+        }
         try runWithSignalsUnblocked()
         let pid = processIdentifier
         if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
