@@ -23,6 +23,12 @@ if grep -rnE '\b[a-z][A-Za-z]*\.run\(\)' Sources/GitSpriteCore Sources/GitSprite
     echo "start a Process with runWithSignalsUnblocked(), not run() (Sources/GitSpriteCore/Processes/ChildProcess.swift)" >&2
     status=1
 fi
+# Foundation's waitUntilExit() on Linux waits in steps of 50 ms that a child's end does not cut
+# short: every wait cost up to 50 ms
+if grep -rn 'waitUntilExit()' Sources Tests | grep -vE '^[^:]+:[0-9]+:\s*//|lint: allowed here'; then
+    echo "wait for a Process with runToExit() or exitSignal() (Sources/GitSpriteCore/Processes/ChildProcess.swift), not waitUntilExit()" >&2
+    status=1
+fi
 # one lock abstraction: Locked (SpriteSync); the WebSocket's locks are the exception (its sender
 # takes its lock with try(), which a critical section as a closure does not give)
 if grep -rn 'NSLock()' Sources | grep -vE '^Sources/(SpriteSync/Locked|SpriteHTTP/WebSocket)\.swift:'; then

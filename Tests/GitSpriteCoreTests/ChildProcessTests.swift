@@ -48,7 +48,7 @@ struct ChildProcessTests {
     }
 }
 
-/// Ctrl-C passes a child left alone by (`runAsChild(leftAlone:)`) even in the moment before it
+/// Ctrl-C passes a child left alone by (`SpawnedChild.start(leftAlone:)`) even in the moment before it
 /// is recorded, when the interrupt looks for our unrecorded children in /proc: the child's
 /// environment marks it. (SIGWINCH stands in for SIGINT: the other tests' children, which the
 /// call reaches too, ignore it.)
@@ -69,7 +69,7 @@ struct UnrecordedChildTests {
             if marked { p.environment = ["GIT_SPRITE_FINISHES_ALONE": "1", "PATH": "/usr/bin:/bin"] }
             let out = Pipe()
             p.standardOutput = out
-            try p.runWithSignalsUnblocked()  // not recorded: the moment before runAsChild records it
+            try p.runWithSignalsUnblocked()  // not recorded: the moment before SpawnedChild records it
             children.append((p, out.fileHandleForReading))
         }
         defer { for child in children where child.process.isRunning { child.process.terminate() } }
@@ -110,5 +110,41 @@ struct ExecutableSearchTests {
         #expect(p.executableURL?.path == "/usr/bin/env" && p.arguments == ["--", "absent", "x"])
         p.setProgram("tool", ["x"], path: path)
         #expect(p.executableURL?.path == found && p.arguments == ["x"])
+    }
+}
+
+/// Children started with posix_spawn (`SpawnedChild`): every descriptor but stdin, stdout and
+/// stderr closed as the child starts, whatever the parent holds open; statuses as
+/// Foundation's `Process` gives them.
+@Suite("spawned children")
+struct SpawnedChildTests {
+    @Test func aDescriptorOpenHereWithoutCloseOnExecNeverReachesTheChild() throws {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)  // no O_CLOEXEC: as a pipe another thread makes for its own child
+        defer { for fd in fds { close(fd) } }
+        let r = try SpawnedChild.capture(
+            "sh", ["-c", "ls /proc/$$/fd"], environment: ["PATH": "/usr/bin:/bin"], directory: "/")
+        let open = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").sorted()
+        #expect(r.status == 0)
+        #expect(open == ["0", "1", "2"], "the child holds \(open)")
+    }
+
+    @Test func statusesDirectoryEnvironmentAndAMissingProgram() throws {
+        let env = ["PATH": "/usr/bin:/bin", "WORD": "a b"]
+        let r = try SpawnedChild.capture(
+            "sh", ["-c", "pwd; echo \"$WORD\"; echo err >&2; exit 7"], environment: env, directory: "/tmp")
+        #expect(r.status == 7)
+        #expect(String(decoding: r.stdout, as: UTF8.self) == "/tmp\na b\n")
+        #expect(String(decoding: r.stderr, as: UTF8.self) == "err\n")
+        #expect(
+            try SpawnedChild.capture("sh", ["-c", "kill -TERM $$"], environment: env, directory: nil).status == SIGTERM)
+        let alone = try SpawnedChild.capture(
+            "sh", ["-c", "echo $GIT_SPRITE_FINISHES_ALONE"], environment: env, directory: nil, leftAlone: true)
+        #expect(String(decoding: alone.stdout, as: UTF8.self) == "1\n")
+        // not on PATH: started through env, which fails as a shell would
+        #expect(try SpawnedChild.capture("no-such-program", [], environment: env, directory: nil).status == 127)
+        #expect(throws: SpriteError.self) {
+            try SpawnedChild.capture("sh", [], environment: env, directory: "/no/such/directory")
+        }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Which git commands Ctrl-C leaves to finish: those that write a ref or the work tree in one
 /// short step, so none leaves its lock behind; every other one stops with us
-/// (`runAsChild(leftAlone:)`; end to end: `ctrlCDuringARefUpdateLetsItFinishAndLeavesNoLock`).
+/// (`SpawnedChild.start(leftAlone:)`; end to end: `ctrlCDuringARefUpdateLetsItFinishAndLeavesNoLock`).
 @Suite("local git commands")
 struct LocalGitTests {
     @Test(arguments: [

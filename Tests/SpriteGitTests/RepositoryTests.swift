@@ -31,9 +31,12 @@ struct RepositoryTests {
             let out = Pipe()
             p.standardOutput = out
             p.standardError = FileHandle.nullDevice
+            // a semaphore, not waitUntilExit(), which waits in steps of 50 ms on Linux
+            let exited = DispatchSemaphore(value: 0)
+            p.terminationHandler = { _ in exited.signal() }
             try p.run()
             let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
+            exited.wait()
             #expect(p.terminationStatus == 0, "git \(args)")
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }

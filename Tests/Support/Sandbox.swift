@@ -114,38 +114,41 @@
             _ program: String, _ args: [String], in dir: String? = nil, env extra: [String: String] = [:],
             unset: [String] = [], stdin: String? = nil, limit: Double = 120
         ) throws -> RunResult {
-            let p = Process()
-            p.currentDirectoryURL = URL(fileURLWithPath: dir ?? root)
             var env = environment.merging(extra) { $1 }
             for key in unset { env.removeValue(forKey: key) }
-            p.environment = env
-            p.setProgram(program, args, path: env["PATH"])
             let id = UUID().uuidString
             let outPath = root + "/.out-" + id, errPath = root + "/.err-" + id
             _ = FileManager.default.createFile(atPath: outPath, contents: nil)
             _ = FileManager.default.createFile(atPath: errPath, contents: nil)
             let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
             let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-            p.standardOutput = out
-            p.standardError = err
-            // wait on a semaphore, not waitUntilExit (which polls its run loop on Linux), and
-            // never longer than `limit`: a hung child fails its test instead of hanging the run
-            let exited = DispatchSemaphore(value: 0)
-            p.terminationHandler = { _ in exited.signal() }
+            defer {
+                try? FileManager.default.removeItem(atPath: outPath)
+                try? FileManager.default.removeItem(atPath: errPath)
+            }
+            // posix_spawn with every other descriptor closed (SpawnedChild), and never longer
+            // than `limit`: a hung child fails its test instead of hanging the run
+            let input = stdin != nil ? try ChildPipe() : nil
             let started = Date()
-            if let stdin {
-                let pipe = Pipe()
-                p.standardInput = pipe
-                try p.runWithSignalsUnblocked()
-                pipe.fileHandleForWriting.write(Data(stdin.utf8))
-                try pipe.fileHandleForWriting.close()
-            } else {
-                p.standardInput = FileHandle.nullDevice
-                try p.runWithSignalsUnblocked()
+            let child = try SpawnedChild.start(
+                program, args, environment: env, directory: dir ?? root, stdin: input?.read,
+                stdout: out.fileDescriptor, stderr: err.fileDescriptor)
+            try out.close()
+            try err.close()
+            let exited = DispatchSemaphore(value: 0)
+            let status = Locked<Int32>(0)
+            Thread {
+                status.set(child.wait())
+                exited.signal()
+            }.start()
+            if let input, let stdin {
+                input.closeRead()
+                input.writing.write(Data(stdin.utf8))
+                input.closeWrite()
             }
             if exited.wait(timeout: .now() + limit) == .timedOut {
                 Issue.record("\(program) \(args.joined(separator: " ")) did not finish within \(Int(limit)) s; killed")
-                kill(p.processIdentifier, SIGKILL)
+                kill(child.pid, SIGKILL)
                 exited.wait()
             }
             if OwnThread.timesTests && Date().timeIntervalSince(started) >= 1 {
@@ -155,16 +158,10 @@
                 FileHandle.standardError.write(
                     Data("run time: \(seconds) s \(Test.current?.name ?? "-"): \(line)\n".utf8))
             }
-            try out.close()
-            try err.close()
-            defer {
-                try? FileManager.default.removeItem(atPath: outPath)
-                try? FileManager.default.removeItem(atPath: errPath)
-            }
             return RunResult(
                 stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                 stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                status: p.terminationStatus)
+                status: status.value)
         }
 
         /// Runs git and requires success.

@@ -17,14 +17,29 @@ void git_sprite_restore_terminal(void);
 int git_sprite_watch_window(int fd);
 void git_sprite_unwatch_window(void);
 
-/* Children that run in process groups of their own (Foundation's Process puts every child
- * in a new group), which the terminal's Ctrl-C does not reach. They are recorded here, and
+/* Children that run in process groups of their own (git_sprite_spawn and Foundation's Process
+ * put every child in a new group), which the terminal's Ctrl-C does not reach. They are recorded here, and
  * git_sprite_signal_children passes a signal on to each child's whole group; it is
  * async-signal-safe, for a SIGINT handler. Up to 256 children at once. */
 void git_sprite_child_started(int pid);
 void git_sprite_child_ended(int pid); /* as recorded: -pid for one left alone */
 /* A child (started in a group of its own) that git_sprite_signal_children passes by. */
 void git_sprite_child_left_alone(int pid);
+
+/* Starts path (absolute) with argv and envp (NULL-terminated) in a process group of its own,
+ * with in, out and err as its stdin, stdout and stderr and every other descriptor closed,
+ * no signal blocked, in dir when not NULL. Returns the pid, or -errno. Not Foundation's
+ * Process: that one closes the descriptors it found open a moment before the spawn (so a
+ * pipe or socket another thread opens meanwhile leaks into the child, and the child's end can
+ * hold another's pipe open), learns of a child's end through a socket its children inherit,
+ * and its waitUntilExit waits in steps of 50 ms. */
+int git_sprite_spawn(
+    const char *path, char *const argv[], char *const envp[], const char *dir, int in, int out, int err);
+/* A pipe whose ends close on exec (pipe2 with O_CLOEXEC): 0, or -errno. */
+int git_sprite_pipe(int fds[2]);
+/* Waits for the child to end: its exit status, or the number of the signal that ended it; -1
+ * when pid is no child of ours. */
+int git_sprite_wait(int pid);
 
 /* Files of ours in the temporary directory that git_sprite_remove_temporary_files removes
  * (async-signal-safe, for the SIGINT handler) unless forgotten first. Up to 32 at once. */

@@ -59,8 +59,7 @@ enum Browser {
             p.standardInput = FileHandle.nullDevice
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            try p.runWithSignalsUnblocked()
-            p.waitUntilExit()
+            try p.runToExit()
             if p.terminationStatus == 0 { return }
         }
         throw SpriteError(

@@ -22,34 +22,28 @@ extension Process {
         try run()
     }
 
-    /// Runs the process as a child that stops with us: Foundation puts every child in a
-    /// process group of its own, out of reach of the terminal's Ctrl-C, so the child is
-    /// recorded for `interruptChildren` until it has exited.
-    ///
-    /// `leftAlone`: an interrupt passes the child by, and it finishes on its own, after us if
-    /// need be. For the short local git commands that write a ref, an index or work tree files:
-    /// git removes its lock (`refs/…/x.lock`, `index.lock`) when a signal arrives only once it
-    /// has set its handlers, which it does after it has made the lock; Ctrl-C in between left
-    /// the lock, and every later `up` failed on it ("Unable to create '….lock': File exists").
-    /// Such a child is marked in its environment too (`GIT_SPRITE_FINISHES_ALONE=1`): it is
-    /// recorded only once `run()` has returned, and an interrupt in the moment before would
-    /// otherwise find it among our unrecorded children and stop it.
-    func runAsChild(leftAlone: Bool = false, _ body: () throws -> Void) throws {
-        if leftAlone {
-            environment = (environment ?? ProcessInfo.processInfo.environment).merging(
-                ["GIT_SPRITE_FINISHES_ALONE": "1"]) { $1 }
-        }
+    /// Starts the process (`runWithSignalsUnblocked`) and waits until it has exited.
+    public func runToExit() throws {
+        let exited = exitSignal()
         try runWithSignalsUnblocked()
-        let pid = processIdentifier
-        if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
-        defer { git_sprite_child_ended(leftAlone ? -pid : pid) }
-        try body()
-        waitUntilExit()
+        exited.wait()
+    }
+
+    /// A semaphore signalled once the process has exited and its status is known; set before
+    /// `run()`. Not `waitUntilExit()`: on Linux it runs the thread's run loop in steps of 50 ms
+    /// and a child's end does not end a step (the run loop wakes, but no source fired), so
+    /// every wait lasted until the next step: a `/bin/true` took 51 ms to run and wait for
+    /// against 2 ms this way, and each git command of `up` paid up to 50 ms.
+    public func exitSignal() -> DispatchSemaphore {
+        let exited = DispatchSemaphore(value: 0)
+        terminationHandler = { _ in exited.signal() }
+        return exited
     }
 }
 
-/// Passes a signal on to every running child started with `runAsChild` (and its process
-/// group); async-signal-safe, for a SIGINT handler.
+/// Passes a signal on to every running child started with `SpawnedChild` (and its process
+/// group), and to any other child of ours in a group of its own, except those left alone to
+/// finish; async-signal-safe, for a SIGINT handler.
 public func interruptChildren(_ signal: Int32) {
     git_sprite_signal_children(signal)
 }

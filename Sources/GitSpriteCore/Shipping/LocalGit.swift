@@ -27,37 +27,19 @@ struct LocalGit {
 
     @discardableResult
     func run(_ args: [String], extraEnvironment: [String: String] = [:], trimming: Bool = true) throws -> Result {
-        let p = Process()
-        let env = environment.merging(extraEnvironment) { $1 }
-        p.setProgram("git", args, path: env["PATH"])
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        let errData = Locked(Data())
-        var outData = Data()
-        try p.runAsChild(leftAlone: Self.finishesAlone(args)) {
-            let reading = DispatchGroup()
-            reading.enter()
-            DispatchQueue.global().async {
-                errData.set(err.fileHandleForReading.readDataToEndOfFile())
-                reading.leave()
-            }
-            outData = out.fileHandleForReading.readDataToEndOfFile()
-            reading.wait()
-        }
+        let (status, outData, errData) = try SpawnedChild.capture(
+            "git", args, environment: environment.merging(extraEnvironment) { $1 }, directory: directory,
+            leftAlone: Self.finishesAlone(args))
         let stdout = String(decoding: outData, as: UTF8.self)
         return Result(
-            status: p.terminationStatus,
+            status: status,
             stdout: trimming ? stdout.trimmingCharacters(in: .whitespacesAndNewlines) : stdout,
-            stderr: String(decoding: errData.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            stderr: String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Whether git's command writes the repository's refs or work tree in one short step
     /// (`update-ref`, `apply`): such a command is left to finish when Ctrl-C stops us
-    /// (`runAsChild(leftAlone:)`), so it never leaves its lock behind. Every other command stops
+    /// (`SpawnedChild.start(leftAlone:)`), so it never leaves its lock behind. Every other command stops
     /// at Ctrl-C: the snapshot's `add -A` of a huge file, a `log -S` over a long history, the
     /// transfers, which may take minutes.
     static func finishesAlone(_ args: [String]) -> Bool {

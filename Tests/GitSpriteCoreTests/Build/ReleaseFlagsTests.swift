@@ -25,9 +25,10 @@ struct ReleaseFlagsTests {
         p.environment = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
         let out = Pipe()
         p.standardOutput = out
+        let exited = p.exitSignal()
         try p.runWithSignalsUnblocked()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        exited.wait()
         #expect(p.terminationStatus == 0)
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

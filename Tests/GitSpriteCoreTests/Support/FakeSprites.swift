@@ -84,8 +84,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
         copy.arguments = ["-a", local(sprite, SpritePaths.home), root + "/" + sprite + "/checkpoint-" + id]
-        try copy.runWithSignalsUnblocked()
-        copy.waitUntilExit()
+        try copy.runToExit()
         return id
     }
 
@@ -107,8 +106,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
         copy.arguments = ["-a", saved, local(sprite, SpritePaths.home)]
-        try copy.runWithSignalsUnblocked()
-        copy.waitUntilExit()
+        try copy.runToExit()
     }
 
     func createSprite(_ spec: SpriteCreation) throws -> Sprite {
@@ -188,38 +186,40 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
             stderr(answer.stderr)
             return answer.status
         }
-        let p = Process()
         let dir = local(sprite, request.directory ?? SpritePaths.home)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.environment = [
+        let environment = [
             "PATH": "/usr/bin:/bin", "HOME": local(sprite, SpritePaths.home), "GIT_CONFIG_NOSYSTEM": "1",
             "LANG": "C.UTF-8",
         ].merging(request.environment) { $1 }
         let argv = command.map { local(sprite, $0) }
-        p.setProgram(argv.first ?? "true", Array(argv.dropFirst()), path: p.environment?["PATH"])
-        let out = Pipe(), err = Pipe()
-        (p.standardOutput, p.standardError) = (out, err)
-        let feed = input != nil || inputData != nil ? Pipe() : nil
-        p.standardInput = feed ?? FileHandle.nullDevice
-        try p.runWithSignalsUnblocked()
-        if let feed { Self.pump(inputData, input, into: feed.fileHandleForWriting) }
+        let out = try ChildPipe(), err = try ChildPipe()
+        let feed = input != nil || inputData != nil ? try ChildPipe() : nil
+        let child = try SpawnedChild.start(
+            argv.first ?? "true", Array(argv.dropFirst()), environment: environment, directory: dir,
+            stdin: feed?.read, stdout: out.write, stderr: err.write)
+        out.closeWrite()
+        err.closeWrite()
+        if let feed {
+            feed.closeRead()
+            Self.pump(inputData, input, into: feed.writing)
+        }
         let errData = Locked(Data())
         let reading = DispatchGroup()
         reading.enter()
         DispatchQueue.global().async {
-            errData.set(err.fileHandleForReading.readDataToEndOfFile())
+            errData.set(err.reading.readDataToEndOfFile())
             reading.leave()
         }
         while true {
-            let chunk = out.fileHandleForReading.availableData
+            let chunk = out.reading.availableData
             if chunk.isEmpty { break }
             stdout(chunk)
         }
         reading.wait()
-        p.waitUntilExit()
+        let status = child.wait()
         stderr(errData.value)
-        return p.terminationStatus
+        return status
     }
 
     /// Writes `data`, then what `handle` gives until it ends, into `sink`, and closes it; a

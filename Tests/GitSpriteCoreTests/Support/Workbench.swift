@@ -59,10 +59,11 @@ final class Workbench {
         p.environment = environment
         let out = Pipe(), err = Pipe()
         (p.standardOutput, p.standardError) = (out, err)
+        let exited = p.exitSignal()
         try p.runWithSignalsUnblocked()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        exited.wait()
         if p.terminationStatus != 0 {
             Issue.record("git \(args.joined(separator: " ")): \(String(decoding: errData, as: UTF8.self))")
         }
