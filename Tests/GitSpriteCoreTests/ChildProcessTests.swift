@@ -42,6 +42,27 @@ struct ChildProcessTests {
 
     /// What the test above guards against, so it cannot pass by accident: Foundation's own
     /// `run()` hands the thread's mask on.
+    /// A process waited for through `exitSignal()` lets its pipes go: Foundation's process
+    /// holds itself (and so its pipes) through a run loop source only `waitUntilExit()` lets
+    /// go, and the fault matrix reached a thousand open descriptors without it.
+    @Test func aProcessWaitedForThroughItsExitSignalLeavesNoDescriptorOpen() throws {
+        func open() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        let before = open()
+        for _ in 0..<50 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/true")
+            let out = Pipe(), err = Pipe()
+            (p.standardOutput, p.standardError) = (out, err)
+            let exited = p.exitSignal()
+            try p.runWithSignalsUnblocked()
+            _ = out.fileHandleForReading.readDataToEndOfFile()
+            _ = err.fileHandleForReading.readDataToEndOfFile()
+            exited.wait()
+        }
+        // the handler lets go on a thread of its own, a moment after the signal
+        #expect(eventually(seconds: 10) { open() < before + 50 }, "\(open() - before) more descriptors open")
+    }
+
     @Test func foundationsOwnRunHandsTheThreadsMaskOn() throws {
         let blocked = try Self.blockedInChild { p in try p.run() }  // lint: allowed here, to show the hazard
         #expect(blocked & Self.termAndInt == Self.termAndInt)
@@ -127,6 +148,16 @@ struct SpawnedChildTests {
         let open = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").sorted()
         #expect(r.status == 0)
         #expect(open == ["0", "1", "2"], "the child holds \(open)")
+    }
+
+    @Test func childrenLeaveNoDescriptorOpenHere() throws {
+        func open() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        let before = open()
+        for _ in 0..<50 {
+            _ = try SpawnedChild.capture("true", [], environment: ["PATH": "/usr/bin:/bin"], directory: nil)
+        }
+        // other tests of this process open and close descriptors meanwhile: a leak is 100
+        #expect(open() < before + 50, "\(open() - before) more descriptors open after 50 children")
     }
 
     @Test func statusesDirectoryEnvironmentAndAMissingProgram() throws {

@@ -31,9 +31,13 @@ struct RepositoryTests {
             let out = Pipe()
             p.standardOutput = out
             p.standardError = FileHandle.nullDevice
-            // a semaphore, not waitUntilExit(), which waits in steps of 50 ms on Linux
+            // a semaphore, not waitUntilExit() alone, which waits in steps of 50 ms on Linux;
+            // once ended, it returns at once and lets the process (and its pipes) go
             let exited = DispatchSemaphore(value: 0)
-            p.terminationHandler = { _ in exited.signal() }
+            p.terminationHandler = { process in
+                process.waitUntilExit()  // lint: allowed here
+                exited.signal()
+            }
             try p.run()
             let data = out.fileHandleForReading.readDataToEndOfFile()
             exited.wait()

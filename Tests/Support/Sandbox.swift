@@ -204,8 +204,7 @@
             p.environment = environment.merging(extra) { $1 }
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            let exited = DispatchSemaphore(value: 0)
-            p.terminationHandler = { _ in exited.signal() }
+            let exited = p.exitSignal()
             try p.runWithSignalsUnblocked()
             return (p, exited)
         }

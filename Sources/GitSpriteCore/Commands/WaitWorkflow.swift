@@ -169,9 +169,13 @@ final class Notifier: @unchecked Sendable {
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         running.enter()
-        p.terminationHandler = { [running] _ in running.leave() }
+        let exited = p.exitSignal()
         do {
             try p.runWithSignalsUnblocked()
+            DispatchQueue.global().async { [running] in
+                exited.wait()
+                running.leave()
+            }
         } catch {
             running.leave()
             context.terminal.warn("sprite.notify.command (\(program)) could not be run: \(error.localizedDescription)")
