@@ -36,7 +36,13 @@ int git_sprite_spawn(
     return rc == 0 ? pid : -rc;
 }
 
-int git_sprite_wait(int pid) {
+int git_sprite_wait(int pid, int recorded) {
+    /* learn of the end without reaping, so the entry goes before the pid can be reused */
+    siginfo_t info;
+    while (waitid(P_PID, pid, &info, WEXITED | WNOWAIT) < 0) {
+        if (errno != EINTR) break;
+    }
+    git_sprite_child_ended(recorded);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return -1;

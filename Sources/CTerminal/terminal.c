@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 
 static struct termios saved;
 static int saved_fd = -1;
@@ -165,6 +167,40 @@ void git_sprite_signal_children(int sig) {
         }
     }
     close(dir);
+}
+
+void git_sprite_wait_left_alone(int milliseconds) {
+    struct timespec step = {0, 10 * 1000 * 1000};
+    for (int waited = 0; waited < milliseconds; waited += 10) {
+        int running = 0;
+        for (int i = 0; i < GIT_SPRITE_MAX_CHILDREN; i++) {
+            int entry = __atomic_load_n(&children[i], __ATOMIC_SEQ_CST);
+            if (entry >= 0) continue;
+            /* not reaped (WNOWAIT): the thread that started it still waits for its status */
+            siginfo_t info;
+            info.si_pid = 0;
+            if (waitid(P_PID, (id_t)-entry, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0) running = 1;
+        }
+        if (!running) return;
+        nanosleep(&step, 0);
+    }
+}
+
+/* Before anything else runs: a descriptor 0, 1 or 2 we were started without is /dev/null, so
+ * the first socket or file we open never takes its place (the API's connection on fd 2 took
+ * every trace and error line as if it were a request); and SIGCHLD at its default, so
+ * waitpid reports our children's ends even when we were started with it ignored. */
+__attribute__((constructor)) static void git_sprite_sane_start(void) {
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int opened = open("/dev/null", O_RDWR);
+            if (opened >= 0 && opened != fd) {
+                dup2(opened, fd);
+                close(opened);
+            }
+        }
+    }
+    signal(SIGCHLD, SIG_DFL);
 }
 
 static volatile sig_atomic_t interrupt_ends = 0;

@@ -35,6 +35,8 @@ public enum GitSpriteMain {
         signal(SIGINT) { _ in
             restoreTerminal()
             interruptChildren(SIGINT)
+            // (a git left alone may be using a temporary file of ours)
+            waitForChildrenLeftAlone(milliseconds: 2000)
             removeTemporaryFiles()
             // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying)
             if interruptIsTheEnd() { _exit(ExitStatus.cancelled.rawValue) }

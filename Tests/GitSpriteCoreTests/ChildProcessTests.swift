@@ -160,6 +160,22 @@ struct SpawnedChildTests {
         #expect(open() < before + 50, "\(open() - before) more descriptors open after 50 children")
     }
 
+    /// Ctrl-C's handler waits (a bounded while) for the children left alone before it exits,
+    /// which would close our end of their output pipes under them.
+    @Test func theInterruptWaitsForAChildLeftAloneToEnd() throws {
+        let out = try ChildPipe()
+        let child = try SpawnedChild.start(
+            "sh", ["-c", "sleep 0.5"], environment: ["PATH": "/usr/bin:/bin"], directory: nil, stdout: out.write,
+            stderr: out.write, leftAlone: true)
+        out.closeWrite()
+        waitForChildrenLeftAlone(milliseconds: 20_000)
+        // ended by then (a zombie: the wait leaves the reaping to whoever started it)
+        let stat = (try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8)) ?? ""
+        let state = stat.split(separator: ")").last?.split(separator: " ").first
+        #expect(state == "Z", "\(stat)")
+        #expect(child.wait() == 0)
+    }
+
     @Test func statusesDirectoryEnvironmentAndAMissingProgram() throws {
         let env = ["PATH": "/usr/bin:/bin", "WORD": "a b"]
         let r = try SpawnedChild.capture(
@@ -172,6 +188,11 @@ struct SpawnedChildTests {
         let alone = try SpawnedChild.capture(
             "sh", ["-c", "echo $GIT_SPRITE_FINISHES_ALONE"], environment: env, directory: nil, leftAlone: true)
         #expect(String(decoding: alone.stdout, as: UTF8.self) == "1\n")
+        // the mark is given, never inherited: an ordinary child with it would be spared by Ctrl-C
+        let marked = env.merging(["GIT_SPRITE_FINISHES_ALONE": "1"]) { $1 }
+        let ordinary = try SpawnedChild.capture(
+            "sh", ["-c", "echo \"[$GIT_SPRITE_FINISHES_ALONE]\""], environment: marked, directory: nil)
+        #expect(String(decoding: ordinary.stdout, as: UTF8.self) == "[]\n")
         // not on PATH: started through env, which fails as a shell would
         #expect(try SpawnedChild.capture("no-such-program", [], environment: env, directory: nil).status == 127)
         #expect(throws: SpriteError.self) {

@@ -771,6 +771,17 @@ struct UpInterruptionTests {
         #expect(again.status == 0, "\(again.stderr)")
     }
 
+    /// Started with stdin, stdout and stderr closed (`<&- >&- 2>&-`, as a job runner may): the
+    /// API's connection took descriptor 2, and `-v`'s first trace line went into it as if it
+    /// were the request (the host answered 400 and `up` failed).
+    @Test func upStartedWithItsStandardDescriptorsClosedShips() throws {
+        let w = try UpWorkspace()
+        let status = w.s.path("status")
+        let script = "\"$0\" up --no-agent -v <&- >&- 2>&-; echo $? > \"$1\""
+        _ = try w.s.run("sh", ["-c", script, Sandbox.binDirectory + "/git-sprite", status], in: w.app, env: w.env)
+        #expect((try? String(contentsOfFile: status, encoding: .utf8)) == "0\n")
+    }
+
     /// Ctrl-C while `up` reads the work tree into its temporary index (a copy of yours, as
     /// large as your index): the copy is removed, though the handler exits at once.
     @Test func ctrlCDuringTheSnapshotLeavesNoTemporaryIndex() throws {

@@ -38,8 +38,13 @@ int git_sprite_spawn(
 /* A pipe whose ends close on exec (pipe2 with O_CLOEXEC): 0, or -errno. */
 int git_sprite_pipe(int fds[2]);
 /* Waits for the child to end: its exit status, or the number of the signal that ended it; -1
- * when pid is no child of ours. */
-int git_sprite_wait(int pid);
+ * when pid is no child of ours. Its entry (`recorded`: pid, or -pid for one left alone) is
+ * cleared between its end and its reaping, so Ctrl-C never signals a pid reused meanwhile. */
+int git_sprite_wait(int pid, int recorded);
+/* For the SIGINT handler, before it exits: waits up to `milliseconds` for the children left
+ * alone to end (async-signal-safe). Exiting closes our end of their output pipes, and a git
+ * that then writes a warning would die of SIGPIPE half-way. */
+void git_sprite_wait_left_alone(int milliseconds);
 
 /* Files of ours in the temporary directory that git_sprite_remove_temporary_files removes
  * (async-signal-safe, for the SIGINT handler) unless forgotten first. Up to 32 at once. */

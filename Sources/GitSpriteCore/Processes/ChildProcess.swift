@@ -53,6 +53,13 @@ public func interruptChildren(_ signal: Int32) {
     git_sprite_signal_children(signal)
 }
 
+/// Waits up to `milliseconds` for the children left alone to finish (async-signal-safe, for
+/// the SIGINT handler before it exits: exiting closes our end of their output pipes, and a
+/// git that then wrote a warning died of SIGPIPE half-way).
+public func waitForChildrenLeftAlone(milliseconds: Int32) {
+    git_sprite_wait_left_alone(milliseconds)
+}
+
 /// Makes Ctrl-C the normal end of the command (`logs -f`): exit 0, nothing said.
 public func interruptEndsTheCommand(_ yes: Bool) { git_sprite_set_interrupt_ends(yes ? 1 : 0) }
 

@@ -40,7 +40,8 @@ public struct SpawnedChild: Sendable {
         stdin: Int32? = nil, stdout: Int32, stderr: Int32, leftAlone: Bool = false
     ) throws -> SpawnedChild {
         var env = environment
-        if leftAlone { env[finishesAloneVariable] = "1" }
+        // the mark is ours to give: never inherited from our own environment
+        env[finishesAloneVariable] = leftAlone ? "1" : nil
         let found = ExecutableSearch.find(program, path: env["PATH"])
         let path = found ?? "/usr/bin/env"
         let argv = [path] + (found == nil ? ["--", program] : []) + arguments
@@ -59,9 +60,7 @@ public struct SpawnedChild: Sendable {
 
     /// Waits for the child to end: its exit status, or the number of the signal that ended it.
     public func wait() -> Int32 {
-        let status = git_sprite_wait(pid)
-        git_sprite_child_ended(leftAlone ? -pid : pid)
-        return status
+        git_sprite_wait(pid, leftAlone ? -pid : pid)
     }
 
     /// Runs `program` to its end and returns its status and everything it wrote.
