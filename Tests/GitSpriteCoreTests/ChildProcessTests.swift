@@ -195,8 +195,9 @@ struct SpawnedChildTests {
         #expect(String(decoding: ordinary.stdout, as: UTF8.self) == "[]\n")
         // not on PATH: started through env, which fails as a shell would
         #expect(try SpawnedChild.capture("no-such-program", [], environment: env, directory: nil).status == 127)
-        #expect(throws: SpriteError.self) {
+        let missing = #expect(throws: SpriteError.self) {
             try SpawnedChild.capture("sh", [], environment: env, directory: "/no/such/directory")
         }
+        #expect(missing?.message == "cannot start sh: its working directory /no/such/directory does not exist")
     }
 }

@@ -50,12 +50,21 @@ public struct SpawnedChild: Sendable {
         let pid = try withCStrings(argv) { argv in
             try withCStrings(env.map { $0.key + "=" + $0.value }) { envp in
                 let rc = git_sprite_spawn(path, argv, envp, directory, input, stdout, stderr)
-                if rc < 0 { throw SpriteError("cannot start \(program): \(String(cString: strerror(-rc)))") }
+                if rc < 0 { throw SpriteError("cannot start \(program): \(Self.reason(-rc, directory: directory))") }
                 return pid_t(rc)
             }
         }
         if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
         return SpawnedChild(pid: pid, leftAlone: leftAlone)
+    }
+
+    /// Why a spawn failed: the system's words, or the working directory that is not there
+    /// (which the system calls "No such file or directory" as if the program were missing).
+    static func reason(_ code: Int32, directory: String?) -> String {
+        if code == ENOENT, let directory, !FileManager.default.fileExists(atPath: directory) {
+            return "its working directory \(directory) does not exist"
+        }
+        return String(cString: strerror(code))
     }
 
     /// Waits for the child to end: its exit status, or the number of the signal that ended it.
