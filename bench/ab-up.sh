@@ -38,6 +38,6 @@ for which in base new; do
     for what in up down; do
         times=$(awk -v w="$which" -v c="$what" '$1 == w && $2 == c {print $3}' "$work/times")
         median=$(echo "$times" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
-        printf '%-4s %-5s median %6s ms   (%s)\n' "$which" "$what" "$median" "$(echo $times)"
+        printf '%-4s %-5s median %6s ms   (%s)\n' "$which" "$what" "$median" "$(tr '\n' ' ' <<< "$times")"
     done
 done
