@@ -73,6 +73,29 @@ struct UseCaseTests {
                 == (try b.inSprite("app-main", Self.head)))
     }
 
+    /// The same with a lock a stopped git left on `refs/remotes/sprite/app-main/main`: the
+    /// fetch of the sprite's commits would fail on it at every run; it is removed and said.
+    @Test func aStaleLockDoesNotStopTheSpritesCommitsComingHomeForYouToReconcile() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        _ = try b.inSprite(
+            "app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
+        try b.commit("mine.txt", "mine\n", in: app)
+        let dir = app + "/.git/refs/remotes/sprite/app-main"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/main.lock", contents: Data())
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-120)], ofItemAtPath: dir + "/main.lock")
+        let result = try Self.up(b, in: app)
+        let notes = result.repos.first?.notes ?? []
+        #expect(notes.contains { $0.contains("has commits you do not have") && $0.contains("lock") }, "\(notes)")
+        #expect(
+            try b.git("rev-parse", "refs/remotes/sprite/app-main/main", in: app)
+                == (try b.inSprite("app-main", Self.head)))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/main.lock"))
+    }
+
     /// The agent edited a file and the user switched to a branch named like a file: the
     /// re-run must neither restore that file nor move the sprite's HEAD under its changes.
     @Test func theSpritesUncommittedWorkIsNeverOverwrittenByUp() throws {

@@ -302,12 +302,17 @@ struct Shipper: Sendable {
         let refusal = PushRefusal(porcelain: r.stdout)
         if !target.staged && refusal == .rejected {
             let home = "sprite/\(sprite)/\(branch)"
+            // a lock a stopped git left on that ref would fail this fetch every time
+            let common = try git.run(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+            let unlocked =
+                common.status == 0 && !StaleRefLocks.remove(["refs/remotes/" + home], commonDir: common.stdout).isEmpty
             try git.check(
                 ["fetch", "-q", "--no-tags", remote(target.dir), "+refs/heads/\(branch):refs/remotes/\(home)"],
                 what: "fetching the sprite's commits")
             return .refused(
                 note: "\(label): the sprite's \(branch) has commits you do not have; they are now in "
-                    + "refs/remotes/\(home). Reconcile with: git merge \(home), then git sprite up")
+                    + "refs/remotes/\(home). Reconcile with: git merge \(home), then git sprite up"
+                    + (unlocked ? " (a lock a stopped git had left on that ref was removed)" : ""))
         }
         if !target.staged && refusal == .remoteRejected {
             // changes made in the sprite between the look and the push
