@@ -65,18 +65,23 @@ static int left_alone(int group) {
     return 0;
 }
 
+/* Opens /proc/<pid><tail> for reading (tail: "/stat", "/environ"), async-signal-safe; -1 when
+ * it cannot. pid_text is a /proc entry's name: digits only, far shorter than the buffer. */
+static int open_proc_file(const char *pid_text, const char *tail) {
+    char path[64] = "/proc/";
+    size_t n = 6;
+    for (const char *p = pid_text; *p && n < 32; p++) path[n++] = *p;
+    for (const char *p = tail; *p && n < sizeof(path) - 1; p++) path[n++] = *p;
+    path[n] = 0;
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* The process group of pid when its parent is us and it is in our session (a daemon that
  * left it with setsid is not ours to stop), else 0: parsed from /proc/<pid>/stat
  * ("pid (comm) state ppid pgrp ...", comm may hold spaces and parentheses, so the fields
  * are read after its last ')') with open/read/close only. */
 static int child_group(const char *pid_text, int self, int session) {
-    char path[64] = "/proc/";
-    size_t n = 6;
-    for (const char *p = pid_text; *p && n < sizeof(path) - 6; p++) path[n++] = *p;
-    const char *tail = "/stat";
-    for (const char *p = tail; *p; p++) path[n++] = *p;
-    path[n] = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_proc_file(pid_text, "/stat");
     if (fd < 0) return 0;
     char buf[512];
     ssize_t got = read(fd, buf, sizeof(buf) - 1);
@@ -107,13 +112,7 @@ static int child_group(const char *pid_text, int self, int session) {
  * anything). Read with open/read/close only, entry by entry across reads. */
 static int finishes_alone(const char *pid_text) {
     static const char mark[] = "GIT_SPRITE_FINISHES_ALONE=1";
-    char path[64] = "/proc/";
-    size_t n = 6;
-    for (const char *p = pid_text; *p && n < sizeof(path) - 9; p++) path[n++] = *p;
-    const char *tail = "/environ";
-    for (const char *p = tail; *p; p++) path[n++] = *p;
-    path[n] = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_proc_file(pid_text, "/environ");
     if (fd < 0) return 0;
     char buf[1024];
     int matched = 0, found = 0; /* matched: bytes of mark matched so far, -1 after a mismatch */

@@ -58,13 +58,20 @@ struct UseCaseTests {
         #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
     }
 
-    @Test func aSpriteBranchThatMovedOnComesHomeForYouToReconcile() throws {
-        let b = try Workbench()
+    /// A repository shipped once, then a commit in the sprite and another here: its branch
+    /// has moved on both sides. Returns the repository's path.
+    static func diverged(_ b: Workbench) throws -> String {
         let app = try b.repo()
         _ = try Self.up(b, in: app)
         _ = try b.inSprite(
             "app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
         try b.commit("mine.txt", "mine\n", in: app)
+        return app
+    }
+
+    @Test func aSpriteBranchThatMovedOnComesHomeForYouToReconcile() throws {
+        let b = try Workbench()
+        let app = try Self.diverged(b)
         let result = try Self.up(b, in: app)
         let notes = result.repos.first?.notes ?? []
         #expect(notes.contains { $0.contains("the sprite's main has commits you do not have") }, "\(notes)")
@@ -77,11 +84,7 @@ struct UseCaseTests {
     /// fetch of the sprite's commits would fail on it at every run; it is removed and said.
     @Test func aStaleLockDoesNotStopTheSpritesCommitsComingHomeForYouToReconcile() throws {
         let b = try Workbench()
-        let app = try b.repo()
-        _ = try Self.up(b, in: app)
-        _ = try b.inSprite(
-            "app-main", "cd workspace && echo agent > agent.txt && git add . && git commit -qm 'agent work'")
-        try b.commit("mine.txt", "mine\n", in: app)
+        let app = try Self.diverged(b)
         let dir = app + "/.git/refs/remotes/sprite/app-main"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir + "/main.lock", contents: Data())

@@ -83,16 +83,9 @@ public struct SpawnedChild: Sendable {
             leftAlone: leftAlone)
         out.closeWrite()
         err.closeWrite()
-        let errData = Locked(Data())
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async {
-            errData.set(err.reading.readDataToEndOfFile())
-            reading.leave()
-        }
+        let errData = err.readToEndInBackground()
         let outData = out.reading.readDataToEndOfFile()
-        reading.wait()
-        return (child.wait(), outData, errData.value)
+        return (child.wait(), outData, errData())
     }
 
     /// Hands `strings` to `body` as a NULL-terminated C array, freed afterwards.
@@ -119,6 +112,22 @@ public final class ChildPipe: Sendable {
         guard rc == 0 else { throw SpriteError("cannot make a pipe: \(String(cString: strerror(-rc)))") }
         reading = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
         writing = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
+    }
+
+    /// Reads the pipe to its end on another thread (so a child that fills one pipe while we
+    /// read the other never stalls); the function returned waits for that and returns it all.
+    public func readToEndInBackground() -> () -> Data {
+        let data = Locked(Data())
+        let reading = DispatchGroup()
+        reading.enter()
+        DispatchQueue.global().async { [reading] in
+            data.set(self.reading.readDataToEndOfFile())
+            reading.leave()
+        }
+        return {
+            reading.wait()
+            return data.value
+        }
     }
 
     /// Closes our copy of the write end (the child has its own), so the reader sees the end.

@@ -204,21 +204,15 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
             feed.closeRead()
             Self.pump(inputData, input, into: feed.writing)
         }
-        let errData = Locked(Data())
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async {
-            errData.set(err.reading.readDataToEndOfFile())
-            reading.leave()
-        }
+        let errData = err.readToEndInBackground()
         while true {
             let chunk = out.reading.availableData
             if chunk.isEmpty { break }
             stdout(chunk)
         }
-        reading.wait()
+        let errors = errData()
         let status = child.wait()
-        stderr(errData.value)
+        stderr(errors)
         return status
     }
 
