@@ -46,8 +46,7 @@ struct ChildProcessTests {
     /// holds itself (and so its pipes) through a run loop source only `waitUntilExit()` lets
     /// go, and the fault matrix reached a thousand open descriptors without it.
     @Test func aProcessWaitedForThroughItsExitSignalLeavesNoDescriptorOpen() throws {
-        func open() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
-        let before = open()
+        let before = openDescriptors()
         for _ in 0..<50 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/true")
@@ -60,7 +59,9 @@ struct ChildProcessTests {
             exited.wait()
         }
         // the handler lets go on a thread of its own, a moment after the signal
-        #expect(eventually(seconds: 10) { open() < before + 50 }, "\(open() - before) more descriptors open")
+        #expect(
+            eventually(seconds: 10) { openDescriptors() < before + 50 },
+            "\(openDescriptors() - before) more descriptors open")
     }
 
     @Test func foundationsOwnRunHandsTheThreadsMaskOn() throws {
@@ -151,13 +152,13 @@ struct SpawnedChildTests {
     }
 
     @Test func childrenLeaveNoDescriptorOpenHere() throws {
-        func open() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
-        let before = open()
+        let before = openDescriptors()
         for _ in 0..<50 {
             _ = try SpawnedChild.capture("true", [], environment: ["PATH": "/usr/bin:/bin"], directory: nil)
         }
         // other tests of this process open and close descriptors meanwhile: a leak is 100
-        #expect(open() < before + 50, "\(open() - before) more descriptors open after 50 children")
+        #expect(
+            openDescriptors() < before + 50, "\(openDescriptors() - before) more descriptors open after 50 children")
     }
 
     /// Ctrl-C's handler waits (a bounded while) for the children left alone before it exits,
@@ -200,4 +201,9 @@ struct SpawnedChildTests {
         }
         #expect(missing?.message == "cannot start sh: its working directory /no/such/directory does not exist")
     }
+}
+
+/// How many descriptors this process has open.
+func openDescriptors() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
 }

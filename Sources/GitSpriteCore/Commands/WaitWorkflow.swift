@@ -169,13 +169,9 @@ final class Notifier: @unchecked Sendable {
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         running.enter()
-        let exited = p.exitSignal()
+        p.onExit { [running] in running.leave() }
         do {
             try p.runWithSignalsUnblocked()
-            DispatchQueue.global().async { [running] in
-                exited.wait()
-                running.leave()
-            }
         } catch {
             running.leave()
             context.terminal.warn("sprite.notify.command (\(program)) could not be run: \(error.localizedDescription)")

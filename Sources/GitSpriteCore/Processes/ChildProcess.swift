@@ -33,16 +33,22 @@ extension Process {
     /// `run()`. Not `waitUntilExit()` alone: on Linux it runs the thread's run loop in steps of
     /// 50 ms and a child's end does not end a step (the run loop wakes, but no source fired),
     /// so every wait lasted until the next step: a `/bin/true` took 51 ms to run and wait for
-    /// against 2 ms this way. The handler still calls it once the process has ended (it returns
-    /// at once then): it lets go of the run loop source through which the process holds itself,
-    /// and with it the process's pipes; without it each process kept two descriptors open.
+    /// against 2 ms this way.
     public func exitSignal() -> DispatchSemaphore {
         let exited = DispatchSemaphore(value: 0)
+        onExit { exited.signal() }
+        return exited
+    }
+
+    /// Runs `action` once the process has exited and its status is known; set before `run()`.
+    /// The handler first calls `waitUntilExit()`, which returns at once then: it lets go of the
+    /// run loop source through which the process holds itself, and with it the process's
+    /// pipes; without it each process kept two descriptors open.
+    public func onExit(_ action: @escaping @Sendable () -> Void) {
         terminationHandler = { process in
             process.waitUntilExit()  // lint: allowed here (ended already: returns at once)
-            exited.signal()
+            action()
         }
-        return exited
     }
 }
 
