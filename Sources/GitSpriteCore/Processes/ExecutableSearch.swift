@@ -21,17 +21,25 @@ public enum ExecutableSearch {
     }
 }
 
-extension Process {
-    /// Runs `program` with `arguments`: found on `path` (the child's PATH) and started
-    /// directly, else through `env`, which resolves a name with a slash in the child's
+extension ExecutableSearch {
+    /// What to start for `program` with `arguments`: the program found on `path` (the child's
+    /// PATH), started directly, else `env`, which resolves a name with a slash in the child's
     /// directory and fails as a shell would.
+    static func command(
+        _ program: String, _ arguments: [String], path: String?
+    ) -> (
+        executable: String, arguments: [String]
+    ) {
+        if let found = find(program, path: path) { return (found, arguments) }
+        return ("/usr/bin/env", ["--", program] + arguments)
+    }
+}
+
+extension Process {
+    /// Runs `program` with `arguments` as `ExecutableSearch.command` resolves them.
     public func setProgram(_ program: String, _ arguments: [String], path: String?) {
-        if let found = ExecutableSearch.find(program, path: path) {
-            executableURL = URL(fileURLWithPath: found)
-            self.arguments = arguments
-        } else {
-            executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            self.arguments = ["--", program] + arguments
-        }
+        let command = ExecutableSearch.command(program, arguments, path: path)
+        executableURL = URL(fileURLWithPath: command.executable)
+        self.arguments = command.arguments
     }
 }

@@ -42,9 +42,8 @@ public struct SpawnedChild: Sendable {
         var env = environment
         // the mark is ours to give: never inherited from our own environment
         env[finishesAloneVariable] = leftAlone ? "1" : nil
-        let found = ExecutableSearch.find(program, path: env["PATH"])
-        let path = found ?? "/usr/bin/env"
-        let argv = [path] + (found == nil ? ["--", program] : []) + arguments
+        let (path, rest) = ExecutableSearch.command(program, arguments, path: env["PATH"])
+        let argv = [path] + rest
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if stdin == nil, input >= 0 { close(input) } }
         let pid = try withCStrings(argv) { argv in
