@@ -60,6 +60,45 @@ struct UseCaseTests {
 
     /// A repository shipped once, then a commit in the sprite and another here: its branch
     /// has moved on both sides. Returns the repository's path.
+    /// A re-run asks for the sprite's lock while it looks the sprite up, so over a real network
+    /// the lock costs no round trip of its own: the lock's command is on its way before the
+    /// lookup has answered (the lookup here waits for it, at most five seconds).
+    @Test func aRerunAsksForTheLockWhileItLooksTheSpriteUp() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        try b.commit("new.txt", "new\n", in: app)
+        let before = b.fake.calls.count
+        let overlapped = Locked(false)
+        b.fake.onGet = { [weak fake = b.fake] name in
+            overlapped.set(
+                eventually(seconds: 5) { fake?.calls.dropFirst(before).contains("run \(name) git-sprite-lock") == true }
+            )
+        }
+        _ = try Self.up(b, in: app)
+        let calls = b.fake.calls.dropFirst(before)
+        #expect(overlapped.value, "\(calls)")
+        #expect(calls.filter { $0.hasSuffix("git-sprite-lock") }.count == 1, "\(calls)")
+        #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
+    }
+
+    /// The lock asked for before the lookup has answered touches nothing until the sprite is
+    /// found to be this repository's: a recorded name another repository's sprite now has gets
+    /// no lock file, no git identity and no emptied staging from this run.
+    @Test func aLockAskedForEarlyTouchesNothingInASpriteThatIsNotThisRepositorys() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        try b.fake.deleteSprite("app-main")
+        var other = Sprite(name: "app-main")
+        other.labels = ["git-sprite", "repo=other"]
+        b.fake.add(other)
+        #expect(throws: SpriteError.self) { try Self.up(b, in: app) }
+        #expect(b.fake.calls.contains("run app-main git-sprite-lock"), "\(b.fake.calls)")
+        let home = b.fake.local("app-main", SpritePaths.home)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home) == [])
+    }
+
     static func diverged(_ b: Workbench) throws -> String {
         let app = try b.repo()
         _ = try Self.up(b, in: app)

@@ -12,6 +12,9 @@ extension InSpriteScript {
     ///   before them. Once the lock is held the script runs with them as `probe` and its output
     ///   follows `locked`, ended by `probed=STATUS`. So the look happens under the lock, and
     ///   its arguments (the snapshot, made while the lock is on its way) can come late.
+    /// - `$8`, when not empty: nothing is done before a first line `go` on stdin (the lock was
+    ///   asked for while the sprite was being looked up, and it may turn out not to be this
+    ///   repository's); input that ends or says anything else exits 0 having touched nothing.
     /// - Prints `waiting` when another holder has it, then `locked` once it is held (`locked
     ///   first` when no run ever held it before: nothing can have been shipped); holds it
     ///   until stdin ends (the caller closes it, or the server ends a disconnected command).
@@ -19,6 +22,7 @@ extension InSpriteScript {
     public static let lock = InSpriteScript(
         name: "git-sprite-lock",
         text: #"""
+            if [ -n "$8" ]; then IFS= read -r go && [ "$go" = go ] || exit 0; fi
             { mkdir -p "${1%/*}" && exec 9>>"$1"; } || exit 1
             if ! flock -n 9; then echo waiting; flock -w "$2" 9 || exit 75; fi
             [ -z "$3" ] || rm -rf "${3:?}"/* || exit 1

@@ -25,9 +25,17 @@ final class SpriteLock: @unchecked Sendable {
     /// What the probe the lock ran found; nil when none ran or it failed (look again).
     private(set) var probed: Shipper.Probe?
     private let feed = Pipe()
+    private let heard = Locked(Heard())
+    /// Signalled whenever the command says something, and once it has ended.
+    private let changed = DispatchSemaphore(value: 0)
     private let ended = DispatchSemaphore(value: 0)
+    private let released = Locked(false)
+    private let sprite: String
+    private static let script = Data(InSpriteScript.probe.text.utf8)
 
-    private init() {}
+    private init(sprite: String) {
+        self.sprite = sprite
+    }
 
     /// What the lock's command has said so far.
     private struct Heard {
@@ -68,49 +76,84 @@ final class SpriteLock: @unchecked Sendable {
     static func acquire(
         _ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity(), probe: Probe? = nil
     ) throws -> SpriteLock {
-        let lock = SpriteLock()
-        let heard = Locked(Heard())
-        let changed = DispatchSemaphore(value: 0)
-        let script = Data(InSpriteScript.probe.text.utf8)
-        let base = [path, String(wait), SpritePaths.staging, identity.name ?? "", identity.email ?? ""]
-        let api = shipper.api, sprite = shipper.sprite, probePath = probe?.path
-        let input = lock.feed.fileHandleForReading
-        let thread = Thread {
+        let lock = SpriteLock(sprite: shipper.sprite)
+        lock.start(shipper, identity: identity, probePath: probe?.path, gated: false)
+        return try lock.held(probe: probe, terminal: terminal)
+    }
+
+    /// Asks for the lock of a sprite before it is known to be this repository's (while it is
+    /// looked up), so that a re-run spends no round trip of its own on it. The command waits
+    /// for `go` before it touches anything (it makes no file, takes no lock, writes no
+    /// identity): `proceed` once the sprite is found to be this repository's, else `release()`.
+    /// It is not retried: a sprite that cannot take it yet is locked again the usual way.
+    static func ask(_ shipper: Shipper, identity: GitIdentity = GitIdentity(), probePath: String?) -> SpriteLock {
+        let lock = SpriteLock(sprite: shipper.sprite)
+        lock.start(shipper, identity: identity, probePath: probePath, gated: true)
+        return lock
+    }
+
+    /// The sprite is this repository's: the lock asked for by `ask` is taken. nil when its
+    /// command could not run (the caller takes the lock with `acquire`); `probe` must look at
+    /// the path given to `ask`.
+    func proceed(probe: Probe?, terminal: Terminal) throws -> SpriteLock? {
+        do {
+            try feed.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+            return try held(probe: probe, terminal: terminal)
+        } catch {
+            release()
+            // the command itself failed (not the lock refused): it is taken the usual way
+            if heard.value.error is APIError { return nil }
+            throw error
+        }
+    }
+
+    /// Runs the lock's command on a thread of its own; `gated`, it waits for `go` first and is
+    /// not retried (a retried command has lost its input: it takes the lock without looking).
+    private func start(_ shipper: Shipper, identity: GitIdentity, probePath: String?, gated: Bool) {
+        let base = [Self.path, String(Self.wait), SpritePaths.staging, identity.name ?? "", identity.email ?? ""]
+        let (api, sprite, input) = (shipper.api, shipper.sprite, feed.fileHandleForReading)
+        let (heard, changed, ended) = (heard, changed, ended)
+        let script = Self.script
+        Thread {
             var attempt = 0
+            func once() throws -> Int32 {
+                attempt += 1
+                let probing = probePath != nil && attempt == 1
+                heard.withLock { $0 = Heard(probing: probing) }
+                let argv =
+                    base + (probing ? [String(script.count), probePath ?? ""] : ["", ""]) + (gated ? ["gated"] : [])
+                let request = ExecRequest(
+                    command: InSpriteScript.lock.argv(argv), directory: SpritePaths.home, stdin: true,
+                    maxRunAfterDisconnect: "1s")
+                return try api.exec(
+                    sprite, request, input: input, inputData: nil,
+                    stdout: { data in
+                        heard.withLock { $0.hear(String(decoding: data, as: UTF8.self)) }
+                        shipper.readiness.set(true)
+                        changed.signal()
+                    }, stderr: { _ in })
+            }
             do {
-                let status = try shipper.untilReady {
-                    // a retried command has lost its input: it takes the lock without looking
-                    attempt += 1
-                    let probing = probePath != nil && attempt == 1
-                    heard.withLock { $0 = Heard(probing: probing) }
-                    let argv = base + (probing ? [String(script.count), probePath ?? ""] : [])
-                    let request = ExecRequest(
-                        command: InSpriteScript.lock.argv(argv), directory: SpritePaths.home, stdin: true,
-                        maxRunAfterDisconnect: "1s")
-                    return try api.exec(
-                        sprite, request, input: input, inputData: nil,
-                        stdout: { data in
-                            heard.withLock { $0.hear(String(decoding: data, as: UTF8.self)) }
-                            shipper.readiness.set(true)
-                            changed.signal()
-                        }, stderr: { _ in })
-                }
+                let status = try gated ? once() : shipper.untilReady(once)
                 heard.withLock { $0.status = status }
             } catch {
                 heard.withLock { $0.error = error }
             }
             changed.signal()
-            lock.ended.signal()
-        }
-        thread.start()
+            ended.signal()
+        }.start()
+    }
+
+    /// Gives the started command its probe and waits until the lock is held.
+    private func held(probe: Probe?, terminal: Terminal) throws -> SpriteLock {
         if let probe {
             // the script first, then its arguments when they are known
             do {
-                try lock.feed.fileHandleForWriting.write(contentsOf: script)
+                try feed.fileHandleForWriting.write(contentsOf: Self.script)
                 let line = try probe.arguments().joined(separator: " ") + "\n"
-                try lock.feed.fileHandleForWriting.write(contentsOf: Data(line.utf8))
+                try feed.fileHandleForWriting.write(contentsOf: Data(line.utf8))
             } catch {
-                lock.release()
+                release()
                 throw error
             }
         }
@@ -119,16 +162,16 @@ final class SpriteLock: @unchecked Sendable {
             changed.wait()
             let now = heard.value
             if now.held {
-                lock.first = now.first
+                first = now.first
                 let answer = now.probeLines.joined(separator: "\n")
                 if now.probeStatus == 0, ScriptOutput(answer)["state"] != nil {
-                    lock.probed = Shipper.parseProbe(answer)
+                    probed = Shipper.parseProbe(answer)
                 }
-                return lock
+                return self
             }
             if now.waiting && !said {
                 terminal.note(
-                    "note: another git sprite up is shipping to \(sprite); waiting for it (at most \(wait / 60) minutes)"
+                    "note: another git sprite up is shipping to \(sprite); waiting for it (at most \(Self.wait / 60) minutes)"
                 )
                 said = true
             }
@@ -136,15 +179,21 @@ final class SpriteLock: @unchecked Sendable {
             if let status = now.status {
                 throw SpriteError(
                     status == 75
-                        ? "another git sprite up has been shipping to \(sprite) for \(wait / 60) minutes"
+                        ? "another git sprite up has been shipping to \(sprite) for \(Self.wait / 60) minutes"
                         : "could not take the lock in the sprite (exit \(status))",
                     hints: ["wait for it to finish, then run git sprite up again"])
             }
         }
     }
 
-    /// Lets the next run go: the command holding the lock reads end of input and exits.
+    /// Lets the next run go: the command holding the lock reads end of input and exits (a
+    /// command still waiting for `go` exits having done nothing). Once; later calls return.
     func release() {
+        let already = released.withLock { done in
+            defer { done = true }
+            return done
+        }
+        guard !already else { return }
         try? feed.fileHandleForWriting.close()
         _ = ended.wait(timeout: .now() + 10)
     }

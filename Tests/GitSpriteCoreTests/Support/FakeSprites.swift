@@ -23,6 +23,8 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     var calls: [String] { state.value.calls }
     /// Answers a command (sprite, argv) instead of running it; nil lets it run.
     var onRun: ((String, [String]) -> (status: Int32, stdout: Data, stderr: Data)?)?
+    /// Called with the name before a lookup answers (a test may hold the answer back).
+    var onGet: ((String) -> Void)?
     /// Makes setting a network policy fail.
     var policyFailure: Error?
     /// What the agent's supervisor would record when the agent ends at once.
@@ -139,6 +141,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
 
     func getSprite(_ name: String) throws -> Sprite? {
         record("get \(name)")
+        onGet?(name)
         return state.value.sprites[name]
     }
 
@@ -181,6 +184,13 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
         let command = request.command
         // a script is named by its $0, a command by itself
         record("run \(sprite) \(Self.shown(command))")
+        // as the API answers: there is no sprite to run it in
+        guard state.value.sprites[sprite] != nil else {
+            throw APIError.http(
+                HTTPFailure(
+                    status: 404, method: "GET", path: "/v1/sprites/\(sprite)/exec", code: "not_found",
+                    message: "sprite not found"))
+        }
         if let answer = onRun?(sprite, command) {
             stdout(answer.stdout)
             stderr(answer.stderr)

@@ -16,6 +16,16 @@ public enum UpWorkflow {
         result.spriteName = plan.spriteName
         let api = connection.client
         do {
+            var shipper = Shipper(
+                context: context, connection: connection, sprite: plan.spriteName,
+                settings: settings, noChanges: options.noChanges)
+            // the sprite this repository recorded for the branch is most likely still there: its
+            // lock is asked for while it is looked up, and taken once it is found to be this
+            // repository's (a re-run spends no round trip of its own on the lock)
+            let early =
+                plan.nameSource == .recorded
+                ? SpriteLock.ask(shipper, identity: plan.identity, probePath: plan.primary.spritePath) : nil
+            defer { early?.release() }
             let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
                 // a sprite this repository made before is looked up first; a new one created first
                 let found = try ensureSprite(
@@ -37,23 +47,37 @@ public enum UpWorkflow {
             // the network policy goes on while the repositories are looked at; every clone or
             // push waits for it
             let policy = PolicyInBackground(api, sprite: plan.spriteName, rules: policyRules(settings))
-            let shipper = Shipper(
-                context: context, connection: connection, sprite: plan.spriteName,
-                settings: settings, noChanges: options.noChanges)
+            if shipper.sprite != plan.spriteName {
+                shipper = Shipper(
+                    context: context, connection: connection, sprite: plan.spriteName,
+                    settings: settings, noChanges: options.noChanges)
+            }
             // one run at a time ships to a sprite; a second waits here. A sprite this run created
             // may still have been shipped to first by a run that resumed it in the meantime.
             // The lock's command also looks at the primary repository once it holds the lock;
             // its snapshot is made meanwhile (the look needs to know what is coming)
             var primary = Shipper.Prepared()
-            let look = SpriteLock.Probe(path: plan.primary.spritePath) { [plan] in
-                let started = Date()
-                primary.snapshot = try shipper.snapshot(of: plan.primary, localPath: plan.primary.localPath)
-                primary.phases.append(("snapshot", Date().timeIntervalSince(started)))
+            var snapshotted = false  // a lock taken a second time asks again
+            let look = SpriteLock.Probe(path: plan.primary.spritePath) { [plan, shipper] in
+                if !snapshotted {
+                    let started = Date()
+                    primary.snapshot = try shipper.snapshot(of: plan.primary, localPath: plan.primary.localPath)
+                    primary.phases.append(("snapshot", Date().timeIntervalSince(started)))
+                    snapshotted = true
+                }
                 return Shipper.probeArguments(head: plan.primary.head?.hex ?? "", tree: primary.snapshot?.tree)
             }
             let locking = Date()
-            let lock = try SpriteLock.acquire(
-                shipper, terminal: context.terminal, identity: plan.identity, probe: look)
+            let lock: SpriteLock
+            if let early, !created, shipper.sprite == plan.spriteName,
+                let taken = try early.proceed(probe: look, terminal: context.terminal)
+            {
+                lock = taken
+            } else {
+                early?.release()
+                lock = try SpriteLock.acquire(
+                    shipper, terminal: context.terminal, identity: plan.identity, probe: look)
+            }
             defer { lock.release() }
             primary.probe = lock.probed
             if lock.probed != nil { primary.phases.append(("lock and probe", Date().timeIntervalSince(locking))) }
