@@ -85,6 +85,20 @@ public final class GitConfig {
     public func entries(matching regex: String) throws -> [ConfigEntry] {
         var iter: OpaquePointer?
         try check(git_config_iterator_glob_new(&iter, pointer, regex), "git_config_iterator_glob_new")
+        return try Self.collect(iter)
+    }
+
+    /// Every entry of the key `name`, lowest precedence first. Matched as git matches a key:
+    /// section and variable names in any case, the subsection (a branch name, say) exactly,
+    /// whatever characters it has.
+    public func entries(named name: String) throws -> [ConfigEntry] {
+        var iter: OpaquePointer?
+        try check(git_config_multivar_iterator_new(&iter, pointer, name, nil), "git_config_multivar_iterator_new")
+        return try Self.collect(iter)
+    }
+
+    /// The entries `iter` gives, in git's reading order; frees it.
+    private static func collect(_ iter: OpaquePointer?) throws -> [ConfigEntry] {
         defer { git_config_iterator_free(iter) }
         var out: [ConfigEntry] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
@@ -108,8 +122,7 @@ public final class GitConfig {
 
     /// All values of a multi-valued key, in git's reading order.
     public func allValues(of name: String) -> [String] {
-        let pattern = "^" + name.replacingOccurrences(of: ".", with: "\\.") + "$"
-        return ((try? entries(matching: pattern)) ?? []).compactMap(\.value)
+        ((try? entries(named: name)) ?? []).compactMap(\.value)
     }
 
     /// The file behind a scope, for showing where a value came from.

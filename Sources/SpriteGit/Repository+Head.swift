@@ -135,6 +135,28 @@ extension Repository {
         return ObjectID(last)
     }
 
+    /// `firstParentRoot(of:)`, knowing that `known.root` is that of `known.commit` (an earlier
+    /// answer): the chain is followed from `commit` until it meets `known.commit` or its own
+    /// root, at most `within` commits, and only past that walked to its end. A history that
+    /// grew by a few commits since costs a few lookups, not a walk of all of it.
+    public func firstParentRoot(
+        of commit: ObjectID, knowing known: (commit: ObjectID, root: ObjectID), within: Int = 1000
+    ) throws -> ObjectID {
+        var current = commit.raw
+        var met = known.commit.raw
+        for _ in 0..<within {
+            if git_oid_equal(&current, &met) != 0 { return known.root }
+            var found: OpaquePointer?
+            guard git_commit_lookup(&found, pointer, &current) == 0 else { break }
+            defer { git_commit_free(found) }
+            guard git_commit_parentcount(found) > 0, let parent = git_commit_parent_id(found, 0) else {
+                return ObjectID(current)
+            }
+            current = parent.pointee
+        }
+        return try firstParentRoot(of: commit)
+    }
+
     /// The references whose names match `glob` (`refs/remotes/sprite/box/*`), each with the
     /// object it finally points at, sorted by name.
     public func references(matching glob: String) throws -> [(name: String, target: ObjectID)] {

@@ -99,6 +99,29 @@ struct UseCaseTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: home) == [])
     }
 
+    /// `up` records the root it found for the branch's HEAD, and a later run walks only to
+    /// that commit: an answer only that record can give (a root that is not this history's)
+    /// becomes the sprite's identity and is refused; a malformed record is ignored.
+    @Test func theRootFoundIsRecordedAndALaterRunWalksOnlyToIt() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        let root = try b.git("rev-list", "--max-parents=0", "HEAD", in: app)
+        _ = try Self.up(b, in: app)
+        let head = try b.git("rev-parse", "HEAD", in: app)
+        #expect(try b.git("config", "branch.main.spriteRoot", in: app) == "\(head) \(root)")
+        try b.commit("new.txt", "new\n", in: app)
+        _ = try Self.up(b, in: app)
+        let moved = try b.git("rev-parse", "HEAD", in: app)
+        #expect(try b.git("config", "branch.main.spriteRoot", in: app) == "\(moved) \(root)")
+        // a record only a walk that stops at it could take for the root
+        let other = String(repeating: "e", count: 40)
+        try b.git("config", "branch.main.spriteRoot", "\(moved) \(other)", in: app)
+        let refused = #expect(throws: SpriteError.self) { try Self.up(b, in: app) }
+        #expect(refused?.message.contains("is taken by a sprite that is not this repository's") == true)
+        try b.git("config", "branch.main.spriteRoot", "\(moved) not-an-id", in: app)
+        #expect(try Self.up(b, in: app).spriteName == "app-main")
+    }
+
     static func diverged(_ b: Workbench) throws -> String {
         let app = try b.repo()
         _ = try Self.up(b, in: app)

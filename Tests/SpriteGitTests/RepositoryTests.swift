@@ -131,6 +131,57 @@ struct RepositoryTests {
         #expect(try Repository.open(at: empty).head() == .unborn(name: "main"))
     }
 
+    /// The root of HEAD's first-parent chain, and the shortcut through an earlier answer: the
+    /// walk stops where it meets the commit that answer was for (shown here by an answer only
+    /// that commit could give), and never takes an answer for a commit off the chain.
+    @Test func theFirstParentRootIsFoundThroughAnEarlierAnswerOnlyOnTheChain() throws {
+        let s = try Scratch()
+        let repo = try s.repo("app")
+        let root = ObjectID(hex: try s.git("rev-parse", "HEAD", in: repo))
+        try s.git("commit", "-q", "--allow-empty", "-m", "two", in: repo)
+        let known = ObjectID(hex: try s.git("rev-parse", "HEAD", in: repo))
+        try s.git("checkout", "-q", "-b", "side", "HEAD~1", in: repo)
+        try s.git("commit", "-q", "--allow-empty", "-m", "side", in: repo)
+        try s.git("checkout", "-q", "main", in: repo)
+        try s.git("merge", "-q", "--no-ff", "-m", "merge", "side", in: repo)
+        try s.git("commit", "-q", "--allow-empty", "-m", "three", in: repo)
+        let head = ObjectID(hex: try s.git("rev-parse", "HEAD", in: repo))
+        let r = try Repository.open(at: repo)
+        #expect(try r.firstParentRoot(of: head) == root)
+        let marker = ObjectID(hex: String(repeating: "e", count: 40))
+        #expect(try r.firstParentRoot(of: head, knowing: (known, marker)) == marker)
+        // the side branch's commit is reachable, but not along first parents
+        let side = ObjectID(hex: try s.git("rev-parse", "side", in: repo))
+        #expect(try r.firstParentRoot(of: head, knowing: (side, marker)) == root)
+        // a commit that is not there, and a walk cut short before it meets the known commit
+        #expect(try r.firstParentRoot(of: head, knowing: (marker, marker)) == root)
+        #expect(try r.firstParentRoot(of: head, knowing: (known, marker), within: 1) == root)
+    }
+
+    /// A key is looked up as git looks it up: section and variable in any case (`spriteRoot` is
+    /// stored as `spriteroot`), the subsection exactly, and a branch name's characters (`+`,
+    /// `[`, `.`) never read as a pattern.
+    @Test func aKeyIsFoundAsGitFindsIt() throws {
+        let s = try Scratch()
+        let repo = try s.repo("app")
+        for (key, value) in [
+            ("branch.c++.spriteRoot", "plus"), ("branch.a[1].sprite", "bracket"), ("branch.Main.sprite", "upper"),
+            ("branch.v1.2.sprite", "dots"),
+        ] {
+            try s.git("config", key, value, in: repo)
+        }
+        let config = try Repository.open(at: repo).config()
+        #expect(config.allValues(of: "branch.c++.spriteRoot") == ["plus"])
+        #expect(config.allValues(of: "BRANCH.c++.SPRITEROOT") == ["plus"])
+        #expect(config.allValues(of: "branch.cc.spriteRoot") == [])
+        #expect(config.allValues(of: "branch.a[1].sprite") == ["bracket"])
+        #expect(config.allValues(of: "branch.a1.sprite") == [])
+        #expect(config.allValues(of: "branch.Main.sprite") == ["upper"])
+        #expect(config.allValues(of: "branch.main.sprite") == [])
+        #expect(config.allValues(of: "branch.v1.2.sprite") == ["dots"])
+        #expect(config.allValues(of: "branch.v1x2.sprite") == [])
+    }
+
     @Test func changesAreCountedAsGitStatusGroupsThem() throws {
         let s = try Scratch()
         let repo = try s.repo("app")

@@ -88,9 +88,46 @@ public struct PlanBuilder {
 
     /// This repository as its sprites' labels record it: its folded name, and the root of its
     /// history (`SpriteLabels`), which two unrelated repositories of the same name never share.
-    public func identity() -> RepositoryIdentity {
-        let root = (try? repository.head().commit).flatMap { try? repository.firstParentRoot(of: $0) }
-        return RepositoryIdentity(name: repositoryID(), root: root.map { String($0.hex.prefix(16)) })
+    public func identity() -> RepositoryIdentity { identity(root: headRoot()) }
+
+    /// This repository's identity with the root `headRoot()` found.
+    public func identity(root found: HeadRoot?) -> RepositoryIdentity {
+        RepositoryIdentity(name: repositoryID(), root: found.map { String($0.root.hex.prefix(16)) })
+    }
+
+    /// HEAD's commit and the root of its first-parent chain; nil without commits. A walk of the
+    /// whole chain the first time (60 ms in 10,000 commits); on a branch `up` ran on before, a
+    /// walk to the commit it recorded (`recordRoot`).
+    public func headRoot() -> HeadRoot? {
+        guard let head = try? repository.head(), let commit = head.commit else { return nil }
+        let known = head.branchName.flatMap(knownRoot(ofBranch:))
+        let root =
+            try? known.map { try repository.firstParentRoot(of: commit, knowing: $0) }
+            ?? repository.firstParentRoot(of: commit)
+        return root.map { HeadRoot(commit: commit, root: $0) }
+    }
+
+    public struct HeadRoot: Sendable, Equatable {
+        let commit: ObjectID
+        let root: ObjectID
+    }
+
+    /// The root recorded for a commit of the branch (`branch.<branch>.spriteRoot`: the commit,
+    /// a space, its first-parent root); nil when unset or not two object ids.
+    func knownRoot(ofBranch branch: String) -> (commit: ObjectID, root: ObjectID)? {
+        guard let value = try? repository.config().allValues(of: Self.rootKey(branch)).last else { return nil }
+        let parts = value.split(separator: " ").map(String.init)
+        let hex = /^[0-9a-f]{40}$/
+        guard parts.count == 2, parts.allSatisfy({ $0.wholeMatch(of: hex) != nil }) else { return nil }
+        return (ObjectID(hex: parts[0]), ObjectID(hex: parts[1]))
+    }
+
+    static func rootKey(_ branch: String) -> String { "branch.\(branch).spriteRoot" }
+
+    /// Records `found` for the branch, for the next `headRoot()` to stop at (when it changed).
+    func recordRoot(_ found: HeadRoot, branch: String) {
+        guard knownRoot(ofBranch: branch).map({ HeadRoot(commit: $0.commit, root: $0.root) }) != found else { return }
+        try? repository.setLocalConfig(Self.rootKey(branch), to: found.commit.hex + " " + found.root.hex)
     }
 
     static func repositoryID(_ repo: Repository, remoteURL: String?) -> String {

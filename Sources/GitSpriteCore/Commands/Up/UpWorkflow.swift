@@ -9,6 +9,11 @@ public enum UpWorkflow {
     public static func run(_ context: Context, options: UpOptions) throws -> UpResult {
         let (repo, settings, builder, readPlan) = try read(context, options: options)
         var plan = readPlan
+        // the walk to the root of the history, which identifies this repository's sprites (60 ms
+        // in 10,000 commits), runs while the connection is made and the sprite looked up;
+        // nothing else reads the repository until it is done
+        let root = InBackground { builder.headRoot() }
+        defer { _ = root.value }
         let connection = try Connection.make(settings: settings, context: context)
         let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet, verbose: context.verbose)
         defer { reporter.finish() }
@@ -29,7 +34,7 @@ public enum UpWorkflow {
             let (sprite, created) = try reporter.step("sprite") { () -> ((Sprite, Bool), String) in
                 // a sprite this repository made before is looked up first; a new one created first
                 let found = try ensureSprite(
-                    api, plan: plan, identity: builder.identity(), settings: settings,
+                    api, plan: plan, identity: builder.identity(root: root.value), settings: settings,
                     createFirst: plan.nameSource != .recorded,
                     expires: settings.ttl.map { context.clock.now().addingTimeInterval($0) })
                 // (a derived name another repository's sprite had is this repository's own now)
@@ -108,6 +113,7 @@ public enum UpWorkflow {
             throw connection.translate(error)
         }
         remember(plan, repo: repo, settings: settings, options: options, context)
+        if let found = root.value, let branch = plan.primary.branch { builder.recordRoot(found, branch: branch) }
         result.steps = reporter.steps
         let pricing = Pricing(settings: settings)
         let running = pricing.computeHour(cpus: settings.cpu, memoryGB: settings.memoryGB)
@@ -238,77 +244,6 @@ public enum UpWorkflow {
     static func recordName(_ plan: WorkspacePlan, in repo: Repository) {
         guard let branch = plan.primary.branch else { return }
         try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
-    }
-
-    /// Finds the branch's sprite or creates it; a sprite of that name that is not this
-    /// repository's is never taken over.
-    static func ensureSprite(
-        _ api: any SpritesService, plan: WorkspacePlan, identity: RepositoryIdentity,
-        settings: Settings, createFirst: Bool = true, expires: Date? = nil
-    ) throws -> (Sprite, Bool) {
-        do {
-            return try ensureSprite(
-                api, named: plan.spriteName, plan: plan, identity: identity, settings: settings,
-                createFirst: createFirst, expires: expires)
-        } catch let taken as NameTaken {
-            // a name derived from the branch is made this repository's own; one the user chose is not
-            guard [.branch, .unborn, .detached].contains(plan.nameSource), let root = identity.root else {
-                throw taken.error
-            }
-            let own = SpriteName.disambiguated(plan.spriteName, root: root)
-            do {
-                return try ensureSprite(
-                    api, named: own, plan: plan, identity: identity, settings: settings,
-                    createFirst: false, expires: expires)
-            } catch let again as NameTaken {
-                throw again.error
-            }
-        }
-    }
-
-    /// The name is another repository's sprite's.
-    struct NameTaken: Error {
-        let error: SpriteError
-    }
-
-    private static func ensureSprite(
-        _ api: any SpritesService, named name: String, plan: WorkspacePlan,
-        identity: RepositoryIdentity, settings: Settings, createFirst: Bool,
-        expires: Date?
-    ) throws -> (Sprite, Bool) {
-        func resumed(_ existing: Sprite) throws -> (Sprite, Bool) {
-            guard SpriteLabels.belongs(existing.labels, to: identity) else {
-                throw NameTaken(
-                    error: SpriteError(
-                        "the sprite name '\(name)' is taken by a sprite that is not this repository's",
-                        hints: ["choose another name: git sprite up --name <name>"]))
-            }
-            return (existing, false)
-        }
-        if !createFirst, let existing = try api.getSprite(name) {
-            return try resumed(existing)
-        }
-        let spec = SpriteCreation(
-            name: name,
-            labels: SpriteLabels.make(
-                identity, branch: plan.primary.branch,
-                expires: expires),
-            cpus: settings.cpu, ramMB: settings.memoryGB * 1024, storageGB: settings.storageGB)
-        do {
-            return (try api.createSprite(spec), true)
-        } catch APIError.http(let f) where f.status == 409 || f.status == 400 {
-            // a name that is taken is a 409 or a 400 (the docs say both), but a 400 may also
-            // refuse the request itself: what exists is looked up, never assumed
-            if let existing = try api.getSprite(name) { return try resumed(existing) }
-            guard f.status == 400, spec.cpus != nil || spec.ramMB != nil || spec.storageGB != nil else {
-                throw APIError.http(f)
-            }
-            // resources are "not configurable yet" (the docs): a service that refuses them gets
-            // a sprite of its own size
-            var plain = spec
-            (plain.cpus, plain.ramMB, plain.storageGB) = (nil, nil, nil)
-            return (try api.createSprite(plain), true)
-        }
     }
 
     /// `shipped main @ 1a2b3c4d5e6f, 3 uncommitted files, 2 submodules and 1 linked repo to
