@@ -66,12 +66,16 @@ for run in $(seq 1 "$runs"); do
     t1=$(date +%s.%N)
     echo "$t1 - $t0" | bc -l >> "$work/up.times"
     curl -fsS -X DELETE -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites/large-main" >/dev/null
+    # a first `up` again: nothing recorded of the last (its name, the root it found)
+    git -C "$repo" config --remove-section branch.main 2>/dev/null || true
 done
 # peak memory, in runs of their own
 for run in $(seq 1 "$runs"); do
     ( cd "$repo" && /usr/bin/time -f "%M" -o "$work/rss.$run" \
         python3 "$here/peak-rss.py" "$work/own-rss.$run" git-sprite up --no-agent --json > /dev/null )
     curl -fsS -X DELETE -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites/large-main" >/dev/null
+    # a first `up` again: nothing recorded of the last (its name, the root it found)
+    git -C "$repo" config --remove-section branch.main 2>/dev/null || true
 done
 push=$(median < "$work/push.times")
 up=$(median < "$work/up.times")
@@ -90,6 +94,25 @@ for repo in doc["repos"]:
         print(f"    {repo['spritePath']} {name:<12} {seconds * 1000:8.0f} ms")
 PY
 
+# `up` again after one new commit (the sprite resumed, one commit pushed): the walk to the
+# history's root is not made again (branch.main.spriteRoot), and the lock is asked for while
+# the sprite is looked up
+( cd "$repo" && git-sprite up --no-agent -q > /dev/null 2>&1 )
+: > "$work/again.times"
+for run in $(seq 1 "$runs"); do
+    git -C "$repo" commit -q --allow-empty -m "again $run"
+    t0=$(date +%s.%N)
+    ( cd "$repo" && git-sprite up --no-agent --json > "$work/again.json" )
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l >> "$work/again.times"
+done
+printf 'git sprite up again after one commit %7.0f ms (median of %s)\n' "$(echo "$(median < "$work/again.times") * 1000" | bc -l)" "$runs"
+python3 - "$work/again.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+print("  steps of the last: " + ", ".join(f"{s['name']} {s['seconds'] * 1000:.0f} ms" for s in doc["steps"]))
+PY
+curl -fsS -X DELETE -H "Authorization: Bearer $SPRITES_TOKEN" "$SPRITES_API_URL/v1/sprites/large-main" >/dev/null
 # Where the push's time goes, piece by piece, each here and in a sprite side by side: the
 # pack streamed through an exec's stdin (the tunnel's transfer) and `git index-pack` of it
 # (what receive-pack runs), inside the sprite's sandbox and outside it.
