@@ -99,6 +99,77 @@ struct UseCaseTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: home) == [])
     }
 
+    /// The lock asked for during the lookup, its stream lost after `go`: its command may still
+    /// hold the lock in the sprite (the server has not seen the client go), so `up` fails with
+    /// the lost stream instead of asking again and waiting for its own lock (five minutes).
+    /// Here the command that holds on is started beside the lost stream, with `go`.
+    @Test func aLockLostAfterGoIsNotAskedForAgain() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        try b.commit("new.txt", "new\n", in: app)
+        let orphanInput = Pipe()
+        let orphanSaid = Locked("")
+        let locks = Locked(0)
+        struct FellBack: Error {}
+        b.fake.onExec = { [weak fake = b.fake] sprite, request, input in
+            guard FakeSprites.shown(request.command) == InSpriteScript.lock.name,
+                input !== orphanInput.fileHandleForReading
+            else { return }
+            guard
+                locks.withLock({ n in
+                    n += 1
+                    return n
+                }) == 1
+            else { throw FellBack() }
+            // the client's `go`, then a command of the same request that keeps the lock
+            var heard = Data()
+            while let input, !heard.starts(with: Data("go\n".utf8)) {
+                let chunk = input.availableData
+                if chunk.isEmpty { break }
+                heard.append(chunk)
+            }
+            try orphanInput.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+            let fake = fake
+            Thread {
+                _ = try? fake?.exec(
+                    sprite, ExecRequest(command: request.command, directory: request.directory, stdin: true),
+                    input: orphanInput.fileHandleForReading, inputData: nil,
+                    stdout: { data in orphanSaid.withLock { $0 += String(decoding: data, as: UTF8.self) } },
+                    stderr: { _ in })
+            }.start()
+            #expect(eventually(seconds: 10) { orphanSaid.value.contains("locked") })
+            throw APIError.streamLost(sessionID: nil, detail: "connection closed")
+        }
+        defer { try? orphanInput.fileHandleForWriting.close() }
+        let error = #expect(throws: (any Error).self) { try Self.up(b, in: app) }
+        #expect(!(error is FellBack) && locks.value == 1, "\(String(describing: error))")
+    }
+
+    /// The lock asked for during the lookup, refused before it ran (a sprite still waking
+    /// answers 503): nothing can hold it, so it is asked for again the usual way, with retries.
+    @Test func aLockRefusedBeforeItRanIsAskedForAgain() throws {
+        let b = try Workbench()
+        let app = try b.repo()
+        _ = try Self.up(b, in: app)
+        try b.commit("new.txt", "new\n", in: app)
+        let locks = Locked(0)
+        b.fake.onExec = { _, request, _ in
+            guard FakeSprites.shown(request.command) == InSpriteScript.lock.name else { return }
+            let n = locks.withLock { n in
+                n += 1
+                return n
+            }
+            if n == 1 {
+                throw APIError.http(
+                    HTTPFailure(status: 503, method: "GET", path: "/v1/sprites/app-main/exec", message: "waking"))
+            }
+        }
+        _ = try Self.up(b, in: app)
+        #expect(locks.value == 2)
+        #expect(try b.inSprite("app-main", Self.head) == (try b.git("rev-parse", "HEAD", in: app)))
+    }
+
     /// `up` records the root it found for the branch's HEAD, and a later run walks only to
     /// that commit: an answer only that record can give (a root that is not this history's)
     /// becomes the sprite's identity and is refused; a malformed record is ignored.

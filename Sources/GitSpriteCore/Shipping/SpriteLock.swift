@@ -30,11 +30,16 @@ final class SpriteLock: @unchecked Sendable {
     private let changed = DispatchSemaphore(value: 0)
     private let ended = DispatchSemaphore(value: 0)
     private let released = Locked(false)
+    /// Asked for by `ask`: the command waits for `go`.
+    private let gated: Bool
+    /// `go` was written: the command may hold the lock.
+    private let wentAhead = Locked(false)
     private let sprite: String
     private static let script = Data(InSpriteScript.probe.text.utf8)
 
-    private init(sprite: String) {
+    private init(sprite: String, gated: Bool) {
         self.sprite = sprite
+        self.gated = gated
     }
 
     /// What the lock's command has said so far.
@@ -76,8 +81,8 @@ final class SpriteLock: @unchecked Sendable {
     static func acquire(
         _ shipper: Shipper, terminal: Terminal, identity: GitIdentity = GitIdentity(), probe: Probe? = nil
     ) throws -> SpriteLock {
-        let lock = SpriteLock(sprite: shipper.sprite)
-        lock.start(shipper, identity: identity, probePath: probe?.path, gated: false)
+        let lock = SpriteLock(sprite: shipper.sprite, gated: false)
+        lock.start(shipper, identity: identity, probePath: probe?.path)
         return try lock.held(probe: probe, terminal: terminal)
     }
 
@@ -87,8 +92,8 @@ final class SpriteLock: @unchecked Sendable {
     /// identity): `proceed` once the sprite is found to be this repository's, else `release()`.
     /// It is not retried: a sprite that cannot take it yet is locked again the usual way.
     static func ask(_ shipper: Shipper, identity: GitIdentity = GitIdentity(), probePath: String?) -> SpriteLock {
-        let lock = SpriteLock(sprite: shipper.sprite)
-        lock.start(shipper, identity: identity, probePath: probePath, gated: true)
+        let lock = SpriteLock(sprite: shipper.sprite, gated: true)
+        lock.start(shipper, identity: identity, probePath: probePath)
         return lock
     }
 
@@ -96,24 +101,33 @@ final class SpriteLock: @unchecked Sendable {
     /// command could not run (the caller takes the lock with `acquire`); `probe` must look at
     /// the path given to `ask`.
     func proceed(probe: Probe?, terminal: Terminal) throws -> SpriteLock? {
+        // failed before `go`: the command never had it, so it holds nothing
+        let failedBefore = heard.value.error != nil
         do {
-            try feed.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+            if !failedBefore {
+                wentAhead.set(true)
+                try feed.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+            }
             return try held(probe: probe, terminal: terminal)
         } catch {
             release()
-            // the command itself failed (not the lock refused): it is taken the usual way
-            if heard.value.error is APIError { return nil }
+            // the command never ran, or never had `go`: the lock is taken the usual way. A
+            // stream lost after `go` is not retried (as a command already heard from is not):
+            // the command may still hold the lock, and a second would wait for it.
+            guard let failure = heard.value.error as? APIError else { throw error }
+            if failedBefore { return nil }
+            if case .http = failure { return nil }
             throw error
         }
     }
 
     /// Runs the lock's command on a thread of its own; `gated`, it waits for `go` first and is
     /// not retried (a retried command has lost its input: it takes the lock without looking).
-    private func start(_ shipper: Shipper, identity: GitIdentity, probePath: String?, gated: Bool) {
+    private func start(_ shipper: Shipper, identity: GitIdentity, probePath: String?) {
         let base = [Self.path, String(Self.wait), SpritePaths.staging, identity.name ?? "", identity.email ?? ""]
         let (api, sprite, input) = (shipper.api, shipper.sprite, feed.fileHandleForReading)
         let (heard, changed, ended) = (heard, changed, ended)
-        let script = Self.script
+        let (script, gated) = (Self.script, gated)
         Thread {
             var attempt = 0
             func once() throws -> Int32 {
@@ -186,8 +200,9 @@ final class SpriteLock: @unchecked Sendable {
         }
     }
 
-    /// Lets the next run go: the command holding the lock reads end of input and exits (a
-    /// command still waiting for `go` exits having done nothing). Once; later calls return.
+    /// Lets the next run go: the command holding the lock reads end of input and exits, and is
+    /// waited for (at most 10 s). A command that never had `go` exits having done nothing, and
+    /// is not waited for. Once; later calls return.
     func release() {
         let already = released.withLock { done in
             defer { done = true }
@@ -195,6 +210,6 @@ final class SpriteLock: @unchecked Sendable {
         }
         guard !already else { return }
         try? feed.fileHandleForWriting.close()
-        _ = ended.wait(timeout: .now() + 10)
+        if !gated || wentAhead.value { _ = ended.wait(timeout: .now() + 10) }
     }
 }

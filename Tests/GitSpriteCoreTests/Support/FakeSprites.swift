@@ -25,6 +25,9 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
     var onRun: ((String, [String]) -> (status: Int32, stdout: Data, stderr: Data)?)?
     /// Called with the name before a lookup answers (a test may hold the answer back).
     var onGet: ((String) -> Void)?
+    /// Called before a command of an existing sprite runs, with its input; what it throws is
+    /// the exec's failure (a stream lost, say), and the command does not run.
+    var onExec: ((String, ExecRequest, FileHandle?) throws -> Void)?
     /// Makes setting a network policy fail.
     var policyFailure: Error?
     /// What the agent's supervisor would record when the agent ends at once.
@@ -191,6 +194,7 @@ final class FakeSprites: SpritesService, @unchecked Sendable {
                     status: 404, method: "GET", path: "/v1/sprites/\(sprite)/exec", code: "not_found",
                     message: "sprite not found"))
         }
+        try onExec?(sprite, request, input)
         if let answer = onRun?(sprite, command) {
             stdout(answer.stdout)
             stderr(answer.stderr)

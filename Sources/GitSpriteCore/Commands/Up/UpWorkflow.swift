@@ -26,7 +26,10 @@ public enum UpWorkflow {
                 settings: settings, noChanges: options.noChanges)
             // the sprite this repository recorded for the branch is most likely still there: its
             // lock is asked for while it is looked up, and taken once it is found to be this
-            // repository's (a re-run spends no round trip of its own on the lock)
+            // repository's (a re-run spends no round trip of its own on the lock). The command
+            // wakes the sprite, which a sprite of that name made by another repository since
+            // (rare: this one's was destroyed first) would be too; nothing in it is touched
+            // before `go`
             let early =
                 plan.nameSource == .recorded
                 ? SpriteLock.ask(shipper, identity: plan.identity, probePath: plan.primary.spritePath) : nil
