@@ -27,6 +27,19 @@ public struct Connection: Sendable {
         self.gitURL = gitURL
     }
 
+    /// Opens each WebSocket connection of the live API while the one before it is in use, until
+    /// `stopSpares()` (`SpareConnections`): for a command that runs one step in the sprite
+    /// after another. Nothing for a test's in-memory API.
+    func keepSpares() {
+        guard streaming != nil else { return }
+        SpareConnections.keep(for: apiURL)
+    }
+
+    func stopSpares() {
+        guard streaming != nil else { return }
+        SpareConnections.stop()
+    }
+
     /// The real client, or an error for a connection that has none.
     func liveClient() throws -> SpritesClient {
         guard let streaming else { throw SpriteError("this command needs a live connection to the Sprites API") }

@@ -15,6 +15,10 @@ public enum UpWorkflow {
         let root = InBackground { builder.headRoot() }
         defer { _ = root.value }
         let connection = try Connection.make(settings: settings, context: context)
+        // the lock, the repository made in the sprite, the checkout, the agent: each WebSocket
+        // connection is opened while the step before it runs (TCP and TLS cost none of it)
+        connection.keepSpares()
+        defer { connection.stopSpares() }
         let reporter = StepReporter(terminal: context.terminal, quiet: context.quiet, verbose: context.verbose)
         defer { reporter.finish() }
         var result = UpResult()

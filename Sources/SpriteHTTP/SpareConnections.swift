@@ -1,0 +1,92 @@
+import Foundation
+import SpriteSync
+
+/// Connections opened before they are needed, one origin at a time, for a process that opens
+/// one WebSocket after another (`git sprite up`: the lock, the look, the checkout, the agent).
+/// Each new connection costs round trips before it carries a request (TCP's handshake, and
+/// TLS's through the real service's edge): opened while the previous step runs, it costs none
+/// on the critical path. While `keep` holds for an origin, one spare is being opened or waits;
+/// `WebSocketTransport.open` takes it, and the next one starts.
+///
+/// A spare is used for one upgrade request only, and only while young: a server may close a
+/// connection that sent nothing (nginx after `client_header_timeout`, 60 s by default). An
+/// upgrade that fails on a spare before any answer is sent again on a new connection.
+public enum SpareConnections {
+    /// How long a spare is used at most after it was opened.
+    static let freshFor: TimeInterval = 20
+
+    private final class Spare: @unchecked Sendable {
+        let opened = Date()
+        let done = DispatchSemaphore(value: 0)
+        let result = Locked<Result<WebSocketTransport, Error>?>(nil)
+    }
+
+    private struct State {
+        /// The origin spares are kept for, and how an open of it is bounded.
+        var kept: (origin: String, url: String, timeout: Double)?
+        var spare: Spare?
+    }
+
+    private static let state = Locked(State())
+
+    /// Keeps a spare connection to the origin of `httpURL` (`http://`, `https://`,
+    /// `http+unix://`) from now until `stop()`; another origin's spares stop.
+    public static func keep(for httpURL: String, timeout: Double = 30) {
+        let origin = Self.origin(of: httpURL)
+        let start = state.withLock { s -> Bool in
+            guard s.kept?.origin != origin else { return false }
+            s.kept = (origin, httpURL, timeout)
+            s.spare = nil
+            return true
+        }
+        if start { prepare() }
+    }
+
+    /// No more spares; one waiting is closed.
+    public static func stop() {
+        state.withLock { s in
+            s.kept = nil
+            s.spare = nil
+        }
+    }
+
+    /// The spare for `httpURL`'s origin, waiting for one being opened; nil when none is kept
+    /// for it, or the one there failed or is too old. Another starts opening.
+    static func take(for httpURL: String) -> WebSocketTransport? {
+        let origin = Self.origin(of: httpURL)
+        let (spare, timeout) = state.withLock { s -> (Spare?, Double) in
+            guard let kept = s.kept, kept.origin == origin else { return (nil, 0) }
+            defer { s.spare = nil }
+            return (s.spare, kept.timeout)
+        }
+        guard let spare else { return nil }
+        prepare()
+        guard spare.done.wait(timeout: .now() + timeout) == .success,
+            Date().timeIntervalSince(spare.opened) < freshFor, case .success(let transport)? = spare.result.value
+        else { return nil }
+        return transport
+    }
+
+    /// Starts opening the next spare, unless one is there or none is kept.
+    private static func prepare() {
+        let made = Spare()
+        guard
+            let kept = state.withLock({ s -> (origin: String, url: String, timeout: Double)? in
+                guard let kept = s.kept, s.spare == nil else { return nil }
+                s.spare = made
+                return kept
+            })
+        else { return }
+        Thread {
+            made.result.set(Result { try WebSocketTransport.open(kept.url, timeout: kept.timeout) })
+            made.done.signal()
+        }.start()
+    }
+
+    /// What one connection serves: a Unix socket's path, else scheme, host and port.
+    static func origin(of httpURL: String) -> String {
+        if let (path, _) = UnixSocketURL.split(httpURL) { return "unix:" + path }
+        guard let c = URLComponents(string: httpURL) else { return httpURL }
+        return "\(c.scheme ?? "")://\(c.host ?? ""):\(c.port.map(String.init) ?? "")"
+    }
+}
