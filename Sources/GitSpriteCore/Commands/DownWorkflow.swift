@@ -63,6 +63,9 @@ public enum DownWorkflow {
                 ],
                 status: .usage)
         }
+        // the inventory, the fetch's look, the agent's stop, the park: one exec after another
+        target.connection.keepSpares()
+        defer { target.connection.stopSpares() }
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(target.name) else { throw target.missing }
             let down = Down(
