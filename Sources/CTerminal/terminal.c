@@ -276,5 +276,9 @@ void git_sprite_remove_temporary_files(void) {
         lock[n] = 0;
         unlink(lock);
     }
+    /* a directory of ours, once what was in it is gone (the relay's, around its socket) */
+    for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
+        if (__atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST) == 2) rmdir(temporary_paths[i]);
+    }
 }
 

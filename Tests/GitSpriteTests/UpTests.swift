@@ -100,6 +100,25 @@ struct UpTests {
         #expect(try w.remote("cd workspace && git status --porcelain").contains("README"))
     }
 
+    /// The push's helper hands its exec to `up`, which runs it over its own connections (opened
+    /// ahead); a helper that finds no relay at the address it is given connects by itself.
+    @Test func thePushGoesOverUpsOwnConnectionAndWithoutARelayByItself() throws {
+        let w = try UpWorkspace()
+        let up = try w.up(["--no-agent", "-v"])
+        #expect(up.status == 0, "\(up.stderr)")
+        // (a first ship goes to a staging directory, then into place)
+        #expect(up.stderr.contains("trace: relaying git-receive-pack /home/sprite/.git-sprite/staging/"))
+        try w.s.git("branch", "-f", "side", "HEAD", in: w.app)
+        var env = w.env
+        env["GIT_SPRITE_RELAY"] = w.s.path("no-relay-here")
+        let push = try w.s.run(
+            "git", ["push", "-q", "sprite::app-main/home/sprite/workspace", "side:refs/heads/side"], in: w.app, env: env
+        )
+        #expect(push.status == 0, "\(push.stderr)")
+        #expect(
+            try w.remote("git -C workspace rev-parse refs/heads/side") == (try w.s.git("rev-parse", "side", in: w.app)))
+    }
+
     /// A submodule checked out here at a commit the superproject does not record yet: the
     /// snapshot leaves submodule pointers alone on both sides, so a re-run recognises the
     /// changes it shipped instead of taking them for the sprite's own.

@@ -46,7 +46,8 @@ int git_sprite_wait(int pid, int recorded);
  * that then writes a warning would die of SIGPIPE half-way. */
 void git_sprite_wait_left_alone(int milliseconds);
 
-/* Files of ours in the temporary directory that git_sprite_remove_temporary_files removes
+/* Files (and directories, once empty) of ours in the temporary directory that
+ * git_sprite_remove_temporary_files removes
  * (async-signal-safe, for the SIGINT handler) unless forgotten first. Up to 32 at once. */
 void git_sprite_temporary_add(const char *path);
 void git_sprite_temporary_forget(const char *path);
@@ -60,6 +61,15 @@ int git_sprite_interrupt_ends(void);
 
 /* The process's stdio streams, as values: Swift 6 will not read C's global `stdout`/`stderr`
    variables (shared mutable state), though the pointers never change. */
+#include <sys/types.h>
+/* Sends `count` (1-8) descriptors and `length` bytes of `data` over a connected Unix socket in
+ * one message: 0, or -errno. */
+int git_sprite_send_fds(int sock, const int *fds, int count, const void *data, size_t length);
+/* Receives one message: up to `max` (1-8) descriptors into fds (their count in *got,
+ * close-on-exec; any beyond max closed) and up to `length` bytes into data. The byte count,
+ * 0 at end of input, or -errno. */
+ssize_t git_sprite_recv_fds(int sock, int *fds, int max, int *got, void *data, size_t length);
+
 #include <stdio.h>
 static inline FILE *git_sprite_stdout(void) { return stdout; }
 static inline FILE *git_sprite_stderr(void) { return stderr; }

@@ -68,6 +68,9 @@ public enum DownWorkflow {
         defer { target.connection.stopSpares() }
         return try target.connection.perform { api in
             guard let sprite = try api.getSprite(target.name) else { throw target.missing }
+            // the fetch's helper runs its exec over this command's connections
+            let relay = HelperRelay.start(target.connection, sprite: target.name, context)
+            defer { relay?.stop() }
             let down = Down(
                 context: context, target: target, api: api, options: options, destroying: destroying, named: named)
             return try down.run(sprite)

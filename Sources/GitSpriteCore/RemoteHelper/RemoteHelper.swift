@@ -88,37 +88,56 @@ public enum RemoteHelper {
         return 0
     }
 
+    /// The services a helper runs in the sprite.
+    static let services: Set<String> = ["git-upload-pack", "git-receive-pack"]
+
     static func pipe(_ context: Context, sprite: String, service: String, path: String) throws -> Int32 {
+        let gitProtocol = context.environment["GIT_PROTOCOL"]
+        if let relay = context.environment[HelperRelay.variable], !relay.isEmpty,
+            let status = try HelperRelay.hand(
+                to: relay, sprite: sprite, service: service, spritePath: path, gitProtocol: gitProtocol)
+        {
+            return status
+        }
         let repo = try? RepositoryLocator.primary(context)
         let settings = try SettingsLoader(environment: context.environment, repository: repo).load()
         let connection = try Connection.make(settings: settings, context: context)
+        do {
+            return try run(
+                try connection.liveClient(), sprite: sprite, service: service, path: path, gitProtocol: gitProtocol,
+                stdin: STDIN_FILENO, stdout: STDOUT_FILENO, stderr: STDERR_FILENO)
+        } catch let e as SpriteError {
+            throw e
+        } catch {
+            throw connection.translate(error)
+        }
+    }
+
+    /// Runs `service` on `path` in the sprite over an exec WebSocket, its input read from
+    /// `stdin` and its output written to `stdout` and `stderr` until it ends: its status.
+    static func run(
+        _ client: SpritesClient, sprite: String, service: String, path: String, gitProtocol: String?,
+        stdin: Int32, stdout: Int32, stderr: Int32
+    ) throws -> Int32 {
         var env: [String: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SpritePaths.home]
-        if let proto = context.environment["GIT_PROTOCOL"] { env["GIT_PROTOCOL"] = proto }
+        if let gitProtocol { env["GIT_PROTOCOL"] = gitProtocol }
         // a dropped tunnel must not leave git holding locks in the sprite for long
         let request = ExecRequest(
             command: [service, path], environment: env, directory: "/", stdin: true,
             maxRunAfterDisconnect: "2s")
-        let stream: ExecStream
-        do {
-            stream = try connection.liveClient().openExec(sprite, request)
-        } catch {
-            throw connection.translate(error)
-        }
+        let stream = try client.openExec(sprite, request)
         defer { stream.close() }
         let pump = Thread {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {
-                let n = read(STDIN_FILENO, &buffer, buffer.count)
+                let n = read(stdin, &buffer, buffer.count)
+                if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
                 if (try? stream.write(Data(buffer[0..<n]))) == nil { return }
             }
             try? stream.closeStdin()
         }
         pump.start()
-        do {
-            return try stream.relay(stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDERR_FILENO, $0) })
-        } catch {
-            throw connection.translate(error)
-        }
+        return try stream.relay(stdout: { writeAll(stdout, $0) }, stderr: { writeAll(stderr, $0) })
     }
 }

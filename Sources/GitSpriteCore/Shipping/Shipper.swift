@@ -42,6 +42,7 @@ struct Shipper: Sendable {
         env["SPRITES_API_URL"] = connection.apiURL
         env["SPRITES_TOKEN"] = connection.token
         env["GIT_TERMINAL_PROMPT"] = "0"
+        env.merge(HelperRelay.environment) { $1 }
         return env
     }
 

@@ -59,6 +59,9 @@ public enum UpWorkflow {
             // the network policy goes on while the repositories are looked at; every clone or
             // push waits for it
             let policy = PolicyInBackground(api, sprite: plan.spriteName, rules: policyRules(settings))
+            // the pushes' helpers run their execs over this command's connections
+            let relay = HelperRelay.start(connection, sprite: plan.spriteName, context)
+            defer { relay?.stop() }
             if shipper.sprite != plan.spriteName {
                 shipper = Shipper(
                     context: context, connection: connection, sprite: plan.spriteName,
