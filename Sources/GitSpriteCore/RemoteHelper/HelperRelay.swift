@@ -151,7 +151,7 @@ final class HelperRelay: @unchecked Sendable {
                 gitProtocol: fields[3].isEmpty ? nil : fields[3], stdin: passed[0], stdout: passed[1],
                 stderr: passed[2])
         } catch {
-            let failure = translate(error) as? SpriteError ?? SpriteError("\(error)")
+            let failure = translate(error) as? SpriteError ?? SpriteError("unexpected failure: \(error)")
             var text = "error: " + failure.message + "\n"
             for hint in failure.hints { text += "hint: " + hint + "\n" }
             writeAll(passed[2], Data(text.utf8))
