@@ -1,6 +1,10 @@
 import Foundation
 import SpriteSync
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Connections opened before they are needed, one origin at a time, for a process that opens
 /// one WebSocket after another (`git sprite up`: the lock, the look, the checkout, the agent).
 /// Each new connection costs round trips before it carries a request (TCP's handshake, and
@@ -8,9 +12,11 @@ import SpriteSync
 /// on the critical path. While `keep` holds for an origin, one spare is being opened or waits;
 /// `WebSocketTransport.open` takes it, and the next one starts.
 ///
-/// A spare is used for one upgrade request only, and only while young: a server may close a
-/// connection that sent nothing (nginx after `client_header_timeout`, 60 s by default). An
-/// upgrade that fails on a spare before any answer is sent again on a new connection.
+/// A spare is used for one upgrade request only, only while young (a server may close a
+/// connection that sent nothing: nginx after `client_header_timeout`, 60 s by default), and
+/// only when the server has not closed it: one the server hung up on (or, a plain one, sent
+/// anything on) is dropped before a byte is written. A request once written is never sent
+/// again: the server may have started the command.
 public enum SpareConnections {
     /// How long a spare is used at most after it was opened.
     static let freshFor: TimeInterval = 20
@@ -62,9 +68,23 @@ public enum SpareConnections {
         guard let spare else { return nil }
         prepare()
         guard spare.done.wait(timeout: .now() + timeout) == .success,
-            Date().timeIntervalSince(spare.opened) < freshFor, case .success(let transport)? = spare.result.value
+            Date().timeIntervalSince(spare.opened) < freshFor, case .success(let transport)? = spare.result.value,
+            open(transport)
         else { return nil }
         return transport
+    }
+
+    /// POLLRDHUP (Linux; Glibc hides it without _GNU_SOURCE): the peer shut its side down.
+    private static let readHangUp: Int16 = 0x2000
+
+    /// Whether the server has left the connection as it was opened: not hung up, and (without
+    /// TLS, whose servers may send session tickets unasked) nothing to read.
+    static func open(_ transport: WebSocketTransport) -> Bool {
+        var pfd = pollfd(fd: transport.socket, events: Int16(POLLIN) | Self.readHangUp, revents: 0)
+        guard poll(&pfd, 1, 0) >= 0 else { return false }
+        let hungUp = Int16(POLLHUP) | Self.readHangUp | Int16(POLLERR) | Int16(POLLNVAL)
+        if pfd.revents & hungUp != 0 { return false }
+        return transport.usesCurl || pfd.revents & Int16(POLLIN) == 0
     }
 
     /// Starts opening the next spare, unless one is there or none is kept.

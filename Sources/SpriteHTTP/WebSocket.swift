@@ -94,31 +94,15 @@ public final class WebSocket: @unchecked Sendable {
         var keyBytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
         let key = Data(keyBytes).base64EncodedString()
-        let request = Array(
-            upgradeRequest(components, host: host, key: key, userAgent: userAgent, headers: headers).utf8)
-        func upgrade(over transport: WebSocketTransport) throws -> (WebSocketTransport, UpgradeReply) {
-            let ws = WebSocket(transport: transport, headers: [:], leftover: [])
-            try ws.sendRaw(request)
-            return (transport, try ws.readUpgradeReply(deadline: Date().addingTimeInterval(timeout)))
-        }
-        let transport: WebSocketTransport
-        let reply: UpgradeReply
-        if let spare = SpareConnections.take(for: httpURL) {
-            do {
-                (transport, reply) = try upgrade(over: spare)
-            } catch WebSocketError.connectionLost(let why) {
-                // a connection opened ahead, closed by the server before it carried anything
-                trace?("  a spare connection was closed (\(why)); on a new one")
-                (transport, reply) = try upgrade(over: try WebSocketTransport.open(httpURL, timeout: timeout))
-            }
-        } else {
-            (transport, reply) = try upgrade(over: try WebSocketTransport.open(httpURL, timeout: timeout))
-        }
+        // a connection opened ahead, when there is one the server has not closed
+        let transport = try SpareConnections.take(for: httpURL) ?? WebSocketTransport.open(httpURL, timeout: timeout)
+        let ws = WebSocket(transport: transport, headers: [:], leftover: [])
+        try ws.sendRaw(
+            Array(upgradeRequest(components, host: host, key: key, userAgent: userAgent, headers: headers).utf8))
+        let reply = try ws.readUpgradeReply(deadline: Date().addingTimeInterval(timeout))
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         trace?("< \(reply.status) GET \(Redaction.url(url)) (websocket, \(ms) ms)")
-        guard reply.status == 101 else {
-            throw WebSocket(transport: transport, headers: [:], leftover: []).rejection(reply)
-        }
+        guard reply.status == 101 else { throw ws.rejection(reply) }
         guard reply.headers["sec-websocket-accept"] == UpgradeReply.accept(for: key) else {
             throw WebSocketError.protocolViolation("bad Sec-WebSocket-Accept")
         }

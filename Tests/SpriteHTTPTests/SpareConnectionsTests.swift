@@ -22,7 +22,7 @@ struct SpareConnectionsTests {
         let upgraded = Locked<[Int]>([])
         private let listener: Int32
 
-        init(closing: Set<Int> = []) throws {
+        init(closing: Set<Int> = [], answering: Bool = true) throws {
             (listener, port) = try WebSocketTransportTests.loopbackSocket(listening: 16)
             let (listener, accepted, upgraded) = (listener, accepted, upgraded)
             Thread.detachNewThread {
@@ -37,7 +37,7 @@ struct SpareConnectionsTests {
                         close(fd)
                         continue
                     }
-                    Thread.detachNewThread { Self.answer(fd, n, upgraded) }
+                    Thread.detachNewThread { Self.answer(fd, n, upgraded, answering || n == 0) }
                 }
             }
         }
@@ -46,7 +46,7 @@ struct SpareConnectionsTests {
 
         /// Reads one upgrade request and accepts it, then holds the connection until the client
         /// closes it.
-        private static func answer(_ fd: Int32, _ n: Int, _ upgraded: Locked<[Int]>) {
+        private static func answer(_ fd: Int32, _ n: Int, _ upgraded: Locked<[Int]>, _ answering: Bool) {
             defer { close(fd) }
             var request: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -63,6 +63,7 @@ struct SpareConnectionsTests {
             else { return }
             let key = line.dropFirst("sec-websocket-key:".count).trimmingCharacters(in: .whitespaces)
             upgraded.withLock { $0.append(n) }
+            guard answering else { return }
             let reply =
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Accept: \(UpgradeReply.accept(for: key))\r\n\r\n"
@@ -103,6 +104,20 @@ struct SpareConnectionsTests {
         #expect(server.upgraded.value.contains(0) && !server.upgraded.value.contains(1))
         #expect(server.upgraded.value.count == 2, "\(server.upgraded.value)")
         _ = (first, second)
+    }
+
+    /// A request once written on a spare is never sent again: here the server takes it (it may
+    /// have started the command) and closes without an answer, and the WebSocket fails instead
+    /// of asking a second time on a new connection.
+    @Test func aRequestWrittenOnASpareIsNeverSentAgain() throws {
+        let server = try Server(answering: false)
+        SpareConnections.keep(for: "http://127.0.0.1:\(server.port)")
+        defer { SpareConnections.stop() }
+        let first = try Self.connect(server)
+        #expect(settles { server.accepted.value == 2 })
+        #expect(throws: WebSocketError.self) { try Self.connect(server) }
+        #expect(server.upgraded.value == [0, 1], "\(server.upgraded.value)")
+        _ = first
     }
 
     /// Another origin's WebSocket never takes the spare, and without `keep` none is opened.
