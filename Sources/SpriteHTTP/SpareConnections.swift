@@ -58,7 +58,8 @@ public enum SpareConnections {
 
     /// The spare for `httpURL`'s origin, waiting for one being opened; nil when none is kept
     /// for it, or the one there failed or is too old. Another starts opening.
-    static func take(for httpURL: String) -> WebSocketTransport? {
+    /// Waits at most `within` seconds (the caller's own bound) for one still opening.
+    static func take(for httpURL: String, within: Double) -> WebSocketTransport? {
         let origin = Self.origin(of: httpURL)
         let (spare, timeout) = state.withLock { s -> (Spare?, Double) in
             guard let kept = s.kept, kept.origin == origin else { return (nil, 0) }
@@ -67,7 +68,7 @@ public enum SpareConnections {
         }
         guard let spare else { return nil }
         prepare()
-        guard spare.done.wait(timeout: .now() + timeout) == .success,
+        guard spare.done.wait(timeout: .now() + min(timeout, within)) == .success,
             Date().timeIntervalSince(spare.opened) < freshFor, case .success(let transport)? = spare.result.value,
             open(transport)
         else { return nil }

@@ -95,7 +95,9 @@ public final class WebSocket: @unchecked Sendable {
         for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
         let key = Data(keyBytes).base64EncodedString()
         // a connection opened ahead, when there is one the server has not closed
-        let transport = try SpareConnections.take(for: httpURL) ?? WebSocketTransport.open(httpURL, timeout: timeout)
+        let transport =
+            try SpareConnections.take(for: httpURL, within: timeout)
+            ?? WebSocketTransport.open(httpURL, timeout: timeout)
         let ws = WebSocket(transport: transport, headers: [:], leftover: [])
         try ws.sendRaw(
             Array(upgradeRequest(components, host: host, key: key, userAgent: userAgent, headers: headers).utf8))
