@@ -117,6 +117,24 @@ struct UpTests {
         #expect(push.status == 0, "\(push.stderr)")
         #expect(
             try w.remote("git -C workspace rev-parse refs/heads/side") == (try w.s.git("rev-parse", "side", in: w.app)))
+        // a socket there that takes the connection and never answers: an error, not a wait
+        let mute = w.s.path("mute.sock")
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in mute.utf8.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        try #require(bound == 0 && listen(listener, 4) == 0)
+        env["GIT_SPRITE_RELAY"] = mute
+        let muted = try w.s.run("git", ["ls-remote", "sprite::app-main/home/sprite/workspace"], in: w.app, env: env)
+        #expect(muted.status != 0 && muted.stderr.contains("(GIT_SPRITE_RELAY) did not answer"), "\(muted.stderr)")
     }
 
     /// A submodule checked out here at a commit the superproject does not record yet: the

@@ -12,13 +12,18 @@ import SpritesAPI
 /// edge, two round trips (TCP and TLS) before its first byte. This relay lets it use the
 /// command's own connections instead (`SpareConnections`, opened ahead): the helper connects
 /// to a Unix socket the command listens on (`GIT_SPRITE_RELAY`, in a directory only this user
-/// may enter), hands over its stdin, stdout and stderr with the request, and exits with the
-/// status it is sent back; the command runs the exec on those descriptors. A helper that
-/// cannot reach the relay, or is refused (another sprite), opens its own connection as before.
+/// may enter), sends its request, and once it is taken hands over its stdin, stdout and
+/// stderr and exits with the status it is sent back; the command runs the exec on those
+/// descriptors. A helper that cannot reach the relay, or is refused (another sprite), opens its
+/// own connection as before.
 final class HelperRelay: @unchecked Sendable {
     static let variable = "GIT_SPRITE_RELAY"
     /// What a refused request is answered with: the helper goes on by itself.
     static let refused: Int32 = -1
+    /// What a request taken is answered with at once (its status follows when the exec ends).
+    static let taken: Int32 = -2
+    /// How long a helper waits for its request to be taken or refused.
+    static let answerWithin: Int32 = 10_000
 
     private static let running = Locked<HelperRelay?>(nil)
 
@@ -34,6 +39,7 @@ final class HelperRelay: @unchecked Sendable {
     private let sprite: String
     private let translate: @Sendable (Error) -> Error
     private let trace: (@Sendable (String) -> Void)?
+    private let stopped = Locked(false)
 
     private init(
         directory: String, listener: Int32, client: SpritesClient, sprite: String,
@@ -92,9 +98,11 @@ final class HelperRelay: @unchecked Sendable {
         return relay
     }
 
-    /// No more helpers are taken; those being served finish.
+    /// No more helpers are taken; those being served finish. The listener is closed by its own
+    /// thread, which ends only here (so its descriptor is never one reused meanwhile).
     func stop() {
         HelperRelay.running.withLock { if $0 === self { $0 = nil } }
+        stopped.set(true)
         shutdown(listener, Int32(SHUT_RDWR))
         Self.remove(socket: socketPath, directory: directory)
     }
@@ -111,35 +119,47 @@ final class HelperRelay: @unchecked Sendable {
         while true {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                return
+                if stopped.value { return }
+                // out of descriptors, say: the helpers that cannot connect go by themselves
+                if errno != EINTR && errno != ECONNABORTED { usleep(50_000) }
+                continue
             }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             Thread { self.answer(fd) }.start()
         }
     }
 
-    /// One helper: its request and descriptors, the exec on them, the status back.
+    /// One helper: its request, taken or refused; then its descriptors, the exec on them, the
+    /// status back. The descriptors come only once the request is taken: descriptors sent to a
+    /// socket nobody reads would hold git's pipes open for as long as that socket lives.
     private func answer(_ fd: Int32) {
         defer { close(fd) }
         var fds = [Int32](repeating: -1, count: 3)
         var got: Int32 = 0
         var message = [UInt8](repeating: 0, count: 4096)
         let n = git_sprite_recv_fds(fd, &fds, 3, &got, &message, message.count)
+        for f in fds.prefix(Int(max(got, 0))) { close(f) }
+        let fields =
+            n > 0
+            ? message[..<n].split(separator: 0, omittingEmptySubsequences: false).map {
+                String(decoding: $0, as: UTF8.self)
+            } : []
+        guard n < message.count, got == 0, fields.count == 4, fields[0] == sprite,
+            RemoteHelper.services.contains(fields[1]), fields[2].hasPrefix("/")
+        else {
+            Self.reply(Self.refused, to: fd)
+            return
+        }
+        Self.reply(Self.taken, to: fd)
+        var byte: UInt8 = 0
+        let m = git_sprite_recv_fds(fd, &fds, 3, &got, &byte, 1)
         let passed = Array(fds.prefix(Int(max(got, 0))))
         // git waits for the end of the helper's output: every copy of it is closed first
         func finish(_ status: Int32) {
             for f in passed { close(f) }
             Self.reply(status, to: fd)
         }
-        let fields =
-            n > 0
-            ? message[..<n].split(separator: 0, omittingEmptySubsequences: false).map {
-                String(decoding: $0, as: UTF8.self)
-            } : []
-        guard passed.count == 3, fields.count == 4, fields[0] == sprite,
-            RemoteHelper.services.contains(fields[1]), fields[2].hasPrefix("/")
-        else {
+        guard m == 1, passed.count == 3 else {
             finish(Self.refused)
             return
         }
@@ -186,12 +206,35 @@ final class HelperRelay: @unchecked Sendable {
             }
         }
         guard connected == 0 else { return nil }
-        let message = [sprite, service, spritePath, gitProtocol ?? ""].joined(separator: "\0")
-        let fds: [Int32] = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO]
-        let sent = Array(message.utf8).withUnsafeBytes { raw in
-            git_sprite_send_fds(fd, fds, 3, raw.baseAddress, raw.count)
+        let message = Array([sprite, service, spritePath, gitProtocol ?? ""].joined(separator: "\0").utf8)
+        let sent = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == message.count else { return nil }
+        // taken or refused at once; a socket that says neither is not a relay of ours
+        var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var waited = poll(&ready, 1, answerWithin)
+        while waited < 0 && errno == EINTR { waited = poll(&ready, 1, answerWithin) }
+        guard waited > 0 else {
+            throw SpriteError(
+                "the relay at \(path) (GIT_SPRITE_RELAY) did not answer",
+                hints: ["unset GIT_SPRITE_RELAY, or run the git sprite command that set it again"])
         }
-        guard sent == 0 else { return nil }
+        let first = try status(from: fd, service: service)
+        guard first == taken else { return first == refused ? nil : first }
+        // now the descriptors, with one byte
+        let fds: [Int32] = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO]
+        var byte: UInt8 = 0
+        guard git_sprite_send_fds(fd, fds, 3, &byte, 1) == 0 else {
+            throw SpriteError("unexpected failure: \("the relay at " + path + " took no descriptors")")
+        }
+        let final = try status(from: fd, service: service)
+        guard final != refused else {
+            throw SpriteError("unexpected failure: \("the relay at " + path + " refused the descriptors")")
+        }
+        return final
+    }
+
+    /// The next status the relay sends.
+    private static func status(from fd: Int32, service: String) throws -> Int32 {
         var value: Int32 = 0
         var read = 0
         while read < 4 {
@@ -204,7 +247,6 @@ final class HelperRelay: @unchecked Sendable {
             }
             read += n
         }
-        let status = Int32(bigEndian: value)
-        return status == refused ? nil : status
+        return Int32(bigEndian: value)
     }
 }

@@ -127,10 +127,16 @@ public enum RemoteHelper {
             maxRunAfterDisconnect: "2s")
         let stream = try client.openExec(sprite, request)
         defer { stream.close() }
+        // the copy reads a descriptor of its own, which it closes when done: the caller may
+        // close `stdin` as soon as this returns (the relay does), and the copy may still be
+        // between reads then
+        let input = fcntl(stdin, F_DUPFD_CLOEXEC, 3)
+        guard input >= 0 else { throw SpriteError("unexpected failure: \("dup: " + String(cString: strerror(errno)))") }
         let pump = Thread {
+            defer { close(input) }
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {
-                let n = read(stdin, &buffer, buffer.count)
+                let n = read(input, &buffer, buffer.count)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
                 if (try? stream.write(Data(buffer[0..<n]))) == nil { return }
