@@ -48,12 +48,19 @@ public enum SpareConnections {
         if start { prepare() }
     }
 
-    /// No more spares; one waiting is closed.
-    public static func stop() {
-        state.withLock { s in
-            s.kept = nil
-            s.spare = nil
+    /// No more spares; one waiting is closed, and one still opening is waited for (at most
+    /// `within` seconds): a process that exits while a thread is inside libcurl's TLS handshake
+    /// can crash in the TLS library's exit-time clean-up.
+    public static func stop(within: Double = 5) {
+        let opening = state.withLock { s -> Spare? in
+            defer {
+                s.kept = nil
+                s.spare = nil
+            }
+            return s.spare
         }
+        _ = opening?.done.wait(timeout: .now() + within)
+        opening?.done.signal()
     }
 
     /// The spare for `httpURL`'s origin, waiting for one being opened; nil when none is kept
