@@ -1,3 +1,4 @@
+import CTerminal
 import Foundation
 import SpriteGit
 import SpritesAPI
@@ -127,15 +128,32 @@ public enum RemoteHelper {
             maxRunAfterDisconnect: "2s")
         let stream = try client.openExec(sprite, request)
         defer { stream.close() }
-        // the copy reads a descriptor of its own, which it closes when done: the caller may
-        // close `stdin` as soon as this returns (the relay does), and the copy may still be
-        // between reads then
+        // the copy of the input reads a descriptor of its own, which it closes when done (the
+        // caller may close `stdin` as soon as this returns: the relay does), and stops touching
+        // the stream once the command has ended: in a process that lives on (the relay's), it
+        // would otherwise still write to it when git closes its end, maybe while the process
+        // exits, inside the TLS library's exit-time clean-up
         let input = fcntl(stdin, F_DUPFD_CLOEXEC, 3)
-        guard input >= 0 else { throw SpriteError("unexpected failure: \("dup: " + String(cString: strerror(errno)))") }
+        var cancel: [Int32] = [-1, -1]
+        guard input >= 0, git_sprite_pipe(&cancel) == 0 else {
+            if input >= 0 { close(input) }
+            throw SpriteError("unexpected failure: \("dup: " + String(cString: strerror(errno)))")
+        }
+        let (stop, stopping, stopped) = (cancel[1], cancel[0], DispatchSemaphore(value: 0))
         let pump = Thread {
-            defer { close(input) }
+            defer {
+                close(input)
+                stopped.signal()
+            }
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            var watched = [
+                pollfd(fd: input, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopping, events: Int16(POLLIN), revents: 0),
+            ]
             while true {
+                let ready = poll(&watched, 2, -1)
+                if ready < 0 && errno == EINTR { continue }
+                if ready < 0 || watched[1].revents != 0 { return }
                 let n = read(input, &buffer, buffer.count)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
@@ -144,6 +162,15 @@ public enum RemoteHelper {
             try? stream.closeStdin()
         }
         pump.start()
+        defer {
+            var byte: UInt8 = 1
+            _ = write(stop, &byte, 1)
+            // the pipe goes once the copy is done with it (never a number another thread reuses)
+            if stopped.wait(timeout: .now() + 5) == .success {
+                close(stopping)
+                close(stop)
+            }
+        }
         return try stream.relay(stdout: { writeAll(stdout, $0) }, stderr: { writeAll(stderr, $0) })
     }
 }
