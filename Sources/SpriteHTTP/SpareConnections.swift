@@ -21,10 +21,9 @@ public enum SpareConnections {
     /// How long a spare is used at most after it was opened.
     static let freshFor: TimeInterval = 20
 
-    private final class Spare: @unchecked Sendable {
+    private struct Spare {
         let opened = Date()
-        let done = DispatchSemaphore(value: 0)
-        let result = Locked<Result<WebSocketTransport, Error>?>(nil)
+        let opening: InBackground<Result<WebSocketTransport, Error>>
     }
 
     private struct State {
@@ -59,13 +58,12 @@ public enum SpareConnections {
             }
             return s.spare
         }
-        _ = opening?.done.wait(timeout: .now() + within)
-        opening?.done.signal()
+        _ = opening?.opening.value(within: within)
     }
 
-    /// The spare for `httpURL`'s origin, waiting for one being opened; nil when none is kept
-    /// for it, or the one there failed or is too old. Another starts opening.
-    /// Waits at most `within` seconds (the caller's own bound) for one still opening.
+    /// The spare for `httpURL`'s origin, waiting at most `within` seconds (the caller's own
+    /// bound) for one still opening; nil when none is kept for it, or the one there failed, is
+    /// too old or was hung up on. Another starts opening.
     static func take(for httpURL: String, within: Double) -> WebSocketTransport? {
         let origin = Self.origin(of: httpURL)
         let (spare, timeout) = state.withLock { s -> (Spare?, Double) in
@@ -75,9 +73,8 @@ public enum SpareConnections {
         }
         guard let spare else { return nil }
         prepare()
-        guard spare.done.wait(timeout: .now() + min(timeout, within)) == .success,
-            Date().timeIntervalSince(spare.opened) < freshFor, case .success(let transport)? = spare.result.value,
-            open(transport)
+        guard case .success(let transport)? = spare.opening.value(within: min(timeout, within)),
+            Date().timeIntervalSince(spare.opened) < freshFor, untouched(transport)
         else { return nil }
         return transport
     }
@@ -87,7 +84,7 @@ public enum SpareConnections {
 
     /// Whether the server has left the connection as it was opened: not hung up, and (without
     /// TLS, whose servers may send session tickets unasked) nothing to read.
-    static func open(_ transport: WebSocketTransport) -> Bool {
+    static func untouched(_ transport: WebSocketTransport) -> Bool {
         var pfd = pollfd(fd: transport.socket, events: Int16(POLLIN) | Self.readHangUp, revents: 0)
         guard poll(&pfd, 1, 0) >= 0 else { return false }
         let hungUp = Int16(POLLHUP) | Self.readHangUp | Int16(POLLERR) | Int16(POLLNVAL)
@@ -97,18 +94,11 @@ public enum SpareConnections {
 
     /// Starts opening the next spare, unless one is there or none is kept.
     private static func prepare() {
-        let made = Spare()
-        guard
-            let kept = state.withLock({ s -> (origin: String, url: String, timeout: Double)? in
-                guard let kept = s.kept, s.spare == nil else { return nil }
-                s.spare = made
-                return kept
-            })
-        else { return }
-        Thread {
-            made.result.set(Result { try WebSocketTransport.open(kept.url, timeout: kept.timeout) })
-            made.done.signal()
-        }.start()
+        state.withLock { s in
+            guard let kept = s.kept, s.spare == nil else { return }
+            s.spare = Spare(
+                opening: InBackground { Result { try WebSocketTransport.open(kept.url, timeout: kept.timeout) } })
+        }
     }
 
     /// What one connection serves: a Unix socket's path, else scheme, host and port.

@@ -4,23 +4,27 @@ import Foundation
 /// caller must not touch what `make` uses (a repository handle, say) until it has read
 /// `value`, and must read it before that goes away.
 public final class InBackground<Value>: @unchecked Sendable {
-    private let made = DispatchSemaphore(value: 0)
+    private let made = DispatchGroup()
     private let result: Locked<Value?> = Locked(nil)
 
     public init(_ make: @escaping () -> Value) {
         nonisolated(unsafe) let make = make
         let (made, result) = (made, result)
+        made.enter()
         Thread {
             result.set(make())
-            made.signal()
+            made.leave()
         }.start()
     }
 
-    /// The value, once made (waits for it the first time).
+    /// The value, once made (waits for it).
     public var value: Value {
-        if let ready = result.value { return ready }
         made.wait()
-        made.signal()  // for a later reader
         return result.value!
+    }
+
+    /// The value, when it is made within `seconds`; nil when it is not yet.
+    public func value(within seconds: Double) -> Value? {
+        made.wait(timeout: .now() + seconds) == .success ? result.value : nil
     }
 }

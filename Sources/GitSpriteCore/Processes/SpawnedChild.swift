@@ -116,17 +116,8 @@ public final class ChildPipe: Sendable {
     /// Reads the pipe to its end on another thread (so a child that fills one pipe while we
     /// read the other never stalls); the function returned waits for that and returns it all.
     public func readToEndInBackground() -> () -> Data {
-        let data = Locked(Data())
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async { [reading] in
-            data.set(self.reading.readDataToEndOfFile())
-            reading.leave()
-        }
-        return {
-            reading.wait()
-            return data.value
-        }
+        let all = InBackground { [reading] in reading.readDataToEndOfFile() }
+        return { all.value }
     }
 
     /// Closes our copy of the write end (the child has its own), so the reader sees the end.
