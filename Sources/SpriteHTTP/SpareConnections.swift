@@ -72,9 +72,12 @@ public enum SpareConnections {
             return (s.spare, kept.timeout)
         }
         guard let spare else { return nil }
+        let opened = spare.opening.value(within: min(timeout, within))
+        // the next one once this one is open: one at a time, in order (started beside it, the
+        // next could reach the server first and be the connection it closes or answers)
         prepare()
-        guard case .success(let transport)? = spare.opening.value(within: min(timeout, within)),
-            Date().timeIntervalSince(spare.opened) < freshFor, untouched(transport)
+        guard case .success(let transport)? = opened, Date().timeIntervalSince(spare.opened) < freshFor,
+            untouched(transport)
         else { return nil }
         return transport
     }
