@@ -167,16 +167,10 @@ enum PlainSocket {
     }
 
     static func connect(unix path: String, timeout: Double) throws -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else {
+        guard let address = UnixSocketAddress(path) else {
             throw CurlError(
                 code: Int32(CURLE_COULDNT_CONNECT.rawValue), function: "connect",
                 message: "Unix socket path too long: '\(path)'")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
         }
         let fd = Glibc.socket(
             AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
@@ -188,12 +182,7 @@ enum PlainSocket {
         // a Unix socket's connect does not go on in the background: EAGAIN is a full backlog
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            if rc == 0 { return fd }
+            if address.connect(fd) == 0 { return fd }
             let code = errno
             if (code == EAGAIN || code == EINTR) && deadline.timeIntervalSinceNow > 0 {
                 usleep(1_000)

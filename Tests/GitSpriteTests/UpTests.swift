@@ -1,5 +1,6 @@
 import Foundation
 import GitSpriteCore
+import SpriteHTTP
 import SpriteSync
 import SpritesAPI
 import TestSupport
@@ -121,17 +122,8 @@ struct UpTests {
         let mute = w.s.path("mute.sock")
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in mute.utf8.enumerated() { raw[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        try #require(bound == 0 && listen(listener, 4) == 0)
+        let address = try #require(UnixSocketAddress(mute))
+        try #require(address.bind(listener) == 0 && listen(listener, 4) == 0)
         env["GIT_SPRITE_RELAY"] = mute
         let muted = try w.s.run("git", ["ls-remote", "sprite::app-main/home/sprite/workspace"], in: w.app, env: env)
         #expect(muted.status != 0 && muted.stderr.contains("(GIT_SPRITE_RELAY) did not answer"), "\(muted.stderr)")

@@ -17,17 +17,7 @@ struct WebSocketTransportTests {
         let path = FileManager.default.temporaryDirectory.path + "/ws-\(UUID().uuidString.prefix(8)).sock"
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         try #require(listener >= 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        try #require(bound == 0)
+        try #require(try #require(UnixSocketAddress(path)).bind(listener) == 0)
         try #require(listen(listener, 1) == 0)
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {

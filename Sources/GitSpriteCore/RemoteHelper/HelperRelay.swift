@@ -1,5 +1,6 @@
 import CTerminal
 import Foundation
+import SpriteHTTP
 import SpriteSync
 import SpritesAPI
 
@@ -65,24 +66,12 @@ final class HelperRelay: @unchecked Sendable {
         // removed by Ctrl-C's handler too (the socket first, then the directory)
         git_sprite_temporary_add(path)
         git_sprite_temporary_add(directory)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = UnixSocketAddress(path) else {
             remove(socket: path, directory: directory)
             return nil
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        let bound =
-            fd >= 0
-            && withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            } == 0 && listen(fd, 16) == 0
-        guard bound else {
+        guard fd >= 0, address.bind(fd) == 0, listen(fd, 16) == 0 else {
             if fd >= 0 { close(fd) }
             remove(socket: path, directory: directory)
             return nil
@@ -191,21 +180,11 @@ final class HelperRelay: @unchecked Sendable {
     static func hand(
         to path: String, sprite: String, service: String, spritePath: String, gitProtocol: String?
     ) throws -> Int32? {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
+        guard let address = UnixSocketAddress(path) else { return nil }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else { return nil }
+        guard address.connect(fd) == 0 else { return nil }
         let message = Array([sprite, service, spritePath, gitProtocol ?? ""].joined(separator: "\0").utf8)
         let sent = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == message.count else { return nil }
