@@ -34,7 +34,8 @@ final class SpriteLock: @unchecked Sendable {
     private let gated: Bool
     /// `go` was written: the command may hold the lock.
     private let wentAhead = Locked(false)
-    private let sprite: String
+    /// The sprite whose lock this is.
+    let sprite: String
     private static let script = Data(InSpriteScript.probe.text.utf8)
 
     private init(sprite: String, gated: Bool) {

@@ -102,7 +102,7 @@ public struct PlanBuilder {
         guard let head = try? repository.head(), let commit = head.commit else { return nil }
         let known = head.branchName.flatMap(knownRoot(ofBranch:))
         let root =
-            try? known.map { try repository.firstParentRoot(of: commit, knowing: $0) }
+            try? known.map { try repository.firstParentRoot(of: commit, knowing: ($0.commit, $0.root)) }
             ?? repository.firstParentRoot(of: commit)
         return root.map { HeadRoot(commit: commit, root: $0) }
     }
@@ -114,19 +114,19 @@ public struct PlanBuilder {
 
     /// The root recorded for a commit of the branch (`branch.<branch>.spriteRoot`: the commit,
     /// a space, its first-parent root); nil when unset or not two object ids.
-    func knownRoot(ofBranch branch: String) -> (commit: ObjectID, root: ObjectID)? {
+    func knownRoot(ofBranch branch: String) -> HeadRoot? {
         guard let value = try? repository.config().allValues(of: Self.rootKey(branch)).last else { return nil }
         let parts = value.split(separator: " ").map(String.init)
         let hex = /^[0-9a-f]{40}$/
         guard parts.count == 2, parts.allSatisfy({ $0.wholeMatch(of: hex) != nil }) else { return nil }
-        return (ObjectID(hex: parts[0]), ObjectID(hex: parts[1]))
+        return HeadRoot(commit: ObjectID(hex: parts[0]), root: ObjectID(hex: parts[1]))
     }
 
     static func rootKey(_ branch: String) -> String { "branch.\(branch).spriteRoot" }
 
     /// Records `found` for the branch, for the next `headRoot()` to stop at (when it changed).
     func recordRoot(_ found: HeadRoot, branch: String) {
-        guard knownRoot(ofBranch: branch).map({ HeadRoot(commit: $0.commit, root: $0.root) }) != found else { return }
+        guard knownRoot(ofBranch: branch) != found else { return }
         try? repository.setLocalConfig(Self.rootKey(branch), to: found.commit.hex + " " + found.root.hex)
     }
 

@@ -84,7 +84,7 @@ public enum UpWorkflow {
             }
             let locking = Date()
             let lock: SpriteLock
-            if let early, !created, shipper.sprite == plan.spriteName,
+            if let early, !created, early.sprite == plan.spriteName,
                 let taken = try early.proceed(probe: look, terminal: context.terminal)
             {
                 lock = taken
