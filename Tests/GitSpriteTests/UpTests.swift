@@ -607,13 +607,39 @@ struct DownTests {
         #expect(try w.up(["--no-agent"]).status == 0)
         try FileManager.default.removeItem(atPath: w.notes)
         let park = try w.s.sprite(["down"], in: w.app, env: w.env)
-        #expect(park.status == 0, "\(park.stderr)")
+        #expect(park.status == 1, "\(park.stderr)")
         #expect(park.stderr.contains("nothing was fetched"), "\(park.stderr)")
+        #expect(park.stderr.contains("error: app-main is parked, but not all of its work came home"), "\(park.stderr)")
+        #expect(try w.host.client().getSprite("app-main") != nil)
         let refused = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("hint: the sprite's commits could not be fetched"), "\(refused.stderr)")
         #expect(try w.s.sprite(["down", "--destroy", "--force"], in: w.app, env: w.env).status == 0)
         #expect(try w.host.client().getSprite("app-main") == nil)
+    }
+
+    /// A commit the sprite's repository can no longer give (an object gone): down parks the
+    /// sprite, says what did not come home and exits 1; once it can, `fetch` brings it.
+    @Test func aParkWhoseFetchFailsSaysSoAndExitsNonZero() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent", "--no-changes"]).status == 0)
+        let commit = "git -c user.name=a -c user.email=a@example.com"
+        _ = try w.remote("cd workspace && echo x > x.txt && git add x.txt && \(commit) commit -qm 'by the agent'")
+        let head = try w.remote("git -C workspace rev-parse HEAD")
+        let object = "workspace/.git/objects/\(head.prefix(2))/\(head.dropFirst(2))"
+        _ = try w.remote("mv \(object) /home/sprite/aside")
+        let park = try w.s.sprite(["down", "--json"], in: w.app, env: w.env)
+        #expect(park.status == 1, "\(park.stderr)")
+        #expect(park.stderr.contains("error: app-main is parked, but not all of its work came home"), "\(park.stderr)")
+        #expect(park.stderr.contains("hint: bring it home once that is fixed: git sprite fetch"), "\(park.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(park.stdout.utf8)) as? [String: Any]
+        #expect((json?["action"] as? String) == "parked")
+        #expect(((json?["unfetched"] as? [String]) ?? []).count == 1, "\(park.stdout)")
+        #expect(try w.host.client().getSprite("app-main") != nil)
+        _ = try w.remote("mv /home/sprite/aside \(object)")
+        let fetch = try w.s.sprite(["fetch"], in: w.app, env: w.env)
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(try w.s.git("rev-parse", "refs/remotes/sprite/app-main/main", in: w.app) == head)
     }
 
     /// Your own uncommitted changes, shipped by `up`, are not the sprite's: they do not stop

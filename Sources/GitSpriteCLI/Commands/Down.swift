@@ -51,5 +51,7 @@ struct Down: GlobalCommand {
             context, sprite: target.sprite,
             options: .init(destroy: destroy, force: force, keep: keep, checkpoint: checkpoint))
         try report(outcome, json: json, context)
+        // parked, but a look or a fetch failed: said last, and the exit status says it too
+        if let incomplete = DownWorkflow.incomplete(outcome, named: target.sprite) { throw incomplete }
     }
 }

@@ -42,7 +42,19 @@ public enum DownWorkflow {
         public var checkpoint: String?
         /// Files a forced destroy saved here first (salvage bundles, the leftovers archive).
         public var saved: [String] = []
+        /// What a parked sprite still holds because it could not be looked at or fetched, one
+        /// line each; the command ends non-zero when there is any (the sprite is parked).
+        public var unfetched: [String] = []
         public var notes: [String] = []
+    }
+
+    /// The error a parked sprite's `unfetched` work makes, after the outcome is reported.
+    public static func incomplete(_ outcome: Outcome, named: String?) -> SpriteError? {
+        guard !outcome.unfetched.isEmpty else { return nil }
+        let sprite = named.map { " " + shellQuote($0) } ?? ""
+        return SpriteError(
+            "\(outcome.sprite) is parked, but not all of its work came home",
+            hints: outcome.unfetched + ["bring it home once that is fixed: git sprite fetch\(sprite)"])
     }
 
     public static func run(_ context: Context, sprite argument: String?, options: Options) throws -> Outcome {
@@ -104,8 +116,11 @@ public enum DownWorkflow {
             let plan = ours ? try builder.flatMap(plan) : nil
             var report = Homecoming.Report()
             if plan == nil {
-                report.atRisk.append(
-                    ours ? "the sprite's commits could not be fetched: this repository's plan failed" : notMine)
+                if ours {
+                    report.fail("the sprite's commits could not be fetched: this repository's plan failed")
+                } else {
+                    report.atRisk.append(notMine)
+                }
             }
             // destroying: the first look runs while the agent works, so a refusal changes nothing
             if destroying, let plan {
@@ -117,7 +132,9 @@ public enum DownWorkflow {
             try Agent.stop(api, sprite: name)
             // then everything the agent did up to its last moment
             if let plan { report.merge(homecoming.bringHome(plan)) }
-            var outcome = Outcome(sprite: name, updates: report.updates, notes: report.fetched + report.notes)
+            var outcome = Outcome(
+                sprite: name, updates: report.updates, unfetched: destroying ? [] : report.failed,
+                notes: report.fetched + report.notes)
             if destroying {
                 try destroy(report, homecoming: homecoming, plan: plan, into: &outcome)
             } else {

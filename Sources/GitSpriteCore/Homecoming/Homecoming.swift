@@ -47,17 +47,26 @@ struct Homecoming {
         var atRisk: [String] = []
         /// Repositories in the sprite that hold something not at home.
         var unsafe: [String] = []
-        /// Repositories that could not be looked at or fetched from.
-        var failures = 0
+        /// What did not come home because a look or a fetch failed, one line each (also in
+        /// `atRisk`): a parked sprite still holds it, but the user must hear of it.
+        var failed: [String] = []
         /// One line per branch that brought commits you did not have.
         var fetched: [String] = []
+
+        mutating func fail(_ line: String) {
+            atRisk.append(line)
+            failed.append(line)
+        }
+
+        /// Repositories that could not be looked at or fetched from.
+        var failures: Int { failed.count }
 
         mutating func merge(_ other: Report) {
             for note in other.notes where !notes.contains(note) { notes.append(note) }
             fetched += other.fetched
             moved += other.moved
             updates += other.updates
-            failures = other.failures
+            failed = other.failed
             atRisk = other.atRisk
             unsafe = other.unsafe
         }
@@ -78,8 +87,7 @@ struct Homecoming {
                 try bringHome(repo, label: label, into: &report)
             } catch {
                 let why = (error as? SpriteError)?.message ?? "\(error)"
-                report.atRisk.append("\(label): the sprite's work could not be looked at: \(why)")
-                report.failures += 1
+                report.fail("\(label): the sprite's work could not be looked at: \(why)")
                 report.unsafe.append(repo.spritePath)
             }
         }
@@ -129,8 +137,7 @@ struct Homecoming {
                 try fetch(section, from: spriteDir, into: localDir, label: where_, into: &report)
             } catch {
                 let why = (error as? SpriteError)?.message ?? "\(error)"
-                report.atRisk.append("\(where_): its commits could not be fetched: \(why)")
-                report.failures += 1
+                report.fail("\(where_): its commits could not be fetched: \(why)")
             }
         }
     }
