@@ -59,6 +59,12 @@ public enum GitSpriteMain {
             terminal.out(GitSprite.version + "\n")
             return ExitStatus.success.rawValue
         }
+        // plain `plan`, read without the parser's reflection (see QuickPlan)
+        if let plan = QuickPlan(arguments) {
+            return perform(context, verbose: plan.verbose, quiet: plan.quiet, type: Plan.self) {
+                try Plan.show($0, json: plan.json, name: plan.name)
+            }
+        }
         var parsed: ParsableCommand
         do {
             parsed = try GitSprite.parseAsRoot(arguments)
@@ -85,11 +91,21 @@ public enum GitSpriteMain {
             }
         }
         // verbosity as the parser read it: `git sprite exec -- grep -v x` is not verbose
+        return perform(context, verbose: command.global.verbose, quiet: command.global.quiet, type: type(of: command)) {
+            try command.run($0)
+        }
+    }
+
+    /// Runs a command whose arguments are read, and turns what it throws into the exit status.
+    static func perform(
+        _ context: Context, verbose: Bool, quiet: Bool, type: ParsableCommand.Type, _ body: (Context) throws -> Void
+    ) -> Int32 {
+        let terminal = context.terminal
         var context = context
-        context.verbose = command.global.verbose || context.environment["GIT_SPRITE_TRACE"] == "1"
-        context.quiet = command.global.quiet
+        context.verbose = verbose || context.environment["GIT_SPRITE_TRACE"] == "1"
+        context.quiet = quiet
         do {
-            try command.run(context)
+            try body(context)
             return ExitStatus.success.rawValue
         } catch let error as SpriteError {
             terminal.flush()
@@ -101,7 +117,7 @@ public enum GitSpriteMain {
         } catch let error as ValidationError {
             // a check a command makes once it runs: a usage error (exit 64)
             terminal.flush()
-            return UsageErrors.report(error, in: type(of: command), to: terminal)
+            return UsageErrors.report(error, in: type, to: terminal)
         } catch let error as CleanExit {
             // help requested through the help subcommand
             terminal.flush()

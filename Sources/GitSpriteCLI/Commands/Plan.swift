@@ -26,6 +26,11 @@ struct Plan: GlobalCommand {
     var name: String?
 
     func run(_ context: Context) throws {
+        try Self.show(context, json: json, name: name)
+    }
+
+    /// The whole command once its arguments are read (by the parser or by `QuickPlan`).
+    static func show(_ context: Context, json: Bool, name: String?) throws {
         let plan = try PlanWorkflow.run(context, nameFlag: name)
         if json {
             context.terminal.out(try JSONOutput.encode(plan.output))
