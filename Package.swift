@@ -14,6 +14,34 @@ let lld: [LinkerSetting] = {
     return [.unsafeFlags(["-use-ld=lld"])]
 }()
 
+/// The C++ runtime the Swift runtime uses, linked in as well: this directory holds only a link
+/// to Debian 12's libstdc++.a, found before the shared library the toolchain names (0.6 ms of
+/// every start). Where that file does not exist the link dangles, the directory is not given
+/// to the linker, and the shared library is used as before.
+let staticLibraries: [LinkerSetting] = {
+    let directory =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Sources/CGit2Startup/static-libs"
+    return FileManager.default.fileExists(atPath: directory + "/libstdc++.a") ? [.unsafeFlags(["-L", directory])] : []
+}()
+
+/// libgit2 and what it needs, linked in from the static archives libgit2-dev's dependencies
+/// install (Debian 12: libmbedtls-dev, libssh2-1-dev, libssl-dev, libhttp-parser-dev,
+/// libpcre2-dev, zlib1g-dev), instead of loading libgit2.so and the 16 libraries it names at
+/// every start (2.9 ms of a C program that does nothing else, measured: bench/RESULTS.md).
+/// `--wrap` sends libgit2's two CA loading calls and its start of libssh2 to ones that do
+/// nothing (linking.c). Archives in the order they use each other, for linkers that read them
+/// once.
+let libgit2: [LinkerSetting] =
+    [
+        .unsafeFlags([
+            "-Xlinker", "--wrap=mbedtls_x509_crt_parse_file", "-Xlinker", "--wrap=mbedtls_x509_crt_parse_path",
+            "-Xlinker", "--wrap=libssh2_init",
+        ])
+    ]
+    + ["git2", "mbedtls", "mbedx509", "mbedcrypto", "http_parser", "ssh2", "crypto", "pcre2-8", "z"].map {
+        .linkedLibrary(":lib\($0).a")
+    } + staticLibraries
+
 // The client (git-sprite, git-remote-sprite) never depends on the server stack:
 // SpriteHost and its NIO/Hummingbird dependencies link only into sprite-host.
 let package = Package(
@@ -37,13 +65,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        // libgit2's headers; the library itself is linked in by CGit2Startup (below)
+        .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
         // libcurl's headers at build time, libcurl itself loaded on first use (include/git_sprite_curl.h)
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         // the one lock abstraction (`Locked`), for the client and the host
         .target(name: "SpriteSync"),
-        // keeps libgit2's start-up from parsing a CA bundle it is never used with (ca_bundle.c)
-        .target(name: "CGit2Startup"),
+        // libgit2 linked in from libgit2-dev's archives, without the CA bundle it would parse
+        // at start-up and the Kerberos libraries it would load, neither ever used (linking.c)
+        .target(name: "CGit2Startup", exclude: ["static-libs"], linkerSettings: libgit2),
         .target(name: "SpriteGit", dependencies: ["CGit2", "CGit2Startup"]),
         .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteSync", "SpriteWire"]),
         // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)

@@ -1,26 +1,31 @@
-// libgit2 without the CA bundle it would never use.
+// libgit2 linked in, without what it would load or parse at every start for network
+// access git-sprite never asks of it.
 //
-// Debian's libgit2 1.5 is built with mbedTLS, and its global initialisation
-// (`git_libgit2_init`) parses the system's whole CA bundle
-// (/etc/ssl/certs/ca-certificates.crt, ~140 certificates) with mbedTLS's
-// constant-time base64 decoder: 4.5-5 ms of every command that opens a
-// repository, more than git-sprite's whole start-up. There is no option to skip
-// it; the path is compiled in.
+// git-sprite reads repositories through libgit2 and sends everything that crosses a network
+// through the `git` binary or its own libcurl client. Debian's libgit2.so names 16 libraries
+// (mbedTLS, libssh2 and OpenSSL, Kerberos, ...) that the dynamic loader maps and relocates at
+// every start: 2.9 ms of a C program that does nothing else, more than `git status` takes.
+// The executables link libgit2-dev's static archives instead (Package.swift), so only the
+// pages a command touches are read. Two things are then declined here, each failing closed:
 //
-// git-sprite never asks libgit2 for TLS: it reads repositories through libgit2
-// and sends everything that crosses a network through the `git` binary or its
-// own libcurl client. So this executable defines the two functions libgit2 calls
-// to load certificates, and the dynamic linker binds libgit2's calls to these
-// (an executable's definitions come first in symbol lookup). They load nothing.
+// * The CA bundle. libgit2's global initialisation (`git_libgit2_init`) parses the system's
+//   whole CA bundle (/etc/ssl/certs/ca-certificates.crt, ~140 certificates) with mbedTLS:
+//   4.5-5 ms, and the path is compiled in. The link (`--wrap`) sends libgit2's two loading
+//   calls to the functions below, which load nothing. Should anything ever open a TLS stream
+//   through libgit2 in this process, its trust chain is empty and every certificate is
+//   rejected: it never trusts what it should not.
 //
-// This fails closed: should anything ever open an HTTPS or SSH-over-TLS stream
-// through libgit2 in this process, its trust chain is empty and mbedTLS rejects
-// every certificate. It never makes a connection trust what it should not.
+// * SSH. libgit2's initialisation starts libssh2, which starts OpenSSL (reading its
+//   configuration file): 0.5 ms. git-sprite never opens an SSH transport through libgit2;
+//   should one ever be opened here, libssh2 starts itself when its first session is made.
 //
-// Where libgit2 is built with OpenSSL instead, nothing calls these and they are
-// inert.
+// * Kerberos. libgit2's HTTP transport offers "Negotiate" authentication through GSSAPI, of
+//   which Debian ships no static archive. The eight functions it calls are defined below and
+//   all fail (GSS_S_FAILURE), so that authentication is never offered; the transport itself
+//   is never used by git-sprite.
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "git_sprite_git2_startup.h"
 
@@ -28,14 +33,14 @@ struct mbedtls_x509_crt;
 
 static atomic_int declined;
 
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
+int __wrap_mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
     (void)chain;
     (void)path;
     atomic_fetch_add(&declined, 1);
     return 0;
 }
 
-int mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
+int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
     (void)chain;
     (void)path;
     atomic_fetch_add(&declined, 1);
@@ -43,3 +48,76 @@ int mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path
 }
 
 int git_sprite_ca_loads_declined(void) { return atomic_load(&declined); }
+
+int __wrap_libssh2_init(int flags) {
+    (void)flags;
+    return 0;
+}
+
+// GSSAPI (RFC 2744), as much of it as libgit2 names: every call fails.
+
+typedef uint32_t OM_uint32;
+
+typedef struct {
+    OM_uint32 length;
+    void *elements;
+} gss_OID_desc;
+
+#define GSS_S_FAILURE (((OM_uint32)13) << 16)
+
+static gss_OID_desc no_name_type = {0, 0};
+gss_OID_desc *GSS_C_NT_HOSTBASED_SERVICE = &no_name_type;
+
+static OM_uint32 declined_gss(OM_uint32 *minor) {
+    if (minor) *minor = 0;
+    return GSS_S_FAILURE;
+}
+
+OM_uint32 gss_indicate_mechs(OM_uint32 *minor, void *mechs) {
+    (void)mechs;
+    return declined_gss(minor);
+}
+
+OM_uint32 gss_release_oid_set(OM_uint32 *minor, void *set) {
+    (void)set;
+    return declined_gss(minor);
+}
+
+OM_uint32 gss_import_name(OM_uint32 *minor, void *buffer, void *type, void *name) {
+    (void)buffer;
+    (void)type;
+    (void)name;
+    return declined_gss(minor);
+}
+
+OM_uint32 gss_release_name(OM_uint32 *minor, void *name) {
+    (void)name;
+    return declined_gss(minor);
+}
+
+OM_uint32 gss_init_sec_context(
+    OM_uint32 *minor, void *credential, void *context, void *target, void *mechanism, OM_uint32 flags,
+    OM_uint32 time, void *bindings, void *input, void *actual, void *output, OM_uint32 *returned,
+    OM_uint32 *lifetime) {
+    (void)credential, (void)context, (void)target, (void)mechanism, (void)flags, (void)time;
+    (void)bindings, (void)input, (void)actual, (void)output, (void)returned, (void)lifetime;
+    return declined_gss(minor);
+}
+
+OM_uint32 gss_delete_sec_context(OM_uint32 *minor, void *context, void *output) {
+    (void)context;
+    (void)output;
+    return declined_gss(minor);
+}
+
+OM_uint32 gss_release_buffer(OM_uint32 *minor, void *buffer) {
+    (void)buffer;
+    return declined_gss(minor);
+}
+
+OM_uint32 gss_display_status(
+    OM_uint32 *minor, OM_uint32 status, int type, void *mechanism, OM_uint32 *more, void *text) {
+    (void)status, (void)type, (void)mechanism, (void)text;
+    if (more) *more = 0;
+    return declined_gss(minor);
+}

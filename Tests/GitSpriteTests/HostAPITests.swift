@@ -28,9 +28,10 @@ struct HostAPITests {
         let host = try LocalHost(root: s.path("host"))
         let api = host.client()
         _ = try api.createSprite(SpriteCreation(name: "box"))
-        // the keepalive limits scaled down: four seconds of silence is twice the limit
-        api.keepalive = (ping: 0.2, dead: 2)
-        let r = try api.run("box", ["sh", "-c", "sleep 4; echo done"])
+        // the keepalive limits scaled down: eight seconds of silence is twice the limit (two
+        // seconds was missed once by a pong on a machine the whole suite kept busy)
+        api.keepalive = (ping: 0.2, dead: 4)
+        let r = try api.run("box", ["sh", "-c", "sleep 8; echo done"])
         #expect(r.status == 0)
         #expect(String(decoding: r.stdout, as: UTF8.self) == "done\n")
     }

@@ -32,7 +32,7 @@ public struct Context: Sendable {
 
     /// The real process environment.
     public static func process(verbose: Bool = false, quiet: Bool = false) -> Context {
-        let env = ProcessInfo.processInfo.environment
+        let env = processEnvironment()
         return Context(
             environment: env, currentDirectory: FileManager.default.currentDirectoryPath,
             terminal: Terminal(environment: env), verbose: verbose, quiet: quiet,
@@ -51,4 +51,20 @@ public struct Clock: Sendable {
     }
 
     public static let system = Clock(now: { Date() }, sleep: { Thread.sleep(forTimeInterval: $0) })
+}
+
+/// The process's environment, read from `environ` as `getenv` reads it (the first of two
+/// entries with one name wins). `ProcessInfo.processInfo.environment` takes 0.4 ms of every
+/// command's start on its first use; this, a few microseconds.
+func processEnvironment() -> [String: String] {
+    var environment: [String: String] = [:]
+    var entry = environ
+    while let pointer = entry.pointee {
+        let text = String(cString: pointer)
+        if let equals = text.firstIndex(of: "="), environment[String(text[..<equals])] == nil {
+            environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        entry += 1
+    }
+    return environment
 }

@@ -9,7 +9,7 @@ import SpritesAPI
 /// exec WebSocket, piping git's protocol both ways.
 public enum RemoteHelper {
     public static func main(arguments: [String]) -> Int32 {
-        let context = Context.process(verbose: ProcessInfo.processInfo.environment["GIT_SPRITE_TRACE"] == "1")
+        let context = Context.process(verbose: processEnvironment()["GIT_SPRITE_TRACE"] == "1")
         do {
             guard arguments.count >= 3 else {
                 throw SpriteError(
