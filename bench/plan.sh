@@ -40,9 +40,22 @@ q git -C "$big" commit -m "200 submodules"
 
 out="$work/results"
 mkdir -p "$out"
+
+# The floor under start-up: programs that do nothing but start, built here side by side, so
+# what git-sprite adds over what any program linking the same things pays stays visible.
+floor="$work/floor"
+mkdir -p "$floor"
+echo 'int main(void) { return 0; }' > "$floor/empty.c"
+cc -O2 "$floor/empty.c" -o "$floor/c-empty"
+cc -O2 "$floor/empty.c" -o "$floor/c-libgit2.so" -Wl,--no-as-needed -lgit2
+echo 'import Foundation; if CommandLine.arguments.count > 9 { print(Date()) }' > "$floor/empty.swift"
+swiftc -O -static-stdlib "$floor/empty.swift" -o "$floor/swift-foundation" 2>/dev/null
+
 cd "$small"
 hyperfine -N -w 5 -r 60 --export-json "$out/startup.json" \
-    "git status --porcelain" "git-sprite --version" "git sprite plan" >/dev/null
+    "git status --porcelain" "$floor/c-empty" "$floor/c-libgit2.so" "$floor/swift-foundation" \
+    "git-sprite --version" "git sprite plan" >/dev/null
+echo "git-sprite loads: $(ldd "$bin/git-sprite" | awk '{print $1}' | grep -v vdso | xargs)"
 cd "$big"
 hyperfine -N -w 2 -r 10 --export-json "$out/submodules.json" \
     "git submodule status --recursive" "git sprite plan" >/dev/null
@@ -55,8 +68,11 @@ def load(name):
 s = load("startup")
 base = s["git status --porcelain"]["median"]
 print("start-up, small repo (median of 60 runs)")
+names = {"c-empty": "(floor) empty C program", "c-libgit2.so": "(floor) C, libgit2.so loaded",
+         "swift-foundation": "(floor) Swift + Foundation"}
 for cmd, r in s.items():
-    print(f"  {cmd:32s} {r['median']*1000:7.1f} ms   {r['median']/base:5.2f}x git status")
+    name = names.get(cmd.rsplit("/", 1)[-1], cmd)
+    print(f"  {name:32s} {r['median']*1000:7.1f} ms   {r['median']/base:5.2f}x git status")
 b = load("submodules")
 git = b["git submodule status --recursive"]["median"]
 ours = b["git sprite plan"]["median"]

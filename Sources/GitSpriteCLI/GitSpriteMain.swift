@@ -59,10 +59,17 @@ public enum GitSpriteMain {
             terminal.out(GitSprite.version + "\n")
             return ExitStatus.success.rawValue
         }
-        // plain `plan`, read without the parser's reflection (see QuickPlan)
-        if let plan = QuickPlan(arguments) {
-            return perform(context, verbose: plan.verbose, quiet: plan.quiet, type: Plan.self) {
-                try Plan.show($0, json: plan.json, name: plan.name)
+        // plain `plan` and `exec`, read without the parser's reflection (see QuickArguments)
+        if let plan = QuickArguments(arguments, .plan) {
+            return perform(context, plan, type: Plan.self) {
+                try Plan.show($0, json: plan.flags.contains("json"), name: plan.options["name"])
+            }
+        }
+        if let exec = QuickArguments(arguments, .exec) {
+            return perform(context, exec, type: Exec.self) {
+                try Exec.perform(
+                    $0, sprite: exec.positional, command: exec.rest, directory: exec.options["dir"],
+                    tty: exec.flags.contains("tty"), interactive: exec.flags.contains("interactive"))
             }
         }
         var parsed: ParsableCommand
@@ -94,6 +101,14 @@ public enum GitSpriteMain {
         return perform(context, verbose: command.global.verbose, quiet: command.global.quiet, type: type(of: command)) {
             try command.run($0)
         }
+    }
+
+    /// `perform` for arguments read by `QuickArguments`.
+    static func perform(
+        _ context: Context, _ quick: QuickArguments, type: ParsableCommand.Type, _ body: (Context) throws -> Void
+    ) -> Int32 {
+        perform(
+            context, verbose: quick.flags.contains("verbose"), quiet: quick.flags.contains("quiet"), type: type, body)
     }
 
     /// Runs a command whose arguments are read, and turns what it throws into the exit status.

@@ -42,9 +42,16 @@ struct Exec: GlobalCommand {
     }
 
     func run(_ context: Context) throws {
+        try Self.perform(
+            context, sprite: target.sprite, command: command, directory: directory, tty: tty, interactive: interactive)
+    }
+
+    /// The whole command once its arguments are read (by the parser or by `QuickArguments`).
+    static func perform(
+        _ context: Context, sprite: String?, command: [String], directory: String?, tty: Bool, interactive: Bool
+    ) throws {
         let status = try ExecWorkflow.run(
-            context, sprite: target.sprite, command: command, directory: directory,
-            tty: tty, interactive: interactive)
+            context, sprite: sprite, command: command, directory: directory, tty: tty, interactive: interactive)
         context.terminal.flush()
         if status != 0 { throw ExitCode(status) }
     }
