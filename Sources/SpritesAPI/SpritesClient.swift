@@ -38,16 +38,30 @@ public final class SpritesClient: @unchecked Sendable {
 
     /// Encodes one query value: everything but unreserved characters (so `+`, `&`, `=`, `%`,
     /// `#`, `?` and spaces survive form decoding on the server).
-    static func encode(_ s: String) -> String {
-        let unreserved = CharacterSet(
-            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
-        return s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
-    }
+    static func encode(_ s: String) -> String { percentEncoded(s, keepingSlashes: true) }
 
-    static func encodePathSegment(_ s: String) -> String {
-        let unreserved = CharacterSet(
-            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
+    static func encodePathSegment(_ s: String) -> String { percentEncoded(s, keepingSlashes: false) }
+
+    /// Every UTF-8 byte but an unreserved character (RFC 3986: letters, digits, `-._~`, and `/`
+    /// when asked) as `%XX`, as `addingPercentEncoding` writes it, whose first use (through
+    /// Foundation's `CharacterSet` and a `CFString`) cost 0.4 ms of every `exec`.
+    static func percentEncoded(_ s: String, keepingSlashes: Bool) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.append(byte)
+            case UInt8(ascii: "/") where keepingSlashes:
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     func url(_ path: String, _ query: [(String, String)] = []) -> String {

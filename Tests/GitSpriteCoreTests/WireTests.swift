@@ -18,6 +18,22 @@ struct WireTests {
         #expect(try Wire.decode(T.self, from: Wire.encode(value)) == value)
     }
 
+    /// Query values and path segments are encoded byte for byte as Foundation's
+    /// `addingPercentEncoding` encodes them with the unreserved characters kept.
+    @Test func valuesArePercentEncodedAsFoundationEncodesThem() {
+        let values = [
+            "", "plain", "a b", "a+b&c=d#e?f%g", "feature/x", "../..", "~user.name_1-2", "é", "日本語", "🙂",
+            "tab\there", "new\nline", "nul\u{0}byte", "\"quoted\" 'single' `tick`", "[]{}|\\^",
+        ]
+        let unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+        for value in values {
+            let query = value.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: unreserved + "/"))
+            let segment = value.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: unreserved))
+            #expect(SpritesClient.encode(value) == query, "\(value)")
+            #expect(SpritesClient.encodePathSegment(value) == segment, "\(value)")
+        }
+    }
+
     @Test func theDocumentedSpriteObjectDecodesAndUnknownStatusesSurvive() throws {
         let sprite = try Self.decode(
             Sprite.self,
