@@ -107,9 +107,8 @@ public enum RemoteHelper {
             return try run(
                 try connection.liveClient(), sprite: sprite, service: service, path: path, gitProtocol: gitProtocol,
                 stdin: STDIN_FILENO, stdout: STDOUT_FILENO, stderr: STDERR_FILENO)
-        } catch let e as SpriteError {
-            throw e
         } catch {
+            // (a SpriteError passes through as it is)
             throw connection.translate(error)
         }
     }
@@ -134,10 +133,14 @@ public enum RemoteHelper {
         // would otherwise still write to it when git closes its end, maybe while the process
         // exits, inside the TLS library's exit-time clean-up
         let input = fcntl(stdin, F_DUPFD_CLOEXEC, 3)
-        var cancel: [Int32] = [-1, -1]
-        guard input >= 0, git_sprite_pipe(&cancel) == 0 else {
-            if input >= 0 { close(input) }
+        guard input >= 0 else {
             throw SpriteError("unexpected failure: \("dup: " + String(cString: strerror(errno)))")
+        }
+        var cancel: [Int32] = [-1, -1]
+        guard git_sprite_pipe(&cancel) == 0 else {
+            let why = String(cString: strerror(errno))
+            close(input)
+            throw SpriteError("unexpected failure: \("pipe: " + why)")
         }
         let (stop, stopping, stopped) = (cancel[1], cancel[0], DispatchSemaphore(value: 0))
         let pump = Thread {
