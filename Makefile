@@ -18,6 +18,10 @@ BINS = git-sprite git-remote-sprite sprite-host sprite-enter
 
 all: build
 
+# The Debian packages whose libraries the client links in (Package.swift), for their notices
+LINKED_PACKAGES = libgit2-1.5 libmbedtls14 libmbedcrypto7 libmbedx509-1 libssh2-1 libssl3 libhttp-parser2.9 \
+	libpcre2-8-0 zlib1g libstdc++6
+
 deps:
 	@bash scripts/deps.sh
 
@@ -77,6 +81,12 @@ install: build
 	install -m 0644 completions/_git-sprite $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_git-sprite; \
 	install -m 0644 completions/git-sprite.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/git-sprite.fish
 	install -m 0644 completions/git-sprite.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_conf.d/git-sprite.fish
+	@# the notices of the libraries the client is linked with (docs/security.md)
+	install -d $(DESTDIR)$(PREFIX)/share/doc/git-sprite/linked
+	for p in $(LINKED_PACKAGES); do \
+		[ ! -f /usr/share/doc/$$p/copyright ] || \
+			install -m 0644 /usr/share/doc/$$p/copyright $(DESTDIR)$(PREFIX)/share/doc/git-sprite/linked/$$p.copyright; \
+	done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(BINS))

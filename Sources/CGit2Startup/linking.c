@@ -29,18 +29,24 @@
 
 #include "git_sprite_git2_startup.h"
 
+// Everything below is for libgit2's archive, bound when the executable is linked, and hidden
+// from the dynamic symbol table: a release build exports its own globals (-export-dynamic),
+// and libcurl, loaded later, would otherwise bind its own GSSAPI calls (and libgssapi_krb5's
+// calls to itself) to these stubs.
+#define LINKED_IN __attribute__((visibility("hidden")))
+
 struct mbedtls_x509_crt;
 
 static atomic_int declined;
 
-int __wrap_mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
+LINKED_IN int __wrap_mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
     (void)chain;
     (void)path;
     atomic_fetch_add(&declined, 1);
     return 0;
 }
 
-int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
+LINKED_IN int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
     (void)chain;
     (void)path;
     atomic_fetch_add(&declined, 1);
@@ -49,7 +55,7 @@ int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const cha
 
 int git_sprite_ca_loads_declined(void) { return atomic_load(&declined); }
 
-int __wrap_libssh2_init(int flags) {
+LINKED_IN int __wrap_libssh2_init(int flags) {
     (void)flags;
     return 0;
 }
@@ -66,36 +72,36 @@ typedef struct {
 #define GSS_S_FAILURE (((OM_uint32)13) << 16)
 
 static gss_OID_desc no_name_type = {0, 0};
-gss_OID_desc *GSS_C_NT_HOSTBASED_SERVICE = &no_name_type;
+LINKED_IN gss_OID_desc *GSS_C_NT_HOSTBASED_SERVICE = &no_name_type;
 
 static OM_uint32 declined_gss(OM_uint32 *minor) {
     if (minor) *minor = 0;
     return GSS_S_FAILURE;
 }
 
-OM_uint32 gss_indicate_mechs(OM_uint32 *minor, void *mechs) {
+LINKED_IN OM_uint32 gss_indicate_mechs(OM_uint32 *minor, void *mechs) {
     (void)mechs;
     return declined_gss(minor);
 }
 
-OM_uint32 gss_release_oid_set(OM_uint32 *minor, void *set) {
+LINKED_IN OM_uint32 gss_release_oid_set(OM_uint32 *minor, void *set) {
     (void)set;
     return declined_gss(minor);
 }
 
-OM_uint32 gss_import_name(OM_uint32 *minor, void *buffer, void *type, void *name) {
+LINKED_IN OM_uint32 gss_import_name(OM_uint32 *minor, void *buffer, void *type, void *name) {
     (void)buffer;
     (void)type;
     (void)name;
     return declined_gss(minor);
 }
 
-OM_uint32 gss_release_name(OM_uint32 *minor, void *name) {
+LINKED_IN OM_uint32 gss_release_name(OM_uint32 *minor, void *name) {
     (void)name;
     return declined_gss(minor);
 }
 
-OM_uint32 gss_init_sec_context(
+LINKED_IN OM_uint32 gss_init_sec_context(
     OM_uint32 *minor, void *credential, void *context, void *target, void *mechanism, OM_uint32 flags,
     OM_uint32 time, void *bindings, void *input, void *actual, void *output, OM_uint32 *returned,
     OM_uint32 *lifetime) {
@@ -104,18 +110,18 @@ OM_uint32 gss_init_sec_context(
     return declined_gss(minor);
 }
 
-OM_uint32 gss_delete_sec_context(OM_uint32 *minor, void *context, void *output) {
+LINKED_IN OM_uint32 gss_delete_sec_context(OM_uint32 *minor, void *context, void *output) {
     (void)context;
     (void)output;
     return declined_gss(minor);
 }
 
-OM_uint32 gss_release_buffer(OM_uint32 *minor, void *buffer) {
+LINKED_IN OM_uint32 gss_release_buffer(OM_uint32 *minor, void *buffer) {
     (void)buffer;
     return declined_gss(minor);
 }
 
-OM_uint32 gss_display_status(
+LINKED_IN OM_uint32 gss_display_status(
     OM_uint32 *minor, OM_uint32 status, int type, void *mechanism, OM_uint32 *more, void *text) {
     (void)status, (void)type, (void)mechanism, (void)text;
     if (more) *more = 0;

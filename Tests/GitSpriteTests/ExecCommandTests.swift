@@ -134,6 +134,12 @@ struct ExecCommandTests {
         _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
         let noWorkspace = try s.sprite(["exec", "--", "true"], in: repo, env: env)
         #expect(noWorkspace.stderr.hasPrefix("error: sprite 'app-main' has no /home/sprite/workspace yet"))
+        // a directory asked for is not the workspace: `up` would not make it
+        let noDirectory = try s.sprite(["exec", "--dir", "/srv/nowhere", "--", "true"], in: repo, env: env)
+        #expect(
+            noDirectory.stderr.hasPrefix(
+                "error: sprite 'app-main' has no directory /srv/nowhere\nhint: see what is there: git sprite exec"),
+            "\(noDirectory.stderr)")
         let usage = try s.sprite(["exec"], in: repo, env: env)
         #expect(usage.status == 64)
     }

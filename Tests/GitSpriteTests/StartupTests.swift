@@ -46,6 +46,27 @@ struct StartupTests {
         }
     }
 
+    /// What libgit2's archive is bound to when the executable is linked (the CA loaders, the
+    /// start of libssh2, the GSSAPI stubs) is hidden from the dynamic symbol table: a release
+    /// build exports its globals, and libcurl, loaded later, bound its own Kerberos calls to the
+    /// stubs. Read from the object file, which the debug and the release link alike.
+    @Test func whatLibgit2sArchiveIsBoundToIsNotExported() throws {
+        let s = try Sandbox()
+        let object = Sandbox.binDirectory + "/CGit2Startup.build/linking.c.o"
+        let r = try s.run("readelf", ["-sW", object])
+        #expect(r.status == 0, "\(r.stderr)")
+        // Num: Value Size Type Bind Vis Ndx Name
+        let rows: [[String]] = r.stdout.split(separator: "\n").map { line in
+            line.split(separator: " ").map(String.init)
+        }
+        let defined = rows.filter { $0.count == 8 && $0[4] == "GLOBAL" && $0[6] != "UND" }
+        let names = defined.map { $0[7] }
+        #expect(names.contains("gss_init_sec_context") && names.contains("__wrap_libssh2_init"), "\(r.stdout)")
+        for symbol in defined where symbol[7] != "git_sprite_ca_loads_declined" {
+            #expect(symbol[5] == "HIDDEN", "\(symbol[7]) is exported")
+        }
+    }
+
     /// `exec` over a plain `ws://` address opens its socket itself: libcurl is loaded for TLS
     /// and for a proxy the environment names, not for this (4–5 ms of every exec).
     @Test func execOverAPlainConnectionLoadsLibcurlOnlyWhenAProxyIsNamed() throws {

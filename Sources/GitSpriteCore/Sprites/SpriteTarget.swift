@@ -49,15 +49,21 @@ struct SpriteTarget {
     }
 
     /// What a failure to start a command in the sprite means to the user: a sprite that is not
-    /// there, a working directory `up` has not made yet, or what the connection makes of it.
+    /// there, a workspace `up` has not made yet, a `--dir` that is not there, or what the
+    /// connection makes of it.
     func execFailure(_ error: Error, directory: String?) -> Error {
         switch error {
         case APIError.http(let f) where f.status == 404:
             return missing
         case APIError.http(let f) where f.status == 400 && f.message.contains("working directory"):
+            guard let directory, directory != SpritePaths.workspace else {
+                return SpriteError(
+                    "sprite '\(name)' has no \(SpritePaths.workspace) yet",
+                    hints: ["ship the code first: git sprite up"])
+            }
             return SpriteError(
-                "sprite '\(name)' has no \(directory ?? "workspace") yet", hints: ["ship the code first: git sprite up"]
-            )
+                "sprite '\(name)' has no directory \(directory)",
+                hints: ["see what is there: git sprite exec \(shellQuote(name)) -- ls -la /home/sprite"])
         default:
             return connection.translate(error)
         }
