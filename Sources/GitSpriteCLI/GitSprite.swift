@@ -65,8 +65,9 @@ struct GlobalOptions: ParsableArguments {
     var quiet = false
 
     func context() -> Context {
-        Context.process(
-            verbose: verbose || (ProcessInfo.processInfo.environment["GIT_SPRITE_TRACE"] ?? "") == "1",
-            quiet: quiet)
+        // (the environment as the context reads it, once)
+        var context = Context.process(quiet: quiet)
+        context.verbose = verbose || context.environment["GIT_SPRITE_TRACE"] == "1"
+        return context
     }
 }

@@ -29,7 +29,7 @@ struct Plan: GlobalCommand {
         try Self.show(context, json: json, name: name)
     }
 
-    /// The whole command once its arguments are read (by the parser or by `QuickPlan`).
+    /// The whole command once its arguments are read (by the parser or by `QuickArguments`).
     static func show(_ context: Context, json: Bool, name: String?) throws {
         let plan = try PlanWorkflow.run(context, nameFlag: name)
         if json {

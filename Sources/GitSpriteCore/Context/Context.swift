@@ -61,8 +61,9 @@ func processEnvironment() -> [String: String] {
     var entry = environ
     while let pointer = entry.pointee {
         let text = String(cString: pointer)
-        if let equals = text.firstIndex(of: "="), environment[String(text[..<equals])] == nil {
-            environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        if let equals = text.firstIndex(of: "=") {
+            let name = String(text[..<equals])
+            if environment[name] == nil { environment[name] = String(text[text.index(after: equals)...]) }
         }
         entry += 1
     }

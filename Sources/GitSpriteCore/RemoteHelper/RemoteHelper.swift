@@ -9,7 +9,8 @@ import SpritesAPI
 /// exec WebSocket, piping git's protocol both ways.
 public enum RemoteHelper {
     public static func main(arguments: [String]) -> Int32 {
-        let context = Context.process(verbose: processEnvironment()["GIT_SPRITE_TRACE"] == "1")
+        var context = Context.process()
+        context.verbose = context.environment["GIT_SPRITE_TRACE"] == "1"
         do {
             guard arguments.count >= 3 else {
                 throw SpriteError(

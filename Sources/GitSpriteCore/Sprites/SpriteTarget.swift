@@ -63,7 +63,7 @@ struct SpriteTarget {
             }
             return SpriteError(
                 "sprite '\(name)' has no directory \(directory)",
-                hints: ["see what is there: git sprite exec \(shellQuote(name)) -- ls -la /home/sprite"])
+                hints: ["see what is there: git sprite exec \(shellQuote(name)) -- ls -la \(SpritePaths.home)"])
         default:
             return connection.translate(error)
         }
