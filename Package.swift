@@ -5,13 +5,38 @@ import PackageDescription
 /// Links with lld where the toolchain has it (beside `swift` on PATH): the debug test binary
 /// (about 100 MB) links in under a second, against 13 s with the default linker, and the
 /// executables in a fraction of their time too, for every developer's build and every CI run.
-let lld: [LinkerSetting] = {
+let lld: [LinkerSetting] = toolchainWithLLD == nil ? [] : [.unsafeFlags(["-use-ld=lld"])]
+
+/// The directory of `swift` on PATH.
+var toolchain: String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-    let toolchain = path.split(separator: ":").map(String.init).first {
+    return path.split(separator: ":").map(String.init).first {
         FileManager.default.isExecutableFile(atPath: $0 + "/swift")
     }
-    guard let toolchain, FileManager.default.isExecutableFile(atPath: toolchain + "/ld.lld") else { return [] }
-    return [.unsafeFlags(["-use-ld=lld"])]
+}
+
+/// The toolchain's directory, when `ld.lld` is beside `swift`.
+var toolchainWithLLD: String? {
+    guard let toolchain, FileManager.default.isExecutableFile(atPath: toolchain + "/ld.lld") else { return nil }
+    return toolchain
+}
+
+/// sprite-enter is C, started for every command a sprite runs, every file operation and every
+/// port it opens. The Swift driver links its `swiftrt.o` into any executable, and with it the
+/// Swift runtime (its crash handler reads /proc/self/maps at start), libstdc++ and libm: 3 ms
+/// of each start, where the program itself needs 0.7 ms. `swift_runtime.c` answers the two
+/// symbols `swiftrt.o` asks for, so no part of the runtime is pulled in, and the program is
+/// linked statically (libc and libseccomp inside, nothing for the loader to map). The driver's
+/// `-lswiftCore` then resolves to the toolchain's archive, which nothing is taken from; a
+/// toolchain without static libraries keeps the dynamic link. Not a static PIE: glibc's start
+/// of one refuses the run path SwiftPM gives every executable (its stack, heap and mappings
+/// are still placed at random).
+let spriteEnterLinking: [LinkerSetting] = {
+    let dynamic: [LinkerSetting] = [.linkedLibrary("seccomp")] + lld
+    guard let toolchain else { return dynamic }
+    let staticRuntime = URL(fileURLWithPath: toolchain + "/../lib/swift_static/linux").standardized.path
+    guard FileManager.default.fileExists(atPath: staticRuntime + "/libswiftCore.a") else { return dynamic }
+    return dynamic + [.unsafeFlags(["-L", staticRuntime, "-Xclang-linker", "-static", "-Xclang-linker", "-Wno-unused-command-line-argument"])]
 }()
 
 /// The C++ runtime the Swift runtime uses, linked in as well: this directory holds only a link
@@ -112,8 +137,7 @@ let package = Package(
         .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"], linkerSettings: lld),
         // C: enters sprites (setns needs a single-threaded process); installed next to sprite-host
         .executableTarget(
-            name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")],
-            linkerSettings: [.linkedLibrary("seccomp")]),
+            name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")], linkerSettings: spriteEnterLinking),
         .executableTarget(
             name: "sprite-host",
             dependencies: [

@@ -19,7 +19,6 @@
 #include <sys/wait.h>
 #include <sched.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -313,14 +312,28 @@ static int connect_main(int argc, char **argv) {
     /* literals only: a name would be looked up with the sprite's resolver, which a client
      * has no business steering */
     const char *host = strcmp(argv[2], "localhost") == 0 ? "127.0.0.1" : argv[2];
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    if (getaddrinfo(host, argv[3], &hints, &res) != 0 || !res) connect_failed("the host must be an IP address or localhost");
-    int s = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    /* inet_aton takes every IPv4 spelling getaddrinfo's numeric form did (127.1, 0x7f.0.0.1);
+     * no resolver code is linked in (this program is static) */
+    struct sockaddr_storage addr;
+    memset(&addr, 0, sizeof addr);
+    socklen_t addrlen;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    /* inet_aton would stop at a space and take what came before it */
+    if (strpbrk(host, " \t\n\v\f\r") == NULL && inet_aton(host, &v4->sin_addr)) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((unsigned short)port);
+        addrlen = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((unsigned short)port);
+        addrlen = sizeof *v6;
+    } else {
+        connect_failed("the host must be an IP address or localhost");
+    }
+    int s = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (s < 0) connect_failed(strerror(errno));
-    if (connect(s, res->ai_addr, res->ai_addrlen) != 0) {
+    if (connect(s, (struct sockaddr *)&addr, addrlen) != 0) {
         if (errno != EINPROGRESS) connect_failed(strerror(errno));
         struct pollfd pfd = {.fd = s, .events = POLLOUT};
         int ready;
@@ -331,7 +344,6 @@ static int connect_main(int argc, char **argv) {
         if (ready < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0) connect_failed(strerror(errno));
         if (err != 0) connect_failed(strerror(err));
     }
-    freeaddrinfo(res);
     int flags = fcntl(s, F_GETFL);
     if (flags >= 0) fcntl(s, F_SETFL, flags & ~O_NONBLOCK);
     if (send_fd(FD_CONTROL, s, "connected") != 0) die("sending the connection");

@@ -277,6 +277,11 @@ struct ProxyAttackTests {
         let inB = try f.api.openProxy("b", host: "127.0.0.1", port: port)
         #expect(try inB.receive() == Array("SPRITE-B".utf8))
         inB.close()
+        // every IPv4 spelling is one address; text after one is not ignored
+        let short = try f.api.openProxy("b", host: "127.1", port: port)
+        #expect(try short.receive() == Array("SPRITE-B".utf8))
+        short.close()
+        #expect(throws: APIError.self) { _ = try f.api.openProxy("b", host: "127.0.0.1 x", port: port) }
         #expect(throws: APIError.self) { _ = try f.api.openProxy("a", host: "127.0.0.1", port: port) }
         // names are not looked up; ports and sprites are checked
         for (host, p) in [("example.com", 80), ("b", port), ("127.0.0.1", 0), ("127.0.0.1", 70000)] {

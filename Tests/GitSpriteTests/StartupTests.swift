@@ -67,6 +67,26 @@ struct StartupTests {
         }
     }
 
+    /// sprite-enter starts at every command a sprite runs, every file operation and every port:
+    /// it is linked statically, with no part of the Swift runtime (the driver's `swiftrt.o`
+    /// would bring it, its crash handler and libstdc++: 3 ms of every start, against 0.7 ms).
+    @Test func spriteEnterLoadsNothingAndCarriesNoSwiftRuntime() throws {
+        let s = try Sandbox()
+        let binary = Sandbox.binDirectory + "/sprite-enter"
+        let dynamic = try s.run("readelf", ["-dW", binary])
+        #expect(dynamic.status == 0, "\(dynamic.stderr)")
+        #expect(!dynamic.stdout.contains("(NEEDED)"), "\(dynamic.stdout)")
+        let symbols = try s.run("readelf", ["-sW", binary]).stdout
+        #expect(symbols.contains(" seccomp_load"), "libseccomp is linked in")
+        for runtime in [" swift_retain", " swift_allocObject", " _swift_installCrashHandler"] {
+            #expect(!symbols.contains(runtime), "sprite-enter carries\(runtime)")
+        }
+        let started = try s.run(binary, [], env: ["LD_DEBUG": "files"])
+        // (the loader speaks for the env that starts it, never for sprite-enter)
+        #expect(started.status == 125 && started.stderr.contains("usage: sprite-enter"), "\(started.stderr)")
+        #expect(!started.stderr.contains("needed by " + binary), "\(started.stderr)")
+    }
+
     /// `exec` over a plain `ws://` address opens its socket itself: libcurl is loaded for TLS
     /// and for a proxy the environment names, not for this (4–5 ms of every exec).
     @Test func execOverAPlainConnectionLoadsLibcurlOnlyWhenAProxyIsNamed() throws {
