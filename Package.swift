@@ -36,7 +36,11 @@ let spriteEnterLinking: [LinkerSetting] = {
     guard let toolchain else { return dynamic }
     let staticRuntime = URL(fileURLWithPath: toolchain + "/../lib/swift_static/linux").standardized.path
     guard FileManager.default.fileExists(atPath: staticRuntime + "/libswiftCore.a") else { return dynamic }
-    return dynamic + [.unsafeFlags(["-L", staticRuntime, "-Xclang-linker", "-static", "-Xclang-linker", "-Wno-unused-command-line-argument"])]
+    return dynamic + [
+        .unsafeFlags([
+            "-L", staticRuntime, "-Xclang-linker", "-static", "-Xclang-linker", "-Wno-unused-command-line-argument",
+        ])
+    ]
 }()
 
 /// The C++ runtime the Swift runtime uses, linked in as well: this directory holds only a link
