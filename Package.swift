@@ -71,6 +71,15 @@ let libgit2: [LinkerSetting] =
         .linkedLibrary(":lib\($0).a")
     } + staticLibraries
 
+/// The client's executables are not position-independent. Linked with the Swift standard
+/// library and Foundation, a position-independent git-sprite holds about 80,000 pointers that
+/// the dynamic loader rewrites at every start, copying the 340 pages they sit on: 1.9 ms of a
+/// 4.7 ms `--version` (bench/RESULTS.md). At a fixed address they are written when linking.
+/// Its own code is then not placed at random (libraries, stack and heap still are), as with
+/// the Go toolchain's default build, `gh` and `git-lfs` among them; docs/security.md says why
+/// that is the trade made here. sprite-host, which runs for long, stays position-independent.
+let fixedAddress: [LinkerSetting] = lld + [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
+
 // The client (git-sprite, git-remote-sprite) never depends on the server stack:
 // SpriteHost and its NIO/Hummingbird dependencies link only into sprite-host.
 let package = Package(
@@ -137,8 +146,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"], linkerSettings: lld),
-        .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"], linkerSettings: lld),
+        .executableTarget(name: "git-sprite", dependencies: ["GitSpriteCLI"], linkerSettings: fixedAddress),
+        .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"], linkerSettings: fixedAddress),
         // C: enters sprites (setns needs a single-threaded process); installed next to sprite-host
         .executableTarget(
             name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")], linkerSettings: spriteEnterLinking),

@@ -8,9 +8,10 @@
 # lld: the executables' relative relocations packed (DT_RELR). git-sprite has about 80,000 of
 # them; as a table of RELA entries they take 1.9 MB that the dynamic loader reads at every
 # start, and packed they take 15 KB. git-sprite's resident memory drops by 3 MB (its peak during
-# the large repository's first `up`: 41.8 -> 38.9 MB); the executable stays position-independent
-# (its address is still randomised). An older C library could not start such an executable, so
-# there the flags are left out.
+# the large repository's first `up`: 41.8 -> 38.9 MB). Since then the client's executables are
+# linked at a fixed address (Package.swift: fixedAddress), which needs no relocations at all;
+# sprite-host stays position-independent and keeps the packed table. An older C library could
+# not start such an executable, so there the flags are left out.
 set -euo pipefail
 flags=(-c release --static-swift-stdlib)
 swift_bin="$(dirname "$(readlink -f "$(command -v swift)")")"
