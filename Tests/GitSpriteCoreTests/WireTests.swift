@@ -80,6 +80,40 @@ struct WireTests {
         try Self.roundTrip(info)
     }
 
+    /// The exec stream's text messages are read without Codable when they are flat objects of
+    /// the expected types (FlatJSON), and the event is the one Codable would give: the
+    /// messages servers send take the quick way; anything else goes through Codable.
+    @Test func execTextMessagesReadQuicklySayWhatCodableSays() throws {
+        let sent = [
+            #"{"type":"session_info","session_id":"20","command":"bash","created":1785904678,"cols":0,"rows":0,"is_owner":true,"tty":true}"#,
+            #"{"type":"session_info","session_id":20}"#, #"{"type":"exit","exit_code":0}"#,
+            #"{"type":"exit","exit_code":7.0}"#, #"{"type":"exit","exit_code":-1}"#, #"{"type":"exit"}"#,
+            #"{"type":"exit","exit_code":99999999999}"#, #"{"type":"exit","exit_code":2.5}"#,
+            #"{"address":"0.0.0.0","port":8080,"type":"port_opened"}"#, #"{"type":"port_closed","port":0}"#,
+            #" { "type" : "port_closed" , "port" : 9 , "address" : null } "#, #"{"type":"resize","cols":1,"rows":2}"#,
+            #"{"type":"session_info","session_id":"\u00e9\ud83d\ude00\n\"","tty":false}"#,
+            #"{"type":"something_new","nested_later":1}"#,
+        ]
+        for text in sent {
+            let quick = try #require(ExecEvent.quickly(text), "\(text) took the slow way")
+            #expect(quick == ExecEvent.throughCodable(text), "\(text)")
+            #expect(ExecEvent.decode(.text(text), tty: false) == quick)
+        }
+        #expect(ExecEvent.quickly(sent[12]) == .some(.info(sessionID: "é😀\n\"", tty: false)))
+        // what FlatJSON leaves to Codable, and what Codable then says
+        let other = [
+            #"{"type":"exit","exit_code":"1"}"#, #"{"type":"exit","exit_code":1e999}"#, #"{"type":1}"#,
+            #"{"type":"port_opened","port":80.0}"#, #"{"type":"exit","exit_code":0,"exit_code":3}"#,
+            #"{"type":"session_info","session_id":{"n":1}}"#, #"{"type":"session_info","tty":1,"session_id":"a"}"#,
+            #"{"type":"exit" "exit_code":0}"#, #"{"type":"exit","exit_code":01}"#, #"{"type":"\ud800"}"#,
+            #"{"type":"session_info","session_id":"a"} x"#, "[]", "", #"{"type":"exit","exit_code":-}"#,
+        ]
+        for text in other {
+            #expect(ExecEvent.quickly(text) == nil, "\(text) was read quickly")
+            #expect(ExecEvent.decode(.text(text), tty: false) == ExecEvent.throughCodable(text), "\(text)")
+        }
+    }
+
     @Test func sessionsPoliciesServicesCheckpointsFilesAndErrors() throws {
         let sessions = try Self.decode(
             ExecSessionList.self,

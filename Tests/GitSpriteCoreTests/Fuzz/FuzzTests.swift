@@ -193,14 +193,21 @@ struct FuzzTests {
 
     @Test func execMessagesDemultiplexWithoutLosingAByte() {
         var f = Fuzzer(
-            target: "exec", dictionary: ["{\"type\":\"exit\",\"exit_code\":", "\"session_info\"", "\u{3}", "1e308"])
+            target: "exec",
+            dictionary: [
+                "{\"type\":\"exit\",\"exit_code\":", "\"session_info\"", "\u{3}", "1e308", "\"session_id\":",
+                "\"port_opened\",\"port\":", "\"tty\":true", "\\ud83d\\ude00", "\\u0000", "null", "-0.5e-3", ",",
+            ])
         let runs = f.run { input, n in
             guard let mode = input.first else { return }
             let body = Array(input.dropFirst())
             switch mode {
             case UInt8(ascii: "T"):
-                let event = ExecEvent.decode(.text(String(decoding: body, as: UTF8.self)), tty: false)
+                let text = String(decoding: body, as: UTF8.self)
+                let event = ExecEvent.decode(.text(text), tty: false)
                 if case .stdout? = event { Issue.record("input #\(n): a text message became output") }
+                // the quick reading says what Codable says, whenever it says anything
+                #expect(event == ExecEvent.throughCodable(text), "input #\(n): \(text)")
             case UInt8(ascii: "Y"):
                 #expect(ExecEvent.decode(.binary(body), tty: true) == .stdout(Data(body)), "input #\(n)")
             default:
