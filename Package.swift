@@ -64,7 +64,8 @@ let libgit2: [LinkerSetting] =
     [
         .unsafeFlags([
             "-Xlinker", "--wrap=mbedtls_x509_crt_parse_file", "-Xlinker", "--wrap=mbedtls_x509_crt_parse_path",
-            "-Xlinker", "--wrap=libssh2_init",
+            "-Xlinker", "--wrap=libssh2_init", "-Xlinker", "--wrap=mbedtls_havege_init",
+            "-Xlinker", "--wrap=mbedtls_havege_poll",
         ])
     ]
     + ["git2", "mbedtls", "mbedx509", "mbedcrypto", "http_parser", "ssh2", "crypto", "pcre2-8", "z"].map {

@@ -6,7 +6,7 @@
 // (mbedTLS, libssh2 and OpenSSL, Kerberos, ...) that the dynamic loader maps and relocates at
 // every start: 2.9 ms of a C program that does nothing else, more than `git status` takes.
 // The executables link libgit2-dev's static archives instead (Package.swift), so only the
-// pages a command touches are read. Two things are then declined here, each failing closed:
+// pages a command touches are read. What it would do at start for that access is declined or replaced here, each failing closed:
 //
 // * The CA bundle. libgit2's global initialisation (`git_libgit2_init`) parses the system's
 //   whole CA bundle (/etc/ssl/certs/ca-certificates.crt, ~140 certificates) with mbedTLS:
@@ -19,13 +19,25 @@
 //   configuration file): 0.5 ms. git-sprite never opens an SSH transport through libgit2;
 //   should one ever be opened here, libssh2 starts itself when its first session is made.
 //
+// * HAVEGE. Debian builds mbedTLS with MBEDTLS_HAVEGE_C, which registers HAVEGE, an entropy
+//   source made of timing jitter, beside the kernel's: its pool of 4 KiB is filled when the
+//   entropy context is made and again when it is polled, 0.3 ms of every start (libgit2 seeds
+//   its DRBG at initialisation). Its poll here returns bytes from getrandom(2), the kernel's
+//   generator, which mbedTLS's platform source reads as well; its fill never runs. The DRBG is
+//   still seeded from the kernel, and only from it (upstream removed HAVEGE in mbedTLS 3). A
+//   failing getrandom fails the poll, and the seeding with it.
+//
 // * Kerberos. libgit2's HTTP transport offers "Negotiate" authentication through GSSAPI, of
 //   which Debian ships no static archive. The eight functions it calls are defined below and
 //   all fail (GSS_S_FAILURE), so that authentication is never offered; the transport itself
 //   is never used by git-sprite.
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/random.h>
+#include <sys/types.h>
 
 #include "git_sprite_git2_startup.h"
 
@@ -54,6 +66,26 @@ LINKED_IN int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain,
 }
 
 int git_sprite_ca_loads_declined(void) { return atomic_load(&declined); }
+
+static atomic_int entropy_polls;
+
+LINKED_IN void __wrap_mbedtls_havege_init(void *state) { (void)state; }
+
+LINKED_IN int __wrap_mbedtls_havege_poll(void *data, unsigned char *output, size_t len, size_t *olen) {
+    (void)data;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = getrandom(output + done, len - done, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -0x003C; /* MBEDTLS_ERR_ENTROPY_SOURCE_FAILED */
+        done += (size_t)n;
+    }
+    *olen = len;
+    atomic_fetch_add(&entropy_polls, 1);
+    return 0;
+}
+
+int git_sprite_kernel_entropy_polls(void) { return atomic_load(&entropy_polls); }
 
 LINKED_IN int __wrap_libssh2_init(int flags) {
     (void)flags;

@@ -43,11 +43,18 @@ public enum GitLibrary {
     static func ensure() { _ = initialized }
 
     /// How many CA bundles libgit2's initialisation asked for and did not get parsed
-    /// (`Sources/CGit2Startup/ca_bundle.c`): at least one once libgit2 is initialised, where
+    /// (`Sources/CGit2Startup/linking.c`): at least one once libgit2 is initialised, where
     /// libgit2 is built with mbedTLS.
     public static var caLoadsDeclined: Int {
         ensure()
         return Int(git_sprite_ca_loads_declined())
+    }
+
+    /// How many times mbedTLS's HAVEGE entropy source was polled and answered from the kernel's
+    /// generator instead (`linking.c`): at least one once libgit2 has seeded its DRBG.
+    public static var kernelEntropyPolls: Int {
+        ensure()
+        return Int(git_sprite_kernel_entropy_polls())
     }
 }
 

@@ -62,7 +62,9 @@ struct StartupTests {
         let defined = rows.filter { $0.count == 8 && $0[4] == "GLOBAL" && $0[6] != "UND" }
         let names = defined.map { $0[7] }
         #expect(names.contains("gss_init_sec_context") && names.contains("__wrap_libssh2_init"), "\(r.stdout)")
-        for symbol in defined where symbol[7] != "git_sprite_ca_loads_declined" {
+        #expect(names.contains("__wrap_mbedtls_havege_poll"), "\(r.stdout)")
+        // (the counters the Swift side reads are its own names, called by nothing else)
+        for symbol in defined where !symbol[7].hasPrefix("git_sprite_") {
             #expect(symbol[5] == "HIDDEN", "\(symbol[7]) is exported")
         }
     }

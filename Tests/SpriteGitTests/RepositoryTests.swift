@@ -59,10 +59,13 @@ struct RepositoryTests {
     }
 
     /// libgit2's start-up asks for the system's CA bundle; the link sends its calls to the
-    /// declining loaders of `Sources/CGit2Startup`, so nothing is parsed. Were libgit2 the
+    /// declining loaders of `Sources/CGit2Startup`, so nothing is parsed, and mbedTLS's HAVEGE
+    /// polls to the kernel's generator. Were libgit2 the
     /// shared library (or the link without `--wrap`), the count would stay at zero.
     @Test func libgit2sStartUpReachesTheDecliningCALoaders() throws {
         #expect(GitLibrary.caLoadsDeclined >= 1)
+        // its DRBG seeded from the kernel's generator, HAVEGE's timing-jitter fill never run
+        #expect(GitLibrary.kernelEntropyPolls >= 1)
         // linked in: mbedTLS's shared library is never loaded
         #expect(dlopen("libmbedx509.so.1", RTLD_NOW | RTLD_NOLOAD) == nil)
         #expect(dlopen("libgit2.so.1.5", RTLD_NOW | RTLD_NOLOAD) == nil)

@@ -144,13 +144,21 @@ final class CgroupTree: Sendable {
     /// names the leaf the host itself runs in, whose limits would then be that sprite's.
     private static func group(_ sprite: String) -> String { "sprite-" + sprite }
 
-    /// Makes (or updates) the sprite's groups and returns the `cgroup.procs` files that a process
-    /// writes to in order to join them.
+    /// Makes (or updates) the sprite's groups and returns the files a process writes `0` to in
+    /// order to join them. In v1 that is `tasks`, which moves the writing thread alone (every
+    /// writer is single-threaded sprite-enter): a write to `cgroup.procs` moves a whole
+    /// thread group under a lock whose first taking waits for an RCU grace period, 9-26 ms on
+    /// one exec in five here (bench/RESULTS.md). v2 has only `cgroup.procs`.
     func prepare(sprite: String, cpus: Int, ramMB: Int) throws -> [String] {
         let sprite = Self.group(sprite)
         let quota = String(cpus * 100_000)
         let bytes = String(ramMB * 1024 * 1024)
         var procs: [String] = []
+        let join: String
+        switch layout {
+        case .v1: join = "/tasks"
+        case .v2: join = "/cgroup.procs"
+        }
         func make(_ dir: String, _ settings: [(String, String)]) throws {
             if mkdir(dir, 0o755) != 0 && errno != EEXIST {
                 throw HostError.internalError("cannot create the cgroup \(dir): \(String(cString: strerror(errno)))")
@@ -158,7 +166,7 @@ final class CgroupTree: Sendable {
             for (file, value) in settings where !Self.write(value + "\n", to: dir + "/" + file) {
                 throw HostError.internalError("cannot set \(dir)/\(file) to \(value)")
             }
-            procs.append(dir + "/cgroup.procs")
+            procs.append(dir + join)
         }
         switch layout {
         case .v1(let dirs):

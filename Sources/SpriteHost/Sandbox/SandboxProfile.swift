@@ -11,7 +11,7 @@ struct SandboxProfile: Sendable {
     let platform: HostPlatform
     /// The host user and group the sprite's uid/gid 1000 map to.
     let account: (uid: UInt32, gid: UInt32)
-    /// `cgroup.procs` files the sandbox joins before it starts (resource limits).
+    /// The cgroup files the sandbox joins before it starts (resource limits; CgroupTree.prepare).
     let cgroups: [String]
 
     /// The sprite's user, inside.
