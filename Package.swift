@@ -78,8 +78,15 @@ let libgit2: [LinkerSetting] =
 /// 4.7 ms `--version` (bench/RESULTS.md). At a fixed address they are written when linking.
 /// Its own code is then not placed at random (libraries, stack and heap still are), as with
 /// the Go toolchain's default build, `gh` and `git-lfs` among them; docs/security.md says why
-/// that is the trade made here. sprite-host, which runs for long, stays position-independent.
-let fixedAddress: [LinkerSetting] = lld + [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
+/// that is the trade made here. Every symbol is bound at start (`-z now`, about 530) and the
+/// table of them is then read-only (`relro`), so it is no writable target at a known address.
+/// sprite-host, which runs for long, stays position-independent.
+let fixedAddress: [LinkerSetting] =
+    lld + [
+        .unsafeFlags([
+            "-Xclang-linker", "-no-pie", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
+        ])
+    ]
 
 // The client (git-sprite, git-remote-sprite) never depends on the server stack:
 // SpriteHost and its NIO/Hummingbird dependencies link only into sprite-host.

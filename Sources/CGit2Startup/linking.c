@@ -23,9 +23,10 @@
 //   source made of timing jitter, beside the kernel's: its pool of 4 KiB is filled when the
 //   entropy context is made and again when it is polled, 0.3 ms of every start (libgit2 seeds
 //   its DRBG at initialisation). Its poll here returns bytes from getrandom(2), the kernel's
-//   generator, which mbedTLS's platform source reads as well; its fill never runs. The DRBG is
-//   still seeded from the kernel, and only from it (upstream removed HAVEGE in mbedTLS 3). A
-//   failing getrandom fails the poll, and the seeding with it.
+//   generator, which mbedTLS's platform source reads as well (through /dev/urandom where
+//   getrandom is refused, as that source does); its fill never runs. The DRBG is still seeded
+//   from the kernel, and only from it (upstream removed HAVEGE in mbedTLS 3). When neither can
+//   be read the poll fails, and the seeding with it: GitLibrary then says so.
 //
 // * Kerberos. libgit2's HTTP transport offers "Negotiate" authentication through GSSAPI, of
 //   which Debian ships no static archive. The eight functions it calls are defined below and
@@ -33,11 +34,13 @@
 //   is never used by git-sprite.
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/random.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "git_sprite_git2_startup.h"
 
@@ -74,12 +77,23 @@ LINKED_IN void __wrap_mbedtls_havege_init(void *state) { (void)state; }
 LINKED_IN int __wrap_mbedtls_havege_poll(void *data, unsigned char *output, size_t len, size_t *olen) {
     (void)data;
     size_t done = 0;
+    int urandom = -1;
     while (done < len) {
-        ssize_t n = getrandom(output + done, len - done, 0);
+        ssize_t n = urandom < 0 ? getrandom(output + done, len - done, 0) : read(urandom, output + done, len - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -0x003C; /* MBEDTLS_ERR_ENTROPY_SOURCE_FAILED */
+        if (n < 0 && urandom < 0) {
+            /* as mbedTLS's platform source does where getrandom is refused (an old kernel, a
+             * seccomp profile): the kernel's generator through /dev/urandom */
+            urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+            if (urandom >= 0) continue;
+        }
+        if (n <= 0) {
+            if (urandom >= 0) close(urandom);
+            return -0x003C; /* MBEDTLS_ERR_ENTROPY_SOURCE_FAILED */
+        }
         done += (size_t)n;
     }
+    if (urandom >= 0) close(urandom);
     *olen = len;
     atomic_fetch_add(&entropy_polls, 1);
     return 0;

@@ -61,7 +61,7 @@ public final class GitConfig {
 
     /// The files as a live `git_config` the caller frees (a repository's own, `Repository.open`).
     static func live(_ files: ConfigFiles, local: String?, repository: OpaquePointer?) throws -> OpaquePointer {
-        GitLibrary.ensure()
+        try GitLibrary.ready()
         var made: OpaquePointer?
         try check(git_config_new(&made), "git_config_new")
         guard let cfg = made else { throw GitError(code: -1, function: "git_config_new", message: "no config") }

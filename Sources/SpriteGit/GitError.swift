@@ -35,12 +35,20 @@ func check(_ rc: Int32, _ function: String) throws {
 
 /// Initialises libgit2 once per process; every entry point of this module touches it first.
 public enum GitLibrary {
-    static let initialized: Bool = {
-        git_libgit2_init()
-        return true
+    /// Why libgit2 could not start (its TLS stream seeds a random generator from the kernel's,
+    /// and a process refused both getrandom and /dev/urandom cannot): nil once it has.
+    static let initialized: GitError? = {
+        let rc = git_libgit2_init()
+        return rc < 0 ? GitError.last(rc, "git_libgit2_init") : nil
     }()
 
     static func ensure() { _ = initialized }
+
+    /// Throws why libgit2 could not start: a half-started libgit2 has no pack cache, and the
+    /// first repository with a pack would crash it.
+    static func ready() throws {
+        if let failure = initialized { throw failure }
+    }
 
     /// How many CA bundles libgit2's initialisation asked for and did not get parsed
     /// (`Sources/CGit2Startup/linking.c`): at least one once libgit2 is initialised, where

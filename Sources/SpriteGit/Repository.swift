@@ -94,7 +94,7 @@ public final class Repository {
     }
 
     private static func open(path: String, flags: UInt32, trusted: [String], files: ConfigFiles) throws -> Repository {
-        GitLibrary.ensure()
+        try GitLibrary.ready()
         var handle: OpaquePointer?
         var rc = git_repository_open_ext(&handle, path, flags, nil)
         // libgit2 1.5.1 reports a foreign-owned repository as GIT_ENOTFOUND with the misleading

@@ -39,11 +39,15 @@ public struct FlatJSON: Sendable, Equatable {
 
     /// Whether `key` is absent, null, or of `kind`: what an optional field of a Codable type
     /// takes without failing. `.integer` is a number written whole that fits an Int; `.number`
-    /// one whose value is finite.
+    /// one a Double holds (finite, and zero only when written as zero).
     public func fits(_ key: String, _ kind: Kind) -> Bool {
         switch (values[key], kind) {
         case (nil, _), (.null?, _), (.string?, .string), (.bool?, .bool): return true
-        case (.number(let text)?, .number): return Double(text)?.isFinite == true
+        case (.number(let text)?, .number):
+            // finite, and not a non-zero number too small for a Double (1e-400): JSONDecoder
+            // refuses both
+            guard let value = Double(text), value.isFinite else { return false }
+            return value != 0 || !text.prefix { $0 != "e" && $0 != "E" }.contains { ("1"..."9").contains($0) }
         case (.number?, .integer): return integer(key) != nil
         default: return false
         }

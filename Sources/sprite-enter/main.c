@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <sched.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -39,11 +40,11 @@
  *       Run PROGRAM inside the sprite as uid/gid 1000. With --pty, a terminal of the
  *       sprite's own /dev/pts becomes the controlling terminal and its master goes back
  *       to the host over descriptor 9. Exits with PROGRAM's status (128+N for signal N).
- *   sprite-enter fs OP ARG...      (see fs.c)
- *   sprite-enter listen PORT
+ *   sprite-enter [--cgroup FILE]... fs OP ARG...      (see fs.c)
+ *   sprite-enter [--cgroup FILE]... listen PORT
  *       Open a TCP listener on 127.0.0.1:PORT (0: any) in the sprite's network namespace
  *       and hand it to the host over descriptor 9, with the port as text.
- *   sprite-enter connect HOST PORT
+ *   sprite-enter [--cgroup FILE]... connect HOST PORT
  *       Connect to HOST:PORT from inside the sprite's network namespace, as the sprite's
  *       user (its loopback and interfaces: never the host's), within 10 seconds, and hand the
  *       connected socket to the host over descriptor 9 with the text "connected"; on failure
@@ -54,6 +55,10 @@
 #define SPRITE_GID 1000
 #define MAX_CGROUPS 8
 
+/* fs, listen, connect: the cgroups given before the mode */
+static char *helper_cgroups[MAX_CGROUPS];
+static int helper_ncgroups;
+
 void die(const char *what) {
     fprintf(stderr, "sprite-enter: %s: %s\n", what, strerror(errno));
     _exit(125);
@@ -61,7 +66,7 @@ void die(const char *what) {
 
 static void usage(void) {
     fprintf(stderr, "usage: sprite-enter init [FD] | become UID GID [--cgroup F]... -- PROG... | "
-                    "run [--cgroup F]... [--dir D] [--pty] -- PROG... | fs OP ARG... | listen PORT | "
+                    "run [--cgroup F]... [--dir D] [--pty] -- PROG... | [--cgroup F]... fs OP ARG... | listen PORT | "
                     "connect HOST PORT\n");
     _exit(125);
 }
@@ -272,7 +277,7 @@ static int listen_main(int argc, char **argv) {
     char *end;
     unsigned long port = strtoul(argv[2], &end, 10);
     if (*end || port > 65535) usage();
-    enter_sprite(SPRITE_UID, SPRITE_GID, NULL, 0);
+    enter_sprite(SPRITE_UID, SPRITE_GID, helper_cgroups, helper_ncgroups);
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0) die("socket");
     int one = 1;
@@ -301,12 +306,34 @@ _Noreturn static void connect_failed(const char *why) {
     _exit(1);
 }
 
+/* An IPv6 literal, with a zone as getaddrinfo takes one (fe80::1%eth0, fe80::1%2): the
+ * interface is looked up in the sprite's network namespace. */
+static int ipv6_literal(const char *host, struct sockaddr_in6 *v6) {
+    char address[INET6_ADDRSTRLEN];
+    const char *zone = strchr(host, '%');
+    size_t length = zone ? (size_t)(zone - host) : strlen(host);
+    if (length >= sizeof address) return 0;
+    memcpy(address, host, length);
+    address[length] = 0;
+    if (inet_pton(AF_INET6, address, &v6->sin6_addr) != 1) return 0;
+    if (!zone) return 1;
+    zone++;
+    char *end;
+    unsigned long index = strtoul(zone, &end, 10);
+    if (*zone && !*end && zone[0] != '-' && zone[0] != '+' && index <= 0xffffffffUL) {
+        v6->sin6_scope_id = (uint32_t)index;
+        return 1;
+    }
+    v6->sin6_scope_id = if_nametoindex(zone);
+    return v6->sin6_scope_id != 0;
+}
+
 static int connect_main(int argc, char **argv) {
     if (argc != 4) usage();
     char *end;
     unsigned long port = strtoul(argv[3], &end, 10);
     if (*end || port < 1 || port > 65535) usage();
-    enter_sprite(SPRITE_UID, SPRITE_GID, NULL, 0);
+    enter_sprite(SPRITE_UID, SPRITE_GID, helper_cgroups, helper_ncgroups);
     for (int fd = 3; fd < 10; fd++)
         if (fd != FD_CONTROL) close(fd);
     /* literals only: a name would be looked up with the sprite's resolver, which a client
@@ -324,7 +351,7 @@ static int connect_main(int argc, char **argv) {
         v4->sin_family = AF_INET;
         v4->sin_port = htons((unsigned short)port);
         addrlen = sizeof *v4;
-    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    } else if (ipv6_literal(host, v6)) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons((unsigned short)port);
         addrlen = sizeof *v6;
@@ -351,14 +378,26 @@ static int connect_main(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    /* the sprite's cgroups for fs, listen and connect, which then charge their memory and
+     * processes (a listing of a million names) to the sprite, not to the host */
+    int shift = 0;
+    while (2 + shift < argc && strcmp(argv[1 + shift], "--cgroup") == 0) {
+        if (helper_ncgroups >= MAX_CGROUPS) usage();
+        helper_cgroups[helper_ncgroups++] = argv[2 + shift];
+        shift += 2;
+    }
+    argc -= shift;
+    argv += shift;
     if (argc < 2) usage();
+    int helper = strcmp(argv[1], "listen") == 0 || strcmp(argv[1], "connect") == 0 || strcmp(argv[1], "fs") == 0;
+    if (shift > 0 && !helper) usage();
     if (strcmp(argv[1], "init") == 0) init_main(argc, argv);
     if (strcmp(argv[1], "become") == 0) return become_main(argc, argv);
     if (strcmp(argv[1], "run") == 0) return run_main(argc, argv);
     if (strcmp(argv[1], "listen") == 0) return listen_main(argc, argv);
     if (strcmp(argv[1], "connect") == 0) return connect_main(argc, argv);
     if (strcmp(argv[1], "fs") == 0) {
-        enter_sprite(SPRITE_UID, SPRITE_GID, NULL, 0);
+        enter_sprite(SPRITE_UID, SPRITE_GID, helper_cgroups, helper_ncgroups);
         for (int fd = 3; fd < 10; fd++) close(fd);
         return fs_main(argc - 2, argv + 2);
     }

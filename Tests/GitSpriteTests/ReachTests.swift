@@ -282,6 +282,16 @@ struct ProxyAttackTests {
         #expect(try short.receive() == Array("SPRITE-B".utf8))
         short.close()
         #expect(throws: APIError.self) { _ = try f.api.openProxy("b", host: "127.0.0.1 x", port: port) }
+        // an IPv6 zone is read as getaddrinfo reads one (the sprite's lo is interface 1; nothing
+        // listens on its ::1 here, so the connection is refused), an unknown one is not an address
+        for (host, said) in [("::1%1", "refused"), ("::1%lo", "refused"), ("::1%nosuch0", "IP address")] {
+            do {
+                _ = try f.api.openProxy("b", host: host, port: port)
+                Issue.record("\(host) connected")
+            } catch {
+                #expect("\(error)".contains(said), "\(host): \(error)")
+            }
+        }
         #expect(throws: APIError.self) { _ = try f.api.openProxy("a", host: "127.0.0.1", port: port) }
         // names are not looked up; ports and sprites are checked
         for (host, p) in [("example.com", 80), ("b", port), ("127.0.0.1", 0), ("127.0.0.1", 70000)] {

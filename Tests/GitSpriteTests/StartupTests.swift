@@ -77,7 +77,44 @@ struct StartupTests {
             let header = try s.run("readelf", ["-hW", Sandbox.binDirectory + "/" + name])
             let line = header.stdout.split(separator: "\n").first { $0.contains("Type:") } ?? ""
             #expect(line.split(separator: " ").dropFirst().first.map(String.init) == type, "\(name): \(line)")
+            guard type == "EXEC" else { continue }
+            // bound at start, the table then read-only: no writable function pointer at a known address
+            let dynamic = try s.run("readelf", ["-dW", Sandbox.binDirectory + "/" + name]).stdout
+            #expect(dynamic.contains("BIND_NOW"), "\(name): \(dynamic)")
+            let segments = try s.run("readelf", ["-lW", Sandbox.binDirectory + "/" + name]).stdout
+            #expect(segments.contains("GNU_RELRO"), "\(name)")
         }
+    }
+
+    /// A Python launcher that runs a program with getrandom(2) refused (ENOSYS), as an old
+    /// kernel or a strict seccomp profile does.
+    static let withoutGetrandom = """
+        import ctypes, os, platform, struct, sys
+        nr = {"x86_64": 318, "aarch64": 278}[platform.machine()]
+        # BPF: load the syscall number; getrandom -> ERRNO(ENOSYS), anything else -> ALLOW
+        prog = b"".join(struct.pack("HBBI", *i) for i in [
+            (0x20, 0, 0, 0), (0x15, 0, 1, nr), (0x06, 0, 0, 0x00050000 | 38), (0x06, 0, 0, 0x7fff0000)])
+        buf = ctypes.create_string_buffer(prog)
+        class Fprog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+        fprog = Fprog(4, ctypes.cast(buf, ctypes.c_void_p))
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+        assert libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
+
+    /// libgit2's start seeds mbedTLS's generator from the kernel's: with getrandom refused it
+    /// reads /dev/urandom, as mbedTLS itself does (the HAVEGE source's replacement once failed
+    /// here, libgit2 ran half-started, and the first pack crashed it).
+    @Test func libgit2StartsWhereGetrandomIsRefused() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        _ = try s.run("git", ["-C", app, "gc", "-q"])  // a pack, which the crash needed
+        let binary = Sandbox.binDirectory + "/git-sprite"
+        let plain = try s.run("python3", ["-c", Self.withoutGetrandom, binary, "plan"], in: app)
+        #expect(plain.status == 0, "\(plain.status): \(plain.stderr)")
+        #expect(plain.stdout.contains("app-"), "\(plain.stdout)")
     }
 
     /// sprite-enter starts at every command a sprite runs, every file operation and every port:

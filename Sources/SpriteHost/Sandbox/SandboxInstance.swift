@@ -137,11 +137,11 @@ final class SandboxInstance: @unchecked Sendable {
     }
 
     /// A `sprite-enter` operation inside the sprite that runs no command of the sprite's
-    /// (`fs …`, `listen …`).
+    /// (`fs …`, `listen …`), in the sprite's cgroups: what it costs is the sprite's.
     func helper(_ args: [String], keep extra: [Int32] = []) -> SpawnRequest {
         SpawnRequest(
-            argv: [platform.helper] + args, environment: ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"],
-            directory: "/", keep: namespaces + extra)
+            argv: [platform.helper] + cgroups.flatMap { ["--cgroup", $0] } + args,
+            environment: ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"], directory: "/", keep: namespaces + extra)
     }
 
     private static func readAll(_ fd: Int32, timeoutMs: Int32) -> String {
