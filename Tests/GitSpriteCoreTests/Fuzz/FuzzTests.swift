@@ -196,7 +196,8 @@ struct FuzzTests {
             target: "exec",
             dictionary: [
                 "{\"type\":\"exit\",\"exit_code\":", "\"session_info\"", "\u{3}", "1e308", "\"session_id\":",
-                "\"port_opened\",\"port\":", "\"tty\":true", "\\ud83d\\ude00", "\\u0000", "null", "-0.5e-3", "1e-400", ",",
+                "\"port_opened\",\"port\":", "\"tty\":true", "\\ud83d\\ude00", "\\u0000", "null", "-0.5e-3", "1e-400",
+                ",",
             ])
         let runs = f.run { input, n in
             guard let mode = input.first else { return }
