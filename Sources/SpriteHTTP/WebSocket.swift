@@ -91,9 +91,10 @@ public final class WebSocket: @unchecked Sendable {
         }
         let started = Date()
         trace?("> GET \(Redaction.url(url)) (websocket)")
-        var keyBytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255) }
-        let key = Data(keyBytes).base64EncodedString()
+        // (one generator call for the 16 bytes, not one system call per byte)
+        var generator = SystemRandomNumberGenerator()
+        let halves = [generator.next(), generator.next()] as [UInt64]
+        let key = halves.withUnsafeBytes { Data($0) }.base64EncodedString()
         // a connection opened ahead, when there is one the server has not closed
         let transport =
             try SpareConnections.take(for: httpURL, within: timeout)

@@ -50,12 +50,30 @@ public final class ExecStream: @unchecked Sendable {
     init(socket: WebSocket, tty: Bool) {
         self.socket = socket
         self.tty = tty
-        // (spaces and tabs around each: HTTP's optional white space; Foundation's trimming
-        // would cost its first use, 0.3 ms, here)
-        capabilities = Set(
-            (socket.responseHeaders["x-sprite-capabilities"] ?? "").split(separator: ",").map {
-                String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-            })
+        capabilities = Self.list(socket.responseHeaders["x-sprite-capabilities"] ?? "")
+    }
+
+    /// The names of a comma-separated header, each without HTTP's optional white space (spaces
+    /// and tabs) around it; empty ones dropped. Read byte by byte: Foundation's trimming, or
+    /// generic collection code over Substring and Character, costs its first use (runtime
+    /// conformance lookups, 0.3-0.6 ms of an exec).
+    static func list(_ header: String) -> Set<String> {
+        var names = Set<String>()
+        var name: [UInt8] = []
+        func flush() {
+            while name.last == 0x20 || name.last == 0x09 { name.removeLast() }
+            if !name.isEmpty { names.insert(String(decoding: name, as: UTF8.self)) }
+            name.removeAll(keepingCapacity: true)
+        }
+        for byte in header.utf8 {
+            if byte == UInt8(ascii: ",") {
+                flush()
+            } else if !name.isEmpty || (byte != 0x20 && byte != 0x09) {
+                name.append(byte)
+            }
+        }
+        flush()
+        return names
     }
 
     /// Sends stdin bytes (TTY: raw keystrokes).

@@ -117,6 +117,15 @@ struct WireTests {
         }
     }
 
+    /// The exec upgrade's capability list: names between commas, HTTP's spaces and tabs around
+    /// them dropped, empty ones too, inner ones kept.
+    @Test func theCapabilityHeaderIsReadAsAListOfNames() {
+        #expect(ExecStream.list("signal") == ["signal"])
+        #expect(ExecStream.list(" signal ,\tresize\t,, ,x y") == ["signal", "resize", "x y"])
+        #expect(ExecStream.list("") == [] && ExecStream.list(" , ") == [])
+        #expect(ExecStream.list("é,signal") == ["é", "signal"])
+    }
+
     @Test func sessionsPoliciesServicesCheckpointsFilesAndErrors() throws {
         let sessions = try Self.decode(
             ExecSessionList.self,
