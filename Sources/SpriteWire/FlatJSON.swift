@@ -165,26 +165,19 @@ public struct FlatJSON: Sendable, Equatable {
             guard at < bytes.count else { return false }
             let byte = bytes[at]
             at += 1
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
-                out.append(byte)
+            let plain: UInt8? =
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): byte
+                case UInt8(ascii: "b"): 0x08
+                case UInt8(ascii: "f"): 0x0C
+                case UInt8(ascii: "n"): 0x0A
+                case UInt8(ascii: "r"): 0x0D
+                case UInt8(ascii: "t"): 0x09
+                default: nil
+                }
+            if let plain {
+                out.append(plain)
                 return true
-            case UInt8(ascii: "b"):
-                out.append(0x08)
-                return true
-            case UInt8(ascii: "f"):
-                out.append(0x0C)
-                return true
-            case UInt8(ascii: "n"):
-                out.append(0x0A)
-                return true
-            case UInt8(ascii: "r"):
-                out.append(0x0D)
-                return true
-            case UInt8(ascii: "t"):
-                out.append(0x09)
-                return true
-            default: break
             }
             guard byte == UInt8(ascii: "u"), var scalar = hex4() else { return false }
             if (0xD800..<0xDC00).contains(scalar) {
