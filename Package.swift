@@ -2,24 +2,21 @@
 import Foundation
 import PackageDescription
 
-/// Links with lld where the toolchain has it (beside `swift` on PATH): the debug test binary
-/// (about 100 MB) links in under a second, against 13 s with the default linker, and the
-/// executables in a fraction of their time too, for every developer's build and every CI run.
-let lld: [LinkerSetting] = toolchainWithLLD == nil ? [] : [.unsafeFlags(["-use-ld=lld"])]
-
-/// The directory of `swift` on PATH.
-var toolchain: String? {
+/// The directory of `swift` on PATH. (Top-level code: each constant is set in order, so what
+/// one uses is declared above it.)
+let toolchain: String? = {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
     return path.split(separator: ":").map(String.init).first {
         FileManager.default.isExecutableFile(atPath: $0 + "/swift")
     }
-}
+}()
 
-/// The toolchain's directory, when `ld.lld` is beside `swift`.
-var toolchainWithLLD: String? {
-    guard let toolchain, FileManager.default.isExecutableFile(atPath: toolchain + "/ld.lld") else { return nil }
-    return toolchain
-}
+/// Links with lld where the toolchain has it (beside `swift` on PATH): the debug test binary
+/// (about 100 MB) links in under a second, against 13 s with the default linker, and the
+/// executables in a fraction of their time too, for every developer's build and every CI run.
+let lld: [LinkerSetting] =
+    toolchain.map { FileManager.default.isExecutableFile(atPath: $0 + "/ld.lld") } == true
+    ? [.unsafeFlags(["-use-ld=lld"])] : []
 
 /// sprite-enter is C, started for every command a sprite runs, every file operation and every
 /// port it opens. The Swift driver links its `swiftrt.o` into any executable, and with it the

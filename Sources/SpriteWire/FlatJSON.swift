@@ -196,20 +196,11 @@ public struct FlatJSON: Sendable, Equatable {
             guard at + 4 <= bytes.count else { return nil }
             var value: UInt32 = 0
             for byte in bytes[at..<at + 4] {
-                guard let digit = Self.hexDigit(byte) else { return nil }
-                value = value << 4 | digit
+                guard let digit = Wire.hexDigit(byte) else { return nil }
+                value = value << 4 | UInt32(digit)
             }
             at += 4
             return value
-        }
-
-        static func hexDigit(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case 0x30...0x39: return UInt32(byte - 0x30)
-            case 0x41...0x46: return UInt32(byte - 0x41 + 10)
-            case 0x61...0x66: return UInt32(byte - 0x61 + 10)
-            default: return nil
-            }
         }
     }
 }

@@ -13,6 +13,17 @@ public enum Wire {
         try JSONDecoder().decode(type, from: data)
     }
 
+    /// The value of an ASCII hexadecimal digit (`0`-`9`, `a`-`f`, `A`-`F`), for the escapes
+    /// of JSON strings and of query strings.
+    public static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+
     /// A field's place in a document as the messages name it: `sprites.[0].status`.
     public static func keyPath(_ keys: [CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")

@@ -72,9 +72,9 @@ struct Query {
             switch byte {
             case UInt8(ascii: "+"): bytes.append(0x20)
             case UInt8(ascii: "%"):
-                guard let high = rest.popFirst().flatMap(hexValue), let low = rest.popFirst().flatMap(hexValue) else {
-                    return String(text)
-                }
+                guard let high = rest.popFirst().flatMap(Wire.hexDigit),
+                    let low = rest.popFirst().flatMap(Wire.hexDigit)
+                else { return String(text) }
                 bytes.append(high << 4 | low)
             default: bytes.append(byte)
             }
@@ -82,15 +82,6 @@ struct Query {
         // bytes that are not UTF-8: Foundation's rules (it repairs some, refuses others)
         return String(validating: bytes, as: UTF8.self)
             ?? (String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text))
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        case 0x61...0x66: byte - 0x61 + 10
-        default: nil
-        }
     }
 
     subscript(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
