@@ -155,7 +155,8 @@ let package = Package(
         .executableTarget(name: "git-remote-sprite", dependencies: ["GitSpriteCore"], linkerSettings: fixedAddress),
         // C: enters sprites (setns needs a single-threaded process); installed next to sprite-host
         .executableTarget(
-            name: "sprite-enter", cSettings: [.define("_GNU_SOURCE")], linkerSettings: spriteEnterLinking),
+            name: "sprite-enter", cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("../CSpriteHost/include")],
+            linkerSettings: spriteEnterLinking),
         .executableTarget(
             name: "sprite-host",
             dependencies: [

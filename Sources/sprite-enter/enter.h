@@ -37,6 +37,10 @@ int send_fd(int sock, int fd, const char *text);
 /* The filesystem operations of the Sprites API, run inside the sprite as its user. */
 int fs_main(int argc, char **argv);
 
+/* launch.c: PID 1 serves the host's launch requests on sock (-1: none) and reaps orphans,
+ * forever (the protocol: sprite_launch.h) */
+_Noreturn void serve_launches(int sock);
+
 /* filter.c: the system calls no sprite process may make (seccomp) */
 void apply_syscall_filter(void);
 

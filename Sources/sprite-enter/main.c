@@ -25,10 +25,11 @@
 
 /*
  * Usage (every mode is internal to sprite-host):
- *   sprite-enter init [READY_FD]
+ *   sprite-enter init [READY_FD [CONTROL_FD]]
  *       PID 1 of a sprite's PID namespace: reaps orphans. Signals sent from inside the
  *       sprite cannot stop it (the kernel drops them: it only handles SIGCHLD). Writes
- *       "ready" to READY_FD once it runs: the sandbox is then complete.
+ *       "ready" to READY_FD once it runs: the sandbox is then complete. Starts the sprite's
+ *       commands on the host's request over CONTROL_FD (launch.c, sprite_launch.h).
  *   sprite-enter become UID GID [--cgroup FILE]... [--stage DIR [--bind SRC NAME]...] -- PROGRAM [ARG]...
  *       For a host running as root: drop supplementary groups, join the cgroups, become
  *       UID/GID of the host, then exec PROGRAM (bubblewrap, which builds the sandbox).
@@ -75,14 +76,19 @@ static void empty_handler(int sig) { (void)sig; }
 
 _Noreturn static void init_main(int argc, char **argv) {
     int ready = argc > 2 ? atoi(argv[2]) : -1;
+    int control = argc > 3 ? atoi(argv[3]) : -1;
     /* PID 1 may not be traced, its memory and environment read, by anything in the sprite */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("dumpable");
     apply_syscall_filter();
+    if (control <= 2 || fcntl(control, F_SETFD, FD_CLOEXEC) != 0) control = -1;
     if (ready > 2 && fcntl(ready, F_GETFD) >= 0) {
         ssize_t ignored = write(ready, "ready\n", 6);
         (void)ignored;
         close(ready);
     }
+    /* nothing else the host or bubblewrap left open stays with PID 1 */
+    for (int fd = 3; fd < 1024; fd++)
+        if (fd != control) close(fd);
     if (chdir("/") != 0) { /* nothing to do: / always exists */ }
     /* a namespace init only receives signals it has a handler for: SIGCHLD alone */
     struct sigaction sa;
@@ -91,15 +97,7 @@ _Noreturn static void init_main(int argc, char **argv) {
     sa.sa_flags = SA_NOCLDSTOP | SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
-    sigset_t block, wait_mask;
-    sigemptyset(&block);
-    sigaddset(&block, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &block, &wait_mask);
-    sigdelset(&wait_mask, SIGCHLD);
-    for (;;) {
-        while (waitpid(-1, NULL, WNOHANG) > 0) {}
-        sigsuspend(&wait_mask);
-    }
+    serve_launches(control);
 }
 
 /* Parses "--cgroup F" options until "--" or a non-option; returns the index after them. */

@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include "sprite_launch.h"
+
 /* Process and descriptor primitives for sprite-host that Swift cannot call directly
  * (posix_spawn flags hidden behind _GNU_SOURCE, SCM_RIGHTS, pidfds, variadic ioctl). */
 

@@ -22,6 +22,17 @@ struct SpawnRequest {
     /// The child is `sprite-enter run --pty`: it makes a terminal of the sprite's own and hands
     /// its master back over one more kept descriptor (the next after `keep`).
     var terminal: (rows: UInt16, cols: UInt16)? = nil
+    /// Started by the sprite's PID 1 instead, when it can take it (no terminal); the fields
+    /// above are then what starts it otherwise.
+    var launch: SpriteCommand? = nil
+}
+
+/// A command for the sprite's PID 1 to start (`SpriteLauncher`).
+struct SpriteCommand {
+    let launcher: SpriteLauncher
+    let argv: [String]
+    let directory: String
+    let environment: [String]
 }
 
 /// A child process, read by threads of its own. Owns its descriptors; the child leads its own
@@ -29,6 +40,8 @@ struct SpawnRequest {
 final class SpawnedProcess: Sendable {
     let pid: pid_t
     let tty: Bool
+    /// Started by the sprite's PID 1: its launcher and the command's number there.
+    private let launched: (launcher: SpriteLauncher, id: UInt32)?
     private let input: InputPump
     /// The terminal master (TTY mode); closed once nothing reads or writes it any more.
     private let master: Int32?
@@ -52,20 +65,25 @@ final class SpawnedProcess: Sendable {
         var ends = try SpawnPlumbing(tty: tty, keep: request.keep)
         // the child's ends are closed here once it has them (or failed to start)
         defer { for fd in ends.childsEnds { close(fd) } }
+        let exit = ReportedExit()
         var pid: pid_t = 0
-        let rc = Self.withCStrings(request.argv) { argvPtr in
-            Self.withCStrings(request.environment) { envPtr in
-                ends.keep.withUnsafeBufferPointer { k in
-                    sprite_spawn(
-                        request.argv[0], argvPtr, envPtr, request.directory, ends.childIn, ends.childOut,
-                        ends.errWrite, k.baseAddress, Int32(k.count), &pid)
-                }
+        var launched: (launcher: SpriteLauncher, id: UInt32)? = nil
+        do {
+            if let command = request.launch, !tty,
+                let started = try command.launcher.start(
+                    command.argv, directory: command.directory, environment: command.environment,
+                    stdio: [ends.childIn, ends.childOut, ends.errWrite], onExit: { exit.report($0) })
+            {
+                pid = started.hostPID ?? started.pid
+                launched = (command.launcher, started.id)
+            } else {
+                try Self.spawn(request, ends, &pid)
             }
-        }
-        guard rc == 0 else {
+        } catch {
             ends.closeOurs()
-            throw HostError.internalError("cannot start \(request.argv[0]): \(String(cString: strerror(rc)))")
+            throw error
         }
+        self.launched = launched
         self.pid = pid
         // SIGPIPE on a closed stdin must not kill the host
         Glibc.signal(SIGPIPE, SIG_IGN)
@@ -81,7 +99,23 @@ final class SpawnedProcess: Sendable {
         }
         input = InputPump(fd: ends.stdinFD, closesDescriptor: !tty)
         let group = startReaders(ends.readers, onOutput: onOutput)
-        startWaiter(group: group, onExit: onExit)
+        startWaiter(group: group, exit: launched != nil ? exit : nil, onExit: onExit)
+    }
+
+    /// Starts the request's own argv (`sprite-enter`, or any program of the host).
+    private static func spawn(_ request: SpawnRequest, _ ends: SpawnPlumbing, _ pid: inout pid_t) throws {
+        let rc = withCStrings(request.argv) { argvPtr in
+            withCStrings(request.environment) { envPtr in
+                ends.keep.withUnsafeBufferPointer { k in
+                    sprite_spawn(
+                        request.argv[0], argvPtr, envPtr, request.directory, ends.childIn, ends.childOut,
+                        ends.errWrite, k.baseAddress, Int32(k.count), &pid)
+                }
+            }
+        }
+        guard rc == 0 else {
+            throw HostError.internalError("cannot start \(request.argv[0]): \(String(cString: strerror(rc)))")
+        }
     }
 
     /// The terminal master `sprite-enter run --pty` made in the sprite and sends back; the
@@ -142,13 +176,19 @@ final class SpawnedProcess: Sendable {
     }
 
     /// Waits for the child, then for its output to be delivered, then reports its status.
-    private func startWaiter(group: DispatchGroup, onExit: @escaping @Sendable (Int32) -> Void) {
+    private func startWaiter(
+        group: DispatchGroup, exit: ReportedExit?, onExit: @escaping @Sendable (Int32) -> Void
+    ) {
         let childPID = pid
         let masterFD = master
         let pump = input
         let waiter = Thread { [weak self] in
             var status: Int32 = 0
-            while waitpid(childPID, &status, 0) < 0 && errno == EINTR {}
+            if let exit {
+                status = exit.wait()
+            } else {
+                while waitpid(childPID, &status, 0) < 0 && errno == EINTR {}
+            }
             let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             // a daemon that inherited the output may keep it open: wait for the readers while
             // they make progress (a slow client holds them back), not for the daemon
@@ -223,7 +263,12 @@ final class SpawnedProcess: Sendable {
     /// Signals the whole process group (the command runs in the group of `sprite-enter`).
     func signal(_ sig: Int32) {
         let running = state.withLock { $0.exitCode == nil }
-        if running { _ = kill(-pid, sig) }
+        guard running else { return }
+        if let launched {
+            launched.launcher.signal(launched.id, sig)
+        } else {
+            _ = kill(-pid, sig)
+        }
     }
 
     var isRunning: Bool {
@@ -242,6 +287,22 @@ final class SpawnedProcess: Sendable {
         pointers.append(nil)
         defer { for p in pointers { free(p) } }
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// The wait status PID 1 reports for a command it started, handed to the thread waiting for it.
+private final class ReportedExit: Sendable {
+    private let status = Locked<Int32?>(nil)
+    private let reported = DispatchSemaphore(value: 0)
+
+    func report(_ value: Int32) {
+        status.set(value)
+        reported.signal()
+    }
+
+    func wait() -> Int32 {
+        reported.wait()
+        return status.value ?? 0
     }
 }
 

@@ -20,10 +20,12 @@ final class SandboxInstance: @unchecked Sendable {
     let namespaces: [Int32]
     let platform: HostPlatform
     let cgroups: [String]
+    /// Starts the sprite's commands through its PID 1.
+    let launcher: SpriteLauncher
 
     private init(
         holder: SpawnedProcess, initPID: pid_t, pidfd: Int32, namespaces: [Int32], platform: HostPlatform,
-        cgroups: [String]
+        cgroups: [String], launcher: SpriteLauncher
     ) {
         self.holder = holder
         self.initPID = initPID
@@ -31,6 +33,7 @@ final class SandboxInstance: @unchecked Sendable {
         self.namespaces = namespaces
         self.platform = platform
         self.cgroups = cgroups
+        self.launcher = launcher
     }
 
     deinit {
@@ -40,16 +43,18 @@ final class SandboxInstance: @unchecked Sendable {
 
     /// Builds the sandbox and waits until PID 1 runs in it (at most 10 s).
     static func start(_ profile: SandboxProfile) throws -> SandboxInstance {
-        var info: [Int32] = [0, 0], ready: [Int32] = [0, 0]
+        var info: [Int32] = [0, 0], ready: [Int32] = [0, 0], control: [Int32] = [-1, -1]
         guard sprite_pipe(&info) == 0 else { throw HostError.internalError("cannot create pipes") }
-        guard sprite_pipe(&ready) == 0 else {
-            close(info[0])
-            close(info[1])
+        guard sprite_pipe(&ready) == 0, sprite_launch_pair(&control) == 0 else {
+            for fd in info + ready + control where fd > 0 { close(fd) }
             throw HostError.internalError("cannot create pipes")
         }
+        // our end of the control socket goes to the launcher once PID 1 runs
+        var launcherSocket: Int32? = control[0]
         defer {
             close(info[0])
             close(ready[0])
+            if let launcherSocket { close(launcherSocket) }
         }
         let diagnostics = BoundedText(keeping: .last)
         let holder: SpawnedProcess
@@ -58,16 +63,18 @@ final class SandboxInstance: @unchecked Sendable {
                 try SpawnedProcess(
                     SpawnRequest(
                         argv: profile.holderArgv(), environment: SandboxProfile.holderEnvironment,
-                        directory: "/", keep: [info[1], ready[1]]),
+                        directory: "/", keep: [info[1], ready[1], control[1]]),
                     onOutput: { _, data in diagnostics.append(data) }, onExit: { _ in })
             }
         } catch {
             close(info[1])
             close(ready[1])
+            close(control[1])
             throw error
         }
         close(info[1])
         close(ready[1])
+        close(control[1])
         func fail(_ what: String) -> HostError {
             holder.signal(SIGKILL)
             let deadline = Date().addingTimeInterval(2)
@@ -107,9 +114,11 @@ final class SandboxInstance: @unchecked Sendable {
                 throw fail("the sprite's PID 1 changed while it started")
             }
         }
+        let launcher = SpriteLauncher(socket: control[0])
+        launcherSocket = nil
         return SandboxInstance(
             holder: holder, initPID: pid, pidfd: pidfd, namespaces: fds, platform: profile.platform,
-            cgroups: profile.cgroups)
+            cgroups: profile.cgroups, launcher: launcher)
     }
 
     /// Ends every process of the sprite: PID 1 dies, and the kernel kills the rest of its PID
@@ -123,7 +132,8 @@ final class SandboxInstance: @unchecked Sendable {
 
     var isRunning: Bool { holder.isRunning }
 
-    /// A command run inside the sprite as its user: `sprite-enter run`.
+    /// A command run inside the sprite as its user: started by the sprite's PID 1 when it has
+    /// no terminal, else (or when PID 1 cannot take it) by `sprite-enter run`.
     func command(
         _ argv: [String], directory: String, environment: [String],
         terminal: (rows: UInt16, cols: UInt16)? = nil
@@ -131,9 +141,14 @@ final class SandboxInstance: @unchecked Sendable {
         var args = [platform.helper, "run", "--dir", directory]
         for file in cgroups { args += ["--cgroup", file] }
         if terminal != nil { args.append("--pty") }
-        return SpawnRequest(
+        var request = SpawnRequest(
             argv: args + ["--"] + argv, environment: environment, directory: "/", keep: namespaces,
             terminal: terminal)
+        if terminal == nil {
+            request.launch = SpriteCommand(
+                launcher: launcher, argv: argv, directory: directory, environment: environment)
+        }
+        return request
     }
 
     /// A `sprite-enter` operation inside the sprite that runs no command of the sprite's

@@ -33,9 +33,11 @@ struct SandboxProfile: Sendable {
     ]
 
     /// The descriptors the holder is given: 3 receives bubblewrap's JSON (the PID of the
-    /// sprite's PID 1), 4 receives "ready" from PID 1 once the sandbox is complete.
+    /// sprite's PID 1), 4 receives "ready" from PID 1 once the sandbox is complete, 5 is PID 1's
+    /// end of the socket on which the host asks it to start commands (`SpriteLauncher`).
     static let infoFD: Int32 = 3
     static let readyFD: Int32 = 4
+    static let controlFD: Int32 = 5
 
     /// Where `sprite-enter become` puts the sprite's directories for bubblewrap (root only).
     static let stage = "/tmp"
@@ -92,7 +94,7 @@ struct SandboxProfile: Sendable {
         }
         args += [
             "--chdir", "/", "--die-with-parent", "--as-pid-1", "--info-fd", String(Self.infoFD), "--",
-            SpriteLayout.initMountPoint, "init", String(Self.readyFD),
+            SpriteLayout.initMountPoint, "init", String(Self.readyFD), String(Self.controlFD),
         ]
         return args
     }
