@@ -239,6 +239,12 @@ extension SpritesClient {
         req.stdin = input != nil || inputData != nil
         let stream = try openExec(sprite, req)
         defer { stream.close() }
+        if inputData == nil, input.map({ Self.isNullDevice($0.fileDescriptor) }) ?? true {
+            // nothing to read (no input, or /dev/null, as under cron and most scripts): the end
+            // of stdin goes at once, without a thread to read it
+            try? stream.closeStdin()
+            return try stream.relay(stdout: stdout, stderr: stderr)
+        }
         let pump = Thread {
             if let inputData { try? stream.write(inputData) }
             if let input {
@@ -252,6 +258,13 @@ extension SpritesClient {
         }
         pump.start()
         return try stream.relay(stdout: stdout, stderr: stderr)
+    }
+
+    /// Whether `fd` is the null device, which never has anything to read.
+    static func isNullDevice(_ fd: Int32) -> Bool {
+        var st = stat(), null = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR, stat("/dev/null", &null) == 0 else { return false }
+        return (null.st_mode & S_IFMT) == S_IFCHR && st.st_rdev == null.st_rdev
     }
 
     /// Runs a command and collects its output (for short commands).

@@ -6,6 +6,10 @@ import Testing
 
 @testable import SpritesAPI
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The wire types against the shapes sprites-api.md documents (the official SDKs' view), and
 /// through a round trip: what sprite-host writes is what the client reads.
 @Suite("wire model", .offThePool)
@@ -219,5 +223,25 @@ struct ClientShapeTests {
             SpritesClient.newestFirst(listed.reversed()).map(\.id) == [
                 "v10", "v9", "auto-1767225602000", "v0", "broken",
             ])
+    }
+
+    /// stdin that is the null device ends at once, without a thread to read it; anything else
+    /// (a pipe, another device, a file) is read.
+    @Test func onlyTheNullDeviceIsTakenForStdinWithNothingToRead() throws {
+        let null = open("/dev/null", O_RDONLY), zero = open("/dev/zero", O_RDONLY)
+        var pipe: [Int32] = [0, 0]
+        #expect(Glibc.pipe(&pipe) == 0)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID().uuidString)")
+        #expect(FileManager.default.createFile(atPath: file.path, contents: Data()))
+        let empty = open(file.path, O_RDONLY)
+        defer {
+            for fd in [null, zero, pipe[0], pipe[1], empty] { close(fd) }
+            try? FileManager.default.removeItem(at: file)
+        }
+        #expect(SpritesClient.isNullDevice(null))
+        #expect(!SpritesClient.isNullDevice(zero))
+        #expect(!SpritesClient.isNullDevice(pipe[0]))
+        #expect(!SpritesClient.isNullDevice(empty))
+        #expect(!SpritesClient.isNullDevice(-1))
     }
 }
