@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 int sprite_launch_pair(int fds[2]) {
@@ -42,8 +43,7 @@ int sprite_launch_send(int sock, const struct launch_header *header, const void 
     return n < 0 ? -1 : 0;
 }
 
-int sprite_launch_receive(int sock, struct launch_header *header, int *fd) {
-    *fd = -1;
+int sprite_launch_receive(int sock, struct launch_header *header) {
     char control[CMSG_SPACE(sizeof(int))];
     struct iovec iov = {.iov_base = header, .iov_len = sizeof *header};
     struct msghdr msg;
@@ -57,30 +57,25 @@ int sprite_launch_receive(int sock, struct launch_header *header, int *fd) {
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
     if (n <= 0) return (int)n;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int)))
-        memcpy(fd, CMSG_DATA(c), sizeof(int));
+    /* PID 1 sends no descriptor: one that came anyway is not kept */
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            close(fd);
+        }
+    }
     if ((size_t)n != sizeof *header) {
         /* PID 1 sends nothing else: a short reply is a broken channel */
-        if (*fd >= 0) close(*fd);
-        *fd = -1;
         errno = EPROTO;
         return -1;
     }
     return 1;
 }
 
-int sprite_pidfd_pid(int pidfd) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return -1;
-    buf[n] = 0;
-    char *line = strstr(buf, "\nPid:");
-    if (!line) return -1;
-    long pid = strtol(line + 5, NULL, 10);
-    return pid > 0 ? (int)pid : -1;
+uint64_t sprite_monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }

@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -28,12 +31,66 @@
  * Nothing in the sprite can reach this: the socket is PID 1's alone, PID 1 is not dumpable
  * (its descriptors cannot be taken through /proc or ptrace), and the kernel drops every signal
  * sent to it from inside its namespace that it has no handler for (it handles SIGCHLD alone).
+ * What a process of the same user can still change in PID 1 (its resource limits, nice value,
+ * scheduling policy, CPU affinity, I/O priority) is checked before every start against what it
+ * was given, and put back in the command; where it cannot be put back (a hard limit lowered,
+ * a nice value raised), PID 1 refuses to start anything more and the host goes back to
+ * `sprite-enter run`, whose commands take these from the host.
  */
 
 extern char **environ;
 
 #define MAX_CHILDREN 1024
 #define MAX_REQUEST (LAUNCH_MAX_REQUEST + 64)
+/* children reaped between two looks at the socket: a storm of orphans cannot hold up a start */
+#define REAP_BATCH 64
+#define IOPRIO_WHO_PROCESS 1
+
+/* What a process of the sprite's user may change in another one, and what a command inherits. */
+struct attributes {
+    struct rlimit limits[RLIM_NLIMITS];
+    int nice, policy, ioprio;
+    struct sched_param param;
+    cpu_set_t cpus;
+};
+
+/* PID 1's own, as the host started it */
+static struct attributes baseline;
+
+static int read_attributes(struct attributes *a) {
+    memset(a, 0, sizeof *a);
+    for (int r = 0; r < RLIM_NLIMITS; r++)
+        if (getrlimit(r, &a->limits[r]) != 0) return -1;
+    errno = 0;
+    a->nice = getpriority(PRIO_PROCESS, 0);
+    if (errno) return -1;
+    a->policy = sched_getscheduler(0);
+    if (a->policy < 0 || sched_getparam(0, &a->param) != 0) return -1;
+    if (sched_getaffinity(0, sizeof a->cpus, &a->cpus) != 0) return -1;
+    a->ioprio = (int)syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
+    return a->ioprio < 0 ? -1 : 0;
+}
+
+static int same_attributes(const struct attributes *a, const struct attributes *b) {
+    return memcmp(a->limits, b->limits, sizeof a->limits) == 0 && a->nice == b->nice && a->policy == b->policy &&
+           a->param.sched_priority == b->param.sched_priority && CPU_EQUAL(&a->cpus, &b->cpus) &&
+           a->ioprio == b->ioprio;
+}
+
+/* Puts this process's attributes back to the baseline; -1 when some cannot be. */
+static int restore_baseline(void) {
+    struct attributes now;
+    if (read_attributes(&now) != 0) return -1;
+    if (same_attributes(&now, &baseline)) return 0;
+    for (int r = 0; r < RLIM_NLIMITS; r++)
+        if (memcmp(&now.limits[r], &baseline.limits[r], sizeof now.limits[r]) != 0) setrlimit(r, &baseline.limits[r]);
+    if (now.nice != baseline.nice) setpriority(PRIO_PROCESS, 0, baseline.nice);
+    if (now.policy != baseline.policy || now.param.sched_priority != baseline.param.sched_priority)
+        sched_setscheduler(0, baseline.policy, &baseline.param);
+    if (!CPU_EQUAL(&now.cpus, &baseline.cpus)) sched_setaffinity(0, sizeof baseline.cpus, &baseline.cpus);
+    if (now.ioprio != baseline.ioprio) syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, baseline.ioprio);
+    return read_attributes(&now) == 0 && same_attributes(&now, &baseline) ? 0 : -1;
+}
 
 static struct {
     pid_t pid;
@@ -41,27 +98,10 @@ static struct {
 } children[MAX_CHILDREN];
 static int nchildren;
 
-/* Sends a reply, with one descriptor when fd >= 0. A host that went away is not an error
- * here: the sprite goes with it. */
-static void reply(int sock, uint32_t kind, uint32_t id, int32_t value, int fd) {
-    struct launch_header h = {.kind = kind, .id = id, .value = value, .count = 0};
-    struct iovec iov = {.iov_base = &h, .iov_len = sizeof h};
-    char control[CMSG_SPACE(sizeof(int))];
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    if (fd >= 0) {
-        memset(control, 0, sizeof control);
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {}
+/* Sends a reply. A host that went away is not an error here: the sprite goes with it. */
+static void reply(int sock, uint32_t kind, uint32_t id, int32_t value) {
+    struct launch_header h = {.kind = kind, .id = id, .value = value, .count = 0, .deadline = 0};
+    while (send(sock, &h, sizeof h, MSG_NOSIGNAL) < 0 && errno == EINTR) {}
 }
 
 /* Splits `count` NUL-terminated strings off the front of [*at, end) into list (NULL-ended). */
@@ -78,6 +118,11 @@ static int take_strings(char **at, char *end, uint32_t count, char **list) {
 
 _Noreturn static void become_command(int fds[3], char *dir, char **argv, char **env) {
     setsid();
+    /* changed in PID 1 between its check and the fork: the command does not inherit it */
+    if (restore_baseline() != 0) {
+        dprintf(fds[2], "sprite-enter: the limits or scheduling of the sprite's PID 1 were changed from inside\n");
+        _exit(125);
+    }
     for (int i = 0; i < 3; i++)
         if (dup2(fds[i], i) < 0) _exit(125);
     /* what PID 1 holds (the socket, the descriptors just received) is close-on-exec */
@@ -100,51 +145,66 @@ _Noreturn static void become_command(int fds[3], char *dir, char **argv, char **
     _exit(code);
 }
 
+static uint64_t monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 static void launch(int sock, struct launch_header *h, char *body, char *end, int fds[3]) {
+    if (h->deadline && monotonic_ns() > h->deadline) {
+        /* the host has given up on this one: it must not run */
+        reply(sock, LAUNCH_FAILED, h->id, ETIMEDOUT);
+        return;
+    }
+    if (restore_baseline() != 0) {
+        reply(sock, LAUNCH_FAILED, h->id, EPERM);
+        return;
+    }
     if (nchildren >= MAX_CHILDREN) {
-        reply(sock, LAUNCH_FAILED, h->id, EAGAIN, -1);
+        reply(sock, LAUNCH_FAILED, h->id, EAGAIN);
         return;
     }
     uint32_t argc = (uint32_t)h->value, envc = h->count;
     if (argc < 1 || argc > LAUNCH_MAX_REQUEST / 2 || envc > LAUNCH_MAX_REQUEST / 2) {
-        reply(sock, LAUNCH_FAILED, h->id, EINVAL, -1);
+        reply(sock, LAUNCH_FAILED, h->id, EINVAL);
         return;
     }
     char **argv = calloc((size_t)argc + 1, sizeof *argv);
     char **env = calloc((size_t)envc + 1, sizeof *env);
     char *dir = body, *at = body;
     char *nul = memchr(at, 0, (size_t)(end - at));
+    /* every string accounted for, nothing left over: a NUL inside one would shift the rest */
     int ok = argv && env && nul && (at = nul + 1, take_strings(&at, end, argc, argv) == 0) &&
-             take_strings(&at, end, envc, env) == 0;
+             take_strings(&at, end, envc, env) == 0 && at == end;
     if (!ok) {
         free(argv);
         free(env);
-        reply(sock, LAUNCH_FAILED, h->id, EINVAL, -1);
+        reply(sock, LAUNCH_FAILED, h->id, EINVAL);
         return;
     }
     pid_t pid = fork();
     if (pid == 0) become_command(fds, dir, argv, env);
+    int failure = errno;
     free(argv);
     free(env);
     if (pid < 0) {
-        reply(sock, LAUNCH_FAILED, h->id, errno, -1);
+        reply(sock, LAUNCH_FAILED, h->id, failure);
         return;
     }
     children[nchildren].pid = pid;
     children[nchildren].id = h->id;
     nchildren++;
-    /* a descriptor of the process, from which the host reads its PID as the host sees it */
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    reply(sock, LAUNCH_STARTED, h->id, pid, pidfd);
-    if (pidfd >= 0) close(pidfd);
+    reply(sock, LAUNCH_STARTED, h->id, pid);
 }
 
 static void signal_child(struct launch_header *h) {
     for (int i = 0; i < nchildren; i++) {
         if (children[i].id != h->id) continue;
         /* the command leads its own process group; it is not reaped yet, so its PID is
-         * still its own */
-        if (h->value > 0 && h->value < 65) kill(-children[i].pid, h->value);
+         * still its own. Before its setsid() there is no such group yet: the command alone. */
+        if (h->value > 0 && h->value < 65 && kill(-children[i].pid, h->value) != 0 && errno == ESRCH)
+            kill(children[i].pid, h->value);
         return;
     }
 }
@@ -177,42 +237,48 @@ static int serve_request(int sock) {
     struct launch_header h;
     if ((size_t)n >= sizeof h) memcpy(&h, buf, sizeof h);
     if ((size_t)n < sizeof h || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-        if ((size_t)n >= sizeof h) reply(sock, LAUNCH_FAILED, h.id, EMSGSIZE, -1);
+        if ((size_t)n >= sizeof h) reply(sock, LAUNCH_FAILED, h.id, EMSGSIZE);
     } else if (h.kind == LAUNCH_START && nfds == 3) {
         launch(sock, &h, buf + sizeof h, buf + n, fds);
     } else if (h.kind == LAUNCH_SIGNAL) {
         signal_child(&h);
     } else {
-        reply(sock, LAUNCH_FAILED, h.id, EINVAL, -1);
+        reply(sock, LAUNCH_FAILED, h.id, EINVAL);
     }
     for (int i = 0; i < nfds; i++) close(fds[i]);
     return 0;
 }
 
-/* Reaps every child that ended, reporting those the host started. */
-static void reap(int sock) {
+/* Reaps up to REAP_BATCH children that ended, reporting those the host started; 1 when there
+ * may be more. */
+static int reap(int sock) {
     int status;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (int n = 0; n < REAP_BATCH; n++) {
+        if ((pid = waitpid(-1, &status, WNOHANG)) <= 0) return 0;
         for (int i = 0; i < nchildren; i++) {
             if (children[i].pid != pid) continue;
-            if (sock >= 0) reply(sock, LAUNCH_EXITED, children[i].id, status, -1);
+            if (sock >= 0) reply(sock, LAUNCH_EXITED, children[i].id, status);
             children[i] = children[--nchildren];
             break;
         }
     }
+    return 1;
 }
 
 _Noreturn void serve_launches(int sock) {
+    if (read_attributes(&baseline) != 0) die("reading the limits PID 1 was given");
     sigset_t block, wait_mask;
     sigemptyset(&block);
     sigaddset(&block, SIGCHLD);
     sigprocmask(SIG_BLOCK, &block, &wait_mask);
     sigdelset(&wait_mask, SIGCHLD);
     for (;;) {
-        reap(sock);
+        int more = reap(sock);
         struct pollfd p = {.fd = sock, .events = POLLIN};
-        int ready = ppoll(sock >= 0 ? &p : NULL, sock >= 0 ? 1 : 0, NULL, &wait_mask);
+        struct timespec now = {0, 0};
+        /* with children still to reap, only a look at the socket; else wait for either */
+        int ready = ppoll(sock >= 0 ? &p : NULL, sock >= 0 ? 1 : 0, more ? &now : NULL, &wait_mask);
         if (ready > 0 && sock >= 0 && serve_request(sock) < 0) {
             /* the host is gone: PID 1 goes on reaping (bubblewrap dies with the host) */
             close(sock);

@@ -110,4 +110,55 @@ struct PidOneLaunchTests {
         for i in 0..<5 { #expect(try f.api.run("box", ["sh", "-c", "exit \(i)"]).status == Int32(i)) }
         #expect(try f.api.run("box", ["sh", "-c", "echo still"]).stdout == Data("still\n".utf8))
     }
+
+    /// A process of the sprite's user may change PID 1's limits and scheduling (as it may any
+    /// process of that user's); commands started later never inherit that. A change PID 1 can
+    /// undo is undone (it goes on starting them); one it cannot (a hard limit lowered, a nice
+    /// value raised) makes the host start them through `sprite-enter run` from then on.
+    @Test(arguments: HostUser.allCases)
+    func whatTheSpriteChangesInPidOneNoLaterCommandInherits(user: HostUser) throws {
+        let f = try HostFixture(sprites: ["box"], user: user)
+        let look = "echo $PPID $(ulimit -n) $(ulimit -f) $(cut -d' ' -f19 /proc/self/stat)"
+        let before = String(decoding: try f.api.run("box", ["sh", "-c", look]).stdout, as: UTF8.self)
+        let fields = before.split(separator: " ").map(String.init)
+        #expect(fields.count == 4 && fields[0] == "1", "\(before)")
+        // a soft limit lowered: put back by PID 1, which still starts the commands
+        let hard = try f.api.run("box", ["sh", "-c", "ulimit -Hn"]).stdout
+        _ = try f.api.run(
+            "box",
+            [
+                "prlimit", "--pid", "1",
+                "--nofile=8:\(String(decoding: hard, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))",
+            ])
+        #expect(String(decoding: try f.api.run("box", ["sh", "-c", look]).stdout, as: UTF8.self) == before)
+        // what it cannot undo: a hard limit of four descriptors (it could not even receive the
+        // command's three), a file size limit, the lowest priority
+        let taint = try f.api.run(
+            "box",
+            ["sh", "-c", "prlimit --pid 1 --nofile=4:4 --fsize=1000:1000 && renice -n 19 -p 1 >/dev/null && echo done"])
+        #expect(
+            String(decoding: taint.stdout, as: UTF8.self) == "done\n",
+            "\(String(decoding: taint.stderr, as: UTF8.self))")
+        for _ in 0..<3 {
+            let after = try f.api.run("box", ["sh", "-c", look])
+            let seen = String(decoding: after.stdout, as: UTF8.self).split(separator: " ").map(String.init)
+            #expect(after.status == 0 && seen.count == 4, "\(String(decoding: after.stderr, as: UTF8.self))")
+            #expect(seen.first == "0", "started through sprite-enter run now: \(seen)")
+            #expect(Array(seen.dropFirst()) == Array(fields.dropFirst()), "\(seen) against \(fields)")
+        }
+        #expect(try f.api.run("box", ["sh", "-c", "exit 5"]).status == 5)
+    }
+
+    /// A command's session id is its PID in the sprite, as the real service's ids are the
+    /// VM's own PIDs; an argument with a NUL byte (which would end a C string early) is refused.
+    @Test func theSessionIdIsThePidInTheSpriteAndNulBytesAreRefused() throws {
+        let f = try HostFixture(sprites: ["box"])
+        let stream = try f.api.openExec("box", ExecRequest(command: ["sh", "-c", "echo $$"]))
+        let out = try readUntil(stream) { $0.hasSuffix("\n") }
+        #expect(stream.sessionID == out.trimmingCharacters(in: .whitespacesAndNewlines), "\(out)")
+        stream.close()
+        #expect(throws: APIError.self) { try f.api.run("box", ["sh", "-c", "echo a\u{0}b"]) }
+        #expect(throws: APIError.self) { try f.api.run("box", ["true"], environment: ["A": "x\u{0}y"]) }
+        #expect(try f.api.run("box", ["true"]).status == 0)
+    }
 }

@@ -9,13 +9,17 @@
  * LAUNCH_START, the command after it.
  *
  * host -> PID 1
- *   LAUNCH_START   id, value = argc, count = envc; then NUL-terminated strings: the directory,
- *                  argc arguments, envc "NAME=value" entries; SCM_RIGHTS: stdin, stdout, stderr.
+ *   LAUNCH_START   id, value = argc, count = envc, deadline; then exactly the NUL-terminated
+ *                  strings: the directory, argc arguments, envc "NAME=value" entries;
+ *                  SCM_RIGHTS: stdin, stdout, stderr.
  *   LAUNCH_SIGNAL  id, value = the signal, sent to the command's process group while it runs.
  * PID 1 -> host
- *   LAUNCH_STARTED id, value = its PID in the sprite; SCM_RIGHTS: a pidfd of it (when the kernel
- *                  gives one), from which the host reads its PID as the host sees it.
- *   LAUNCH_FAILED  id, value = errno (nothing was started).
+ *   LAUNCH_STARTED id, value = its PID in the sprite.
+ *   LAUNCH_FAILED  id, value = errno: nothing was started. ETIMEDOUT: read after its deadline
+ *                  (CLOCK_MONOTONIC, in nanoseconds; 0: none). EPERM: PID 1's own limits or
+ *                  scheduling were changed from inside the sprite and cannot be put back, so
+ *                  what it would start would inherit them (the host starts commands another
+ *                  way from then on).
  *   LAUNCH_EXITED  id, value = the wait status; comes after LAUNCH_STARTED, once.
  */
 
@@ -34,6 +38,7 @@ struct launch_header {
     uint32_t id;
     int32_t value;
     uint32_t count;
+    uint64_t deadline;
 };
 
 /* The host's side (CSpriteHost/launch.c). */
@@ -46,11 +51,11 @@ int sprite_launch_pair(int fds[2]);
 int sprite_launch_send(int sock, const struct launch_header *header, const void *body, unsigned long len,
                        const int *fds, int nfds);
 
-/* Receives one reply, waiting for it; *fd is a descriptor that came with it (close-on-exec) or
- * -1. 1 for a reply, 0 once PID 1 has gone, -1 on an error (errno). */
-int sprite_launch_receive(int sock, struct launch_header *header, int *fd);
+/* Receives one reply, waiting for it. 1 for a reply, 0 once PID 1 has gone, -1 on an error
+ * (errno). */
+int sprite_launch_receive(int sock, struct launch_header *header);
 
-/* The PID a pidfd names, as this process sees it (its fdinfo), or -1. */
-int sprite_pidfd_pid(int pidfd);
+/* CLOCK_MONOTONIC now, in nanoseconds (the clock a deadline is read on). */
+uint64_t sprite_monotonic_ns(void);
 
 #endif

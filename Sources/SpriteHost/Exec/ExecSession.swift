@@ -31,7 +31,8 @@ final class SessionSubscription: Sendable {
 }
 
 /// One running command (Sprites API): its process, its scrollback, and the clients
-/// attached to it. The id is the process id as a decimal string.
+/// attached to it. The id is the process id as a decimal string (with a suffix in the rare
+/// case that it names a session still listed: `SpriteRuntime.startSession`).
 final class ExecSession: Sendable {
     let command: String
     let workdir: String
@@ -49,6 +50,11 @@ final class ExecSession: Sendable {
     }
     private let state = Locked(State())
     var id: String { state.withLock { $0.id } }
+
+    /// Gives the session another id before anyone has seen it (the runtime's table had one).
+    func rename(_ id: String) {
+        state.withLock { $0.id = id }
+    }
     var lastActivity: Date { state.withLock { $0.lastActivity } }
     var process: SpawnedProcess? { state.withLock { $0.process } }
     var exitCode: Int32? { state.withLock { $0.exitCode } }

@@ -5,10 +5,11 @@ import Foundation
     import Glibc
 #endif
 
-/// Writes a process's stdin (or terminal) on a thread of its own. Callers queue bytes and,
-/// once `limit` bytes are waiting, suspend until the process has read them: a process that
-/// never reads its input holds up only the request that feeds it, never a thread the host
-/// needs to answer anyone else.
+/// Writes a process's stdin (or terminal) on a thread of its own, started with the first
+/// bytes (most commands get none: their stdin just closes). Callers queue bytes and, once
+/// `limit` bytes are waiting, suspend until the process has read them: a process that never
+/// reads its input holds up only the request that feeds it, never a thread the host needs to
+/// answer anyone else.
 final class InputPump: @unchecked Sendable {
     private let fd: Int32
     private let closesDescriptor: Bool
@@ -19,6 +20,10 @@ final class InputPump: @unchecked Sendable {
     private var broken = false
     private var spaceWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     private let limit: Int
+    /// The writing thread was started (it closes the descriptor when it ends); before that,
+    /// `close` and `abandon` close it themselves.
+    private var started = false
+    private var descriptorClosed = false
 
     /// Takes over `fd` for writing; it is closed when the pump ends if `closesDescriptor`.
     init(fd: Int32, closesDescriptor: Bool, limit: Int = 1 << 20) {
@@ -28,9 +33,22 @@ final class InputPump: @unchecked Sendable {
         // non-blocking, so that a process that never reads cannot pin this thread forever:
         // it waits in poll and notices when the process is gone
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Starts the writing thread once (under `cond`).
+    private func startIfNeeded() {
+        guard !started else { return }
+        started = true
         let thread = Thread { [self] in run() }
         thread.name = "stdin-\(fd)"
         thread.start()
+    }
+
+    /// Ends the pump where no thread was started (under `cond`): the descriptor closes here.
+    private func endWithoutThread() {
+        guard !started, !descriptorClosed else { return }
+        descriptorClosed = true
+        if closesDescriptor { Glibc.close(fd) }
     }
 
     private func run() {
@@ -125,6 +143,7 @@ final class InputPump: @unchecked Sendable {
         guard !closeRequested && !broken else { return (false, false) }
         queue.append(data)
         queued += data.count
+        startIfNeeded()
         cond.signal()
         return (true, queued >= limit)
     }
@@ -133,6 +152,7 @@ final class InputPump: @unchecked Sendable {
     func close() {
         cond.lock()
         closeRequested = true
+        endWithoutThread()
         cond.signal()
         cond.unlock()
     }
@@ -143,6 +163,7 @@ final class InputPump: @unchecked Sendable {
         broken = true
         queue = []
         queued = 0
+        endWithoutThread()
         let waiters = spaceWaiters.values
         spaceWaiters = [:]
         cond.signal()

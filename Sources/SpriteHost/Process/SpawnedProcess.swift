@@ -38,6 +38,8 @@ struct SpriteCommand {
 /// A child process, read by threads of its own. Owns its descriptors; the child leads its own
 /// session and process group, so signals go to the whole group.
 final class SpawnedProcess: Sendable {
+    /// As the sprite sees it when its PID 1 started the process (as the real service's PIDs
+    /// are the VM's own), else as the host does.
     let pid: pid_t
     let tty: Bool
     /// Started by the sprite's PID 1: its launcher and the command's number there.
@@ -74,7 +76,7 @@ final class SpawnedProcess: Sendable {
                     command.argv, directory: command.directory, environment: command.environment,
                     stdio: [ends.childIn, ends.childOut, ends.errWrite], onExit: { exit.report($0) })
             {
-                pid = started.hostPID ?? started.pid
+                pid = started.pid
                 launched = (command.launcher, started.id)
             } else {
                 try Self.spawn(request, ends, &pid)

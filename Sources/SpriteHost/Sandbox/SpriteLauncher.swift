@@ -12,11 +12,10 @@ import SpriteSync
 /// the host, its eight namespace joins, three cgroup moves and the filter compiled again.
 /// One thread reads PID 1's replies; the socket is PID 1's alone (sprite_launch.h).
 final class SpriteLauncher: @unchecked Sendable {
-    /// A command PID 1 started: its PID in the sprite and as the host sees it.
+    /// A command PID 1 started: its number here and its PID in the sprite.
     struct Started {
         let id: UInt32
         let pid: pid_t
-        let hostPID: pid_t?
     }
 
     /// An errno value PID 1 answered with.
@@ -29,13 +28,18 @@ final class SpriteLauncher: @unchecked Sendable {
         let onExit: @Sendable (Int32) -> Void
         let answered = DispatchSemaphore(value: 0)
         var answer: Result<Started, Failure>?
+        /// Its caller stopped waiting: should PID 1 start it after all, it is killed.
+        var abandoned = false
         init(onExit: @escaping @Sendable (Int32) -> Void) { self.onExit = onExit }
     }
 
     private struct State {
         var nextID: UInt32 = 1
         var requests: [UInt32: Request] = [:]
-        /// PID 1 is gone or the channel broke: nothing more goes through it.
+        /// PID 1 refused for good (what it would start would inherit limits a process of the
+        /// sprite changed in it): commands start another way from then on.
+        var refusing = false
+        /// PID 1 is gone, or this object is: nothing more goes through the socket.
         var closed = false
         /// The reader closed the socket (under the lock): its number may name another file now.
         var socketClosed = false
@@ -53,23 +57,19 @@ final class SpriteLauncher: @unchecked Sendable {
     }
 
     deinit {
-        hangUp()
-    }
-
-    /// Wakes the reader, which closes the socket once it has settled what was pending.
-    private func hangUp() {
+        // wakes the reader, which closes the socket once it has settled what was pending
         state.withLock { s in
             s.closed = true
             if !s.socketClosed { shutdown(socket, Int32(SHUT_RDWR)) }
         }
     }
 
-    var isOpen: Bool { state.withLock { !$0.closed } }
-
     /// Starts `argv` in `directory` with `environment`, `stdio` as its descriptors 0, 1 and 2.
     /// `onExit` gets its wait status once it has ended (SIGKILL's when the sprite stopped under
-    /// it). Nil when PID 1 cannot take it (gone, too large a command, its queue full): the
-    /// caller goes through `sprite-enter run` instead. Waits at most `timeout` for PID 1.
+    /// it). Nil when PID 1 does not start it (gone, refusing, a fork that failed, a command too
+    /// large for one message): the caller starts it through `sprite-enter run`, which says why
+    /// when it cannot either. Throws when PID 1 has not answered within `timeout`: it will not
+    /// start the command after that (the request carries the deadline).
     func start(
         _ argv: [String], directory: String, environment: [String], stdio: [Int32], timeout: TimeInterval = 10,
         onExit: @escaping @Sendable (Int32) -> Void
@@ -81,12 +81,16 @@ final class SpriteLauncher: @unchecked Sendable {
         }
         guard !argv.isEmpty, body.count <= Int(LAUNCH_MAX_REQUEST) else { return nil }
         let request = Request(onExit: onExit)
+        // PID 1 refuses what it reads later than this; the wait here lasts a little longer,
+        // so a start it did make is never taken for one it did not
+        let deadline = sprite_monotonic_ns() + UInt64(max(0, timeout - 2) * 1e9)
         let sent: UInt32? = state.withLock { s in
-            guard !s.closed else { return nil }
+            guard !s.closed, !s.refusing else { return nil }
             let id = s.nextID
             s.nextID &+= 1
             var header = launch_header(
-                kind: UInt32(LAUNCH_START), id: id, value: Int32(argv.count), count: UInt32(environment.count))
+                kind: UInt32(LAUNCH_START), id: id, value: Int32(argv.count), count: UInt32(environment.count),
+                deadline: deadline)
             let rc = body.withUnsafeBytes { b in
                 stdio.withUnsafeBufferPointer { fds in
                     sprite_launch_send(socket, &header, b.baseAddress, UInt(b.count), fds.baseAddress, Int32(fds.count))
@@ -96,20 +100,20 @@ final class SpriteLauncher: @unchecked Sendable {
             s.requests[id] = request
             return id
         }
-        guard let id = sent else { return nil }
+        guard sent != nil else { return nil }
         if request.answered.wait(timeout: .now() + timeout) == .timedOut {
-            // PID 1 does not answer: it takes nothing more (what it may still start is ended
-            // with the sprite)
-            hangUp()
-            throw HostError.internalError("the sprite's PID 1 did not start the command")
+            let late = state.withLock { _ -> Bool in
+                if request.answer == nil { request.abandoned = true }
+                return !request.abandoned
+            }
+            // answered in the meantime after all: take that answer
+            if !late {
+                throw HostError.internalError("the sprite's PID 1 did not start the command within \(Int(timeout)) s")
+            }
         }
         switch state.withLock({ _ in request.answer }) {
         case .success(let started): return started
-        case .failure(let error) where error.code == ESRCH: return nil
-        case .failure(let error):
-            throw HostError.internalError(
-                "cannot start \(argv[0]) in the sprite: \(String(cString: strerror(error.code)))")
-        case nil: return nil
+        case .failure, nil: return nil
         }
     }
 
@@ -117,41 +121,45 @@ final class SpriteLauncher: @unchecked Sendable {
     func signal(_ id: UInt32, _ signal: Int32) {
         state.withLock { s in
             guard !s.closed, s.requests[id] != nil else { return }
-            var header = launch_header(kind: UInt32(LAUNCH_SIGNAL), id: id, value: signal, count: 0)
+            var header = launch_header(kind: UInt32(LAUNCH_SIGNAL), id: id, value: signal, count: 0, deadline: 0)
             _ = sprite_launch_send(socket, &header, nil, 0, nil, 0)
         }
     }
 
     private static func readReplies(_ socket: Int32, _ state: Locked<State>) {
         var header = launch_header()
-        var fd: Int32 = -1
-        while sprite_launch_receive(socket, &header, &fd) == 1 {
+        while sprite_launch_receive(socket, &header) == 1 {
             let id = header.id
             switch Int32(header.kind) {
             case LAUNCH_STARTED:
-                let hostPID = fd >= 0 ? sprite_pidfd_pid(fd) : -1
-                if fd >= 0 { close(fd) }
                 state.withLock { s in
                     guard let r = s.requests[id] else { return }
-                    r.answer = .success(Started(id: id, pid: header.value, hostPID: hostPID > 0 ? hostPID : nil))
+                    r.answer = .success(Started(id: id, pid: header.value))
+                    if r.abandoned {
+                        // started after its caller gave up (PID 1 read it just before the
+                        // deadline and the answer was slow): it must not run on unseen
+                        var kill = launch_header(
+                            kind: UInt32(LAUNCH_SIGNAL), id: id, value: SIGKILL, count: 0, deadline: 0)
+                        _ = sprite_launch_send(socket, &kill, nil, 0, nil, 0)
+                    }
                     r.answered.signal()
                 }
             case LAUNCH_FAILED:
-                if fd >= 0 { close(fd) }
                 state.withLock { s in
                     guard let r = s.requests.removeValue(forKey: id) else { return }
+                    if header.value == EPERM { s.refusing = true }
                     r.answer = .failure(Failure(header.value))
                     r.answered.signal()
                 }
             case LAUNCH_EXITED:
-                if fd >= 0 { close(fd) }
                 let request = state.withLock { $0.requests.removeValue(forKey: id) }
-                request?.onExit(header.value)
+                if let request, !request.abandoned { request.onExit(header.value) }
             default:
-                if fd >= 0 { close(fd) }
+                break
             }
         }
-        // PID 1 is gone, so is every process of the sprite: the kernel killed them with it
+        // PID 1 is gone, and with it every process of the sprite (the kernel kills a PID
+        // namespace with its init), or this launcher was let go because the sprite stopped
         let pending = state.withLock { s in
             s.closed = true
             s.socketClosed = true
@@ -161,12 +169,12 @@ final class SpriteLauncher: @unchecked Sendable {
             return Array(pending)
         }
         for r in pending {
-            if state.withLock({ _ in r.answer }) == nil {
-                state.withLock { _ in r.answer = .failure(Failure(ESRCH)) }
-                r.answered.signal()
-            } else {
-                r.onExit(SIGKILL)
+            let started = state.withLock { _ -> Bool in
+                if r.answer == nil { r.answer = .failure(Failure(ESRCH)) }
+                return (try? r.answer?.get()) != nil
             }
+            r.answered.signal()
+            if started && !r.abandoned { r.onExit(SIGKILL) }
         }
     }
 }

@@ -38,6 +38,10 @@ extension SpriteRuntime {
     )
         throws -> (ExecSession, owner: SessionSubscription)
     {
+        // a C string ends at its first NUL: the command would not be the one asked for
+        guard !(command + [path ?? "", directory] + extra).contains(where: { $0.utf8.contains(0) }) else {
+            throw HostError.badRequest("a command, its environment and its directory cannot contain NUL bytes")
+        }
         wake()
         let argv0 = path ?? command.first ?? "bash"
         var argv = command.isEmpty ? [argv0] : command
@@ -58,7 +62,7 @@ extension SpriteRuntime {
         do {
             try session.start(request) { [weak self] s, _ in
                 budget.give()
-                self?.removeSession(s.id)
+                self?.removeSession(s)
             }
         } catch {
             state.withLock { $0.startingSessions -= 1 }
@@ -68,7 +72,16 @@ extension SpriteRuntime {
         state.withLock { state in
             state.startingSessions -= 1
             // a command that already ended was removed before it could be added
-            if session.exitCode == nil { state.sessions[session.id] = session }
+            guard session.exitCode == nil else { return }
+            // PIDs of two numberings (the sprite's, the host's for a terminal's command), or
+            // one reused while an ended session still drains: the listed one keeps its id
+            let pid = session.id
+            var n = 1
+            while let other = state.sessions[session.id], other !== session {
+                n += 1
+                session.rename("\(pid)-\(n)")
+            }
+            state.sessions[session.id] = session
         }
         return (session, owner)
     }
@@ -83,9 +96,9 @@ extension SpriteRuntime {
         try sessionBudget.check(sprite: name, running: running)
     }
 
-    private func removeSession(_ id: String) {
+    private func removeSession(_ session: ExecSession) {
         state.withLock { state in
-            state.sessions.removeValue(forKey: id)
+            if state.sessions[session.id] === session { state.sessions.removeValue(forKey: session.id) }
             state.lastActivity = Date()
         }
     }
