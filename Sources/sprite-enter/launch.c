@@ -46,11 +46,21 @@ extern char **environ;
 #define REAP_BATCH 64
 #define IOPRIO_WHO_PROCESS 1
 
+/* struct sched_attr (linux/sched/types.h), as far as version 1 (utilization clamps) */
+struct scheduling {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+};
+
 /* What a process of the sprite's user may change in another one, and what a command inherits. */
 struct attributes {
     struct rlimit limits[RLIM_NLIMITS];
-    int nice, policy, ioprio;
-    struct sched_param param;
+    int nice, ioprio;
+    struct scheduling scheduling;
     cpu_set_t cpus;
 };
 
@@ -64,16 +74,16 @@ static int read_attributes(struct attributes *a) {
     errno = 0;
     a->nice = getpriority(PRIO_PROCESS, 0);
     if (errno) return -1;
-    a->policy = sched_getscheduler(0);
-    if (a->policy < 0 || sched_getparam(0, &a->param) != 0) return -1;
+    /* policy, priority, nice, time slice (sched_runtime), utilization clamps: all of it */
+    if (syscall(SYS_sched_getattr, 0, &a->scheduling, sizeof a->scheduling, 0) != 0) return -1;
     if (sched_getaffinity(0, sizeof a->cpus, &a->cpus) != 0) return -1;
     a->ioprio = (int)syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
     return a->ioprio < 0 ? -1 : 0;
 }
 
 static int same_attributes(const struct attributes *a, const struct attributes *b) {
-    return memcmp(a->limits, b->limits, sizeof a->limits) == 0 && a->nice == b->nice && a->policy == b->policy &&
-           a->param.sched_priority == b->param.sched_priority && CPU_EQUAL(&a->cpus, &b->cpus) &&
+    return memcmp(a->limits, b->limits, sizeof a->limits) == 0 && a->nice == b->nice &&
+           memcmp(&a->scheduling, &b->scheduling, sizeof a->scheduling) == 0 && CPU_EQUAL(&a->cpus, &b->cpus) &&
            a->ioprio == b->ioprio;
 }
 
@@ -85,8 +95,15 @@ static int restore_baseline(void) {
     for (int r = 0; r < RLIM_NLIMITS; r++)
         if (memcmp(&now.limits[r], &baseline.limits[r], sizeof now.limits[r]) != 0) setrlimit(r, &baseline.limits[r]);
     if (now.nice != baseline.nice) setpriority(PRIO_PROCESS, 0, baseline.nice);
-    if (now.policy != baseline.policy || now.param.sched_priority != baseline.param.sched_priority)
-        sched_setscheduler(0, baseline.policy, &baseline.param);
+    if (memcmp(&now.scheduling, &baseline.scheduling, sizeof now.scheduling) != 0) {
+        struct scheduling wanted = baseline.scheduling;
+        wanted.size = sizeof wanted;
+        /* the utilization clamps only when they were changed (setting them needs the kernel's
+         * support and, for the defaults, their own flags) */
+        if (now.scheduling.util_min != wanted.util_min || now.scheduling.util_max != wanted.util_max)
+            wanted.flags |= 0x20 | 0x40; /* SCHED_FLAG_UTIL_CLAMP_MIN | _MAX */
+        syscall(SYS_sched_setattr, 0, &wanted, 0);
+    }
     if (!CPU_EQUAL(&now.cpus, &baseline.cpus)) sched_setaffinity(0, sizeof baseline.cpus, &baseline.cpus);
     if (now.ioprio != baseline.ioprio) syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, baseline.ioprio);
     return read_attributes(&now) == 0 && same_attributes(&now, &baseline) ? 0 : -1;
@@ -211,6 +228,9 @@ static void signal_child(struct launch_header *h) {
 
 /* Reads one request; returns -1 once the host has gone. */
 static int serve_request(int sock) {
+    /* before anything is received: a soft limit of open files lowered below what a request
+     * brings (three descriptors) is put back first */
+    (void)restore_baseline();
     static char buf[MAX_REQUEST];
     char control[CMSG_SPACE(3 * sizeof(int))];
     struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
@@ -267,7 +287,12 @@ static int reap(int sock) {
 }
 
 _Noreturn void serve_launches(int sock) {
-    if (read_attributes(&baseline) != 0) die("reading the limits PID 1 was given");
+    if (sock >= 0 && read_attributes(&baseline) != 0) {
+        /* without them nothing could be checked: the host starts commands another way (it
+         * sees the socket close) */
+        close(sock);
+        sock = -1;
+    }
     sigset_t block, wait_mask;
     sigemptyset(&block);
     sigaddset(&block, SIGCHLD);

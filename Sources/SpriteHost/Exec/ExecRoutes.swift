@@ -36,6 +36,8 @@ struct ExecParameters {
         let limit = try q.duration("max_run_after_disconnect", max: Self.longestDetachedRun)
         maxRunAfterDisconnect = limit.map { $0 == 0 ? nil : $0 } ?? (tty ? nil : 10)
         directory = try SpriteFiles.clean(q["dir"] ?? "/home/sprite", base: "/home/sprite")
+        // refused before a WebSocket upgrade, as an HTTP answer
+        try CStrings.check(command + [path ?? ""] + environment, what: "a command and its environment")
     }
 
     /// Checks, inside the sprite, that the working directory exists. The sandbox's own mount

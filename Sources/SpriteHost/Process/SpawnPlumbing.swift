@@ -74,3 +74,13 @@ struct SpawnPlumbing {
         if control >= 0 { close(control) }
     }
 }
+
+/// What becomes a C string in a process of a sprite (its arguments, environment, directory):
+/// one ends at its first NUL, so a string with one would not be the command asked for.
+enum CStrings {
+    static func check(_ strings: [String], what: String) throws {
+        guard !strings.contains(where: { $0.utf8.contains(0) }) else {
+            throw HostError.badRequest("\(what) cannot contain NUL bytes")
+        }
+    }
+}

@@ -47,11 +47,14 @@ final class SpriteLauncher: @unchecked Sendable {
 
     private let socket: Int32
     private let state = Locked(State())
+    /// Sends signals in order, waiting while PID 1's queue is full (it is slow then): a kill
+    /// is never dropped, and never holds up the caller.
+    private let signals = DispatchQueue(label: "launcher-signals")
 
     /// Takes the host's end of the pair whose other end PID 1 was given.
     init(socket: Int32) {
         self.socket = socket
-        let thread = Thread { [state, socket] in Self.readReplies(socket, state) }
+        let thread = Thread { [state, socket, signals] in Self.readReplies(socket, state, signals) }
         thread.name = "launcher"
         thread.start()
     }
@@ -119,31 +122,43 @@ final class SpriteLauncher: @unchecked Sendable {
 
     /// Sends `signal` to the process group of a command while it runs.
     func signal(_ id: UInt32, _ signal: Int32) {
-        state.withLock { s in
-            guard !s.closed, s.requests[id] != nil else { return }
-            var header = launch_header(kind: UInt32(LAUNCH_SIGNAL), id: id, value: signal, count: 0, deadline: 0)
-            _ = sprite_launch_send(socket, &header, nil, 0, nil, 0)
+        Self.send(signal, to: id, socket, state, signals)
+    }
+
+    private static func send(
+        _ signal: Int32, to id: UInt32, _ socket: Int32, _ state: Locked<State>, _ queue: DispatchQueue
+    ) {
+        queue.async {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let failure: Int32? = state.withLock { s in
+                    // ended, or PID 1 gone: nothing left to signal
+                    guard !s.closed, s.requests[id] != nil else { return nil }
+                    var header = launch_header(
+                        kind: UInt32(LAUNCH_SIGNAL), id: id, value: signal, count: 0, deadline: 0)
+                    return sprite_launch_send(socket, &header, nil, 0, nil, 0) == 0 ? nil : errno
+                }
+                guard failure == EAGAIN else { return }
+                _ = sprite_wait_writable(socket, 100)
+            }
         }
     }
 
-    private static func readReplies(_ socket: Int32, _ state: Locked<State>) {
+    private static func readReplies(_ socket: Int32, _ state: Locked<State>, _ signals: DispatchQueue) {
         var header = launch_header()
         while sprite_launch_receive(socket, &header) == 1 {
             let id = header.id
             switch Int32(header.kind) {
             case LAUNCH_STARTED:
-                state.withLock { s in
-                    guard let r = s.requests[id] else { return }
+                let abandoned = state.withLock { s -> Bool in
+                    guard let r = s.requests[id] else { return false }
                     r.answer = .success(Started(id: id, pid: header.value))
-                    if r.abandoned {
-                        // started after its caller gave up (PID 1 read it just before the
-                        // deadline and the answer was slow): it must not run on unseen
-                        var kill = launch_header(
-                            kind: UInt32(LAUNCH_SIGNAL), id: id, value: SIGKILL, count: 0, deadline: 0)
-                        _ = sprite_launch_send(socket, &kill, nil, 0, nil, 0)
-                    }
                     r.answered.signal()
+                    return r.abandoned
                 }
+                // started after its caller gave up (PID 1 read it just before the deadline and
+                // the answer was slow): it must not run on unseen
+                if abandoned { send(SIGKILL, to: id, socket, state, signals) }
             case LAUNCH_FAILED:
                 state.withLock { s in
                     guard let r = s.requests.removeValue(forKey: id) else { return }

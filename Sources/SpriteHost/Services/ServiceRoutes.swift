@@ -38,6 +38,10 @@ struct ServiceController {
         let duration = try Self.logWatch(request)
         var definition = try await decodeBody(request, as: ServiceDefinition.self)
         guard !definition.cmd.isEmpty else { throw HostError.badRequest("cmd is required") }
+        try CStrings.check(
+            [definition.cmd, definition.dir ?? ""] + (definition.args ?? [])
+                + (definition.env ?? [:]).flatMap { [$0.key, $0.value] },
+            what: "a service's command, arguments, environment and directory")
         // sparse: the Go SDK's service request has no env or dir
         if state.config.sparseReplies { (definition.env, definition.dir) = (nil, nil) }
         if let port = definition.httpPort, !(1...65535).contains(port) {

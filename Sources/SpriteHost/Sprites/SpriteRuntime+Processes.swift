@@ -38,10 +38,8 @@ extension SpriteRuntime {
     )
         throws -> (ExecSession, owner: SessionSubscription)
     {
-        // a C string ends at its first NUL: the command would not be the one asked for
-        guard !(command + [path ?? "", directory] + extra).contains(where: { $0.utf8.contains(0) }) else {
-            throw HostError.badRequest("a command, its environment and its directory cannot contain NUL bytes")
-        }
+        try CStrings.check(
+            command + [path ?? "", directory] + extra, what: "a command, its environment and its directory")
         wake()
         let argv0 = path ?? command.first ?? "bash"
         var argv = command.isEmpty ? [argv0] : command
