@@ -108,6 +108,6 @@ public enum SpareConnections {
     static func origin(of httpURL: String) -> String {
         if let (path, _) = UnixSocketURL.split(httpURL) { return "unix:" + path }
         guard let c = URLComponents(string: httpURL) else { return httpURL }
-        return "\(c.scheme ?? "")://\(c.host ?? ""):\(c.port.map(String.init) ?? "")"
+        return "\(c.scheme ?? "")://\(c.encodedHost ?? ""):\(c.port.map(String.init) ?? "")"
     }
 }

@@ -83,10 +83,12 @@ public final class WebSocket: @unchecked Sendable {
         timeout: Double = 30, trace: TraceSink? = nil
     ) throws -> WebSocket {
         var httpURL = url
-        if httpURL.hasPrefix("ws://") { httpURL = "http://" + httpURL.dropFirst(5) }
-        if httpURL.hasPrefix("wss://") { httpURL = "https://" + httpURL.dropFirst(6) }
+        if httpURL.hasPrefix("ws://") { httpURL = "http://" + String(httpURL.dropFirst(5)) }
+        if httpURL.hasPrefix("wss://") { httpURL = "https://" + String(httpURL.dropFirst(6)) }
         let requested = UnixSocketURL.split(httpURL)?.httpURL ?? httpURL
-        guard let components = URLComponents(string: requested), let host = components.host else {
+        // the host as written (`encodedHost`): `host` decodes it through ICU's IDNA tables,
+        // whose first use cost 0.1-0.3 ms of every exec, for the same name as ASCII
+        guard let components = URLComponents(string: requested), let host = components.encodedHost else {
             throw WebSocketError.protocolViolation("invalid URL")
         }
         let started = Date()

@@ -46,7 +46,7 @@ final class WebSocketTransport {
         }
         let proxied = ["http_proxy", "all_proxy", "ALL_PROXY"].contains { !(environment[$0] ?? "").isEmpty }
         if !proxied, httpURL.hasPrefix("http://"), let components = URLComponents(string: httpURL),
-            let host = components.host
+            let host = components.encodedHost
         {
             let socket = try PlainSocket.connect(host: host, port: components.port ?? 80, timeout: timeout)
             return WebSocketTransport(easy: nil, socket: socket)

@@ -167,9 +167,11 @@ extension SpritesClient {
     private func webSocketURL(_ path: String, _ query: [(String, String)]) -> String {
         var u = url(path, query)
         if u.hasPrefix("https://") {
-            u = "wss://" + u.dropFirst(8)
+            // String(…): a String and a Substring joined by the generic `+` look up
+            // conformances at run time on first use
+            u = "wss://" + String(u.dropFirst(8))
         } else if u.hasPrefix("http://") {
-            u = "ws://" + u.dropFirst(7)
+            u = "ws://" + String(u.dropFirst(7))
         }
         return u
     }

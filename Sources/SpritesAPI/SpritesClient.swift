@@ -66,8 +66,9 @@ public final class SpritesClient: @unchecked Sendable {
 
     func url(_ path: String, _ query: [(String, String)] = []) -> String {
         var u = baseURL + path
-        if !query.isEmpty {
-            u += "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        // a loop, not map and joined: the generic joined's first use looks up conformances
+        for (i, (name, value)) in query.enumerated() {
+            u += (i == 0 ? "?" : "&") + Self.encode(name) + "=" + Self.encode(value)
         }
         return u
     }

@@ -53,19 +53,28 @@ public struct Clock: Sendable {
     public static let system = Clock(now: { Date() }, sleep: { Thread.sleep(forTimeInterval: $0) })
 }
 
-/// The process's environment, read from `environ` as `getenv` reads it (the first of two
-/// entries with one name wins). `ProcessInfo.processInfo.environment` takes 0.4 ms of every
+/// The process's environment, read from `environ` (or `entries`, NULL-terminated) as `getenv`
+/// reads it (the first of two entries with one name wins; one without `=` is not a variable). `ProcessInfo.processInfo.environment` takes 0.4 ms of every
 /// command's start on its first use; this, a few microseconds.
-func processEnvironment() -> [String: String] {
+func processEnvironment(_ entries: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = environ) -> [String: String] {
     var environment: [String: String] = [:]
-    var entry = environ
-    while let pointer = entry.pointee {
-        let text = String(cString: pointer)
-        if let equals = text.firstIndex(of: "=") {
-            let name = String(text[..<equals])
-            if environment[name] == nil { environment[name] = String(text[text.index(after: equals)...]) }
+    var entry = entries
+    // split at the first "=" byte (Character by Character, the split cost 0.1 ms per start),
+    // each part copied as it is (the generic String(decoding:as:) looked up conformances)
+    func text(_ start: UnsafePointer<CChar>, _ count: Int) -> String {
+        guard count > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
+            UnsafeMutableRawPointer(base).copyMemory(from: start, byteCount: count)
+            return count
         }
+    }
+    while let pointer = entry.pointee {
         entry += 1
+        guard let equals = strchr(pointer, Int32(UInt8(ascii: "="))) else { continue }
+        let key = text(pointer, equals - pointer)
+        guard environment[key] == nil else { continue }
+        environment[key] = text(equals + 1, strlen(equals + 1))
     }
     return environment
 }
