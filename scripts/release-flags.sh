@@ -12,8 +12,14 @@
 # linked at a fixed address (Package.swift: fixedAddress), which needs no relocations at all;
 # sprite-host stays position-independent and keeps the packed table. An older C library could
 # not start such an executable, so there the flags are left out.
+#
+# No $ORIGIN in the executables' search path (--disable-local-rpath): they load nothing from
+# their own directory (the Swift libraries are linked in), and with it the dynamic loader
+# looked for libm, libgcc_s and libc in 24 places there (glibc-hwcaps/x86-64-v4, tls, x86_64,
+# ...) at every start, wherever they were installed (2% of `git-sprite --version`, within
+# the noise of one run).
 set -euo pipefail
-flags=(-c release --static-swift-stdlib)
+flags=(-c release --static-swift-stdlib --disable-local-rpath)
 swift_bin="$(dirname "$(readlink -f "$(command -v swift)")")"
 glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"
 major="${glibc%%.*}" minor="${glibc#*.}"
