@@ -54,8 +54,9 @@ public struct Clock: Sendable {
 }
 
 /// The process's environment, read from `environ` (or `entries`, NULL-terminated) as `getenv`
-/// reads it (the first of two entries with one name wins; one without `=` is not a variable). `ProcessInfo.processInfo.environment` takes 0.4 ms of every
-/// command's start on its first use; this, a few microseconds.
+/// reads it (the first of two entries with one name wins; one without `=` is not a variable).
+/// `ProcessInfo.processInfo.environment` takes 0.4 ms of every command's start on its first
+/// use; this, a few microseconds.
 func processEnvironment(_ entries: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = environ) -> [String: String] {
     var environment: [String: String] = [:]
     var entry = entries
