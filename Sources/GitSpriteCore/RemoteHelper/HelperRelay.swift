@@ -59,7 +59,9 @@ final class HelperRelay: @unchecked Sendable {
     /// connect by themselves) without a live connection or when no socket can be made.
     static func start(_ connection: Connection, sprite: String, _ context: Context) -> HelperRelay? {
         guard let client = connection.streaming else { return nil }
-        var template = Array((FileManager.default.temporaryDirectory.path + "/git-sprite-relay.XXXXXX").utf8CString)
+        removeStale()
+        var template = Array(
+            (FileManager.default.temporaryDirectory.path + "/" + directoryPrefix + "XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { return nil }
         let directory = String(cString: made)
         let path = directory + "/relay"
