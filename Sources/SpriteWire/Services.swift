@@ -28,17 +28,24 @@ public struct ServiceState: Codable, Sendable, Equatable {
     public var startedAt: String?
     public var error: String?
     public var restartCount: Int?
+    /// When a service that ended will be started again (RFC 3339).
+    public var nextRestartAt: String?
 
-    public init(name: String, status: String, pid: Int?, startedAt: String?, error: String?, restartCount: Int) {
+    public init(
+        name: String, status: String, pid: Int?, startedAt: String?, error: String?, restartCount: Int,
+        nextRestartAt: String? = nil
+    ) {
         (self.name, self.status, self.pid, self.startedAt, self.error, self.restartCount) = (
             name, status, pid, startedAt, error, restartCount
         )
+        self.nextRestartAt = nextRestartAt
     }
 
     enum CodingKeys: String, CodingKey {
         case name, status, pid, error
         case startedAt = "started_at"
         case restartCount = "restart_count"
+        case nextRestartAt = "next_restart_at"
     }
 }
 

@@ -288,6 +288,48 @@ struct HostAPITests {
         }
     }
 
+    /// A service that ends as soon as it starts is started again later each time (1, 2, 4 s
+    /// ...), and says when (`next_restart_at`), instead of once a second forever.
+    @Test func aServiceThatKeepsEndingIsRestartedLessAndLessOften() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "svc"))
+        try api.putService("svc", name: "flaky", cmd: "sh", args: ["-c", "exit 3"])
+        let state = { (try? api.services("svc").first?.state) ?? nil }
+        // the moments its restart count went up, seen by looking every 50 ms (the first look
+        // is not a moment it went up)
+        var first: Int?
+        var rises: [Int: Date] = [:]
+        var waiting: ServiceState?
+        let deadline = Date().addingTimeInterval(40)
+        while (rises.keys.max() ?? 0) < 5 && Date() < deadline {
+            if let now = state(), let count = now.restartCount {
+                if first == nil {
+                    first = count
+                } else if count > (rises.keys.max() ?? first ?? 0) {
+                    rises[count] = Date()
+                }
+                if now.status == "starting", now.nextRestartAt != nil { waiting = now }
+            }
+            usleep(50_000)
+        }
+        #expect(rises.keys.max() == 5, "\(rises.keys.sorted()) after \(String(describing: first))")
+        #expect(waiting != nil, "a restart to come is announced with next_restart_at")
+        // after the k-th quick end the next start waits 2^(k-1) s: the gaps are never shorter
+        // (less the 50 ms a look may lag)
+        var measured = 0
+        for k in 2...4 {
+            guard let rise = rises[k], let next = rises[k + 1] else { continue }
+            let gap = next.timeIntervalSince(rise)
+            #expect(gap > pow(2, Double(k - 1)) - 0.1, "after end \(k): \(gap) s")
+            measured += 1
+        }
+        #expect(measured >= 2, "\(rises.keys.sorted())")
+        try api.stopService("svc", name: "flaky")
+        #expect(state()?.nextRestartAt == nil)
+    }
+
     @Test func aServiceComesBackAfterAForcedColdTransition() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))

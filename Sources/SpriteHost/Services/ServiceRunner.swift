@@ -6,8 +6,9 @@ import SpriteWire
     import Glibc
 #endif
 
-/// A service's process supervision: started when the sprite boots or wakes, restarted
-/// a second after a crash, stopped on request or when the sprite goes cold.
+/// A service's process supervision: started when the sprite boots or wakes, restarted after
+/// it ends (a second later, doubling up to a minute while it keeps ending within ten seconds
+/// of its start), stopped on request or when the sprite goes cold.
 final class ServiceRunner: Sendable {
     /// `<sprite>/system/logs/services/<name>.log`, shown read-only inside the sprite.
     let logFile: String
@@ -27,6 +28,9 @@ final class ServiceRunner: Sendable {
         var status = Phase.stopped
         var startedAt: Date?
         var restartCount = 0
+        /// Ends in a row, each within `steadyRun` of its start; a start asked for resets it.
+        var quickExits = 0
+        var nextRestartAt: Date?
         var wanted = false
         var lastError: String?
         var generation = 0
@@ -43,6 +47,16 @@ final class ServiceRunner: Sendable {
     static func validName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64 && name.first != "." && name.first != "-"
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
+    /// A run this long is steady: the next restart comes a second after its end again.
+    static let steadyRun: TimeInterval = 10
+    static let longestRestartDelay: TimeInterval = 60
+
+    /// How long after its end a service that ended `quickExits` times in a row, each soon after
+    /// its start, is started again: 1, 1, 2, 4 ... 60 seconds.
+    static func restartDelay(quickExits: Int) -> TimeInterval {
+        min(longestRestartDelay, pow(2, Double(max(0, quickExits - 1))))
     }
 
     /// A log grows to this size, then starts over (the previous one is kept as `.log.1`).
@@ -130,10 +144,13 @@ final class ServiceRunner: Sendable {
         return Array(all.filter { !$0.isEmpty }.suffix(lines))
     }
 
-    /// Starts the service if it is not running.
-    func start() {
+    /// Starts the service if it is not running. `restart`: the supervisor's own start after an
+    /// end, which keeps the count of quick ends (any other start resets it).
+    func start(restart: Bool = false) {
         let starting = state.withLock { s -> (generation: Int, spec: ServiceSpec)? in
             s.wanted = true
+            s.nextRestartAt = nil
+            if !restart { s.quickExits = 0 }
             if s.process?.isRunning == true { return nil }
             s.generation += 1
             s.status = .starting
@@ -167,21 +184,28 @@ final class ServiceRunner: Sendable {
 
     private func exited(_ code: Int32, generation gen: Int) {
         // nil when a newer start or a stop has taken over
-        let restarting = state.withLock { s -> Bool? in
+        // nil when a newer start or a stop has taken over; else the delay before the restart
+        // (nil inside: none)
+        let restarting = state.withLock { s -> TimeInterval?? in
             guard gen == s.generation else { return nil }
             s.process = nil
             let restart = s.wanted
             s.status = restart ? .starting : .stopped
-            if restart { s.restartCount += 1 }
-            return restart
+            guard restart else { return .some(nil) }
+            s.restartCount += 1
+            let ran = s.startedAt.map { Date().timeIntervalSince($0) } ?? 0
+            s.quickExits = ran < Self.steadyRun ? s.quickExits + 1 : 0
+            let delay = Self.restartDelay(quickExits: s.quickExits)
+            s.nextRestartAt = Date().addingTimeInterval(delay)
+            return delay
         }
-        guard let restart = restarting else { return }
+        guard let delay = restarting else { return }
         publish(StreamEvent(type: "exit", exitCode: Int(code)))
-        if restart {
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in
+        if let delay {
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in
                 guard let self else { return }
                 let still = self.state.withLock { $0.wanted && gen == $0.generation && $0.process == nil }
-                if still { self.start() }
+                if still { self.start(restart: true) }
             }
         }
     }
@@ -190,6 +214,7 @@ final class ServiceRunner: Sendable {
     func stop(timeout: TimeInterval = 10, wantedAfter: Bool = false) {
         let p = state.withLock { s in
             s.wanted = wantedAfter
+            s.nextRestartAt = nil
             s.generation += 1
             let taken = s.process
             s.process = nil
@@ -212,6 +237,7 @@ final class ServiceRunner: Sendable {
     func kill() {
         let p = state.withLock { s in
             s.generation += 1
+            s.nextRestartAt = nil
             let taken = s.process
             s.process = nil
             s.status = .stopped
@@ -246,7 +272,8 @@ final class ServiceRunner: Sendable {
         state.withLock { s in
             let serviceState = ServiceState(
                 name: s.spec.name, status: s.status.rawValue, pid: s.process.map { Int($0.pid) },
-                startedAt: s.startedAt.map(Timestamp.format), error: s.lastError, restartCount: s.restartCount)
+                startedAt: s.startedAt.map(Timestamp.format), error: s.lastError, restartCount: s.restartCount,
+                nextRestartAt: s.nextRestartAt.map(Timestamp.format))
             return Service(name: s.spec.name, definition: s.spec.definition, state: serviceState)
         }
     }
