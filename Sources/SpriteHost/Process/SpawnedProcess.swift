@@ -142,38 +142,44 @@ final class SpawnedProcess: Sendable {
         return fd
     }
 
-    /// One thread per output descriptor, each delivering what it reads to `onOutput`; the
-    /// group is left when every one has reached the end.
+    /// One thread reads every output descriptor as it becomes readable (poll), delivering what
+    /// it reads to `onOutput`; the group is left when each has reached its end.
     private func startReaders(
         _ readers: [(Int32, OutputStream)], onOutput: @escaping @Sendable (OutputStream, Data) -> Void
     ) -> DispatchGroup {
         let group = DispatchGroup()
         let masterFD = master
-        for (fd, stream) in readers {
-            group.enter()
-            let thread = Thread { [weak self] in
-                var buf = [UInt8](repeating: 0, count: 32 * 1024)
-                while true {
+        group.enter()
+        let thread = Thread { [weak self] in
+            var open = readers
+            var buf = [UInt8](repeating: 0, count: 32 * 1024)
+            while !open.isEmpty {
+                var fds = open.map { pollfd(fd: $0.0, events: Int16(POLLIN), revents: 0) }
+                if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                    if errno != EINTR { usleep(10_000) }
+                    continue
+                }
+                var ended: [Int32] = []
+                for (i, p) in fds.enumerated() where p.revents != 0 {
+                    let (fd, stream) = open[i]
                     let n = read(fd, &buf, buf.count)
                     if n > 0 {
                         self?.delivered(start: true)
                         onOutput(stream, Data(buf[0..<n]))
                         self?.delivered(start: false)
-                        continue
+                    } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                        ended.append(fd)  // EOF, or EIO once every holder of the terminal has gone
                     }
-                    if n < 0 && errno == EINTR { continue }
-                    if n < 0 && errno == EAGAIN {
-                        _ = sprite_wait_readable(fd, 250)
-                        continue
-                    }
-                    break  // EOF, or EIO once every holder of the terminal has gone
                 }
-                if fd != masterFD { close(fd) }
-                group.leave()
+                for fd in ended {
+                    if fd != masterFD { close(fd) }
+                    open.removeAll { $0.0 == fd }
+                }
             }
-            thread.name = "output-\(pid)"
-            thread.start()
+            group.leave()
         }
+        thread.name = "output-\(pid)"
+        thread.start()
         return group
     }
 
