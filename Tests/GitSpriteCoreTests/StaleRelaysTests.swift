@@ -63,4 +63,25 @@ struct StaleRelaysTests {
                 "/tmp/git-sprite-relay.AbC123/relay", "/tmp/with space/git-sprite-relay.x/relay",
             ])
     }
+
+    /// Every bound socket is seen, not only those on the first page of the kernel's table (a
+    /// relay on a busy machine was taken for one left behind).
+    @Test func theWholeTableIsRead() throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/bound-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        var fds: [Int32] = []
+        defer {
+            for fd in fds { close(fd) }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        for i in 0..<300 {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            fds.append(fd)
+            let address = try #require(UnixSocketAddress(directory + "/s\(i)"))
+            #expect(address.bind(fd) == 0)
+        }
+        let bound = HelperRelay.boundSocketPaths()
+        let ours = (0..<300).filter { bound.contains(directory + "/s\($0)") }.count
+        #expect(ours == 300)
+    }
 }
