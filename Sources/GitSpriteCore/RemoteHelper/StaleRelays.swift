@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 
 #if canImport(Glibc)
     import Glibc
@@ -22,7 +23,7 @@ extension HelperRelay {
         // each relay's socket as it was bound, and resolved (the temporary directory may be
         // named through a link, differently by that process and this one)
         // without the kernel's table nothing can be told apart: nothing is removed
-        guard let table = readWhole("/proc/net/unix") else { return }
+        guard let table = ProcFile.read("/proc/net/unix") else { return }
         var bound = Set<String>()
         for path in boundSocketPaths(table) where path.contains("/" + directoryPrefix) {
             bound.insert(path)
@@ -45,22 +46,6 @@ extension HelperRelay {
         }
     }
 
-    /// A file read to its end. (`String(contentsOfFile:)` gives only the first 4 KiB of a
-    /// /proc file, whose size reads as 0: there, the first fifty sockets of thousands.)
-    static func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return n == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
-            bytes += chunk[0..<n]
-        }
-    }
-
     private static func resolved(_ path: String) -> String? {
         guard let real = realpath(path, nil) else { return nil }
         defer { free(real) }
@@ -69,7 +54,7 @@ extension HelperRelay {
 
     /// The paths of the Unix sockets bound in this network namespace (`/proc/net/unix`: the
     /// path is what follows the seventh field).
-    static func boundSocketPaths(_ table: String? = readWhole("/proc/net/unix")) -> Set<String> {
+    static func boundSocketPaths(_ table: String? = ProcFile.read("/proc/net/unix")) -> Set<String> {
         var paths = Set<String>()
         for line in (table ?? "").split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", maxSplits: 7, omittingEmptySubsequences: true)

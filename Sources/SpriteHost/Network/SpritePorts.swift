@@ -1,5 +1,6 @@
 import CSpriteHost
 import Foundation
+import SpriteSync
 import SpriteWire
 
 #if canImport(Glibc)
@@ -91,7 +92,7 @@ extension SpriteRuntime {
     static func procListeners(pid: pid_t) -> [Int: String] {
         var ports: [Int: String] = [:]
         for file in ["tcp", "tcp6"] {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8) else { continue }
+            guard let text = ProcFile.read("/proc/\(pid)/net/\(file)") else { continue }
             for listener in SocketTable.listening(text) {
                 remember(listener.port, listener.address.map(address) ?? "?", in: &ports)
             }

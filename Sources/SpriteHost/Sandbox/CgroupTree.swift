@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 
 #if canImport(Glibc)
     import Glibc
@@ -37,8 +38,8 @@ final class CgroupTree: Sendable {
 
     static func make(hostID: String) -> Result<CgroupTree, CgroupUnavailable> {
         let name = "sprite-host-" + hostID.prefix(8)
-        let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let membership = ProcFile.read("/proc/self/cgroup") ?? ""
+        let mounts = ProcFile.read("/proc/self/mountinfo") ?? ""
         var v1Paths: [String: String] = [:]
         var v2Path: String?
         for line in membership.split(separator: "\n") {

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 
 #if canImport(Glibc)
     import Glibc
@@ -66,7 +67,7 @@ struct SpriteDisk: Sendable {
 
     /// Whether the image is mounted at its mount point (a host that was killed leaves it so).
     var isMounted: Bool {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let mounts = ProcFile.read("/proc/self/mountinfo") ?? ""
         let point = Self.escaped(mountPoint)
         return mounts.split(separator: "\n").contains { line in
             line.split(separator: " ", maxSplits: 5).dropFirst(4).first.map(String.init) == point

@@ -43,7 +43,7 @@ final class MemoryBudget: Sendable {
 
     /// `MemTotal` of `/proc/meminfo`, in MiB.
     static func hostMemoryMB() -> Int {
-        let info = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
+        let info = ProcFile.read("/proc/meminfo") ?? ""
         let line = info.split(separator: "\n").first { $0.hasPrefix("MemTotal:") } ?? ""
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
