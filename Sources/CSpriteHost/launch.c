@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 int sprite_launch_pair(int fds[2]) {
@@ -72,10 +71,4 @@ int sprite_launch_receive(int sock, struct launch_header *header) {
         return -1;
     }
     return 1;
-}
-
-uint64_t sprite_monotonic_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }

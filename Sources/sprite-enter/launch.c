@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /*
@@ -162,14 +161,8 @@ _Noreturn static void become_command(int fds[3], char *dir, char **argv, char **
     _exit(code);
 }
 
-static uint64_t monotonic_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 static void launch(int sock, struct launch_header *h, char *body, char *end, int fds[3]) {
-    if (h->deadline && monotonic_ns() > h->deadline) {
+    if (h->deadline && launch_monotonic_ns() > h->deadline) {
         /* the host has given up on this one: it must not run */
         reply(sock, LAUNCH_FAILED, h->id, ETIMEDOUT);
         return;

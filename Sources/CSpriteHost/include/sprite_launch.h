@@ -2,6 +2,7 @@
 #define SPRITE_LAUNCH_H
 
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Between sprite-host and the PID 1 of a sprite (`sprite-enter init READY_FD CONTROL_FD`):
@@ -41,6 +42,14 @@ struct launch_header {
     uint64_t deadline;
 };
 
+/* CLOCK_MONOTONIC now, in nanoseconds: the clock a deadline is set on by the host and read on
+ * by PID 1 (one clock for both: the sprite has no time namespace of its own). */
+static inline uint64_t launch_monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /* The host's side (CSpriteHost/launch.c). */
 
 /* A SOCK_SEQPACKET pair, both ends close-on-exec. 0 or -1 (errno). */
@@ -54,8 +63,5 @@ int sprite_launch_send(int sock, const struct launch_header *header, const void 
 /* Receives one reply, waiting for it. 1 for a reply, 0 once PID 1 has gone, -1 on an error
  * (errno). */
 int sprite_launch_receive(int sock, struct launch_header *header);
-
-/* CLOCK_MONOTONIC now, in nanoseconds (the clock a deadline is read on). */
-uint64_t sprite_monotonic_ns(void);
 
 #endif

@@ -20,10 +20,10 @@ extension HelperRelay {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary) else { return }
         let relays = names.filter { $0.hasPrefix(directoryPrefix) }
         guard !relays.isEmpty else { return }
-        // each relay's socket as it was bound, and resolved (the temporary directory may be
-        // named through a link, differently by that process and this one)
         // without the kernel's table nothing can be told apart: nothing is removed
         guard let table = ProcFile.read("/proc/net/unix") else { return }
+        // each relay's socket as it was bound, and resolved (the temporary directory may be
+        // named through a link, differently by that process and this one)
         var bound = Set<String>()
         for path in boundSocketPaths(table) where path.contains("/" + directoryPrefix) {
             bound.insert(path)

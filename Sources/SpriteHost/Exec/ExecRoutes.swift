@@ -37,7 +37,8 @@ struct ExecParameters {
         maxRunAfterDisconnect = limit.map { $0 == 0 ? nil : $0 } ?? (tty ? nil : 10)
         directory = try SpriteFiles.clean(q["dir"] ?? "/home/sprite", base: "/home/sprite")
         // refused before a WebSocket upgrade, as an HTTP answer
-        try CStrings.check(command + [path ?? ""] + environment, what: "a command and its environment")
+        try CStrings.check(
+            command + [path ?? "", directory] + environment, what: "a command, its environment and its directory")
     }
 
     /// Checks, inside the sprite, that the working directory exists. The sandbox's own mount

@@ -86,7 +86,7 @@ final class SpriteLauncher: @unchecked Sendable {
         let request = Request(onExit: onExit)
         // PID 1 refuses what it reads later than this; the wait here lasts a little longer,
         // so a start it did make is never taken for one it did not
-        let deadline = sprite_monotonic_ns() + UInt64(max(0, timeout - 2) * 1e9)
+        let deadline = launch_monotonic_ns() + UInt64(max(0, timeout - 2) * 1e9)
         let sent: UInt32? = state.withLock { s in
             guard !s.closed, !s.refusing else { return nil }
             let id = s.nextID

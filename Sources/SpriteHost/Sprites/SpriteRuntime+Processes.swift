@@ -38,8 +38,6 @@ extension SpriteRuntime {
     )
         throws -> (ExecSession, owner: SessionSubscription)
     {
-        try CStrings.check(
-            command + [path ?? "", directory] + extra, what: "a command, its environment and its directory")
         wake()
         let argv0 = path ?? command.first ?? "bash"
         var argv = command.isEmpty ? [argv0] : command
