@@ -2,7 +2,8 @@
 # Exec over the WebSocket against the same command run locally (issue: client and host):
 #   1. round-trip latency of `true`: local `sh -c true` and the CLI's own start-up
 #      (`git-sprite --version`) vs `git sprite exec -- true` on sprite-host, and the host's share
-#      alone (bench/exec-floor.py: a raw socket per exec, no client start-up);
+#      alone (bench/exec-floor.py: a raw socket per exec, no client start-up) beside the cost of
+#      any request on a new connection (bench/request-floor.py: a 404 before any route);
 #   2. stdin -> stdout throughput of 200 MB through `cat`, local pipe vs through the sprite,
 #      and stdin alone (what a push through the tunnel is); beside them the copy bound: the
 #      same path for the bytes (pipes, a loopback socket, the command's pipes) through a relay
@@ -21,6 +22,7 @@ cd "$work"
 hyperfine -N -w 5 -r 40 --export-json "$work/latency.json" \
     "sh -c true" "git-sprite --version" "git-sprite exec bench --dir /tmp -- true" >/dev/null
 python3 "$here/exec-floor.py" bench 40 > "$work/floor.txt"
+python3 "$here/request-floor.py" /nothing 300 > "$work/request.txt"
 mb=200
 hyperfine -w 1 -r 5 --export-json "$work/throughput.json" \
     "head -c ${mb}M /dev/zero | cat > /dev/null" \
@@ -49,6 +51,8 @@ for r in lat:
 up, done = map(float, open(f"{work}/floor.txt").read().split())
 print(f"  the host alone (a raw socket per exec, no client) {done:7.2f} ms (101 after {up:.2f} ms)"
       f"; with the CLI's start-up: {(done + startup * 1000) / (startup * 1000):.1f}x git-sprite --version")
+request = float(open(f"{work}/request.txt").read())
+print(f"  a request the host answers 404 before any route (bench/request-floor.py) {request:.2f} ms")
 thr = load("throughput")
 local, remote = thr[0]["median"], thr[1]["median"]
 print(f"stdin -> stdout through cat, {mb} MB (median of 5)")
