@@ -139,6 +139,17 @@ struct linux_dirent64_min {
     char d_name[];
 };
 
+static int interrupted;
+
+void git_sprite_start_no_more_children(void) { __atomic_store_n(&interrupted, 1, __ATOMIC_SEQ_CST); }
+
+int git_sprite_interrupted(void) { return __atomic_load_n(&interrupted, __ATOMIC_SEQ_CST); }
+
+void git_sprite_hold_if_interrupted(void) {
+    if (!git_sprite_interrupted()) return;
+    for (;;) pause();
+}
+
 void git_sprite_signal_children(int sig) {
     for (int i = 0; i < GIT_SPRITE_MAX_CHILDREN; i++) {
         int pid = __atomic_load_n(&children[i], __ATOMIC_SEQ_CST);

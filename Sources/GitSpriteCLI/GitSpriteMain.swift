@@ -34,6 +34,7 @@ public enum GitSpriteMain {
         // is the same; the git processes we started stop too
         signal(SIGINT) { _ in
             restoreTerminal()
+            startNoMoreChildren()
             interruptChildren(SIGINT)
             // (a git left alone may be using a temporary file of ours)
             waitForChildrenLeftAlone(milliseconds: 2000)

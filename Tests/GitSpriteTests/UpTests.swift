@@ -791,7 +791,9 @@ struct UpInterruptionTests {
         #expect(Self.localProcesses(in: dirs).contains { $0.contains(" push ") }, "no push was seen")
         kill(-up.processIdentifier, SIGINT)
         #expect(exited.wait(timeout: .now() + 30) == .success)
-        #expect(up.terminationReason == .uncaughtSignal || up.terminationStatus == 130)
+        #expect(
+            up.terminationReason == .uncaughtSignal || up.terminationStatus == 130,
+            "\(up.terminationReason == .exit ? "exit" : "signal") \(up.terminationStatus)")
         // the push and its helper stop with git-sprite, instead of finishing seconds later
         let gone = Date().addingTimeInterval(2)
         var left = Self.localProcesses(in: dirs)
@@ -824,6 +826,48 @@ struct UpInterruptionTests {
         #expect(locks.isEmpty, "\(locks)")
         let again = try w.up(["--no-agent"])
         #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    /// After Ctrl-C nothing new starts. The handler stops the running children and waits only
+    /// for those left alone to finish (a ref update) before it exits; meanwhile another thread
+    /// whose step ended went on to its next one and started git again, which nothing stopped
+    /// and which outlived `up` (seen once in CI as a push still running after Ctrl-C,
+    /// `ctrlCDuringAPushStopsThePushToo`). Here the linked repository's ref update is left alone
+    /// and holds the handler for a second and a half, and the primary repository's push ignores
+    /// SIGINT and ends after it: the thread that waited for that push must not go on to its ref
+    /// update. (Without the fix this failed in 3 of 6 runs: the signal's handler may run on that
+    /// very thread, which then never goes on.)
+    @Test(.longRunning) func nothingStartsAfterCtrlC() throws {
+        let w = try UpWorkspace()
+        let (wrap, mark) = (w.s.path("wrap"), w.s.path("mark"))
+        let (flag, after) = (w.s.path("interrupted"), w.s.path("started-after"))
+        try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
+        let git = """
+            #!/bin/sh
+            [ -e '\(flag)' ] && printf '%s\\n' "$*" >> '\(after)'
+            interrupted() {
+                n=0
+                while [ ! -e '\(flag)' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
+            }
+            here=$(basename "$(pwd -P)")
+            case "$here: $* " in
+            "app: "*" push "*|"app: push "*) trap '' INT; : > '\(mark).push'; interrupted ;;
+            "notes-repo: "*" update-ref "*|"notes-repo: update-ref "*) : > '\(mark).update-ref'; interrupted; sleep 1.5 ;;
+            esac
+            exec /usr/bin/git "$@"
+            """
+        try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
+        chmod(wrap + "/git", 0o755)
+        let env = w.env.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
+        let (up, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: env, throughGit: false)
+        let marked = { (name: String) in FileManager.default.fileExists(atPath: mark + "." + name) }
+        #expect(eventually(seconds: 60) { marked("push") && marked("update-ref") })
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        kill(-up.processIdentifier, SIGINT)
+        #expect(exited.wait(timeout: .now() + 30) == .success, "up did not stop")
+        #expect(up.terminationStatus == 130)
+        let started = (try? String(contentsOfFile: after, encoding: .utf8)) ?? ""
+        #expect(started.isEmpty, "git started after Ctrl-C: \(started)")
     }
 
     /// Started with stdin, stdout and stderr closed (`<&- >&- 2>&-`, as a job runner may): the

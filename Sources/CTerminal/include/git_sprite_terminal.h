@@ -25,6 +25,14 @@ void git_sprite_child_started(int pid);
 void git_sprite_child_ended(int pid); /* as recorded: -pid for one left alone */
 /* A child (started in a group of its own) that git_sprite_signal_children passes by. */
 void git_sprite_child_left_alone(int pid);
+/* For the SIGINT handler, before git_sprite_signal_children: the process is on its way out
+ * (the handler waits only for the children left alone), and no child may start from then on
+ * (async-signal-safe). */
+void git_sprite_start_no_more_children(void);
+/* Whether git_sprite_start_no_more_children has run. */
+int git_sprite_interrupted(void);
+/* Once it has, the calling thread waits here for the process's end, and never returns. */
+void git_sprite_hold_if_interrupted(void);
 
 /* Starts path (absolute) with argv and envp (NULL-terminated) in a process group of its own,
  * with in, out and err as its stdin, stdout and stderr and every other descriptor closed,

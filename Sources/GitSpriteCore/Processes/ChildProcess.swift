@@ -52,6 +52,13 @@ extension Process {
     }
 }
 
+/// Ctrl-C: the process is on its way out, and from now on no child starts (a thread about to
+/// start one waits for the end instead; one that started a child meanwhile stops it);
+/// async-signal-safe, for the SIGINT handler, before `interruptChildren`.
+public func startNoMoreChildren() {
+    git_sprite_start_no_more_children()
+}
+
 /// Passes a signal on to every running child started with `SpawnedChild` (and its process
 /// group), and to any other child of ours in a group of its own, except those left alone to
 /// finish; async-signal-safe, for a SIGINT handler.

@@ -46,6 +46,10 @@ public struct SpawnedChild: Sendable {
         let argv = [path] + rest
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if stdin == nil, input >= 0 { close(input) } }
+        // after Ctrl-C nothing new starts: the handler only waits for the children left alone
+        // before it exits, and a thread that went on meanwhile started the next step's git (a
+        // push), which nothing stopped and which outlived us
+        git_sprite_hold_if_interrupted()
         let pid = try withCStrings(argv) { argv in
             try withCStrings(env.map { $0.key + "=" + $0.value }) { envp in
                 let rc = git_sprite_spawn(path, argv, envp, directory, input, stdout, stderr)
@@ -54,6 +58,16 @@ public struct SpawnedChild: Sendable {
             }
         }
         if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
+        // Ctrl-C during the spawn: the handler may have looked for children before this one
+        // was there or recorded, so it is stopped here (one left alone finishes: the handler
+        // waits for it, as for the others)
+        if git_sprite_interrupted() != 0 {
+            if !leftAlone {
+                kill(-pid, SIGINT)
+                kill(pid, SIGINT)
+            }
+            git_sprite_hold_if_interrupted()
+        }
         return SpawnedChild(pid: pid, leftAlone: leftAlone)
     }
 
