@@ -139,6 +139,11 @@ struct linux_dirent64_min {
     char d_name[];
 };
 
+int git_sprite_signal_ignored(int sig) {
+    struct sigaction current;
+    return sigaction(sig, NULL, &current) == 0 && current.sa_handler == SIG_IGN;
+}
+
 static int interrupted;
 
 void git_sprite_start_no_more_children(void) { __atomic_store_n(&interrupted, 1, __ATOMIC_SEQ_CST); }

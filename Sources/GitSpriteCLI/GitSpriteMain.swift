@@ -45,6 +45,7 @@ public enum GitSpriteMain {
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)
         }
+        Termination.install()
         exit(execute(arguments, context: .process()))
     }
 

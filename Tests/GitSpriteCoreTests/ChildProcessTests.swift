@@ -153,12 +153,14 @@ struct SpawnedChildTests {
 
     @Test func childrenLeaveNoDescriptorOpenHere() throws {
         let before = openDescriptors()
-        for _ in 0..<50 {
+        for _ in 0..<200 {
             _ = try SpawnedChild.capture("true", [], environment: ["PATH": "/usr/bin:/bin"], directory: nil)
         }
-        // other tests of this process open and close descriptors meanwhile: a leak is 100
+        // other tests of this process open and close descriptors meanwhile (93 more at one
+        // moment of a full run): a leak is at least 200, and stays
         #expect(
-            openDescriptors() < before + 50, "\(openDescriptors() - before) more descriptors open after 50 children")
+            eventually(seconds: 10) { openDescriptors() < before + 100 },
+            "\(openDescriptors() - before) more descriptors open after 200 children")
     }
 
     /// Ctrl-C's handler waits (a bounded while) for the children left alone before it exits,

@@ -807,6 +807,73 @@ struct UpInterruptionTests {
         #expect(again.status == 0, "\(again.stderr)")
     }
 
+    /// SIGTERM (a job runner cancelling, `timeout`) or SIGHUP (the terminal closed) while a push
+    /// is in flight, sent to git-sprite alone as those senders do: it ends by the signal, as any
+    /// program does, but first passes it on to the push (in a process group of its own, where
+    /// the signal does not reach) and removes its temporary files. It used to die at once: its
+    /// relay's directory stayed in the temporary directory (and a copy of the index, when the
+    /// signal came during the snapshot), and its git commands were left to fail on their own
+    /// once their tunnel was gone.
+    @Test(.longRunning, arguments: [SIGTERM, SIGHUP])
+    func aTerminationSignalDuringAPushStopsThePushToo(_ sig: Int32) throws {
+        let w = try UpWorkspace()
+        let tmp = w.s.path("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        try w.host.faults(["latency_ms": 3000])
+        let env = w.env.merging(["TMPDIR": tmp]) { $1 }
+        let (up, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: env, throughGit: false)
+        let dirs = [w.app, w.tools, w.notes]
+        #expect(eventually(seconds: 60) { Self.localProcesses(in: dirs).contains { $0.contains(" push ") } })
+        kill(up.processIdentifier, sig)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(up.terminationReason == .uncaughtSignal && up.terminationStatus == sig)
+        let gone = Date().addingTimeInterval(2)
+        var left = Self.localProcesses(in: dirs)
+        while !left.isEmpty && Date() < gone {
+            usleep(20_000)
+            left = Self.localProcesses(in: dirs)
+        }
+        #expect(left.isEmpty, "still running after the signal: \(left)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix("git-sprite-") }
+        #expect(files.isEmpty, "\(files)")
+        try w.host.faults(["latency_ms": 0])
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    /// Under `nohup` (SIGHUP ignored) a closed terminal does not end `up`: the handler is not
+    /// set over a signal we were started with ignored.
+    @Test func anIgnoredHangUpStaysIgnored() throws {
+        let w = try UpWorkspace()
+        let wrap = w.s.path("wrap")
+        let mark = w.s.path("mark")
+        try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
+        let git = """
+            #!/bin/sh
+            case " $* " in
+            *" push "*) : > '\(mark)'; sleep 1 ;;
+            esac
+            exec /usr/bin/git "$@"
+            """
+        try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
+        chmod(wrap + "/git", 0o755)
+        let env = w.env.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
+        let status = w.s.path("status")
+        let script = "trap '' HUP; \"$0\" up --no-agent -q; echo $? > '\(status)'"
+        let sh = Process()
+        sh.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sh.arguments = ["-c", script, Sandbox.binDirectory + "/git-sprite"]
+        sh.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        sh.environment = w.s.environment.merging(env) { $1 }
+        (sh.standardOutput, sh.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice)
+        let exited = sh.exitSignal()
+        try sh.runWithSignalsUnblocked()
+        #expect(eventually(seconds: 60) { FileManager.default.fileExists(atPath: mark) })
+        kill(-sh.processIdentifier, SIGHUP)
+        #expect(exited.wait(timeout: .now() + 60) == .success)
+        #expect((try? String(contentsOfFile: status, encoding: .utf8)) == "0\n")
+    }
+
     /// Runs a command in a process group of its own and sends SIGINT to the whole group after
     /// `delay` seconds, as a terminal does on Ctrl-C. (Foundation starts the shell as the
     /// leader of a new group; it then execs the command.) Returns the exit status (SIGINT's

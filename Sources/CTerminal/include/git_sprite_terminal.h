@@ -25,6 +25,9 @@ void git_sprite_child_started(int pid);
 void git_sprite_child_ended(int pid); /* as recorded: -pid for one left alone */
 /* A child (started in a group of its own) that git_sprite_signal_children passes by. */
 void git_sprite_child_left_alone(int pid);
+/* Whether sig is ignored (as `nohup` leaves SIGHUP, and a shell SIGINT for a job in the
+ * background): a handler set then would undo the choice of whoever started us. */
+int git_sprite_signal_ignored(int sig);
 /* For the SIGINT handler, before git_sprite_signal_children: the process is on its way out
  * (the handler waits only for the children left alone), and no child may start from then on
  * (async-signal-safe). */

@@ -22,14 +22,14 @@ enum TerminalSession {
             }
         }
         // every way out puts the terminal back: normal return, errors, and these signals
+        // (SIGTERM and SIGHUP end us as they always do: `Termination`)
         defer { if interactive { git_sprite_restore_terminal() } }
         if interactive {
-            for sig in [SIGTERM, SIGHUP, SIGQUIT] {
-                signal(sig) { s in
-                    git_sprite_restore_terminal()
-                    signal(s, SIG_DFL)
-                    raise(s)
-                }
+            Termination.install()
+            signal(SIGQUIT) { s in
+                git_sprite_restore_terminal()
+                signal(s, SIG_DFL)
+                raise(s)
             }
         }
         // the input thread waits on stdin and on `wake`: a byte there is a resize (SIGWINCH),

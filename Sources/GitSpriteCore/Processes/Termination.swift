@@ -1,0 +1,34 @@
+import CTerminal
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SIGTERM (a job runner cancelling, `timeout`, `kill`) and SIGHUP (the terminal closed) end
+/// git-sprite as they end any program, by the signal, but first as Ctrl-C does: the terminal
+/// put back, no child started from then on, the running ones passed the signal (each runs in a
+/// process group of its own, where neither signal reaches it: a `git push` went on after us),
+/// those left alone to finish waited for, and our temporary files (a copy of the index)
+/// removed. Nothing is said: whoever sent the signal knows.
+public enum Termination {
+    /// Sets the handlers (at start, and again by whatever set its own for a while), except for
+    /// a signal we were started with ignored: under `nohup` a closed terminal must not end us.
+    public static func install() {
+        for sig in [SIGTERM, SIGHUP] where git_sprite_signal_ignored(sig) == 0 {
+            signal(sig) { Termination.end(by: $0) }
+        }
+    }
+
+    /// The handler; async-signal-safe.
+    static func end(by sig: Int32) {
+        restoreTerminal()
+        startNoMoreChildren()
+        interruptChildren(sig)
+        waitForChildrenLeftAlone(milliseconds: 2000)
+        removeTemporaryFiles()
+        // blocked while its handler runs: it ends the process as the handler returns
+        signal(sig, SIG_DFL)
+        raise(sig)
+    }
+}
