@@ -31,7 +31,17 @@ public enum GitSpriteMain {
         // Ctrl-C: nothing of ours needs undoing (every command converges when run again), so
         // say so and exit with the "cancelled" status, 130 always: through `git sprite`, git
         // is interrupted too and the shell sees 130 whatever we exit with, so run directly it
-        // is the same; the git processes we started stop too
+        // is the same; the git processes we started stop too. Not when we were started with
+        // SIGINT ignored (a job a script put in the background): the terminal's Ctrl-C, which
+        // reaches such a job too, is not for it.
+        if !Termination.ignoredAtStart(SIGINT) {
+            Self.handleInterrupt()
+        }
+        Termination.install()
+        exit(execute(arguments, context: .process()))
+    }
+
+    private static func handleInterrupt() {
         signal(SIGINT) { _ in
             restoreTerminal()
             startNoMoreChildren()
@@ -45,8 +55,6 @@ public enum GitSpriteMain {
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)
         }
-        Termination.install()
-        exit(execute(arguments, context: .process()))
     }
 
     /// Parses `arguments` and runs the command in `context`, writing only to its terminal, and

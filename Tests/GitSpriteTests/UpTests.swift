@@ -841,9 +841,11 @@ struct UpInterruptionTests {
         #expect(again.status == 0, "\(again.stderr)")
     }
 
-    /// Under `nohup` (SIGHUP ignored) a closed terminal does not end `up`: the handler is not
+    /// Under `nohup` (SIGHUP ignored) a closed terminal does not end `up`, nor does the
+    /// terminal's Ctrl-C a job a script put in the background (SIGINT ignored): no handler is
     /// set over a signal we were started with ignored.
-    @Test func anIgnoredHangUpStaysIgnored() throws {
+    @Test(arguments: [SIGHUP, SIGINT])
+    func anIgnoredSignalStaysIgnored(_ sig: Int32) throws {
         let w = try UpWorkspace()
         let wrap = w.s.path("wrap")
         let mark = w.s.path("mark")
@@ -859,7 +861,7 @@ struct UpInterruptionTests {
         chmod(wrap + "/git", 0o755)
         let env = w.env.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
         let status = w.s.path("status")
-        let script = "trap '' HUP; \"$0\" up --no-agent -q; echo $? > '\(status)'"
+        let script = "trap '' \(sig == SIGHUP ? "HUP" : "INT"); \"$0\" up --no-agent -q; echo $? > '\(status)'"
         let sh = Process()
         sh.executableURL = URL(fileURLWithPath: "/bin/sh")
         sh.arguments = ["-c", script, Sandbox.binDirectory + "/git-sprite"]
@@ -869,7 +871,7 @@ struct UpInterruptionTests {
         let exited = sh.exitSignal()
         try sh.runWithSignalsUnblocked()
         #expect(eventually(seconds: 60) { FileManager.default.fileExists(atPath: mark) })
-        kill(-sh.processIdentifier, SIGHUP)
+        kill(-sh.processIdentifier, sig)
         #expect(exited.wait(timeout: .now() + 60) == .success)
         #expect((try? String(contentsOfFile: status, encoding: .utf8)) == "0\n")
     }

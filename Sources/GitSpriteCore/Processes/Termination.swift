@@ -15,9 +15,15 @@ public enum Termination {
     /// Sets the handlers (at start, and again by whatever set its own for a while), except for
     /// a signal we were started with ignored: under `nohup` a closed terminal must not end us.
     public static func install() {
-        for sig in [SIGTERM, SIGHUP] where git_sprite_signal_ignored(sig) == 0 {
+        for sig in [SIGTERM, SIGHUP] where !ignoredAtStart(sig) {
             signal(sig) { Termination.end(by: $0) }
         }
+    }
+
+    /// Whether we were started with `sig` ignored (`nohup`; a shell's job in the background
+    /// has SIGINT ignored): a handler set over it would undo the choice of who started us.
+    public static func ignoredAtStart(_ sig: Int32) -> Bool {
+        git_sprite_signal_ignored(sig) != 0
     }
 
     /// The handler; async-signal-safe.
