@@ -41,6 +41,7 @@
         }()
 
         public init() throws {
+            _ = Sandbox.foregroundSignals
             let base = FileManager.default.temporaryDirectory.path
             let template = base + "/git-sprite-test.XXXXXX"
             var bytes = Array(template.utf8CString)
@@ -95,6 +96,20 @@
         }
 
         /// Removes `path` when the test process exits.
+        /// The processes a test starts are a terminal's foreground jobs, which Ctrl-C (SIGINT)
+        /// and Ctrl-\\ (SIGQUIT) reach. A test process started as a shell's background job (the
+        /// CI script runs the two tiers that way) has both ignored, every child inherits that,
+        /// and git-sprite keeps a signal it was started with ignored: they go back to their
+        /// default here, any other disposition stays.
+        private static let foregroundSignals: Void = {
+            for sig in [SIGINT, SIGQUIT] {
+                let previous = signal(sig, SIG_DFL)
+                if unsafeBitCast(previous, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self) {
+                    signal(sig, previous)
+                }
+            }
+        }()
+
         public static func removeAtExit(_ path: String) {
             _ = exitHook
             atExit.withLock { $0.append(path) }
