@@ -43,6 +43,7 @@ public enum GitSpriteMain {
 
     private static func handleInterrupt() {
         signal(SIGINT) { _ in
+            Termination.endingQuietly()
             restoreTerminal()
             startNoMoreChildren()
             interruptChildren(SIGINT)

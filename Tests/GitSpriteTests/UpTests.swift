@@ -807,14 +807,15 @@ struct UpInterruptionTests {
         #expect(again.status == 0, "\(again.stderr)")
     }
 
-    /// SIGTERM (a job runner cancelling, `timeout`) or SIGHUP (the terminal closed) while a push
+    /// SIGTERM (a job runner cancelling, `timeout`), SIGHUP (the terminal closed) or SIGQUIT
+    /// (Ctrl-\\, here sent to git-sprite alone) while a push
     /// is in flight, sent to git-sprite alone as those senders do: it ends by the signal, as any
     /// program does, but first passes it on to the push (in a process group of its own, where
     /// the signal does not reach) and removes its temporary files. It used to die at once: its
     /// relay's directory stayed in the temporary directory (and a copy of the index, when the
     /// signal came during the snapshot), and its git commands were left to fail on their own
     /// once their tunnel was gone.
-    @Test(.longRunning, arguments: [SIGTERM, SIGHUP])
+    @Test(.longRunning, arguments: [SIGTERM, SIGHUP, SIGQUIT])
     func aTerminationSignalDuringAPushStopsThePushToo(_ sig: Int32) throws {
         let w = try UpWorkspace()
         let tmp = w.s.path("tmp")

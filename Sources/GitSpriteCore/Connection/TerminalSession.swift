@@ -21,17 +21,10 @@ enum TerminalSession {
                 throw SpriteError("cannot put the terminal in raw mode")
             }
         }
-        // every way out puts the terminal back: normal return, errors, and these signals
-        // (SIGTERM and SIGHUP end us as they always do: `Termination`)
+        // every way out puts the terminal back: normal return, errors, and the signals that end
+        // us (`Termination`)
         defer { if interactive { git_sprite_restore_terminal() } }
-        if interactive {
-            Termination.install()
-            signal(SIGQUIT) { s in
-                git_sprite_restore_terminal()
-                signal(s, SIG_DFL)
-                raise(s)
-            }
-        }
+        if interactive { Termination.install() }
         // the input thread waits on stdin and on `wake`: a byte there is a resize (SIGWINCH),
         // or the end of the session
         var wake: [Int32] = [-1, -1]
