@@ -848,19 +848,8 @@ struct UpInterruptionTests {
     @Test(arguments: [SIGHUP, SIGINT])
     func anIgnoredSignalStaysIgnored(_ sig: Int32) throws {
         let w = try UpWorkspace()
-        let wrap = w.s.path("wrap")
         let mark = w.s.path("mark")
-        try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
-        let git = """
-            #!/bin/sh
-            case " $* " in
-            *" push "*) : > '\(mark)'; sleep 1 ;;
-            esac
-            exec /usr/bin/git "$@"
-            """
-        try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
-        chmod(wrap + "/git", 0o755)
-        let env = w.env.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
+        let env = try Self.wrapGit(w, cases: "*\" push \"*) : > '\(mark)'; sleep 1 ;;")
         let status = w.s.path("status")
         let script = "trap '' \(sig == SIGHUP ? "HUP" : "INT"); \"$0\" up --no-agent -q; echo $? > '\(status)'"
         let sh = Process()
@@ -909,26 +898,21 @@ struct UpInterruptionTests {
     /// very thread, which then never goes on.)
     @Test(.longRunning) func nothingStartsAfterCtrlC() throws {
         let w = try UpWorkspace()
-        let (wrap, mark) = (w.s.path("wrap"), w.s.path("mark"))
+        let mark = w.s.path("mark")
         let (flag, after) = (w.s.path("interrupted"), w.s.path("started-after"))
-        try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
-        let git = """
-            #!/bin/sh
-            [ -e '\(flag)' ] && printf '%s\\n' "$*" >> '\(after)'
-            interrupted() {
-                n=0
-                while [ ! -e '\(flag)' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
-            }
-            here=$(basename "$(pwd -P)")
-            case "$here: $* " in
-            "app: "*" push "*|"app: push "*) trap '' INT; : > '\(mark).push'; interrupted ;;
-            "notes-repo: "*" update-ref "*|"notes-repo: update-ref "*) : > '\(mark).update-ref'; interrupted; sleep 1.5 ;;
-            esac
-            exec /usr/bin/git "$@"
-            """
-        try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
-        chmod(wrap + "/git", 0o755)
-        let env = w.env.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
+        let env = try Self.wrapGit(
+            w,
+            cases: """
+                "app: "*" push "*|"app: push "*) trap '' INT; : > '\(mark).push'; interrupted ;;
+                "notes-repo: "*" update-ref "*|"notes-repo: update-ref "*) : > '\(mark).update-ref'; interrupted; sleep 1.5 ;;
+                """,
+            before: """
+                [ -e '\(flag)' ] && printf '%s\\n' "$*" >> '\(after)'
+                interrupted() {
+                    n=0
+                    while [ ! -e '\(flag)' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
+                }
+                """)
         let (up, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: env, throughGit: false)
         let marked = { (name: String) in FileManager.default.fileExists(atPath: mark + "." + name) }
         #expect(eventually(seconds: 60) { marked("push") && marked("update-ref") })
@@ -963,26 +947,40 @@ struct UpInterruptionTests {
         #expect(left.isEmpty, "\(left)")
     }
 
+    /// The environment of a run whose `git` is a wrapper: the shell `case` branches `cases`
+    /// (matched against `"$here: $* "`, `here` the name of git's working directory), then
+    /// the real git.
+    static func wrapGit(_ w: UpWorkspace, cases: String, before: String = "") throws -> [String: String] {
+        let wrap = w.s.path("wrap")
+        try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
+        let git = """
+            #!/bin/sh
+            \(before)
+            here=$(basename "$(pwd -P)")
+            case "$here: $* " in
+            \(cases)
+            esac
+            exec /usr/bin/git "$@"
+            """
+        try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
+        chmod(wrap + "/git", 0o755)
+        return w.env.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
+    }
+
     /// Starts `git-sprite up --no-agent`, slows the first git `command` it runs down (`mark`
     /// `.started` when it begins, `.done` with its status when it ends), sends Ctrl-C to the
     /// run's process group in the middle of it and returns the run's exit status.
     static func interruptUp(
         _ w: UpWorkspace, whileGitRuns command: String, mark: String, env extra: [String: String] = [:]
     ) throws -> Int32 {
-        let wrap = w.s.path("wrap")
-        try FileManager.default.createDirectory(atPath: wrap, withIntermediateDirectories: true)
-        let git = """
-            #!/bin/sh
-            case " $* " in
-            *" \(command) "*) : > '\(mark).started'; sleep 2; /usr/bin/git "$@"; s=$?; echo $s > '\(mark).done'; exit $s ;;
-            esac
-            exec /usr/bin/git "$@"
-            """
-        try git.write(toFile: wrap + "/git", atomically: true, encoding: .utf8)
-        chmod(wrap + "/git", 0o755)
-        // the wrapper first on PATH, and git-sprite started itself, not through git (which
-        // would put its own directory first)
-        let env = w.env.merging(extra) { $1 }.merging(["PATH": wrap + ":" + (w.s.environment["PATH"] ?? "")]) { $1 }
+        // git-sprite started itself, not through git (which would put its own directory first
+        // on PATH, before the wrapper)
+        let env = try Self.wrapGit(
+            w,
+            cases: """
+                *" \(command) "*) : > '\(mark).started'; sleep 2; /usr/bin/git "$@"; s=$?; echo $s > '\(mark).done'; exit $s ;;
+                """
+        ).merging(extra) { $1 }
         let (p, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: env, throughGit: false)
         #expect(eventually(seconds: 120) { FileManager.default.fileExists(atPath: mark + ".started") })
         kill(-p.processIdentifier, SIGINT)
