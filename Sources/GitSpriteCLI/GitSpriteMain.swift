@@ -42,13 +42,7 @@ public enum GitSpriteMain {
 
     private static func handleInterrupt() {
         signal(SIGINT) { _ in
-            Termination.endingQuietly()
-            restoreTerminal()
-            startNoMoreChildren()
-            interruptChildren(SIGINT)
-            // (a git left alone may be using a temporary file of ours)
-            waitForChildrenLeftAlone(milliseconds: 2000)
-            removeTemporaryFiles()
+            Termination.windDown(passing: SIGINT)
             // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying)
             if interruptIsTheEnd() { _exit(ExitStatus.cancelled.rawValue) }
             let message = "\ninterrupted; run the command again to finish\n"
