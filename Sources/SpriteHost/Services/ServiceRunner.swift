@@ -183,7 +183,6 @@ final class ServiceRunner: Sendable {
     }
 
     private func exited(_ code: Int32, generation gen: Int) {
-        // nil when a newer start or a stop has taken over
         // nil when a newer start or a stop has taken over; else the delay before the restart
         // (nil inside: none)
         let restarting = state.withLock { s -> TimeInterval?? in
