@@ -760,12 +760,7 @@ struct UpInterruptionTests {
                     "exit \(r.status) after \(delay) s: \(r.stderr)")
             }
             // nothing the run started locally lives on
-            let deadline = Date().addingTimeInterval(5)
-            var left = Self.localProcesses(in: [w.app, w.tools, w.notes])
-            while !left.isEmpty && Date() < deadline {
-                usleep(50_000)
-                left = Self.localProcesses(in: [w.app, w.tools, w.notes])
-            }
+            let left = Self.localProcessesLeft(in: [w.app, w.tools, w.notes], within: 5)
             #expect(left.isEmpty, "still running after Ctrl-C: \(left)")
         }
         #expect(interrupted > 0, "no run was interrupted")
@@ -795,12 +790,7 @@ struct UpInterruptionTests {
             up.terminationReason == .uncaughtSignal || up.terminationStatus == 130,
             "\(up.terminationReason == .exit ? "exit" : "signal") \(up.terminationStatus)")
         // the push and its helper stop with git-sprite, instead of finishing seconds later
-        let gone = Date().addingTimeInterval(2)
-        var left = Self.localProcesses(in: dirs)
-        while !left.isEmpty && Date() < gone {
-            usleep(20_000)
-            left = Self.localProcesses(in: dirs)
-        }
+        let left = Self.localProcessesLeft(in: dirs, within: 2)
         #expect(left.isEmpty, "still running after Ctrl-C: \(left)")
         try w.host.faults(["latency_ms": 0])
         let again = try w.up(["--no-agent"])
@@ -808,9 +798,8 @@ struct UpInterruptionTests {
     }
 
     /// SIGTERM (a job runner cancelling, `timeout`), SIGHUP (the terminal closed) or SIGQUIT
-    /// (Ctrl-\\, here sent to git-sprite alone) while a push
-    /// is in flight, sent to git-sprite alone as those senders do: it ends by the signal, as any
-    /// program does, but first passes it on to the push (in a process group of its own, where
+    /// (Ctrl-\\) while a push is in flight, sent to git-sprite alone as `kill` and `timeout` do:
+    /// it ends by the signal, as any program does, but first passes it on to the push (in a process group of its own, where
     /// the signal does not reach) and removes its temporary files. It used to die at once: its
     /// relay's directory stayed in the temporary directory (and a copy of the index, when the
     /// signal came during the snapshot), and its git commands were left to fail on their own
@@ -831,12 +820,7 @@ struct UpInterruptionTests {
         kill(up.processIdentifier, sig)
         #expect(exited.wait(timeout: .now() + 30) == .success)
         #expect(up.terminationReason == .uncaughtSignal && up.terminationStatus == sig)
-        let gone = Date().addingTimeInterval(2)
-        var left = Self.localProcesses(in: dirs)
-        while !left.isEmpty && Date() < gone {
-            usleep(20_000)
-            left = Self.localProcesses(in: dirs)
-        }
+        let left = Self.localProcessesLeft(in: dirs, within: 2)
         #expect(left.isEmpty, "still running after the signal: \(left)")
         let files = try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix("git-sprite-") }
         #expect(files.isEmpty, "\(files)")
@@ -999,6 +983,17 @@ struct UpInterruptionTests {
             + "(sleep \(delay); kill -INT -$$ 2>/dev/null) & exec \(command)"
         let r = try w.run("sh", ["-c", script], in: dir, env: env)
         return (r.status, r.stderr)
+    }
+
+    /// `localProcesses(in:)` once none is left or `seconds` have passed, whichever comes first.
+    static func localProcessesLeft(in dirs: [String], within seconds: Double) -> [String] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var left = localProcesses(in: dirs)
+        while !left.isEmpty && Date() < deadline {
+            usleep(20_000)
+            left = localProcesses(in: dirs)
+        }
+        return left
     }
 
     /// Command lines of the processes whose working directory is one of `dirs` (or inside).
