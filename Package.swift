@@ -117,7 +117,7 @@ let package = Package(
         // libgit2 linked in from libgit2-dev's archives, without the CA bundle it would parse
         // at start-up and the Kerberos libraries it would load, neither ever used (linking.c)
         .target(name: "CGit2Startup", exclude: ["static-libs"], linkerSettings: libgit2),
-        .target(name: "SpriteGit", dependencies: ["CGit2", "CGit2Startup"]),
+        .target(name: "SpriteGit", dependencies: ["CGit2", "CGit2Startup", "CTerminal"]),
         .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteSync", "SpriteWire"]),
         // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)
         .target(name: "SpriteWire"),

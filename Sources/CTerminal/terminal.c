@@ -2,6 +2,7 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <signal.h>
+#include <pthread.h>
 #include <errno.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -153,6 +154,39 @@ int git_sprite_interrupted(void) { return __atomic_load_n(&interrupted, __ATOMIC
 void git_sprite_hold_if_interrupted(void) {
     if (!git_sprite_interrupted()) return;
     for (;;) pause();
+}
+
+static int unbroken_writes;
+
+void git_sprite_unbroken_begin(sigset_t *saved) {
+    sigset_t ending;
+    sigemptyset(&ending);
+    sigaddset(&ending, SIGINT);
+    sigaddset(&ending, SIGTERM);
+    sigaddset(&ending, SIGHUP);
+    sigaddset(&ending, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &ending, saved);
+    __atomic_add_fetch(&unbroken_writes, 1, __ATOMIC_SEQ_CST);
+    /* the handler sets the flag, then waits for the count: it sees this write, or this
+     * thread sees the flag (sequentially consistent), and then it writes nothing */
+    if (git_sprite_interrupted()) {
+        __atomic_sub_fetch(&unbroken_writes, 1, __ATOMIC_SEQ_CST);
+        pthread_sigmask(SIG_SETMASK, saved, 0);
+        git_sprite_hold_if_interrupted();
+    }
+}
+
+void git_sprite_unbroken_end(const sigset_t *saved) {
+    __atomic_sub_fetch(&unbroken_writes, 1, __ATOMIC_SEQ_CST);
+    pthread_sigmask(SIG_SETMASK, saved, 0);
+}
+
+void git_sprite_wait_unbroken(int milliseconds) {
+    struct timespec step = {0, 1000 * 1000};
+    for (int waited = 0; waited < milliseconds; waited++) {
+        if (__atomic_load_n(&unbroken_writes, __ATOMIC_SEQ_CST) <= 0) return;
+        nanosleep(&step, 0);
+    }
 }
 
 void git_sprite_signal_children(int sig) {

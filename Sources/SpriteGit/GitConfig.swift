@@ -1,4 +1,5 @@
 import CGit2
+import CTerminal
 import Foundation
 
 /// Which git config file a value came from.
@@ -159,7 +160,13 @@ extension Repository {
         }
     }
 
+    /// Runs `body` on the local config file as one write no signal cuts: libgit2 rewrites it
+    /// through `config.lock`, which a handler's exit mid-write would leave for good (every
+    /// later `git config` then fails on it). The handlers wait for the write to end.
     private func withLocalConfig(_ body: (OpaquePointer) throws -> Void) throws {
+        var saved = sigset_t()
+        git_sprite_unbroken_begin(&saved)
+        defer { git_sprite_unbroken_end(&saved) }
         var cfg: OpaquePointer?
         try check(git_repository_config(&cfg, pointer), "git_repository_config")
         defer { git_config_free(cfg) }

@@ -14,6 +14,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 
     /// True when libgit2 reported that something does not exist.
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    /// True when a file libgit2 writes through a lock (`config.lock`) was locked already.
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
     /// True when libgit2 refused a repository owned by another user.
     public var isOwnership: Bool { code == GIT_EOWNER.rawValue }
 

@@ -231,6 +231,25 @@ struct UpFaultTests {
         #expect(e.stderr.hasPrefix("error: this repository has no commits yet"))
     }
 
+    /// A `.git/config.lock` left by a git that died mid-write: `up` still ships, but says it
+    /// could not record the sprite's name and what to do, where it used to go on silently.
+    @Test func aConfigLockLeftBehindIsSaid() throws {
+        let w = try UpWorkspace()
+        let lock = w.app + "/.git/config.lock"
+        FileManager.default.createFile(atPath: lock, contents: Data())
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: could not write branch.main.sprite: \(lock) exists\n"), "\(r.stderr)")
+        #expect(r.stderr.contains("hint: when no git is running here, remove it and run the command again"))
+        let link = try w.s.sprite(["link", try w.s.makeRepo("extra")], in: w.app)
+        #expect(link.status == 1)
+        #expect(link.stderr.hasPrefix("error: could not write sprite.link.extra.path: \(lock) exists\nhint: "))
+        try FileManager.default.removeItem(atPath: lock)
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0 && !again.stderr.contains("warning"), "\(again.stderr)")
+        #expect(try w.s.git("config", "--get", "branch.main.sprite", in: w.app) == "app-main")
+    }
+
     @Test func aBadTokenIsExit4() throws {
         let w = try UpWorkspace()
         let r = try w.up(["--no-agent"], extra: ["SPRITES_TOKEN": "wrong"])
@@ -827,6 +846,33 @@ struct UpInterruptionTests {
         try w.host.faults(["latency_ms": 0])
         let again = try w.up(["--no-agent"])
         #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    /// A signal while git-sprite rewrites `.git/config` in-process (libgit2, through
+    /// `config.lock`: `link` here; `up` records the sprite's name and root the same way) lets
+    /// the write finish: the handler's exit mid-write left the lock for good, and every later
+    /// `git config` failed on it. A large config keeps the lock there long enough to be seen.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalDuringAConfigWriteLeavesNoLock(_ sig: Int32) throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        _ = try s.makeRepo("other")
+        let padding = (0..<200_000).map { "[pad \"k\($0)\"]\n\tv = xxxxxxxxxxxxxxxxxxxx\n" }.joined()
+        let config = try FileHandle(forWritingTo: URL(fileURLWithPath: app + "/.git/config"))
+        try config.seekToEnd()
+        try config.write(contentsOf: Data(padding.utf8))
+        try config.close()
+        let lock = app + "/.git/config.lock"
+        let (link, exited) = try s.startSprite(["link", "../other"], in: app, env: [:], throughGit: false)
+        let deadline = Date().addingTimeInterval(60)
+        while access(lock, F_OK) != 0 && link.isRunning && Date() < deadline {}
+        #expect(access(lock, F_OK) == 0, "the lock was never seen")
+        kill(link.processIdentifier, sig)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(access(lock, F_OK) != 0, "config.lock left behind")
+        // the write was whole: the link is there, and git can write the config again
+        #expect(try s.git("config", "--get", "sprite.link.other.path", in: app).hasSuffix("/other"))
+        try s.git("config", "sprite.after", "yes", in: app)
     }
 
     /// Under `nohup` (SIGHUP ignored) a closed terminal does not end `up`: no handler is set

@@ -57,6 +57,19 @@ int git_sprite_wait(int pid, int recorded);
  * that then writes a warning would die of SIGPIPE half-way. */
 void git_sprite_wait_left_alone(int milliseconds);
 
+/* A write that must not be cut half-way, made in this process (libgit2 rewriting
+ * `.git/config` through `config.lock`: cut by a signal's _exit, the lock stays, and every later
+ * git that writes the config fails on it). git_sprite_unbroken_begin blocks SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT on the calling thread, so no handler runs on it mid-write, and counts the
+ * write; git_sprite_unbroken_end undoes both with the mask it saved. Once the process is on
+ * its way out (git_sprite_start_no_more_children) a write does not begin: the thread waits
+ * for the end, as a child does not start. git_sprite_wait_unbroken, for the handlers, waits up
+ * to `milliseconds` for the writes under way to end (async-signal-safe). */
+#include <signal.h>
+void git_sprite_unbroken_begin(sigset_t *saved);
+void git_sprite_unbroken_end(const sigset_t *saved);
+void git_sprite_wait_unbroken(int milliseconds);
+
 /* Files (and directories, once empty) of ours in the temporary directory that
  * git_sprite_remove_temporary_files removes
  * (async-signal-safe, for the SIGINT handler) unless forgotten first. Up to 32 at once. */

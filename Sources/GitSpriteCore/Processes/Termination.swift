@@ -37,6 +37,8 @@ public enum Termination {
         startNoMoreChildren()
         interruptChildren(sig)
         waitForChildrenLeftAlone(milliseconds: 2000)
+        // a config file libgit2 is rewriting in-process, through its lock
+        git_sprite_wait_unbroken(2000)
         // (after them: a git left alone may be using a temporary file of ours)
         removeTemporaryFiles()
     }

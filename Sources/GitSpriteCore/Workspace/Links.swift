@@ -98,7 +98,7 @@ public struct LinkStore {
                 ])
         }
         let stored = relativeIfInside(path)
-        try repository.setLocalConfig("sprite.link.\(mount).path", to: stored)
+        try repository.writeLocalConfig("sprite.link.\(mount).path", stored)
         return Link(mount: mount, storedPath: stored, path: path)
     }
 
@@ -115,7 +115,7 @@ public struct LinkStore {
                         : "linked mounts: " + known.joined(separator: ", ")
                 ])
         }
-        try repository.unsetLocalConfig("sprite.link.\(mount).path")
+        try repository.writeLocalConfig("sprite.link.\(mount).path", nil)
         return link
     }
 

@@ -52,7 +52,7 @@ public enum UpWorkflow {
             if plan.spriteName != readPlan.spriteName {
                 // recorded at once, so that every later command finds this repository's own
                 // sprite even when the rest of this run fails
-                recordName(plan, in: repo)
+                recordName(plan, in: repo, context)
             }
             (result.created, result.url) = (created, sprite.url ?? "")
             if created { noteLocalEnforcement(sprite, settings: settings, context) }
@@ -233,17 +233,17 @@ public enum UpWorkflow {
         _ plan: WorkspacePlan, repo: Repository, settings: Settings, options: UpOptions,
         _ context: Context
     ) {
-        recordName(plan, in: repo)
+        recordName(plan, in: repo, context)
         if let branch = plan.primary.branch {
             if let ttl = settings.ttl {
                 let expires = Int(context.clock.now().addingTimeInterval(ttl).timeIntervalSince1970)
-                try? repo.setLocalConfig("branch.\(branch).spriteExpires", to: String(expires))
+                record("branch.\(branch).spriteExpires", String(expires), in: repo, context)
             }
         }
         if options.local, settings[.api].origin == .flag("--local"),
             (try? repo.config().allValues(of: "sprite.api").last) != "local"
         {
-            try? repo.setLocalConfig("sprite.api", to: "local")
+            record("sprite.api", "local", in: repo, context)
             context.terminal.note(
                 "note: this repository now uses the local sprite-host (sprite.api=local); "
                     + "undo with: git config --unset sprite.api")
@@ -251,9 +251,23 @@ public enum UpWorkflow {
     }
 
     /// `branch.<branch>.sprite`: the name later commands resolve the branch to.
-    static func recordName(_ plan: WorkspacePlan, in repo: Repository) {
+    static func recordName(_ plan: WorkspacePlan, in repo: Repository, _ context: Context) {
         guard let branch = plan.primary.branch else { return }
-        try? repo.setLocalConfig("branch.\(branch).sprite", to: plan.spriteName)
+        record("branch.\(branch).sprite", plan.spriteName, in: repo, context)
+    }
+
+    /// Sets `key` in the repository's own config; when it cannot (a `config.lock` left by a git
+    /// that died mid-write: every git that writes the config fails until it goes), `up` goes
+    /// on, but says so, where it used to carry on silently without the value.
+    static func record(_ key: String, _ value: String, in repo: Repository, _ context: Context) {
+        do {
+            try repo.writeLocalConfig(key, value)
+        } catch let error as SpriteError {
+            context.terminal.warn(error.message)
+            for hint in error.hints { context.terminal.note("hint: " + hint) }
+        } catch {
+            context.terminal.warn("could not write \(key): \(error)")
+        }
     }
 
     /// `shipped main @ 1a2b3c4d5e6f, 3 uncommitted files, 2 submodules and 1 linked repo to
