@@ -189,6 +189,21 @@ void git_sprite_wait_unbroken(int milliseconds) {
     }
 }
 
+static int pager_pid;
+
+void git_sprite_pager_started(int pid) { __atomic_store_n(&pager_pid, pid, __ATOMIC_SEQ_CST); }
+
+void git_sprite_pager_ended(void) { __atomic_store_n(&pager_pid, 0, __ATOMIC_SEQ_CST); }
+
+int git_sprite_wait_for_pager(void) {
+    int pid = __atomic_exchange_n(&pager_pid, 0, __ATOMIC_SEQ_CST);
+    if (pid <= 0) return 0;
+    /* not reaped: the thread that started it waits for it too */
+    siginfo_t info;
+    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {}
+    return 1;
+}
+
 void git_sprite_signal_children(int sig) {
     for (int i = 0; i < GIT_SPRITE_MAX_CHILDREN; i++) {
         int pid = __atomic_load_n(&children[i], __ATOMIC_SEQ_CST);

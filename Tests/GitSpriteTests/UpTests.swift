@@ -823,10 +823,9 @@ struct UpInterruptionTests {
     /// relay's directory stayed in the temporary directory (and a copy of the index, when the
     /// signal came during the snapshot), and its git commands were left to fail on their own
     /// once their tunnel was gone.
-    /// (SIGHUP goes through the same handler, but is not among the arguments: in one full run
-    /// of 8 its case found the push and its helper still running, with git-sprite ended by the
-    /// signal; not understood yet, see the session note of stop 35.)
-    @Test(.longRunning, arguments: [SIGTERM, SIGQUIT])
+    /// (SIGHUP's case once found a push and its helper still running: a push spawned as the
+    /// handler ran, see `aSignalDuringASpawnStopsTheNewChildToo`.)
+    @Test(.longRunning, arguments: [SIGTERM, SIGHUP, SIGQUIT])
     func aTerminationSignalDuringAPushStopsThePushToo(_ sig: Int32) throws {
         let w = try UpWorkspace()
         let tmp = w.s.path("tmp")
@@ -874,6 +873,73 @@ struct UpInterruptionTests {
         #expect(try s.git("config", "--get", "sprite.link.other.path", in: app).hasSuffix("/other"))
         try s.git("config", "sprite.after", "yes", in: app)
     }
+
+    /// A signal between a spawn and the child's record: the spawn's own child is still in
+    /// our process group until it execs (where a handler's look for children passes it by),
+    /// and the handler ended the process before the spawning thread recorded the child, so
+    /// that `git push` ran on alone (one full run in 8 saw a push and its helper outlive an
+    /// `up` ended by SIGHUP). To hold that moment open, a preloaded `posix_spawn` starts the
+    /// first push through a python that stays in our group for 3 seconds before it moves to a
+    /// group of its own and execs git, and holds the spawning thread half a second after the
+    /// spawn. The handler must wait for the spawn and stop that child.
+    @Test(.longRunning) func aSignalDuringASpawnStopsTheNewChildToo() throws {
+        let w = try UpWorkspace()
+        let shim = w.s.path("slow-spawn.so")
+        let source = w.s.path("slow-spawn.c")
+        try Self.slowSpawn.write(toFile: source, atomically: true, encoding: .utf8)
+        let compiled = try w.s.run("clang", ["-shared", "-fPIC", "-o", shim, source, "-ldl"])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        let mark = w.s.path("spawned")
+        let env = w.env.merging(["LD_PRELOAD": shim, "SLOW_SPAWN_MARK": mark]) { $1 }
+        let (up, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: env, throughGit: false)
+        #expect(eventually(seconds: 60) { FileManager.default.fileExists(atPath: mark) }, "no push started")
+        kill(up.processIdentifier, SIGTERM)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(up.terminationReason == .uncaughtSignal && up.terminationStatus == SIGTERM)
+        let left = Self.localProcessesLeft(in: [w.app, w.tools, w.notes], within: 2)
+        #expect(left.isEmpty, "still running after the signal: \(left)")
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    /// The preloaded `posix_spawn` of `aSignalDuringASpawnStopsTheNewChildToo`: the first
+    /// `git push` (once `SLOW_SPAWN_MARK` names a file not there yet) starts in our own process
+    /// group through a python that moves to its own group and execs git 3 seconds later, and
+    /// the spawning thread is held half a second after the spawn, the mark made.
+    static let slowSpawn = #"""
+        #define _GNU_SOURCE
+        #include <dlfcn.h>
+        #include <fcntl.h>
+        #include <spawn.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+
+        typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                                const posix_spawnattr_t *, char *const[], char *const[]);
+
+        int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                        const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
+            spawn_fn real = (spawn_fn)dlsym(RTLD_NEXT, "posix_spawn");
+            const char *mark = getenv("SLOW_SPAWN_MARK");
+            int push = 0, n = 0;
+            for (; argv[n]; n++) if (strcmp(argv[n], "push") == 0) push = 1;
+            if (!mark || !push || access(mark, F_OK) == 0 || n > 60 || !attributes)
+                return real(pid, path, actions, attributes, argv, envp);
+            posix_spawnattr_t late = *attributes;
+            short flags = 0;
+            posix_spawnattr_getflags(&late, &flags);
+            posix_spawnattr_setflags(&late, flags & ~POSIX_SPAWN_SETPGROUP);
+            char *args[64] = {"/usr/bin/python3", "-c",
+                "import os, sys, time; time.sleep(3); os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])",
+                (char *)path};
+            for (int i = 1; i <= n; i++) args[3 + i] = argv[i];
+            int rc = real(pid, args[0], actions, &late, args, envp);
+            close(open(mark, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+            usleep(500000);
+            return rc;
+        }
+        """#
 
     /// Under `nohup` (SIGHUP ignored) a closed terminal does not end `up`: no handler is set
     /// over SIGTERM, SIGHUP or SIGQUIT when we were started with it ignored.

@@ -57,18 +57,29 @@ int git_sprite_wait(int pid, int recorded);
  * that then writes a warning would die of SIGPIPE half-way. */
 void git_sprite_wait_left_alone(int milliseconds);
 
-/* A write that must not be cut half-way, made in this process (libgit2 rewriting
- * `.git/config` through `config.lock`: cut by a signal's _exit, the lock stays, and every later
- * git that writes the config fails on it). git_sprite_unbroken_begin blocks SIGINT, SIGTERM,
- * SIGHUP and SIGQUIT on the calling thread, so no handler runs on it mid-write, and counts the
- * write; git_sprite_unbroken_end undoes both with the mask it saved. Once the process is on
- * its way out (git_sprite_start_no_more_children) a write does not begin: the thread waits
- * for the end, as a child does not start. git_sprite_wait_unbroken, for the handlers, waits up
- * to `milliseconds` for the writes under way to end (async-signal-safe). */
+/* A step no signal's handler may cut half-way: libgit2 rewriting `.git/config` through
+ * `config.lock` (cut by a handler's exit, the lock stays, and every later git that writes the
+ * config fails on it); a child's spawn and its record (a handler that looks for children while
+ * the spawn's own child has not yet moved to its own group, and ends the process before the
+ * child is recorded, leaves that child running alone). git_sprite_unbroken_begin blocks
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT on the calling thread, so no handler runs on it
+ * mid-step, and counts the step; git_sprite_unbroken_end undoes both with the mask it saved. Once the process is on
+ * its way out (git_sprite_start_no_more_children) a step does not begin: the thread waits
+ * for the end instead. git_sprite_wait_unbroken, for the handlers, waits up to `milliseconds`
+ * for the steps under way to end (async-signal-safe). */
 #include <signal.h>
 void git_sprite_unbroken_begin(sigset_t *saved);
 void git_sprite_unbroken_end(const sigset_t *saved);
 void git_sprite_wait_unbroken(int milliseconds);
+
+/* The pager (`git sprite diff` on a terminal) runs in our own process group, so the terminal's
+ * Ctrl-C reaches it too, and `less` takes it as "stop what you are doing", not "quit". A handler
+ * that ended us at once gave the shell back the terminal with the pager still on it.
+ * git_sprite_pager_started records it; git_sprite_wait_for_pager, for the handlers, waits for
+ * it to quit, as git does, and returns 1 when one was running (async-signal-safe). */
+void git_sprite_pager_started(int pid);
+void git_sprite_pager_ended(void);
+int git_sprite_wait_for_pager(void);
 
 /* Files (and directories, once empty) of ours in the temporary directory that
  * git_sprite_remove_temporary_files removes

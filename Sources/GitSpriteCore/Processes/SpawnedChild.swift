@@ -46,21 +46,34 @@ public struct SpawnedChild: Sendable {
         let argv = [path] + rest
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if stdin == nil, input >= 0 { close(input) } }
-        // after Ctrl-C nothing new starts: the handler only waits for the children left alone
+        // After Ctrl-C nothing new starts: the handler only waits for the children left alone
         // before it exits, and a thread that went on meanwhile started the next step's git (a
-        // push), which nothing stopped and which outlived us
-        git_sprite_hold_if_interrupted()
-        let pid = try withCStrings(argv) { argv in
-            try withCStrings(env.map { $0.key + "=" + $0.value }) { envp in
-                let rc = git_sprite_spawn(path, argv, envp, directory, input, stdout, stderr)
-                if rc < 0 { throw SpriteError("cannot start \(program): \(Self.reason(-rc, directory: directory))") }
-                return pid_t(rc)
+        // push), which nothing stopped and which outlived us. And no handler runs between the
+        // spawn and the child's record: one that looked for children while the new one was
+        // not yet in a group of its own (the spawn's own child, before it execs), and ended the
+        // process before this thread recorded it, left that git running alone. The spawn is
+        // one step no signal cuts: the handler waits for it, then finds the child recorded.
+        var saved = sigset_t()
+        git_sprite_unbroken_begin(&saved)
+        let spawned = Result<pid_t, any Error> {
+            try withCStrings(argv) { argv in
+                try withCStrings(env.map { $0.key + "=" + $0.value }) { envp in
+                    let rc = git_sprite_spawn(path, argv, envp, directory, input, stdout, stderr)
+                    if rc < 0 {
+                        throw SpriteError("cannot start \(program): \(Self.reason(-rc, directory: directory))")
+                    }
+                    return pid_t(rc)
+                }
             }
         }
-        if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
-        // Ctrl-C during the spawn: the handler may have looked for children before this one
-        // was there or recorded, so it is stopped here (one left alone finishes: the handler
-        // waits for it, as for the others)
+        if case .success(let pid) = spawned {
+            if leftAlone { git_sprite_child_left_alone(pid) } else { git_sprite_child_started(pid) }
+        }
+        git_sprite_unbroken_end(&saved)
+        let pid = try spawned.get()
+        // (the handler waits for the step above only so long: one that gave up on it may have
+        // looked for children before this one was recorded, so it is stopped here; one left
+        // alone finishes, and the handler waits for it as for the others)
         if git_sprite_interrupted() != 0 {
             if !leftAlone {
                 kill(-pid, SIGINT)

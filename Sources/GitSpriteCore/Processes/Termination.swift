@@ -24,23 +24,30 @@ public enum Termination {
     }
 
     /// What every handler that ends us does first (SIGINT's too), async-signal-safe: the
-    /// terminal put back, no child started from then on, the running ones passed `sig` (each
+    /// terminal put back, no child started from then on, the spawns and writes under way waited
+    /// for, the running ones passed `sig` (each
     /// runs in a process group of its own, where a signal to ours does not reach it: a `git
     /// push` went on after us), those left alone to finish waited for, and our temporary files
     /// (a copy of the index, the relay's directory) removed. SIGPIPE is ignored first: a write
     /// into a pipe whose reader was just stopped (a relay thread answering a `git push` killed
     /// here) must fail, not end the process before its temporary files are gone (an adversarial
     /// review saw 2 runs in 10 leave the relay's directory and exit 141).
-    public static func windDown(passing sig: Int32) {
+    /// Returns whether a pager was on the terminal (waited for until it quit, as git does:
+    /// Ctrl-C reaches it too, and `less` does not quit on it); nothing more needs saying then.
+    @discardableResult
+    public static func windDown(passing sig: Int32) -> Bool {
         signal(SIGPIPE, SIG_IGN)
         restoreTerminal()
+        let paged = git_sprite_wait_for_pager() != 0
         startNoMoreChildren()
+        // the steps no signal cuts: a spawn and its record (so every child started is found
+        // below), a config file libgit2 is rewriting in-process through its lock
+        git_sprite_wait_unbroken(2000)
         interruptChildren(sig)
         waitForChildrenLeftAlone(milliseconds: 2000)
-        // a config file libgit2 is rewriting in-process, through its lock
-        git_sprite_wait_unbroken(2000)
         // (after them: a git left alone may be using a temporary file of ours)
         removeTemporaryFiles()
+        return paged
     }
 
     /// The handler; async-signal-safe.
