@@ -179,6 +179,13 @@ struct BadInputCorpusTests {
         Case(.repository, "bare", .fails(128, "bare repository")) { b in
             try b.s.sprite(["plan"], in: try b.s.makeRemote("bare"))
         },
+        // git-remote-sprite read a line without end whole (`/dev/zero` as its input: 2.5 GB
+        // and growing, found by hand)
+        Case(.repository, "a remote helper fed a line with no end", .fails(64, "a command line longer than")) { b in
+            try b.s.run(
+                "git-remote-sprite", ["origin", "sprite::box/home/sprite/workspace"], in: b.app,
+                stdin: String(repeating: "x", count: 100_000))
+        },
         Case(.repository, "unborn", .fails(1, "has no commits yet")) { b in
             try b.up(in: try b.s.makeRepo("empty", commit: false))
         },

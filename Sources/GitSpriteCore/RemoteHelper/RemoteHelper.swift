@@ -54,13 +54,22 @@ public enum RemoteHelper {
         return (String(name), path)
     }
 
+    /// The longest command line git sends a helper is far shorter: input without a newline
+    /// in this much (`/dev/zero` as stdin) is not git's, and held whole it grew without end.
+    static let longestLine = 64 * 1024
+
     /// Reads one line from fd 0 byte by byte, so no protocol bytes after it are consumed.
-    static func readLine() -> String? {
+    static func readLine() throws -> String? {
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while read(STDIN_FILENO, &byte, 1) == 1 {
             if byte == 0x0a { return String(decoding: bytes, as: UTF8.self) }
             bytes.append(byte)
+            if bytes.count > longestLine {
+                throw SpriteError(
+                    "git-remote-sprite: a command line longer than \(longestLine) bytes",
+                    hints: ["git-remote-sprite is run by git for sprite::<sprite>/<path> remotes"], status: .usage)
+            }
         }
         return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
@@ -71,7 +80,7 @@ public enum RemoteHelper {
     }
 
     static func serve(_ context: Context, sprite: String, path: String) throws -> Int32 {
-        while let line = readLine() {
+        while let line = try readLine() {
             if line == "capabilities" {
                 writeOut("connect\n\n")
             } else if line.hasPrefix("connect ") {
