@@ -42,9 +42,11 @@ public enum GitSpriteMain {
 
     private static func handleInterrupt() {
         signal(SIGINT) { _ in
-            Termination.windDown(passing: SIGINT)
-            // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying)
+            let paged = Termination.windDown(passing: SIGINT)
+            // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying; nor when the
+            // pager had what the command showed)
             if interruptIsTheEnd() { _exit(ExitStatus.cancelled.rawValue) }
+            if paged { _exit(ExitStatus.cancelled.rawValue) }
             let message = "\ninterrupted; run the command again to finish\n"
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(ExitStatus.cancelled.rawValue)

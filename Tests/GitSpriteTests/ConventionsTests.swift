@@ -94,6 +94,39 @@ struct ConventionsTests {
         #expect(bad.status == 1 && bad.stderr.hasPrefix("error: git log in "), "\(bad.stderr)")
     }
 
+    /// Ctrl-C while `git sprite diff` is in the pager: the pager is in our process group, so it
+    /// gets the Ctrl-C too, and `less` does not quit on it. git-sprite waits for the pager to
+    /// quit, as git does, and then ends silently with 130; it used to end at once and hand the
+    /// shell back the terminal with the pager still on it. `script` gives the command a
+    /// terminal; the pager here ignores SIGINT, as `less` does, and quits when told.
+    @Test func ctrlCInThePagerWaitsForThePagerToQuit() throws {
+        let w = try Living()
+        #expect(eventually(seconds: 30) { (try? w.host.remote("cat /home/sprite/workspace/agent.txt")) == "agent" })
+        let (started, quit, paged) = (w.s.path("started"), w.s.path("quit"), w.s.path("paged"))
+        let pager =
+            "trap '' INT; cat > /dev/null; : > '\(started)'; "
+            + "while [ ! -e '\(quit)' ]; do sleep 0.05; done; : > '\(paged)'"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qfec", "git sprite diff", "/dev/null"]
+        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        p.environment = w.s.environment.merging(w.env) { $1 }.merging(["GIT_PAGER": pager, "SHELL": "/bin/sh"]) { $1 }
+        let (input, output) = (Pipe(), Pipe())
+        (p.standardInput, p.standardOutput, p.standardError) = (input, output, FileHandle.nullDevice)
+        let exited = p.exitSignal()
+        try p.runWithSignalsUnblocked()
+        defer { FileManager.default.createFile(atPath: quit, contents: Data()) }
+        #expect(eventually(seconds: 30) { FileManager.default.fileExists(atPath: started) }, "the pager did not start")
+        input.fileHandleForWriting.write(Data([0x03]))  // Ctrl-C, as typed
+        #expect(exited.wait(timeout: .now() + 1) == .timedOut, "the command ended with the pager still running")
+        FileManager.default.createFile(atPath: quit, contents: Data())
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(FileManager.default.fileExists(atPath: paged))
+        #expect(p.terminationStatus != 0)
+        let shown = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!shown.contains("interrupted"), "\(shown)")
+    }
+
     /// `~/a/app` and `~/b/app`, both on main: each gets a sprite of its own, by itself.
     @Test func twoRepositoriesOfTheSameNameGetSpritesOfTheirOwn() throws {
         let s = try Sandbox()

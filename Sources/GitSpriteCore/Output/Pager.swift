@@ -1,3 +1,4 @@
+import CTerminal
 import Foundation
 
 #if canImport(Glibc)
@@ -37,6 +38,8 @@ enum Pager {
             close(fds[1])
             return false
         }
+        // Ctrl-C, a signal: the handler waits for the pager to quit, as git does
+        git_sprite_pager_started(pid)
         // a pager quit early closes its end: the rest is not wanted
         let previous = signal(SIGPIPE, SIG_IGN)
         input.withUnsafeBytes { raw in
@@ -52,6 +55,10 @@ enum Pager {
         }
         close(fds[1])
         signal(SIGPIPE, previous)
+        // its end learnt without reaping it, so that a handler never waits for a reused pid
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        git_sprite_pager_ended()
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return true
