@@ -304,6 +304,27 @@ struct ProxyAttackTests {
 
 @Suite("git sprite cp", .ownThread)
 struct CopyTests {
+    /// Ctrl-C during a download leaves nothing beside the target: the file is fetched to a
+    /// temporary name there and renamed when whole, and the handler exits without any cleanup
+    /// of the code around it running, so the partial file stayed (found by an adversarial
+    /// review). Slow replies hold the download open.
+    @Test func anInterruptedDownloadLeavesNoPartialFile() throws {
+        let b = try ReachBench()
+        _ = try b.host.remote("head -c 1000000 /dev/zero > workspace/big.bin")
+        let dir = b.s.path("down")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try b.host.faults(["latency_ms": 3000])
+        let (cp, exited) = try b.s.startSprite(
+            ["cp", ":big.bin", dir + "/big.bin"], in: b.app, env: b.env, throughGit: false)
+        let listing = { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
+        #expect(eventually(seconds: 60) { !listing().isEmpty }, "no partial file was seen")
+        kill(cp.processIdentifier, SIGINT)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(cp.terminationStatus == 130)
+        #expect(listing().isEmpty, "\(listing())")
+        try b.host.faults(["latency_ms": 0])
+    }
+
     /// A binary larger than the client ever holds in memory (32 MiB) goes there and back
     /// byte for byte with its mode, and a tree with -r.
     @Test func filesAndTreesRoundTripWithTheirBytesAndModes() throws {

@@ -56,9 +56,7 @@ public enum ApplyWorkflow {
             let diff = try git.run(
                 ["diff", "--no-ext-diff", "--no-color", "--binary", head, worktree, "--"], trimming: false)
             guard diff.status == 0,
-                FileManager.default.createFile(
-                    atPath: file, contents: Data(diff.stdout.utf8),
-                    attributes: [.posixPermissions: 0o600])
+                TemporaryFiles.writePrivately(Data(diff.stdout.utf8), to: file)
             else {
                 TemporaryFiles.remove(file)
                 throw SpriteError("could not write the sprite's changes to a patch: \(LocalGit.reason(diff.stderr))")

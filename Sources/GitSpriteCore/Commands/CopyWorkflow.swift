@@ -185,7 +185,10 @@ private final class Copier {
     /// the sprite's mode: a failure leaves no half file under the real name.
     private func fetchFile(_ path: String, mode: String, size: Int, to target: String) throws {
         let temporary = target + ".git-sprite-\(UUID().uuidString.prefix(8))"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+        // (removed by the handlers too: an interrupt left the partial file beside the target)
+        TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.forget(temporary) }
+        guard TemporaryFiles.writePrivately(Data(), to: temporary),
             let handle = FileHandle(forWritingAtPath: temporary)
         else {
             throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))")

@@ -300,9 +300,7 @@ public enum DownWorkflow {
             (try? FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])) != nil,
-            FileManager.default.createFile(
-                atPath: directory + "/leftovers.tar.gz", contents: data,
-                attributes: [.posixPermissions: 0o600])
+            TemporaryFiles.writePrivately(data, to: directory + "/leftovers.tar.gz", replacing: true)
         {
             notes.append(
                 "saved them in \(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)"

@@ -61,8 +61,7 @@ extension Homecoming {
             let data = try api.readFile(sprite, path: bundle)
             let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
             let local = directory + "/" + name
-            guard FileManager.default.createFile(atPath: local, contents: data, attributes: [.posixPermissions: 0o600])
-            else {
+            guard TemporaryFiles.writePrivately(data, to: local, replacing: true) else {
                 throw SpriteError("could not write the salvage bundle \(local)")
             }
             saved.append(local)

@@ -34,8 +34,7 @@ public struct IncludedFiles: Sendable, Equatable {
             let file = TemporaryFiles.make("git-sprite-include-")
             defer { TemporaryFiles.remove(file) }
             guard
-                FileManager.default.createFile(
-                    atPath: file, contents: Data((patterns.joined(separator: "\n") + "\n").utf8))
+                TemporaryFiles.writePrivately(Data((patterns.joined(separator: "\n") + "\n").utf8), to: file)
             else {
                 throw SpriteError("could not write a temporary file for \(fileName)")
             }
