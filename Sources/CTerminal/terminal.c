@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <signal.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <errno.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -29,6 +30,16 @@ int git_sprite_raw_terminal(int fd) {
     raw = saved;
     cfmakeraw(&raw);
     return tcsetattr(fd, TCSAFLUSH, &raw);
+}
+
+void git_sprite_reset_terminal_modes(void) {
+    if (saved_fd < 0) return;
+    /* the alternate screen left, the cursor shown, cursor keys and keypad back to normal,
+     * mouse reports, focus events and bracketed paste off, attributes reset, a fresh line */
+    static const char reset[] = "\033[?1049l\033[?25h\033[?1l\033>\033[?1000l\033[?1002l\033[?1003l"
+                                "\033[?1006l\033[?1004l\033[?2004l\033[0m\r\n";
+    int fd = isatty(STDOUT_FILENO) ? STDOUT_FILENO : saved_fd;
+    (void)!write(fd, reset, sizeof(reset) - 1);
 }
 
 void git_sprite_restore_terminal(void) {
@@ -265,6 +276,47 @@ __attribute__((constructor)) static void git_sprite_sane_start(void) {
         }
     }
     signal(SIGCHLD, SIG_DFL);
+}
+
+static int forwarding;
+static sem_t forwarded;
+static pthread_once_t forwarded_made = PTHREAD_ONCE_INIT;
+static long long forwarded_at; /* CLOCK_MONOTONIC, ms; 0: none yet */
+
+static void make_forwarded(void) { sem_init(&forwarded, 0, 0); }
+
+static long long monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void git_sprite_forward_interrupts(int yes) {
+    pthread_once(&forwarded_made, make_forwarded);
+    __atomic_store_n(&forwarded_at, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&forwarding, yes ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+int git_sprite_pass_interrupt(void) {
+    if (!__atomic_load_n(&forwarding, __ATOMIC_SEQ_CST)) return 0;
+    long long now = monotonic_ms(), at = __atomic_load_n(&forwarded_at, __ATOMIC_SEQ_CST);
+    if (at != 0) return now - at < 500;
+    __atomic_store_n(&forwarded_at, now, __ATOMIC_SEQ_CST);
+    sem_post(&forwarded);
+    return 1;
+}
+
+int git_sprite_next_interrupt(int milliseconds) {
+    pthread_once(&forwarded_made, make_forwarded);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_nsec += (long)(milliseconds % 1000) * 1000000;
+    deadline.tv_sec += milliseconds / 1000 + deadline.tv_nsec / 1000000000;
+    deadline.tv_nsec %= 1000000000;
+    while (sem_timedwait(&forwarded, &deadline) != 0) {
+        if (errno != EINTR) return 0;
+    }
+    return 1;
 }
 
 static volatile sig_atomic_t interrupt_ends = 0;

@@ -42,6 +42,8 @@ public enum GitSpriteMain {
 
     private static func handleInterrupt() {
         signal(SIGINT) { _ in
+            // (exec: the command in the sprite takes it; see InterruptForwarding)
+            if passInterruptToTheSprite() { return }
             let paged = Termination.windDown(passing: SIGINT)
             // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying; nor when the
             // pager had what the command showed)

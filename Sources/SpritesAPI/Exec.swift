@@ -237,10 +237,19 @@ extension SpritesClient {
         _ sprite: String, _ request: ExecRequest, input: FileHandle? = nil, inputData: Data? = nil,
         stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
     ) throws -> Int32 {
+        try exec(sprite, request, input: input, inputData: inputData, stdout: stdout, stderr: stderr) { _ in }
+    }
+
+    public func exec(
+        _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void,
+        opened: @escaping (ExecStream) -> Void
+    ) throws -> Int32 {
         var req = request
         req.stdin = input != nil || inputData != nil
         let stream = try openExec(sprite, req)
         defer { stream.close() }
+        opened(stream)
         if inputData == nil, input.map({ Self.isNullDevice($0.fileDescriptor) }) ?? true {
             // nothing to read (no input, or /dev/null, as under cron and most scripts): the end
             // of stdin goes at once, without a thread to read it

@@ -20,6 +20,13 @@ public protocol SpritesService: AnyObject, Sendable {
         _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
         stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void
     ) throws -> Int32
+    /// As `exec`, with `opened` handed the stream once it is open (to pass Ctrl-C on to the
+    /// command); an implementation without streams runs `exec`.
+    func exec(
+        _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void,
+        opened: @escaping (ExecStream) -> Void
+    ) throws -> Int32
     func readFile(_ sprite: String, path: String) throws -> Data
     func writeFile(_ sprite: String, path: String, data: Data, mode: String) throws
     func services(_ sprite: String) throws -> [Service]
@@ -49,6 +56,14 @@ extension SpritesService {
     }
 
     public func listSprites() throws -> [Sprite] { try listSprites(prefix: nil) }
+
+    public func exec(
+        _ sprite: String, _ request: ExecRequest, input: FileHandle?, inputData: Data?,
+        stdout: @escaping (Data) -> Void, stderr: @escaping (Data) -> Void,
+        opened: @escaping (ExecStream) -> Void
+    ) throws -> Int32 {
+        try exec(sprite, request, input: input, inputData: inputData, stdout: stdout, stderr: stderr)
+    }
 
     public func writeFile(_ sprite: String, path: String, data: Data) throws {
         try writeFile(sprite, path: path, data: data, mode: "0644")

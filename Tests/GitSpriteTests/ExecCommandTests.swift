@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpritesAPI
 import TestSupport
 import Testing
@@ -26,6 +27,50 @@ struct ExecCommandTests {
         #expect(piped.stdout == "a b\n")
         let literal = try s.sprite(["exec", "--", "echo", "$(id)", "`id`", ";", "&&"], in: repo, env: env)
         #expect(literal.stdout == "$(id) `id` ; &&\n")
+    }
+
+    /// Ctrl-C while `exec` runs a command without a terminal is the command's: it is passed on
+    /// to the command in the sprite, which stops as it would here (a trap runs) and whose status
+    /// is ours. git-sprite used to end at once, and the command ran on until the service's
+    /// grace after a disconnect ended it. Through `git sprite` the same Ctrl-C reaches
+    /// git-sprite twice (git passes its own on), and counts once. A host whose streams do not
+    /// say they take signals (`sparse`, as the API allows) gets it through the session's kill.
+    @Test(arguments: [(false, false), (true, false), (false, true)])
+    func ctrlCReachesTheCommandInTheSprite(throughGit: Bool, sparse: Bool) throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"), sparse: sparse)
+        let repo = try s.makeRepo("app")
+        _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
+        try host.client().makeDirectory("app-main", path: "/home/sprite/workspace")
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        let script = "trap 'echo stopped-by-int; exit 7' INT; echo ready; while :; do sleep 0.1; done"
+        let p = Process()
+        if throughGit {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["git", "sprite", "exec", "--", "sh", "-c", script]
+        } else {
+            p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+            p.arguments = ["exec", "--", "sh", "-c", script]
+        }
+        p.currentDirectoryURL = URL(fileURLWithPath: repo)
+        p.environment = s.environment.merging(env) { $1 }
+        let output = Pipe()
+        (p.standardInput, p.standardOutput, p.standardError) = (FileHandle.nullDevice, output, FileHandle.nullDevice)
+        let shown = Locked("")
+        let exited = p.exitSignal()
+        try p.runWithSignalsUnblocked()
+        Thread {
+            while case let chunk = output.fileHandleForReading.availableData, !chunk.isEmpty {
+                shown.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+            }
+        }.start()
+        #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
+        kill(-p.processIdentifier, SIGINT)  // the terminal's Ctrl-C: the whole process group
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(eventually(seconds: 5) { shown.value.contains("stopped-by-int") }, "\(shown.value)")
+        if !throughGit {
+            #expect(p.terminationReason == .exit && p.terminationStatus == 7, "\(p.terminationStatus)")
+        }
     }
 
     /// A terminal resized while a command runs on a terminal in the sprite: the new size gets

@@ -10,6 +10,11 @@ int git_sprite_window_size(int fd, unsigned short *rows, unsigned short *cols);
  * git_sprite_restore_terminal puts it back (safe to call twice, and from a signal handler). */
 int git_sprite_raw_terminal(int fd);
 void git_sprite_restore_terminal(void);
+/* While the terminal is in raw mode (a session runs): writes the sequences that undo what a
+ * full-screen program in the sprite set (tmux's alternate screen, application cursor keys,
+ * mouse reports...), for a session that ends without that program's own goodbye: cut by a
+ * signal, or by the connection (async-signal-safe). */
+void git_sprite_reset_terminal_modes(void);
 
 /* While a terminal session runs: every SIGWINCH (the terminal was resized) writes one byte
  * to fd (a non-blocking pipe), so the session learns of it at once instead of polling.
@@ -88,6 +93,17 @@ void git_sprite_temporary_add(const char *path);
 void git_sprite_temporary_forget(const char *path);
 void git_sprite_remove_temporary_files(void);
 void git_sprite_signal_children(int sig);
+
+/* While a command runs in the sprite without a terminal (`git sprite exec`), Ctrl-C is for
+ * it: git_sprite_pass_interrupt, called first by the SIGINT handler, posts it for the thread
+ * waiting in git_sprite_next_interrupt (which passes it on to the command) and returns 1, so
+ * the handler returns without ending us. The same Ctrl-C reaching us twice (through
+ * `git sprite`, git passes on its own SIGINT a moment later) counts once; another one half a
+ * second or more after it gets 0, and ends us as usual (async-signal-safe: sem_post). */
+void git_sprite_forward_interrupts(int yes);
+int git_sprite_pass_interrupt(void);
+/* Waits up to `milliseconds` for a Ctrl-C passed on: 1 when one came, else 0. */
+int git_sprite_next_interrupt(int milliseconds);
 
 /* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler
  * then exits 0 without saying it was interrupted. Async-signal-safe to read. */

@@ -22,10 +22,13 @@ public enum ExecWorkflow {
             command: command, directory: directory ?? SpritePaths.workspace,
             stdin: !stdinIsTerminal)
         let terminal = context.terminal
+        let forwarding = InterruptForwarding(client: connection.client, sprite: name)
+        defer { forwarding.stop() }
         do {
             return try connection.client.exec(
                 name, request, input: stdinIsTerminal ? nil : FileHandle.standardInput,
-                inputData: nil, stdout: { terminal.out($0) }, stderr: { terminal.err($0) })
+                inputData: nil, stdout: { terminal.out($0) }, stderr: { terminal.err($0) },
+                opened: forwarding.opened)
         } catch {
             throw target.execFailure(error, directory: request.directory)
         }

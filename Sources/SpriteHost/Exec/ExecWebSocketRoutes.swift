@@ -13,9 +13,12 @@ import SpriteWire
 extension ExecController {
     /// Adds the WebSocket routes to the group of a sprite (`SpriteMiddleware` has resolved `:name`).
     /// `sparse`: a stream reports only the ports that open or close while it runs, not those
-    /// open when it starts (all the Sprites API documents; `--sparse-replies`).
+    /// open when it starts, and the upgrade does not say the stream takes signals (all the
+    /// Sprites API documents: the header "may" be there; a client then signals through the
+    /// session's kill; `--sparse-replies`).
     static func addWebSocket(to sprite: RouterGroup<HostWebSocketContext>, faults: FaultTable?, sparse: Bool = false) {
-        let upgradeHeaders: HTTPFields = [.spriteVersion: spriteVersion, .spriteCapabilities: "signal"]
+        let upgradeHeaders: HTTPFields =
+            sparse ? [.spriteVersion: spriteVersion] : [.spriteVersion: spriteVersion, .spriteCapabilities: "signal"]
         sprite.ws(
             "exec",
             shouldUpgrade: { request, context in

@@ -1,0 +1,58 @@
+import CTerminal
+import Foundation
+import SpriteSync
+import SpritesAPI
+
+/// Ctrl-C while `git sprite exec` runs a command without a terminal is for that command: it is
+/// passed on (in-band where the service says it takes signals, `X-Sprite-Capabilities: signal`,
+/// else through the session's kill), the command stops as it would here, and its status (130
+/// for most) comes back as ours. git-sprite used to end at once, and the command ran on in the
+/// sprite until the service's grace after a disconnect ended it. A second Ctrl-C ends
+/// git-sprite as usual. (On a terminal, `-t`, Ctrl-C is a byte the sprite's terminal turns into
+/// SIGINT.)
+final class InterruptForwarding: @unchecked Sendable {
+    private let client: any SpritesService
+    private let sprite: String
+    private let stream = Locked<ExecStream?>(nil)
+    private let done = Locked(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(client: any SpritesService, sprite: String) {
+        (self.client, self.sprite) = (client, sprite)
+    }
+
+    /// Called with the stream once it is open: from then on Ctrl-C goes to the command (before
+    /// it, there is nothing to stop but us).
+    func opened(_ exec: ExecStream) {
+        stream.set(exec)
+        git_sprite_forward_interrupts(1)
+        Thread { [self] in
+            while !done.value {
+                if git_sprite_next_interrupt(100) != 0 { pass() }
+            }
+            finished.signal()
+        }.start()
+    }
+
+    /// Ends the forwarding; Ctrl-C ends us again.
+    func stop() {
+        git_sprite_forward_interrupts(0)
+        guard stream.value != nil else { return }
+        done.set(true)
+        finished.wait()
+    }
+
+    private func pass() {
+        guard let exec = stream.value else { return }
+        if exec.capabilities.contains("signal") {
+            try? exec.signal("INT")
+        } else if let session = exec.sessionID, let client = client as? SpritesClient {
+            // (the service's own grace before it escalates to SIGKILL: 0s escalates at once)
+            _ = try? client.kill(sprite, session: session, signal: "INT", timeout: "10s")
+        }
+    }
+}
+
+/// For the SIGINT handler, first: whether Ctrl-C went to a command in the sprite (the handler
+/// then returns without ending us); async-signal-safe.
+public func passInterruptToTheSprite() -> Bool { git_sprite_pass_interrupt() != 0 }
