@@ -470,6 +470,26 @@ extension UpFaultTests {
 
 @Suite("git sprite down", .ownThread)
 struct DownTests {
+    /// `down --destroy` cut short after its DELETE (Ctrl-C while the reply was on its way) left
+    /// `branch.main.sprite` recorded: running it again said the sprite does not exist (exit 3)
+    /// and kept the record. It now finishes the destroy: the record goes, and it says so.
+    @Test func aDestroyCutShortAfterItsDeleteFinishesWhenRunAgain() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up(["--no-agent"]).status == 0)
+        #expect(try w.s.git("config", "--get", "branch.main.sprite", in: w.app) == "app-main")
+        try w.host.client().deleteSprite("app-main")
+        let again = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("app-main was gone already; forgot it here"), "\(again.stderr)")
+        #expect(try w.s.run("git", ["config", "--get", "branch.main.sprite"], in: w.app).status == 1)
+        // with nothing recorded, a sprite that is not there is still "not found"
+        let gone = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
+        #expect(gone.status == 3, "\(gone.stderr)")
+        // parking is not destroying: a missing sprite is an error
+        let park = try w.s.sprite(["down"], in: w.app, env: w.env)
+        #expect(park.status == 3, "\(park.stderr)")
+    }
+
     /// The agent's commits (in the workspace and in a linked repo) come home before anything
     /// is destroyed; uncommitted work in the sprite stops --destroy unless --force.
     @Test(.longRunning) func downBringsTheAgentsWorkHomeAndDestroysOnlyWhatIsSafe() throws {
@@ -731,6 +751,52 @@ struct AttachTests {
         let noTerminal = try w.s.sprite(["attach"], in: w.app, env: w.env)
         #expect(noTerminal.status == 1)
         #expect(noTerminal.stderr.hasPrefix("error: git sprite attach needs a terminal"))
+    }
+
+    /// `attach` ended by a signal (SIGTERM: a closed tab's shell passing it on, `kill`) puts
+    /// the terminal back as tmux would on leaving: the sprite's tmux never says goodbye, and
+    /// the terminal stayed on tmux's alternate screen, with its cursor and mouse modes (termios
+    /// itself was restored).
+    @Test func attachEndedBySignalLeavesTheAlternateScreen() throws {
+        let w = try UpWorkspace()
+        #expect(try w.up().status == 0)
+        let out = w.s.path("attach.out")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "sh", "-c", "sleep 120 | script -qefc \(shellQuote(Sandbox.binDirectory + "/git-sprite attach")) /dev/null",
+        ]
+        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        p.environment = w.s.environment.merging(w.env) { $1 }.merging(["TERM": "xterm"]) { $1 }
+        FileManager.default.createFile(atPath: out, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = FileHandle.nullDevice
+        try p.runWithSignalsUnblocked()
+        defer { kill(-p.processIdentifier, SIGKILL) }
+        let shown = { String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self) }
+        let enter = "\u{1b}[?1049h", leave = "\u{1b}[?1049l"
+        #expect(eventually(seconds: 30) { shown().contains(enter) }, "tmux never drew: \(shown())")
+        let attach = Self.processes(in: w.app) { $0.hasPrefix(Sandbox.binDirectory + "/git-sprite attach") }
+        #expect(attach.count == 1, "\(attach)")
+        for pid in attach { kill(pid, SIGTERM) }
+        #expect(eventually(seconds: 30) { attach.allSatisfy { kill($0, 0) != 0 } }, "attach did not end")
+        let left = {
+            let text = shown()
+            return text.range(of: enter, options: .backwards).map { text[$0.upperBound...].contains(leave) } == true
+        }
+        #expect(eventually(seconds: 10) { left() }, "\(shown().debugDescription)")
+    }
+
+    /// The processes working in `dir` whose command line (arguments joined by spaces) passes
+    /// `matching`.
+    static func processes(in dir: String, _ matching: (String) -> Bool) -> [pid_t] {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+        return pids.filter { pid in
+            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) == dir,
+                let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+            else { return false }
+            return matching(String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self))
+        }
     }
 
     /// A connection that drops under attach (the laptop sleeps, the network goes) must not

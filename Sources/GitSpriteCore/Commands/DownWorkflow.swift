@@ -79,7 +79,15 @@ public enum DownWorkflow {
         target.connection.keepSpares()
         defer { target.connection.stopSpares() }
         return try target.connection.perform { api in
-            guard let sprite = try api.getSprite(target.name) else { throw target.missing }
+            guard let sprite = try api.getSprite(target.name) else {
+                // a destroy cut short after its DELETE (Ctrl-C) left the branch's record of
+                // the sprite: running it again finishes it, where it said the sprite does not exist
+                guard destroying, forget(target.name, in: target.repository) else { throw target.missing }
+                var outcome = Outcome(sprite: target.name)
+                outcome.action = "destroyed"
+                outcome.notes.append("\(target.name) was gone already; forgot it here")
+                return outcome
+            }
             // the fetch's helper runs its exec over this command's connections
             let relay = HelperRelay.start(target.connection, sprite: target.name, context)
             defer { relay?.stop() }
@@ -193,16 +201,24 @@ public enum DownWorkflow {
             outcome.notes += notes
             outcome.saved += archive.map { [$0] } ?? []
             try api.deleteSprite(name)
-            // the branches whose sprite this was forget it (and its expiry)
-            for entry in (try? repo?.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? []
-            where entry.value == name {
-                let branch = entry.name.dropFirst("branch.".count).dropLast(".sprite".count)
-                try? repo?.unsetLocalConfig(entry.name)
-                try? repo?.unsetLocalConfig("branch.\(branch).spriteExpires")
-            }
+            forget(name, in: repo)
             outcome.action = "destroyed"
             outcome.notes.append("destroyed \(name)")
         }
+    }
+
+    /// The branches whose sprite `name` was forget it (and its expiry); whether any did.
+    @discardableResult
+    static func forget(_ name: String, in repo: Repository?) -> Bool {
+        let entries = ((try? repo?.config().entries(matching: #"^branch\..*\.sprite$"#)) ?? []).filter {
+            $0.value == name
+        }
+        for entry in entries {
+            let branch = entry.name.dropFirst("branch.".count).dropLast(".sprite".count)
+            try? repo?.unsetLocalConfig(entry.name)
+            try? repo?.unsetLocalConfig("branch.\(branch).spriteExpires")
+        }
+        return !entries.isEmpty
     }
 
     static func refusal(_ name: String, _ atRisk: [String], agentStopped: Bool, named: String = "") -> SpriteError {

@@ -77,9 +77,16 @@ enum TerminalSession {
             }
         }
         // a TTY merges both streams; the terminal gets everything
-        let code = try stream.relay(
-            stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) },
-            onPort: onPort)
+        let code: Int32
+        do {
+            code = try stream.relay(
+                stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) },
+                onPort: onPort)
+        } catch {
+            // the connection broke: the sprite's full-screen program (tmux) never said goodbye
+            if interactive { git_sprite_reset_terminal_modes() }
+            throw error
+        }
         stream.close()
         return code
     }

@@ -37,6 +37,8 @@ public enum Termination {
     @discardableResult
     public static func windDown(passing sig: Int32) -> Bool {
         signal(SIGPIPE, SIG_IGN)
+        // (a session in raw mode: what the sprite's full-screen program set, then termios)
+        git_sprite_reset_terminal_modes()
         restoreTerminal()
         let paged = git_sprite_wait_for_pager() != 0
         startNoMoreChildren()
