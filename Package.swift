@@ -121,7 +121,7 @@ let package = Package(
         .target(name: "SpriteHTTP", dependencies: ["CCurl", "SpriteSync", "SpriteWire"]),
         // the Sprites API's Codable types, shared by the client and sprite-host (Foundation only)
         .target(name: "SpriteWire"),
-        .target(name: "SpritesAPI", dependencies: ["SpriteHTTP", "SpriteWire"]),
+        .target(name: "SpritesAPI", dependencies: ["SpriteHTTP", "SpriteSync", "SpriteWire"]),
         .target(name: "CSpriteHost"),
         .target(name: "CTerminal"),
         .target(

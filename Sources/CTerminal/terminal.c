@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "git_sprite_terminal.h"
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -32,13 +33,33 @@ int git_sprite_raw_terminal(int fd) {
     return tcsetattr(fd, TCSAFLUSH, &raw);
 }
 
+static int alternate_screen;
+
+void git_sprite_note_screen(const unsigned char *bytes, size_t count) {
+    /* CSI ? 1049/1047/47 h or l; a sequence split across two writes is missed (rare, and
+     * the cost is a reset not made, or one made that leaves the main screen as it is) */
+    for (size_t i = 0; i + 4 < count; i++) {
+        if (bytes[i] != 0x1b || bytes[i + 1] != '[' || bytes[i + 2] != '?') continue;
+        size_t j = i + 3;
+        int mode = 0;
+        while (j < count && j < i + 9 && bytes[j] >= '0' && bytes[j] <= '9') mode = mode * 10 + (bytes[j++] - '0');
+        if (j >= count || (mode != 1049 && mode != 1047 && mode != 47)) continue;
+        if (bytes[j] == 'h') __atomic_store_n(&alternate_screen, 1, __ATOMIC_SEQ_CST);
+        if (bytes[j] == 'l') __atomic_store_n(&alternate_screen, 0, __ATOMIC_SEQ_CST);
+    }
+}
+
 void git_sprite_reset_terminal_modes(void) {
     if (saved_fd < 0) return;
-    /* the alternate screen left, the cursor shown, cursor keys and keypad back to normal,
-     * mouse reports, focus events and bracketed paste off, attributes reset, a fresh line */
-    static const char reset[] = "\033[?1049l\033[?25h\033[?1l\033>\033[?1000l\033[?1002l\033[?1003l"
-                                "\033[?1006l\033[?1004l\033[?2004l\033[0m\r\n";
     int fd = isatty(STDOUT_FILENO) ? STDOUT_FILENO : saved_fd;
+    /* the alternate screen left, only when it is on: leaving also restores a saved cursor,
+     * which on the main screen would move the cursor back over what is there */
+    static const char leave[] = "\033[?1049l";
+    if (__atomic_exchange_n(&alternate_screen, 0, __ATOMIC_SEQ_CST)) (void)!write(fd, leave, sizeof(leave) - 1);
+    /* the cursor shown, cursor keys and keypad back to normal, mouse reports, focus events
+     * and bracketed paste off, attributes reset, a fresh line */
+    static const char reset[] = "\033[?25h\033[?1l\033>\033[?1000l\033[?1002l\033[?1003l"
+                                "\033[?1006l\033[?1004l\033[?2004l\033[0m\r\n";
     (void)!write(fd, reset, sizeof(reset) - 1);
 }
 
@@ -293,27 +314,33 @@ static long long monotonic_ms(void) {
 
 void git_sprite_forward_interrupts(int yes) {
     pthread_once(&forwarded_made, make_forwarded);
+    if (!yes) __atomic_store_n(&forwarding, 0, __ATOMIC_SEQ_CST);
+    /* (a Ctrl-C posted as the last forwarding ended is not the next one's) */
+    while (sem_trywait(&forwarded) == 0) {}
     __atomic_store_n(&forwarded_at, 0, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&forwarding, yes ? 1 : 0, __ATOMIC_SEQ_CST);
+    if (yes) __atomic_store_n(&forwarding, 1, __ATOMIC_SEQ_CST);
 }
 
 int git_sprite_pass_interrupt(void) {
     if (!__atomic_load_n(&forwarding, __ATOMIC_SEQ_CST)) return 0;
-    long long now = monotonic_ms(), at = __atomic_load_n(&forwarded_at, __ATOMIC_SEQ_CST);
-    if (at != 0) return now - at < 500;
-    __atomic_store_n(&forwarded_at, now, __ATOMIC_SEQ_CST);
-    sem_post(&forwarded);
-    return 1;
+    long long now = monotonic_ms(), none = 0;
+    /* one post, whichever thread the two copies of a Ctrl-C land on */
+    if (__atomic_compare_exchange_n(&forwarded_at, &none, now, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        sem_post(&forwarded);
+        return 1;
+    }
+    return now - none < 500;
 }
 
 int git_sprite_next_interrupt(int milliseconds) {
     pthread_once(&forwarded_made, make_forwarded);
+    /* the monotonic clock: a wall clock set back must not hold the wait */
     struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_nsec += (long)(milliseconds % 1000) * 1000000;
     deadline.tv_sec += milliseconds / 1000 + deadline.tv_nsec / 1000000000;
     deadline.tv_nsec %= 1000000000;
-    while (sem_timedwait(&forwarded, &deadline) != 0) {
+    while (sem_clockwait(&forwarded, CLOCK_MONOTONIC, &deadline) != 0) {
         if (errno != EINTR) return 0;
     }
     return 1;

@@ -1,5 +1,6 @@
 import Foundation
 import SpriteHTTP
+import SpriteSync
 
 /// What to run (Sprites API).
 public struct ExecRequest: Sendable {
@@ -42,7 +43,9 @@ public struct ExecRequest: Sendable {
 /// An open exec WebSocket (non-TTY framing or raw TTY), for streaming both ways.
 public final class ExecStream: @unchecked Sendable {
     let socket: WebSocket
-    public private(set) var sessionID: String?
+    /// The session's id, once the service has said it (`session_info`); read from any thread.
+    public var sessionID: String? { session.value }
+    private let session = Locked<String?>(nil)
     public private(set) var tty: Bool
     public let capabilities: Set<String>
     private var exited = false
@@ -128,7 +131,7 @@ public final class ExecStream: @unchecked Sendable {
             case nil:
                 continue
             case .info(let id, let t)?:
-                sessionID = id
+                session.set(id)
                 if let t { tty = t }
                 return .info(sessionID: id, tty: t)
             case .exit(let code)?:

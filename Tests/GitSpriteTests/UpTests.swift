@@ -480,7 +480,9 @@ struct DownTests {
         try w.host.client().deleteSprite("app-main")
         let again = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("app-main was gone already; forgot it here"), "\(again.stderr)")
+        #expect(
+            again.stderr.contains("app-main was gone already from the Sprites API at \(w.host.url); forgot it here"),
+            "\(again.stderr)")
         #expect(try w.s.run("git", ["config", "--get", "branch.main.sprite"], in: w.app).status == 1)
         // with nothing recorded, a sprite that is not there is still "not found"
         let gone = try w.s.sprite(["down", "--destroy"], in: w.app, env: w.env)
@@ -756,15 +758,30 @@ struct AttachTests {
     /// `attach` ended by a signal (SIGTERM: a closed tab's shell passing it on, `kill`) puts
     /// the terminal back as tmux would on leaving: the sprite's tmux never says goodbye, and
     /// the terminal stayed on tmux's alternate screen, with its cursor and mouse modes (termios
-    /// itself was restored).
-    @Test func attachEndedBySignalLeavesTheAlternateScreen() throws {
+    /// itself was restored). A session that never went to the alternate screen is not sent the
+    /// sequence that leaves it: leaving also restores a saved cursor, which would move the
+    /// cursor back over what the session printed.
+    @Test func aSessionEndedBySignalLeavesTheAlternateScreenOnlyWhenOnIt() throws {
         let w = try UpWorkspace()
         #expect(try w.up().status == 0)
-        let out = w.s.path("attach.out")
+        let enter = "\u{1b}[?1049h", leave = "\u{1b}[?1049l"
+        let attached = try Self.endBySignal(w, "attach", once: enter)
+        let entered = attached.range(of: enter, options: .backwards)
+        #expect(entered.map { attached[$0.upperBound...].contains(leave) } == true, "\(attached.debugDescription)")
+        let plain = try Self.endBySignal(w, "exec -it -- sh -c 'echo plain-ready; sleep 100'", once: "plain-ready")
+        #expect(!plain.contains(leave), "\(plain.debugDescription)")
+        #expect(plain.contains("\u{1b}[?25h"), "the rest of the reset: \(plain.debugDescription)")
+    }
+
+    /// Runs `git-sprite ARGS` on a terminal (script(1)), sends it SIGTERM once its output holds
+    /// `once`, and returns all it printed when it has ended.
+    static func endBySignal(_ w: UpWorkspace, _ args: String, once: String) throws -> String {
+        let out = w.s.path("terminal-\(UUID().uuidString).out")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [
-            "sh", "-c", "sleep 120 | script -qefc \(shellQuote(Sandbox.binDirectory + "/git-sprite attach")) /dev/null",
+            "sh", "-c",
+            "sleep 120 | script -qefc \(shellQuote(Sandbox.binDirectory + "/git-sprite " + args)) /dev/null",
         ]
         p.currentDirectoryURL = URL(fileURLWithPath: w.app)
         p.environment = w.s.environment.merging(w.env) { $1 }.merging(["TERM": "xterm"]) { $1 }
@@ -774,17 +791,14 @@ struct AttachTests {
         try p.runWithSignalsUnblocked()
         defer { kill(-p.processIdentifier, SIGKILL) }
         let shown = { String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self) }
-        let enter = "\u{1b}[?1049h", leave = "\u{1b}[?1049l"
-        #expect(eventually(seconds: 30) { shown().contains(enter) }, "tmux never drew: \(shown())")
-        let attach = Self.processes(in: w.app) { $0.hasPrefix(Sandbox.binDirectory + "/git-sprite attach") }
-        #expect(attach.count == 1, "\(attach)")
-        for pid in attach { kill(pid, SIGTERM) }
-        #expect(eventually(seconds: 30) { attach.allSatisfy { kill($0, 0) != 0 } }, "attach did not end")
-        let left = {
-            let text = shown()
-            return text.range(of: enter, options: .backwards).map { text[$0.upperBound...].contains(leave) } == true
-        }
-        #expect(eventually(seconds: 10) { left() }, "\(shown().debugDescription)")
+        #expect(eventually(seconds: 30) { shown().contains(once) }, "never printed \(once): \(shown())")
+        let session = Self.processes(in: w.app) { $0.hasPrefix(Sandbox.binDirectory + "/git-sprite ") }
+        #expect(session.count == 1, "\(session)")
+        for pid in session { kill(pid, SIGTERM) }
+        #expect(eventually(seconds: 30) { session.allSatisfy { kill($0, 0) != 0 } }, "\(args) did not end")
+        // what script(1) still had to pass on
+        #expect(eventually(seconds: 10) { shown().hasSuffix("\r\n") })
+        return shown()
     }
 
     /// The processes working in `dir` whose command line (arguments joined by spaces) passes

@@ -1,6 +1,8 @@
 #ifndef GIT_SPRITE_TERMINAL_H
 #define GIT_SPRITE_TERMINAL_H
 
+#include <stddef.h>
+
 /* Terminal calls for `git sprite attach` that Swift cannot make directly (variadic ioctl). */
 
 /* The terminal's size in rows and columns; returns 0, or -1 when fd is not a terminal. */
@@ -15,6 +17,9 @@ void git_sprite_restore_terminal(void);
  * mouse reports...), for a session that ends without that program's own goodbye: cut by a
  * signal, or by the connection (async-signal-safe). */
 void git_sprite_reset_terminal_modes(void);
+/* Follows a session's output for the alternate screen's switches, so that the reset leaves
+ * it only when it is on. */
+void git_sprite_note_screen(const unsigned char *bytes, size_t count);
 
 /* While a terminal session runs: every SIGWINCH (the terminal was resized) writes one byte
  * to fd (a non-blocking pipe), so the session learns of it at once instead of polling.
@@ -71,7 +76,9 @@ void git_sprite_wait_left_alone(int milliseconds);
  * mid-step, and counts the step; git_sprite_unbroken_end undoes both with the mask it saved. Once the process is on
  * its way out (git_sprite_start_no_more_children) a step does not begin: the thread waits
  * for the end instead. git_sprite_wait_unbroken, for the handlers, waits up to `milliseconds`
- * for the steps under way to end (async-signal-safe). */
+ * for the steps under way to end (async-signal-safe). Only so long: a step that takes longer
+ * (a config file on a network file system that hangs, or one held up by a lock the thread the
+ * handler interrupted holds) is cut as before. */
 #include <signal.h>
 void git_sprite_unbroken_begin(sigset_t *saved);
 void git_sprite_unbroken_end(const sigset_t *saved);

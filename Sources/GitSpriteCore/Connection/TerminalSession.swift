@@ -79,9 +79,14 @@ enum TerminalSession {
         // a TTY merges both streams; the terminal gets everything
         let code: Int32
         do {
-            code = try stream.relay(
-                stdout: { writeAll(STDOUT_FILENO, $0) }, stderr: { writeAll(STDOUT_FILENO, $0) },
-                onPort: onPort)
+            // (the alternate screen followed, for a reset if the session is cut)
+            let show: (Data) -> Void = { data in
+                if interactive {
+                    data.withUnsafeBytes { git_sprite_note_screen($0.bindMemory(to: UInt8.self).baseAddress, $0.count) }
+                }
+                writeAll(STDOUT_FILENO, data)
+            }
+            code = try stream.relay(stdout: show, stderr: show, onPort: onPort)
         } catch {
             // the connection broke: the sprite's full-screen program (tmux) never said goodbye
             if interactive { git_sprite_reset_terminal_modes() }

@@ -32,14 +32,19 @@ enum Pager {
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
+        // the spawn and the pager's record are one step no signal cuts: a handler in between
+        // would not know to wait for it, and less would stay on the terminal after us
+        var saved = sigset_t()
+        git_sprite_unbroken_begin(&saved)
         let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+        if spawned == 0 { git_sprite_pager_started(pid) }
+        git_sprite_unbroken_end(&saved)
         close(fds[0])
         guard spawned == 0 else {
             close(fds[1])
             return false
         }
-        // Ctrl-C, a signal: the handler waits for the pager to quit, as git does
-        git_sprite_pager_started(pid)
+        // (Ctrl-C, a signal: the handler waits for the pager to quit, as git does)
         // a pager quit early closes its end: the rest is not wanted
         let previous = signal(SIGPIPE, SIG_IGN)
         input.withUnsafeBytes { raw in

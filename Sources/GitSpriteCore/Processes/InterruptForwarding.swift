@@ -46,10 +46,20 @@ final class InterruptForwarding: @unchecked Sendable {
         guard let exec = stream.value else { return }
         if exec.capabilities.contains("signal") {
             try? exec.signal("INT")
-        } else if let session = exec.sessionID, let client = client as? SpritesClient {
-            // (the service's own grace before it escalates to SIGKILL: 0s escalates at once)
-            _ = try? client.kill(sprite, session: session, signal: "INT", timeout: "10s")
+            return
         }
+        // through the session's kill, which needs the session's id: the service says it first
+        // thing, but a Ctrl-C may come before it
+        var session = exec.sessionID
+        for _ in 0..<100 where session == nil && !done.value {
+            usleep(20_000)
+            session = exec.sessionID
+        }
+        guard let session, let client = client as? SpritesClient else { return }
+        // the timeout is how long the service waits before it escalates to SIGKILL (0s: at once):
+        // the longest it takes, so that a command that cleans up on SIGINT may take its time,
+        // as here (this request ends when the command does)
+        _ = try? client.kill(sprite, session: session, signal: "INT", timeout: "3600s")
     }
 }
 
