@@ -188,11 +188,10 @@ private final class Copier {
         // (removed by the handlers too: an interrupt left the partial file beside the target)
         TemporaryFiles.register(temporary)
         defer { TemporaryFiles.forget(temporary) }
-        guard TemporaryFiles.writePrivately(Data(), to: temporary),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else {
-            throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))")
-        }
+        // (the file as created, not opened again by its name, which could be a symlink by then)
+        let fd = TemporaryFiles.createPrivately(temporary)
+        guard fd >= 0 else { throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
             try client.readFile(sprite, path: path, into: handle)
             try handle.close()

@@ -85,7 +85,11 @@ public enum DownWorkflow {
                 guard destroying, forget(target.name, in: target.repository) else { throw target.missing }
                 var outcome = Outcome(sprite: target.name)
                 outcome.action = "destroyed"
-                outcome.notes.append("\(target.name) was gone already; forgot it here")
+                // (which API said so: one that is not the sprite's, a wrong token or org, would
+                // orphan it here, and the user sees where it was looked for)
+                outcome.notes.append(
+                    "\(target.name) was gone already from the Sprites API at \(target.connection.apiURL); "
+                        + "forgot it here")
                 return outcome
             }
             // the fetch's helper runs its exec over this command's connections

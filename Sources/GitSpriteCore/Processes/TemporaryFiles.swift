@@ -1,6 +1,10 @@
 import CTerminal
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Paths for files of ours in the temporary directory (a temporary index, a patch, a pattern
 /// file), removed when done or when Ctrl-C ends the command: its handler `_exit`s, so no
 /// `defer` runs, and each interrupted `up` left a copy of the index in /tmp.
@@ -23,21 +27,50 @@ enum TemporaryFiles {
     static func register(_ path: String) { git_sprite_temporary_add(path) }
     static func forget(_ path: String) { git_sprite_temporary_forget(path) }
 
-    /// Writes `data` to a new file at `path`, readable by us alone from its first byte, in
-    /// place. Foundation's `createFile` writes a hidden `.dat.nosync…` copy beside the file
-    /// first, with the default mode (0644), renames it and only then sets the mode asked for:
-    /// an interrupt left that copy, a patch of the sprite's changes readable by everyone, in the
-    /// temporary directory (25.9 MB in an adversarial review's run). `replacing`: a file
-    /// already there is removed first (a symlink there is removed, never followed); otherwise
-    /// the path must be new. False when the file cannot be written (errno says why).
+    /// A new file at `path`, readable by us alone from its first byte, open for writing: its
+    /// descriptor, or -1 (errno says why). Never through a symlink, never over a file.
+    static func createPrivately(_ path: String) -> Int32 {
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    }
+
+    /// Writes `data` to a new file at `path`, readable by us alone from its first byte.
+    /// Foundation's `createFile` writes a hidden `.dat.nosync…` copy beside the file first,
+    /// with the default mode (0644), renames it and only then sets the mode asked for: an
+    /// interrupt left that copy, a patch of the sprite's changes readable by everyone, in the
+    /// temporary directory (25.9 MB in an adversarial review's run). Without `replacing` the
+    /// path must be new, and the file is written in place. With it (a salvage bundle, the
+    /// leftovers: the only copy of work about to be destroyed) it is written beside its name,
+    /// made durable, and renamed over whatever is there (a symlink there is replaced, never
+    /// followed): an interrupt (the partial file is removed) or a crash never leaves a
+    /// truncated file under the name. False when the file cannot be written (errno says why).
     static func writePrivately(_ data: Data, to path: String, replacing: Bool = false) -> Bool {
-        if replacing { unlink(path) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard replacing else { return write(data, toNew: path, durably: false) }
+        let partial = path + ".partial-" + UUID().uuidString.prefix(8)
+        register(partial)
+        defer { forget(partial) }
+        guard write(data, toNew: partial, durably: true) else { return false }
+        guard rename(partial, path) == 0 else {
+            let saved = errno
+            unlink(partial)
+            errno = saved
+            return false
+        }
+        // the rename itself made durable too
+        let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+        return true
+    }
+
+    private static func write(_ data: Data, toNew path: String, durably: Bool) -> Bool {
+        let fd = createPrivately(path)
         guard fd >= 0 else { return false }
         let written = data.withUnsafeBytes { raw -> Bool in
             var offset = 0
             while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { return false }
                 offset += n
@@ -45,9 +78,11 @@ enum TemporaryFiles {
             return true
         }
         let saved = errno
-        guard close(fd) == 0, written else {
+        guard written, !durably || fsync(fd) == 0, close(fd) == 0 else {
+            let failed = written ? errno : saved
+            close(fd)
             unlink(path)
-            errno = written ? errno : saved
+            errno = failed
             return false
         }
         return true
