@@ -24,11 +24,11 @@ public enum Termination {
     }
 
     /// What every handler that ends us does first (SIGINT's too), async-signal-safe: the
-    /// terminal put back, no child started from then on, the spawns and writes under way waited
-    /// for, the running ones passed `sig` (each
-    /// runs in a process group of its own, where a signal to ours does not reach it: a `git
-    /// push` went on after us), those left alone to finish waited for, and our temporary files
-    /// (a copy of the index, the relay's directory) removed. SIGPIPE is ignored first: a write
+    /// terminal put back, the pager waited for, no child started from then on, the spawns and
+    /// writes under way waited for, the running children passed `sig` (each runs in a process
+    /// group of its own, where a signal to ours does not reach it: a `git push` went on after
+    /// us), those left alone to finish waited for, and our temporary files (a copy of the
+    /// index, the relay's directory) removed. SIGPIPE is ignored first: a write
     /// into a pipe whose reader was just stopped (a relay thread answering a `git push` killed
     /// here) must fail, not end the process before its temporary files are gone (an adversarial
     /// review saw 2 runs in 10 leave the relay's directory and exit 141).
