@@ -332,18 +332,44 @@ int git_sprite_pass_interrupt(void) {
     return now - none < 500;
 }
 
-int git_sprite_next_interrupt(int milliseconds) {
-    pthread_once(&forwarded_made, make_forwarded);
-    /* the monotonic clock: a wall clock set back must not hold the wait */
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_nsec += (long)(milliseconds % 1000) * 1000000;
-    deadline.tv_sec += milliseconds / 1000 + deadline.tv_nsec / 1000000000;
-    deadline.tv_nsec %= 1000000000;
-    while (sem_clockwait(&forwarded, CLOCK_MONOTONIC, &deadline) != 0) {
-        if (errno != EINTR) return 0;
+static pthread_t forwarder;
+static int forwarder_running, forwarder_done;
+static void (*forwarder_pass)(void *);
+static void *forwarder_context;
+
+static void *forward_loop(void *unused) {
+    (void)unused;
+    /* every signal blocked here: no handler runs on this thread */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, 0);
+    for (;;) {
+        while (sem_wait(&forwarded) != 0 && errno == EINTR) {}
+        if (__atomic_load_n(&forwarder_done, __ATOMIC_SEQ_CST)) return 0;
+        forwarder_pass(forwarder_context);
     }
-    return 1;
+}
+
+int git_sprite_start_forwarding(void (*pass)(void *), void *context) {
+    pthread_once(&forwarded_made, make_forwarded);
+    if (forwarder_running) return -1;
+    while (sem_trywait(&forwarded) == 0) {}
+    forwarder_pass = pass;
+    forwarder_context = context;
+    __atomic_store_n(&forwarder_done, 0, __ATOMIC_SEQ_CST);
+    if (pthread_create(&forwarder, 0, forward_loop, 0) != 0) return -1;
+    forwarder_running = 1;
+    git_sprite_forward_interrupts(1);
+    return 0;
+}
+
+void git_sprite_stop_forwarding(void) {
+    git_sprite_forward_interrupts(0);
+    if (!forwarder_running) return;
+    __atomic_store_n(&forwarder_done, 1, __ATOMIC_SEQ_CST);
+    sem_post(&forwarded);
+    pthread_join(forwarder, 0);
+    forwarder_running = 0;
 }
 
 static volatile sig_atomic_t interrupt_ends = 0;

@@ -102,15 +102,18 @@ void git_sprite_remove_temporary_files(void);
 void git_sprite_signal_children(int sig);
 
 /* While a command runs in the sprite without a terminal (`git sprite exec`), Ctrl-C is for
- * it: git_sprite_pass_interrupt, called first by the SIGINT handler, posts it for the thread
- * waiting in git_sprite_next_interrupt (which passes it on to the command) and returns 1, so
- * the handler returns without ending us. The same Ctrl-C reaching us twice (through
- * `git sprite`, git passes on its own SIGINT a moment later) counts once; another one half a
- * second or more after it gets 0, and ends us as usual (async-signal-safe: sem_post). */
+ * it. git_sprite_start_forwarding starts a thread (a plain one with every signal blocked; a
+ * Foundation Thread woken by a timed wait made every exec slower) that calls `pass(context)`
+ * for each Ctrl-C: git_sprite_pass_interrupt, called first by the SIGINT handler, posts it and
+ * returns 1, so the handler returns without ending us. The same Ctrl-C reaching us twice
+ * (through `git sprite`, git passes on its own SIGINT a moment later) counts once; another one
+ * half a second or more after it gets 0, and ends us as usual (async-signal-safe: sem_post).
+ * git_sprite_stop_forwarding ends it and waits for the thread. One at a time: start returns
+ * 0, or -1 when one runs already or the thread cannot start. */
 void git_sprite_forward_interrupts(int yes);
 int git_sprite_pass_interrupt(void);
-/* Waits up to `milliseconds` for a Ctrl-C passed on: 1 when one came, else 0. */
-int git_sprite_next_interrupt(int milliseconds);
+int git_sprite_start_forwarding(void (*pass)(void *), void *context);
+void git_sprite_stop_forwarding(void);
 
 /* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler
  * then exits 0 without saying it was interrupted. Async-signal-safe to read. */

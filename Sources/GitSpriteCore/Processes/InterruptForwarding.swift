@@ -15,7 +15,6 @@ final class InterruptForwarding: @unchecked Sendable {
     private let sprite: String
     private let stream = Locked<ExecStream?>(nil)
     private let done = Locked(false)
-    private let finished = DispatchSemaphore(value: 0)
 
     init(client: any SpritesService, sprite: String) {
         (self.client, self.sprite) = (client, sprite)
@@ -25,21 +24,25 @@ final class InterruptForwarding: @unchecked Sendable {
     /// it, there is nothing to stop but us).
     func opened(_ exec: ExecStream) {
         stream.set(exec)
-        git_sprite_forward_interrupts(1)
-        Thread { [self] in
-            while !done.value {
-                if git_sprite_next_interrupt(100) != 0 { pass() }
-            }
-            finished.signal()
-        }.start()
+        // (retained for the thread until `stop` has waited for it)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let started = git_sprite_start_forwarding(
+            { context in
+                guard let context else { return }
+                Unmanaged<InterruptForwarding>.fromOpaque(context).takeUnretainedValue().pass()
+            }, context)
+        if started != 0 {
+            stream.set(nil)
+            Unmanaged<InterruptForwarding>.fromOpaque(context).release()
+        }
     }
 
-    /// Ends the forwarding; Ctrl-C ends us again.
+    /// Ends the forwarding and waits for its thread; Ctrl-C ends us again.
     func stop() {
-        git_sprite_forward_interrupts(0)
         guard stream.value != nil else { return }
         done.set(true)
-        finished.wait()
+        git_sprite_stop_forwarding()
+        Unmanaged.passUnretained(self).release()
     }
 
     private func pass() {
