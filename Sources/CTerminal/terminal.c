@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -432,6 +433,32 @@ void git_sprite_temporary_forget(const char *path) {
             return;
         }
     }
+}
+
+static char private_directory[GIT_SPRITE_TEMPORARY_PATH];
+static pthread_mutex_t private_directory_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remove_private_directory(void) {
+    if (private_directory[0]) rmdir(private_directory);
+}
+
+const char *git_sprite_private_directory(const char *temporary) {
+    pthread_mutex_lock(&private_directory_lock);
+    if (!private_directory[0]) {
+        char path[GIT_SPRITE_TEMPORARY_PATH];
+        size_t n = strlen(temporary);
+        if (n + sizeof("/git-sprite-XXXXXX") <= sizeof(path)) {
+            memcpy(path, temporary, n);
+            memcpy(path + n, "/git-sprite-XXXXXX", sizeof("/git-sprite-XXXXXX"));
+            if (mkdtemp(path)) {
+                memcpy(private_directory, path, strlen(path) + 1);
+                git_sprite_temporary_add(private_directory);
+                atexit(remove_private_directory);
+            }
+        }
+    }
+    pthread_mutex_unlock(&private_directory_lock);
+    return private_directory[0] ? private_directory : 0;
 }
 
 void git_sprite_remove_temporary_files(void) {

@@ -954,6 +954,32 @@ struct UpInterruptionTests {
         try s.git("config", "sprite.after", "yes", in: app)
     }
 
+    /// The copy of the index `up` snapshots through is in a directory of this run's own (0700):
+    /// git rewrites it through a lock made 0644, so in a shared /tmp any user could read the
+    /// repository's every path and blob id while `up` ran (an adversarial review).
+    @Test func theTemporaryIndexIsNoOneElsesToRead() throws {
+        let w = try UpWorkspace()
+        let tmp = w.s.path("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let mark = w.s.path("index-directory")
+        let env = try Self.wrapGit(
+            w,
+            cases: """
+                *" add "*) [ -n "$GIT_INDEX_FILE" ] && stat -c '%a %n' "$(dirname "$GIT_INDEX_FILE")" >> '\(mark)' ;;
+                """
+        ).merging(["TMPDIR": tmp]) { $1 }
+        let (up, exited) = try w.s.startSprite(["up", "--no-agent"], in: w.app, env: env, throughGit: false)
+        #expect(exited.wait(timeout: .now() + 120) == .success)
+        #expect(up.terminationStatus == 0)
+        let seen = (try? String(contentsOfFile: mark, encoding: .utf8)) ?? ""
+        #expect(!seen.isEmpty, "no add with a temporary index was seen")
+        for line in seen.split(separator: "\n") {
+            #expect(line.hasPrefix("700 \(tmp)/git-sprite-"), "\(line)")
+        }
+        // and it is gone once `up` is
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+
     /// A signal between a spawn and the child's record: the spawn's own child is still in
     /// our process group until it execs (where a handler's look for children passes it by),
     /// and the handler ended the process before the spawning thread recorded the child, so

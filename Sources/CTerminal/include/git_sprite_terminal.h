@@ -99,6 +99,11 @@ int git_sprite_wait_for_pager(void);
 void git_sprite_temporary_add(const char *path);
 void git_sprite_temporary_forget(const char *path);
 void git_sprite_remove_temporary_files(void);
+/* This process's own directory in `temporary` (made once, 0700, removed at exit and by
+ * git_sprite_remove_temporary_files once empty): files of ours inside it are no one else's to
+ * read whatever their mode (git writes a temporary index through a lock made 0644); NULL when
+ * it cannot be made. */
+const char *git_sprite_private_directory(const char *temporary);
 void git_sprite_signal_children(int sig);
 
 /* While a command runs in the sprite without a terminal (`git sprite exec`), Ctrl-C is for

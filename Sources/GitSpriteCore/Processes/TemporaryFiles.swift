@@ -10,8 +10,13 @@ import Foundation
 /// `defer` runs, and each interrupted `up` left a copy of the index in /tmp.
 enum TemporaryFiles {
     /// A new path, `prefix` and a UUID, recorded for `removeTemporaryFiles()`.
+    /// It is in this process's own directory there (0700): a copy of the index, which git
+    /// rewrites through a lock made 0644, listed the repository's every path to any user of a
+    /// shared /tmp while `up` ran (an adversarial review).
     static func make(_ prefix: String, suffix: String = "") -> String {
-        let path = FileManager.default.temporaryDirectory.path + "/" + prefix + UUID().uuidString + suffix
+        let temporary = FileManager.default.temporaryDirectory.path
+        let directory = git_sprite_private_directory(temporary).map { String(cString: $0) } ?? temporary
+        let path = directory + "/" + prefix + UUID().uuidString + suffix
         git_sprite_temporary_add(path)
         return path
     }
