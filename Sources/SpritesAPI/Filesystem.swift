@@ -1,5 +1,6 @@
 import Foundation
 import SpriteHTTP
+import SpriteWire
 
 extension SpritesClient {
     private func fsQuery(_ path: String, _ extra: [(String, String)] = []) -> [(String, String)] {
@@ -69,6 +70,11 @@ extension SpritesClient {
         let marker = path + "/.keep"
         try writeFile(sprite, path: marker, data: Data())
         try deleteFile(sprite, path: marker)
+    }
+
+    /// Renames a file or directory in the sprite (`POST /fs/rename`; absolute paths).
+    public func rename(_ sprite: String, from source: String, to dest: String) throws {
+        try call("POST", Self.path(sprite) + "/fs/rename", body: FileRename(source: source, dest: dest))
     }
 
     /// Deletes a file or (with `recursive`) a directory tree.

@@ -304,6 +304,28 @@ struct ProxyAttackTests {
 
 @Suite("git sprite cp", .ownThread)
 struct CopyTests {
+    /// Ctrl-C during an upload leaves the target in the sprite as it was: the file goes to a
+    /// name of its own beside it and is renamed into place when whole. It was written under the
+    /// target's name, and a cut upload left a truncated file in place of the original (an
+    /// adversarial review, 4 runs of 4).
+    @Test func anInterruptedUploadLeavesTheTargetAsItWas() throws {
+        let b = try ReachBench()
+        _ = try b.host.remote("echo important-original > workspace/keep.txt")
+        _ = try b.s.run("sh", ["-c", "head -c 300000000 /dev/zero > big.bin"])
+        let (cp, exited) = try b.s.startSprite(
+            ["cp", b.s.path("big.bin"), ":keep.txt"], in: b.app, env: b.env, throughGit: false)
+        // the upload is under way once its bytes show in the sprite, under either name
+        let started = {
+            let listing = (try? b.host.remote("ls -la workspace")) ?? ""
+            return listing.contains("keep.txt.git-sprite-")
+                || (try? b.host.remote("cat workspace/keep.txt")) != "important-original"
+        }
+        #expect(eventually(seconds: 60) { started() }, "the upload was never seen")
+        kill(cp.processIdentifier, SIGINT)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(try b.host.remote("cat workspace/keep.txt") == "important-original")
+    }
+
     /// Ctrl-C during a download leaves nothing beside the target: the file is fetched to a
     /// temporary name there and renamed when whole, and the handler exits without any cleanup
     /// of the code around it running, so the partial file stayed (found by an adversarial

@@ -117,8 +117,18 @@ private final class Copier {
     private func upload(_ source: String, _ st: stat, to target: String) throws {
         switch st.st_mode & S_IFMT {
         case S_IFREG:
+            // written to a name of its own beside the target, then renamed into place: an
+            // upload cut short (Ctrl-C, a broken connection) left a truncated file under the
+            // target's name, in place of what was there (an adversarial review, 4 runs of 4)
+            let temporary = target + ".git-sprite-\(UUID().uuidString.prefix(8))"
             try client.writeFile(
-                sprite, path: target, contentsOf: source, mode: String(format: "%04o", st.st_mode & 0o7777))
+                sprite, path: temporary, contentsOf: source, mode: String(format: "%04o", st.st_mode & 0o7777))
+            do {
+                try client.rename(sprite, from: temporary, to: target)
+            } catch {
+                try? client.deleteFile(sprite, path: temporary)
+                throw error
+            }
             summary.files += 1
             summary.bytes += Int(st.st_size)
         case S_IFDIR:
