@@ -189,7 +189,7 @@ void git_sprite_hold_if_interrupted(void) {
     for (;;) pause();
 }
 
-static int unbroken_writes;
+static int unbroken_steps;
 
 void git_sprite_unbroken_begin(sigset_t *saved) {
     sigset_t ending;
@@ -199,25 +199,25 @@ void git_sprite_unbroken_begin(sigset_t *saved) {
     sigaddset(&ending, SIGHUP);
     sigaddset(&ending, SIGQUIT);
     pthread_sigmask(SIG_BLOCK, &ending, saved);
-    __atomic_add_fetch(&unbroken_writes, 1, __ATOMIC_SEQ_CST);
-    /* the handler sets the flag, then waits for the count: it sees this write, or this
-     * thread sees the flag (sequentially consistent), and then it writes nothing */
+    __atomic_add_fetch(&unbroken_steps, 1, __ATOMIC_SEQ_CST);
+    /* the handler sets the flag, then waits for the count: it sees this step, or this
+     * thread sees the flag (sequentially consistent), and then the step does not run */
     if (git_sprite_interrupted()) {
-        __atomic_sub_fetch(&unbroken_writes, 1, __ATOMIC_SEQ_CST);
+        __atomic_sub_fetch(&unbroken_steps, 1, __ATOMIC_SEQ_CST);
         pthread_sigmask(SIG_SETMASK, saved, 0);
         git_sprite_hold_if_interrupted();
     }
 }
 
 void git_sprite_unbroken_end(const sigset_t *saved) {
-    __atomic_sub_fetch(&unbroken_writes, 1, __ATOMIC_SEQ_CST);
+    __atomic_sub_fetch(&unbroken_steps, 1, __ATOMIC_SEQ_CST);
     pthread_sigmask(SIG_SETMASK, saved, 0);
 }
 
 void git_sprite_wait_unbroken(int milliseconds) {
     struct timespec step = {0, 1000 * 1000};
     for (int waited = 0; waited < milliseconds; waited++) {
-        if (__atomic_load_n(&unbroken_writes, __ATOMIC_SEQ_CST) <= 0) return;
+        if (__atomic_load_n(&unbroken_steps, __ATOMIC_SEQ_CST) <= 0) return;
         nanosleep(&step, 0);
     }
 }
@@ -313,10 +313,11 @@ static long long monotonic_ms(void) {
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-void git_sprite_forward_interrupts(int yes) {
+/* Turns the SIGINT handler's passing on or off; a Ctrl-C posted as the last forwarding ended
+ * is not the next one's. */
+static void set_forwarding(int yes) {
     pthread_once(&forwarded_made, make_forwarded);
     if (!yes) __atomic_store_n(&forwarding, 0, __ATOMIC_SEQ_CST);
-    /* (a Ctrl-C posted as the last forwarding ended is not the next one's) */
     while (sem_trywait(&forwarded) == 0) {}
     __atomic_store_n(&forwarded_at, 0, __ATOMIC_SEQ_CST);
     if (yes) __atomic_store_n(&forwarding, 1, __ATOMIC_SEQ_CST);
@@ -354,18 +355,17 @@ static void *forward_loop(void *unused) {
 int git_sprite_start_forwarding(void (*pass)(void *), void *context) {
     pthread_once(&forwarded_made, make_forwarded);
     if (forwarder_running) return -1;
-    while (sem_trywait(&forwarded) == 0) {}
     forwarder_pass = pass;
     forwarder_context = context;
     __atomic_store_n(&forwarder_done, 0, __ATOMIC_SEQ_CST);
     if (pthread_create(&forwarder, 0, forward_loop, 0) != 0) return -1;
     forwarder_running = 1;
-    git_sprite_forward_interrupts(1);
+    set_forwarding(1);
     return 0;
 }
 
 void git_sprite_stop_forwarding(void) {
-    git_sprite_forward_interrupts(0);
+    set_forwarding(0);
     if (!forwarder_running) return;
     __atomic_store_n(&forwarder_done, 1, __ATOMIC_SEQ_CST);
     sem_post(&forwarded);

@@ -73,9 +73,9 @@ void git_sprite_wait_left_alone(int milliseconds);
  * the spawn's own child has not yet moved to its own group, and ends the process before the
  * child is recorded, leaves that child running alone). git_sprite_unbroken_begin blocks
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT on the calling thread, so no handler runs on it
- * mid-step, and counts the step; git_sprite_unbroken_end undoes both with the mask it saved. Once the process is on
- * its way out (git_sprite_start_no_more_children) a step does not begin: the thread waits
- * for the end instead. git_sprite_wait_unbroken, for the handlers, waits up to `milliseconds`
+ * mid-step, and counts the step; git_sprite_unbroken_end undoes both with the mask it saved.
+ * Once the process is on its way out (git_sprite_start_no_more_children) a step does not
+ * begin: the thread waits for the end instead. git_sprite_wait_unbroken, for the handlers, waits up to `milliseconds`
  * for the steps under way to end (async-signal-safe). Only so long: a step that takes longer
  * (a config file on a network file system that hangs, or one held up by a lock the thread the
  * handler interrupted holds) is cut as before. */
@@ -115,7 +115,6 @@ void git_sprite_signal_children(int sig);
  * half a second or more after it gets 0, and ends us as usual (async-signal-safe: sem_post).
  * git_sprite_stop_forwarding ends it and waits for the thread. One at a time: start returns
  * 0, or -1 when one runs already or the thread cannot start. */
-void git_sprite_forward_interrupts(int yes);
 int git_sprite_pass_interrupt(void);
 int git_sprite_start_forwarding(void (*pass)(void *), void *context);
 void git_sprite_stop_forwarding(void);

@@ -120,7 +120,7 @@ private final class Copier {
             // written to a name of its own beside the target, then renamed into place: an
             // upload cut short (Ctrl-C, a broken connection) left a truncated file under the
             // target's name, in place of what was there (an adversarial review, 4 runs of 4)
-            let temporary = target + ".git-sprite-\(UUID().uuidString.prefix(8))"
+            let temporary = TemporaryFiles.beside(target)
             try client.writeFile(
                 sprite, path: temporary, contentsOf: source, mode: String(format: "%04o", st.st_mode & 0o7777))
             do {
@@ -194,7 +194,7 @@ private final class Copier {
     /// Streams one file to a temporary name beside `target`, then renames it into place with
     /// the sprite's mode: a failure leaves no half file under the real name.
     private func fetchFile(_ path: String, mode: String, size: Int, to target: String) throws {
-        let temporary = target + ".git-sprite-\(UUID().uuidString.prefix(8))"
+        let temporary = TemporaryFiles.beside(target)
         // (removed by the handlers too: an interrupt left the partial file beside the target)
         TemporaryFiles.register(temporary)
         defer { TemporaryFiles.forget(temporary) }

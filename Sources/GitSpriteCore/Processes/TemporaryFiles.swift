@@ -27,6 +27,13 @@ enum TemporaryFiles {
         git_sprite_temporary_forget(path)
     }
 
+    /// A name beside `target` for its contents while they are written (`NAME.git-sprite-` and
+    /// 8 hex digits), renamed onto `target` once whole: a write cut short never leaves a
+    /// partial file under the target's name.
+    static func beside(_ target: String) -> String {
+        target + ".git-sprite-" + UUID().uuidString.prefix(8)
+    }
+
     /// Records a file of ours outside the temporary directory (a partial download beside its
     /// target) for the handlers to remove; `forget` once it is complete or gone.
     static func register(_ path: String) { git_sprite_temporary_add(path) }
@@ -50,7 +57,7 @@ enum TemporaryFiles {
     /// truncated file under the name. False when the file cannot be written (errno says why).
     static func writePrivately(_ data: Data, to path: String, replacing: Bool = false) -> Bool {
         guard replacing else { return write(data, toNew: path, durably: false) }
-        let partial = path + ".partial-" + UUID().uuidString.prefix(8)
+        let partial = beside(path)
         register(partial)
         defer { forget(partial) }
         guard write(data, toNew: partial, durably: true) else { return false }
