@@ -324,6 +324,13 @@ struct CopyTests {
         kill(cp.processIdentifier, SIGINT)
         #expect(exited.wait(timeout: .now() + 30) == .success)
         #expect(try b.host.remote("cat workspace/keep.txt") == "important-original")
+        // and the host let go of the write: its `sprite-enter … fs write` stayed blocked on a
+        // pipe with the file open until the host stopped, unseen by the sessions API (8 runs
+        // of 8, an adversarial review)
+        let writing = {
+            AttachTests.processes { $0.contains(" fs write ") && $0.contains("/workspace/keep.txt.git-sprite-") }
+        }
+        #expect(eventually(seconds: 20) { writing().isEmpty }, "\(writing())")
     }
 
     /// Ctrl-C during a download leaves nothing beside the target: the file is fetched to a

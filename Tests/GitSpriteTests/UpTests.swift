@@ -803,10 +803,11 @@ struct AttachTests {
 
     /// The processes working in `dir` whose command line (arguments joined by spaces) passes
     /// `matching`.
-    static func processes(in dir: String, _ matching: (String) -> Bool) -> [pid_t] {
+    /// With no `dir`, every process on the machine whose command line passes.
+    static func processes(in dir: String? = nil, _ matching: (String) -> Bool) -> [pid_t] {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
         return pids.filter { pid in
-            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) == dir,
+            guard dir == nil || (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) == dir,
                 let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
             else { return false }
             return matching(String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self))

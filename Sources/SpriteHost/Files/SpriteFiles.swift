@@ -102,9 +102,18 @@ final class FileOperation: @unchecked Sendable {
     }
 
     /// Writes the request body to the operation's stdin, then closes it.
+    /// A body cut short (the client gone, the connection broken) or a request cancelled is not
+    /// the file: the operation is stopped before it could read an end of input, and not left
+    /// waiting for more with the file open.
     func feed(_ body: RequestBody) async throws {
-        for try await chunk in body {
-            guard await process.write(Data(buffer: chunk)) else { break }
+        do {
+            for try await chunk in body {
+                guard await process.write(Data(buffer: chunk)) else { break }
+            }
+            try Task.checkCancellation()
+        } catch {
+            cancel()
+            throw error
         }
         process.closeStdin()
     }
