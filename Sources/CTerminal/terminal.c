@@ -336,8 +336,24 @@ int git_sprite_pass_interrupt(void) {
 
 static pthread_t forwarder;
 static int forwarder_running, forwarder_done;
-static void (*forwarder_pass)(void *);
+static void (*forwarder_pass)(void *, int);
 static void *forwarder_context;
+/* a termination signal to pass (set by its handler before its post; taken by the thread) and
+ * the last one passed */
+static int termination_pending, termination_passed;
+
+int git_sprite_pass_termination(int sig, int milliseconds) {
+    if (!__atomic_load_n(&forwarding, __ATOMIC_SEQ_CST)) return 0;
+    __atomic_store_n(&termination_passed, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&termination_pending, sig, __ATOMIC_SEQ_CST);
+    sem_post(&forwarded);
+    struct timespec step = {0, 5 * 1000000};
+    for (int waited = 0; waited < milliseconds; waited += 5) {
+        if (__atomic_load_n(&termination_passed, __ATOMIC_SEQ_CST) == sig) break;
+        nanosleep(&step, 0);
+    }
+    return 1;
+}
 
 static void *forward_loop(void *unused) {
     (void)unused;
@@ -348,16 +364,19 @@ static void *forward_loop(void *unused) {
     for (;;) {
         while (sem_wait(&forwarded) != 0 && errno == EINTR) {}
         if (__atomic_load_n(&forwarder_done, __ATOMIC_SEQ_CST)) return 0;
-        forwarder_pass(forwarder_context);
+        int sig = __atomic_exchange_n(&termination_pending, 0, __ATOMIC_SEQ_CST);
+        forwarder_pass(forwarder_context, sig ? sig : SIGINT);
+        if (sig) __atomic_store_n(&termination_passed, sig, __ATOMIC_SEQ_CST);
     }
 }
 
-int git_sprite_start_forwarding(void (*pass)(void *), void *context) {
+int git_sprite_start_forwarding(void (*pass)(void *, int), void *context) {
     pthread_once(&forwarded_made, make_forwarded);
     if (forwarder_running) return -1;
     forwarder_pass = pass;
     forwarder_context = context;
     __atomic_store_n(&forwarder_done, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&termination_pending, 0, __ATOMIC_SEQ_CST);
     if (pthread_create(&forwarder, 0, forward_loop, 0) != 0) return -1;
     forwarder_running = 1;
     set_forwarding(1);
@@ -371,6 +390,11 @@ void git_sprite_stop_forwarding(void) {
     sem_post(&forwarded);
     pthread_join(forwarder, 0);
     forwarder_running = 0;
+}
+
+void git_sprite_end_by_interrupt(void) {
+    set_forwarding(0);
+    kill(getpid(), SIGINT);
 }
 
 static volatile sig_atomic_t interrupt_ends = 0;

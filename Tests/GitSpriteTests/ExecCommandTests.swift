@@ -37,33 +37,9 @@ struct ExecCommandTests {
     /// say they take signals (`sparse`, as the API allows) gets it through the session's kill.
     @Test(arguments: [(false, false), (true, false), (false, true)])
     func ctrlCReachesTheCommandInTheSprite(throughGit: Bool, sparse: Bool) throws {
-        let s = try Sandbox()
-        let host = try LocalHost(root: s.path("host"), sparse: sparse)
-        let repo = try s.makeRepo("app")
-        _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
-        try host.client().makeDirectory("app-main", path: "/home/sprite/workspace")
-        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        let run = try SignalledExec(sparse: sparse)
         let script = "trap 'echo stopped-by-int; exit 7' INT; echo ready; while :; do sleep 0.1; done"
-        let p = Process()
-        if throughGit {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["git", "sprite", "exec", "--", "sh", "-c", script]
-        } else {
-            p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
-            p.arguments = ["exec", "--", "sh", "-c", script]
-        }
-        p.currentDirectoryURL = URL(fileURLWithPath: repo)
-        p.environment = s.environment.merging(env) { $1 }
-        let output = Pipe()
-        (p.standardInput, p.standardOutput, p.standardError) = (FileHandle.nullDevice, output, FileHandle.nullDevice)
-        let shown = Locked("")
-        let exited = p.exitSignal()
-        try p.runWithSignalsUnblocked()
-        Thread {
-            while case let chunk = output.fileHandleForReading.availableData, !chunk.isEmpty {
-                shown.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
-            }
-        }.start()
+        let (p, exited, shown) = try run.start(script, throughGit: throughGit)
         #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
         kill(-p.processIdentifier, SIGINT)  // the terminal's Ctrl-C: the whole process group
         #expect(exited.wait(timeout: .now() + 30) == .success)
@@ -71,6 +47,42 @@ struct ExecCommandTests {
         if !throughGit {
             #expect(p.terminationReason == .exit && p.terminationStatus == 7, "\(p.terminationStatus)")
         }
+    }
+
+    /// A signal that ends git-sprite during an `exec` (the terminal closed, Ctrl-\\, a job
+    /// runner's SIGTERM) reaches the command first, as the same signal: only SIGINT was passed
+    /// on, and the command ran on until the service's grace after a disconnect ended it with
+    /// SIGTERM, ten seconds later (an adversarial review). git-sprite still ends by the signal.
+    @Test(arguments: [(SIGHUP, false), (SIGQUIT, false), (SIGHUP, true)])
+    func aSignalThatEndsUsReachesTheCommandFirst(sig: Int32, sparse: Bool) throws {
+        let run = try SignalledExec(sparse: sparse)
+        let (p, exited, shown) = try run.start(SignalledExec.recording + "echo ready; while :; do sleep 0.1; done")
+        #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
+        kill(p.processIdentifier, sig)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == sig, "\(p.terminationStatus)")
+        let name = sig == SIGHUP ? "HUP" : "QUIT"
+        #expect(eventually(seconds: 20) { run.got() != "" }, "the command got nothing")
+        #expect(run.got() == name)
+    }
+
+    /// Ctrl-C while the exec's request is on its way: the service may start the command before
+    /// its answer reaches us, and git-sprite ended at once, leaving the command running until
+    /// the service's grace ended it (an adversarial review). The Ctrl-C now waits for the
+    /// stream and goes to the command, whose status comes back. A host that holds the request
+    /// before answering holds the moment open.
+    @Test func ctrlCDuringTheHandshakeReachesTheCommand() throws {
+        let run = try SignalledExec(sparse: false)
+        let exec = "GET /v1/sprites/app-main/exec"
+        try run.host.faults(["rules": [["method": "GET", "path": "/exec", "stall_seconds": 1.5, "count": 1]]])
+        let (p, exited, _) = try run.start(
+            SignalledExec.recording + "echo started > /home/sprite/got; while :; do sleep 0.1; done")
+        #expect(eventually(seconds: 30) { ((try? run.host.requestCount(exec)) ?? 0) > 0 })
+        kill(p.processIdentifier, SIGINT)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(eventually(seconds: 20) { !["", "started"].contains(run.got()) }, "\(run.got())")
+        #expect(run.got() == "INT")
+        #expect(p.terminationReason == .exit && p.terminationStatus == 7, "\(p.terminationStatus)")
     }
 
     /// A terminal resized while a command runs on a terminal in the sprite: the new size gets
@@ -187,5 +199,53 @@ struct ExecCommandTests {
             "\(noDirectory.stderr)")
         let usage = try s.sprite(["exec"], in: repo, env: env)
         #expect(usage.status == 64)
+    }
+}
+
+/// `git sprite exec` of a shell script in a sprite of a host of its own, for the tests that
+/// signal it.
+private struct SignalledExec {
+    let s: Sandbox
+    let host: LocalHost
+    let repo: String
+
+    /// Traps that write the signal's name to `/home/sprite/got` and exit 7.
+    static let recording =
+        "for sig in INT TERM HUP QUIT; do trap \"echo $sig > /home/sprite/got; exit 7\" $sig; done; "
+
+    init(sparse: Bool) throws {
+        s = try Sandbox()
+        host = try LocalHost(root: s.path("host"), sparse: sparse)
+        repo = try s.makeRepo("app")
+        _ = try host.client().createSprite(SpriteCreation(name: "app-main"))
+        try host.client().makeDirectory("app-main", path: "/home/sprite/workspace")
+    }
+
+    /// What the traps recorded ("" before any).
+    func got() -> String { (try? host.remote("cat /home/sprite/got 2>/dev/null")) ?? "" }
+
+    func start(_ script: String, throughGit: Bool = false) throws -> (Process, DispatchSemaphore, Locked<String>) {
+        let p = Process()
+        if throughGit {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["git", "sprite", "exec", "--", "sh", "-c", script]
+        } else {
+            p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+            p.arguments = ["exec", "--", "sh", "-c", script]
+        }
+        p.currentDirectoryURL = URL(fileURLWithPath: repo)
+        let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
+        p.environment = s.environment.merging(env) { $1 }
+        let output = Pipe()
+        (p.standardInput, p.standardOutput, p.standardError) = (FileHandle.nullDevice, output, FileHandle.nullDevice)
+        let shown = Locked("")
+        let exited = p.exitSignal()
+        try p.runWithSignalsUnblocked()
+        Thread {
+            while case let chunk = output.fileHandleForReading.availableData, !chunk.isEmpty {
+                shown.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+            }
+        }.start()
+        return (p, exited, shown)
     }
 }

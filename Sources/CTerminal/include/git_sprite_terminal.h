@@ -108,16 +108,23 @@ void git_sprite_signal_children(int sig);
 
 /* While a command runs in the sprite without a terminal (`git sprite exec`), Ctrl-C is for
  * it. git_sprite_start_forwarding starts a thread (a plain one with every signal blocked; a
- * Foundation Thread woken by a timed wait made every exec slower) that calls `pass(context)`
- * for each Ctrl-C: git_sprite_pass_interrupt, called first by the SIGINT handler, posts it and
- * returns 1, so the handler returns without ending us. The same Ctrl-C reaching us twice
- * (through `git sprite`, git passes on its own SIGINT a moment later) counts once; another one
- * half a second or more after it gets 0, and ends us as usual (async-signal-safe: sem_post).
- * git_sprite_stop_forwarding ends it and waits for the thread. One at a time: start returns
- * 0, or -1 when one runs already or the thread cannot start. */
+ * Foundation Thread woken by a timed wait made every exec slower) that calls
+ * `pass(context, SIGINT)` for each Ctrl-C: git_sprite_pass_interrupt, called first by the SIGINT
+ * handler, posts it and returns 1, so the handler returns without ending us. The same Ctrl-C
+ * reaching us twice (through `git sprite`, git passes on its own SIGINT a moment later) counts
+ * once; another one half a second or more after it gets 0, and ends us as usual
+ * (async-signal-safe: sem_post). git_sprite_stop_forwarding ends it and waits for the thread.
+ * One at a time: start returns 0, or -1 when one runs already or the thread cannot start.
+ * git_sprite_pass_termination, for the handlers of the signals that end us (SIGTERM, SIGHUP,
+ * SIGQUIT), has the thread pass `sig` on and waits up to `milliseconds` for it to be sent
+ * before the handler goes on to end us; 0 when nothing is being forwarded. The thread calls
+ * git_sprite_end_by_interrupt when a Ctrl-C finds nothing to go to (the stream never opened):
+ * forwarding off, and SIGINT to us again, which then ends us as usual. */
 int git_sprite_pass_interrupt(void);
-int git_sprite_start_forwarding(void (*pass)(void *), void *context);
+int git_sprite_pass_termination(int sig, int milliseconds);
+int git_sprite_start_forwarding(void (*pass)(void *, int), void *context);
 void git_sprite_stop_forwarding(void);
+void git_sprite_end_by_interrupt(void);
 
 /* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler
  * then exits 0 without saying it was interrupted. Async-signal-safe to read. */

@@ -23,6 +23,7 @@ public enum ExecWorkflow {
             stdin: !stdinIsTerminal)
         let terminal = context.terminal
         let forwarding = InterruptForwarding(client: connection.client, sprite: name)
+        forwarding.start()
         defer { forwarding.stop() }
         do {
             return try connection.client.exec(

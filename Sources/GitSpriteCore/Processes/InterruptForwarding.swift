@@ -8,47 +8,69 @@ import SpritesAPI
 /// else through the session's kill), the command stops as it would here, and its status (130
 /// for most) comes back as ours. git-sprite used to end at once, and the command ran on in the
 /// sprite until the service's grace after a disconnect ended it. A second Ctrl-C ends
-/// git-sprite as usual. (On a terminal, `-t`, Ctrl-C is a byte the sprite's terminal turns into
+/// git-sprite as usual. SIGTERM, SIGHUP and SIGQUIT end git-sprite, but the command gets the
+/// same signal first. (On a terminal, `-t`, Ctrl-C is a byte the sprite's terminal turns into
 /// SIGINT.)
+///
+/// Forwarding starts before the request: the service may start the command before its answer
+/// reaches us, and a Ctrl-C during the handshake that ended us then left the command running
+/// until that grace ended it. Such a Ctrl-C waits for the stream (a few seconds at most), and
+/// ends us as usual when none comes.
 final class InterruptForwarding: @unchecked Sendable {
     private let client: any SpritesService
     private let sprite: String
     private let stream = Locked<ExecStream?>(nil)
     private let done = Locked(false)
+    private let running = Locked(false)
 
     init(client: any SpritesService, sprite: String) {
         (self.client, self.sprite) = (client, sprite)
     }
 
-    /// Called with the stream once it is open: from then on Ctrl-C goes to the command (before
-    /// it, there is nothing to stop but us).
-    func opened(_ exec: ExecStream) {
-        stream.set(exec)
+    /// From now until `stop`, Ctrl-C (and the signals that end us) are for the command.
+    func start() {
         // (retained for the thread until `stop` has waited for it)
         let context = Unmanaged.passRetained(self).toOpaque()
         let started = git_sprite_start_forwarding(
-            { context in
+            { context, sig in
                 guard let context else { return }
-                Unmanaged<InterruptForwarding>.fromOpaque(context).takeUnretainedValue().pass()
+                Unmanaged<InterruptForwarding>.fromOpaque(context).takeUnretainedValue().pass(sig)
             }, context)
-        if started != 0 {
-            stream.set(nil)
+        if started == 0 {
+            running.set(true)
+        } else {
             Unmanaged<InterruptForwarding>.fromOpaque(context).release()
         }
     }
 
+    /// Called with the stream once it is open.
+    func opened(_ exec: ExecStream) {
+        stream.set(exec)
+    }
+
     /// Ends the forwarding and waits for its thread; Ctrl-C ends us again.
     func stop() {
-        guard stream.value != nil else { return }
+        guard running.value else { return }
         done.set(true)
         git_sprite_stop_forwarding()
+        running.set(false)
         Unmanaged.passUnretained(self).release()
     }
 
-    private func pass() {
-        guard let exec = stream.value else { return }
+    private func pass(_ sig: Int32) {
+        // the stream opens within milliseconds, or fails and `stop` comes
+        var exec = stream.value
+        for _ in 0..<250 where exec == nil && !done.value {
+            usleep(20_000)
+            exec = stream.value
+        }
+        guard let exec else {
+            if sig == SIGINT { git_sprite_end_by_interrupt() }
+            return
+        }
+        let name = Self.names[sig] ?? "INT"
         if exec.capabilities.contains("signal") {
-            try? exec.signal("INT")
+            try? exec.signal(name)
             return
         }
         // through the session's kill, which needs the session's id: the service says it first
@@ -62,10 +84,18 @@ final class InterruptForwarding: @unchecked Sendable {
         // the timeout is how long the service waits before it escalates to SIGKILL (0s: at once):
         // the longest it takes, so that a command that cleans up on SIGINT may take its time,
         // as here (this request ends when the command does)
-        _ = try? client.kill(sprite, session: session, signal: "INT", timeout: "3600s")
+        _ = try? client.kill(sprite, session: session, signal: name, timeout: "3600s")
     }
+
+    private static let names: [Int32: String] = [SIGINT: "INT", SIGTERM: "TERM", SIGHUP: "HUP", SIGQUIT: "QUIT"]
 }
 
 /// For the SIGINT handler, first: whether Ctrl-C went to a command in the sprite (the handler
 /// then returns without ending us); async-signal-safe.
 public func passInterruptToTheSprite() -> Bool { git_sprite_pass_interrupt() != 0 }
+
+/// For the handlers of the signals that end us: the command in the sprite gets `sig` first
+/// (waited for up to a second); async-signal-safe.
+func passTerminationToTheSprite(_ sig: Int32) {
+    _ = git_sprite_pass_termination(sig, 1000)
+}

@@ -54,6 +54,8 @@ public enum Termination {
 
     /// The handler; async-signal-safe.
     static func end(by sig: Int32) {
+        // a command running in the sprite for us (`exec`) ends with us
+        passTerminationToTheSprite(sig)
         windDown(passing: sig)
         // blocked while its handler runs: it ends the process as the handler returns
         signal(sig, SIG_DFL)
