@@ -35,24 +35,85 @@ int git_sprite_raw_terminal(int fd) {
 }
 
 static int alternate_screen;
+/* the terminal a session's output goes to (-1: none), and where the reading of its control
+ * sequences stands between two writes: 0 text, 1 after ESC, 2 after ESC [, 3 in ESC [ ? digits */
+static int session_fd = -1;
+static int sequence_state, sequence_mode;
 
-void git_sprite_note_screen(const unsigned char *bytes, size_t count) {
-    /* CSI ? 1049/1047/47 h or l; a sequence split across two writes is missed (rare, and
-     * the cost is a reset not made, or one made that leaves the main screen as it is) */
-    for (size_t i = 0; i + 4 < count; i++) {
-        if (bytes[i] != 0x1b || bytes[i + 1] != '[' || bytes[i + 2] != '?') continue;
-        size_t j = i + 3;
-        int mode = 0;
-        while (j < count && j < i + 9 && bytes[j] >= '0' && bytes[j] <= '9') mode = mode * 10 + (bytes[j++] - '0');
-        if (j >= count || (mode != 1049 && mode != 1047 && mode != 47)) continue;
-        if (bytes[j] == 'h') __atomic_store_n(&alternate_screen, 1, __ATOMIC_SEQ_CST);
-        if (bytes[j] == 'l') __atomic_store_n(&alternate_screen, 0, __ATOMIC_SEQ_CST);
+void git_sprite_session_output_begin(int fd) {
+    sequence_state = sequence_mode = 0;
+    __atomic_store_n(&alternate_screen, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&session_fd, isatty(fd) ? fd : -1, __ATOMIC_SEQ_CST);
+}
+
+void git_sprite_session_output_end(void) { __atomic_store_n(&session_fd, -1, __ATOMIC_SEQ_CST); }
+
+static int write_fully(int fd, const unsigned char *bytes, size_t count) {
+    while (count > 0) {
+        ssize_t n = write(fd, bytes, count);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        bytes += n;
+        count -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads one byte of the output; returns 'h' or 'l' when it ends a switch of the alternate
+ * screen (CSI ? 1049/1047/47 h or l), else 0. */
+static int screen_switch(unsigned char c) {
+    if (c == 0x1b) {
+        sequence_state = 1;
+        return 0;
+    }
+    switch (sequence_state) {
+    case 1:
+        sequence_state = c == '[' ? 2 : 0;
+        return 0;
+    case 2:
+        sequence_state = c == '?' ? 3 : 0;
+        sequence_mode = 0;
+        return 0;
+    case 3:
+        if (c >= '0' && c <= '9' && sequence_mode < 100000) {
+            sequence_mode = sequence_mode * 10 + (c - '0');
+            return 0;
+        }
+        if (c == ';') {
+            sequence_mode = 0;
+            return 0;
+        }
+        sequence_state = 0;
+        if ((c == 'h' || c == 'l') && (sequence_mode == 1049 || sequence_mode == 1047 || sequence_mode == 47))
+            return c;
+        return 0;
+    default:
+        return 0;
     }
 }
 
+int git_sprite_write_session(int fd, const unsigned char *bytes, size_t count) {
+    if (__atomic_load_n(&session_fd, __ATOMIC_SEQ_CST) < 0) return write_fully(fd, bytes, count);
+    size_t start = 0;
+    for (size_t i = 0; i < count; i++) {
+        int switched = screen_switch(bytes[i]);
+        /* on counts from before the switch is written, off from after: a write cut by a signal
+         * leaves the record on, and the reset leaves the alternate screen rather than leave
+         * the user on it */
+        if (switched == 'h') __atomic_store_n(&alternate_screen, 1, __ATOMIC_SEQ_CST);
+        if (switched == 'l') {
+            if (write_fully(fd, bytes + start, i + 1 - start) != 0) return -1;
+            start = i + 1;
+            __atomic_store_n(&alternate_screen, 0, __ATOMIC_SEQ_CST);
+        }
+    }
+    return write_fully(fd, bytes + start, count - start);
+}
+
 void git_sprite_reset_terminal_modes(void) {
-    if (saved_fd < 0) return;
-    int fd = isatty(STDOUT_FILENO) ? STDOUT_FILENO : saved_fd;
+    int fd = saved_fd >= 0 ? (isatty(STDOUT_FILENO) ? STDOUT_FILENO : saved_fd)
+                           : __atomic_load_n(&session_fd, __ATOMIC_SEQ_CST);
+    if (fd < 0) return;
     /* the alternate screen left, only when it is on: leaving also restores a saved cursor,
      * which on the main screen would move the cursor back over what is there */
     static const char leave[] = "\033[?1049l";
@@ -497,9 +558,12 @@ void git_sprite_remove_temporary_files(void) {
         lock[n] = 0;
         unlink(lock);
     }
-    /* a directory of ours, once what was in it is gone (the relay's, around its socket) */
-    for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
-        if (__atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST) == 2) rmdir(temporary_paths[i]);
+    /* a directory of ours, once what was in it is gone (the relay's, around its socket; an empty
+     * salvage directory and its parent): twice, for a parent recorded before its child */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
+            if (__atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST) == 2) rmdir(temporary_paths[i]);
+        }
     }
 }
 

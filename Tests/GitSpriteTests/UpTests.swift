@@ -771,6 +771,16 @@ struct AttachTests {
         let plain = try Self.endBySignal(w, "exec -it -- sh -c 'echo plain-ready; sleep 100'", once: "plain-ready")
         #expect(!plain.contains(leave), "\(plain.debugDescription)")
         #expect(plain.contains("\u{1b}[?25h"), "the rest of the reset: \(plain.debugDescription)")
+        // a switch split across two writes is followed; and `exec -t` with stdin left alone (no
+        // raw mode) is reset too: it was not reset at all, and a split switch was missed
+        // (an adversarial review)
+        let split = "sh -c 'printf \"\\033[?10\"; sleep 0.5; printf \"49h\"; echo split-ready; sleep 100'"
+        for args in ["exec -it -- " + split, "exec -t -- " + split] {
+            let shown = try Self.endBySignal(w, args, once: "split-ready")
+            let entered = shown.range(of: enter, options: .backwards)
+            #expect(
+                entered.map { shown[$0.upperBound...].contains(leave) } == true, "\(args): \(shown.debugDescription)")
+        }
     }
 
     /// Runs `git-sprite ARGS` on a terminal (script(1)), sends it SIGTERM once its output holds

@@ -12,14 +12,19 @@ int git_sprite_window_size(int fd, unsigned short *rows, unsigned short *cols);
  * git_sprite_restore_terminal puts it back (safe to call twice, and from a signal handler). */
 int git_sprite_raw_terminal(int fd);
 void git_sprite_restore_terminal(void);
-/* While the terminal is in raw mode (a session runs): writes the sequences that undo what a
- * full-screen program in the sprite set (tmux's alternate screen, application cursor keys,
- * mouse reports...), for a session that ends without that program's own goodbye: cut by a
- * signal, or by the connection (async-signal-safe). */
+/* While a session runs on this terminal (raw mode, or its output on a terminal): writes the
+ * sequences that undo what a full-screen program in the sprite set (tmux's alternate screen,
+ * application cursor keys, mouse reports...), for a session that ends without that program's
+ * own goodbye: cut by a signal, or by the connection (async-signal-safe). */
 void git_sprite_reset_terminal_modes(void);
-/* Follows a session's output for the alternate screen's switches, so that the reset leaves
- * it only when it is on. */
-void git_sprite_note_screen(const unsigned char *bytes, size_t count);
+/* A session's output: begin with the descriptor it goes to (followed only when a terminal),
+ * then git_sprite_write_session for each piece, which writes it whole (0, or -1 when the
+ * descriptor fails) and follows the alternate screen's switches as they are written, a
+ * sequence split across two pieces included, so that the reset leaves that screen only when
+ * it is on; end once the session is over. */
+void git_sprite_session_output_begin(int fd);
+int git_sprite_write_session(int fd, const unsigned char *bytes, size_t count);
+void git_sprite_session_output_end(void);
 
 /* While a terminal session runs: every SIGWINCH (the terminal was resized) writes one byte
  * to fd (a non-blocking pipe), so the session learns of it at once instead of polling.

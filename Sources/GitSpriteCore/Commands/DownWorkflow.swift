@@ -193,6 +193,17 @@ public enum DownWorkflow {
             }
             let repo = target.repository
             let directory = salvageDirectory(homecoming, repo: repo, context: context)
+            // made when the first file is saved in it: a run cut short (or failing) before a
+            // file is whole leaves no empty one behind (rmdir takes only an empty directory)
+            let parent = (directory as NSString).deletingLastPathComponent
+            TemporaryFiles.register(directory)
+            TemporaryFiles.register(parent)
+            defer {
+                TemporaryFiles.forget(directory)
+                TemporaryFiles.forget(parent)
+                _ = rmdir(directory)
+                _ = rmdir(parent)
+            }
             if !report.atRisk.isEmpty {
                 let (notes, bundles) = try salvage(homecoming, report: report, plan: plan, into: directory)
                 outcome.notes += notes

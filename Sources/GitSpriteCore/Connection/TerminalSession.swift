@@ -76,20 +76,22 @@ enum TerminalSession {
                 close(wakeWrite)
             }
         }
-        // a TTY merges both streams; the terminal gets everything
+        // a TTY merges both streams; the terminal gets everything (the alternate screen
+        // followed as it is written, for a reset if the session is cut: also without raw mode,
+        // `exec -t` with stdin left alone)
+        git_sprite_session_output_begin(STDOUT_FILENO)
+        defer { git_sprite_session_output_end() }
         let code: Int32
         do {
-            // (the alternate screen followed, for a reset if the session is cut)
             let show: (Data) -> Void = { data in
-                if interactive {
-                    data.withUnsafeBytes { git_sprite_note_screen($0.bindMemory(to: UInt8.self).baseAddress, $0.count) }
+                _ = data.withUnsafeBytes {
+                    git_sprite_write_session(STDOUT_FILENO, $0.bindMemory(to: UInt8.self).baseAddress, $0.count)
                 }
-                writeAll(STDOUT_FILENO, data)
             }
             code = try stream.relay(stdout: show, stderr: show, onPort: onPort)
         } catch {
             // the connection broke: the sprite's full-screen program (tmux) never said goodbye
-            if interactive { git_sprite_reset_terminal_modes() }
+            git_sprite_reset_terminal_modes()
             throw error
         }
         stream.close()
