@@ -29,9 +29,10 @@ public enum GitSpriteMain {
             exit(ExitStatus.success.rawValue)
         }
         // Ctrl-C: nothing of ours needs undoing (every command converges when run again), so
-        // say so and exit with the "cancelled" status, 130 always: through `git sprite`, git
-        // is interrupted too and the shell sees 130 whatever we exit with, so run directly it
-        // is the same; the git processes we started stop too. (Set even when we were started
+        // say so and end by SIGINT itself, as git does once it has cleaned up: a shell shows
+        // 130, and a shell loop around us stops (bash goes on when its child exits 130, taking
+        // the Ctrl-C as the child's own business); the git processes we started stop too.
+        // Through `git sprite`, git is interrupted too and ends the same way. (Set even when we were started
         // with SIGINT ignored, unlike SIGTERM's and SIGHUP's: keeping it ignored made one CI
         // run's Ctrl-C test see an `up` that went on to its end, and nothing in the test's own
         // chain of processes ignores SIGINT; until that is understood, Ctrl-C always stops us.)
@@ -47,11 +48,13 @@ public enum GitSpriteMain {
             let paged = Termination.windDown(passing: SIGINT)
             // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying; nor when the
             // pager had what the command showed)
-            if interruptIsTheEnd() { _exit(ExitStatus.cancelled.rawValue) }
-            if paged { _exit(ExitStatus.cancelled.rawValue) }
-            let message = "\ninterrupted; run the command again to finish\n"
-            _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
-            _exit(ExitStatus.cancelled.rawValue)
+            if !interruptIsTheEnd() && !paged {
+                let message = "\ninterrupted; run the command again to finish\n"
+                _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            }
+            // (blocked while this handler runs: it ends the process as the handler returns)
+            signal(SIGINT, SIG_DFL)
+            raise(SIGINT)
         }
     }
 

@@ -245,10 +245,33 @@ struct LivingWithASpriteTests {
         #expect(eventually(seconds: 20) { followed().contains("after-follow-line") }, "\(followed())")
         kill(-p.processIdentifier, SIGINT)
         p.waitForExit(within: 30, "git sprite logs -f after Ctrl-C")
-        #expect(p.terminationReason == .exit && p.terminationStatus == 130, "Ctrl-C is cancelled, as for tail -f")
+        #expect(p.endedByInterrupt, "Ctrl-C ends it by SIGINT, as for tail -f: \(p.ending)")
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(!stderr.contains("interrupted"), "\(stderr)")
         #expect(followed().components(separatedBy: "after-follow-line").count == 2, "printed once: \(followed())")
+
+        // a shell loop around it stops at Ctrl-C, as around `tail -f` or git: bash goes on past a
+        // child that exits 130 (the Ctrl-C was the child's business), and it went on here
+        let loop = w.s.path("loop.out")
+        _ = FileManager.default.createFile(atPath: loop, contents: nil)
+        let sh = Process()
+        sh.executableURL = URL(fileURLWithPath: "/bin/bash")
+        sh.arguments = [
+            "-c", #"for i in 1 2; do "$0" logs -f; echo "went-on-$?"; done"#, Sandbox.binDirectory + "/git-sprite",
+        ]
+        sh.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        sh.environment = w.s.environment.merging(w.env) { $1 }
+        (sh.standardOutput, sh.standardError) = (
+            try FileHandle(forWritingTo: URL(fileURLWithPath: loop)), FileHandle.nullDevice
+        )
+        sh.standardInput = FileHandle.nullDevice
+        try sh.runWithSignalsUnblocked()
+        let looped = { (try? String(contentsOfFile: loop, encoding: .utf8)) ?? "" }
+        #expect(eventually(seconds: 20) { looped().contains("after-follow-line") }, "\(looped())")
+        kill(-sh.processIdentifier, SIGINT)
+        sh.waitForExit(within: 30, "a loop around git sprite logs -f after Ctrl-C")
+        #expect(!looped().contains("went-on"), "\(looped())")
+        #expect(sh.endedByInterrupt, "\(sh.ending)")
     }
 
     /// An agent that ends is started again by its service a second later (`claude` as `claude

@@ -4,6 +4,13 @@
     import Testing
 
     extension Process {
+        /// Whether it ended by SIGINT itself, as git-sprite does after Ctrl-C (a shell shows 130,
+        /// and a shell loop around it stops): an exit with 130 is not that.
+        public var endedByInterrupt: Bool { terminationReason == .uncaughtSignal && terminationStatus == SIGINT }
+
+        /// How it ended, for a failed expectation's message.
+        public var ending: String { "\(terminationReason == .exit ? "exit" : "signal") \(terminationStatus)" }
+
         /// Waits for the process to end, at most `limit` seconds. Past that the test records an
         /// issue naming `what` and the process (with its group) is killed, so a child that hangs
         /// fails its own test instead of hanging the whole run.
