@@ -38,10 +38,10 @@ static int alternate_screen;
 /* the terminal a session's output goes to (-1: none), and where the reading of its control
  * sequences stands between two writes: 0 text, 1 after ESC, 2 after ESC [, 3 in ESC [ ? digits */
 static int session_fd = -1;
-static int sequence_state, sequence_mode;
+static int sequence_state, sequence_mode, sequence_screen; /* (a screen mode among its parameters) */
 
 void git_sprite_session_output_begin(int fd) {
-    sequence_state = sequence_mode = 0;
+    sequence_state = sequence_mode = sequence_screen = 0;
     __atomic_store_n(&alternate_screen, 0, __ATOMIC_SEQ_CST);
     __atomic_store_n(&session_fd, isatty(fd) ? fd : -1, __ATOMIC_SEQ_CST);
 }
@@ -59,8 +59,10 @@ static int write_fully(int fd, const unsigned char *bytes, size_t count) {
     return 0;
 }
 
+static int is_screen_mode(int mode) { return mode == 1049 || mode == 1047 || mode == 47; }
+
 /* Reads one byte of the output; returns 'h' or 'l' when it ends a switch of the alternate
- * screen (CSI ? 1049/1047/47 h or l), else 0. */
+ * screen (CSI ? 1049/1047/47 h or l, that mode anywhere among the parameters), else 0. */
 static int screen_switch(unsigned char c) {
     if (c == 0x1b) {
         sequence_state = 1;
@@ -72,7 +74,7 @@ static int screen_switch(unsigned char c) {
         return 0;
     case 2:
         sequence_state = c == '?' ? 3 : 0;
-        sequence_mode = 0;
+        sequence_mode = sequence_screen = 0;
         return 0;
     case 3:
         if (c >= '0' && c <= '9' && sequence_mode < 100000) {
@@ -80,12 +82,12 @@ static int screen_switch(unsigned char c) {
             return 0;
         }
         if (c == ';') {
+            sequence_screen |= is_screen_mode(sequence_mode);
             sequence_mode = 0;
             return 0;
         }
         sequence_state = 0;
-        if ((c == 'h' || c == 'l') && (sequence_mode == 1049 || sequence_mode == 1047 || sequence_mode == 47))
-            return c;
+        if ((c == 'h' || c == 'l') && (sequence_screen || is_screen_mode(sequence_mode))) return c;
         return 0;
     default:
         return 0;
@@ -496,24 +498,32 @@ void git_sprite_unwatch_window(void) {
 #define GIT_SPRITE_MAX_TEMPORARY 32
 #define GIT_SPRITE_TEMPORARY_PATH 1024
 static char temporary_paths[GIT_SPRITE_MAX_TEMPORARY][GIT_SPRITE_TEMPORARY_PATH];
-static int temporary_state[GIT_SPRITE_MAX_TEMPORARY]; /* 0 free, 1 being written, 2 set */
+/* 0 free, 1 being written, 2 a file (or a directory of ours), 3 a directory that is only ever
+ * taken away when empty: never unlinked (a symlink in its place, a salvage directory's, is the
+ * user's) */
+static int temporary_state[GIT_SPRITE_MAX_TEMPORARY];
 
-void git_sprite_temporary_add(const char *path) {
+static void temporary_add(const char *path, int state) {
     size_t n = strlen(path);
     if (n + sizeof(".lock") > GIT_SPRITE_TEMPORARY_PATH) return;
     for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
         int expected = 0;
         if (__atomic_compare_exchange_n(&temporary_state[i], &expected, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
             memcpy(temporary_paths[i], path, n + 1);
-            __atomic_store_n(&temporary_state[i], 2, __ATOMIC_SEQ_CST);
+            __atomic_store_n(&temporary_state[i], state, __ATOMIC_SEQ_CST);
             return;
         }
     }
 }
 
+void git_sprite_temporary_add(const char *path) { temporary_add(path, 2); }
+
+void git_sprite_temporary_add_directory(const char *path) { temporary_add(path, 3); }
+
 void git_sprite_temporary_forget(const char *path) {
     for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
-        if (__atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST) == 2 && strcmp(temporary_paths[i], path) == 0) {
+        int state = __atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST);
+        if ((state == 2 || state == 3) && strcmp(temporary_paths[i], path) == 0) {
             __atomic_store_n(&temporary_state[i], 0, __ATOMIC_SEQ_CST);
             return;
         }
@@ -562,7 +572,8 @@ void git_sprite_remove_temporary_files(void) {
      * salvage directory and its parent): twice, for a parent recorded before its child */
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < GIT_SPRITE_MAX_TEMPORARY; i++) {
-            if (__atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST) == 2) rmdir(temporary_paths[i]);
+            int state = __atomic_load_n(&temporary_state[i], __ATOMIC_SEQ_CST);
+            if (state == 2 || state == 3) rmdir(temporary_paths[i]);
         }
     }
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@
  * sprite's user could go anyway, and there is no gap between a check and a use.
  *
  *   fs read PATH                        ok SIZE\n  then the bytes (regular files only)
- *   fs write PATH MODE MKDIR(0|1)       stdin is the content; ok SIZE\n once written
+ *   fs write PATH MODE MKDIR(0|1)       stdin is the content; ok SIZE\n once written (to a
+ *                                       name of its own beside PATH, renamed over it when whole)
  *   fs list PATH                        ok dir|file\n  then one record per entry, by name:
  *                                       TYPE SIZE MODE MTIME NAME\0 (TYPE d, f, l or o)
  *   fs delete PATH RECURSIVE(0|1)       ok COUNT\n
@@ -109,10 +111,94 @@ static int mkdir_parents(const char *path) {
     return 0;
 }
 
+/* The name the content is written under until it is whole (beside the target, so that the
+ * rename that puts it in place never crosses a filesystem); removed by the handler of the
+ * signal that stops a write cut short (the host sends SIGTERM when the request's body fails). */
+static char writing[PATH_MAX];
+
+static void drop_partial(int sig) {
+    (void)sig;
+    if (writing[0]) unlink(writing);
+    _exit(1);
+}
+
+static int fs_write_in_place(const char *path, mode_t mode);
+
 static int fs_write(const char *path, const char *mode_text, const char *mkdirs) {
     mode_t mode;
     if (parse_mode(mode_text, &mode) != 0) return fail(EINVAL, "invalid mode");
     if (strcmp(mkdirs, "1") == 0 && mkdir_parents(path) != 0) return fail(errno, NULL);
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        /* through a symlink the file it names is written, as before, in place */
+        if (S_ISLNK(st.st_mode)) return fs_write_in_place(path, mode);
+        if (S_ISDIR(st.st_mode)) return fail(EISDIR, "is a directory");
+        if (!S_ISREG(st.st_mode)) return fail(EINVAL, "not a regular file");
+    } else if (errno != ENOENT) {
+        return fail(errno, NULL);
+    }
+    /* the content goes to a name of its own and replaces the target only once whole: a write
+     * cut short (the client gone) leaves the target as it was, and no reader ever sees half */
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = path + dir;
+    if (snprintf(writing, sizeof writing, "%.*s.%s.sprite-write-XXXXXX", (int)dir, path, base) >= (int)sizeof writing)
+        return fail(ENAMETOOLONG, NULL);
+    struct sigaction drop = {.sa_handler = drop_partial};
+    sigemptyset(&drop.sa_mask);
+    sigaddset(&drop.sa_mask, SIGTERM);
+    sigaddset(&drop.sa_mask, SIGINT);
+    sigaddset(&drop.sa_mask, SIGHUP);
+    sigset_t held, before;
+    sigemptyset(&held);
+    sigaddset(&held, SIGTERM);
+    sigaddset(&held, SIGINT);
+    sigaddset(&held, SIGHUP);
+    sigprocmask(SIG_BLOCK, &held, &before);
+    int fd = mkostemp(writing, O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        writing[0] = 0;
+        sigprocmask(SIG_SETMASK, &before, 0);
+        /* a file the sprite's user may write in a directory it may not: in place, as before */
+        if ((e == EACCES || e == EPERM || e == EROFS) && access(path, W_OK) == 0) return fs_write_in_place(path, mode);
+        return fail(e, e == ENOENT ? "parent directory does not exist" : NULL);
+    }
+    sigaction(SIGTERM, &drop, 0);
+    sigaction(SIGINT, &drop, 0);
+    sigaction(SIGHUP, &drop, 0);
+    /* (whatever mask the helper was started with: these must reach the handler) */
+    sigprocmask(SIG_UNBLOCK, &held, 0);
+    long long size = 0;
+    char buf[65536];
+    int e = 0;
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            e = errno;
+            break;
+        }
+        if (n == 0) break;
+        if (write_all(fd, buf, (size_t)n) != 0) {
+            e = errno;
+            break;
+        }
+        size += n;
+    }
+    if (!e && fchmod(fd, mode) != 0) e = errno;
+    if (close(fd) != 0 && !e) e = errno;
+    sigprocmask(SIG_BLOCK, &held, 0);
+    if (!e && rename(writing, path) != 0) e = errno;
+    if (e) unlink(writing);
+    writing[0] = 0;
+    sigprocmask(SIG_UNBLOCK, &held, 0);
+    if (e) return fail(e, NULL);
+    printf("ok %lld\n", size);
+    return 0;
+}
+
+static int fs_write_in_place(const char *path, mode_t mode) {
     int fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, mode);
     if (fd < 0) return fail(errno, errno == ENOENT ? "parent directory does not exist" : NULL);
     struct stat st;

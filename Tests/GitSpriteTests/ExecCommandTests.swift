@@ -49,6 +49,19 @@ struct ExecCommandTests {
         }
     }
 
+    /// A command that Ctrl-C ended (no trap of its own) ends git-sprite the same way, by SIGINT,
+    /// so that a shell loop around `git-sprite exec` stops; it exited with the command's 130,
+    /// and bash went on to the loop's next round (a second adversarial review, 3 runs of 3).
+    /// A command that chose its own status on SIGINT still returns it (above).
+    @Test func aCommandEndedByCtrlCEndsUsByItToo() throws {
+        let run = try SignalledExec(sparse: false)
+        let (p, exited, shown) = try run.start("echo ready; sleep 100")
+        #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
+        kill(-p.processIdentifier, SIGINT)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(p.endedByInterrupt, "\(p.ending)")
+    }
+
     /// A signal that ends git-sprite during an `exec` (the terminal closed, Ctrl-\\, a job
     /// runner's SIGTERM) reaches the command first, as the same signal: only SIGINT was passed
     /// on, and the command ran on until the service's grace after a disconnect ended it with

@@ -221,21 +221,36 @@ struct NothingLostTests {
     /// Ctrl-C during a forced destroy's salvage, before its first bundle is written, leaves no
     /// empty `.git/sprite-salvage/<sprite>-<time>/` behind (an adversarial review, 4 runs in
     /// 16): the directory is made first, and nothing took it away. A host that holds the
-    /// bundle's download holds the moment open.
-    @Test func aSalvageCutShortLeavesNoEmptyDirectory() throws {
+    /// bundle's download holds the moment open. A `.git/sprite-salvage` that is a symlink to a
+    /// store elsewhere stays, with what the store holds: the first fix unlinked the directories
+    /// it had recorded, which takes a symlink away (a second review, 4 runs of 5).
+    @Test(arguments: [false, true])
+    func aSalvageCutShortLeavesNoEmptyDirectory(storeElsewhere: Bool) throws {
         let b = try Bench()
         try b.agent("echo unsaved > wip.txt")
+        let common = try b.git("rev-parse", "--absolute-git-dir")
+        let salvage = common + "/sprite-salvage"
+        let store = b.s.path("store")
+        if storeElsewhere {
+            try b.s.write("old/earlier.bundle", "an earlier salvage\n", in: store)
+            try FileManager.default.createSymbolicLink(atPath: salvage, withDestinationPath: store)
+        }
         try b.host.faults(["rules": [["method": "GET", "path": "/fs/read", "stall_seconds": 3, "count": 1]]])
         let (down, exited) = try b.s.startSprite(
             ["down", "--destroy", "--force"], in: b.app, env: b.env, throughGit: false)
-        let common = try b.git("rev-parse", "--absolute-git-dir")
-        let salvage = common + "/sprite-salvage"
-        let made = { ((try? FileManager.default.contentsOfDirectory(atPath: salvage)) ?? []) }
+        let made = { ((try? FileManager.default.contentsOfDirectory(atPath: salvage)) ?? []).filter { $0 != "old" } }
         #expect(eventually(seconds: 30) { !made().isEmpty }, "no salvage directory was made")
         kill(down.processIdentifier, SIGINT)
         #expect(exited.wait(timeout: .now() + 30) == .success)
         #expect(down.endedByInterrupt, "\(down.ending)")
-        #expect(!FileManager.default.fileExists(atPath: salvage), "\(made())")
+        if storeElsewhere {
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: salvage)) == store, "the link went")
+            #expect(
+                try String(contentsOfFile: store + "/old/earlier.bundle", encoding: .utf8) == "an earlier salvage\n")
+            #expect(made().isEmpty, "\(made())")
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: salvage), "\(made())")
+        }
         // and the sprite with its work is still there for the next run
         #expect(try b.host.client().getSprite("app-main") != nil)
     }

@@ -662,6 +662,51 @@ struct HostileRequestTests {
         #expect(try host.client().listSprites().isEmpty)
     }
 
+    /// An upload whose body stops short (the client gone after 100 KB of 1 MB, with a length
+    /// or in chunks without the last) leaves the file as it was, with nothing beside it, and
+    /// no helper behind: the host wrote in place and a cut body truncated the file (a second
+    /// adversarial review), and the first fix left the partial file of a cut `cp`.
+    @Test(arguments: ["length", "chunked"])
+    func anUploadCutShortLeavesTheFileAsItWas(framing: String) throws {
+        let f = try HostFixture(sprites: ["up"])
+        _ = try f.api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("the original\n".utf8))
+        let port = String(f.host.directURL.split(separator: ":").last ?? "")
+        let cut = try f.sandbox.run(
+            "python3",
+            [
+                "-c",
+                """
+                import socket, sys, time
+                port, token, framing = sys.argv[1:4]
+                s = socket.create_connection(("127.0.0.1", int(port)))
+                head = "PUT /v1/sprites/up/fs/write?path=/home/sprite/keep.txt HTTP/1.1\\r\\nHost: x\\r\\n"
+                head += "Authorization: Bearer " + token + "\\r\\n"
+                part = b"x" * 100000
+                if framing == "length":
+                    s.sendall((head + "Content-Length: 1000000\\r\\n\\r\\n").encode() + part)
+                else:
+                    s.sendall((head + "Transfer-Encoding: chunked\\r\\n\\r\\n").encode() + b"%x\\r\\n" % len(part) + part + b"\\r\\n")
+                time.sleep(1)
+                s.close()
+                """, port, f.host.token, framing,
+            ])
+        #expect(cut.status == 0, "\(cut.stderr)")
+        let helpers = { AttachTests.processes { $0.contains(" fs write ") && $0.contains("/home/sprite/keep.txt") } }
+        #expect(eventually(seconds: 20) { helpers().isEmpty }, "\(helpers())")
+        let listing = {
+            (try? f.api.run("up", ["ls", "-a", "/home/sprite"]).stdout).map { String(decoding: $0, as: UTF8.self) }
+                ?? ""
+        }
+        #expect(eventually(seconds: 10) { !listing().contains("keep.txt.") }, "\(listing())")
+        #expect(try f.api.readFile("up", path: "/home/sprite/keep.txt") == Data("the original\n".utf8))
+        // and a whole one still replaces it, with its mode
+        _ = try f.api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("new\n".utf8), mode: "0640")
+        #expect(try f.api.readFile("up", path: "/home/sprite/keep.txt") == Data("new\n".utf8))
+        #expect(
+            String(decoding: try f.api.run("up", ["stat", "-c", "%a", "/home/sprite/keep.txt"]).stdout, as: UTF8.self)
+                == "640\n")
+    }
+
     static func sizeInSprite(_ api: SpritesClient) throws -> String {
         String(decoding: try api.run("big", ["stat", "-c", "%s", "/home/sprite/blob"]).stdout, as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)

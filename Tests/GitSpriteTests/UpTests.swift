@@ -775,9 +775,14 @@ struct AttachTests {
         // raw mode) is reset too: it was not reset at all, and a split switch was missed
         // (an adversarial review)
         let split = "sh -c 'printf \"\\033[?10\"; sleep 0.5; printf \"49h\"; echo split-ready; sleep 100'"
-        for args in ["exec -it -- " + split, "exec -t -- " + split] {
+        // (and one among other modes: CSI ? 1049 ; 1 h sets both; a second review)
+        let among = "sh -c 'printf \"\\033[?1049;1h\"; echo split-ready; sleep 100'"
+        let cases = [
+            ("exec -it -- " + split, enter), ("exec -t -- " + split, enter), ("exec -t -- " + among, "\u{1b}[?1049;1h"),
+        ]
+        for (args, entering) in cases {
             let shown = try Self.endBySignal(w, args, once: "split-ready")
-            let entered = shown.range(of: enter, options: .backwards)
+            let entered = shown.range(of: entering, options: .backwards)
             #expect(
                 entered.map { shown[$0.upperBound...].contains(leave) } == true, "\(args): \(shown.debugDescription)")
         }

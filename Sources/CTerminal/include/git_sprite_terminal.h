@@ -102,6 +102,9 @@ int git_sprite_wait_for_pager(void);
  * git_sprite_remove_temporary_files removes
  * (async-signal-safe, for the SIGINT handler) unless forgotten first. Up to 32 at once. */
 void git_sprite_temporary_add(const char *path);
+/* A directory removed by the same call only when it is empty: never unlinked, so a symlink
+ * found in its place stays. */
+void git_sprite_temporary_add_directory(const char *path);
 void git_sprite_temporary_forget(const char *path);
 void git_sprite_remove_temporary_files(void);
 /* This process's own directory in `temporary` (made once, 0700, removed at exit and by

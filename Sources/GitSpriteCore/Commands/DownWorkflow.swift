@@ -194,10 +194,11 @@ public enum DownWorkflow {
             let repo = target.repository
             let directory = salvageDirectory(homecoming, repo: repo, context: context)
             // made when the first file is saved in it: a run cut short (or failing) before a
-            // file is whole leaves no empty one behind (rmdir takes only an empty directory)
+            // file is whole leaves no empty one behind (rmdir takes only an empty directory, and
+            // never a symlink: `.git/sprite-salvage` may be one, to a store elsewhere)
             let parent = (directory as NSString).deletingLastPathComponent
-            TemporaryFiles.register(directory)
-            TemporaryFiles.register(parent)
+            TemporaryFiles.registerDirectory(directory)
+            TemporaryFiles.registerDirectory(parent)
             defer {
                 TemporaryFiles.forget(directory)
                 TemporaryFiles.forget(parent)

@@ -25,13 +25,23 @@ public enum ExecWorkflow {
         let forwarding = InterruptForwarding(client: connection.client, sprite: name)
         forwarding.start()
         defer { forwarding.stop() }
+        let status: Int32
         do {
-            return try connection.client.exec(
+            status = try connection.client.exec(
                 name, request, input: stdinIsTerminal ? nil : FileHandle.standardInput,
                 inputData: nil, stdout: { terminal.out($0) }, stderr: { terminal.err($0) },
                 opened: forwarding.opened)
         } catch {
             throw target.execFailure(error, directory: request.directory)
         }
+        // a Ctrl-C that ended the command ends us as it ended the command, as it would have
+        // here: a shell loop around us stops (bash goes on past a command that exits 130, taking
+        // the Ctrl-C as handled); a status the command chose (a trap's) is its own business
+        if status == 128 + SIGINT && forwarding.passedInterrupt {
+            forwarding.stop()
+            terminal.flush()
+            Termination.endByInterrupt()
+        }
+        return status
     }
 }

@@ -22,6 +22,10 @@ final class InterruptForwarding: @unchecked Sendable {
     private let stream = Locked<ExecStream?>(nil)
     private let done = Locked(false)
     private let running = Locked(false)
+    private let interrupted = Locked(false)
+
+    /// Whether a Ctrl-C went to the command.
+    var passedInterrupt: Bool { interrupted.value }
 
     init(client: any SpritesService, sprite: String) {
         (self.client, self.sprite) = (client, sprite)
@@ -69,6 +73,7 @@ final class InterruptForwarding: @unchecked Sendable {
             return
         }
         let name = Self.names[sig] ?? "INT"
+        if sig == SIGINT { interrupted.set(true) }
         if exec.capabilities.contains("signal") {
             try? exec.signal(name)
             return

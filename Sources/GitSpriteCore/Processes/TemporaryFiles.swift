@@ -37,6 +37,8 @@ enum TemporaryFiles {
     /// Records a file of ours outside the temporary directory (a partial download beside its
     /// target) for the handlers to remove; `forget` once it is complete or gone.
     static func register(_ path: String) { git_sprite_temporary_add(path) }
+    /// A directory the handlers take away only when it is empty (never a symlink in its place).
+    static func registerDirectory(_ path: String) { git_sprite_temporary_add_directory(path) }
     static func forget(_ path: String) { git_sprite_temporary_forget(path) }
 
     /// A new file at `path`, readable by us alone from its first byte, open for writing: its

@@ -52,6 +52,19 @@ public enum Termination {
         return paged
     }
 
+    /// Ends us by SIGINT, as Ctrl-C does, outside its handler: what the handler does first,
+    /// then the signal itself, unblocked on this thread (so that a shell loop around us stops).
+    public static func endByInterrupt() -> Never {
+        windDown(passing: SIGINT)
+        signal(SIGINT, SIG_DFL)
+        var interrupt = sigset_t()
+        sigemptyset(&interrupt)
+        sigaddset(&interrupt, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
+        raise(SIGINT)
+        _exit(128 + SIGINT)
+    }
+
     /// The handler; async-signal-safe.
     static func end(by sig: Int32) {
         // a command running in the sprite for us (`exec`) ends with us

@@ -118,10 +118,16 @@ final class FileOperation: @unchecked Sendable {
         process.closeStdin()
     }
 
-    /// Stops the operation (the client went away).
+    /// Stops the operation (the client went away): SIGTERM, on which a write cut short
+    /// removes the partial file it was writing beside the target, then SIGKILL for one that
+    /// has not ended two seconds later.
     func cancel() {
         output.cancel()
-        process.signal(SIGKILL)
+        process.signal(SIGTERM)
+        let process = self.process
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
+            if process.isRunning { process.signal(SIGKILL) }
+        }
     }
 
     static func status(of code: String) -> HTTPResponse.Status {
