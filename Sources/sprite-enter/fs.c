@@ -21,8 +21,9 @@
  * sprite's user could go anyway, and there is no gap between a check and a use.
  *
  *   fs read PATH                        ok SIZE\n  then the bytes (regular files only)
- *   fs write PATH MODE MKDIR(0|1)       stdin is the content; ok SIZE\n once written (to a
- *                                       name of its own beside PATH, renamed over it when whole)
+ *   fs write PATH MODE MKDIR(0|1)       stdin is the content, framed (see copy_framed); ok
+ *                                       SIZE\n once written (to a name of its own beside PATH,
+ *                                       renamed over it once the input's end frame came)
  *   fs list PATH                        ok dir|file\n  then one record per entry, by name:
  *                                       TYPE SIZE MODE MTIME NAME\0 (TYPE d, f, l or o)
  *   fs delete PATH RECURSIVE(0|1)       ok COUNT\n
@@ -124,16 +125,58 @@ static void drop_partial(int sig) {
 
 static int fs_write_in_place(const char *path, mode_t mode);
 
+/* Reads up to n bytes, fewer only at the end of input; -1 on an error. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* Copies the framed content on stdin to fd: each piece a 4-byte big-endian length and its
+ * bytes, the end a length of 0. An input that ends before that end is a write cut short (the
+ * host gone, crashed or killed, its pipe closed): EPIPE, never a complete file. Returns 0 or
+ * an errno, with the bytes copied in *size. */
+static int copy_framed(int fd, long long *size) {
+    unsigned char buf[65536];
+    *size = 0;
+    for (;;) {
+        unsigned char head[4];
+        ssize_t n = read_full(0, head, 4);
+        if (n < 0) return errno;
+        if (n < 4) return EPIPE;
+        size_t left = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) | ((size_t)head[2] << 8) | head[3];
+        if (left == 0) return 0;
+        while (left > 0) {
+            size_t want = left < sizeof buf ? left : sizeof buf;
+            ssize_t got = read_full(0, buf, want);
+            if (got < 0) return errno;
+            if ((size_t)got < want) return EPIPE;
+            if (write_all(fd, (const char *)buf, (size_t)got) != 0) return errno;
+            left -= (size_t)got;
+            *size += got;
+        }
+    }
+}
+
 static int fs_write(const char *path, const char *mode_text, const char *mkdirs) {
     mode_t mode;
     if (parse_mode(mode_text, &mode) != 0) return fail(EINVAL, "invalid mode");
     if (strcmp(mkdirs, "1") == 0 && mkdir_parents(path) != 0) return fail(errno, NULL);
     struct stat st;
     if (lstat(path, &st) == 0) {
-        /* through a symlink the file it names is written, as before, in place */
+        /* through a symlink the file it names is written, as before, in place; and a file
+         * with other names (a hard link) or one the sprite's user may not write: replacing it
+         * would split the links, or overwrite what writing into it refuses */
         if (S_ISLNK(st.st_mode)) return fs_write_in_place(path, mode);
         if (S_ISDIR(st.st_mode)) return fail(EISDIR, "is a directory");
         if (!S_ISREG(st.st_mode)) return fail(EINVAL, "not a regular file");
+        if (st.st_nlink > 1 || access(path, W_OK) != 0) return fs_write_in_place(path, mode);
     } else if (errno != ENOENT) {
         return fail(errno, NULL);
     }
@@ -142,7 +185,11 @@ static int fs_write(const char *path, const char *mode_text, const char *mkdirs)
     const char *slash = strrchr(path, '/');
     size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
     const char *base = path + dir;
-    if (snprintf(writing, sizeof writing, "%.*s.%s.sprite-write-XXXXXX", (int)dir, path, base) >= (int)sizeof writing)
+    /* (a name too long to carry the suffix gets a short one: any name NAME_MAX allows can be
+     * written) */
+    int fits = strlen(base) + sizeof(".sprite-write-XXXXXX") + 1 <= NAME_MAX;
+    if (snprintf(writing, sizeof writing, "%.*s.%s.sprite-write-XXXXXX", (int)dir, path, fits ? base : "") >=
+        (int)sizeof writing)
         return fail(ENAMETOOLONG, NULL);
     struct sigaction drop = {.sa_handler = drop_partial};
     sigemptyset(&drop.sa_mask);
@@ -170,22 +217,7 @@ static int fs_write(const char *path, const char *mode_text, const char *mkdirs)
     /* (whatever mask the helper was started with: these must reach the handler) */
     sigprocmask(SIG_UNBLOCK, &held, 0);
     long long size = 0;
-    char buf[65536];
-    int e = 0;
-    for (;;) {
-        ssize_t n = read(0, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            e = errno;
-            break;
-        }
-        if (n == 0) break;
-        if (write_all(fd, buf, (size_t)n) != 0) {
-            e = errno;
-            break;
-        }
-        size += n;
-    }
+    int e = copy_framed(fd, &size);
     if (!e && fchmod(fd, mode) != 0) e = errno;
     if (close(fd) != 0 && !e) e = errno;
     sigprocmask(SIG_BLOCK, &held, 0);
@@ -193,7 +225,7 @@ static int fs_write(const char *path, const char *mode_text, const char *mkdirs)
     if (e) unlink(writing);
     writing[0] = 0;
     sigprocmask(SIG_UNBLOCK, &held, 0);
-    if (e) return fail(e, NULL);
+    if (e) return fail(e, e == EPIPE ? "the content was cut short" : NULL);
     printf("ok %lld\n", size);
     return 0;
 }
@@ -208,15 +240,8 @@ static int fs_write_in_place(const char *path, mode_t mode) {
     fcntl(fd, F_SETFL, 0);
     if (ftruncate(fd, 0) != 0) return fail(errno, NULL);
     long long size = 0;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = read(0, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(errno, NULL);
-        if (n == 0) break;
-        if (write_all(fd, buf, (size_t)n) != 0) return fail(errno, NULL);
-        size += n;
-    }
+    int e = copy_framed(fd, &size);
+    if (e) return fail(e, e == EPIPE ? "the content was cut short" : NULL);
     if (fchmod(fd, mode) != 0) return fail(errno, NULL);
     if (close(fd) != 0) return fail(errno, NULL);
     printf("ok %lld\n", size);

@@ -44,4 +44,18 @@ struct TemporaryFilesTests {
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) == nil)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "payload")
     }
+
+    /// A name as long as a name may be (255 bytes, here of two-byte characters) still gets one
+    /// beside it that a filesystem takes: the suffix ran past the limit, and `cp` of such a
+    /// file failed (a third adversarial review).
+    @Test func aNameBesideALongOneStaysWithinTheLimit() throws {
+        let long = String(repeating: "é", count: 127) + "x"  // 255 bytes
+        let beside = TemporaryFiles.beside(dir + "/" + long)
+        let name = String(beside.split(separator: "/").last ?? "")
+        #expect(name.utf8.count <= 255)
+        #expect(beside.hasPrefix(dir + "/é"))
+        #expect(name.contains(".git-sprite-"))
+        #expect(TemporaryFiles.writePrivately(Data("x".utf8), to: beside, replacing: false), "\(errno)")
+        #expect(TemporaryFiles.beside(dir + "/short").hasPrefix(dir + "/short.git-sprite-"))
+    }
 }

@@ -707,6 +707,49 @@ struct HostileRequestTests {
                 == "640\n")
     }
 
+    /// The host killed in the middle of an upload (a crash, the OOM killer): the helper's input
+    /// ends, and it took that end for the whole file and put 300 KB of a 1 MB upload in place
+    /// of the original (a third adversarial review). The input is framed now, and only its end
+    /// frame makes the file whole. A name as long as a name may be still gets a name of its own
+    /// to be written under (the first version's ran past 255 bytes and was refused).
+    @Test func anUploadCutByTheHostDyingLeavesTheFileAsItWas() throws {
+        let s = try Sandbox()
+        let root = s.path("host")
+        let long = String(repeating: "n", count: 250)
+        do {
+            let first = try LocalHost(root: root)
+            let api = first.client()
+            _ = try api.createSprite(SpriteCreation(name: "up"))
+            try api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("the original\n".utf8))
+            try api.writeFile("up", path: "/home/sprite/" + long, data: Data("long\n".utf8))
+            #expect(try api.readFile("up", path: "/home/sprite/" + long) == Data("long\n".utf8))
+            let port = String(first.directURL.split(separator: ":").last ?? "")
+            let upload = try TestDaemon([
+                "python3", "-c",
+                """
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                head = "PUT /v1/sprites/up/fs/write?path=/home/sprite/keep.txt HTTP/1.1\\r\\nHost: x\\r\\n"
+                head += "Authorization: Bearer " + sys.argv[2] + "\\r\\nContent-Length: 1000000\\r\\n\\r\\n"
+                s.sendall(head.encode() + b"P" * 300000)
+                print("sent", flush=True)
+                time.sleep(60)
+                """, port, first.token,
+            ])
+            defer { _ = upload }
+            let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains("/home/sprite/keep.txt") } }
+            #expect(eventually(seconds: 20) { !helper().isEmpty }, "the upload never reached the sprite")
+            usleep(300_000)  // (the 300 KB on their way through)
+            kill(first.pid, SIGKILL)
+            #expect(eventually(seconds: 20) { helper().isEmpty }, "\(helper())")
+        }
+        let again = try LocalHost(root: root)
+        let api = again.client()
+        #expect(try api.readFile("up", path: "/home/sprite/keep.txt") == Data("the original\n".utf8))
+        let listing = String(decoding: try api.run("up", ["ls", "-a", "/home/sprite"]).stdout, as: UTF8.self)
+        #expect(!listing.contains("sprite-write"), "\(listing)")
+    }
+
     static func sizeInSprite(_ api: SpritesClient) throws -> String {
         String(decoding: try api.run("big", ["stat", "-c", "%s", "/home/sprite/blob"]).stdout, as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -30,8 +30,14 @@ enum TemporaryFiles {
     /// A name beside `target` for its contents while they are written (`NAME.git-sprite-` and
     /// 8 hex digits), renamed onto `target` once whole: a write cut short never leaves a
     /// partial file under the target's name.
+    /// A name too long to carry the suffix is shortened first (whole characters), so that any
+    /// name a filesystem allows (255 bytes) can be written.
     static func beside(_ target: String) -> String {
-        target + ".git-sprite-" + UUID().uuidString.prefix(8)
+        let suffix = ".git-sprite-" + UUID().uuidString.prefix(8)
+        let slash = target.lastIndex(of: "/").map { target.index(after: $0) } ?? target.startIndex
+        var name = String(target[slash...])
+        while name.utf8.count + suffix.utf8.count > 255 { name.removeLast() }
+        return String(target[..<slash]) + name + suffix
     }
 
     /// Records a file of ours outside the temporary directory (a partial download beside its

@@ -101,20 +101,29 @@ final class FileOperation: @unchecked Sendable {
         throw HostError.fs(Self.status(of: code), code, message.lowercased(), path: path)
     }
 
-    /// Writes the request body to the operation's stdin, then closes it.
-    /// A body cut short (the client gone, the connection broken) or a request cancelled is not
-    /// the file: the operation is stopped before it could read an end of input, and not left
-    /// waiting for more with the file open.
+    /// Writes the request body to the operation's stdin, then closes it. Framed for
+    /// `sprite-enter fs write`: each piece after its 4-byte big-endian length, and a length of
+    /// 0 at the end, so that an input that merely stops (the host crashed, its pipe closed) is
+    /// never taken for the whole file. A body cut short (the client gone, the connection
+    /// broken) or a request cancelled is not the file either: the operation is stopped before
+    /// its end frame, and not left waiting for more with the file open.
     func feed(_ body: RequestBody) async throws {
         do {
-            for try await chunk in body {
-                guard await process.write(Data(buffer: chunk)) else { break }
+            for try await chunk in body where chunk.readableBytes > 0 {
+                var framed = Data(capacity: 4 + chunk.readableBytes)
+                let n = UInt32(chunk.readableBytes)
+                framed.append(contentsOf: [
+                    UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff),
+                ])
+                framed.append(contentsOf: chunk.readableBytesView)
+                guard await process.write(framed) else { break }
             }
             try Task.checkCancellation()
         } catch {
             cancel()
             throw error
         }
+        _ = await process.write(Data([0, 0, 0, 0]))
         process.closeStdin()
     }
 
