@@ -79,6 +79,20 @@ struct ExecCommandTests {
         #expect(run.got() == name)
     }
 
+    /// git-sprite killed outright (SIGKILL: an OOM kill, a CI runner's hard timeout) during an
+    /// `exec` says nothing to the sprite: the command ends a second after its stream, by the
+    /// service's SIGTERM. It ran for the service's default ten seconds, and so did one that a
+    /// signal during the handshake left behind (a second adversarial review).
+    @Test func aCommandEndsSoonAfterGitSpriteIsKilled() throws {
+        let run = try SignalledExec(sparse: false)
+        let (p, exited, shown) = try run.start(SignalledExec.recording + "echo ready; while :; do sleep 0.1; done")
+        #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
+        kill(p.processIdentifier, SIGKILL)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        // (a bound, not a speed: the grace asked for is 1 s, the default 10 s)
+        #expect(eventually(seconds: 6) { run.got() == "TERM" }, "\(run.got())")
+    }
+
     /// Ctrl-C while the exec's request is on its way: the service may start the command before
     /// its answer reaches us, and git-sprite ended at once, leaving the command running until
     /// the service's grace ended it (an adversarial review). The Ctrl-C now waits for the

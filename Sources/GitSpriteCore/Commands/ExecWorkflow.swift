@@ -18,9 +18,13 @@ public enum ExecWorkflow {
         let target = try SpriteTarget(context, sprite: argument)
         let (connection, name) = (target.connection, target.name)
         let stdinIsTerminal = isatty(STDIN_FILENO) == 1 && !interactive
+        // the command ends a second after its stream does (the service's default is 10 s): no
+        // command of ours attaches to it again, and whatever ended us without a word to the
+        // sprite (SIGKILL, a crash, a signal while the request was on its way) would otherwise
+        // leave it running that long
         let request = ExecRequest(
             command: command, directory: directory ?? SpritePaths.workspace,
-            stdin: !stdinIsTerminal)
+            stdin: !stdinIsTerminal, maxRunAfterDisconnect: "1s")
         let terminal = context.terminal
         let forwarding = InterruptForwarding(client: connection.client, sprite: name)
         forwarding.start()
