@@ -23,7 +23,8 @@
  *   fs read PATH                        ok SIZE\n  then the bytes (regular files only)
  *   fs write PATH MODE MKDIR(0|1)       stdin is the content, framed (see copy_framed); ok
  *                                       SIZE\n once written (to a name of its own beside PATH,
- *                                       renamed over it once the input's end frame came)
+ *                                       renamed over it once the input's end frame came; that
+ *                                       name said first: writing FULL(0|1) XXXXXX\n)
  *   fs list PATH                        ok dir|file\n  then one record per entry, by name:
  *                                       TYPE SIZE MODE MTIME NAME\0 (TYPE d, f, l or o)
  *   fs delete PATH RECURSIVE(0|1)       ok COUNT\n
@@ -214,6 +215,10 @@ static int fs_write(const char *path, const char *mode_text, const char *mkdirs)
     sigaction(SIGTERM, &drop, 0);
     sigaction(SIGINT, &drop, 0);
     sigaction(SIGHUP, &drop, 0);
+    /* the name's random part, for the host to remove the file should this helper be killed
+     * outright (no handler runs then): a line before the status line */
+    printf("writing %d %s\n", fits, writing + strlen(writing) - 6);
+    fflush(stdout);
     /* (whatever mask the helper was started with: these must reach the handler) */
     sigprocmask(SIG_UNBLOCK, &held, 0);
     long long size = 0;

@@ -707,6 +707,40 @@ struct HostileRequestTests {
                 == "640\n")
     }
 
+    /// A write cut short whose helper does not end on SIGTERM (stopped here; in life, the
+    /// sprite's OOM killer or a helper stuck on its disk) is killed two seconds later, when no
+    /// handler of its own can remove its partial file: the host removes it then (it stayed,
+    /// visible in the directory, found by reading the second review's fix).
+    @Test func aWriteKilledOutrightLeavesNothingBeside() throws {
+        let f = try HostFixture(sprites: ["up"])
+        _ = try f.api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("the original\n".utf8))
+        let port = String(f.host.directURL.split(separator: ":").last ?? "")
+        var upload: TestDaemon? = try TestDaemon([
+            "python3", "-c",
+            """
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            head = "PUT /v1/sprites/up/fs/write?path=/home/sprite/keep.txt HTTP/1.1\\r\\nHost: x\\r\\n"
+            head += "Authorization: Bearer " + sys.argv[2] + "\\r\\nContent-Length: 1000000\\r\\n\\r\\n"
+            s.sendall(head.encode() + b"P" * 300000)
+            print("sent", flush=True)
+            time.sleep(60)
+            """, port, f.host.token,
+        ])
+        let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains("/home/sprite/keep.txt") } }
+        let beside = {
+            String(decoding: (try? f.api.run("up", ["ls", "-a", "/home/sprite"]).stdout) ?? Data(), as: UTF8.self)
+                .split(separator: "\n").filter { $0.contains("sprite-write") }
+        }
+        #expect(eventually(seconds: 20) { !helper().isEmpty && !beside().isEmpty }, "the upload never started")
+        for pid in helper() { kill(pid, SIGSTOP) }
+        upload = nil  // the client gone: its connection closes
+        _ = upload
+        #expect(eventually(seconds: 20) { helper().isEmpty }, "\(helper())")
+        #expect(eventually(seconds: 10) { beside().isEmpty }, "\(beside())")
+        #expect(try f.api.readFile("up", path: "/home/sprite/keep.txt") == Data("the original\n".utf8))
+    }
+
     /// The host killed in the middle of an upload (a crash, the OOM killer): the helper's input
     /// ends, and it took that end for the whole file and put 300 KB of a 1 MB upload in place
     /// of the original (a third adversarial review). The input is framed now, and only its end

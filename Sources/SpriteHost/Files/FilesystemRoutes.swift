@@ -60,6 +60,7 @@ struct FilesystemController {
             size = try await op.status(path: path)
         } catch {
             op.cancel()
+            op.sweep(files)
             try? await fed
             throw error
         }

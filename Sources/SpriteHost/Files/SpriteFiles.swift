@@ -78,21 +78,30 @@ final class FileOperation: @unchecked Sendable {
             }, onExit: { _ in output.finish() })
     }
 
+    /// The name a write goes to until it is whole, once the helper has said it
+    /// (`writing FULL XXXXXX`), as the sprite sees it.
+    private let writingName = Locked<String?>(nil)
+
     /// Reads the status line; throws the API error it names.
     func status(path: String) async throws -> String {
         var line = Data()
-        while !line.contains(0x0a) {
-            guard let chunk = await output.next() else {
-                let detail = sink.text
-                throw HostError.fs(
-                    .internalServerError, "EIO",
-                    detail.isEmpty ? "the operation failed in the sprite" : detail, path: path)
+        var text = ""
+        repeat {
+            while !line.contains(0x0a) {
+                guard let chunk = await output.next() else {
+                    let detail = sink.text
+                    throw HostError.fs(
+                        .internalServerError, "EIO",
+                        detail.isEmpty ? "the operation failed in the sprite" : detail, path: path)
+                }
+                line.append(chunk)
             }
-            line.append(chunk)
-        }
-        guard let newline = line.firstIndex(of: 0x0a) else { throw HostError.internalError("unreachable") }
-        leftover = Data(line[line.index(after: newline)...])
-        let text = String(decoding: line[line.startIndex..<newline], as: UTF8.self)
+            guard let newline = line.firstIndex(of: 0x0a) else { throw HostError.internalError("unreachable") }
+            text = String(decoding: line[line.startIndex..<newline], as: UTF8.self)
+            line = Data(line[line.index(after: newline)...])
+            if text.hasPrefix("writing ") { writingName.set(Self.writingName(text, path: path)) }
+        } while text.hasPrefix("writing ")
+        leftover = line
         if text == "ok" { return "" }
         if text.hasPrefix("ok ") { return String(text.dropFirst(3)) }
         let parts = text.split(separator: " ", maxSplits: 2).map(String.init)
@@ -125,6 +134,28 @@ final class FileOperation: @unchecked Sendable {
         }
         _ = await process.write(Data([0, 0, 0, 0]))
         process.closeStdin()
+    }
+
+    /// `fs write`'s name for PATH's content while it is written, from its `writing` line.
+    static func writingName(_ line: String, path: String) -> String? {
+        let parts = line.split(separator: " ").map(String.init)
+        guard parts.count == 3, ["0", "1"].contains(parts[1]), parts[2].utf8.count == 6,
+            parts[2].unicodeScalars.allSatisfy({ $0.isASCII && CharacterSet.alphanumerics.contains($0) })
+        else { return nil }
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let base = parts[1] == "1" ? String(path[slash...]) : ""
+        return String(path[..<slash]) + "." + base + ".sprite-write-" + parts[2]
+    }
+
+    /// After a write cut short: once the helper has ended, the file it was writing is removed
+    /// if it is still there (a helper killed outright, past its SIGTERM, leaves it).
+    func sweep(_ files: SpriteFiles) {
+        guard let name = writingName.value else { return }
+        let process = self.process
+        Task.detached {
+            for _ in 0..<200 where process.isRunning { try? await Task.sleep(nanoseconds: 25_000_000) }
+            _ = try? await files.run(["delete", name, "0"], path: name)
+        }
     }
 
     /// Stops the operation (the client went away): SIGTERM, on which a write cut short
