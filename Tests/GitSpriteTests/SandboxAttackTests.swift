@@ -668,8 +668,12 @@ struct HostileRequestTests {
     /// adversarial review), and the first fix left the partial file of a cut `cp`.
     @Test(arguments: ["length", "chunked"])
     func anUploadCutShortLeavesTheFileAsItWas(framing: String) throws {
+        // a name of its own: these tests run at once, and their helpers are found among all the
+        // machine's processes
+        let name = "keep-\(UUID().uuidString.prefix(8)).txt"
+        let file = "/home/sprite/" + name
         let f = try HostFixture(sprites: ["up"])
-        _ = try f.api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("the original\n".utf8))
+        _ = try f.api.writeFile("up", path: file, data: Data("the original\n".utf8))
         let port = String(f.host.directURL.split(separator: ":").last ?? "")
         let cut = try f.sandbox.run(
             "python3",
@@ -679,7 +683,7 @@ struct HostileRequestTests {
                 import socket, sys, time
                 port, token, framing = sys.argv[1:4]
                 s = socket.create_connection(("127.0.0.1", int(port)))
-                head = "PUT /v1/sprites/up/fs/write?path=/home/sprite/keep.txt HTTP/1.1\\r\\nHost: x\\r\\n"
+                head = "PUT /v1/sprites/up/fs/write?path=" + sys.argv[-1] + " HTTP/1.1\\r\\nHost: x\\r\\n"
                 head += "Authorization: Bearer " + token + "\\r\\n"
                 part = b"x" * 100000
                 if framing == "length":
@@ -688,22 +692,22 @@ struct HostileRequestTests {
                     s.sendall((head + "Transfer-Encoding: chunked\\r\\n\\r\\n").encode() + b"%x\\r\\n" % len(part) + part + b"\\r\\n")
                 time.sleep(1)
                 s.close()
-                """, port, f.host.token, framing,
+                """, port, f.host.token, framing, file,
             ])
         #expect(cut.status == 0, "\(cut.stderr)")
-        let helpers = { AttachTests.processes { $0.contains(" fs write ") && $0.contains("/home/sprite/keep.txt") } }
+        let helpers = { AttachTests.processes { $0.contains(" fs write ") && $0.contains(file) } }
         #expect(eventually(seconds: 20) { helpers().isEmpty }, "\(helpers())")
         let listing = {
             (try? f.api.run("up", ["ls", "-a", "/home/sprite"]).stdout).map { String(decoding: $0, as: UTF8.self) }
                 ?? ""
         }
-        #expect(eventually(seconds: 10) { !listing().contains("keep.txt.") }, "\(listing())")
-        #expect(try f.api.readFile("up", path: "/home/sprite/keep.txt") == Data("the original\n".utf8))
+        #expect(eventually(seconds: 10) { !listing().contains(name + ".") }, "\(listing())")
+        #expect(try f.api.readFile("up", path: file) == Data("the original\n".utf8))
         // and a whole one still replaces it, with its mode
-        _ = try f.api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("new\n".utf8), mode: "0640")
-        #expect(try f.api.readFile("up", path: "/home/sprite/keep.txt") == Data("new\n".utf8))
+        _ = try f.api.writeFile("up", path: file, data: Data("new\n".utf8), mode: "0640")
+        #expect(try f.api.readFile("up", path: file) == Data("new\n".utf8))
         #expect(
-            String(decoding: try f.api.run("up", ["stat", "-c", "%a", "/home/sprite/keep.txt"]).stdout, as: UTF8.self)
+            String(decoding: try f.api.run("up", ["stat", "-c", "%a", file]).stdout, as: UTF8.self)
                 == "640\n")
     }
 
@@ -712,22 +716,26 @@ struct HostileRequestTests {
     /// handler of its own can remove its partial file: the host removes it then (it stayed,
     /// visible in the directory, found by reading the second review's fix).
     @Test func aWriteKilledOutrightLeavesNothingBeside() throws {
+        // a name of its own: these tests run at once, and their helpers are found among all the
+        // machine's processes
+        let name = "keep-\(UUID().uuidString.prefix(8)).txt"
+        let file = "/home/sprite/" + name
         let f = try HostFixture(sprites: ["up"])
-        _ = try f.api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("the original\n".utf8))
+        _ = try f.api.writeFile("up", path: file, data: Data("the original\n".utf8))
         let port = String(f.host.directURL.split(separator: ":").last ?? "")
         var upload: TestDaemon? = try TestDaemon([
             "python3", "-c",
             """
             import socket, sys, time
             s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-            head = "PUT /v1/sprites/up/fs/write?path=/home/sprite/keep.txt HTTP/1.1\\r\\nHost: x\\r\\n"
+            head = "PUT /v1/sprites/up/fs/write?path=" + sys.argv[-1] + " HTTP/1.1\\r\\nHost: x\\r\\n"
             head += "Authorization: Bearer " + sys.argv[2] + "\\r\\nContent-Length: 1000000\\r\\n\\r\\n"
             s.sendall(head.encode() + b"P" * 300000)
             print("sent", flush=True)
             time.sleep(60)
-            """, port, f.host.token,
+            """, port, f.host.token, file,
         ])
-        let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains("/home/sprite/keep.txt") } }
+        let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains(file) } }
         let beside = {
             String(decoding: (try? f.api.run("up", ["ls", "-a", "/home/sprite"]).stdout) ?? Data(), as: UTF8.self)
                 .split(separator: "\n").filter { $0.contains("sprite-write") }
@@ -738,7 +746,7 @@ struct HostileRequestTests {
         _ = upload
         #expect(eventually(seconds: 20) { helper().isEmpty }, "\(helper())")
         #expect(eventually(seconds: 10) { beside().isEmpty }, "\(beside())")
-        #expect(try f.api.readFile("up", path: "/home/sprite/keep.txt") == Data("the original\n".utf8))
+        #expect(try f.api.readFile("up", path: file) == Data("the original\n".utf8))
     }
 
     /// The host killed in the middle of an upload (a crash, the OOM killer): the helper's input
@@ -747,6 +755,10 @@ struct HostileRequestTests {
     /// frame makes the file whole. A name as long as a name may be still gets a name of its own
     /// to be written under (the first version's ran past 255 bytes and was refused).
     @Test func anUploadCutByTheHostDyingLeavesTheFileAsItWas() throws {
+        // a name of its own: these tests run at once, and their helpers are found among all the
+        // machine's processes
+        let name = "keep-\(UUID().uuidString.prefix(8)).txt"
+        let file = "/home/sprite/" + name
         let s = try Sandbox()
         let root = s.path("host")
         let long = String(repeating: "n", count: 250)
@@ -754,7 +766,7 @@ struct HostileRequestTests {
             let first = try LocalHost(root: root)
             let api = first.client()
             _ = try api.createSprite(SpriteCreation(name: "up"))
-            try api.writeFile("up", path: "/home/sprite/keep.txt", data: Data("the original\n".utf8))
+            try api.writeFile("up", path: file, data: Data("the original\n".utf8))
             try api.writeFile("up", path: "/home/sprite/" + long, data: Data("long\n".utf8))
             #expect(try api.readFile("up", path: "/home/sprite/" + long) == Data("long\n".utf8))
             let port = String(first.directURL.split(separator: ":").last ?? "")
@@ -763,15 +775,15 @@ struct HostileRequestTests {
                 """
                 import socket, sys, time
                 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-                head = "PUT /v1/sprites/up/fs/write?path=/home/sprite/keep.txt HTTP/1.1\\r\\nHost: x\\r\\n"
+                head = "PUT /v1/sprites/up/fs/write?path=" + sys.argv[-1] + " HTTP/1.1\\r\\nHost: x\\r\\n"
                 head += "Authorization: Bearer " + sys.argv[2] + "\\r\\nContent-Length: 1000000\\r\\n\\r\\n"
                 s.sendall(head.encode() + b"P" * 300000)
                 print("sent", flush=True)
                 time.sleep(60)
-                """, port, first.token,
+                """, port, first.token, file,
             ])
             defer { _ = upload }
-            let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains("/home/sprite/keep.txt") } }
+            let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains(file) } }
             #expect(eventually(seconds: 20) { !helper().isEmpty }, "the upload never reached the sprite")
             usleep(300_000)  // (the 300 KB on their way through)
             kill(first.pid, SIGKILL)
@@ -779,7 +791,7 @@ struct HostileRequestTests {
         }
         let again = try LocalHost(root: root)
         let api = again.client()
-        #expect(try api.readFile("up", path: "/home/sprite/keep.txt") == Data("the original\n".utf8))
+        #expect(try api.readFile("up", path: file) == Data("the original\n".utf8))
         let listing = String(decoding: try api.run("up", ["ls", "-a", "/home/sprite"]).stdout, as: UTF8.self)
         #expect(!listing.contains("sprite-write"), "\(listing)")
     }
