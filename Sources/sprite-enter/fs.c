@@ -192,16 +192,12 @@ static int fs_write(const char *path, const char *mode_text, const char *mkdirs)
     if (snprintf(writing, sizeof writing, "%.*s.%s.sprite-write-XXXXXX", (int)dir, path, fits ? base : "") >=
         (int)sizeof writing)
         return fail(ENAMETOOLONG, NULL);
-    struct sigaction drop = {.sa_handler = drop_partial};
-    sigemptyset(&drop.sa_mask);
-    sigaddset(&drop.sa_mask, SIGTERM);
-    sigaddset(&drop.sa_mask, SIGINT);
-    sigaddset(&drop.sa_mask, SIGHUP);
     sigset_t held, before;
     sigemptyset(&held);
     sigaddset(&held, SIGTERM);
     sigaddset(&held, SIGINT);
     sigaddset(&held, SIGHUP);
+    struct sigaction drop = {.sa_handler = drop_partial, .sa_mask = held};
     sigprocmask(SIG_BLOCK, &held, &before);
     int fd = mkostemp(writing, O_CLOEXEC);
     if (fd < 0) {

@@ -668,10 +668,7 @@ struct HostileRequestTests {
     /// adversarial review), and the first fix left the partial file of a cut `cp`.
     @Test(arguments: ["length", "chunked"])
     func anUploadCutShortLeavesTheFileAsItWas(framing: String) throws {
-        // a name of its own: these tests run at once, and their helpers are found among all the
-        // machine's processes
-        let name = "keep-\(UUID().uuidString.prefix(8)).txt"
-        let file = "/home/sprite/" + name
+        let (name, file) = Self.fileOfItsOwn()
         let f = try HostFixture(sprites: ["up"])
         _ = try f.api.writeFile("up", path: file, data: Data("the original\n".utf8))
         let port = String(f.host.directURL.split(separator: ":").last ?? "")
@@ -695,7 +692,7 @@ struct HostileRequestTests {
                 """, port, f.host.token, framing, file,
             ])
         #expect(cut.status == 0, "\(cut.stderr)")
-        let helpers = { AttachTests.processes { $0.contains(" fs write ") && $0.contains(file) } }
+        let helpers = { Self.writeHelpers(of: file) }
         #expect(eventually(seconds: 20) { helpers().isEmpty }, "\(helpers())")
         let listing = {
             (try? f.api.run("up", ["ls", "-a", "/home/sprite"]).stdout).map { String(decoding: $0, as: UTF8.self) }
@@ -716,26 +713,11 @@ struct HostileRequestTests {
     /// handler of its own can remove its partial file: the host removes it then (it stayed,
     /// visible in the directory, found by reading the second review's fix).
     @Test func aWriteKilledOutrightLeavesNothingBeside() throws {
-        // a name of its own: these tests run at once, and their helpers are found among all the
-        // machine's processes
-        let name = "keep-\(UUID().uuidString.prefix(8)).txt"
-        let file = "/home/sprite/" + name
+        let file = Self.fileOfItsOwn().file
         let f = try HostFixture(sprites: ["up"])
         _ = try f.api.writeFile("up", path: file, data: Data("the original\n".utf8))
-        let port = String(f.host.directURL.split(separator: ":").last ?? "")
-        var upload: TestDaemon? = try TestDaemon([
-            "python3", "-c",
-            """
-            import socket, sys, time
-            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-            head = "PUT /v1/sprites/up/fs/write?path=" + sys.argv[-1] + " HTTP/1.1\\r\\nHost: x\\r\\n"
-            head += "Authorization: Bearer " + sys.argv[2] + "\\r\\nContent-Length: 1000000\\r\\n\\r\\n"
-            s.sendall(head.encode() + b"P" * 300000)
-            print("sent", flush=True)
-            time.sleep(60)
-            """, port, f.host.token, file,
-        ])
-        let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains(file) } }
+        var upload: TestDaemon? = try Self.stalledUpload(to: f.host, file: file)
+        let helper = { Self.writeHelpers(of: file) }
         let beside = {
             String(decoding: (try? f.api.run("up", ["ls", "-a", "/home/sprite"]).stdout) ?? Data(), as: UTF8.self)
                 .split(separator: "\n").filter { $0.contains("sprite-write") }
@@ -755,10 +737,7 @@ struct HostileRequestTests {
     /// frame makes the file whole. A name as long as a name may be still gets a name of its own
     /// to be written under (the first version's ran past 255 bytes and was refused).
     @Test func anUploadCutByTheHostDyingLeavesTheFileAsItWas() throws {
-        // a name of its own: these tests run at once, and their helpers are found among all the
-        // machine's processes
-        let name = "keep-\(UUID().uuidString.prefix(8)).txt"
-        let file = "/home/sprite/" + name
+        let file = Self.fileOfItsOwn().file
         let s = try Sandbox()
         let root = s.path("host")
         let long = String(repeating: "n", count: 250)
@@ -769,21 +748,9 @@ struct HostileRequestTests {
             try api.writeFile("up", path: file, data: Data("the original\n".utf8))
             try api.writeFile("up", path: "/home/sprite/" + long, data: Data("long\n".utf8))
             #expect(try api.readFile("up", path: "/home/sprite/" + long) == Data("long\n".utf8))
-            let port = String(first.directURL.split(separator: ":").last ?? "")
-            let upload = try TestDaemon([
-                "python3", "-c",
-                """
-                import socket, sys, time
-                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-                head = "PUT /v1/sprites/up/fs/write?path=" + sys.argv[-1] + " HTTP/1.1\\r\\nHost: x\\r\\n"
-                head += "Authorization: Bearer " + sys.argv[2] + "\\r\\nContent-Length: 1000000\\r\\n\\r\\n"
-                s.sendall(head.encode() + b"P" * 300000)
-                print("sent", flush=True)
-                time.sleep(60)
-                """, port, first.token, file,
-            ])
+            let upload = try Self.stalledUpload(to: first, file: file)
             defer { _ = upload }
-            let helper = { AttachTests.processes { $0.contains(" fs write ") && $0.contains(file) } }
+            let helper = { Self.writeHelpers(of: file) }
             #expect(eventually(seconds: 20) { !helper().isEmpty }, "the upload never reached the sprite")
             usleep(300_000)  // (the 300 KB on their way through)
             kill(first.pid, SIGKILL)
@@ -794,6 +761,36 @@ struct HostileRequestTests {
         #expect(try api.readFile("up", path: file) == Data("the original\n".utf8))
         let listing = String(decoding: try api.run("up", ["ls", "-a", "/home/sprite"]).stdout, as: UTF8.self)
         #expect(!listing.contains("sprite-write"), "\(listing)")
+    }
+
+    /// A file name in /home/sprite no other test uses: the upload tests run at once, and their
+    /// helpers are found among all the machine's processes.
+    static func fileOfItsOwn() -> (name: String, file: String) {
+        let name = "keep-\(UUID().uuidString.prefix(8)).txt"
+        return (name, "/home/sprite/" + name)
+    }
+
+    /// The host's `sprite-enter … fs write` helpers writing `file`.
+    static func writeHelpers(of file: String) -> [pid_t] {
+        AttachTests.processes { $0.contains(" fs write ") && $0.contains(file) }
+    }
+
+    /// A raw upload of `file` to sprite `up` that says 1 MB, sends 300 KB and stalls with its
+    /// connection open, until the daemon is released.
+    static func stalledUpload(to host: LocalHost, file: String) throws -> TestDaemon {
+        let port = String(host.directURL.split(separator: ":").last ?? "")
+        return try TestDaemon([
+            "python3", "-c",
+            """
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            head = "PUT /v1/sprites/up/fs/write?path=" + sys.argv[-1] + " HTTP/1.1\\r\\nHost: x\\r\\n"
+            head += "Authorization: Bearer " + sys.argv[2] + "\\r\\nContent-Length: 1000000\\r\\n\\r\\n"
+            s.sendall(head.encode() + b"P" * 300000)
+            print("sent", flush=True)
+            time.sleep(60)
+            """, port, host.token, file,
+        ])
     }
 
     static func sizeInSprite(_ api: SpritesClient) throws -> String {

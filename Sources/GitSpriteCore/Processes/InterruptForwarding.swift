@@ -63,12 +63,7 @@ final class InterruptForwarding: @unchecked Sendable {
 
     private func pass(_ sig: Int32) {
         // the stream opens within milliseconds, or fails and `stop` comes
-        var exec = stream.value
-        for _ in 0..<250 where exec == nil && !done.value {
-            usleep(20_000)
-            exec = stream.value
-        }
-        guard let exec else {
+        guard let exec = awaiting(seconds: 5, { self.stream.value }) else {
             if sig == SIGINT { git_sprite_end_by_interrupt() }
             return
         }
@@ -80,16 +75,22 @@ final class InterruptForwarding: @unchecked Sendable {
         }
         // through the session's kill, which needs the session's id: the service says it first
         // thing, but a Ctrl-C may come before it
-        var session = exec.sessionID
-        for _ in 0..<100 where session == nil && !done.value {
-            usleep(20_000)
-            session = exec.sessionID
-        }
-        guard let session, let client = client as? SpritesClient else { return }
+        guard let session = awaiting(seconds: 2, { exec.sessionID }), let client = client as? SpritesClient
+        else { return }
         // the timeout is how long the service waits before it escalates to SIGKILL (0s: at once):
         // the longest it takes, so that a command that cleans up on SIGINT may take its time,
         // as here (this request ends when the command does)
         _ = try? client.kill(sprite, session: session, signal: name, timeout: "3600s")
+    }
+
+    /// `value` once it is there, looked at every 20 ms for up to `seconds`, or until `stop`.
+    private func awaiting<T>(seconds: Double, _ value: () -> T?) -> T? {
+        var found = value()
+        for _ in 0..<Int(seconds * 50) where found == nil && !done.value {
+            usleep(20_000)
+            found = value()
+        }
+        return found
     }
 
     private static let names: [Int32: String] = [SIGINT: "INT", SIGTERM: "TERM", SIGHUP: "HUP", SIGQUIT: "QUIT"]
