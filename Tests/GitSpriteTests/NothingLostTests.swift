@@ -366,3 +366,162 @@ struct NothingLostTests {
         #expect(try b.host.client().getSprite(name) != nil, "not merged: \(prune.stdout) \(prune.stderr)")
     }
 }
+
+/// What `up` moves in the sprite, and what a destroy looks at, never leaves the sprite's work
+/// where nothing reaches it (an adversarial review found each of these losing work silently).
+@Suite("up and destroy leave nothing of the sprite's behind", .ownThread)
+struct NothingLeftBehindTests {
+    /// Commits the agent made on a detached HEAD are on no branch: a re-`up` that checked out
+    /// your HEAD (or your branch) left them to the sprite's reflog, and a destroy took them.
+    /// Now they come home and the sprite's HEAD stays; once what you ship contains them, `up`
+    /// moves it as usual.
+    @Test(arguments: [true, false])
+    func aReUpNeverMovesADetachedHeadOffCommitsOnNoBranch(shippedDetached: Bool) throws {
+        let b = try Bench(up: false)
+        if shippedDetached { try b.s.git("checkout", "-q", "--detach", in: b.app) }
+        try b.up(["--name", "app-main"])
+        let theirs = try b.agent(
+            (shippedDetached ? "" : "git checkout -q --detach && ")
+                + "echo w > w.txt && git add w.txt && git commit -qm 'on no branch' && git rev-parse HEAD")
+        let again = try b.sprite(["up", "--name", "app-main"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("left as it is: the sprite's detached HEAD"), "\(again.stderr)")
+        #expect(try b.agent("git rev-parse HEAD") == theirs, "the sprite's HEAD moved")
+        #expect(try b.git("rev-parse", "refs/remotes/sprite/app-main/HEAD") == theirs)
+        // taken in, with a commit of yours on top: now up moves the sprite to it
+        if shippedDetached {
+            try b.s.git("checkout", "-q", theirs, in: b.app)
+        } else {
+            try b.s.git("merge", "-q", "--ff-only", theirs, in: b.app)
+        }
+        try b.s.commit("mine.txt", "mine\n", message: "mine", in: b.app)
+        let moved = try b.sprite(["up", "--name", "app-main"])
+        #expect(moved.status == 0 && !moved.stderr.contains("left as it is"), "\(moved.stderr)")
+        #expect(try b.agent("git rev-parse HEAD") == (try b.git("rev-parse", "HEAD")))
+        if !shippedDetached { #expect(try b.agent("git symbolic-ref --short HEAD") == "main") }
+    }
+
+    /// The same in a submodule, where a detached HEAD is the rule: `git submodule update` moved
+    /// it to the commit you pin. And a submodule whose HEAD has no commits yet was taken for a
+    /// clone cut short and removed whole, its branches and stash with it.
+    @Test(arguments: ["detached", "unborn", "uncommitted"])
+    func aReUpLeavesASubmoduleHoldingTheSpritesWorkAsItIs(kind: String) throws {
+        let b = try Bench(up: false)
+        let lib = try b.s.makeRepo("lib")
+        try b.s.git("submodule", "add", "-q", lib, "lib", in: b.app)
+        try b.s.git("commit", "-q", "-m", "lib", in: b.app)
+        try b.up()
+        let work: String
+        switch kind {
+        case "detached":
+            work = try b.agent(
+                "cd lib && echo w > w.txt && git add w.txt && git commit -qm 'in lib' && git rev-parse HEAD")
+        case "unborn":
+            work = try b.agent(
+                "cd lib && git checkout -qb feature && echo f > f.txt && git add f.txt && git commit -qm 'in lib' "
+                    + "&& git rev-parse HEAD && echo s > s.txt && git add s.txt && git stash -q "
+                    + "&& git checkout -q --orphan redo")
+        default:
+            work = try b.agent("cd lib && echo w >> README.md 2>/dev/null; echo w > w.txt; git rev-parse HEAD")
+        }
+        // you pin a new commit of lib: the sprite's lib would move to it
+        try b.s.commit("more.txt", "more\n", message: "lib more", in: b.app + "/lib")
+        try b.s.git("commit", "-q", "-am", "bump lib", in: b.app)
+        let again = try b.sprite(["up"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("submodule lib: left as it is"), "\(again.stderr)")
+        switch kind {
+        case "detached":
+            #expect(try b.agent("git -C lib rev-parse HEAD") == work)
+            #expect(try b.s.git("rev-parse", "refs/remotes/sprite/app-main/HEAD", in: b.app + "/lib") == work)
+        case "unborn":
+            #expect(try b.agent("git -C lib rev-parse feature") == work)
+            #expect(try b.agent("git -C lib stash list | wc -l") == "1")
+        default:
+            #expect(try b.agent("cat lib/w.txt") == "w")
+        }
+        // and a destroy still refuses over what cannot come home
+        if kind != "detached" {
+            #expect(try b.sprite(["down", "--destroy"]).status == 1)
+        } else {
+            let down = try b.sprite(["down", "--destroy"])
+            #expect(down.status == 0, "\(down.stderr)")
+            #expect(!(try b.s.git("branch", "-r", "--contains", work, in: b.app + "/lib")).isEmpty)
+        }
+    }
+
+    /// A repository unlinked (or linked again under another name) stays in the sprite under
+    /// repos/, where nothing fetches it: a destroy went ahead and took its commits, branches
+    /// and files. It now refuses naming it, and a forced destroy saves it in a bundle.
+    @Test func aDestroyRefusesOverARepositoryNoLongerLinked() throws {
+        let b = try Bench(up: false)
+        let tools = try b.s.makeRepo("tools")
+        #expect(try b.sprite(["link", tools]).status == 0)
+        try b.up()
+        let work = try b.agent(
+            "cd /home/sprite/repos/tools && git checkout -qb agent && echo w > w.txt && git add w.txt "
+                + "&& git commit -qm 'in tools' && git rev-parse HEAD")
+        #expect(try b.sprite(["unlink", "tools"]).status == 0)
+        let refused = try b.sprite(["down", "--destroy"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("/home/sprite/repos/tools: a repository this one no longer links"),
+            "\(refused.stderr)")
+        let forced = try b.sprite(["down", "--destroy", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let common = try b.git("rev-parse", "--absolute-git-dir")
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: common + "/sprite-salvage")
+        let bundle = try #require(dirs.first.map { common + "/sprite-salvage/\($0)/repos-tools.bundle" })
+        #expect(try b.s.run("git", ["bundle", "list-heads", bundle], in: b.app).stdout.contains(work))
+    }
+
+    /// Two detached linked worktrees whose directories share a name came home under one ref,
+    /// the second overwriting the first: each now has the name git gave its own record.
+    @Test func twoDetachedWorktreesOfOneNameBothComeHome() throws {
+        let b = try Bench()
+        let commits = try b.agent(
+            "for d in a b; do git worktree add -q --detach /home/sprite/$d/fix && "
+                + "(cd /home/sprite/$d/fix && echo $d > $d.txt && git add $d.txt && git commit -qm \"in $d\" "
+                + "&& git rev-parse HEAD) || exit 1; done")
+        let down = try b.sprite(["down", "--destroy"])
+        #expect(down.status == 0, "\(down.stderr)")
+        for commit in commits.split(separator: "\n").map(String.init) {
+            #expect(try b.reachable(commit), "\(commit) did not come home: \(down.stderr)")
+        }
+    }
+
+    /// What the agent wrote in the directory of a submodule the sprite has no repository for
+    /// (it could not be cloned or shipped) is in no repository: a destroy now lists it with what
+    /// stays behind (it said nothing).
+    @Test func filesInASubmoduleTheSpriteHasNoRepositoryForAreListed() throws {
+        let b = try Bench(up: false)
+        let lib = try b.s.makeRepo("lib")
+        try b.s.git("submodule", "add", "-q", lib, "vendor/lib", in: b.app)
+        try b.s.git("commit", "-q", "-m", "lib", in: b.app)
+        try b.s.git("submodule", "deinit", "-q", "-f", "vendor/lib", in: b.app)
+        try b.s.git("config", "-f", ".gitmodules", "submodule.vendor/lib.url", b.s.path("nowhere/lib.git"), in: b.app)
+        try b.s.git("commit", "-q", "-am", "lib elsewhere", in: b.app)
+        let up = try b.sprite(["up"])
+        #expect(up.stderr.contains("submodule vendor/lib cannot be shipped"), "\(up.stderr)")
+        try b.agent("echo stub > vendor/lib/stub.c")
+        let down = try b.sprite(["down", "--destroy"])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stderr.contains("workspace/vendor/lib/stub.c"), "\(down.stderr)")
+    }
+
+    /// A push the sprite refuses (its branch has commits you lack) fetched that branch with a
+    /// plain `git fetch +…`: the value fetched before, which the agent had since amended away,
+    /// was then in no ref here. It is kept under superseded/ as every other fetch keeps it.
+    @Test func aRefusedPushKeepsWhatTheSpritesBranchHeldBefore() throws {
+        let b = try Bench()
+        let first = try b.agent("echo x > x.txt && git add x.txt && git commit -qm agent && git rev-parse HEAD")
+        #expect(try b.sprite(["fetch"]).status == 0)
+        try b.agent("git commit -q --amend -m 'agent, amended'")
+        try b.s.commit("l.txt", "l\n", message: "local", in: b.app)
+        let up = try b.sprite(["up"])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stderr.contains("the sprite's main has commits you do not have"), "\(up.stderr)")
+        #expect(try b.reachable(first), "the first fetch's commit is in no ref: \(up.stderr)")
+        #expect(up.stderr.contains("which is kept as refs/sprite/app-main/superseded/"), "\(up.stderr)")
+    }
+}

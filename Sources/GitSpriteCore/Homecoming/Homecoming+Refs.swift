@@ -80,6 +80,33 @@ extension Homecoming {
         return out.split(separator: "\n").map(String.init)
     }
 
+    /// What a destroy must hear of beside the plan's repositories: a repository the sprite
+    /// holds under `repos/` that this workspace no longer links (`git sprite unlink`, or linked
+    /// again under another name). Nothing here can fetch it, so it counts as work not home
+    /// (a forced destroy saves it in a bundle).
+    func unlinkedRepositories(of plan: WorkspacePlan, into report: inout Report) {
+        let ours = Set(plan.linked.map(\.spritePath))
+        do {
+            let mounts = try shipper.remoteRun(
+                [
+                    "sh", "-c", #"for d in "$1"/*; do [ -e "$d/.git" ] && printf '%s\n' "${d##*/}"; done; :"#, "list",
+                    SpritePaths.repos,
+                ],
+                what: "listing the linked repositories")
+            for mount in mounts.split(separator: "\n").map(String.init) {
+                let path = SpritePaths.repos + "/" + mount
+                guard !ours.contains(path) else { continue }
+                report.atRisk.append(
+                    "\(path): a repository this one no longer links, whose work cannot come home from here "
+                        + "(link it again to fetch it: git sprite link PATH --as \(mount))")
+                report.unsafe.append(path)
+            }
+        } catch {
+            report.fail(
+                "the repositories in the sprite could not be listed: \((error as? SpriteError)?.message ?? "\(error)")")
+        }
+    }
+
     static func count(_ n: Int, _ one: String, _ many: String? = nil) -> String {
         "\(n) \(n == 1 ? one : many ?? one + "s")"
     }

@@ -94,7 +94,8 @@ struct Homecoming {
         return report
     }
 
-    private func bringHome(_ repo: RepoPlan, label: String, into report: inout Report) throws {
+    /// One repository of the plan and its checked-out submodules at any depth.
+    func bringHome(_ repo: RepoPlan, label: String, into report: inout Report) throws {
         let out = ScriptOutput(
             try shipper.remoteRun(
                 InSpriteScript.inventory, [repo.spritePath],
@@ -226,7 +227,10 @@ struct Homecoming {
             attempt += 1
             let r = try git.run(
                 [
+                    // (submodules are fetched each from its own repository in the sprite: git's
+                    // own on-demand fetch would ask their remotes here for commits only the sprite has)
                     "-c", "core.logAllRefUpdates=always", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
+                    "--recurse-submodules=no",
                     shipper.remote(spriteDir),
                 ] + refspecs)
             if r.status == 0 { break }

@@ -180,7 +180,10 @@ extension InSpriteScript {
                   # uncommitted changes are work like any other
                   git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | tail -n +2 | while IFS= read -r wt; do
                     [ -d "$wt" ] || continue
-                    name=$(ref_part "${wt##*/}")
+                    # named as git names its own record of it (.git/worktrees/NAME): the directory's
+                    # name, with a number added when another worktree has that name already
+                    admin=$(git -C "$wt" rev-parse --git-dir 2>/dev/null) || admin=$wt
+                    name=$(ref_part "${admin##*/}")
                     wthead=$(git -C "$wt" rev-parse -q --verify HEAD) || continue
                     if ! git -C "$wt" symbolic-ref -q HEAD >/dev/null; then
                       git update-ref "refs/git-sprite/worktrees/$name/head" "$wthead" \
@@ -248,7 +251,8 @@ extension InSpriteScript {
 extension InSpriteScript {
     /// Lists what cannot come home by design, before a sprite is destroyed: ignored files in
     /// the repositories (but the ones `.spriteinclude` shipped), files in the sprite's home
-    /// outside the repositories (git-sprite's own state left out), and empty directories in
+    /// outside the repositories (git-sprite's own state left out; files in the directory of a
+    /// submodule the sprite has no repository for count as outside), and empty directories in
     /// the repositories; and, when asked, packs them into one archive if they are small.
     ///
     /// - `$1` the sprite's home; `$2` an archive to write (`.tar.gz`; empty: none); `$3` the
@@ -273,13 +277,20 @@ extension InSpriteScript {
                 git -C "$repo" -c core.quotePath=false ls-files -o -i --exclude-standard 2>/dev/null \
                   | grep -Fvx -f "$list" | sed "s|^|$repo/|" >> "$ignored"
                 find "$repo" -path "$repo/.git" -prune -o -type d -empty -print 2>/dev/null >> "$empty"
+                # a submodule the sprite has no repository for (it could not be cloned): what was
+                # written in its directory is in no repository at all
+                (cd "$repo" && gitlinks) | while IFS= read -r link; do
+                  if [ -d "$repo/$link" ] && [ ! -e "$repo/$link/.git" ]; then
+                    find "$repo/$link" \( -type f -o -type l \) -print 2>/dev/null >> "$outside"
+                  fi
+                done
               done
             done
             # outside the repositories: all but git-sprite's own files (its state, the identity and
             # Claude settings it wrote)
             find "$home" -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
               -o \( -type f -o -type l \) ! -path "$home/.gitconfig" ! -path "$home/.claude/settings.json" -print \
-              2>/dev/null > "$outside"
+              2>/dev/null >> "$outside"
             size() { tr '\n' '\0' < "$1" | xargs -0 -r stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
             examples() { head -n 3 "$2" | sed "s|^$home/||; s|^|example.$1=|"; }
             echo "ignored=$(wc -l < "$ignored" | tr -d ' ') $(size "$ignored")"

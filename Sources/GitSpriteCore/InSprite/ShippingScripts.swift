@@ -4,7 +4,8 @@ extension InSpriteScript {
     /// - `$1` the repository's path; `$2` the tree of the snapshot about to be shipped, `none`
     ///   for no snapshot, or `keep` to change nothing; `$3` the commit about to become HEAD.
     /// - Prints `state=missing`, or `state=exists` followed by `head=` (absent while unborn),
-    ///   `branch=` (absent when detached), `snapshot=` (the tree of the last snapshot git-sprite
+    ///   `branch=` (absent when detached), `unkept=1` (detached at a commit no ref contains: the
+    ///   sprite's own commits on no branch), `snapshot=` (the tree of the last snapshot git-sprite
     ///   applied, absent if none) and `dirty=` (the tree of the work tree, absent when clean).
     ///   Uncommitted changes whose every path is one the user has (`unexplained_changes`: the
     ///   snapshot an earlier `up` applied, or what `apply` took home) are cleared (`dirty=` then
@@ -27,6 +28,10 @@ extension InSpriteScript {
             echo state=exists
             head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
             branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
+            # commits made on a detached HEAD that no ref holds: moving HEAD would leave them to the reflog
+            if [ -n "$head" ] && [ -z "$branch" ] && [ -z "$(git for-each-ref --count=1 --contains "$head" --format=x)" ]; then
+              echo unkept=1
+            fi
             shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
             # files named by .spriteinclude that the sprite changed: a new snapshot would overwrite
             # them (they are ignored), so they count as the sprite's own changes
@@ -150,12 +155,15 @@ extension InSpriteScript {
     ///   (empty: clone from the URL the superproject records, bringing its own submodules);
     ///   `$5` the commit the superproject pins, which `git submodule update` checks out
     ///   (nothing is done when the submodule is already complete at it).
-    /// - Exit 0 when it is checked out; non-zero with git's message otherwise. A clone or
-    ///   checkout cut short earlier is started over.
-    public static let submodule = InSpriteScript(name: "git-sprite-submodule", text: submoduleBody)
+    /// - Exit 0 when it is checked out; 4 when it is left as it is because moving it would lose
+    ///   work of the sprite's (`holds_work`: what, on stderr); other non-zero with git's message
+    ///   otherwise. A clone or checkout cut short earlier is started over.
+    public static let submodule = InSpriteScript(
+        name: "git-sprite-submodule", text: holdsWorkFunction + submoduleBody)
 
     /// Starts over the submodule `$name` at `$sub` (in the superproject, the current
     /// directory) when a clone or checkout of it was cut short: it has a `.git` but no HEAD.
+    /// (`holds_work` has said first that nothing of the sprite's is in it.)
     static let restartCutShortBody = #"""
         if [ -e "$sub/.git" ] && ! git -C "$sub" rev-parse -q --verify HEAD >/dev/null 2>&1; then
           # a clone or checkout cut short: nothing of anyone's is in it yet, so start it over
@@ -163,11 +171,42 @@ extension InSpriteScript {
         fi
         """#
 
+    /// `holds_work SUB COMMIT [MIRROR]` (in the superproject): whether moving the submodule at
+    /// `SUB` to `COMMIT` (or starting it over) would lose work of the sprite's, and then says
+    /// what on stdout: uncommitted changes; commits on a detached HEAD that no ref contains and
+    /// `COMMIT` does not contain either (fetched from `MIRROR` first, where the tunnel put it);
+    /// branches, a stash or files beside an unborn HEAD (a clone cut short has none of them).
+    static let holdsWorkFunction = #"""
+        holds_work() (
+          [ -e "$1/.git" ] && cd "$1" 2>/dev/null || exit 1
+          if ! head=$(git rev-parse -q --verify HEAD 2>/dev/null); then
+            # no repository at all (its git directory cut short before it was one): nothing to lose
+            git rev-parse --git-dir >/dev/null 2>&1 || exit 1
+            if [ -n "$(git for-each-ref --count=1 --format=x refs/heads refs/stash 2>/dev/null)" ] \
+               || [ -n "$(find . -mindepth 1 -maxdepth 1 ! -name .git -print 2>/dev/null | head -n 1)" ]; then
+              echo "it has work of the sprite's on a branch with no commits yet"; exit 0
+            fi
+            exit 1
+          fi
+          [ "$head" = "$2" ] && exit 1
+          if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
+            echo "the sprite has uncommitted changes in it"; exit 0
+          fi
+          git symbolic-ref -q HEAD >/dev/null && exit 1
+          [ -n "$(git for-each-ref --count=1 --contains "$head" --format=x 2>/dev/null)" ] && exit 1
+          [ -n "$3" ] && git fetch -q --no-tags --no-write-fetch-head "$3" refs/heads/git-sprite-pinned >/dev/null 2>&1
+          git merge-base --is-ancestor "$head" "$2" 2>/dev/null && exit 1
+          echo "its detached HEAD ${head%"${head#????????????}"} has commits of the sprite's on no branch"
+        )
+
+        """#
+
     static let submoduleBody = """
         cd "$1" || exit 3
         name="$2"; sub="$3"; url="$4"; want="$5"
         set -- "$PWD" "$sub" "$want"
         ( \(submoduleReadyBody) ) && exit 0
+        if why=$(holds_work "$sub" "$want" "$url"); then printf '%s\\n' "$why" >&2; exit 4; fi
         \(restartCutShortBody)
         git submodule init -q -- "$sub" >/dev/null 2>&1
         # one cloned from its URL brings its own submodules along (git resolves their relative
@@ -211,12 +250,13 @@ extension InSpriteScript {
     ///
     /// - `$1` the superproject; then for each submodule four arguments: its name, its path,
     ///   the mirror (empty: clone from its URL), the commit.
-    /// - Prints, per submodule in order, `status=` (0 when it is checked out) and, when it
-    ///   failed, `error=` with the last line git printed. Exit 0; 3 when the superproject
+    /// - Prints, per submodule in order, `status=` (0 when it is checked out, 4 when it was
+    ///   left as it is over work of the sprite's) and, when it is not 0, `error=` with the
+    ///   last line git (or `holds_work`) printed. Exit 0; 3 when the superproject
     ///   cannot be entered.
     public static let submodules = InSpriteScript(
         name: "git-sprite-submodules",
-        text: """
+        text: holdsWorkFunction + """
             one() ( \(submoduleBody)
             )
             ready() ( \(submoduleReadyBody)
@@ -227,7 +267,7 @@ extension InSpriteScript {
             : >"$list.mirror"; : >"$list.url"
             (
               while [ $# -ge 4 ]; do
-                if ! ready "$PWD" "$2" "$4"; then
+                if ! ready "$PWD" "$2" "$4" && ! holds_work "$2" "$4" "$3" >/dev/null; then
                   name="$1"; sub="$2"
                   \(restartCutShortBody)
                   if [ -n "$3" ]; then

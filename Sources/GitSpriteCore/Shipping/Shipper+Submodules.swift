@@ -15,9 +15,13 @@ extension Shipper {
     /// look at all of them (which also makes the mirrors of those the sprite lacks), their
     /// pushes through the tunnel several at once, one checkout of all of them in the
     /// superproject's order; then their own submodules the same way.
+    ///
+    /// A submodule in which moving would lose work of the sprite's (uncommitted changes,
+    /// commits on a detached HEAD that no ref holds, work beside an unborn HEAD) is left as it
+    /// is, with a note, and `keptAny` set: its work is then fetched home.
     func shipSubmodules(
         _ subs: [SubmodulePlan], localSuper: String, spriteSuper: String,
-        notes: inout [String]
+        notes: inout [String], keptAny: inout Bool
     ) throws {
         // what cannot be shipped is left out, initialised here or not (a repository git add
         // took in: no clone of the branch can check it out, the sprite's cannot either)
@@ -75,6 +79,13 @@ extension Shipper {
             for (i, at) in zip(range, statuses) where lines[at].value != "0" {
                 let why = lines.indices.contains(at + 1) && lines[at + 1].key == "error" ? lines[at + 1].value : ""
                 let sm = checkouts[i].sm
+                if lines[at].value == "4" {
+                    keptAny = true
+                    notes.append(
+                        "submodule \(sm.path): left as it is, not moved to \(checkouts[i].commit.prefix(12)): \(why) "
+                            + "(its commits come home with the sprite's other work: git sprite fetch)")
+                    continue
+                }
                 if !checkouts[i].mirror.isEmpty {
                     throw SpriteError("checking out submodule \(sm.path) in the sprite failed: \(why)")
                 }
@@ -84,7 +95,7 @@ extension Shipper {
         for (sm, _) in local where !sm.submodules.isEmpty {
             try shipSubmodules(
                 sm.submodules, localSuper: localSuper + "/" + sm.path, spriteSuper: spriteSuper + "/" + sm.path,
-                notes: &notes)
+                notes: &notes, keptAny: &keptAny)
         }
     }
 

@@ -26,6 +26,8 @@ struct Shipper: Sendable {
         var exists = false
         var head: String?
         var branch: String?
+        /// HEAD is detached at a commit no ref of the sprite's contains (commits it made on no branch).
+        var unkept = false
         /// Tree of the work tree when it has uncommitted changes.
         var dirtyTree: String?
         /// Tree of the last snapshot git-sprite applied there.
@@ -114,7 +116,8 @@ struct Shipper: Sendable {
         let values = ScriptOutput(output)
         guard values["state"] == "exists" else { return Probe() }
         return Probe(
-            exists: true, head: values["head"], branch: values["branch"], dirtyTree: values["dirty"],
+            exists: true, head: values["head"], branch: values["branch"], unkept: values["unkept"] == "1",
+            dirtyTree: values["dirty"],
             shippedSnapshot: values["snapshot"])
     }
 
@@ -167,6 +170,22 @@ struct Shipper: Sendable {
             }
         }
         let moveHead = state.head != head
+        if moveHead, !target.staged, state.unkept, let theirs = state.head,
+            try git.run(["merge-base", "--is-ancestor", theirs, head]).status != 0
+        {
+            // commits the sprite made on a detached HEAD, on no branch there: moving HEAD would
+            // leave them to its reflog (and a destroy would take them). They come home first,
+            // and this repository is left as it is until what you ship contains them.
+            notes += try bringHomeFirst(plan)
+            notes.append(
+                "\(label): left as it is: the sprite's detached HEAD \(theirs.prefix(12)) has commits on no branch "
+                    + "that your \(plan.detached ? "HEAD \(head.prefix(12))" : branch) does not contain; they are now in "
+                    + "refs/remotes/sprite/\(sprite)/HEAD. Take them (git merge sprite/\(sprite)/HEAD), then git sprite up"
+            )
+            return UpResult.Shipped(
+                mount: plan.mount, spritePath: path, method: target.method.rawValue, head: theirs, notes: notes,
+                phases: phases)
+        }
         if moveHead, !target.staged, state.dirtyTree != nil {
             // uncommitted changes the sprite made (the probe clears the ones an earlier `up`
             // brought when something new comes): moving its HEAD could rewrite the files it
@@ -203,7 +222,8 @@ struct Shipper: Sendable {
             // pack generation, transfer and index-pack in the sprite, in one `git push`
             switch try timed("push", { try push(git, refspecs, to: target, branch: branch, label: label) }) {
             case .landed: headLanded = true
-            case .refused(let note):
+            case .refused(let note, let fetchHome):
+                if fetchHome { notes += try bringHomeFirst(plan) }
                 notes.append(note)
                 applySnapshot = false
             }
@@ -233,9 +253,14 @@ struct Shipper: Sendable {
                 what: "recording what was shipped")
         }
         if !plan.submodules.isEmpty {
+            var kept = false
             try timed("submodules") {
-                try shipSubmodules(plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes)
+                try shipSubmodules(
+                    plan.submodules, localSuper: localPath, spriteSuper: path, notes: &notes, keptAny: &kept)
             }
+            // what the sprite holds in a submodule left as it is comes home now (a detached
+            // HEAD as sprite/<sprite>/HEAD there), not only when someone thinks of it
+            if kept { notes = try bringHomeFirst(plan) + notes }
         }
         return UpResult.Shipped(
             mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes,
@@ -283,51 +308,5 @@ struct Shipper: Sendable {
         guard method == .tunnel else { return (Probe(), Target(dir: plan.spritePath, staged: false, method: method)) }
         try remoteRun(InSpriteScript.initialise, [stage, branch], what: "creating \(plan.spritePath)")
         return (Probe(exists: true, branch: branch), Target(dir: stage, staged: true, method: method))
-    }
-
-    enum PushOutcome {
-        case landed
-        /// The sprite refused, for a reason that is the user's to settle (the note says how).
-        case refused(note: String)
-    }
-
-    /// Pushes through the tunnel. A refusal from the sprite (`git push --porcelain`) becomes
-    /// a note: its branch has commits this side lacks (fetched into `sprite/<branch>` for the
-    /// user to merge), or its work tree has uncommitted changes. A fresh staging repository
-    /// cannot refuse: any failure there, and any other failure, is an error.
-    func push(
-        _ git: LocalGit, _ refspecs: [String], to target: Target, branch: String, label: String
-    ) throws -> PushOutcome {
-        let r = try git.run(["push", "-q", "--porcelain", "--atomic", remote(target.dir)] + refspecs)
-        if r.status == 0 { return .landed }
-        let refusal = PushRefusal(porcelain: r.stdout)
-        if !target.staged && refusal == .rejected {
-            let home = "sprite/\(sprite)/\(branch)"
-            // a lock a stopped git left on that ref would fail this fetch every time
-            let common = try git.run(["rev-parse", "--path-format=absolute", "--git-common-dir"])
-            let unlocked =
-                common.status == 0 && !StaleRefLocks.remove(["refs/remotes/" + home], commonDir: common.stdout).isEmpty
-            try git.check(
-                ["fetch", "-q", "--no-tags", remote(target.dir), "+refs/heads/\(branch):refs/remotes/\(home)"],
-                what: "fetching the sprite's commits")
-            return .refused(
-                note: "\(label): the sprite's \(branch) has commits you do not have; they are now in "
-                    + "refs/remotes/\(home). Reconcile with: git merge \(home), then git sprite up"
-                    + (unlocked ? " (a lock a stopped git had left on that ref was removed)" : ""))
-        }
-        if !target.staged && refusal == .remoteRejected {
-            // changes made in the sprite between the look and the push
-            return .refused(note: Self.keptTheSpritesChanges(label: label, path: target.dir, moving: branch))
-        }
-        throw SpriteError(
-            "pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
-            hints: ["run git sprite up again; add -v to see each request"], detail: r.stderr)
-    }
-
-    /// What `up` says when it leaves a repository alone because the sprite changed files in it.
-    static func keptTheSpritesChanges(label: String, path: String, moving: String) -> String {
-        "\(label): left as it is: the sprite has uncommitted changes in \(path) that you do not have, and "
-            + "shipping your \(moving) could overwrite them. Bring them home first (git sprite down), or commit "
-            + "them there (git sprite exec -- git -C \(path) commit -am wip), then run git sprite up again"
     }
 }
