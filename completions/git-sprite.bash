@@ -4,7 +4,18 @@
 # Branches that have a sprite, from the mapping `up` records (offline: no API call).
 __git_sprite_branches ()
 {
-	git config --get-regexp '^branch\..*\.sprite$' 2>/dev/null | sed -e 's/^branch\.//' -e 's/\.sprite .*$//'
+	git config --get-regexp '^branch\..*\.sprite$' 2>/dev/null | sed -e 's/^branch\.//' -e 's/\.sprite .*$//' \
+		| __git_sprite_quoted
+}
+
+# Each name on its own line as the shell reads it back (printf %q): a branch may be called
+# 'a$(cmd)', and a completion inserted as it is would run cmd once the line is entered.
+__git_sprite_quoted ()
+{
+	local name
+	while IFS= read -r name; do
+		printf '%q\n' "$name"
+	done
 }
 
 _git_sprite ()
@@ -36,7 +47,7 @@ _git_sprite ()
 	host,--*) __gitcomp "$common --json" ;;
 	cost,--*) __gitcomp "$common --hours= --cpu= --memory= --storage= --idle-week --json" ;;
 	prune,--*) __gitcomp "$common --merged --gone --expired --older-than= --idle= --dry-run --yes --force --json" ;;
-	prune,*) __gitcomp_nl "$(__git_heads)" ;;
+	prune,*) __gitcomp_nl "$(__git_heads | __git_sprite_quoted)" ;;
 	host,*) __gitcomp "start status stop" ;;
 	attach,*|shell,*|forward,*|url,*|down,*|logs,*|wait,*|fetch,*|diff,*|log,*|apply,*|checkpoint,*|restore,*)
 		__gitcomp_nl "$(__git_sprite_branches)" ;;
@@ -51,7 +62,7 @@ _git_sprite ()
 	link,*) _filedir -d 2>/dev/null || __gitcomp_nl "$(compgen -d -- "$cur")" ;;
 	unlink,--*) __gitcomp "$common --json" ;;
 	unlink,*) __gitcomp_nl "$(git config --get-regexp '^sprite\.link\..*\.path$' 2>/dev/null \
-		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//')" ;;
+		| sed -e 's/^sprite\.link\.//' -e 's/\.path .*$//' | __git_sprite_quoted)" ;;
 	config,--*) __gitcomp "$common --json" ;;
 	help,*) __gitcomp "plan up attach shell status logs wait fetch diff log apply checkpoint restore host cost prune exec forward url cp down link unlink config" ;;
 	esac

@@ -10,15 +10,30 @@ enum UsageErrors {
     /// exit status.
     static func report(_ error: Error, arguments: [String], to terminal: Terminal) -> Int32 {
         guard GitSprite.exitCode(for: error) != .success else { return parserEnding(error, to: terminal) }
-        let text = unknownCommand(in: arguments).map(render) ?? render(GitSprite.fullMessage(for: error))
+        let text =
+            unknownCommand(in: arguments).map(render)
+            ?? render(echoing(arguments, in: GitSprite.fullMessage(for: error)))
         terminal.err(Data(text.utf8))
         return ExitStatus.usage.rawValue
     }
 
-    /// A usage error a command finds once it runs (`ValidationError`), named with its command.
+    /// The parser's message with each argument it echoes that holds a line break made
+    /// printable first: `render` reads the message line by line, and an argument such as
+    /// `x\nhint: …` would otherwise become a line of its own that looks like ours.
+    static func echoing(_ arguments: [String], in message: String) -> String {
+        var message = message
+        for arg in arguments where arg.contains(where: \.isNewline) {
+            message = message.replacingOccurrences(of: arg, with: printable(arg, limit: arg.count))
+        }
+        return message
+    }
+
+    /// A usage error a command finds once it runs (`ValidationError`), named with its command;
+    /// its message carries what was typed, shown printable.
     static func report(_ error: ValidationError, in command: ParsableCommand.Type, to terminal: Terminal) -> Int32 {
         let path = self.path(to: command) ?? "git sprite"
-        terminal.err(Data("error: \(lowercasedFirst(error.message))\nhint: see '\(path) --help'\n".utf8))
+        let message = Terminal.printable(lowercasedFirst(error.message))
+        terminal.err(Data("error: \(message)\nhint: see '\(path) --help'\n".utf8))
         return ExitStatus.usage.rawValue
     }
 

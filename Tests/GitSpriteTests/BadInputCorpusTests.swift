@@ -9,7 +9,7 @@ import Testing
 /// stdout and the documented exit status; never a trap.
 @Suite("bad-input corpus", .ownThread)
 struct BadInputCorpusTests {
-    enum Area: String, Sendable { case branch, repository, configuration, server }
+    enum Area: String, Sendable { case branch, repository, configuration, server, arguments }
 
     enum Outcome: Sendable {
         /// Exit status and a text the error line holds.
@@ -420,6 +420,103 @@ struct BadInputCorpusTests {
         },
     ]
 
+    /// From a review of the CLI's inputs (stop 38): each of these crashed, leaked, reached the
+    /// API or painted the terminal before.
+    static let secretsAndAddresses: [Case] = [
+        Case(
+            .configuration, "a token with a line break in it (a header of its own)", .fails(1, "invalid value (hidden")
+        ) { b in
+            let r = try b.s.sprite(
+                ["status"], in: b.app,
+                env: ["SPRITES_TOKEN": "tok\r\nX-Injected: yes", "SPRITES_API_URL": try b.host.url])
+            try b.require(!r.stderr.contains("X-Injected"), "the token shown: \(r.stderr)")
+            return r
+        },
+        Case(.configuration, "a token with a trailing newline", .works) { b in
+            try b.s.sprite(
+                ["status"], in: b.app,
+                env: ["SPRITES_TOKEN": try b.host.token + "\n", "SPRITES_API_URL": try b.host.url])
+        },
+        Case(.configuration, "agent.env naming the token", .fails(1, "the API token never goes into a sprite")) { b in
+            try b.s.git("config", "sprite.agent.env", "SPRITES_TOKEN", in: b.app)
+            return try b.s.sprite(["plan"], in: b.app)
+        },
+        Case(.configuration, "a TTL of 10^20 days", .fails(64, "99999999999999999999d")) { b in
+            try b.up(in: nil, ["--ttl", "99999999999999999999d"])
+        },
+        Case(.configuration, "a TTL past what a date holds, in git config", .fails(1, "lifecycle.ttl")) { b in
+            try b.s.git("config", "sprite.lifecycle.ttl", "9999999999999999w", in: b.app)
+            return try b.s.sprite(["plan"], in: b.app)
+        },
+        Case(.configuration, "an API address with a user and password", .fails(1, "a user or password does not go")) {
+            b in
+            let r = try b.s.sprite(
+                ["status"], in: b.app,
+                env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://user:pa55word@127.0.0.1:1"])
+            try b.require(!r.stderr.contains("pa55word"), "the password shown: \(r.stderr)")
+            return r
+        },
+        Case(.configuration, "an API address with a query", .fails(1, "it has a query or fragment")) { b in
+            try b.s.sprite(
+                ["status"], in: b.app, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": try b.host.url + "?x=1"])
+        },
+        Case(.configuration, "an API address with a trailing space", .fails(1, "spaces or control characters")) { b in
+            try b.s.sprite(["status"], in: b.app, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": try b.host.url + " "])
+        },
+        Case(.configuration, "a sprite.name that sets the terminal's title", .fails(1, "invalid value")) { b in
+            let r = try b.s.sprite(["status"], in: b.app, gitArgs: ["-c", "sprite.name=x\u{1b}]0;T\u{07}"])
+            try b.require(!r.stderr.contains("\u{1b}") && !r.stderr.contains("\u{07}"), "written raw: \(r.stderr)")
+            return r
+        },
+        Case(.configuration, "a price of 10^23 dollars an hour", .fails(1, "pricing")) { b in
+            try b.s.sprite(
+                ["cost", "--json"], in: b.app, gitArgs: ["-c", "sprite.pricing.storageGBHour=99999999999999999999999"])
+        },
+    ]
+
+    static let arguments: [Case] = [
+        Case(.arguments, "a sprite named .", .fails(64, "is not a sprite name")) { b in
+            try b.s.sprite(["exec", ".", "--", "true"], in: b.app, env: try b.env)
+        },
+        Case(.arguments, "a sprite named ..", .fails(64, "is not a sprite name")) { b in
+            try b.s.sprite(["logs", ".."], in: b.app, env: try b.env)
+        },
+        Case(.arguments, "a sprite name with a slash", .fails(64, "is not a sprite name")) { b in
+            try b.s.sprite(["url", "a/b"], in: b.app, env: try b.env)
+        },
+        Case(.arguments, "exec --dir ''", .fails(64, "--dir is empty")) { b in
+            try b.s.sprite(["exec", "--dir", "", "--", "pwd"], in: b.app, env: try b.env)
+        },
+        Case(.arguments, "a sprite name that sets the terminal's title", .fails(64, "is not a sprite name")) { b in
+            let r = try b.s.sprite(["exec", "bad\u{1b}]0;title\u{07}x", "--", "true"], in: b.app, env: try b.env)
+            try b.require(!r.stderr.contains("\u{1b}") && !r.stderr.contains("\u{07}"), "written raw: \(r.stderr)")
+            return r
+        },
+        Case(.arguments, "a name with a line that looks like a hint", .fails(64, "invalid value")) { b in
+            let r = try b.s.sprite(["up", "--name", "x\nhint: run rm -rf ~"], in: b.app, env: try b.env)
+            try b.require(!r.stderr.contains("\nhint: run rm"), "a hint line of its own: \(r.stderr)")
+            return r
+        },
+        Case(.arguments, "cost --hours 10^20", .fails(64, "must be at most")) { b in
+            try b.s.sprite(["cost", "--hours", "99999999999999999999", "--json"], in: b.app)
+        },
+        Case(.arguments, "restore of a named sprite's missing checkpoint", .fails(1, "has no checkpoint 'v9'")) { b in
+            // the hint names that sprite: followed as it was, it acted on the branch's
+            try b.s.git("checkout", "-q", "-b", "other", in: b.app)
+            _ = try b.up(in: nil, ["--name", "app-other"])
+            try b.s.git("checkout", "-q", "main", in: b.app)
+            let r = try b.s.sprite(["restore", "app-other", "v9"], in: b.app, env: try b.env)
+            try b.require(r.stderr.contains("git sprite checkpoint app-other"), "the hint: \(r.stderr)")
+            return r
+        },
+        Case(.arguments, "down --destroy --keep", .fails(64, "contradict")) { b in
+            try b.s.sprite(["down", "--destroy", "--keep"], in: b.app, env: try b.env)
+        },
+        Case(.arguments, "a copy from the sprite to itself", .fails(64, "between two sprites")) { b in
+            try b.s.sprite(["cp", ":a", ":b"], in: b.app, env: try b.env)
+        },
+    ]
+
     static let servers: [Case] = [
         Case(.server, "invalid JSON", .fails(1, "a reply that is not JSON")) { b in
             try b.s.sprite(["status"], in: b.app, env: try b.hostile("invalid-json"))
@@ -474,11 +571,11 @@ struct BadInputCorpusTests {
         },
     ]
 
-    static let corpus = branches + repositories + configurations + servers
+    static let corpus = branches + repositories + configurations + secretsAndAddresses + arguments + servers
 
     @Test func theCorpusHasAtLeastFortyCasesInEveryArea() {
         #expect(Self.corpus.count >= 40)
-        for area in [Area.branch, .repository, .configuration, .server] {
+        for area in [Area.branch, .repository, .configuration, .server, .arguments] {
             #expect(Self.corpus.filter { $0.area == area }.count >= 8, "\(area)")
         }
     }

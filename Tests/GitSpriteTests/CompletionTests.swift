@@ -46,6 +46,14 @@ struct CompletionTests {
         #expect(try complete(["git", "sprite", "diff", "t"]) == ["topic"])
         #expect(try complete(["git", "sprite", "down", "--"]).contains("--checkpoint"))
         #expect(try complete(["git", "sprite", "logs", "--"]).contains("--follow"))
+        // a branch named to run a command: offered quoted, so entering the line runs nothing
+        // (an adversarial review: unquoted, accepting the completion ran the touch)
+        let hostile = "a$(touch pwned)"
+        try s.git("config", "branch.\(hostile).sprite", "app-a", in: repo)
+        let offered = try complete(["git", "sprite", "logs", "a"])
+        #expect(offered == [#"a\$\(touch\ pwned\)"#], "\(offered)")
+        let entered = try s.run("bash", ["-c", "printf '%s' " + (offered.first ?? "")], in: repo)
+        #expect(entered.stdout == hostile && !FileManager.default.fileExists(atPath: repo + "/pwned"))
     }
 
     @Test func zshOffersCommandsAndBranchesWithSprites() throws {

@@ -57,6 +57,8 @@ public enum CheckpointWorkflow {
     /// Takes a checkpoint.
     public static func create(_ context: Context, sprite argument: String?, comment: String?) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "checkpoint")
+        // hints name the sprite as it was named here, so following one acts on this sprite
+        let named = argument.map { " " + shellQuote($0) } ?? ""
         return try work.target.connection.perform { api in
             let (id, commit) = try take(work, api: api, comment: comment ?? "")
             let recorded =
@@ -65,7 +67,8 @@ public enum CheckpointWorkflow {
                 sprite: work.name, checkpoint: id, commit: recorded?.commit,
                 uncommitted: recorded?.uncommitted ?? false,
                 notes: [
-                    "checkpoint \(id) of \(work.name)" + describe(recorded) + " (restore it: git sprite restore \(id))"
+                    "checkpoint \(id) of \(work.name)" + describe(recorded)
+                        + " (restore it: git sprite restore\(named) \(id))"
                 ])
         }
     }
@@ -158,15 +161,16 @@ public enum CheckpointWorkflow {
         _ context: Context, sprite argument: String?, id wanted: String?, force: Bool
     ) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "restore")
+        let named = argument.map { " " + shellQuote($0) } ?? ""
         return try work.target.connection.perform { api in
             let checkpoints = try api.listCheckpoints(work.name)
             guard let id = wanted ?? checkpoints.first?.id else {
-                throw SpriteError("\(work.name) has no checkpoints", hints: ["take one: git sprite checkpoint"])
+                throw SpriteError("\(work.name) has no checkpoints", hints: ["take one: git sprite checkpoint\(named)"])
             }
             guard checkpoints.contains(where: { $0.id == id }) else {
                 throw SpriteError(
                     "\(work.name) has no checkpoint '\(ServerText.oneLine(id))'",
-                    hints: ["list them: git sprite checkpoint --list"])
+                    hints: ["list them: git sprite checkpoint\(named) --list"])
             }
             let report = work.homecoming.bringHome(work.plan)
             if !report.atRisk.isEmpty && !force {
@@ -175,7 +179,7 @@ public enum CheckpointWorkflow {
                         + "restore would put it out of reach",
                     hints: report.atRisk + [
                         "take it home first (git sprite apply, or commit it in the sprite "
-                            + "and git sprite fetch), or restore anyway: git sprite restore \(id) --force "
+                            + "and git sprite fetch), or restore anyway: git sprite restore\(named) \(id) --force "
                             + "(a checkpoint of the present state is taken first)"
                     ])
             }
@@ -185,7 +189,7 @@ public enum CheckpointWorkflow {
             let after = work.homecoming.bringHome(work.plan)
             let recorded = recorded(ref(work.name, id), in: work.plan.primary.localPath, context: work.context)
             var notes = ["restored \(work.name) to checkpoint \(id)" + describe(recorded)]
-            notes.append("the state before is checkpoint \(undo); undo with: git sprite restore \(undo)")
+            notes.append("the state before is checkpoint \(undo); undo with: git sprite restore\(named) \(undo)")
             if after.failures > 0 { notes += after.atRisk.map { "note: " + $0 } }
             return Outcome(
                 sprite: work.name, checkpoint: id, commit: recorded?.commit,

@@ -60,7 +60,12 @@ public enum CopyWorkflow {
         let name = spriteNames.first.flatMap { $0.isEmpty ? nil : $0 }
         if case .sprite = to {
             guard from.allSatisfy({ if case .local = $0 { return true } else { return false } }) else {
-                throw SpriteError("copying between two sprites is not supported", status: .usage)
+                throw SpriteError(
+                    "copying between two sprites is not supported",
+                    hints: [
+                        "copy one way at a time, through a local file: git sprite cp :PATH FILE, then git sprite cp FILE :PATH"
+                    ],
+                    status: .usage)
             }
         } else {
             guard from.allSatisfy({ if case .sprite = $0 { return true } else { return false } }) else {
@@ -239,7 +244,7 @@ private final class Copier {
             throw SpriteError(
                 "\(sprite):\(path) does not exist",
                 hints: [
-                    "see what is there: git sprite exec -- ls -la "
+                    "see what is there: git sprite exec \(shellQuote(sprite)) -- ls -la "
                         + shellQuote((path as NSString).deletingLastPathComponent)
                 ],
                 status: .notFound)

@@ -33,6 +33,9 @@ public enum CostWorkflow {
         return .running(hours: hours, cpus: cpus, memoryGB: memory, storageGB: storage, pricing: pricing)
     }
 
+    /// The most hours or GB an estimate takes (a million hours is 114 years).
+    static let largest: Decimal = 1_000_000
+
     static func positive(_ text: String, flag: String, unit: String) throws -> Decimal {
         guard let value = Money.parse(text) else {
             throw SpriteError(
@@ -42,6 +45,11 @@ public enum CostWorkflow {
         guard value > 0 else {
             throw SpriteError(
                 "\(flag) must be more than 0", hints: ["give a positive number of \(unit), such as \(flag) 4"],
+                status: .usage)
+        }
+        guard value <= largest else {
+            throw SpriteError(
+                "\(flag) must be at most \(largest)", hints: ["give a positive number of \(unit), such as \(flag) 4"],
                 status: .usage)
         }
         return value

@@ -59,7 +59,10 @@ public enum DownWorkflow {
 
     public static func run(_ context: Context, sprite argument: String?, options: Options) throws -> Outcome {
         if options.destroy && options.keep {
-            throw SpriteError("--destroy and --keep contradict each other", status: .usage)
+            throw SpriteError(
+                "--destroy and --keep contradict each other",
+                hints: ["--keep parks the sprite with the agent running; --destroy deletes it: choose one"],
+                status: .usage)
         }
         let target = try SpriteTarget(context, sprite: argument, exact: options.exactName)
         let destroying = (options.destroy || target.settings.autoDestroy) && !options.keep

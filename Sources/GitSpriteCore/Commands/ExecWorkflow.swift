@@ -10,6 +10,11 @@ public enum ExecWorkflow {
         _ context: Context, sprite argument: String?, command: [String],
         directory: String?, tty: Bool = false, interactive: Bool = false
     ) throws -> Int32 {
+        if directory?.isEmpty == true {
+            throw SpriteError(
+                "--dir is empty", hints: ["name a directory in the sprite, or leave --dir out for the workspace"],
+                status: .usage)
+        }
         if tty {
             return try ShellWorkflow.run(
                 context, sprite: argument, command: command, directory: directory,

@@ -27,17 +27,20 @@ public enum SettingKind: Sendable {
     /// Allowed values, as error messages state them.
     var allowed: String {
         switch self {
-        case .string, .secret: return "any text"
-        case .apiURL: return "an http://, https:// or http+unix:// URL, or 'local'"
+        case .string: return "any text"
+        case .secret: return "printable ASCII with no spaces (whitespace around it is ignored)"
+        case .apiURL:
+            return
+                "an http://, https:// or http+unix:// URL with a host and no user, password, query or fragment, or 'local'"
         case .spriteName: return "1–50 of a-z, 0-9 and '-', no leading, trailing or double hyphen"
         case .integer(let r, let unit): return "whole numbers \(r.lowerBound)–\(r.upperBound)\(unit)"
         case .bool: return "true or false"
         case .choice(let options): return options.joined(separator: " | ")
         case .domainList: return "host names such as example.com, optionally with a leading '*.'"
-        case .nameList: return "names of environment variables ([A-Za-z_][A-Za-z0-9_]*)"
+        case .nameList: return "names of environment variables ([A-Za-z_][A-Za-z0-9_]*), not the API token's"
         case .packageList: return "Debian package names, optionally pinned as name=version"
         case .patternList: return "gitignore-style patterns, one per value"
-        case .money: return "a non-negative decimal number of dollars, such as 0.07"
+        case .money: return "a non-negative decimal number of dollars up to 1000, such as 0.07"
         case .duration: return "a duration such as 90m, 3d or 1w"
         }
     }

@@ -14,18 +14,25 @@ enum SettingValidator {
                 hints: hints, status: status)
         }
         switch key.kind {
-        case .string, .secret, .apiURL, .spriteName:
+        case .string, .spriteName:
             guard let text = scalarText(raw.payload) else { throw fail(describe(raw.payload)) }
-            let shown = key.name == "token" ? "(hidden)" : "'\(text)'"
-            if case .apiURL = key.kind,
-                !(text == "local" || text.hasPrefix("http://") || text.hasPrefix("https://")
-                    || text.hasPrefix("http+unix://"))
-            {
-                throw fail(shown)
-            }
-            if case .spriteName = key.kind, SpriteName.problem(with: text) != nil { throw fail(shown) }
-            if text.isEmpty && key.name == "token" { throw fail("(empty)") }
+            if case .spriteName = key.kind, SpriteName.problem(with: text) != nil { throw fail("'\(text)'") }
             return .string(text)
+        case .secret:
+            // a token goes into a header as it is: a line break in it would end the header
+            // (and start one of its own), so only what a token is made of is taken, and the
+            // whitespace a copy from a file or a terminal brings along is left out
+            guard let raw = scalarText(raw.payload) else { throw fail("(hidden)") }
+            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty { throw fail("(empty)") }
+            guard text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw fail("(hidden: it has spaces, control or non-ASCII characters)")
+            }
+            return .string(text)
+        case .apiURL:
+            guard let text = scalarText(raw.payload) else { throw fail(describe(raw.payload)) }
+            guard let problem = APIURLText.problem(with: text) else { return .string(text) }
+            throw fail("'\(APIURLText.withoutCredentials(text))' (\(problem))")
         case .integer(let range, _):
             let value: Int?
             switch raw.payload {
@@ -62,7 +69,8 @@ enum SettingValidator {
             case .toml(.string(let s)), .text(let s): text = s
             default: text = nil
             }
-            guard let text, let value = Money.parse(text) else { throw fail(describe(raw.payload)) }
+            // (a price over $1000 an hour is a typo, and would carry a sum past what --json holds)
+            guard let text, let value = Money.parse(text), value <= 1000 else { throw fail(describe(raw.payload)) }
             return .string(Money.plain(value, places: 0))
         case .domainList, .nameList, .packageList, .patternList:
             guard let items = listItems(raw.payload) else { throw fail(describe(raw.payload)) }
@@ -76,6 +84,11 @@ enum SettingValidator {
                     out.append(domain)
                 } else {
                     guard isName(item, key: key) else { throw fail("'\(item)'") }
+                    // the token stays with you: a sprite is where the agent, a process you do not
+                    // control, runs (docs/security.md)
+                    if case .nameList = key.kind, SettingKey.token.environment.contains(item) {
+                        throw fail("'\(item)' (the API token never goes into a sprite)")
+                    }
                     out.append(item)
                 }
             }

@@ -59,7 +59,11 @@ public enum Money {
 
     /// The value in whole micro-dollars (rounded half up).
     public static func micros(_ value: Decimal) -> Int {
-        NSDecimalNumber(decimal: rounded(value * 1_000_000, places: 0)).intValue
+        // (NSDecimalNumber's intValue wraps past Int.max: a sum that large is shown as the most
+        // an Int holds, never as a negative amount)
+        let scaled = rounded(value * 1_000_000, places: 0)
+        if scaled >= Decimal(Int.max) { return Int.max }
+        return NSDecimalNumber(decimal: scaled).intValue
     }
 
     /// A decimal written out with at least `places` decimals, no exponent, no grouping.

@@ -100,15 +100,31 @@ public final class Terminal: Sendable {
 
     /// `warning: …` on stderr.
     public func warn(_ text: String) {
-        note(paint("warning:", "33") + " " + text)
+        note(paint("warning:", "33") + " " + Self.printable(text))
     }
 
     /// The one rendering of errors: `error: message`, then `hint:` lines, then detail with -v.
+    /// Messages and hints are one line each and carry what the user typed (a sprite name, a
+    /// path, a value from config): control characters in them are shown as `?`, so that no
+    /// value can paint the terminal, set its title, or start a line that looks like a `hint:`
+    /// of ours. The detail (`-v`) keeps its lines and tabs.
     public func report(_ error: SpriteError, verbose: Bool) {
-        var text = paint("error:", "31") + " " + error.message + "\n"
-        for hint in error.hints { text += paint("hint:", "2") + " " + hint + "\n" }
-        if verbose, let detail = error.detail { text += "detail: " + detail + "\n" }
+        var text = paint("error:", "31") + " " + Self.printable(error.message) + "\n"
+        for hint in error.hints { text += paint("hint:", "2") + " " + Self.printable(hint) + "\n" }
+        if verbose, let detail = error.detail { text += "detail: " + Self.printable(detail, keepingLines: true) + "\n" }
         stderrSink.write(Data(text.utf8))
+    }
+
+    /// `text` with control characters (C0, DEL and C1) as `?`; with `keepingLines`, line feeds
+    /// and tabs stay.
+    public static func printable(_ text: String, keepingLines: Bool = false) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map {
+                    $0.properties.generalCategory != .control || (keepingLines && ($0 == "\n" || $0 == "\t"))
+                        ? $0 : "?"
+                }))
     }
 
     private func paint(_ text: String, _ code: String) -> String {

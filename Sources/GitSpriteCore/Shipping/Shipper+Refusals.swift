@@ -48,7 +48,7 @@ extension Shipper {
         }
         if !target.staged && refusal == .remoteRejected {
             // changes made in the sprite between the look and the push
-            return .refused(note: Self.keptTheSpritesChanges(label: label, path: target.dir, moving: branch))
+            return .refused(note: keptTheSpritesChanges(label: label, path: target.dir, moving: branch))
         }
         throw SpriteError(
             "pushing \(label) through the tunnel failed: \(LocalGit.reason(r.stderr))",
@@ -56,9 +56,11 @@ extension Shipper {
     }
 
     /// What `up` says when it leaves a repository alone because the sprite changed files in it.
-    static func keptTheSpritesChanges(label: String, path: String, moving: String) -> String {
-        "\(label): left as it is: the sprite has uncommitted changes in \(path) that you do not have, and "
-            + "shipping your \(moving) could overwrite them. Bring them home first (git sprite down), or commit "
-            + "them there (git sprite exec -- git -C \(path) commit -am wip), then run git sprite up again"
+    /// (The commands it names say which sprite: `up --name` may ship to another than the branch's.)
+    func keptTheSpritesChanges(label: String, path: String, moving: String) -> String {
+        let named = shellQuote(sprite)
+        return "\(label): left as it is: the sprite has uncommitted changes in \(path) that you do not have, and "
+            + "shipping your \(moving) could overwrite them. Bring them home first (git sprite down \(named)), or "
+            + "commit them there (git sprite exec \(named) -- git -C \(path) commit -am wip), then run git sprite up again"
     }
 }

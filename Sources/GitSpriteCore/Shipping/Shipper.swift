@@ -191,7 +191,7 @@ struct Shipper: Sendable {
             // brought when something new comes): moving its HEAD could rewrite the files it
             // changed, so this repository is left exactly as it is
             notes.append(
-                Self.keptTheSpritesChanges(
+                keptTheSpritesChanges(
                     label: label, path: path,
                     moving: plan.detached ? "HEAD \(head.prefix(12))" : branch))
             return UpResult.Shipped(

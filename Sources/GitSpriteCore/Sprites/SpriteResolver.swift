@@ -12,7 +12,10 @@ public enum SpriteResolver {
         guard let repository else {
             guard let argument else {
                 throw SpriteError(
-                    "no sprite named", hints: ["name one: git sprite exec <sprite> -- <command>"],
+                    "no sprite named",
+                    hints: [
+                        "outside a repository there is no branch to take it from: name the sprite (git sprite ls lists them)"
+                    ],
                     status: .usage)
             }
             return argument

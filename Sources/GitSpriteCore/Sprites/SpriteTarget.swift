@@ -21,10 +21,30 @@ struct SpriteTarget {
         name =
             exact
             ? argument ?? "" : try SpriteResolver.resolve(argument, context, repository: repository, settings: settings)
+        if let why = Self.unaddressable(name) {
+            throw SpriteError(
+                "'\(name)' is not a sprite name (\(why))", hints: ["see the sprites there are: git sprite ls"],
+                status: .usage)
+        }
         let repository = self.repository
         let isBranch =
             !exact && argument.map { (try? repository?.resolve(reference: "refs/heads/" + $0)) != nil } ?? false
         branchArgument = isBranch && argument != name ? argument : nil
+    }
+
+    /// Why `name` cannot be one segment of the API's paths (`/v1/sprites/NAME/exec`), or nil.
+    /// Names made elsewhere are taken as they are, but none of these: `.` and `..` are dot
+    /// segments a URL library folds away (`/v1/sprites/./exec` is the sprite `exec`), and a
+    /// `/`, `?`, `#`, `%`, space or control character would change what the path says.
+    static func unaddressable(_ name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name == "." || name == ".." { return "a dot segment" }
+        if name.unicodeScalars.contains(where: {
+            $0.value <= 0x20 || $0.value == 0x7F || "/?#%\\".unicodeScalars.contains($0)
+        }) {
+            return "it has a space, a control character or one of / ? # % \\"
+        }
+        return nil
     }
 
     /// The sprite, or nil when there is none; an argument that is both a branch and another
