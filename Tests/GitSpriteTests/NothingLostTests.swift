@@ -401,6 +401,25 @@ struct NothingLeftBehindTests {
         if !shippedDetached { #expect(try b.agent("git symbolic-ref --short HEAD") == "main") }
     }
 
+    /// What holds commits for that judgement is what lasts: a branch, a tag, a remote's
+    /// branch, what `up` shipped. A fetch's view of the work tree (`refs/git-sprite/worktree`,
+    /// which the next look deletes) and a stash the agent may pop made the commits look kept,
+    /// and the next `up` moved HEAD off them (a review).
+    @Test(arguments: ["fetched", "stashed"])
+    func aFetchOrAStashDoesNotMakeDetachedCommitsKept(how: String) throws {
+        let b = try Bench()
+        let theirs = try b.agent(
+            "git checkout -q --detach && echo w > w.txt && git add w.txt && git commit -qm 'on no branch' "
+                + "&& git rev-parse HEAD"
+                + (how == "stashed" ? " && echo s > s.txt && git add s.txt && git stash -q" : ""))
+        if how == "fetched" { #expect(try b.sprite(["fetch"]).status == 0) }
+        try b.s.commit("mine.txt", "mine\n", message: "mine", in: b.app)
+        let again = try b.sprite(["up"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("left as it is: the sprite's detached HEAD"), "\(again.stderr)")
+        #expect(try b.agent("git rev-parse HEAD") == theirs, "the sprite's HEAD moved")
+    }
+
     /// The same in a submodule, where a detached HEAD is the rule: `git submodule update` moved
     /// it to the commit you pin. And a submodule whose HEAD has no commits yet was taken for a
     /// clone cut short and removed whole, its branches and stash with it.
@@ -475,6 +494,24 @@ struct NothingLeftBehindTests {
         #expect(try b.s.run("git", ["bundle", "list-heads", bundle], in: b.app).stdout.contains(work))
     }
 
+    /// The same for a restore: the repository came back as the checkpoint had it, its work
+    /// kept only in the checkpoint of the present state, which a destroy then took (a review).
+    @Test func aRestoreRefusesOverARepositoryNoLongerLinked() throws {
+        let b = try Bench()
+        let checkpoint = try b.sprite(["checkpoint", "--json"])
+        #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
+        let tools = try b.s.makeRepo("tools")
+        #expect(try b.sprite(["link", tools]).status == 0)
+        try b.up()
+        try b.agent("cd /home/sprite/repos/tools && echo w > w.txt && git add w.txt && git commit -qm 'in tools'")
+        #expect(try b.sprite(["unlink", "tools"]).status == 0)
+        let taken = try JSONSerialization.jsonObject(with: Data(checkpoint.stdout.utf8)) as? [String: Any]
+        let id = try #require(taken?["checkpoint"] as? String, "\(checkpoint.stdout)")
+        let refused = try b.sprite(["restore", id])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("a repository this one no longer links"), "\(refused.stderr)")
+    }
+
     /// Two detached linked worktrees whose directories share a name came home under one ref,
     /// the second overwriting the first: each now has the name git gave its own record.
     @Test func twoDetachedWorktreesOfOneNameBothComeHome() throws {
@@ -507,6 +544,34 @@ struct NothingLeftBehindTests {
         let down = try b.sprite(["down", "--destroy"])
         #expect(down.status == 0, "\(down.stderr)")
         #expect(down.stderr.contains("workspace/vendor/lib/stub.c"), "\(down.stderr)")
+    }
+
+    /// The agent committed in a submodule (on no branch) and committed the new pin; you
+    /// committed too. `up` brings both home: the pin with the sprite's branch, the submodule's
+    /// commit as sprite/<sprite>/HEAD in it. (A review saw a fetch of this shape fail once with
+    /// git's on-demand fetch of the submodule from its own remote, "not our ref"; not reproduced
+    /// here, but fetches from a sprite now pass --recurse-submodules=no: submodules come home
+    /// from the sprite, one by one.)
+    @Test func theSpritesNewSubmodulePinComesHomeWithItsCommit() throws {
+        let b = try Bench(up: false)
+        let lib = try b.s.makeRepo("lib")
+        try b.s.git("submodule", "add", "-q", lib, "lib", in: b.app)
+        try b.s.git("commit", "-q", "-m", "lib", in: b.app)
+        try b.up()
+        let work = try b.agent(
+            "cd lib && echo w > w.txt && git add w.txt && git commit -qm 'in lib' "
+                + "&& git rev-parse HEAD && cd .. && git add lib && git commit -qm 'bump lib'")
+        try b.s.commit("l.txt", "l\n", message: "local", in: b.app)
+        // lib's remote here may be fetched from (a local path is, as a URL would be)
+        let fileAllowed = [
+            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow", "GIT_CONFIG_VALUE_0": "always",
+        ]
+        let up = try b.sprite(["up"], extra: fileAllowed)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stderr.contains("the sprite's main has commits you do not have"), "\(up.stderr)")
+        #expect(try b.s.git("rev-parse", "refs/remotes/sprite/app-main/HEAD", in: b.app + "/lib") == work)
+        let fetch = try b.sprite(["fetch"], extra: fileAllowed)
+        #expect(fetch.status == 0, "\(fetch.stderr)")
     }
 
     /// A push the sprite refuses (its branch has commits you lack) fetched that branch with a

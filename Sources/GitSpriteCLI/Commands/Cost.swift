@@ -23,16 +23,16 @@ struct Cost: GlobalCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Hours of running (default 1).")
+    @Option(parsing: .unconditional, help: "Hours of running (default 1).")
     var hours: String?
 
-    @Option(help: "CPUs, 1–8 (default sprite.resources.cpu).")
+    @Option(parsing: .unconditional, help: "CPUs, 1–8 (default sprite.resources.cpu).")
     var cpu: String?
 
-    @Option(help: "Memory in GB, 1–16 (default sprite.resources.memory).")
+    @Option(parsing: .unconditional, help: "Memory in GB, 1–16 (default sprite.resources.memory).")
     var memory: String?
 
-    @Option(help: "Storage in GB (default sprite.resources.storage).")
+    @Option(parsing: .unconditional, help: "Storage in GB (default sprite.resources.storage).")
     var storage: String?
 
     @Flag(help: "A week asleep: storage only.")

@@ -28,7 +28,7 @@ struct Wait: GlobalCommand {
     @Argument(help: "Branches of this repository or sprite names (default: the current branch's sprite).")
     var sprites: [String] = []
 
-    @Option(help: "Give up after this long (90s, 15m, 2h).")
+    @Option(parsing: .unconditional, help: "Give up after this long (90s, 15m, 2h).")
     var timeout: String?
 
     @Flag(help: "Print one JSON document (the exit status is the same).")

@@ -28,8 +28,12 @@ extension InSpriteScript {
             echo state=exists
             head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
             branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
-            # commits made on a detached HEAD that no ref holds: moving HEAD would leave them to the reflog
-            if [ -n "$head" ] && [ -z "$branch" ] && [ -z "$(git for-each-ref --count=1 --contains "$head" --format=x)" ]; then
+            # commits made on a detached HEAD that nothing lasting holds: moving HEAD would leave
+            # them to the reflog (what keeps them: a branch, a tag, a remote's branch, what `up`
+            # shipped; not the stash, which the agent may pop, nor the views a fetch makes)
+            if [ -n "$head" ] && [ -z "$branch" ] \
+               && [ -z "$(git for-each-ref --count=1 --contains "$head" --format=x \
+                            refs/heads refs/tags refs/remotes refs/git-sprite/head refs/git-sprite/snapshot)" ]; then
               echo unkept=1
             fi
             shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
@@ -176,8 +180,27 @@ extension InSpriteScript {
     /// what on stdout: uncommitted changes; commits on a detached HEAD that no ref contains and
     /// `COMMIT` does not contain either (fetched from `MIRROR` first, where the tunnel put it);
     /// branches, a stash or files beside an unborn HEAD (a clone cut short has none of them).
+    /// Its nested submodules count too (a move checks them out at their pins, `--recursive`):
+    /// one with uncommitted changes, or detached away from its pin at a commit no branch, tag
+    /// or remote branch contains, keeps the whole submodule as it is.
     static let holdsWorkFunction = #"""
         holds_work() (
+          own_work "$@" && exit 0
+          [ -e "$1/.git" ] || exit 1
+          # shellcheck disable=SC2016
+          nested=$(git -C "$1" submodule foreach --quiet --recursive '
+            h=$(git rev-parse -q --verify HEAD) || exit 0
+            if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
+              echo "$displaypath"; exit 0
+            fi
+            [ "$h" = "$sha1" ] && exit 0
+            git symbolic-ref -q HEAD >/dev/null && exit 0
+            [ -n "$(git for-each-ref --count=1 --contains "$h" --format=x refs/heads refs/tags refs/remotes)" ] && exit 0
+            echo "$displaypath"' 2>/dev/null | head -n 1)
+          [ -n "$nested" ] || exit 1
+          echo "its submodule $nested holds work of the sprite's (uncommitted changes, or commits on no branch)"
+        )
+        own_work() (
           [ -e "$1/.git" ] && cd "$1" 2>/dev/null || exit 1
           if ! head=$(git rev-parse -q --verify HEAD 2>/dev/null); then
             # no repository at all (its git directory cut short before it was one): nothing to lose
@@ -193,7 +216,8 @@ extension InSpriteScript {
             echo "the sprite has uncommitted changes in it"; exit 0
           fi
           git symbolic-ref -q HEAD >/dev/null && exit 1
-          [ -n "$(git for-each-ref --count=1 --contains "$head" --format=x 2>/dev/null)" ] && exit 1
+          [ -n "$(git for-each-ref --count=1 --contains "$head" --format=x refs/heads refs/tags refs/remotes 2>/dev/null)" ] \
+            && exit 1
           [ -n "$3" ] && git fetch -q --no-tags --no-write-fetch-head "$3" refs/heads/git-sprite-pinned >/dev/null 2>&1
           git merge-base --is-ancestor "$head" "$2" 2>/dev/null && exit 1
           echo "its detached HEAD ${head%"${head#????????????}"} has commits of the sprite's on no branch"
@@ -211,10 +235,14 @@ extension InSpriteScript {
         git submodule init -q -- "$sub" >/dev/null 2>&1
         # one cloned from its URL brings its own submodules along (git resolves their relative
         # URLs against its URL); a tunnelled one ($4: its mirror) has them shipped one by one
+        # (`git submodule update` fetches from the submodule's own origin: it is pointed at this
+        # run's source, the mirror or the URL, whichever an earlier run cloned it from)
         if [ -n "$url" ]; then
           git config "submodule.$name.url" "$url"
+          if [ -e "$sub/.git" ]; then git -C "$sub" remote set-url origin "$url" >/dev/null 2>&1; fi
           git -c protocol.file.allow=always submodule update -q --init -- "$sub"
         else
+          git submodule sync -q -- "$sub" >/dev/null 2>&1
           git submodule update -q --init --recursive -- "$sub"
         fi
         """
@@ -271,8 +299,10 @@ extension InSpriteScript {
                   name="$1"; sub="$2"
                   \(restartCutShortBody)
                   if [ -n "$3" ]; then
+                    if [ -e "$sub/.git" ]; then git -C "$sub" remote set-url origin "$3" >/dev/null 2>&1; fi
                     git config "submodule.$name.url" "$3" && printf '%s\\0' "$sub" >>"$list.mirror"
                   else
+                    git submodule sync -q -- "$sub" >/dev/null 2>&1
                     printf '%s\\0' "$sub" >>"$list.url"
                   fi
                 fi

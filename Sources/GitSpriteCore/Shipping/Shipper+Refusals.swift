@@ -25,7 +25,9 @@ extension Shipper {
                 "fetching the sprite's work failed: \(failure)",
                 hints: ["run git sprite up again; git sprite fetch brings the sprite's work home on its own"])
         }
-        return report.notes
+        // what no fetch could bring (a submodule not checked out here, uncommitted changes) is
+        // said as `fetch` says it: it stays in the sprite, which `up` left as it was
+        return report.notes + report.atRisk.map { "still only in the sprite: " + $0 }
     }
 
     /// Pushes through the tunnel. A refusal from the sprite (`git push --porcelain`) becomes

@@ -81,9 +81,14 @@ extension Shipper {
                 let sm = checkouts[i].sm
                 if lines[at].value == "4" {
                     keptAny = true
+                    let home =
+                        sm.initialized
+                        ? "the sprite's work there is fetched home (a detached HEAD as sprite/\(sprite)/HEAD in it)"
+                        : "it is not checked out here, so nothing of it can come home until it is: "
+                            + "git submodule update --init -- \(sm.path), then git sprite fetch"
                     notes.append(
-                        "submodule \(sm.path): left as it is, not moved to \(checkouts[i].commit.prefix(12)): \(why) "
-                            + "(its commits come home with the sprite's other work: git sprite fetch)")
+                        "submodule \(sm.path): left as it is, not moved to \(checkouts[i].commit.prefix(12)): \(why); "
+                            + home)
                     continue
                 }
                 if !checkouts[i].mirror.isEmpty {

@@ -104,6 +104,65 @@ struct InSpriteScriptTests {
         #expect(try Self.run(.submoduleReady, [app, "libs/lib", String(repeating: "0", count: 40)], in: s).status == 1)
         #expect(try Self.run(.submoduleReady, [app, "libs/none", pinned], in: s).status == 1)
     }
+    /// Moving a submodule cloned from its URL checks its own submodules out at their pins
+    /// (`--recursive`): a nested one holding commits on no branch was moved off them without a
+    /// word (a review). The submodule is now left as it is, and says which nested one holds work.
+    @Test func aSubmoduleWhoseNestedSubmoduleHoldsWorkIsLeftAsItIs() throws {
+        let s = try Sandbox()
+        let app = try s.makeAppWithNestedSubmodules()
+        let pinned = try s.git("rev-parse", "HEAD:libs/lib", in: app)
+        let fresh = s.path("fresh")
+        try s.git("clone", "-q", s.path("remotes/app.git"), fresh)
+        func checkout(_ want: String, mirror: String = "") throws -> RunResult {
+            let argv = InSpriteScript.submodule.argv([fresh, "libs/lib", "libs/lib", mirror, want])
+            return try s.run(argv[0], Array(argv.dropFirst()), env: Self.fileAllowed)
+        }
+        let first = try checkout(pinned)
+        #expect(first.status == 0, "\(first.stderr)")
+        let inner = fresh + "/libs/lib/vendor/inner"
+        try s.commit("agent.txt", "agent\n", message: "agent", in: inner)
+        let agent = try s.git("rev-parse", "HEAD", in: inner)
+        // lib moves on upstream, its own pin of inner unchanged
+        let seed = s.path("seed/lib")
+        try s.commit("more.txt", "more\n", message: "more", in: seed)
+        try s.git("push", "-q", "origin", "HEAD:main", in: seed)
+        let next = try s.git("rev-parse", "HEAD", in: seed)
+        try s.git("update-index", "--cacheinfo", "160000,\(next),libs/lib", in: fresh)
+        let moved = try checkout(next)
+        #expect(moved.status == 4 && moved.stderr.contains("vendor/inner"), "\(moved.status) \(moved.stderr)")
+        #expect(try s.git("rev-parse", "HEAD", in: inner) == agent)
+    }
+
+    /// A submodule the sprite cloned from its URL, then shipped through the tunnel (you checked
+    /// it out here and pinned a commit only you have): `git submodule update` fetched from the
+    /// origin of the first clone, which lacks it, and every `up` failed the same way (a review).
+    @Test func aSubmoduleClonedFromItsURLTakesTheMirrorLater() throws {
+        let s = try Sandbox()
+        let app = try s.makeAppWithNestedSubmodules()
+        let fresh = s.path("fresh")
+        try s.git("clone", "-q", s.path("remotes/app.git"), fresh)
+        func checkout(_ want: String, mirror: String) throws -> RunResult {
+            let argv = InSpriteScript.submodule.argv([fresh, "libs/lib", "libs/lib", mirror, want])
+            return try s.run(argv[0], Array(argv.dropFirst()), env: Self.fileAllowed)
+        }
+        #expect(try checkout(try s.git("rev-parse", "HEAD:libs/lib", in: app), mirror: "").status == 0)
+        let lib = app + "/libs/lib"
+        try s.commit("mine.txt", "mine\n", message: "only here", in: lib)
+        let mine = try s.git("rev-parse", "HEAD", in: lib)
+        let mirror = s.path("mirror.git")
+        try s.git("init", "-q", "--bare", mirror)
+        try s.git("push", "-q", mirror, "HEAD:refs/heads/git-sprite-pinned", in: lib)
+        // the superproject pins it (as the shipped branch does)
+        try s.git("update-index", "--cacheinfo", "160000,\(mine),libs/lib", in: fresh)
+        let shipped = try checkout(mine, mirror: mirror)
+        #expect(shipped.status == 0, "\(shipped.stderr)")
+        #expect(try s.git("rev-parse", "HEAD", in: fresh + "/libs/lib") == mine)
+    }
+
+    static let fileAllowed = [
+        "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow", "GIT_CONFIG_VALUE_0": "always",
+    ]
+
     @Test func submoduleChecksOutFromAMirrorAndStartsACutShortCloneOver() throws {
         let s = try Sandbox()
         let app = try s.makeAppWithNestedSubmodules()
