@@ -31,7 +31,8 @@ int git_sprite_raw_terminal(int fd) {
     saved_fd = fd;
     raw = saved;
     cfmakeraw(&raw);
-    return tcsetattr(fd, TCSAFLUSH, &raw);
+    // TCSADRAIN, as ssh does: what was typed while the session was opening is kept for it
+    return tcsetattr(fd, TCSADRAIN, &raw);
 }
 
 static int alternate_screen;
@@ -129,7 +130,7 @@ void git_sprite_reset_terminal_modes(void) {
 
 void git_sprite_restore_terminal(void) {
     if (saved_fd >= 0) {
-        tcsetattr(saved_fd, TCSAFLUSH, &saved);
+        tcsetattr(saved_fd, TCSADRAIN, &saved);
         saved_fd = -1;
     }
 }

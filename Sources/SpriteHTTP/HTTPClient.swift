@@ -14,6 +14,9 @@ public struct HTTPRequest: Sendable {
     /// Whole-transfer timeout in seconds; nil for streams that may run long.
     public var timeout: Double?
     public var connectTimeout: Double
+    /// Fails a transfer that moves no byte for this many seconds (a connection that stalls
+    /// without closing); nil: never (a command's output may well pause).
+    public var stallTimeout: Double?
 
     public init(
         method: String, url: String, headers: [(String, String)] = [], body: Data? = nil,
@@ -180,6 +183,11 @@ public final class HTTPClient: @unchecked Sendable {
         try easy.set(CURLOPT_USERAGENT, userAgent)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
         if let timeout = request.timeout { try easy.set(CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }
+        if let stall = request.stallTimeout {
+            // under one byte a second for that long
+            try easy.set(CURLOPT_LOW_SPEED_LIMIT, 1)
+            try easy.set(CURLOPT_LOW_SPEED_TIME, max(1, Int(stall.rounded(.up))))
+        }
         try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         try easy.set(CURLOPT_ACCEPT_ENCODING, "")
         var headers = request.headers

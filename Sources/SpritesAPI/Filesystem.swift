@@ -9,7 +9,8 @@ extension SpritesClient {
 
     /// Reads a file's bytes.
     public func readFile(_ sprite: String, path: String) throws -> Data {
-        try call("GET", Self.path(sprite) + "/fs/read", query: fsQuery(path), timeout: nil).body
+        try call("GET", Self.path(sprite) + "/fs/read", query: fsQuery(path), timeout: nil, stallTimeout: transferStall)
+            .body
     }
 
     /// Writes a whole file, creating parent directories.
@@ -17,7 +18,7 @@ extension SpritesClient {
         try call(
             "PUT", Self.path(sprite) + "/fs/write",
             query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), body: data,
-            contentType: "application/octet-stream", timeout: nil)
+            contentType: "application/octet-stream", timeout: nil, stallTimeout: transferStall)
     }
 
     /// Writes a whole file from a local one, streamed (never whole in memory), creating
@@ -26,15 +27,16 @@ extension SpritesClient {
         try call(
             "PUT", Self.path(sprite) + "/fs/write",
             query: fsQuery(path, [("mode", mode), ("mkdirParents", "true")]), bodyFile: local,
-            contentType: "application/octet-stream", timeout: nil)
+            contentType: "application/octet-stream", timeout: nil, stallTimeout: transferStall)
     }
 
     /// Reads a file into a local one as it arrives (never whole in memory). A failure leaves
     /// what was written so far; the caller writes to a temporary name.
     public func readFile(_ sprite: String, path: String, into local: FileHandle) throws {
-        let request = HTTPRequest(
+        var request = HTTPRequest(
             method: "GET", url: url(Self.path(sprite) + "/fs/read", fsQuery(path)),
             headers: [authHeader], timeout: nil)
+        request.stallTimeout = transferStall
         var failure: Error?
         let response: HTTPResponse
         do {

@@ -19,6 +19,10 @@ public final class SpritesClient: @unchecked Sendable {
     /// WebSocket keepalive: ping a quiet exec stream this often, give it up after this much
     /// silence (the Sprites API: 15 s and 45 s).
     public var keepalive: (ping: TimeInterval, dead: TimeInterval) = (15, 45)
+    /// A file transfer (`fs/read`, `fs/write`) that moves no byte for this many seconds fails
+    /// (and is tried again, as any dropped transfer): a connection that stalls without closing
+    /// held `git sprite cp` forever.
+    public var transferStall: Double = 60
     /// How a retry waits: the wall clock, or the caller's clock (git-sprite's `Context.clock`).
     public var sleep: @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }
 
@@ -80,14 +84,15 @@ public final class SpritesClient: @unchecked Sendable {
     public func call(
         _ method: String, _ path: String, query: [(String, String)] = [],
         body: Data? = nil, bodyFile: String? = nil, contentType: String? = nil, timeout: Double? = 30,
-        accept: Set<Int> = []
+        stallTimeout: Double? = nil, accept: Set<Int> = []
     ) throws -> HTTPResponse {
         var headers = [authHeader, ("Accept", "application/json")]
         if let contentType { headers.append(("Content-Type", contentType)) }
         let payload = body
-        let request = HTTPRequest(
+        var request = HTTPRequest(
             method: method, url: url(path, query), headers: headers, body: payload,
             bodyFile: bodyFile, timeout: timeout)
+        request.stallTimeout = stallTimeout
         let idempotent = ["GET", "HEAD", "PUT", "DELETE"].contains(method)
         var attempt = 0
         while true {

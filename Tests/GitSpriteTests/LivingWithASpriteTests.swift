@@ -274,6 +274,37 @@ struct LivingWithASpriteTests {
         #expect(sh.endedByInterrupt, "\(sh.ending)")
     }
 
+    /// Past tmux's history limit the oldest tenth of the history is dropped and every row's
+    /// number moves back: `-f` kept asking for rows past the end and printed nothing more, for
+    /// good, after ~10,000 lines (a review). Here a follow starts at row 9,900 of a 10,000-row
+    /// history; 2,500 more lines push it past the limit, and what comes after them is shown.
+    @Test func logsFollowGoesOnPastAFullHistory() throws {
+        let agent =
+            "sh -c 'seq 1 9900; echo first-line; while [ ! -e /home/sprite/go ]; do sleep 0.2; done; "
+            + "seq 1 2500; echo after-the-drop; exec sleep 100000'"
+        let w = try LivingSprite(agent: agent)
+        #expect(eventually(seconds: 20) { (try? w.sprite(["logs", "-n", "1"]).stdout.contains("first-line")) == true })
+        let out = w.s.path("follow.out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+        p.arguments = ["logs", "-f"]
+        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
+        p.environment = w.s.environment.merging(w.env) { $1 }
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.runWithSignalsUnblocked()
+        defer {
+            kill(-p.processIdentifier, SIGKILL)
+            p.waitForExit(within: 30, "git sprite logs -f after SIGKILL")
+        }
+        func followed() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        #expect(eventually(seconds: 20) { followed().contains("first-line") })
+        _ = try w.remote("touch /home/sprite/go")
+        #expect(eventually(seconds: 30) { followed().contains("after-the-drop") }, "\(followed().suffix(300))")
+    }
+
     /// An agent that ends is started again by its service a second later (`claude` as `claude
     /// --continue`); until then logs, status and wait say how it ended. This stand-in ends at
     /// once on every later start, so "ended" comes back each second and a loaded machine, whose

@@ -102,6 +102,14 @@ struct ReachTests {
         #expect(none.stderr.contains("hint: run one command instead: git sprite exec -- CMD"))
     }
 
+    /// What is typed while the shell connects is the shell's: raw mode was set with
+    /// TCSAFLUSH, which threw it away (a review: the line never ran, and the exit was 0).
+    @Test func whatIsTypedWhileTheShellConnectsReachesIt() throws {
+        let b = try ReachBench()
+        let r = try b.inTerminal("shell", keys: "echo typed-ahead; exit 5\\r", delay: 0, after: 6)
+        #expect(r.status == 5, "\(r.stdout) \(r.stderr)")
+    }
+
     @Test func execDashIKeepsATerminalsStdinOpenAndDashTGivesTheCommandATerminal() throws {
         let b = try ReachBench()
         let typed = try b.inTerminal("exec -i -- python3 -c 'print(input()[::-1])'", keys: "stressed\\n")
@@ -389,6 +397,50 @@ struct CopyTests {
         #expect(try String(contentsOfFile: s.path("copy/sub/b.sh"), encoding: .utf8) == "#!/bin/sh\n")
         #expect(FileManager.default.isExecutableFile(atPath: s.path("copy/sub/b.sh")))
         #expect(FileManager.default.fileExists(atPath: s.path("copy/empty")))
+    }
+
+    /// A download takes the sprite's permission bits as cp does without -p: less the umask,
+    /// never setuid, setgid or sticky. They were kept whole, so what ran in the sprite could
+    /// plant a setuid file owned by whoever downloaded it (root, in a review), or a
+    /// world-writable one.
+    @Test func aDownloadIsNeverSetuidAndTakesTheUmask() throws {
+        let b = try ReachBench()
+        try b.host.remote("cd workspace && cp /bin/true su && chmod 4755 su && echo w > ww && chmod 777 ww")
+        try FileManager.default.createDirectory(atPath: b.s.path("got"), withIntermediateDirectories: true)
+        let r = try b.s.run(
+            "sh", ["-c", "umask 027 && git sprite cp :su :ww \"$0\"", b.s.path("got")], in: b.app, env: b.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try b.s.run("stat", ["-c", "%a", b.s.path("got/su"), b.s.path("got/ww")]).stdout == "750\n750\n")
+    }
+
+    /// A directory of the tree that is a symbolic link here is never followed: `cp -r` wrote
+    /// the sprite's files wherever it pointed (a review), where cp refuses.
+    @Test func aTreeIsNeverCopiedThroughASymlinkHere() throws {
+        let b = try ReachBench()
+        try b.host.remote("mkdir -p workspace/t/sub && echo x > workspace/t/sub/x.txt")
+        let dst = b.s.path("dst"), outside = b.s.path("outside")
+        try FileManager.default.createDirectory(atPath: dst + "/t", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dst + "/t/sub", withDestinationPath: outside)
+        let r = try b.sprite(["cp", "-r", ":t", dst])
+        #expect(r.status == 64 && r.stderr.contains("it is a symbolic link here"), "\(r.status) \(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+    }
+
+    /// A transfer that stops moving without its connection closing failed only when the
+    /// connection did, which was never: `cp` hung (a review). One that moves no byte for
+    /// GIT_SPRITE_TRANSFER_STALL seconds (60 by default) now fails, each try of it.
+    @Test func aTransferThatStallsFailsInsteadOfHanging() throws {
+        let b = try ReachBench()
+        try b.host.remote("head -c 100000 /dev/zero > workspace/big.bin")
+        try b.host.faults(["rules": [["method": "GET", "path": "/fs/read", "stall_seconds": 600, "count": 10]]])
+        let (p, exited) = try b.s.startSprite(
+            ["cp", ":big.bin", b.s.path("got.bin")], in: b.app,
+            env: b.env.merging(["GIT_SPRITE_TRANSFER_STALL": "1"]) { $1 }, throughGit: false)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        #expect(exited.wait(timeout: .now() + 90) == .success, "cp still waits on a stalled transfer")
+        #expect(!p.isRunning && p.terminationStatus != 0)
+        #expect(!FileManager.default.fileExists(atPath: b.s.path("got.bin")))
     }
 
     @Test func badCopiesSayWhatIsWrongAndChangeNothing() throws {

@@ -185,7 +185,21 @@ private final class Copier {
             throw SpriteError(
                 "\(sprite):\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
         }
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        // what is at the target already: a directory is copied into; a symbolic link is never
+        // followed (a link in the tree would send the files wherever it points, outside the
+        // destination), and a file is not a directory, as cp says
+        var st = stat()
+        if lstat(target, &st) == 0 {
+            let kind = st.st_mode & S_IFMT
+            if kind != S_IFDIR {
+                let why = kind == S_IFLNK ? "it is a symbolic link here" : "it is a file here, not a directory"
+                throw SpriteError(
+                    "cannot write the directory \(target): \(why)",
+                    hints: ["move it out of the way, or copy into another directory"], status: .usage)
+            }
+        } else {
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        }
         for entry in list.entries {
             let local = Self.join(target, entry.name)
             switch entry.type {
@@ -195,6 +209,18 @@ private final class Copier {
             }
         }
     }
+
+    /// This process's umask, read without changing it (`umask(2)` can only be read by setting
+    /// it, which would race with the other threads' files): `/proc/self/status`, else 022.
+    static let umask: mode_t = {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        for line in status.split(separator: "\n") where line.hasPrefix("Umask:") {
+            if let value = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) {
+                return value
+            }
+        }
+        return 0o022
+    }()
 
     /// Streams one file to a temporary name beside `target`, then renames it into place with
     /// the sprite's mode: a failure leaves no half file under the real name.
@@ -215,7 +241,10 @@ private final class Copier {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         }
-        chmod(temporary, mode_t(Int(mode, radix: 8) ?? 0o644) & 0o7777)
+        // as cp does without -p: the permission bits, less what the umask takes away; never
+        // setuid, setgid or sticky (the sprite chooses the mode, and a setuid file owned by
+        // whoever downloads it would run as them)
+        chmod(temporary, mode_t(Int(mode, radix: 8) ?? 0o644) & 0o777 & ~Self.umask)
         guard rename(temporary, target) == 0 else {
             let why = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)

@@ -69,9 +69,13 @@ public enum LogsWorkflow {
             guard options.follow, screen.running, var next = screen.next else { return }
             interruptEndsTheCommand(true)
             defer { interruptEndsTheCommand(false) }
+            var history = screen.history
             while true {
                 context.clock.sleep(pollInterval)
-                let more = try Screen.read(api, sprite: name, from: next, raw: options.raw)
+                let now = try Screen.read(api, sprite: name, from: next, raw: options.raw, after: history)
+                next = now.next
+                history = now.history
+                let more = now.screen
                 // once the agent is gone the text is its whole last screen, already printed
                 if more.running && !more.text.isEmpty {
                     context.terminal.out(more.text.hasSuffix("\n") ? more.text : more.text + "\n")
@@ -82,6 +86,7 @@ public enum LogsWorkflow {
                     return
                 }
                 next = max(next, n)
+                history = more.history
             }
         }
     }
@@ -93,6 +98,9 @@ public enum LogsWorkflow {
         var running: Bool { state == "running" }
         var exitStatus: Int?
         var next: Int?
+        /// Rows of history, and the most tmux keeps (`history-limit`).
+        var history: Int?
+        var limit: Int?
         var ended: String
         var text: String
 
@@ -102,6 +110,26 @@ public enum LogsWorkflow {
 
         static func read(_ api: any SpritesService, sprite: String, from row: Int, raw: Bool) throws -> Screen {
             try run(api, sprite, ["from", String(row), raw ? "raw" : "plain"], raw: raw)
+        }
+
+        /// What came after absolute row `row`, read when the history held `history` rows.
+        /// Once the history is full, tmux drops its oldest tenth, and every absolute row moves
+        /// back by that much: row numbers alone then point past everything new, and `-f` went
+        /// silent for good after ~10,000 lines (a review). A history that shrank means a drop:
+        /// the row is moved back by a tenth of the limit and read again (the text of the first
+        /// read was of rows already printed, or none). Several drops between two reads cannot
+        /// be told from one, and what the others moved past is not shown.
+        static func read(
+            _ api: any SpritesService, sprite: String, from row: Int, raw: Bool, after history: Int?
+        ) throws -> (screen: Screen, next: Int, history: Int?) {
+            let first = try read(api, sprite: sprite, from: row, raw: raw)
+            guard first.running, let before = history, let now = first.history, now < before,
+                let limit = first.limit, limit > 0, let cursor = first.next
+            else { return (first, row, history) }
+            let step = max(1, limit / 10)
+            var moved = row - step
+            while moved > cursor { moved -= step }
+            return (try read(api, sprite: sprite, from: max(0, moved), raw: raw), max(0, moved), now)
         }
 
         private static func run(
@@ -131,7 +159,8 @@ public enum LogsWorkflow {
             return Screen(
                 state: state,
                 exitStatus: state == "exited" ? header["exit"].flatMap(Int.init) : nil,
-                next: header["next"].flatMap(Int.init), ended: ended, text: text)
+                next: header["next"].flatMap(Int.init), history: header["history"].flatMap(Int.init),
+                limit: header["limit"].flatMap(Int.init), ended: ended, text: text)
         }
     }
 

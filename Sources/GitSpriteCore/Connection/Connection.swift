@@ -82,6 +82,9 @@ public struct Connection: Sendable {
         let live = SpritesClient(
             baseURL: apiURL, token: token, userAgent: "git-sprite/\(gitSpriteVersion)", trace: trace)
         live.sleep = context.clock.sleep
+        if let stall = context.environment["GIT_SPRITE_TRANSFER_STALL"].flatMap(Double.init), stall > 0 {
+            live.transferStall = stall
+        }
         client = live
         streaming = live
         gitURL = { sprite, path in "sprite::\(sprite)\(path)" }

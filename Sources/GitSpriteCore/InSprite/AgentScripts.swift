@@ -241,7 +241,9 @@ extension InSpriteScript {
     ///   and the screen) or `from` (rows from absolute row `$3` up to the line before the
     ///   cursor: what `-f` has not printed yet); `$4` `raw` or `plain`.
     /// - Prints header lines, `--`, then the text. Headers: `agent=running` with
-    ///   `next=<absolute row of the cursor line>`; or `agent=exited` with `exit=<status>`, or
+    ///   `next=<absolute row of the cursor line>`, `history=<rows of history>` and
+    ///   `limit=<the most rows tmux keeps>` (past it tmux drops the oldest tenth, and every
+    ///   absolute row moves back by that much); or `agent=exited` with `exit=<status>`, or
     ///   `agent=none`, the text then being the last screen the supervisor kept.
     /// - Exit 0.
     public static let agentScreen = InSpriteScript(
@@ -251,7 +253,7 @@ extension InSpriteScript {
             sock="$dir/tmux.sock"
             session="$1"; mode="$2"; count="$3"
             if [ "$4" = raw ]; then escapes=-e; else escapes=; fi
-            info=$(tmux -S "$sock" display-message -p -t "=$session:" '#{history_size} #{cursor_y} #{pane_dead}' 2>/dev/null)
+            info=$(tmux -S "$sock" display-message -p -t "=$session:" '#{history_size} #{cursor_y} #{pane_dead} #{history_limit}' 2>/dev/null)
             # shellcheck disable=SC2086
             [ -n "$info" ] && set -- $info
             if [ -z "$info" ] || [ "$3" = 1 ]; then
@@ -263,6 +265,8 @@ extension InSpriteScript {
             history=$1; cursor=$2
             echo agent=running
             echo "next=$((history + cursor))"
+            echo "history=$history"
+            echo "limit=$4"
             echo --
             if [ "$mode" = tail ]; then
               if [ "$count" -gt 0 ] 2>/dev/null; then start=-$count; else start=-; fi
