@@ -137,7 +137,10 @@ public final class HTTPClient: @unchecked Sendable {
             }
             defer { try? file.close() }
             state.upload = file
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? -1
+            // the size of what was opened (attributes by path describe a symbolic link itself,
+            // and a length that the body never reaches holds the request open)
+            var st = stat()
+            let size = fstat(file.fileDescriptor, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : -1
             try easy.set(CURLOPT_UPLOAD, 1)
             if request.method != "PUT" { try easy.set(CURLOPT_CUSTOMREQUEST, request.method) }
             if size >= 0 { try easy.set(CURLOPT_INFILESIZE_LARGE, offset: size) }

@@ -443,6 +443,22 @@ struct CopyTests {
         #expect(!FileManager.default.fileExists(atPath: b.s.path("got.bin")))
     }
 
+    /// A symbolic link named on the command line is followed here, as cp follows it (a review:
+    /// `cp ~/.npmrc :` skipped a dotfile that was a link, said "copied 0 files" and exited 0);
+    /// a link in the sprite named alone copies nothing, which is now an error.
+    @Test func aLinkNamedHereIsFollowedAndOneNamedThereIsAnError() throws {
+        let b = try ReachBench()
+        try b.s.write("real.txt", "real\n")
+        try FileManager.default.createSymbolicLink(
+            atPath: b.s.path("dotfile"), withDestinationPath: b.s.path("real.txt"))
+        let up = try b.sprite(["cp", b.s.path("dotfile"), ":"])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(try b.host.remote("cat workspace/dotfile") == "real")
+        try b.host.remote("ln -s file.txt workspace/link")
+        let down = try b.sprite(["cp", ":link", b.s.path("got")])
+        #expect(down.status == 1 && down.stderr.contains("nothing to copy"), "\(down.status) \(down.stderr)")
+    }
+
     @Test func badCopiesSayWhatIsWrongAndChangeNothing() throws {
         let b = try ReachBench()
         let s = b.s

@@ -109,8 +109,10 @@ private final class Copier {
     func upload(_ sources: [String], to destination: String) throws {
         let intoDirectory = try sources.count > 1 || destination.hasSuffix("/") || remoteKind(destination) == .directory
         for source in sources {
+            // a symbolic link named here is followed, as cp follows one (a dotfile is often a
+            // link); inside a tree, links are skipped
             var st = stat()
-            guard lstat(source, &st) == 0 else {
+            guard stat(source, &st) == 0 else {
                 throw SpriteError("cannot copy \(source): \(String(cString: strerror(errno)))", status: .failure)
             }
             let name = (source as NSString).lastPathComponent
@@ -164,11 +166,23 @@ private final class Copier {
                 "copying several paths needs a directory to copy them into: \(destination) is not one",
                 hints: ["make it first: mkdir -p \(shellQuote(destination))"], status: .usage)
         }
+        var copiedSomething = false
         for source in sources {
             let list = try describe(source)
             let name = (source as NSString).lastPathComponent
             let target = exists && isDir.boolValue ? Self.join(destination, name) : destination
+            let skipped = summary.skipped.count
             try download(source, list, to: target)
+            copiedSomething = copiedSomething || summary.skipped.count == skipped || Self.file(list) == nil
+        }
+        // every path named was a link or a special file: nothing was copied, and that is no success
+        if !copiedSomething, let first = sources.first {
+            throw SpriteError(
+                "nothing to copy: \(sprite):\(first) is a symbolic link or a special file in the sprite",
+                hints: [
+                    "copy what a link points to by naming that path (see it: git sprite exec \(shellQuote(sprite)) -- ls -l \(shellQuote(first)))"
+                ],
+                status: .failure)
         }
     }
 
