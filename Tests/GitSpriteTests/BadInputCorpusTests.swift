@@ -456,6 +456,16 @@ struct BadInputCorpusTests {
             try b.require(!r.stderr.contains("pa55word"), "the password shown: \(r.stderr)")
             return r
         },
+        Case(.configuration, "a socket address with a user and password", .fails(1, "it has a user, password")) { b in
+            let r = try b.s.sprite(
+                ["status"], in: b.app, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http+unix://user:secret@/tmp/x"])
+            try b.require(!r.stderr.contains("secret"), "the password shown: \(r.stderr)")
+            return r
+        },
+        Case(.configuration, "an API address with port 99999", .fails(1, "its port is outside 1-65535")) { b in
+            try b.s.sprite(
+                ["status"], in: b.app, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:99999"])
+        },
         Case(.configuration, "an API address with a query", .fails(1, "it has a query or fragment")) { b in
             try b.s.sprite(
                 ["status"], in: b.app, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": try b.host.url + "?x=1"])

@@ -441,6 +441,35 @@ struct CopyTests {
         #expect(exited.wait(timeout: .now() + 90) == .success, "cp still waits on a stalled transfer")
         #expect(!p.isRunning && p.terminationStatus != 0)
         #expect(!FileManager.default.fileExists(atPath: b.s.path("got.bin")))
+        // one stall, then the transfer goes through: the download is tried again from the start
+        try b.host.faults([
+            "clear": true, "rules": [["method": "GET", "path": "/fs/read", "stall_seconds": 600, "count": 1]],
+        ])
+        let again = try b.s.sprite(
+            ["cp", ":big.bin", b.s.path("got.bin")], in: b.app,
+            env: b.env.merging(["GIT_SPRITE_TRANSFER_STALL": "1"]) { $1 })
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect((try? FileManager.default.attributesOfItem(atPath: b.s.path("got.bin"))[.size] as? Int) == 100000)
+    }
+
+    /// `x/..` names a directory by where it is: what it holds goes into the destination, as cp
+    /// puts it (joined, `dest/..` wrote beside the destination; a review). A file the sprite's
+    /// user may not read is that, not a rejected token (HTTP 403 from the filesystem API).
+    @Test func aDotDotSourceLandsInTheDestinationAndAnUnreadableFileIsNoTokenProblem() throws {
+        let b = try ReachBench()
+        try b.host.remote(
+            "mkdir -p workspace/dd/x && echo e > workspace/dd/escaped.txt && echo f > workspace/dd/x/f.txt")
+        let dest = b.s.path("work/dest")
+        try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
+        let r = try b.sprite(["cp", "-r", ":dd/x/..", dest])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dest + "/escaped.txt"))
+        #expect(FileManager.default.fileExists(atPath: dest + "/x/f.txt"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: b.s.path("work")) == ["dest"])
+        try b.host.remote("echo c > workspace/none && chmod 000 workspace/none")
+        let denied = try b.sprite(["cp", ":none", b.s.path("none")])
+        #expect(
+            denied.status == 1 && !denied.stderr.contains("rejected the token"), "\(denied.status) \(denied.stderr)")
     }
 
     /// A symbolic link named on the command line is followed here, as cp follows it (a review:

@@ -1,4 +1,5 @@
 import Foundation
+import SpriteHTTP
 import SpritesAPI
 
 #if canImport(Glibc)
@@ -170,7 +171,11 @@ private final class Copier {
         for source in sources {
             let list = try describe(source)
             let name = (source as NSString).lastPathComponent
-            let target = exists && isDir.boolValue ? Self.join(destination, name) : destination
+            // `x/..` and `.` name a directory by where it is, not by a name of its own: what it
+            // holds goes into the destination itself, as cp puts it (joined, `dest/..` wrote
+            // beside the destination)
+            let named = !["", ".", ".."].contains(name)
+            let target = exists && isDir.boolValue && named ? Self.join(destination, name) : destination
             let skipped = summary.skipped.count
             try download(source, list, to: target)
             copiedSomething = copiedSomething || summary.skipped.count == skipped || Self.file(list) == nil
@@ -243,17 +248,30 @@ private final class Copier {
         // (removed by the handlers too: an interrupt left the partial file beside the target)
         TemporaryFiles.register(temporary)
         defer { TemporaryFiles.forget(temporary) }
-        // (the file as created, not opened again by its name, which could be a symlink by then)
-        let fd = TemporaryFiles.createPrivately(temporary)
-        guard fd >= 0 else { throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))") }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        do {
-            try client.readFile(sprite, path: path, into: handle)
-            try handle.close()
-        } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
+        // a connection that broke or stalled is tried twice more, each time from the start
+        var attempt = 0
+        while true {
+            attempt += 1
+            // (the file as created, not opened again by its name, which could be a symlink by then)
+            let fd = TemporaryFiles.createPrivately(temporary)
+            guard fd >= 0 else { throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))") }
+            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            do {
+                try client.readFile(sprite, path: path, into: handle)
+                try handle.close()
+                break
+            } catch {
+                try? handle.close()
+                try? FileManager.default.removeItem(atPath: temporary)
+                let broke: Bool
+                switch error {
+                case let e as CurlError: broke = e.isTransient
+                case APIError.transport(let f): broke = f.kind == .broken
+                default: broke = false
+                }
+                if broke && attempt < 3 { continue }
+                throw error
+            }
         }
         // as cp does without -p: the permission bits, less what the umask takes away; never
         // setuid, setgid or sticky (the sprite chooses the mode, and a setuid file owned by

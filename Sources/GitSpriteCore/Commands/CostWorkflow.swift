@@ -33,8 +33,9 @@ public enum CostWorkflow {
         return .running(hours: hours, cpus: cpus, memoryGB: memory, storageGB: storage, pricing: pricing)
     }
 
-    /// The most hours or GB an estimate takes (a million hours is 114 years).
-    static let largest: Decimal = 1_000_000
+    /// The most hours or GB an estimate takes (100,000 hours is 11 years): with prices of at
+    /// most $100 an hour, every sum stays within what `--json`'s microdollars hold.
+    static let largest: Decimal = 100_000
 
     static func positive(_ text: String, flag: String, unit: String) throws -> Decimal {
         guard let value = Money.parse(text) else {

@@ -13,7 +13,11 @@ enum APIURLText {
             return "it has spaces or control characters"
         }
         if text.hasPrefix("http+unix://") {
-            return text.count > "http+unix://".count ? nil : "it names no socket"
+            let socket = text.dropFirst("http+unix://".count)
+            if socket.isEmpty { return "it names no socket" }
+            // (a percent-encoded path: a user, password, query or fragment has no place in it)
+            if socket.contains(where: { "@?#".contains($0) }) { return "it has a user, password, query or fragment" }
+            return nil
         }
         guard text.hasPrefix("http://") || text.hasPrefix("https://") else { return "not http:// or https://" }
         guard let url = URLComponents(string: text) else { return "not a URL" }
@@ -22,14 +26,15 @@ enum APIURLText {
             return "a user or password does not go in the address: the token goes in SPRITES_TOKEN"
         }
         if url.query != nil || url.fragment != nil { return "it has a query or fragment" }
+        if let port = url.port, !(1...65535).contains(port) { return "its port is outside 1-65535" }
         return nil
     }
 
     /// `text` with any user and password left out, to be shown.
     static func withoutCredentials(_ text: String) -> String {
-        guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound <= at,
-            !text[scheme.upperBound..<at].contains("/")
-        else { return text }
+        guard let at = text.lastIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound <= at else {
+            return text
+        }
         return String(text[..<scheme.upperBound]) + "…@" + String(text[text.index(after: at)...])
     }
 }

@@ -40,7 +40,7 @@ public enum SettingKind: Sendable {
         case .nameList: return "names of environment variables ([A-Za-z_][A-Za-z0-9_]*), not the API token's"
         case .packageList: return "Debian package names, optionally pinned as name=version"
         case .patternList: return "gitignore-style patterns, one per value"
-        case .money: return "a non-negative decimal number of dollars up to 1000, such as 0.07"
+        case .money: return "a non-negative decimal number of dollars up to 100, such as 0.07"
         case .duration: return "a duration such as 90m, 3d or 1w"
         }
     }

@@ -69,8 +69,8 @@ enum SettingValidator {
             case .toml(.string(let s)), .text(let s): text = s
             default: text = nil
             }
-            // (a price over $1000 an hour is a typo, and would carry a sum past what --json holds)
-            guard let text, let value = Money.parse(text), value <= 1000 else { throw fail(describe(raw.payload)) }
+            // (a price over $100 an hour is a typo, and would carry a sum past what --json holds)
+            guard let text, let value = Money.parse(text), value <= 100 else { throw fail(describe(raw.payload)) }
             return .string(Money.plain(value, places: 0))
         case .domainList, .nameList, .packageList, .patternList:
             guard let items = listItems(raw.payload) else { throw fail(describe(raw.payload)) }

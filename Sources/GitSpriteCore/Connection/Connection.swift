@@ -94,6 +94,15 @@ public struct Connection: Sendable {
     public func translate(_ error: Error) -> Error {
         guard let api = error as? APIError else { return error }
         switch api {
+        case .http(let f) where f.status == 403 && f.path.contains("/fs/"):
+            // the filesystem API's answer for a file the sprite's user may not read or write
+            // (EACCES): the token was taken already, or the sprite would not have been found
+            return SpriteError(
+                "the Sprites API failed: \(f.message) (HTTP \(f.status))",
+                hints: [
+                    "the sprite's user may not do that there: see the path's owner and mode with git sprite exec -- ls -l"
+                ],
+                detail: f.description)
         case .http(let f) where f.status == 401 || f.status == 403:
             return SpriteError(
                 "the Sprites API at \(apiURL) rejected the token (HTTP \(f.status))",
