@@ -478,6 +478,13 @@ struct BadInputCorpusTests {
             try b.require(!r.stderr.contains("\u{1b}") && !r.stderr.contains("\u{07}"), "written raw: \(r.stderr)")
             return r
         },
+        Case(.configuration, "a config value that sets the terminal's title, shown by config", .works) { b in
+            let r = try b.s.sprite(
+                ["config"], in: b.app, gitArgs: ["-c", "sprite.agent.command=echo hi\u{1b}]0;T\u{07}"])
+            try b.require(
+                !r.stdout.contains("\u{1b}") && r.stdout.contains("echo hi?]0;T?"), "written raw: \(r.stdout)")
+            return r
+        },
         Case(.configuration, "a price of 10^23 dollars an hour", .fails(1, "pricing")) { b in
             try b.s.sprite(
                 ["cost", "--json"], in: b.app, gitArgs: ["-c", "sprite.pricing.storageGBHour=99999999999999999999999"])

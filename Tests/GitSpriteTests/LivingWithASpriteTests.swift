@@ -38,6 +38,23 @@ private struct LivingSprite {
 
     func remote(_ command: String) throws -> String { try host.remote(command) }
 
+    /// Starts `git-sprite logs -f` itself, as the leader of its own group (as a terminal runs a
+    /// job), its stdout in a file and its stderr to `stderr`; returns it and what it printed so far.
+    func follow(stderr: Any = FileHandle.nullDevice) throws -> (Process, () -> String) {
+        let out = s.path("follow-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+        p.arguments = ["logs", "-f"]
+        p.currentDirectoryURL = URL(fileURLWithPath: app)
+        p.environment = s.environment.merging(env) { $1 }
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = stderr
+        p.standardInput = FileHandle.nullDevice
+        try p.runWithSignalsUnblocked()
+        return (p, { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" })
+    }
+
     /// Waits until the agent has said it waits for input.
     func agentWaits() throws {
         #expect(
@@ -226,20 +243,8 @@ struct LivingWithASpriteTests {
         let plain = try w.sprite(["logs", "-n", "1"])
         #expect(plain.stdout == "first-line\n", "\(plain.stdout)")
 
-        // git-sprite itself, as the leader of its own group, as a terminal runs a job
-        let out = w.s.path("follow.out")
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
-        p.arguments = ["logs", "-f"]
-        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
-        p.environment = w.s.environment.merging(w.env) { $1 }
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         let err = Pipe()
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.runWithSignalsUnblocked()
-        func followed() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        let (p, followed) = try w.follow(stderr: err)
         #expect(eventually(seconds: 20) { followed().contains("first-line") })
         _ = try w.remote("touch /home/sprite/go")
         #expect(eventually(seconds: 20) { followed().contains("after-follow-line") }, "\(followed())")
@@ -284,22 +289,11 @@ struct LivingWithASpriteTests {
             + "seq 1 2500; echo after-the-drop; exec sleep 100000'"
         let w = try LivingSprite(agent: agent)
         #expect(eventually(seconds: 20) { (try? w.sprite(["logs", "-n", "1"]).stdout.contains("first-line")) == true })
-        let out = w.s.path("follow.out")
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
-        p.arguments = ["logs", "-f"]
-        p.currentDirectoryURL = URL(fileURLWithPath: w.app)
-        p.environment = w.s.environment.merging(w.env) { $1 }
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.runWithSignalsUnblocked()
+        let (p, followed) = try w.follow()
         defer {
             kill(-p.processIdentifier, SIGKILL)
             p.waitForExit(within: 30, "git sprite logs -f after SIGKILL")
         }
-        func followed() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
         #expect(eventually(seconds: 20) { followed().contains("first-line") })
         _ = try w.remote("touch /home/sprite/go")
         #expect(eventually(seconds: 30) { followed().contains("after-the-drop") }, "\(followed().suffix(300))")

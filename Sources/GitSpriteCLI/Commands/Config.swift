@@ -30,7 +30,8 @@ struct Config: GlobalCommand {
             context.terminal.out(try JSONOutput.encode(settings.output))
             return
         }
-        let rows = settings.rows
+        // values as set: control characters in one (a tab would also split the row) shown as `?`
+        let rows = settings.rows.map { ($0.0, Terminal.printable($0.1), Terminal.printable($0.2)) }
         if context.terminal.stdoutIsTTY {
             let w0 = rows.map(\.0.count).max() ?? 0
             let w1 = min(40, rows.map(\.1.count).max() ?? 0)
