@@ -386,6 +386,9 @@ struct NothingLeftBehindTests {
         let again = try b.sprite(["up", "--name", "app-main"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("left as it is: the sprite's detached HEAD"), "\(again.stderr)")
+        // and the last line does not say it shipped
+        #expect((again.stdout + again.stderr).contains("left app-main as it was"), "\(again.stdout)")
+        #expect(!(again.stdout + again.stderr).contains("shipped "), "\(again.stdout)")
         #expect(try b.agent("git rev-parse HEAD") == theirs, "the sprite's HEAD moved")
         #expect(try b.git("rev-parse", "refs/remotes/sprite/app-main/HEAD") == theirs)
         // taken in, with a commit of yours on top: now up moves the sprite to it
@@ -586,6 +589,7 @@ struct NothingLeftBehindTests {
         let up = try b.sprite(["up"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stderr.contains("the sprite's main has commits you do not have"), "\(up.stderr)")
+        #expect((up.stdout + up.stderr).contains("left app-main as it was"), "\(up.stdout)")
         #expect(try b.reachable(first), "the first fetch's commit is in no ref: \(up.stderr)")
         #expect(up.stderr.contains("which is kept as refs/sprite/app-main/superseded/"), "\(up.stderr)")
     }

@@ -182,9 +182,11 @@ struct Shipper: Sendable {
                     + "that your \(plan.detached ? "HEAD \(head.prefix(12))" : branch) does not contain; they are now in "
                     + "refs/remotes/sprite/\(sprite)/HEAD. Take them (git merge sprite/\(sprite)/HEAD), then git sprite up"
             )
-            return UpResult.Shipped(
+            var left = UpResult.Shipped(
                 mount: plan.mount, spritePath: path, method: target.method.rawValue, head: theirs, notes: notes,
                 phases: phases)
+            left.leftAsItWas = true
+            return left
         }
         if moveHead, !target.staged, state.dirtyTree != nil {
             // uncommitted changes the sprite made (the probe clears the ones an earlier `up`
@@ -194,9 +196,12 @@ struct Shipper: Sendable {
                 keptTheSpritesChanges(
                     label: label, path: path,
                     moving: plan.detached ? "HEAD \(head.prefix(12))" : branch))
-            return UpResult.Shipped(
-                mount: plan.mount, spritePath: path, method: target.method.rawValue,
-                head: state.head ?? head, notes: notes, phases: phases)
+            var left = UpResult.Shipped(
+                mount: plan.mount, spritePath: path, method: target.method.rawValue, head: state.head ?? head,
+                notes: notes,
+                phases: phases)
+            left.leftAsItWas = true
+            return left
         }
         var applySnapshot = false
         if let snapshot {
@@ -262,9 +267,12 @@ struct Shipper: Sendable {
             // HEAD as sprite/<sprite>/HEAD there), not only when someone thinks of it
             if kept { notes = try bringHomeFirst(plan) + notes }
         }
-        return UpResult.Shipped(
-            mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes,
-            phases: phases)
+        // a refused push leaves the sprite's HEAD where it was
+        var shipped = UpResult.Shipped(
+            mount: plan.mount, spritePath: path, method: target.method.rawValue,
+            head: headLanded ? head : state.head ?? head, notes: notes, phases: phases)
+        shipped.leftAsItWas = !headLanded
+        return shipped
     }
 
     /// Where the code goes and how: `dir` is the path itself, or (for a first ship) this run's

@@ -32,6 +32,8 @@ public struct UpResult: Sendable {
         /// Each phase's wall time in seconds, in order: snapshot, probe, create, policy wait,
         /// push (pack, transfer, index-pack), checkout, submodules (those that ran).
         public var phases: [(String, Double)] = []
+        /// The repository was left as the sprite had it (work of its own in the way; a note says what).
+        public var leftAsItWas = false
 
         /// `probe 41 ms, push 312 ms, checkout 58 ms`.
         public var breakdown: String {

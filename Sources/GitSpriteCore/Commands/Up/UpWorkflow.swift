@@ -104,7 +104,9 @@ public enum UpWorkflow {
                 ((), "\(settings.networkPolicy) (applied in \(Int(policy.seconds * 1000)) ms, alongside the code)")
             }
             result.repos = try shipping.get()
-            result.summary = Self.summary(plan, sprite: plan.spriteName, changes: !options.noChanges)
+            result.summary = Self.summary(
+                plan, sprite: plan.spriteName, changes: !options.noChanges,
+                leftAsItWas: result.repos.first?.leftAsItWas ?? false)
             for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }
             if !settings.packages.isEmpty {
                 try reporter.step("packages") { () -> ((), String) in
@@ -272,9 +274,11 @@ public enum UpWorkflow {
 
     /// `shipped main @ 1a2b3c4d5e6f, 3 uncommitted files, 2 submodules and 1 linked repo to
     /// app-main`: what `up` put in the sprite, in one line.
-    static func summary(_ plan: WorkspacePlan, sprite: String, changes: Bool) -> String {
+    static func summary(_ plan: WorkspacePlan, sprite: String, changes: Bool, leftAsItWas: Bool = false) -> String {
         let primary = plan.primary
         let what = primary.branch ?? "HEAD"
+        // the sprite had work of its own in the way: nothing of yours went to its workspace
+        if leftAsItWas { return "left \(sprite) as it was: its \(what) has work of its own (see the note above)" }
         var parts = ["\(what) @ \(primary.head.map { String($0.hex.prefix(12)) } ?? "(no commits)")"]
         let c = primary.changes
         let uncommitted = c.modified + c.staged + c.untracked
