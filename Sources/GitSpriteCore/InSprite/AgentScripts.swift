@@ -253,30 +253,46 @@ extension InSpriteScript {
             sock="$dir/tmux.sock"
             session="$1"; mode="$2"; count="$3"
             if [ "$4" = raw ]; then escapes=-e; else escapes=; fi
-            info=$(tmux -S "$sock" display-message -p -t "=$session:" '#{history_size} #{cursor_y} #{pane_dead} #{history_limit}' 2>/dev/null)
-            # shellcheck disable=SC2086
-            [ -n "$info" ] && set -- $info
-            if [ -z "$info" ] || [ "$3" = 1 ]; then
-              if [ -f "$dir/agent.status" ]; then echo agent=exited; echo "exit=$(cat "$dir/agent.status")"; else echo agent=none; fi
-              echo --
-              [ -f "$dir/agent.last" ] && cat "$dir/agent.last"
-              exit 0
-            fi
-            history=$1; cursor=$2
+            look() { tmux -S "$sock" display-message -p -t "=$session:" '#{history_size} #{cursor_y} #{pane_dead} #{history_limit}' 2>/dev/null; }
+            text=$(mktemp) || exit 3
+            # the rows are read by number after the pane's size: output between the two moves
+            # them, so the size is read again after, and the read made again until it held still
+            # (a few times at most; a pane that never holds still gives the last read)
+            tries=0
+            while :; do
+              info=$(look)
+              # shellcheck disable=SC2086
+              [ -n "$info" ] && set -- $info
+              if [ -z "$info" ] || [ "$3" = 1 ]; then
+                rm -f "$text"
+                if [ -f "$dir/agent.status" ]; then echo agent=exited; echo "exit=$(cat "$dir/agent.status")"; else echo agent=none; fi
+                echo --
+                [ -f "$dir/agent.last" ] && cat "$dir/agent.last"
+                exit 0
+              fi
+              history=$1; cursor=$2; limit=$4
+              : > "$text"
+              if [ "$mode" = tail ]; then
+                if [ "$count" -gt 0 ] 2>/dev/null; then start=-$count; else start=-; fi
+                tmux -S "$sock" capture-pane -p -J ${escapes:+"$escapes"} -t "=$session:" -S "$start" -E "$cursor" > "$text"
+              else
+                start=$((count - history))
+                [ "$start" -ge "-$history" ] || start=-$history
+                end=$((cursor - 1))
+                if [ "$end" -ge "$start" ]; then
+                  tmux -S "$sock" capture-pane -p -J ${escapes:+"$escapes"} -t "=$session:" -S "$start" -E "$end" > "$text"
+                fi
+              fi
+              tries=$((tries + 1))
+              [ "$(look)" = "$info" ] || [ "$tries" -ge 5 ] && break
+            done
             echo agent=running
             echo "next=$((history + cursor))"
             echo "history=$history"
-            echo "limit=$4"
+            echo "limit=$limit"
             echo --
-            if [ "$mode" = tail ]; then
-              if [ "$count" -gt 0 ] 2>/dev/null; then start=-$count; else start=-; fi
-              tmux -S "$sock" capture-pane -p -J ${escapes:+"$escapes"} -t "=$session:" -S "$start" -E "$cursor"
-            else
-              start=$((count - history))
-              [ "$start" -ge "-$history" ] || start=-$history
-              end=$((cursor - 1))
-              [ "$end" -ge "$start" ] && tmux -S "$sock" capture-pane -p -J ${escapes:+"$escapes"} -t "=$session:" -S "$start" -E "$end"
-            fi
+            cat "$text"
+            rm -f "$text"
             exit 0
             """#)
 }
