@@ -499,6 +499,8 @@ struct CopyTests {
             (["cp", ":file.txt", "other-sprite:/tmp/x"], 64, "copying between two sprites is not supported"),
             (["cp", s.path("missing.txt"), ":"], 1, "cannot copy"),
             (["cp", ":file.txt"], 64, "give at least one source and a destination"),
+            // several sources into no directory: refused before anything goes up, as cp does
+            (["cp", s.path("dir/x.txt"), s.path("dir/x.txt"), ":nodir"], 64, "needs a directory to copy them into"),
         ]
         for (args, status, said) in cases {
             let r = try b.sprite(args)

@@ -108,7 +108,16 @@ private final class Copier {
     // MARK: here -> sprite
 
     func upload(_ sources: [String], to destination: String) throws {
-        let intoDirectory = try sources.count > 1 || destination.hasSuffix("/") || remoteKind(destination) == .directory
+        let kind = try remoteKind(destination)
+        // several paths go into a directory that is there, as cp requires (and as a download
+        // does): the first went up before the second failed to find one
+        if sources.count > 1 && kind != .directory {
+            throw SpriteError(
+                "copying several paths needs a directory to copy them into: \(sprite + ":" + destination) is not one",
+                hints: ["make it first: git sprite exec \(shellQuote(sprite)) -- mkdir -p \(shellQuote(destination))"],
+                status: .usage)
+        }
+        let intoDirectory = sources.count > 1 || destination.hasSuffix("/") || kind == .directory
         for source in sources {
             // a symbolic link named here is followed, as cp follows one (a dotfile is often a
             // link); inside a tree, links are skipped
