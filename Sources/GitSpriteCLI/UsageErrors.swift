@@ -23,7 +23,7 @@ enum UsageErrors {
     static func echoing(_ arguments: [String], in message: String) -> String {
         var message = message
         for arg in arguments where arg.contains(where: \.isNewline) {
-            message = message.replacingOccurrences(of: arg, with: printable(arg, limit: arg.count))
+            message = message.replacingOccurrences(of: arg, with: Terminal.printable(arg))
         }
         return message
     }
@@ -135,11 +135,10 @@ enum UsageErrors {
         return first.lowercased() + s.dropFirst()
     }
 
-    /// Control characters shown as `?`, so a typo cannot paint the terminal.
+    /// At most `limit` scalars of `s`, control characters shown as `?` (`Terminal.printable`),
+    /// so a typo cannot paint the terminal.
     static func printable(_ s: String, limit: Int = 80) -> String {
-        String(
-            String.UnicodeScalarView(
-                s.unicodeScalars.prefix(limit).map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        Terminal.printable(String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit))))
     }
 
     /// Names within two edits (or that the word starts), closest first, as git's help does.

@@ -1,5 +1,4 @@
 import Foundation
-import SpriteHTTP
 import SpritesAPI
 
 #if canImport(Glibc)
@@ -272,13 +271,8 @@ private final class Copier {
             } catch {
                 try? handle.close()
                 try? FileManager.default.removeItem(atPath: temporary)
-                let broke: Bool
-                switch error {
-                case let e as CurlError: broke = e.isTransient
-                case APIError.transport(let f): broke = f.kind == .broken
-                default: broke = false
-                }
-                if broke && attempt < 3 { continue }
+                // (the streamed read reports a transfer that broke or stalled as `.broken`)
+                if case APIError.transport(let f) = error, f.kind == .broken, attempt < 3 { continue }
                 throw error
             }
         }

@@ -74,7 +74,6 @@ public enum LogsWorkflow {
                 context.clock.sleep(pollInterval)
                 let now = try Screen.read(api, sprite: name, from: next, raw: options.raw, after: history)
                 next = now.next
-                history = now.history
                 let more = now.screen
                 // once the agent is gone the text is its whole last screen, already printed
                 if more.running && !more.text.isEmpty {
@@ -121,15 +120,15 @@ public enum LogsWorkflow {
         /// be told from one, and what the others moved past is not shown.
         static func read(
             _ api: any SpritesService, sprite: String, from row: Int, raw: Bool, after history: Int?
-        ) throws -> (screen: Screen, next: Int, history: Int?) {
+        ) throws -> (screen: Screen, next: Int) {
             let first = try read(api, sprite: sprite, from: row, raw: raw)
             guard first.running, let before = history, let now = first.history, now < before,
                 let limit = first.limit, limit > 0, let cursor = first.next
-            else { return (first, row, history) }
+            else { return (first, row) }
             let step = max(1, limit / 10)
             var moved = row - step
             while moved > cursor { moved -= step }
-            return (try read(api, sprite: sprite, from: max(0, moved), raw: raw), max(0, moved), now)
+            return (try read(api, sprite: sprite, from: max(0, moved), raw: raw), max(0, moved))
         }
 
         private static func run(

@@ -69,15 +69,17 @@ extension Homecoming {
         return saved
     }
 
-    /// The repositories in the sprite: the workspace and each linked repo that is there.
+    /// The repositories in the sprite: the workspace and each linked repo that is there, by
+    /// their paths in the sprite (the listing says which are there, by name).
     func repositoriesInSprite() throws -> [String] {
         let out = try shipper.remoteRun(
             [
-                "sh", "-c", #"for d in "$1" "$2"/*; do [ -e "$d/.git" ] && echo "$d"; done; :"#,
+                "sh", "-c",
+                #"[ -e "$1/.git" ] && echo .; for d in "$2"/*; do [ -e "$d/.git" ] && printf '%s\n' "${d##*/}"; done; :"#,
                 "list", SpritePaths.workspace, SpritePaths.repos,
             ],
             what: "listing the repositories")
-        return out.split(separator: "\n").map(String.init)
+        return out.split(separator: "\n").map { $0 == "." ? SpritePaths.workspace : SpritePaths.repos + "/" + $0 }
     }
 
     /// What a destroy must hear of beside the plan's repositories: a repository the sprite
@@ -85,17 +87,10 @@ extension Homecoming {
     /// again under another name). Nothing here can fetch it, so it counts as work not home
     /// (a forced destroy saves it in a bundle).
     func unlinkedRepositories(of plan: WorkspacePlan, into report: inout Report) {
-        let ours = Set(plan.linked.map(\.spritePath))
+        let ours = Set(([plan.primary] + plan.linked).map(\.spritePath))
         do {
-            let mounts = try shipper.remoteRun(
-                [
-                    "sh", "-c", #"for d in "$1"/*; do [ -e "$d/.git" ] && printf '%s\n' "${d##*/}"; done; :"#, "list",
-                    SpritePaths.repos,
-                ],
-                what: "listing the linked repositories")
-            for mount in mounts.split(separator: "\n").map(String.init) {
-                let path = SpritePaths.repos + "/" + mount
-                guard !ours.contains(path) else { continue }
+            for path in try repositoriesInSprite() where !ours.contains(path) {
+                let mount = String(path.dropFirst(SpritePaths.repos.count + 1))
                 report.atRisk.append(
                     "\(path): a repository this one no longer links, whose work cannot come home from here "
                         + "(link it again to fetch it: git sprite link PATH --as \(mount))")

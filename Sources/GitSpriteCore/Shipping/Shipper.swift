@@ -169,6 +169,22 @@ struct Shipper: Sendable {
                 try createInStaging(plan, label: label, branch: branch, notes: &notes, policyApplied: policyApplied)
             }
         }
+        // what this repository's ship comes to: `head` now in the sprite, or left as it was
+        func shipped(head: String, leftAsItWas: Bool) -> UpResult.Shipped {
+            var shipped = UpResult.Shipped(
+                mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes,
+                phases: phases)
+            shipped.leftAsItWas = leftAsItWas
+            return shipped
+        }
+        // the sprite's work comes home at most once in a run: what a refused push fetched holds
+        // a submodule left as it is too
+        var broughtHome = false
+        func bringHomeOnce() throws -> [String] {
+            guard !broughtHome else { return [] }
+            broughtHome = true
+            return try bringHomeFirst(plan)
+        }
         let moveHead = state.head != head
         if moveHead, !target.staged, state.unkept, let theirs = state.head,
             try git.run(["merge-base", "--is-ancestor", theirs, head]).status != 0
@@ -176,17 +192,13 @@ struct Shipper: Sendable {
             // commits the sprite made on a detached HEAD, on no branch there: moving HEAD would
             // leave them to its reflog (and a destroy would take them). They come home first,
             // and this repository is left as it is until what you ship contains them.
-            notes += try bringHomeFirst(plan)
+            notes += try bringHomeOnce()
             notes.append(
                 "\(label): left as it is: the sprite's detached HEAD \(theirs.prefix(12)) has commits on no branch "
                     + "that your \(plan.detached ? "HEAD \(head.prefix(12))" : branch) does not contain; they are now in "
                     + "refs/remotes/sprite/\(sprite)/HEAD. Take them (git merge sprite/\(sprite)/HEAD), then git sprite up"
             )
-            var left = UpResult.Shipped(
-                mount: plan.mount, spritePath: path, method: target.method.rawValue, head: theirs, notes: notes,
-                phases: phases)
-            left.leftAsItWas = true
-            return left
+            return shipped(head: theirs, leftAsItWas: true)
         }
         if moveHead, !target.staged, state.dirtyTree != nil {
             // uncommitted changes the sprite made (the probe clears the ones an earlier `up`
@@ -196,12 +208,7 @@ struct Shipper: Sendable {
                 keptTheSpritesChanges(
                     label: label, path: path,
                     moving: plan.detached ? "HEAD \(head.prefix(12))" : branch))
-            var left = UpResult.Shipped(
-                mount: plan.mount, spritePath: path, method: target.method.rawValue, head: state.head ?? head,
-                notes: notes,
-                phases: phases)
-            left.leftAsItWas = true
-            return left
+            return shipped(head: state.head ?? head, leftAsItWas: true)
         }
         var applySnapshot = false
         if let snapshot {
@@ -228,7 +235,7 @@ struct Shipper: Sendable {
             switch try timed("push", { try push(git, refspecs, to: target, branch: branch, label: label) }) {
             case .landed: headLanded = true
             case .refused(let note, let fetchHome):
-                if fetchHome { notes += try bringHomeFirst(plan) }
+                if fetchHome { notes += try bringHomeOnce() }
                 notes.append(note)
                 applySnapshot = false
             }
@@ -265,14 +272,10 @@ struct Shipper: Sendable {
             }
             // what the sprite holds in a submodule left as it is comes home now (a detached
             // HEAD as sprite/<sprite>/HEAD there), not only when someone thinks of it
-            if kept { notes = try bringHomeFirst(plan) + notes }
+            if kept { notes = try bringHomeOnce() + notes }
         }
         // a refused push leaves the sprite's HEAD where it was
-        var shipped = UpResult.Shipped(
-            mount: plan.mount, spritePath: path, method: target.method.rawValue,
-            head: headLanded ? head : state.head ?? head, notes: notes, phases: phases)
-        shipped.leftAsItWas = !headLanded
-        return shipped
+        return shipped(head: headLanded ? head : state.head ?? head, leftAsItWas: !headLanded)
     }
 
     /// Where the code goes and how: `dir` is the path itself, or (for a first ship) this run's
