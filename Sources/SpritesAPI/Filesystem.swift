@@ -67,9 +67,10 @@ extension SpritesClient {
         try decode(FileList.self, call("GET", Self.path(sprite) + "/fs/list", query: fsQuery(path))).entries
     }
 
-    /// Creates a directory (and its parents): the API has no mkdir, so write and remove a marker.
+    /// Creates a directory (and its parents): the API has no mkdir, so write and remove a marker,
+    /// under a name of its own (a `.keep` marker emptied and removed the directory's own `.keep`).
     public func makeDirectory(_ sprite: String, path: String) throws {
-        let marker = path + "/.keep"
+        let marker = path + "/.git-sprite-directory-" + UUID().uuidString.prefix(8)
         try writeFile(sprite, path: marker, data: Data())
         try deleteFile(sprite, path: marker)
     }

@@ -583,6 +583,13 @@ struct BadInputCorpusTests {
         ) { b in
             try b.s.sprite(["exec", "box", "--", "x"], in: b.app, env: try b.hostile("cut"))
         },
+        // a name from a listing is one file name: `../escaped` was written beside the destination
+        Case(.server, "a listing naming ../", .fails(1, "which is not a file name")) { b in
+            let r = try b.s.sprite(
+                ["cp", "-r", "box:t", b.s.path("dst")], in: b.app, env: try b.hostile("escaping-list"))
+            try b.require(!FileManager.default.fileExists(atPath: b.s.path("escaped")), "written outside dst")
+            return r
+        },
         Case(.server, "nothing listening", .fails(1, "cannot reach the Sprites API")) { b in
             try b.s.sprite(["status"], in: b.app, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
         },

@@ -427,6 +427,44 @@ struct CopyTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
     }
 
+    /// A directory of the tree swapped for a symbolic link while the copy runs (by someone who
+    /// may write in the destination) is not followed either: each directory is opened once and
+    /// written into through that open directory. By path, what came after the swap went
+    /// wherever the link pointed. A stalled listing of `t/sub` holds the copy while `dst/t` is
+    /// swapped.
+    @Test func aTreeSwappedForASymlinkMidCopyIsNotFollowed() throws {
+        let b = try ReachBench()
+        try b.host.remote("mkdir -p workspace/t/sub && echo x > workspace/t/sub/x.txt")
+        let dst = b.s.path("dst"), outside = b.s.path("outside")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dst, withIntermediateDirectories: true)
+        let list = "GET /v1/sprites/app-main/fs/list", before = try b.host.requestCount(list)
+        try b.host.faults(["rules": [["method": "GET", "path": "/fs/list", "skip": 1, "stall_seconds": 3, "count": 1]]])
+        let (p, _) = try b.background(["cp", "-r", ":t", dst])
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        #expect(eventually(seconds: 30) { ((try? b.host.requestCount(list)) ?? 0) >= before + 2 })
+        try FileManager.default.moveItem(atPath: dst + "/t", toPath: dst + "/moved")
+        try FileManager.default.createSymbolicLink(atPath: dst + "/t", withDestinationPath: outside)
+        #expect(eventually(seconds: 30) { !p.isRunning })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+        #expect(p.terminationStatus == 0, "\(b.backgroundErrors(of: p))")
+        #expect(try String(contentsOfFile: dst + "/moved/sub/x.txt", encoding: .utf8) == "x\n")
+    }
+
+    /// A tree copied into a directory the sprite has keeps what that directory held: the
+    /// directory was made by writing and removing a `.keep` marker, which emptied and removed
+    /// the directory's own `.keep`.
+    @Test func copyingIntoADirectoryKeepsWhatItHeld() throws {
+        let b = try ReachBench()
+        try b.host.remote("mkdir -p workspace/tree && echo mine > workspace/tree/.keep")
+        try b.s.write("tree/a.txt", "a\n")
+        let r = try b.sprite(["cp", "-r", b.s.path("tree"), ":"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(
+            try b.host.remote("cat workspace/tree/.keep workspace/tree/a.txt; ls -A workspace/tree")
+                == "mine\na\n.keep\na.txt")
+    }
+
     /// A transfer that stops moving without its connection closing failed only when the
     /// connection did, which was never: `cp` hung (a review). One that moves no byte for
     /// GIT_SPRITE_TRANSFER_STALL seconds (60 by default) now fails, each try of it.

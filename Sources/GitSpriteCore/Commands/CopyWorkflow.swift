@@ -92,8 +92,9 @@ public enum CopyWorkflow {
     }
 }
 
-/// Does one `cp`; says what it copied in `summary`.
-private final class Copier {
+/// Does one `cp`; says what it copied in `summary`. (The sprite -> here side is in
+/// Copier+Download.swift.)
+final class Copier {
     let client: SpritesClient
     let sprite: String
     let recursive: Bool
@@ -165,130 +166,6 @@ private final class Copier {
         }
     }
 
-    // MARK: sprite -> here
-
-    func download(_ sources: [String], to destination: String) throws {
-        var isDir: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: destination, isDirectory: &isDir)
-        if sources.count > 1, !(exists && isDir.boolValue) {
-            throw SpriteError(
-                "copying several paths needs a directory to copy them into: \(destination) is not one",
-                hints: ["make it first: mkdir -p \(shellQuote(destination))"], status: .usage)
-        }
-        var copiedSomething = false
-        for source in sources {
-            let list = try describe(source)
-            let name = (source as NSString).lastPathComponent
-            // `x/..` and `.` name a directory by where it is, not by a name of its own: what it
-            // holds goes into the destination itself, as cp puts it (joined, `dest/..` wrote
-            // beside the destination)
-            let named = !["", ".", ".."].contains(name)
-            let target = exists && isDir.boolValue && named ? Self.join(destination, name) : destination
-            let skipped = summary.skipped.count
-            try download(source, list, to: target)
-            copiedSomething = copiedSomething || summary.skipped.count == skipped || Self.file(list) == nil
-        }
-        // every path named was a link or a special file: nothing was copied, and that is no success
-        if !copiedSomething, let first = sources.first {
-            throw SpriteError(
-                "nothing to copy: \(sprite):\(first) is a symbolic link or a special file in the sprite",
-                hints: [
-                    "copy what a link points to by naming that path (see it: git sprite exec \(shellQuote(sprite)) -- ls -l \(shellQuote(first)))"
-                ],
-                status: .failure)
-        }
-    }
-
-    private func download(_ source: String, _ list: FileList, to target: String) throws {
-        if let file = Self.file(list) {
-            guard file.type == "file" else {
-                summary.skipped.append("\(sprite):\(source)")
-                return
-            }
-            try fetchFile(source, mode: file.mode, size: file.size, to: target)
-            return
-        }
-        guard recursive else {
-            throw SpriteError(
-                "\(sprite):\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
-        }
-        // what is at the target already: a directory is copied into; a symbolic link is never
-        // followed (a link in the tree would send the files wherever it points, outside the
-        // destination), and a file is not a directory, as cp says
-        var st = stat()
-        if lstat(target, &st) == 0 {
-            let kind = st.st_mode & S_IFMT
-            if kind != S_IFDIR {
-                let why = kind == S_IFLNK ? "it is a symbolic link here" : "it is a file here, not a directory"
-                throw SpriteError(
-                    "cannot write the directory \(target): \(why)",
-                    hints: ["move it out of the way, or copy into another directory"], status: .usage)
-            }
-        } else {
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        }
-        for entry in list.entries {
-            let local = Self.join(target, entry.name)
-            switch entry.type {
-            case "directory": try download(entry.path, try describe(entry.path), to: local)
-            case "file": try fetchFile(entry.path, mode: entry.mode, size: entry.size, to: local)
-            default: summary.skipped.append("\(sprite):\(entry.path)")
-            }
-        }
-    }
-
-    /// This process's umask, read without changing it (`umask(2)` can only be read by setting
-    /// it, which would race with the other threads' files): `/proc/self/status`, else 022.
-    static let umask: mode_t = {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        for line in status.split(separator: "\n") where line.hasPrefix("Umask:") {
-            if let value = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) {
-                return value
-            }
-        }
-        return 0o022
-    }()
-
-    /// Streams one file to a temporary name beside `target`, then renames it into place with
-    /// the sprite's mode: a failure leaves no half file under the real name.
-    private func fetchFile(_ path: String, mode: String, size: Int, to target: String) throws {
-        let temporary = TemporaryFiles.beside(target)
-        // (removed by the handlers too: an interrupt left the partial file beside the target)
-        TemporaryFiles.register(temporary)
-        defer { TemporaryFiles.forget(temporary) }
-        // a connection that broke or stalled is tried twice more, each time from the start
-        var attempt = 0
-        while true {
-            attempt += 1
-            // (the file as created, not opened again by its name, which could be a symlink by then)
-            let fd = TemporaryFiles.createPrivately(temporary)
-            guard fd >= 0 else { throw SpriteError("cannot write \(target): \(String(cString: strerror(errno)))") }
-            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-            do {
-                try client.readFile(sprite, path: path, into: handle)
-                try handle.close()
-                break
-            } catch {
-                try? handle.close()
-                try? FileManager.default.removeItem(atPath: temporary)
-                // (the streamed read reports a transfer that broke or stalled as `.broken`)
-                if case APIError.transport(let f) = error, f.kind == .broken, attempt < 3 { continue }
-                throw error
-            }
-        }
-        // as cp does without -p: the permission bits, less what the umask takes away; never
-        // setuid, setgid or sticky (the sprite chooses the mode, and a setuid file owned by
-        // whoever downloads it would run as them)
-        chmod(temporary, mode_t(Int(mode, radix: 8) ?? 0o644) & 0o777 & ~Self.umask)
-        guard rename(temporary, target) == 0 else {
-            let why = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw SpriteError("cannot write \(target): \(why)")
-        }
-        summary.files += 1
-        summary.bytes += size
-    }
-
     // MARK: looking at the sprite
 
     enum Kind { case file, directory, missing }
@@ -301,7 +178,7 @@ private final class Copier {
         }
     }
 
-    private func describe(_ path: String) throws -> FileList {
+    func describe(_ path: String) throws -> FileList {
         do {
             return try client.list(sprite, path: path)
         } catch APIError.http(let f) where f.status == 404 {

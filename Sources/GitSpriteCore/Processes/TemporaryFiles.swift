@@ -47,10 +47,11 @@ enum TemporaryFiles {
     static func registerDirectory(_ path: String) { git_sprite_temporary_add_directory(path) }
     static func forget(_ path: String) { git_sprite_temporary_forget(path) }
 
-    /// A new file at `path`, readable by us alone from its first byte, open for writing: its
-    /// descriptor, or -1 (errno says why). Never through a symlink, never over a file.
-    static func createPrivately(_ path: String) -> Int32 {
-        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    /// A new file at `path` (relative to `directory`, an open one), readable by us alone from its
+    /// first byte, open for writing: its descriptor, or -1 (errno says why). Never through a
+    /// symlink, never over a file.
+    static func createPrivately(_ path: String, in directory: Int32 = AT_FDCWD) -> Int32 {
+        openat(directory, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     }
 
     /// Writes `data` to a new file at `path`, readable by us alone from its first byte.

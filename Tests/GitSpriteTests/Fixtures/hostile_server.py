@@ -12,6 +12,8 @@ Plain HTTP requests, by MODE:
 - html-502: 502 with a proxy's HTML page
 - empty: 200 with an empty body
 - unauthorized: 401 with a JSON error
+- escaping-list: a sprite whose /fs/list of any path lists a file named ../escaped (and /fs/read
+  answers "x")
 A WebSocket upgrade (exec), by MODE:
 - non-utf8: stdout that is not UTF-8, then exit status 0
 - cut: some stdout, then the connection closes without an exit frame
@@ -73,6 +75,18 @@ def http_answer(conn, path):
              b"<p>The upstream server returned an invalid response.</p></body></html>\n", "text/html")
     elif MODE == "empty":
         send("200 OK", b"")
+    elif MODE == "escaping-list":
+        route, _, query = path.partition("?")
+        listed = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "path"), "/")
+        listed = listed.replace("%2F", "/")
+        if route.endswith("/fs/list"):
+            entry = {"name": "../escaped", "path": "/home/sprite/workspace/t/x", "type": "file", "size": 1,
+                     "mode": "0644", "modTime": "2026-01-01T00:00:00Z", "isDir": False}
+            send("200 OK", json.dumps({"path": listed, "count": 1, "entries": [entry]}).encode())
+        elif route.endswith("/fs/read"):
+            send("200 OK", b"x", "application/octet-stream")
+        else:
+            send("200 OK", json.dumps(sprite("box", "warm")).encode())
     elif MODE == "unauthorized":
         send("401 Unauthorized", json.dumps({"error": "unauthorized", "message": "invalid token"}).encode())
     conn.close()
