@@ -426,7 +426,10 @@ struct NothingLeftBehindTests {
     /// The same in a submodule, where a detached HEAD is the rule: `git submodule update` moved
     /// it to the commit you pin. And a submodule whose HEAD has no commits yet was taken for a
     /// clone cut short and removed whole, its branches and stash with it.
-    @Test(arguments: ["detached", "unborn", "uncommitted"])
+    /// (`pushed`: committed on its detached HEAD and pushed to its origin, which for a submodule
+    /// that went through the tunnel is git-sprite's mirror in the sprite: that remote's branch
+    /// made the commits look kept, and the re-`up` moved HEAD off them; an adversarial review)
+    @Test(arguments: ["detached", "unborn", "uncommitted", "pushed"])
     func aReUpLeavesASubmoduleHoldingTheSpritesWorkAsItIs(kind: String) throws {
         let b = try Bench(up: false)
         let lib = try b.s.makeRepo("lib")
@@ -443,6 +446,10 @@ struct NothingLeftBehindTests {
                 "cd lib && git checkout -qb feature && echo f > f.txt && git add f.txt && git commit -qm 'in lib' "
                     + "&& git rev-parse HEAD && echo s > s.txt && git add s.txt && git stash -q "
                     + "&& git checkout -q --orphan redo")
+        case "pushed":
+            work = try b.agent(
+                "cd lib && echo w > w.txt && git add w.txt && git commit -qm 'in lib' "
+                    + "&& git push -q origin HEAD:refs/heads/fix && git rev-parse HEAD")
         default:
             work = try b.agent("cd lib && echo w >> README.md 2>/dev/null; echo w > w.txt; git rev-parse HEAD")
         }
@@ -453,7 +460,7 @@ struct NothingLeftBehindTests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("submodule lib: left as it is"), "\(again.stderr)")
         switch kind {
-        case "detached":
+        case "detached", "pushed":
             #expect(try b.agent("git -C lib rev-parse HEAD") == work)
             #expect(try b.s.git("rev-parse", "refs/remotes/sprite/app-main/HEAD", in: b.app + "/lib") == work)
         case "unborn":
@@ -463,7 +470,7 @@ struct NothingLeftBehindTests {
             #expect(try b.agent("cat lib/w.txt") == "w")
         }
         // and a destroy still refuses over what cannot come home
-        if kind != "detached" {
+        if !["detached", "pushed"].contains(kind) {
             #expect(try b.sprite(["down", "--destroy"]).status == 1)
         } else {
             let down = try b.sprite(["down", "--destroy"])
@@ -495,6 +502,40 @@ struct NothingLeftBehindTests {
         let dirs = try FileManager.default.contentsOfDirectory(atPath: common + "/sprite-salvage")
         let bundle = try #require(dirs.first.map { common + "/sprite-salvage/\($0)/repos-tools.bundle" })
         #expect(try b.s.run("git", ["bundle", "list-heads", bundle], in: b.app).stdout.contains(work))
+    }
+
+    /// A destroy when this repository's plan cannot be made (a linked repo moved away here):
+    /// it refuses before the agent is stopped (it said so after stopping it), and with
+    /// `--force` it saves every repository in the sprite, its submodules too: each is a
+    /// repository of its own, which the bundle of the one around it does not hold, and only
+    /// the top ones were saved (an adversarial review: the submodule's commit and file lost).
+    @Test func aDestroyWithoutAPlanRefusesFirstAndSavesTheSubmodulesByForce() throws {
+        let b = try Bench(up: false)
+        let lib = try b.s.makeRepo("lib")
+        try b.s.git("submodule", "add", "-q", lib, "lib", in: b.app)
+        try b.s.git("commit", "-q", "-m", "lib", in: b.app)
+        let tools = try b.s.makeRepo("tools")
+        #expect(try b.sprite(["link", tools]).status == 0)
+        try b.up()
+        let work = try b.agent(
+            "cd lib && echo w > w.txt && git add w.txt && git commit -qm 'in lib' && git rev-parse HEAD "
+                + "&& echo dirt > dirt.txt")
+        try FileManager.default.moveItem(atPath: tools, toPath: tools + ".moved")
+        let refused = try b.sprite(["down", "--destroy"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(!refused.stderr.contains("the agent is stopped"), "\(refused.stderr)")
+        #expect(
+            try b.host.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes")
+                == "yes")
+        let forced = try b.sprite(["down", "--destroy", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let common = try b.git("rev-parse", "--absolute-git-dir")
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: common + "/sprite-salvage")
+        let bundle = try #require(dirs.first.map { common + "/sprite-salvage/\($0)/workspace-lib.bundle" })
+        let here = b.app + "/lib"
+        _ = try b.s.run("git", ["fetch", "-q", bundle, "+refs/*:refs/salvage/*"], in: here)
+        #expect(try b.s.run("git", ["cat-file", "-t", work], in: here).stdout == "commit\n")
+        #expect(try b.s.git("show", "refs/salvage/git-sprite/uncommitted:dirt.txt", in: here) == "dirt")
     }
 
     /// The same for a restore: the repository came back as the checkpoint had it, its work

@@ -138,12 +138,13 @@ public enum DownWorkflow {
                 }
             }
             // destroying: the first look runs while the agent works, so a refusal changes nothing
+            // (with no plan too: nothing can be fetched, and the agent was stopped before saying so)
             if destroying, let plan {
                 report = homecoming.bringHome(plan)
                 homecoming.unlinkedRepositories(of: plan, into: &report)
-                if !report.atRisk.isEmpty && !options.force {
-                    throw refusal(name, report.atRisk, agentStopped: false, named: named)
-                }
+            }
+            if destroying && !report.atRisk.isEmpty && !options.force {
+                throw refusal(name, report.atRisk, agentStopped: false, named: named)
             }
             try Agent.stop(api, sprite: name)
             // then everything the agent did up to its last moment

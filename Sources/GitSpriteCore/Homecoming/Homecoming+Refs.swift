@@ -50,23 +50,37 @@ extension Homecoming {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        var saved: [String] = []
+        var saved: [String] = [], bundled: Set<String> = []
         for path in paths {
-            // gives stash entries and uncommitted changes their refs (again, if a pass did)
-            _ = try shipper.remoteRun(InSpriteScript.inventory, [path], what: "looking at the work in \(path)")
-            let bundle = SpritePaths.state + "/salvage.bundle"
-            _ = try shipper.remoteRun(
-                ["sh", "-c", #"cd "$1" && git bundle create -q "$2" --all"#, "bundle", path, bundle],
-                what: "bundling \(path)")
-            let data = try api.readFile(sprite, path: bundle)
-            let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
-            let local = directory + "/" + name
-            guard TemporaryFiles.writePrivately(data, to: local, replacing: true) else {
-                throw SpriteError("could not write the salvage bundle \(local)")
+            // gives stash entries and uncommitted changes their refs (again, if a pass did), in
+            // the repository and in each submodule checked out in it, at any depth: each is a
+            // repository of its own, which a bundle of the one around it does not hold
+            let look = ScriptOutput(
+                try shipper.remoteRun(InSpriteScript.inventory, [path], what: "looking at the work in \(path)"))
+            let repositories =
+                [path]
+                + look.sections(startingAt: "repo").compactMap { $0["repo"] }
+                .filter { $0 != "." }.map { path + "/" + $0 }
+            for repository in repositories where bundled.insert(repository).inserted {
+                saved.append(try bundle(repository, into: directory))
             }
-            saved.append(local)
         }
         return saved
+    }
+
+    /// Bundles every ref of the repository at `path` in the sprite into `directory` here.
+    private func bundle(_ path: String, into directory: String) throws -> String {
+        let bundle = SpritePaths.state + "/salvage.bundle"
+        _ = try shipper.remoteRun(
+            ["sh", "-c", #"cd "$1" && git bundle create -q "$2" --all"#, "bundle", path, bundle],
+            what: "bundling \(path)")
+        let data = try api.readFile(sprite, path: bundle)
+        let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
+        let local = directory + "/" + name
+        guard TemporaryFiles.writePrivately(data, to: local, replacing: true) else {
+            throw SpriteError("could not write the salvage bundle \(local)")
+        }
+        return local
     }
 
     /// The repositories in the sprite: the workspace and each linked repo that is there, by

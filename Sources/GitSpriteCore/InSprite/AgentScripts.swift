@@ -225,7 +225,7 @@ extension InSpriteScript {
                   exit 0
                 fi
                 # the paths that are the sprite's own work (not what up shipped or apply took home)
-                if tree=$(uncommitted_tree) && theirs=$(unexplained_changes "$tree" "$head"); then
+                if tree=$(uncommitted_tree) && theirs=$(own_changes "$tree" "$head"); then
                   if [ -z "$theirs" ]; then echo changed=0; else echo "changed=$(( $(printf '%s\n' "$theirs" | wc -l) ))"; fi
                 else
                   echo "changed=$(( $(printf '%s\n' "$changes" | wc -l) ))"

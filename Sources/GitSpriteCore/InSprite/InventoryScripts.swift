@@ -1,94 +1,4 @@
 extension InSpriteScript {
-    /// `unexplained_changes TREE HEAD`: prints, one per line (quoted as git quotes paths), the
-    /// paths where the work tree (`TREE`, from `uncommitted_tree`) differs from `HEAD` and from
-    /// every tree git-sprite knows you have: the snapshot an `up` applied
-    /// (`gitsprite.snapshot`) and what `apply` took home (`gitsprite.applied`). Content, mode
-    /// and symlink-ness count, path by path: a file you shipped that the sprite left alone is
-    /// never the sprite's work, whatever else changed. Fails when a tree cannot be read.
-    /// `included_tree`: when files named by `.spriteinclude` (ignored, shipped in the snapshot
-    /// commit `gitsprite.snapshotcommit`) differ now (content, mode, or gone), prints `<how
-    /// many> <tree>`: the snapshot's tree with those files as they are. Prints nothing when
-    /// none differs or nothing was shipped; never touches the index.
-    static let includedTreeFunction = #"""
-        included_tree() {
-          snap=$(git config --get gitsprite.snapshotcommit) || return 0
-          git cat-file -e "$snap^{commit}" 2>/dev/null || return 0
-          paths=$(mktemp) || return 0
-          index=$(mktemp) || { rm -f "$paths"; return 0; }
-          rm -f "$index"
-          git ls-tree -r -z --name-only "$snap" | git check-ignore -z --stdin > "$paths" 2>/dev/null
-          if [ -s "$paths" ] && GIT_INDEX_FILE="$index" git read-tree "$snap" \
-             && GIT_INDEX_FILE="$index" git add -f -A --pathspec-from-file="$paths" --pathspec-file-nul >/dev/null 2>&1; then
-            count=$(GIT_INDEX_FILE="$index" git diff-index --cached --name-only "$snap" | wc -l)
-            [ "$count" -gt 0 ] && echo "$count $(GIT_INDEX_FILE="$index" git write-tree)"
-          fi
-          rm -f "$paths" "$index"
-          return 0
-        }
-
-        """#
-
-    /// `checked_out_submodules PREFIX`: the submodules checked out in the repository here and,
-    /// at any depth, in them: one per line, `PREFIX` then its path from here, each before its
-    /// own. What `git submodule foreach --recursive` visits (its `.gitmodules` from the work
-    /// tree, else the index), but a gitlink no `.gitmodules` entry names (a repository `git add`
-    /// took in) is passed over: foreach stops there with "No url found", and every submodule
-    /// after it went unlooked-at. A submodule whose `.git` is no repository of its own is passed
-    /// over too (git would find the one around it). `gitlinks` prints the index's gitlinks
-    /// (registered or not), once each (an unmerged one has a line per stage), read whole (`-z`:
-    /// git quotes a path that is not ASCII); `registered_paths` the paths `.gitmodules` names,
-    /// read whole too (a name may hold spaces); `names_path LIST PATH` says whether LIST holds
-    /// the line PATH.
-    static let checkedOutSubmodulesFunction = #"""
-        # a cd that found its directory through CDPATH would print it among the key=value lines
-        unset CDPATH
-        gitlinks() {
-          git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | uniq
-        }
-        registered_paths() {
-          if [ -f .gitmodules ]; then
-            git config -z -f .gitmodules --get-regexp '^submodule\..*\.path$'
-          else
-            git config -z --blob :.gitmodules --get-regexp '^submodule\..*\.path$'
-          fi 2>/dev/null | tr '\n\0' '\t\n' | sed 's/^[^	]*	//'
-        }
-        names_path() {
-          case "
-        $1
-        " in *"
-        $2
-        "*) return 0 ;; esac
-          return 1
-        }
-        checked_out_submodules() {
-          registered=$(registered_paths)
-          [ -n "$registered" ] || return 0
-          gitlinks | while IFS= read -r link; do
-            if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
-            if ! prefix=$(git -C "./$link" rev-parse --show-prefix 2>/dev/null) || [ -n "$prefix" ]; then continue; fi
-            printf '%s%s\n' "$1" "$link"
-            (cd "./$link" && checked_out_submodules "$1$link/")
-          done
-        }
-
-        """#
-
-    static let unexplainedChangesFunction = #"""
-        unexplained_changes() {
-          base=${2:-$(git hash-object -t tree /dev/null)}
-          list=$(git diff-tree -r --name-only "$base" "$1" --) || return 1
-          for known in $(git config --get gitsprite.snapshot) $(git config --get gitsprite.applied); do
-            [ -n "$list" ] || break
-            known_file=$(mktemp) || return 1
-            git diff-tree -r --name-only "$known" "$1" -- > "$known_file" || { rm -f "$known_file"; return 1; }
-            list=$(printf '%s\n' "$list" | grep -Fx -f "$known_file")
-            rm -f "$known_file"
-          done
-          [ -z "$list" ] || printf '%s\n' "$list"
-        }
-
-        """#
-
     /// Counts the work a repository in the sprite holds, in it and in every checked-out
     /// submodule at any depth, and gives what is not on a branch a ref so it can be fetched:
     /// stash entries become `refs/git-sprite/stash/<n>` (0 the newest), and uncommitted changes
@@ -117,22 +27,33 @@ extension InSpriteScript {
     public static let inventory = InSpriteScript(
         name: "git-sprite-inventory",
         text: uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction
-            + checkedOutSubmodulesFunction + #"""
+            + checkedOutSubmodulesFunction + lastingRefsFunction + #"""
                 [ -e "$1/.git" ] || { echo state=missing; exit 0; }
                 { cd "$1" && git rev-parse --git-dir >/dev/null 2>&1; } || { echo "$1 is not a usable git repository" >&2; exit 3; }
                 echo state=exists
-                # make_commit MESSAGE TREE [PARENT]: a commit of git-sprite's own
+                # make_commit MESSAGE TREE [PARENT…]: a commit of git-sprite's own (empty parents left out)
                 make_commit() {
-                  message=$1; shift
-                  if [ -n "$2" ]; then set -- "$1" -p "$2"; else set -- "$1"; fi
+                  message=$1; tree=$2; shift 2
+                  for parent do
+                    shift
+                    [ -z "$parent" ] || set -- "$@" -p "$parent"
+                  done
                   GIT_AUTHOR_NAME=git-sprite GIT_AUTHOR_EMAIL=git-sprite@sprite.invalid \
                     GIT_COMMITTER_NAME=git-sprite GIT_COMMITTER_EMAIL=git-sprite@sprite.invalid \
-                    git commit-tree "$@" -m "$message"
+                    git commit-tree "$tree" "$@" -m "$message"
                 }
-                # a commit of the work tree's uncommitted changes on top of HEAD ($1; none when unborn)
+                # a commit of the work tree's uncommitted changes on top of HEAD ($1; none when
+                # unborn); when the index holds what the work tree does not (staged_only), a commit
+                # of the index is its second parent, as git stash keeps the index
                 work_commit() {
                   tree=$(uncommitted_tree) || return 1
-                  make_commit "uncommitted changes in the sprite" "$tree" "$1"
+                  staged=$(staged_only "$tree" "$1") || return 1
+                  if [ -n "$staged" ] && index_tree=$(staged_tree) && [ -n "$index_tree" ]; then
+                    index_commit=$(make_commit "staged changes in the sprite" "$index_tree" "$1") || return 1
+                    make_commit "uncommitted changes in the sprite" "$tree" "$1" "$index_commit"
+                  else
+                    make_commit "uncommitted changes in the sprite" "$tree" "$1"
+                  fi
                 }
                 # a ref name part made of what every ref name allows
                 ref_part() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/^[.-]*//; s/[.]*$//; s/^$/x/'; }
@@ -141,13 +62,25 @@ extension InSpriteScript {
                   head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
                   branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
                   if [ -n "$head" ]; then set -- HEAD; else set --; fi
-                  echo "unpushed=$(git rev-list --count "$@" --branches --tags --not --remotes 2>/dev/null || echo 0)"
+                  # (a branch of a mirror in the sprite is no remote's: pushed there, it is still only here)
+                  set -- "$@" --branches --tags --not
+                  for pattern in $(lasting_refs); do
+                    case "$pattern" in refs/remotes/*) set -- "$@" "--remotes=${pattern#refs/remotes/}/*" ;; esac
+                  done
+                  echo "unpushed=$(git rev-list --count "$@" 2>/dev/null || echo 0)"
+                  mirrors=$(mirror_remotes)
                   # every ref, read once: branches, tags, and the refs git's branch and stash view does
                   # not show (notes, any namespace of its own)
                   refs=$(git for-each-ref --format='%(refname) %(objectname)')
                   printf '%s\n' "$refs" | while read -r ref object; do
                     case "$ref" in
-                      ""|refs/remotes/*|refs/stash|refs/git-sprite/*) ;;
+                      refs/remotes/*/git-sprite-pinned|refs/remotes/*/HEAD) ;;
+                      refs/remotes/*)
+                        remote=${ref#refs/remotes/}
+                        if [ -n "$mirrors" ] && names_path "$mirrors" "${remote%%/*}"; then
+                          echo "fetch=$ref refs/${ref#refs/}"
+                        fi ;;
+                      ""|refs/stash|refs/git-sprite/*) ;;
                       refs/heads/*) echo "heads=${ref#refs/heads/}" ;;
                       refs/tags/*) echo "tag=${ref#refs/tags/} $object" ;;
                       refs/notes/*) echo "fetch=$ref notes/${ref#refs/notes/}" ;;
@@ -176,19 +109,21 @@ extension InSpriteScript {
                     fi
                   done
                   echo "stashes=$n"
-                  # linked worktrees (git worktree add): a detached HEAD is on no branch, and their
-                  # uncommitted changes are work like any other
-                  git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | tail -n +2 | while IFS= read -r wt; do
-                    [ -d "$wt" ] || continue
-                    # named as git names its own record of it (.git/worktrees/NAME): the directory's
-                    # name, with a number added when another worktree has that name already
-                    admin=$(git -C "$wt" rev-parse --git-dir 2>/dev/null) || admin=$wt
+                  # linked worktrees (git worktree add), read from git's own records of them
+                  # (.git/worktrees/NAME, named by the directory's name, with a number added when
+                  # another has that name already): a detached HEAD is on no branch, also when its
+                  # directory was removed (git still keeps it), and their uncommitted changes are
+                  # work like any other
+                  common=$(git rev-parse --git-common-dir) && for admin in "$common"/worktrees/*; do
+                    [ -f "$admin/HEAD" ] || continue
                     name=$(ref_part "${admin##*/}")
-                    wthead=$(git -C "$wt" rev-parse -q --verify HEAD) || continue
-                    if ! git -C "$wt" symbolic-ref -q HEAD >/dev/null; then
+                    wthead=$(git --git-dir="$admin" rev-parse -q --verify HEAD) || continue
+                    if ! git --git-dir="$admin" symbolic-ref -q HEAD >/dev/null; then
                       git update-ref "refs/git-sprite/worktrees/$name/head" "$wthead" \
                         && echo "fetch=refs/git-sprite/worktrees/$name/head worktrees/$name/head"
                     fi
+                    wt=$(sed -n '1s|/\.git$||p' "$admin/gitdir" 2>/dev/null)
+                    if [ -z "$wt" ] || [ ! -d "$wt" ]; then continue; fi
                     if [ -n "$(git -C "$wt" status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
                       if wtcommit=$(cd "$wt" && work_commit "$wthead") \
                          && git update-ref "refs/git-sprite/worktrees/$name/uncommitted" "$wtcommit"; then
@@ -229,7 +164,7 @@ extension InSpriteScript {
                     return 0
                   fi
                   echo "worktree=$commit"
-                  if ! theirs=$(unexplained_changes "$(git rev-parse "$commit^{tree}")" "$head"); then
+                  if ! theirs=$(own_changes "$(git rev-parse "$commit^{tree}")" "$head"); then
                     echo uncommitted=unreadable
                   elif [ -z "$theirs" ]; then
                     echo uncommitted=shipped

@@ -19,7 +19,7 @@ extension InSpriteScript {
     public static let probe = InSpriteScript(name: "git-sprite-probe", text: probeBody)
 
     static let probeBody =
-        uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + #"""
+        uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + lastingRefsFunction + #"""
             p="$1"
             [ -e "$p/.git" ] || { echo state=missing; exit 0; }
             cd "$p" || exit 3
@@ -31,9 +31,10 @@ extension InSpriteScript {
             # commits made on a detached HEAD that nothing lasting holds: moving HEAD would leave
             # them to the reflog (what keeps them: a branch, a tag, a remote's branch, what `up`
             # shipped; not the stash, which the agent may pop, nor the views a fetch makes)
+            # shellcheck disable=SC2046
             if [ -n "$head" ] && [ -z "$branch" ] \
                && [ -z "$(git for-each-ref --count=1 --contains "$head" --format=x \
-                            refs/heads refs/tags refs/remotes refs/git-sprite/head refs/git-sprite/snapshot)" ]; then
+                            $(lasting_refs) refs/git-sprite/head refs/git-sprite/snapshot)" ]; then
               echo unkept=1
             fi
             shipped=$(git config --get gitsprite.snapshot) && echo "snapshot=$shipped"
@@ -44,7 +45,7 @@ extension InSpriteScript {
               tree=$(uncommitted_tree) \
                 || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
               if [ -z "$included" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; } \
-                 && theirs=$(unexplained_changes "$tree" "$head") && [ -z "$theirs" ]; then
+                 && theirs=$(own_changes "$tree" "$head") && [ -z "$theirs" ]; then
                 # every changed path is one the user has (what an earlier `up` brought, or what
                 # `apply` took home): clear them so new commits can land; the new snapshot is
                 # applied afterwards
@@ -56,26 +57,6 @@ extension InSpriteScript {
               fi
             fi
             """#
-
-    /// `uncommitted_tree`: prints the tree of the work tree as `git add -A` would record it
-    /// (untracked files that are not ignored included), built in a temporary index so the
-    /// repository's own index is never touched; fails when it cannot be read. Submodules keep
-    /// their recorded commits (and a broken one cannot stop the look), whatever their names
-    /// (`-z`: git would quote one that is not ASCII, and the quoted name excludes nothing).
-    static let uncommittedTreeFunction = #"""
-        uncommitted_tree() {
-          index=$(mktemp) || return 1
-          # no index yet (nothing ever added): git starts one where there is no file, not in an empty one
-          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || rm -f "$index"
-          tree=""
-          { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
-            | GIT_INDEX_FILE="$index" git add -A --pathspec-from-file=- >/dev/null 2>&1 \
-            && tree=$(GIT_INDEX_FILE="$index" git write-tree)
-          rm -f "$index"
-          [ -n "$tree" ] && echo "$tree"
-        }
-
-        """#
 
     /// Makes the staging directory (`$1` is this run's: `<staging>/<path hash>-<run>`). What
     /// earlier runs left there is removed by the lock's holder (`lock`), never here: a killed
@@ -163,7 +144,7 @@ extension InSpriteScript {
     ///   work of the sprite's (`holds_work`: what, on stderr); other non-zero with git's message
     ///   otherwise. A clone or checkout cut short earlier is started over.
     public static let submodule = InSpriteScript(
-        name: "git-sprite-submodule", text: holdsWorkFunction + submoduleBody)
+        name: "git-sprite-submodule", text: lastingRefsFunction + holdsWorkFunction + submoduleBody)
 
     /// Starts over the submodule `$name` at `$sub` (in the superproject, the current
     /// directory) when a clone or checkout of it was cut short: it has a `.git` but no HEAD.
@@ -195,7 +176,12 @@ extension InSpriteScript {
             fi
             [ "$h" = "$sha1" ] && exit 0
             git symbolic-ref -q HEAD >/dev/null && exit 0
-            [ -n "$(git for-each-ref --count=1 --contains "$h" --format=x refs/heads refs/tags refs/remotes)" ] && exit 0
+            # (lasting_refs, in the shell foreach starts)
+            lasting=$(git remote | while IFS= read -r r; do
+              case "$(git config --get "remote.$r.url")" in \#(SpritePaths.state)/*) ;; *) echo "refs/remotes/$r" ;; esac
+            done)
+            # shellcheck disable=SC2086
+            [ -n "$(git for-each-ref --count=1 --contains "$h" --format=x refs/heads refs/tags $lasting)" ] && exit 0
             echo "$displaypath"' 2>/dev/null | head -n 1)
           [ -n "$nested" ] || exit 1
           echo "its submodule $nested holds work of the sprite's (uncommitted changes, or commits on no branch)"
@@ -216,7 +202,8 @@ extension InSpriteScript {
             echo "the sprite has uncommitted changes in it"; exit 0
           fi
           git symbolic-ref -q HEAD >/dev/null && exit 1
-          [ -n "$(git for-each-ref --count=1 --contains "$head" --format=x refs/heads refs/tags refs/remotes 2>/dev/null)" ] \
+          # shellcheck disable=SC2046
+          [ -n "$(git for-each-ref --count=1 --contains "$head" --format=x $(lasting_refs) 2>/dev/null)" ] \
             && exit 1
           [ -n "$3" ] && git fetch -q --no-tags --no-write-fetch-head "$3" refs/heads/git-sprite-pinned >/dev/null 2>&1
           git merge-base --is-ancestor "$head" "$2" 2>/dev/null && exit 1
@@ -284,7 +271,7 @@ extension InSpriteScript {
     ///   cannot be entered.
     public static let submodules = InSpriteScript(
         name: "git-sprite-submodules",
-        text: holdsWorkFunction + """
+        text: lastingRefsFunction + holdsWorkFunction + """
             one() ( \(submoduleBody)
             )
             ready() ( \(submoduleReadyBody)

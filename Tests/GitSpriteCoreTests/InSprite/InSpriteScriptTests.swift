@@ -399,6 +399,49 @@ struct InSpriteScriptTests {
         #expect(try s.git("show", "\(commit):work.txt", in: fresh) == "work")
     }
 
+    /// What only the index holds (a file staged, then removed or changed again in the work
+    /// tree) is the sprite's work: the commit of the work tree alone lost it, so a destroy took
+    /// it, a re-`up`'s probe cleared it, and a salvage bundle kept only the work tree's version
+    /// (an adversarial review). The index now comes as the commit's second parent, as git stash
+    /// keeps it, and the probe calls the repository dirty. A detached linked worktree whose
+    /// directory was removed is still git's (`worktree list` shows it prunable), and its HEAD
+    /// comes home too: the look skipped a worktree without its directory.
+    @Test func whatOnlyTheIndexOrARemovedWorktreeHoldsIsWork() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        let head = try s.git("rev-parse", "HEAD", in: app)
+        try s.write("gone.txt", "staged then removed\n", in: app)
+        try s.write("both.txt", "staged version\n", in: app)
+        try s.git("add", "gone.txt", "both.txt", in: app)
+        try FileManager.default.removeItem(atPath: app + "/gone.txt")
+        try s.write("both.txt", "work tree version\n", in: app)
+        let wt = s.path("wt")
+        try s.git("worktree", "add", "-q", "--detach", wt, in: app)
+        try s.commit("w.txt", "w\n", message: "worktree work", in: wt)
+        let wtHead = try s.git("rev-parse", "HEAD", in: wt)
+        try FileManager.default.removeItem(atPath: wt)
+        let indexBefore = try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index"))
+        let look = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        let commit = try #require(look["uncommitted"], "\(look.values)")
+        #expect(look["theirs"] == "2", "\(look.values)")
+        #expect(try s.git("show", "\(commit):both.txt", in: app) == "work tree version")
+        #expect(try s.git("show", "\(commit)^2:both.txt", in: app) == "staged version")
+        #expect(try s.git("show", "\(commit)^2:gone.txt", in: app) == "staged then removed")
+        #expect(try s.git("rev-parse", "\(commit)^1", in: app) == head)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index")) == indexBefore)
+        #expect(look.all("fetch").contains("refs/git-sprite/worktrees/wt/head worktrees/wt/head"), "\(look.values)")
+        #expect(try s.git("rev-parse", "refs/git-sprite/worktrees/wt/head", in: app) == wtHead)
+        // the probe before a new HEAD: dirty, not cleared
+        let probe = ScriptOutput(try Self.run(.probe, [app, "none", head], in: s).stdout)
+        #expect(probe["dirty"] != nil, "\(probe.values)")
+        #expect(try s.git("show", ":gone.txt", in: app) == "staged then removed")
+        // staged exactly as the work tree has it: one parent, as before
+        try s.git("add", "-A", in: app)
+        let plain = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        let one = try #require(plain["uncommitted"])
+        #expect(try s.git("rev-list", "--parents", "-n", "1", one, in: app).split(separator: " ").count == 2)
+    }
+
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
         let s = try Sandbox()
         let path = s.path("state/up.lock"), staging = s.path("state/staging")

@@ -1,0 +1,168 @@
+/// The shell functions several in-sprite scripts share, each put in front of a script's own
+/// text by the scripts that call it.
+extension InSpriteScript {
+    /// `uncommitted_tree`: prints the tree of the work tree as `git add -A` would record it
+    /// (untracked files that are not ignored included), built in a temporary index so the
+    /// repository's own index is never touched; fails when it cannot be read. Submodules keep
+    /// their recorded commits (and a broken one cannot stop the look), whatever their names
+    /// (`-z`: git would quote one that is not ASCII, and the quoted name excludes nothing).
+    /// `staged_tree`: the tree of the index itself, from a copy of it.
+    static let uncommittedTreeFunction = #"""
+        uncommitted_tree() {
+          index=$(mktemp) || return 1
+          # no index yet (nothing ever added): git starts one where there is no file, not in an empty one
+          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || rm -f "$index"
+          tree=""
+          { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
+            | GIT_INDEX_FILE="$index" git add -A --pathspec-from-file=- >/dev/null 2>&1 \
+            && tree=$(GIT_INDEX_FILE="$index" git write-tree)
+          rm -f "$index"
+          [ -n "$tree" ] && echo "$tree"
+        }
+        # staged_tree: the tree of the index as it is (from a copy); nothing when there is no
+        # index or it cannot make one (an unmerged index: its stages are commits' contents)
+        staged_tree() {
+          index=$(mktemp) || return 1
+          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || { rm -f "$index"; return 0; }
+          GIT_INDEX_FILE="$index" git write-tree 2>/dev/null
+          rm -f "$index"
+          return 0
+        }
+
+        """#
+
+    /// `unexplained_changes TREE HEAD`: prints, one per line (quoted as git quotes paths), the
+    /// paths where the work tree (`TREE`, from `uncommitted_tree`) differs from `HEAD` and from
+    /// every tree git-sprite knows you have: the snapshot an `up` applied
+    /// (`gitsprite.snapshot`) and what `apply` took home (`gitsprite.applied`). Content, mode
+    /// and symlink-ness count, path by path: a file you shipped that the sprite left alone is
+    /// never the sprite's work, whatever else changed. Fails when a tree cannot be read.
+    /// `included_tree`: when files named by `.spriteinclude` (ignored, shipped in the snapshot
+    /// commit `gitsprite.snapshotcommit`) differ now (content, mode, or gone), prints `<how
+    /// many> <tree>`: the snapshot's tree with those files as they are. Prints nothing when
+    /// none differs or nothing was shipped; never touches the index.
+    static let includedTreeFunction = #"""
+        included_tree() {
+          snap=$(git config --get gitsprite.snapshotcommit) || return 0
+          git cat-file -e "$snap^{commit}" 2>/dev/null || return 0
+          paths=$(mktemp) || return 0
+          index=$(mktemp) || { rm -f "$paths"; return 0; }
+          rm -f "$index"
+          git ls-tree -r -z --name-only "$snap" | git check-ignore -z --stdin > "$paths" 2>/dev/null
+          if [ -s "$paths" ] && GIT_INDEX_FILE="$index" git read-tree "$snap" \
+             && GIT_INDEX_FILE="$index" git add -f -A --pathspec-from-file="$paths" --pathspec-file-nul >/dev/null 2>&1; then
+            count=$(GIT_INDEX_FILE="$index" git diff-index --cached --name-only "$snap" | wc -l)
+            [ "$count" -gt 0 ] && echo "$count $(GIT_INDEX_FILE="$index" git write-tree)"
+          fi
+          rm -f "$paths" "$index"
+          return 0
+        }
+
+        """#
+
+    /// `checked_out_submodules PREFIX`: the submodules checked out in the repository here and,
+    /// at any depth, in them: one per line, `PREFIX` then its path from here, each before its
+    /// own. What `git submodule foreach --recursive` visits (its `.gitmodules` from the work
+    /// tree, else the index), but a gitlink no `.gitmodules` entry names (a repository `git add`
+    /// took in) is passed over: foreach stops there with "No url found", and every submodule
+    /// after it went unlooked-at. A submodule whose `.git` is no repository of its own is passed
+    /// over too (git would find the one around it). `gitlinks` prints the index's gitlinks
+    /// (registered or not), once each (an unmerged one has a line per stage), read whole (`-z`:
+    /// git quotes a path that is not ASCII); `registered_paths` the paths `.gitmodules` names,
+    /// read whole too (a name may hold spaces); `names_path LIST PATH` says whether LIST holds
+    /// the line PATH.
+    static let checkedOutSubmodulesFunction = #"""
+        # a cd that found its directory through CDPATH would print it among the key=value lines
+        unset CDPATH
+        gitlinks() {
+          git ls-files -s -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]	//p' | uniq
+        }
+        registered_paths() {
+          if [ -f .gitmodules ]; then
+            git config -z -f .gitmodules --get-regexp '^submodule\..*\.path$'
+          else
+            git config -z --blob :.gitmodules --get-regexp '^submodule\..*\.path$'
+          fi 2>/dev/null | tr '\n\0' '\t\n' | sed 's/^[^	]*	//'
+        }
+        names_path() {
+          case "
+        $1
+        " in *"
+        $2
+        "*) return 0 ;; esac
+          return 1
+        }
+        checked_out_submodules() {
+          registered=$(registered_paths)
+          [ -n "$registered" ] || return 0
+          gitlinks | while IFS= read -r link; do
+            if ! names_path "$registered" "$link" || [ ! -e "$link/.git" ]; then continue; fi
+            if ! prefix=$(git -C "./$link" rev-parse --show-prefix 2>/dev/null) || [ -n "$prefix" ]; then continue; fi
+            printf '%s%s\n' "$1" "$link"
+            (cd "./$link" && checked_out_submodules "$1$link/")
+          done
+        }
+
+        """#
+
+    /// `lasting_refs`, `mirror_remotes`: what keeps a commit for good, and the remotes that do
+    /// not (git-sprite's own mirrors in the sprite).
+    static let lastingRefsFunction = #"""
+        # lasting_refs: the refs that keep a commit for good, one pattern a line: branches, tags,
+        # and the branches of every remote outside the sprite (one in \#(SpritePaths.state) is a
+        # mirror git-sprite made for a submodule: nothing brings what is pushed there home);
+        # mirror_remotes: the others
+        lasting_refs() {
+          printf '%s\n' refs/heads refs/tags
+          git remote 2>/dev/null | while IFS= read -r r; do
+            case "$(git config --get "remote.$r.url")" in \#(SpritePaths.state)/*) ;; *) printf 'refs/remotes/%s\n' "$r" ;; esac
+          done
+        }
+        mirror_remotes() {
+          git remote 2>/dev/null | while IFS= read -r r; do
+            case "$(git config --get "remote.$r.url")" in \#(SpritePaths.state)/*) printf '%s\n' "$r" ;; esac
+          done
+        }
+
+        """#
+
+    /// `unexplained_changes`, and `staged_only` and `own_changes`, which count what only the
+    /// index holds too (see each function's comment).
+    static let unexplainedChangesFunction = #"""
+        unexplained_changes() {
+          base=${2:-$(git hash-object -t tree /dev/null)}
+          list=$(git diff-tree -r --name-only "$base" "$1" --) || return 1
+          for known in $(git config --get gitsprite.snapshot) $(git config --get gitsprite.applied); do
+            [ -n "$list" ] || break
+            known_file=$(mktemp) || return 1
+            git diff-tree -r --name-only "$known" "$1" -- > "$known_file" || { rm -f "$known_file"; return 1; }
+            list=$(printf '%s\n' "$list" | grep -Fx -f "$known_file")
+            rm -f "$known_file"
+          done
+          [ -z "$list" ] || printf '%s\n' "$list"
+        }
+        # staged_only TREE HEAD: the paths where the index holds what is neither in the work tree
+        # (TREE) nor in HEAD or a tree you have (a file staged, then changed or removed): the
+        # work tree's tree alone would lose it
+        staged_only() {
+          staged=$(staged_tree) || return 1
+          if [ -z "$staged" ] || [ "$staged" = "$1" ]; then return 0; fi
+          differs=$(mktemp) || return 1
+          if ! git diff-tree -r --name-only "$1" "$staged" -- > "$differs" \
+             || ! list=$(unexplained_changes "$staged" "$2"); then
+            rm -f "$differs"
+            return 1
+          fi
+          [ -z "$list" ] || printf '%s\n' "$list" | grep -Fx -f "$differs"
+          rm -f "$differs"
+          return 0
+        }
+        # own_changes TREE HEAD: the paths that are the sprite's own work, in the work tree or
+        # only in the index
+        own_changes() {
+          own=$(unexplained_changes "$1" "$2") && staged=$(staged_only "$1" "$2") || return 1
+          printf '%s\n%s\n' "$own" "$staged" | sed '/^$/d' | sort -u
+        }
+
+        """#
+}
