@@ -538,6 +538,41 @@ struct NothingLeftBehindTests {
         #expect(try b.s.git("show", "refs/salvage/git-sprite/uncommitted:dirt.txt", in: here) == "dirt")
     }
 
+    /// A repository with nothing in it inside the workspace (`git init scratch`) stopped
+    /// `git add -A`: the work tree read as "unreadable" at every `up`, and a forced destroy
+    /// failed every time (git refuses an empty bundle), after stopping the agent (a review).
+    @Test func anEmptyRepositoryInTheWorkspaceStopsNothing() throws {
+        let b = try Bench()
+        try b.agent("git init -q scratch && echo new > new.txt")
+        try b.s.commit("local.txt", "l\n", message: "local", in: b.app)
+        let again = try b.sprite(["up"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try b.agent("cat new.txt") == "new")
+        let forced = try b.sprite(["down", "--destroy", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let common = try b.git("rev-parse", "--absolute-git-dir")
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: common + "/sprite-salvage")
+        let bundle = try #require(dirs.first.map { common + "/sprite-salvage/\($0)/workspace.bundle" })
+        _ = try b.s.run("git", ["fetch", "-q", bundle, "+refs/*:refs/salvage/*"], in: b.app)
+        #expect(try b.git("show", "refs/salvage/git-sprite/uncommitted:new.txt") == "new")
+    }
+
+    /// A remote of yours named `sprite` (a natural name for a `sprite::` remote) shares
+    /// refs/remotes/sprite/ with the sprite's branches here: `git fetch --prune sprite` would
+    /// delete them without a word from git-sprite. Every fetch now says so.
+    @Test func aRemoteNamedSpriteIsPointedOut() throws {
+        let b = try Bench(up: false)
+        // (a URL ending in app: the sprite keeps its name)
+        _ = try b.git("remote", "add", "sprite", "sprite::app-main/app")
+        try b.up()
+        let r = try b.sprite(["fetch"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("your remote named sprite shares refs/remotes/sprite/"), "\(r.stderr)")
+        _ = try b.git("remote", "rename", "sprite", "box")
+        let renamed = try b.sprite(["fetch"])
+        #expect(renamed.status == 0 && !renamed.stderr.contains("your remote named sprite"), "\(renamed.stderr)")
+    }
+
     /// The same for a restore: the repository came back as the checkpoint had it, its work
     /// kept only in the checkpoint of the present state, which a destroy then took (a review).
     @Test func aRestoreRefusesOverARepositoryNoLongerLinked() throws {

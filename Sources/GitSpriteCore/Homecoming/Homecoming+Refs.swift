@@ -50,30 +50,47 @@ extension Homecoming {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        var saved: [String] = [], bundled: Set<String> = []
-        for path in paths {
+        var saved: [String] = [], bundled: Set<String> = [], queue = paths
+        while !queue.isEmpty {
+            let path = queue.removeFirst()
             // gives stash entries and uncommitted changes their refs (again, if a pass did), in
             // the repository and in each submodule checked out in it, at any depth: each is a
-            // repository of its own, which a bundle of the one around it does not hold
+            // repository of its own, which a bundle of the one around it does not hold; so is a
+            // repository inside a work tree that is no submodule (looked at in its turn)
             let look = ScriptOutput(
                 try shipper.remoteRun(InSpriteScript.inventory, [path], what: "looking at the work in \(path)"))
-            let repositories =
-                [path]
-                + look.sections(startingAt: "repo").compactMap { $0["repo"] }
-                .filter { $0 != "." }.map { path + "/" + $0 }
+            var repositories = [path]
+            for section in look.sections(startingAt: "repo") {
+                let repo = section["repo"].map { $0 == "." ? path : path + "/" + $0 } ?? path
+                if repo != path { repositories.append(repo) }
+                queue += section.all("nested").map { repo + "/" + $0 }.filter { !bundled.contains($0) }
+            }
             for repository in repositories where bundled.insert(repository).inserted {
-                saved.append(try bundle(repository, into: directory))
+                if let bundle = try bundle(repository, into: directory) { saved.append(bundle) }
             }
         }
         return saved
     }
 
-    /// Bundles every ref of the repository at `path` in the sprite into `directory` here.
-    private func bundle(_ path: String, into directory: String) throws -> String {
+    /// Bundles every ref of the repository at `path` in the sprite into `directory` here; nil
+    /// when it has none (a repository with nothing in it: git refuses an empty bundle, and that
+    /// stopped the whole salvage, every time).
+    private func bundle(_ path: String, into directory: String) throws -> String? {
         let bundle = SpritePaths.state + "/salvage.bundle"
-        _ = try shipper.remoteRun(
-            ["sh", "-c", #"cd "$1" && git bundle create -q "$2" --all"#, "bundle", path, bundle],
+        let made = try shipper.remoteRun(
+            [
+                "sh", "-c",
+                #"""
+                cd "$1" || exit 1
+                if [ -z "$(git for-each-ref --count=1 --format=x)" ] && ! git rev-parse -q --verify HEAD >/dev/null; then
+                  echo empty; exit 0
+                fi
+                git bundle create -q "$2" --all
+                """#,
+                "bundle", path, bundle,
+            ],
             what: "bundling \(path)")
+        if made.contains("empty") { return nil }
         let data = try api.readFile(sprite, path: bundle)
         let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
         let local = directory + "/" + name

@@ -293,6 +293,14 @@ struct Homecoming {
                     + (stashes > 1 ? "…\(stashes - 1)" : "") + " (apply one: git stash apply \(own)stash/0)")
         }
         for tag in newTags { notes.append("\(label): tag \(tag) came home as \(own)tags/\(tag)") }
+        // a remote of yours named `sprite` shares refs/remotes/sprite/ with the sprite's branches:
+        // `git fetch --prune sprite` or `git remote remove sprite` would delete them
+        if try local.remoteNames().contains("sprite") {
+            notes.append(
+                "\(label): your remote named sprite shares refs/remotes/sprite/ with the sprite's branches, "
+                    + "which git fetch --prune sprite or git remote remove sprite would delete "
+                    + "(rename it: git remote rename sprite OTHER)")
+        }
         if let included = section["included"] {
             notes.append(
                 "\(label): the sprite changed \(Self.count(Int(included) ?? 0, "file")) named by .spriteinclude; "

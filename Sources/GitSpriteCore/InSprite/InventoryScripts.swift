@@ -62,13 +62,13 @@ extension InSpriteScript {
                   head=$(git rev-parse -q --verify HEAD) && echo "head=$head"
                   branch=$(git symbolic-ref -q --short HEAD) && echo "branch=$branch"
                   if [ -n "$head" ]; then set -- HEAD; else set --; fi
-                  # (a branch of a mirror in the sprite is no remote's: pushed there, it is still only here)
+                  # (a branch of a remote in the sprite is no remote's: pushed there, it is still only here)
                   set -- "$@" --branches --tags --not
                   for pattern in $(lasting_refs); do
                     case "$pattern" in refs/remotes/*) set -- "$@" "--remotes=${pattern#refs/remotes/}/*" ;; esac
                   done
                   echo "unpushed=$(git rev-list --count "$@" 2>/dev/null || echo 0)"
-                  mirrors=$(mirror_remotes)
+                  mirrors=$(local_remotes)
                   # every ref, read once: branches, tags, and the refs git's branch and stash view does
                   # not show (notes, any namespace of its own)
                   refs=$(git for-each-ref --format='%(refname) %(objectname)')
@@ -117,8 +117,9 @@ extension InSpriteScript {
                   common=$(git rev-parse --git-common-dir) && for admin in "$common"/worktrees/*; do
                     [ -f "$admin/HEAD" ] || continue
                     name=$(ref_part "${admin##*/}")
-                    wthead=$(git --git-dir="$admin" rev-parse -q --verify HEAD) || continue
-                    if ! git --git-dir="$admin" symbolic-ref -q HEAD >/dev/null; then
+                    # (a worktree on a branch with no commits yet has no HEAD, but may have work)
+                    wthead=$(git --git-dir="$admin" rev-parse -q --verify HEAD) || wthead=""
+                    if [ -n "$wthead" ] && ! git --git-dir="$admin" symbolic-ref -q HEAD >/dev/null; then
                       git update-ref "refs/git-sprite/worktrees/$name/head" "$wthead" \
                         && echo "fetch=refs/git-sprite/worktrees/$name/head worktrees/$name/head"
                     fi

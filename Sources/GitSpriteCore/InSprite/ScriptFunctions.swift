@@ -10,20 +10,31 @@ extension InSpriteScript {
     static let uncommittedTreeFunction = #"""
         uncommitted_tree() {
           index=$(mktemp) || return 1
+          specs=$(mktemp) || { rm -f "$index"; return 1; }
           # no index yet (nothing ever added): git starts one where there is no file, not in an empty one
           cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || rm -f "$index"
           tree=""
-          { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'; } \
-            | GIT_INDEX_FILE="$index" git add -A --pathspec-from-file=- >/dev/null 2>&1 \
-            && tree=$(GIT_INDEX_FILE="$index" git write-tree)
-          rm -f "$index"
+          # (a repository inside the work tree is left out too: one with no commit yet stops
+          # git add, and its work is counted on its own, as nested)
+          { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'
+            git ls-files -o --exclude-standard -z 2>/dev/null | tr '\0' '\n' | sed -n 's:/$::; T; s/^/:(exclude,literal)/p'
+          } > "$specs"
+          # (--sparse: in a sparse checkout, files outside it are added too; a git without it tries again)
+          if GIT_INDEX_FILE="$index" git add -A --sparse --pathspec-from-file="$specs" >/dev/null 2>&1 \
+             || GIT_INDEX_FILE="$index" git add -A --pathspec-from-file="$specs" >/dev/null 2>&1; then
+            tree=$(GIT_INDEX_FILE="$index" git write-tree)
+          fi
+          rm -f "$index" "$specs"
           [ -n "$tree" ] && echo "$tree"
         }
         # staged_tree: the tree of the index as it is (from a copy); nothing when there is no
-        # index or it cannot make one (an unmerged index: its stages are commits' contents)
+        # index. A path in conflict is left out: its stages are the contents of commits, and
+        # what was resolved beside it is kept
         staged_tree() {
           index=$(mktemp) || return 1
           cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || { rm -f "$index"; return 0; }
+          GIT_INDEX_FILE="$index" git ls-files -u -z | sed -z 's/^[^\t]*\t//' | sort -zu \
+            | GIT_INDEX_FILE="$index" git update-index -z --force-remove --stdin 2>/dev/null
           GIT_INDEX_FILE="$index" git write-tree 2>/dev/null
           rm -f "$index"
           return 0
@@ -105,22 +116,35 @@ extension InSpriteScript {
 
         """#
 
-    /// `lasting_refs`, `mirror_remotes`: what keeps a commit for good, and the remotes that do
-    /// not (git-sprite's own mirrors in the sprite).
+    /// `lasting_refs`, `local_remotes`: what keeps a commit for good, and the remotes that do
+    /// not (paths in the sprite: git-sprite's own mirrors, a bare repository the agent made).
     static let lastingRefsFunction = #"""
         # lasting_refs: the refs that keep a commit for good, one pattern a line: branches, tags,
-        # and the branches of every remote outside the sprite (one in \#(SpritePaths.state) is a
-        # mirror git-sprite made for a submodule: nothing brings what is pushed there home);
-        # mirror_remotes: the others
+        # and the branches of every remote outside the sprite; local_remotes: the others. A
+        # remote whose fetch or push address is a path on this machine (a mirror git-sprite made
+        # in \#(SpritePaths.state), a bare repository the agent made, however it is spelled,
+        # file:// too) is in the sprite: what is pushed there goes with it
+        local_address() {
+          case "$1" in file://*) return 0 ;; *://*) return 1 ;; esac
+          # (git's rule: no colon, or a slash before the first one, is a path)
+          case "${1%%:*}" in "$1"|*/*) return 0 ;; esac
+          return 1
+        }
+        local_remote() {
+          for address in $(git remote get-url --all "$1" 2>/dev/null) $(git remote get-url --push --all "$1" 2>/dev/null); do
+            local_address "$address" && return 0
+          done
+          return 1
+        }
         lasting_refs() {
           printf '%s\n' refs/heads refs/tags
           git remote 2>/dev/null | while IFS= read -r r; do
-            case "$(git config --get "remote.$r.url")" in \#(SpritePaths.state)/*) ;; *) printf 'refs/remotes/%s\n' "$r" ;; esac
+            local_remote "$r" || printf 'refs/remotes/%s\n' "$r"
           done
         }
-        mirror_remotes() {
+        local_remotes() {
           git remote 2>/dev/null | while IFS= read -r r; do
-            case "$(git config --get "remote.$r.url")" in \#(SpritePaths.state)/*) printf '%s\n' "$r" ;; esac
+            if local_remote "$r"; then printf '%s\n' "$r"; fi
           done
         }
 

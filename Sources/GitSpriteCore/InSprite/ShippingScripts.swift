@@ -168,24 +168,25 @@ extension InSpriteScript {
         holds_work() (
           own_work "$@" && exit 0
           [ -e "$1/.git" ] || exit 1
+          # each nested submodule at any depth, with the commit it is pinned at ("$sha1 $displaypath")
           # shellcheck disable=SC2016
-          nested=$(git -C "$1" submodule foreach --quiet --recursive '
-            h=$(git rev-parse -q --verify HEAD) || exit 0
-            if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
-              echo "$displaypath"; exit 0
-            fi
-            [ "$h" = "$sha1" ] && exit 0
-            git symbolic-ref -q HEAD >/dev/null && exit 0
-            # (lasting_refs, in the shell foreach starts)
-            lasting=$(git remote | while IFS= read -r r; do
-              case "$(git config --get "remote.$r.url")" in \#(SpritePaths.state)/*) ;; *) echo "refs/remotes/$r" ;; esac
-            done)
-            # shellcheck disable=SC2086
-            [ -n "$(git for-each-ref --count=1 --contains "$h" --format=x refs/heads refs/tags $lasting)" ] && exit 0
-            echo "$displaypath"' 2>/dev/null | head -n 1)
+          nested=$(git -C "$1" submodule foreach --quiet --recursive 'echo "$sha1 $displaypath"' 2>/dev/null \
+            | while read -r pin path; do
+                if (cd "$1/$path" 2>/dev/null && nested_work "$pin"); then echo "$path"; break; fi
+              done)
           [ -n "$nested" ] || exit 1
           echo "its submodule $nested holds work of the sprite's (uncommitted changes, or commits on no branch)"
         )
+        # nested_work PIN (in a nested submodule): uncommitted changes, or detached away from
+        # PIN at a commit nothing lasting contains
+        nested_work() {
+          h=$(git rev-parse -q --verify HEAD) || return 1
+          [ -z "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ] || return 0
+          [ "$h" != "$1" ] || return 1
+          ! git symbolic-ref -q HEAD >/dev/null || return 1
+          # shellcheck disable=SC2046
+          [ -z "$(git for-each-ref --count=1 --contains "$h" --format=x $(lasting_refs))" ]
+        }
         own_work() (
           [ -e "$1/.git" ] && cd "$1" 2>/dev/null || exit 1
           if ! head=$(git rev-parse -q --verify HEAD 2>/dev/null); then

@@ -256,6 +256,10 @@ struct InSpriteScriptTests {
         let inner = app + "/libs/lib/vendor/inner"
         try s.commit("inner.txt", "inner\n", message: "inner work", in: inner)
         let indexBefore = try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index"))
+        // (their remotes made network ones: a remote at a path is in the sprite, and keeps nothing)
+        for sub in ["libs/lib", "libs/lib/vendor/inner"] {
+            try s.git("remote", "set-url", "origin", "https://example.invalid/\(sub).git", in: app + "/" + sub)
+        }
         let r = try Self.run(.inventory, [app], in: s)
         #expect(r.status == 0, "\(r.stderr)")
         let out = ScriptOutput(r.stdout)
@@ -420,6 +424,12 @@ struct InSpriteScriptTests {
         try s.commit("w.txt", "w\n", message: "worktree work", in: wt)
         let wtHead = try s.git("rev-parse", "HEAD", in: wt)
         try FileManager.default.removeItem(atPath: wt)
+        // a worktree on a branch with no commits yet: its staged files were passed over
+        let fresh = s.path("fresh")
+        try s.git("worktree", "add", "-q", "--detach", fresh, in: app)
+        try s.git("checkout", "-q", "--orphan", "redo", in: fresh)
+        try s.write("r.txt", "r\n", in: fresh)
+        try s.git("add", "r.txt", in: fresh)
         let indexBefore = try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index"))
         let look = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
         let commit = try #require(look["uncommitted"], "\(look.values)")
@@ -431,6 +441,7 @@ struct InSpriteScriptTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index")) == indexBefore)
         #expect(look.all("fetch").contains("refs/git-sprite/worktrees/wt/head worktrees/wt/head"), "\(look.values)")
         #expect(try s.git("rev-parse", "refs/git-sprite/worktrees/wt/head", in: app) == wtHead)
+        #expect(try s.git("show", "refs/git-sprite/worktrees/fresh/uncommitted:r.txt", in: app) == "r")
         // the probe before a new HEAD: dirty, not cleared
         let probe = ScriptOutput(try Self.run(.probe, [app, "none", head], in: s).stdout)
         #expect(probe["dirty"] != nil, "\(probe.values)")
@@ -440,6 +451,88 @@ struct InSpriteScriptTests {
         let plain = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
         let one = try #require(plain["uncommitted"])
         #expect(try s.git("rev-list", "--parents", "-n", "1", one, in: app).split(separator: " ").count == 2)
+    }
+
+    /// A second review of that: a merge in conflict made the index unreadable as a tree, so a
+    /// resolution staged beside the conflict counted for nothing (a destroy took it, a re-`up`
+    /// cleared it); a repository with no commit inside the work tree, or a sparse checkout,
+    /// stopped `git add -A`, and the work tree was "unreadable".
+    @Test func aConflictAnEmptyNestedRepositoryOrASparseCheckoutHideNoWork() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        try s.commit("a.txt", "base\n", message: "a", in: app)
+        try s.commit("b.txt", "base\n", message: "b", in: app)
+        try s.git("checkout", "-q", "-b", "other", in: app)
+        try s.write("a.txt", "other\n", in: app)
+        try s.write("b.txt", "other\n", in: app)
+        try s.git("commit", "-qam", "other", in: app)
+        try s.git("checkout", "-q", "main", in: app)
+        try s.write("a.txt", "main\n", in: app)
+        try s.write("b.txt", "main\n", in: app)
+        try s.git("commit", "-qam", "main", in: app)
+        let head = try s.git("rev-parse", "HEAD", in: app)
+        #expect(try s.run("git", ["merge", "-q", "other"], in: app).status != 0)
+        // a.txt resolved and staged, then its work tree copy put back; b.txt still in conflict
+        try s.write("a.txt", "precious\n", in: app)
+        try s.git("add", "a.txt", in: app)
+        try s.write("a.txt", "main\n", in: app)
+        try s.write("b.txt", "main\n", in: app)
+        // and a repository with no commit yet inside the work tree
+        _ = try s.run("git", ["init", "-q", app + "/scratch"])
+        try s.write("scratch/f.txt", "f\n", in: app)
+        let look = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        let commit = try #require(look["uncommitted"], "\(look.values)")
+        #expect(try s.git("show", "\(commit)^2:a.txt", in: app) == "precious")
+        #expect(look.all("nested") == ["scratch"])
+        let probe = ScriptOutput(try Self.run(.probe, [app, "none", head], in: s).stdout)
+        #expect(probe["dirty"] != nil, "\(probe.values)")
+        #expect(try s.git("show", ":a.txt", in: app) == "precious")
+
+        // a sparse checkout with a new file outside what it checks out and one inside
+        let sparse = try s.makeRepo("sparse")
+        try s.commit("in/x.txt", "x\n", message: "in", in: sparse)
+        try s.commit("out/y.txt", "y\n", message: "out", in: sparse)
+        try s.git("sparse-checkout", "set", "in", in: sparse)
+        try s.write("in/new.txt", "new\n", in: sparse)
+        try s.write("out/also.txt", "also\n", in: sparse)
+        let thin = ScriptOutput(try Self.run(.inventory, [sparse], in: s).stdout).sections(startingAt: "repo")[0]
+        let work = try #require(thin["uncommitted"], "\(thin.values)")
+        #expect(try s.git("show", "\(work):in/new.txt", in: sparse) == "new")
+        #expect(try s.git("show", "\(work):out/also.txt", in: sparse) == "also")
+    }
+
+    /// What keeps a commit for good is a remote outside the sprite: one whose address is a
+    /// path here (a mirror spelled file://, a bare repository the agent made) goes with the
+    /// sprite. Only git-sprite's own mirror, by its plain path, was told apart (a review): a
+    /// detached HEAD pushed to such a remote was not "unkept", and its branches never came home.
+    @Test func aRemoteInTheSpriteKeepsNothing() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        try s.git("checkout", "-q", "--detach", in: app)
+        try s.commit("w.txt", "w\n", message: "work", in: app)
+        let work = try s.git("rev-parse", "HEAD", in: app)
+        _ = try s.run("git", ["init", "-q", "--bare", s.path("backup.git")])
+        try s.git("remote", "add", "backup", "file://" + s.path("backup.git"), in: app)
+        try s.git("remote", "add", "other", s.path("backup.git"), in: app)
+        try s.git("push", "-q", "backup", "HEAD:refs/heads/keep", in: app)
+        try s.git("fetch", "-q", "backup", in: app)
+        try s.git("fetch", "-q", "other", in: app)
+        let probe = ScriptOutput(try Self.run(.probe, [app, "keep", ""], in: s).stdout)
+        #expect(probe["unkept"] == "1", "\(probe.values)")
+        let look = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        // (both commits: the first is on main, on no remote either)
+        #expect(look["unpushed"] == "2", "\(look.values)")
+        for remote in ["backup", "other"] {
+            #expect(
+                look.all("fetch").contains("refs/remotes/\(remote)/keep refs/remotes/\(remote)/keep"),
+                "\(look.values)")
+        }
+        // a remote with a network address keeps it
+        try s.git("remote", "set-url", "other", "https://example.invalid/x.git", in: app)
+        try s.git("remote", "remove", "backup", in: app)
+        let kept = ScriptOutput(try Self.run(.probe, [app, "keep", ""], in: s).stdout)
+        #expect(kept["unkept"] == nil, "\(kept.values)")
+        #expect(try s.git("rev-parse", "refs/remotes/other/keep", in: app) == work)
     }
 
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
