@@ -326,17 +326,8 @@ static int ipv6_literal(const char *host, struct sockaddr_in6 *v6) {
     return v6->sin6_scope_id != 0;
 }
 
-static int connect_main(int argc, char **argv) {
-    if (argc != 4) usage();
-    char *end;
-    unsigned long port = strtoul(argv[3], &end, 10);
-    if (*end || port < 1 || port > 65535) usage();
-    enter_sprite(SPRITE_UID, SPRITE_GID, helper_cgroups, helper_ncgroups);
-    for (int fd = 3; fd < 10; fd++)
-        if (fd != FD_CONTROL) close(fd);
-    /* literals only: a name would be looked up with the sprite's resolver, which a client
-     * has no business steering */
-    const char *host = strcmp(argv[2], "localhost") == 0 ? "127.0.0.1" : argv[2];
+/* A connection to HOST:PORT (an IP literal), made within 10 s: its descriptor, or -1 and why. */
+static int connect_to(const char *host, unsigned long port, const char **why) {
     /* inet_aton takes every IPv4 spelling getaddrinfo's numeric form did (127.1, 0x7f.0.0.1);
      * no resolver code is linked in (this program is static) */
     struct sockaddr_storage addr;
@@ -354,21 +345,53 @@ static int connect_main(int argc, char **argv) {
         v6->sin6_port = htons((unsigned short)port);
         addrlen = sizeof *v6;
     } else {
-        connect_failed("the host must be an IP address or localhost");
+        *why = "the host must be an IP address or localhost";
+        return -1;
     }
     int s = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0) connect_failed(strerror(errno));
-    if (connect(s, (struct sockaddr *)&addr, addrlen) != 0) {
-        if (errno != EINPROGRESS) connect_failed(strerror(errno));
-        struct pollfd pfd = {.fd = s, .events = POLLOUT};
-        int ready;
-        do { ready = poll(&pfd, 1, 10000); } while (ready < 0 && errno == EINTR);
-        if (ready == 0) connect_failed("timed out");
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (ready < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0) connect_failed(strerror(errno));
-        if (err != 0) connect_failed(strerror(err));
+    if (s < 0) {
+        *why = strerror(errno);
+        return -1;
     }
+    if (connect(s, (struct sockaddr *)&addr, addrlen) != 0) {
+        int err = errno;
+        if (err == EINPROGRESS) {
+            struct pollfd pfd = {.fd = s, .events = POLLOUT};
+            int ready;
+            do { ready = poll(&pfd, 1, 10000); } while (ready < 0 && errno == EINTR);
+            socklen_t len = sizeof err;
+            if (ready == 0) err = ETIMEDOUT;
+            else if (ready < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+        }
+        if (err != 0) {
+            *why = err == ETIMEDOUT ? "timed out" : strerror(err);
+            close(s);
+            return -1;
+        }
+    }
+    return s;
+}
+
+static int connect_main(int argc, char **argv) {
+    if (argc != 4) usage();
+    char *end;
+    unsigned long port = strtoul(argv[3], &end, 10);
+    if (*end || port < 1 || port > 65535) usage();
+    enter_sprite(SPRITE_UID, SPRITE_GID, helper_cgroups, helper_ncgroups);
+    for (int fd = 3; fd < 10; fd++)
+        if (fd != FD_CONTROL) close(fd);
+    /* literals only: a name would be looked up with the sprite's resolver, which a client
+     * has no business steering; localhost is both loopbacks (a service listening on ::1 alone
+     * was refused) */
+    const char *why = NULL, *first = NULL;
+    int localhost = strcmp(argv[2], "localhost") == 0;
+    int s = connect_to(localhost ? "127.0.0.1" : argv[2], port, &why);
+    if (s < 0 && localhost) {
+        first = why;
+        s = connect_to("::1", port, &why);
+        if (s < 0) why = first;
+    }
+    if (s < 0) connect_failed(why);
     int flags = fcntl(s, F_GETFL);
     if (flags >= 0) fcntl(s, F_SETFL, flags & ~O_NONBLOCK);
     if (send_fd(FD_CONTROL, s, "connected") != 0) die("sending the connection");

@@ -144,6 +144,13 @@ struct Serve: AsyncParsableCommand {
         let given = root ?? stateHome + "/git-sprite/host"
         try FileManager.default.createDirectory(atPath: given, withIntermediateDirectories: true)
         let rootDir = Self.realPath(given)
+        // one host per root, for as long as it runs: two served the same sprites side by side
+        // (their sandboxes, state and ports in a race) when `git sprite host start` ran twice at
+        // once (a review); the lock goes with the process
+        let lock = open(rootDir + "/host.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            throw ValidationError("another sprite-host is serving \(rootDir) (stop it first, or give another --root)")
+        }
         let token = try loadToken(rootDir)
         let listener: HostListener
         if listen.hasPrefix("unix:") {

@@ -155,6 +155,30 @@ struct ConventionsTests {
         #expect(Set(all.stdout.split(separator: "\n").map(String.init)) == Set(names), "\(all.stdout)")
     }
 
+    /// `host start` run several times at once leaves one host: each started its own, and the
+    /// ones not recorded ran on, unstoppable, serving the same sprites (a review). A host also
+    /// refuses a state directory another one serves.
+    @Test func hostStartsRunTogetherLeaveOneHost() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("solo")
+        let state = (s.environment["XDG_STATE_HOME"] ?? "") + "/git-sprite"
+        let serving = { () -> [String] in
+            let found = (try? s.run("pgrep", ["-f", "--", "--root " + state + "/host"]).stdout) ?? ""
+            return found.split(separator: "\n").map(String.init)
+        }
+        defer { for pid in serving() { kill(Int32(pid) ?? 0, SIGKILL) } }
+        let starts = try s.run(
+            "sh", ["-c", "for i in 1 2 3 4; do git sprite host start > /dev/null 2>&1 & done; wait"], in: repo)
+        #expect(starts.status == 0)
+        #expect(try s.sprite(["host", "status"], in: repo).status == 0)
+        #expect(serving().count == 1, "\(serving())")
+        let second = try s.run(
+            Sandbox.binDirectory + "/sprite-host", ["serve", "--listen", "127.0.0.1:0", "--root", state + "/host"])
+        #expect(second.status != 0 && second.stderr.contains("another sprite-host is serving"), "\(second.stderr)")
+        #expect(try s.sprite(["host", "stop"], in: repo).status == 0)
+        #expect(eventually(seconds: 10) { serving().isEmpty }, "\(serving())")
+    }
+
     /// The local host: started on its own, its status a script can test, its sprites listed
     /// from any repository that uses it, with a URL a browser opens and no price.
     @Test func theLocalHostStartsOnItsOwnAndItsStatusCanBeTested() throws {

@@ -132,6 +132,7 @@ struct HostAPITests {
         try api.deleteSprite("app-a")
         #expect(try api.getSprite("app-a") == nil)
         // state lives on disk: a restarted host still knows the sprites
+        host.stop()
         let again = try LocalHost(root: host.root)
         #expect(try again.client().listSprites().map(\.name) == ["app-b", "other"])
     }
@@ -406,6 +407,23 @@ struct HostAPITests {
         let left = String(
             decoding: try api.run("g", ["sh", "-c", "ps -eo pid,ppid,pgid,stat,args"]).stdout, as: UTF8.self)
         #expect(!left.contains("sleep 600"), "\(left)")
+        // 3: on a terminal, one that ignores SIGTERM (an interactive shell) gets the hangup a
+        // closed terminal sends, and one that ignores both is killed 10 s later: both ran on
+        // for good (a review found shells left running)
+        for (ignoring, sleep) in [("TERM", "601"), ("TERM HUP", "602")] {
+            let shell = try api.openExec(
+                "g",
+                ExecRequest(
+                    command: ["sh", "-c", "trap '' \(ignoring); exec sleep \(sleep)"], tty: true,
+                    maxRunAfterDisconnect: "1s"))
+            _ = try shell.next(timeout: 5)
+            shell.close()
+            #expect(
+                eventually(seconds: 30) {
+                    let ps = (try? api.run("g", ["ps", "-eo", "args"]).stdout) ?? Data()
+                    return !String(decoding: ps, as: UTF8.self).contains("sleep \(sleep)")
+                }, "sleep \(sleep) ignoring \(ignoring) still runs")
+        }
         // no multiplexed control channel: clients fall back to one socket per command
         let control = try api.call("GET", "/v1/sprites/g/control", accept: [404])
         #expect(control.status == 404)

@@ -389,6 +389,19 @@ struct LivingWithASpriteTests {
         #expect(!FileManager.default.fileExists(atPath: w.app + "/pwned"))
     }
 
+    /// A notify command that is not there is said once, as a warning: env's own message went
+    /// out raw at every change (a review).
+    @Test func aNotifyCommandThatIsNotThereIsOneWarning() throws {
+        let agent = "sh -c 'sh /home/sprite/.git-sprite/agent-hook finished </dev/null; exec sleep 100000'"
+        let w = try LivingSprite(agent: agent)
+        try w.s.git("config", "sprite.notify.command", "/nonexistent/prog", in: w.app)
+        let r = try w.sprite(["wait", "--timeout", "60s"])
+        #expect(r.status == 0, "\(r.status) \(r.stderr)")
+        #expect(
+            r.stderr == "warning: sprite.notify.command (/nonexistent/prog) could not be run: no such program; "
+                + "no notifications\n", "\(r.stderr)")
+    }
+
     /// While attached, too, `sprite.notify.command` hears of each change.
     @Test func notifyRunsWhileAttached() throws {
         let agent =

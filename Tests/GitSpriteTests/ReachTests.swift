@@ -145,11 +145,43 @@ struct ReachTests {
             ])
         let sums = many.stdout.split(separator: "\n").map(String.init)
         #expect(sums.count == 8 && sums.allSatisfy { $0 == expected }, "\(many.stdout) \(many.stderr)")
+        // a client that ends its side after its request (`nc -N`) still gets the whole reply: it
+        // got none, the sprite's side closed as soon as the client's was (a review)
+        let halfClosed = try b.s.run(
+            "python3",
+            [
+                "-c",
+                #"""
+                import hashlib, socket, sys
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                s.sendall(b"GET /big.bin HTTP/1.0\r\n\r\n")
+                s.shutdown(socket.SHUT_WR)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                print(hashlib.sha256(data.split(b"\r\n\r\n", 1)[-1]).hexdigest())
+                """#, "\(port)",
+            ])
+        #expect(halfClosed.stdout == expected + "\n", "\(halfClosed.stdout) \(halfClosed.stderr)")
         // Ctrl-C, as a terminal sends it: to the whole job
         kill(-forward.processIdentifier, SIGINT)
         forward.waitForExit(within: 30, "git sprite forward after Ctrl-C")
         #expect(forward.endedByInterrupt, "\(forward.ending)")
         #expect(try b.httpStatus(port) == "000", "nothing listens after Ctrl-C")
+    }
+
+    /// A server in the sprite listening on `::1` alone is reached too: `localhost` was taken
+    /// as 127.0.0.1 only, and every connection refused (a review).
+    @Test func forwardReachesAServerOnTheIPv6LoopbackAlone() throws {
+        let b = try ReachBench(agent: "python3 -m http.server 8081 --bind ::1 --directory /home/sprite/workspace")
+        let (forward, output) = try b.background(["forward", "0:8081"])
+        defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
+        #expect(eventually(seconds: 15) { ReachBench.forwardedPort(output(), remote: 8081) != nil }, "\(output())")
+        let port = try #require(ReachBench.forwardedPort(output(), remote: 8081))
+        #expect(eventually(seconds: 15) { (try? b.httpStatus(port)) == "200" }, "\(b.backgroundErrors(of: forward))")
     }
 
     @Test func forwardAutoPicksUpAPortTheSpriteOpensAndDropsItWhenItCloses() throws {
@@ -576,8 +608,13 @@ struct SpriteURLTests {
         #expect(try get("/file.txt").body.contains("git sprite url --open"))
         #expect(try get("/file.txt", ["-H", "Authorization: Bearer \(b.host.token)"]) == ("200", "content\n"))
         let opened = s.path("opened")
-        let browser = try s.writeExecutable("browser", "#!/bin/sh\nprintf '%s' \"$1\" > \(opened)\n")
-        let open = try s.sprite(["url", "--open"], in: b.app, env: b.env.merging(["BROWSER": browser]) { $1 })
+        // a browser run directly keeps running (url --open waited for it to quit, and took its
+        // status), named in $BROWSER's list form, after one that is not there (the whole list
+        // was taken as one program; a review)
+        let browser = try s.writeExecutable(
+            "browser", "#!/bin/sh\nprintf '%s' \"$1\" > \(opened)\nsleep 20\nexit 1\n")
+        let open = try s.sprite(
+            ["url", "--open"], in: b.app, env: b.env.merging(["BROWSER": "/nonexistent/firefox:\(browser) %s"]) { $1 })
         #expect(open.status == 0, "\(open.stderr)")
         let link = try String(contentsOfFile: opened, encoding: .utf8)
         #expect(link.hasPrefix(url + "_sprite/login?code="), "\(link)")

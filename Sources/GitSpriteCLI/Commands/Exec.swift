@@ -23,7 +23,9 @@ struct Exec: GlobalCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("dir"), help: "Working directory in the sprite (default: the workspace).")
+    @Option(
+        name: .customLong("dir"),
+        help: "Working directory in the sprite (default: the workspace; a relative one is in /home/sprite).")
     var directory: String?
 
     @Flag(name: [.customShort("t"), .customLong("tty")], help: "Run the command on a terminal in the sprite.")

@@ -43,8 +43,12 @@ public struct AgentReport: Sendable, Equatable {
     static let quietAfter: TimeInterval = 30
 
     init(_ out: ScriptOutput) {
-        let now = out["now"].flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
-        func date(_ key: String) -> Date? { out[key].flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) }
+        // (what the agent's state file says, which whatever runs in the sprite can write: a time
+        // that is no time, `1e300`, `nan`, `inf`, is none; an age built from one trapped)
+        func date(_ key: String) -> Date? {
+            out[key].flatMap(Double.init).flatMap { (0...1e10).contains($0) ? Date(timeIntervalSince1970: $0) : nil }
+        }
+        let now = date("now")
         switch out["agent"] {
         case "running":
             switch out["state"] {
@@ -97,7 +101,7 @@ public struct AgentReport: Sendable, Equatable {
     }
 
     static func duration(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(seconds))
+        let s = seconds.isFinite ? Int(min(max(0, seconds), 1e10)) : 0
         if s < 60 { return "\(s)s" }
         if s < 3600 { return "\(s / 60)m" }
         if s < 86400 { return "\(s / 3600)h\(s % 3600 / 60 > 0 ? "\(s % 3600 / 60)m" : "")" }

@@ -37,10 +37,22 @@ public enum CostWorkflow {
     /// most $100 an hour, every sum stays within what `--json`'s microdollars hold.
     static let largest: Decimal = 100_000
 
-    static func positive(_ text: String, flag: String, unit: String) throws -> Decimal {
-        guard let value = Money.parse(text) else {
+    /// `text` without a unit a size may carry (`8G`, `8GB`, as the configuration takes them).
+    static func number(_ text: String, unit: String) -> String {
+        var number = text.trimmingCharacters(in: .whitespaces)
+        if unit == "GB", let suffix = ["GB", "G"].first(where: { number.uppercased().hasSuffix($0) }) {
+            number.removeLast(suffix.count)
+        }
+        return number
+    }
+
+    static func positive(_ given: String, flag: String, unit: String) throws -> Decimal {
+        let text = number(given, unit: unit)
+        // (a negative number is one, if not one that can be given)
+        let negative = text.hasPrefix("-") && Money.parse(String(text.dropFirst())) != nil
+        guard let value = negative ? Decimal(-1) : Money.parse(text) else {
             throw SpriteError(
-                "\(flag) '\(text)' is not a number", hints: ["give a positive number of \(unit), such as \(flag) 4"],
+                "\(flag) '\(given)' is not a number", hints: ["give a positive number of \(unit), such as \(flag) 4"],
                 status: .usage)
         }
         guard value > 0 else {
@@ -57,7 +69,7 @@ public enum CostWorkflow {
     }
 
     static func whole(_ text: String, flag: String, range: ClosedRange<Int>, unit: String) throws -> Int {
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = Int(number(text, unit: unit)) else {
             throw SpriteError(
                 "\(flag) '\(text)' is not a whole number",
                 hints: ["Sprites take \(range.lowerBound)–\(range.upperBound) \(unit)"],

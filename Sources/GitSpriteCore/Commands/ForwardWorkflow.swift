@@ -42,7 +42,11 @@ public enum ForwardWorkflow {
             }
             return nil
         }
-        let numbers = parts.map { Int($0.prefix(6)) ?? -1 }
+        // (leading zeros dropped first: cut to its first digits, 00008080 read as 80)
+        let numbers = parts.map { part -> Int in
+            let digits = part.drop { $0 == "0" }
+            return digits.isEmpty ? 0 : digits.count > 5 ? -1 : Int(digits) ?? -1
+        }
         let remote = numbers.last ?? -1, local = parts.count == 2 ? numbers[0] : remote
         guard (1...65535).contains(remote), (0...65535).contains(local) else {
             throw SpriteError(

@@ -47,26 +47,45 @@ public enum URLWorkflow {
 /// Opens a URL in the user's browser: `$BROWSER`, else `xdg-open` (or macOS's `open`); the
 /// URL is one argument, never passed through a shell.
 enum Browser {
+    /// How long a browser may run before it counts as opened: a browser run directly (not
+    /// through `xdg-open`) keeps running, and `url --open` waited for it to quit.
+    static let startGrace: TimeInterval = 3
+
     static func open(_ url: String, context: Context) throws {
         let env = context.environment
-        let candidates = ([env["BROWSER"]].compactMap { $0 }.filter { !$0.isEmpty }) + ["xdg-open", "open"]
-        for program in candidates {
+        for command in commands(url, browser: env["BROWSER"]) {
+            let program = command[0]
             let full = program.hasPrefix("/") ? program : ExecutableSearch.find(program, path: env["PATH"])
             guard let full, FileManager.default.isExecutableFile(atPath: full) else { continue }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: full)
-            p.arguments = [url]
+            p.arguments = Array(command.dropFirst())
             p.standardInput = FileHandle.nullDevice
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            try p.runToExit()
-            if p.terminationStatus == 0 { return }
+            let exited = p.exitSignal()
+            try p.runWithSignalsUnblocked()
+            if exited.wait(timeout: .now() + startGrace) == .timedOut || p.terminationStatus == 0 { return }
         }
+        let named = env["BROWSER"].map { $0.isEmpty ? "" : " (BROWSER is \(Terminal.printable($0)))" } ?? ""
         throw SpriteError(
             "cannot open a browser here",
             hints: [
                 "open the URL yourself (git sprite url prints it)",
-                "or name your browser: export BROWSER=firefox",
+                "or name your browser: export BROWSER=firefox" + named,
             ])
+    }
+
+    /// What to run, in turn: each program `$BROWSER` names (a list split by `:`, as
+    /// xdg-utils and Python read it; each may carry arguments, and `%s` for the URL, else the
+    /// URL comes last), then `xdg-open` and `open`.
+    static func commands(_ url: String, browser: String?) -> [[String]] {
+        let named = (browser ?? "").split(separator: ":").compactMap { entry -> [String]? in
+            let words = entry.split(separator: " ").map(String.init)
+            guard !words.isEmpty else { return nil }
+            let placed = words.map { $0.replacingOccurrences(of: "%s", with: url) }
+            return words.contains { $0.contains("%s") } ? placed : words + [url]
+        }
+        return named + [["xdg-open", url], ["open", url]]
     }
 }

@@ -144,7 +144,7 @@ public enum WaitWorkflow {
 /// words as configured (split like a shell would, never run by one), then the sprite's name
 /// and the new state as arguments, also in `GIT_SPRITE_SPRITE` and `GIT_SPRITE_STATE`.
 final class Notifier: @unchecked Sendable {
-    private let words: [String]
+    private var words: [String]
     private let context: Context
     private var last: [String: AgentReport.State] = [:]
     private let running = DispatchGroup()
@@ -161,6 +161,18 @@ final class Notifier: @unchecked Sendable {
         guard last[sprite] != state else { return }
         last[sprite] = state
         guard let program = words.first else { return }
+        // one that is not there is said once, as a warning (env's own message went out raw, at
+        // every change)
+        let found =
+            program.contains("/")
+            ? access(program, X_OK) == 0 : ExecutableSearch.find(program, path: context.environment["PATH"]) != nil
+        guard found else {
+            words = []
+            context.terminal.warn(
+                "sprite.notify.command (\(Terminal.printable(program))) could not be run: no such program; no notifications"
+            )
+            return
+        }
         let p = Process()
         var env = context.environment
         env["GIT_SPRITE_SPRITE"] = sprite

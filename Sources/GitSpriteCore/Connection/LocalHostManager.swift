@@ -36,6 +36,14 @@ public enum LocalHostManager {
             attributes: [.posixPermissions: 0o700])
         try ensurePrivate(dir)
         if let endpoint = read(urlFile: urlFile, root: root, socket: socket), alive(endpoint) { return endpoint }
+        // one start at a time: commands run side by side each started a host, and the losers'
+        // hosts ran on unrecorded (a review); the next one in finds the first one's host
+        let lock = open(dir + "/local-host.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        defer { if lock >= 0 { close(lock) } }
+        if lock >= 0 {
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+            if let endpoint = read(urlFile: urlFile, root: root, socket: socket), alive(endpoint) { return endpoint }
+        }
         // one host per state root: one an earlier version left listening on TCP goes first
         stopRecordedHost(dir)
         // a new host, a new token

@@ -186,10 +186,12 @@ final class PortForwarder: Sendable {
         }
         let done = DispatchGroup()
         done.enter()
+        let lastFromSprite = Locked(Date())
         // sprite -> here
         Thread { [weak self] in
             do {
                 while let bytes = try proxy.receive() {
+                    lastFromSprite.withLock { $0 = Date() }
                     if !Self.sendAll(client, bytes) { break }
                 }
                 Glibc.shutdown(client, Int32(SHUT_WR))
@@ -206,16 +208,28 @@ final class PortForwarder: Sendable {
         }.start()
         // here -> sprite
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var ended = false
         while true {
             let n = read(client, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
+            ended = n == 0
             if n <= 0 { break }
             if (try? proxy.send(Array(buffer[0..<n]))) == nil { break }
+        }
+        // a client that ended its side (shutdown(SHUT_WR), `nc -N`) still reads the reply: the
+        // proxy has no half-close, so the sprite's side is closed once it has ended or said
+        // nothing for `halfClosedGrace` (closed at once, the reply was thrown away)
+        while ended && done.wait(timeout: .now() + 0.25) == .timedOut {
+            if Date().timeIntervalSince(lastFromSprite.withLock { $0 }) > Self.halfClosedGrace { break }
         }
         proxy.close()
         done.wait()
         close(client)
     }
+
+    /// How long the sprite's side of a connection whose client ended its own may stay silent
+    /// before it is closed.
+    static let halfClosedGrace: TimeInterval = 5
 
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0

@@ -148,7 +148,7 @@ final class ExecSession: Sendable {
     }
 
     /// Detaches a client; with nobody left, the process keeps running for
-    /// `maxRunAfterDisconnect` (forever when nil), then gets SIGTERM.
+    /// `maxRunAfterDisconnect` (forever when nil), then is ended (`endLeftAlone`).
     func unsubscribe(_ key: UUID) {
         state.withLock { s in
             let removed = s.subscribers.removeValue(forKey: key)
@@ -160,12 +160,26 @@ final class ExecSession: Sendable {
             }
             if nobody, s.exitCode == nil, removed != nil, let limit = maxRunAfterDisconnect {
                 // (runs later, on another thread: it takes the lock itself)
-                let item = DispatchWorkItem { [weak self] in self?.process?.signal(SIGTERM) }
+                let item = DispatchWorkItem { [weak self] in self?.endLeftAlone() }
                 s.detachKill = item
                 DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: item)
             }
         }
     }
+
+    /// Ends a process nobody came back for: a terminal's is sent what a closed terminal sends
+    /// (SIGHUP: an interactive shell ignores SIGTERM, and kept running for good), any SIGTERM,
+    /// and what still runs `killAfter` later, with nobody attached again, SIGKILL.
+    private func endLeftAlone() {
+        if tty { process?.signal(SIGHUP) }
+        process?.signal(SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.killAfter) { [weak self] in
+            guard let self, self.state.withLock({ $0.exitCode == nil && $0.subscribers.isEmpty }) else { return }
+            self.process?.signal(SIGKILL)
+        }
+    }
+
+    static let killAfter: TimeInterval = 10
 
     func touch() {
         state.withLock { $0.lastActivity = Date() }

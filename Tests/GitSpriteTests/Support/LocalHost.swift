@@ -94,7 +94,8 @@ final class LocalHost: @unchecked Sendable {
 
     private var ownedRoot: String?
 
-    deinit {
+    /// Stops the host (a host on the same root may start then: one root, one host).
+    func stop() {
         if process.isRunning {
             let pid = process.processIdentifier
             kill(pid, SIGTERM)
@@ -102,6 +103,10 @@ final class LocalHost: @unchecked Sendable {
             for _ in 0..<500 where process.isRunning { usleep(20_000) }
             if process.isRunning { kill(pid, SIGKILL) }
         }
+    }
+
+    deinit {
+        stop()
         if let ownedRoot { try? FileManager.default.removeItem(atPath: ownedRoot) }
     }
 
