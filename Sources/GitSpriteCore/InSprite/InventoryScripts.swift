@@ -55,6 +55,19 @@ extension InSpriteScript {
                     make_commit "uncommitted changes in the sprite" "$tree" "$1"
                   fi
                 }
+                # pinned_here REPO: the commits the repository around this one (a submodule at
+                # REPO, `.` for the top, which has none) pins it at: on its branches, its HEAD and
+                # the commit of its changes
+                pinned_here() {
+                  [ "$1" != . ] || return 0
+                  parent=$(cd .. && git rev-parse --show-toplevel 2>/dev/null) || return 0
+                  here=$(pwd -P)
+                  rel=${here#"$parent"/}
+                  for tip in $(git -C "$parent" for-each-ref --format='%(objectname)' refs/heads refs/git-sprite/worktree) \
+                             $(git -C "$parent" rev-parse -q --verify HEAD); do
+                    git -C "$parent" ls-tree "$tip" -- ":(literal)$rel" 2>/dev/null
+                  done | sed -n 's/^160000 commit \([0-9a-f]*\)	.*/\1/p' | sort -u
+                }
                 # a ref name part made of what every ref name allows
                 ref_part() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/^[.-]*//; s/[.]*$//; s/^$/x/'; }
                 look() {
@@ -92,6 +105,7 @@ extension InSpriteScript {
                   stale=$(printf '%s\n' "$refs" | while read -r ref _; do
                     case "$ref" in
                       refs/git-sprite/stash/*|refs/git-sprite/worktrees/*|refs/git-sprite/included) echo "$ref" ;;
+                      refs/git-sprite/pins/*) echo "$ref" ;;
                       refs/git-sprite/uncommitted|refs/git-sprite/worktree) echo "$ref" ;;
                     esac
                   done)
@@ -109,6 +123,17 @@ extension InSpriteScript {
                     fi
                   done
                   echo "stashes=$n"
+                  # a commit the repository around this one pins it at (on a branch, HEAD, or its
+                  # changes) that nothing lasting here holds, nor HEAD: the agent committed,
+                  # pinned, and checked the submodule out elsewhere; the pin came home, its commit
+                  # not
+                  # shellcheck disable=SC2046
+                  for pin in $(pinned_here "$1"); do
+                    git cat-file -e "$pin^{commit}" 2>/dev/null || continue
+                    if [ -n "$head" ] && git merge-base --is-ancestor "$pin" "$head" 2>/dev/null; then continue; fi
+                    [ -z "$(git for-each-ref --count=1 --contains "$pin" --format=x $(lasting_refs))" ] || continue
+                    git update-ref "refs/git-sprite/pins/$pin" "$pin" && echo "fetch=refs/git-sprite/pins/$pin pins/$pin"
+                  done
                   # linked worktrees (git worktree add), read from git's own records of them
                   # (.git/worktrees/NAME, named by the directory's name, with a number added when
                   # another has that name already): a detached HEAD is on no branch, also when its

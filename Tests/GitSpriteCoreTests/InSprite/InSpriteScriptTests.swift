@@ -535,6 +535,32 @@ struct InSpriteScriptTests {
         #expect(try s.git("rev-parse", "refs/remotes/other/keep", in: app) == work)
     }
 
+    /// The agent commits in a submodule, pins that commit in the superproject, then checks the
+    /// submodule out elsewhere: the superproject's branch came home pinning a commit that only
+    /// the submodule's reflog held, and a destroy took it (a review). A pin nothing lasting
+    /// holds is given a ref and comes home.
+    @Test func aCommitTheSuperprojectPinsComesHomeThoughTheSubmoduleMovedOff() throws {
+        let s = try Sandbox()
+        let app = try s.makeAppWithNestedSubmodules()
+        let lib = app + "/libs/lib"
+        let before = try s.git("rev-parse", "HEAD", in: lib)
+        try s.git("checkout", "-q", "--detach", in: lib)
+        try s.commit("pinned.txt", "p\n", message: "pinned", in: lib)
+        let pinned = try s.git("rev-parse", "HEAD", in: lib)
+        try s.git("add", "libs/lib", in: app)
+        try s.git("commit", "-qm", "pin lib", in: app)
+        try s.git("checkout", "-q", "--detach", before, in: lib)
+        let sections = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        let section = try #require(sections.first { $0["repo"] == "libs/lib" })
+        #expect(section.all("fetch").contains("refs/git-sprite/pins/\(pinned) pins/\(pinned)"), "\(section.values)")
+        #expect(try s.git("rev-parse", "refs/git-sprite/pins/\(pinned)", in: lib) == pinned)
+        // once a branch holds it, no pin ref: the next look takes it away
+        try s.git("branch", "keep", pinned, in: lib)
+        let again = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(again.first { $0["repo"] == "libs/lib" }?.all("fetch").contains { $0.contains("pins/") } == false)
+        #expect(try s.git("for-each-ref", "refs/git-sprite/pins/", in: lib).isEmpty)
+    }
+
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
         let s = try Sandbox()
         let path = s.path("state/up.lock"), staging = s.path("state/staging")
