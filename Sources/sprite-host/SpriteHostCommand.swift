@@ -147,9 +147,12 @@ struct Serve: AsyncParsableCommand {
         // one host per root, for as long as it runs: two served the same sprites side by side
         // (their sandboxes, state and ports in a race) when `git sprite host start` ran twice at
         // once (a review); the lock goes with the process
-        let lock = open(rootDir + "/host.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            throw ValidationError("another sprite-host is serving \(rootDir) (stop it first, or give another --root)")
+        let lock = open(rootDir + "/host.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
+        guard lock >= 0 else {
+            throw HostStartFailure("cannot open \(rootDir)/host.lock: \(String(cString: strerror(errno)))")
+        }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            throw HostStartFailure("another sprite-host is serving \(rootDir) (stop it first, or give another --root)")
         }
         let token = try loadToken(rootDir)
         let listener: HostListener
@@ -204,4 +207,10 @@ struct Serve: AsyncParsableCommand {
             attributes: [.posixPermissions: 0o600])
         return token
     }
+}
+
+/// Why the host could not start, said without the usage text a `ValidationError` brings.
+struct HostStartFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -175,6 +175,13 @@ struct ConventionsTests {
         let second = try s.run(
             Sandbox.binDirectory + "/sprite-host", ["serve", "--listen", "127.0.0.1:0", "--root", state + "/host"])
         #expect(second.status != 0 && second.stderr.contains("another sprite-host is serving"), "\(second.stderr)")
+        #expect(!second.stderr.contains("Usage"), "\(second.stderr)")
+        // a lock file that cannot be one is said as it is, not as another host (a review)
+        let odd = s.path("odd-root")
+        try FileManager.default.createDirectory(atPath: odd + "/host.lock", withIntermediateDirectories: true)
+        let unlockable = try s.run(
+            Sandbox.binDirectory + "/sprite-host", ["serve", "--listen", "127.0.0.1:0", "--root", odd])
+        #expect(unlockable.status != 0 && unlockable.stderr.contains("cannot open"), "\(unlockable.stderr)")
         #expect(try s.sprite(["host", "stop"], in: repo).status == 0)
         #expect(eventually(seconds: 10) { serving().isEmpty }, "\(serving())")
     }

@@ -173,6 +173,51 @@ struct ReachTests {
         #expect(try b.httpStatus(port) == "000", "nothing listens after Ctrl-C")
     }
 
+    /// A client idle a while, then sending its request and ending its side, still gets the
+    /// reply that comes a moment later: the grace after a half-close was counted from when the
+    /// connection opened, so it was over before it began (a second review).
+    @Test func aHalfClosedClientIdleBeforeStillGetsItsReply() throws {
+        let server = """
+            import socket
+            import time
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", 9000))
+            s.listen(8)
+            while True:
+                c, _ = s.accept()
+                c.makefile("rb").readline()
+                time.sleep(1.5)
+                c.sendall(b"REPLY\\n")
+                c.close()
+            """
+        let b = try ReachBench(agent: "python3 /home/sprite/workspace/srv.py", files: ["srv.py": server])
+        let (forward, output) = try b.background(["forward", "0:9000"])
+        defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
+        #expect(eventually(seconds: 15) { ReachBench.forwardedPort(output(), remote: 9000) != nil }, "\(output())")
+        let port = try #require(ReachBench.forwardedPort(output(), remote: 9000))
+        let client = try b.s.run(
+            "python3",
+            [
+                "-c",
+                #"""
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                time.sleep(6)
+                s.sendall(b"hello\n")
+                s.shutdown(socket.SHUT_WR)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                print(data.decode())
+                """#, "\(port)",
+            ])
+        #expect(client.stdout == "REPLY\n\n", "\(client.stdout) \(client.stderr)")
+    }
+
     /// A server in the sprite listening on `::1` alone is reached too: `localhost` was taken
     /// as 127.0.0.1 only, and every connection refused (a review).
     @Test func forwardReachesAServerOnTheIPv6LoopbackAlone() throws {
@@ -609,12 +654,13 @@ struct SpriteURLTests {
         #expect(try get("/file.txt", ["-H", "Authorization: Bearer \(b.host.token)"]) == ("200", "content\n"))
         let opened = s.path("opened")
         // a browser run directly keeps running (url --open waited for it to quit, and took its
-        // status), named in $BROWSER's list form, after one that is not there (the whole list
-        // was taken as one program; a review)
+        // status), named in $BROWSER's list form, after one that is not there and a directory
+        // (the whole list was taken as one program, and a directory failed the command; reviews)
         let browser = try s.writeExecutable(
             "browser", "#!/bin/sh\nprintf '%s' \"$1\" > \(opened)\nsleep 20\nexit 1\n")
         let open = try s.sprite(
-            ["url", "--open"], in: b.app, env: b.env.merging(["BROWSER": "/nonexistent/firefox:\(browser) %s"]) { $1 })
+            ["url", "--open"], in: b.app,
+            env: b.env.merging(["BROWSER": "/tmp:/nonexistent/firefox:\(browser) %s"]) { $1 })
         #expect(open.status == 0, "\(open.stderr)")
         let link = try String(contentsOfFile: opened, encoding: .utf8)
         #expect(link.hasPrefix(url + "_sprite/login?code="), "\(link)")

@@ -56,7 +56,11 @@ enum Browser {
         for command in commands(url, browser: env["BROWSER"]) {
             let program = command[0]
             let full = program.hasPrefix("/") ? program : ExecutableSearch.find(program, path: env["PATH"])
-            guard let full, FileManager.default.isExecutableFile(atPath: full) else { continue }
+            // (a program: a directory is "executable" too, and failed the whole command)
+            var st = stat()
+            guard let full, stat(full, &st) == 0, st.st_mode & S_IFMT == S_IFREG, access(full, X_OK) == 0 else {
+                continue
+            }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: full)
             p.arguments = Array(command.dropFirst())
@@ -64,7 +68,7 @@ enum Browser {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             let exited = p.exitSignal()
-            try p.runWithSignalsUnblocked()
+            guard (try? p.runWithSignalsUnblocked()) != nil else { continue }
             if exited.wait(timeout: .now() + startGrace) == .timedOut || p.terminationStatus == 0 { return }
         }
         let named = env["BROWSER"].map { $0.isEmpty ? "" : " (BROWSER is \(Terminal.printable($0)))" } ?? ""

@@ -41,7 +41,8 @@ public enum LocalHostManager {
         let lock = open(dir + "/local-host.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         defer { if lock >= 0 { close(lock) } }
         if lock >= 0 {
-            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+            // (at most 30 s: a start held up elsewhere, a stopped command, must not hang this one)
+            for _ in 0..<600 where flock(lock, LOCK_EX | LOCK_NB) != 0 { usleep(50_000) }
             if let endpoint = read(urlFile: urlFile, root: root, socket: socket), alive(endpoint) { return endpoint }
         }
         // one host per state root: one an earlier version left listening on TCP goes first

@@ -18,6 +18,9 @@ final class PortForwarder: Sendable {
     private let announce: @Sendable (String) -> Void
     private struct State {
         var listeners: [Int: Listener] = [:]
+        /// Listeners for a remote port that has another since (`forward 8000:8080 9000:8080`):
+        /// out of the table, which holds one per remote port, but stopped with the rest.
+        var shadowed: [Listener] = []
         /// Remote ports being forwarded or about to be: an opening heard twice (from the
         /// stream and from `forwardWhatListens`) forwards once.
         var claimed: Set<Int> = []
@@ -59,7 +62,10 @@ final class PortForwarder: Sendable {
         let (fd, bound) = try Self.listen(local)
         let listener = Listener(fd: fd, local: bound, remote: remote)
         let kept = state.withLock { s in
-            if !s.stopped { s.listeners[remote] = listener }
+            if !s.stopped {
+                if let earlier = s.listeners[remote] { s.shadowed.append(earlier) }
+                s.listeners[remote] = listener
+            }
             return !s.stopped
         }
         if !kept {
@@ -128,8 +134,8 @@ final class PortForwarder: Sendable {
     func stop() {
         let all = state.withLock { s in
             s.stopped = true
-            defer { s.listeners = [:] }
-            return Array(s.listeners.values)
+            defer { (s.listeners, s.shadowed) = ([:], []) }
+            return Array(s.listeners.values) + s.shadowed
         }
         for l in all { shutdownListener(l) }
     }
@@ -214,11 +220,15 @@ final class PortForwarder: Sendable {
             if n < 0 && errno == EINTR { continue }
             ended = n == 0
             if n <= 0 { break }
+            // (the grace counts from the client's last word: a connection idle before it was
+            // closed at once, its reply lost; a review)
+            lastFromSprite.withLock { $0 = Date() }
             if (try? proxy.send(Array(buffer[0..<n]))) == nil { break }
         }
         // a client that ended its side (shutdown(SHUT_WR), `nc -N`) still reads the reply: the
         // proxy has no half-close, so the sprite's side is closed once it has ended or said
         // nothing for `halfClosedGrace` (closed at once, the reply was thrown away)
+        if ended { lastFromSprite.withLock { $0 = Date() } }
         while ended && done.wait(timeout: .now() + 0.25) == .timedOut {
             if Date().timeIntervalSince(lastFromSprite.withLock { $0 }) > Self.halfClosedGrace { break }
         }

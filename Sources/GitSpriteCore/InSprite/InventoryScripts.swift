@@ -56,17 +56,20 @@ extension InSpriteScript {
                   fi
                 }
                 # pinned_here REPO: the commits the repository around this one (a submodule at
-                # REPO, `.` for the top, which has none) pins it at: on its branches, its HEAD and
-                # the commit of its changes
+                # REPO, `.` for the top, which has none) pins it at: on its branches and tags, its
+                # HEAD, its index and the commit of its changes
                 pinned_here() {
                   [ "$1" != . ] || return 0
                   parent=$(cd .. && git rev-parse --show-toplevel 2>/dev/null) || return 0
                   here=$(pwd -P)
                   rel=${here#"$parent"/}
-                  for tip in $(git -C "$parent" for-each-ref --format='%(objectname)' refs/heads refs/git-sprite/worktree) \
-                             $(git -C "$parent" rev-parse -q --verify HEAD); do
-                    git -C "$parent" ls-tree "$tip" -- ":(literal)$rel" 2>/dev/null
-                  done | sed -n 's/^160000 commit \([0-9a-f]*\)	.*/\1/p' | sort -u
+                  { for tip in $(git -C "$parent" for-each-ref --format='%(objectname)' refs/heads refs/tags refs/git-sprite/worktree) \
+                               $(git -C "$parent" rev-parse -q --verify HEAD); do
+                      git -C "$parent" ls-tree "$tip" -- ":(literal)$rel" 2>/dev/null
+                    done | sed -n 's/^160000 commit \([0-9a-f]*\)	.*/\1/p'
+                    # (and staged there: `git add` of the submodule, which status passes over)
+                    git -C "$parent" ls-files -s -- ":(literal)$rel" 2>/dev/null | sed -n 's/^160000 \([0-9a-f]*\) .*/\1/p'
+                  } | sort -u
                 }
                 # a ref name part made of what every ref name allows
                 ref_part() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/^[.-]*//; s/[.]*$//; s/^$/x/'; }
@@ -81,7 +84,7 @@ extension InSpriteScript {
                     case "$pattern" in refs/remotes/*) set -- "$@" "--remotes=${pattern#refs/remotes/}/*" ;; esac
                   done
                   echo "unpushed=$(git rev-list --count "$@" 2>/dev/null || echo 0)"
-                  mirrors=$(local_remotes)
+                  locals=$(local_remotes)
                   # every ref, read once: branches, tags, and the refs git's branch and stash view does
                   # not show (notes, any namespace of its own)
                   refs=$(git for-each-ref --format='%(refname) %(objectname)')
@@ -90,7 +93,7 @@ extension InSpriteScript {
                       refs/remotes/*/git-sprite-pinned|refs/remotes/*/HEAD) ;;
                       refs/remotes/*)
                         remote=${ref#refs/remotes/}
-                        if [ -n "$mirrors" ] && names_path "$mirrors" "${remote%%/*}"; then
+                        if [ -n "$locals" ] && local_remote_ref "$remote"; then
                           echo "fetch=$ref refs/${ref#refs/}"
                         fi ;;
                       ""|refs/stash|refs/git-sprite/*) ;;

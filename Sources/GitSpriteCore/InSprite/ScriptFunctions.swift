@@ -125,9 +125,14 @@ extension InSpriteScript {
         # in \#(SpritePaths.state), a bare repository the agent made, however it is spelled,
         # file:// too) is in the sprite: what is pushed there goes with it
         local_address() {
-          case "$1" in file://*) return 0 ;; *://*) return 1 ;; esac
-          # (git's rule: no colon, or a slash before the first one, is a path)
-          case "${1%%:*}" in "$1"|*/*) return 0 ;; esac
+          case "$1" in
+            # (a helper's address, or a server on the sprite's own loopback: the sprite too)
+            file://*|ext::*|fd::*) return 0 ;;
+            *://localhost|*://localhost[:/]*|*://*@localhost*|*://127.*|*://*@127.*|*://\[::1\]*|*://0.0.0.0*) return 0 ;;
+            *://*) return 1 ;;
+          esac
+          # (git's rule: no colon, or a slash before the first one, is a path; host:path is scp's)
+          case "${1%%:*}" in "$1"|*/*|localhost|*@localhost|127.*|*@127.*) return 0 ;; esac
           return 1
         }
         local_remote() {
@@ -138,14 +143,26 @@ extension InSpriteScript {
         }
         lasting_refs() {
           printf '%s\n' refs/heads refs/tags
+          locals=$(local_remotes)
           git remote 2>/dev/null | while IFS= read -r r; do
-            local_remote "$r" || printf 'refs/remotes/%s\n' "$r"
+            local_remote "$r" && continue
+            # a remote in the sprite named under this one (origin/bak) has its branches under
+            # this one's too: then none of them counts
+            shadowed=""
+            for l in $locals; do case "$l" in "$r"/*) shadowed=1 ;; esac; done
+            [ -n "$shadowed" ] || printf 'refs/remotes/%s\n' "$r"
           done
         }
         local_remotes() {
           git remote 2>/dev/null | while IFS= read -r r; do
             if local_remote "$r"; then printf '%s\n' "$r"; fi
           done
+        }
+        # local_remote_ref NAME (a ref under refs/remotes/, without that): whether it is a branch
+        # of a remote in the sprite (whatever other remote's name it also starts with)
+        local_remote_ref() {
+          for l in $locals; do case "$1" in "$l"/*) return 0 ;; esac; done
+          return 1
         }
 
         """#

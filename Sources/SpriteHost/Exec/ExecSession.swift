@@ -47,6 +47,9 @@ final class ExecSession: Sendable {
         var scrollbackBytes = 0
         var subscribers: [UUID: SessionSubscription] = [:]
         var detachKill: DispatchWorkItem?
+        /// Counts attaches: a SIGKILL planned while nobody was attached is for that time alone
+        /// (one planned before a re-attach killed the process after the next detach, early).
+        var attaches = 0
     }
     private let state = Locked(State())
     var id: String { state.withLock { $0.id } }
@@ -136,6 +139,7 @@ final class ExecSession: Sendable {
             }
             if let code = s.exitCode { return code }
             s.subscribers[sub.key] = sub
+            s.attaches += 1
             s.detachKill?.cancel()
             s.detachKill = nil
             return nil
@@ -173,8 +177,11 @@ final class ExecSession: Sendable {
     private func endLeftAlone() {
         if tty { process?.signal(SIGHUP) }
         process?.signal(SIGTERM)
+        let attaches = state.withLock { $0.attaches }
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.killAfter) { [weak self] in
-            guard let self, self.state.withLock({ $0.exitCode == nil && $0.subscribers.isEmpty }) else { return }
+            guard let self,
+                self.state.withLock({ $0.exitCode == nil && $0.subscribers.isEmpty && $0.attaches == attaches })
+            else { return }
             self.process?.signal(SIGKILL)
         }
     }

@@ -527,12 +527,31 @@ struct InSpriteScriptTests {
                 look.all("fetch").contains("refs/remotes/\(remote)/keep refs/remotes/\(remote)/keep"),
                 "\(look.values)")
         }
+        // nor a server on the sprite's own loopback, however it is spelled (a third review)
+        for address in [
+            "git://127.0.0.1:9/r.git", "ssh://localhost/r.git", "localhost:r.git", "ext::sh -c x",
+            "https://user@127.0.0.1/r.git",
+        ] {
+            try s.git("remote", "set-url", "other", address, in: app)
+            let probe = ScriptOutput(try Self.run(.probe, [app, "keep", ""], in: s).stdout)
+            #expect(probe["unkept"] == "1", "\(address): \(probe.values)")
+        }
         // a remote with a network address keeps it
         try s.git("remote", "set-url", "other", "https://example.invalid/x.git", in: app)
         try s.git("remote", "remove", "backup", in: app)
         let kept = ScriptOutput(try Self.run(.probe, [app, "keep", ""], in: s).stdout)
         #expect(kept["unkept"] == nil, "\(kept.values)")
         #expect(try s.git("rev-parse", "refs/remotes/other/keep", in: app) == work)
+        // unless a remote in the sprite is named under it (other/bak): its branches are under
+        // other's too, and counted as other's (a third review)
+        try s.git("remote", "add", "other/bak", s.path("backup.git"), in: app)
+        try s.git("update-ref", "-d", "refs/remotes/other/keep", in: app)
+        try s.git("update-ref", "refs/remotes/other/bak/keep", work, in: app)
+        let shadowed = ScriptOutput(try Self.run(.probe, [app, "keep", ""], in: s).stdout)
+        #expect(shadowed["unkept"] == "1", "\(shadowed.values)")
+        let under = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        #expect(
+            under.all("fetch").contains("refs/remotes/other/bak/keep refs/remotes/other/bak/keep"), "\(under.values)")
     }
 
     /// The agent commits in a submodule, pins that commit in the superproject, then checks the
@@ -559,6 +578,16 @@ struct InSpriteScriptTests {
         let again = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
         #expect(again.first { $0["repo"] == "libs/lib" }?.all("fetch").contains { $0.contains("pins/") } == false)
         #expect(try s.git("for-each-ref", "refs/git-sprite/pins/", in: lib).isEmpty)
+        // a pin only staged there (`git add` of the submodule, which status passes over; a
+        // third review)
+        try s.commit("staged.txt", "s\n", message: "staged pin", in: lib)
+        let staged = try s.git("rev-parse", "HEAD", in: lib)
+        try s.git("add", "libs/lib", in: app)
+        try s.git("checkout", "-q", "--detach", before, in: lib)
+        let third = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")
+        #expect(
+            third.first { $0["repo"] == "libs/lib" }?.all("fetch").contains(
+                "refs/git-sprite/pins/\(staged) pins/\(staged)") == true)
     }
 
     @Test func lockLetsOneHolderAtATimeAndEndsWithItsInput() throws {
