@@ -538,6 +538,18 @@ static void remove_private_directory(void) {
     if (private_directory[0]) rmdir(private_directory);
 }
 
+/* Ends the process with our own exit work (stdio flushed, the private directory removed) and
+ * none of the libraries' atexit handlers: a thread still inside libcurl or OpenSSL when the
+ * command ended (attach's look at what listens, under a stalled request) met OpenSSL's cleanup
+ * freeing what it used, and the process died of SIGSEGV (once in CI, TLS tier). */
+void git_sprite_exit(int status) {
+    fflush(NULL);
+    pthread_mutex_lock(&private_directory_lock);
+    remove_private_directory();
+    pthread_mutex_unlock(&private_directory_lock);
+    _exit(status);
+}
+
 const char *git_sprite_private_directory(const char *temporary) {
     pthread_mutex_lock(&private_directory_lock);
     if (!private_directory[0]) {

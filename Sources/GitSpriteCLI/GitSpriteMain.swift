@@ -38,7 +38,7 @@ public enum GitSpriteMain {
         // chain of processes ignores SIGINT; until that is understood, Ctrl-C always stops us.)
         Self.handleInterrupt()
         Termination.install()
-        exit(execute(arguments, context: .process()))
+        Termination.exit(execute(arguments, context: .process()))
     }
 
     private static func handleInterrupt() {

@@ -112,6 +112,8 @@ void git_sprite_remove_temporary_files(void);
  * read whatever their mode (git writes a temporary index through a lock made 0644); NULL when
  * it cannot be made. */
 const char *git_sprite_private_directory(const char *temporary);
+/* exit(status) with our own exit work only (see terminal.c) */
+__attribute__((noreturn)) void git_sprite_exit(int status);
 void git_sprite_signal_children(int sig);
 
 /* While a command runs in the sprite without a terminal (`git sprite exec`), Ctrl-C is for

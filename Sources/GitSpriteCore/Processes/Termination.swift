@@ -52,6 +52,13 @@ public enum Termination {
         return paged
     }
 
+    /// Ends the process with `status` once a command is done: stdio flushed and our temporary
+    /// directory removed, but no library's exit handlers, which raced threads still inside a
+    /// request (`git_sprite_exit`).
+    public static func exit(_ status: Int32) -> Never {
+        git_sprite_exit(status)
+    }
+
     /// Ends us by SIGINT, as Ctrl-C does, outside its handler: what the handler does first,
     /// then the signal itself, unblocked on this thread (so that a shell loop around us stops).
     public static func endByInterrupt() -> Never {
