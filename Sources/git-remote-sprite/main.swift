@@ -6,4 +6,6 @@ import GitSpriteCore
 // every signal blocked: `git push` died, and its helper lived on (found by a test that sends
 // SIGQUIT to `up`, which passes it to the push's process group).
 Termination.install()
-exit(RemoteHelper.main(arguments: CommandLine.arguments))
+// (and ends without the libraries' exit handlers, as git-sprite does: a thread still inside a
+// request met OpenSSL's cleanup)
+Termination.exit(RemoteHelper.main(arguments: CommandLine.arguments))
