@@ -220,14 +220,13 @@ final class PortForwarder: Sendable {
             if n < 0 && errno == EINTR { continue }
             ended = n == 0
             if n <= 0 { break }
-            // (the grace counts from the client's last word: a connection idle before it was
-            // closed at once, its reply lost; a review)
-            lastFromSprite.withLock { $0 = Date() }
             if (try? proxy.send(Array(buffer[0..<n]))) == nil { break }
         }
         // a client that ended its side (shutdown(SHUT_WR), `nc -N`) still reads the reply: the
         // proxy has no half-close, so the sprite's side is closed once it has ended or said
         // nothing for `halfClosedGrace` (closed at once, the reply was thrown away)
+        // (the grace counts from the half-close at the earliest: a connection idle before it
+        // was closed at once, its reply lost; a review)
         if ended { lastFromSprite.withLock { $0 = Date() } }
         while ended && done.wait(timeout: .now() + 0.25) == .timedOut {
             if Date().timeIntervalSince(lastFromSprite.withLock { $0 }) > Self.halfClosedGrace { break }

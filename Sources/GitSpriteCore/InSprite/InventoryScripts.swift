@@ -46,9 +46,9 @@ extension InSpriteScript {
                 # unborn); when the index holds what the work tree does not (staged_only), a commit
                 # of the index is its second parent, as git stash keeps the index
                 work_commit() {
-                  tree=$(uncommitted_tree) || return 1
-                  staged=$(staged_only "$tree" "$1") || return 1
-                  if [ -n "$staged" ] && index_tree=$(staged_tree) && [ -n "$index_tree" ]; then
+                  tree=$(uncommitted_tree) && index_tree=$(staged_tree) || return 1
+                  staged=$(staged_only "$tree" "$1" "$index_tree") || return 1
+                  if [ -n "$staged" ]; then
                     index_commit=$(make_commit "staged changes in the sprite" "$index_tree" "$1") || return 1
                     make_commit "uncommitted changes in the sprite" "$tree" "$1" "$index_commit"
                   else
@@ -80,7 +80,9 @@ extension InSpriteScript {
                   if [ -n "$head" ]; then set -- HEAD; else set --; fi
                   # (a branch of a remote in the sprite is no remote's: pushed there, it is still only here)
                   set -- "$@" --branches --tags --not
-                  for pattern in $(lasting_refs); do
+                  # (read once: every look below that asks what keeps a commit uses it)
+                  lasting=$(lasting_refs)
+                  for pattern in $lasting; do
                     case "$pattern" in refs/remotes/*) set -- "$@" "--remotes=${pattern#refs/remotes/}/*" ;; esac
                   done
                   echo "unpushed=$(git rev-list --count "$@" 2>/dev/null || echo 0)"
@@ -130,11 +132,11 @@ extension InSpriteScript {
                   # changes) that nothing lasting here holds, nor HEAD: the agent committed,
                   # pinned, and checked the submodule out elsewhere; the pin came home, its commit
                   # not
-                  # shellcheck disable=SC2046
+                  # shellcheck disable=SC2086
                   for pin in $(pinned_here "$1"); do
                     git cat-file -e "$pin^{commit}" 2>/dev/null || continue
                     if [ -n "$head" ] && git merge-base --is-ancestor "$pin" "$head" 2>/dev/null; then continue; fi
-                    [ -z "$(git for-each-ref --count=1 --contains "$pin" --format=x $(lasting_refs))" ] || continue
+                    [ -z "$(git for-each-ref --count=1 --contains "$pin" --format=x $lasting)" ] || continue
                     git update-ref "refs/git-sprite/pins/$pin" "$pin" && echo "fetch=refs/git-sprite/pins/$pin pins/$pin"
                   done
                   # linked worktrees (git worktree add), read from git's own records of them

@@ -145,11 +145,10 @@ extension InSpriteScript {
           printf '%s\n' refs/heads refs/tags
           locals=$(local_remotes)
           git remote 2>/dev/null | while IFS= read -r r; do
-            local_remote "$r" && continue
-            # a remote in the sprite named under this one (origin/bak) has its branches under
-            # this one's too: then none of them counts
+            # (one of the sprite's; or a remote in the sprite named under this one, origin/bak,
+            # has its branches under this one's too: then none of them counts)
             shadowed=""
-            for l in $locals; do case "$l" in "$r"/*) shadowed=1 ;; esac; done
+            for l in $locals; do case "$l" in "$r"|"$r"/*) shadowed=1 ;; esac; done
             [ -n "$shadowed" ] || printf 'refs/remotes/%s\n' "$r"
           done
         }
@@ -182,11 +181,12 @@ extension InSpriteScript {
           done
           [ -z "$list" ] || printf '%s\n' "$list"
         }
-        # staged_only TREE HEAD: the paths where the index holds what is neither in the work tree
+        # staged_only TREE HEAD [INDEX]: the paths where the index (its tree INDEX, from
+        # staged_tree, when the caller has it) holds what is neither in the work tree
         # (TREE) nor in HEAD or a tree you have (a file staged, then changed or removed): the
         # work tree's tree alone would lose it
         staged_only() {
-          staged=$(staged_tree) || return 1
+          staged=${3:-$(staged_tree)} || return 1
           if [ -z "$staged" ] || [ "$staged" = "$1" ]; then return 0; fi
           differs=$(mktemp) || return 1
           if ! git diff-tree -r --name-only "$1" "$staged" -- > "$differs" \
