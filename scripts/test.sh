@@ -61,4 +61,10 @@ if [ "$sdks_status" = 0 ]; then
     echo "== every other suite" >&2
     cat "$logs/rest"
 fi
+# every failure once more, last, where a reader of a long log's tail sees it
+failures=$(cat "$logs/edge" "$logs/sparse" "$logs/rest" 2>/dev/null | grep -a "✘" | grep -av "✘ Suite\|✘ Test run" || true)
+if [ -n "$failures" ]; then
+    echo "== what failed, gathered from the runs above" >&2
+    printf '%s\n' "$failures" | cut -c1-600 | head -n 80 || true
+fi
 [ "$edge_status" = 0 ] && [ "$sparse_status" = 0 ] && [ "$rest_status" = 0 ] && [ "$sdks_status" = 0 ]

@@ -543,6 +543,10 @@ static void remove_private_directory(void) {
  * command ended (attach's look at what listens, under a stalled request) met OpenSSL's cleanup
  * freeing what it used, and the process died of SIGSEGV (once in CI, TLS tier). */
 void git_sprite_exit(int status) {
+    /* a signal is ending us (its handler runs on another thread): the command's own end must
+     * not overtake it with a status (a push stopped by the handler let the command fail and
+     * exit 1 before the handler had passed the signal on and raised it) */
+    git_sprite_hold_if_interrupted();
     fflush(NULL);
     pthread_mutex_lock(&private_directory_lock);
     remove_private_directory();

@@ -934,7 +934,7 @@ struct UpInterruptionTests {
         #expect(eventually(seconds: 60) { Self.localProcesses(in: dirs).contains { $0.contains(" push ") } })
         kill(up.processIdentifier, sig)
         #expect(exited.wait(timeout: .now() + 30) == .success)
-        #expect(up.terminationReason == .uncaughtSignal && up.terminationStatus == sig)
+        #expect(up.terminationReason == .uncaughtSignal && up.terminationStatus == sig, "\(up.ending)")
         let left = Self.localProcessesLeft(in: dirs, within: 2)
         #expect(left.isEmpty, "still running after the signal: \(left)")
         let files = try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix("git-sprite-") }
@@ -965,6 +965,7 @@ struct UpInterruptionTests {
         #expect(access(lock, F_OK) == 0, "the lock was never seen")
         kill(link.processIdentifier, sig)
         #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(link.terminationReason == .uncaughtSignal && link.terminationStatus == sig, "\(link.ending)")
         #expect(access(lock, F_OK) != 0, "config.lock left behind")
         // the write was whole: the link is there, and git can write the config again
         #expect(try s.git("config", "--get", "sprite.link.other.path", in: app).hasSuffix("/other"))

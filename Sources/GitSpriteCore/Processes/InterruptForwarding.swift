@@ -14,8 +14,8 @@ import SpritesAPI
 ///
 /// Forwarding starts before the request: the service may start the command before its answer
 /// reaches us, and a Ctrl-C during the handshake that ended us then left the command running
-/// until that grace ended it. Such a Ctrl-C waits for the stream (a few seconds at most), and
-/// ends us as usual when none comes.
+/// until that grace ended it. Such a Ctrl-C waits for the stream (saying so after a second),
+/// and ends us as usual when none comes; a second Ctrl-C ends us at once.
 final class InterruptForwarding: @unchecked Sendable {
     private let client: any SpritesService
     private let sprite: String
@@ -62,8 +62,19 @@ final class InterruptForwarding: @unchecked Sendable {
     }
 
     private func pass(_ sig: Int32) {
-        // the stream opens within milliseconds, or fails and `stop` comes
-        guard let exec = awaiting(seconds: 5, { self.stream.value }) else {
+        // the stream opens, or the request fails and `stop` comes: in milliseconds, or seconds
+        // when the sprite wakes from cold or the machine is loaded (a bound of 5 s ended us
+        // under CI's load, and the command never got its Ctrl-C); past the request's own limit,
+        // the Ctrl-C is ours
+        var found = awaiting(seconds: 1) { self.stream.value }
+        if found == nil && !done.value {
+            if sig == SIGINT {
+                let note = "note: Ctrl-C goes to the command once it has started; press it again to quit now\n"
+                _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            }
+            found = awaiting(seconds: Self.handshakeLimit) { self.stream.value }
+        }
+        guard let exec = found else {
             if sig == SIGINT { git_sprite_end_by_interrupt() }
             return
         }
@@ -92,6 +103,9 @@ final class InterruptForwarding: @unchecked Sendable {
         }
         return found
     }
+
+    /// Past the WebSocket handshake's own limit (30 s).
+    private static let handshakeLimit = 40.0
 
     private static let names: [Int32: String] = [SIGINT: "INT", SIGTERM: "TERM", SIGHUP: "HUP", SIGQUIT: "QUIT"]
 }

@@ -36,12 +36,13 @@ public enum Termination {
     /// Ctrl-C reaches it too, and `less` does not quit on it); nothing more needs saying then.
     @discardableResult
     public static func windDown(passing sig: Int32) -> Bool {
+        // first: from now on the command's own end waits for ours (`Termination.exit`)
+        startNoMoreChildren()
         signal(SIGPIPE, SIG_IGN)
         // (a session in raw mode: what the sprite's full-screen program set, then termios)
         git_sprite_reset_terminal_modes()
         restoreTerminal()
         let paged = git_sprite_wait_for_pager() != 0
-        startNoMoreChildren()
         // the steps no signal cuts: a spawn and its record (so every child started is found
         // below), a config file libgit2 is rewriting in-process through its lock
         git_sprite_wait_unbroken(2000)
@@ -54,7 +55,7 @@ public enum Termination {
 
     /// Ends the process with `status` once a command is done: stdio flushed and our temporary
     /// directory removed, but no library's exit handlers, which raced threads still inside a
-    /// request (`git_sprite_exit`).
+    /// request (`git_sprite_exit`). While a signal ends us, it waits for that instead.
     public static func exit(_ status: Int32) -> Never {
         git_sprite_exit(status)
     }
