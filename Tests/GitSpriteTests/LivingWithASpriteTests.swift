@@ -437,6 +437,19 @@ struct LivingWithASpriteTests {
         }
     }
 
+    /// `--timeout` against a service that holds every request: each may take 30 s and is
+    /// tried again, and `wait --timeout 3s` went on for minutes (an adversarial review). The
+    /// timeout now ends the wait whatever a request is doing.
+    @Test func waitTimesOutWhileTheServiceHoldsItsRequests() throws {
+        let w = try LivingSprite(agent: "sleep 100000")
+        try w.host.faults(["rules": [["method": "GET", "path": "/exec", "stall_seconds": 100]]])
+        // (the limit: far past the timeout, far short of the requests' own)
+        let r = try w.s.run("git", ["sprite", "wait", "--timeout", "3s", "--json"], in: w.app, env: w.env, limit: 25)
+        #expect(r.status == 12, "\(r.status) \(r.stderr)")
+        #expect(r.stdout.contains("\"timedOut\""), "\(r.stdout)")
+        #expect(r.stdout.contains("still working (timed out)"), "\(r.stdout)")
+    }
+
     /// A checkpoint at A, a commit B, a restore: the sprite is at A again, and the state at B
     /// is a new checkpoint, listed next to its commit.
     @Test func checkpointAndRestoreAreRecordedAgainstCommits() throws {

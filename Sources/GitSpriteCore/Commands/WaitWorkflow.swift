@@ -1,4 +1,5 @@
 import Foundation
+import SpriteSync
 import SpritesAPI
 
 /// `git sprite wait`: blocks until the agent of each sprite named is finished, waiting for
@@ -69,21 +70,16 @@ public enum WaitWorkflow {
         var result = Result()
         var failures: [String: Int] = [:]
         var woken: Set<String> = []
-        while !pending.isEmpty {
+        var timedOut = false
+        looking: while !pending.isEmpty {
             for (name, target) in pending.sorted(by: { $0.key < $1.key }) {
                 // nil: the sprite does not exist (an error at once; anything else is retried)
-                let attempt = Swift.Result {
-                    try target.connection.perform { api -> AgentReport? in
-                        if !woken.contains(name) {
-                            guard let sprite = try target.lookUp(api, context: context) else { return nil }
-                            if sprite.status?.description == "cold" && context.terminal.stderrIsTTY {
-                                context.terminal.note("note: \(name) is cold; waking it to look at its agent")
-                            }
-                            woken.insert(name)
-                        }
-                        return try AgentReport.look(api, sprite: name, home: [])
-                    }
+                guard let (attempt, woke) = look(target, waking: !woken.contains(name), context, until: deadline)
+                else {
+                    timedOut = true
+                    break looking
                 }
+                if woke { woken.insert(name) }
                 switch attempt {
                 case .success(nil):
                     throw target.missing
@@ -116,18 +112,67 @@ public enum WaitWorkflow {
             }
             if pending.isEmpty { break }
             if let deadline, context.clock.now() >= deadline {
-                for name in pending.keys.sorted() {
-                    result.lines.append("\(name): still working (timed out)")
-                    result.agents.append(
-                        AgentState(sprite: name, state: "working", description: "still working (timed out)"))
-                }
-                result.outcome = .timedOut
+                timedOut = true
                 break
             }
             context.clock.sleep(interval)
         }
+        if timedOut {
+            for name in pending.keys.sorted() {
+                result.lines.append("\(name): still working (timed out)")
+                result.agents.append(
+                    AgentState(sprite: name, state: "working", description: "still working (timed out)"))
+            }
+            result.outcome = .timedOut
+        }
         notifier.finish()
         return result
+    }
+
+    /// One look at the agent of `target` (and, `waking`, at the sprite first, which wakes it):
+    /// the report (nil: no such sprite) and whether the sprite was looked at. With a deadline
+    /// the look runs on a thread of its own, and nil comes back when the deadline passes
+    /// first: a request the service holds (each may take 30 s, and is tried again) kept
+    /// `wait --timeout 10s` waiting for minutes. The request left behind ends with the command.
+    private static func look(
+        _ target: SpriteTarget, waking: Bool, _ context: Context, until deadline: Date?
+    ) -> (Swift.Result<AgentReport?, any Error>, Bool)? {
+        let name = target.name
+        // (the thread alone uses the target while this one waits, and nothing does once it
+        // stops waiting: the command is ending)
+        let handed = Handed(target)
+        let body: @Sendable () -> (Swift.Result<AgentReport?, any Error>, Bool) = {
+            let target = handed.value
+            let woke = Locked(false)
+            let attempt = Swift.Result {
+                try target.connection.perform { api -> AgentReport? in
+                    if waking && !woke.value {
+                        guard let sprite = try target.lookUp(api, context: context) else { return nil }
+                        if sprite.status?.description == "cold" && context.terminal.stderrIsTTY {
+                            context.terminal.note("note: \(name) is cold; waking it to look at its agent")
+                        }
+                        woke.set(true)
+                    }
+                    return try AgentReport.look(api, sprite: name, home: [])
+                }
+            }
+            return (attempt, woke.value)
+        }
+        guard let deadline else { return body() }
+        let answer = Locked<(Swift.Result<AgentReport?, any Error>, Bool)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            answer.set(body())
+            done.signal()
+        }.start()
+        let left = max(0, deadline.timeIntervalSince(context.clock.now()))
+        guard done.wait(timeout: .now() + left) == .success else { return nil }
+        return answer.value
+    }
+
+    private struct Handed<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
     }
 
     static func rank(_ outcome: Outcome) -> Int {

@@ -219,7 +219,7 @@ extension InSpriteScript {
                   git cat-file -e "$commit^{commit}" 2>/dev/null && set -- "$@" "$commit"
                 done
                 echo "unfetched=$(git rev-list --count HEAD --branches --not "$@" -- 2>/dev/null || echo 0)"
-                changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
+                changes=$(changed_paths)
                 if [ -z "$changes" ]; then
                   echo changed=0
                   exit 0

@@ -155,7 +155,7 @@ extension InSpriteScript {
                     fi
                     wt=$(sed -n '1s|/\.git$||p' "$admin/gitdir" 2>/dev/null)
                     if [ -z "$wt" ] || [ ! -d "$wt" ]; then continue; fi
-                    if [ -n "$(git -C "$wt" status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
+                    if [ -n "$(cd "$wt" && changed_paths)" ]; then
                       if wtcommit=$(cd "$wt" && work_commit "$wthead") \
                          && git update-ref "refs/git-sprite/worktrees/$name/uncommitted" "$wtcommit"; then
                         echo "fetch=refs/git-sprite/worktrees/$name/uncommitted worktrees/$name/uncommitted"
@@ -183,7 +183,7 @@ extension InSpriteScript {
                     echo "included=${included%% *}"
                     echo "fetch=refs/git-sprite/included included"
                   fi
-                  changes=$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)
+                  changes=$(changed_paths)
                   if [ -z "$changes" ]; then
                     echo changed=0
                     [ -z "$head" ] || { git update-ref refs/git-sprite/worktree "$head" && echo "worktree=$head"; }

@@ -6,37 +6,81 @@ extension InSpriteScript {
     /// repository's own index is never touched; fails when it cannot be read. Submodules keep
     /// their recorded commits (and a broken one cannot stop the look), whatever their names
     /// (`-z`: git would quote one that is not ASCII, and the quoted name excludes nothing).
-    /// `staged_tree`: the tree of the index itself, from a copy of it.
-    static let uncommittedTreeFunction = #"""
-        uncommitted_tree() {
-          index=$(mktemp) || return 1
-          specs=$(mktemp) || { rm -f "$index"; return 1; }
-          # no index yet (nothing ever added): git starts one where there is no file, not in an empty one
-          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || rm -f "$index"
-          tree=""
-          # (a repository inside the work tree is left out too: one with no commit yet stops
-          # git add, and its work is counted on its own, as nested)
-          { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'
-            git ls-files -o --exclude-standard -z 2>/dev/null | tr '\0' '\n' | sed -n 's:/$::; T; s/^/:(exclude,literal)/p'
-          } > "$specs"
-          # (--sparse: in a sparse checkout, files outside it are added too; a git without it tries again)
-          if GIT_INDEX_FILE="$index" git add -A --sparse --pathspec-from-file="$specs" >/dev/null 2>&1 \
-             || GIT_INDEX_FILE="$index" git add -A --pathspec-from-file="$specs" >/dev/null 2>&1; then
-            tree=$(GIT_INDEX_FILE="$index" git write-tree)
-          fi
-          rm -f "$index" "$specs"
-          [ -n "$tree" ] && echo "$tree"
+    /// `staged_tree`: the tree of the index itself, from a copy of it. Files marked
+    /// assume-unchanged or skip-worktree count as they are in the work tree (`changedPaths`).
+    static let uncommittedTreeFunction =
+        changedPathsFunction + #"""
+            uncommitted_tree() {
+              index=$(mktemp) || return 1
+              specs=$(mktemp) || { rm -f "$index"; return 1; }
+              # no index yet (nothing ever added): git starts one where there is no file, not in an empty one
+              cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || rm -f "$index"
+              # (a marked file, edited, is recorded as it is: git add -A looks past the marks)
+              hidden_paths > "$specs" && [ -f "$index" ] && unmark "$index" "$specs"
+              tree=""
+              # (a repository inside the work tree is left out too: one with no commit yet stops
+              # git add, and its work is counted on its own, as nested)
+              { echo .; git ls-files -s -z | tr '\0' '\n' | sed -n 's/^160000 [0-9a-f]* [0-3]\t/:(exclude,literal)/p'
+                git ls-files -o --exclude-standard -z 2>/dev/null | tr '\0' '\n' | sed -n 's:/$::; T; s/^/:(exclude,literal)/p'
+              } > "$specs"
+              # (--sparse: in a sparse checkout, files outside it are added too; a git without it tries again)
+              if GIT_INDEX_FILE="$index" git add -A --sparse --pathspec-from-file="$specs" >/dev/null 2>&1 \
+                 || GIT_INDEX_FILE="$index" git add -A --pathspec-from-file="$specs" >/dev/null 2>&1; then
+                tree=$(GIT_INDEX_FILE="$index" git write-tree)
+              fi
+              rm -f "$index" "$specs"
+              [ -n "$tree" ] && echo "$tree"
+            }
+            # staged_tree: the tree of the index as it is (from a copy); nothing when there is no
+            # index. A path in conflict is left out: its stages are the contents of commits, and
+            # what was resolved beside it is kept
+            staged_tree() {
+              index=$(mktemp) || return 1
+              cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || { rm -f "$index"; return 0; }
+              GIT_INDEX_FILE="$index" git ls-files -u -z | sed -z 's/^[^\t]*\t//' | sort -zu \
+                | GIT_INDEX_FILE="$index" git update-index -z --force-remove --stdin 2>/dev/null
+              GIT_INDEX_FILE="$index" git write-tree 2>/dev/null
+              rm -f "$index"
+              return 0
+            }
+
+            """#
+
+    /// `changed_paths`: a line for each path that differs from the index or is untracked (not
+    /// ignored; submodules aside), as `git status --porcelain` prints them, and ` M PATH` for
+    /// each file marked assume-unchanged or skip-worktree whose contents changed: git status
+    /// and `git add -A` look past the marks, so an edit to such a file (a tool's, the agent's
+    /// `git update-index --assume-unchanged`) read as no change and was lost to a destroy or a
+    /// new `up` (an adversarial review). `hidden_paths`: the marked files that are in the work
+    /// tree (a sparse checkout's files outside it are not, and are no change); `unmark INDEX
+    /// LIST`: clears both marks, in the index file INDEX (a copy), for the paths in LIST.
+    static let changedPathsFunction = #"""
+        hidden_paths() {
+          # (ls-files -v: a lower-case tag is assume-unchanged, S skip-worktree)
+          git ls-files -v -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^[a-zS] //p' | while IFS= read -r hidden; do
+            if [ -e "$hidden" ] || [ -L "$hidden" ]; then printf '%s\n' "$hidden"; fi
+          done
         }
-        # staged_tree: the tree of the index as it is (from a copy); nothing when there is no
-        # index. A path in conflict is left out: its stages are the contents of commits, and
-        # what was resolved beside it is kept
-        staged_tree() {
-          index=$(mktemp) || return 1
-          cp "$(git rev-parse --git-path index)" "$index" 2>/dev/null || { rm -f "$index"; return 0; }
-          GIT_INDEX_FILE="$index" git ls-files -u -z | sed -z 's/^[^\t]*\t//' | sort -zu \
-            | GIT_INDEX_FILE="$index" git update-index -z --force-remove --stdin 2>/dev/null
-          GIT_INDEX_FILE="$index" git write-tree 2>/dev/null
-          rm -f "$index"
+        unmark() {
+          [ -s "$2" ] || return 0
+          # (one mark per call: git applies only the last one given to paths read from stdin)
+          GIT_INDEX_FILE="$1" git update-index --no-assume-unchanged --stdin < "$2" >/dev/null 2>&1
+          GIT_INDEX_FILE="$1" git update-index --no-skip-worktree --stdin < "$2" >/dev/null 2>&1
+          return 0
+        }
+        changed_paths() {
+          git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null
+          hidden=$(hidden_paths)
+          [ -n "$hidden" ] || return 0
+          marked=$(mktemp) || return 0
+          if cp "$(git rev-parse --git-path index)" "$marked.index" 2>/dev/null; then
+            printf '%s\n' "$hidden" > "$marked"
+            unmark "$marked.index" "$marked"
+            GIT_INDEX_FILE="$marked.index" git update-index -q --refresh >/dev/null 2>&1
+            GIT_INDEX_FILE="$marked.index" git diff-files -z --name-only 2>/dev/null | tr '\0' '\n' \
+              | grep -Fx -f "$marked" | sed 's/^/ M /'
+          fi
+          rm -f "$marked" "$marked.index"
           return 0
         }
 

@@ -41,7 +41,7 @@ extension InSpriteScript {
             # files named by .spriteinclude that the sprite changed: a new snapshot would overwrite
             # them (they are ignored), so they count as the sprite's own changes
             included=$(included_tree)
-            if [ -n "$included" ] || [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ]; then
+            if [ -n "$included" ] || [ -n "$(changed_paths)" ]; then
               tree=$(uncommitted_tree) \
                 || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
               if [ -z "$included" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; } \
@@ -144,7 +144,8 @@ extension InSpriteScript {
     ///   work of the sprite's (`holds_work`: what, on stderr); other non-zero with git's message
     ///   otherwise. A clone or checkout cut short earlier is started over.
     public static let submodule = InSpriteScript(
-        name: "git-sprite-submodule", text: lastingRefsFunction + holdsWorkFunction + submoduleBody)
+        name: "git-sprite-submodule",
+        text: changedPathsFunction + lastingRefsFunction + holdsWorkFunction + submoduleBody)
 
     /// Starts over the submodule `$name` at `$sub` (in the superproject, the current
     /// directory) when a clone or checkout of it was cut short: it has a `.git` but no HEAD.
@@ -181,7 +182,7 @@ extension InSpriteScript {
         # PIN at a commit nothing lasting contains
         nested_work() {
           h=$(git rev-parse -q --verify HEAD) || return 1
-          [ -z "$(git status --porcelain --untracked-files=all --ignore-submodules=all)" ] || return 0
+          [ -z "$(changed_paths)" ] || return 0
           [ "$h" != "$1" ] || return 1
           ! git symbolic-ref -q HEAD >/dev/null || return 1
           # shellcheck disable=SC2046
@@ -199,7 +200,7 @@ extension InSpriteScript {
             exit 1
           fi
           [ "$head" = "$2" ] && exit 1
-          if [ -n "$(git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null)" ]; then
+          if [ -n "$(changed_paths)" ]; then
             echo "the sprite has uncommitted changes in it"; exit 0
           fi
           git symbolic-ref -q HEAD >/dev/null && exit 1
@@ -272,7 +273,7 @@ extension InSpriteScript {
     ///   cannot be entered.
     public static let submodules = InSpriteScript(
         name: "git-sprite-submodules",
-        text: lastingRefsFunction + holdsWorkFunction + """
+        text: changedPathsFunction + lastingRefsFunction + holdsWorkFunction + """
             one() ( \(submoduleBody)
             )
             ready() ( \(submoduleReadyBody)

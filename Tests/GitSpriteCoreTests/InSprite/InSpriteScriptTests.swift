@@ -501,6 +501,41 @@ struct InSpriteScriptTests {
         #expect(try s.git("show", "\(work):out/also.txt", in: sparse) == "also")
     }
 
+    /// A file marked assume-unchanged or skip-worktree (a tool's `git update-index`, the
+    /// agent's) and then edited: git status and `git add -A` look past the marks, so the edit
+    /// read as no change, and a destroy or a new `up` took it (an adversarial review). It is now
+    /// work: counted, committed as it is, and the probe calls the repository dirty. A marked
+    /// file that is not in the work tree (a sparse checkout's way) is no change.
+    @Test func anEditToAFileMarkedUnchangedIsWork() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        for name in ["a.txt", "b.txt", "c.txt"] { try s.commit(name, "base\n", message: name, in: app) }
+        let head = try s.git("rev-parse", "HEAD", in: app)
+        try s.git("update-index", "--assume-unchanged", "a.txt", in: app)
+        try s.git("update-index", "--skip-worktree", "b.txt", "c.txt", in: app)
+        try s.write("a.txt", "edited under assume-unchanged\n", in: app)
+        try s.write("b.txt", "edited under skip-worktree\n", in: app)
+        try FileManager.default.removeItem(atPath: app + "/c.txt")
+        #expect(try s.git("status", "--porcelain", in: app).isEmpty)
+        let indexBefore = try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index"))
+        let look = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        #expect(look["changed"] == "2", "\(look.values)")
+        let commit = try #require(look["uncommitted"], "\(look.values)")
+        #expect(look["theirs"] == "2", "\(look.values)")
+        #expect(try s.git("show", "\(commit):a.txt", in: app) == "edited under assume-unchanged")
+        #expect(try s.git("show", "\(commit):b.txt", in: app) == "edited under skip-worktree")
+        #expect(try s.git("show", "\(commit):c.txt", in: app) == "base")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index")) == indexBefore)
+        let probe = ScriptOutput(try Self.run(.probe, [app, "none", head], in: s).stdout)
+        #expect(probe["dirty"] != nil, "\(probe.values)")
+        #expect(try s.git("show", "HEAD:a.txt", in: app) == "base")
+        // marked and untouched: nothing
+        try s.write("a.txt", "base\n", in: app)
+        try s.write("b.txt", "base\n", in: app)
+        let clean = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        #expect(clean["changed"] == "0", "\(clean.values)")
+    }
+
     /// What keeps a commit for good is a remote outside the sprite: one whose address is a
     /// path here (a mirror spelled file://, a bare repository the agent made) goes with the
     /// sprite. Only git-sprite's own mirror, by its plain path, was told apart (a review): a
