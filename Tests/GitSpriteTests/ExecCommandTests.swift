@@ -108,10 +108,20 @@ struct ExecCommandTests {
         #expect(eventually(seconds: 30) { ((try? run.host.requestCount(exec)) ?? 0) > 0 })
         kill(p.processIdentifier, SIGINT)
         #expect(exited.wait(timeout: .now() + 60) == .success)
-        #expect(eventually(seconds: 20) { !["", "started"].contains(run.got()) }, "\(run.got())")
-        #expect(run.got() == "INT")
-        #expect(p.terminationReason == .exit && p.terminationStatus == 7, "\(p.ending) \(shown.value)")
         #expect(shown.value.contains("note: Ctrl-C goes to the command once it has started"), "\(shown.value)")
+        if eventually(seconds: 20, { !["", "started"].contains(run.got()) }) {
+            #expect(run.got() == "INT")
+            #expect(p.terminationReason == .exit && p.terminationStatus == 7, "\(p.ending) \(shown.value)")
+        } else {
+            // the Ctrl-C is passed on as the stream opens, which is when the command starts: under
+            // load it can land before the shell has set its traps, and the command dies of it
+            // (130) before writing anything. git-sprite then ends as the command did, by SIGINT,
+            // saying nothing of its own; one that gave up on the stream says "interrupted" (and
+            // the command, started later, would have written "started", then "TERM")
+            #expect(run.got() == "", "\(run.got())")
+            #expect(p.endedByInterrupt, "\(p.ending) \(shown.value)")
+            #expect(!shown.value.contains("interrupted; run the command again"), "\(shown.value)")
+        }
     }
 
     /// A terminal resized while a command runs on a terminal in the sprite: the new size gets

@@ -447,7 +447,8 @@ struct LivingWithASpriteTests {
         let r = try w.s.run("git", ["sprite", "wait", "--timeout", "3s", "--json"], in: w.app, env: w.env, limit: 25)
         #expect(r.status == 12, "\(r.status) \(r.stderr)")
         #expect(r.stdout.contains("\"timedOut\""), "\(r.stdout)")
-        #expect(r.stdout.contains("still working (timed out)"), "\(r.stdout)")
+        // (it never answered: not "working", which nothing said)
+        #expect(r.stdout.contains("no answer yet (timed out)") && r.stdout.contains("\"unknown\""), "\(r.stdout)")
     }
 
     /// A checkpoint at A, a commit B, a restore: the sprite is at A again, and the state at B
@@ -610,6 +611,13 @@ struct LivingWithASpriteTests {
         #expect(status.stdout.contains("(1 sprite)"), "\(status.stdout)")
         let listed = try s.sprite(["status", "--json"], in: repo).json()
         #expect(listed[path: "sprites.0.host"] as? String == "local sprite-host")
+        // a host that holds every request (stopped here) is said to be so, at once: `host
+        // status` waited for each request's own limit and its retries, about 2 minutes
+        let held = try #require(hostPID())
+        kill(held, SIGSTOP)
+        let stalled = try s.run("git", ["sprite", "host", "status"], in: repo, limit: 20)
+        kill(held, SIGCONT)
+        #expect(stalled.stdout.hasPrefix("local sprite-host: not answering (pid \(held);"), "\(stalled.stdout)")
 
         let pid = try #require(hostPID())
         let stop = try s.sprite(["host", "stop"], in: repo)

@@ -33,7 +33,8 @@ public enum WaitWorkflow {
     /// One agent as `wait` left it.
     public struct AgentState: Sendable, Codable {
         public let sprite: String
-        /// `finished`, `waiting for input`, `exited with N`, `none`, or `working` (timed out).
+        /// `finished`, `waiting for input`, `exited with N`, `none`, or, timed out, `working`
+        /// (or `unknown`: it never answered).
         public let state: String
         /// The line `wait` prints for it.
         public let description: String
@@ -70,6 +71,8 @@ public enum WaitWorkflow {
         var result = Result()
         var failures: [String: Int] = [:]
         var woken: Set<String> = []
+        // the agents that answered at least once: one that never did is not called working
+        var answered: Set<String> = []
         var timedOut = false
         looking: while !pending.isEmpty {
             for (name, target) in pending.sorted(by: { $0.key < $1.key }) {
@@ -85,6 +88,7 @@ public enum WaitWorkflow {
                     throw target.missing
                 case .success(let report?):
                     failures[name] = 0
+                    answered.insert(name)
                     notifier.observe(name, report.state)
                     guard report.state.needsYou else { continue }
                     result.lines.append("\(name): \(report.describe())")
@@ -119,9 +123,11 @@ public enum WaitWorkflow {
         }
         if timedOut {
             for name in pending.keys.sorted() {
-                result.lines.append("\(name): still working (timed out)")
-                result.agents.append(
-                    AgentState(sprite: name, state: "working", description: "still working (timed out)"))
+                let (state, description) =
+                    answered.contains(name)
+                    ? ("working", "still working (timed out)") : ("unknown", "no answer yet (timed out)")
+                result.lines.append("\(name): \(description)")
+                result.agents.append(AgentState(sprite: name, state: state, description: description))
             }
             result.outcome = .timedOut
         }

@@ -165,7 +165,10 @@ extension LocalHostManager {
             var out =
                 running
                 ? "local sprite-host: running (pid \(pid ?? 0))\n"
-                : "local sprite-host: not running (git sprite host start, or any command with --local, starts it)\n"
+                : pid != nil
+                    ? "local sprite-host: not answering (pid \(pid ?? 0); its log may say why; "
+                        + "git sprite host stop, then host start, starts it again)\n"
+                    : "local sprite-host: not running (git sprite host start, or any command with --local, starts it)\n"
             out += "socket     \(socket)\n"
             out += "state      \(root)" + (sprites.map { " (\($0) sprite\($0 == 1 ? "" : "s"))" } ?? "") + "\n"
             out += "log        \(log)\n"
@@ -218,8 +221,11 @@ extension LocalHostManager {
         let dir = stateDirectory(context.environment)
         var status = Status(
             pid: recordedHost(dir), socket: dir + "/host.sock", root: dir + "/host", log: dir + "/local-host.log")
+        // (asked with a short limit first: a host that holds requests, stopped or wedged, kept
+        // `host status` waiting for each request's 30 s and its retries, about 2 minutes)
         if status.pid != nil,
-            let endpoint = read(urlFile: dir + "/local-host.url", root: status.root, socket: status.socket)
+            let endpoint = read(urlFile: dir + "/local-host.url", root: status.root, socket: status.socket),
+            alive(endpoint)
         {
             let client = SpritesClient(baseURL: endpoint.url, token: endpoint.token)
             status.sprites = (try? client.listSprites())?.count

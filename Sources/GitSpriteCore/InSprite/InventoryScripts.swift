@@ -45,6 +45,23 @@ extension InSpriteScript {
                 # a commit of the work tree's uncommitted changes on top of HEAD ($1; none when
                 # unborn); when the index holds what the work tree does not (staged_only), a commit
                 # of the index is its second parent, as git stash keeps the index
+                # moved_worktree ADMIN OLD: where the linked worktree whose record is ADMIN went
+                # when it was moved with mv (not git worktree move): the directory whose .git file
+                # points back at ADMIN, looked for beside OLD, then in the home directory
+                moved_worktree() {
+                  back=$(cd "$1" 2>/dev/null && pwd -P) || return 0
+                  { find "${2%/*}" -mindepth 2 -maxdepth 2 -name .git -type f 2>/dev/null
+                    find "${HOME:-/home/sprite}" -xdev -maxdepth 5 \( -name node_modules -o -name .cache -o -name .git -type d \) \
+                      -prune -o -name .git -type f -print 2>/dev/null
+                  } | while IFS= read -r dotgit; do
+                    to=$(sed -n '1s/^gitdir: //p' "$dotgit" 2>/dev/null)
+                    [ -n "$to" ] || continue
+                    if [ "$(cd "${dotgit%/.git}" && cd "$to" 2>/dev/null && pwd -P)" = "$back" ]; then
+                      printf '%s\n' "${dotgit%/.git}"
+                      break
+                    fi
+                  done
+                }
                 work_commit() {
                   tree=$(uncommitted_tree) && index_tree=$(staged_tree) || return 1
                   staged=$(staged_only "$tree" "$1" "$index_tree") || return 1
@@ -154,6 +171,8 @@ extension InSpriteScript {
                         && echo "fetch=refs/git-sprite/worktrees/$name/head worktrees/$name/head"
                     fi
                     wt=$(sed -n '1s|/\.git$||p' "$admin/gitdir" 2>/dev/null)
+                    # (moved with mv, git's record still names the old place)
+                    if [ -n "$wt" ] && [ ! -d "$wt" ]; then wt=$(moved_worktree "$admin" "$wt"); fi
                     if [ -z "$wt" ] || [ ! -d "$wt" ]; then continue; fi
                     if [ -n "$(cd "$wt" && changed_paths)" ]; then
                       if wtcommit=$(cd "$wt" && work_commit "$wthead") \

@@ -51,34 +51,37 @@ extension InSpriteScript {
     /// each file marked assume-unchanged or skip-worktree whose contents changed: git status
     /// and `git add -A` look past the marks, so an edit to such a file (a tool's, the agent's
     /// `git update-index --assume-unchanged`) read as no change and was lost to a destroy or a
-    /// new `up` (an adversarial review). `hidden_paths`: the marked files that are in the work
-    /// tree (a sparse checkout's files outside it are not, and are no change); `unmark INDEX
-    /// LIST`: clears both marks, in the index file INDEX (a copy), for the paths in LIST.
+    /// new `up` (an adversarial review). `hidden_paths`: the marked files, NUL-separated (a
+    /// name may hold a newline, or begin with a quote, which git reads from a line as quoted:
+    /// one such name hid every marked edit): every file marked assume-unchanged, and those
+    /// marked skip-worktree that are in the work tree (a sparse checkout's files outside it
+    /// are not, and are no change; a file only assumed unchanged that is gone was deleted);
+    /// `unmark INDEX LIST`: clears both marks, in the index file INDEX (a copy), for the paths
+    /// in LIST (from `hidden_paths`).
     static let changedPathsFunction = #"""
         hidden_paths() {
-          # (ls-files -v: a lower-case tag is assume-unchanged, S skip-worktree)
-          git ls-files -v -z 2>/dev/null | tr '\0' '\n' | sed -n 's/^[a-zS] //p' | while IFS= read -r hidden; do
-            if [ -e "$hidden" ] || [ -L "$hidden" ]; then printf '%s\n' "$hidden"; fi
-          done
+          # (ls-files -v: a lower-case tag is assume-unchanged; S skip-worktree, s both)
+          git ls-files -v -z 2>/dev/null | sed -zn 's/^[a-rt-z] //p'
+          # shellcheck disable=SC2016
+          git ls-files -v -z 2>/dev/null | sed -zn 's/^[sS] //p' \
+            | xargs -0r sh -c 'for p do if [ -e "$p" ] || [ -L "$p" ]; then printf "%s\0" "$p"; fi; done' sh
         }
         unmark() {
           [ -s "$2" ] || return 0
           # (one mark per call: git applies only the last one given to paths read from stdin)
-          GIT_INDEX_FILE="$1" git update-index --no-assume-unchanged --stdin < "$2" >/dev/null 2>&1
-          GIT_INDEX_FILE="$1" git update-index --no-skip-worktree --stdin < "$2" >/dev/null 2>&1
+          GIT_INDEX_FILE="$1" git update-index -z --no-assume-unchanged --stdin < "$2" >/dev/null 2>&1
+          GIT_INDEX_FILE="$1" git update-index -z --no-skip-worktree --stdin < "$2" >/dev/null 2>&1
           return 0
         }
         changed_paths() {
           git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null
-          hidden=$(hidden_paths)
-          [ -n "$hidden" ] || return 0
           marked=$(mktemp) || return 0
-          if cp "$(git rev-parse --git-path index)" "$marked.index" 2>/dev/null; then
-            printf '%s\n' "$hidden" > "$marked"
+          hidden_paths > "$marked"
+          if [ -s "$marked" ] && cp "$(git rev-parse --git-path index)" "$marked.index" 2>/dev/null; then
             unmark "$marked.index" "$marked"
             GIT_INDEX_FILE="$marked.index" git update-index -q --refresh >/dev/null 2>&1
-            GIT_INDEX_FILE="$marked.index" git diff-files -z --name-only 2>/dev/null | tr '\0' '\n' \
-              | grep -Fx -f "$marked" | sed 's/^/ M /'
+            GIT_INDEX_FILE="$marked.index" xargs -0r git --literal-pathspecs diff-files -z --name-only -- < "$marked" \
+              2>/dev/null | sed -z 's/^/ M /' | tr '\0' '\n'
           fi
           rm -f "$marked" "$marked.index"
           return 0

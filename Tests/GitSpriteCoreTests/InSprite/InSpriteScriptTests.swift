@@ -504,27 +504,37 @@ struct InSpriteScriptTests {
     /// A file marked assume-unchanged or skip-worktree (a tool's `git update-index`, the
     /// agent's) and then edited: git status and `git add -A` look past the marks, so the edit
     /// read as no change, and a destroy or a new `up` took it (an adversarial review). It is now
-    /// work: counted, committed as it is, and the probe calls the repository dirty. A marked
-    /// file that is not in the work tree (a sparse checkout's way) is no change.
+    /// work: counted, committed as it is, and the probe calls the repository dirty. A file
+    /// marked skip-worktree that is not in the work tree (a sparse checkout's way) is no
+    /// change; one only assumed unchanged that is gone was deleted. A second review: names
+    /// travel NUL-separated (one beginning with a quote, which git reads from a line as quoted,
+    /// hid every marked edit; one with a newline was split and lost).
     @Test func anEditToAFileMarkedUnchangedIsWork() throws {
         let s = try Sandbox()
         let app = try s.makeRepo("app")
-        for name in ["a.txt", "b.txt", "c.txt"] { try s.commit(name, "base\n", message: name, in: app) }
+        let (quoted, newline) = ("\"q\".txt", "new\nline.txt")
+        for name in ["a.txt", "b.txt", "c.txt", "d.txt", quoted, newline] {
+            try s.commit(name, "base\n", message: "add", in: app)
+        }
         let head = try s.git("rev-parse", "HEAD", in: app)
-        try s.git("update-index", "--assume-unchanged", "a.txt", in: app)
+        try s.git("update-index", "--assume-unchanged", "--", "a.txt", "d.txt", quoted, newline, in: app)
         try s.git("update-index", "--skip-worktree", "b.txt", "c.txt", in: app)
         try s.write("a.txt", "edited under assume-unchanged\n", in: app)
         try s.write("b.txt", "edited under skip-worktree\n", in: app)
+        try s.write(newline, "edited, with a newline in its name\n", in: app)
         try FileManager.default.removeItem(atPath: app + "/c.txt")
+        try FileManager.default.removeItem(atPath: app + "/d.txt")
         #expect(try s.git("status", "--porcelain", in: app).isEmpty)
         let indexBefore = try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index"))
         let look = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
-        #expect(look["changed"] == "2", "\(look.values)")
         let commit = try #require(look["uncommitted"], "\(look.values)")
-        #expect(look["theirs"] == "2", "\(look.values)")
+        #expect(look["theirs"] == "4", "\(look.values)")
         #expect(try s.git("show", "\(commit):a.txt", in: app) == "edited under assume-unchanged")
         #expect(try s.git("show", "\(commit):b.txt", in: app) == "edited under skip-worktree")
+        #expect(try s.git("show", "\(commit):\(newline)", in: app) == "edited, with a newline in its name")
         #expect(try s.git("show", "\(commit):c.txt", in: app) == "base")
+        #expect(try s.git("show", "\(commit):\(quoted)", in: app) == "base")
+        #expect(try s.run("git", ["cat-file", "-e", "\(commit):d.txt"], in: app).status != 0, "d.txt was deleted")
         #expect(try Data(contentsOf: URL(fileURLWithPath: app + "/.git/index")) == indexBefore)
         let probe = ScriptOutput(try Self.run(.probe, [app, "none", head], in: s).stdout)
         #expect(probe["dirty"] != nil, "\(probe.values)")
@@ -532,8 +542,34 @@ struct InSpriteScriptTests {
         // marked and untouched: nothing
         try s.write("a.txt", "base\n", in: app)
         try s.write("b.txt", "base\n", in: app)
+        try s.write(newline, "base\n", in: app)
+        try s.write("d.txt", "base\n", in: app)
         let clean = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
         #expect(clean["changed"] == "0", "\(clean.values)")
+    }
+
+    /// A linked worktree moved with `mv` (not `git worktree move`): git's record of it still
+    /// names the old place, and its uncommitted changes were passed over (an adversarial
+    /// review). It is found by the `.git` file that points back at the record: beside the old
+    /// place, or in the home directory.
+    @Test func aWorktreeMovedWithMvStillHasItsChangesCounted() throws {
+        let s = try Sandbox()
+        let app = try s.makeRepo("app")
+        let home = try #require(s.environment["HOME"])
+        let (beside, moved) = (s.path("beside"), s.path("beside-renamed"))
+        let (deep, deepMoved) = (home + "/deep", home + "/projects/x/deep-moved")
+        for (path, content) in [(beside, "beside\n"), (deep, "deep\n")] {
+            try s.git("worktree", "add", "-q", "--detach", path, in: app)
+            try s.write("note.txt", content, in: path)
+        }
+        try FileManager.default.createDirectory(atPath: home + "/projects/x", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: beside, toPath: moved)
+        try FileManager.default.moveItem(atPath: deep, toPath: deepMoved)
+        let look = ScriptOutput(try Self.run(.inventory, [app], in: s).stdout).sections(startingAt: "repo")[0]
+        #expect(look.all("risk").contains("uncommitted changes in the linked worktree \(moved)"), "\(look.values)")
+        #expect(look.all("risk").contains("uncommitted changes in the linked worktree \(deepMoved)"), "\(look.values)")
+        #expect(try s.git("show", "refs/git-sprite/worktrees/beside/uncommitted:note.txt", in: app) == "beside")
+        #expect(try s.git("show", "refs/git-sprite/worktrees/deep/uncommitted:note.txt", in: app) == "deep")
     }
 
     /// What keeps a commit for good is a remote outside the sprite: one whose address is a
