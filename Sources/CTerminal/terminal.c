@@ -447,13 +447,25 @@ int git_sprite_start_forwarding(void (*pass)(void *, int), void *context) {
     return 0;
 }
 
-void git_sprite_stop_forwarding(void) {
+int git_sprite_stop_forwarding(int milliseconds) {
     set_forwarding(0);
-    if (!forwarder_running) return;
+    if (!forwarder_running) return 0;
     __atomic_store_n(&forwarder_done, 1, __ATOMIC_SEQ_CST);
     sem_post(&forwarded);
-    pthread_join(forwarder, 0);
     forwarder_running = 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += milliseconds / 1000;
+    until.tv_nsec += (long)(milliseconds % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec += 1;
+        until.tv_nsec -= 1000000000;
+    }
+    if (pthread_timedjoin_np(forwarder, 0, &until) == 0) return 0;
+    /* still inside a request (a session kill, which lasts until the command ends): left to
+     * end with the process */
+    pthread_detach(forwarder);
+    return -1;
 }
 
 void git_sprite_end_by_interrupt(void) {

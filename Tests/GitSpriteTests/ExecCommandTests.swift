@@ -124,6 +124,42 @@ struct ExecCommandTests {
         }
     }
 
+    /// A service without in-band signals takes Ctrl-C through the session's kill, a request
+    /// that lasts until the command ends, and git-sprite waited for it before ending: when the
+    /// stream ended and the kill did not (a hostile server holds it here; a dropped stream does
+    /// the same), `exec` waited for the kill request's hour. It now ends a moment after the
+    /// stream, as the command did.
+    @Test func aSessionKillThatNeverAnswersDoesNotHoldExec() throws {
+        let server = try TestDaemon(["python3", "-u", TestDaemon.fixture("hostile_server.py"), "kill-hangs"])
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
+        p.arguments = ["exec", "box", "--", "x"]
+        p.currentDirectoryURL = URL(fileURLWithPath: repo)
+        p.environment = s.environment.merging(
+            ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:" + server.firstLine]) { $1 }
+        let output = Pipe()
+        (p.standardInput, p.standardOutput, p.standardError) = (FileHandle.nullDevice, output, output)
+        let shown = Locked("")
+        let exited = p.exitSignal()
+        try p.runWithSignalsUnblocked()
+        Thread {
+            while case let chunk = output.fileHandleForReading.availableData, !chunk.isEmpty {
+                shown.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+            }
+        }.start()
+        #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
+        kill(p.processIdentifier, SIGINT)
+        let ended = exited.wait(timeout: .now() + 20) == .success
+        if !ended {
+            kill(p.processIdentifier, SIGKILL)
+            exited.wait()
+        }
+        #expect(ended, "exec waited for the kill request after its command had ended")
+        #expect(p.endedByInterrupt, "\(p.ending) \(shown.value)")
+    }
+
     /// A terminal resized while a command runs on a terminal in the sprite: the new size gets
     /// there (SIGWINCH is forwarded as a resize), as `stty size` inside shows.
     @Test func aResizedTerminalReachesTheSprite() throws {

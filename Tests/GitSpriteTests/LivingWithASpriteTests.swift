@@ -108,6 +108,14 @@ struct LivingWithASpriteTests {
         #expect(try w.s.git("rev-parse", "HEAD", in: w.app) == shipped)
         #expect(try w.s.git("status", "--porcelain", in: w.app).isEmpty)
 
+        // until then the sprite's uncommitted change is not yours: a destroy refuses, and names
+        // apply as one way to take it home
+        let refused = try w.sprite(["down", "--destroy"])
+        #expect(refused.status != 0, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("hint: take its uncommitted changes into your work tree: git sprite apply\n"),
+            "\(refused.stderr)")
+
         // the sprite's change applies to the file as it is here (its commit touched another file)
         let apply = try w.sprite(["apply"])
         #expect(apply.status == 0, "\(apply.stderr)")

@@ -123,7 +123,9 @@ void git_sprite_signal_children(int sig);
  * handler, posts it and returns 1, so the handler returns without ending us. The same Ctrl-C
  * reaching us twice (through `git sprite`, git passes on its own SIGINT a moment later) counts
  * once; another one half a second or more after it gets 0, and ends us as usual
- * (async-signal-safe: sem_post). git_sprite_stop_forwarding ends it and waits for the thread.
+ * (async-signal-safe: sem_post). git_sprite_stop_forwarding ends it and waits for the thread
+ * up to `milliseconds`: 0 once it has ended, -1 when it is still inside a request (a session
+ * kill lasts as long as the command) and was left to end with the process.
  * One at a time: start returns 0, or -1 when one runs already or the thread cannot start.
  * git_sprite_pass_termination, for the handlers of the signals that end us (SIGTERM, SIGHUP,
  * SIGQUIT), has the thread pass `sig` on and waits up to `milliseconds` for it to be sent
@@ -133,7 +135,7 @@ void git_sprite_signal_children(int sig);
 int git_sprite_pass_interrupt(void);
 int git_sprite_pass_termination(int sig, int milliseconds);
 int git_sprite_start_forwarding(void (*pass)(void *, int), void *context);
-void git_sprite_stop_forwarding(void);
+int git_sprite_stop_forwarding(int milliseconds);
 void git_sprite_end_by_interrupt(void);
 
 /* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler

@@ -52,13 +52,16 @@ final class InterruptForwarding: @unchecked Sendable {
         stream.set(exec)
     }
 
-    /// Ends the forwarding and waits for its thread; Ctrl-C ends us again.
+    /// Ends the forwarding and waits for its thread (a moment); Ctrl-C ends us again. A
+    /// thread still inside a session kill (the service's kill lasts until the command ends,
+    /// and a stream that dropped meanwhile left `exec` waiting for it for up to the kill's hour)
+    /// keeps its reference and ends with the process.
     func stop() {
         guard running.value else { return }
         done.set(true)
-        git_sprite_stop_forwarding()
+        let ended = git_sprite_stop_forwarding(2000) == 0
         running.set(false)
-        Unmanaged.passUnretained(self).release()
+        if ended { Unmanaged.passUnretained(self).release() }
     }
 
     private func pass(_ sig: Int32) {

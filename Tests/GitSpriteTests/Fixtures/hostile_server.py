@@ -14,15 +14,19 @@ Plain HTTP requests, by MODE:
 - unauthorized: 401 with a JSON error
 - escaping-list: a sprite whose /fs/list of any path lists a file named ../escaped (and /fs/read
   answers "x")
+- kill-hangs: a sprite; a session kill (POST .../kill) is never answered
+A WebSocket upgrade (exec) in kill-hangs: no signal capability; session_info, stdout "ready",
+then, once a kill has arrived, exit status 130 (the command ended by the Ctrl-C)
 A WebSocket upgrade (exec), by MODE:
 - non-utf8: stdout that is not UTF-8, then exit status 0
 - cut: some stdout, then the connection closes without an exit frame
 - otherwise: session_info, then an exit status far outside 0..255
 """
-import base64, hashlib, json, socket, sys, threading
+import base64, hashlib, json, socket, sys, threading, time
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "ratelimit"
 NON_UTF8 = b"\xff\xfe bytes \xc3\x28 that are not UTF-8 \x80\n"
+KILLED = threading.Event()
 
 
 def frame(opcode, payload):
@@ -87,6 +91,12 @@ def http_answer(conn, path):
             send("200 OK", b"x", "application/octet-stream")
         else:
             send("200 OK", json.dumps(sprite("box", "warm")).encode())
+    elif MODE == "kill-hangs":
+        if path.split("?")[0].endswith("/kill"):
+            KILLED.set()
+            time.sleep(3600)
+        else:
+            send("200 OK", json.dumps(sprite("box", "warm")).encode())
     elif MODE == "unauthorized":
         send("401 Unauthorized", json.dumps({"error": "unauthorized", "message": "invalid token"}).encode())
     conn.close()
@@ -102,6 +112,10 @@ def websocket(conn, headers):
         conn.sendall(frame(2, b"\x01" + NON_UTF8))
         conn.sendall(frame(2, b"\x02" + NON_UTF8))
         conn.sendall(frame(2, b"\x03\x00"))
+    elif MODE == "kill-hangs":
+        conn.sendall(frame(2, b"\x01ready\n"))
+        KILLED.wait()
+        conn.sendall(frame(1, json.dumps({"type": "exit", "exit_code": 130}).encode()))
     elif MODE == "cut":
         conn.sendall(frame(2, b"\x01partial output\n"))
         conn.close()
