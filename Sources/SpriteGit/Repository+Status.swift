@@ -1,5 +1,9 @@
 import CGit2
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Counts of local changes, as `git status` groups them.
 public struct ChangeCounts: Equatable, Sendable, Codable {
     /// Tracked files changed in the work tree but not staged.
@@ -60,6 +64,43 @@ extension Repository {
             if s & worktree != 0, !(s & GIT_STATUS_WT_DELETED.rawValue != 0 && sparse(entry)) { counts.modified += 1 }
             if s & GIT_STATUS_WT_NEW.rawValue != 0 { counts.untracked += 1 }
         }
+        counts.modified += try markedChanges(index)
         return counts
+    }
+
+    /// Files marked assume-unchanged whose work-tree contents differ from the index (or, only
+    /// assumed unchanged, are gone): libgit2's status looks past that mark, as git's does, but
+    /// the snapshot takes such edits (`LocalGit.unmark`), so they count. (It does report an
+    /// edited skip-worktree file; one that is not there is a sparse checkout's, no change.)
+    func markedChanges(_ index: OpaquePointer?) throws -> Int {
+        guard let workdir = git_repository_workdir(pointer).map({ String(cString: $0) }) else { return 0 }
+        var changed = 0
+        for i in 0..<git_index_entrycount(index) {
+            guard let entry = git_index_get_byindex(index, i) else { continue }
+            let assumed = UInt32(entry.pointee.flags) & GIT_INDEX_ENTRY_VALID.rawValue != 0
+            let skipped = UInt32(entry.pointee.flags_extended) & GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue != 0
+            guard assumed, let raw = entry.pointee.path else { continue }
+            let path = workdir + String(cString: raw)
+            var st = stat()
+            guard lstat(path, &st) == 0 else {
+                if !skipped { changed += 1 }
+                continue
+            }
+            var oid = git_oid()
+            if st.st_mode & S_IFMT == S_IFLNK {
+                var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let n = readlink(path, &target, target.count - 1)
+                guard n >= 0 else { continue }
+                guard git_odb_hash(&oid, target, n, GIT_OBJECT_BLOB) == 0 else { continue }
+            } else if st.st_mode & S_IFMT == S_IFREG {
+                guard git_repository_hashfile(&oid, pointer, path, GIT_OBJECT_BLOB, raw) == 0 else { continue }
+            } else {
+                changed += 1
+                continue
+            }
+            var indexed = entry.pointee.id
+            if git_oid_cmp(&oid, &indexed) != 0 { changed += 1 }
+        }
+        return changed
     }
 }

@@ -133,22 +133,10 @@ struct ExecCommandTests {
         let server = try TestDaemon(["python3", "-u", TestDaemon.fixture("hostile_server.py"), "kill-hangs"])
         let s = try Sandbox()
         let repo = try s.makeRepo("app")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
-        p.arguments = ["exec", "box", "--", "x"]
-        p.currentDirectoryURL = URL(fileURLWithPath: repo)
-        p.environment = s.environment.merging(
-            ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:" + server.firstLine]) { $1 }
-        let output = Pipe()
-        (p.standardInput, p.standardOutput, p.standardError) = (FileHandle.nullDevice, output, output)
-        let shown = Locked("")
-        let exited = p.exitSignal()
-        try p.runWithSignalsUnblocked()
-        Thread {
-            while case let chunk = output.fileHandleForReading.availableData, !chunk.isEmpty {
-                shown.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
-            }
-        }.start()
+        let (p, exited, shown) = try SignalledExec.launch(
+            ["exec", "box", "--", "x"], in: repo,
+            environment: s.environment.merging(
+                ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:" + server.firstLine]) { $1 })
         #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
         kill(p.processIdentifier, SIGINT)
         let ended = exited.wait(timeout: .now() + 20) == .success
@@ -300,17 +288,22 @@ private struct SignalledExec {
     func got() -> String { (try? host.remote("cat /home/sprite/got 2>/dev/null")) ?? "" }
 
     func start(_ script: String, throughGit: Bool = false) throws -> (Process, DispatchSemaphore, Locked<String>) {
-        let p = Process()
-        if throughGit {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["git", "sprite", "exec", "--", "sh", "-c", script]
-        } else {
-            p.executableURL = URL(fileURLWithPath: Sandbox.binDirectory + "/git-sprite")
-            p.arguments = ["exec", "--", "sh", "-c", script]
-        }
-        p.currentDirectoryURL = URL(fileURLWithPath: repo)
         let env = ["SPRITES_TOKEN": host.token, "SPRITES_API_URL": host.url]
-        p.environment = s.environment.merging(env) { $1 }
+        return try Self.launch(
+            ["exec", "--", "sh", "-c", script], through: throughGit ? ["git", "sprite"] : [], in: repo,
+            environment: s.environment.merging(env) { $1 })
+    }
+
+    /// Starts git-sprite with `arguments` (through `git sprite` when `through` says so), its
+    /// stdin empty; what it printed on both streams is gathered as it comes.
+    static func launch(
+        _ arguments: [String], through: [String] = [], in dir: String, environment: [String: String]
+    ) throws -> (Process, DispatchSemaphore, Locked<String>) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: through.isEmpty ? Sandbox.binDirectory + "/git-sprite" : "/usr/bin/env")
+        p.arguments = through + arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.environment = environment
         let output = Pipe()
         // (both streams: what the command printed, and what git-sprite said)
         (p.standardInput, p.standardOutput, p.standardError) = (FileHandle.nullDevice, output, output)

@@ -858,6 +858,32 @@ struct AttachTests {
     }
 }
 
+/// A file you marked assume-unchanged or skip-worktree and then edited is in your work
+/// tree as it is: status and `git add -A` look past the marks, so the edit never reached
+/// the sprite and `plan` called the tree clean (an adversarial review). A skip-worktree
+/// file you do not have (a sparse checkout's way) is not taken for deleted, and your own
+/// index keeps its marks.
+@Test func editsToFilesYouMarkedUnchangedShip() throws {
+    let w = try UpWorkspace()
+    for name in ["marked-a.txt", "marked-b.txt", "sparse.txt"] {
+        try w.s.commit(name, "base\n", message: name, in: w.app)
+    }
+    try w.s.git("update-index", "--assume-unchanged", "marked-a.txt", in: w.app)
+    try w.s.git("update-index", "--skip-worktree", "marked-b.txt", "sparse.txt", in: w.app)
+    try w.s.write("marked-a.txt", "mine a\n", in: w.app)
+    try w.s.write("marked-b.txt", "mine b\n", in: w.app)
+    try FileManager.default.removeItem(atPath: w.app + "/sparse.txt")
+    let plan = try w.s.sprite(["plan", "--json"], in: w.app, env: w.env).json()
+    #expect(plan[path: "primary.changes.modified"] as? Int == 2, "\(plan)")
+    let r = try w.up(["--no-agent"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try w.remote("cat workspace/marked-a.txt") == "mine a")
+    #expect(try w.remote("cat workspace/marked-b.txt") == "mine b")
+    #expect(try w.remote("cat workspace/sparse.txt") == "base")
+    let marks = try w.s.git("ls-files", "-v", "marked-a.txt", "marked-b.txt", "sparse.txt", in: w.app)
+    #expect(marks == "h marked-a.txt\nS marked-b.txt\nS sparse.txt", "\(marks)")
+}
+
 @Suite("git sprite up: interruptions and hostile names", .ownThread)
 struct UpInterruptionTests {
     @Test func ctrlCStopsUpWithStatus130AndARerunConverges() throws {

@@ -95,6 +95,7 @@ struct LocalGit {
                 ["reset", "-q", "HEAD", "--"] + submodules.map { ":(literal)" + $0 }, what: "reading HEAD",
                 extraEnvironment: env)
         }
+        try unmark(env)
         try check(
             ["add", "-A", "--", "."] + submodules.map { ":(exclude,literal)" + $0 },
             what: "collecting uncommitted changes", extraEnvironment: env)
@@ -116,6 +117,37 @@ struct LocalGit {
                 "GIT_COMMITTER_EMAIL": "git-sprite@localhost",
             ])
         return (commit, tree)
+    }
+}
+
+extension LocalGit {
+    /// Clears, in the index `env` names (a copy), the assume-unchanged and skip-worktree marks
+    /// of the files they hide: `git add -A` looks past both, so an edit to a marked file never
+    /// reached the sprite (an adversarial review; the sprite's side counts such edits as work
+    /// too). A skip-worktree file missing from the work tree keeps its mark: a sparse checkout
+    /// leaves it out on purpose. Names that are not UTF-8 cannot be passed on and keep theirs.
+    func unmark(_ env: [String: String]) throws {
+        let (status, listing, _) = try SpawnedChild.capture(
+            "git", ["ls-files", "-v", "-z"], environment: environment.merging(env) { $1 }, directory: directory)
+        guard status == 0 else { return }
+        var assumed: [String] = [], skipped: [String] = []
+        for record in listing.split(separator: 0) where record.count > 2 && record[record.startIndex + 1] == 0x20 {
+            let tag = record[record.startIndex]
+            guard let path = String(validating: record.dropFirst(2), as: UTF8.self) else { continue }
+            if tag == UInt8(ascii: "S") || tag == UInt8(ascii: "s") {
+                var st = stat()
+                if lstat(directory + "/" + path, &st) == 0 { skipped.append(path) }
+            } else if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(tag) {
+                assumed.append(path)
+            }
+        }
+        for (flag, paths) in [("--no-assume-unchanged", assumed + skipped), ("--no-skip-worktree", skipped)] {
+            var rest = paths[...]
+            while !rest.isEmpty {
+                try run(["update-index", flag, "--"] + rest.prefix(1000), extraEnvironment: env)
+                rest = rest.dropFirst(1000)
+            }
+        }
     }
 }
 
