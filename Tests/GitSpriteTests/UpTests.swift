@@ -212,6 +212,53 @@ struct UpTests {
             r.stderr.contains("error: the agent (sh -c echo boom-from-agent; exit 3) exited at once (exit status 3)"))
         #expect(r.stderr.contains("boom-from-agent"))
     }
+
+    /// A file you marked assume-unchanged or skip-worktree and then edited is in your work
+    /// tree as it is: status and `git add -A` look past the marks, so the edit never reached
+    /// the sprite and `plan` called the tree clean (an adversarial review). A skip-worktree
+    /// file you do not have (a sparse checkout's way) is not taken for deleted, and your own
+    /// index keeps its marks.
+    @Test func editsToFilesYouMarkedUnchangedShip() throws {
+        let w = try UpWorkspace()
+        for name in ["marked-a.txt", "marked-b.txt", "sparse.txt"] {
+            try w.s.commit(name, "base\n", message: name, in: w.app)
+        }
+        try w.s.git("update-index", "--assume-unchanged", "marked-a.txt", in: w.app)
+        try w.s.git("update-index", "--skip-worktree", "marked-b.txt", "sparse.txt", in: w.app)
+        try w.s.write("marked-a.txt", "mine a\n", in: w.app)
+        try w.s.write("marked-b.txt", "mine b\n", in: w.app)
+        try FileManager.default.removeItem(atPath: w.app + "/sparse.txt")
+        let plan = try w.s.sprite(["plan", "--json"], in: w.app, env: w.env).json()
+        #expect(plan[path: "primary.changes.modified"] as? Int == 2, "\(plan)")
+        let r = try w.up(["--no-agent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try w.remote("cat workspace/marked-a.txt") == "mine a")
+        #expect(try w.remote("cat workspace/marked-b.txt") == "mine b")
+        #expect(try w.remote("cat workspace/sparse.txt") == "base")
+        let marks = try w.s.git("ls-files", "-v", "marked-a.txt", "marked-b.txt", "sparse.txt", in: w.app)
+        #expect(marks == "h marked-a.txt\nS marked-b.txt\nS sparse.txt", "\(marks)")
+    }
+
+    /// The sprite put back a change you shipped (a file restored to HEAD, a new file deleted):
+    /// to git its work tree is clean, so a second `up` applied your snapshot over it again
+    /// without a word (a review of `up`'s fidelity). That is the sprite's own change; it is left
+    /// as it is, and `up` says your uncommitted changes were not applied.
+    @Test func aChangeYouShippedThatTheSpritePutBackIsNotShippedAgain() throws {
+        let w = try UpWorkspace()
+        try w.s.commit("a.txt", "committed\n", message: "a", in: w.app)
+        try w.s.write("a.txt", "yours\n", in: w.app)
+        try w.s.write("notes.txt", "notes\n", in: w.app)
+        let first = try w.up(["--no-agent"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try w.remote("cat workspace/a.txt") == "yours")
+        _ = try w.remote("cd workspace && git checkout -q -- a.txt && rm notes.txt")
+        try w.s.write("b.txt", "later\n", in: w.app)
+        let again = try w.up(["--no-agent"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("your uncommitted changes were not applied"), "\(again.stderr)")
+        #expect(try w.remote("cat workspace/a.txt") == "committed")
+        #expect(try w.remote("test -e workspace/notes.txt && echo there || echo gone") == "gone")
+    }
 }
 
 @Suite("git sprite up: bad input and faults", .ownThread)
@@ -856,32 +903,6 @@ struct AttachTests {
         #expect(
             try w.remote("tmux -S /home/sprite/.git-sprite/tmux.sock has-session -t =app-main && echo yes") == "yes")
     }
-}
-
-/// A file you marked assume-unchanged or skip-worktree and then edited is in your work
-/// tree as it is: status and `git add -A` look past the marks, so the edit never reached
-/// the sprite and `plan` called the tree clean (an adversarial review). A skip-worktree
-/// file you do not have (a sparse checkout's way) is not taken for deleted, and your own
-/// index keeps its marks.
-@Test func editsToFilesYouMarkedUnchangedShip() throws {
-    let w = try UpWorkspace()
-    for name in ["marked-a.txt", "marked-b.txt", "sparse.txt"] {
-        try w.s.commit(name, "base\n", message: name, in: w.app)
-    }
-    try w.s.git("update-index", "--assume-unchanged", "marked-a.txt", in: w.app)
-    try w.s.git("update-index", "--skip-worktree", "marked-b.txt", "sparse.txt", in: w.app)
-    try w.s.write("marked-a.txt", "mine a\n", in: w.app)
-    try w.s.write("marked-b.txt", "mine b\n", in: w.app)
-    try FileManager.default.removeItem(atPath: w.app + "/sparse.txt")
-    let plan = try w.s.sprite(["plan", "--json"], in: w.app, env: w.env).json()
-    #expect(plan[path: "primary.changes.modified"] as? Int == 2, "\(plan)")
-    let r = try w.up(["--no-agent"])
-    #expect(r.status == 0, "\(r.stderr)")
-    #expect(try w.remote("cat workspace/marked-a.txt") == "mine a")
-    #expect(try w.remote("cat workspace/marked-b.txt") == "mine b")
-    #expect(try w.remote("cat workspace/sparse.txt") == "base")
-    let marks = try w.s.git("ls-files", "-v", "marked-a.txt", "marked-b.txt", "sparse.txt", in: w.app)
-    #expect(marks == "h marked-a.txt\nS marked-b.txt\nS sparse.txt", "\(marks)")
 }
 
 @Suite("git sprite up: interruptions and hostile names", .ownThread)

@@ -20,6 +20,20 @@ extension InSpriteScript {
 
     static let probeBody =
         uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction + lastingRefsFunction + #"""
+            # undone TREE HEAD: the paths the snapshot an earlier `up` applied on this HEAD changed
+            # that the work tree (TREE) has as HEAD has them again: the sprite put back your
+            # change (a revert, a deleted new file). Nothing of yours is lost there, but applying
+            # your snapshot again would undo the sprite's decision without a word
+            undone() {
+              snapc=$(git config --get gitsprite.snapshotcommit) || return 0
+              snap=$(git config --get gitsprite.snapshot) || return 0
+              [ "$(git rev-parse -q --verify "$snapc^1" 2>/dev/null)" = "$2" ] || return 0
+              shipped_paths=$(mktemp) || return 0
+              git diff-tree -r --name-only "$2" "$snap" -- > "$shipped_paths" 2>/dev/null
+              git diff-tree -r --name-only "$2" "$1" -- 2>/dev/null | grep -Fvx -f - "$shipped_paths"
+              rm -f "$shipped_paths"
+              return 0
+            }
             p="$1"
             [ -e "$p/.git" ] || { echo state=missing; exit 0; }
             cd "$p" || exit 3
@@ -45,7 +59,7 @@ extension InSpriteScript {
               tree=$(uncommitted_tree) \
                 || { echo "cannot read the uncommitted changes in $p (is a git command still running there?)" >&2; exit 3; }
               if [ -z "$included" ] && [ "$2" != keep ] && { [ "$tree" != "$2" ] || [ "$head" != "$3" ]; } \
-                 && theirs=$(own_changes "$tree" "$head") && [ -z "$theirs" ]; then
+                 && theirs=$(own_changes "$tree" "$head") && [ -z "$theirs" ] && [ -z "$(undone "$tree" "$head")" ]; then
                 # every changed path is one the user has (what an earlier `up` brought, or what
                 # `apply` took home): clear them so new commits can land; the new snapshot is
                 # applied afterwards
@@ -55,6 +69,9 @@ extension InSpriteScript {
               else
                 echo "dirty=$tree"
               fi
+            elif [ "$2" != keep ] && [ -n "$head" ] && [ -n "$(undone "$(git rev-parse "$head^{tree}")" "$head")" ]; then
+              # (clean to git: every change you shipped was put back)
+              echo "dirty=$(git rev-parse "$head^{tree}")"
             fi
             """#
 
