@@ -132,6 +132,38 @@ struct PlanTests {
             env: ["GIT_DIR": w.app + "/.git", "GIT_WORK_TREE": w.app])
         #expect(env.status == 0, "\(env.stderr)")
         #expect(try env.json()[path: "primary.localPath"] as? String == w.app)
+        // a work tree whose repository is found only through GIT_DIR (a dotfile manager's bare
+        // repository): up created the sprite, then every git command failed ("not a git
+        // repository"), and the empty sprite was left (a review). It is refused first.
+        let bare = s.path("dotfiles.git"), home = s.path("home-tree")
+        try s.git("clone", "-q", "--bare", w.app, bare)
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let split = try s.spriteInProcess(["plan"], in: home, env: ["GIT_DIR": bare, "GIT_WORK_TREE": home])
+        #expect(split.status == 128, "\(split.status) \(split.stderr)")
+        #expect(split.stderr.contains("has no .git of its own"), "\(split.stderr)")
+        #expect(split.stderr.contains("hint: make a worktree of it"), "\(split.stderr)")
+    }
+
+    /// What `up` cannot ship as you have it is said before it ships (a review of its
+    /// fidelity): a submodule checked out away from the commit the superproject records, or
+    /// with uncommitted changes, reaches the sprite at the recorded commit; files a
+    /// `.gitattributes` filter (LFS, git-crypt) turns arrive as git stores them.
+    @Test func whatTheSpriteGetsOtherwiseThanYouHaveItIsSaid() throws {
+        let w = try PlanWorkspace()
+        let s = w.sandbox
+        let clean = try s.spriteInProcess(["plan", "--json"], in: w.app).json()
+        #expect((clean["warnings"] as? [String])?.isEmpty == true, "\(clean)")
+        try s.write("edited.txt", "mine\n", in: w.app + "/libs/lib")
+        try s.commit(".gitattributes", "*.bin filter=lfs diff=lfs merge=lfs -text\n", message: "lfs", in: w.app)
+        let r = try s.spriteInProcess(["plan", "--json"], in: w.app)
+        let warnings = try #require(try r.json()["warnings"] as? [String], "\(r.stdout)")
+        #expect(
+            warnings.contains { $0.hasPrefix("submodule libs/lib in ") && $0.contains("has uncommitted changes over") },
+            "\(warnings)")
+        #expect(warnings.contains { $0.contains("files with a .gitattributes filter (lfs)") }, "\(warnings)")
+        try s.git("commit", "-qm", "moved", "--allow-empty", in: w.app + "/libs/lib")
+        let moved = try s.spriteInProcess(["plan", "--json"], in: w.app).json()["warnings"] as? [String] ?? []
+        #expect(moved.contains { $0.contains("libs/lib") && $0.contains("is checked out at") }, "\(moved)")
     }
 
     @Test func insideASubmoduleTheSubmoduleIsThePrimaryRepo() throws {

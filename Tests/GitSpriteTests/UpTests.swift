@@ -256,6 +256,8 @@ struct UpTests {
         let again = try w.up(["--no-agent"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("your uncommitted changes were not applied"), "\(again.stderr)")
+        // (and the summary does not count them as shipped)
+        #expect(!again.stdout.contains("uncommitted file"), "\(again.stdout)")
         #expect(try w.remote("cat workspace/a.txt") == "committed")
         #expect(try w.remote("test -e workspace/notes.txt && echo there || echo gone") == "gone")
     }

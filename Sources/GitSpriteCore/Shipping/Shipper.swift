@@ -169,12 +169,14 @@ struct Shipper: Sendable {
                 try createInStaging(plan, label: label, branch: branch, notes: &notes, policyApplied: policyApplied)
             }
         }
+        var changesKeptOut = false
         // what this repository's ship comes to: `head` now in the sprite, or left as it was
         func shipped(head: String, leftAsItWas: Bool) -> UpResult.Shipped {
             var shipped = UpResult.Shipped(
                 mount: plan.mount, spritePath: path, method: target.method.rawValue, head: head, notes: notes,
                 phases: phases)
             shipped.leftAsItWas = leftAsItWas
+            shipped.changesKeptOut = changesKeptOut
             return shipped
         }
         // the sprite's work comes home at most once in a run: what a refused push fetched holds
@@ -215,6 +217,7 @@ struct Shipper: Sendable {
             if state.dirtyTree == snapshot.tree {
                 // already there from an earlier run
             } else if state.dirtyTree != nil {
+                changesKeptOut = true
                 notes.append(
                     "\(label): the sprite has its own uncommitted changes in \(path); your uncommitted "
                         + "changes were not applied")

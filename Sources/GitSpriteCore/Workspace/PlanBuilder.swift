@@ -178,6 +178,11 @@ public struct PlanBuilder {
                 warnings.append("\(label): the \(IncludedFiles.fileName) pattern '\(pattern)' matches no ignored file")
             }
         }
+        if let root = repo.workdir, let drivers = Self.filterDrivers(root: root), !drivers.isEmpty {
+            warnings.append(
+                "\(label): files with a .gitattributes filter (\(drivers.joined(separator: ", "))) arrive in the "
+                    + "sprite as git stores them (an LFS pointer, the clean bytes), not as your work tree has them")
+        }
         if head.commit == nil {
             plan.transport = .none
             plan.localCommits = nil
@@ -216,6 +221,20 @@ public struct PlanBuilder {
             of: repo, baseURL: base, spritePath: spritePath, label: label,
             warnings: &warnings)
         return plan
+    }
+
+    /// The filter drivers the top `.gitattributes` names (`filter=lfs`): the sprite has no
+    /// driver, so what it checks out is what git stores.
+    static func filterDrivers(root: String) -> [String]? {
+        guard let text = try? String(contentsOfFile: root + "/.gitattributes", encoding: .utf8) else { return nil }
+        var drivers: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            for word in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) where word.hasPrefix("filter=") {
+                let name = String(word.dropFirst("filter=".count))
+                if !name.isEmpty && !drivers.contains(name) { drivers.append(name) }
+            }
+        }
+        return drivers
     }
 
     func submodules(
@@ -287,6 +306,21 @@ public struct PlanBuilder {
                 warnings.append(
                     "submodule \(sm.path) in \(label) records commit \(commit.short), which its local clone "
                         + "does not have; fetch it: git -C \(shellQuote(sm.path)) fetch")
+            }
+            if let sub = subrepo, let commit = sm.recordedCommit {
+                // the sprite gets the recorded commit, as a clone would: what the local checkout
+                // holds beyond it stayed here without a word (a review of up's fidelity)
+                let at = try? sub.head().commit
+                let changed = (try? sub.changeCounts().isClean) == false
+                if at != commit || changed {
+                    warnings.append(
+                        "submodule \(sm.path) in \(label) "
+                            + (at != commit
+                                ? "is checked out at \(at?.short ?? "no commit"), not at"
+                                : "has uncommitted changes over")
+                            + " the commit \(label) records (\(commit.short)): the sprite gets that commit; "
+                            + "to ship what you have, commit it in the submodule and git add \(shellQuote(sm.path))")
+                }
             }
             if let sub = subrepo {
                 // The sprite clones the submodule from its resolved URL, so nested relative URLs

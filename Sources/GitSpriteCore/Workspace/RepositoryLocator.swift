@@ -23,6 +23,19 @@ public enum RepositoryLocator {
                 ],
                 status: .notARepository)
         }
+        // found only through GIT_DIR or core.worktree (a dotfile manager's bare repository and
+        // $HOME): every git command git-sprite runs finds a repository from its work tree, as a
+        // linked repo's or a submodule's must, so up created the sprite and then failed
+        if let workdir = repo.workdir, access(workdir + "/.git", F_OK) != 0 {
+            throw SpriteError(
+                "\(workdir) has no .git of its own: its repository (\(repo.gitDir)) is found only "
+                    + "through GIT_DIR or core.worktree, which git sprite does not follow",
+                hints: [
+                    "make a worktree of it and run git sprite there: "
+                        + "git --git-dir=\(shellQuote(repo.gitDir)) worktree add ../work <branch>"
+                ],
+                status: .notARepository)
+        }
         return repo
     }
 

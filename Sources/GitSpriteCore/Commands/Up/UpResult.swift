@@ -34,6 +34,8 @@ public struct UpResult: Sendable {
         public var phases: [(String, Double)] = []
         /// The repository was left as the sprite had it (work of its own in the way; a note says what).
         public var leftAsItWas = false
+        /// Your uncommitted changes were not applied (the sprite has changes of its own).
+        public var changesKeptOut = false
 
         /// `probe 41 ms, push 312 ms, checkout 58 ms`.
         public var breakdown: String {

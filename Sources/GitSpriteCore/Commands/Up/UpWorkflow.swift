@@ -105,7 +105,8 @@ public enum UpWorkflow {
             }
             result.repos = try shipping.get()
             result.summary = Self.summary(
-                plan, sprite: plan.spriteName, changes: !options.noChanges,
+                plan, sprite: plan.spriteName,
+                changes: !options.noChanges && !(result.repos.first?.changesKeptOut ?? false),
                 leftAsItWas: result.repos.first?.leftAsItWas ?? false)
             for r in result.repos { for n in r.notes { context.terminal.note("note: " + n) } }
             if !settings.packages.isEmpty {
