@@ -239,6 +239,24 @@ struct UpTests {
         #expect(marks == "h marked-a.txt\nS marked-b.txt\nS sparse.txt", "\(marks)")
     }
 
+    /// After an `up` that shipped changes of yours, `apply` brings the sprite's own changes
+    /// only: it diffed the sprite's HEAD against its work tree, your shipped changes with them,
+    /// and refused over your own edits ("you have local changes in a.txt, u.txt"; a review).
+    @Test func applyAfterAnUpWithYourChangesBringsOnlyTheSpritesOwn() throws {
+        let w = try UpWorkspace()
+        try w.s.commit("a.txt", "committed\n", message: "a", in: w.app)
+        try w.s.write("a.txt", "yours\n", in: w.app)
+        try w.s.write("u.txt", "your new file\n", in: w.app)
+        let up = try w.up(["--no-agent"])
+        #expect(up.status == 0, "\(up.stderr)")
+        _ = try w.remote("cd workspace && echo agent > b.txt && printf 'yours\\nagent\\n' > a.txt")
+        let apply = try w.s.sprite(["apply"], in: w.app, env: w.env)
+        #expect(apply.status == 0, "\(apply.stderr) \(apply.stdout)")
+        #expect(try String(contentsOfFile: w.app + "/a.txt", encoding: .utf8) == "yours\nagent\n")
+        #expect(try String(contentsOfFile: w.app + "/b.txt", encoding: .utf8) == "agent\n")
+        #expect(try String(contentsOfFile: w.app + "/u.txt", encoding: .utf8) == "your new file\n")
+    }
+
     /// The sprite put back a change you shipped (a file restored to HEAD, a new file deleted):
     /// to git its work tree is clean, so a second `up` applied your snapshot over it again
     /// without a word (a review of `up`'s fidelity). That is the sprite's own change; it is left

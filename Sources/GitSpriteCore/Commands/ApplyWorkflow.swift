@@ -44,17 +44,27 @@ public enum ApplyWorkflow {
             let git = LocalGit(directory: repo.localPath, environment: context.environment)
             let (head, worktree) = (Homecoming.headRef(name), Homecoming.worktreeRef(name))
             guard SpriteWork.resolve(worktree, in: repo.localPath) != nil,
-                SpriteWork.resolve(head, in: repo.localPath) != nil
+                let headCommit = SpriteWork.resolve(head, in: repo.localPath)
             else { continue }
+            // the sprite's own changes: against what `up` shipped when that is where the sprite's
+            // HEAD still is (your uncommitted changes, shipped on it, are yours already: against
+            // HEAD they were applied again, and refused over your own edits; a review)
+            let shipped = Homecoming.shippedRef(name)
+            let onHead = try SpriteWork.resolve(shipped, in: repo.localPath).map { at in
+                try at == headCommit
+                    || git.run(["rev-parse", "-q", "--verify", "--end-of-options", shipped + "^1"]).stdout
+                        == headCommit.hex
+            }
+            let base = onHead == true ? shipped : head
             let files = try git.check(
-                ["diff", "--no-ext-diff", "--name-only", "-z", head, worktree, "--"],
+                ["diff", "--no-ext-diff", "--name-only", "-z", base, worktree, "--"],
                 what: "listing the sprite's changes"
             )
             .split(separator: "\0").map(String.init)
             guard !files.isEmpty else { continue }
             let file = TemporaryFiles.make("git-sprite-apply-", suffix: ".patch")
             let diff = try git.run(
-                ["diff", "--no-ext-diff", "--no-color", "--binary", head, worktree, "--"], trimming: false)
+                ["diff", "--no-ext-diff", "--no-color", "--binary", base, worktree, "--"], trimming: false)
             guard diff.status == 0,
                 TemporaryFiles.writePrivately(Data(diff.stdout.utf8), to: file)
             else {
@@ -67,13 +77,17 @@ public enum ApplyWorkflow {
             patches.append(Patch(repo: repo, file: file, tree: tree, files: files, done: done))
             if done { continue }
             let pathspecs = files.map { ":(literal)" + $0 }
-            let changed =
-                try git.check(["diff", "HEAD", "--name-only", "-z", "--"] + pathspecs, what: "looking at your changes")
-                + "\0"
-                + git.check(
-                    ["ls-files", "--others", "--exclude-standard", "-z", "--"] + pathspecs,
-                    what: "looking at your changes")
-            let touched = changed.split(separator: "\0").map(String.init)
+            // your changes since: against what `up` shipped, or HEAD
+            let touched =
+                base == shipped
+                ? try Self.differing(files, from: shipped, git: git)
+                : try
+                    (git.check(
+                        ["diff", "HEAD", "--name-only", "-z", "--"] + pathspecs, what: "looking at your changes")
+                    + "\0"
+                    + git.check(
+                        ["ls-files", "--others", "--exclude-standard", "-z", "--"] + pathspecs,
+                        what: "looking at your changes")).split(separator: "\0").map(String.init)
             if !touched.isEmpty {
                 problems.append(
                     "\(repo.label): you have local changes in \(touched.joined(separator: ", ")), which the "
@@ -124,6 +138,11 @@ public enum ApplyWorkflow {
     /// with the work tree added), so your own index is never touched; `git apply -R --check`
     /// would take a file whose mode differs for one that is the same.
     static func alreadyHere(_ files: [String], as commit: String, git: LocalGit) throws -> Bool {
+        try differing(files, from: commit, git: git).isEmpty
+    }
+
+    /// The paths of `files` that are not here as `commit` has them (read as `alreadyHere` reads).
+    static func differing(_ files: [String], from commit: String, git: LocalGit) throws -> [String] {
         let index = TemporaryFiles.make("git-sprite-index-")
         defer { TemporaryFiles.remove(index) }
         let own = try git.check(
@@ -131,9 +150,9 @@ public enum ApplyWorkflow {
         if FileManager.default.fileExists(atPath: own) { try FileManager.default.copyItem(atPath: own, toPath: index) }
         let env = ["GIT_INDEX_FILE": index]
         try git.check(["add", "-A", "--", "."], what: "reading your work tree", extraEnvironment: env)
-        let same = try git.run(
-            ["diff-index", "--cached", "--quiet", commit, "--"] + files.map { ":(literal)" + $0 },
-            extraEnvironment: env)
-        return same.status == 0
+        return try git.check(
+            ["diff-index", "--cached", "--name-only", "-z", commit, "--"] + files.map { ":(literal)" + $0 },
+            what: "comparing your work tree", extraEnvironment: env
+        ).split(separator: "\0").map(String.init)
     }
 }
