@@ -99,6 +99,27 @@ struct CostAndPruneTests {
         #expect(args.first == "--idle-week" || r.stderr.contains("hint: "), "\(r.stderr)")
     }
 
+    /// `prune -q --force` still says where a forced destroy saved what was not home: `-q`
+    /// dropped every note of the destroy, the bundle's path and how to restore it with them.
+    @Test func aQuietForcedPruneStillSaysWhereTheWorkWasSaved() throws {
+        let (s, app, host, env) = try Self.cloneWithHost()
+        try s.git("checkout", "-q", "-b", "held", "main", in: app)
+        try s.commit("held.txt", "held\n", message: "work on held", in: app)
+        let up = try s.sprite(["up", "--no-agent", "-q"], in: app, env: env)
+        #expect(up.status == 0, "\(up.stderr)")
+        let name = up.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try s.git("checkout", "-q", "main", in: app)
+        try s.git("merge", "-q", "--squash", "held", in: app)
+        try s.git("commit", "-q", "-m", "held work", in: app)
+        _ = try host.remote("echo unsaved > /home/sprite/workspace/unsaved.txt", sprite: name)
+        let pruned = try s.sprite(["prune", "--merged", "main", "--yes", "--force", "-q"], in: app, env: env)
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(
+            pruned.stderr.contains(".bundle; restore with: git fetch") && !pruned.stderr.contains("not home, saved"),
+            "\(pruned.stderr)")
+        #expect(try host.client().listSprites().isEmpty)
+    }
+
     /// Four sprites: merged normally, squash-merged, branch deleted, live. prune deletes the
     /// first three after bringing their work home, leaves the live one, and finds nothing the
     /// second time; a squash-merged sprite holding uncommitted work is skipped with the reason.

@@ -146,7 +146,10 @@ public enum PruneWorkflow {
                     options: .init(destroy: true, force: options.force, exactName: true))
                 result.candidates[i].deleted = true
                 result.candidates[i].outcome = down.notes.last ?? "destroyed \(name)"
-                for note in down.notes.dropLast() where !context.quiet { context.terminal.note(note) }
+                // (-q too says where a forced destroy saved what was not home: nothing else does)
+                for note in down.notes.dropLast() where !context.quiet || note.hasPrefix("saved ") {
+                    context.terminal.note(note)
+                }
             } catch let e as SpriteError {
                 result.candidates[i].outcome = "skipped: " + ([e.message] + e.hints.dropLast(2)).joined(separator: "; ")
             }
