@@ -70,6 +70,34 @@ private struct ReachBench {
         try s.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/"]).stdout
     }
 
+    /// A client of 127.0.0.1:`port` that waits `idle` seconds once connected, sends `request`,
+    /// ends its side (`shutdown(SHUT_WR)`, as `nc -N` does) and reads the reply to its end: the
+    /// file the reply's body was written to (what follows its head, when it has one), and what
+    /// the client printed on failing.
+    func halfClosedReply(_ port: Int, request: String, idle: Double = 0) throws -> (body: String, errors: String) {
+        let body = s.path("half-closed-\(port)-\(UUID().uuidString).body")
+        let client = try s.run(
+            "python3",
+            [
+                "-c",
+                #"""
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                time.sleep(float(sys.argv[2]))
+                s.sendall(sys.argv[3].encode())
+                s.shutdown(socket.SHUT_WR)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                open(sys.argv[4], "wb").write(data.split(b"\r\n\r\n", 1)[-1])
+                """#, "\(port)", "\(idle)", request, body,
+            ])
+        return (body, client.stderr)
+    }
+
     /// Starts a file server on the sprite's 127.0.0.1:`port` with `git sprite exec`.
     func serveInSprite(_ port: Int) throws -> Process {
         try background([
@@ -147,25 +175,9 @@ struct ReachTests {
         #expect(sums.count == 8 && sums.allSatisfy { $0 == expected }, "\(many.stdout) \(many.stderr)")
         // a client that ends its side after its request (`nc -N`) still gets the whole reply: it
         // got none, the sprite's side closed as soon as the client's was (a review)
-        let halfClosed = try b.s.run(
-            "python3",
-            [
-                "-c",
-                #"""
-                import hashlib, socket, sys
-                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-                s.sendall(b"GET /big.bin HTTP/1.0\r\n\r\n")
-                s.shutdown(socket.SHUT_WR)
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                print(hashlib.sha256(data.split(b"\r\n\r\n", 1)[-1]).hexdigest())
-                """#, "\(port)",
-            ])
-        #expect(halfClosed.stdout == expected + "\n", "\(halfClosed.stdout) \(halfClosed.stderr)")
+        let halfClosed = try b.halfClosedReply(port, request: "GET /big.bin HTTP/1.0\r\n\r\n")
+        let halfClosedSum = try b.s.run("sh", ["-c", "sha256sum < \"$0\" | cut -d' ' -f1", halfClosed.body])
+        #expect(halfClosedSum.stdout == expected + "\n", "\(halfClosedSum.stdout) \(halfClosed.errors)")
         // Ctrl-C, as a terminal sends it: to the whole job
         kill(-forward.processIdentifier, SIGINT)
         forward.waitForExit(within: 30, "git sprite forward after Ctrl-C")
@@ -196,26 +208,9 @@ struct ReachTests {
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
         #expect(eventually(seconds: 15) { ReachBench.forwardedPort(output(), remote: 9000) != nil }, "\(output())")
         let port = try #require(ReachBench.forwardedPort(output(), remote: 9000))
-        let client = try b.s.run(
-            "python3",
-            [
-                "-c",
-                #"""
-                import socket, sys, time
-                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-                time.sleep(6)
-                s.sendall(b"hello\n")
-                s.shutdown(socket.SHUT_WR)
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                print(data.decode())
-                """#, "\(port)",
-            ])
-        #expect(client.stdout == "REPLY\n\n", "\(client.stdout) \(client.stderr)")
+        let client = try b.halfClosedReply(port, request: "hello\n", idle: 6)
+        let reply = (try? String(contentsOfFile: client.body, encoding: .utf8)) ?? ""
+        #expect(reply == "REPLY\n", "\(reply) \(client.errors)")
     }
 
     /// A server in the sprite listening on `::1` alone is reached too: `localhost` was taken
