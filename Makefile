@@ -43,8 +43,10 @@ TEST_CA = .build-test-ca
 # replies, which no user's client sees (the real service is behind its edge, a local host
 # answers on a unix socket) and which every other end-to-end suite speaks. `swift test` alone
 # runs them all so.
-TIER_EDGE = UpTests|DownTests|AttachTests|ExecCommandTests|UpAgentEnvironmentTests|EdgeTests
-TIER_SPARSE = LivingWithASpriteTests|StatusTests|CostAndPruneTests|DocsWalkthroughTests
+# (what reaches the agent's programs, shell, forward, cp and url, runs in both tiers)
+TIER_REACH = ReachTests|CopyTests|SpriteURLTests
+TIER_EDGE = UpTests|DownTests|AttachTests|ExecCommandTests|UpAgentEnvironmentTests|EdgeTests|$(TIER_REACH)
+TIER_SPARSE = LivingWithASpriteTests|StatusTests|CostAndPruneTests|DocsWalkthroughTests|$(TIER_REACH)
 EDGE_SUITES = GitSpriteTests\.($(TIER_EDGE)|FaultMatrixTests)
 SPARSE_SUITES = GitSpriteTests\.($(TIER_SPARSE))
 TIER_ONLY_SUITES = GitSpriteTests\.($(TIER_EDGE)|$(TIER_SPARSE))/

@@ -15,7 +15,7 @@ struct GitSprite: ParsableCommand {
             $XDG_CONFIG_HOME/git-sprite/config.toml; see 'git sprite config'.
 
             Examples:
-              git sprite plan                 # what 'up' would ship, touching nothing remote
+              git sprite plan                 # what 'up' would ship, changing nothing
               git sprite link ../tools        # also put ../tools in this repo's sprites
               git -c sprite.resources.cpu=4 sprite config
 

@@ -47,6 +47,25 @@ struct DocsTests {
         #expect(r.stdout.contains("--as="))
     }
 
+    /// An example is a line to copy: at 80 columns none may wrap onto a line of its own.
+    @Test func noExampleWrapsAtEightyColumns() throws {
+        let s = try Sandbox()
+        for command in try [""] + Self.commands().keys.sorted() {
+            let args = command.isEmpty ? ["-h"] : [command, "-h"]
+            let help = try s.run(Sandbox.binDirectory + "/git-sprite", args, env: ["COLUMNS": "80"]).stdout
+            var inExamples = false
+            for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasSuffix("Examples:") {
+                    inExamples = true
+                } else if line.isEmpty {
+                    inExamples = false
+                } else if inExamples {
+                    #expect(line.hasPrefix("  "), "git sprite \(command) -h: an example wrapped: \(line)")
+                }
+            }
+        }
+    }
+
     @Test func dashHReachesTheBinaryAndDashDashHelpOpensTheManPage() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")

@@ -15,8 +15,8 @@ struct Cost: GlobalCommand {
             Every estimate says what it assumed.
 
             Examples:
-              git sprite cost --hours 4 --cpu 2 --memory 4 --storage 10     # $1.29
-              git sprite cost --idle-week --storage 10                      # $1.14 per week
+              git sprite cost --hours 4 --cpu 2 --memory 4 --storage 10  # $1.29
+              git sprite cost --idle-week --storage 10                   # $1.14 per week
               git sprite cost --hours 8 --json
             """
     )

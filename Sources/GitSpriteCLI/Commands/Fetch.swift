@@ -15,7 +15,8 @@ struct Fetch: GlobalCommand {
 
             Examples:
               git sprite fetch
-              git sprite fetch feature/x && git merge sprite/app-feature-x-1a2b3c4d/feature/x
+              git sprite fetch feature/x
+              git merge sprite/app-feature-x-1a2b3c4d/feature/x
               git sprite fetch --all
             """
     )

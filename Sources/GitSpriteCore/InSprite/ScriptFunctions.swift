@@ -60,11 +60,15 @@ extension InSpriteScript {
     /// in LIST (from `hidden_paths`).
     static let changedPathsFunction = #"""
         hidden_paths() {
-          # (ls-files -v: a lower-case tag is assume-unchanged; S skip-worktree, s both)
-          git ls-files -v -z 2>/dev/null | sed -zn 's/^[a-rt-z] //p'
+          # (ls-files -v: a lower-case tag is assume-unchanged; S skip-worktree, s both; one
+          # listing read twice)
+          listed=$(mktemp) || return 0
+          git ls-files -v -z > "$listed" 2>/dev/null
+          sed -zn 's/^[a-rt-z] //p' "$listed"
           # shellcheck disable=SC2016
-          git ls-files -v -z 2>/dev/null | sed -zn 's/^[sS] //p' \
+          sed -zn 's/^[sS] //p' "$listed" \
             | xargs -0r sh -c 'for p do if [ -e "$p" ] || [ -L "$p" ]; then printf "%s\0" "$p"; fi; done' sh
+          rm -f "$listed"
         }
         unmark() {
           [ -s "$2" ] || return 0
