@@ -110,7 +110,7 @@ for cmd in git-sprite git
     complete -c $cmd -n '__git_sprite_using prune' -l expired -d 'Time to live passed'
     complete -c $cmd -n '__git_sprite_using prune' -l older-than -r -d 'Created longer ago than'
     complete -c $cmd -n '__git_sprite_using prune' -l idle -r -d 'Idle longer than'
-    complete -c $cmd -n '__git_sprite_using prune' -l dry-run -d 'Change nothing'
+    complete -c $cmd -n '__git_sprite_using prune' -l dry-run -d 'Delete nothing'
     complete -c $cmd -n '__git_sprite_using prune' -l yes -d 'Delete without asking'
     complete -c $cmd -n '__git_sprite_using prune' -l force -d 'Even when work would be lost'
     complete -c $cmd -n '__git_sprite_using down' -l destroy -d 'Delete the sprite'

@@ -475,7 +475,7 @@ void git_sprite_end_by_interrupt(void) {
 
 static volatile sig_atomic_t interrupt_ends = 0;
 
-void git_sprite_set_interrupt_ends(int yes) { interrupt_ends = yes ? 1 : 0; }
+void git_sprite_set_interrupt_ends(int how) { interrupt_ends = how; }
 
 int git_sprite_interrupt_ends(void) { return interrupt_ends; }
 

@@ -49,7 +49,10 @@ public enum GitSpriteMain {
             // (logs -f, forward: Ctrl-C is how they end, so nothing needs saying; nor when the
             // pager had what the command showed)
             if !interruptIsTheEnd() && !paged {
-                let message = "\ninterrupted; run the command again to finish\n"
+                let message =
+                    interruptLeavesACommand()
+                    ? "\ninterrupted; the command in the sprite ends a second after its connection\n"
+                    : "\ninterrupted; run the command again to finish\n"
                 _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             }
             // (blocked while this handler runs: it ends the process as the handler returns)

@@ -105,8 +105,9 @@ enum UsageErrors {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The parser's rendering (`Error: …`, `Usage: …`, `  See '…' for more information.`)
-    /// in git's words: `error: …`, `usage: …`, `hint: see '…' for more information`.
+    /// The parser's rendering (`Error: …`, `Help: …`, `Usage: …`, `  See '…' for more
+    /// information.`) as every error reads: one `error: …` line, then `hint:` lines
+    /// (`hint: usage: …`; the option's own help, `hint: --name <name>: …`).
     static func render(_ message: String) -> String {
         var out: [String] = []
         // the parser echoes what was typed: shown printable, as the unknown-command path does
@@ -116,13 +117,20 @@ enum UsageErrors {
             if line.hasPrefix("Error: ") {
                 out.append("error: " + lowercasedFirst(String(line.dropFirst("Error: ".count))))
             } else if line.hasPrefix("Usage: ") {
-                out.append("usage: " + line.dropFirst("Usage: ".count))
+                out.append("hint: usage: " + line.dropFirst("Usage: ".count))
+            } else if line.hasPrefix("Help: ") {
+                // "Help:  --name <name>  Sprite name …": the option, then what it is
+                let words = line.dropFirst("Help: ".count).trimmingCharacters(in: .whitespaces)
+                let parts = words.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }
+                out.append("hint: " + parts.joined(separator: ": "))
             } else if line.trimmingCharacters(in: .whitespaces).hasPrefix("See '") {
                 var see = line.trimmingCharacters(in: .whitespaces)
                 if see.hasSuffix(".") { see.removeLast() }
                 out.append("hint: " + lowercasedFirst(see))
-            } else if !line.isEmpty || !(out.last ?? "").isEmpty {
-                out.append(line)
+            } else if !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                // (anything else the parser says is more of the hint before it)
+                out.append(out.isEmpty ? "error: " + line : "hint: " + line.trimmingCharacters(in: .whitespaces))
             }
         }
         while out.last?.isEmpty == true { out.removeLast() }

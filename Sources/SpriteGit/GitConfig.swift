@@ -115,9 +115,11 @@ public final class GitConfig {
                     scope: ConfigScope(e.level)
                 ))
         }
-        // libgit2 iterates highest-priority files first; callers want git's reading order.
+        // libgit2 iterates highest-priority files first, each file's entries in the order it
+        // holds them; callers want git's reading order (the files' order was reversed within
+        // a file too: `cpu = 4` then `cpu = 3` read as 4, an adversarial review)
         return out.enumerated().sorted {
-            ($0.element.scope.precedence, -$0.offset) < ($1.element.scope.precedence, -$1.offset)
+            ($0.element.scope.precedence, $0.offset) < ($1.element.scope.precedence, $1.offset)
         }.map(\.element)
     }
 

@@ -9,6 +9,12 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "\(function): \(message) (curl \(code))" }
 
+    /// True when the time ran out before the server sent a byte: it took the connection and
+    /// never answered (libcurl says "… with 0 bytes received").
+    public var timedOutUnanswered: Bool {
+        code == Int32(CURLE_OPERATION_TIMEDOUT.rawValue) && message.hasSuffix(" 0 bytes received")
+    }
+
     /// True for failures before any byte of a response arrived (safe to retry idempotent calls).
     public var isConnectFailure: Bool {
         [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY]

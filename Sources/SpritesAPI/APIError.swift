@@ -117,6 +117,8 @@ public struct TransportFailure: Sendable, CustomStringConvertible {
 
     public let kind: Kind
     public let message: String
+    /// Connected, and the time ran out before the server sent a byte.
+    public var unanswered = false
 
     public var description: String { message }
 
@@ -129,6 +131,7 @@ public struct TransportFailure: Sendable, CustomStringConvertible {
         self.init(
             kind: e.isConnectFailure ? .unreachable : e.isCertificateFailure ? .certificate : .broken,
             message: e.message)
+        unanswered = e.timedOutUnanswered
     }
 
     init(_ e: WebSocketError) {

@@ -28,6 +28,15 @@ public struct ExecRequest: Sendable {
         self.maxRunAfterDisconnect = maxRunAfterDisconnect
     }
 
+    /// The longest encoded query an exec is sent with: sprite-host refuses a request line
+    /// past 64 KiB (414), an edge often far sooner.
+    public static let longestQuery = 60 << 10
+
+    /// How long the query is once encoded (the command travels in it).
+    public var encodedQueryLength: Int {
+        query.reduce(0) { $0 + SpritesClient.encode($1.0).utf8.count + SpritesClient.encode($1.1).utf8.count + 2 }
+    }
+
     var query: [(String, String)] {
         var q = command.map { ("cmd", $0) }
         if let first = command.first { q.append(("path", first)) }

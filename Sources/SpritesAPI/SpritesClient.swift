@@ -101,7 +101,11 @@ public final class SpritesClient: @unchecked Sendable {
             do {
                 response = try http.send(request)
             } catch let e as CurlError {
-                if attempt < maxAttempts && (e.isConnectFailure || (idempotent && e.isTransient)) {
+                // (a server that took the connection and never answered costs the whole timeout
+                // each time: tried once more, not until the attempts run out, which took 2
+                // minutes, an adversarial review)
+                let limit = e.timedOutUnanswered ? min(2, maxAttempts) : maxAttempts
+                if attempt < limit && (e.isConnectFailure || (idempotent && e.isTransient)) {
                     sleepBackoff(attempt, hint: nil)
                     continue
                 }

@@ -44,6 +44,30 @@ struct ConfigTests {
         #expect(plan.stderr.contains("image.base_image = alpine"), "\(plan.stderr)")
     }
 
+    /// Values of one key are read as git reads them: file after file, and within a file from
+    /// top to bottom (the last of a single value wins; an empty value clears what came before).
+    /// Within a file they were read bottom to top: `cpu = 4` then `cpu = 3` gave 4.
+    @Test func valuesInOneFileAreReadFromTopToBottomAsGitReadsThem() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        for (key, value) in [
+            ("sprite.resources.cpu", "4"), ("sprite.resources.cpu", "3"),
+            ("sprite.image.packages", "aaa"), ("sprite.image.packages", "bbb"),
+        ] {
+            try s.git("config", "--add", key, value, in: repo)
+        }
+        #expect(try s.git("config", "sprite.resources.cpu", in: repo) == "3")
+        let both = try s.spriteInProcess(["config", "--json"], in: repo)
+        #expect(try setting(both, "resources.cpu").value as? Int == 3)
+        #expect(try setting(both, "image.packages").value as? [String] == ["aaa", "bbb"])
+        try s.git("config", "--unset-all", "sprite.image.packages", in: repo)
+        try s.git("config", "--global", "--add", "sprite.image.packages", "jq", in: repo)
+        try s.git("config", "--add", "sprite.image.packages", "", in: repo)
+        try s.git("config", "--add", "sprite.image.packages", "rg", in: repo)
+        let cleared = try s.spriteInProcess(["config", "--json"], in: repo)
+        #expect(try setting(cleared, "image.packages").value as? [String] == ["rg"])
+    }
+
     @Test func gitDashCIsHonouredAndShownAsCommandLine() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")

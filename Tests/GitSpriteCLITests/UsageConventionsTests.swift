@@ -47,6 +47,14 @@ struct UsageConventionsTests {
             #expect(r.stderr.hasPrefix("error: "), "\(command): \(r.stderr)")
             #expect(r.stderr.contains("\nhint: "), "\(command): \(r.stderr)")
             #expect(!r.stderr.contains("Error:") && r.stdout.isEmpty, "\(command): \(r.stderr)")
+            Self.expectOneErrorThenHints(r.stderr, "\(command)")
+        }
+        // the parser's own lines (`Help:`, `usage:`) are hints like the rest
+        for args in [["up", "--name"], ["url", "--public", "--private"], ["fetch", "--all", "some-sprite"]] {
+            let r = try s.spriteInProcess(
+                args, in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+            #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
+            Self.expectOneErrorThenHints(r.stderr, "\(args)")
         }
         // a value the parser takes but the command refuses, and a bad flag value, are usage errors too
         for args in [
@@ -63,6 +71,13 @@ struct UsageConventionsTests {
         for row in ["| 0 |", "| 1 |", "| 3 |", "| 4 |", "| 64 |", "| 128 |", "| 130 |"] {
             #expect(conventions.contains(row), "conventions.md lacks \(row)")
         }
+    }
+
+    /// One `error:` line, then one `hint:` line or more, and nothing else.
+    static func expectOneErrorThenHints(_ stderr: String, _ what: String) {
+        let lines = stderr.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("error: ") == true, "\(what): \(stderr)")
+        #expect(lines.count >= 2 && lines.dropFirst().allSatisfy { $0.hasPrefix("hint: ") }, "\(what): \(stderr)")
     }
 
     @Test func configShowsKeysAsGitConfigTakesThem() throws {

@@ -5,6 +5,21 @@ import Testing
 
 @Suite("remote URLs", .offThePool)
 struct RemoteURLTests {
+    /// A bad API address is shown in its error without what may be a secret: a user and
+    /// password, and a query or fragment (`?token=…` was shown whole).
+    @Test(arguments: [
+        ("https://u:secretpw@h.example/x", "https://…@h.example/x"),
+        ("https://h.example/?token=SECRET123", "https://h.example/?…"),
+        ("https://h.example/x#access_token=SECRET", "https://h.example/x#…"),
+        ("https://h.example/?a=b@c", "https://h.example/?…"),
+        ("https://u:p@h.example:8443/?t=1", "https://…@h.example:8443/?…"),
+        ("https://h.example/a@b", "https://h.example/a@b"),
+        ("http+unix://%2Ftmp%2Fs", "http+unix://%2Ftmp%2Fs"),
+    ])
+    func anAPIAddressIsShownWithoutItsSecrets(given: String, shown: String) {
+        #expect(APIURLText.withoutCredentials(given) == shown)
+    }
+
     @Test(arguments: [
         ("https://user:token@github.com/a/b.git", "https://github.com/a/b.git"),
         ("https://ghp_abc@github.com/a/b.git", "https://github.com/a/b.git"),

@@ -6,6 +6,17 @@ import Testing
 
 @Suite("sprite names", .offThePool)
 struct SpriteNameTests {
+    /// A hint names the sprite as it was named, so copying it acts on the same sprite; never
+    /// as an option (`down -- -x` hinted `git sprite down --destroy -x`, which the parser
+    /// refused).
+    @Test func aHintNamesTheSpriteSoThatCopyingItActsOnIt() {
+        #expect(SpriteTarget.hintOperand(nil, resolved: "app-main") == "")
+        #expect(SpriteTarget.hintOperand("feature/x", resolved: "app-feature-x-1a2b3c4d") == " feature/x")
+        #expect(SpriteTarget.hintOperand("it's", resolved: "app-it-s") == " 'it'\\''s'")
+        #expect(SpriteTarget.hintOperand("-x", resolved: "app-x-a4209624") == " app-x-a4209624")
+        #expect(SpriteTarget.hintOperand("-x", resolved: nil) == " -- -x")
+    }
+
     @Test func plainBranchNamesStayReadableWithoutHash() {
         #expect(SpriteName.forBranch("main", repository: "app") == "app-main")
         #expect(SpriteName.forBranch("fix-42", repository: "My App") == "my-app-fix-42")

@@ -89,9 +89,9 @@ struct ConventionsTests {
         #expect(limited.stdout == "agent.txt\n", "\(limited.stdout) \(limited.stderr)")
         let words = try w.sprite(["diff", "--word-diff", "--", "file.txt"])
         #expect(words.stdout.contains("{+changed-by-agent+}"), "\(words.stdout)")
-        // git's own refusal is reported as git's
+        // git's own refusal is reported as git's, a usage error
         let bad = try w.sprite(["log", "--no-such-git-option"])
-        #expect(bad.status == 1 && bad.stderr.hasPrefix("error: git log in "), "\(bad.stderr)")
+        #expect(bad.status == 64 && bad.stderr.hasPrefix("error: git log in "), "\(bad.stderr)")
     }
 
     /// Ctrl-C while `git sprite diff` is in the pager: the pager is in our process group, so it

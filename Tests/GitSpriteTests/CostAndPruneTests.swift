@@ -30,13 +30,21 @@ struct CostAndPruneTests {
         let s = try Sandbox()
         let r = try s.sprite(["cost"] + args)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("  total    \(total)\n"), "\(r.stdout)")
+        // off a terminal, a row per amount, tab-separated
+        #expect(r.stdout.contains("\ntotal\t\(total)\t"), "\(r.stdout)")
+        for (label, part) in zip(["cpu", "memory", "storage"], parts) {
+            #expect(r.stdout.contains(label + "\t" + part + "\t"), "\(label) \(part): \(r.stdout)")
+        }
+        #expect(r.stdout.contains("\nassumes\t"), "\(r.stdout)")
+        // on a terminal, for people
+        let shown = try s.run("script", ["-qec", "git sprite cost " + args.joined(separator: " "), "/dev/null"])
+        #expect(shown.stdout.contains("  total    \(total)\r\n"), "\(shown.stdout)")
         for (label, part) in zip(["CPU", "memory", "storage"], parts) {
             #expect(
-                r.stdout.contains(label.padding(toLength: 9, withPad: " ", startingAt: 0) + part),
-                "\(label) \(part): \(r.stdout)")
+                shown.stdout.contains(label.padding(toLength: 9, withPad: " ", startingAt: 0) + part),
+                "\(label) \(part): \(shown.stdout)")
         }
-        #expect(r.stdout.contains("assumes: "), "\(r.stdout)")
+        #expect(shown.stdout.contains("assumes: "), "\(shown.stdout)")
         let j = try s.sprite(["cost", "--json"] + args).json()
         #expect(j[path: "cost.total.dollars"] as? String == json[0])
         #expect(j[path: "cost.cpu.dollars"] as? String == json[1])
@@ -49,7 +57,8 @@ struct CostAndPruneTests {
         let s = try Sandbox()
         let r = try s.sprite(["cost", "--idle-week", "--storage", "10"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("  total    $1.14 per week"), "\(r.stdout)")
+        #expect(r.stdout.contains("total\t$1.14\tper week\n"), "\(r.stdout)")
+        #expect(!r.stdout.contains("cpu\t"), "\(r.stdout)")
         let j = try s.sprite(["cost", "--idle-week", "--storage", "10", "--json"]).json()
         #expect(j[path: "cost.total.dollars"] as? String == "1.14")
         // exact: 168 h × 10 GB × $0.00068 = $1.1424, never a binary fraction

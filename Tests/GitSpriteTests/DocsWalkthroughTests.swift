@@ -49,7 +49,8 @@ struct DocsWalkthroughTests {
         #expect(r.stdout.contains("README.md | 1 +") && r.stdout.contains("NOTES.md"), "\(r.stdout)")
         #expect(r.stdout.contains("agent: say hello"), "\(r.stdout)")
         #expect(r.stdout.contains("?? NOTES.md"), "apply brought the new file: \(r.stdout)")
-        #expect(r.stdout.contains("agent: say hello (+ uncommitted changes)  (hello merged)"), "\(r.stdout)")
+        // (checkpoint --list off a terminal: id, created, commit, uncommitted, subject, comment)
+        #expect(r.stdout.contains("\tuncommitted\tagent: say hello\thello merged\n"), "\(r.stdout)")
         // reach what it runs: the forward, the URL made public, the copy back, a terminal
         #expect(r.stdout.components(separatedBy: "notes from the agent").count >= 4, "\(r.stdout)")
         #expect(r.stdout.contains("forwarding localhost:") && r.stdout.contains("-> sprite:8080"), "\(r.stdout)")

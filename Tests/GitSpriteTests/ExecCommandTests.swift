@@ -27,6 +27,22 @@ struct ExecCommandTests {
         #expect(piped.stdout == "a b\n")
         let literal = try s.sprite(["exec", "--", "echo", "$(id)", "`id`", ";", "&&"], in: repo, env: env)
         #expect(literal.stdout == "$(id) `id` ; &&\n")
+        // the command travels in the request's address: what fits arrives whole; what a
+        // service takes at most is said at once (it hung 30 s, then blamed the connection)
+        func length(_ argument: String) throws -> RunResult {
+            try s.sprite(["exec", "--", "sh", "-c", "echo ${#1}", "x", argument], in: repo, env: env)
+        }
+        #expect(try length(String(repeating: "a", count: 6000)).stdout == "6000\n")
+        let tooLong = try length(String(repeating: "&", count: 30000))
+        #expect(tooLong.status == 64, "\(tooLong.stderr)")
+        #expect(tooLong.stderr.contains("error: the command is too long to send: 87 KiB once encoded"))
+        #expect(tooLong.stderr.contains("hint: pass the long part on the command's stdin"))
+        // past an edge's own limit (8 KiB for the edge tier's nginx), its refusal is said as such
+        let middle = try length(String(repeating: "a", count: 20000))
+        #expect(
+            middle.stdout == "20000\n"
+                || (middle.status == 64 && middle.stderr.contains("the Sprites API refused a request as too long")),
+            "\(middle.status) \(middle.stderr)")
     }
 
     /// Ctrl-C while `exec` runs a command without a terminal is the command's: it is passed on
@@ -120,8 +136,25 @@ struct ExecCommandTests {
             // the command, started later, would have written "started", then "TERM")
             #expect(run.got() == "", "\(run.got())")
             #expect(p.endedByInterrupt, "\(p.ending) \(shown.value)")
-            #expect(!shown.value.contains("interrupted; run the command again"), "\(shown.value)")
+            #expect(!shown.value.contains("\ninterrupted"), "\(shown.value)")
         }
+    }
+
+    /// A second Ctrl-C ends git-sprite at once, and says what became of the command: "run the
+    /// command again to finish", said before, would run it a second time.
+    @Test func aSecondCtrlCSaysTheCommandEndsWithItsConnection() throws {
+        let run = try SignalledExec(sparse: false)
+        let (p, exited, shown) = try run.start("trap '' INT; echo ready; while :; do sleep 0.1; done")
+        #expect(eventually(seconds: 30) { shown.value.contains("ready") }, "\(shown.value)")
+        kill(p.processIdentifier, SIGINT)
+        usleep(800_000)
+        kill(p.processIdentifier, SIGINT)
+        #expect(exited.wait(timeout: .now() + 30) == .success)
+        #expect(p.endedByInterrupt, "\(p.ending) \(shown.value)")
+        #expect(
+            shown.value.contains("interrupted; the command in the sprite ends a second after its connection"),
+            "\(shown.value)")
+        #expect(!shown.value.contains("run the command again"), "\(shown.value)")
     }
 
     /// A service without in-band signals takes Ctrl-C through the session's kill, a request

@@ -21,6 +21,34 @@ struct HostileServerTests {
         #expect(try api.run("x", ["true"]).status == 255)
     }
 
+    /// A server that takes each connection and never answers: the call is tried once more,
+    /// not until the attempts run out (four of 30 s each, two minutes), and the error says
+    /// nothing answered ("the connection … broke", and "run the command again", said before).
+    @Test(.longRunning) func aServerThatNeverAnswersIsTriedTwiceAndSaidSo() throws {
+        let s = try Sandbox()
+        let log = s.path("accepted")
+        let server = try TestDaemon([
+            "python3", "-c",
+            """
+            import socket, sys
+            s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16); print(s.getsockname()[1], flush=True)
+            held = []
+            while True:
+                c, _ = s.accept(); held.append(c)
+                open(sys.argv[1], 'a').write('x')
+            """, log,
+        ])
+        let repo = try s.makeRepo("app")
+        let url = "http://127.0.0.1:" + server.firstLine
+        let r = try s.sprite(["status"], in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": url])
+        #expect(r.status == 1, "\(r.status) \(r.stderr)")
+        #expect(
+            r.stderr.hasPrefix("error: the Sprites API at \(url) took the connection but did not answer"),
+            "\(r.stderr)")
+        #expect(r.stderr.contains("hint: is the service up?"), "\(r.stderr)")
+        #expect((try? String(contentsOfFile: log, encoding: .utf8)) == "xx")
+    }
+
     @Test func theRemoteHelperTakesOnlySpriteNamesTheAPIAllows() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")

@@ -216,6 +216,22 @@ struct LivingWithASpriteTests {
         #expect(r.stderr.contains("hint: "))
     }
 
+    /// An option git diff does not know is a usage error that says which (it showed the last
+    /// line of git's usage text, `-a  --text  treat all files as text`).
+    @Test func anOptionGitDoesNotKnowIsAUsageErrorThatNamesIt() throws {
+        let w = try LivingSprite()
+        for command in ["diff", "log"] {
+            let r = try w.sprite([command, "--no-such-option"])
+            #expect(r.status == 64, "\(command): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("failed: ") && r.stderr.contains("--no-such-option"), "\(r.stderr)")
+            #expect(r.stderr.contains("hint: the options after git sprite \(command) are git \(command)'s own"))
+        }
+        let short = try w.sprite(["diff", "-x"])
+        #expect(
+            short.stderr.contains("git diff in this repository failed: an option it does not take, among -x"),
+            "\(short.stderr)")
+    }
+
     @Test func anUnknownSpriteIsAnErrorWithAHint() throws {
         let w = try LivingSprite(up: false)
         for command in [
@@ -225,6 +241,8 @@ struct LivingWithASpriteTests {
             #expect(r.status == 3, "\(command) \(r.stderr)")
             #expect(r.stderr.contains("error: sprite 'nope' does not exist"), "\(command) \(r.stderr)")
             #expect(r.stderr.contains("hint: list sprites: git sprite ls"), "\(command) \(r.stderr)")
+            // (a hint acts on the sprite named, not on the current branch's)
+            #expect(r.stderr.contains("hint: start it here: git sprite up --name nope"), "\(command) \(r.stderr)")
         }
     }
 
@@ -497,9 +515,12 @@ struct LivingWithASpriteTests {
         #expect(rows.map { $0["id"] as? String } == ["v1", "v0"])
         #expect(rows.first?["commit"] as? String == b && rows.first?["subject"] as? String == "B")
         #expect(rows.last?["commit"] as? String == a && rows.last?["comment"] as? String == "at A")
+        // off a terminal, tab-separated: id, created, commit, uncommitted, subject, comment
         let text = try w.sprite(["checkpoint", "--list"])
-        #expect(
-            text.stdout.contains("v0  ") && text.stdout.contains("\(a.prefix(12))  initial  (at A)"), "\(text.stdout)")
+        let v0 = try #require(text.stdout.split(separator: "\n").last?.split(separator: "\t").map(String.init))
+        #expect(v0.count == 6 && v0[0] == "v0" && Array(v0[2...]) == [a, "-", "initial", "at A"], "\(text.stdout)")
+        let shown = try w.s.run("script", ["-qec", "git sprite checkpoint --list", "/dev/null"], in: w.app, env: w.env)
+        #expect(shown.stdout.contains("\(a.prefix(12))  initial  (at A)"), "\(shown.stdout)")
     }
 
     /// The API documents no order for its checkpoint list; a host that lists the oldest first

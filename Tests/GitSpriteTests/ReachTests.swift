@@ -98,6 +98,23 @@ private struct ReachBench {
         return (body, client.stderr)
     }
 
+    /// A server here on [::1] alone, at a free port (its first line), answering each
+    /// connection with an HTTP reply of `answer`.
+    static func ipv6Listener(answer: String = "") throws -> TestDaemon {
+        try TestDaemon([
+            "python3", "-c",
+            """
+            import socket, sys
+            s = socket.socket(socket.AF_INET6); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            s.bind(('::1', 0)); s.listen(); print(s.getsockname()[1], flush=True)
+            body = sys.argv[1].encode()
+            while True:
+                c, _ = s.accept(); c.recv(65536)
+                c.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body); c.close()
+            """, answer,
+        ])
+    }
+
     /// Starts a file server on the sprite's 127.0.0.1:`port` with `git sprite exec`.
     func serveInSprite(_ port: Int) throws -> Process {
         try background([
@@ -261,6 +278,27 @@ struct ReachTests {
         #expect(try b.httpStatus(port) == "200")
     }
 
+    /// What the sprite opens must not take the IPv4 half of a port a service here holds on
+    /// [::1] (an adversarial review: `localhost:6543` then reached the sprite, not the
+    /// service): it is forwarded from another port, and the service still answers.
+    @Test func forwardAutoNeverTakesAPortAServiceHereHoldsOnIPv6() throws {
+        let b = try ReachBench()
+        let v6 = try ReachBench.ipv6Listener(answer: "local service")
+        let port = try #require(Int(v6.firstLine))
+        let (forward, output) = try b.background(["forward", "--auto"])
+        defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
+        let server = try b.serveInSprite(port)
+        defer { if server.isRunning { kill(-server.processIdentifier, SIGKILL) } }
+        #expect(eventually(seconds: 20) { ReachBench.forwardedPort(output(), remote: port) != nil }, "\(output())")
+        let local = try #require(ReachBench.forwardedPort(output(), remote: port))
+        #expect(local != port, "\(output())")
+        #expect(try b.httpStatus(local) == "200")
+        #expect(try b.httpStatus(port) == "000", "nothing of ours listens on 127.0.0.1:\(port)")
+        let reply = try b.s.run("curl", ["-s", "-g", "http://[::1]:\(port)/"])
+        #expect(reply.stdout.contains("local service"), "\(reply.stdout) \(reply.stderr)")
+        withExtendedLifetime(v6) {}
+    }
+
     @Test func attachForwardsAPortTheAgentOpensMeanwhile() throws {
         let agent =
             "sh -c 'echo agent-ready; sleep 3; exec python3 -m http.server 9234 --bind 127.0.0.1 --directory /home/sprite'"
@@ -295,6 +333,16 @@ struct ReachTests {
         #expect(
             busy.status == 1 && busy.stderr.contains("cannot listen on localhost:\(blocker.firstLine): it is in use"),
             "\(busy.stderr)")
+        // the hints forward to the same port of the same sprite
+        #expect(busy.stderr.contains("hint: choose another local port: git sprite forward app-main OTHER:8080"))
+        #expect(busy.stderr.contains("git sprite forward app-main 0:8080"), "\(busy.stderr)")
+        // a port held on [::1] alone is in use too: localhost names it
+        let v6 = try ReachBench.ipv6Listener()
+        let busy6 = try b.sprite(["forward", "\(v6.firstLine):8080"])
+        #expect(
+            busy6.status == 1
+                && busy6.stderr.contains("cannot listen on localhost:\(v6.firstLine): it is in use on [::1]"),
+            "\(busy6.stderr)")
         // nothing listens there in the sprite: each connection is closed at once, and said why
         let (forward, _) = try b.background(["forward", "0:9"])
         defer { if forward.isRunning { kill(-forward.processIdentifier, SIGKILL) } }
@@ -576,10 +624,44 @@ struct CopyTests {
         #expect(FileManager.default.fileExists(atPath: dest + "/escaped.txt"))
         #expect(FileManager.default.fileExists(atPath: dest + "/x/f.txt"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: b.s.path("work")) == ["dest"])
+        // and the other way: `..` here goes into the sprite's directory, not beside it
+        try b.s.write("up/pf.txt", "p\n")
+        try b.s.write("up/inner/f.txt", "i\n")
+        try b.host.remote("mkdir -p workspace/into/x")
+        let up = try b.s.run(
+            Sandbox.binDirectory + "/git-sprite", ["cp", "-r", "..", "app-main:/home/sprite/workspace/into/x/"],
+            in: b.s.path("up/inner"), env: b.env)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(
+            try b.host.remote("cd workspace/into && find . | sort") == ".\n./x\n./x/inner\n./x/inner/f.txt\n./x/pf.txt")
         try b.host.remote("echo c > workspace/none && chmod 000 workspace/none")
         let denied = try b.sprite(["cp", ":none", b.s.path("none")])
         #expect(
             denied.status == 1 && !denied.stderr.contains("rejected the token"), "\(denied.status) \(denied.stderr)")
+    }
+
+    /// A name that is not UTF-8 cannot travel through the API: it is said, the rest is copied,
+    /// and the command fails (a download stopped at it with a 404 and "run the command
+    /// again"; an upload passed it over without a word and exited 0). A FIFO named alone is
+    /// nothing to copy, both ways.
+    @Test func aNameThatIsNotUTF8IsSaidAndTheRestIsCopied() throws {
+        let b = try ReachBench()
+        try b.host.remote(
+            #"mkdir -p workspace/dt && echo x > "$(printf 'workspace/dt/bad\377')" && echo ok > workspace/dt/good"#)
+        let down = try b.sprite(["cp", "-r", ":dt", b.s.path("got")])
+        #expect(down.status == 1, "\(down.stderr)")
+        #expect(try String(contentsOfFile: b.s.path("got/good"), encoding: .utf8) == "ok\n")
+        #expect(down.stderr.contains("its name is not UTF-8"), "\(down.stderr)")
+        #expect(down.stderr.contains("error: 1 path could not be copied"), "\(down.stderr)")
+        try b.s.run(
+            "sh", ["-c", #"mkdir -p up && echo x > "$(printf 'up/bad\377')" && echo ok > up/good"#], in: b.s.root)
+        let up = try b.sprite(["cp", "-r", b.s.path("up"), ":"])
+        #expect(up.status == 1, "\(up.stderr)")
+        #expect(try b.host.remote("cat workspace/up/good") == "ok")
+        #expect(up.stderr.contains("its name is not UTF-8"), "\(up.stderr)")
+        try b.s.run("mkfifo", [b.s.path("fifo")])
+        let fifo = try b.sprite(["cp", b.s.path("fifo"), ":"])
+        #expect(fifo.status == 1 && fifo.stderr.contains("nothing to copy"), "\(fifo.status) \(fifo.stderr)")
     }
 
     /// A symbolic link named on the command line is followed here, as cp follows it (a review:
@@ -607,7 +689,8 @@ struct CopyTests {
             (["cp", s.path("dir"), ":"], 64, "is a directory"),
             (["cp", s.path("dir/x.txt"), s.path("y.txt")], 64, "neither side of the copy is in a sprite"),
             (["cp", ":file.txt", "other-sprite:/tmp/x"], 64, "copying between two sprites is not supported"),
-            (["cp", s.path("missing.txt"), ":"], 1, "cannot copy"),
+            // (not found, as the sprite's side says it, with a hint)
+            (["cp", s.path("missing.txt"), ":"], 3, "cannot copy"),
             (["cp", ":file.txt"], 64, "give at least one source and a destination"),
             // several sources into no directory: refused before anything goes up, as cp does
             (["cp", s.path("dir/x.txt"), s.path("dir/x.txt"), ":nodir"], 64, "needs a directory to copy them into"),
@@ -615,7 +698,7 @@ struct CopyTests {
         for (args, status, said) in cases {
             let r = try b.sprite(args)
             #expect(r.status == status, "\(args): \(r.status) \(r.stderr)")
-            #expect(r.stderr.contains(said), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(said) && r.stderr.contains("\nhint: "), "\(args): \(r.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: s.path("out")))
         #expect(try b.host.remote("ls workspace") == "file.txt")

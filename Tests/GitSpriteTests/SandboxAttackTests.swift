@@ -656,6 +656,11 @@ struct HostileRequestTests {
             })
         #expect(cases["long-line"]?.status == "414" && cases["long-line"]?.closed == true, "\(r.stdout) \(r.stderr)")
         #expect(cases["big-head"]?.status == "431" && cases["big-head"]?.closed == true, "\(r.stdout)")
+        for size in [70, 90, 120] {
+            let line = cases["whole-line-\(size)k"], head = cases["whole-head-\(size == 70 ? 75 : size)k"]
+            #expect(line?.status == "414" && line?.closed == true, "\(size): \(r.stdout)")
+            #expect(head?.status == "431" && head?.closed == true, "\(size): \(r.stdout)")
+        }
         #expect(cases["stalled"]?.status == "408" && cases["stalled"]?.closed == true, "\(r.stdout)")
         #expect((cases["stalled"]?.seconds ?? 99) < 10, "\(r.stdout)")
         #expect(cases["slow"]?.status == "408" && cases["slow"]?.closed == true, "\(r.stdout)")

@@ -138,9 +138,10 @@ int git_sprite_start_forwarding(void (*pass)(void *, int), void *context);
 int git_sprite_stop_forwarding(int milliseconds);
 void git_sprite_end_by_interrupt(void);
 
-/* Whether Ctrl-C is the normal end of the running command (`logs -f`): the SIGINT handler
- * then exits 0 without saying it was interrupted. Async-signal-safe to read. */
-void git_sprite_set_interrupt_ends(int yes);
+/* What a Ctrl-C that ends us means: 0, the command stopped part way (say so); 1, its normal
+ * end (`logs -f`: nothing said); 2, a command in the sprite left (`exec`: said so, as running
+ * it again would run the command again). Async-signal-safe to read. */
+void git_sprite_set_interrupt_ends(int how);
 int git_sprite_interrupt_ends(void);
 
 /* The process's stdio streams, as values: Swift 6 will not read C's global `stdout`/`stderr`

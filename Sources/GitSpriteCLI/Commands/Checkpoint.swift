@@ -40,7 +40,10 @@ struct CheckpointCommand: GlobalCommand {
             if json {
                 context.terminal.out(try JSONOutput.encode(CheckpointWorkflow.ListOutput(rows)))
             } else {
-                for row in rows { context.terminal.out(row.text + "\n") }
+                for row in rows {
+                    context.terminal.out(
+                        (context.terminal.stdoutIsTTY ? row.text : row.columns.joined(separator: "\t")) + "\n")
+                }
                 if rows.isEmpty && !context.quiet {
                     context.terminal.note("no checkpoints; take one: git sprite checkpoint")
                 }

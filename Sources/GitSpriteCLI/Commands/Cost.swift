@@ -47,6 +47,12 @@ struct Cost: GlobalCommand {
             hours, cpu, memory, storage, idleWeek
         )
         let estimate = try CostWorkflow.estimate(context, options: options)
-        context.terminal.out(json ? try JSONOutput.encode(estimate.output) : estimate.text)
+        if json {
+            context.terminal.out(try JSONOutput.encode(estimate.output))
+        } else if context.terminal.stdoutIsTTY {
+            context.terminal.out(estimate.text)
+        } else {
+            for row in estimate.rows { context.terminal.out(row.joined(separator: "\t") + "\n") }
+        }
     }
 }

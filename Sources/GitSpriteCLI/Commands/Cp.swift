@@ -41,11 +41,26 @@ struct Cp: GlobalCommand {
         let summary = try CopyWorkflow.run(
             context, sources: Array(paths.dropLast()), destination: paths[paths.count - 1],
             recursive: recursive)
-        if json { return context.terminal.out(try JSONOutput.encode(summary)) }
-        for skipped in summary.skipped { context.terminal.warn("skipped \(skipped): not a regular file or directory") }
-        if !context.quiet {
-            context.terminal.note(
-                "copied \(summary.files) file\(summary.files == 1 ? "" : "s") (\(ByteCountText.text(summary.bytes)))")
+        if json {
+            context.terminal.out(try JSONOutput.encode(summary))
+        } else {
+            for skipped in summary.skipped {
+                context.terminal.warn("skipped \(skipped): not a regular file or directory")
+            }
+            for failed in summary.failed {
+                context.terminal.warn("not copied: \(Terminal.printable(failed.path)): \(failed.reason)")
+            }
+            if !context.quiet {
+                context.terminal.note(
+                    "copied \(summary.files) file\(summary.files == 1 ? "" : "s") (\(ByteCountText.text(summary.bytes)))"
+                )
+            }
+        }
+        if !summary.failed.isEmpty {
+            throw SpriteError(
+                "\(summary.failed.count) path\(summary.failed.count == 1 ? "" : "s") could not be copied",
+                hints: ["the rest was copied; rename or copy those on their own (the lines above say why)"],
+                status: .failure)
         }
     }
 }

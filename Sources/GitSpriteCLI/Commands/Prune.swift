@@ -16,7 +16,8 @@ struct Prune: GlobalCommand {
             work, unless --force (which saves it in a bundle first). It prints what it will \
             delete, why, and the storage per week deleting saves; then deletes on --yes, or \
             after a confirmation on a terminal. Without a terminal and without --yes it only \
-            prints. --dry-run changes nothing.
+            prints. --dry-run deletes nothing; with --merged it still fetches each sprite's work \
+            into its sprite/ refs, as git sprite fetch does, to judge it as a real run would.
 
             Examples:
               git sprite prune --merged --gone --dry-run
@@ -45,7 +46,7 @@ struct Prune: GlobalCommand {
     @Option(help: "Sprites idle longer than this (3d, 12h).")
     var idle: String?
 
-    @Flag(help: "Change nothing; show what would be deleted.")
+    @Flag(help: "Delete nothing; show what would be deleted (--merged still fetches the sprites' work).")
     var dryRun = false
 
     @Flag(help: "Delete without asking.")

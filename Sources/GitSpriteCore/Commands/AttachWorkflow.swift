@@ -58,7 +58,8 @@ public enum AttachWorkflow {
             throw SpriteError(
                 "git sprite attach needs a terminal",
                 hints: [
-                    "see the agent's output instead: git sprite logs" + (argument.map { " " + shellQuote($0) } ?? ""),
+                    "see the agent's output instead: git sprite logs"
+                        + SpriteTarget.hintOperand(argument, resolved: nil),
                     "or print the equivalent command: git sprite attach --print",
                 ])
         }

@@ -29,6 +29,15 @@ public enum CheckpointWorkflow {
             ]
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
+
+        /// The row off a terminal: id, created, commit (whole), `uncommitted` or `-`, subject,
+        /// comment (`-` for what is missing), tab-separated.
+        public var columns: [String] {
+            [
+                id, created, commit ?? "-", uncommitted ? "uncommitted" : "-", subject.map(ServerText.oneLine) ?? "-",
+                comment.isEmpty ? "-" : ServerText.oneLine(comment),
+            ].map { $0.replacingOccurrences(of: "\t", with: " ") }
+        }
     }
 
     /// What `checkpoint --list --json` prints.
@@ -58,7 +67,7 @@ public enum CheckpointWorkflow {
     public static func create(_ context: Context, sprite argument: String?, comment: String?) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "checkpoint")
         // hints name the sprite as it was named here, so following one acts on this sprite
-        let named = argument.map { " " + shellQuote($0) } ?? ""
+        let named = SpriteTarget.hintOperand(argument, resolved: work.name)
         return try work.target.connection.perform { api in
             let (id, commit) = try take(work, api: api, comment: comment ?? "")
             let recorded =
@@ -161,7 +170,7 @@ public enum CheckpointWorkflow {
         _ context: Context, sprite argument: String?, id wanted: String?, force: Bool
     ) throws -> Outcome {
         let work = try SpriteWork(context, sprite: argument, command: "restore")
-        let named = argument.map { " " + shellQuote($0) } ?? ""
+        let named = SpriteTarget.hintOperand(argument, resolved: work.name)
         return try work.target.connection.perform { api in
             let checkpoints = try api.listCheckpoints(work.name)
             guard let id = wanted ?? checkpoints.first?.id else {

@@ -86,15 +86,32 @@ extension Copier {
                     hints: ["nothing was written for it; copy the files by their own paths"], status: .failure)
             }
             let local = Self.join(path, entry.name)
-            switch entry.type {
-            case "directory":
-                let inner = try openDirectory(entry.name, in: directory, shownAs: local)
-                defer { close(inner) }
-                try download(try describe(entry.path), into: inner, at: local)
-            case "file": try fetchFile(entry.path, entry, into: directory, named: entry.name, shownAs: local)
-            default: summary.skipped.append("\(sprite):\(entry.path)")
+            do {
+                switch entry.type {
+                case "directory":
+                    let inner = try openDirectory(entry.name, in: directory, shownAs: local)
+                    defer { close(inner) }
+                    try download(try describe(entry.path), into: inner, at: local)
+                case "file": try fetchFile(entry.path, entry, into: directory, named: entry.name, shownAs: local)
+                default: summary.skipped.append("\(sprite):\(entry.path)")
+                }
+            } catch let error where Self.isMissing(error) {
+                // listed, then not found by its name: gone meanwhile, or a name that is not
+                // UTF-8, which the listing could only give changed (it stopped the whole copy)
+                summary.failed.append(
+                    .init(
+                        path: "\(sprite):\(entry.path)",
+                        reason: entry.name.contains("\u{FFFD}")
+                            ? "its name is not UTF-8, which the Sprites API cannot carry"
+                            : "it was not there any more"))
             }
         }
+    }
+
+    /// Whether `error` says a path is not there (the API's 404, or `describe`'s error for it).
+    static func isMissing(_ error: Error) -> Bool {
+        if case APIError.http(let f) = error, f.status == 404 { return true }
+        return (error as? SpriteError)?.status == .notFound
     }
 
     /// The directory `name` in `directory`, made when it is not there, opened: never a

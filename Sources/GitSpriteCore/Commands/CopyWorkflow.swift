@@ -38,6 +38,14 @@ public enum CopyWorkflow {
         public var bytes = 0
         /// What was not copied (symbolic links, devices), as named on its side.
         public var skipped: [String] = []
+        /// What could not be copied (a name the API cannot carry, a file gone or unreadable
+        /// meanwhile), as named on its side, with why: the command fails once the rest is copied.
+        public var failed: [Failure] = []
+
+        public struct Failure: Sendable, Codable {
+            public var path: String
+            public var reason: String
+        }
     }
 
     public static func run(
@@ -118,16 +126,39 @@ final class Copier {
                 status: .usage)
         }
         let intoDirectory = sources.count > 1 || destination.hasSuffix("/") || kind == .directory
+        let before = summary
         for source in sources {
             // a symbolic link named here is followed, as cp follows one (a dotfile is often a
             // link); inside a tree, links are skipped
             var st = stat()
             guard stat(source, &st) == 0 else {
-                throw SpriteError("cannot copy \(source): \(String(cString: strerror(errno)))", status: .failure)
+                let failure = errno
+                throw SpriteError(
+                    "cannot copy \(source): \(String(cString: strerror(failure)))",
+                    hints: [
+                        failure == ENOENT
+                            ? "name a file or directory here, or a sprite path as :PATH (see it: ls -la \(shellQuote((source as NSString).deletingLastPathComponent.isEmpty ? "." : (source as NSString).deletingLastPathComponent)))"
+                            : "see the path's owner and mode: ls -ld \(shellQuote(source))"
+                    ],
+                    status: failure == ENOENT ? .notFound : .failure)
             }
             let name = (source as NSString).lastPathComponent
-            let target = intoDirectory ? Self.join(destination, name) : destination
+            // (`..` and `.` name a directory by where it is: what it holds goes into the
+            // destination itself, as cp puts it, and as a download does; joined, `dest/..`
+            // wrote into the destination's parent, an adversarial review)
+            let named = !["", ".", "..", "/"].contains(name)
+            let target = intoDirectory && named ? Self.join(destination, name) : destination
             try upload(source, st, to: target)
+        }
+        // every path named was a special file: nothing was copied, and that is no success (as
+        // a download says)
+        if summary.files == before.files && summary.skipped.count == before.skipped.count + sources.count,
+            let first = sources.first
+        {
+            throw SpriteError(
+                "nothing to copy: \(first) is not a regular file or directory",
+                hints: ["cp copies files and, with -r, directories; links inside a tree are skipped"],
+                status: .failure)
         }
     }
 
@@ -154,16 +185,43 @@ final class Copier {
                     "\(source) is a directory", hints: ["copy it and what it holds with -r"], status: .usage)
             }
             try client.makeDirectory(sprite, path: target)
-            let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
-            for child in names {
+            // (names read as bytes: FileManager makes a name that is not UTF-8 into another
+            // one, which then was not found and was passed over without a word, a review)
+            for child in try Self.names(in: source) {
+                guard let name = String(validating: child, as: UTF8.self) else {
+                    summary.failed.append(
+                        .init(
+                            path: Self.join(source, String(decoding: child, as: UTF8.self)),
+                            reason: "its name is not UTF-8, which the Sprites API cannot carry"))
+                    continue
+                }
                 var cst = stat()
-                let path = Self.join(source, child)
-                guard lstat(path, &cst) == 0 else { continue }
-                try upload(path, cst, to: Self.join(target, child))
+                let path = Self.join(source, name)
+                guard lstat(path, &cst) == 0 else {
+                    summary.failed.append(.init(path: path, reason: String(cString: strerror(errno))))
+                    continue
+                }
+                try upload(path, cst, to: Self.join(target, name))
             }
         default:
             summary.skipped.append(source)
         }
+    }
+
+    /// The names in the directory `path` (not `.` and `..`), as bytes, sorted.
+    static func names(in path: String) throws -> [[UInt8]] {
+        guard let dir = opendir(path) else {
+            throw SpriteError("cannot read the directory \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                Array(raw.prefix(while: { $0 != 0 }))
+            }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
+        }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     // MARK: looking at the sprite

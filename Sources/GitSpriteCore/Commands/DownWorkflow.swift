@@ -51,7 +51,7 @@ public enum DownWorkflow {
     /// The error a parked sprite's `unfetched` work makes, after the outcome is reported.
     public static func incomplete(_ outcome: Outcome, named: String?) -> SpriteError? {
         guard !outcome.unfetched.isEmpty else { return nil }
-        let sprite = named.map { " " + shellQuote($0) } ?? ""
+        let sprite = SpriteTarget.hintOperand(named, resolved: outcome.sprite)
         return SpriteError(
             "\(outcome.sprite) is parked, but not all of its work came home",
             hints: outcome.unfetched + ["bring it home once that is fixed: git sprite fetch\(sprite)"])
@@ -67,7 +67,7 @@ public enum DownWorkflow {
         let target = try SpriteTarget(context, sprite: argument, exact: options.exactName)
         let destroying = (options.destroy || target.settings.autoDestroy) && !options.keep
         // hints name the sprite as it was named here, so copying one acts on this sprite
-        let named = argument.map { " " + shellQuote($0) } ?? ""
+        let named = SpriteTarget.hintOperand(argument, resolved: target.name)
         if destroying && options.checkpoint {
             throw SpriteError(
                 "a checkpoint is deleted with its sprite, so --checkpoint cannot go with destroying it",

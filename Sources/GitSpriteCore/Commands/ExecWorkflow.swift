@@ -15,6 +15,17 @@ public enum ExecWorkflow {
                 "--dir is empty", hints: ["name a directory in the sprite, or leave --dir out for the workspace"],
                 status: .usage)
         }
+        // the command travels in the request's address: past what a service takes it hung for
+        // 30 s, then blamed the connection (an adversarial review)
+        let length = ExecRequest(command: command, directory: directory).encodedQueryLength
+        if length > ExecRequest.longestQuery {
+            throw SpriteError(
+                "the command is too long to send: \(length >> 10) KiB once encoded, at most \(ExecRequest.longestQuery >> 10) KiB",
+                hints: [
+                    "pass the long part on the command's stdin: printf '%s' \"$TEXT\" | git sprite exec -- sh -c 'text=$(cat); …'"
+                ],
+                status: .usage)
+        }
         if tty {
             return try ShellWorkflow.run(
                 context, sprite: argument, command: command, directory: directory,
@@ -31,6 +42,7 @@ public enum ExecWorkflow {
             command: command, directory: directory ?? SpritePaths.workspace,
             stdin: !stdinIsTerminal, maxRunAfterDisconnect: "1s")
         let terminal = context.terminal
+        interruptLeavesACommandInTheSprite()
         let forwarding = InterruptForwarding(client: connection.client, sprite: name)
         forwarding.start()
         defer { forwarding.stop() }

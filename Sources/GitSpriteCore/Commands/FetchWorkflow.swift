@@ -31,6 +31,9 @@ public enum FetchWorkflow {
             guard argument == nil else {
                 throw SpriteError(
                     "--all fetches every sprite of this repository: name none, or leave out --all",
+                    hints: [
+                        "every sprite: git sprite fetch --all; one: git sprite fetch \(shellQuote(argument ?? ""))"
+                    ],
                     status: .usage)
             }
             names = try StatusWorkflow.run(context, all: false, look: false).map(\.name)

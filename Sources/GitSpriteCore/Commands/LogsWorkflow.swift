@@ -32,6 +32,7 @@ public enum LogsWorkflow {
     public static func run(_ context: Context, sprite argument: String?, options: Options) throws {
         let target = try SpriteTarget(context, sprite: argument)
         let name = target.name
+        let operand = SpriteTarget.hintOperand(argument, resolved: name)
         try target.connection.perform { api in
             let sprite = try target.existing(api, context: context)
             var screen: Screen
@@ -62,7 +63,7 @@ public enum LogsWorkflow {
                         Output(sprite: name, agent: screen.state, exitStatus: screen.exitStatus, lines: lines)))
             }
             if !screen.running {
-                context.terminal.note("note: no agent runs in \(name) (\(screen.ended)); its last output:")
+                context.terminal.note("note: no agent runs in \(name) (\(screen.ended(operand))); its last output:")
             }
             if !text.isEmpty { context.terminal.out(text + "\n") }
             context.terminal.flush()
@@ -81,7 +82,7 @@ public enum LogsWorkflow {
                 }
                 context.terminal.flush()
                 guard more.running, let n = more.next else {
-                    context.terminal.note("note: the agent ended (\(more.ended))")
+                    context.terminal.note("note: the agent ended (\(more.ended(operand)))")
                     return
                 }
                 next = max(next, n)
@@ -100,7 +101,13 @@ public enum LogsWorkflow {
         /// Rows of history, and the most tmux keeps (`history-limit`).
         var history: Int?
         var limit: Int?
-        var ended: String
+        /// How it exited, or nil: stopped, or never started.
+        var exited: String?
+        /// Why no agent runs; its hint names the sprite by `operand` (`SpriteTarget.hintOperand`).
+        func ended(_ operand: String) -> String {
+            exited.map { "it exited with \($0)" }
+                ?? "it was stopped, or never started; start it: git sprite attach\(operand)"
+        }
         var text: String
 
         static func read(_ api: any SpritesService, sprite: String, tail: Int, raw: Bool) throws -> Screen {
@@ -143,10 +150,7 @@ public enum LogsWorkflow {
             let parts = all.components(separatedBy: "\n--\n")
             let header = ScriptOutput(parts[0])
             let body = parts.count > 1 ? parts.dropFirst().joined(separator: "\n--\n") : ""
-            let ended =
-                header["agent"] == "exited"
-                ? "it exited with \(header["exit"] ?? "?")"
-                : "it was stopped, or never started; start it: git sprite attach"
+            let exited = header["agent"] == "exited" ? header["exit"] ?? "?" : nil
             var text = raw ? body : plain(body)
             if header["agent"] != "running" {
                 // what tmux wrote under a dead pane is not the agent's
@@ -159,7 +163,7 @@ public enum LogsWorkflow {
                 state: state,
                 exitStatus: state == "exited" ? header["exit"].flatMap(Int.init) : nil,
                 next: header["next"].flatMap(Int.init), history: header["history"].flatMap(Int.init),
-                limit: header["limit"].flatMap(Int.init), ended: ended, text: text)
+                limit: header["limit"].flatMap(Int.init), exited: exited, text: text)
         }
     }
 

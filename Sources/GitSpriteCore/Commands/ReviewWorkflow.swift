@@ -38,18 +38,39 @@ public enum ReviewWorkflow {
                 continue
             }
             var args = ["-c", "color.ui=" + (color ? "always" : "never")]
+            let given: [String]
             switch kind {
             // (full ref names, so nothing the user passes can change what the revisions mean)
             case .diff(let options, let paths):
+                given = options
                 args += ["diff", "--no-ext-diff"] + options + [shipped, end, "--"] + (repo.mount == nil ? paths : [])
             case .log(let options, let paths):
+                given = options
                 args += ["log"] + options + [end, "--not", shipped, "--"] + (repo.mount == nil ? paths : [])
             }
             // the primary repository runs where the user is, so paths read as they typed them
             let directory = repo.mount == nil ? context.currentDirectory : repo.localPath
             let r = try LocalGit(directory: directory, environment: context.environment).run(args, trimming: false)
             guard r.status == 0 else {
-                throw SpriteError("git \(kindName(kind)) in \(repo.label) failed: \(LocalGit.reason(r.stderr))")
+                // an option git does not know: diff between two commits prints only its usage
+                // text (whose last line was shown), diff exits 255 for it, log 128, others 129
+                let usageText = r.stderr.hasPrefix("usage:")
+                let reason =
+                    usageText
+                    ? "an option it does not take, among \(given.map(shellQuote).joined(separator: " "))"
+                    : LocalGit.reason(r.stderr)
+                let usage =
+                    usageText || r.status == 129
+                    || ["unrecognized argument", "invalid option", "unknown option", "unknown switch"].contains {
+                        reason.contains($0)
+                    }
+                let name = kindName(kind)
+                throw SpriteError(
+                    "git \(name) in \(repo.label) failed: \(reason)",
+                    hints: usage
+                        ? ["the options after git sprite \(name) are git \(name)'s own: git \(name) -h lists them"]
+                        : [],
+                    status: usage ? .usage : .failure)
             }
             let output = r.stdout.hasSuffix("\n") ? String(r.stdout.dropLast()) : r.stdout
             if several && !output.isEmpty {

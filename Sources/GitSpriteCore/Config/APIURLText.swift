@@ -30,11 +30,16 @@ enum APIURLText {
         return nil
     }
 
-    /// `text` with any user and password left out, to be shown.
+    /// `text` with any user and password, query and fragment left out, to be shown (a token
+    /// is as often in `?token=…` as in a password: an adversarial review).
     static func withoutCredentials(_ text: String) -> String {
-        guard let at = text.lastIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound <= at else {
-            return text
+        var text = text
+        if let cut = text.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            text = String(text[..<cut]) + String(text[cut]) + "…"
         }
+        guard let scheme = text.range(of: "://") else { return text }
+        let authorityEnd = text[scheme.upperBound...].firstIndex(where: { "/?#".contains($0) }) ?? text.endIndex
+        guard let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@") else { return text }
         return String(text[..<scheme.upperBound]) + "…@" + String(text[text.index(after: at)...])
     }
 }

@@ -110,10 +110,24 @@ public struct Connection: Sendable {
                     "check SPRITES_TOKEN (or the token in your config file): git sprite config",
                     "create a new token with: sprite org auth",
                 ], status: .authentication, detail: f.description)
+        case .http(let f) where f.status == 414 || f.status == 431:
+            // (the request's address or head was longer than the service takes: an exec's command
+            // travels in it; sent again, it is as long)
+            return SpriteError(
+                "the Sprites API refused a request as too long: \(f.message) (HTTP \(f.status))",
+                hints: ["for git sprite exec: pass long arguments on the command's stdin instead"],
+                status: .usage, detail: f.description)
         case .http(let f) where f.status == 429:
             return SpriteError(
                 "the Sprites API is rate limiting requests: \(f.message)",
                 hints: ["wait \(Int(f.retryAfter ?? 30)) s and run the command again"],
+                detail: f.description)
+        case .http(let f) where (400..<500).contains(f.status) && f.status != 408:
+            // (refused for what was asked: the same request is refused again, an adversarial
+            // review; only a failure of the service's is worth another try)
+            return SpriteError(
+                "the Sprites API failed: \(f.message) (HTTP \(f.status))",
+                hints: ["the service refused the request as it was asked; add -v to see each request"],
                 detail: f.description)
         case .http(let f):
             return SpriteError(
@@ -125,6 +139,12 @@ public struct Connection: Sendable {
                 hints: [
                     "if your network uses its own certificate authority, point SSL_CERT_FILE "
                         + "at a bundle that holds it"
+                ], detail: f.message)
+        case .transport(let f) where f.kind == .broken && f.unanswered:
+            return SpriteError(
+                "the Sprites API at \(apiURL) took the connection but did not answer: \(f.message)",
+                hints: [
+                    "is the service up? (the local one: git sprite host status); add -v to see each request"
                 ], detail: f.message)
         case .transport(let f) where f.kind == .broken:
             return SpriteError(

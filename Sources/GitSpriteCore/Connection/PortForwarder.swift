@@ -59,7 +59,7 @@ final class PortForwarder: Sendable {
     /// returns the local port. Throws when the port cannot be had.
     @discardableResult
     func forward(local: Int, remote: Int) throws -> Int {
-        let (fd, bound) = try Self.listen(local)
+        let (fd, bound) = try Self.listen(local, remote: remote, sprite: sprite)
         let listener = Listener(fd: fd, local: bound, remote: remote)
         let kept = state.withLock { s in
             if !s.stopped {
@@ -251,8 +251,12 @@ final class PortForwarder: Sendable {
         return true
     }
 
-    /// A listening socket on 127.0.0.1:`port` and the port it got.
-    static func listen(_ port: Int) throws -> (Int32, Int) {
+    /// A listening socket on 127.0.0.1:`port` and the port it got. A port something here
+    /// listens on at [::1] alone is in use too: `localhost` names both, and taking its IPv4 half
+    /// handed connections meant for that service to whatever listens in the sprite (an
+    /// adversarial review: a local service on [::1]:6543, the sprite opens 6543, `--auto` took
+    /// it). `remote` and `sprite` are for the hints.
+    static func listen(_ port: Int, remote: Int, sprite: String) throws -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SpriteError("cannot open a socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
@@ -262,22 +266,47 @@ final class PortForwarder: Sendable {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
+        var ok = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Bool in
                 bind(fd, p, length) == 0 && Glibc.listen(fd, 128) == 0 && getsockname(fd, p, &length) == 0
             }
         }
+        var why = ok ? "" : errno == EADDRINUSE ? "it is in use" : String(cString: strerror(errno))
+        if ok && port != 0 && inUseOnIPv6Loopback(port) {
+            (ok, why) = (false, "it is in use on [::1]")
+        }
         guard ok else {
-            let why = errno == EADDRINUSE ? "it is in use" : String(cString: strerror(errno))
             close(fd)
+            let target = shellQuote(sprite)
             throw SpriteError(
                 "cannot listen on localhost:\(port): \(why)",
                 hints: [
-                    "choose another local port: git sprite forward OTHER:\(port)",
-                    "or let the system choose one: git sprite forward 0:\(port)",
+                    "choose another local port: git sprite forward \(target) OTHER:\(remote)",
+                    "or let the system choose one: git sprite forward \(target) 0:\(remote)",
                 ],
                 status: .failure)
         }
         return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
+    /// Whether something listens on [::1]:`port` (or on every IPv6 address): a bind there
+    /// fails. Without IPv6 nothing can.
+    static func inUseOnIPv6Loopback(_ port: Int) -> Bool {
+        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in6()
+        addr.sin6_family = sa_family_t(AF_INET6)
+        addr.sin6_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin6_addr = in6addr_loopback
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
+            }
+        }
+        return !bound && errno == EADDRINUSE
     }
 }

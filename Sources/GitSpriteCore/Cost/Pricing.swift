@@ -139,6 +139,30 @@ public struct CostEstimate: Sendable {
         return out + "assumes: \(assumption)\n"
     }
 
+    /// The rows of `text`, off a terminal: what, amount, how it was reckoned; the total; what
+    /// it assumes.
+    public var rows: [[String]] {
+        let h = Money.plain(hours, places: 0), gb = Money.plain(storageGB, places: 0)
+        var rows: [[String]] = []
+        if computeHours != 0 {
+            rows.append([
+                "cpu", Money.dollars(cpu), "\(cpus) CPU × \(h) h × \(Money.rate(pricing.cpuHour)) per CPU-hour",
+            ])
+            rows.append([
+                "memory", Money.dollars(memory),
+                "\(memoryGB) GB × \(h) h × \(Money.rate(pricing.memoryGBHour)) per GB-hour",
+            ])
+        }
+        let storageHours = computeHours == 0 ? "168" : h
+        rows.append([
+            "storage", Money.dollars(storage),
+            "\(gb) GB × \(storageHours) h × \(Money.rate(pricing.storageGBHour)) per GB-hour",
+        ])
+        rows.append(["total", Money.dollars(total), computeHours == 0 ? "per week" : "\(h) h"])
+        rows.append(["assumes", assumption])
+        return rows
+    }
+
     /// What `cost --json` prints.
     public struct Output: Codable, Sendable {
         public struct Amount: Codable, Sendable {

@@ -76,5 +76,12 @@ public func waitForChildrenLeftAlone(milliseconds: Int32) {
 /// Makes Ctrl-C the normal end of the command (`logs -f`): exit 0, nothing said.
 public func interruptEndsTheCommand(_ yes: Bool) { git_sprite_set_interrupt_ends(yes ? 1 : 0) }
 
+/// Makes a Ctrl-C that ends us (`exec`'s second) say that the command in the sprite is left,
+/// not "run the command again": that would run it again.
+public func interruptLeavesACommandInTheSprite() { git_sprite_set_interrupt_ends(2) }
+
 /// Whether Ctrl-C is the normal end of the command; async-signal-safe.
-public func interruptIsTheEnd() -> Bool { git_sprite_interrupt_ends() != 0 }
+public func interruptIsTheEnd() -> Bool { git_sprite_interrupt_ends() == 1 }
+
+/// Whether a Ctrl-C that ends us leaves a command in the sprite; async-signal-safe.
+public func interruptLeavesACommand() -> Bool { git_sprite_interrupt_ends() == 2 }

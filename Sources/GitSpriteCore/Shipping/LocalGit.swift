@@ -54,12 +54,15 @@ struct LocalGit {
         return false
     }
 
-    /// The informative line of git's stderr: a rejection, our helper's error or a fatal
-    /// error, else the last line.
+    /// The informative line of git's stderr: a rejection, our helper's error, a fatal error,
+    /// any other error (without its `error: `: `invalid option: -x`, before the usage text
+    /// whose last line was shown), else the last line.
     static func reason(_ stderr: String) -> String {
         let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         return lines.first { $0.contains("[remote rejected]") || $0.hasPrefix("error: git-remote") }
-            ?? lines.first { $0.hasPrefix("fatal:") } ?? lines.last ?? "unknown error"
+            ?? lines.first { $0.hasPrefix("fatal:") }
+            ?? lines.first { $0.hasPrefix("error: ") }.map { String($0.dropFirst("error: ".count)) }
+            ?? lines.last ?? "unknown error"
     }
 
     /// Runs git and fails with the informative line of its stderr.

@@ -11,6 +11,8 @@ struct SpriteTarget {
     let name: String
     /// The argument, when it named a branch whose sprite is called otherwise.
     let branchArgument: String?
+    /// The argument named the sprite itself (no branch has that name).
+    let namedBySpriteName: Bool
 
     /// - Parameter exact: the argument is a sprite's name, never a branch (prune).
     init(_ context: Context, sprite argument: String?, exact: Bool = false) throws {
@@ -30,6 +32,7 @@ struct SpriteTarget {
         let isBranch =
             !exact && argument.map { (try? repository?.resolve(reference: "refs/heads/" + $0)) != nil } ?? false
         branchArgument = isBranch && argument != name ? argument : nil
+        namedBySpriteName = argument != nil && !isBranch
     }
 
     /// Why `name` cannot be one segment of the API's paths (`/v1/sprites/NAME/exec`), or nil.
@@ -89,11 +92,23 @@ struct SpriteTarget {
         }
     }
 
-    /// The error for a sprite that is not there.
+    /// How a hint names the sprite: as it was named here (`argument`), so copying the hint acts
+    /// on the same sprite; by its own name (`resolved`) when the argument begins with `-`,
+    /// which the parser would read as an option (an adversarial review: `down -- -x` hinted
+    /// `git sprite down --destroy -x`); nothing when none was named.
+    static func hintOperand(_ argument: String?, resolved: String?) -> String {
+        guard let argument else { return "" }
+        guard argument.hasPrefix("-") else { return " " + shellQuote(argument) }
+        return resolved.map { " " + shellQuote($0) } ?? " -- " + shellQuote(argument)
+    }
+
+    /// The error for a sprite that is not there; its hint starts that sprite, not the current
+    /// branch's (an adversarial review: `exec other -- true` hinted `git sprite up`).
     var missing: SpriteError {
         let start =
             branchArgument.map { "start it: git switch \(shellQuote($0)) && git sprite up" }
-            ?? "start it: git sprite up"
+            ?? (namedBySpriteName
+                ? "start it here: git sprite up --name \(shellQuote(name))" : "start it: git sprite up")
         return SpriteError(
             "sprite '\(name)' does not exist", hints: [start, "list sprites: git sprite ls"], status: .notFound)
     }

@@ -43,6 +43,12 @@ def attempt(name, chunks, pause=0.0, wait=15.0):
 attempt("long-line", [b"GET /v1/sprites/x/exec?cmd=" + b"a" * (100 * 1024)])
 # 100 KB of header lines, never finished
 attempt("big-head", [b"GET /v1/sprites HTTP/1.1\r\nHost: h\r\n"] + [b"X-Pad: " + b"p" * 1000 + b"\r\n"] * 100)
+# whole heads, each in one piece: a request line over the limit, a head over it (the HTTP
+# decoder behind refused these without a word, leaving the connection open)
+for size in (70, 90, 120):
+    attempt("whole-line-%dk" % size, [b"GET /v1/sprites?x=" + b"a" * (size * 1024) + b" HTTP/1.1\r\nHost: h\r\n\r\n"])
+for size in (75, 90, 120):
+    attempt("whole-head-%dk" % size, [b"GET /v1/sprites HTTP/1.1\r\nHost: h\r\n"] + [b"X-Pad: " + b"p" * 1000 + b"\r\n"] * size + [b"\r\n"])
 # a head that stops half way (the host's timeout is set short for the test)
 attempt("stalled", [b"GET /v1/sprites HTTP/1.1\r\nHost: h\r\n"])
 # one byte at a time, forever: the deadline counts from the first byte

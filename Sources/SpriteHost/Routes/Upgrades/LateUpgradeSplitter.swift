@@ -12,9 +12,12 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// The longest request line (414 beyond it) and head (431 beyond it) the host reads.
+    /// The longest request line (414 beyond it) and head (431 beyond it) the host reads,
+    /// whether the head is still coming or arrived whole. The head's limit is below the HTTP
+    /// decoder's own (80 KiB), whose refusal answered nothing and left the connection open: a
+    /// whole head of 85-128 KiB hung its client (an adversarial review).
     static let maxRequestLine = 64 << 10
-    static let maxHead = 96 << 10
+    static let maxHead = 72 << 10
     /// How long a request head may take from its first byte to its blank line (408 after).
     let headTimeout: TimeAmount
     private var headDeadline: Scheduled<Void>?
@@ -78,18 +81,23 @@ final class LateUpgradeSplitter: ChannelDuplexHandler, RemovableChannelHandler {
             case .head(var held):
                 if held.readableBytes == 0 { startHeadDeadline(context) }
                 held.writeBuffer(&bytes)
-                guard let end = Self.headEnd(held) else {
-                    if held.readableBytes > Self.maxRequestLine, held.readableBytesView.firstIndex(of: 10) == nil {
-                        refuse(
-                            context, 414, "URI Too Long", "uri_too_long",
-                            "the request line is longer than \(Self.maxRequestLine >> 10) KiB")
-                    } else if held.readableBytes > Self.maxHead {
-                        refuse(
-                            context, 431, "Request Header Fields Too Large", "headers_too_large",
-                            "the request head is larger than \(Self.maxHead >> 10) KiB")
-                    } else {
-                        phase = .head(held)
-                    }
+                let end = Self.headEnd(held)
+                let view = held.readableBytesView
+                let lineEnd = view.firstIndex(of: 10).map { $0 - view.startIndex } ?? view.count
+                if lineEnd > Self.maxRequestLine {
+                    refuse(
+                        context, 414, "URI Too Long", "uri_too_long",
+                        "the request line is longer than \(Self.maxRequestLine >> 10) KiB")
+                    return
+                }
+                if (end ?? view.count) > Self.maxHead {
+                    refuse(
+                        context, 431, "Request Header Fields Too Large", "headers_too_large",
+                        "the request head is larger than \(Self.maxHead >> 10) KiB")
+                    return
+                }
+                guard let end else {
+                    phase = .head(held)
                     return
                 }
                 headDeadline?.cancel()
