@@ -4,6 +4,8 @@ public struct StreamEvent: Codable, Sendable, Equatable {
     public var type: String
     public var data: String?
     public var message: String?
+    /// An error event's reason (`{"type":"error","error":"Checkpoint failed: disk full"}`).
+    public var error: String?
     public var exitCode: Int?
     public var pid: Int?
     public var signal: String?
@@ -22,7 +24,7 @@ public struct StreamEvent: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, data, message, pid, signal, timestamp, time
+        case type, data, message, error, pid, signal, timestamp, time
         case exitCode = "exit_code"
         case logFiles = "log_files"
     }

@@ -111,7 +111,8 @@ public struct ExecSessionEntry: Codable, Sendable, Equatable {
 
 /// `GET /v1/sprites/{name}/exec`.
 public struct ExecSessionList: Codable, Sendable {
-    public var count: Int
+    /// (documented only by third parties: a reply may leave it out)
+    public var count: Int?
     public var sessions: [ExecSessionEntry]
 
     public init(_ sessions: [ExecSessionEntry]) { (count, self.sessions) = (sessions.count, sessions) }

@@ -47,6 +47,18 @@ public struct ServiceState: Codable, Sendable, Equatable {
         case restartCount = "restart_count"
         case nextRestartAt = "next_restart_at"
     }
+
+    /// A state without a status (the SDKs read one as `unknown`) is read so too.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        status = try c.decodeIfPresent(String.self, forKey: .status) ?? "unknown"
+        pid = try c.decodeIfPresent(Int.self, forKey: .pid)
+        startedAt = try c.decodeIfPresent(String.self, forKey: .startedAt)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        restartCount = try c.decodeIfPresent(Int.self, forKey: .restartCount)
+        nextRestartAt = try c.decodeIfPresent(String.self, forKey: .nextRestartAt)
+    }
 }
 
 /// A service with its state (`GET /services`).
@@ -70,6 +82,21 @@ public struct Service: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, cmd, args, needs, env, dir, state
         case httpPort = "http_port"
+    }
+
+    /// As the SDKs read one: `args` and `needs` null or missing (the service's own server
+    /// writes `"args": null` for a service defined without them, which took every service
+    /// down with it, and `up` with them, a fidelity review), `cmd` missing, no state.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        cmd = try c.decodeIfPresent(String.self, forKey: .cmd) ?? ""
+        args = try c.decodeIfPresent([String].self, forKey: .args) ?? []
+        needs = try c.decodeIfPresent([String].self, forKey: .needs)
+        httpPort = try c.decodeIfPresent(Int.self, forKey: .httpPort)
+        env = try c.decodeIfPresent([String: String].self, forKey: .env)
+        dir = try c.decodeIfPresent(String.self, forKey: .dir)
+        state = try c.decodeIfPresent(ServiceState.self, forKey: .state)
     }
 
     public func encode(to encoder: Encoder) throws {

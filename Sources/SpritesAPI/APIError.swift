@@ -11,6 +11,8 @@ public enum APIError: Error, CustomStringConvertible, Sendable {
     case streamLost(sessionID: String?, detail: String)
     /// The server's answer could not be understood.
     case malformed(String)
+    /// A long operation (a checkpoint, a restore) ended in an error event: its reason.
+    case failed(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum APIError: Error, CustomStringConvertible, Sendable {
             return "the exec stream ended before the command finished (\(d))"
                 + (id.map { "; it may still be running as session \($0)" } ?? "")
         case .malformed(let d): return "unexpected answer from the Sprites API: \(d)"
+        case .failed(let reason): return "the Sprites API could not do it: \(reason)"
         }
     }
 

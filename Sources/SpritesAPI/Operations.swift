@@ -10,9 +10,9 @@ extension SpritesClient {
             if event.type == "complete", let text = event.data {
                 id = text.split(separator: " ").first { $0.hasPrefix("v") }.map(String.init)
             }
-            if event.type == "error" { failure = event.data ?? event.message ?? "checkpoint failed" }
+            if event.type == "error" { failure = event.error ?? event.data ?? event.message ?? "checkpoint failed" }
         }
-        if let failure { throw APIError.malformed(failure) }
+        if let failure { throw APIError.failed(failure) }
         if let id { return id }
         guard let newest = try listCheckpoints(sprite).first else { throw APIError.malformed("no checkpoint id") }
         return newest.id
@@ -20,9 +20,18 @@ extension SpritesClient {
 
     /// Checkpoints, newest first, whatever order the service sends them in (the API documents
     /// none): by `create_time`, then, within one second, by the number in the id (`v10` after
-    /// `v9`, `auto-<ms>` by its milliseconds).
+    /// `v9`, `auto-<ms>` by its milliseconds). The service's entry for the live state
+    /// (`Current`, `active`), always the newest, is not a checkpoint and is left out: `restore`
+    /// without an id took it (a fidelity review of the service's own code). No list at all
+    /// (`null`, as a Go server encodes an empty one) is none.
     public func listCheckpoints(_ sprite: String) throws -> [Checkpoint] {
-        Self.newestFirst(try decode([Checkpoint].self, call("GET", Self.path(sprite) + "/checkpoints")))
+        let all = try decode([Checkpoint]?.self, call("GET", Self.path(sprite) + "/checkpoints")) ?? []
+        return Self.newestFirst(all.filter { !Self.isLiveState($0.id) })
+    }
+
+    /// Whether `id` names the sprite's live state rather than a checkpoint.
+    public static func isLiveState(_ id: String) -> Bool {
+        ["current", "active"].contains(id.lowercased())
     }
 
     /// `checkpoints` ordered newest first (see `listCheckpoints`); an unreadable time sorts last.
@@ -44,9 +53,9 @@ extension SpritesClient {
     public func restoreCheckpoint(_ sprite: String, id: String) throws {
         var failure: String?
         try streamNDJSON("POST", Self.path(sprite) + "/checkpoints/" + Self.encodePathSegment(id) + "/restore") {
-            if $0.type == "error" { failure = $0.data ?? $0.message ?? "restore failed" }
+            if $0.type == "error" { failure = $0.error ?? $0.data ?? $0.message ?? "restore failed" }
         }
-        if let failure { throw APIError.malformed(failure) }
+        if let failure { throw APIError.failed(failure) }
     }
 
     public func networkPolicy(_ sprite: String) throws -> [PolicyRule] {
@@ -58,7 +67,7 @@ extension SpritesClient {
     }
 
     public func services(_ sprite: String) throws -> [Service] {
-        try decode([Service].self, call("GET", Self.path(sprite) + "/services"))
+        try decode([Service]?.self, call("GET", Self.path(sprite) + "/services")) ?? []
     }
 
     /// Defines (or replaces) a service and starts it; returns the events seen while it started.

@@ -164,6 +164,13 @@ struct PlanTests {
         try s.git("commit", "-qm", "moved", "--allow-empty", in: w.app + "/libs/lib")
         let moved = try s.spriteInProcess(["plan", "--json"], in: w.app).json()["warnings"] as? [String] ?? []
         #expect(moved.contains { $0.contains("libs/lib") && $0.contains("is checked out at") }, "\(moved)")
+        // the sprite gets the commit HEAD records: staging the new one is not enough, as the
+        // hint said it was
+        try s.git("add", "libs/lib", in: w.app)
+        let staged = try s.spriteInProcess(["plan", "--json"], in: w.app).json()["warnings"] as? [String] ?? []
+        #expect(
+            staged.contains { $0.contains("is checked out at") && $0.contains("git add libs/lib && git commit") },
+            "\(staged)")
     }
 
     @Test func insideASubmoduleTheSubmoduleIsThePrimaryRepo() throws {

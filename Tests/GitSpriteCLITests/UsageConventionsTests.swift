@@ -56,6 +56,10 @@ struct UsageConventionsTests {
             #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
             Self.expectOneErrorThenHints(r.stderr, "\(args)")
         }
+        // a negative count is read as one, and refused as such
+        let negative = try s.spriteInProcess(
+            ["logs", "-n", "-3"], in: repo, env: ["SPRITES_TOKEN": "t", "SPRITES_API_URL": "http://127.0.0.1:9"])
+        #expect(negative.stderr.hasPrefix("error: -n takes a number of lines, 0 or more"), "\(negative.stderr)")
         // a value the parser takes but the command refuses, and a bad flag value, are usage errors too
         for args in [
             ["up", "--ttl", "3days"], ["logs", "-n", "-1"], ["wait", "--timeout", "soon"],

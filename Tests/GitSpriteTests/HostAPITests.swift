@@ -180,14 +180,22 @@ struct HostAPITests {
         let raw =
             try JSONSerialization.jsonObject(with: try api.call("GET", "/v1/sprites/thin/checkpoints").body)
             as? [[String: Any]]
-        #expect(raw?.compactMap { $0["id"] as? String } == ["v0", "v1"], "oldest first")
-        #expect(try api.listCheckpoints("thin").map(\.id) == ["v1", "v0"], "the client orders them")
+        // oldest first, after the live state's entry (the service's own server lists it first)
+        #expect(raw?.compactMap { $0["id"] as? String } == ["Current", "v0", "v1"], "oldest first")
+        #expect(try api.listCheckpoints("thin").map(\.id) == ["v1", "v0"], "the client orders them, without Current")
         try api.putService(
             "thin", name: "svc", cmd: "/bin/sh",
             args: ["-c", "pwd > /home/sprite/where; echo \"$X\" > /home/sprite/x; sleep 100"],
             environment: ["X": "set"], directory: "/tmp")
         #expect(eventually(seconds: 10) { (try? host.remote("cat where", sprite: "thin")) == "/home/sprite" })
         #expect(try host.remote("cat x", sprite: "thin") == "", "env ignored")
+        // a service without arguments: "args": null, as the service's own server writes it
+        try api.putService("thin", name: "bare", cmd: "/bin/true", args: [])
+        let services =
+            try JSONSerialization.jsonObject(with: try api.call("GET", "/v1/sprites/thin/services").body)
+            as? [[String: Any]]
+        #expect(services?.first { $0["name"] as? String == "bare" }?["args"] is NSNull, "\(services ?? [])")
+        #expect(try api.services("thin").contains { $0.name == "bare" && $0.args.isEmpty })
     }
 
     @Test func filesystemCallsWorkAndPathsNeverEscapeTheSprite() throws {

@@ -49,6 +49,26 @@ struct HostileServerTests {
         #expect((try? String(contentsOfFile: log, encoding: .utf8)) == "xx")
     }
 
+    /// Shapes the service's own server answers in (read in its Go source by a fidelity review):
+    /// no checkpoints is `null`; a failed checkpoint's reason is in `error`, and is said as
+    /// the service's, not as an answer that could not be understood; a service defined
+    /// without arguments has `"args": null` (which failed every service's decoding, and `up`).
+    @Test func theServicesOwnShapesAreRead() throws {
+        let server = try TestDaemon(["python3", "-u", TestDaemon.fixture("hostile_server.py"), "go-server"])
+        let api = SpritesClient(baseURL: "http://127.0.0.1:" + server.firstLine, token: "t")
+        #expect(try api.listCheckpoints("box").isEmpty)
+        let services = try api.services("box")
+        #expect(services.map(\.name) == ["web"] && services.first?.args == [] && services.first?.state == nil)
+        do {
+            _ = try api.createCheckpoint("box")
+            Issue.record("the checkpoint did not fail")
+        } catch APIError.failed(let reason) {
+            #expect(reason == "Checkpoint failed: disk full")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
     @Test func theRemoteHelperTakesOnlySpriteNamesTheAPIAllows() throws {
         let s = try Sandbox()
         let repo = try s.makeRepo("app")

@@ -542,7 +542,9 @@ struct LivingWithASpriteTests {
         let order = (try JSONSerialization.jsonObject(with: listed) as? [[String: Any]])?.compactMap {
             $0["id"] as? String
         }
-        #expect(order == (sparse ? ["v0", "v1"] : ["v1", "v0"]), "the host's own order")
+        // (sparse: oldest first, after the live state's entry, the newest, as the service's own
+        // server lists it; restore without an id took that entry)
+        #expect(order == (sparse ? ["Current", "v0", "v1"] : ["v1", "v0"]), "the host's own order")
         let restore = try w.sprite(["restore"])
         #expect(restore.status == 0, "\(restore.stderr)")
         #expect(restore.stderr.contains("restored app-main to checkpoint v1"), "\(restore.stderr)")

@@ -25,7 +25,10 @@ struct Logs: GlobalCommand {
     @Flag(name: .shortAndLong, help: "Keep printing new output until Ctrl-C or the agent ends.")
     var follow = false
 
-    @Option(name: [.customShort("n"), .customLong("lines")], help: "Show only the last LINES lines.")
+    // (unconditional: `-n -3` takes -3 and says what is wrong with it, not "missing value")
+    @Option(
+        name: [.customShort("n"), .customLong("lines")], parsing: .unconditional,
+        help: "Show only the last LINES lines.")
     var lines: Int?
 
     @Flag(help: "Keep escape sequences (colours, cursor movement).")

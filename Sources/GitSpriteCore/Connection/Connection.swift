@@ -165,6 +165,10 @@ public struct Connection: Sendable {
                     "is SPRITES_API_URL (or sprite.api) the Sprites API? run the command again; "
                         + "add -v to see each request"
                 ])
+        case .failed(let reason):
+            return SpriteError(
+                "the Sprites API could not do it: \(ServerText.oneLine(reason))",
+                hints: ["the reason is the service's; add -v to see each request"])
         case .streamLost:
             return SpriteError(api.description, hints: ["run the command again; add -v to see each request"])
         }

@@ -319,7 +319,8 @@ public struct PlanBuilder {
                                 ? "is checked out at \(at?.short ?? "no commit"), not at"
                                 : "has uncommitted changes over")
                             + " the commit \(label) records (\(commit.short)): the sprite gets that commit; "
-                            + "to ship what you have, commit it in the submodule and git add \(shellQuote(sm.path))")
+                            + "to ship what you have, commit it in the submodule, then record it here: "
+                            + "git add \(shellQuote(sm.path)) && git commit (a staged pin is not shipped)")
                 }
             }
             if let sub = subrepo {

@@ -96,7 +96,7 @@ enum ProxyRoutes {
                 while let message = try await iterator.next() {
                     guard case .binary(let buffer) = message else { continue }
                     let bytes = Data(buffer: buffer)
-                    if !(await Blocking.run { Self.writeAll(fd, bytes) }) { break }
+                    if !(await SpriteSocket.writeAll(fd, bytes)) { break }
                 }
                 // the client is done: the sprite's side reads end of file
                 shutdown(fd, Int32(SHUT_WR))
@@ -108,20 +108,6 @@ enum ProxyRoutes {
             }
             // (the client closed first: its close was answered and nothing more can reach it)
             group.cancelAll()
-        }
-    }
-
-    static func writeAll(_ fd: Int32, _ data: Data) -> Bool {
-        data.withUnsafeBytes { raw -> Bool in
-            guard let base = raw.baseAddress else { return true }
-            var offset = 0
-            while offset < raw.count {
-                let n = send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
         }
     }
 }

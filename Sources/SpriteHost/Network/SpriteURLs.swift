@@ -137,7 +137,11 @@ final class SpriteURLs: Sendable {
                     + "or make it public with git sprite url --public \(name)")
         }
         let port = runtime.serviceList.first { $0.spec.httpPort != nil }?.spec.httpPort ?? 8080
-        let body = try await request.body.collect(upTo: 64 << 20)
+        // a body of a stated length goes to the sprite as it comes (it was held here whole, up
+        // to 64 MiB per request: a dozen at once took half a gigabyte, an adversarial review);
+        // one without (chunked) is held, up to 1 MiB
+        let stated = request.headers[.contentLength].flatMap { Int($0) }
+        let held = stated == nil ? try await request.body.collect(upTo: 1 << 20) : nil
         runtime.connect()
         let fd: Int32
         do {
@@ -146,14 +150,27 @@ final class SpriteURLs: Sendable {
             runtime.disconnect()
             return text(.badGateway, "nothing answers on port \(port) in \(name)")
         }
-        let head = Self.requestHead(request, bodyLength: body.readableBytes)
-        guard await Blocking.run({ ProxyRoutes.writeAll(fd, head) && ProxyRoutes.writeAll(fd, Data(buffer: body)) })
-        else {
+        let head = Self.requestHead(request, bodyLength: stated ?? held?.readableBytes ?? 0)
+        var sent = await SpriteSocket.writeAll(fd, head)
+        if sent, let held {
+            sent = await SpriteSocket.writeAll(fd, Data(buffer: held))
+        } else if sent, let stated {
+            var total = 0
+            for try await part in request.body {
+                total += part.readableBytes
+                guard total <= stated, await SpriteSocket.writeAll(fd, Data(buffer: part)) else {
+                    sent = false
+                    break
+                }
+            }
+            sent = sent && total == stated
+        }
+        guard sent else {
             close(fd)
             runtime.disconnect()
             return text(.badGateway, "\(name) closed the connection")
         }
-        let reply = await Blocking.run { UpstreamReply.read(fd) }
+        let reply = await UpstreamReply.read(fd)
         guard let reply else {
             close(fd)
             runtime.disconnect()
@@ -167,13 +184,7 @@ final class SpriteURLs: Sendable {
                     runtime.disconnect()
                 }
                 if !reply.rest.isEmpty { try await writer.write(ByteBuffer(bytes: reply.rest)) }
-                while true {
-                    let chunk = await Blocking.run { () -> [UInt8] in
-                        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-                        let n = read(fd, &buffer, buffer.count)
-                        return n > 0 ? Array(buffer[0..<n]) : []
-                    }
-                    if chunk.isEmpty { break }
+                while let chunk = await SpriteSocket.read(fd), !chunk.isEmpty {
                     try await writer.write(ByteBuffer(bytes: chunk))
                 }
                 try await writer.finish(nil)
@@ -235,18 +246,14 @@ struct UpstreamReply {
     let rest: [UInt8]
 
     /// Reads until the blank line (at most 64 KiB, 30 s); nil when what came is not HTTP.
-    static func read(_ fd: Int32) -> UpstreamReply? {
+    static func read(_ fd: Int32) async -> UpstreamReply? {
         var raw: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = ContinuousClock.now + .seconds(30)
         while raw.count < 64 << 10 {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
-            guard left > 0, poll(&pfd, 1, left) > 0 else { return nil }
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            raw += buffer[0..<n]
+            guard let bytes = await SpriteSocket.read(fd, max: 16 << 10, deadline: deadline), !bytes.isEmpty else {
+                return nil
+            }
+            raw += bytes
             if let end = headEnd(raw) { return parse(Array(raw[..<end]), rest: Array(raw[(end + 4)...])) }
         }
         return nil

@@ -44,9 +44,10 @@ struct CheckpointController {
 
     @Sendable func list(_ request: Request, context: HostRequestContext) async throws -> Response {
         let record = try context.named().record
-        // newest first; sparse: oldest first (the API documents no order)
-        let listed = state.config.sparseReplies ? record.checkpoints : record.checkpoints.reversed()
-        return try jsonResponse(listed.map(\.wire))
+        // newest first; sparse: oldest first (the API documents no order), after the entry the
+        // service's own server puts first for the live state
+        guard state.config.sparseReplies else { return try jsonResponse(record.checkpoints.reversed().map(\.wire)) }
+        return try jsonResponse([SparseReplies.liveState()] + record.checkpoints.map(\.wire))
     }
 
     @Sendable func get(_ request: Request, context: HostRequestContext) async throws -> Response {

@@ -13,8 +13,29 @@ import SpriteWire
 /// - a service's `env` and `dir` (documented by one SDK only) and a new sprite's `config`
 ///   ("not configurable yet") are ignored;
 /// - a duplicate sprite name is a 400 (the manual API page) and every 400 has the validation
-///   shape `{"errors": ["…"]}`.
+///   shape `{"errors": ["…"]}`;
+/// - as the service's own server answers: `GET …/checkpoints` starts with an entry for the
+///   live state (`Current`, the newest), and a service without arguments or needs has
+///   `"args": null, "needs": null`.
 enum SparseReplies {
+    /// The entry for the sprite's live state the service lists among its checkpoints.
+    static func liveState() -> Checkpoint {
+        Checkpoint(id: "Current", createTime: Timestamp.format(Date()), comment: "")
+    }
+
+    /// `services` as the service's own server writes them: empty `args` and `needs` as null.
+    static func services(_ services: [Service]) throws -> Response {
+        var entries = try JSONSerialization.jsonObject(with: try Wire.encode(services)) as? [[String: Any]] ?? []
+        for i in entries.indices {
+            for key in ["args", "needs"] where (entries[i][key] as? [Any])?.isEmpty ?? true {
+                entries[i][key] = NSNull()
+            }
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: entries))))
+    }
+
     /// A list entry as the docs' example shows it.
     struct ListEntry: Codable {
         let name: String

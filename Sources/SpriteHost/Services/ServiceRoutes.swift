@@ -20,7 +20,8 @@ struct ServiceController {
 
     @Sendable func list(_ request: Request, context: HostRequestContext) async throws -> Response {
         let runtime = try context.named().runtime
-        return try jsonResponse(runtime.serviceList.map(\.wire))
+        let services = runtime.serviceList.map(\.wire)
+        return state.config.sparseReplies ? try SparseReplies.services(services) : try jsonResponse(services)
     }
 
     @Sendable func get(_ request: Request, context: HostRequestContext) async throws -> Response {

@@ -15,6 +15,9 @@ Plain HTTP requests, by MODE:
 - escaping-list: a sprite whose /fs/list of any path lists a file named ../escaped (and /fs/read
   answers "x")
 - kill-hangs: a sprite; a session kill (POST .../kill) is never answered
+- go-server: as the service's own (Go) server answers: no checkpoints is `null`, a checkpoint
+  that fails ends in {"type": "error", "error": "…"}, a service defined without arguments has
+  "args": null, "needs": null and no state
 A WebSocket upgrade (exec) in kill-hangs: no signal capability; session_info, stdout "ready",
 then, once a kill has arrived, exit status 130 (the command ended by the Ctrl-C)
 A WebSocket upgrade (exec), by MODE:
@@ -95,6 +98,17 @@ def http_answer(conn, path):
         if path.split("?")[0].endswith("/kill"):
             KILLED.set()
             time.sleep(3600)
+        else:
+            send("200 OK", json.dumps(sprite("box", "warm")).encode())
+    elif MODE == "go-server":
+        route = path.split("?")[0]
+        if route.endswith("/checkpoints"):
+            send("200 OK", b"null")
+        elif route.endswith("/checkpoint"):
+            send("200 OK", b'{"type":"info","data":"Creating checkpoint..."}\n'
+                 b'{"type":"error","error":"Checkpoint failed: disk full"}\n', "application/x-ndjson")
+        elif route.endswith("/services"):
+            send("200 OK", json.dumps([{"name": "web", "cmd": "python3", "args": None, "needs": None}]).encode())
         else:
             send("200 OK", json.dumps(sprite("box", "warm")).encode())
     elif MODE == "unauthorized":
