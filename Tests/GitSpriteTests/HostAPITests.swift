@@ -183,6 +183,15 @@ struct HostAPITests {
         // oldest first, after the live state's entry (the service's own server lists it first)
         #expect(raw?.compactMap { $0["id"] as? String } == ["Current", "v0", "v1"], "oldest first")
         #expect(try api.listCheckpoints("thin").map(\.id) == ["v1", "v0"], "the client orders them, without Current")
+        // what the sprite's own server refuses comes as plain text, and reads as the reason
+        let missing = try api.call("GET", "/v1/sprites/thin/checkpoints/v9", accept: [404])
+        #expect(missing.headers["content-type"]?.hasPrefix("text/plain") == true, "\(missing.headers)")
+        do {
+            try api.restoreCheckpoint("thin", id: "v9")
+            Issue.record("restoring a checkpoint that is not there did not fail")
+        } catch APIError.http(let f) {
+            #expect(f.status == 404 && f.message.contains("checkpoint not found: v9"), "\(f.message)")
+        }
         try api.putService(
             "thin", name: "svc", cmd: "/bin/sh",
             args: ["-c", "pwd > /home/sprite/where; echo \"$X\" > /home/sprite/x; sleep 100"],

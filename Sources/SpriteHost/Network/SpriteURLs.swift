@@ -107,6 +107,9 @@ final class SpriteURLs: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 
+    /// How long a reply may send nothing before it ends (server-sent events send more often).
+    static let replyIdleLimit: Duration = .seconds(120)
+
     private func serve(_ request: Request) async throws -> Response {
         guard let name = request.head.authority.flatMap(Self.sprite(fromHost:)),
             let (record, runtime) = try? state.get(name)
@@ -184,7 +187,10 @@ final class SpriteURLs: Sendable {
                     runtime.disconnect()
                 }
                 if !reply.rest.isEmpty { try await writer.write(ByteBuffer(bytes: reply.rest)) }
-                while let chunk = await SpriteSocket.read(fd), !chunk.isEmpty {
+                // a reply that sends nothing for `replyIdleLimit` ends, as a proxy's read timeout
+                // ends one: a client that left is seen only when something is written to it, so
+                // without a limit each left its connection into the sprite open for good
+                while let chunk = await SpriteSocket.read(fd, deadline: .now + Self.replyIdleLimit), !chunk.isEmpty {
                     try await writer.write(ByteBuffer(bytes: chunk))
                 }
                 try await writer.finish(nil)

@@ -15,8 +15,8 @@ import SpriteWire
 /// - a duplicate sprite name is a 400 (the manual API page) and every 400 has the validation
 ///   shape `{"errors": ["…"]}`;
 /// - as the service's own server answers: `GET …/checkpoints` starts with an entry for the
-///   live state (`Current`, the newest), and a service without arguments or needs has
-///   `"args": null, "needs": null`.
+///   live state (`Current`, the newest), a service without arguments or needs has
+///   `"args": null, "needs": null`, and what those routes refuse comes as plain text.
 enum SparseReplies {
     /// The entry for the sprite's live state the service lists among its checkpoints.
     static func liveState() -> Checkpoint {
@@ -79,7 +79,9 @@ enum SparseReplies {
 }
 
 /// Turns every 400 (and a duplicate create's 409) into the validation shape when the host
-/// answers sparsely; filesystem errors keep their own documented shape.
+/// answers sparsely; filesystem errors keep their own documented shape. The routes the
+/// sprite's own server answers (checkpoints, services) fail as it fails them: the reason as
+/// plain text (Go's `http.Error`).
 struct SparseErrorsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -88,6 +90,15 @@ struct SparseErrorsMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
+        } catch let error as HostError
+            where error.errno == nil && error.status != .badRequest
+            && ["/checkpoint", "/services"].contains(where: { request.uri.path.contains($0) })
+        {
+            var headers = error.extraHeaders
+            headers[.contentType] = "text/plain; charset=utf-8"
+            return Response(
+                status: error.status, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: error.message + "\n")))
         } catch let error as HostError
             where error.errno == nil
             && (error.status == .badRequest || (error.status == .conflict && error.code == "sprite_exists"))
