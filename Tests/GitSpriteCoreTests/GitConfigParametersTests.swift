@@ -21,4 +21,14 @@ struct GitConfigParametersTests {
         #expect(parsed.map(\.name) == ["sprite.api", "sprite.name"])
         #expect(parsed.map(\.value) == ["local", "n"])
     }
+
+    /// git reads the numbered pairs first, then `-c`'s, which therefore win
+    /// (`GIT_CONFIG_COUNT=1 … git -c x.y=4 config x.y` says 4).
+    @Test func gitDashCComesAfterTheNumberedPairs() {
+        let parsed = GitConfigParameters.parse(environment: [
+            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "sprite.resources.cpu", "GIT_CONFIG_VALUE_0": "2",
+            "GIT_CONFIG_PARAMETERS": "'sprite.resources.cpu'='4'",
+        ])
+        #expect(parsed.map(\.value) == ["2", "4"])
+    }
 }

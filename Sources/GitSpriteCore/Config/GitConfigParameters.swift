@@ -2,16 +2,18 @@
 /// `GIT_CONFIG_PARAMETERS`, `git --config-env` and `GIT_CONFIG_COUNT` become numbered pairs.
 /// libgit2 1.5 reads neither, so git-sprite layers them on top itself.
 public enum GitConfigParameters {
-    /// `(name, value)` pairs in the order git would apply them; a nil value is a bare `-c key`.
+    /// `(name, value)` pairs in the order git would apply them (the numbered pairs first, then
+    /// `git -c`'s, which win: they were read the other way round, a review); a nil value is a
+    /// bare `-c key`.
     public static func parse(environment env: [String: String]) -> [(name: String, value: String?)] {
         var out: [(String, String?)] = []
-        if let params = env["GIT_CONFIG_PARAMETERS"] { out += parseQuoted(params) }
         if let countText = env["GIT_CONFIG_COUNT"], let count = Int(countText), count > 0 {
             for i in 0..<count {
                 guard let key = env["GIT_CONFIG_KEY_\(i)"] else { continue }
                 out.append((normalize(key), env["GIT_CONFIG_VALUE_\(i)"] ?? ""))
             }
         }
+        if let params = env["GIT_CONFIG_PARAMETERS"] { out += parseQuoted(params) }
         return out
     }
 
