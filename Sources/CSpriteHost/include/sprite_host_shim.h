@@ -66,4 +66,13 @@ int sprite_diag_socket(int netns);
  * connections the host has). */
 int sprite_listeners(int diag, int family, struct sprite_listener *out, int max);
 
+/* epoll for `Readiness` (Swift's Glibc module does not bring it): a close-on-exec epoll
+ * descriptor; `fd` watched once (EPOLLONESHOT, with EPOLLRDHUP) for `events` (EPOLLIN 0x1,
+ * EPOLLOUT 0x4) under `token`; no longer watched; up to `max` tokens of what is ready, waiting
+ * at most `timeout_ms`. Each returns -1 with errno on failure. */
+int sprite_epoll_create(void);
+int sprite_epoll_watch(int epoll, int fd, unsigned int events, unsigned long long token);
+int sprite_epoll_forget(int epoll, int fd);
+int sprite_epoll_ready(int epoll, unsigned long long *tokens, int max, int timeout_ms);
+
 #endif

@@ -7,13 +7,12 @@ import Hummingbird
 
 /// Reads and writes on a socket whose other end is in a sprite, without holding a thread while
 /// the sprite makes us wait: each call tries at once (`MSG_DONTWAIT`), and while nothing can
-/// move, the task sleeps (1 ms at first, then up to 250 ms: a review measured 15% of a core for
-/// 500 idle requests at 50 ms; a wait on readiness itself would cost nothing). Blocking calls on `Blocking`'s
-/// threads waited as long as the sprite chose: a hundred requests to a sprite's URL whose
-/// server sent a head and then nothing held every thread of the pool, and the whole host,
-/// every sprite's API included, stopped answering (an adversarial review).
+/// move, the task waits for the socket to be ready (`Readiness`). Blocking calls on
+/// `Blocking`'s threads waited as long as the sprite chose: a few hundred requests to a
+/// sprite's URL whose server sent a head and then nothing held every thread of the pool, and
+/// the whole host, every sprite's API included, stopped answering (an adversarial review).
+/// Sleeping between looks instead cost 15% of a core for 500 idle requests (the next review).
 enum SpriteSocket {
-    static let longestPause = 250
     /// How long a write may make no progress before it fails (a sprite that never reads).
     static let writeIdleLimit: Duration = .seconds(120)
 
@@ -21,7 +20,6 @@ enum SpriteSocket {
     /// when the task is cancelled; nil when `deadline` passes first.
     static func read(_ fd: Int32, max: Int = 64 << 10, deadline: ContinuousClock.Instant? = nil) async -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: max)
-        var pause = 1
         while true {
             let n = recv(fd, &buffer, max, Int32(MSG_DONTWAIT))
             if n > 0 { return Array(buffer[0..<n]) }
@@ -29,8 +27,7 @@ enum SpriteSocket {
             if errno == EINTR { continue }
             guard errno == EAGAIN || errno == EWOULDBLOCK, !Task.isCancelled else { return [] }
             if let deadline, ContinuousClock.now >= deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(pause))
-            pause = min(pause * 2, longestPause)
+            if !(await Readiness.shared.wait(fd, for: Readiness.readable, until: deadline)) { return nil }
         }
     }
 
@@ -38,7 +35,6 @@ enum SpriteSocket {
     /// for `writeIdleLimit`, or when the task is cancelled while the sprite reads nothing.
     static func writeAll(_ fd: Int32, _ data: Data) async -> Bool {
         var offset = 0
-        var pause = 1
         var moved = ContinuousClock.now
         while offset < data.count {
             let n = data.withUnsafeBytes { raw -> Int in
@@ -47,16 +43,13 @@ enum SpriteSocket {
             }
             if n > 0 {
                 offset += n
-                pause = 1
                 moved = ContinuousClock.now
                 continue
             }
             if n < 0 && errno == EINTR { continue }
             guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK, !Task.isCancelled,
-                ContinuousClock.now - moved < writeIdleLimit
+                await Readiness.shared.wait(fd, for: Readiness.writable, until: moved + writeIdleLimit)
             else { return false }
-            try? await Task.sleep(for: .milliseconds(pause))
-            pause = min(pause * 2, longestPause)
         }
         return true
     }
