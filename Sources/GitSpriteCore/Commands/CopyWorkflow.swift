@@ -133,11 +133,12 @@ final class Copier {
             var st = stat()
             guard stat(source, &st) == 0 else {
                 let failure = errno
+                let parent = (source as NSString).deletingLastPathComponent
                 throw SpriteError(
                     "cannot copy \(source): \(String(cString: strerror(failure)))",
                     hints: [
                         failure == ENOENT
-                            ? "name a file or directory here, or a sprite path as :PATH (see it: ls -la \(shellQuote((source as NSString).deletingLastPathComponent.isEmpty ? "." : (source as NSString).deletingLastPathComponent)))"
+                            ? "name a file or directory here, or a sprite path as :PATH (see it: ls -la \(shellQuote(parent.isEmpty ? "." : parent)))"
                             : "see the path's owner and mode: ls -ld \(shellQuote(source))"
                     ],
                     status: failure == ENOENT ? .notFound : .failure)

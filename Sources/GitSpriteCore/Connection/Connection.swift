@@ -122,17 +122,16 @@ public struct Connection: Sendable {
                 "the Sprites API is rate limiting requests: \(f.message)",
                 hints: ["wait \(Int(f.retryAfter ?? 30)) s and run the command again"],
                 detail: f.description)
-        case .http(let f) where (400..<500).contains(f.status) && f.status != 408:
-            // (refused for what was asked: the same request is refused again, an adversarial
-            // review; only a failure of the service's is worth another try)
-            return SpriteError(
-                "the Sprites API failed: \(f.message) (HTTP \(f.status))",
-                hints: ["the service refused the request as it was asked; add -v to see each request"],
-                detail: f.description)
         case .http(let f):
+            // (a 4xx refused what was asked, and the same request is refused again, an
+            // adversarial review: only a failure of the service's is worth another try)
+            let refused = (400..<500).contains(f.status) && f.status != 408
             return SpriteError(
                 "the Sprites API failed: \(f.message) (HTTP \(f.status))",
-                hints: ["run the command again; add -v to see each request"], detail: f.description)
+                hints: [
+                    (refused ? "the service refused the request as it was asked" : "run the command again")
+                        + "; add -v to see each request"
+                ], detail: f.description)
         case .transport(let f) where f.kind == .certificate:
             return SpriteError(
                 "the Sprites API at \(apiURL) presented a certificate that is not trusted: \(f.message)",

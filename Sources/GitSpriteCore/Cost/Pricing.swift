@@ -118,49 +118,44 @@ public struct CostEstimate: Sendable {
                 "the sprite sleeps all week (no compute is billed) and keeps \(Money.plain(storageGB, places: 0)) GB")
     }
 
+    /// What is billed, each with its amount and how it was reckoned: CPU and memory (not in a
+    /// week asleep), then storage.
+    private var parts: [(label: String, amount: Decimal, reckoning: String)] {
+        let h = Money.plain(hours, places: 0), gb = Money.plain(storageGB, places: 0)
+        let storagePart = (
+            "storage", storage, "\(gb) GB × \(h) h × \(Money.rate(pricing.storageGBHour)) per GB-hour"
+        )
+        guard computeHours != 0 else { return [storagePart] }
+        return [
+            ("CPU", cpu, "\(cpus) CPU × \(h) h × \(Money.rate(pricing.cpuHour)) per CPU-hour"),
+            ("memory", memory, "\(memoryGB) GB × \(h) h × \(Money.rate(pricing.memoryGBHour)) per GB-hour"),
+            storagePart,
+        ]
+    }
+
     public var text: String {
         let h = Money.plain(hours, places: 0), gb = Money.plain(storageGB, places: 0)
-        var out: String
-        if computeHours == 0 {
-            out = "an idle week: \(gb) GB storage × 168 h\n"
+        var out =
+            computeHours == 0
+            ? "an idle week: \(gb) GB storage × 168 h\n"
+            : "\(h) h × \(cpus) CPU, \(memoryGB) GB memory, \(gb) GB storage\n"
+        for part in parts {
             out +=
-                "  storage  \(Money.dollars(storage))  (\(gb) GB × 168 h × \(Money.rate(pricing.storageGBHour)) per GB-hour)\n"
-            out += "  total    \(Money.dollars(total)) per week\n"
-        } else {
-            out = "\(h) h × \(cpus) CPU, \(memoryGB) GB memory, \(gb) GB storage\n"
-            out +=
-                "  CPU      \(Money.dollars(cpu))  (\(cpus) CPU × \(h) h × \(Money.rate(pricing.cpuHour)) per CPU-hour)\n"
-            out +=
-                "  memory   \(Money.dollars(memory))  (\(memoryGB) GB × \(h) h × \(Money.rate(pricing.memoryGBHour)) per GB-hour)\n"
-            out +=
-                "  storage  \(Money.dollars(storage))  (\(gb) GB × \(h) h × \(Money.rate(pricing.storageGBHour)) per GB-hour)\n"
-            out += "  total    \(Money.dollars(total))\n"
+                "  " + part.label.padding(toLength: 9, withPad: " ", startingAt: 0)
+                + "\(Money.dollars(part.amount))  (\(part.reckoning))\n"
         }
+        out += "  total    \(Money.dollars(total))" + (computeHours == 0 ? " per week\n" : "\n")
         return out + "assumes: \(assumption)\n"
     }
 
     /// The rows of `text`, off a terminal: what, amount, how it was reckoned; the total; what
     /// it assumes.
     public var rows: [[String]] {
-        let h = Money.plain(hours, places: 0), gb = Money.plain(storageGB, places: 0)
-        var rows: [[String]] = []
-        if computeHours != 0 {
-            rows.append([
-                "cpu", Money.dollars(cpu), "\(cpus) CPU × \(h) h × \(Money.rate(pricing.cpuHour)) per CPU-hour",
-            ])
-            rows.append([
-                "memory", Money.dollars(memory),
-                "\(memoryGB) GB × \(h) h × \(Money.rate(pricing.memoryGBHour)) per GB-hour",
-            ])
-        }
-        let storageHours = computeHours == 0 ? "168" : h
-        rows.append([
-            "storage", Money.dollars(storage),
-            "\(gb) GB × \(storageHours) h × \(Money.rate(pricing.storageGBHour)) per GB-hour",
-        ])
-        rows.append(["total", Money.dollars(total), computeHours == 0 ? "per week" : "\(h) h"])
-        rows.append(["assumes", assumption])
-        return rows
+        parts.map { [$0.label.lowercased(), Money.dollars($0.amount), $0.reckoning] }
+            + [
+                ["total", Money.dollars(total), computeHours == 0 ? "per week" : "\(Money.plain(hours, places: 0)) h"],
+                ["assumes", assumption],
+            ]
     }
 
     /// What `cost --json` prints.
