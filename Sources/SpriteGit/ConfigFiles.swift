@@ -52,7 +52,7 @@ public struct ConfigFiles: Sendable, Equatable {
         case .system: return system
         case .xdg: return xdg
         case .global: return global
-        case .local, .app, .other: return nil
+        case .local, .worktree, .app, .other: return nil
         }
     }
 

@@ -4,7 +4,11 @@ import Foundation
 
 /// Which git config file a value came from.
 public enum ConfigScope: String, Sendable, Codable {
-    case system, xdg, global, local, app, other
+    case system, xdg, global, local, worktree, app, other
+
+    /// The level the worktree's own file (`config.worktree`) is read at: libgit2 1.5 has none
+    /// for it, and any level above the repository's own file reads as git does.
+    static let worktreeLevel = git_config_level_t(rawValue: GIT_CONFIG_LEVEL_APP.rawValue + 1)
 
     init(_ level: git_config_level_t) {
         switch level {
@@ -12,6 +16,7 @@ public enum ConfigScope: String, Sendable, Codable {
         case GIT_CONFIG_LEVEL_XDG: self = .xdg
         case GIT_CONFIG_LEVEL_GLOBAL: self = .global
         case GIT_CONFIG_LEVEL_LOCAL: self = .local
+        case Self.worktreeLevel: self = .worktree
         case GIT_CONFIG_LEVEL_APP: self = .app
         default: self = .other
         }
@@ -24,6 +29,7 @@ public enum ConfigScope: String, Sendable, Codable {
         case .xdg: return 2
         case .global: return 3
         case .local: return 4
+        case .worktree: return 5
         case .app: return 6
         case .other: return 0
         }
@@ -47,12 +53,11 @@ public final class GitConfig {
     fileprivate init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { git_config_free(pointer) }
 
-    /// The configuration `files` name (system, XDG, global), and a repository's own file when
-    /// `local` is given, as one snapshot: what git reads there, outside or inside a repository.
-    public static func open(
-        _ files: ConfigFiles, local: String? = nil, repository: Repository? = nil
-    ) throws -> GitConfig {
-        let cfg = try live(files, local: local, repository: repository?.pointer)
+    /// The configuration `files` name (system, XDG, global), and a repository's own files when
+    /// `repository` is given, as one snapshot: what git reads there, outside or inside a
+    /// repository.
+    public static func open(_ files: ConfigFiles, repository: Repository? = nil) throws -> GitConfig {
+        let cfg = try live(files, repository: repository)
         defer { git_config_free(cfg) }
         var snapshot: OpaquePointer?
         try check(git_config_snapshot(&snapshot, cfg), "git_config_snapshot")
@@ -60,26 +65,42 @@ public final class GitConfig {
         return GitConfig(snapshot)
     }
 
-    /// The files as a live `git_config` the caller frees (a repository's own, `Repository.open`).
-    static func live(_ files: ConfigFiles, local: String?, repository: OpaquePointer?) throws -> OpaquePointer {
+    /// The files as a live `git_config` the caller frees (a repository's own, `Repository.open`):
+    /// `files`, then the repository's own file and its worktree's (`config.worktree`, read when
+    /// the repository sets `extensions.worktreeConfig`, as `git config --worktree` does).
+    static func live(_ files: ConfigFiles, repository: Repository?) throws -> OpaquePointer {
         try GitLibrary.ready()
         var made: OpaquePointer?
         try check(git_config_new(&made), "git_config_new")
         guard let cfg = made else { throw GitError(code: -1, function: "git_config_new", message: "no config") }
+        let local = repository.map { $0.commonDir + "/config" }
+        let worktree = local.flatMap { Self.worktreeConfigEnabled(in: $0) ? repository?.worktreeConfigPath : nil }
         for (path, level) in [
             (files.system, GIT_CONFIG_LEVEL_SYSTEM), (files.xdg, GIT_CONFIG_LEVEL_XDG),
             (files.global, GIT_CONFIG_LEVEL_GLOBAL), (local, GIT_CONFIG_LEVEL_LOCAL),
+            (worktree, ConfigScope.worktreeLevel),
         ] {
             // a file that is not there, or that this user may not read (a HOME of another
             // user's), reads as empty, as git and libgit2's own loading have it
             guard let path, access(path, R_OK) == 0 else { continue }
-            let rc = git_config_add_file_ondisk(cfg, path, level, repository, 0)
+            let rc = git_config_add_file_ondisk(cfg, path, level, repository?.pointer, 0)
             if rc != GIT_ENOTFOUND.rawValue && rc < 0 {
                 git_config_free(cfg)
                 throw GitError.last(rc, "git_config_add_file_ondisk")
             }
         }
         return cfg
+    }
+
+    /// Whether the repository's own file `path` turns on per-worktree files. git reads the
+    /// extension from that file alone, whatever another file says.
+    private static func worktreeConfigEnabled(in path: String) -> Bool {
+        guard access(path, R_OK) == 0 else { return false }
+        var file: OpaquePointer?
+        guard git_config_open_ondisk(&file, path) == 0, let file else { return false }
+        defer { git_config_free(file) }
+        var on: Int32 = 0
+        return git_config_get_bool(&on, file, "extensions.worktreeconfig") == 0 && on != 0
     }
 
     /// Every entry whose name matches the regular expression, lowest precedence first.
@@ -130,7 +151,11 @@ public final class GitConfig {
 
     /// The file behind a scope, for showing where a value came from.
     public static func path(of scope: ConfigScope, files: ConfigFiles, repository: Repository?) -> String? {
-        scope == .local ? repository.map { $0.commonDir + "/config" } : files.path(of: scope)
+        switch scope {
+        case .local: return repository.map { $0.commonDir + "/config" }
+        case .worktree: return repository?.worktreeConfigPath
+        default: return files.path(of: scope)
+        }
     }
 }
 
@@ -139,7 +164,7 @@ extension Repository {
     /// the files read once at open; read again only to report the file that did not parse then.
     public func config() throws -> GitConfig {
         guard readsConfigFiles else {
-            return try GitConfig.open(configFiles, local: commonDir + "/config", repository: self)
+            return try GitConfig.open(configFiles, repository: self)
         }
         var cfg: OpaquePointer?
         try check(git_repository_config_snapshot(&cfg, pointer), "git_repository_config_snapshot")

@@ -33,7 +33,7 @@ public final class Repository {
     /// autocrlf, submodules), and `config()`, from `configFiles`; a file that does not parse is
     /// left for `config()` to report.
     private func readConfigFiles() {
-        guard let cfg = try? GitConfig.live(configFiles, local: commonDir + "/config", repository: pointer) else {
+        guard let cfg = try? GitConfig.live(configFiles, repository: self) else {
             return
         }
         git_repository_set_config(pointer, cfg)
@@ -182,6 +182,10 @@ public final class Repository {
 
     /// The directory shared by all worktrees of this repository.
     public var commonDir: String { Self.trimSlash(String(cString: git_repository_commondir(pointer))) }
+
+    /// This worktree's own configuration file, which git reads when the repository sets
+    /// `extensions.worktreeConfig`.
+    public var worktreeConfigPath: String { gitDir + "/config.worktree" }
 }
 
 extension String {

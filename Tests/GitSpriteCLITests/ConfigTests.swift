@@ -83,6 +83,42 @@ struct ConfigTests {
         #expect((cpu.origin["file"] as? String)?.hasSuffix("/app/.git/config") == true)
     }
 
+    /// With `extensions.worktreeConfig`, git reads each worktree's own file
+    /// (`git config --worktree`) over the repository's; git-sprite read only the repository's,
+    /// so a linked worktree's own `sprite.*` values (or the identity the agent commits with)
+    /// were not the ones git shows.
+    @Test func eachWorktreesOwnFileIsReadWhenGitReadsIt() throws {
+        let s = try Sandbox()
+        let repo = try s.makeRepo("app")
+        try s.git("worktree", "add", "-q", "-b", "other", s.path("wt"), in: repo)
+        try s.git("config", "sprite.resources.cpu", "3", in: repo)
+        try s.write(".git/config.worktree", "[sprite \"resources\"]\n\tcpu = 6\n", in: repo)
+        try s.write(".git/worktrees/wt/config.worktree", "[sprite \"resources\"]\n\tcpu = 7\n", in: repo)
+        // without the extension git reads neither file
+        for dir in [repo, s.path("wt")] {
+            let r = try s.spriteInProcess(["config", "--json"], in: dir)
+            #expect(try setting(r, "resources.cpu").value as? Int == 3, "\(r.stderr)")
+            #expect(try s.git("config", "sprite.resources.cpu", in: dir) == "3")
+        }
+        try s.git("config", "extensions.worktreeConfig", "true", in: repo)
+        for (dir, cpu, file) in [
+            (repo, 6, "/app/.git/config.worktree"), (s.path("wt"), 7, "/app/.git/worktrees/wt/config.worktree"),
+        ] {
+            let r = try s.spriteInProcess(["config", "--json"], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            let setting = try setting(r, "resources.cpu")
+            #expect(setting.value as? Int == cpu)
+            #expect(setting.origin["scope"] as? String == "worktree", "\(setting.origin)")
+            #expect((setting.origin["file"] as? String)?.hasSuffix(file) == true, "\(setting.origin)")
+            #expect(try s.git("config", "sprite.resources.cpu", in: dir) == "\(cpu)")
+        }
+        // a bad value names the file and the command that fixes it in that file
+        try s.git("config", "--worktree", "sprite.resources.cpu", "99", in: s.path("wt"))
+        let bad = try s.spriteInProcess(["config"], in: s.path("wt"))
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("git config --worktree"), "\(bad.stderr)")
+    }
+
     /// git reads `GIT_CONFIG_GLOBAL` instead of `~/.gitconfig` and the XDG file, and
     /// `GIT_CONFIG_SYSTEM` instead of `/etc/gitconfig` (none with `GIT_CONFIG_NOSYSTEM`);
     /// libgit2 1.5 knows neither, so git-sprite finds the files itself, and reads what
