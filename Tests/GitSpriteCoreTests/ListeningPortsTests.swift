@@ -51,4 +51,30 @@ struct ListeningPortsTests {
         forwarder.handle(true, ports.last!, nil)
         #expect(said.value.last?.hasSuffix("-> sprite:\(ports.last!)") == true, "\(said.value.suffix(2))")
     }
+
+    /// A port the system chooses (`forward 0:N`, and `--auto` when the sprite's number is taken
+    /// here) is refused when something holds it on [::1], as a port asked for by number is:
+    /// `localhost` there would reach that service, not the sprite. The system is asked again
+    /// while the refused ones stay bound, and they are let go afterwards.
+    @Test func aPortTheSystemChoosesThatIPv6HoldsIsNotTaken() throws {
+        let refused = Locked<[Int]>([])
+        let (fd, port) = try PortForwarder.listen(0, remote: 80, sprite: "box") { chosen in
+            refused.withLock { list in
+                guard list.count < 3 else { return false }
+                list.append(chosen)
+                return true
+            }
+        }
+        defer { close(fd) }
+        #expect(refused.value.count == 3)
+        #expect(!refused.value.contains(port), "\(port) in \(refused.value)")
+        for other in refused.value {
+            let (again, _) = try PortForwarder.listen(other, remote: 80, sprite: "box") { _ in false }
+            close(again)
+        }
+        // a port asked for by number is refused outright
+        #expect(throws: SpriteError.self) {
+            try PortForwarder.listen(port + 1, remote: 80, sprite: "box") { _ in true }
+        }
+    }
 }

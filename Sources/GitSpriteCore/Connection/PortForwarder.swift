@@ -255,10 +255,42 @@ final class PortForwarder: Sendable {
     /// listens on at [::1] alone is in use too: `localhost` names both, and taking its IPv4 half
     /// handed connections meant for that service to whatever listens in the sprite (an
     /// adversarial review: a local service on [::1]:6543, the sprite opens 6543, `--auto` took
-    /// it). `remote` and `sprite` are for the hints.
-    static func listen(_ port: Int, remote: Int, sprite: String) throws -> (Int32, Int) {
+    /// it). A port the system chooses (`port` 0) is held to the same rule: another is asked
+    /// for while the chosen one stays bound, so the system cannot hand it back. `remote` and
+    /// `sprite` are for the hints; `heldOnIPv6` is for tests.
+    static func listen(
+        _ port: Int, remote: Int, sprite: String, heldOnIPv6: (Int) -> Bool = inUseOnIPv6Loopback
+    ) throws -> (Int32, Int) {
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        while true {
+            var (fd, got, why) = bindLoopback(port)
+            if fd >= 0 && heldOnIPv6(got) {
+                if port == 0 && held.count < 32 {
+                    held.append(fd)
+                    continue
+                }
+                close(fd)
+                (fd, why) = (-1, "it is in use on [::1]")
+            }
+            guard fd >= 0 else {
+                let target = shellQuote(sprite)
+                throw SpriteError(
+                    "cannot listen on localhost:\(port): \(why)",
+                    hints: [
+                        "choose another local port: git sprite forward \(target) OTHER:\(remote)",
+                        "or let the system choose one: git sprite forward \(target) 0:\(remote)",
+                    ],
+                    status: .failure)
+            }
+            return (fd, got)
+        }
+    }
+
+    /// A socket listening on 127.0.0.1:`port` and the port it got, or -1 and why not.
+    private static func bindLoopback(_ port: Int) -> (fd: Int32, port: Int, why: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SpriteError("cannot open a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return (-1, port, "cannot open a socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
@@ -266,27 +298,17 @@ final class PortForwarder: Sendable {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        var ok = withUnsafeMutablePointer(to: &addr) {
+        let ok = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Bool in
                 bind(fd, p, length) == 0 && Glibc.listen(fd, 128) == 0 && getsockname(fd, p, &length) == 0
             }
         }
-        var why = ok ? "" : errno == EADDRINUSE ? "it is in use" : String(cString: strerror(errno))
-        if ok && port != 0 && inUseOnIPv6Loopback(port) {
-            (ok, why) = (false, "it is in use on [::1]")
-        }
         guard ok else {
+            let why = errno == EADDRINUSE ? "it is in use" : String(cString: strerror(errno))
             close(fd)
-            let target = shellQuote(sprite)
-            throw SpriteError(
-                "cannot listen on localhost:\(port): \(why)",
-                hints: [
-                    "choose another local port: git sprite forward \(target) OTHER:\(remote)",
-                    "or let the system choose one: git sprite forward \(target) 0:\(remote)",
-                ],
-                status: .failure)
+            return (-1, port, why)
         }
-        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)), "")
     }
 
     /// Whether something listens on [::1]:`port` (or on every IPv6 address): a bind there
