@@ -670,3 +670,112 @@ struct NothingLeftBehindTests {
         #expect(up.stderr.contains("which is kept as refs/sprite/app-main/superseded/"), "\(up.stderr)")
     }
 }
+
+/// What a fourth review found slipping away: a work tree git cannot read, repositories no
+/// fetch reaches (in an ignored directory, outside the workspace), commits only a reflog holds.
+extension NothingLostTests {
+    /// The salvage directory of a forced destroy, and the names its leftovers archive holds.
+    private func salvaged(_ b: Bench) throws -> (directory: String, archived: String) {
+        let common = try b.git("rev-parse", "--absolute-git-dir")
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: common + "/sprite-salvage")
+        let directory = try #require(dirs.first.map { common + "/sprite-salvage/" + $0 })
+        let archive = directory + "/leftovers.tar.gz"
+        let archived =
+            FileManager.default.fileExists(atPath: archive) ? try b.s.run("tar", ["-tzf", archive]).stdout : ""
+        return (directory, archived)
+    }
+
+    /// A work tree whose `.git` the agent took away, whose index is broken, or that it set
+    /// `core.bare` in: git status fails there, and its failure read as "no change", so a
+    /// destroy went ahead without a word. Now the destroy refuses, and a forced one packs the
+    /// work tree's files.
+    @Test(arguments: ["git removed", "index broken", "made bare"])
+    func aWorkTreeGitCannotReadBlocksADestroyAndForceSavesItsFiles(how: String) throws {
+        let b = try Bench()
+        let breaking = [
+            "git removed": "rm -rf .git", "index broken": "echo garbage > .git/index",
+            "made bare": "git config core.bare true",
+        ]
+        try b.agent("echo mine > wip.txt && echo changed >> file.txt && " + (breaking[how] ?? "false"))
+        let refused = try b.sprite(["down", "--destroy"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        let why = how == "git removed" ? "is no longer a git repository" : "could not be read"
+        #expect(refused.stderr.contains(why), "\(refused.stderr)")
+        let forced = try b.sprite(["down", "--destroy", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stderr.contains("in a work tree git cannot read"), "\(forced.stderr)")
+        let archived = try salvaged(b).archived
+        #expect(archived.contains("home/sprite/workspace/wip.txt"), "\(archived)")
+        #expect(archived.contains("home/sprite/workspace/file.txt"), "\(archived)")
+    }
+
+    /// A repository the agent made in an ignored directory was counted as one ignored file,
+    /// and a forced destroy packed its directory alone (empty). One with work of its own now
+    /// blocks a destroy, by name, and a forced one saves it in a bundle and its files in the
+    /// archive; a clone kept only to read blocks nothing.
+    @Test func aRepositoryWithWorkInAnIgnoredDirectoryBlocksADestroy() throws {
+        let b = try Bench(files: [".gitignore": "scratch/\n"])
+        let inner = try b.agent(
+            "mkdir -p scratch && git init -q scratch/tool && cd scratch/tool && echo w > work.c && git add work.c "
+                + "&& git commit -qm 'the tool' && echo more >> work.c && git rev-parse HEAD")
+        try b.agent("git clone -q . scratch/copy")
+        let refused = try b.sprite(["down", "--destroy"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("scratch/tool is a repository of its own in an ignored directory"))
+        #expect(!refused.stderr.contains("scratch/copy is a repository"), "\(refused.stderr)")
+        let forced = try b.sprite(["down", "--destroy", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let (directory, archived) = try salvaged(b)
+        let heads = try b.s.run(
+            "git", ["bundle", "list-heads", directory + "/workspace-scratch-tool.bundle"], in: b.app)
+        #expect(heads.stdout.contains(inner), "\(heads.stdout) \(heads.stderr)")
+        #expect(archived.contains("home/sprite/workspace/scratch/tool/work.c"), "\(archived)")
+    }
+
+    /// A clone the agent made in its home to try something in, with commits of its own, was
+    /// counted as files outside the repositories, and destroyed. It blocks a destroy now, and
+    /// a forced one saves it in a bundle; a clone with nothing of its own blocks nothing.
+    @Test func aRepositoryWithWorkOutsideTheWorkspaceBlocksADestroy() throws {
+        let b = try Bench()
+        let tried = try b.agent(
+            "git clone -q . /home/sprite/experiment && cd /home/sprite/experiment && git checkout -qb agent-exp "
+                + "&& echo e > e.txt && git add e.txt && git commit -qm 'tried' && git rev-parse HEAD")
+        try b.agent("git clone -q . /home/sprite/reading")
+        let refused = try b.sprite(["down", "--destroy"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("/home/sprite/experiment: a repository outside the workspace"))
+        #expect(!refused.stderr.contains("/home/sprite/reading:"), "\(refused.stderr)")
+        let forced = try b.sprite(["down", "--destroy", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let heads = try b.s.run("git", ["bundle", "list-heads", try salvaged(b).directory + "/experiment.bundle"])
+        #expect(heads.stdout.contains(tried), "\(heads.stdout) \(heads.stderr)")
+    }
+
+    /// Commits the agent set aside (a detached HEAD left, a branch deleted, a commit amended)
+    /// are held only by the sprite's reflogs, for weeks there, and not at all once it is
+    /// destroyed. Each line of them comes home as discarded/<its newest commit>, once.
+    @Test func commitsOnlyAReflogHoldsComeHome() throws {
+        let b = try Bench()
+        let detached = try b.agent(
+            "git checkout -q --detach && echo d > d.txt && git add d.txt && git commit -qm detached "
+                + "&& git rev-parse HEAD && git checkout -q main")
+        let deleted = try b.agent(
+            "git checkout -qb tmp && echo t > t.txt && git add t.txt && git commit -qm first "
+                + "&& echo u >> t.txt && git commit -qam second && git rev-parse HEAD "
+                + "&& git checkout -q main && git branch -qD tmp")
+        let amended = try b.agent(
+            "echo a > a.txt && git add a.txt && git commit -qm before && git rev-parse HEAD "
+                + "&& git commit -q --amend -m after")
+        let fetch = try b.sprite(["fetch"])
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(fetch.stderr.contains("3 lines of them came home"), "\(fetch.stderr)")
+        for tip in [detached, deleted, amended] {
+            #expect(try b.git("rev-parse", "refs/sprite/app-main/discarded/" + tip) == tip)
+        }
+        #expect(try b.git("for-each-ref", "refs/sprite/app-main/discarded/").split(separator: "\n").count == 3)
+        let again = try b.sprite(["fetch"])
+        #expect(again.status == 0 && !again.stderr.contains("discarded"), "\(again.stderr)")
+        #expect(try b.sprite(["down", "--destroy"]).status == 0)
+        for tip in [detached, deleted, amended] { #expect(try b.reachable(tip)) }
+    }
+}

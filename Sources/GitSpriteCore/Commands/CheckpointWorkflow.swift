@@ -184,7 +184,7 @@ public enum CheckpointWorkflow {
             var report = work.homecoming.bringHome(work.plan)
             // (a repository no longer linked would be put back as the checkpoint had it, and its
             // work since kept only in the checkpoint of the present state, which goes with the sprite)
-            work.homecoming.unlinkedRepositories(of: work.plan, into: &report)
+            work.homecoming.unreachedRepositories(of: work.plan, into: &report)
             if !report.atRisk.isEmpty && !force {
                 throw SpriteError(
                     "not restoring \(id): \(work.name) holds work that is not on your machine, and the "

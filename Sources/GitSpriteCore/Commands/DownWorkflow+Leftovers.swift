@@ -5,7 +5,7 @@ import SpritesAPI
 /// it goes and, when forced, packed.
 extension DownWorkflow {
     /// Says what no fetch brings home (ignored files, files outside the repositories, empty
-    /// directories: `InSpriteScript.leftovers`), and with `save` packs them there when their
+    /// directories, the files of a work tree git cannot read: `InSpriteScript.leftovers`), and with `save` packs them there when their
     /// total is at most `limit` bytes. A failure to look is a note, never a reason to keep
     /// the sprite: nothing of this was ever promised to come home.
     static func leftovers(
@@ -50,6 +50,13 @@ extension DownWorkflow {
                 described(
                     Homecoming.count(outside.files, "file") + " outside the repositories", "outside",
                     bytes: outside.bytes))
+        }
+        let unread = counted("unread")
+        if unread.files > 0 {
+            parts.append(
+                described(
+                    Homecoming.count(unread.files, "file") + " in a work tree git cannot read", "unread",
+                    bytes: unread.bytes))
         }
         if empty > 0 {
             parts.append(

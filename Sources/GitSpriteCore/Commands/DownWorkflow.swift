@@ -141,7 +141,7 @@ public enum DownWorkflow {
             // (with no plan too: nothing can be fetched, and the agent was stopped before saying so)
             if destroying, let plan {
                 report = homecoming.bringHome(plan)
-                homecoming.unlinkedRepositories(of: plan, into: &report)
+                homecoming.unreachedRepositories(of: plan, into: &report)
             }
             if destroying && !report.atRisk.isEmpty && !options.force {
                 throw refusal(name, report.atRisk, agentStopped: false, named: named)
@@ -150,7 +150,7 @@ public enum DownWorkflow {
             // then everything the agent did up to its last moment
             if let plan {
                 var last = homecoming.bringHome(plan)
-                if destroying { homecoming.unlinkedRepositories(of: plan, into: &last) }
+                if destroying { homecoming.unreachedRepositories(of: plan, into: &last) }
                 report.merge(last)
             }
             var outcome = Outcome(

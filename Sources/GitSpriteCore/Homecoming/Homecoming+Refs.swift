@@ -115,9 +115,10 @@ extension Homecoming {
 
     /// What a destroy must hear of beside the plan's repositories: a repository the sprite
     /// holds under `repos/` that this workspace no longer links (`git sprite unlink`, or linked
-    /// again under another name). Nothing here can fetch it, so it counts as work not home
-    /// (a forced destroy saves it in a bundle).
-    func unlinkedRepositories(of plan: WorkspacePlan, into report: inout Report) {
+    /// again under another name), and one elsewhere in its home with work of its own (a clone
+    /// the agent made to try something in: `InSpriteScript.strayRepositories`). Nothing here
+    /// can fetch them, so they count as work not home (a forced destroy saves each in a bundle).
+    func unreachedRepositories(of plan: WorkspacePlan, into report: inout Report) {
         let ours = Set(([plan.primary] + plan.linked).map(\.spritePath))
         do {
             for path in try repositoriesInSprite() where !ours.contains(path) {
@@ -125,6 +126,16 @@ extension Homecoming {
                 report.atRisk.append(
                     "\(path): a repository this one no longer links, whose work cannot come home from here "
                         + "(link it again to fetch it: git sprite link PATH --as \(mount))")
+                report.unsafe.append(path)
+            }
+            let stray = ScriptOutput(
+                try shipper.remoteRun(
+                    InSpriteScript.strayRepositories, [SpritePaths.home],
+                    what: "looking for repositories outside the workspace"))
+            for path in stray.all("repository") {
+                report.atRisk.append(
+                    "\(path): a repository outside the workspace with work of its own (commits on none of its "
+                        + "remotes, a stash or changes), which no fetch brings home")
                 report.unsafe.append(path)
             }
         } catch {

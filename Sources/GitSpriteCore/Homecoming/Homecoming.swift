@@ -179,8 +179,16 @@ struct Homecoming {
         for line in section.all("fetch") {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2, Self.safeRefPart(parts[1]) else { continue }
+            // (a discarded commit you have here, your own history that up shipped once, stays out)
+            if parts[1].hasPrefix("discarded/"),
+                local.hasObject(ObjectID(hex: String(parts[1].dropFirst("discarded/".count))))
+            {
+                continue
+            }
             wanted.append((parts[0], own + parts[1]))
         }
+        // (nothing to fetch: a work tree whose .git is gone, said as a risk)
+        guard !wanted.isEmpty else { return }
         let destinations = Set(wanted.map(\.destination))
 
         // the refs of this sprite here, as they are now
@@ -293,6 +301,13 @@ struct Homecoming {
                     + (stashes > 1 ? "…\(stashes - 1)" : "") + " (apply one: git stash apply \(own)stash/0)")
         }
         for tag in newTags { notes.append("\(label): tag \(tag) came home as \(own)tags/\(tag)") }
+        let discarded = destinations.filter { $0.hasPrefix(own + "discarded/") && before[$0] == nil }.count
+        if discarded > 0 {
+            notes.append(
+                "\(label): the sprite's reflogs held commits none of its refs has (amended, reset or rebased "
+                    + "away); \(Self.count(discarded, "line")) of them came home as \(own)discarded/<newest commit> "
+                    + "(see them: git log --oneline --glob='\(own)discarded/*')")
+        }
         // a remote of yours named `sprite` shares refs/remotes/sprite/ with the sprite's branches:
         // `git fetch --prune sprite` or `git remote remove sprite` would delete them
         if try local.remoteNames().contains("sprite") {

@@ -30,7 +30,7 @@ public struct InSpriteScript: Sendable {
     public static let all: [InSpriteScript] = [
         .probe, .clone, .initialise, .finish, .submoduleReady, .submodule, .submodulesReady, .submodules,
         .installPackages, .agentSupervisor,
-        .inventory, .leftovers, .lock, .agentHook, .installClaudeHooks, .agentLook, .agentScreen,
+        .inventory, .leftovers, .strayRepositories, .lock, .agentHook, .installClaudeHooks, .agentLook, .agentScreen,
     ]
 }
 

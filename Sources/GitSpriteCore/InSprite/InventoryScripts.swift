@@ -20,15 +20,25 @@ extension InSpriteScript {
     ///   Then what git's branch and stash view does not show: one `fetch=<ref in the sprite>
     ///   <ref under refs/sprite/<sprite>/>` per further ref to bring home (notes, refs outside
     ///   heads, tags and remotes, the HEADs and uncommitted changes of linked worktrees, the
-    ///   files named by `.spriteinclude` when the sprite changed them), `included=<n>` (how many
+    ///   files named by `.spriteinclude` when the sprite changed them, the newest commit of each
+    ///   line of commits only a reflog holds), `included=<n>` (how many
     ///   of those it changed), one `nested=<path>` per repository inside the work tree that is
     ///   not a submodule, and one `risk=<what>` per thing that cannot come home by fetching.
     /// - Exit 0; 3 when `$1` is not a usable repository.
     public static let inventory = InSpriteScript(
         name: "git-sprite-inventory",
         text: uncommittedTreeFunction + unexplainedChangesFunction + includedTreeFunction
-            + checkedOutSubmodulesFunction + lastingRefsFunction + #"""
-                [ -e "$1/.git" ] || { echo state=missing; exit 0; }
+            + checkedOutSubmodulesFunction + lastingRefsFunction + keepsOwnWorkFunction + #"""
+                if [ ! -e "$1/.git" ]; then
+                  # (a work tree whose .git the agent took away: its files are no less its work)
+                  if [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -print 2>/dev/null | head -n 1)" ]; then
+                    echo state=exists; echo repo=.
+                    echo "risk=$1 is no longer a git repository (its .git is gone): its files cannot come home by fetching"
+                  else
+                    echo state=missing
+                  fi
+                  exit 0
+                fi
                 { cd "$1" && git rev-parse --git-dir >/dev/null 2>&1; } || { echo "$1 is not a usable git repository" >&2; exit 3; }
                 echo state=exists
                 # make_commit MESSAGE TREE [PARENT…]: a commit of git-sprite's own (empty parents left out)
@@ -127,7 +137,7 @@ extension InSpriteScript {
                   stale=$(printf '%s\n' "$refs" | while read -r ref _; do
                     case "$ref" in
                       refs/git-sprite/stash/*|refs/git-sprite/worktrees/*|refs/git-sprite/included) echo "$ref" ;;
-                      refs/git-sprite/pins/*) echo "$ref" ;;
+                      refs/git-sprite/pins/*|refs/git-sprite/discarded/*) echo "$ref" ;;
                       refs/git-sprite/uncommitted|refs/git-sprite/worktree) echo "$ref" ;;
                     esac
                   done)
@@ -145,6 +155,16 @@ extension InSpriteScript {
                     fi
                   done
                   echo "stashes=$n"
+                  # commits only a reflog holds (amended, reset or rebased away, a branch deleted):
+                  # git keeps them for weeks, a destroy for good. Each line of them comes home as
+                  # discarded/<its newest commit>
+                  git rev-list --parents --reflog --not --all -- 2>/dev/null \
+                    | awk '{ c[NR] = $1; for (i = 2; i <= NF; i++) p[$i] = 1 }
+                           END { for (n = 1; n <= NR; n++) if (!(c[n] in p)) print c[n] }' \
+                    | while read -r tip; do
+                        git update-ref "refs/git-sprite/discarded/$tip" "$tip" \
+                          && echo "fetch=refs/git-sprite/discarded/$tip discarded/$tip"
+                      done
                   # a commit the repository around this one pins it at (on a branch, HEAD, or its
                   # changes) that nothing lasting here holds, nor HEAD: the agent committed,
                   # pinned, and checked the submodule out elsewhere; the pin came home, its commit
@@ -195,6 +215,16 @@ extension InSpriteScript {
                     echo "nested=$nested"
                     echo "risk=$nested is a repository of its own inside the work tree (not a submodule): its commits and changes cannot come home by fetching"
                   done
+                  # a repository with work of its own in an ignored directory (the agent's scratch
+                  # clone, a tool it made in build/): ls-files above leaves ignored paths out
+                  git ls-files -o -i --exclude-standard --directory -z 2>/dev/null | tr '\0' '\n' | sed -n 's:/$::p' \
+                    | while IFS= read -r dir; do find "./$dir" -xdev -name .git -prune -print 2>/dev/null; done \
+                    | while IFS= read -r dotgit; do
+                        nested=${dotgit#./}; nested=${nested%/.git}
+                        keeps_own_work "$nested" || continue
+                        echo "nested=$nested"
+                        echo "risk=$nested is a repository of its own in an ignored directory, with work no fetch brings (commits on none of its remotes, a stash or changes)"
+                      done
                   # files named by .spriteinclude (ignored, shipped in the snapshot) that the sprite changed
                   if included=$(included_tree) && [ -n "$included" ] \
                      && commit=$(make_commit "files named by .spriteinclude, as the sprite left them" "${included#* }" "$head") \
@@ -231,72 +261,4 @@ extension InSpriteScript {
                   (cd "$top/$sub" && look "$sub")
                 done
                 """#)
-}
-
-extension InSpriteScript {
-    /// Lists what cannot come home by design, before a sprite is destroyed: ignored files in
-    /// the repositories (but the ones `.spriteinclude` shipped), files in the sprite's home
-    /// outside the repositories (git-sprite's own state left out; files in the directory of a
-    /// submodule the sprite has no repository for count as outside), and empty directories in
-    /// the repositories; and, when asked, packs them into one archive if they are small.
-    ///
-    /// - `$1` the sprite's home; `$2` an archive to write (`.tar.gz`; empty: none); `$3` the
-    ///   largest total size in bytes to pack; `$4…` the repositories (their submodules are
-    ///   looked into too).
-    /// - Prints `ignored=<files> <bytes>`, `outside=<files> <bytes>`, `empty=<directories>`,
-    ///   up to three `example.<kind>=<path>` each, and `saved=<archive>` when it packed them or
-    ///   `unsaved=<reason>` when it did not.
-    /// - Exit 0 (what cannot be read is left out of the counts).
-    public static let leftovers = InSpriteScript(
-        name: "git-sprite-leftovers",
-        text: checkedOutSubmodulesFunction + #"""
-            home="$1"; archive="$2"; limit="$3"; shift 3
-            list=$(mktemp) && ignored=$(mktemp) && outside=$(mktemp) && empty=$(mktemp) || exit 0
-            for r in "$@"; do
-              [ -e "$r/.git" ] || continue
-              { echo "$r"; (cd "$r" && checked_out_submodules "$r/"); } | while IFS= read -r repo; do
-                # the files .spriteinclude shipped are yours (and come home when changed)
-                : > "$list"
-                shipped=$(git -C "$repo" config --get gitsprite.snapshotcommit) \
-                  && git -C "$repo" ls-tree -r --name-only "$shipped" > "$list" 2>/dev/null
-                git -C "$repo" -c core.quotePath=false ls-files -o -i --exclude-standard 2>/dev/null \
-                  | grep -Fvx -f "$list" | sed "s|^|$repo/|" >> "$ignored"
-                find "$repo" -path "$repo/.git" -prune -o -type d -empty -print 2>/dev/null >> "$empty"
-                # a submodule the sprite has no repository for (it could not be cloned): what was
-                # written in its directory is in no repository at all
-                (cd "$repo" && gitlinks) | while IFS= read -r link; do
-                  if [ -d "$repo/$link" ] && [ ! -e "$repo/$link/.git" ]; then
-                    find "$repo/$link" \( -type f -o -type l \) -print 2>/dev/null >> "$outside"
-                  fi
-                done
-              done
-            done
-            # outside the repositories: all but git-sprite's own files (its state, the identity and
-            # Claude settings it wrote)
-            find "$home" -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
-              -o \( -type f -o -type l \) ! -path "$home/.gitconfig" ! -path "$home/.claude/settings.json" -print \
-              2>/dev/null >> "$outside"
-            size() { tr '\n' '\0' < "$1" | xargs -0 -r stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
-            examples() { head -n 3 "$2" | sed "s|^$home/||; s|^|example.$1=|"; }
-            echo "ignored=$(wc -l < "$ignored" | tr -d ' ') $(size "$ignored")"
-            examples ignored "$ignored"
-            echo "outside=$(wc -l < "$outside" | tr -d ' ') $(size "$outside")"
-            examples outside "$outside"
-            echo "empty=$(wc -l < "$empty" | tr -d ' ')"
-            examples empty "$empty"
-            if [ -n "$archive" ]; then
-              total=$(( $(size "$ignored") + $(size "$outside") ))
-              cat "$ignored" "$outside" "$empty" > "$list"
-              if [ ! -s "$list" ]; then
-                echo "unsaved=nothing"
-              elif [ "$total" -gt "$limit" ]; then
-                echo "unsaved=too large"
-              elif mkdir -p "${archive%/*}" && tr '\n' '\0' < "$list" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
-                echo "saved=$archive"
-              else
-                echo "unsaved=could not pack them"
-              fi
-            fi
-            rm -f "$list" "$ignored" "$outside" "$empty"
-            """#)
 }

@@ -47,7 +47,8 @@ extension InSpriteScript {
             """#
 
     /// `changed_paths`: a line for each path that differs from the index or is untracked (not
-    /// ignored; submodules aside), as `git status --porcelain` prints them, and ` M PATH` for
+    /// ignored; submodules aside), as `git status --porcelain` prints them (a line of its own
+    /// when git status fails: an unreadable index hid every change, an adversarial review), and ` M PATH` for
     /// each file marked assume-unchanged or skip-worktree whose contents changed: git status
     /// and `git add -A` look past the marks, so an edit to such a file (a tool's, the agent's
     /// `git update-index --assume-unchanged`) read as no change and was lost to a destroy or a
@@ -78,7 +79,10 @@ extension InSpriteScript {
           return 0
         }
         changed_paths() {
-          git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null
+          # (a status git cannot give, with its index unreadable or core.bare set, is no proof of
+          # no change: a line says so, and every caller counts it as a change)
+          git status --porcelain --untracked-files=all --ignore-submodules=all 2>/dev/null \
+            || echo "?? (git status failed here)"
           marked=$(mktemp) || return 0
           hidden_paths > "$marked"
           if [ -s "$marked" ] && cp "$(git rev-parse --git-path index)" "$marked.index" 2>/dev/null; then
@@ -255,6 +259,25 @@ extension InSpriteScript {
           own=$(unexplained_changes "$1" "$2") && staged=$(staged_only "$1" "$2") || return 1
           printf '%s\n%s\n' "$own" "$staged" | sed '/^$/d' | sort -u
         }
+
+        """#
+
+    /// `keeps_own_work DIR`: whether the repository at DIR, one no fetch of the sprite's reaches (in
+    /// an ignored directory, or outside the repositories), holds work of its own: commits of
+    /// its branches, tags or HEAD on none of its remotes' branches, a stash, or changes to the
+    /// files it tracks (its untracked files are listed with what stays behind). One that
+    /// cannot be read holds work. A clone kept only to read stays out of the way of a destroy.
+    static let keepsOwnWorkFunction = #"""
+        keeps_own_work() (
+          cd "$1" 2>/dev/null && git rev-parse --git-dir >/dev/null 2>&1 || exit 0
+          head=$(git rev-parse -q --verify HEAD) || head=""
+          # shellcheck disable=SC2086
+          ahead=$(git rev-list -n 1 $head --branches --tags --not --remotes -- 2>/dev/null) || exit 0
+          [ -z "$ahead" ] || exit 0
+          ! git rev-parse -q --verify refs/stash >/dev/null || exit 0
+          changes=$(git status --porcelain --untracked-files=no --ignore-submodules=all 2>/dev/null) || exit 0
+          [ -n "$changes" ]
+        )
 
         """#
 }

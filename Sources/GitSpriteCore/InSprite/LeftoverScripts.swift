@@ -1,0 +1,116 @@
+extension InSpriteScript {
+    /// Lists what cannot come home by design, before a sprite is destroyed: ignored files in
+    /// the repositories (but the ones `.spriteinclude` shipped), files in the sprite's home
+    /// outside the repositories (git-sprite's own state left out; files in the directory of a
+    /// submodule the sprite has no repository for count as outside), and empty directories in
+    /// the repositories; and, when asked, packs them into one archive if they are small.
+    ///
+    /// - `$1` the sprite's home; `$2` an archive to write (`.tar.gz`; empty: none); `$3` the
+    ///   largest total size in bytes to pack; `$4…` the repositories (their submodules are
+    ///   looked into too).
+    /// - Prints `ignored=<files> <bytes>`, `outside=<files> <bytes>`, `empty=<directories>`,
+    ///   `unread=<files> <bytes>` (the files of a work tree git cannot read, or whose `.git` is
+    ///   gone), up to three `example.<kind>=<path>` each, and `saved=<archive>` when it packed them or
+    ///   `unsaved=<reason>` when it did not.
+    /// - Exit 0 (what cannot be read is left out of the counts).
+    public static let leftovers = InSpriteScript(
+        name: "git-sprite-leftovers",
+        text: checkedOutSubmodulesFunction + #"""
+            home="$1"; archive="$2"; limit="$3"; shift 3
+            list=$(mktemp) && ignored=$(mktemp) && outside=$(mktemp) && empty=$(mktemp) && unread=$(mktemp) || exit 0
+            # files_in DIR: its files and symlinks, a repository's own directory left out
+            files_in() { find "$1" -path "$1/.git" -prune -o \( -type f -o -type l \) -print 2>/dev/null; }
+            for r in "$@"; do
+              # (a work tree whose .git is gone: every file in it is work no fetch brings)
+              if [ ! -e "$r/.git" ]; then files_in "$r" >> "$unread"; continue; fi
+              { echo "$r"; (cd "$r" && checked_out_submodules "$r/"); } | while IFS= read -r repo; do
+                # (a work tree git cannot read, an index broken or core.bare set: what a fetch
+                # brings is its commits, not the files)
+                if ! git -C "$repo" status --porcelain --untracked-files=no >/dev/null 2>&1; then
+                  files_in "$repo" >> "$unread"
+                  continue
+                fi
+                # the files .spriteinclude shipped are yours (and come home when changed)
+                : > "$list"
+                shipped=$(git -C "$repo" config --get gitsprite.snapshotcommit) \
+                  && git -C "$repo" ls-tree -r --name-only "$shipped" > "$list" 2>/dev/null
+                # (a repository inside an ignored directory is listed as DIR/: its files are listed
+                # one by one, or an archive holds the directory alone)
+                git -C "$repo" -c core.quotePath=false ls-files -o -i --exclude-standard 2>/dev/null \
+                  | grep -Fvx -f "$list" | while IFS= read -r path; do
+                      case "$path" in
+                        */) find "$repo/$path" \( -type f -o -type l \) -print 2>/dev/null ;;
+                        *) printf '%s\n' "$repo/$path" ;;
+                      esac
+                    done >> "$ignored"
+                find "$repo" -path "$repo/.git" -prune -o -type d -empty -print 2>/dev/null >> "$empty"
+                # a submodule the sprite has no repository for (it could not be cloned): what was
+                # written in its directory is in no repository at all
+                (cd "$repo" && gitlinks) | while IFS= read -r link; do
+                  if [ -d "$repo/$link" ] && [ ! -e "$repo/$link/.git" ]; then
+                    find "$repo/$link" \( -type f -o -type l \) -print 2>/dev/null >> "$outside"
+                  fi
+                done
+              done
+            done
+            # outside the repositories: all but git-sprite's own files (its state, the identity and
+            # Claude settings it wrote)
+            find "$home" -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
+              -o \( -type f -o -type l \) ! -path "$home/.gitconfig" ! -path "$home/.claude/settings.json" -print \
+              2>/dev/null >> "$outside"
+            size() { tr '\n' '\0' < "$1" | xargs -0 -r stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+            examples() { head -n 3 "$2" | sed "s|^$home/||; s|^|example.$1=|"; }
+            echo "ignored=$(wc -l < "$ignored" | tr -d ' ') $(size "$ignored")"
+            examples ignored "$ignored"
+            echo "outside=$(wc -l < "$outside" | tr -d ' ') $(size "$outside")"
+            examples outside "$outside"
+            echo "empty=$(wc -l < "$empty" | tr -d ' ')"
+            examples empty "$empty"
+            echo "unread=$(wc -l < "$unread" | tr -d ' ') $(size "$unread")"
+            examples unread "$unread"
+            if [ -n "$archive" ]; then
+              total=$(( $(size "$ignored") + $(size "$outside") + $(size "$unread") ))
+              cat "$ignored" "$outside" "$empty" "$unread" > "$list"
+              if [ ! -s "$list" ]; then
+                echo "unsaved=nothing"
+              elif [ "$total" -gt "$limit" ]; then
+                echo "unsaved=too large"
+              elif mkdir -p "${archive%/*}" && tr '\n' '\0' < "$list" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
+                echo "saved=$archive"
+              else
+                echo "unsaved=could not pack them"
+              fi
+            fi
+            rm -f "$list" "$ignored" "$outside" "$empty" "$unread"
+            """#)
+
+    /// Lists the repositories in the sprite's home outside the workspace, `repos/` and
+    /// git-sprite's own state that hold work of their own (`keeps_own_work`): a clone the agent
+    /// made to try something in, say. No fetch reaches them.
+    ///
+    /// - `$1` the sprite's home.
+    /// - Prints one `repository=<path>` per repository.
+    /// - Exit 0.
+    public static let strayRepositories = InSpriteScript(
+        name: "git-sprite-stray-repositories",
+        text: keepsOwnWorkFunction + #"""
+            home="$1"
+            seen=""
+            find "$home" -xdev -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
+              -o -name .git -prune -print 2>/dev/null | while IFS= read -r dotgit; do
+                dir=${dotgit%/.git}
+                # (a linked worktree is read with its repository: the workspace's, a linked repo's,
+                # or the first of its own found here)
+                common=$(git -C "$dir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) || common=$dotgit
+                case "$common/" in "$home/workspace/"*|"$home/repos/"*|"$home/.git-sprite/"*) continue ;; esac
+                case "$seen" in *"
+            $common
+            "*) continue ;; esac
+                seen="$seen
+            $common
+            "
+                if keeps_own_work "$dir"; then printf 'repository=%s\n' "$dir"; fi
+              done
+            exit 0
+            """#)
+}
