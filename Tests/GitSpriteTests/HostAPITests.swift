@@ -267,6 +267,38 @@ struct HostAPITests {
         #expect(throws: APIError.self) { try api.readFile("cp", path: "later.txt") }
     }
 
+    /// A checkpoint whose copy fails (a file the sprite's user may not read) says why, and
+    /// leaves nothing under its id: the next checkpoint took that id and copied over what the
+    /// failed one left, so restoring it brought back a file deleted in between (an adversarial
+    /// review).
+    @Test func aFailedCheckpointSaysWhyAndLeavesNothingTheNextOneKeeps() throws {
+        let s = try Sandbox()
+        let host = try LocalHost(root: s.path("host"))
+        let api = host.client()
+        _ = try api.createSprite(SpriteCreation(name: "cp"))
+        try api.writeFile("cp", path: "a-stale.txt", data: Data("deleted later".utf8))
+        try api.writeFile("cp", path: "z-unreadable.txt", data: Data("x".utf8))
+        #expect(try api.run("cp", ["chmod", "000", "/home/sprite/z-unreadable.txt"]).status == 0)
+        do {
+            _ = try api.createCheckpoint("cp", comment: "fails")
+            Issue.record("a checkpoint of an unreadable file succeeded")
+        } catch let e as APIError {
+            #expect("\(e)".contains("Checkpoint failed"), "\(e)")
+        }
+        #expect(try api.listCheckpoints("cp").isEmpty)
+        let kept = try FileManager.default.contentsOfDirectory(atPath: s.path("host/sprites"))
+        for dir in kept {
+            let checkpoints = s.path("host/sprites/\(dir)/checkpoints")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).isEmpty, "\(dir)")
+        }
+        #expect(
+            try api.run("cp", ["sh", "-c", "rm /home/sprite/a-stale.txt; chmod 600 /home/sprite/*.txt"]).status == 0)
+        let id = try api.createCheckpoint("cp", comment: "works")
+        try api.restoreCheckpoint("cp", id: id)
+        #expect(throws: APIError.self) { try api.readFile("cp", path: "a-stale.txt") }
+        #expect(try api.readFile("cp", path: "z-unreadable.txt") == Data("x".utf8))
+    }
+
     @Test func blockAllCutsTheNetworkAndAllowAllNeverReachesTheHostsLoopback() throws {
         let s = try Sandbox()
         let host = try LocalHost(root: s.path("host"))

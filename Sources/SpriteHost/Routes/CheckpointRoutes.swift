@@ -30,8 +30,34 @@ struct CheckpointController {
             try await emit(StreamEvent(type: "info", data: "Creating checkpoint...", time: Timestamp.format(Date())))
             let runtime = sprite.runtime
             let target = runtime.layout.checkpoints + "/" + id
-            try await Blocking.run {
-                try MaintenanceSandbox(runtime: runtime).copy(from: runtime.layout.home, to: target)
+            // the copy is made under another name and takes the id only whole: a copy that failed
+            // half-way (a file the sprite's user may not read) left its files under the id the
+            // next checkpoint took, and restoring that brought back files deleted since (an
+            // adversarial review)
+            let partial = runtime.layout.checkpoints + "/partial-" + id
+            do {
+                try await Blocking.run {
+                    let maintenance = MaintenanceSandbox(runtime: runtime)
+                    try maintenance.remove(partial)
+                    try maintenance.remove(target)
+                    do {
+                        try maintenance.copy(from: runtime.layout.home, to: partial)
+                    } catch {
+                        try? maintenance.remove(partial)
+                        throw error
+                    }
+                    guard rename(partial, target) == 0 else {
+                        let why = String(cString: strerror(errno))
+                        try? maintenance.remove(partial)
+                        throw HostError.internalError("keeping the checkpoint failed: \(why)")
+                    }
+                }
+            } catch {
+                let why = (error as? HostError)?.message ?? "\(error)"
+                var failed = StreamEvent(type: "error", time: Timestamp.format(Date()))
+                failed.error = "Checkpoint failed: \(why)"
+                try await emit(failed)
+                return
             }
             try state.update(sprite.name) { r in
                 r.checkpoints.append(CheckpointRecord(id: id, createTime: Date(), comment: comment))
