@@ -689,17 +689,21 @@ extension NothingLostTests {
     /// `core.bare` in: git status fails there, and its failure read as "no change", so a
     /// destroy went ahead without a word. Now the destroy refuses, and a forced one packs the
     /// work tree's files.
-    @Test(arguments: ["git removed", "index broken", "made bare"])
+    @Test(arguments: ["git removed", "index broken", "made bare", "git leads nowhere"])
     func aWorkTreeGitCannotReadBlocksADestroyAndForceSavesItsFiles(how: String) throws {
         let b = try Bench()
         let breaking = [
             "git removed": "rm -rf .git", "index broken": "echo garbage > .git/index",
             "made bare": "git config core.bare true",
+            "git leads nowhere": "mv .git /tmp/moved.git && echo 'gitdir: /nonexistent' > .git",
         ]
         try b.agent("echo mine > wip.txt && echo changed >> file.txt && " + (breaking[how] ?? "false"))
         let refused = try b.sprite(["down", "--destroy"])
         #expect(refused.status == 1, "\(refused.stderr)")
-        let why = how == "git removed" ? "is no longer a git repository" : "could not be read"
+        let why =
+            [
+                "git removed": "is no longer a git repository", "git leads nowhere": "is not a usable git repository",
+            ][how] ?? "could not be read"
         #expect(refused.stderr.contains(why), "\(refused.stderr)")
         let forced = try b.sprite(["down", "--destroy", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
@@ -718,11 +722,14 @@ extension NothingLostTests {
         let inner = try b.agent(
             "mkdir -p scratch && git init -q scratch/tool && cd scratch/tool && echo w > work.c && git add work.c "
                 + "&& git commit -qm 'the tool' && echo more >> work.c && git rev-parse HEAD")
-        try b.agent("git clone -q . scratch/copy")
+        // (a linked worktree of the workspace's own there is read with the workspace: a second
+        // review found it blocked every destroy)
+        try b.agent("git clone -q . scratch/copy && git worktree add -q scratch/idle")
         let refused = try b.sprite(["down", "--destroy"])
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("scratch/tool is a repository of its own in an ignored directory"))
         #expect(!refused.stderr.contains("scratch/copy is a repository"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("scratch/idle"), "\(refused.stderr)")
         let forced = try b.sprite(["down", "--destroy", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         let (directory, archived) = try salvaged(b)
@@ -740,15 +747,40 @@ extension NothingLostTests {
         let tried = try b.agent(
             "git clone -q . /home/sprite/experiment && cd /home/sprite/experiment && git checkout -qb agent-exp "
                 + "&& echo e > e.txt && git add e.txt && git commit -qm 'tried' && git rev-parse HEAD")
-        try b.agent("git clone -q . /home/sprite/reading")
+        // kept only to read: a clone, one pinned at a tag, an install at a tag fetched alone
+        try b.agent(
+            "git tag v1 && git clone -q . /home/sprite/reading && git clone -q --depth 1 --branch v1 file://$PWD "
+                + "/home/sprite/pinned && git init -q /home/sprite/tool && cd /home/sprite/tool "
+                + "&& git remote add origin file:///home/sprite/workspace && git fetch -q origin tag v1 "
+                + "&& git checkout -q FETCH_HEAD")
+        // work of its own: in a bare repository pushed to, in the second worktree of a clone,
+        // in a project never committed
+        let pushed = try b.agent(
+            "git init -q --bare /home/sprite/store.git && git clone -q /home/sprite/store.git /home/sprite/proj "
+                + "&& cd /home/sprite/proj && echo p > p.txt && git add p.txt && git commit -qm pushed "
+                + "&& git push -q origin HEAD && git rev-parse HEAD && cd / && rm -rf /home/sprite/proj")
+        try b.agent(
+            "git clone -q . /home/sprite/lib && cd /home/sprite/lib && git worktree add -q --detach /home/sprite/lib-wt "
+                + "&& echo changed >> /home/sprite/lib-wt/file.txt")
+        try b.agent("git init -q /home/sprite/newproj && echo n > /home/sprite/newproj/n.txt")
         let refused = try b.sprite(["down", "--destroy"])
         #expect(refused.status == 1, "\(refused.stderr)")
-        #expect(refused.stderr.contains("/home/sprite/experiment: a repository outside the workspace"))
-        #expect(!refused.stderr.contains("/home/sprite/reading:"), "\(refused.stderr)")
+        for named in ["experiment", "store.git", "newproj"] {
+            #expect(refused.stderr.contains("/home/sprite/\(named): a repository outside the workspace"), "\(named)")
+        }
+        #expect(refused.stderr.contains("/home/sprite/lib"), "\(refused.stderr)")
+        for kept in ["reading", "pinned", "tool"] {
+            #expect(!refused.stderr.contains("/home/sprite/\(kept):"), "\(kept): \(refused.stderr)")
+        }
+        // committing in the workspace would not help
+        #expect(!refused.stderr.contains("git commit -am wip"), "\(refused.stderr)")
         let forced = try b.sprite(["down", "--destroy", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
-        let heads = try b.s.run("git", ["bundle", "list-heads", try salvaged(b).directory + "/experiment.bundle"])
-        #expect(heads.stdout.contains(tried), "\(heads.stdout) \(heads.stderr)")
+        let directory = try salvaged(b).directory
+        for (bundle, commit) in [("experiment", tried), ("store.git", pushed)] {
+            let heads = try b.s.run("git", ["bundle", "list-heads", directory + "/\(bundle).bundle"])
+            #expect(heads.stdout.contains(commit), "\(bundle): \(heads.stdout) \(heads.stderr)")
+        }
     }
 
     /// Commits the agent set aside (a detached HEAD left, a branch deleted, a commit amended)

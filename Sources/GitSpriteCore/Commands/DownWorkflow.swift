@@ -254,10 +254,14 @@ public enum DownWorkflow {
                 // (what `apply` takes home counts as yours: the next look passes over it)
                 + (atRisk.contains { $0.contains("uncommitted changes in \(SpritePaths.workspace)") }
                     ? ["take its uncommitted changes into your work tree: git sprite apply\(named)"] : [])
+                // (committing in the workspace helps only with the workspace's changes)
+                + (atRisk.contains { $0.contains("uncommitted changes in \(SpritePaths.workspace)") }
+                    ? [
+                        "commit it in the sprite (git sprite exec\(named) -- git commit -am wip) and run this again: "
+                            + "commits are fetched home first"
+                    ] : [])
                 + [
-                    "commit it in the sprite (git sprite exec\(named) -- git commit -am wip) and run this again: "
-                        + "commits are fetched home first",
-                    "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force\(named)",
+                    "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force\(named)"
                 ])
     }
 
@@ -270,9 +274,12 @@ public enum DownWorkflow {
     ) throws -> (notes: [String], bundles: [String]) {
         let paths = plan == nil || report.unsafe.isEmpty ? try homecoming.repositoriesInSprite() : report.unsafe
         guard !paths.isEmpty else { return ([], []) }
-        let bundles = try homecoming.salvage(paths, into: directory)
+        let (bundles, unreadable) = try homecoming.salvage(paths, into: directory)
         return (
             report.atRisk.map { "not home, saved in the salvage bundle: " + $0 }
+                + unreadable.map {
+                    "\($0) could not be read as a git repository: its files go with what stays behind (below)"
+                }
                 + bundles.map {
                     "saved \($0); restore with: git fetch \(shellQuote($0)) '+refs/*:refs/salvage/\(homecoming.sprite)/*'"
                 }, bundles

@@ -45,20 +45,33 @@ extension Homecoming {
 
     /// Writes everything the repositories at `paths` in the sprite hold (all refs, the stash
     /// entries and the uncommitted changes the inventory gave refs) into bundles under
-    /// `directory`; returns the bundles' paths.
-    func salvage(_ paths: [String], into directory: String) throws -> [String] {
+    /// `directory`; returns the bundles' paths, and the paths git could not read as a
+    /// repository (a `.git` that leads nowhere, a worktree whose repository is gone: their
+    /// files go with the leftovers, and they must not keep a forced destroy from its end).
+    func salvage(_ paths: [String], into directory: String) throws -> (bundles: [String], unreadable: [String]) {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        var saved: [String] = [], bundled: Set<String> = [], queue = paths
+        var saved: [String] = [], unreadable: [String] = [], bundled: Set<String> = [], queue = paths
         while !queue.isEmpty {
             let path = queue.removeFirst()
             // gives stash entries and uncommitted changes their refs (again, if a pass did), in
             // the repository and in each submodule checked out in it, at any depth: each is a
             // repository of its own, which a bundle of the one around it does not hold; so is a
             // repository inside a work tree that is no submodule (looked at in its turn)
-            let look = ScriptOutput(
-                try shipper.remoteRun(InSpriteScript.inventory, [path], what: "looking at the work in \(path)"))
+            // (exit 3: no usable repository there; any other failure stops the destroy)
+            let r = try shipper.untilReady { try api.run(sprite, InSpriteScript.inventory, [path]) }
+            if r.status == 3 {
+                unreadable.append(path)
+                continue
+            }
+            guard r.status == 0 else {
+                let what = "looking at the work in \(path)"
+                throw SpriteError(
+                    "\(what) in the sprite failed: \(ServerText.oneLine(String(decoding: r.stderr, as: UTF8.self)))",
+                    detail: String(decoding: r.stderr, as: UTF8.self))
+            }
+            let look = ScriptOutput(String(decoding: r.stdout, as: UTF8.self))
             var repositories = [path]
             for section in look.sections(startingAt: "repo") {
                 let repo = section["repo"].map { $0 == "." ? path : path + "/" + $0 } ?? path
@@ -69,7 +82,7 @@ extension Homecoming {
                 if let bundle = try bundle(repository, into: directory) { saved.append(bundle) }
             }
         }
-        return saved
+        return (saved, unreadable)
     }
 
     /// Bundles every ref of the repository at `path` in the sprite into `directory` here; nil

@@ -181,6 +181,7 @@ extension InSpriteScript {
                   # another has that name already): a detached HEAD is on no branch, also when its
                   # directory was removed (git still keeps it), and their uncommitted changes are
                   # work like any other
+                  own_common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)
                   common=$(git rev-parse --git-common-dir) && for admin in "$common"/worktrees/*; do
                     [ -f "$admin/HEAD" ] || continue
                     name=$(ref_part "${admin##*/}")
@@ -212,6 +213,8 @@ extension InSpriteScript {
                     done
                   } | while IFS= read -r nested; do
                     [ -e "$nested/.git" ] || continue
+                    # (a linked worktree of this repository is read with it, above)
+                    [ "$(git -C "$nested" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$own_common" ] || continue
                     echo "nested=$nested"
                     echo "risk=$nested is a repository of its own inside the work tree (not a submodule): its commits and changes cannot come home by fetching"
                   done
@@ -221,6 +224,7 @@ extension InSpriteScript {
                     | while IFS= read -r dir; do find "./$dir" -xdev -name .git -prune -print 2>/dev/null; done \
                     | while IFS= read -r dotgit; do
                         nested=${dotgit#./}; nested=${nested%/.git}
+                        [ "$(git -C "$nested" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$own_common" ] || continue
                         keeps_own_work "$nested" || continue
                         echo "nested=$nested"
                         echo "risk=$nested is a repository of its own in an ignored directory, with work no fetch brings (commits on none of its remotes, a stash or changes)"

@@ -86,7 +86,8 @@ extension InSpriteScript {
 
     /// Lists the repositories in the sprite's home outside the workspace, `repos/` and
     /// git-sprite's own state that hold work of their own (`keeps_own_work`): a clone the agent
-    /// made to try something in, say. No fetch reaches them.
+    /// made to try something in, a bare repository it pushed to. No fetch reaches them. A
+    /// repository with several worktrees is named once, when any of them holds work.
     ///
     /// - `$1` the sprite's home.
     /// - Prints one `repository=<path>` per repository.
@@ -95,21 +96,29 @@ extension InSpriteScript {
         name: "git-sprite-stray-repositories",
         text: keepsOwnWorkFunction + #"""
             home="$1"
-            seen=""
+            named=""
             find "$home" -xdev -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
-              -o -name .git -prune -print 2>/dev/null | while IFS= read -r dotgit; do
-                dir=${dotgit%/.git}
-                # (a linked worktree is read with its repository: the workspace's, a linked repo's,
-                # or the first of its own found here)
-                common=$(git -C "$dir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) || common=$dotgit
+              -o -name .git -prune -print -o -name HEAD -type f -print 2>/dev/null | while IFS= read -r found; do
+                case "$found" in
+                  */.git) dir=${found%/.git} ;;
+                  *)
+                    # (a bare repository: HEAD beside objects/ and refs/)
+                    dir=${found%/HEAD}
+                    if [ ! -d "$dir/objects" ] || [ ! -d "$dir/refs" ]; then continue; fi
+                    [ "$(git -C "$dir" rev-parse --is-bare-repository 2>/dev/null)" = true ] || continue ;;
+                esac
+                # (a linked worktree of the workspace or a linked repo is read with it)
+                common=$(git -C "$dir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) || common=$dir
                 case "$common/" in "$home/workspace/"*|"$home/repos/"*|"$home/.git-sprite/"*) continue ;; esac
-                case "$seen" in *"
+                case "$named" in *"
             $common
             "*) continue ;; esac
-                seen="$seen
+                if keeps_own_work "$dir"; then
+                  printf 'repository=%s\n' "$dir"
+                  named="$named
             $common
             "
-                if keeps_own_work "$dir"; then printf 'repository=%s\n' "$dir"; fi
+                fi
               done
             exit 0
             """#)
