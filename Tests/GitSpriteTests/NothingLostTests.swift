@@ -705,9 +705,12 @@ extension NothingLostTests {
                 "git removed": "is no longer a git repository", "git leads nowhere": "is not a usable git repository",
             ][how] ?? "could not be read"
         #expect(refused.stderr.contains(why), "\(refused.stderr)")
+        // (packed whatever the size of the rest: more than the limit outside the repositories)
+        try b.agent("head -c 12000000 /dev/urandom > /home/sprite/big.bin")
         let forced = try b.sprite(["down", "--destroy", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(forced.stderr.contains("in a work tree git cannot read"), "\(forced.stderr)")
+        #expect(forced.stderr.contains("the others not saved: more than"), "\(forced.stderr)")
         let archived = try salvaged(b).archived
         #expect(archived.contains("home/sprite/workspace/wip.txt"), "\(archived)")
         #expect(archived.contains("home/sprite/workspace/file.txt"), "\(archived)")
@@ -763,12 +766,27 @@ extension NothingLostTests {
             "git clone -q . /home/sprite/lib && cd /home/sprite/lib && git worktree add -q --detach /home/sprite/lib-wt "
                 + "&& echo changed >> /home/sprite/lib-wt/file.txt")
         try b.agent("git init -q /home/sprite/newproj && echo n > /home/sprite/newproj/n.txt")
+        // a clone whose commit was reset away (only its reflog holds it)
+        try b.agent(
+            "git clone -q . /home/sprite/reset && cd /home/sprite/reset && echo r > r.txt && git add r.txt "
+                + "&& git commit -qm 'reset away' && git reset -q --hard HEAD~1")
+        // a clone whose new commit a tag made there names (what npm version does)
+        let tagged = try b.agent(
+            "git clone -q . /home/sprite/tagged && cd /home/sprite/tagged && echo s > s.txt && git add s.txt "
+                + "&& git commit -qm tagged && git tag v1.0.1 && git rev-parse HEAD")
+        // tools' caches are not the agent's work: a cargo checkout on a branch of its own
+        try b.agent(
+            "mkdir -p /home/sprite/.cargo/git/checkouts && git clone -q . /home/sprite/.cargo/git/checkouts/dep "
+                + "&& cd /home/sprite/.cargo/git/checkouts/dep && git checkout -qb master && echo c > c.txt "
+                + "&& git add c.txt && git commit -qm dep")
         let refused = try b.sprite(["down", "--destroy"])
         #expect(refused.status == 1, "\(refused.stderr)")
-        for named in ["experiment", "store.git", "newproj"] {
+        for named in ["experiment", "store.git", "newproj", "reset"] {
             #expect(refused.stderr.contains("/home/sprite/\(named): a repository outside the workspace"), "\(named)")
         }
         #expect(refused.stderr.contains("/home/sprite/lib"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("/home/sprite/tagged: a repository outside the workspace"))
+        #expect(!refused.stderr.contains(".cargo"), "\(refused.stderr)")
         for kept in ["reading", "pinned", "tool"] {
             #expect(!refused.stderr.contains("/home/sprite/\(kept):"), "\(kept): \(refused.stderr)")
         }
@@ -777,7 +795,7 @@ extension NothingLostTests {
         let forced = try b.sprite(["down", "--destroy", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         let directory = try salvaged(b).directory
-        for (bundle, commit) in [("experiment", tried), ("store.git", pushed)] {
+        for (bundle, commit) in [("experiment", tried), ("store.git", pushed), ("tagged", tagged)] {
             let heads = try b.s.run("git", ["bundle", "list-heads", directory + "/\(bundle).bundle"])
             #expect(heads.stdout.contains(commit), "\(bundle): \(heads.stdout) \(heads.stderr)")
         }

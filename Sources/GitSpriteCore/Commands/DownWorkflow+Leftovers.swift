@@ -65,20 +65,23 @@ extension DownWorkflow {
         guard !parts.isEmpty else { return ([], nil) }
         var notes = ["not coming home with the sprite (no fetch brings these): " + parts.joined(separator: "; ")]
         guard let directory else { return (notes, nil) }
+        let tooLarge =
+            "not saved: more than \(ByteCountText.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)"
         if out["saved"] != nil, let data = try? homecoming.api.readFile(homecoming.sprite, path: archive),
             (try? FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])) != nil,
             TemporaryFiles.writePrivately(data, to: directory + "/leftovers.tar.gz", replacing: true)
         {
+            let partly = out["unsaved"] == "too large"
             notes.append(
-                "saved them in \(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)"
+                "saved \(partly ? "the files of the work tree git cannot read" : "them") in "
+                    + "\(directory)/leftovers.tar.gz (unpack with: tar -xzf \(shellQuote(directory + "/leftovers.tar.gz")) -C DIR)"
             )
+            if partly { notes.append("the others " + tooLarge) }
             return (notes, directory + "/leftovers.tar.gz")
         } else if out["unsaved"] == "too large" {
-            notes.append(
-                "not saved: more than \(ByteCountText.text(limit)) (git config sprite.salvage.maxSize MB raises the limit)"
-            )
+            notes.append(tooLarge)
         } else if let why = out["unsaved"], why != "nothing" {
             notes.append("not saved: \(why)")
         }

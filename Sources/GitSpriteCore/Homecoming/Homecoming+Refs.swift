@@ -105,7 +105,10 @@ extension Homecoming {
             what: "bundling \(path)")
         if made.contains("empty") { return nil }
         let data = try api.readFile(sprite, path: bundle)
-        let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
+        // (a repository outside the home, in /tmp, is named by its whole path)
+        let relative =
+            path.hasPrefix(SpritePaths.home + "/") ? path.dropFirst(SpritePaths.home.count + 1) : path.dropFirst()
+        let name = relative.replacingOccurrences(of: "/", with: "-") + ".bundle"
         let local = directory + "/" + name
         guard TemporaryFiles.writePrivately(data, to: local, replacing: true) else {
             throw SpriteError("could not write the salvage bundle \(local)")

@@ -69,12 +69,17 @@ extension InSpriteScript {
             echo "unread=$(wc -l < "$unread" | tr -d ' ') $(size "$unread")"
             examples unread "$unread"
             if [ -n "$archive" ]; then
-              total=$(( $(size "$ignored") + $(size "$outside") + $(size "$unread") ))
+              # (the files of a work tree git cannot read are work: packed whatever their size)
+              total=$(( $(size "$ignored") + $(size "$outside") ))
               cat "$ignored" "$outside" "$empty" "$unread" > "$list"
               if [ ! -s "$list" ]; then
                 echo "unsaved=nothing"
               elif [ "$total" -gt "$limit" ]; then
                 echo "unsaved=too large"
+                if [ -s "$unread" ] && mkdir -p "${archive%/*}" \
+                   && tr '\n' '\0' < "$unread" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
+                  echo "saved=$archive"
+                fi
               elif mkdir -p "${archive%/*}" && tr '\n' '\0' < "$list" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
                 echo "saved=$archive"
               else
@@ -88,6 +93,10 @@ extension InSpriteScript {
     /// git-sprite's own state that hold work of their own (`keeps_own_work`): a clone the agent
     /// made to try something in, a bare repository it pushed to. No fetch reaches them. A
     /// repository with several worktrees is named once, when any of them holds work.
+    /// The caches tools keep their clones in (cargo, rustup, npm, nvm, pyenv, gems, Go
+    /// modules, pre-commit and SwiftPM under `.cache`, editors' plugins under `.local/share`,
+    /// Claude Code's own files) are passed over: what is there is fetched, not made, and it
+    /// blocked every destroy of a sprite that had built a Rust project (a review).
     ///
     /// - `$1` the sprite's home.
     /// - Prints one `repository=<path>` per repository.
@@ -97,15 +106,20 @@ extension InSpriteScript {
         text: keepsOwnWorkFunction + #"""
             home="$1"
             named=""
-            find "$home" -xdev -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \) -prune \
+            find "$home" -xdev -mindepth 1 \( -path "$home/workspace" -o -path "$home/repos" -o -path "$home/.git-sprite" \
+              -o -path "$home/.cache" -o -path "$home/.cargo" -o -path "$home/.rustup" -o -path "$home/.npm" \
+              -o -path "$home/.nvm" -o -path "$home/.pyenv" -o -path "$home/.gem" -o -path "$home/go/pkg" \
+              -o -path "$home/.local/share" -o -path "$home/.claude" \) -prune \
               -o -name .git -prune -print -o -name HEAD -type f -print 2>/dev/null | while IFS= read -r found; do
                 case "$found" in
                   */.git) dir=${found%/.git} ;;
                   *)
-                    # (a bare repository: HEAD beside objects/ and refs/)
+                    # (a bare repository: HEAD beside objects/ and refs/; one with a remote is a
+                    # clone of it, kept by a tool, and one without is one the agent pushed to)
                     dir=${found%/HEAD}
                     if [ ! -d "$dir/objects" ] || [ ! -d "$dir/refs" ]; then continue; fi
-                    [ "$(git -C "$dir" rev-parse --is-bare-repository 2>/dev/null)" = true ] || continue ;;
+                    [ "$(git -C "$dir" rev-parse --is-bare-repository 2>/dev/null)" = true ] || continue
+                    [ -z "$(git -C "$dir" remote 2>/dev/null)" ] || continue ;;
                 esac
                 # (a linked worktree of the workspace or a linked repo is read with it)
                 common=$(git -C "$dir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) || common=$dir

@@ -264,19 +264,29 @@ extension InSpriteScript {
 
     /// `keeps_own_work DIR`: whether the repository at DIR, one no fetch of the sprite's
     /// reaches (in an ignored directory, or outside the repositories), holds work of its own:
-    /// commits of its branches or HEAD (and of its tags, when it has no remote: a remote's
-    /// tags came from it, as a clone pinned at one has them) on none of its remotes' branches,
-    /// a stash, or changes in its work tree (untracked files too). One that cannot be read
-    /// holds work. A clone kept only to read stays out of the way of a destroy.
+    /// commits of its branches, tags or HEAD on none of its remotes' branches (but a clone
+    /// pinned at a tag it fetched: HEAD detached there, nothing else ahead), a stash, commits
+    /// only its reflogs hold, or changes in its work tree (untracked files too). One that cannot be read holds work. A clone kept
+    /// only to read stays out of the way of a destroy.
     static let keepsOwnWorkFunction = #"""
         keeps_own_work() (
           cd "$1" 2>/dev/null && git rev-parse --git-dir >/dev/null 2>&1 || exit 0
           head=$(git rev-parse -q --verify HEAD) || head=""
-          if [ -n "$(git remote 2>/dev/null)" ]; then set -- --not --remotes --tags; else set -- --tags --not --remotes; fi
           # shellcheck disable=SC2086
-          ahead=$(git rev-list -n 1 $head --branches "$@" -- 2>/dev/null) || exit 0
-          [ -z "$ahead" ] || exit 0
+          ahead=$(git rev-list -n 1 $head --branches --tags --not --remotes -- 2>/dev/null) || exit 0
+          if [ -n "$ahead" ]; then
+            # (a clone pinned at a tag it fetched: HEAD detached at that tag, no branch of its own
+            # ahead of its remotes, no other tag ahead of them; a tag made here, on a commit made
+            # here, is work)
+            [ -n "$(git remote 2>/dev/null)" ] && [ -n "$head" ] || exit 0
+            ! git symbolic-ref -q HEAD >/dev/null || exit 0
+            at=$(git tag --points-at HEAD 2>/dev/null) && [ -n "$at" ] || exit 0
+            [ -z "$(git rev-list -n 1 --branches --not --remotes -- 2>/dev/null)" ] || exit 0
+            [ -z "$(git rev-list -n 1 --tags --not --remotes HEAD -- 2>/dev/null)" ] || exit 0
+          fi
           ! git rev-parse -q --verify refs/stash >/dev/null || exit 0
+          # (commits only its reflogs hold: reset or amended away there too)
+          [ -z "$(git rev-list -n 1 --reflog --not --all -- 2>/dev/null)" ] || exit 0
           [ "$(git rev-parse --is-bare-repository 2>/dev/null)" != true ] || exit 1
           changes=$(git status --porcelain --ignore-submodules=all 2>/dev/null) || exit 0
           [ -n "$changes" ]
