@@ -870,6 +870,37 @@ struct HostileRequestTests {
             "\(String(decoding: states, as: UTF8.self))")
     }
 
+    /// Many HTTP execs of an endless writer whose clients never read: each reply's writes ran
+    /// megabytes ahead of its connection (the writer's back-pressure reached the writing task
+    /// only after the event loop had run what was queued), 2.6 GB for the host's 256 sessions
+    /// (an adversarial review). A reply is paced by its connection now
+    /// (`ReplyPacing`): what the host holds per session is its own output channel and
+    /// scrollback, not the reply's queue.
+    @Test func manyHTTPExecsNobodyReadsHoldLittleEach() throws {
+        let f = try HostFixture(sprites: ["flood"], user: .root)
+        let host = f.host
+        _ = try f.api.run("flood", ["true"])
+        let port = UInt16(URL(string: host.url)?.port ?? 0)
+        let baseline = Self.residentMiB(host.pid)
+        var sockets: [Int32] = []
+        defer { for fd in sockets { close(fd) } }
+        let sessions = 48
+        for _ in 0..<sessions {
+            let fd = try Self.connect(port: port)
+            var small: Int32 = 4096
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            sockets.append(fd)
+            let post =
+                "POST /v1/sprites/flood/exec?cmd=yes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                + "Authorization: Bearer \(host.token)\r\n\r\n"
+            _ = post.withCString { send(fd, $0, strlen($0), 0) }
+        }
+        Thread.sleep(forTimeInterval: 6)
+        let grown = Self.residentMiB(host.pid) - baseline
+        print("\(sessions) unread HTTP execs: the host grew by \(grown) MiB")
+        #expect(grown < sessions * 5, "\(grown) MiB for \(sessions) sessions")
+    }
+
     static func connect(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()

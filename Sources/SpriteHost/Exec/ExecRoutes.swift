@@ -141,9 +141,11 @@ struct ExecController {
                 maxRunAfterDisconnect: params.maxRunAfterDisconnect)
         }
         let feedsStdin = p.stdin
+        let channel = context.channel
         return Response(
             status: .ok, headers: [.contentType: "application/octet-stream"],
             body: ResponseBody { w in
+                var pacing = ReplyPacing(channel: channel)
                 runtime.connect()
                 defer {
                     runtime.disconnect()
@@ -161,9 +163,10 @@ struct ExecController {
                 while let event = await owner.next() {
                     switch event {
                     case .output(let stream, let data):
-                        var buf = ByteBuffer(bytes: [stream.rawValue])
+                        var buf = ByteBufferAllocator().buffer(capacity: data.count + 1)
+                        buf.writeInteger(stream.rawValue)
                         buf.writeBytes(data)
-                        try await w.write(buf)
+                        try await pacing.write(buf, to: &w)
                     case .exit(let code):
                         try await w.write(ByteBuffer(bytes: [3, UInt8(truncatingIfNeeded: code)]))
                     }

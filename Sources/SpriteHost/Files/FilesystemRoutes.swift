@@ -30,12 +30,16 @@ struct FilesystemController {
         // no Content-Length: the file may change while it streams (chunked instead)
         _ = try await op.status(path: path)
         let first = op.leftover
+        let channel = context.channel
         return Response(
             status: .ok, headers: [.contentType: "application/octet-stream"],
             body: ResponseBody { writer in
+                var pacing = ReplyPacing(channel: channel)
                 do {
-                    if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
-                    while let chunk = await op.output.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    if !first.isEmpty { try await pacing.write(ByteBuffer(bytes: first), to: &writer) }
+                    while let chunk = await op.output.next() {
+                        try await pacing.write(ByteBuffer(bytes: chunk), to: &writer)
+                    }
                     try await writer.finish(nil)
                 } catch {
                     op.cancel()

@@ -179,3 +179,27 @@ enum CloseHandshake {
         _ = try await group.next()
     }
 }
+
+/// Paces a streamed reply by its connection. The reply writer's back-pressure reaches the
+/// writing task only once the event loop has run the writes queued before: a producer faster
+/// than the event loop queued megabytes per connection ahead of it (an adversarial review: 256
+/// HTTP execs of `yes` that nobody read held 2.6 GB; 0.8 GB paced). After every 256 KiB the
+/// task waits until the event loop has taken what it wrote, so a full connection has said so,
+/// and the next write waits for room.
+struct ReplyPacing {
+    let channel: (any Channel)?
+    private var unsettled = 0
+    static let stride = 256 << 10
+
+    init(channel: (any Channel)?) { self.channel = channel }
+
+    /// Writes `buffer`, then, every `stride` bytes, waits for the connection's event loop to
+    /// have taken what was written.
+    mutating func write(_ buffer: ByteBuffer, to writer: inout any ResponseBodyWriter) async throws {
+        unsettled += buffer.readableBytes
+        try await writer.write(buffer)
+        guard unsettled >= Self.stride, let channel else { return }
+        unsettled = 0
+        try await channel.eventLoop.submit {}.get()
+    }
+}

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 
 /// A request context that carries the sprite a path under `/v1/sprites/:name` names,
 /// resolved once by `SpriteMiddleware`.
@@ -20,9 +21,12 @@ extension SpriteRequestContext {
 struct HostRequestContext: SpriteRequestContext {
     var coreContext: CoreRequestContextStorage
     var sprite: NamedSprite?
+    /// The connection, for a streamed reply to pace itself by (`ReplyPacing`).
+    let channel: (any Channel)?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 }
 
