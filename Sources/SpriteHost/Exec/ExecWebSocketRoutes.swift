@@ -41,7 +41,8 @@ extension ExecController {
                     try await serve(
                         session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
                         stdin: q.bool("stdin") ?? true, dropAfterMs: fault?.drop,
-                        dropBeforeExit: fault?.dropBeforeExit ?? false, sparse: sparse)
+                        dropBeforeExit: fault?.dropBeforeExit ?? false, sparse: sparse,
+                        channel: ws.requestContext.channel)
                     return
                 }
                 let p = try ExecParameters(q)
@@ -63,7 +64,7 @@ extension ExecController {
                 try await serve(
                     session, runtime: runtime, inbound: inbound, outbound: outbound, owner: true,
                     stdin: p.stdin, dropAfterMs: fault?.drop, dropBeforeExit: fault?.dropBeforeExit ?? false,
-                    subscription: subscription, sparse: sparse)
+                    subscription: subscription, sparse: sparse, channel: ws.requestContext.channel)
             })
 
         sprite.ws(
@@ -81,7 +82,8 @@ extension ExecController {
                 try await serve(
                     session, runtime: runtime, inbound: inbound, outbound: outbound, owner: false,
                     stdin: Query(ws.request).bool("stdin") ?? true, dropAfterMs: fault?.drop,
-                    dropBeforeExit: fault?.dropBeforeExit ?? false, sparse: sparse)
+                    dropBeforeExit: fault?.dropBeforeExit ?? false, sparse: sparse,
+                    channel: ws.requestContext.channel)
             })
     }
 
@@ -90,7 +92,8 @@ extension ExecController {
     static func serve(
         _ session: ExecSession, runtime: SpriteRuntime, inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter, owner: Bool, stdin: Bool, dropAfterMs: Int?,
-        dropBeforeExit: Bool = false, subscription: SessionSubscription? = nil, sparse: Bool = false
+        dropBeforeExit: Bool = false, subscription: SessionSubscription? = nil, sparse: Bool = false,
+        channel: (any Channel)? = nil
     ) async throws {
         runtime.connect()
         defer { runtime.disconnect() }
@@ -107,6 +110,7 @@ extension ExecController {
 
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
+                var pacing = ReplyPacing(channel: channel)
                 while let event = await events.next() {
                     switch event {
                     case .output(let stream, let data):
@@ -116,7 +120,9 @@ extension ExecController {
                             var buf = ByteBuffer()
                             if !tty { buf.writeInteger(stream.rawValue) }
                             buf.writeBytes(data[data.startIndex + offset..<data.startIndex + end])
+                            let size = buf.readableBytes
                             try await outbound.write(.binary(buf))
+                            try await pacing.wrote(size)
                             offset = end
                         }
                     case .exit(let code):

@@ -180,7 +180,7 @@ enum CloseHandshake {
     }
 }
 
-/// Paces a streamed reply by its connection. The reply writer's back-pressure reaches the
+/// Paces a streamed reply (or a WebSocket's output) by its connection. The reply writer's back-pressure reaches the
 /// writing task only once the event loop has run the writes queued before: a producer faster
 /// than the event loop queued megabytes per connection ahead of it (an adversarial review: 256
 /// HTTP execs of `yes` that nobody read held 2.6 GB; 0.8 GB paced). After every 256 KiB the
@@ -196,8 +196,14 @@ struct ReplyPacing {
     /// Writes `buffer`, then, every `stride` bytes, waits for the connection's event loop to
     /// have taken what was written.
     mutating func write(_ buffer: ByteBuffer, to writer: inout any ResponseBodyWriter) async throws {
-        unsettled += buffer.readableBytes
         try await writer.write(buffer)
+        try await wrote(buffer.readableBytes)
+    }
+
+    /// Counts `bytes` written by other means (a WebSocket's frames), and every `stride` bytes
+    /// waits for the connection's event loop to have taken them.
+    mutating func wrote(_ bytes: Int) async throws {
+        unsettled += bytes
         guard unsettled >= Self.stride, let channel else { return }
         unsettled = 0
         try await channel.eventLoop.submit {}.get()

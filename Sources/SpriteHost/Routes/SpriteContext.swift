@@ -36,10 +36,13 @@ struct HostWebSocketContext: SpriteRequestContext, WebSocketRequestContext {
     var coreContext: CoreRequestContextStorage
     let webSocket: WebSocketHandlerReference<HostWebSocketContext>
     var sprite: NamedSprite?
+    /// The connection, for the output to pace itself by (`ReplyPacing`).
+    let channel: (any Channel)?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
+        channel = source.channel
     }
 }
 
