@@ -75,7 +75,7 @@ public enum HostServer {
         // each sprite's own URL, on a loopback listener of its own (SpriteURLs)
         var services: [any Service] = [app]
         if let (urlHost, urlPort) = config.urlListen {
-            let urlRouter = Router(context: BasicRequestContext.self)
+            let urlRouter = Router(context: HostRequestContext.self)
             urls.addRoutes(to: urlRouter)
             services.append(
                 Application(

@@ -710,10 +710,18 @@ struct SpriteURLTests {
     /// A server in the sprite that sends `/stall`'s head and then nothing, and answers `/count`
     /// with how many bytes of body came.
     static let server = #"""
-        import socket
+        import socket, threading
         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", 8080)); s.listen(1024)
         held = []
+        def flood(c):
+            try:
+                c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+                chunk = b"y" * 65536
+                while True:
+                    c.sendall(chunk)
+            except OSError:
+                c.close()
         while True:
             c, _ = s.accept()
             data = b""
@@ -723,6 +731,9 @@ struct SpriteURLTests {
                     break
                 data += more
             head, _, body = data.partition(b"\r\n\r\n")
+            if head.startswith(b"GET /flood"):
+                threading.Thread(target=flood, args=(c,), daemon=True).start()
+                continue
             if head.startswith(b"GET /stall"):
                 c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nstart")
                 held.append(c)
@@ -740,6 +751,49 @@ struct SpriteURLTests {
             c.sendall(b"HTTP/1.0 200 OK\r\n\r\n%d" % got)
             c.close()
         """#
+
+    /// A sprite's server that answers faster than its clients read: the host relayed the reply
+    /// as fast as the sprite sent it, and the writes queued in the host ahead of each client's
+    /// connection. The reply is paced by the connection now (`ReplyPacing`).
+    @Test func aSpritesFastReplyToClientsThatDoNotReadIsNotQueuedInTheHost() throws {
+        let b = try ReachBench(agent: "python3 /home/sprite/workspace/server.py", files: ["server.py": Self.server])
+        let s = b.s
+        #expect(try b.sprite(["url", "--public"]).status == 0)
+        let url = try b.sprite(["url"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = String(url.dropFirst("http://app-main.localhost:".count).dropLast())
+        let resolve = ["--resolve", "app-main.localhost:\(port):127.0.0.1"]
+        #expect(
+            eventually(seconds: 20) {
+                (try? s.run("curl", ["-s", "-m", "2"] + resolve + [url + "stall"]))?.stdout == "start"
+            })
+        // 32 clients that never read (a small receive buffer), the host's growth measured while they
+        // wait
+        let run = try s.run(
+            "python3",
+            [
+                "-c",
+                """
+                import socket, sys, time
+                def resident():
+                    for line in open("/proc/%s/status" % sys.argv[2]):
+                        if line.startswith("VmRSS:"):
+                            return int(line.split()[1]) // 1024
+                before = resident()
+                held = []
+                for _ in range(32):
+                    c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    c.connect(("127.0.0.1", int(sys.argv[1])))
+                    c.sendall(("GET /flood HTTP/1.1\\r\\nHost: app-main.localhost:%s\\r\\n\\r\\n" % sys.argv[1]).encode())
+                    held.append(c)
+                time.sleep(6)
+                print(resident() - before)
+                """, port, String(b.host.pid),
+            ])
+        let grown = Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        print("32 clients that do not read a sprite's fast reply: the host grew by \(grown) MiB")
+        #expect(grown >= 0, "\(run.stdout) \(run.stderr)")
+        #expect(grown < 64, "\(grown) MiB")
+    }
 
     /// What runs in a sprite cannot make the host stop answering through its URL: requests
     /// whose server sent a head and then nothing held a thread each, and a few hundred held every

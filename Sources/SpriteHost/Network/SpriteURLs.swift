@@ -83,10 +83,14 @@ final class SpriteURLs: Sendable {
 
     // MARK: the listener's routes
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<HostRequestContext>) {
         for method: HTTPRequest.Method in [.get, .head, .post, .put, .delete, .patch, .options] {
-            router.on("/", method: method) { [self] request, _ in try await self.serve(request) }
-            router.on("**", method: method) { [self] request, _ in try await self.serve(request) }
+            router.on("/", method: method) { [self] request, context in
+                try await self.serve(request, channel: context.channel)
+            }
+            router.on("**", method: method) { [self] request, context in
+                try await self.serve(request, channel: context.channel)
+            }
         }
     }
 
@@ -110,7 +114,7 @@ final class SpriteURLs: Sendable {
     /// How long a reply may send nothing before it ends (server-sent events send more often).
     static let replyIdleLimit: Duration = .seconds(120)
 
-    private func serve(_ request: Request) async throws -> Response {
+    private func serve(_ request: Request, channel: (any Channel)?) async throws -> Response {
         guard let name = request.head.authority.flatMap(Self.sprite(fromHost:)),
             let (record, runtime) = try? state.get(name)
         else {
@@ -192,12 +196,15 @@ final class SpriteURLs: Sendable {
                     close(fd)
                     runtime.disconnect()
                 }
-                if !reply.rest.isEmpty { try await writer.write(ByteBuffer(bytes: reply.rest)) }
+                // (paced by the connection: a sprite's server faster than a client that does not
+                // read would queue its reply in the host)
+                var pacing = ReplyPacing(channel: channel)
+                if !reply.rest.isEmpty { try await pacing.write(ByteBuffer(bytes: reply.rest), to: &writer) }
                 // a reply that sends nothing for `replyIdleLimit` ends, as a proxy's read timeout
                 // ends one: a client that left is seen only when something is written to it, so
                 // without a limit each left its connection into the sprite open for good
                 while let chunk = await SpriteSocket.read(fd, deadline: .now + Self.replyIdleLimit), !chunk.isEmpty {
-                    try await writer.write(ByteBuffer(bytes: chunk))
+                    try await pacing.write(ByteBuffer(bytes: chunk), to: &writer)
                 }
                 try await writer.finish(nil)
             })
