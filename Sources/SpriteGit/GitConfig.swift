@@ -73,34 +73,33 @@ public final class GitConfig {
         var made: OpaquePointer?
         try check(git_config_new(&made), "git_config_new")
         guard let cfg = made else { throw GitError(code: -1, function: "git_config_new", message: "no config") }
-        let local = repository.map { $0.commonDir + "/config" }
-        let worktree = local.flatMap { Self.worktreeConfigEnabled(in: $0) ? repository?.worktreeConfigPath : nil }
-        for (path, level) in [
-            (files.system, GIT_CONFIG_LEVEL_SYSTEM), (files.xdg, GIT_CONFIG_LEVEL_XDG),
-            (files.global, GIT_CONFIG_LEVEL_GLOBAL), (local, GIT_CONFIG_LEVEL_LOCAL),
-            (worktree, ConfigScope.worktreeLevel),
-        ] {
-            // a file that is not there, or that this user may not read (a HOME of another
-            // user's), reads as empty, as git and libgit2's own loading have it
-            guard let path, access(path, R_OK) == 0 else { continue }
+        // a file that is not there, or that this user may not read (a HOME of another user's),
+        // reads as empty, as git and libgit2's own loading have it
+        func add(_ path: String?, _ level: git_config_level_t) throws {
+            guard let path, access(path, R_OK) == 0 else { return }
             let rc = git_config_add_file_ondisk(cfg, path, level, repository?.pointer, 0)
             if rc != GIT_ENOTFOUND.rawValue && rc < 0 {
                 git_config_free(cfg)
                 throw GitError.last(rc, "git_config_add_file_ondisk")
             }
         }
+        try add(files.system, GIT_CONFIG_LEVEL_SYSTEM)
+        try add(files.xdg, GIT_CONFIG_LEVEL_XDG)
+        try add(files.global, GIT_CONFIG_LEVEL_GLOBAL)
+        guard let repository else { return cfg }
+        try add(repository.commonDir + "/config", GIT_CONFIG_LEVEL_LOCAL)
+        if Self.worktreeConfigEnabled(cfg) { try add(repository.worktreeConfigPath, ConfigScope.worktreeLevel) }
         return cfg
     }
 
-    /// Whether the repository's own file `path` turns on per-worktree files. git reads the
-    /// extension from that file alone, whatever another file says.
-    private static func worktreeConfigEnabled(in path: String) -> Bool {
-        guard access(path, R_OK) == 0 else { return false }
-        var file: OpaquePointer?
-        guard git_config_open_ondisk(&file, path) == 0, let file else { return false }
-        defer { git_config_free(file) }
+    /// Whether the repository's own file, as added to `cfg`, turns on per-worktree files. git
+    /// reads the extension from that file alone, whatever another file says.
+    private static func worktreeConfigEnabled(_ cfg: OpaquePointer) -> Bool {
+        var local: OpaquePointer?
+        guard git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) == 0, let local else { return false }
+        defer { git_config_free(local) }
         var on: Int32 = 0
-        return git_config_get_bool(&on, file, "extensions.worktreeconfig") == 0 && on != 0
+        return git_config_get_bool(&on, local, "extensions.worktreeconfig") == 0 && on != 0
     }
 
     /// Every entry whose name matches the regular expression, lowest precedence first.

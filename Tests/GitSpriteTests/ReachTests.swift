@@ -752,20 +752,27 @@ struct SpriteURLTests {
             c.close()
         """#
 
-    /// A sprite's server that answers faster than its clients read: the host relayed the reply
-    /// as fast as the sprite sent it, and the writes queued in the host ahead of each client's
-    /// connection. The reply is paced by the connection now (`ReplyPacing`).
-    @Test func aSpritesFastReplyToClientsThatDoNotReadIsNotQueuedInTheHost() throws {
-        let b = try ReachBench(agent: "python3 /home/sprite/workspace/server.py", files: ["server.py": Self.server])
-        let s = b.s
+    /// A sprite running `server` behind its public URL, once it answers: the bench, the URL, its
+    /// port, and curl's `--resolve` for its name.
+    private static func serving() throws -> (ReachBench, url: String, port: String, resolve: [String]) {
+        let b = try ReachBench(agent: "python3 /home/sprite/workspace/server.py", files: ["server.py": server])
         #expect(try b.sprite(["url", "--public"]).status == 0)
         let url = try b.sprite(["url"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let port = String(url.dropFirst("http://app-main.localhost:".count).dropLast())
         let resolve = ["--resolve", "app-main.localhost:\(port):127.0.0.1"]
         #expect(
             eventually(seconds: 20) {
-                (try? s.run("curl", ["-s", "-m", "2"] + resolve + [url + "stall"]))?.stdout == "start"
+                (try? b.s.run("curl", ["-s", "-m", "2"] + resolve + [url + "stall"]))?.stdout == "start"
             })
+        return (b, url, port, resolve)
+    }
+
+    /// A sprite's server that answers faster than its clients read: the host relayed the reply
+    /// as fast as the sprite sent it, and the writes queued in the host ahead of each client's
+    /// connection. The reply is paced by the connection now (`ReplyPacing`).
+    @Test func aSpritesFastReplyToClientsThatDoNotReadIsNotQueuedInTheHost() throws {
+        let (b, _, port, _) = try Self.serving()
+        let s = b.s
         // 32 clients that never read (a small receive buffer), the host's growth measured while they
         // wait
         let run = try s.run(
@@ -801,16 +808,8 @@ struct SpriteURLTests {
     /// answered until the sprite's server was killed). And a body goes to the sprite as it
     /// comes, never held whole (a dozen 62 MB posts took half a gigabyte of the host's memory).
     @Test func aSpriteWhoseServerStallsCannotStopTheHostAndBodiesAreNotHeld() throws {
-        let b = try ReachBench(agent: "python3 /home/sprite/workspace/server.py", files: ["server.py": Self.server])
+        let (b, url, port, resolve) = try Self.serving()
         let s = b.s
-        #expect(try b.sprite(["url", "--public"]).status == 0)
-        let url = try b.sprite(["url"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = String(url.dropFirst("http://app-main.localhost:".count).dropLast())
-        let resolve = ["--resolve", "app-main.localhost:\(port):127.0.0.1"]
-        #expect(
-            eventually(seconds: 20) {
-                (try? s.run("curl", ["-s", "-m", "2"] + resolve + [url + "stall"]))?.stdout == "start"
-            })
         let storm = try s.run(
             "python3",
             [

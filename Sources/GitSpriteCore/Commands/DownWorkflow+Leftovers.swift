@@ -5,8 +5,8 @@ import SpritesAPI
 /// it goes and, when forced, packed.
 extension DownWorkflow {
     /// Says what no fetch brings home (ignored files, files outside the repositories, empty
-    /// directories, the files of a work tree git cannot read: `InSpriteScript.leftovers`), and with `save` packs them there when their
-    /// total is at most `limit` bytes. A failure to look is a note, never a reason to keep
+    /// directories, the files of a work tree git cannot read: `InSpriteScript.leftovers`), and
+    /// with `save` packs them there when their total is at most `limit` bytes. A failure to look is a note, never a reason to keep
     /// the sprite: nothing of this was ever promised to come home.
     static func leftovers(
         _ homecoming: Homecoming, plan: WorkspacePlan?, save directory: String?, limit: Int

@@ -251,14 +251,13 @@ public enum DownWorkflow {
             "not destroying \(name): it holds work that is not on your machine"
                 + (agentStopped ? " (the agent is stopped)" : ""),
             hints: atRisk
-                // (what `apply` takes home counts as yours: the next look passes over it)
-                + (atRisk.contains { $0.contains("uncommitted changes in \(SpritePaths.workspace)") }
-                    ? ["take its uncommitted changes into your work tree: git sprite apply\(named)"] : [])
-                // (committing in the workspace helps only with the workspace's changes)
+                // (what `apply` takes home counts as yours: the next look passes over it; and
+                // committing in the workspace helps only with the workspace's changes)
                 + (atRisk.contains { $0.contains("uncommitted changes in \(SpritePaths.workspace)") }
                     ? [
+                        "take its uncommitted changes into your work tree: git sprite apply\(named)",
                         "commit it in the sprite (git sprite exec\(named) -- git commit -am wip) and run this again: "
-                            + "commits are fetched home first"
+                            + "commits are fetched home first",
                     ] : [])
                 + [
                     "or destroy it anyway, saving what is not home in a bundle: git sprite down --destroy --force\(named)"

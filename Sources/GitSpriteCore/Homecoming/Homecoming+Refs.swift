@@ -60,18 +60,14 @@ extension Homecoming {
             // repository of its own, which a bundle of the one around it does not hold; so is a
             // repository inside a work tree that is no submodule (looked at in its turn)
             // (exit 3: no usable repository there; any other failure stops the destroy)
-            let r = try shipper.untilReady { try api.run(sprite, InSpriteScript.inventory, [path]) }
-            if r.status == 3 {
+            guard
+                let text = try shipper.remoteRun(
+                    InSpriteScript.inventory, [path], what: "looking at the work in \(path)", nilOnExit: 3)
+            else {
                 unreadable.append(path)
                 continue
             }
-            guard r.status == 0 else {
-                let what = "looking at the work in \(path)"
-                throw SpriteError(
-                    "\(what) in the sprite failed: \(ServerText.oneLine(String(decoding: r.stderr, as: UTF8.self)))",
-                    detail: String(decoding: r.stderr, as: UTF8.self))
-            }
-            let look = ScriptOutput(String(decoding: r.stdout, as: UTF8.self))
+            let look = ScriptOutput(text)
             var repositories = [path]
             for section in look.sections(startingAt: "repo") {
                 let repo = section["repo"].map { $0 == "." ? path : path + "/" + $0 } ?? path
@@ -105,10 +101,7 @@ extension Homecoming {
             what: "bundling \(path)")
         if made.contains("empty") { return nil }
         let data = try api.readFile(sprite, path: bundle)
-        // (a repository outside the home, in /tmp, is named by its whole path)
-        let relative =
-            path.hasPrefix(SpritePaths.home + "/") ? path.dropFirst(SpritePaths.home.count + 1) : path.dropFirst()
-        let name = relative.replacingOccurrences(of: "/", with: "-") + ".bundle"
+        let name = path.dropFirst(SpritePaths.home.count + 1).replacingOccurrences(of: "/", with: "-") + ".bundle"
         let local = directory + "/" + name
         guard TemporaryFiles.writePrivately(data, to: local, replacing: true) else {
             throw SpriteError("could not write the salvage bundle \(local)")

@@ -21,9 +21,9 @@ extension InSpriteScript {
     ///   <ref under refs/sprite/<sprite>/>` per further ref to bring home (notes, refs outside
     ///   heads, tags and remotes, the HEADs and uncommitted changes of linked worktrees, the
     ///   files named by `.spriteinclude` when the sprite changed them, the newest commit of each
-    ///   line of commits only a reflog holds), `included=<n>` (how many
-    ///   of those it changed), one `nested=<path>` per repository inside the work tree that is
-    ///   not a submodule, and one `risk=<what>` per thing that cannot come home by fetching.
+    ///   line of commits only a reflog holds), `included=<n>` (how many of those it changed),
+    ///   one `nested=<path>` per repository inside the work tree that is not a submodule, and
+    ///   one `risk=<what>` per thing that cannot come home by fetching.
     /// - Exit 0; 3 when `$1` is not a usable repository.
     public static let inventory = InSpriteScript(
         name: "git-sprite-inventory",
@@ -181,7 +181,10 @@ extension InSpriteScript {
                   # another has that name already): a detached HEAD is on no branch, also when its
                   # directory was removed (git still keeps it), and their uncommitted changes are
                   # work like any other
+                  # ours DIR: whether the repository at DIR is this one (a linked worktree of it,
+                  # read with it here)
                   own_common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)
+                  ours() { [ "$(git -C "$1" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" = "$own_common" ]; }
                   common=$(git rev-parse --git-common-dir) && for admin in "$common"/worktrees/*; do
                     [ -f "$admin/HEAD" ] || continue
                     name=$(ref_part "${admin##*/}")
@@ -213,8 +216,7 @@ extension InSpriteScript {
                     done
                   } | while IFS= read -r nested; do
                     [ -e "$nested/.git" ] || continue
-                    # (a linked worktree of this repository is read with it, above)
-                    [ "$(git -C "$nested" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$own_common" ] || continue
+                    ! ours "$nested" || continue
                     echo "nested=$nested"
                     echo "risk=$nested is a repository of its own inside the work tree (not a submodule): its commits and changes cannot come home by fetching"
                   done
@@ -224,7 +226,7 @@ extension InSpriteScript {
                     | while IFS= read -r dir; do find "./$dir" -xdev -name .git -prune -print 2>/dev/null; done \
                     | while IFS= read -r dotgit; do
                         nested=${dotgit#./}; nested=${nested%/.git}
-                        [ "$(git -C "$nested" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$own_common" ] || continue
+                        ! ours "$nested" || continue
                         keeps_own_work "$nested" || continue
                         echo "nested=$nested"
                         echo "risk=$nested is a repository of its own in an ignored directory, with work no fetch brings (commits on none of its remotes, a stash or changes)"

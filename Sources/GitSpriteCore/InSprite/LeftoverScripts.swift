@@ -69,6 +69,8 @@ extension InSpriteScript {
             echo "unread=$(wc -l < "$unread" | tr -d ' ') $(size "$unread")"
             examples unread "$unread"
             if [ -n "$archive" ]; then
+              # pack LIST: the archive of the paths LIST names, one a line
+              pack() { mkdir -p "${archive%/*}" && tr '\n' '\0' < "$1" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; }
               # (the files of a work tree git cannot read are work: packed whatever their size)
               total=$(( $(size "$ignored") + $(size "$outside") ))
               cat "$ignored" "$outside" "$empty" "$unread" > "$list"
@@ -76,11 +78,8 @@ extension InSpriteScript {
                 echo "unsaved=nothing"
               elif [ "$total" -gt "$limit" ]; then
                 echo "unsaved=too large"
-                if [ -s "$unread" ] && mkdir -p "${archive%/*}" \
-                   && tr '\n' '\0' < "$unread" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
-                  echo "saved=$archive"
-                fi
-              elif mkdir -p "${archive%/*}" && tr '\n' '\0' < "$list" | tar -czf "$archive" --null --no-recursion -T - 2>/dev/null; then
+                if [ -s "$unread" ] && pack "$unread"; then echo "saved=$archive"; fi
+              elif pack "$list"; then
                 echo "saved=$archive"
               else
                 echo "unsaved=could not pack them"

@@ -48,11 +48,11 @@ extension InSpriteScript {
 
     /// `changed_paths`: a line for each path that differs from the index or is untracked (not
     /// ignored; submodules aside), as `git status --porcelain` prints them (a line of its own
-    /// when git status fails: an unreadable index hid every change, an adversarial review), and ` M PATH` for
-    /// each file marked assume-unchanged or skip-worktree whose contents changed: git status
-    /// and `git add -A` look past the marks, so an edit to such a file (a tool's, the agent's
-    /// `git update-index --assume-unchanged`) read as no change and was lost to a destroy or a
-    /// new `up` (an adversarial review). `hidden_paths`: the marked files, NUL-separated (a
+    /// when git status fails: an unreadable index hid every change, an adversarial review),
+    /// and ` M PATH` for each file marked assume-unchanged or skip-worktree whose contents
+    /// changed: git status and `git add -A` look past the marks, so an edit to such a file (a
+    /// tool's, the agent's `git update-index --assume-unchanged`) read as no change and was
+    /// lost to a destroy or a new `up` (an adversarial review). `hidden_paths`: the marked files, NUL-separated (a
     /// name may hold a newline, or begin with a quote, which git reads from a line as quoted:
     /// one such name hid every marked edit): every file marked assume-unchanged, and those
     /// marked skip-worktree that are in the work tree (a sparse checkout's files outside it
@@ -266,8 +266,8 @@ extension InSpriteScript {
     /// reaches (in an ignored directory, or outside the repositories), holds work of its own:
     /// commits of its branches, tags or HEAD on none of its remotes' branches (but a clone
     /// pinned at a tag it fetched: HEAD detached there, nothing else ahead), a stash, commits
-    /// only its reflogs hold, or changes in its work tree (untracked files too). One that cannot be read holds work. A clone kept
-    /// only to read stays out of the way of a destroy.
+    /// only its reflogs hold, or changes in its work tree (untracked files too). One that
+    /// cannot be read holds work. A clone kept only to read stays out of the way of a destroy.
     static let keepsOwnWorkFunction = #"""
         keeps_own_work() (
           cd "$1" 2>/dev/null && git rev-parse --git-dir >/dev/null 2>&1 || exit 0

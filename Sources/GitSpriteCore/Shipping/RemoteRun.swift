@@ -12,6 +12,14 @@ extension Shipper {
         let (argv, input) = script.invocation(args)
         return try remoteRun(argv, in: dir, input: input, what: what)
     }
+
+    /// Runs an in-sprite script, answering nil when it exits with `status` (see
+    /// `remoteRun(_:in:input:what:nilOnExit:)`).
+    func remoteRun(_ script: InSpriteScript, _ args: [String], what: String, nilOnExit status: Int32) throws -> String?
+    {
+        let (argv, input) = script.invocation(args)
+        return try remoteRun(argv, input: input, what: what, nilOnExit: status)
+    }
 }
 
 extension SpritesService {

@@ -59,6 +59,21 @@ struct Shipper: Sendable {
         _ argv: [String], in dir: String = SpritePaths.home, input: Data? = nil, what: String
     ) throws -> String {
         let r = try untilReady { try api.run(sprite, argv, directory: dir, input: input, environment: [:]) }
+        return try output(of: r, what: what)
+    }
+
+    /// Runs a command in the sprite, as `remoteRun` does, but answers nil when it exits with
+    /// `status` (a script's way of saying there is nothing usable there) instead of failing.
+    func remoteRun(
+        _ argv: [String], in dir: String = SpritePaths.home, input: Data? = nil, what: String,
+        nilOnExit status: Int32
+    ) throws -> String? {
+        let r = try untilReady { try api.run(sprite, argv, directory: dir, input: input, environment: [:]) }
+        return r.status == status ? nil : try output(of: r, what: what)
+    }
+
+    /// A command's stdout, or the failure of `what` with its last stderr line.
+    private func output(of r: (status: Int32, stdout: Data, stderr: Data), what: String) throws -> String {
         guard r.status == 0 else {
             throw SpriteError(
                 "\(what) in the sprite failed: \(lastLine(of: r.stderr) ?? "exit \(r.status)")",

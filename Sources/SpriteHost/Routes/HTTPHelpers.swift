@@ -180,9 +180,9 @@ enum CloseHandshake {
     }
 }
 
-/// Paces a streamed reply (or a WebSocket's output) by its connection. The reply writer's back-pressure reaches the
-/// writing task only once the event loop has run the writes queued before: a producer faster
-/// than the event loop queued megabytes per connection ahead of it (an adversarial review: 256
+/// Paces a streamed reply (or a WebSocket's output) by its connection. The reply writer's
+/// back-pressure reaches the writing task only once the event loop has run the writes queued
+/// before: a producer faster than the event loop queued megabytes per connection ahead of it (an adversarial review: 256
 /// HTTP execs of `yes` that nobody read held 2.6 GB; 0.8 GB paced). After every 256 KiB the
 /// task waits until the event loop has taken what it wrote, so a full connection has said so,
 /// and the next write waits for room.
